@@ -1,0 +1,1 @@
+//! Demo authorization server and photo API.
