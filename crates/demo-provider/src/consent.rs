@@ -1,0 +1,47 @@
+//! Authorization requests waiting for the person's decision on the consent page.
+//!
+//! The consent form carries only a one-time transaction id; client, redirect URI, scope, state
+//! and PKCE challenge stay here, so a tampered form cannot change where the code goes.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::secrets::random_secret;
+use crate::stats::lock;
+
+/// How long a consent page stays answerable.
+const CONSENT_TTL: Duration = Duration::from_secs(600);
+
+/// A validated authorization request.
+#[derive(Debug, Clone)]
+pub(crate) struct AuthorizationRequest {
+    pub client_id: String,
+    pub redirect_uri: String,
+    pub scopes: Vec<&'static str>,
+    pub state: String,
+    pub code_challenge: String,
+}
+
+/// Requests shown on a consent page and not yet decided.
+#[derive(Default)]
+pub(crate) struct PendingConsents {
+    pending: Mutex<HashMap<String, (AuthorizationRequest, Instant)>>,
+}
+
+impl PendingConsents {
+    /// Remembers a request and returns the transaction id for its consent form.
+    pub fn insert(&self, request: AuthorizationRequest) -> String {
+        let id = random_secret();
+        let mut pending = lock(&self.pending);
+        pending.retain(|_, (_, created)| created.elapsed() < CONSENT_TTL);
+        pending.insert(id.clone(), (request, Instant::now()));
+        id
+    }
+
+    /// Takes a request out, once; `None` if unknown, already decided or expired.
+    pub fn take(&self, id: &str) -> Option<AuthorizationRequest> {
+        let (request, created) = lock(&self.pending).remove(id)?;
+        (created.elapsed() < CONSENT_TTL).then_some(request)
+    }
+}

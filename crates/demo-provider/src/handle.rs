@@ -1,0 +1,99 @@
+//! The handle of a running provider.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::Error;
+use crate::endpoints::Endpoints;
+use crate::server::AppState;
+use crate::stats::Stats;
+
+/// How long [`ProviderHandle::shutdown`] waits for open connections to finish.
+const GRACEFUL_SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
+
+/// A running provider. Dropping it stops the server at once; [`shutdown`](Self::shutdown)
+/// stops it gracefully.
+pub struct ProviderHandle {
+    address: SocketAddr,
+    app: AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+}
+
+impl ProviderHandle {
+    pub(crate) fn new(
+        address: SocketAddr,
+        app: AppState,
+        shutdown: oneshot::Sender<()>,
+        task: JoinHandle<()>,
+    ) -> Self {
+        Self {
+            address,
+            app,
+            shutdown: Some(shutdown),
+            task: Some(task),
+        }
+    }
+
+    /// The issuer, e.g. `http://127.0.0.1:49152` or `http://127.0.0.1:49152/tenant`.
+    pub fn issuer_url(&self) -> &str {
+        &self.app.issuer
+    }
+
+    /// Absolute URLs of every endpoint.
+    pub fn endpoints(&self) -> &Endpoints {
+        &self.app.endpoints
+    }
+
+    /// The socket the provider listens on (always 127.0.0.1).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.address
+    }
+
+    /// A snapshot of the request counters.
+    pub fn stats(&self) -> Stats {
+        self.app.counters.snapshot()
+    }
+
+    /// Makes every access token issued so far expired, as if their lifetime had passed, while
+    /// the client still believes them valid (for tests of refresh after a 401).
+    pub fn expire_access_tokens(&self) -> Result<(), Error> {
+        Ok(self.app.grants.expire_access_tokens()?)
+    }
+
+    /// Stops accepting connections and waits (up to 5 s) for open ones to finish.
+    pub async fn shutdown(mut self) {
+        if let Some(signal) = self.shutdown.take() {
+            let _ = signal.send(());
+        }
+        if let Some(mut task) = self.task.take()
+            && tokio::time::timeout(GRACEFUL_SHUTDOWN_LIMIT, &mut task)
+                .await
+                .is_err()
+        {
+            task.abort();
+        }
+    }
+}
+
+impl Drop for ProviderHandle {
+    fn drop(&mut self) {
+        if let Some(signal) = self.shutdown.take() {
+            let _ = signal.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+impl std::fmt::Debug for ProviderHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderHandle")
+            .field("issuer", &self.app.issuer)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,45 @@
+//! Discovery documents: RFC 8414 and OpenID Connect Discovery.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use crate::scope;
+use crate::server::AppState;
+
+/// `GET` of either well-known path.
+pub(crate) async fn document(State(app): State<AppState>) -> Response {
+    let mut response = Json(build(&app)).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    response
+}
+
+fn build(app: &AppState) -> Value {
+    let endpoints = &app.endpoints;
+    let auth_methods: &[&str] = if app.client_secret.is_some() {
+        &["client_secret_basic", "client_secret_post"]
+    } else {
+        &["none"]
+    };
+    json!({
+        "issuer": app.advertised_issuer.as_deref().unwrap_or(&app.issuer),
+        "authorization_endpoint": endpoints.authorization,
+        "token_endpoint": endpoints.token,
+        "revocation_endpoint": endpoints.revocation,
+        "userinfo_endpoint": endpoints.userinfo,
+        "scopes_supported": scope::SUPPORTED,
+        "response_types_supported": ["code"],
+        "response_modes_supported": ["query"],
+        "grant_types_supported": ["authorization_code", "refresh_token"],
+        "code_challenge_methods_supported": ["S256"],
+        "token_endpoint_auth_methods_supported": auth_methods,
+        "revocation_endpoint_auth_methods_supported": auth_methods,
+        "authorization_response_iss_parameter_supported": true,
+        "subject_types_supported": ["public"],
+    })
+}

@@ -1,0 +1,55 @@
+//! Scopes the provider knows and how they read on the consent page.
+
+/// Every scope the provider grants.
+pub(crate) const SUPPORTED: [&str; 2] = ["photos:read", "profile"];
+/// Scope read by the photo API.
+pub(crate) const PHOTOS_READ: &str = "photos:read";
+/// Scope read by the userinfo endpoint.
+pub(crate) const PROFILE: &str = "profile";
+
+/// Splits a space-separated scope string, or names the first unknown scope.
+/// An empty or absent scope means every supported scope.
+pub(crate) fn parse(scope: Option<&str>) -> Result<Vec<&'static str>, String> {
+    let requested: Vec<&str> = scope.unwrap_or("").split(' ').filter(|s| !s.is_empty()).collect();
+    if requested.is_empty() {
+        return Ok(SUPPORTED.to_vec());
+    }
+    let mut granted = Vec::new();
+    for name in requested {
+        let known = SUPPORTED
+            .iter()
+            .find(|supported| **supported == name)
+            .ok_or_else(|| format!("unknown scope {name:?}"))?;
+        if !granted.contains(known) {
+            granted.push(*known);
+        }
+    }
+    Ok(granted)
+}
+
+/// Whether a space-separated scope string contains `scope`.
+pub(crate) fn contains(scopes: &str, scope: &str) -> bool {
+    scopes.split(' ').any(|s| s == scope)
+}
+
+/// What a scope lets the app do, in plain words.
+pub(crate) fn plain_words(scope: &str) -> &'static str {
+    match scope {
+        PHOTOS_READ => "See your photos and their details",
+        PROFILE => "See your name and email address",
+        _ => "Access your account",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_known_scopes_and_defaults_to_all() {
+        assert_eq!(parse(Some("profile")).unwrap(), vec!["profile"]);
+        assert_eq!(parse(Some("photos:read  profile photos:read")).unwrap(), vec!["photos:read", "profile"]);
+        assert_eq!(parse(None).unwrap(), SUPPORTED.to_vec());
+        assert!(parse(Some("photos:write")).is_err());
+    }
+}

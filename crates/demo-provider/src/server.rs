@@ -1,0 +1,112 @@
+//! Starting the HTTP server: shared state and routes.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::config::{Config, ExpiryField, IssParameter};
+use crate::consent::PendingConsents;
+use crate::endpoints::Endpoints;
+use crate::grants::Grants;
+use crate::handle::ProviderHandle;
+use crate::metadata;
+use crate::stats::Counters;
+use crate::Error;
+
+/// State shared by every request handler.
+pub(crate) type AppState = Arc<Provider>;
+
+/// One running provider.
+pub(crate) struct Provider {
+    pub issuer: String,
+    pub advertised_issuer: Option<String>,
+    pub iss_parameter: IssParameter,
+    pub expiry_field: ExpiryField,
+    pub client_secret: Option<String>,
+    pub endpoints: Endpoints,
+    pub grants: Grants,
+    pub consents: PendingConsents,
+    pub counters: Arc<Counters>,
+}
+
+/// Binds 127.0.0.1, loads saved grants and serves until the handle is shut down or dropped.
+pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
+    validate_issuer_path(&config.issuer_path)?;
+    let counters = Arc::new(Counters::default());
+    let grants = Grants::open(
+        config.state_file.clone(),
+        config.access_token_ttl,
+        config.authorization_code_ttl,
+        counters.clone(),
+    )?;
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
+        .await
+        .map_err(Error::Bind)?;
+    let address: SocketAddr = listener.local_addr().map_err(Error::Bind)?;
+    let issuer = format!("http://{address}{}", config.issuer_path);
+    let provider: AppState = Arc::new(Provider {
+        endpoints: Endpoints::under(&issuer),
+        issuer,
+        advertised_issuer: config.advertised_issuer,
+        iss_parameter: config.iss_parameter,
+        expiry_field: config.expiry_field,
+        client_secret: config.client_secret,
+        grants,
+        consents: PendingConsents::default(),
+        counters,
+    });
+    let router = routes(&config.issuer_path, &config.well_known, provider.clone());
+    let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let serving = axum::serve(listener, router).with_graceful_shutdown(async {
+            let _ = shutdown_rx.await;
+        });
+        if let Err(error) = serving.await {
+            tracing::error!(%error, "demo provider stopped with an error");
+        }
+    });
+    tracing::info!(issuer = %provider.issuer, "demo provider listening");
+    Ok(ProviderHandle::new(address, provider, shutdown_tx, task))
+}
+
+fn routes(prefix: &str, well_known: &crate::WellKnownDocuments, app: AppState) -> Router {
+    let mut router = Router::new();
+    if well_known.serves_oauth() {
+        router = router.route(
+            &format!("/.well-known/oauth-authorization-server{prefix}"),
+            get(metadata::document),
+        );
+    }
+    if well_known.serves_openid() {
+        router = router.route(
+            &format!("{prefix}/.well-known/openid-configuration"),
+            get(metadata::document),
+        );
+    }
+    router.with_state(app)
+}
+
+/// The issuer path must be empty or look like `/a/b`: no trailing slash, query or fragment.
+fn validate_issuer_path(path: &str) -> Result<(), Error> {
+    let valid = path.is_empty()
+        || (path.starts_with('/')
+            && path[1..]
+                .split('/')
+                .all(|segment| {
+                    !segment.is_empty()
+                        && segment.bytes().all(|b| {
+                            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+                        })
+                }));
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::InvalidConfig(format!(
+            "issuer_path {path:?} must be empty or like \"/tenant\""
+        )))
+    }
+}

@@ -1,0 +1,102 @@
+//! Counters of what the provider has seen, readable by tests through
+//! [`ProviderHandle::stats`](crate::ProviderHandle::stats).
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A snapshot of the provider's counters.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Consent pages rendered for valid authorization requests.
+    pub consent_pages: u64,
+    /// Consent decisions: approved.
+    pub approvals: u64,
+    /// Consent decisions: denied.
+    pub denials: u64,
+    /// Requests to the token endpoint, successful or not.
+    pub token_requests: u64,
+    /// Token requests answered with an error.
+    pub token_errors: u64,
+    /// Successful `authorization_code` grants.
+    pub authorization_code_grants: u64,
+    /// Successful `refresh_token` grants.
+    pub refresh_grants: u64,
+    /// Authorization codes presented again after use (each revoked its grant).
+    pub code_reuse_detected: u64,
+    /// Already-rotated refresh tokens presented (each revoked its grant).
+    pub refresh_reuse_detected: u64,
+    /// Requests to the revocation endpoint answered with 200.
+    pub revocation_requests: u64,
+    /// Grants ended by revocation, code reuse or refresh token reuse.
+    pub grants_revoked: u64,
+    /// Requests to the userinfo endpoint.
+    pub userinfo_requests: u64,
+    /// Requests for the photo list.
+    pub photo_list_requests: u64,
+    /// Requests for a photo image or thumbnail.
+    pub image_requests: u64,
+    /// Protected-resource requests refused with 401 (missing, expired or revoked token).
+    pub unauthorized_requests: u64,
+    /// SHA-256 hashes (see [`token_hash`](crate::token_hash)) of every refresh token
+    /// presented to the token endpoint, in order.
+    pub refresh_tokens_presented: Vec<String>,
+}
+
+/// The live counters behind [`Stats`].
+#[derive(Debug, Default)]
+pub(crate) struct Counters {
+    pub consent_pages: AtomicU64,
+    pub approvals: AtomicU64,
+    pub denials: AtomicU64,
+    pub token_requests: AtomicU64,
+    pub token_errors: AtomicU64,
+    pub authorization_code_grants: AtomicU64,
+    pub refresh_grants: AtomicU64,
+    pub code_reuse_detected: AtomicU64,
+    pub refresh_reuse_detected: AtomicU64,
+    pub revocation_requests: AtomicU64,
+    pub grants_revoked: AtomicU64,
+    pub userinfo_requests: AtomicU64,
+    pub photo_list_requests: AtomicU64,
+    pub image_requests: AtomicU64,
+    pub unauthorized_requests: AtomicU64,
+    refresh_tokens_presented: Mutex<Vec<String>>,
+}
+
+/// Adds one to a counter.
+pub(crate) fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+impl Counters {
+    pub fn record_refresh_token_presented(&self, hash: String) {
+        lock(&self.refresh_tokens_presented).push(hash);
+    }
+
+    pub fn snapshot(&self) -> Stats {
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        Stats {
+            consent_pages: read(&self.consent_pages),
+            approvals: read(&self.approvals),
+            denials: read(&self.denials),
+            token_requests: read(&self.token_requests),
+            token_errors: read(&self.token_errors),
+            authorization_code_grants: read(&self.authorization_code_grants),
+            refresh_grants: read(&self.refresh_grants),
+            code_reuse_detected: read(&self.code_reuse_detected),
+            refresh_reuse_detected: read(&self.refresh_reuse_detected),
+            revocation_requests: read(&self.revocation_requests),
+            grants_revoked: read(&self.grants_revoked),
+            userinfo_requests: read(&self.userinfo_requests),
+            photo_list_requests: read(&self.photo_list_requests),
+            image_requests: read(&self.image_requests),
+            unauthorized_requests: read(&self.unauthorized_requests),
+            refresh_tokens_presented: lock(&self.refresh_tokens_presented).clone(),
+        }
+    }
+}
+
+/// Locks a mutex, recovering the data if another thread panicked while holding it.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
