@@ -1,1 +1,107 @@
-//! OAuth 2.0 native-client core.
+//! OAuth 2.0 native-client core for PhotoLink: authorization code flow with PKCE for a public
+//! desktop client (RFC 6749, 7636, 8252), server metadata discovery (RFC 8414), issuer
+//! identification (RFC 9207), token refresh with rotation, and revocation (RFC 7009), following
+//! the OAuth security best current practice (RFC 9700). No UI or Tauri dependency.
+//!
+//! # The pieces
+//!
+//! | Item | What it is |
+//! | --- | --- |
+//! | [`ClientConfig`] | The client's `client_id`, redirect URI, scopes, extra authorization parameters, lifetimes, HTTP options. |
+//! | [`ServerMetadata`], [`discover`] | The server's endpoints, hand-written or discovered from its issuer URL. |
+//! | [`OAuthClient`] | Builds authorization URLs, exchanges codes, refreshes and revokes tokens. Cheap to clone. |
+//! | [`PendingAuthorization`] | The one sign-in in progress: `begin` returns the URL to open, `complete` validates the callback URL. |
+//! | [`AuthorizationResponse`] | A validated callback, ready to be exchanged for tokens. |
+//! | [`Session`] | A connected account: fresh access tokens, authorized requests, userinfo, disconnect. Share as `Arc<Session>`. |
+//! | [`TokenStore`], [`MemoryTokenStore`] | Where tokens are kept between runs (the app implements it over the OS keyring). |
+//! | [`TokenSet`] | The tokens of one account, serializable for the store. |
+//! | [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`], [`PkceVerifier`], [`ClientSecret`], [`IdToken`] | Secrets: `Debug` prints `[redacted]`, `.secret()` reads the value. |
+//! | [`Error`] | Every failure; its `Display` is a plain-language sentence for people, without secrets. |
+//!
+//! # Connecting an account
+//!
+//! ```no_run
+//! use std::sync::Arc;
+//! use photolink_oauth::{ClientConfig, MemoryTokenStore, OAuthClient, PendingAuthorization, Session};
+//!
+//! # async fn example(issuer: &str) -> Result<(), photolink_oauth::Error> {
+//! let config = ClientConfig::new("photolink-desktop", "com.example.photolink:/oauth/callback")
+//!     .with_scopes(["photos:read", "profile"]);
+//! // Discovery (RFC 8414, falling back to OpenID configuration); or
+//! // `OAuthClient::new(config, ServerMetadata::new(issuer, authorize_url, token_url))`.
+//! let client = OAuthClient::discover(config, issuer).await?;
+//! let session = Arc::new(Session::new(client.clone(), Arc::new(MemoryTokenStore::new()))?);
+//! let pending = PendingAuthorization::new();
+//!
+//! // "Connect" clicked: open this URL in the system browser.
+//! let authorize_url = pending.begin(&client)?;
+//! # let _ = authorize_url;
+//!
+//! // The OS hands the redirect back (deep link `com.example.photolink:/oauth/callback?...`).
+//! # let callback_url = "";
+//! let response = pending.complete(callback_url)?; // checks state, iss, errors, redirect URI
+//! session.connect(response).await?;               // exchanges the code, saves the tokens
+//!
+//! // Use the account: tokens are refreshed as needed.
+//! let user = session.userinfo().await?;
+//! let photos = session.authorized_get("http://127.0.0.1:8080/photos").await?;
+//! # let _ = (user, photos);
+//!
+//! // "Disconnect": local tokens are always forgotten; revocation failure is reported.
+//! session.disconnect().await?;
+//! # Ok(()) }
+//! ```
+//!
+//! # Rules this crate enforces
+//!
+//! - **PKCE**: a fresh verifier of 32 random bytes (43 characters) per sign-in; only `S256` is sent.
+//! - **Authorization URL**: keeps any query the endpoint already has; adds `response_type=code`,
+//!   `client_id`, `redirect_uri`, `scope`, `state` (256 random bits), `code_challenge`,
+//!   `code_challenge_method=S256` and the configured extra parameters.
+//! - **Pending sign-in**: single-use, expires after [`ClientConfig::pending_lifetime`] (10 minutes);
+//!   starting another one replaces it. A callback whose `state` does not match (compared in
+//!   constant time), whose parameters repeat, or that arrives at another address than the
+//!   redirect URI is rejected **without disturbing** the sign-in in progress. `iss` is checked
+//!   when present and required when the server advertises
+//!   `authorization_response_iss_parameter_supported`. An `error` callback becomes
+//!   [`Error::Authorization`] (e.g. "You declined to give PhotoLink access to your account.").
+//! - **Token requests**: form POST with `Accept: application/json`; `client_secret` only when one
+//!   is configured (HTTP Basic when the server lists `client_secret_basic` first). No redirects
+//!   are followed; connect timeout 10 s, total 30 s; responses over 1 MiB are refused.
+//! - **Token answers**: `token_type` must be `Bearer` (any case); lifetime from `expires_in` or
+//!   `expires` (number or numeric string); granted `scope` and `id_token` are kept. RFC 6749 §5.2
+//!   errors become [`Error::Token`]; HTML, problem+json, plain text, empty or cut-off bodies
+//!   become [`Error::UnexpectedResponse`] naming the HTTP status.
+//! - **Session**: refreshes when the access token expires within
+//!   [`ClientConfig::refresh_skew`] (60 s, at most half the token's lifetime), and once after a
+//!   401 `invalid_token`; concurrent callers share one refresh; a rotated refresh token is saved
+//!   before use and the old one is never sent again (a refresh answer without a refresh token
+//!   keeps the old one); `invalid_grant` makes the status [`SessionStatus::ReconnectNeeded`].
+//! - **Transport**: every endpoint must be `https`, except `http` on loopback
+//!   (`127.0.0.1`, `::1`, `localhost`).
+
+mod authorize;
+mod client;
+mod config;
+mod error;
+mod http;
+mod metadata;
+mod pkce;
+mod secret;
+mod session;
+mod store;
+mod token;
+
+pub use authorize::{AuthorizationResponse, PendingAuthorization};
+pub use client::OAuthClient;
+pub use config::ClientConfig;
+pub use error::{AuthorizationErrorCode, Error, Result, StoreError, TokenErrorCode};
+pub use http::{HttpClient, HttpOptions};
+pub use metadata::{ServerMetadata, discover};
+pub use pkce::CODE_CHALLENGE_METHOD;
+pub use secret::{
+    AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceVerifier, RefreshToken,
+};
+pub use session::{ResourceResponse, Session, SessionStatus, UserInfo};
+pub use store::{MemoryTokenStore, TokenStore};
+pub use token::TokenSet;

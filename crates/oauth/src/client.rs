@@ -1,0 +1,385 @@
+//! The OAuth client: authorization URLs, code exchange, refresh and revocation.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use reqwest::header::ACCEPT;
+use url::Url;
+use url::form_urlencoded::byte_serialize;
+
+use crate::authorize::{AuthorizationRequestState, AuthorizationResponse};
+use crate::config::ClientConfig;
+use crate::error::{Error, Result};
+use crate::http::{HttpClient, RawResponse};
+use crate::metadata::{ServerMetadata, ValidatedEndpoints, discover};
+use crate::pkce::{CODE_CHALLENGE_METHOD, random_urlsafe};
+use crate::secret::{AccessToken, ClientSecret, PkceVerifier, RefreshToken};
+use crate::token::{TokenResponse, TokenSet, oauth_error, parse_token_response};
+
+/// An OAuth 2.0 public (native) client bound to one authorization server. Cheap to clone.
+#[derive(Clone)]
+pub struct OAuthClient {
+    inner: Arc<ClientInner>,
+}
+
+struct ClientInner {
+    config: ClientConfig,
+    metadata: ServerMetadata,
+    endpoints: ValidatedEndpoints,
+    http: HttpClient,
+    authentication: ClientAuthentication,
+}
+
+/// How the client proves itself at the token and revocation endpoints.
+enum ClientAuthentication {
+    /// Public client: `client_id` in the form body.
+    None,
+    /// `client_id` and `client_secret` in the form body.
+    SecretPost(ClientSecret),
+    /// HTTP Basic with form-encoded `client_id` and `client_secret` (RFC 6749 §2.3.1).
+    SecretBasic(ClientSecret),
+}
+
+impl ClientAuthentication {
+    /// `client_secret_basic` when the server lists it before `client_secret_post` (or without
+    /// it); otherwise the secret goes in the body.
+    fn choose(secret: Option<&ClientSecret>, metadata: &ServerMetadata) -> Self {
+        let Some(secret) = secret else {
+            return Self::None;
+        };
+        let prefers_basic = metadata
+            .token_endpoint_auth_methods_supported
+            .iter()
+            .find(|m| *m == "client_secret_basic" || *m == "client_secret_post")
+            .is_some_and(|m| m == "client_secret_basic");
+        if prefers_basic {
+            Self::SecretBasic(secret.clone())
+        } else {
+            Self::SecretPost(secret.clone())
+        }
+    }
+}
+
+/// Which kind of token is being revoked (RFC 7009 `token_type_hint`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TokenTypeHint {
+    AccessToken,
+    RefreshToken,
+}
+
+impl TokenTypeHint {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::AccessToken => "access_token",
+            Self::RefreshToken => "refresh_token",
+        }
+    }
+}
+
+impl fmt::Debug for OAuthClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthClient")
+            .field("client_id", &self.inner.config.client_id)
+            .field("issuer", &self.inner.metadata.issuer)
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuthClient {
+    /// A client for a server whose metadata is known (hand-written or discovered).
+    pub fn new(config: ClientConfig, metadata: ServerMetadata) -> Result<Self> {
+        let http = HttpClient::new(config.http.clone())?;
+        Self::with_http_client(config, metadata, http)
+    }
+
+    /// Like [`new`](Self::new), with a given HTTP client.
+    pub fn with_http_client(
+        config: ClientConfig,
+        metadata: ServerMetadata,
+        http: HttpClient,
+    ) -> Result<Self> {
+        config.validate()?;
+        let endpoints = metadata.validate()?;
+        let authentication = ClientAuthentication::choose(config.client_secret.as_ref(), &metadata);
+        Ok(Self {
+            inner: Arc::new(ClientInner {
+                config,
+                metadata,
+                endpoints,
+                http,
+                authentication,
+            }),
+        })
+    }
+
+    /// Discovers the metadata of `issuer` (see [`discover`]) and builds a client for it.
+    pub async fn discover(config: ClientConfig, issuer: &str) -> Result<Self> {
+        let http = HttpClient::new(config.http.clone())?;
+        let metadata = discover(&http, issuer).await?;
+        Self::with_http_client(config, metadata, http)
+    }
+
+    /// The client configuration.
+    pub fn config(&self) -> &ClientConfig {
+        &self.inner.config
+    }
+
+    /// The server metadata.
+    pub fn metadata(&self) -> &ServerMetadata {
+        &self.inner.metadata
+    }
+
+    /// The HTTP client in use.
+    pub fn http(&self) -> &HttpClient {
+        &self.inner.http
+    }
+
+    pub(crate) fn userinfo_endpoint(&self) -> Option<&Url> {
+        self.inner.endpoints.userinfo.as_ref()
+    }
+
+    /// A new authorization request: the URL to open and the state to keep until the callback.
+    pub(crate) fn authorization_request(
+        &self,
+        redirect_uri: &str,
+    ) -> Result<(Url, AuthorizationRequestState)> {
+        let redirect = Url::parse(redirect_uri).map_err(|e| {
+            Error::InvalidConfig(format!("the redirect URI is not a valid address ({e})"))
+        })?;
+        let config = &self.inner.config;
+        let verifier = PkceVerifier::generate()?;
+        let state = random_urlsafe()?;
+        let mut url = self.inner.endpoints.authorization.clone();
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("response_type", "code")
+                .append_pair("client_id", &config.client_id)
+                .append_pair("redirect_uri", redirect_uri)
+                .append_pair("state", &state)
+                .append_pair("code_challenge", &verifier.challenge())
+                .append_pair("code_challenge_method", CODE_CHALLENGE_METHOD);
+            if !config.scopes.is_empty() {
+                query.append_pair("scope", &config.scopes.join(" "));
+            }
+            for (name, value) in &config.extra_authorize_params {
+                query.append_pair(name, value);
+            }
+        }
+        let pending = AuthorizationRequestState {
+            state,
+            verifier,
+            redirect,
+            redirect_uri: redirect_uri.to_owned(),
+            issuer: self.inner.metadata.issuer.clone(),
+            require_iss: self
+                .inner
+                .metadata
+                .authorization_response_iss_parameter_supported,
+            expires_at: SystemTime::now() + config.pending_lifetime,
+        };
+        Ok((url, pending))
+    }
+
+    /// Exchanges the code of a validated callback for tokens (`grant_type=authorization_code`).
+    pub async fn exchange_code(&self, response: AuthorizationResponse) -> Result<TokenSet> {
+        if response.issuer != self.inner.metadata.issuer {
+            return Err(Error::IssuerMismatch {
+                expected: self.inner.metadata.issuer.clone(),
+                found: Some(response.issuer),
+            });
+        }
+        let form = [
+            ("grant_type", "authorization_code"),
+            ("code", response.code.secret()),
+            ("redirect_uri", &response.redirect_uri),
+            ("code_verifier", response.verifier.secret()),
+        ];
+        let answer = self.token_request(&form).await?;
+        Ok(answer.into_token_set(None, &self.inner.config.scopes, SystemTime::now()))
+    }
+
+    /// Refreshes `tokens` with their refresh token (`grant_type=refresh_token`). The answer's
+    /// missing values (a rotated refresh token, scopes, ID token) are taken from `tokens`.
+    pub async fn refresh(&self, tokens: &TokenSet) -> Result<TokenSet> {
+        let refresh_token = tokens
+            .refresh_token
+            .as_ref()
+            .ok_or(Error::ReconnectNeeded)?;
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token.secret()),
+        ];
+        let answer = self.token_request(&form).await?;
+        Ok(answer.into_token_set(Some(tokens), &self.inner.config.scopes, SystemTime::now()))
+    }
+
+    /// Revokes a refresh token (RFC 7009).
+    pub async fn revoke_refresh_token(&self, token: &RefreshToken) -> Result<()> {
+        self.revoke(token.secret(), TokenTypeHint::RefreshToken)
+            .await
+    }
+
+    /// Revokes an access token (RFC 7009).
+    pub async fn revoke_access_token(&self, token: &AccessToken) -> Result<()> {
+        self.revoke(token.secret(), TokenTypeHint::AccessToken)
+            .await
+    }
+
+    async fn revoke(&self, token: &str, hint: TokenTypeHint) -> Result<()> {
+        let endpoint =
+            self.inner
+                .endpoints
+                .revocation
+                .as_ref()
+                .ok_or_else(|| Error::RevocationFailed {
+                    reason: "the server offers no way to revoke access".into(),
+                })?;
+        let form = [("token", token), ("token_type_hint", hint.as_str())];
+        let response = self.post_form(endpoint, &form).await?;
+        if response.is_success() {
+            return Ok(());
+        }
+        Err(response
+            .json_object()
+            .and_then(|object| oauth_error(&object, response.status))
+            .unwrap_or_else(|| response.unexpected()))
+    }
+
+    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse> {
+        let response = self.post_form(&self.inner.endpoints.token, form).await?;
+        parse_token_response(&response)
+    }
+
+    /// POSTs a form with `Accept: application/json` and the client's authentication.
+    async fn post_form(&self, endpoint: &Url, form: &[(&str, &str)]) -> Result<RawResponse> {
+        let client_id = self.inner.config.client_id.as_str();
+        let mut body: Vec<(&str, &str)> = form.to_vec();
+        let mut request = self
+            .inner
+            .http
+            .post(endpoint)
+            .header(ACCEPT, "application/json");
+        match &self.inner.authentication {
+            ClientAuthentication::None => body.push(("client_id", client_id)),
+            ClientAuthentication::SecretPost(secret) => {
+                body.push(("client_id", client_id));
+                body.push(("client_secret", secret.secret()));
+            }
+            ClientAuthentication::SecretBasic(secret) => {
+                let encode = |s: &str| byte_serialize(s.as_bytes()).collect::<String>();
+                request = request.basic_auth(encode(client_id), Some(encode(secret.secret())));
+            }
+        }
+        self.inner.http.send(request.form(&body)).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn metadata() -> ServerMetadata {
+        ServerMetadata::new(
+            "https://auth.example.com",
+            "https://auth.example.com/authorize?tenant=blue",
+            "https://auth.example.com/token",
+        )
+    }
+
+    fn client() -> OAuthClient {
+        let config =
+            ClientConfig::new("photolink-desktop", "com.example.photolink:/oauth/callback")
+                .with_scopes(["photos:read", "profile"])
+                .with_authorize_param("prompt", "consent")
+                .with_authorize_param("resource", "https://photos.example.com/");
+        OAuthClient::new(config, metadata()).unwrap()
+    }
+
+    #[test]
+    fn authorization_url_has_every_parameter_and_keeps_the_existing_query() {
+        let client = client();
+        let (url, pending) = client
+            .authorization_request("com.example.photolink:/oauth/callback")
+            .unwrap();
+        assert_eq!(url.path(), "/authorize");
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        let get = |name: &str| {
+            let values: Vec<&str> = pairs
+                .iter()
+                .filter(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+                .collect();
+            assert_eq!(values.len(), 1, "{name} appears {} times", values.len());
+            values[0].to_owned()
+        };
+        assert_eq!(get("tenant"), "blue");
+        assert_eq!(get("response_type"), "code");
+        assert_eq!(get("client_id"), "photolink-desktop");
+        assert_eq!(get("redirect_uri"), "com.example.photolink:/oauth/callback");
+        assert_eq!(get("scope"), "photos:read profile");
+        assert_eq!(get("code_challenge_method"), "S256");
+        assert_eq!(get("code_challenge"), pending.verifier.challenge());
+        assert_eq!(get("state"), pending.state);
+        assert_eq!(get("prompt"), "consent");
+        assert_eq!(get("resource"), "https://photos.example.com/");
+        assert!(get("state").len() >= 22, "state carries at least 128 bits");
+    }
+
+    #[test]
+    fn each_request_has_fresh_state_and_verifier() {
+        let client = client();
+        let (_, a) = client
+            .authorization_request("com.example.photolink:/oauth/callback")
+            .unwrap();
+        let (_, b) = client
+            .authorization_request("com.example.photolink:/oauth/callback")
+            .unwrap();
+        assert_ne!(a.state, b.state);
+        assert_ne!(a.verifier.secret(), b.verifier.secret());
+    }
+
+    #[test]
+    fn basic_authentication_only_when_the_server_prefers_it() {
+        let secret = ClientSecret::new("s");
+        let mut metadata = metadata();
+        assert!(matches!(
+            ClientAuthentication::choose(None, &metadata),
+            ClientAuthentication::None
+        ));
+        assert!(matches!(
+            ClientAuthentication::choose(Some(&secret), &metadata),
+            ClientAuthentication::SecretPost(_)
+        ));
+        metadata.token_endpoint_auth_methods_supported =
+            vec!["client_secret_basic".into(), "client_secret_post".into()];
+        assert!(matches!(
+            ClientAuthentication::choose(Some(&secret), &metadata),
+            ClientAuthentication::SecretBasic(_)
+        ));
+        metadata.token_endpoint_auth_methods_supported = vec![
+            "none".into(),
+            "client_secret_post".into(),
+            "client_secret_basic".into(),
+        ];
+        assert!(matches!(
+            ClientAuthentication::choose(Some(&secret), &metadata),
+            ClientAuthentication::SecretPost(_)
+        ));
+    }
+
+    #[test]
+    fn insecure_metadata_is_refused() {
+        let metadata = ServerMetadata::new(
+            "https://a.example",
+            "http://a.example/authorize",
+            "https://a.example/token",
+        );
+        let config = ClientConfig::new("id", "com.example.photolink:/oauth/callback");
+        assert!(matches!(
+            OAuthClient::new(config, metadata),
+            Err(Error::InsecureEndpoint { .. })
+        ));
+    }
+}

@@ -1,0 +1,146 @@
+//! What the app knows about itself as an OAuth client.
+
+use std::time::Duration;
+
+use crate::error::{Error, Result};
+use crate::http::HttpOptions;
+use crate::secret::ClientSecret;
+
+/// Parameters the authorization request sets itself; extra parameters may not override them.
+const RESERVED_AUTHORIZE_PARAMS: [&str; 7] = [
+    "response_type",
+    "client_id",
+    "redirect_uri",
+    "scope",
+    "state",
+    "code_challenge",
+    "code_challenge_method",
+];
+
+/// The client's registration and behaviour. Build with [`ClientConfig::new`] and the `with_*` methods.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The registered `client_id`.
+    pub client_id: String,
+    /// A client secret, sent only when set (native apps normally have none).
+    pub client_secret: Option<ClientSecret>,
+    /// The redirect URI, sent byte-for-byte as written here.
+    pub redirect_uri: String,
+    /// Requested scopes (sent space-separated).
+    pub scopes: Vec<String>,
+    /// Extra authorization request parameters, such as `prompt`, `login_hint` or `resource`.
+    pub extra_authorize_params: Vec<(String, String)>,
+    /// How long a started sign-in may wait for its callback (default 10 minutes).
+    pub pending_lifetime: Duration,
+    /// Refresh an access token when it expires within this margin (default 60 s; capped at half
+    /// of the token's lifetime so short-lived tokens are still used).
+    pub refresh_skew: Duration,
+    /// Timeouts and size caps.
+    pub http: HttpOptions,
+}
+
+impl ClientConfig {
+    /// A public client with defaults: no secret, no scopes, 10-minute sign-ins, 60 s skew.
+    pub fn new(client_id: impl Into<String>, redirect_uri: impl Into<String>) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret: None,
+            redirect_uri: redirect_uri.into(),
+            scopes: Vec::new(),
+            extra_authorize_params: Vec::new(),
+            pending_lifetime: Duration::from_secs(10 * 60),
+            refresh_skew: Duration::from_secs(60),
+            http: HttpOptions::default(),
+        }
+    }
+
+    /// Sets the requested scopes.
+    pub fn with_scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Sets a client secret.
+    pub fn with_client_secret(mut self, secret: ClientSecret) -> Self {
+        self.client_secret = Some(secret);
+        self
+    }
+
+    /// Adds an extra authorization request parameter.
+    pub fn with_authorize_param(
+        mut self,
+        name: impl Into<String>,
+        value: impl Into<String>,
+    ) -> Self {
+        self.extra_authorize_params
+            .push((name.into(), value.into()));
+        self
+    }
+
+    pub(crate) fn validate(&self) -> Result<()> {
+        if self.client_id.is_empty() {
+            return Err(Error::InvalidConfig("the client id is empty".into()));
+        }
+        url::Url::parse(&self.redirect_uri).map_err(|e| {
+            Error::InvalidConfig(format!("the redirect URI is not a valid address ({e})"))
+        })?;
+        if let Some(scope) = self.scopes.iter().find(|s| s.is_empty() || s.contains(' ')) {
+            return Err(Error::InvalidConfig(format!(
+                "the scope {scope:?} is not a single word"
+            )));
+        }
+        if let Some((name, _)) = self
+            .extra_authorize_params
+            .iter()
+            .find(|(name, _)| RESERVED_AUTHORIZE_PARAMS.contains(&name.as_str()))
+        {
+            return Err(Error::InvalidConfig(format!(
+                "the extra parameter {name} would override one PhotoLink sets itself"
+            )));
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_rules() {
+        let config =
+            ClientConfig::new("photolink-desktop", "com.example.photolink:/oauth/callback");
+        assert_eq!(config.pending_lifetime, Duration::from_secs(600));
+        assert_eq!(config.refresh_skew, Duration::from_secs(60));
+        assert!(config.client_secret.is_none());
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn bad_settings_are_rejected() {
+        let base = || ClientConfig::new("id", "com.example.photolink:/oauth/callback");
+        assert!(
+            ClientConfig::new("", "com.example.photolink:/cb")
+                .validate()
+                .is_err()
+        );
+        assert!(ClientConfig::new("id", "no scheme").validate().is_err());
+        assert!(base().with_scopes(["a b"]).validate().is_err());
+        assert!(
+            base()
+                .with_authorize_param("state", "x")
+                .validate()
+                .is_err()
+        );
+        assert!(
+            base()
+                .with_authorize_param("prompt", "consent")
+                .validate()
+                .is_ok()
+        );
+    }
+}

@@ -1,0 +1,367 @@
+//! The HTTP seam: one place builds the `reqwest` client, checks endpoint security,
+//! reads bodies under a size cap and describes bodies it cannot use.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use url::{Host, Url};
+
+use crate::error::{Error, Result};
+
+/// Timeouts and size caps for every request this crate makes.
+#[derive(Debug, Clone)]
+pub struct HttpOptions {
+    /// Time allowed to open a connection (default 10 s).
+    pub connect_timeout: Duration,
+    /// Time allowed for a whole request, body included (default 30 s).
+    pub timeout: Duration,
+    /// Cap on protocol responses: token, discovery, revocation, userinfo (default 1 MiB).
+    pub max_response_bytes: usize,
+    /// Cap on protected resources fetched with [`Session::authorized_get`](crate::Session::authorized_get)
+    /// (default 32 MiB).
+    pub max_resource_bytes: usize,
+}
+
+impl Default for HttpOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            timeout: Duration::from_secs(30),
+            max_response_bytes: 1024 * 1024,
+            max_resource_bytes: 32 * 1024 * 1024,
+        }
+    }
+}
+
+/// The HTTP client every request goes through (rustls, no redirects followed). Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct HttpClient {
+    client: reqwest::Client,
+    options: HttpOptions,
+}
+
+impl HttpClient {
+    /// Builds the client from options.
+    pub fn new(options: HttpOptions) -> Result<Self> {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(options.connect_timeout)
+            .timeout(options.timeout)
+            .user_agent(concat!("PhotoLink/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Internal(format!("could not set up HTTP: {e}")))?;
+        Ok(Self { client, options })
+    }
+
+    /// The options the client was built with.
+    pub fn options(&self) -> &HttpOptions {
+        &self.options
+    }
+
+    pub(crate) fn get(&self, url: &Url) -> reqwest::RequestBuilder {
+        self.client.get(url.clone())
+    }
+
+    pub(crate) fn post(&self, url: &Url) -> reqwest::RequestBuilder {
+        self.client.post(url.clone())
+    }
+
+    /// Sends a protocol request (body capped at `max_response_bytes`).
+    pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Result<RawResponse> {
+        self.send_capped(request, self.options.max_response_bytes)
+            .await
+    }
+
+    /// Sends a resource request (body capped at `max_resource_bytes`).
+    pub(crate) async fn send_resource(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<RawResponse> {
+        self.send_capped(request, self.options.max_resource_bytes)
+            .await
+    }
+
+    async fn send_capped(
+        &self,
+        request: reqwest::RequestBuilder,
+        limit: usize,
+    ) -> Result<RawResponse> {
+        let mut response = request.send().await.map_err(network_error)?;
+        let status = response.status().as_u16();
+        let header = |name| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v: &reqwest::header::HeaderValue| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let content_type = header(CONTENT_TYPE);
+        let www_authenticate = header(WWW_AUTHENTICATE);
+        if response
+            .content_length()
+            .is_some_and(|len| len > limit as u64)
+        {
+            return Err(Error::ResponseTooLarge { limit });
+        }
+        let mut body = Vec::new();
+        loop {
+            match response.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > limit {
+                        return Err(Error::ResponseTooLarge { limit });
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                Err(e) if e.is_timeout() => return Err(network_error(e)),
+                Err(_) => {
+                    return Err(Error::UnexpectedResponse {
+                        status,
+                        detail: "a response that was cut off before it was complete".into(),
+                    });
+                }
+            }
+        }
+        Ok(RawResponse {
+            status,
+            content_type,
+            www_authenticate,
+            body,
+        })
+    }
+}
+
+fn network_error(error: reqwest::Error) -> Error {
+    // Strip the URL: it is not a secret here, but the message is meant for people.
+    let error = error.without_url();
+    if error.is_timeout() {
+        Error::Network("the server took too long to answer".into())
+    } else if error.is_connect() {
+        Error::Network("could not connect".into())
+    } else {
+        Error::Network(error.to_string())
+    }
+}
+
+/// A response read into memory.
+#[derive(Debug)]
+pub(crate) struct RawResponse {
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub www_authenticate: Option<String>,
+    pub body: Vec<u8>,
+}
+
+impl RawResponse {
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+
+    /// The media type without parameters, lower-cased (`application/json`).
+    pub fn media_type(&self) -> Option<String> {
+        self.content_type.as_deref().map(|ct| {
+            ct.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+    }
+
+    /// The body as a JSON object, if it is one.
+    pub fn json_object(&self) -> Option<serde_json::Map<String, serde_json::Value>> {
+        match serde_json::from_slice(&self.body) {
+            Ok(serde_json::Value::Object(map)) => Some(map),
+            _ => None,
+        }
+    }
+
+    /// An error naming the status and, in words, what the body was.
+    pub fn unexpected(&self) -> Error {
+        Error::UnexpectedResponse {
+            status: self.status,
+            detail: self.describe_body(),
+        }
+    }
+
+    fn describe_body(&self) -> String {
+        if self.body.iter().all(u8::is_ascii_whitespace) {
+            return "an empty body".into();
+        }
+        let media_type = self.media_type().unwrap_or_default();
+        let text = String::from_utf8_lossy(&self.body);
+        if media_type == "application/problem+json" {
+            let problem = self.json_object().unwrap_or_default();
+            let field = |name: &str| problem.get(name).and_then(|v| v.as_str()).map(excerpt);
+            return match (field("title"), field("detail")) {
+                (Some(title), Some(detail)) => format!("a problem report: {title} ({detail})"),
+                (Some(text), None) | (None, Some(text)) => format!("a problem report: {text}"),
+                (None, None) => "a problem report without a title".into(),
+            };
+        }
+        if media_type.contains("html") || text.trim_start().starts_with('<') {
+            return "a web page instead of the expected data".into();
+        }
+        if media_type.contains("json") || text.trim_start().starts_with(['{', '[']) {
+            return match serde_json::from_slice::<serde_json::Value>(&self.body) {
+                Err(e) if e.is_eof() => "incomplete JSON (the body was cut off)".into(),
+                Err(_) => "malformed JSON".into(),
+                Ok(_) => "JSON without the expected fields".into(),
+            };
+        }
+        format!("plain text: \"{}\"", excerpt(&text))
+    }
+}
+
+/// At most 200 printable characters of server text.
+fn excerpt(text: &str) -> String {
+    const MAX: usize = 200;
+    let cleaned: String = text
+        .trim()
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    match cleaned.char_indices().nth(MAX) {
+        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
+        None => cleaned,
+    }
+}
+
+/// The `error` parameter of a `WWW-Authenticate: Bearer` challenge, if any.
+pub(crate) fn bearer_error(www_authenticate: &str) -> Option<String> {
+    let (scheme, params) = www_authenticate.trim().split_once(char::is_whitespace)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    params.split(',').find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("error")
+            .then(|| value.trim().trim_matches('"').to_owned())
+    })
+}
+
+/// Parses an endpoint and requires `https`, or `http` on a loopback host.
+pub(crate) fn secure_url(text: &str) -> Result<Url> {
+    let url = Url::parse(text)
+        .map_err(|e| Error::InvalidConfig(format!("{text} is not a valid address ({e})")))?;
+    require_secure(&url)?;
+    Ok(url)
+}
+
+/// Requires `https`, or `http` on a loopback host (127.0.0.1, ::1, localhost).
+pub(crate) fn require_secure(url: &Url) -> Result<()> {
+    let loopback = match url.host() {
+        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    };
+    match url.scheme() {
+        "https" if url.host().is_some() => Ok(()),
+        "http" if loopback => Ok(()),
+        _ => Err(Error::InsecureEndpoint {
+            url: url.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(status: u16, content_type: Option<&str>, body: &str) -> RawResponse {
+        RawResponse {
+            status,
+            content_type: content_type.map(str::to_owned),
+            www_authenticate: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn https_is_required_except_on_loopback() {
+        assert!(secure_url("https://auth.example.com/token").is_ok());
+        assert!(secure_url("http://127.0.0.1:8080/token").is_ok());
+        assert!(secure_url("http://[::1]:8080/token").is_ok());
+        assert!(secure_url("http://localhost/token").is_ok());
+        assert!(matches!(
+            secure_url("http://auth.example.com/token"),
+            Err(Error::InsecureEndpoint { .. })
+        ));
+        assert!(matches!(
+            secure_url("http://10.0.0.1/token"),
+            Err(Error::InsecureEndpoint { .. })
+        ));
+        assert!(matches!(
+            secure_url("http://localhost.evil.example/"),
+            Err(Error::InsecureEndpoint { .. })
+        ));
+        assert!(matches!(
+            secure_url("ftp://127.0.0.1/"),
+            Err(Error::InsecureEndpoint { .. })
+        ));
+        assert!(matches!(
+            secure_url("not a url"),
+            Err(Error::InvalidConfig(_))
+        ));
+    }
+
+    #[test]
+    fn bodies_are_described_in_words() {
+        let describe = |r: RawResponse| r.unexpected().to_string();
+        assert_eq!(
+            describe(raw(502, None, "")),
+            "The server answered with HTTP 502 and an empty body."
+        );
+        assert!(
+            describe(raw(
+                500,
+                Some("text/html; charset=utf-8"),
+                "<html>oops</html>"
+            ))
+            .contains("web page")
+        );
+        let problem = raw(
+            400,
+            Some("application/problem+json"),
+            r#"{"title":"Bad thing","detail":"it broke"}"#,
+        );
+        assert!(describe(problem).contains("a problem report: Bad thing (it broke)"));
+        assert!(
+            describe(raw(503, Some("text/plain"), "down for maintenance"))
+                .contains("down for maintenance")
+        );
+        assert!(
+            describe(raw(200, Some("application/json"), r#"{"access_tok"#))
+                .contains("incomplete JSON")
+        );
+        assert!(
+            describe(raw(200, Some("application/json"), r#"{"a":}"#)).contains("malformed JSON")
+        );
+    }
+
+    #[test]
+    fn long_text_is_shortened() {
+        let long = "x".repeat(5000);
+        let text = raw(500, Some("text/plain"), &long).unexpected().to_string();
+        assert!(text.len() < 400);
+    }
+
+    #[test]
+    fn bearer_challenge_error_is_read() {
+        assert_eq!(
+            bearer_error(
+                r#"Bearer realm="photos", error="invalid_token", error_description="expired""#
+            )
+            .as_deref(),
+            Some("invalid_token")
+        );
+        assert_eq!(bearer_error(r#"Bearer realm="photos""#), None);
+        assert_eq!(
+            bearer_error(r#"Basic realm="x", error="invalid_token""#),
+            None
+        );
+    }
+}

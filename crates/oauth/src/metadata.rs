@@ -1,0 +1,217 @@
+//! Authorization server metadata (RFC 8414) and its discovery.
+
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::error::{Error, Result};
+use crate::http::{HttpClient, secure_url};
+
+const OAUTH_WELL_KNOWN: &str = "oauth-authorization-server";
+const OPENID_WELL_KNOWN: &str = "openid-configuration";
+
+/// What the client needs to know about an authorization server.
+///
+/// Either discovered with [`discover`] or written by hand with [`ServerMetadata::new`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerMetadata {
+    /// The issuer identifier; responses are checked against it.
+    pub issuer: String,
+    /// Where the browser is sent to sign in.
+    pub authorization_endpoint: String,
+    /// Where codes and refresh tokens are exchanged.
+    pub token_endpoint: String,
+    /// RFC 7009 revocation endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub revocation_endpoint: Option<String>,
+    /// OpenID Connect userinfo endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub userinfo_endpoint: Option<String>,
+    /// Scopes the server knows.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes_supported: Vec<String>,
+    /// PKCE methods the server supports (must include `S256` when listed).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub code_challenge_methods_supported: Vec<String>,
+    /// Client authentication methods at the token endpoint, in the server's order of preference.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub token_endpoint_auth_methods_supported: Vec<String>,
+    /// RFC 9207: the server puts `iss` in every authorization response.
+    #[serde(default)]
+    pub authorization_response_iss_parameter_supported: bool,
+}
+
+impl ServerMetadata {
+    /// Metadata written by hand (no discovery): issuer plus the two required endpoints.
+    pub fn new(
+        issuer: impl Into<String>,
+        authorization_endpoint: impl Into<String>,
+        token_endpoint: impl Into<String>,
+    ) -> Self {
+        Self {
+            issuer: issuer.into(),
+            authorization_endpoint: authorization_endpoint.into(),
+            token_endpoint: token_endpoint.into(),
+            revocation_endpoint: None,
+            userinfo_endpoint: None,
+            scopes_supported: Vec::new(),
+            code_challenge_methods_supported: Vec::new(),
+            token_endpoint_auth_methods_supported: Vec::new(),
+            authorization_response_iss_parameter_supported: false,
+        }
+    }
+
+    /// Checks every endpoint is secure and that `S256` is supported when methods are listed.
+    pub(crate) fn validate(&self) -> Result<ValidatedEndpoints> {
+        let issuer = secure_url(&self.issuer)?;
+        if issuer.query().is_some() || issuer.fragment().is_some() {
+            return Err(Error::InvalidConfig(
+                "the issuer may not have a query or fragment".into(),
+            ));
+        }
+        if !self.code_challenge_methods_supported.is_empty()
+            && !self
+                .code_challenge_methods_supported
+                .iter()
+                .any(|m| m == "S256")
+        {
+            return Err(Error::InvalidConfig(
+                "the server does not support PKCE with S256".into(),
+            ));
+        }
+        let optional = |endpoint: &Option<String>| endpoint.as_deref().map(secure_url).transpose();
+        Ok(ValidatedEndpoints {
+            authorization: secure_url(&self.authorization_endpoint)?,
+            token: secure_url(&self.token_endpoint)?,
+            revocation: optional(&self.revocation_endpoint)?,
+            userinfo: optional(&self.userinfo_endpoint)?,
+        })
+    }
+}
+
+/// The endpoints as parsed, checked URLs.
+#[derive(Debug, Clone)]
+pub(crate) struct ValidatedEndpoints {
+    pub authorization: Url,
+    pub token: Url,
+    pub revocation: Option<Url>,
+    pub userinfo: Option<Url>,
+}
+
+/// Fetches the metadata of `issuer`: first RFC 8414's `/.well-known/oauth-authorization-server`
+/// (inserted before the issuer's path, if it has one), then `/.well-known/openid-configuration`.
+/// The document's `issuer` must equal `issuer` exactly.
+pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata> {
+    let issuer_url = secure_url(issuer)?;
+    let mut failures = Vec::new();
+    for url in well_known_urls(&issuer_url)? {
+        match fetch_metadata(http, &url).await {
+            Ok(metadata) if metadata.issuer == issuer => {
+                metadata.validate()?;
+                return Ok(metadata);
+            }
+            Ok(metadata) => {
+                return Err(Error::IssuerMismatch {
+                    expected: issuer.to_owned(),
+                    found: Some(metadata.issuer),
+                });
+            }
+            Err(error) => failures.push(format!("{url}: {error}")),
+        }
+    }
+    Err(Error::Discovery(failures.join("; ")))
+}
+
+async fn fetch_metadata(http: &HttpClient, url: &Url) -> Result<ServerMetadata> {
+    let response = http
+        .send(
+            http.get(url)
+                .header(reqwest::header::ACCEPT, "application/json"),
+        )
+        .await?;
+    if !response.is_success() {
+        return Err(response.unexpected());
+    }
+    serde_json::from_slice(&response.body).map_err(|_| response.unexpected())
+}
+
+/// The well-known URLs to try, in order. RFC 8414 §3.1 inserts the well-known segment between
+/// host and path; the OpenID form (OIDC Discovery §4) appends it to the issuer, and for issuers
+/// with a path the inserted form of it is tried too.
+fn well_known_urls(issuer: &Url) -> Result<Vec<Url>> {
+    let path = issuer.path().trim_end_matches('/');
+    let mut candidates = vec![format!("/.well-known/{OAUTH_WELL_KNOWN}{path}")];
+    candidates.push(format!("{path}/.well-known/{OPENID_WELL_KNOWN}"));
+    if !path.is_empty() {
+        candidates.push(format!("/.well-known/{OPENID_WELL_KNOWN}{path}"));
+    }
+    candidates
+        .into_iter()
+        .map(|candidate| {
+            let mut url = issuer.clone();
+            url.set_path(&candidate);
+            Ok(url)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn urls(issuer: &str) -> Vec<String> {
+        well_known_urls(&Url::parse(issuer).unwrap())
+            .unwrap()
+            .into_iter()
+            .map(String::from)
+            .collect()
+    }
+
+    #[test]
+    fn well_known_urls_without_a_path() {
+        assert_eq!(
+            urls("https://auth.example.com"),
+            [
+                "https://auth.example.com/.well-known/oauth-authorization-server",
+                "https://auth.example.com/.well-known/openid-configuration",
+            ]
+        );
+    }
+
+    #[test]
+    fn well_known_urls_insert_before_the_issuer_path() {
+        assert_eq!(
+            urls("https://auth.example.com/tenant/"),
+            [
+                "https://auth.example.com/.well-known/oauth-authorization-server/tenant",
+                "https://auth.example.com/tenant/.well-known/openid-configuration",
+                "https://auth.example.com/.well-known/openid-configuration/tenant",
+            ]
+        );
+    }
+
+    #[test]
+    fn metadata_parses_and_ignores_unknown_fields() {
+        let json = r#"{"issuer":"https://a.example","authorization_endpoint":"https://a.example/authorize",
+            "token_endpoint":"https://a.example/token","code_challenge_methods_supported":["S256"],
+            "authorization_response_iss_parameter_supported":true,"grant_types_supported":["authorization_code"]}"#;
+        let metadata: ServerMetadata = serde_json::from_str(json).unwrap();
+        assert!(metadata.authorization_response_iss_parameter_supported);
+        assert!(metadata.validate().is_ok());
+    }
+
+    #[test]
+    fn validation_rejects_insecure_endpoints_and_missing_s256() {
+        let mut metadata = ServerMetadata::new(
+            "https://a.example",
+            "https://a.example/authorize",
+            "http://a.example/token",
+        );
+        assert!(matches!(
+            metadata.validate(),
+            Err(Error::InsecureEndpoint { .. })
+        ));
+        metadata.token_endpoint = "https://a.example/token".into();
+        metadata.code_challenge_methods_supported = vec!["plain".into()];
+        assert!(matches!(metadata.validate(), Err(Error::InvalidConfig(_))));
+    }
+}

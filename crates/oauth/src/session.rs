@@ -1,0 +1,311 @@
+//! The token lifecycle of one connected account.
+
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::authorize::AuthorizationResponse;
+use crate::client::OAuthClient;
+use crate::error::{Error, Result};
+use crate::http::{RawResponse, bearer_error, secure_url};
+use crate::secret::AccessToken;
+use crate::store::TokenStore;
+use crate::token::TokenSet;
+
+/// Where the account connection stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionStatus {
+    /// No account is connected.
+    SignedOut,
+    /// Tokens are held and believed to work.
+    Connected,
+    /// The server rejected the grant (revoked or expired); the person must connect again.
+    ReconnectNeeded,
+}
+
+/// Why a refresh is wanted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RefreshReason {
+    /// The access token expires within the skew.
+    Expiring,
+    /// A resource server answered 401 to the access token.
+    Rejected,
+}
+
+/// A connected account: hands out fresh access tokens, refreshes them, and disconnects.
+///
+/// Share it as `Arc<Session>`. Refreshes are single-flight: however many callers need a fresh
+/// token at once, one refresh request is made and all of them get its result. A rotated refresh
+/// token is saved to the [`TokenStore`] before it is used, and the old one is never sent again.
+pub struct Session {
+    client: OAuthClient,
+    store: Arc<dyn TokenStore>,
+    state: Mutex<State>,
+    /// Held while tokens are being replaced (refresh, connect, disconnect).
+    refresh_lock: tokio::sync::Mutex<()>,
+}
+
+struct State {
+    tokens: Option<TokenSet>,
+    reconnect_needed: bool,
+    /// Bumped whenever `tokens` changes, so a waiter can tell that someone else refreshed.
+    generation: u64,
+}
+
+impl fmt::Debug for Session {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Session")
+            .field("client", &self.client)
+            .field("status", &self.status())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A protected resource fetched with [`Session::authorized_get`].
+#[derive(Debug, Clone)]
+pub struct ResourceResponse {
+    /// The HTTP status (always 2xx).
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl ResourceResponse {
+    /// The body parsed as JSON.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| Error::UnexpectedResponse {
+            status: self.status,
+            detail: format!("data PhotoLink could not read ({e})"),
+        })
+    }
+}
+
+/// The account details from the userinfo endpoint.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserInfo {
+    /// The account's stable identifier.
+    pub sub: String,
+    /// A display name.
+    #[serde(default)]
+    pub name: Option<String>,
+    /// An e-mail address.
+    #[serde(default)]
+    pub email: Option<String>,
+    /// Any other claims.
+    #[serde(flatten)]
+    pub other: serde_json::Map<String, serde_json::Value>,
+}
+
+impl Session {
+    /// A session over `store`, starting from whatever tokens it holds.
+    pub fn new(client: OAuthClient, store: Arc<dyn TokenStore>) -> Result<Self> {
+        let tokens = store.load()?;
+        Ok(Self {
+            client,
+            store,
+            state: Mutex::new(State {
+                tokens,
+                reconnect_needed: false,
+                generation: 0,
+            }),
+            refresh_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The client this session uses.
+    pub fn client(&self) -> &OAuthClient {
+        &self.client
+    }
+
+    /// Where the connection stands.
+    pub fn status(&self) -> SessionStatus {
+        let state = self.lock();
+        match (&state.tokens, state.reconnect_needed) {
+            (Some(_), _) => SessionStatus::Connected,
+            (None, true) => SessionStatus::ReconnectNeeded,
+            (None, false) => SessionStatus::SignedOut,
+        }
+    }
+
+    /// The scopes the server granted, empty when not connected.
+    pub fn granted_scopes(&self) -> Vec<String> {
+        self.lock()
+            .tokens
+            .as_ref()
+            .map(|t| t.scopes.clone())
+            .unwrap_or_default()
+    }
+
+    /// Exchanges a validated callback's code for tokens, saves them, and replaces any
+    /// earlier connection.
+    pub async fn connect(&self, response: AuthorizationResponse) -> Result<()> {
+        let tokens = self.client.exchange_code(response).await?;
+        let _guard = self.refresh_lock.lock().await;
+        self.store.save(&tokens)?;
+        self.install(Some(tokens), false);
+        Ok(())
+    }
+
+    /// A usable access token, refreshed first if it expires within the configured skew.
+    ///
+    /// If that refresh fails for a passing reason (network, 5xx) while the current token has
+    /// not expired yet, the current token is returned.
+    pub async fn access_token(&self) -> Result<AccessToken> {
+        Ok(self.access_token_with_generation().await?.0)
+    }
+
+    /// GETs a protected resource with `Authorization: Bearer`. On a 401 that says
+    /// `invalid_token` (or gives no reason) the token is refreshed once and the request retried.
+    /// Non-2xx answers become errors naming the status.
+    pub async fn authorized_get(&self, url: &str) -> Result<ResourceResponse> {
+        let url = secure_url(url)?;
+        let (token, generation) = self.access_token_with_generation().await?;
+        let response = self.get_with(&url, &token).await?;
+        let response = if is_token_rejection(&response) {
+            let token = self.refresh(generation, RefreshReason::Rejected).await?;
+            self.get_with(&url, &token).await?
+        } else {
+            response
+        };
+        if !response.is_success() {
+            return Err(response.unexpected());
+        }
+        Ok(ResourceResponse {
+            status: response.status,
+            content_type: response.content_type,
+            body: response.body,
+        })
+    }
+
+    /// The account details from the server's `userinfo_endpoint`.
+    pub async fn userinfo(&self) -> Result<UserInfo> {
+        let endpoint = self
+            .client
+            .userinfo_endpoint()
+            .ok_or(Error::NoUserinfoEndpoint)?
+            .clone();
+        self.authorized_get(endpoint.as_str()).await?.json()
+    }
+
+    /// Disconnects: forgets the tokens here (memory and store) first, then asks the server to
+    /// revoke the refresh token and then the access token. Local forgetting always happens;
+    /// a failed revocation is reported as [`Error::RevocationFailed`].
+    pub async fn disconnect(&self) -> Result<()> {
+        let _guard = self.refresh_lock.lock().await;
+        let tokens = self.lock().tokens.clone();
+        self.install(None, false);
+        self.store.clear()?;
+        let Some(tokens) = tokens else { return Ok(()) };
+
+        let mut failure = None;
+        if let Some(refresh_token) = &tokens.refresh_token {
+            failure = self.client.revoke_refresh_token(refresh_token).await.err();
+        }
+        if let Err(error) = self.client.revoke_access_token(&tokens.access_token).await {
+            failure.get_or_insert(error);
+        }
+        match failure {
+            None => Ok(()),
+            Some(Error::RevocationFailed { reason }) => Err(Error::RevocationFailed { reason }),
+            Some(error) => Err(Error::RevocationFailed {
+                reason: error.to_string(),
+            }),
+        }
+    }
+
+    async fn access_token_with_generation(&self) -> Result<(AccessToken, u64)> {
+        let (tokens, generation) = self.current()?;
+        if !tokens.needs_refresh(self.client.config().refresh_skew, SystemTime::now()) {
+            return Ok((tokens.access_token, generation));
+        }
+        let token = self.refresh(generation, RefreshReason::Expiring).await?;
+        let generation = self.lock().generation;
+        Ok((token, generation))
+    }
+
+    /// Refreshes the tokens of `generation`, unless someone already replaced them while this
+    /// caller waited — then their result is used and no second request is made.
+    async fn refresh(&self, generation: u64, reason: RefreshReason) -> Result<AccessToken> {
+        let _guard = self.refresh_lock.lock().await;
+        let (tokens, current_generation) = self.current()?;
+        if current_generation != generation {
+            return Ok(tokens.access_token);
+        }
+        let now = SystemTime::now();
+        let still_valid = reason == RefreshReason::Expiring && !tokens.is_expired(now);
+        if tokens.refresh_token.is_none() {
+            if still_valid {
+                return Ok(tokens.access_token);
+            }
+            return Err(self.reconnect_needed());
+        }
+        match self.client.refresh(&tokens).await {
+            Ok(fresh) => {
+                let access_token = fresh.access_token.clone();
+                // Saved before use; if saving fails the new tokens are still kept in memory,
+                // because the server has already retired the old refresh token.
+                let saved = self.store.save(&fresh);
+                self.install(Some(fresh), false);
+                saved?;
+                Ok(access_token)
+            }
+            Err(error) if error.is_invalid_grant() => Err(self.reconnect_needed()),
+            Err(error) if still_valid && error.is_transient() => Ok(tokens.access_token),
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Forgets dead tokens and marks the session as needing a new connection.
+    fn reconnect_needed(&self) -> Error {
+        self.install(None, true);
+        // A failure to clear only leaves dead tokens behind, which the server refuses again.
+        let _ = self.store.clear();
+        Error::ReconnectNeeded
+    }
+
+    async fn get_with(&self, url: &Url, token: &AccessToken) -> Result<RawResponse> {
+        let http = self.client.http();
+        http.send_resource(http.get(url).bearer_auth(token.secret()))
+            .await
+    }
+
+    fn current(&self) -> Result<(TokenSet, u64)> {
+        let state = self.lock();
+        match &state.tokens {
+            Some(tokens) => Ok((tokens.clone(), state.generation)),
+            None if state.reconnect_needed => Err(Error::ReconnectNeeded),
+            None => Err(Error::NotConnected),
+        }
+    }
+
+    fn install(&self, tokens: Option<TokenSet>, reconnect_needed: bool) {
+        let mut state = self.lock();
+        state.tokens = tokens;
+        state.reconnect_needed = reconnect_needed;
+        state.generation += 1;
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // State is replaced whole under the lock, so a poisoned lock still holds consistent data.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// A 401 whose Bearer challenge says `invalid_token` or gives no error code.
+fn is_token_rejection(response: &RawResponse) -> bool {
+    response.status == 401
+        && response
+            .www_authenticate
+            .as_deref()
+            .and_then(bearer_error)
+            .is_none_or(|error| error == "invalid_token")
+}

@@ -1,0 +1,396 @@
+//! Token sets and the parsing of token endpoint answers (RFC 6749 §5.1, §5.2).
+
+use std::time::{Duration, SystemTime};
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::error::{Error, Result, TokenErrorCode};
+use crate::http::RawResponse;
+use crate::secret::{AccessToken, IdToken, RefreshToken};
+
+/// The tokens of one connected account, as saved in a [`TokenStore`](crate::TokenStore).
+///
+/// `Debug` is safe to print (secrets show as `[redacted]`); serialize it only into secure storage.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct TokenSet {
+    /// The access token.
+    pub access_token: AccessToken,
+    /// Always `Bearer` (compared case-insensitively when received).
+    pub token_type: String,
+    /// The refresh token, if the server issued one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<RefreshToken>,
+    /// When the access token was received.
+    #[serde(with = "unix_seconds")]
+    pub received_at: SystemTime,
+    /// When the access token expires; `None` when the server did not say.
+    #[serde(
+        default,
+        with = "unix_seconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub expires_at: Option<SystemTime>,
+    /// The scopes actually granted (the requested ones when the server did not say).
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The OpenID Connect ID token, if one was issued (kept as received).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token: Option<IdToken>,
+}
+
+impl TokenSet {
+    /// True when the access token is past its expiry at `now`.
+    pub fn is_expired(&self, now: SystemTime) -> bool {
+        self.expires_at.is_some_and(|at| at <= now)
+    }
+
+    /// True when the access token expires within `skew` of `now`. The skew is capped at half
+    /// the token's lifetime, so a token that only lives 30 s is still used for 15 s.
+    pub fn needs_refresh(&self, skew: Duration, now: SystemTime) -> bool {
+        let Some(expires_at) = self.expires_at else {
+            return false;
+        };
+        let lifetime = expires_at
+            .duration_since(self.received_at)
+            .unwrap_or_default();
+        let skew = skew.min(lifetime / 2);
+        expires_at
+            .checked_sub(skew)
+            .is_none_or(|refresh_at| refresh_at <= now)
+    }
+}
+
+/// A successful token endpoint answer, before merging with what is already known.
+#[derive(Debug)]
+pub(crate) struct TokenResponse {
+    pub access_token: AccessToken,
+    pub refresh_token: Option<RefreshToken>,
+    pub expires_in: Option<Duration>,
+    pub scopes: Option<Vec<String>>,
+    pub id_token: Option<IdToken>,
+}
+
+impl TokenResponse {
+    /// A token set from this answer. Missing values come from `previous` (refresh token, scopes,
+    /// ID token) or, for scopes, from `requested_scopes`.
+    pub fn into_token_set(
+        self,
+        previous: Option<&TokenSet>,
+        requested_scopes: &[String],
+        now: SystemTime,
+    ) -> TokenSet {
+        TokenSet {
+            access_token: self.access_token,
+            token_type: "Bearer".into(),
+            refresh_token: self
+                .refresh_token
+                .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
+            received_at: now,
+            expires_at: self.expires_in.and_then(|d| now.checked_add(d)),
+            scopes: self
+                .scopes
+                .or_else(|| previous.map(|p| p.scopes.clone()))
+                .unwrap_or_else(|| requested_scopes.to_vec()),
+            id_token: self
+                .id_token
+                .or_else(|| previous.and_then(|p| p.id_token.clone())),
+        }
+    }
+}
+
+/// Reads a token endpoint answer: a success object, an RFC 6749 §5.2 error, or anything else
+/// as an error naming the HTTP status.
+pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenResponse> {
+    let Some(object) = response.json_object() else {
+        return Err(response.unexpected());
+    };
+    if let Some(error) = oauth_error(&object, response.status) {
+        return Err(error);
+    }
+    if !response.is_success() {
+        return Err(response.unexpected());
+    }
+    let text = |name: &str| {
+        object
+            .get(name)
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+    };
+    let invalid = |detail: &str| Error::UnexpectedResponse {
+        status: response.status,
+        detail: detail.into(),
+    };
+
+    let access_token =
+        text("access_token").ok_or_else(|| invalid("no access token in the answer"))?;
+    match text("token_type") {
+        Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
+        Some(kind) => return Err(invalid(&format!("an unsupported token type \"{kind}\""))),
+        None => return Err(invalid("no token type in the answer")),
+    }
+    Ok(TokenResponse {
+        access_token: AccessToken::new(access_token),
+        refresh_token: text("refresh_token").map(RefreshToken::new),
+        expires_in: lifetime(&object)
+            .map_err(|()| invalid("a token lifetime that is not a number"))?,
+        scopes: text("scope").map(|s| {
+            s.split(' ')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }),
+        id_token: text("id_token").map(IdToken::new),
+    })
+}
+
+/// An RFC 6749 §5.2 error in a JSON object (an `error` string member), if there is one.
+pub(crate) fn oauth_error(object: &Map<String, Value>, status: u16) -> Option<Error> {
+    let code = object.get("error")?.as_str()?;
+    let text = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
+    Some(Error::Token {
+        code: TokenErrorCode::parse(code),
+        description: text("error_description"),
+        uri: text("error_uri"),
+        status,
+    })
+}
+
+/// Lifetime from `expires_in` (RFC 6749) or `expires` (seen in the wild): a non-negative
+/// number or numeric string of seconds. Absent means unknown.
+fn lifetime(object: &Map<String, Value>) -> Result<Option<Duration>, ()> {
+    let Some(value) = object.get("expires_in").or_else(|| object.get("expires")) else {
+        return Ok(None);
+    };
+    let seconds = match value {
+        Value::Null => return Ok(None),
+        Value::Number(n) => n.as_f64(),
+        Value::String(s) => s.trim().parse::<f64>().ok(),
+        _ => None,
+    };
+    match seconds {
+        Some(s) if s.is_finite() && s >= 0.0 => {
+            Ok(Some(Duration::from_secs_f64(s.min(u32::MAX as f64))))
+        }
+        _ => Err(()),
+    }
+}
+
+mod unix_seconds {
+    use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(time: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_u64(
+            time.duration_since(UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+        )
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SystemTime, D::Error> {
+        Ok(UNIX_EPOCH + Duration::from_secs(u64::deserialize(deserializer)?))
+    }
+}
+
+mod unix_seconds_option {
+    use std::time::SystemTime;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        time: &Option<SystemTime>,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        match time {
+            Some(time) => super::unix_seconds::serialize(time, serializer),
+            None => serializer.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Option<SystemTime>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrapper(#[serde(with = "super::unix_seconds")] SystemTime);
+        Ok(Option::<Wrapper>::deserialize(deserializer)?.map(|Wrapper(time)| time))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn response(status: u16, body: &str) -> RawResponse {
+        RawResponse {
+            status,
+            content_type: Some("application/json".into()),
+            www_authenticate: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn parse(body: &str) -> Result<TokenResponse> {
+        parse_token_response(&response(200, body))
+    }
+
+    #[test]
+    fn seed_example_with_expires_parses() {
+        let parsed = parse(
+            r#"{"access_token":"AYjcyMzY3ZDhiNmJkNTY","refresh_token":"RjY2NjM5NzA2OWJjuE7c","token_type":"Bearer","expires":3600}"#,
+        )
+        .unwrap();
+        assert_eq!(parsed.access_token.secret(), "AYjcyMzY3ZDhiNmJkNTY");
+        assert_eq!(
+            parsed.refresh_token.unwrap().secret(),
+            "RjY2NjM5NzA2OWJjuE7c"
+        );
+        assert_eq!(parsed.expires_in, Some(Duration::from_secs(3600)));
+    }
+
+    #[test]
+    fn lifetime_from_expires_in_number_or_string_or_absent() {
+        let with = |field: &str| {
+            parse(&format!(
+                r#"{{"access_token":"a","token_type":"bearer",{field}}}"#
+            ))
+        };
+        assert_eq!(
+            with(r#""expires_in":120"#).unwrap().expires_in,
+            Some(Duration::from_secs(120))
+        );
+        assert_eq!(
+            with(r#""expires_in":"90""#).unwrap().expires_in,
+            Some(Duration::from_secs(90))
+        );
+        assert_eq!(
+            with(r#""expires":"45""#).unwrap().expires_in,
+            Some(Duration::from_secs(45))
+        );
+        assert_eq!(with(r#""x":1"#).unwrap().expires_in, None);
+        assert!(with(r#""expires_in":"soon""#).is_err());
+        assert!(with(r#""expires_in":-5"#).is_err());
+    }
+
+    #[test]
+    fn token_type_is_case_insensitive_and_must_be_bearer() {
+        assert!(parse(r#"{"access_token":"a","token_type":"BEARER"}"#).is_ok());
+        assert!(parse(r#"{"access_token":"a","token_type":"mac"}"#).is_err());
+        assert!(parse(r#"{"access_token":"a"}"#).is_err());
+        assert!(parse(r#"{"token_type":"Bearer"}"#).is_err());
+    }
+
+    #[test]
+    fn granted_scope_and_id_token_are_kept() {
+        let parsed = parse(r#"{"access_token":"a","token_type":"Bearer","scope":"photos:read","id_token":"h.p.s"}"#).unwrap();
+        let set = parsed.into_token_set(
+            None,
+            &["photos:read".into(), "profile".into()],
+            SystemTime::now(),
+        );
+        assert_eq!(set.scopes, ["photos:read"]);
+        assert_eq!(set.id_token.unwrap().secret(), "h.p.s");
+    }
+
+    #[test]
+    fn missing_values_come_from_the_previous_set() {
+        let now = SystemTime::now();
+        let first = parse(
+            r#"{"access_token":"a1","token_type":"Bearer","refresh_token":"r1","scope":"x"}"#,
+        )
+        .unwrap()
+        .into_token_set(None, &[], now);
+        let second = parse(r#"{"access_token":"a2","token_type":"Bearer","expires_in":60}"#)
+            .unwrap()
+            .into_token_set(Some(&first), &[], now);
+        assert_eq!(second.refresh_token.unwrap().secret(), "r1");
+        assert_eq!(second.scopes, ["x"]);
+        assert_eq!(second.expires_at, Some(now + Duration::from_secs(60)));
+    }
+
+    #[test]
+    fn rfc6749_error_json_becomes_a_typed_error() {
+        let error = parse_token_response(&response(
+            400,
+            r#"{"error":"invalid_grant","error_description":"code already used","error_uri":"https://x/doc"}"#,
+        ))
+        .unwrap_err();
+        match error {
+            Error::Token {
+                code,
+                description,
+                uri,
+                status,
+            } => {
+                assert_eq!(code, TokenErrorCode::InvalidGrant);
+                assert_eq!(description.as_deref(), Some("code already used"));
+                assert_eq!(uri.as_deref(), Some("https://x/doc"));
+                assert_eq!(status, 400);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn non_oauth_bodies_name_the_status() {
+        for body in [
+            "",
+            "<html>no</html>",
+            "plain words",
+            r#"{"access_token":"#,
+            r#"{"title":"x"}"#,
+        ] {
+            let error = parse_token_response(&response(500, body)).unwrap_err();
+            assert!(
+                matches!(error, Error::UnexpectedResponse { status: 500, .. }),
+                "{body:?} gave {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn refresh_is_due_within_the_skew() {
+        let now = SystemTime::now();
+        let set = |lifetime: u64| TokenSet {
+            access_token: AccessToken::new("a"),
+            token_type: "Bearer".into(),
+            refresh_token: None,
+            received_at: now,
+            expires_at: Some(now + Duration::from_secs(lifetime)),
+            scopes: vec![],
+            id_token: None,
+        };
+        let skew = Duration::from_secs(60);
+        assert!(!set(3600).needs_refresh(skew, now));
+        assert!(set(3600).needs_refresh(skew, now + Duration::from_secs(3541)));
+        // A 30 s token is used for its first 15 s.
+        assert!(!set(30).needs_refresh(skew, now + Duration::from_secs(14)));
+        assert!(set(30).needs_refresh(skew, now + Duration::from_secs(15)));
+        assert!(set(30).is_expired(now + Duration::from_secs(30)));
+        let unknown = TokenSet {
+            expires_at: None,
+            ..set(0)
+        };
+        assert!(!unknown.needs_refresh(skew, now) && !unknown.is_expired(now));
+    }
+
+    #[test]
+    fn storage_round_trip() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let set = TokenSet {
+            access_token: AccessToken::new("a"),
+            token_type: "Bearer".into(),
+            refresh_token: Some(RefreshToken::new("r")),
+            received_at: now,
+            expires_at: Some(now + Duration::from_secs(60)),
+            scopes: vec!["photos:read".into()],
+            id_token: None,
+        };
+        let json = serde_json::to_string(&set).unwrap();
+        assert!(json.contains(r#""expires_at":1700000060"#), "{json}");
+        let back: TokenSet = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.expires_at, set.expires_at);
+        assert_eq!(back.refresh_token.unwrap().secret(), "r");
+    }
+}
