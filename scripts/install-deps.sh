@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Installs what PhotoLink needs and is missing, on Debian 12. Safe to run again: it only
+# installs what is absent.
+#
+#   bash scripts/install-deps.sh app    # build and run the app
+#   bash scripts/install-deps.sh test   # also everything the tests need
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+
+# Building the Tauri app (WebKitGTK and friends) and its desktop integration at run time:
+# opening the browser (xdg-utils), registering the link handler (desktop-file-utils),
+# the OS keyring (gnome-keyring over D-Bus; secret-tool to inspect it).
+APP_PACKAGES=(
+  build-essential pkg-config file
+  libwebkit2gtk-4.1-dev libgtk-3-dev libayatana-appindicator3-dev librsvg2-dev
+  libssl-dev libxdo-dev
+  xdg-utils desktop-file-utils dbus dbus-x11 gnome-keyring libsecret-tools
+)
+# Driving the real window: a virtual display, WebKit's WebDriver, screenshots, the test venv.
+TEST_PACKAGES=(
+  xvfb xauth webkit2gtk-driver imagemagick python3 python3-venv
+)
+E2E_DIR="$PHOTOLINK_ROOT/tests/e2e"
+VENV="$E2E_DIR/.venv"
+
+missing_packages() {
+  local pkg
+  for pkg in "$@"; do
+    if [[ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null)" != "install ok installed" ]]; then
+      printf '%s\n' "$pkg"
+    fi
+  done
+}
+
+ensure_apt_packages() {
+  command -v dpkg-query >/dev/null 2>&1 || die "this script installs packages with apt; it expects Debian 12."
+  local missing
+  mapfile -t missing < <(missing_packages "$@")
+  if [[ ${#missing[@]} -eq 0 ]]; then
+    note "system packages: all present"
+    return
+  fi
+  step "Installing system packages: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+}
+
+ensure_rust() {
+  command -v cargo >/dev/null 2>&1 \
+    || die "cargo is missing. Install Rust with rustup (https://rustup.rs), then run this again."
+  note "rust: $(cargo --version)"
+}
+
+ensure_tauri_driver() {
+  if cargo install --list 2>/dev/null | grep -q '^tauri-driver v2\.'; then
+    note "tauri-driver: present"
+    return
+  fi
+  step "Installing tauri-driver (WebDriver bridge for the app's window)"
+  cargo install tauri-driver --version '^2' --locked
+}
+
+ensure_e2e_venv() {
+  local wanted stamp="$VENV/.requirements.sha256"
+  wanted="$(sha256sum "$E2E_DIR/requirements.txt" | cut -d' ' -f1)"
+  if [[ -x "$VENV/bin/python" && -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+    note "test venv: up to date"
+    return
+  fi
+  step "Preparing the test venv in tests/e2e/.venv"
+  [[ -x "$VENV/bin/python" ]] || python3 -m venv "$VENV"
+  "$VENV/bin/python" -m pip install --disable-pip-version-check -q -r "$E2E_DIR/requirements.txt"
+  printf '%s\n' "$wanted" >"$stamp"
+}
+
+main() {
+  local mode="${1:-}"
+  case "$mode" in
+    app)
+      step "Checking what the app needs"
+      ensure_apt_packages "${APP_PACKAGES[@]}"
+      ensure_rust
+      ;;
+    test)
+      step "Checking what the app and its tests need"
+      ensure_apt_packages "${APP_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
+      ensure_rust
+      ensure_tauri_driver
+      ensure_e2e_venv
+      ;;
+    *)
+      die "usage: bash scripts/install-deps.sh app|test"
+      ;;
+  esac
+}
+
+main "$@"

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Runs every PhotoLink test on Debian 12, installing whatever is missing first:
+#   1. the cargo tests of all crates (OAuth core, demo provider, app),
+#   2. the end-to-end tests: the real app window driven through tauri-driver, inside a private
+#      session (fresh HOME, D-Bus, Xvfb, unlocked gnome-keyring), against the demo provider,
+#      with a stand-in system browser and the OS link handler.
+# Exits non-zero when anything fails. Artifacts of failed end-to-end tests (screenshots, page
+# source, app, provider and browser logs) are kept in .artifacts/e2e/.
+#
+#   bash scripts/test.sh                 # everything
+#   bash scripts/test.sh --e2e-only      # skip the cargo tests
+#   PYTEST_ADDOPTS='-k deny' bash scripts/test.sh --e2e-only
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$PHOTOLINK_ROOT"
+
+run_cargo_tests=1
+case "${1:-}" in
+  "") ;;
+  --e2e-only) run_cargo_tests=0 ;;
+  *) die "usage: bash scripts/test.sh [--e2e-only]" ;;
+esac
+
+failures=()
+timings=()
+timed() {
+  local label="$1" started=$SECONDS status=0
+  shift
+  "$@" || status=$?
+  timings+=("$(printf '%-28s %4ss  %s' "$label" $((SECONDS - started)) "$([[ $status -eq 0 ]] && echo ok || echo FAILED)")")
+  [[ $status -eq 0 ]] || failures+=("$label")
+  return "$status"
+}
+
+timed "install what is missing" bash scripts/install-deps.sh test || die "could not install the test prerequisites"
+
+if [[ $run_cargo_tests -eq 1 ]]; then
+  step "Cargo tests of all crates"
+  timed "cargo tests" cargo test --workspace || true
+fi
+
+step "Building the app and the demo provider (debug) for the end-to-end tests"
+if timed "build app and provider" cargo build -p photolink -p photolink-demo-provider; then
+  step "End-to-end tests (private session: Xvfb, D-Bus, gnome-keyring, tauri-driver)"
+  artifacts="$PHOTOLINK_ROOT/.artifacts/e2e"
+  target="$(photolink_target_dir)"
+  timed "end-to-end tests" env \
+    PHOTOLINK_E2E_ARTIFACTS="$artifacts" \
+    PHOTOLINK_APP_BINARY="$target/debug/photolink" \
+    PHOTOLINK_PROVIDER_BINARY="$target/debug/photolink-demo-provider" \
+    bash scripts/headless-session.sh \
+    bash -c 'cd tests/e2e && exec .venv/bin/python -m pytest' || true
+fi
+
+step "Summary"
+printf '    %s\n' "${timings[@]}" >&2
+if [[ ${#failures[@]} -gt 0 ]]; then
+  if [[ -d "${artifacts:-}" ]] && [[ -n "$(ls -A "$artifacts" 2>/dev/null)" ]]; then
+    note "artifacts of failed end-to-end tests: ${artifacts#"$PHOTOLINK_ROOT"/}/"
+  fi
+  printf 'FAILED: %s\n' "${failures[*]}" >&2
+  exit 1
+fi
+echo "All tests passed." >&2

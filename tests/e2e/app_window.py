@@ -1,0 +1,211 @@
+"""PhotoLink's window, driven through tauri-driver (WebDriver) like a person would use it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import (
+    NoSuchElementException,
+    StaleElementReferenceException,
+    TimeoutException,
+    WebDriverException,
+)
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.support.ui import WebDriverWait
+
+from desktop import pids_running, wait_until
+
+STATES = ("disconnected", "waiting", "exchanging", "connected", "error")
+DRIVER_START_TIMEOUT_SECONDS = 15
+APP_EXIT_TIMEOUT_SECONDS = 20
+UI_TIMEOUT_SECONDS = 30
+FLOW_TIMEOUT_SECONDS = 45
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def by_testid(testid: str) -> tuple[str, str]:
+    return By.CSS_SELECTOR, f'[data-testid="{testid}"]'
+
+
+class TauriDriver:
+    """One tauri-driver process (and the WebKitWebDriver it runs), logging to a file.
+
+    The app it launches inherits its environment and its output, so the log holds the app's
+    stdout/stderr too.
+    """
+
+    def __init__(self, log_path: Path, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.native_port = free_port()
+        self.log_path = log_path
+        self._log = open(log_path, "w", encoding="utf-8")
+        self._process = subprocess.Popen(
+            ["tauri-driver", "--port", str(self.port), "--native-port", str(self.native_port)],
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+        # Both tauri-driver and the WebKitWebDriver behind it must listen before a session
+        # can open; a refused connection would surface as an HTTP error, not a WebDriver one.
+        ready = lambda: self._accepts_connections(self.port) and self._accepts_connections(self.native_port)
+        if not wait_until(ready, DRIVER_START_TIMEOUT_SECONDS):
+            self.stop()
+            raise RuntimeError(f"tauri-driver did not listen on ports {self.port}/{self.native_port}; see {log_path}")
+
+    def _accepts_connections(self, port: int) -> bool:
+        if self._process.poll() is not None:
+            raise RuntimeError(f"tauri-driver exited with {self._process.returncode}; see {self.log_path}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return True
+        except OSError:
+            return False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._log.close()
+
+
+class App:
+    """Starts and stops PhotoLink's window; one WebDriver session per app run."""
+
+    def __init__(self, binary: Path, driver: TauriDriver) -> None:
+        self.binary = binary
+        self._tauri_driver = driver
+        self.driver: webdriver.Remote | None = None
+
+    def launch(self) -> "App":
+        running = pids_running(self.binary)
+        if running:
+            # A second PhotoLink would only forward to the running one and exit.
+            raise AssertionError(f"PhotoLink is already running (pids {running}) before launch")
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(self.binary)})
+        self.driver = webdriver.Remote(command_executor=self._tauri_driver.url, options=options)
+        self.wait_for(lambda d: self.state() in STATES, "the status element to show a state")
+        return self
+
+    def quit(self) -> None:
+        """Closes the window and waits until the app process has really exited."""
+        if self.driver is not None:
+            try:
+                self.driver.quit()
+            except WebDriverException:
+                pass
+            self.driver = None
+        if not wait_until(lambda: not pids_running(self.binary), APP_EXIT_TIMEOUT_SECONDS):
+            leftover = pids_running(self.binary)
+            for pid in leftover:
+                os.kill(pid, 9)
+            raise AssertionError(f"PhotoLink did not exit within {APP_EXIT_TIMEOUT_SECONDS} s (pids {leftover})")
+
+    def restart(self) -> "App":
+        self.quit()
+        return self.launch()
+
+    # --- reading the window ---------------------------------------------------------------
+
+    def find(self, testid: str):
+        return self.driver.find_element(*by_testid(testid))
+
+    def find_all(self, testid: str):
+        return self.driver.find_elements(*by_testid(testid))
+
+    def state(self) -> str | None:
+        try:
+            return self.find("connection-status").get_attribute("data-state")
+        except (NoSuchElementException, StaleElementReferenceException):
+            return None
+
+    def status_text(self) -> str:
+        try:
+            return self.find("connection-status").text
+        except (NoSuchElementException, StaleElementReferenceException):
+            return ""
+
+    def page_text(self) -> str:
+        return self.driver.find_element(By.TAG_NAME, "body").text
+
+    def visible(self, testid: str) -> bool:
+        return any(element.is_displayed() for element in self.find_all(testid))
+
+    def wait_for(self, condition, what: str, timeout: float = UI_TIMEOUT_SECONDS):
+        try:
+            return WebDriverWait(
+                self.driver,
+                timeout,
+                poll_frequency=0.1,
+                ignored_exceptions=(NoSuchElementException, StaleElementReferenceException),
+            ).until(condition)
+        except TimeoutException:
+            raise AssertionError(
+                f"timed out after {timeout} s waiting for {what}; "
+                f"state={self.state()!r}, status text={self.status_text()!r}"
+            ) from None
+
+    def wait_for_state(self, state: str, timeout: float = FLOW_TIMEOUT_SECONDS) -> None:
+        assert state in STATES, state
+        self.wait_for(lambda d: self.state() == state, f"state {state!r}", timeout)
+
+    def click(self, testid: str) -> None:
+        """Clicks a button once it is shown and enabled (found afresh, never stale)."""
+
+        def ready(driver):
+            element = driver.find_element(*by_testid(testid))
+            return element if element.is_displayed() and element.is_enabled() else False
+
+        self.wait_for(ready, f"button {testid!r} to be clickable").click()
+
+    def loaded_photos(self) -> int:
+        """Photo tiles whose every image has really loaded (complete, naturalWidth > 0).
+
+        Returns 0 while any tile is still loading or has a broken image.
+        """
+        return self.driver.execute_script(
+            """
+            const tiles = [...document.querySelectorAll('[data-testid="photo"]')];
+            if (tiles.length === 0) return 0;
+            for (const tile of tiles) {
+              const images = tile.tagName === 'IMG' ? [tile] : [...tile.querySelectorAll('img')];
+              if (images.length === 0) return 0;
+              if (!images.every(img => img.complete && img.naturalWidth > 0)) return 0;
+            }
+            return tiles.length;
+            """
+        )
+
+    def wait_for_photos(self, timeout: float = UI_TIMEOUT_SECONDS) -> int:
+        return self.wait_for(lambda d: self.loaded_photos(), "photos with loaded images", timeout)
+
+    # --- evidence ----------------------------------------------------------------------------
+
+    def save_evidence(self, directory: Path, label: str) -> None:
+        if self.driver is None:
+            return
+        try:
+            self.driver.save_screenshot(str(directory / f"{label}.png"))
+            (directory / f"{label}.html").write_text(self.driver.page_source)
+        except WebDriverException as error:
+            (directory / f"{label}.error.txt").write_text(repr(error))

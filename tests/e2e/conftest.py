@@ -1,0 +1,155 @@
+"""Fixtures for PhotoLink's end-to-end tests.
+
+Each test gets: a clean keyring and app data, the stand-in browser reset to Approve, its own
+demo provider process (for `app`), its own tauri-driver, and an artifacts folder that is kept
+only when the test fails (screenshots, page source, app/driver/provider output, browser log).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from app_window import App, TauriDriver
+from desktop import StandinBrowser, clear_keyring, pids_running, require_private_session
+from provider import DemoProvider
+
+REPO = Path(__file__).resolve().parents[2]
+PROVIDER_NAME = "Test Photos"
+
+
+def target_dir() -> Path:
+    return (REPO / os.environ.get("CARGO_TARGET_DIR", "target")).resolve()
+
+
+def built_binary(env_name: str, name: str) -> Path:
+    path = Path(os.environ.get(env_name) or target_dir() / "debug" / name).resolve()
+    if not path.is_file():
+        raise RuntimeError(f"{path} is missing: build it first (cargo build -p ...), or run scripts/test.sh")
+    return path
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+def failed_so_far(request) -> bool:
+    return any(
+        getattr(request.node, f"report_{phase}", None) is not None
+        and getattr(request.node, f"report_{phase}").failed
+        for phase in ("setup", "call")
+    )
+
+
+@pytest.fixture(scope="session", autouse=True)
+def home() -> Path:
+    """The private session's HOME; every test refuses to run outside such a session."""
+    return require_private_session()
+
+
+@pytest.fixture(scope="session")
+def app_binary() -> Path:
+    return built_binary("PHOTOLINK_APP_BINARY", "photolink")
+
+
+@pytest.fixture(scope="session")
+def provider_binary() -> Path:
+    return built_binary("PHOTOLINK_PROVIDER_BINARY", "photolink-demo-provider")
+
+
+@pytest.fixture(scope="session")
+def artifacts_root() -> Path:
+    root = Path(os.environ.get("PHOTOLINK_E2E_ARTIFACTS") or REPO / ".artifacts" / "e2e")
+    shutil.rmtree(root, ignore_errors=True)
+    root.mkdir(parents=True)
+    return root
+
+
+@pytest.fixture(scope="session")
+def installed_browser(home) -> StandinBrowser:
+    browser = StandinBrowser(home)
+    browser.install()
+    return browser
+
+
+@pytest.fixture
+def artifacts(request, artifacts_root) -> Path:
+    directory = artifacts_root / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    directory.mkdir(parents=True, exist_ok=True)
+    yield directory
+    if not failed_so_far(request):
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+@pytest.fixture
+def browser(installed_browser, artifacts) -> StandinBrowser:
+    installed_browser.reset()
+    yield installed_browser
+    installed_browser.save_log(artifacts)
+
+
+@pytest.fixture
+def clean_slate(home, app_binary):
+    """No PhotoLink running, nothing in its keyring service, no app config or data."""
+    running = pids_running(app_binary)
+    for pid in running:
+        os.kill(pid, 9)
+    clear_keyring()
+    for base in (home / ".config", home / ".local/share", home / ".cache", home / ".local/state"):
+        shutil.rmtree(base / "com.example.photolink", ignore_errors=True)
+
+
+@pytest.fixture
+def provider(provider_binary, artifacts) -> DemoProvider:
+    running = DemoProvider(provider_binary, artifacts)
+    yield running
+    running.stop()
+
+
+def _launcher(request, app_binary, artifacts, browser, config: Path | None):
+    env = dict(os.environ)
+    env.pop("PHOTOLINK_PROVIDER_CONFIG", None)
+    if config is not None:
+        env["PHOTOLINK_PROVIDER_CONFIG"] = str(config)
+        # Forged links the test opens itself start PhotoLink with the same setup.
+        os.environ["PHOTOLINK_PROVIDER_CONFIG"] = str(config)
+    else:
+        os.environ.pop("PHOTOLINK_PROVIDER_CONFIG", None)
+    env.setdefault("RUST_LOG", "info")
+    env.setdefault("RUST_BACKTRACE", "1")
+    tauri_driver = TauriDriver(artifacts / "app-and-driver.log", env)
+    app = App(app_binary, tauri_driver)
+    try:
+        yield app
+    finally:
+        if failed_so_far(request):
+            app.save_evidence(artifacts, "window")
+            subprocess.run(
+                ["import", "-window", "root", str(artifacts / "screen.png")], capture_output=True, timeout=30
+            )
+        try:
+            app.quit()
+        finally:
+            tauri_driver.stop()
+            os.environ.pop("PHOTOLINK_PROVIDER_CONFIG", None)
+
+
+@pytest.fixture
+def app(request, clean_slate, app_binary, artifacts, browser, provider) -> App:
+    """PhotoLink pointed at the test's demo provider through PHOTOLINK_PROVIDER_CONFIG; not yet launched."""
+    config = provider.write_app_config(artifacts / "provider.toml", PROVIDER_NAME)
+    yield from _launcher(request, app_binary, artifacts, browser, config)
+
+
+@pytest.fixture
+def embedded_app(request, clean_slate, app_binary, artifacts, browser) -> App:
+    """PhotoLink with no provider configured (it runs its embedded demo provider); not yet launched."""
+    yield from _launcher(request, app_binary, artifacts, browser, None)

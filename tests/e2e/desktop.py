@@ -1,0 +1,188 @@
+"""The OS side of the private test session: keyring, link handlers, processes, stand-in browser."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+KEYRING_SERVICE = "com.example.photolink"
+LINK_SCHEME = "com.example.photolink"
+STANDIN_DESKTOP_FILE = "photolink-test-browser.desktop"
+HERE = Path(__file__).resolve().parent
+
+
+def require_private_session() -> Path:
+    """HOME of the private session made by scripts/headless-session.sh; refuses anything else.
+
+    The tests write to HOME (link handlers, default browser, keyring items), so they must
+    never run against a real user's desktop.
+    """
+    if os.environ.get("PHOTOLINK_HEADLESS_SESSION") != "inner":
+        raise RuntimeError(
+            "run the end-to-end tests through scripts/test.sh (or scripts/headless-session.sh), "
+            "which gives them a private HOME, D-Bus session, display and keyring"
+        )
+    for name in ("DISPLAY", "DBUS_SESSION_BUS_ADDRESS"):
+        if not os.environ.get(name):
+            raise RuntimeError(f"{name} is not set: not inside the private session")
+    return Path(os.environ["HOME"])
+
+
+def run(command: list[str], check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
+    return subprocess.run(command, capture_output=True, text=True, check=check, timeout=timeout)
+
+
+# --- keyring ---------------------------------------------------------------------------------
+
+
+def keyring_secrets() -> list[str]:
+    """The secrets of every keyring item of PhotoLink's service."""
+    done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE], check=False)
+    return [line[len("secret = "):] for line in done.stdout.splitlines() if line.startswith("secret = ")]
+
+
+def keyring_item_count() -> int:
+    done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE], check=False)
+    return sum(1 for line in done.stdout.splitlines() if line.startswith("["))
+
+
+def clear_keyring() -> None:
+    run(["secret-tool", "clear", "service", KEYRING_SERVICE], check=False)
+    if keyring_item_count():
+        raise RuntimeError("could not clear PhotoLink's keyring items before the test")
+
+
+def stored_tokens() -> dict[str, str]:
+    """`access_token` / `refresh_token` found in PhotoLink's keyring items (any JSON shape)."""
+    found: dict[str, str] = {}
+
+    def walk(value) -> None:
+        if isinstance(value, dict):
+            for key, inner in value.items():
+                if key in ("access_token", "refresh_token") and isinstance(inner, str):
+                    found.setdefault(key, inner)
+                else:
+                    walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    for secret in keyring_secrets():
+        try:
+            walk(json.loads(secret))
+        except json.JSONDecodeError:
+            continue
+    return found
+
+
+# --- link handlers and the default browser ------------------------------------------------------
+
+
+def default_handler(mime_type: str) -> str:
+    return run(["xdg-mime", "query", "default", mime_type], check=False).stdout.strip()
+
+
+def open_with_os(url: str) -> subprocess.CompletedProcess:
+    """Opens a URL the way GTK browsers hand external links to the OS."""
+    return run(["gio", "open", url], check=False)
+
+
+class StandinBrowser:
+    """Controls and reads the stand-in browser (standin_browser.py) registered in HOME."""
+
+    def __init__(self, home: Path) -> None:
+        self.state_dir = home / "standin-browser"
+        self.launcher = home / "bin" / "standin-browser"
+        self.log_path = self.state_dir / "browser.log"
+
+    def install(self) -> None:
+        """Makes the stand-in the browser for `$BROWSER` and for http/https links."""
+        self.state_dir.mkdir(parents=True, exist_ok=True)
+        self.launcher.parent.mkdir(parents=True, exist_ok=True)
+        self.launcher.write_text(
+            "#!/bin/sh\n"
+            f"exec '{sys.executable}' '{HERE / 'standin_browser.py'}' --state-dir '{self.state_dir}' \"$@\"\n"
+        )
+        self.launcher.chmod(0o755)
+        applications = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "applications"
+        applications.mkdir(parents=True, exist_ok=True)
+        (applications / STANDIN_DESKTOP_FILE).write_text(
+            "[Desktop Entry]\n"
+            "Type=Application\n"
+            "Name=Test Browser\n"
+            f"Exec={self.launcher} %u\n"
+            "MimeType=x-scheme-handler/http;x-scheme-handler/https;text/html;\n"
+            "NoDisplay=true\n"
+        )
+        for mime_type in ("x-scheme-handler/http", "x-scheme-handler/https"):
+            run(["xdg-mime", "default", STANDIN_DESKTOP_FILE, mime_type])
+            if default_handler(mime_type) != STANDIN_DESKTOP_FILE:
+                raise RuntimeError(f"could not make the stand-in browser the default for {mime_type}")
+        os.environ["BROWSER"] = str(self.launcher)
+
+    def reset(self, decision: str = "approve", hold: bool = False, handoff: str = "gio") -> None:
+        """Forgets earlier visits and sets what to do on the next consent page."""
+        self.log_path.unlink(missing_ok=True)
+        (self.state_dir / "release").unlink(missing_ok=True)
+        self.configure(decision=decision, hold=hold, handoff=handoff)
+
+    def configure(self, decision: str = "approve", hold: bool = False, handoff: str = "gio") -> None:
+        if decision not in ("approve", "deny"):
+            raise ValueError(decision)
+        (self.state_dir / "control.json").write_text(
+            json.dumps({"decision": decision, "hold": hold, "handoff": handoff})
+        )
+
+    def release(self) -> None:
+        """Lets a holding browser press its button."""
+        (self.state_dir / "release").touch()
+
+    def events(self, kind: str | None = None) -> list[dict]:
+        if not self.log_path.exists():
+            return []
+        records = [json.loads(line) for line in self.log_path.read_text().splitlines() if line.strip()]
+        return [r for r in records if kind is None or r["event"] == kind]
+
+    def visits(self) -> list[dict]:
+        return self.events("visit")
+
+    def save_log(self, destination: Path) -> None:
+        if self.log_path.exists():
+            shutil.copy(self.log_path, destination / "browser.log")
+
+
+# --- processes --------------------------------------------------------------------------------
+
+
+def pids_running(binary: Path) -> list[int]:
+    """Ids of live processes whose executable is `binary` (zombies excluded)."""
+    target = str(binary.resolve())
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            exe = os.readlink(entry / "exe")
+            state = re.search(r"^State:\s+(\S)", (entry / "status").read_text(), re.MULTILINE)
+        except OSError:
+            continue
+        if exe.removesuffix(" (deleted)") == target and state and state.group(1) != "Z":
+            pids.append(int(entry.name))
+    return pids
+
+
+def wait_until(predicate, timeout: float, interval: float = 0.05) -> bool:
+    """Polls `predicate` until it holds or `timeout` seconds pass; returns whether it held."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if predicate():
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(interval)

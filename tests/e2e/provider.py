@@ -1,0 +1,126 @@
+"""The demo provider as a separate process, and plain HTTP calls a test makes to it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+CLIENT_ID = "photolink-desktop"
+SCOPES = ["photos:read", "profile"]
+START_TIMEOUT_SECONDS = 30
+
+
+class DemoProvider:
+    """Runs `photolink-demo-provider`, which prints its issuer URL on one stdout line."""
+
+    def __init__(self, binary: Path, log_dir: Path, args: list[str] | None = None) -> None:
+        self.log_path = log_dir / "provider.log"
+        self._log = open(self.log_path, "w", encoding="utf-8")
+        self._process = subprocess.Popen(
+            [str(binary), *(args or [])],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=self._log,
+            text=True,
+        )
+        self.issuer = self._read_issuer()
+        # Keep draining stdout so the provider never blocks on a full pipe.
+        threading.Thread(target=self._copy_stdout, daemon=True).start()
+
+    def _read_issuer(self) -> str:
+        found: list[str] = []
+
+        def read() -> None:
+            for line in self._process.stdout:
+                self._log.write(line)
+                self._log.flush()
+                if line.strip().startswith(("http://", "https://")):
+                    found.append(line.strip())
+                    return
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(START_TIMEOUT_SECONDS)
+        if not found:
+            self.stop()
+            raise RuntimeError(
+                f"photolink-demo-provider printed no issuer URL within {START_TIMEOUT_SECONDS} s; "
+                f"see {self.log_path}"
+            )
+        return found[0].rstrip("/")
+
+    def _copy_stdout(self) -> None:
+        for line in self._process.stdout:
+            self._log.write(line)
+            self._log.flush()
+
+    @property
+    def photos_endpoint(self) -> str:
+        return f"{self.issuer}/photos"
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.issuer}/token"
+
+    def write_app_config(self, path: Path, name: str) -> Path:
+        """A provider.toml for the app (the format PHOTOLINK_PROVIDER_CONFIG points at)."""
+        scopes = ", ".join(json.dumps(scope) for scope in SCOPES)
+        path.write_text(
+            f"name = {json.dumps(name)}\n"
+            f"issuer = {json.dumps(self.issuer)}\n"
+            f"client_id = {json.dumps(CLIENT_ID)}\n"
+            f"scopes = [{scopes}]\n"
+            f"photos_endpoint = {json.dumps(self.photos_endpoint)}\n"
+        )
+        return path
+
+    def get_photos(self, access_token: str) -> HttpAnswer:
+        request = urllib.request.Request(
+            self.photos_endpoint, headers={"Authorization": f"Bearer {access_token}"}
+        )
+        return send(request)
+
+    def refresh(self, refresh_token: str) -> HttpAnswer:
+        form = urllib.parse.urlencode(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token, "client_id": CLIENT_ID}
+        ).encode()
+        request = urllib.request.Request(
+            self.token_endpoint,
+            data=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": "application/json"},
+            method="POST",
+        )
+        return send(request)
+
+    def stop(self) -> None:
+        if self._process.poll() is None:
+            self._process.terminate()
+            try:
+                self._process.wait(10)
+            except subprocess.TimeoutExpired:
+                self._process.kill()
+                self._process.wait()
+        self._log.close()
+
+
+class HttpAnswer:
+    def __init__(self, status: int, headers: dict, body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def json(self):
+        return json.loads(self.body)
+
+
+def send(request: urllib.request.Request) -> HttpAnswer:
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            return HttpAnswer(response.status, dict(response.headers), response.read())
+    except urllib.error.HTTPError as error:
+        return HttpAnswer(error.code, dict(error.headers), error.read())

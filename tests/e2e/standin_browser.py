@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""A stand-in for the system web browser in the end-to-end tests.
+
+The app opens the authorization URL with the OS (`xdg-open`, which runs `$BROWSER` or the
+default `x-scheme-handler/http` application). This program is registered as both. Like a
+person with a browser it:
+
+1. loads the URL over HTTP (cookies kept),
+2. reads the consent page and presses the button labelled Approve (or Deny, when the test
+   asks), submitting the form as the page describes it,
+3. does not follow the final redirect to `com.example.photolink:` itself: it hands that URL to
+   the OS (`gio open URL`, as GTK browsers do, or `xdg-open URL`), which starts the registered
+   link handler.
+
+What it should do comes from `control.json` in its state directory, written by the test:
+    {"decision": "approve" | "deny",   # which button to press (default approve)
+     "hold": false,                    # wait for a `release` file before pressing it
+     "handoff": "gio" | "xdg-open"}    # how the final URL goes to the OS (default gio)
+What it did is appended, one JSON object a line, to `browser.log` in the same directory.
+Authorization codes are redacted in the log.
+
+Only the standard library is used, so any Python 3 runs it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html.parser
+import http.cookiejar
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+APPROVE_LABEL = re.compile(r"\b(approve|allow|authori[sz]e|accept)\b", re.IGNORECASE)
+DENY_LABEL = re.compile(r"\b(deny|decline|reject|cancel)\b", re.IGNORECASE)
+HOLD_LIMIT_SECONDS = 120
+HTTP_TIMEOUT_SECONDS = 15
+
+
+class Form:
+    """One <form> of a page: where it goes, its fields, and its submit buttons."""
+
+    def __init__(self, action: str, method: str) -> None:
+        self.action = action
+        self.method = method
+        self.fields: list[tuple[str, str]] = []
+        self.buttons: list[dict] = []
+
+
+class PageParser(html.parser.HTMLParser):
+    """Collects forms (fields and submit buttons with their visible labels) and the title."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.forms: list[Form] = []
+        self.title = ""
+        self._form: Form | None = None
+        self._button: dict | None = None
+        self._in_title = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: (v or "") for k, v in attrs}
+        if tag == "form":
+            self._form = Form(a.get("action", ""), a.get("method", "get").lower())
+            self.forms.append(self._form)
+        elif tag == "title":
+            self._in_title = True
+        elif self._form is None:
+            return
+        elif tag == "input":
+            kind = a.get("type", "text").lower()
+            if kind in ("submit", "image"):
+                self._form.buttons.append(
+                    {"name": a.get("name", ""), "value": a.get("value", ""), "label": a.get("value", "")}
+                )
+            elif kind in ("checkbox", "radio"):
+                if "checked" in a and a.get("name"):
+                    self._form.fields.append((a["name"], a.get("value", "on")))
+            elif kind not in ("button", "reset", "file") and a.get("name"):
+                self._form.fields.append((a["name"], a.get("value", "")))
+        elif tag == "button" and a.get("type", "submit").lower() == "submit":
+            self._button = {"name": a.get("name", ""), "value": a.get("value", ""), "label": ""}
+            self._form.buttons.append(self._button)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self._form = None
+        elif tag == "button":
+            self._button = None
+        elif tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data: str) -> None:
+        if self._button is not None:
+            self._button["label"] = (self._button["label"] + " " + data).strip()
+        if self._in_title:
+            self.title += data.strip()
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    """Leaves redirects to the caller, which decides what a browser would do with them."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # noqa: D102
+        return None
+
+
+def redact(url: str) -> str:
+    """The URL with any authorization code replaced, fit for a log."""
+    return re.sub(r"([?&]code=)[^&#]*", r"\1[redacted]", url)
+
+
+class Browser:
+    def __init__(self, state_dir: Path) -> None:
+        self.state_dir = state_dir
+        self.log_path = state_dir / "browser.log"
+        control_path = state_dir / "control.json"
+        self.control = json.loads(control_path.read_text()) if control_path.exists() else {}
+        self.http = urllib.request.build_opener(
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirects()
+        )
+
+    def log(self, event: str, **details) -> None:
+        record = {"time": time.time(), "pid": os.getpid(), "event": event, **details}
+        with open(self.log_path, "a", encoding="utf-8") as log:
+            log.write(json.dumps(record) + "\n")
+
+    def fetch(self, request: urllib.request.Request) -> tuple[int, dict, str, str]:
+        """Status, headers, body text and final URL; redirects come back unfollowed."""
+        try:
+            with self.http.open(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
+                body = response.read().decode("utf-8", "replace")
+                return response.status, dict(response.headers), body, response.url
+        except urllib.error.HTTPError as error:
+            body = error.read().decode("utf-8", "replace") if error.fp else ""
+            return error.code, dict(error.headers), body, request.full_url
+
+    def navigate(self, url: str) -> int:
+        self.log("visit", url=redact(url))
+        status, headers, body, page_url = self.fetch(urllib.request.Request(url))
+        hops = 0
+        while status in (301, 302, 303, 307, 308):
+            target = urllib.parse.urljoin(page_url, headers.get("Location", ""))
+            if not target.startswith(("http://", "https://")) or hops > 5:
+                return self.hand_to_os(target)
+            hops += 1
+            status, headers, body, page_url = self.fetch(urllib.request.Request(target))
+        if status != 200:
+            self.log("page-error", status=status, text=visible_text(body)[:500])
+            return 1
+        return self.consent(page_url, body)
+
+    def consent(self, page_url: str, body: str) -> int:
+        page = PageParser()
+        page.feed(body)
+        decision = self.control.get("decision", "approve")
+        wanted = APPROVE_LABEL if decision == "approve" else DENY_LABEL
+        choices = [(form, button) for form in page.forms for button in form.buttons]
+        self.log(
+            "consent-page",
+            title=page.title,
+            buttons=[button["label"] for _, button in choices],
+        )
+        chosen = next(((f, b) for f, b in choices if wanted.search(b["label"])), None)
+        if chosen is None:
+            self.log("no-button", decision=decision, text=visible_text(body)[:500])
+            return 1
+        if self.control.get("hold"):
+            self.wait_for_release()
+        form, button = chosen
+        fields = list(form.fields)
+        if button["name"]:
+            fields.append((button["name"], button["value"]))
+        action = urllib.parse.urljoin(page_url, form.action or page_url)
+        data = urllib.parse.urlencode(fields)
+        self.log("submit", decision=decision, button=button["label"], action=action, method=form.method)
+        if form.method == "post":
+            request = urllib.request.Request(
+                action,
+                data=data.encode(),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+                method="POST",
+            )
+        else:
+            request = urllib.request.Request(action + ("&" if "?" in action else "?") + data)
+        status, headers, body, _ = self.fetch(request)
+        if status not in (301, 302, 303, 307, 308):
+            self.log("no-redirect", status=status, text=visible_text(body)[:500])
+            return 1
+        location = urllib.parse.urljoin(action, headers.get("Location", ""))
+        if location.startswith(("http://", "https://")):
+            return self.navigate(location)
+        return self.hand_to_os(location)
+
+    def wait_for_release(self) -> None:
+        self.log("holding")
+        release = self.state_dir / "release"
+        deadline = time.monotonic() + HOLD_LIMIT_SECONDS
+        while not release.exists():
+            if time.monotonic() > deadline:
+                self.log("hold-timeout")
+                break
+            time.sleep(0.05)
+        self.log("released")
+
+    def hand_to_os(self, url: str) -> int:
+        """Passes a non-web URL to the OS, as a browser does for an external protocol."""
+        command = ["gio", "open", url] if self.control.get("handoff", "gio") == "gio" else ["xdg-open", url]
+        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        self.log(
+            "handoff",
+            command=[*command[:-1], redact(url)],
+            returncode=done.returncode,
+            stderr=done.stderr.strip()[:500],
+        )
+        return done.returncode
+
+
+def visible_text(body: str) -> str:
+    text = re.sub(r"(?is)<(script|style)\b.*?</\1>", " ", body)
+    return " ".join(re.sub(r"<[^>]+>", " ", text).split())
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--state-dir", type=Path, required=True)
+    parser.add_argument("url")
+    args = parser.parse_args()
+    browser = Browser(args.state_dir)
+    try:
+        return browser.navigate(args.url)
+    except Exception as error:  # record anything unexpected where the test looks
+        browser.log("crash", error=repr(error))
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
