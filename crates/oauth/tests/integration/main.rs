@@ -1,0 +1,7 @@
+//! Integration tests of the OAuth core over real HTTP on loopback: against the demo provider,
+//! and against small scripted servers for answers the provider never gives.
+
+mod support;
+
+mod session_mock;
+mod token_endpoint;

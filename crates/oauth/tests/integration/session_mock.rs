@@ -1,0 +1,370 @@
+//! Session behaviour against a scripted server: rotation, reactive refresh, failures, revocation.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use photolink_oauth::{
+    Error, MemoryTokenStore, Session, SessionStatus, StoreError, TokenSet, TokenStore,
+};
+
+use crate::support::mock::{Mock, bearer, json, reply, stored_tokens, tokens, unauthorized};
+
+fn session(mock: &Mock, store: Arc<dyn TokenStore>) -> Session {
+    Session::new(mock.client(), store).unwrap()
+}
+
+fn memory(tokens: TokenSet) -> Arc<MemoryTokenStore> {
+    Arc::new(MemoryTokenStore::with_tokens(tokens))
+}
+
+#[tokio::test]
+async fn a_fresh_token_is_used_without_refreshing() {
+    let mock = Mock::start(|_| json(500, "{}")).await;
+    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    assert_eq!(session.status(), SessionStatus::Connected);
+    assert_eq!(session.access_token().await.unwrap().secret(), "at-1");
+    assert!(mock.requests().is_empty());
+}
+
+#[tokio::test]
+async fn an_expiring_token_is_refreshed_and_the_rotation_saved() {
+    let mock = Mock::start(|_| tokens("at-2", Some("rt-2"), 3600)).await;
+    let store = memory(stored_tokens("at-1", Some("rt-1"), 30));
+    let session = session(&mock, store.clone());
+    assert_eq!(session.access_token().await.unwrap().secret(), "at-2");
+
+    let request = &mock.requests_to("/token")[0];
+    assert_eq!(request.param("grant_type"), Some("refresh_token"));
+    assert_eq!(request.param("refresh_token"), Some("rt-1"));
+    assert_eq!(request.param("client_id"), Some("photolink-desktop"));
+    let saved = store.load().unwrap().unwrap();
+    assert_eq!(saved.access_token.secret(), "at-2");
+    assert_eq!(saved.refresh_token.unwrap().secret(), "rt-2");
+}
+
+#[tokio::test]
+async fn the_old_refresh_token_is_kept_when_none_is_returned() {
+    let mock = Mock::start(|_| tokens("at-new", None, 3600)).await;
+    let store = memory(stored_tokens("at-1", Some("rt-1"), -5));
+    let session = session(&mock, store.clone());
+    session.access_token().await.unwrap();
+    assert_eq!(
+        store
+            .load()
+            .unwrap()
+            .unwrap()
+            .refresh_token
+            .unwrap()
+            .secret(),
+        "rt-1"
+    );
+}
+
+/// A store that logs each save into a shared event list.
+struct LoggingStore {
+    inner: MemoryTokenStore,
+    events: Arc<Mutex<Vec<String>>>,
+}
+
+impl TokenStore for LoggingStore {
+    fn load(&self) -> Result<Option<TokenSet>, StoreError> {
+        self.inner.load()
+    }
+    fn save(&self, tokens: &TokenSet) -> Result<(), StoreError> {
+        self.events
+            .lock()
+            .unwrap()
+            .push(format!("saved {}", tokens.access_token.secret()));
+        self.inner.save(tokens)
+    }
+    fn clear(&self) -> Result<(), StoreError> {
+        self.inner.clear()
+    }
+}
+
+#[tokio::test]
+async fn rotated_tokens_are_saved_before_they_are_used() {
+    let events = Arc::new(Mutex::new(Vec::new()));
+    let server_events = events.clone();
+    let mock = Mock::start(move |request| {
+        if request.path == "/token" {
+            return tokens("at-2", Some("rt-2"), 3600);
+        }
+        server_events
+            .lock()
+            .unwrap()
+            .push(format!("used {}", bearer(request).unwrap_or("")));
+        json(200, r#"{"photos":[]}"#)
+    })
+    .await;
+    let store = LoggingStore {
+        inner: MemoryTokenStore::with_tokens(stored_tokens("at-1", Some("rt-1"), -1)),
+        events: events.clone(),
+    };
+    let session = session(&mock, Arc::new(store));
+    session
+        .authorized_get(&format!("{}/photos", mock.base))
+        .await
+        .unwrap();
+    assert_eq!(*events.lock().unwrap(), ["saved at-2", "used at-2"]);
+}
+
+/// A store whose saves fail.
+struct FailingStore(MemoryTokenStore);
+
+impl TokenStore for FailingStore {
+    fn load(&self) -> Result<Option<TokenSet>, StoreError> {
+        self.0.load()
+    }
+    fn save(&self, _: &TokenSet) -> Result<(), StoreError> {
+        Err(StoreError::new("keyring locked"))
+    }
+    fn clear(&self) -> Result<(), StoreError> {
+        self.0.clear()
+    }
+}
+
+#[tokio::test]
+async fn a_failed_save_is_reported_and_the_old_refresh_token_is_not_sent_again() {
+    let counter = Arc::new(AtomicUsize::new(0));
+    let calls = counter.clone();
+    let mock = Mock::start(move |_| {
+        let n = calls.fetch_add(1, Ordering::SeqCst) + 2;
+        tokens(&format!("at-{n}"), Some(&format!("rt-{n}")), 0)
+    })
+    .await;
+    let store = FailingStore(MemoryTokenStore::with_tokens(stored_tokens(
+        "at-1",
+        Some("rt-1"),
+        -1,
+    )));
+    let session = session(&mock, Arc::new(store));
+    let error = session.access_token().await.unwrap_err();
+    assert!(matches!(error, Error::Storage(_)), "{error:?}");
+    // The token lives 0 s, so it is due again at once: the next refresh must present rt-2.
+    let _ = session.access_token().await;
+    let sent: Vec<_> = mock
+        .requests_to("/token")
+        .iter()
+        .map(|r| r.param("refresh_token").unwrap().to_owned())
+        .collect();
+    assert_eq!(sent, ["rt-1", "rt-2"]);
+}
+
+#[tokio::test]
+async fn a_rejected_token_is_refreshed_once_and_the_request_retried() {
+    let mock = Mock::start(|request| match (request.path.as_str(), bearer(request)) {
+        ("/token", _) => tokens("at-2", Some("rt-2"), 3600),
+        ("/photos", Some("at-2")) => json(200, r#"{"photos":[{"id":"1"}]}"#),
+        _ => unauthorized("invalid_token"),
+    })
+    .await;
+    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let response = session
+        .authorized_get(&format!("{}/photos", mock.base))
+        .await
+        .unwrap();
+    let body: serde_json::Value = response.json().unwrap();
+    assert_eq!(body["photos"][0]["id"], "1");
+    assert_eq!(mock.requests_to("/token").len(), 1);
+    assert_eq!(mock.requests_to("/photos").len(), 2);
+}
+
+#[tokio::test]
+async fn a_token_rejected_again_after_refresh_is_an_error_without_a_loop() {
+    let mock = Mock::start(|request| match request.path.as_str() {
+        "/token" => tokens("at-2", Some("rt-2"), 3600),
+        _ => unauthorized("invalid_token"),
+    })
+    .await;
+    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let error = session
+        .authorized_get(&format!("{}/photos", mock.base))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
+        "{error:?}"
+    );
+    assert_eq!(mock.requests_to("/token").len(), 1);
+    assert_eq!(mock.requests_to("/photos").len(), 2);
+}
+
+#[tokio::test]
+async fn other_refusals_do_not_trigger_a_refresh() {
+    let mock = Mock::start(|request| match request.path.as_str() {
+        "/token" => tokens("at-2", Some("rt-2"), 3600),
+        "/scoped" => unauthorized("insufficient_scope"),
+        _ => reply(404, "text/plain", "no such photo"),
+    })
+    .await;
+    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let error = session
+        .authorized_get(&format!("{}/scoped", mock.base))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
+        "{error:?}"
+    );
+    let error = session
+        .authorized_get(&format!("{}/photos/9", mock.base))
+        .await
+        .unwrap_err();
+    assert!(
+        error.to_string().contains("HTTP 404") && error.to_string().contains("no such photo"),
+        "{error}"
+    );
+    assert!(mock.requests_to("/token").is_empty());
+}
+
+#[tokio::test]
+async fn invalid_grant_means_reconnect_needed() {
+    let mock = Mock::start(|_| json(400, r#"{"error":"invalid_grant"}"#)).await;
+    let store = memory(stored_tokens("at-1", Some("rt-1"), -1));
+    let session = session(&mock, store.clone());
+    let error = session.access_token().await.unwrap_err();
+    assert!(matches!(error, Error::ReconnectNeeded), "{error:?}");
+    assert_eq!(session.status(), SessionStatus::ReconnectNeeded);
+    assert!(store.load().unwrap().is_none(), "dead tokens are forgotten");
+    assert!(matches!(
+        session.access_token().await,
+        Err(Error::ReconnectNeeded)
+    ));
+    assert_eq!(mock.requests().len(), 1, "no further refresh attempts");
+}
+
+#[tokio::test]
+async fn an_expired_token_without_refresh_token_means_reconnect_needed() {
+    let mock = Mock::start(|_| json(500, "{}")).await;
+    let session = session(&mock, memory(stored_tokens("at-1", None, -1)));
+    assert!(matches!(
+        session.access_token().await,
+        Err(Error::ReconnectNeeded)
+    ));
+    assert!(mock.requests().is_empty());
+}
+
+#[tokio::test]
+async fn a_passing_refresh_failure_falls_back_to_the_still_valid_token() {
+    let mock = Mock::start(|_| reply(503, "text/plain", "maintenance")).await;
+    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 30)));
+    assert_eq!(session.access_token().await.unwrap().secret(), "at-1");
+
+    let session = session_expired(&mock);
+    let error = session.access_token().await.unwrap_err();
+    assert!(
+        matches!(error, Error::UnexpectedResponse { status: 503, .. }),
+        "{error:?}"
+    );
+    assert_eq!(
+        session.status(),
+        SessionStatus::Connected,
+        "a passing failure keeps the connection"
+    );
+}
+
+fn session_expired(mock: &Mock) -> Session {
+    session(mock, memory(stored_tokens("at-1", Some("rt-1"), -1)))
+}
+
+#[tokio::test]
+async fn not_connected_until_tokens_exist() {
+    let mock = Mock::start(|_| json(500, "{}")).await;
+    let session = session(&mock, Arc::new(MemoryTokenStore::new()));
+    assert_eq!(session.status(), SessionStatus::SignedOut);
+    assert!(matches!(
+        session.access_token().await,
+        Err(Error::NotConnected)
+    ));
+    assert!(matches!(session.disconnect().await, Ok(())));
+}
+
+#[tokio::test]
+async fn insecure_resource_urls_never_get_the_token() {
+    let mock = Mock::start(|_| json(200, "{}")).await;
+    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let error = session
+        .authorized_get("http://photos.example.com/photos")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InsecureEndpoint { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn userinfo_is_read_with_the_token() {
+    let mock = Mock::start(|request| match bearer(request) {
+        Some("at-1") => json(
+            200,
+            r#"{"sub":"u1","name":"Ada","email":"ada@example.com","locale":"en"}"#,
+        ),
+        _ => unauthorized("invalid_token"),
+    })
+    .await;
+    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let user = session.userinfo().await.unwrap();
+    assert_eq!(
+        (user.sub.as_str(), user.name.as_deref()),
+        ("u1", Some("Ada"))
+    );
+    assert_eq!(user.other["locale"], "en");
+
+    let mut metadata = mock.metadata();
+    metadata.userinfo_endpoint = None;
+    let client =
+        photolink_oauth::OAuthClient::new(crate::support::mock::config(), metadata).unwrap();
+    let session = Session::new(client, memory(stored_tokens("at-1", Some("rt-1"), 3000))).unwrap();
+    assert!(matches!(
+        session.userinfo().await,
+        Err(Error::NoUserinfoEndpoint)
+    ));
+}
+
+#[tokio::test]
+async fn disconnect_revokes_refresh_then_access_token_and_forgets_them() {
+    let mock = Mock::start(|_| reply(200, "text/plain", "")).await;
+    let store = memory(stored_tokens("at-1", Some("rt-1"), 3000));
+    let session = session(&mock, store.clone());
+    session.disconnect().await.unwrap();
+
+    let revocations = mock.requests_to("/revoke");
+    let sent: Vec<_> = revocations
+        .iter()
+        .map(|r| {
+            (
+                r.param("token").unwrap(),
+                r.param("token_type_hint").unwrap(),
+                r.param("client_id").unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        sent,
+        [
+            ("rt-1", "refresh_token", "photolink-desktop"),
+            ("at-1", "access_token", "photolink-desktop")
+        ]
+    );
+    assert!(store.load().unwrap().is_none());
+    assert_eq!(session.status(), SessionStatus::SignedOut);
+}
+
+#[tokio::test]
+async fn a_failed_revocation_still_forgets_the_tokens_and_is_reported() {
+    let mock = Mock::start(|_| reply(503, "text/html", "<html>down</html>")).await;
+    let store = memory(stored_tokens("at-1", Some("rt-1"), 3000));
+    let session = session(&mock, store.clone());
+    let error = session.disconnect().await.unwrap_err();
+    assert!(matches!(error, Error::RevocationFailed { .. }), "{error:?}");
+    assert!(
+        error.to_string().contains("disconnected on this computer"),
+        "{error}"
+    );
+    assert!(store.load().unwrap().is_none());
+    assert_eq!(session.status(), SessionStatus::SignedOut);
+    assert_eq!(
+        mock.requests_to("/revoke").len(),
+        2,
+        "both tokens were attempted"
+    );
+}
