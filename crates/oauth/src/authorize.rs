@@ -28,6 +28,10 @@ pub(crate) struct AuthorizationRequestState {
 
 /// A validated authorization response: hand it to [`Session::connect`](crate::Session::connect)
 /// or [`OAuthClient::exchange_code`]. `Debug` shows no secrets.
+///
+/// `Clone` allows retrying an exchange that failed in transit; a server that already redeemed
+/// the code refuses it (`invalid_grant`) and revokes what it issued for it.
+#[derive(Clone)]
 pub struct AuthorizationResponse {
     pub(crate) code: AuthorizationCode,
     pub(crate) verifier: PkceVerifier,

@@ -3,5 +3,8 @@
 
 mod support;
 
+mod discovery;
+mod provider_flow;
+mod provider_session;
 mod session_mock;
 mod token_endpoint;

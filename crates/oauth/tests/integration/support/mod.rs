@@ -1,3 +1,5 @@
 //! Shared test helpers.
 
+pub mod consent;
 pub mod mock;
+pub mod provider;

@@ -1,0 +1,133 @@
+//! Discovery against the demo provider: both well-known documents, path insertion, and a
+//! provider that names another issuer.
+
+use photolink_demo_provider::{Config, WellKnownDocuments};
+use photolink_oauth::{Error, HttpClient, HttpOptions, discover};
+
+use crate::support::provider::start;
+
+async fn discover_from(
+    config: Config,
+) -> (
+    photolink_demo_provider::ProviderHandle,
+    Result<photolink_oauth::ServerMetadata, Error>,
+) {
+    let provider = start(config).await;
+    let http = HttpClient::new(HttpOptions::default()).unwrap();
+    let result = discover(&http, provider.issuer_url()).await;
+    (provider, result)
+}
+
+#[tokio::test]
+async fn rfc8414_document_is_found() {
+    let config = Config {
+        well_known: WellKnownDocuments::OAuthAuthorizationServer,
+        ..Config::default()
+    };
+    let (provider, metadata) = discover_from(config).await;
+    let metadata = metadata.unwrap();
+    assert_eq!(metadata.issuer, provider.issuer_url());
+    assert_eq!(metadata.token_endpoint, provider.endpoints().token);
+    assert_eq!(
+        metadata.revocation_endpoint.as_deref(),
+        Some(provider.endpoints().revocation.as_str())
+    );
+    assert!(metadata.authorization_response_iss_parameter_supported);
+}
+
+#[tokio::test]
+async fn rfc8414_path_insertion_for_an_issuer_with_a_path() {
+    let config = Config {
+        well_known: WellKnownDocuments::OAuthAuthorizationServer,
+        issuer_path: "/tenant".into(),
+        ..Config::default()
+    };
+    let (provider, metadata) = discover_from(config).await;
+    assert!(provider.issuer_url().ends_with("/tenant"));
+    assert_eq!(metadata.unwrap().issuer, provider.issuer_url());
+}
+
+#[tokio::test]
+async fn openid_configuration_is_the_fallback() {
+    let config = Config {
+        well_known: WellKnownDocuments::OpenIdConfiguration,
+        ..Config::default()
+    };
+    let (provider, metadata) = discover_from(config).await;
+    assert_eq!(metadata.unwrap().issuer, provider.issuer_url());
+}
+
+#[tokio::test]
+async fn openid_configuration_under_an_issuer_path() {
+    let config = Config {
+        well_known: WellKnownDocuments::OpenIdConfiguration,
+        issuer_path: "/tenant".into(),
+        ..Config::default()
+    };
+    let (provider, metadata) = discover_from(config).await;
+    assert_eq!(
+        metadata.unwrap().authorization_endpoint,
+        provider.endpoints().authorization
+    );
+}
+
+#[tokio::test]
+async fn a_document_naming_another_issuer_is_refused() {
+    let config = Config {
+        advertised_issuer: Some("https://evil.example".into()),
+        ..Config::default()
+    };
+    let (provider, result) = discover_from(config).await;
+    match result {
+        Err(Error::IssuerMismatch { expected, found }) => {
+            assert_eq!(expected, provider.issuer_url());
+            assert_eq!(found.as_deref(), Some("https://evil.example"));
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn discovery_reports_every_place_it_looked() {
+    let provider = start(Config::default()).await;
+    let http = HttpClient::new(HttpOptions::default()).unwrap();
+    let missing = format!("{}/nowhere", provider.issuer_url());
+    let error = discover(&http, &missing).await.unwrap_err();
+    assert!(matches!(error, Error::Discovery(_)), "{error:?}");
+    let text = error.to_string();
+    assert!(
+        text.contains("oauth-authorization-server") && text.contains("openid-configuration"),
+        "{text}"
+    );
+    assert!(text.contains("HTTP 404"), "{text}");
+}
+
+#[tokio::test]
+async fn explicit_endpoints_work_without_discovery() {
+    let provider = start(Config::default()).await;
+    let endpoints = provider.endpoints();
+    let mut metadata = photolink_oauth::ServerMetadata::new(
+        provider.issuer_url(),
+        endpoints.authorization.clone(),
+        endpoints.token.clone(),
+    );
+    metadata.authorization_response_iss_parameter_supported = true;
+    let client =
+        photolink_oauth::OAuthClient::new(crate::support::mock::config(), metadata).unwrap();
+    let (pending, callback) =
+        crate::support::provider::authorize(&client, crate::support::consent::Decision::Approve)
+            .await;
+    client
+        .exchange_code(pending.complete(&callback).unwrap())
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn http_is_refused_for_a_remote_issuer() {
+    let http = HttpClient::new(HttpOptions::default()).unwrap();
+    let error = discover(&http, "http://auth.example.com")
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::InsecureEndpoint { .. }), "{error:?}");
+}

@@ -1,0 +1,83 @@
+//! The demo provider and a client connected to it.
+
+use std::sync::Arc;
+
+use photolink_demo_provider::{Config, ProviderHandle};
+use photolink_oauth::{
+    MemoryTokenStore, OAuthClient, PendingAuthorization, Session, TokenSet, TokenStore,
+};
+
+use super::consent::{Decision, decide};
+use super::mock::config;
+
+/// A running provider with a session connected through the full authorization flow.
+pub struct Connected {
+    pub provider: ProviderHandle,
+    pub client: OAuthClient,
+    pub store: Arc<MemoryTokenStore>,
+    pub session: Arc<Session>,
+}
+
+impl Connected {
+    /// The tokens saved in the store.
+    pub fn saved(&self) -> TokenSet {
+        self.store.load().unwrap().expect("tokens are saved")
+    }
+
+    /// A new session over the same store, as after an app restart.
+    pub fn restarted_session(&self) -> Arc<Session> {
+        Arc::new(Session::new(self.client.clone(), self.store.clone()).unwrap())
+    }
+
+    /// URL of the photo list.
+    pub fn photos_url(&self) -> String {
+        self.provider.endpoints().photos.clone()
+    }
+}
+
+pub async fn start(config: Config) -> ProviderHandle {
+    photolink_demo_provider::start(config)
+        .await
+        .expect("the demo provider starts")
+}
+
+/// A client that discovered `provider`.
+pub async fn client_for(provider: &ProviderHandle) -> OAuthClient {
+    OAuthClient::discover(config(), provider.issuer_url())
+        .await
+        .expect("discovery works")
+}
+
+/// Runs the browser part of the flow; returns the slot and the callback URL.
+pub async fn authorize(client: &OAuthClient, decision: Decision) -> (PendingAuthorization, String) {
+    let pending = PendingAuthorization::new();
+    let url = pending.begin(client).unwrap();
+    let callback = decide(&url, decision).await;
+    (pending, callback)
+}
+
+/// Starts a provider with `config` and connects a session to it.
+pub async fn connected(provider_config: Config) -> Connected {
+    let provider = start(provider_config).await;
+    let client = client_for(&provider).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let session = Arc::new(Session::new(client.clone(), store.clone()).unwrap());
+    let (pending, callback) = authorize(&client, Decision::Approve).await;
+    session
+        .connect(pending.complete(&callback).unwrap())
+        .await
+        .expect("the code exchange works");
+    Connected {
+        provider,
+        client,
+        store,
+        session,
+    }
+}
+
+/// Rewrites the saved tokens so the access token looks expired to the client.
+pub fn expire_locally(connected: &Connected) {
+    let mut tokens = connected.saved();
+    tokens.expires_at = Some(tokens.received_at);
+    connected.store.save(&tokens).unwrap();
+}
