@@ -74,7 +74,7 @@
 //!   become [`Error::UnexpectedResponse`] naming the HTTP status.
 //! - **Session**: refreshes when the access token expires within
 //!   [`ClientConfig::refresh_skew`] (60 s, at most half the token's lifetime), and once after a
-//!   401 `invalid_token`; concurrent callers share one refresh; a rotated refresh token is saved
+//!   401 `invalid_token`; concurrent callers share one refresh request and its outcome; a rotated refresh token is saved
 //!   before use and the old one is never sent again (a refresh answer without a refresh token
 //!   keeps the old one); `invalid_grant` makes the status [`SessionStatus::ReconnectNeeded`].
 //! - **Transport**: every endpoint must be `https`, except `http` on loopback

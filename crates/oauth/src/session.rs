@@ -53,8 +53,18 @@ pub struct Session {
 struct State {
     tokens: Option<TokenSet>,
     reconnect_needed: bool,
-    /// Bumped whenever `tokens` changes, so a waiter can tell that someone else refreshed.
-    generation: u64,
+    version: Version,
+    /// The outcome of the latest failed refresh, shared with callers that waited for it.
+    last_refresh_failure: Option<Error>,
+}
+
+/// Lets a caller that waited for the refresh lock tell what happened meanwhile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+struct Version {
+    /// Bumped whenever the tokens change.
+    tokens: u64,
+    /// Bumped whenever a refresh fails without changing the tokens.
+    failed_refreshes: u64,
 }
 
 impl fmt::Debug for Session {
@@ -113,7 +123,8 @@ impl Session {
             state: Mutex::new(State {
                 tokens,
                 reconnect_needed: false,
-                generation: 0,
+                version: Version::default(),
+                last_refresh_failure: None,
             }),
             refresh_lock: tokio::sync::Mutex::new(()),
         })
@@ -158,7 +169,7 @@ impl Session {
     /// If that refresh fails for a passing reason (network, 5xx) while the current token has
     /// not expired yet, the current token is returned.
     pub async fn access_token(&self) -> Result<AccessToken> {
-        Ok(self.access_token_with_generation().await?.0)
+        Ok(self.access_token_with_version().await?.0)
     }
 
     /// GETs a protected resource with `Authorization: Bearer`. On a 401 that says
@@ -166,10 +177,10 @@ impl Session {
     /// Non-2xx answers become errors naming the status.
     pub async fn authorized_get(&self, url: &str) -> Result<ResourceResponse> {
         let url = secure_url(url)?;
-        let (token, generation) = self.access_token_with_generation().await?;
+        let (token, version) = self.access_token_with_version().await?;
         let response = self.get_with(&url, &token).await?;
         let response = if is_token_rejection(&response) {
-            let token = self.refresh(generation, RefreshReason::Rejected).await?;
+            let token = self.refresh(version, RefreshReason::Rejected).await?;
             self.get_with(&url, &token).await?
         } else {
             response
@@ -220,26 +231,32 @@ impl Session {
         }
     }
 
-    async fn access_token_with_generation(&self) -> Result<(AccessToken, u64)> {
-        let (tokens, generation) = self.current()?;
+    async fn access_token_with_version(&self) -> Result<(AccessToken, Version)> {
+        let (tokens, version) = self.current()?;
         if !tokens.needs_refresh(self.client.config().refresh_skew, SystemTime::now()) {
-            return Ok((tokens.access_token, generation));
+            return Ok((tokens.access_token, version));
         }
-        let token = self.refresh(generation, RefreshReason::Expiring).await?;
-        let generation = self.lock().generation;
-        Ok((token, generation))
+        let token = self.refresh(version, RefreshReason::Expiring).await?;
+        let version = self.lock().version;
+        Ok((token, version))
     }
 
-    /// Refreshes the tokens of `generation`, unless someone already replaced them while this
-    /// caller waited — then their result is used and no second request is made.
-    async fn refresh(&self, generation: u64, reason: RefreshReason) -> Result<AccessToken> {
+    /// Refreshes the tokens seen at `seen`. A caller that waited while someone else refreshed
+    /// them gets that refresh's outcome instead of making a second request.
+    async fn refresh(&self, seen: Version, reason: RefreshReason) -> Result<AccessToken> {
         let _guard = self.refresh_lock.lock().await;
-        let (tokens, current_generation) = self.current()?;
-        if current_generation != generation {
+        let (tokens, version) = self.current()?;
+        if version.tokens != seen.tokens {
             return Ok(tokens.access_token);
         }
-        let now = SystemTime::now();
-        let still_valid = reason == RefreshReason::Expiring && !tokens.is_expired(now);
+        let still_valid =
+            reason == RefreshReason::Expiring && !tokens.is_expired(SystemTime::now());
+        let shared_failure = (version.failed_refreshes != seen.failed_refreshes)
+            .then(|| self.lock().last_refresh_failure.clone())
+            .flatten();
+        if let Some(failure) = shared_failure {
+            return settle_failure(failure, still_valid, tokens);
+        }
         if tokens.refresh_token.is_none() {
             if still_valid {
                 return Ok(tokens.access_token);
@@ -257,8 +274,13 @@ impl Session {
                 Ok(access_token)
             }
             Err(error) if error.is_invalid_grant() => Err(self.reconnect_needed()),
-            Err(error) if still_valid && error.is_transient() => Ok(tokens.access_token),
-            Err(error) => Err(error),
+            Err(error) => {
+                let mut state = self.lock();
+                state.version.failed_refreshes += 1;
+                state.last_refresh_failure = Some(error.clone());
+                drop(state);
+                settle_failure(error, still_valid, tokens)
+            }
         }
     }
 
@@ -276,10 +298,10 @@ impl Session {
             .await
     }
 
-    fn current(&self) -> Result<(TokenSet, u64)> {
+    fn current(&self) -> Result<(TokenSet, Version)> {
         let state = self.lock();
         match &state.tokens {
-            Some(tokens) => Ok((tokens.clone(), state.generation)),
+            Some(tokens) => Ok((tokens.clone(), state.version)),
             None if state.reconnect_needed => Err(Error::ReconnectNeeded),
             None => Err(Error::NotConnected),
         }
@@ -289,7 +311,8 @@ impl Session {
         let mut state = self.lock();
         state.tokens = tokens;
         state.reconnect_needed = reconnect_needed;
-        state.generation += 1;
+        state.version.tokens += 1;
+        state.last_refresh_failure = None;
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -297,6 +320,15 @@ impl Session {
         self.state
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// After a failed refresh: a still-valid token is good enough when the failure may pass.
+fn settle_failure(error: Error, still_valid: bool, tokens: TokenSet) -> Result<AccessToken> {
+    if still_valid && error.is_transient() {
+        Ok(tokens.access_token)
+    } else {
+        Err(error)
     }
 }
 

@@ -368,3 +368,32 @@ async fn a_failed_revocation_still_forgets_the_tokens_and_is_reported() {
         "both tokens were attempted"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn concurrent_callers_share_one_failed_refresh() {
+    let mock = Mock::start(|_| {
+        // Slow enough that every caller is waiting for this refresh before it fails.
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        reply(503, "text/plain", "maintenance")
+    })
+    .await;
+    let session = Arc::new(session_expired(&mock));
+    let callers: Vec<_> = (0..20)
+        .map(|_| {
+            let session = session.clone();
+            tokio::spawn(async move { session.access_token().await })
+        })
+        .collect();
+    for caller in callers {
+        let error = caller.await.unwrap().unwrap_err();
+        assert!(
+            matches!(error, Error::UnexpectedResponse { status: 503, .. }),
+            "{error:?}"
+        );
+    }
+    assert_eq!(mock.requests_to("/token").len(), 1);
+
+    // A later call tries again.
+    let _ = session.access_token().await;
+    assert_eq!(mock.requests_to("/token").len(), 2);
+}
