@@ -207,14 +207,23 @@ impl Session {
 
     /// Disconnects: forgets the tokens here (memory and store) first, then asks the server to
     /// revoke the refresh token and then the access token. Local forgetting always happens;
-    /// a failed revocation is reported as [`Error::RevocationFailed`].
+    /// a failed revocation is reported as [`Error::RevocationFailed`], a store that could not
+    /// be cleared as [`Error::Storage`] (revocation is still attempted).
     pub async fn disconnect(&self) -> Result<()> {
         let _guard = self.refresh_lock.lock().await;
         let tokens = self.lock().tokens.clone();
         self.install(None, false);
-        self.store.clear()?;
-        let Some(tokens) = tokens else { return Ok(()) };
+        let cleared = self.store.clear();
+        let revoked = match tokens {
+            Some(tokens) => self.revoke_all(&tokens).await,
+            None => Ok(()),
+        };
+        cleared?;
+        revoked
+    }
 
+    /// Revokes the refresh token, then the access token, attempting both.
+    async fn revoke_all(&self, tokens: &TokenSet) -> Result<()> {
         let mut failure = None;
         if let Some(refresh_token) = &tokens.refresh_token {
             failure = self.client.revoke_refresh_token(refresh_token).await.err();

@@ -109,7 +109,7 @@ async fn rotated_tokens_are_saved_before_they_are_used() {
     assert_eq!(*events.lock().unwrap(), ["saved at-2", "used at-2"]);
 }
 
-/// A store whose saves fail.
+/// A store that can be read but not changed.
 struct FailingStore(MemoryTokenStore);
 
 impl TokenStore for FailingStore {
@@ -120,7 +120,7 @@ impl TokenStore for FailingStore {
         Err(StoreError::new("keyring locked"))
     }
     fn clear(&self) -> Result<(), StoreError> {
-        self.0.clear()
+        Err(StoreError::new("keyring locked"))
     }
 }
 
@@ -396,4 +396,19 @@ async fn concurrent_callers_share_one_failed_refresh() {
     // A later call tries again.
     let _ = session.access_token().await;
     assert_eq!(mock.requests_to("/token").len(), 2);
+}
+
+#[tokio::test]
+async fn a_store_that_cannot_be_cleared_is_reported_and_revocation_still_happens() {
+    let mock = Mock::start(|_| reply(200, "text/plain", "")).await;
+    let store = FailingStore(MemoryTokenStore::with_tokens(stored_tokens(
+        "at-1",
+        Some("rt-1"),
+        3000,
+    )));
+    let session = session(&mock, Arc::new(store));
+    let error = session.disconnect().await.unwrap_err();
+    assert!(matches!(error, Error::Storage(_)), "{error:?}");
+    assert_eq!(mock.requests_to("/revoke").len(), 2);
+    assert_eq!(session.status(), SessionStatus::SignedOut);
 }
