@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from email.message import Message
 import subprocess
 import threading
 import urllib.error
@@ -109,7 +110,8 @@ class DemoProvider:
 
 
 class HttpAnswer:
-    def __init__(self, status: int, headers: dict, body: bytes) -> None:
+    def __init__(self, status: int, headers: Message, body: bytes) -> None:
+        """`headers` look names up case-insensitively."""
         self.status = status
         self.headers = headers
         self.body = body
@@ -121,6 +123,6 @@ class HttpAnswer:
 def send(request: urllib.request.Request) -> HttpAnswer:
     try:
         with urllib.request.urlopen(request, timeout=15) as response:
-            return HttpAnswer(response.status, dict(response.headers), response.read())
+            return HttpAnswer(response.status, response.headers, response.read())
     except urllib.error.HTTPError as error:
-        return HttpAnswer(error.code, dict(error.headers), error.read())
+        return HttpAnswer(error.code, error.headers, error.read())

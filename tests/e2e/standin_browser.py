@@ -36,6 +36,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from email.message import Message
 from pathlib import Path
 
 APPROVE_LABEL = re.compile(r"\b(approve|allow|authori[sz]e|accept)\b", re.IGNORECASE)
@@ -131,15 +132,15 @@ class Browser:
         with open(self.log_path, "a", encoding="utf-8") as log:
             log.write(json.dumps(record) + "\n")
 
-    def fetch(self, request: urllib.request.Request) -> tuple[int, dict, str, str]:
+    def fetch(self, request: urllib.request.Request) -> tuple[int, Message, str, str]:
         """Status, headers, body text and final URL; redirects come back unfollowed."""
         try:
             with self.http.open(request, timeout=HTTP_TIMEOUT_SECONDS) as response:
                 body = response.read().decode("utf-8", "replace")
-                return response.status, dict(response.headers), body, response.url
+                return response.status, response.headers, body, response.url
         except urllib.error.HTTPError as error:
             body = error.read().decode("utf-8", "replace") if error.fp else ""
-            return error.code, dict(error.headers), body, request.full_url
+            return error.code, error.headers, body, request.full_url
 
     def navigate(self, url: str) -> int:
         self.log("visit", url=redact(url))
@@ -193,7 +194,10 @@ class Browser:
         if status not in (301, 302, 303, 307, 308):
             self.log("no-redirect", status=status, text=visible_text(body)[:500])
             return 1
-        location = urllib.parse.urljoin(action, headers.get("Location", ""))
+        if not headers.get("Location"):
+            self.log("redirect-without-location", status=status)
+            return 1
+        location = urllib.parse.urljoin(action, headers["Location"])
         if location.startswith(("http://", "https://")):
             return self.navigate(location)
         return self.hand_to_os(location)
