@@ -1,9 +1,70 @@
+//! PhotoLink's desktop shell: the window, its commands and events, deep links, the keyring and
+//! the `photo:` scheme. OAuth itself lives in `photolink_oauth`.
+//!
+//! Commands: `status`, `connect`, `cancel`, `open_browser_again`, `copy_link`, `disconnect`,
+//! `photos(pageToken)`. Event: `connection-changed` with the [`status::Status`].
+
+mod commands;
+mod config;
+mod connection;
+mod deep_link;
+mod error;
+mod photos;
+mod provider;
+mod state;
+mod status;
+mod store;
+
+use tracing_subscriber::EnvFilter;
+
+/// Log filter when `RUST_LOG` is not set.
+const DEFAULT_LOG_FILTER: &str =
+    "warn,photolink_lib=info,photolink_oauth=info,photolink_demo_provider=info";
+
+/// Runs PhotoLink until its window is closed.
 pub fn run() {
-    tauri::Builder::default()
-        .plugin(tauri_plugin_single_instance::init(|_app, _argv, _cwd| {}))
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER)),
+        )
+        .init();
+
+    let app = tauri::Builder::default()
+        // First, so that a second PhotoLink forwards its arguments and exits before doing anything else.
+        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
+            deep_link::from_second_instance(app, args);
+        }))
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .run(tauri::generate_context!())
-        .expect("error while running PhotoLink");
+        .manage(state::AppState::default())
+        .manage(deep_link::DeepLinks::default())
+        .register_asynchronous_uri_scheme_protocol(photos::SCHEME, |context, request, responder| {
+            photos::serve(context.app_handle(), request, responder);
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::status,
+            commands::connect,
+            commands::cancel,
+            commands::open_browser_again,
+            commands::copy_link,
+            commands::disconnect,
+            commands::photos,
+        ])
+        .setup(|app| {
+            provider::announce(app.handle());
+            tauri::async_runtime::spawn(connection::start_up(app.handle().clone()));
+            deep_link::set_up(app);
+            Ok(())
+        })
+        .build(tauri::generate_context!());
+
+    match app {
+        Ok(app) => app.run(|_, _| {}),
+        Err(error) => {
+            tracing::error!(%error, "PhotoLink could not start");
+            std::process::exit(1);
+        }
+    }
 }

@@ -1,0 +1,320 @@
+//! The provider settings file (`provider.toml`): where it lives, what it holds, and how a bad
+//! file is explained.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use url::Url;
+
+/// Environment variable naming a provider settings file; it wins over the default location.
+pub const CONFIG_ENV: &str = "PHOTOLINK_PROVIDER_CONFIG";
+/// File name of the provider settings in the app's config directory.
+pub const CONFIG_FILE_NAME: &str = "provider.toml";
+
+/// A provider PhotoLink connects to, as written in `provider.toml`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderConfig {
+    /// Name shown in the window, e.g. "Demo Photos".
+    pub name: String,
+    /// Issuer identifier: used for discovery unless both endpoints below are given, and checked
+    /// against the `iss` of authorization responses.
+    pub issuer: String,
+    #[serde(default)]
+    pub authorization_endpoint: Option<String>,
+    #[serde(default)]
+    pub token_endpoint: Option<String>,
+    #[serde(default)]
+    pub revocation_endpoint: Option<String>,
+    #[serde(default)]
+    pub userinfo_endpoint: Option<String>,
+    pub client_id: String,
+    /// Only for providers that demand one; native apps normally have none.
+    #[serde(default)]
+    pub client_secret: Option<String>,
+    #[serde(default)]
+    pub scopes: Vec<String>,
+    /// The photo list; images are fetched from the same origin only.
+    pub photos_endpoint: String,
+    /// Extra authorization request parameters, e.g. `resource` or `prompt`.
+    #[serde(default)]
+    pub authorize_params: BTreeMap<String, String>,
+}
+
+/// Explicit endpoints, when the file gives them instead of relying on discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExplicitEndpoints {
+    pub authorization: String,
+    pub token: String,
+}
+
+impl ProviderConfig {
+    /// The endpoints written in the file, or `None` to discover them from the issuer.
+    pub fn explicit_endpoints(&self) -> Option<ExplicitEndpoints> {
+        Some(ExplicitEndpoints {
+            authorization: self.authorization_endpoint.clone()?,
+            token: self.token_endpoint.clone()?,
+        })
+    }
+
+    fn validate(&self) -> Result<(), FieldError> {
+        if self.name.trim().is_empty() {
+            return Err(FieldError::new("name", "must not be empty"));
+        }
+        if self.client_id.trim().is_empty() {
+            return Err(FieldError::new("client_id", "must not be empty"));
+        }
+        let urls = [
+            ("issuer", Some(&self.issuer)),
+            (
+                "authorization_endpoint",
+                self.authorization_endpoint.as_ref(),
+            ),
+            ("token_endpoint", self.token_endpoint.as_ref()),
+            ("revocation_endpoint", self.revocation_endpoint.as_ref()),
+            ("userinfo_endpoint", self.userinfo_endpoint.as_ref()),
+            ("photos_endpoint", Some(&self.photos_endpoint)),
+        ];
+        for (field, value) in urls {
+            if let Some(value) = value {
+                check_web_url(value).map_err(|reason| FieldError::new(field, reason))?;
+            }
+        }
+        match (&self.authorization_endpoint, &self.token_endpoint) {
+            (Some(_), None) => {
+                return Err(FieldError::new(
+                    "token_endpoint",
+                    "is missing: give both authorization_endpoint and token_endpoint, or neither to use discovery",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(FieldError::new(
+                    "authorization_endpoint",
+                    "is missing: give both authorization_endpoint and token_endpoint, or neither to use discovery",
+                ));
+            }
+            _ => {}
+        }
+        if let Some(scope) = self
+            .scopes
+            .iter()
+            .find(|s| s.is_empty() || s.contains(char::is_whitespace))
+        {
+            return Err(FieldError::new(
+                "scopes",
+                format!("{scope:?} is not a single scope name"),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Why a settings file cannot be used, naming the file and, where known, the line and field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: PathBuf,
+    pub detail: String,
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "The provider settings in {} cannot be used: {}",
+            self.path.display(),
+            self.detail
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+struct FieldError {
+    field: &'static str,
+    reason: String,
+}
+
+impl FieldError {
+    fn new(field: &'static str, reason: impl Into<String>) -> Self {
+        Self {
+            field,
+            reason: reason.into(),
+        }
+    }
+}
+
+/// Where the settings come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// `PHOTOLINK_PROVIDER_CONFIG` names this file; it must exist.
+    Env(PathBuf),
+    /// `provider.toml` in the config directory; when absent the embedded demo provider is used.
+    Default(PathBuf),
+}
+
+impl ConfigSource {
+    /// The file named by the environment, else `provider.toml` in `config_dir`.
+    pub fn locate(env_value: Option<std::ffi::OsString>, config_dir: &Path) -> Self {
+        match env_value.filter(|value| !value.is_empty()) {
+            Some(value) => Self::Env(PathBuf::from(value)),
+            None => Self::Default(config_dir.join(CONFIG_FILE_NAME)),
+        }
+    }
+
+    /// The settings file's path.
+    pub fn path(&self) -> &Path {
+        match self {
+            Self::Env(path) | Self::Default(path) => path,
+        }
+    }
+
+    /// Reads the settings: `Ok(None)` means "no file, use the embedded demo provider".
+    pub fn load(&self) -> Result<Option<ProviderConfig>, ConfigError> {
+        let path = self.path();
+        let text = match std::fs::read_to_string(path) {
+            Ok(text) => text,
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+                return match self {
+                    Self::Default(_) => Ok(None),
+                    Self::Env(_) => Err(ConfigError {
+                        path: path.to_owned(),
+                        detail: format!("the file does not exist (it is named by {CONFIG_ENV})"),
+                    }),
+                };
+            }
+            Err(error) => {
+                return Err(ConfigError {
+                    path: path.to_owned(),
+                    detail: format!("the file cannot be read ({error})"),
+                });
+            }
+        };
+        parse(&text).map(Some).map_err(|detail| ConfigError {
+            path: path.to_owned(),
+            detail,
+        })
+    }
+}
+
+/// Parses and checks the file's text; the error names the line and field.
+pub fn parse(text: &str) -> Result<ProviderConfig, String> {
+    let config: ProviderConfig =
+        toml::from_str(text).map_err(|error| describe_toml_error(text, &error))?;
+    config
+        .validate()
+        .map_err(|e| format!("the field `{}` {}", e.field, e.reason))?;
+    Ok(config)
+}
+
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim_end_matches('.');
+    match error.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message.to_owned(),
+    }
+}
+
+fn check_web_url(value: &str) -> Result<(), String> {
+    let url = Url::parse(value).map_err(|e| format!("is not a valid address ({e})"))?;
+    if !matches!(url.scheme(), "https" | "http") {
+        return Err(format!("must be an https address, not {}:", url.scheme()));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const EXAMPLE: &str = r#"
+name = "Demo Photos"
+issuer = "https://photos.example.com"
+client_id = "photolink-desktop"
+scopes = ["photos:read"]
+photos_endpoint = "https://photos.example.com/photos"
+
+[authorize_params]
+prompt = "consent"
+"#;
+
+    #[test]
+    fn the_readme_example_parses() {
+        let config = parse(EXAMPLE).unwrap();
+        assert_eq!(config.name, "Demo Photos");
+        assert_eq!(config.scopes, ["photos:read"]);
+        assert_eq!(
+            config.authorize_params.get("prompt").map(String::as_str),
+            Some("consent")
+        );
+        assert!(config.explicit_endpoints().is_none());
+        assert!(config.client_secret.is_none());
+    }
+
+    #[test]
+    fn explicit_endpoints_need_both() {
+        let both = format!(
+            "{EXAMPLE_TOP}authorization_endpoint = \"https://a.example/authorize\"\ntoken_endpoint = \"https://a.example/token\"\n"
+        );
+        assert!(parse(&both).unwrap().explicit_endpoints().is_some());
+        let one = format!("{EXAMPLE_TOP}token_endpoint = \"https://a.example/token\"\n");
+        let error = parse(&one).unwrap_err();
+        assert!(error.contains("`authorization_endpoint`"), "{error}");
+    }
+
+    const EXAMPLE_TOP: &str = "name = \"X\"\nissuer = \"https://a.example\"\nclient_id = \"c\"\nphotos_endpoint = \"https://a.example/photos\"\n";
+
+    #[test]
+    fn a_misspelled_field_is_named_with_its_line() {
+        let error = parse(&format!("{EXAMPLE_TOP}client_idd = \"x\"\n")).unwrap_err();
+        assert!(error.starts_with("line 5:"), "{error}");
+        assert!(error.contains("client_idd"), "{error}");
+    }
+
+    #[test]
+    fn a_missing_field_is_named() {
+        let error = parse("name = \"X\"\nissuer = \"https://a.example\"\nphotos_endpoint = \"https://a.example/p\"\n")
+            .unwrap_err();
+        assert!(error.contains("client_id"), "{error}");
+    }
+
+    #[test]
+    fn bad_values_are_named() {
+        let error =
+            parse(&EXAMPLE_TOP.replace("https://a.example/photos", "not a url")).unwrap_err();
+        assert!(error.contains("`photos_endpoint`"), "{error}");
+        let error =
+            parse(&EXAMPLE_TOP.replace("https://a.example\"", "ftp://a.example\"")).unwrap_err();
+        assert!(error.contains("`issuer`"), "{error}");
+        let error = parse(&format!("{EXAMPLE_TOP}scopes = [\"a b\"]\n")).unwrap_err();
+        assert!(error.contains("`scopes`"), "{error}");
+        let error = parse("name = ").unwrap_err();
+        assert!(error.starts_with("line 1:"), "{error}");
+    }
+
+    #[test]
+    fn the_environment_wins_and_must_name_an_existing_file() {
+        let dir = Path::new("/nonexistent-photolink-config");
+        assert_eq!(
+            ConfigSource::locate(None, dir),
+            ConfigSource::Default(dir.join("provider.toml"))
+        );
+        assert_eq!(
+            ConfigSource::locate(Some("".into()), dir),
+            ConfigSource::Default(dir.join("provider.toml"))
+        );
+        let env = ConfigSource::locate(Some("/nonexistent/p.toml".into()), dir);
+        assert_eq!(env, ConfigSource::Env("/nonexistent/p.toml".into()));
+        assert_eq!(
+            ConfigSource::Default(dir.join("provider.toml")).load(),
+            Ok(None)
+        );
+        let error = env.load().unwrap_err();
+        assert!(error.to_string().contains("/nonexistent/p.toml"), "{error}");
+        assert!(error.to_string().contains(CONFIG_ENV), "{error}");
+    }
+}

@@ -1,0 +1,238 @@
+//! Setting up the provider PhotoLink connects to: from `provider.toml`, or the embedded demo
+//! provider when no file exists.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use photolink_demo_provider::{self as demo, ProviderHandle, StateFileError};
+use photolink_oauth::{
+    ClientConfig, ClientSecret, HttpClient, OAuthClient, ServerMetadata, Session, discover,
+};
+use tauri::{AppHandle, Manager};
+use url::Url;
+
+use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig};
+use crate::error::AppError;
+use crate::state::AppState;
+use crate::status::ProviderSummary;
+use crate::store::KeyringTokenStore;
+
+/// The redirect URI: PhotoLink's private-use scheme (RFC 8252 §7.1).
+pub const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
+/// Name of the embedded demo provider.
+pub const DEMO_NAME: &str = "Demo Photos";
+/// The embedded provider's preferred port: a fixed one keeps its issuer, and with it the saved
+/// connection, the same across restarts. A free port is used when it is taken.
+const DEMO_PORT: u16 = 47821;
+const DEMO_SCOPES: [&str; 2] = ["photos:read", "profile"];
+/// File in the app data directory where the embedded provider keeps its grants (hashes only).
+const DEMO_STATE_FILE: &str = "demo-provider-state.json";
+
+/// The provider in use and the session with it.
+pub struct Provider {
+    pub summary: ProviderSummary,
+    pub session: Arc<Session>,
+    pub store: Arc<KeyringTokenStore>,
+    /// The photo list; photos are fetched from its origin only.
+    pub photos_endpoint: Url,
+    /// Keeps the embedded demo provider running while PhotoLink runs.
+    _embedded: Option<ProviderHandle>,
+}
+
+/// Which provider the settings ask for.
+enum Choice {
+    Configured {
+        source: ConfigSource,
+        config: Box<ProviderConfig>,
+    },
+    Embedded,
+}
+
+impl Choice {
+    /// Reads the settings file (if any).
+    fn read(app: &AppHandle) -> Result<Self, AppError> {
+        let config_dir = app
+            .path()
+            .app_config_dir()
+            .map_err(|_| AppError::MissingDirectory("settings"))?;
+        let source = ConfigSource::locate(std::env::var_os(CONFIG_ENV), &config_dir);
+        Ok(match source.load()? {
+            Some(config) => Self::Configured {
+                source,
+                config: Box::new(config),
+            },
+            None => Self::Embedded,
+        })
+    }
+
+    fn summary(&self) -> ProviderSummary {
+        match self {
+            Self::Configured { config, .. } => ProviderSummary {
+                name: config.name.clone(),
+                issuer: Some(config.issuer.clone()),
+                embedded: false,
+            },
+            Self::Embedded => ProviderSummary {
+                name: DEMO_NAME.into(),
+                issuer: None,
+                embedded: true,
+            },
+        }
+    }
+}
+
+/// Tells the window which provider PhotoLink will connect to, before setting it up.
+pub fn announce(app: &AppHandle) {
+    if let Ok(choice) = Choice::read(app) {
+        app.state::<AppState>().set_provider(app, choice.summary());
+    }
+}
+
+impl Provider {
+    /// Reads the settings, starts the embedded provider if there are none, discovers the
+    /// server's endpoints and opens the saved connection from the keyring.
+    pub async fn set_up(app: &AppHandle) -> Result<Self, AppError> {
+        let choice = Choice::read(app)?;
+        let state = app.state::<AppState>();
+        let mut summary = choice.summary();
+        state.set_provider(app, summary.clone());
+        match choice {
+            Choice::Configured { source, config } => {
+                tracing::info!(issuer = %config.issuer, "using the configured provider");
+                let client = configured_client(&config)
+                    .await
+                    .map_err(|error| settings_error(&source, error))?;
+                let photos_endpoint = Url::parse(&config.photos_endpoint).map_err(|e| {
+                    settings_error(
+                        &source,
+                        photolink_oauth::Error::InvalidConfig(e.to_string()),
+                    )
+                })?;
+                Self::open(summary, client, photos_endpoint, None).await
+            }
+            Choice::Embedded => {
+                let data_dir = app
+                    .path()
+                    .app_data_dir()
+                    .map_err(|_| AppError::MissingDirectory("data"))?;
+                let handle = start_demo_provider(&data_dir).await?;
+                summary.issuer = Some(handle.issuer_url().to_owned());
+                state.set_provider(app, summary.clone());
+                tracing::info!(
+                    issuer = handle.issuer_url(),
+                    "using the embedded demo provider"
+                );
+                let config =
+                    ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI).with_scopes(DEMO_SCOPES);
+                let client = OAuthClient::discover(config, handle.issuer_url()).await?;
+                let photos_endpoint = Url::parse(&handle.endpoints().photos)
+                    .map_err(|e| photolink_oauth::Error::Internal(e.to_string()))?;
+                Self::open(summary, client, photos_endpoint, Some(handle)).await
+            }
+        }
+    }
+
+    async fn open(
+        summary: ProviderSummary,
+        client: OAuthClient,
+        photos_endpoint: Url,
+        embedded: Option<ProviderHandle>,
+    ) -> Result<Self, AppError> {
+        let issuer = client.metadata().issuer.clone();
+        // The keyring may block (e.g. waiting for a person to unlock it): keep it off async threads.
+        let store = tauri::async_runtime::spawn_blocking(move || KeyringTokenStore::open(issuer))
+            .await
+            .map_err(|e| photolink_oauth::Error::Internal(e.to_string()))?;
+        let store = Arc::new(store);
+        let session = Arc::new(Session::new(client, store.clone())?);
+        Ok(Self {
+            summary,
+            session,
+            store,
+            photos_endpoint,
+            _embedded: embedded,
+        })
+    }
+}
+
+/// An OAuth client for the provider in `provider.toml`: endpoints from the file when it gives
+/// them, else discovered; revocation and userinfo endpoints in the file win over discovery.
+async fn configured_client(config: &ProviderConfig) -> Result<OAuthClient, photolink_oauth::Error> {
+    let mut client_config =
+        ClientConfig::new(&config.client_id, REDIRECT_URI).with_scopes(config.scopes.clone());
+    if let Some(secret) = &config.client_secret {
+        client_config = client_config.with_client_secret(ClientSecret::new(secret.clone()));
+    }
+    for (name, value) in &config.authorize_params {
+        client_config = client_config.with_authorize_param(name, value);
+    }
+    let mut metadata = match config.explicit_endpoints() {
+        Some(endpoints) => {
+            ServerMetadata::new(&config.issuer, endpoints.authorization, endpoints.token)
+        }
+        None => {
+            discover(
+                &HttpClient::new(client_config.http.clone())?,
+                &config.issuer,
+            )
+            .await?
+        }
+    };
+    if config.revocation_endpoint.is_some() {
+        metadata.revocation_endpoint = config.revocation_endpoint.clone();
+    }
+    if config.userinfo_endpoint.is_some() {
+        metadata.userinfo_endpoint = config.userinfo_endpoint.clone();
+    }
+    OAuthClient::new(client_config, metadata)
+}
+
+/// Errors that only a change to the settings file can fix name the file; others (the server
+/// cannot be reached, …) stay as they are, since trying again may help.
+fn settings_error(source: &ConfigSource, error: photolink_oauth::Error) -> AppError {
+    use photolink_oauth::Error as OAuth;
+    match error {
+        OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. } | OAuth::IssuerMismatch { .. } => {
+            AppError::Config(ConfigError {
+                path: source.path().to_owned(),
+                detail: error.to_string(),
+            })
+        }
+        other => AppError::OAuth(other),
+    }
+}
+
+/// Starts the demo provider on its preferred port (or a free one), with its grants in
+/// `data_dir`. A state file it cannot read is set aside, so the demo still starts.
+async fn start_demo_provider(data_dir: &Path) -> Result<ProviderHandle, AppError> {
+    std::fs::create_dir_all(data_dir).map_err(|_| AppError::MissingDirectory("data"))?;
+    let state_file = data_dir.join(DEMO_STATE_FILE);
+    let config = demo::Config {
+        port: DEMO_PORT,
+        state_file: Some(state_file.clone()),
+        ..demo::Config::default()
+    };
+    match demo::start(config.clone()).await {
+        Ok(handle) => Ok(handle),
+        Err(demo::Error::Bind(error)) => {
+            tracing::warn!(%error, port = DEMO_PORT, "demo provider port taken; using a free port");
+            Ok(demo::start(demo::Config { port: 0, ..config }).await?)
+        }
+        Err(demo::Error::StateFile(StateFileError::Corrupt { .. })) => {
+            let aside = set_aside(&state_file);
+            tracing::warn!(file = %aside.display(), "demo provider state was unreadable; set it aside");
+            Ok(demo::start(config).await?)
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
+fn set_aside(path: &Path) -> PathBuf {
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(".unreadable");
+    let aside = PathBuf::from(aside);
+    if let Err(error) = std::fs::rename(path, &aside) {
+        tracing::warn!(%error, "could not move the unreadable demo provider state");
+    }
+    aside
+}
