@@ -215,6 +215,7 @@ function tile(photo, index) {
   const title = document.createElement("span");
   title.className = "tile-title";
   title.textContent = photo.title;
+  title.title = photo.title;
   caption.append(title);
   const date = formatDate(photo.taken_at);
   if (date) {

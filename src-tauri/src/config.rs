@@ -120,11 +120,11 @@ pub struct ConfigError {
 
 impl fmt::Display for ConfigError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let detail = self.detail.trim_end_matches('.');
         write!(
             f,
-            "The provider settings in {} cannot be used: {}",
-            self.path.display(),
-            self.detail
+            "The provider settings in {} cannot be used: {detail}.",
+            self.path.display()
         )
     }
 }

@@ -66,7 +66,6 @@ pub fn waiting_url(app: &AppHandle) -> Result<url::Url, AppError> {
 /// Gives up the sign-in in progress; a callback for it arriving later is ignored.
 pub fn cancel(app: &AppHandle) {
     let state = app.state::<AppState>();
-    state.clear_notice(app);
     if state.connection() == Connection::Waiting {
         state.pending.cancel();
         state.set_authorize_url(None);
@@ -105,7 +104,6 @@ pub async fn finish(app: &AppHandle, callback_url: &str) {
         Ok(()) => {
             tracing::info!("account connected");
             let connection = connected(&provider).await;
-            state.clear_notice(app);
             state.set_connection(app, connection);
             report_keyring_problem(app, &provider);
         }
@@ -117,7 +115,6 @@ pub async fn finish(app: &AppHandle, callback_url: &str) {
 /// revocation fails; that is reported in plain words.
 pub async fn disconnect(app: &AppHandle) {
     let state = app.state::<AppState>();
-    state.clear_notice(app);
     let Some(provider) = state.provider() else {
         return state.set_connection(app, Connection::Disconnected);
     };

@@ -24,6 +24,7 @@ const DEFAULT_LOG_FILTER: &str =
 /// Runs PhotoLink until its window is closed.
 pub fn run() {
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(
             EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER)),

@@ -71,8 +71,15 @@ impl AppState {
         lock(&self.view).connection.clone()
     }
 
+    /// Changes the connection. A notice belongs to the state it was given in, so moving to
+    /// another state (say from waiting to connected) clears it.
     pub fn set_connection(&self, app: &AppHandle, connection: Connection) {
-        self.update(app, |view| view.connection = connection);
+        self.update(app, |view| {
+            if std::mem::discriminant(&view.connection) != std::mem::discriminant(&connection) {
+                view.notice = None;
+            }
+            view.connection = connection;
+        });
     }
 
     pub fn set_provider(&self, app: &AppHandle, provider: ProviderSummary) {

@@ -45,7 +45,7 @@ impl KeyringTokenStore {
             Err(problem) => (
                 None,
                 Some(format!(
-                    "Your saved connection could not be read: {problem}"
+                    "Your saved connection could not be read: {problem}. Connect again to continue."
                 )),
             ),
         };
@@ -83,7 +83,7 @@ impl TokenStore for KeyringTokenStore {
             .and_then(|json| entry()?.set_password(&json).map_err(|e| describe(&e)));
         if let Err(problem) = written {
             self.report(format!(
-                "PhotoLink could not save your connection in the system keyring ({problem}), so you will need to connect again next time."
+                "You are connected, but PhotoLink could not keep the connection for next time: {problem}."
             ));
         }
         Ok(())
@@ -96,7 +96,7 @@ impl TokenStore for KeyringTokenStore {
             Err(error) => Err(describe(&error)),
         });
         if let Err(problem) = deleted {
-            self.report(format!("PhotoLink could not remove your saved connection from the system keyring ({problem})."));
+            self.report(format!("PhotoLink could not remove your saved connection from the system keyring: {problem}."));
         }
         Ok(())
     }
@@ -124,9 +124,7 @@ fn entry() -> Result<keyring::Entry, String> {
 /// The keyring error in words. Variants that carry stored bytes are never printed.
 fn describe(error: &keyring::Error) -> String {
     match error {
-        keyring::Error::NoStorageAccess(_) => {
-            "the system keyring is locked; unlock it and try again".into()
-        }
+        keyring::Error::NoStorageAccess(_) => "the system keyring is locked".into(),
         keyring::Error::NoDefaultStore => "no system keyring is available on this computer".into(),
         keyring::Error::PlatformFailure(cause) => {
             format!("the system keyring is not available: {cause}")
