@@ -180,18 +180,25 @@ async fn connected(provider: &Provider) -> Connection {
 
 fn show_sign_in_error(app: &AppHandle, provider: &Provider, error: OAuthError) {
     tracing::warn!(%error, "sign-in failed");
+    let connection = sign_in_failure(&provider.summary.name, error);
+    app.state::<AppState>().set_connection(app, connection);
+}
+
+/// The error status for a sign-in that failed; a refusal names the provider.
+fn sign_in_failure(provider_name: &str, error: OAuthError) -> Connection {
     let message = match &error {
         OAuthError::Authorization {
             code: AuthorizationErrorCode::AccessDenied,
             ..
         } => {
-            format!("You declined access at {}.", provider.summary.name)
+            format!("You declined access at {provider_name}.")
         }
         _ => error.to_string(),
     };
-    let retryable = AppError::from(error).is_retryable();
-    app.state::<AppState>()
-        .set_connection(app, Connection::Error { message, retryable });
+    Connection::Error {
+        message,
+        retryable: AppError::from(error).is_retryable(),
+    }
 }
 
 fn show_error(app: &AppHandle, error: &AppError) {
@@ -221,5 +228,45 @@ fn open_in_browser(app: &AppHandle, url: &url::Url) {
             Tone::Warning,
             "PhotoLink could not open your browser. Use Copy link and paste the address into your browser.",
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn denied() -> OAuthError {
+        OAuthError::Authorization {
+            code: AuthorizationErrorCode::AccessDenied,
+            description: Some("The user said no".into()),
+            uri: None,
+        }
+    }
+
+    #[test]
+    fn a_refusal_names_the_provider_in_plain_words() {
+        let Connection::Error { message, retryable } = sign_in_failure("Demo Photos", denied())
+        else {
+            panic!("not an error status");
+        };
+        assert_eq!(message, "You declined access at Demo Photos.");
+        assert!(retryable);
+    }
+
+    #[test]
+    fn other_failures_keep_the_cores_sentence() {
+        let Connection::Error { message, retryable } =
+            sign_in_failure("Demo Photos", OAuthError::AuthorizationExpired)
+        else {
+            panic!("not an error status");
+        };
+        assert!(message.contains("expired"), "{message}");
+        assert!(retryable);
+        let Connection::Error { retryable, .. } =
+            sign_in_failure("Demo Photos", OAuthError::InvalidConfig("no S256".into()))
+        else {
+            panic!("not an error status");
+        };
+        assert!(!retryable, "only a settings change helps");
     }
 }

@@ -63,9 +63,44 @@ pub fn run() {
 
     match app {
         Ok(app) => app.run(|_, _| {}),
+        Err(tauri::Error::PluginInitialization(plugin, reason)) if plugin == "single-instance" => {
+            // Another PhotoLink holds the single-instance name but did not answer: it was
+            // most likely quitting at that very moment.
+            tracing::warn!(%reason, "the running PhotoLink did not answer");
+            start_over_once()
+        }
         Err(error) => {
             tracing::error!(%error, "PhotoLink could not start");
             std::process::exit(1);
         }
     }
+}
+
+/// Replaces this process with a fresh PhotoLink (same arguments) once the other one is gone.
+/// Done at most once, so a PhotoLink that really hangs is not retried forever.
+#[cfg(unix)]
+fn start_over_once() -> ! {
+    use std::os::unix::process::CommandExt;
+
+    const STARTED_OVER: &str = "PHOTOLINK_STARTED_OVER";
+    if std::env::var_os(STARTED_OVER).is_none() {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        match std::env::current_exe() {
+            Ok(exe) => {
+                let error = std::process::Command::new(exe)
+                    .args(std::env::args_os().skip(1))
+                    .env(STARTED_OVER, "1")
+                    .exec();
+                tracing::error!(%error, "PhotoLink could not start over");
+            }
+            Err(error) => tracing::error!(%error, "PhotoLink could not find itself to start over"),
+        }
+    }
+    std::process::exit(1)
+}
+
+#[cfg(not(unix))]
+fn start_over_once() -> ! {
+    tracing::error!("another PhotoLink is running but did not answer; close it and try again");
+    std::process::exit(1)
 }

@@ -36,11 +36,7 @@ impl KeyringTokenStore {
     pub fn open(issuer: impl Into<String>) -> Self {
         let issuer = issuer.into();
         let (tokens, problem) = match read_entry() {
-            Ok(Some(stored)) if stored.issuer == issuer => (Some(stored.tokens), None),
-            Ok(Some(_)) => {
-                tracing::info!("saved tokens belong to another provider; starting disconnected");
-                (None, None)
-            }
+            Ok(Some(json)) => (tokens_for(&json, &issuer), None),
             Ok(None) => (None, None),
             Err(problem) => (
                 None,
@@ -102,17 +98,26 @@ impl TokenStore for KeyringTokenStore {
     }
 }
 
-fn read_entry() -> Result<Option<StoredTokens>, String> {
-    let json = match entry()?.get_password() {
-        Ok(json) => json,
-        Err(keyring::Error::NoEntry) => return Ok(None),
-        Err(error) => return Err(describe(&error)),
-    };
-    match serde_json::from_str(&json) {
-        Ok(stored) => Ok(Some(stored)),
+/// The entry's text, `None` when there is none.
+fn read_entry() -> Result<Option<String>, String> {
+    match entry()?.get_password() {
+        Ok(json) => Ok(Some(json)),
+        Err(keyring::Error::NoEntry) => Ok(None),
+        Err(error) => Err(describe(&error)),
+    }
+}
+
+/// The tokens in an entry's text if they were saved for `issuer`.
+fn tokens_for(json: &str, issuer: &str) -> Option<TokenSet> {
+    match serde_json::from_str::<StoredTokens>(json) {
+        Ok(stored) if stored.issuer == issuer => Some(stored.tokens),
+        Ok(_) => {
+            tracing::info!("saved tokens belong to another provider; starting disconnected");
+            None
+        }
         Err(_) => {
             tracing::warn!("the keyring entry is not in PhotoLink's format; ignoring it");
-            Ok(None)
+            None
         }
     }
 }
@@ -143,4 +148,47 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, SystemTime};
+
+    use photolink_oauth::{AccessToken, RefreshToken};
+
+    use super::*;
+
+    fn saved(issuer: &str) -> String {
+        let tokens = TokenSet {
+            access_token: AccessToken::new("access"),
+            token_type: "Bearer".into(),
+            refresh_token: Some(RefreshToken::new("refresh")),
+            received_at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            expires_at: None,
+            scopes: vec!["photos:read".into()],
+            id_token: None,
+        };
+        serde_json::to_string(&StoredTokens {
+            issuer: issuer.into(),
+            tokens,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn tokens_are_used_only_for_the_issuer_they_were_saved_for() {
+        let json = saved("http://127.0.0.1:47821");
+        let tokens = tokens_for(&json, "http://127.0.0.1:47821").expect("same issuer");
+        assert_eq!(tokens.access_token.secret(), "access");
+        assert_eq!(tokens.refresh_token.unwrap().secret(), "refresh");
+        assert_eq!(tokens.scopes, ["photos:read"]);
+        assert!(tokens_for(&json, "http://127.0.0.1:50000").is_none());
+        assert!(tokens_for(&json, "https://photos.example.com").is_none());
+    }
+
+    #[test]
+    fn an_entry_in_another_format_is_ignored() {
+        assert!(tokens_for("not json", "http://127.0.0.1:47821").is_none());
+        assert!(tokens_for(r#"{"access_token":"a"}"#, "http://127.0.0.1:47821").is_none());
+    }
 }
