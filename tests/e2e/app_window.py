@@ -16,15 +16,18 @@ from selenium.common.exceptions import (
 )
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.options import ArgOptions
+from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support.ui import WebDriverWait
 
-from desktop import pids_running, wait_until
+from desktop import SINGLE_INSTANCE_NAME, dbus_name_has_owner, pids_running, process_alive, wait_until
 
 STATES = ("disconnected", "waiting", "exchanging", "connected", "error")
 DRIVER_START_TIMEOUT_SECONDS = 15
 APP_EXIT_TIMEOUT_SECONDS = 20
 UI_TIMEOUT_SECONDS = 30
 FLOW_TIMEOUT_SECONDS = 45
+# Bounds every WebDriver call, so a window that never comes up fails the test instead of hanging it.
+WEBDRIVER_COMMAND_TIMEOUT_SECONDS = 60
 
 
 def free_port() -> int:
@@ -94,18 +97,28 @@ class App:
         self.binary = binary
         self._tauri_driver = driver
         self.driver: webdriver.Remote | None = None
+        self.pids: list[int] = []
 
     def launch(self) -> "App":
-        running = pids_running(self.binary)
-        if running:
-            # A second PhotoLink would only forward to the running one and exit.
-            raise AssertionError(f"PhotoLink is already running (pids {running}) before launch")
+        if not self._really_gone():
+            # A new PhotoLink would only forward to the running one and exit.
+            raise AssertionError(f"PhotoLink is still running (pids {pids_running(self.binary)}) before launch")
         options = ArgOptions()
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(self.binary)})
-        self.driver = webdriver.Remote(command_executor=self._tauri_driver.url, options=options)
+        config = ClientConfig(self._tauri_driver.url, timeout=WEBDRIVER_COMMAND_TIMEOUT_SECONDS)
+        self.driver = webdriver.Remote(command_executor=self._tauri_driver.url, options=options, client_config=config)
+        self.pids = pids_running(self.binary)
         self.wait_for(lambda d: self.state() in STATES, "the status element to show a state")
         return self
+
+    def _really_gone(self) -> bool:
+        """No PhotoLink process runs and none still holds the single-instance name on the bus."""
+        return (
+            not any(process_alive(pid) for pid in self.pids)
+            and not pids_running(self.binary)
+            and not dbus_name_has_owner(SINGLE_INSTANCE_NAME)
+        )
 
     def quit(self) -> None:
         """Closes the window and waits until the app process has really exited."""
@@ -115,7 +128,7 @@ class App:
             except WebDriverException:
                 pass
             self.driver = None
-        if not wait_until(lambda: not pids_running(self.binary), APP_EXIT_TIMEOUT_SECONDS):
+        if not wait_until(self._really_gone, APP_EXIT_TIMEOUT_SECONDS):
             leftover = pids_running(self.binary)
             for pid in leftover:
                 os.kill(pid, 9)

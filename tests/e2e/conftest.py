@@ -10,13 +10,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
 import pytest
 
 from app_window import App, TauriDriver
-from desktop import StandinBrowser, clear_keyring, pids_running, require_private_session
+from desktop import StandinBrowser, clear_keyring, pids_running, require_private_session, wait_until
 from provider import DemoProvider
 
 REPO = Path(__file__).resolve().parents[2]
@@ -99,9 +100,10 @@ def browser(installed_browser, artifacts) -> StandinBrowser:
 @pytest.fixture
 def clean_slate(home, app_binary):
     """No PhotoLink running, nothing in its keyring service, no app config or data."""
-    running = pids_running(app_binary)
-    for pid in running:
-        os.kill(pid, 9)
+    for pid in pids_running(app_binary):
+        os.kill(pid, signal.SIGKILL)
+    if not wait_until(lambda: not pids_running(app_binary), 10):
+        raise RuntimeError(f"PhotoLink processes left over from earlier tests: {pids_running(app_binary)}")
     clear_keyring()
     for base in (home / ".config", home / ".local/share", home / ".cache", home / ".local/state"):
         shutil.rmtree(base / "com.example.photolink", ignore_errors=True)
@@ -123,7 +125,7 @@ def _launcher(request, app_binary, artifacts, browser, config: Path | None):
         os.environ["PHOTOLINK_PROVIDER_CONFIG"] = str(config)
     else:
         os.environ.pop("PHOTOLINK_PROVIDER_CONFIG", None)
-    env.setdefault("RUST_LOG", "info")
+    env.setdefault("RUST_LOG", "warn,photolink_lib=debug,photolink_oauth=debug,photolink_demo_provider=info")
     env.setdefault("RUST_BACKTRACE", "1")
     tauri_driver = TauriDriver(artifacts / "app-and-driver.log", env)
     app = App(app_binary, tauri_driver)
@@ -135,6 +137,8 @@ def _launcher(request, app_binary, artifacts, browser, config: Path | None):
             subprocess.run(
                 ["import", "-window", "root", str(artifacts / "screen.png")], capture_output=True, timeout=30
             )
+            processes = subprocess.run(["ps", "-eo", "pid,ppid,stat,etime,args"], capture_output=True, text=True)
+            (artifacts / "processes.txt").write_text(processes.stdout)
         try:
             app.quit()
         finally:

@@ -12,6 +12,8 @@ import time
 from pathlib import Path
 
 KEYRING_SERVICE = "com.example.photolink"
+# The D-Bus name a running PhotoLink owns; a new PhotoLink forwards to its owner and exits.
+SINGLE_INSTANCE_NAME = "com.example.photolink.SingleInstance"
 LINK_SCHEME = "com.example.photolink"
 STANDIN_DESKTOP_FILE = "photolink-test-browser.desktop"
 HERE = Path(__file__).resolve().parent
@@ -160,19 +162,44 @@ class StandinBrowser:
 # --- processes --------------------------------------------------------------------------------
 
 
+def process_alive(pid: int) -> bool:
+    """Whether `pid` still runs (a zombie has finished exiting: its files and sockets are closed)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    state = re.search(r"^State:\s+(\S)", status, re.MULTILINE)
+    return bool(state) and state.group(1) not in ("Z", "X")
+
+
+def dbus_name_has_owner(name: str) -> bool:
+    done = run(
+        ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+         "org.freedesktop.DBus.NameHasOwner", f"string:{name}"],
+        check=False,
+    )
+    return "boolean true" in done.stdout
+
+
 def pids_running(binary: Path) -> list[int]:
-    """Ids of live processes whose executable is `binary` (zombies excluded)."""
+    """Live processes of `binary` in this private session (zombies excluded).
+
+    Only processes whose HOME is this session's count: other sessions on the machine may run
+    the same binary, and those are none of this test's business.
+    """
     target = str(binary.resolve())
+    own_home = f"HOME={os.environ['HOME']}".encode()
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            exe = os.readlink(entry / "exe")
-            state = re.search(r"^State:\s+(\S)", (entry / "status").read_text(), re.MULTILINE)
+            if os.readlink(entry / "exe").removesuffix(" (deleted)") != target:
+                continue
+            in_session = own_home in (entry / "environ").read_bytes().split(b"\0")
         except OSError:
             continue
-        if exe.removesuffix(" (deleted)") == target and state and state.group(1) != "Z":
+        if in_session and process_alive(int(entry.name)):
             pids.append(int(entry.name))
     return pids
 
