@@ -16,6 +16,7 @@ KEYRING_SERVICE = "com.example.photolink"
 SINGLE_INSTANCE_NAME = "com.example.photolink.SingleInstance"
 LINK_SCHEME = "com.example.photolink"
 STANDIN_DESKTOP_FILE = "photolink-test-browser.desktop"
+INSTALLED_STYLE_DESKTOP_FILE = "photolink-installed-style.desktop"
 HERE = Path(__file__).resolve().parent
 
 
@@ -88,6 +89,24 @@ def stored_tokens() -> dict[str, str]:
 
 def default_handler(mime_type: str) -> str:
     return run(["xdg-mime", "query", "default", mime_type], check=False).stdout.strip()
+
+
+def register_link_handler(binary: Path) -> None:
+    """Makes `binary` the default handler of PhotoLink's scheme, written the way an installed
+    package's desktop entry is (`Exec=/path/to/photolink %u`, no quotes)."""
+    applications = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "applications"
+    applications.mkdir(parents=True, exist_ok=True)
+    (applications / INSTALLED_STYLE_DESKTOP_FILE).write_text(
+        "[Desktop Entry]\n"
+        "Type=Application\n"
+        "Name=PhotoLink\n"
+        f"Exec={binary} %u\n"
+        f"MimeType=x-scheme-handler/{LINK_SCHEME};\n"
+        "NoDisplay=true\n"
+    )
+    run(["xdg-mime", "default", INSTALLED_STYLE_DESKTOP_FILE, f"x-scheme-handler/{LINK_SCHEME}"])
+    if default_handler(f"x-scheme-handler/{LINK_SCHEME}") != INSTALLED_STYLE_DESKTOP_FILE:
+        raise RuntimeError("could not register the installed-style link handler")
 
 
 def open_with_os(url: str) -> subprocess.CompletedProcess:

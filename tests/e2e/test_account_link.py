@@ -17,6 +17,7 @@ from desktop import (
     keyring_item_count,
     open_with_os,
     pids_running,
+    register_link_handler,
     stored_tokens,
     wait_until,
 )
@@ -166,6 +167,20 @@ def test_callback_after_cancel_only_shows_a_notice(app, browser, provider):
     app.wait_for(lambda d: app.visible("notice") and app.find("notice").text.strip(), "a notice")
     assert app.state() == "disconnected"
     assert keyring_item_count() == 0
+
+
+def test_xdg_open_reaches_an_installed_style_link_handler(app, browser, provider):
+    """Browsers that hand links to `xdg-open` (as on desktops without GNOME or KDE) reach
+    PhotoLink through a desktop entry written the way the installers write it."""
+    app.launch()
+    register_link_handler(app.binary)  # after launch: a development build registers its own at start
+    browser.configure(handoff="xdg-open")
+
+    connect(app, browser)
+
+    (handoff,) = browser.events("handoff")
+    assert handoff["command"][0] == "xdg-open" and handoff["returncode"] == 0, handoff
+    assert app.wait_for_photos() >= 1
 
 
 def test_embedded_provider_links_with_nothing_configured(embedded_app, browser):
