@@ -152,7 +152,9 @@ impl Grants {
         let mut state = lock(&self.state);
         let code_hash = token_hash(exchange.code);
         let Some(record) = state.codes.get_mut(&code_hash) else {
-            return Err(OAuthError::invalid_grant("the authorization code is not known"));
+            return Err(OAuthError::invalid_grant(
+                "the authorization code is not known",
+            ));
         };
         if record.used {
             let grant_id = record.grant_id.clone();
@@ -343,9 +345,13 @@ impl Grants {
 /// Drops what can no longer matter: expired access tokens and long-expired codes.
 fn prune(state: &mut State) {
     let now = now_ms();
-    state.access_tokens.retain(|_, record| record.expires_at_ms > now);
+    state
+        .access_tokens
+        .retain(|_, record| record.expires_at_ms > now);
     let memory = duration_ms(USED_CODE_MEMORY);
-    state.codes.retain(|_, record| record.expires_at_ms.saturating_add(memory) > now);
+    state
+        .codes
+        .retain(|_, record| record.expires_at_ms.saturating_add(memory) > now);
 }
 
 /// The scope for a refreshed access token: the grant's, or a subset of it (RFC 6749 §6).

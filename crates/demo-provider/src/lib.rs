@@ -3,19 +3,32 @@
 //! PhotoLink embeds it as its default provider, and every test talks to it over real HTTP.
 //! (Full documentation of the public API follows below once complete.)
 
+mod account;
+mod authorize;
+mod bearer;
 mod client;
+mod client_auth;
 mod config;
 mod consent;
 mod endpoints;
 mod grants;
 mod handle;
+mod images;
+mod library;
 mod metadata;
 mod oauth_error;
+mod pages;
+mod params;
 mod persistence;
+mod photos;
+mod revocation;
+mod scene;
 mod scope;
 mod secrets;
 mod server;
 mod stats;
+mod token;
+mod userinfo;
 
 pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI};
 pub use config::{Config, ExpiryField, IssParameter, WellKnownDocuments};

@@ -1,1 +1,174 @@
-fn main() {}
+//! `photolink-demo-provider`: runs Demo Photos on 127.0.0.1 until SIGTERM or Ctrl-C.
+//!
+//! Prints the issuer URL as the only line on stdout, so scripts can read it; logs go to stderr.
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use photolink_demo_provider::{Config, start};
+
+const USAGE: &str = "\
+Usage: photolink-demo-provider [OPTIONS]
+
+Runs the Demo Photos OAuth 2.0 authorization server and photo API on 127.0.0.1
+and prints its issuer URL on stdout. Stops on SIGTERM or Ctrl-C.
+
+Options:
+  --port <PORT>                 Port on 127.0.0.1 (default 0: any free port)
+  --photo-count <N>             Number of photos in the demo account (default 12)
+  --access-token-ttl <SECONDS>  Access token lifetime (default 3600)
+  --state-file <PATH>           Keep grants (hashes only) in this file across restarts
+  -h, --help                    Show this help";
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let config = match parse_args(std::env::args().skip(1)) {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            println!("{USAGE}");
+            return ExitCode::SUCCESS;
+        }
+        Err(message) => {
+            eprintln!("photolink-demo-provider: {message}\n\n{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("photolink-demo-provider: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(config))
+}
+
+async fn run(config: Config) -> ExitCode {
+    let provider = match start(config).await {
+        Ok(provider) => provider,
+        Err(error) => {
+            eprintln!("photolink-demo-provider: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{}", provider.issuer_url())
+        .and_then(|()| stdout.flush())
+        .is_err()
+    {
+        tracing::warn!("could not print the issuer URL on stdout");
+    }
+    drop(stdout);
+    wait_for_stop_signal().await;
+    tracing::info!("stopping");
+    provider.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Parses the command line; `Ok(None)` means help was asked for.
+fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, String> {
+    let mut config = Config::default();
+    while let Some(flag) = args.next() {
+        let (name, inline_value) = match flag.split_once('=') {
+            Some((name, value)) => (name.to_owned(), Some(value.to_owned())),
+            None => (flag, None),
+        };
+        if name == "-h" || name == "--help" {
+            return Ok(None);
+        }
+        let value = match inline_value.or_else(|| args.next()) {
+            Some(value) => value,
+            None => return Err(format!("{name} needs a value")),
+        };
+        let invalid = |what: &str| format!("{name} expects {what}, got {value:?}");
+        match name.as_str() {
+            "--port" => config.port = value.parse().map_err(|_| invalid("a port number"))?,
+            "--photo-count" => {
+                config.photo_count = value.parse().map_err(|_| invalid("a number of photos"))?;
+            }
+            "--access-token-ttl" => {
+                let seconds: u64 = value.parse().map_err(|_| invalid("whole seconds"))?;
+                if seconds == 0 {
+                    return Err(invalid("at least 1 second"));
+                }
+                config.access_token_ttl = Duration::from_secs(seconds);
+            }
+            "--state-file" => config.state_file = Some(PathBuf::from(value)),
+            _ => return Err(format!("unknown option {name}")),
+        }
+    }
+    Ok(Some(config))
+}
+
+#[cfg(unix)]
+async fn wait_for_stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    match signal(SignalKind::terminate()) {
+        Ok(mut terminate) => {
+            tokio::select! {
+                _ = terminate.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+        }
+        Err(error) => {
+            tracing::warn!(%error, "cannot listen for SIGTERM; only Ctrl-C stops the provider");
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+#[cfg(not(unix))]
+async fn wait_for_stop_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Option<Config>, String> {
+        parse_args(args.iter().map(|a| a.to_string()))
+    }
+
+    #[test]
+    fn parses_every_flag() {
+        let config = parse(&[
+            "--port",
+            "8123",
+            "--photo-count=10000",
+            "--access-token-ttl",
+            "5",
+            "--state-file",
+            "/tmp/state.json",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(config.port, 8123);
+        assert_eq!(config.photo_count, 10_000);
+        assert_eq!(config.access_token_ttl, Duration::from_secs(5));
+        assert_eq!(config.state_file, Some(PathBuf::from("/tmp/state.json")));
+    }
+
+    #[test]
+    fn rejects_bad_input_with_a_message() {
+        assert!(parse(&["--port", "http"]).unwrap_err().contains("--port"));
+        assert!(parse(&["--port"]).unwrap_err().contains("needs a value"));
+        assert!(parse(&["--access-token-ttl", "0"]).is_err());
+        assert!(
+            parse(&["--bogus", "1"])
+                .unwrap_err()
+                .contains("unknown option")
+        );
+        assert!(parse(&["--help"]).unwrap().is_none());
+    }
+}

@@ -10,7 +10,11 @@ pub(crate) const PROFILE: &str = "profile";
 /// Splits a space-separated scope string, or names the first unknown scope.
 /// An empty or absent scope means every supported scope.
 pub(crate) fn parse(scope: Option<&str>) -> Result<Vec<&'static str>, String> {
-    let requested: Vec<&str> = scope.unwrap_or("").split(' ').filter(|s| !s.is_empty()).collect();
+    let requested: Vec<&str> = scope
+        .unwrap_or("")
+        .split(' ')
+        .filter(|s| !s.is_empty())
+        .collect();
     if requested.is_empty() {
         return Ok(SUPPORTED.to_vec());
     }
@@ -48,7 +52,10 @@ mod tests {
     #[test]
     fn parses_known_scopes_and_defaults_to_all() {
         assert_eq!(parse(Some("profile")).unwrap(), vec!["profile"]);
-        assert_eq!(parse(Some("photos:read  profile photos:read")).unwrap(), vec!["photos:read", "profile"]);
+        assert_eq!(
+            parse(Some("photos:read  profile photos:read")).unwrap(),
+            vec!["photos:read", "profile"]
+        );
         assert_eq!(parse(None).unwrap(), SUPPORTED.to_vec());
         assert!(parse(Some("photos:write")).is_err());
     }

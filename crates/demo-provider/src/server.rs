@@ -4,18 +4,20 @@ use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::config::{Config, ExpiryField, IssParameter};
+use crate::Error;
+use crate::config::{Config, ExpiryField, IssParameter, WellKnownDocuments};
 use crate::consent::PendingConsents;
 use crate::endpoints::Endpoints;
 use crate::grants::Grants;
 use crate::handle::ProviderHandle;
-use crate::metadata;
+use crate::images::ImageCache;
+use crate::library::Library;
 use crate::stats::Counters;
-use crate::Error;
+use crate::{authorize, metadata, photos, revocation, token, userinfo};
 
 /// State shared by every request handler.
 pub(crate) type AppState = Arc<Provider>;
@@ -31,6 +33,8 @@ pub(crate) struct Provider {
     pub grants: Grants,
     pub consents: PendingConsents,
     pub counters: Arc<Counters>,
+    pub library: Library,
+    pub images: ImageCache,
 }
 
 /// Binds 127.0.0.1, loads saved grants and serves until the handle is shut down or dropped.
@@ -58,6 +62,8 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         grants,
         consents: PendingConsents::default(),
         counters,
+        library: Library::new(config.photo_count),
+        images: ImageCache::default(),
     });
     let router = routes(&config.issuer_path, &config.well_known, provider.clone());
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
@@ -73,7 +79,7 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
     Ok(ProviderHandle::new(address, provider, shutdown_tx, task))
 }
 
-fn routes(prefix: &str, well_known: &crate::WellKnownDocuments, app: AppState) -> Router {
+fn routes(prefix: &str, well_known: &WellKnownDocuments, app: AppState) -> Router {
     let mut router = Router::new();
     if well_known.serves_oauth() {
         router = router.route(
@@ -87,21 +93,36 @@ fn routes(prefix: &str, well_known: &crate::WellKnownDocuments, app: AppState) -
             get(metadata::document),
         );
     }
-    router.with_state(app)
+    router
+        .route(
+            &format!("{prefix}/authorize"),
+            get(authorize::show_consent).post(authorize::decide),
+        )
+        .route(&format!("{prefix}/token"), post(token::token))
+        .route(&format!("{prefix}/revoke"), post(revocation::revoke))
+        .route(&format!("{prefix}/userinfo"), get(userinfo::userinfo))
+        .route(&format!("{prefix}/photos"), get(photos::list))
+        .route(
+            &format!("{prefix}/photos/{{id}}/image"),
+            get(photos::full_image),
+        )
+        .route(
+            &format!("{prefix}/photos/{{id}}/thumbnail"),
+            get(photos::thumbnail),
+        )
+        .with_state(app)
 }
 
 /// The issuer path must be empty or look like `/a/b`: no trailing slash, query or fragment.
 fn validate_issuer_path(path: &str) -> Result<(), Error> {
     let valid = path.is_empty()
         || (path.starts_with('/')
-            && path[1..]
-                .split('/')
-                .all(|segment| {
-                    !segment.is_empty()
-                        && segment.bytes().all(|b| {
-                            b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
-                        })
-                }));
+            && path[1..].split('/').all(|segment| {
+                !segment.is_empty()
+                    && segment.bytes().all(|b| {
+                        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+                    })
+            }));
     if valid {
         Ok(())
     } else {

@@ -1,0 +1,234 @@
+//! The authorization endpoint: validates the request, shows the consent page (GET) and turns
+//! the person's decision (POST) into a redirect with a code or an error (RFC 6749 §4.1, RFC 9207).
+
+use axum::extract::{RawForm, RawQuery, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use url::Url;
+
+use crate::client;
+use crate::config::IssParameter;
+use crate::consent::AuthorizationRequest;
+use crate::grants::ApprovedRequest;
+use crate::oauth_error::ErrorCode;
+use crate::pages;
+use crate::params::Params;
+use crate::scope;
+use crate::server::AppState;
+use crate::stats::bump;
+
+/// `GET /authorize`.
+pub(crate) async fn show_consent(
+    State(app): State<AppState>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let params = Params::parse(query.unwrap_or_default().as_bytes());
+    let (client_id, redirect_uri) = match trusted_client_and_redirect(&params) {
+        Ok(pair) => pair,
+        Err(page) => return page,
+    };
+    let state = params.get("state");
+    let redirect_error = |code: ErrorCode, description: &str| {
+        redirect_with_error(&app, redirect_uri, code, description, state)
+    };
+    if let Some(name) = params.first_repeated() {
+        return redirect_error(
+            ErrorCode::InvalidRequest,
+            &format!("parameter {name} is repeated"),
+        );
+    }
+    match params.get("response_type") {
+        Some("code") => {}
+        None => return redirect_error(ErrorCode::InvalidRequest, "response_type is required"),
+        Some(_) => {
+            return redirect_error(
+                ErrorCode::UnsupportedResponseType,
+                "only response_type=code is supported",
+            );
+        }
+    }
+    let Some(state) = state else {
+        return redirect_error(ErrorCode::InvalidRequest, "state is required");
+    };
+    let Some(code_challenge) = params.get("code_challenge") else {
+        return redirect_error(ErrorCode::InvalidRequest, "PKCE code_challenge is required");
+    };
+    if params.get("code_challenge_method") != Some("S256") {
+        return redirect_error(
+            ErrorCode::InvalidRequest,
+            "code_challenge_method must be S256",
+        );
+    }
+    if !is_s256_challenge(code_challenge) {
+        return redirect_error(
+            ErrorCode::InvalidRequest,
+            "code_challenge must be 43 base64url characters (S256)",
+        );
+    }
+    let scopes = match scope::parse(params.get("scope")) {
+        Ok(scopes) => scopes,
+        Err(reason) => return redirect_error(ErrorCode::InvalidScope, &reason),
+    };
+    let transaction = app.consents.insert(AuthorizationRequest {
+        client_id: client_id.to_owned(),
+        redirect_uri: redirect_uri.to_owned(),
+        scopes: scopes.clone(),
+        state: state.to_owned(),
+        code_challenge: code_challenge.to_owned(),
+    });
+    bump(&app.counters.consent_pages);
+    pages::consent(
+        &app.endpoints.authorization,
+        &transaction,
+        &scopes,
+        redirect_uri,
+    )
+}
+
+/// `POST /authorize`: the consent form's `transaction` and `decision` (`approve` or `deny`).
+pub(crate) async fn decide(State(app): State<AppState>, RawForm(form): RawForm) -> Response {
+    let params = Params::parse(&form);
+    let approved = match params.get("decision") {
+        Some("approve") => true,
+        Some("deny") => false,
+        _ => return bad_form(),
+    };
+    let Some(request) = params
+        .get("transaction")
+        .and_then(|id| app.consents.take(id))
+    else {
+        return pages::error(
+            StatusCode::BAD_REQUEST,
+            "This request is no longer valid",
+            "It was already answered or has expired. Go back to PhotoLink and connect again.",
+        );
+    };
+    let state = Some(request.state.as_str());
+    if !approved {
+        bump(&app.counters.denials);
+        return redirect_with_error(
+            &app,
+            &request.redirect_uri,
+            ErrorCode::AccessDenied,
+            "the account holder denied the request",
+            state,
+        );
+    }
+    let issued = app.grants.issue_code(ApprovedRequest {
+        client_id: request.client_id,
+        redirect_uri: request.redirect_uri.clone(),
+        scope: request.scopes.join(" "),
+        code_challenge: request.code_challenge,
+    });
+    match issued {
+        Ok(code) => {
+            bump(&app.counters.approvals);
+            redirect(&app, &request.redirect_uri, &[("code", &code)], state)
+        }
+        Err(error) => redirect_with_error(
+            &app,
+            &request.redirect_uri,
+            error.code,
+            &error.description,
+            state,
+        ),
+    }
+}
+
+/// The client and redirect URI, if both are registered; otherwise the error page, because
+/// redirecting to an unverified URI would make the provider an open redirector.
+fn trusted_client_and_redirect(params: &Params) -> Result<(&str, &str), Response> {
+    let client_id = params
+        .get("client_id")
+        .filter(|id| client::is_registered(id))
+        .ok_or_else(|| {
+            pages::error(
+                StatusCode::BAD_REQUEST,
+                "Unknown app",
+                "The app that sent you here is not registered with Demo Photos, so it cannot \
+                 be allowed to access your account.",
+            )
+        })?;
+    let redirect_uri = params
+        .get("redirect_uri")
+        .filter(|uri| client::is_registered_redirect_uri(uri))
+        .ok_or_else(|| {
+            pages::error(
+                StatusCode::BAD_REQUEST,
+                "Unexpected return address",
+                "The app asked to be answered at an address it has not registered with \
+                 Demo Photos.",
+            )
+        })?;
+    Ok((client_id, redirect_uri))
+}
+
+fn bad_form() -> Response {
+    pages::error(
+        StatusCode::BAD_REQUEST,
+        "Something went wrong",
+        "The answer could not be read. Go back to PhotoLink and connect again.",
+    )
+}
+
+/// An S256 challenge is BASE64URL(SHA-256(…)) without padding: exactly 43 characters.
+fn is_s256_challenge(challenge: &str) -> bool {
+    challenge.len() == 43
+        && challenge
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+fn redirect_with_error(
+    app: &AppState,
+    redirect_uri: &str,
+    code: ErrorCode,
+    description: &str,
+    state: Option<&str>,
+) -> Response {
+    redirect(
+        app,
+        redirect_uri,
+        &[("error", code.as_str()), ("error_description", description)],
+        state,
+    )
+}
+
+/// A `303 See Other` to the registered redirect URI with `params`, `state` and `iss`.
+fn redirect(
+    app: &AppState,
+    redirect_uri: &str,
+    params: &[(&str, &str)],
+    state: Option<&str>,
+) -> Response {
+    let Ok(mut location) = Url::parse(redirect_uri) else {
+        return bad_form();
+    };
+    {
+        let mut query = location.query_pairs_mut();
+        query.extend_pairs(params);
+        if let Some(state) = state {
+            query.append_pair("state", state);
+        }
+        match &app.iss_parameter {
+            IssParameter::Issuer => {
+                query.append_pair("iss", &app.issuer);
+            }
+            IssParameter::Fixed(iss) => {
+                query.append_pair("iss", iss);
+            }
+            IssParameter::Omitted => {}
+        }
+    }
+    let Ok(location) = HeaderValue::from_str(location.as_str()) else {
+        return bad_form();
+    };
+    (
+        StatusCode::SEE_OTHER,
+        [
+            (header::LOCATION, location),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+    )
+        .into_response()
+}

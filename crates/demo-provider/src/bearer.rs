@@ -1,0 +1,71 @@
+//! Bearer token checks for the protected resources (RFC 6750).
+
+use axum::Json;
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::grants::AccessGrant;
+use crate::scope;
+use crate::server::AppState;
+use crate::stats::bump;
+
+/// The grant behind the request's bearer token if it allows `required_scope`; otherwise the
+/// 401 (missing, unknown, expired or revoked token) or 403 (scope not granted) response.
+pub(crate) fn require(
+    app: &AppState,
+    headers: &HeaderMap,
+    required_scope: &str,
+) -> Result<AccessGrant, Response> {
+    let grant = bearer_token(headers).and_then(|token| app.grants.authenticate(token));
+    let Some(grant) = grant else {
+        bump(&app.counters.unauthorized_requests);
+        return Err(challenge(
+            StatusCode::UNAUTHORIZED,
+            "invalid_token",
+            "the access token is missing, expired or revoked",
+            None,
+        ));
+    };
+    if !scope::contains(&grant.scope, required_scope) {
+        return Err(challenge(
+            StatusCode::FORBIDDEN,
+            "insufficient_scope",
+            "the access token does not grant this",
+            Some(required_scope),
+        ));
+    }
+    Ok(grant)
+}
+
+/// The token of a single `Authorization: Bearer <token>` header.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let value = values.next()?;
+    if values.next().is_some() {
+        return None;
+    }
+    let (scheme, token) = value.to_str().ok()?.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+fn challenge(status: StatusCode, error: &str, description: &str, scope: Option<&str>) -> Response {
+    let mut challenge = format!(
+        "Bearer realm=\"Demo Photos\", error=\"{error}\", error_description=\"{description}\""
+    );
+    if let Some(scope) = scope {
+        challenge.push_str(&format!(", scope=\"{scope}\""));
+    }
+    let mut response = (
+        status,
+        Json(json!({ "error": error, "error_description": description })),
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        headers.insert(header::WWW_AUTHENTICATE, value);
+    }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

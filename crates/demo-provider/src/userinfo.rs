@@ -1,0 +1,31 @@
+//! The userinfo endpoint: who the demo account is.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+use crate::account;
+use crate::bearer;
+use crate::scope;
+use crate::server::AppState;
+use crate::stats::bump;
+
+/// `GET /userinfo` with a Bearer token that grants `profile`.
+pub(crate) async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    bump(&app.counters.userinfo_requests);
+    if let Err(refusal) = bearer::require(&app, &headers, scope::PROFILE) {
+        return refusal;
+    }
+    let mut response = Json(json!({
+        "sub": account::SUBJECT,
+        "name": account::NAME,
+        "email": account::EMAIL,
+    }))
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}

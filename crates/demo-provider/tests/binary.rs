@@ -1,0 +1,59 @@
+//! The `photolink-demo-provider` binary: prints its issuer and stops on SIGTERM.
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+
+#[tokio::test]
+async fn prints_the_issuer_serves_and_stops_on_sigterm() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_photolink-demo-provider"))
+        .args([
+            "--port",
+            "0",
+            "--photo-count",
+            "3",
+            "--access-token-ttl",
+            "30",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let issuer = line.trim().to_owned();
+    assert!(issuer.starts_with("http://127.0.0.1:"), "{issuer:?}");
+
+    let metadata: serde_json::Value =
+        reqwest::get(format!("{issuer}/.well-known/oauth-authorization-server"))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+    assert_eq!(metadata["issuer"], issuer.as_str());
+
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let exit = child.wait().unwrap();
+    assert!(exit.success(), "{exit:?}");
+}
+
+#[test]
+fn bad_flags_fail_with_usage() {
+    let output = Command::new(env!("CARGO_BIN_EXE_photolink-demo-provider"))
+        .args(["--port", "not-a-port"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("--port") && stderr.contains("Usage"),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,202 @@
+//! Helpers shared by the integration tests: a real HTTP client that never follows redirects,
+//! PKCE values, and the steps of the authorization code flow.
+#![allow(dead_code)]
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use photolink_demo_provider::{Config, ProviderHandle, start};
+use reqwest::{Client, StatusCode, redirect};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+use url::Url;
+
+pub const CLIENT_ID: &str = "photolink-desktop";
+pub const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
+
+pub async fn provider(config: Config) -> ProviderHandle {
+    start(config).await.expect("provider starts")
+}
+
+pub fn http() -> Client {
+    Client::builder()
+        .redirect(redirect::Policy::none())
+        .build()
+        .expect("HTTP client")
+}
+
+pub struct Pkce {
+    pub verifier: String,
+    pub challenge: String,
+}
+
+impl Pkce {
+    pub fn new() -> Self {
+        let verifier = URL_SAFE_NO_PAD.encode(rand::random::<[u8; 32]>());
+        let challenge = URL_SAFE_NO_PAD.encode(Sha256::digest(verifier.as_bytes()));
+        Self {
+            verifier,
+            challenge,
+        }
+    }
+}
+
+/// An authorization URL with every required parameter, plus `extra` (which may override).
+pub fn authorize_url(provider: &ProviderHandle, pkce: &Pkce, extra: &[(&str, &str)]) -> Url {
+    let mut params: Vec<(&str, &str)> = vec![
+        ("response_type", "code"),
+        ("client_id", CLIENT_ID),
+        ("redirect_uri", REDIRECT_URI),
+        ("scope", "photos:read profile"),
+        ("state", "state-123"),
+        ("code_challenge", &pkce.challenge),
+        ("code_challenge_method", "S256"),
+    ];
+    for (name, value) in extra {
+        params.retain(|(n, _)| n != name);
+        if !value.is_empty() {
+            params.push((name, value));
+        }
+    }
+    Url::parse_with_params(&provider.endpoints().authorization, &params).unwrap()
+}
+
+/// Loads the consent page and returns its transaction id.
+pub async fn open_consent(http: &Client, url: Url) -> String {
+    let response = http.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let html = response.text().await.unwrap();
+    transaction_in(&html).expect("consent page has a transaction id")
+}
+
+pub fn transaction_in(html: &str) -> Option<String> {
+    let marker = r#"name="transaction" value=""#;
+    let start = html.find(marker)? + marker.len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].to_owned())
+}
+
+/// Submits the consent form and returns the redirect's Location.
+pub async fn decide(
+    http: &Client,
+    provider: &ProviderHandle,
+    transaction: &str,
+    decision: &str,
+) -> Url {
+    let response = http
+        .post(&provider.endpoints().authorization)
+        .form(&[("transaction", transaction), ("decision", decision)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    location(&response)
+}
+
+pub fn location(response: &reqwest::Response) -> Url {
+    let value = response
+        .headers()
+        .get("location")
+        .expect("a Location header")
+        .to_str()
+        .unwrap();
+    Url::parse(value).unwrap()
+}
+
+pub fn query_param(url: &Url, name: &str) -> Option<String> {
+    url.query_pairs()
+        .find(|(n, _)| n == name)
+        .map(|(_, v)| v.into_owned())
+}
+
+/// Runs the browser part of the flow and returns the authorization code.
+pub async fn authorization_code(http: &Client, provider: &ProviderHandle, pkce: &Pkce) -> String {
+    let transaction = open_consent(http, authorize_url(provider, pkce, &[])).await;
+    let callback = decide(http, provider, &transaction, "approve").await;
+    query_param(&callback, "code").expect("a code")
+}
+
+pub async fn post_form(
+    http: &Client,
+    url: &str,
+    form: &[(&str, &str)],
+) -> (StatusCode, reqwest::header::HeaderMap, Value) {
+    let response = http.post(url).form(form).send().await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
+    let body = if text.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&text).expect("JSON body")
+    };
+    (status, headers, body)
+}
+
+pub async fn exchange(
+    http: &Client,
+    provider: &ProviderHandle,
+    code: &str,
+    verifier: &str,
+) -> (StatusCode, Value) {
+    let (status, _, body) = post_form(
+        http,
+        &provider.endpoints().token,
+        &[
+            ("grant_type", "authorization_code"),
+            ("code", code),
+            ("redirect_uri", REDIRECT_URI),
+            ("client_id", CLIENT_ID),
+            ("code_verifier", verifier),
+        ],
+    )
+    .await;
+    (status, body)
+}
+
+pub async fn refresh(
+    http: &Client,
+    provider: &ProviderHandle,
+    refresh_token: &str,
+) -> (StatusCode, Value) {
+    let (status, _, body) = post_form(
+        http,
+        &provider.endpoints().token,
+        &[
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", CLIENT_ID),
+        ],
+    )
+    .await;
+    (status, body)
+}
+
+/// Tokens from a complete, successful flow.
+pub async fn tokens(http: &Client, provider: &ProviderHandle) -> Value {
+    let pkce = Pkce::new();
+    let code = authorization_code(http, provider, &pkce).await;
+    let (status, body) = exchange(http, provider, &code, &pkce.verifier).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    body
+}
+
+pub fn string(value: &Value, name: &str) -> String {
+    value[name]
+        .as_str()
+        .unwrap_or_else(|| panic!("{name} in {value}"))
+        .to_owned()
+}
+
+/// Status of `GET /photos` with the token.
+pub async fn photos_status(
+    http: &Client,
+    provider: &ProviderHandle,
+    access_token: &str,
+) -> StatusCode {
+    http.get(&provider.endpoints().photos)
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
