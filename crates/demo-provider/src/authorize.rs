@@ -25,7 +25,7 @@ pub(crate) async fn show_consent(
     let params = Params::parse(query.unwrap_or_default().as_bytes());
     let (client_id, redirect_uri) = match trusted_client_and_redirect(&params) {
         Ok(pair) => pair,
-        Err(page) => return page,
+        Err(untrusted) => return untrusted.into_response(),
     };
     let state = params.get("state");
     let redirect_error = |code: ErrorCode, description: &str| {
@@ -135,31 +135,41 @@ pub(crate) async fn decide(State(app): State<AppState>, RawForm(form): RawForm) 
     }
 }
 
-/// The client and redirect URI, if both are registered; otherwise the error page, because
-/// redirecting to an unverified URI would make the provider an open redirector.
-fn trusted_client_and_redirect(params: &Params) -> Result<(&str, &str), Response> {
-    let client_id = params
-        .get("client_id")
-        .filter(|id| client::is_registered(id))
-        .ok_or_else(|| {
-            pages::error(
-                StatusCode::BAD_REQUEST,
+/// Why a request cannot be answered with a redirect.
+enum UntrustedRequest {
+    UnknownClient,
+    UnregisteredRedirectUri,
+}
+
+impl IntoResponse for UntrustedRequest {
+    fn into_response(self) -> Response {
+        let (title, message) = match self {
+            Self::UnknownClient => (
                 "Unknown app",
                 "The app that sent you here is not registered with Demo Photos, so it cannot \
                  be allowed to access your account.",
-            )
-        })?;
-    let redirect_uri = params
-        .get("redirect_uri")
-        .filter(|uri| client::is_registered_redirect_uri(uri))
-        .ok_or_else(|| {
-            pages::error(
-                StatusCode::BAD_REQUEST,
+            ),
+            Self::UnregisteredRedirectUri => (
                 "Unexpected return address",
                 "The app asked to be answered at an address it has not registered with \
                  Demo Photos.",
-            )
-        })?;
+            ),
+        };
+        pages::error(StatusCode::BAD_REQUEST, title, message)
+    }
+}
+
+/// The client and redirect URI, if both are registered. Otherwise the request gets an error
+/// page, because redirecting to an unverified URI would make the provider an open redirector.
+fn trusted_client_and_redirect(params: &Params) -> Result<(&str, &str), UntrustedRequest> {
+    let client_id = params
+        .get("client_id")
+        .filter(|id| client::is_registered(id))
+        .ok_or(UntrustedRequest::UnknownClient)?;
+    let redirect_uri = params
+        .get("redirect_uri")
+        .filter(|uri| client::is_registered_redirect_uri(uri))
+        .ok_or(UntrustedRequest::UnregisteredRedirectUri)?;
     Ok((client_id, redirect_uri))
 }
 

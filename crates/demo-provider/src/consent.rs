@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::secrets::random_secret;
-use crate::stats::lock;
+use crate::sync::lock;
 
 /// How long a consent page stays answerable.
 const CONSENT_TTL: Duration = Duration::from_secs(600);

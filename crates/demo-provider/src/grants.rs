@@ -15,7 +15,8 @@ use crate::oauth_error::{ErrorCode, OAuthError};
 use crate::persistence::{self, StateFileError};
 use crate::scope;
 use crate::secrets::{random_secret, token_hash, verifier_matches_challenge};
-use crate::stats::{Counters, bump, lock};
+use crate::stats::{Counters, bump};
+use crate::sync::lock;
 
 /// How long a used authorization code is remembered after it expired, to detect late reuse.
 const USED_CODE_MEMORY: Duration = Duration::from_secs(3600);
@@ -373,7 +374,7 @@ fn narrowed_scope(granted: &str, requested: Option<&str>) -> Result<String, OAut
 fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| duration_ms(elapsed))
+        .map_or(0, duration_ms)
 }
 
 fn duration_ms(duration: Duration) -> u64 {

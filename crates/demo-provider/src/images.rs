@@ -7,7 +7,7 @@ use axum::body::Bytes;
 
 use crate::library::{self, FULL_SIZE, THUMBNAIL_SIZE};
 use crate::scene;
-use crate::stats::lock;
+use crate::sync::lock;
 
 /// How many encoded images are kept (full-size PNGs are a few hundred KiB each).
 const CACHE_CAPACITY: usize = 96;
@@ -35,20 +35,25 @@ impl Rendition {
     }
 }
 
+type CacheKey = (usize, Rendition);
+
 /// Encoded PNGs by photo index and rendition, oldest evicted first.
 #[derive(Default)]
 pub(crate) struct ImageCache {
-    entries: Mutex<(
-        HashMap<(usize, Rendition), Bytes>,
-        VecDeque<(usize, Rendition)>,
-    )>,
+    entries: Mutex<CacheEntries>,
+}
+
+#[derive(Default)]
+struct CacheEntries {
+    images: HashMap<CacheKey, Bytes>,
+    insertion_order: VecDeque<CacheKey>,
 }
 
 impl ImageCache {
     /// The PNG of a photo, rendering it on a blocking thread if it is not cached.
     pub async fn png(&self, index: usize, rendition: Rendition) -> Result<Bytes, String> {
         let key = (index, rendition);
-        if let Some(png) = lock(&self.entries).0.get(&key) {
+        if let Some(png) = lock(&self.entries).images.get(&key) {
             return Ok(png.clone());
         }
         let png = tokio::task::spawn_blocking(move || render_png(index, rendition))
@@ -56,13 +61,12 @@ impl ImageCache {
             .map_err(|error| format!("image rendering stopped: {error}"))??;
         let png = Bytes::from(png);
         let mut entries = lock(&self.entries);
-        let (map, order) = &mut *entries;
-        if map.insert(key, png.clone()).is_none() {
-            order.push_back(key);
+        if entries.images.insert(key, png.clone()).is_none() {
+            entries.insertion_order.push_back(key);
         }
-        while order.len() > CACHE_CAPACITY {
-            if let Some(oldest) = order.pop_front() {
-                map.remove(&oldest);
+        while entries.insertion_order.len() > CACHE_CAPACITY {
+            if let Some(oldest) = entries.insertion_order.pop_front() {
+                entries.images.remove(&oldest);
             }
         }
         Ok(png)
@@ -70,7 +74,7 @@ impl ImageCache {
 }
 
 /// Renders and encodes one photo.
-pub(crate) fn render_png(index: usize, rendition: Rendition) -> Result<Vec<u8>, String> {
+fn render_png(index: usize, rendition: Rendition) -> Result<Vec<u8>, String> {
     let (width, height) = rendition.size();
     let pixels = scene::render(&library::scene(index), width, height);
     let mut png = Vec::new();

@@ -1,7 +1,93 @@
 //! Demo Photos: a strict OAuth 2.0 authorization server and photo API on loopback.
 //!
 //! PhotoLink embeds it as its default provider, and every test talks to it over real HTTP.
-//! (Full documentation of the public API follows below once complete.)
+//! It binds `127.0.0.1` only, and it is deliberately strict, because a lenient server would let
+//! client bugs through.
+//!
+//! # Starting it
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), photolink_demo_provider::Error> {
+//! use photolink_demo_provider::{Config, start};
+//!
+//! let provider = start(Config::default()).await?; // ephemeral port
+//! println!("issuer: {}", provider.issuer_url()); // http://127.0.0.1:PORT
+//! println!("token endpoint: {}", provider.endpoints().token);
+//! assert_eq!(provider.stats().refresh_grants, 0);
+//! provider.shutdown().await; // or just drop it
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`start`] returns a [`ProviderHandle`]: [`issuer_url`](ProviderHandle::issuer_url),
+//! [`endpoints`](ProviderHandle::endpoints), [`local_addr`](ProviderHandle::local_addr),
+//! [`stats`](ProviderHandle::stats) (a [`Stats`] snapshot of counters),
+//! [`expire_access_tokens`](ProviderHandle::expire_access_tokens) (to test refresh after a
+//! 401) and [`shutdown`](ProviderHandle::shutdown). Dropping the handle stops the server.
+//!
+//! [`Config`] sets the port, `access_token_ttl`, `authorization_code_ttl` (default 60 s),
+//! `photo_count` (default 12), `state_file`, and the knobs tests use to imitate other servers:
+//! `expiry_field` ([`ExpiryField`]: `expires_in` or the seed's `expires`), `well_known`
+//! ([`WellKnownDocuments`]), `issuer_path` (e.g. `/tenant`), `advertised_issuer` (a lying
+//! discovery document), `iss_parameter` ([`IssParameter`]: correct, omitted or wrong) and
+//! `client_secret` (turns the client into a confidential one).
+//!
+//! # The binary
+//!
+//! `photolink-demo-provider [--port N] [--photo-count N] [--access-token-ttl SECONDS]
+//! [--state-file PATH]` prints the issuer URL as the only line on stdout (logs go to stderr)
+//! and runs until SIGTERM or Ctrl-C.
+//!
+//! # Endpoints
+//!
+//! Everything lives under the issuer (`{issuer}/authorize`, …). Discovery documents are at
+//! `/.well-known/oauth-authorization-server{issuer_path}` (RFC 8414 path insertion) and
+//! `{issuer}/.well-known/openid-configuration`.
+//!
+//! | Endpoint | Behaviour |
+//! |---|---|
+//! | `GET /authorize` | Validates the request and shows the consent page (provider "Demo Photos", app "PhotoLink", account "Alex Rivera · alex@demo.photos", the requested scopes in plain words, Approve / Deny). |
+//! | `POST /authorize` | The consent form: a one-time `transaction` id and `decision`. Redirects (303) with `code`, `state`, `iss`, or `error=access_denied`. |
+//! | `POST /token` | `authorization_code` and `refresh_token` grants. |
+//! | `POST /revoke` | RFC 7009; 200 even for unknown tokens. |
+//! | `GET /userinfo` | `{"sub","name","email"}` for a Bearer token with `profile`. |
+//! | `GET /photos` | `{"photos":[{"id","title","url","thumbnail_url","width","height","taken_at"}],"next_page_token"}`; `page_size` (default 50, at most 200) and `page_token`; the last page has no token. Needs `photos:read`. |
+//! | `GET /photos/{id}/image`, `/thumbnail` | PNG, 1200×800 and 320×213, with `ETag` and private caching. Needs `photos:read`. |
+//!
+//! # The strict rules
+//!
+//! - One registered public client, [`CLIENT_ID`] (`photolink-desktop`), with redirect URIs
+//!   [`CUSTOM_SCHEME_REDIRECT_URI`] (exact match) and `http://127.0.0.1:{any port}/oauth/callback`.
+//!   An unknown client or unregistered redirect URI gets an HTML error page, never a redirect.
+//! - `response_type=code`, `state` and PKCE with `code_challenge_method=S256` are required;
+//!   otherwise the client is sent back an `invalid_request` error. Scopes: `photos:read`,
+//!   `profile` (none requested means both). Repeated parameters are rejected.
+//! - Authorization codes are single-use and short-lived; any attempt spends the code, and
+//!   presenting a spent code revokes the grant it produced. `redirect_uri` at the token endpoint
+//!   must equal the authorization request's, byte for byte, and the verifier must match.
+//! - Refresh tokens rotate on every use; presenting a rotated one revokes the whole grant.
+//!   A refresh may narrow the scope, never widen it.
+//! - Revoking either token of a grant ends the grant.
+//! - The public client must not send a client secret. With [`Config::client_secret`] set, the
+//!   client must use exactly one of `client_secret_basic` and `client_secret_post`.
+//! - Token endpoint bodies must be `application/x-www-form-urlencoded`. Errors are RFC 6749 §5.2
+//!   JSON with `Cache-Control: no-store` (400, or 401 for `invalid_client`).
+//! - Protected resources answer 401 with `WWW-Authenticate: Bearer … error="invalid_token"` for
+//!   a missing, unknown, expired or revoked token, and 403 `insufficient_scope` when the scope
+//!   is missing.
+//!
+//! # Persistence
+//!
+//! With [`Config::state_file`], grants, codes and tokens are saved after every change as
+//! SHA-256 hashes ([`token_hash`]), never raw values, by writing a temporary file and renaming
+//! it over the old one. A restarted provider loads the file, so stored tokens keep working.
+//!
+//! # Photos
+//!
+//! The account has `photo_count` photos (default 12). Each is a procedurally generated
+//! landscape (sky gradient, sun or moon, stars, layered mountains or hills, lakes) from twelve
+//! designs with distinct palettes; photos after the twelfth vary a design. Listing costs nothing
+//! per photo, and images are rendered on first request and cached.
 
 mod account;
 mod authorize;
@@ -27,6 +113,7 @@ mod scope;
 mod secrets;
 mod server;
 mod stats;
+mod sync;
 mod token;
 mod userinfo;
 

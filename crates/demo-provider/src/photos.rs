@@ -29,7 +29,7 @@ pub(crate) async fn list(
 ) -> Response {
     bump(&app.counters.photo_list_requests);
     if let Err(refusal) = bearer::require(&app, &headers, scope::PHOTOS_READ) {
-        return refusal;
+        return refusal.into_response();
     }
     let params = Params::parse(query.unwrap_or_default().as_bytes());
     if let Some(name) = params.first_repeated() {
@@ -95,7 +95,7 @@ pub(crate) async fn thumbnail(
 async fn image(app: AppState, headers: HeaderMap, id: String, rendition: Rendition) -> Response {
     bump(&app.counters.image_requests);
     if let Err(refusal) = bearer::require(&app, &headers, scope::PHOTOS_READ) {
-        return refusal;
+        return refusal.into_response();
     }
     let Some(index) = app.library.index_of(&id) else {
         return (

@@ -232,7 +232,9 @@ impl<'a> Canvas<'a> {
             scale(layer.color, 0.82),
             smoothstep(0.0, 0.3, depth),
         );
-        let light = self.slopes[index][x as usize];
+        // Light follows the skyline's slope down and to the side, so whole faces are lit.
+        let along_face = (x as f32 + depth * self.height as f32 * 0.7) as usize;
+        let light = self.slopes[index][along_face.min(self.width as usize - 1)];
         let ridge_light = 1.0 + 0.2 * light * (1.0 - smoothstep(0.0, 0.4, depth));
         if layer.relief == Relief::Peaks {
             color = scale(color, ridge_light);

@@ -16,7 +16,7 @@ use crate::stats::bump;
 pub(crate) async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Response {
     bump(&app.counters.userinfo_requests);
     if let Err(refusal) = bearer::require(&app, &headers, scope::PROFILE) {
-        return refusal;
+        return refusal.into_response();
     }
     let mut response = Json(json!({
         "sub": account::SUBJECT,

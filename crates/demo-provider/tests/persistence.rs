@@ -2,7 +2,7 @@
 
 mod common;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use common::*;
 use photolink_demo_provider::{Config, token_hash};
@@ -19,9 +19,9 @@ fn state_dir(name: &str) -> PathBuf {
     dir
 }
 
-fn config(state_file: &PathBuf) -> Config {
+fn config(state_file: &Path) -> Config {
     Config {
-        state_file: Some(state_file.clone()),
+        state_file: Some(state_file.to_owned()),
         ..Config::default()
     }
 }

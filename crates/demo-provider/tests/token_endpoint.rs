@@ -176,7 +176,8 @@ async fn malformed_requests_get_rfc6749_errors() {
     let provider = provider(Config::default()).await;
     let http = http();
     let token = &provider.endpoints().token;
-    let cases: [(&[(&str, &str)], StatusCode, &str); 6] = [
+    type Case<'a> = (&'a [(&'a str, &'a str)], StatusCode, &'a str);
+    let cases: [Case; 6] = [
         // The seed's grant_type=code is not RFC 6749.
         (
             &[("grant_type", "code"), ("client_id", CLIENT_ID)],
