@@ -240,12 +240,15 @@ impl<'a> Canvas<'a> {
             color = scale(color, ridge_light);
         }
         if layer.snow {
-            let snowline = layer.base - layer.height * 0.5;
-            let cap =
-                0.035 + 0.03 * noise(self.scene.seed ^ 0x5a0, x as f32 / self.width as f32 * 60.0);
-            if v < snowline && depth < cap {
+            let u = x as f32 / self.width as f32;
+            let snowline = layer.base - layer.height * 0.5
+                + 0.04 * (noise(self.scene.seed ^ 0x5a1, u * 25.0) - 0.5);
+            let cap = 0.035 + 0.03 * noise(self.scene.seed ^ 0x5a0, u * 60.0);
+            let amount = smoothstep(snowline + 0.012, snowline - 0.012, v)
+                * smoothstep(cap, cap * 0.6, depth);
+            if amount > 0.0 {
                 let snow = scale([0.95, 0.96, 1.0], 0.92 + 0.08 * light);
-                color = mix(color, snow, 0.85 * smoothstep(cap, cap * 0.6, depth));
+                color = mix(color, snow, 0.85 * amount);
             }
         }
         // Soften the skyline over about one pixel.
