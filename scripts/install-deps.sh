@@ -41,8 +41,10 @@ ensure_apt_packages() {
     return
   fi
   step "Installing system packages: ${missing[*]}"
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
-  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # Wait for another apt or dpkg run (e.g. unattended upgrades) instead of failing at once.
+  local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q -o DPkg::Lock::Timeout=600)
+  as_root "${apt[@]}" update
+  as_root "${apt[@]}" install -y --no-install-recommends "${missing[@]}"
 }
 
 ensure_rust() {

@@ -214,10 +214,20 @@ class App:
 
     # --- evidence ----------------------------------------------------------------------------
 
+    def wait_for_paint(self) -> None:
+        """Returns once the window has painted two more frames, so a screenshot shows the
+        current page rather than an earlier frame."""
+        self.driver.set_script_timeout(10)
+        self.driver.execute_async_script(
+            "const done = arguments[arguments.length - 1];"
+            "requestAnimationFrame(() => requestAnimationFrame(() => done(true)));"
+        )
+
     def save_evidence(self, directory: Path, label: str) -> None:
         if self.driver is None:
             return
         try:
+            self.wait_for_paint()
             self.driver.save_screenshot(str(directory / f"{label}.png"))
             (directory / f"{label}.html").write_text(self.driver.page_source)
         except WebDriverException as error:

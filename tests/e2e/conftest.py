@@ -2,7 +2,7 @@
 
 Each test gets: a clean keyring and app data, the stand-in browser reset to Approve, its own
 demo provider process (for `app`), its own tauri-driver, and an artifacts folder that is kept
-only when the test fails (screenshots, page source, app/driver/provider output, browser log).
+only when the test fails, or always with PHOTOLINK_E2E_KEEP_ARTIFACTS=1 (screenshots, page source, app/driver/provider output, browser log).
 """
 
 from __future__ import annotations
@@ -33,6 +33,11 @@ def built_binary(env_name: str, name: str) -> Path:
     if not path.is_file():
         raise RuntimeError(f"{path} is missing: build it first (cargo build -p ...), or run scripts/test.sh")
     return path
+
+
+def keep_all_artifacts() -> bool:
+    """PHOTOLINK_E2E_KEEP_ARTIFACTS=1 keeps every test's artifacts, not only failed ones'."""
+    return os.environ.get("PHOTOLINK_E2E_KEEP_ARTIFACTS") == "1"
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)
@@ -86,7 +91,7 @@ def artifacts(request, artifacts_root) -> Path:
     directory = artifacts_root / re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     directory.mkdir(parents=True, exist_ok=True)
     yield directory
-    if not failed_so_far(request):
+    if not failed_so_far(request) and not keep_all_artifacts():
         shutil.rmtree(directory, ignore_errors=True)
 
 
@@ -132,7 +137,7 @@ def _launcher(request, app_binary, artifacts, browser, config: Path | None):
     try:
         yield app
     finally:
-        if failed_so_far(request):
+        if failed_so_far(request) or keep_all_artifacts():
             app.save_evidence(artifacts, "window")
             subprocess.run(
                 ["import", "-window", "root", str(artifacts / "screen.png")], capture_output=True, timeout=30
