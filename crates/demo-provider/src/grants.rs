@@ -114,10 +114,18 @@ impl Grants {
         code_ttl: Duration,
         counters: Arc<Counters>,
     ) -> Result<Self, StateFileError> {
-        let state = match &state_file {
+        let state: State = match &state_file {
             Some(path) => persistence::load(path)?.unwrap_or_default(),
             None => State::default(),
         };
+        if let Some(path) = &state_file
+            && state.version > STATE_VERSION
+        {
+            return Err(StateFileError::NewerVersion {
+                path: path.clone(),
+                version: state.version,
+            });
+        }
         Ok(Self {
             state: Mutex::new(state),
             state_file,

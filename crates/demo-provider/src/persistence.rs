@@ -24,6 +24,9 @@ pub enum StateFileError {
         #[source]
         source: serde_json::Error,
     },
+    /// The file was written by a newer provider.
+    #[error("the state file {path} has format version {version}, newer than this provider")]
+    NewerVersion { path: PathBuf, version: u32 },
 }
 
 /// Reads the state; a missing file gives `None`.
@@ -41,8 +44,9 @@ pub(crate) fn load<T: DeserializeOwned>(path: &Path) -> Result<Option<T>, StateF
         })
 }
 
-/// Writes the state to a temporary file beside `path`, flushes it to disk and renames it over
-/// `path`, so a crash leaves either the old or the new state, never a torn file.
+/// Writes the state to a temporary file beside `path` (creating the folder if needed), flushes
+/// it to disk and renames it over `path`, so a crash leaves either the old or the new state,
+/// never a torn file.
 pub(crate) fn save<T: Serialize>(path: &Path, state: &T) -> Result<(), StateFileError> {
     let bytes = serde_json::to_vec(state).map_err(|source| StateFileError::Corrupt {
         path: path.to_owned(),
@@ -51,6 +55,12 @@ pub(crate) fn save<T: Serialize>(path: &Path, state: &T) -> Result<(), StateFile
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".tmp");
     let temporary = PathBuf::from(temporary);
+    if let Some(folder) = path
+        .parent()
+        .filter(|folder| !folder.as_os_str().is_empty())
+    {
+        fs::create_dir_all(folder).map_err(|source| io_error(folder, source))?;
+    }
     write_private(&temporary, &bytes).map_err(|source| io_error(&temporary, source))?;
     fs::rename(&temporary, path).map_err(|source| io_error(path, source))
 }

@@ -29,7 +29,7 @@ fn config(state_file: &Path) -> Config {
 #[tokio::test]
 async fn tokens_stay_valid_across_a_restart() {
     let dir = state_dir("restart");
-    let state_file = dir.join("state.json");
+    let state_file = dir.join("not-yet-created").join("state.json");
     let http = http();
     let first = provider(config(&state_file)).await;
     let body = tokens(&http, &first).await;
@@ -111,5 +111,21 @@ async fn a_corrupt_state_file_is_a_clear_error() {
         .await
         .unwrap_err();
     assert!(error.to_string().contains("state.json"), "{error}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn a_state_file_from_a_newer_provider_is_refused() {
+    let dir = state_dir("newer");
+    let state_file = dir.join("state.json");
+    std::fs::write(
+        &state_file,
+        r#"{"version":99,"grants":{},"codes":{},"access_tokens":{},"refresh_tokens":{}}"#,
+    )
+    .unwrap();
+    let error = photolink_demo_provider::start(config(&state_file))
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("version 99"), "{error}");
     std::fs::remove_dir_all(dir).unwrap();
 }
