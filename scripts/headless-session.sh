@@ -43,6 +43,14 @@ for tool in dbus-run-session xvfb-run gnome-keyring-daemon dbus-send; do
   }
 done
 
+# Toolchains installed under the real HOME keep working inside the session.
+toolchain_homes=()
+for pair in "RUSTUP_HOME:.rustup" "CARGO_HOME:.cargo" "PYENV_ROOT:.pyenv"; do
+  name="${pair%%:*}"
+  dir="${!name:-$HOME/${pair#*:}}"
+  [[ -d "$dir" ]] && toolchain_homes+=("$name=$dir")
+done
+
 session_home="$(mktemp -d "${TMPDIR:-/tmp}/photolink-session.XXXXXX")"
 cleanup() {
   if [[ -n "${PHOTOLINK_KEEP_SESSION_HOME:-}" ]]; then
@@ -61,6 +69,7 @@ env \
   -u DESKTOP_SESSION -u GNOME_DESKTOP_SESSION_ID -u KDE_FULL_SESSION -u KDE_SESSION_VERSION \
   -u XDG_DATA_DIRS -u XDG_CONFIG_DIRS -u DISPLAY -u WAYLAND_DISPLAY -u XAUTHORITY \
   -u DBUS_SESSION_BUS_ADDRESS -u BROWSER -u GNOME_KEYRING_CONTROL -u SSH_AUTH_SOCK \
+  "${toolchain_homes[@]}" \
   HOME="$session_home" \
   XDG_CONFIG_HOME="$session_home/.config" \
   XDG_DATA_HOME="$session_home/.local/share" \

@@ -48,9 +48,10 @@ ensure_apt_packages() {
 }
 
 ensure_rust() {
-  command -v cargo >/dev/null 2>&1 \
-    || die "cargo is missing. Install Rust with rustup (https://rustup.rs), then run this again."
-  note "rust: $(cargo --version)"
+  local version
+  version="$(cargo --version 2>/dev/null)" \
+    || die "cargo is missing or has no toolchain. Install Rust with rustup (https://rustup.rs), then run this again."
+  note "rust: $version"
 }
 
 ensure_tauri_driver() {
