@@ -32,7 +32,15 @@ start_keyring() {
 
 if [[ "${PHOTOLINK_HEADLESS_SESSION:-}" == "inner" ]]; then
   start_keyring
-  exec "$@"
+  # The command runs in its own process group, so whatever it leaves running (the window or
+  # driver of a test that crashed) ends with the session instead of outliving it.
+  setsid "$@" &
+  command_pid=$!
+  trap 'kill -TERM -- "-$command_pid" 2>/dev/null' INT TERM
+  status=0
+  wait "$command_pid" || status=$?
+  kill -TERM -- "-$command_pid" 2>/dev/null || true
+  exit "$status"
 fi
 
 [[ $# -gt 0 ]] || { echo "usage: bash scripts/headless-session.sh COMMAND [ARGS...]" >&2; exit 2; }
