@@ -3,8 +3,9 @@
 mod common;
 
 use common::*;
-use photolink_demo_provider::{Config, IssParameter};
+use photolink_demo_provider::{Config, IssParameter, ProviderHandle};
 use reqwest::StatusCode;
+use url::Url;
 
 #[tokio::test]
 async fn consent_page_names_provider_app_account_and_scopes() {
@@ -61,23 +62,25 @@ async fn consent_page_lists_only_requested_scopes() {
     assert!(!html.contains("See your photos"));
 }
 
+/// The callback echoes the request's state and names the provider as issuer (RFC 9207).
+fn assert_state_and_iss(callback: &Url, provider: &ProviderHandle) {
+    assert_eq!(query_param(callback, "state").as_deref(), Some("state-123"));
+    assert_eq!(
+        query_param(callback, "iss").as_deref(),
+        Some(provider.issuer_url())
+    );
+}
+
 #[tokio::test]
 async fn approve_redirects_with_code_state_and_iss() {
     let provider = provider(Config::default()).await;
     let http = http();
-    let transaction = open_consent(&http, authorize_url(&provider, &Pkce::new(), &[])).await;
-    let callback = decide(&http, &provider, &transaction, "approve").await;
+    let url = authorize_url(&provider, &Pkce::new(), &[]);
+    let callback = consent_callback(&http, &provider, url, "approve").await;
     assert_eq!(callback.scheme(), "com.example.photolink");
     assert_eq!(callback.path(), "/oauth/callback");
     assert!(query_param(&callback, "code").is_some_and(|c| c.len() >= 32));
-    assert_eq!(
-        query_param(&callback, "state").as_deref(),
-        Some("state-123")
-    );
-    assert_eq!(
-        query_param(&callback, "iss").as_deref(),
-        Some(provider.issuer_url())
-    );
+    assert_state_and_iss(&callback, &provider);
     assert_eq!(provider.stats().approvals, 1);
 }
 
@@ -85,20 +88,13 @@ async fn approve_redirects_with_code_state_and_iss() {
 async fn deny_redirects_with_access_denied() {
     let provider = provider(Config::default()).await;
     let http = http();
-    let transaction = open_consent(&http, authorize_url(&provider, &Pkce::new(), &[])).await;
-    let callback = decide(&http, &provider, &transaction, "deny").await;
+    let url = authorize_url(&provider, &Pkce::new(), &[]);
+    let callback = consent_callback(&http, &provider, url, "deny").await;
     assert_eq!(
         query_param(&callback, "error").as_deref(),
         Some("access_denied")
     );
-    assert_eq!(
-        query_param(&callback, "state").as_deref(),
-        Some("state-123")
-    );
-    assert_eq!(
-        query_param(&callback, "iss").as_deref(),
-        Some(provider.issuer_url())
-    );
+    assert_state_and_iss(&callback, &provider);
     assert_eq!(query_param(&callback, "code"), None);
     assert_eq!(provider.stats().denials, 1);
 }
@@ -110,12 +106,7 @@ async fn a_consent_transaction_is_answered_once() {
     let transaction = open_consent(&http, authorize_url(&provider, &Pkce::new(), &[])).await;
     decide(&http, &provider, &transaction, "approve").await;
     for (transaction, decision) in [(transaction.as_str(), "approve"), ("made-up", "approve")] {
-        let response = http
-            .post(&provider.endpoints().authorization)
-            .form(&[("transaction", transaction), ("decision", decision)])
-            .send()
-            .await
-            .unwrap();
+        let response = post_decision(&http, &provider, transaction, decision).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST);
         assert!(response.headers().get("location").is_none());
     }
@@ -172,12 +163,8 @@ async fn loopback_redirect_accepts_any_port() {
     let provider = provider(Config::default()).await;
     let http = http();
     let redirect = "http://127.0.0.1:53682/oauth/callback";
-    let transaction = open_consent(
-        &http,
-        authorize_url(&provider, &Pkce::new(), &[("redirect_uri", redirect)]),
-    )
-    .await;
-    let callback = decide(&http, &provider, &transaction, "approve").await;
+    let url = authorize_url(&provider, &Pkce::new(), &[("redirect_uri", redirect)]);
+    let callback = consent_callback(&http, &provider, url, "approve").await;
     assert_eq!(callback.port(), Some(53682));
     assert_eq!(callback.host_str(), Some("127.0.0.1"));
     assert!(query_param(&callback, "code").is_some());
@@ -269,8 +256,8 @@ async fn iss_parameter_can_be_omitted_or_wrong_for_client_tests() {
         })
         .await;
         let http = http();
-        let transaction = open_consent(&http, authorize_url(&provider, &Pkce::new(), &[])).await;
-        let callback = decide(&http, &provider, &transaction, "approve").await;
+        let url = authorize_url(&provider, &Pkce::new(), &[]);
+        let callback = consent_callback(&http, &provider, url, "approve").await;
         assert_eq!(query_param(&callback, "iss").as_deref(), expected);
     }
 }

@@ -62,44 +62,34 @@ async fn both_documents_describe_the_provider() {
     }
 }
 
+/// Statuses of `oauth-authorization-server` and `openid-configuration` at a provider that serves
+/// `documents`.
+async fn well_known_statuses(documents: WellKnownDocuments) -> (StatusCode, StatusCode) {
+    let provider = provider(Config {
+        well_known: documents,
+        ..Config::default()
+    })
+    .await;
+    let issuer = provider.issuer_url();
+    (
+        get(&format!("{issuer}/.well-known/oauth-authorization-server"))
+            .await
+            .0,
+        get(&format!("{issuer}/.well-known/openid-configuration"))
+            .await
+            .0,
+    )
+}
+
 #[tokio::test]
 async fn only_the_chosen_document_is_served() {
-    let oauth_only = provider(Config {
-        well_known: WellKnownDocuments::OAuthAuthorizationServer,
-        ..Config::default()
-    })
-    .await;
-    let issuer = oauth_only.issuer_url();
     assert_eq!(
-        get(&format!("{issuer}/.well-known/oauth-authorization-server"))
-            .await
-            .0,
-        StatusCode::OK
+        well_known_statuses(WellKnownDocuments::OAuthAuthorizationServer).await,
+        (StatusCode::OK, StatusCode::NOT_FOUND)
     );
     assert_eq!(
-        get(&format!("{issuer}/.well-known/openid-configuration"))
-            .await
-            .0,
-        StatusCode::NOT_FOUND
-    );
-
-    let openid_only = provider(Config {
-        well_known: WellKnownDocuments::OpenIdConfiguration,
-        ..Config::default()
-    })
-    .await;
-    let issuer = openid_only.issuer_url();
-    assert_eq!(
-        get(&format!("{issuer}/.well-known/oauth-authorization-server"))
-            .await
-            .0,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        get(&format!("{issuer}/.well-known/openid-configuration"))
-            .await
-            .0,
-        StatusCode::OK
+        well_known_statuses(WellKnownDocuments::OpenIdConfiguration).await,
+        (StatusCode::NOT_FOUND, StatusCode::OK)
     );
 }
 
@@ -139,35 +129,36 @@ async fn an_issuer_with_a_path_uses_rfc8414_path_insertion() {
     );
 }
 
+/// The `oauth-authorization-server` document of a provider started with `config`.
+async fn metadata_of(config: Config) -> Value {
+    let provider = provider(config).await;
+    let (_, body) = get(&format!(
+        "{}/.well-known/oauth-authorization-server",
+        provider.issuer_url()
+    ))
+    .await;
+    body.unwrap()
+}
+
 #[tokio::test]
 async fn the_advertised_issuer_can_lie() {
-    let provider = provider(Config {
+    let metadata = metadata_of(Config {
         advertised_issuer: Some("https://impostor.example".into()),
         ..Config::default()
     })
     .await;
-    let (_, body) = get(&format!(
-        "{}/.well-known/oauth-authorization-server",
-        provider.issuer_url()
-    ))
-    .await;
-    assert_eq!(body.unwrap()["issuer"], "https://impostor.example");
+    assert_eq!(metadata["issuer"], "https://impostor.example");
 }
 
 #[tokio::test]
 async fn a_confidential_client_is_advertised() {
-    let provider = provider(Config {
+    let metadata = metadata_of(Config {
         client_secret: Some("s3cr3t".into()),
         ..Config::default()
     })
     .await;
-    let (_, body) = get(&format!(
-        "{}/.well-known/oauth-authorization-server",
-        provider.issuer_url()
-    ))
-    .await;
     assert_eq!(
-        body.unwrap()["token_endpoint_auth_methods_supported"],
+        metadata["token_endpoint_auth_methods_supported"],
         serde_json::json!(["client_secret_basic", "client_secret_post"])
     );
 }

@@ -54,25 +54,9 @@ async fn missing_or_unknown_tokens_get_401_with_a_bearer_challenge() {
 async fn a_token_without_the_scope_gets_403() {
     let provider = provider(Config::default()).await;
     let http = http();
-    let pkce = Pkce::new();
-    let transaction = open_consent(
-        &http,
-        authorize_url(&provider, &pkce, &[("scope", "profile")]),
-    )
-    .await;
-    let code = query_param(
-        &decide(&http, &provider, &transaction, "approve").await,
-        "code",
-    )
-    .unwrap();
-    let (_, body) = exchange(&http, &provider, &code, &pkce.verifier).await;
+    let body = tokens_with(&http, &provider, &[("scope", "profile")]).await;
     let token = string(&body, "access_token");
-    let response = http
-        .get(&provider.endpoints().photos)
-        .bearer_auth(&token)
-        .send()
-        .await
-        .unwrap();
+    let response = get_photos(&http, &provider, &token).await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(
         response.headers()["www-authenticate"]

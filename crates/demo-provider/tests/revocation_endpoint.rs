@@ -6,35 +6,39 @@ use common::*;
 use photolink_demo_provider::Config;
 use reqwest::StatusCode;
 
+/// Revokes `token` as the public client, with `token_type_hint` when given.
 async fn revoke(
     http: &reqwest::Client,
     provider: &photolink_demo_provider::ProviderHandle,
-    form: &[(&str, &str)],
+    token: &str,
+    hint: Option<&str>,
 ) -> StatusCode {
-    post_form(http, &provider.endpoints().revocation, form)
+    let mut form = vec![("token", token)];
+    form.extend(hint.map(|hint| ("token_type_hint", hint)));
+    form.push(("client_id", CLIENT_ID));
+    post_form(http, &provider.endpoints().revocation, &form)
         .await
         .0
 }
 
-#[tokio::test]
-async fn revoking_the_refresh_token_ends_the_access_token_too() {
+/// A provider with one grant, and that grant's access and refresh token.
+async fn granted(
+    http: &reqwest::Client,
+) -> (photolink_demo_provider::ProviderHandle, String, String) {
     let provider = provider(Config::default()).await;
-    let http = http();
-    let body = tokens(&http, &provider).await;
+    let body = tokens(http, &provider).await;
     let (access, refresh_token) = (
         string(&body, "access_token"),
         string(&body, "refresh_token"),
     );
-    let status = revoke(
-        &http,
-        &provider,
-        &[
-            ("token", &refresh_token),
-            ("token_type_hint", "refresh_token"),
-            ("client_id", CLIENT_ID),
-        ],
-    )
-    .await;
+    (provider, access, refresh_token)
+}
+
+#[tokio::test]
+async fn revoking_the_refresh_token_ends_the_access_token_too() {
+    let http = http();
+    let (provider, access, refresh_token) = granted(&http).await;
+    let status = revoke(&http, &provider, &refresh_token, Some("refresh_token")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(
         photos_status(&http, &provider, &access).await,
@@ -50,31 +54,12 @@ async fn revoking_the_refresh_token_ends_the_access_token_too() {
 
 #[tokio::test]
 async fn revoking_the_access_token_ends_the_refresh_token_too() {
-    let provider = provider(Config::default()).await;
     let http = http();
-    let body = tokens(&http, &provider).await;
-    let (access, refresh_token) = (
-        string(&body, "access_token"),
-        string(&body, "refresh_token"),
-    );
+    let (provider, access, refresh_token) = granted(&http).await;
     // A wrong hint does not matter.
-    let status = revoke(
-        &http,
-        &provider,
-        &[
-            ("token", &access),
-            ("token_type_hint", "refresh_token"),
-            ("client_id", CLIENT_ID),
-        ],
-    )
-    .await;
+    let status = revoke(&http, &provider, &access, Some("refresh_token")).await;
     assert_eq!(status, StatusCode::OK);
-    let response = http
-        .get(&provider.endpoints().photos)
-        .bearer_auth(&access)
-        .send()
-        .await
-        .unwrap();
+    let response = get_photos(&http, &provider, &access).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let challenge = response.headers()["www-authenticate"].to_str().unwrap();
     assert!(challenge.starts_with("Bearer ") && challenge.contains(r#"error="invalid_token""#));
@@ -87,20 +72,10 @@ async fn revoking_the_access_token_ends_the_refresh_token_too() {
 
 #[tokio::test]
 async fn unknown_and_already_revoked_tokens_still_get_200() {
-    let provider = provider(Config::default()).await;
     let http = http();
-    let body = tokens(&http, &provider).await;
-    let access = string(&body, "access_token");
+    let (provider, access, _) = granted(&http).await;
     for token in ["never-issued", access.as_str(), access.as_str()] {
-        assert_eq!(
-            revoke(
-                &http,
-                &provider,
-                &[("token", token), ("client_id", CLIENT_ID)]
-            )
-            .await,
-            StatusCode::OK
-        );
+        assert_eq!(revoke(&http, &provider, token, None).await, StatusCode::OK);
     }
     let stats = provider.stats();
     assert_eq!((stats.revocation_requests, stats.grants_revoked), (3, 1));

@@ -21,18 +21,8 @@ async fn code_exchange_returns_bearer_tokens() {
     let http = http();
     let pkce = Pkce::new();
     let code = authorization_code(&http, &provider, &pkce).await;
-    let (status, headers, body) = post_form(
-        &http,
-        &provider.endpoints().token,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-            ("client_id", CLIENT_ID),
-            ("code_verifier", &pkce.verifier),
-        ],
-    )
-    .await;
+    let form = code_exchange_form(&code, &pkce.verifier, &[]);
+    let (status, headers, body) = post_form(&http, &provider.endpoints().token, &form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(headers["cache-control"], "no-store");
     assert_eq!(body["token_type"], "Bearer");
@@ -100,18 +90,12 @@ async fn redirect_uri_must_equal_the_authorization_requests() {
     let http = http();
     let pkce = Pkce::new();
     let code = authorization_code(&http, &provider, &pkce).await;
-    let (status, _, body) = post_form(
-        &http,
-        &provider.endpoints().token,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", "http://127.0.0.1:9999/oauth/callback"),
-            ("client_id", CLIENT_ID),
-            ("code_verifier", &pkce.verifier),
-        ],
-    )
-    .await;
+    let form = code_exchange_form(
+        &code,
+        &pkce.verifier,
+        &[("redirect_uri", "http://127.0.0.1:9999/oauth/callback")],
+    );
+    let (status, _, body) = post_form(&http, &provider.endpoints().token, &form).await;
     assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_grant");
     assert!(
         body["error_description"]
@@ -136,17 +120,8 @@ async fn the_verifier_must_match_the_challenge() {
     let code = authorization_code(&http, &provider, &pkce).await;
     let (status, body) = exchange(&http, &provider, &code, "short").await;
     assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
-    let (status, _, body) = post_form(
-        &http,
-        &provider.endpoints().token,
-        &[
-            ("grant_type", "authorization_code"),
-            ("code", &code),
-            ("redirect_uri", REDIRECT_URI),
-            ("client_id", CLIENT_ID),
-        ],
-    )
-    .await;
+    let without_verifier = code_exchange_form(&code, &pkce.verifier, &[("code_verifier", "")]);
+    let (status, _, body) = post_form(&http, &provider.endpoints().token, &without_verifier).await;
     assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_request");
 }
 
@@ -306,30 +281,11 @@ async fn refresh_tokens_rotate_and_reuse_revokes_the_grant() {
 async fn refresh_may_narrow_but_not_widen_the_scope() {
     let provider = provider(Config::default()).await;
     let http = http();
-    let pkce = Pkce::new();
-    let transaction = open_consent(
-        &http,
-        authorize_url(&provider, &pkce, &[("scope", "photos:read")]),
-    )
-    .await;
-    let code = query_param(
-        &decide(&http, &provider, &transaction, "approve").await,
-        "code",
-    )
-    .unwrap();
-    let (_, body) = exchange(&http, &provider, &code, &pkce.verifier).await;
+    let body = tokens_with(&http, &provider, &[("scope", "photos:read")]).await;
     assert_eq!(body["scope"], "photos:read");
-    let (status, _, body) = post_form(
-        &http,
-        &provider.endpoints().token,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &string(&body, "refresh_token")),
-            ("client_id", CLIENT_ID),
-            ("scope", "photos:read profile"),
-        ],
-    )
-    .await;
+    let refresh_token = string(&body, "refresh_token");
+    let widened = refresh_form(&refresh_token, &[("scope", "photos:read profile")]);
+    let (status, _, body) = post_form(&http, &provider.endpoints().token, &widened).await;
     assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_scope");
 }
 
@@ -374,12 +330,8 @@ async fn confidential_client_must_authenticate_once() {
     // No secret: refused, and the code is untouched.
     let (status, body) = exchange(&http, &provider, &code, &pkce.verifier).await;
     assert_oauth_error(status, &body, StatusCode::UNAUTHORIZED, "invalid_client");
-    let form = [
-        ("grant_type", "authorization_code"),
-        ("code", code.as_str()),
-        ("redirect_uri", REDIRECT_URI),
-        ("code_verifier", pkce.verifier.as_str()),
-    ];
+    // With HTTP Basic authentication the form carries no client_id.
+    let form = code_exchange_form(&code, &pkce.verifier, &[("client_id", "")]);
     let response = http
         .post(&provider.endpoints().token)
         .basic_auth(CLIENT_ID, Some("wrong"))
@@ -398,16 +350,8 @@ async fn confidential_client_must_authenticate_once() {
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = response.json().await.unwrap();
     // client_secret_post works too.
-    let (status, _, body) = post_form(
-        &http,
-        &provider.endpoints().token,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", &string(&body, "refresh_token")),
-            ("client_id", CLIENT_ID),
-            ("client_secret", "s3cr3t"),
-        ],
-    )
-    .await;
+    let refresh_token = string(&body, "refresh_token");
+    let form = refresh_form(&refresh_token, &[("client_secret", "s3cr3t")]);
+    let (status, _, body) = post_form(&http, &provider.endpoints().token, &form).await;
     assert_eq!(status, StatusCode::OK, "{body}");
 }

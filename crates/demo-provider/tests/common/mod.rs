@@ -40,23 +40,34 @@ impl Pkce {
     }
 }
 
-/// An authorization URL with every required parameter, plus `extra` (which may override).
-pub fn authorize_url(provider: &ProviderHandle, pkce: &Pkce, extra: &[(&str, &str)]) -> Url {
-    let mut params: Vec<(&str, &str)> = vec![
-        ("response_type", "code"),
-        ("client_id", CLIENT_ID),
-        ("redirect_uri", REDIRECT_URI),
-        ("scope", "photos:read profile"),
-        ("state", "state-123"),
-        ("code_challenge", &pkce.challenge),
-        ("code_challenge_method", "S256"),
-    ];
-    for (name, value) in extra {
-        params.retain(|(n, _)| n != name);
+/// `params` with `extra` applied: a name in `extra` replaces its default, an empty value drops it.
+fn with_extra<'a>(
+    mut params: Vec<(&'a str, &'a str)>,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    for &(name, value) in extra {
+        params.retain(|(n, _)| *n != name);
         if !value.is_empty() {
             params.push((name, value));
         }
     }
+    params
+}
+
+/// An authorization URL with every required parameter, plus `extra` (which may override).
+pub fn authorize_url(provider: &ProviderHandle, pkce: &Pkce, extra: &[(&str, &str)]) -> Url {
+    let params = with_extra(
+        vec![
+            ("response_type", "code"),
+            ("client_id", CLIENT_ID),
+            ("redirect_uri", REDIRECT_URI),
+            ("scope", "photos:read profile"),
+            ("state", "state-123"),
+            ("code_challenge", &pkce.challenge),
+            ("code_challenge_method", "S256"),
+        ],
+        extra,
+    );
     Url::parse_with_params(&provider.endpoints().authorization, &params).unwrap()
 }
 
@@ -75,6 +86,20 @@ pub fn transaction_in(html: &str) -> Option<String> {
     Some(html[start..end].to_owned())
 }
 
+/// Submits the consent form with `decision` and returns the raw answer.
+pub async fn post_decision(
+    http: &Client,
+    provider: &ProviderHandle,
+    transaction: &str,
+    decision: &str,
+) -> reqwest::Response {
+    http.post(&provider.endpoints().authorization)
+        .form(&[("transaction", transaction), ("decision", decision)])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Submits the consent form and returns the redirect's Location.
 pub async fn decide(
     http: &Client,
@@ -82,14 +107,20 @@ pub async fn decide(
     transaction: &str,
     decision: &str,
 ) -> Url {
-    let response = http
-        .post(&provider.endpoints().authorization)
-        .form(&[("transaction", transaction), ("decision", decision)])
-        .send()
-        .await
-        .unwrap();
+    let response = post_decision(http, provider, transaction, decision).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     location(&response)
+}
+
+/// Opens the consent page for `url`, answers it with `decision`, and returns the callback URL.
+pub async fn consent_callback(
+    http: &Client,
+    provider: &ProviderHandle,
+    url: Url,
+    decision: &str,
+) -> Url {
+    let transaction = open_consent(http, url).await;
+    decide(http, provider, &transaction, decision).await
 }
 
 pub fn location(response: &reqwest::Response) -> Url {
@@ -110,8 +141,18 @@ pub fn query_param(url: &Url, name: &str) -> Option<String> {
 
 /// Runs the browser part of the flow and returns the authorization code.
 pub async fn authorization_code(http: &Client, provider: &ProviderHandle, pkce: &Pkce) -> String {
-    let transaction = open_consent(http, authorize_url(provider, pkce, &[])).await;
-    let callback = decide(http, provider, &transaction, "approve").await;
+    authorization_code_with(http, provider, pkce, &[]).await
+}
+
+/// Like [`authorization_code`], with `extra` authorization parameters (see [`authorize_url`]).
+pub async fn authorization_code_with(
+    http: &Client,
+    provider: &ProviderHandle,
+    pkce: &Pkce,
+    extra: &[(&str, &str)],
+) -> String {
+    let url = authorize_url(provider, pkce, extra);
+    let callback = consent_callback(http, provider, url, "approve").await;
     query_param(&callback, "code").expect("a code")
 }
 
@@ -132,24 +173,47 @@ pub async fn post_form(
     (status, headers, body)
 }
 
-pub async fn exchange(
-    http: &Client,
-    provider: &ProviderHandle,
-    code: &str,
-    verifier: &str,
-) -> (StatusCode, Value) {
-    let (status, _, body) = post_form(
-        http,
-        &provider.endpoints().token,
-        &[
+/// The form of a public client's code exchange, plus `extra` (which may override).
+pub fn code_exchange_form<'a>(
+    code: &'a str,
+    verifier: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    with_extra(
+        vec![
             ("grant_type", "authorization_code"),
             ("code", code),
             ("redirect_uri", REDIRECT_URI),
             ("client_id", CLIENT_ID),
             ("code_verifier", verifier),
         ],
+        extra,
     )
-    .await;
+}
+
+/// The form of a public client's refresh, plus `extra` (which may override).
+pub fn refresh_form<'a>(
+    refresh_token: &'a str,
+    extra: &[(&'a str, &'a str)],
+) -> Vec<(&'a str, &'a str)> {
+    with_extra(
+        vec![
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh_token),
+            ("client_id", CLIENT_ID),
+        ],
+        extra,
+    )
+}
+
+pub async fn exchange(
+    http: &Client,
+    provider: &ProviderHandle,
+    code: &str,
+    verifier: &str,
+) -> (StatusCode, Value) {
+    let form = code_exchange_form(code, verifier, &[]);
+    let (status, _, body) = post_form(http, &provider.endpoints().token, &form).await;
     (status, body)
 }
 
@@ -158,23 +222,24 @@ pub async fn refresh(
     provider: &ProviderHandle,
     refresh_token: &str,
 ) -> (StatusCode, Value) {
-    let (status, _, body) = post_form(
-        http,
-        &provider.endpoints().token,
-        &[
-            ("grant_type", "refresh_token"),
-            ("refresh_token", refresh_token),
-            ("client_id", CLIENT_ID),
-        ],
-    )
-    .await;
+    let form = refresh_form(refresh_token, &[]);
+    let (status, _, body) = post_form(http, &provider.endpoints().token, &form).await;
     (status, body)
 }
 
 /// Tokens from a complete, successful flow.
 pub async fn tokens(http: &Client, provider: &ProviderHandle) -> Value {
+    tokens_with(http, provider, &[]).await
+}
+
+/// Like [`tokens`], with `extra` authorization parameters (see [`authorize_url`]).
+pub async fn tokens_with(
+    http: &Client,
+    provider: &ProviderHandle,
+    extra: &[(&str, &str)],
+) -> Value {
     let pkce = Pkce::new();
-    let code = authorization_code(http, provider, &pkce).await;
+    let code = authorization_code_with(http, provider, &pkce, extra).await;
     let (status, body) = exchange(http, provider, &code, &pkce.verifier).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
@@ -187,16 +252,24 @@ pub fn string(value: &Value, name: &str) -> String {
         .to_owned()
 }
 
+/// `GET /photos` with the token.
+pub async fn get_photos(
+    http: &Client,
+    provider: &ProviderHandle,
+    access_token: &str,
+) -> reqwest::Response {
+    http.get(&provider.endpoints().photos)
+        .bearer_auth(access_token)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Status of `GET /photos` with the token.
 pub async fn photos_status(
     http: &Client,
     provider: &ProviderHandle,
     access_token: &str,
 ) -> StatusCode {
-    http.get(&provider.endpoints().photos)
-        .bearer_auth(access_token)
-        .send()
-        .await
-        .unwrap()
-        .status()
+    get_photos(http, provider, access_token).await.status()
 }

@@ -9,7 +9,7 @@ use photolink_oauth::{ClientSecret, Error, TokenErrorCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
-use crate::support::mock::{Mock, REDIRECT_URI, callback_for, config, json, reply, tokens};
+use crate::support::mock::{Mock, REDIRECT_URI, config, exchange, json, reply, tokens};
 
 #[tokio::test]
 async fn code_exchange_posts_the_required_form() {
@@ -59,10 +59,7 @@ async fn code_exchange_posts_the_required_form() {
 async fn a_configured_secret_is_sent_in_the_body() {
     let mock = Mock::start(|_| tokens("at", None, 60)).await;
     let client = mock.client_with(config().with_client_secret(ClientSecret::new("s3cret")));
-    client
-        .exchange_code(callback_for(&client, "c"))
-        .await
-        .unwrap();
+    exchange(&client, "c").await.unwrap();
     let request = &mock.requests_to("/token")[0];
     assert_eq!(request.param("client_secret"), Some("s3cret"));
     assert_eq!(request.param("client_id"), Some("photolink-desktop"));
@@ -77,10 +74,7 @@ async fn client_secret_basic_when_the_server_prefers_it() {
         vec!["client_secret_basic".into(), "client_secret_post".into()];
     let config = config().with_client_secret(ClientSecret::new("a:b&c"));
     let client = photolink_oauth::OAuthClient::new(config, metadata).unwrap();
-    client
-        .exchange_code(callback_for(&client, "c"))
-        .await
-        .unwrap();
+    exchange(&client, "c").await.unwrap();
     let request = &mock.requests_to("/token")[0];
     // base64("photolink-desktop:a%3Ab%26c") — both parts form-encoded first (RFC 6749 §2.3.1).
     assert_eq!(
@@ -98,10 +92,7 @@ async fn seed_style_expires_and_string_lifetimes_are_understood() {
     })
     .await;
     let client = mock.client();
-    let set = client
-        .exchange_code(callback_for(&client, "c"))
-        .await
-        .unwrap();
+    let set = exchange(&client, "c").await.unwrap();
     let lifetime = set
         .expires_at
         .unwrap()
@@ -122,10 +113,7 @@ async fn an_rfc6749_error_is_typed() {
     })
     .await;
     let client = mock.client();
-    let error = client
-        .exchange_code(callback_for(&client, "c"))
-        .await
-        .unwrap_err();
+    let error = exchange(&client, "c").await.unwrap_err();
     match error {
         Error::Token {
             code,
@@ -145,10 +133,7 @@ async fn an_rfc6749_error_is_typed() {
 async fn exchange_error(status: u16, content_type: &'static str, body: &'static str) -> Error {
     let mock = Mock::start(move |_| reply(status, content_type, body)).await;
     let client = mock.client();
-    client
-        .exchange_code(callback_for(&client, "c"))
-        .await
-        .unwrap_err()
+    exchange(&client, "c").await.unwrap_err()
 }
 
 fn assert_names_status(error: &Error, status: u16, words: &str) {
@@ -221,10 +206,7 @@ async fn a_connection_closed_mid_body_is_reported() {
     })
     .await;
     let client = client_of(&base, config());
-    let error = client
-        .exchange_code(callback_for(&client, "c"))
-        .await
-        .unwrap_err();
+    let error = exchange(&client, "c").await.unwrap_err();
     assert_names_status(&error, 200, "cut off");
 }
 
@@ -234,10 +216,7 @@ async fn oversize_bodies_are_refused() {
     let big = "x".repeat(1024 * 1024 + 1);
     let mock = Mock::start(move |_| json(200, &big)).await;
     let client = mock.client();
-    let error = client
-        .exchange_code(callback_for(&client, "c"))
-        .await
-        .unwrap_err();
+    let error = exchange(&client, "c").await.unwrap_err();
     assert!(
         matches!(error, Error::ResponseTooLarge { limit: 1048576 }),
         "{error:?}"
@@ -256,10 +235,7 @@ async fn oversize_bodies_are_refused() {
     })
     .await;
     let client = client_of(&base, config());
-    let error = client
-        .exchange_code(callback_for(&client, "c"))
-        .await
-        .unwrap_err();
+    let error = exchange(&client, "c").await.unwrap_err();
     assert!(matches!(error, Error::ResponseTooLarge { .. }), "{error:?}");
 }
 
@@ -297,10 +273,7 @@ async fn redirects_are_not_followed() {
     })
     .await;
     let client = mock.client();
-    let error = client
-        .exchange_code(callback_for(&client, "c"))
-        .await
-        .unwrap_err();
+    let error = exchange(&client, "c").await.unwrap_err();
     assert!(
         matches!(error, Error::UnexpectedResponse { status: 307, .. }),
         "{error:?}"
@@ -319,10 +292,7 @@ async fn a_slow_server_times_out() {
     let mut config = config();
     config.http.timeout = Duration::from_millis(200);
     let client = client_of(&base, config);
-    let error = client
-        .exchange_code(callback_for(&client, "c"))
-        .await
-        .unwrap_err();
+    let error = exchange(&client, "c").await.unwrap_err();
     assert!(matches!(error, Error::Network(_)), "{error:?}");
     assert!(error.to_string().contains("too long"), "{error}");
 }

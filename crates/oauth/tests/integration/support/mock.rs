@@ -9,7 +9,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use photolink_oauth::{
-    AuthorizationResponse, ClientConfig, OAuthClient, PendingAuthorization, ServerMetadata,
+    AuthorizationResponse, ClientConfig, Error, OAuthClient, PendingAuthorization, ServerMetadata,
+    TokenSet,
 };
 use tokio::net::TcpListener;
 use url::Url;
@@ -126,8 +127,13 @@ pub fn config() -> ClientConfig {
     ClientConfig::new("photolink-desktop", REDIRECT_URI).with_scopes(["photos:read", "profile"])
 }
 
+/// Exchanges `code` through `client`, as if the server had redirected back with it.
+pub async fn exchange(client: &OAuthClient, code: &str) -> Result<TokenSet, Error> {
+    client.exchange_code(callback_for(client, code)).await
+}
+
 /// A validated callback for `client`, as if the server had redirected back with `code`.
-pub fn callback_for(client: &OAuthClient, code: &str) -> AuthorizationResponse {
+fn callback_for(client: &OAuthClient, code: &str) -> AuthorizationResponse {
     let pending = PendingAuthorization::new();
     let url = pending.begin(client).unwrap();
     let state = query_param(&url, "state").unwrap();
