@@ -317,7 +317,7 @@ main() {
   rpm_file="$(only_file "$bundle/rpm/*[-_]${version}-*.rpm")"
   package="$(dpkg-deb -f "$deb" Package)"
   bin=/usr/bin/photolink
-  desktop_file="$(dpkg-deb -c "$deb" | awk '{ print $NF }' | sed -n 's|^\./usr/share/applications/\(.*\.desktop\)$|/usr/share/applications/\1|p')"
+  desktop_file="$(dpkg-deb -c "$deb" | awk '{ print $NF }' | sed -n 's|^\(\./\)\{0,1\}usr/share/applications/\([^/]*\.desktop\)$|/usr/share/applications/\2|p')"
   [[ -n "$desktop_file" ]] || die "$(basename "$deb") has no desktop entry"
 
   step "Installer sizes"
