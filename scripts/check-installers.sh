@@ -183,10 +183,8 @@ in_session() {
 ensure_tools() {
   step "Checking what the installer checks need"
   bash scripts/install-deps.sh test
-  local missing=() tool
-  for tool in rpm cpio; do
-    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
-  done
+  local missing=()
+  command -v rpm2archive >/dev/null 2>&1 || missing+=(rpm)
   command -v npm >/dev/null 2>&1 || missing+=(nodejs npm)
   if [[ ${#missing[@]} -gt 0 ]]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q
@@ -272,7 +270,8 @@ check_rpm() {
 
   local unpacked
   unpacked="$(mktemp -d)"
-  (cd "$unpacked" && rpm2cpio "$rpm_file" | cpio -idm --quiet)
+  rpm2archive -n <"$rpm_file" | tar -xf - -C "$unpacked" ".$desktop_file" \
+    || die "could not unpack $desktop_file from $(basename "$rpm_file")"
   local entry="$unpacked$desktop_file"
   check "rpm's desktop entry passes desktop-file-validate" desktop-file-validate "$entry"
   check "rpm's desktop entry passes the link to the app (Exec ends with %u)" exec_ends_with_url_code "$entry"
