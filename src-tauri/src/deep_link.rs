@@ -43,10 +43,14 @@ impl DeepLinks {
     }
 }
 
-/// Registers the scheme with the OS (development builds on Linux and Windows; installers
-/// register it themselves), listens for links, and handles a link given at a cold start.
+/// Registers the scheme with the OS, listens for links, and handles a link given at a cold start.
+///
+/// Registration at run time: in development builds on Linux (installed packages register the
+/// scheme through their desktop entry), and always on Windows, where the scheme declared for the
+/// installer has been seen not to register in some NSIS installs (tauri#10095, tauri#12726).
+/// macOS registers only through the bundle's `Info.plist`.
 pub fn set_up(app: &App) {
-    #[cfg(all(debug_assertions, any(target_os = "linux", windows)))]
+    #[cfg(any(windows, all(debug_assertions, target_os = "linux")))]
     if let Err(error) = app.deep_link().register_all() {
         tracing::warn!(%error, "could not register the {SCHEME}: link handler with the OS");
     }
