@@ -19,7 +19,14 @@ from selenium.webdriver.common.options import ArgOptions
 from selenium.webdriver.remote.client_config import ClientConfig
 from selenium.webdriver.support.ui import WebDriverWait
 
-from desktop import SINGLE_INSTANCE_NAME, dbus_name_has_owner, pids_running, process_alive, wait_until
+from desktop import (
+    SINGLE_INSTANCE_NAME,
+    dbus_name_has_owner,
+    pids_running,
+    process_alive,
+    stop_process,
+    wait_until,
+)
 
 STATES = ("disconnected", "waiting", "exchanging", "connected", "error")
 DRIVER_START_TIMEOUT_SECONDS = 15
@@ -80,13 +87,7 @@ class TauriDriver:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop_process(self._process)
         self._log.close()
 
 

@@ -37,6 +37,17 @@ def require_private_session() -> Path:
     return Path(os.environ["HOME"])
 
 
+def stop_process(process: subprocess.Popen) -> None:
+    """Ends a process the tests started: SIGTERM, then SIGKILL after 10 s."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 def run(command: list[str], check: bool = True, timeout: float = 30) -> subprocess.CompletedProcess:
     return subprocess.run(command, capture_output=True, text=True, check=check, timeout=timeout)
 

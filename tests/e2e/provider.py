@@ -11,6 +11,8 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+from desktop import stop_process
+
 CLIENT_ID = "photolink-desktop"
 SCOPES = ["photos:read", "profile"]
 START_TIMEOUT_SECONDS = 30
@@ -99,13 +101,7 @@ class DemoProvider:
         return send(request)
 
     def stop(self) -> None:
-        if self._process.poll() is None:
-            self._process.terminate()
-            try:
-                self._process.wait(10)
-            except subprocess.TimeoutExpired:
-                self._process.kill()
-                self._process.wait()
+        stop_process(self._process)
         self._log.close()
 
 
