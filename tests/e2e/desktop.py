@@ -102,19 +102,24 @@ def default_handler(mime_type: str) -> str:
     return run(["xdg-mime", "query", "default", mime_type], check=False).stdout.strip()
 
 
+def write_desktop_entry(file_name: str, name: str, program: Path, mime_types: list[str]) -> None:
+    """Writes a desktop entry in this HOME's applications folder, `Exec` unquoted with `%u`."""
+    applications = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "applications"
+    applications.mkdir(parents=True, exist_ok=True)
+    (applications / file_name).write_text(
+        "[Desktop Entry]\n"
+        "Type=Application\n"
+        f"Name={name}\n"
+        f"Exec={program} %u\n"
+        f"MimeType={''.join(t + ';' for t in mime_types)}\n"
+        "NoDisplay=true\n"
+    )
+
+
 def register_link_handler(binary: Path) -> None:
     """Makes `binary` the default handler of PhotoLink's scheme, written the way an installed
     package's desktop entry is (`Exec=/path/to/photolink %u`, no quotes)."""
-    applications = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "applications"
-    applications.mkdir(parents=True, exist_ok=True)
-    (applications / INSTALLED_STYLE_DESKTOP_FILE).write_text(
-        "[Desktop Entry]\n"
-        "Type=Application\n"
-        "Name=PhotoLink\n"
-        f"Exec={binary} %u\n"
-        f"MimeType=x-scheme-handler/{LINK_SCHEME};\n"
-        "NoDisplay=true\n"
-    )
+    write_desktop_entry(INSTALLED_STYLE_DESKTOP_FILE, "PhotoLink", binary, [f"x-scheme-handler/{LINK_SCHEME}"])
     run(["xdg-mime", "default", INSTALLED_STYLE_DESKTOP_FILE, f"x-scheme-handler/{LINK_SCHEME}"])
     if default_handler(f"x-scheme-handler/{LINK_SCHEME}") != INSTALLED_STYLE_DESKTOP_FILE:
         raise RuntimeError("could not register the installed-style link handler")
@@ -142,15 +147,11 @@ class StandinBrowser:
             f"exec '{sys.executable}' '{HERE / 'standin_browser.py'}' --state-dir '{self.state_dir}' \"$@\"\n"
         )
         self.launcher.chmod(0o755)
-        applications = Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local/share")) / "applications"
-        applications.mkdir(parents=True, exist_ok=True)
-        (applications / STANDIN_DESKTOP_FILE).write_text(
-            "[Desktop Entry]\n"
-            "Type=Application\n"
-            "Name=Test Browser\n"
-            f"Exec={self.launcher} %u\n"
-            "MimeType=x-scheme-handler/http;x-scheme-handler/https;text/html;\n"
-            "NoDisplay=true\n"
+        write_desktop_entry(
+            STANDIN_DESKTOP_FILE,
+            "Test Browser",
+            self.launcher,
+            ["x-scheme-handler/http", "x-scheme-handler/https", "text/html"],
         )
         for mime_type in ("x-scheme-handler/http", "x-scheme-handler/https"):
             run(["xdg-mime", "default", STANDIN_DESKTOP_FILE, mime_type])

@@ -47,6 +47,15 @@ def wait_for_single_instance(app) -> None:
     )
 
 
+def start_held_sign_in(app, browser) -> None:
+    """Launches the app and starts a sign-in that the stand-in browser holds until released."""
+    browser.configure(hold=True)
+    app.launch()
+    app.click("connect")
+    app.wait_for_state("waiting")
+    wait_for_browser_event(browser, "holding")
+
+
 def test_connect_shows_the_accounts_photos(app, browser, provider):
     app.launch()
     assert app.state() == "disconnected"
@@ -134,11 +143,7 @@ def test_deny_shows_a_plain_error_then_retry_connects(app, browser, provider):
 
 
 def test_forged_callback_during_a_pending_flow_is_ignored(app, browser, provider):
-    browser.configure(hold=True)
-    app.launch()
-    app.click("connect")
-    app.wait_for_state("waiting")
-    wait_for_browser_event(browser, "holding")
+    start_held_sign_in(app, browser)
 
     open_with_os(FORGED_CALLBACK)
 
@@ -153,11 +158,7 @@ def test_forged_callback_during_a_pending_flow_is_ignored(app, browser, provider
 
 
 def test_callback_after_cancel_only_shows_a_notice(app, browser, provider):
-    browser.configure(hold=True)
-    app.launch()
-    app.click("connect")
-    app.wait_for_state("waiting")
-    wait_for_browser_event(browser, "holding")
+    start_held_sign_in(app, browser)
 
     app.click("cancel")
     app.wait_for_state("disconnected")
