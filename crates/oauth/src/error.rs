@@ -40,6 +40,12 @@ pub enum Error {
     )]
     StateMismatch,
 
+    /// A saved sign-in belongs to another issuer or client than the one it is restored into.
+    #[error(
+        "The saved sign-in belongs to another service or app registration, so it was not used. Please start connecting again."
+    )]
+    SavedSignInMismatch,
+
     /// The callback URL is malformed or does not match the redirect URI.
     #[error("The sign-in response could not be used: {0}")]
     InvalidCallback(String),
@@ -166,6 +172,48 @@ fn issuer_mismatch_message(expected: &str, found: Option<&str>) -> String {
         None => format!(
             "The response did not say which server sent it, but {expected} promises to, so it was rejected."
         ),
+    }
+}
+
+/// Why [`PendingAuthorization::complete`](crate::PendingAuthorization::complete) did not
+/// yield an authorization response: whether the callback was for the sign-in in progress.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallbackError {
+    /// Not for the sign-in in progress (unparsable URL, no sign-in in progress, another
+    /// address than the redirect URI, a repeated parameter, a wrong or missing `state`).
+    /// Nothing changed: a sign-in still waits if one did.
+    #[error("callback ignored: {0}")]
+    Ignored(Error),
+    /// For the sign-in in progress, which it ended (expired, `iss` mismatch, an `error`
+    /// response, no code).
+    #[error("sign-in failed: {0}")]
+    Failed(Error),
+}
+
+impl CallbackError {
+    /// True when the callback was ignored and the sign-in in progress, if any, still waits.
+    pub fn is_ignored(&self) -> bool {
+        matches!(self, Self::Ignored(_))
+    }
+
+    /// The error itself.
+    pub fn error(&self) -> &Error {
+        match self {
+            Self::Ignored(error) | Self::Failed(error) => error,
+        }
+    }
+
+    /// The error itself, by value.
+    pub fn into_error(self) -> Error {
+        match self {
+            Self::Ignored(error) | Self::Failed(error) => error,
+        }
+    }
+}
+
+impl From<CallbackError> for Error {
+    fn from(error: CallbackError) -> Self {
+        error.into_error()
     }
 }
 

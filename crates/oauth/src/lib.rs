@@ -11,11 +11,13 @@
 //! | [`ServerMetadata`], [`discover`] | The server's endpoints, hand-written or discovered from its issuer URL. |
 //! | [`OAuthClient`] | Builds authorization URLs, exchanges codes, refreshes and revokes tokens. Cheap to clone. |
 //! | [`PendingAuthorization`] | The one sign-in in progress: `begin` returns the URL to open, `complete` validates the callback URL. |
-//! | [`AuthorizationResponse`] | A validated callback, ready to be exchanged for tokens. |
+//! | [`CallbackError`] | Why a callback gave no response: [`Ignored`](CallbackError::Ignored) (not for the sign-in in progress, which still waits) or [`Failed`](CallbackError::Failed) (it ended the sign-in). |
+//! | [`SavedSignIn`] | The sign-in in progress as written to secure storage, so a callback delivered to a later process still completes it. |
+//! | [`AuthorizationResponse`] | A validated callback, ready to be exchanged for tokens. Single use. |
 //! | [`Session`] | A connected account: fresh access tokens, authorized requests, userinfo, disconnect. Share as `Arc<Session>`. |
 //! | [`TokenStore`], [`MemoryTokenStore`] | Where tokens are kept between runs (the app implements it over the OS keyring). |
 //! | [`TokenSet`] | The tokens of one account, serializable for the store. |
-//! | [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`], [`PkceVerifier`], [`ClientSecret`], [`IdToken`] | Secrets: `Debug` prints `[redacted]`, `.secret()` reads the value. |
+//! | [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`], [`PkceVerifier`], [`ClientSecret`], [`IdToken`] | Secrets: `Debug` prints `[redacted]`, `.secret()` reads the value, no `==`; the single-use ones are neither `Clone` nor `Serialize`. |
 //! | [`Error`] | Every failure; its `Display` is a plain-language sentence for people, without secrets. |
 //!
 //! # Connecting an account
@@ -92,10 +94,10 @@ mod session;
 mod store;
 mod token;
 
-pub use authorize::{AuthorizationResponse, PendingAuthorization};
+pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};
 pub use client::OAuthClient;
 pub use config::ClientConfig;
-pub use error::{AuthorizationErrorCode, Error, Result, StoreError, TokenErrorCode};
+pub use error::{AuthorizationErrorCode, CallbackError, Error, Result, StoreError, TokenErrorCode};
 pub use http::{HttpClient, HttpOptions};
 pub use metadata::{ServerMetadata, discover};
 pub use pkce::CODE_CHALLENGE_METHOD;

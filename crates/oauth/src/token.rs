@@ -176,7 +176,8 @@ fn lifetime(object: &Map<String, Value>) -> Result<Option<Duration>, ()> {
     }
 }
 
-mod unix_seconds {
+/// A time as whole seconds since the Unix epoch, as stored.
+pub(crate) mod unix_seconds {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
     use serde::{Deserialize, Deserializer, Serializer};
