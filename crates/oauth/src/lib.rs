@@ -42,7 +42,9 @@
 //! // The OS hands the redirect back (deep link `com.example.photolink:/oauth/callback?...`).
 //! # let callback_url = "";
 //! let response = pending.complete(callback_url)?; // checks state, iss, errors, redirect URI
-//! session.connect(response).await?;               // exchanges the code, saves the tokens
+//! // Exchanges the code and saves the tokens; `Persistence::MemoryOnly` when the store failed.
+//! let persistence = session.connect(response).await?;
+//! # let _ = persistence;
 //!
 //! // Use the account: tokens are refreshed as needed.
 //! let user = session.userinfo().await?;
@@ -104,6 +106,6 @@ pub use pkce::CODE_CHALLENGE_METHOD;
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceVerifier, RefreshToken,
 };
-pub use session::{ResourceResponse, Session, SessionStatus, UserInfo};
+pub use session::{Persistence, ResourceResponse, Session, SessionStatus, UserInfo};
 pub use store::{MemoryTokenStore, TokenStore};
 pub use token::TokenSet;
