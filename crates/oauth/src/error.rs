@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::server_text;
+
 /// Result alias used across this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -268,7 +270,7 @@ impl AuthorizationErrorCode {
             "invalid_scope" => Self::InvalidScope,
             "server_error" => Self::ServerError,
             "temporarily_unavailable" => Self::TemporarilyUnavailable,
-            other => Self::Other(other.to_owned()),
+            other => Self::Other(server_text::code(other)),
         }
     }
 
@@ -328,7 +330,7 @@ impl TokenErrorCode {
             "unauthorized_client" => Self::UnauthorizedClient,
             "unsupported_grant_type" => Self::UnsupportedGrantType,
             "invalid_scope" => Self::InvalidScope,
-            other => Self::Other(other.to_owned()),
+            other => Self::Other(server_text::code(other)),
         }
     }
 

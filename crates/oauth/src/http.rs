@@ -8,6 +8,7 @@ use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use url::{Host, Url};
 
 use crate::error::{Error, Result};
+use crate::server_text;
 
 /// Timeouts and size caps for every request this crate makes.
 #[derive(Debug, Clone)]
@@ -185,47 +186,70 @@ impl RawResponse {
         }
     }
 
+    /// What kind of body this is, never what it says: a server may echo a request or answer
+    /// in another format, with tokens in the text. Only a problem report's title and detail
+    /// are shown, made safe by [`server_text`].
     fn describe_body(&self) -> String {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return "an empty body".into();
         }
         let media_type = self.media_type().unwrap_or_default();
-        let text = String::from_utf8_lossy(&self.body);
+        let Ok(text) = std::str::from_utf8(&self.body) else {
+            return "binary data".into();
+        };
+        let start = text.trim_start();
         if media_type == "application/problem+json" {
             let problem = self.json_object().unwrap_or_default();
-            let field = |name: &str| problem.get(name).and_then(|v| v.as_str()).map(excerpt);
+            let field = |name: &str| {
+                problem
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .map(server_text::text)
+                    .filter(|text| !text.is_empty())
+            };
             return match (field("title"), field("detail")) {
                 (Some(title), Some(detail)) => format!("a problem report: {title} ({detail})"),
                 (Some(text), None) | (None, Some(text)) => format!("a problem report: {text}"),
                 (None, None) => "a problem report without a title".into(),
             };
         }
-        if media_type.contains("html") || text.trim_start().starts_with('<') {
-            return "a web page instead of the expected data".into();
+        if media_type.contains("html") || start.starts_with('<') {
+            return "a web page".into();
         }
-        if media_type.contains("json") || text.trim_start().starts_with(['{', '[']) {
+        if media_type.contains("json") || start.starts_with(['{', '[']) {
             return match serde_json::from_slice::<serde_json::Value>(&self.body) {
-                Err(e) if e.is_eof() => "incomplete JSON (the body was cut off)".into(),
-                Err(_) => "malformed JSON".into(),
+                Err(e) => describe_json_error(&e).into(),
                 Ok(_) => "JSON without the expected fields".into(),
             };
         }
-        format!("plain text: \"{}\"", excerpt(&text))
+        if media_type == "application/x-www-form-urlencoded" || looks_form_encoded(start) {
+            return "a form-encoded body".into();
+        }
+        if media_type.is_empty() || media_type.starts_with("text/") {
+            return "plain text".into();
+        }
+        "a body of another type".into()
     }
 }
 
-/// At most 200 printable characters of server text.
-fn excerpt(text: &str) -> String {
-    const MAX: usize = 200;
-    let cleaned: String = text
-        .trim()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    match cleaned.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
-        None => cleaned,
+/// What was wrong with a JSON body, without the parser's message (which quotes the data).
+pub(crate) fn describe_json_error(error: &serde_json::Error) -> &'static str {
+    match error.classify() {
+        serde_json::error::Category::Eof => "incomplete JSON (the body was cut off)",
+        serde_json::error::Category::Data => "JSON without the expected fields",
+        serde_json::error::Category::Syntax | serde_json::error::Category::Io => "malformed JSON",
     }
+}
+
+/// `name=value` pairs joined by `&`, as some older providers answer the token request.
+fn looks_form_encoded(text: &str) -> bool {
+    let first = text.split('&').next().unwrap_or_default();
+    first.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '%'))
+    })
 }
 
 /// The `error` parameter of a `WWW-Authenticate: Bearer` challenge, if any.
@@ -329,10 +353,16 @@ mod tests {
             r#"{"title":"Bad thing","detail":"it broke"}"#,
         );
         assert!(describe(problem).contains("a problem report: Bad thing (it broke)"));
-        assert!(
-            describe(raw(503, Some("text/plain"), "down for maintenance"))
-                .contains("down for maintenance")
-        );
+        let plain = describe(raw(503, Some("text/plain"), "down for maintenance"));
+        assert!(plain.contains("plain text"), "{plain}");
+        assert!(!plain.contains("maintenance"), "{plain}");
+        let form = describe(raw(
+            400,
+            Some("application/x-www-form-urlencoded"),
+            "error=invalid_grant&access_token=2YotnFZFEjr1zCsicMWpAA",
+        ));
+        assert!(form.contains("form-encoded"), "{form}");
+        assert!(!form.contains("2YotnFZFEjr1zCsicMWpAA"), "{form}");
         assert!(
             describe(raw(200, Some("application/json"), r#"{"access_tok"#))
                 .contains("incomplete JSON")
@@ -343,10 +373,17 @@ mod tests {
     }
 
     #[test]
-    fn long_text_is_shortened() {
-        let long = "x".repeat(5000);
-        let text = raw(500, Some("text/plain"), &long).unexpected().to_string();
-        assert!(text.len() < 400);
+    fn problem_reports_are_capped_and_hide_tokens() {
+        let body = format!(
+            r#"{{"title":"Token 2YotnFZFEjr1zCsicMWpAA refused","detail":"{}"}}"#,
+            "x ".repeat(5000)
+        );
+        let text = raw(400, Some("application/problem+json"), &body)
+            .unexpected()
+            .to_string();
+        assert!(text.len() < 600, "{}", text.len());
+        assert!(!text.contains("2YotnFZFEjr1zCsicMWpAA"), "{text}");
+        assert!(text.contains("Token [hidden] refused"), "{text}");
     }
 
     #[test]

@@ -92,6 +92,7 @@ mod http;
 mod metadata;
 mod pkce;
 mod secret;
+mod server_text;
 mod session;
 mod store;
 mod token;

@@ -5,6 +5,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, secure_url};
+use crate::server_text;
 
 const OAUTH_WELL_KNOWN: &str = "oauth-authorization-server";
 const OPENID_WELL_KNOWN: &str = "openid-configuration";
@@ -112,7 +113,7 @@ pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata>
             Ok(metadata) => {
                 return Err(Error::IssuerMismatch {
                     expected: issuer.to_owned(),
-                    found: Some(metadata.issuer),
+                    found: Some(server_text::text(&metadata.issuer)),
                 });
             }
             Err(error) => failures.push(format!("{url}: {error}")),

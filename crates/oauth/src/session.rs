@@ -11,7 +11,7 @@ use url::Url;
 use crate::authorize::AuthorizationResponse;
 use crate::client::OAuthClient;
 use crate::error::{Error, Result, StoreError};
-use crate::http::{RawResponse, bearer_error, secure_url};
+use crate::http::{RawResponse, bearer_error, describe_json_error, secure_url};
 use crate::secret::AccessToken;
 use crate::store::TokenStore;
 use crate::token::TokenSet;
@@ -112,7 +112,7 @@ impl ResourceResponse {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|e| Error::UnexpectedResponse {
             status: self.status,
-            detail: format!("data PhotoLink could not read ({e})"),
+            detail: describe_json_error(&e).into(),
         })
     }
 }

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result, TokenErrorCode};
 use crate::http::RawResponse;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
+use crate::server_text;
 
 /// The tokens of one connected account, as saved in a [`TokenStore`](crate::TokenStore).
 ///
@@ -126,7 +127,10 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
         text("access_token").ok_or_else(|| invalid("no access token in the answer"))?;
     match text("token_type") {
         Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
-        Some(kind) => return Err(invalid(&format!("an unsupported token type \"{kind}\""))),
+        Some(kind) => {
+            let kind = server_text::code(kind);
+            return Err(invalid(&format!("an unsupported token type \"{kind}\"")));
+        }
         None => return Err(invalid("no token type in the answer")),
     }
     Ok(TokenResponse {
@@ -147,7 +151,12 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
 /// An RFC 6749 §5.2 error in a JSON object (an `error` string member), if there is one.
 pub(crate) fn oauth_error(object: &Map<String, Value>, status: u16) -> Option<Error> {
     let code = object.get("error")?.as_str()?;
-    let text = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
+    let text = |name: &str| {
+        object
+            .get(name)
+            .and_then(Value::as_str)
+            .map(server_text::text)
+    };
     Some(Error::Token {
         code: TokenErrorCode::parse(code),
         description: text("error_description"),

@@ -348,9 +348,10 @@ async fn other_refusals_do_not_trigger_a_refresh() {
         .await
         .unwrap_err();
     assert!(
-        error.to_string().contains("HTTP 404") && error.to_string().contains("no such photo"),
+        error.to_string().contains("HTTP 404") && error.to_string().contains("plain text"),
         "{error}"
     );
+    assert!(!error.to_string().contains("no such photo"), "{error}");
     assert!(mock.requests_to("/token").is_empty());
 }
 
@@ -414,6 +415,23 @@ async fn not_connected_until_tokens_exist() {
         Err(Error::NotConnected)
     ));
     assert!(matches!(session.disconnect().await, Ok(())));
+}
+
+#[tokio::test]
+async fn a_resource_that_is_not_the_expected_json_is_described_without_quoting_it() {
+    let mock = Mock::start(|_| json(200, r#"["2YotnFZFEjr1zCsicMWpAA"]"#)).await;
+    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let response = session
+        .authorized_get(&format!("{}/numbers", mock.base))
+        .await
+        .unwrap();
+    let error = response.json::<Vec<u32>>().unwrap_err();
+    assert!(
+        matches!(error, Error::UnexpectedResponse { status: 200, .. }),
+        "{error:?}"
+    );
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("2YotnFZFEjr1zCsicMWpAA"), "{shown}");
 }
 
 #[tokio::test]
