@@ -1,13 +1,12 @@
 //! The HTTP seam: one place builds the `reqwest` client, checks endpoint security,
 //! reads bodies under a size cap and describes bodies it cannot use.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use url::{Host, Url};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InsecureReason, Result};
 use crate::server_text;
 
 /// Timeouts and size caps for every request this crate makes.
@@ -266,29 +265,79 @@ pub(crate) fn bearer_error(www_authenticate: &str) -> Option<String> {
     })
 }
 
-/// Parses an endpoint and requires `https`, or `http` on a loopback host.
-pub(crate) fn secure_url(text: &str) -> Result<Url> {
-    let url = Url::parse(text)
-        .map_err(|e| Error::InvalidConfig(format!("{text} is not a valid address ({e})")))?;
-    require_secure(&url)?;
-    Ok(url)
+/// Which endpoints may use plain `http`: only those on a loopback IP literal, and only for an
+/// issuer that is itself on loopback (RFC 8252 §8.3). `localhost` is refused for plain `http`,
+/// since the name may resolve elsewhere; an `https` issuer never gets plain `http`, so its
+/// metadata cannot point the client at a local listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transport {
+    /// Every endpoint must use `https`.
+    HttpsOnly,
+    /// The issuer is on a loopback IP literal: endpoints on loopback IP literals may use `http`.
+    LoopbackHttp,
 }
 
-/// Requires `https`, or `http` on a loopback host (127.0.0.1, ::1, localhost).
-pub(crate) fn require_secure(url: &Url) -> Result<()> {
-    let loopback = match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err(Error::InsecureEndpoint {
-            url: url.to_string(),
-        }),
+impl Transport {
+    /// Parses and checks an issuer (`https`, or `http` on a loopback IP literal) and returns the
+    /// transport its endpoints get.
+    pub(crate) fn of_issuer(text: &str) -> Result<(Url, Self)> {
+        let url = parse_endpoint(text)?;
+        Self::LoopbackHttp.check(&url)?;
+        let transport = if is_loopback_ip(&url) {
+            Self::LoopbackHttp
+        } else {
+            Self::HttpsOnly
+        };
+        Ok((url, transport))
     }
+
+    /// Parses an endpoint and checks it may be used with this transport.
+    pub(crate) fn endpoint(self, text: &str) -> Result<Url> {
+        let url = parse_endpoint(text)?;
+        self.check(&url)?;
+        Ok(url)
+    }
+
+    fn check(self, url: &Url) -> Result<()> {
+        let refuse = |reason| {
+            Err(Error::InsecureEndpoint {
+                url: server_text::text(url.as_str()),
+                reason,
+            })
+        };
+        match url.scheme() {
+            "https" if url.host().is_some() => Ok(()),
+            "http" if is_loopback_ip(url) => match self {
+                Self::LoopbackHttp => Ok(()),
+                Self::HttpsOnly => refuse(InsecureReason::IssuerNotOnLoopback),
+            },
+            "http" if is_localhost_name(url) => refuse(InsecureReason::LocalhostName),
+            _ => refuse(InsecureReason::NotHttps),
+        }
+    }
+}
+
+fn parse_endpoint(text: &str) -> Result<Url> {
+    Url::parse(text).map_err(|e| {
+        Error::InvalidConfig(format!(
+            "{} is not a valid address ({e})",
+            server_text::text(text)
+        ))
+    })
+}
+
+/// The host is 127.0.0.0/8 or ::1, written as an IP address.
+fn is_loopback_ip(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    }
+}
+
+fn is_localhost_name(url: &Url) -> bool {
+    matches!(url.host(), Some(Host::Domain(domain))
+        if domain.trim_end_matches('.').eq_ignore_ascii_case("localhost"))
 }
 
 #[cfg(test)]
@@ -304,32 +353,72 @@ mod tests {
         }
     }
 
+    fn refusal(result: Result<Url>) -> InsecureReason {
+        match result {
+            Err(Error::InsecureEndpoint { reason, .. }) => reason,
+            other => panic!("expected an insecure endpoint, got {other:?}"),
+        }
+    }
+
     #[test]
-    fn https_is_required_except_on_loopback() {
-        assert!(secure_url("https://auth.example.com/token").is_ok());
-        assert!(secure_url("http://127.0.0.1:8080/token").is_ok());
-        assert!(secure_url("http://[::1]:8080/token").is_ok());
-        assert!(secure_url("http://localhost/token").is_ok());
+    fn a_loopback_issuer_may_use_plain_http_on_loopback_ip_literals_only() {
+        let (_, transport) = Transport::of_issuer("http://127.0.0.1:8080").unwrap();
+        assert_eq!(transport, Transport::LoopbackHttp);
+        assert!(transport.endpoint("http://127.0.0.1:8080/token").is_ok());
+        assert!(transport.endpoint("http://127.5.6.7:9/token").is_ok());
+        assert!(transport.endpoint("http://[::1]:8080/token").is_ok());
+        assert!(transport.endpoint("https://auth.example.com/token").is_ok());
+        for remote in [
+            "http://auth.example.com/token",
+            "http://10.0.0.1/token",
+            "http://localhost.evil.example/",
+            "http://[::ffff:127.0.0.1]/token",
+            "ftp://127.0.0.1/",
+        ] {
+            assert_eq!(
+                refusal(transport.endpoint(remote)),
+                InsecureReason::NotHttps,
+                "{remote}"
+            );
+        }
         assert!(matches!(
-            secure_url("http://auth.example.com/token"),
-            Err(Error::InsecureEndpoint { .. })
-        ));
-        assert!(matches!(
-            secure_url("http://10.0.0.1/token"),
-            Err(Error::InsecureEndpoint { .. })
-        ));
-        assert!(matches!(
-            secure_url("http://localhost.evil.example/"),
-            Err(Error::InsecureEndpoint { .. })
-        ));
-        assert!(matches!(
-            secure_url("ftp://127.0.0.1/"),
-            Err(Error::InsecureEndpoint { .. })
-        ));
-        assert!(matches!(
-            secure_url("not a url"),
+            transport.endpoint("not a url"),
             Err(Error::InvalidConfig(_))
         ));
+        let (_, transport) = Transport::of_issuer("http://[::1]:8080").unwrap();
+        assert_eq!(transport, Transport::LoopbackHttp);
+    }
+
+    #[test]
+    fn an_https_issuer_may_not_use_plain_http_even_on_loopback() {
+        let (_, transport) = Transport::of_issuer("https://auth.example.com").unwrap();
+        assert_eq!(transport, Transport::HttpsOnly);
+        assert!(transport.endpoint("https://auth.example.com/token").is_ok());
+        for local in ["http://127.0.0.1:8080/token", "http://[::1]/token"] {
+            assert_eq!(
+                refusal(transport.endpoint(local)),
+                InsecureReason::IssuerNotOnLoopback,
+                "{local}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_http_on_localhost_is_refused_with_a_hint_to_use_127_0_0_1() {
+        assert_eq!(
+            refusal(Transport::of_issuer("http://localhost:8080").map(|(url, _)| url)),
+            InsecureReason::LocalhostName
+        );
+        let (_, transport) = Transport::of_issuer("http://127.0.0.1:8080").unwrap();
+        let error = transport
+            .endpoint("http://LocalHost:8080/token")
+            .unwrap_err();
+        assert!(error.to_string().contains("127.0.0.1"), "{error}");
+        assert!(Transport::of_issuer("https://localhost:8443").is_ok());
+        assert_eq!(
+            refusal(Transport::of_issuer("http://auth.example.com").map(|(url, _)| url)),
+            InsecureReason::NotHttps
+        );
     }
 
     #[test]

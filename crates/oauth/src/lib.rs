@@ -100,7 +100,10 @@ mod token;
 pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};
 pub use client::OAuthClient;
 pub use config::ClientConfig;
-pub use error::{AuthorizationErrorCode, CallbackError, Error, Result, StoreError, TokenErrorCode};
+pub use error::{
+    AuthorizationErrorCode, CallbackError, Error, InsecureReason, Result, StoreError,
+    TokenErrorCode,
+};
 pub use http::{HttpClient, HttpOptions};
 pub use metadata::{ServerMetadata, discover};
 pub use pkce::CODE_CHALLENGE_METHOD;

@@ -11,7 +11,7 @@ use url::Url;
 use crate::authorize::AuthorizationResponse;
 use crate::client::OAuthClient;
 use crate::error::{Error, Result, StoreError};
-use crate::http::{RawResponse, bearer_error, describe_json_error, secure_url};
+use crate::http::{RawResponse, bearer_error, describe_json_error};
 use crate::secret::AccessToken;
 use crate::store::TokenStore;
 use crate::token::TokenSet;
@@ -223,7 +223,7 @@ impl Session {
     /// `invalid_token` (or gives no reason) the token is refreshed once and the request retried.
     /// Non-2xx answers become errors naming the status.
     pub async fn authorized_get(&self, url: &str) -> Result<ResourceResponse> {
-        let url = secure_url(url)?;
+        let url = self.client.transport().endpoint(url)?;
         let (token, version) = self.access_token_with_version().await?;
         let response = self.get_with(&url, &token).await?;
         let response = if is_token_rejection(&response) {
