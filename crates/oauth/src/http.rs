@@ -1,6 +1,17 @@
-//! The HTTP seam: one place builds the `reqwest` client, checks endpoint security,
-//! reads bodies under a size cap and describes bodies it cannot use.
+//! The HTTP seam: one place builds the `reqwest` clients, routes each request direct or
+//! through a proxy, checks endpoint security, reads bodies under a size cap and describes
+//! bodies it cannot use.
+//!
+//! # Proxies
+//!
+//! Requests to `https` providers use the configured [`HttpOptions::proxy`] or, when none is
+//! set, the proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
+//! `NO_PROXY`, upper or lower case) — TLS runs end to end through the proxy's `CONNECT`
+//! tunnel, so the proxy sees the host name but no token. Requests to loopback hosts
+//! (127.0.0.0/8, ::1, `localhost`) always go direct: they may be plain `http` carrying codes,
+//! verifiers and tokens, and a proxy would see them in clear.
 
+use std::fmt;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
@@ -9,8 +20,8 @@ use url::{Host, Url};
 use crate::error::{Error, InsecureReason, Result};
 use crate::server_text;
 
-/// Timeouts and size caps for every request this crate makes.
-#[derive(Debug, Clone)]
+/// Timeouts, size caps and proxy for every request this crate makes.
+#[derive(Clone)]
 pub struct HttpOptions {
     /// Time allowed to open a connection (default 10 s).
     pub connect_timeout: Duration,
@@ -21,6 +32,22 @@ pub struct HttpOptions {
     /// Cap on protected resources fetched with [`Session::authorized_get`](crate::Session::authorized_get)
     /// (default 32 MiB).
     pub max_resource_bytes: usize,
+    /// A proxy for requests to non-loopback hosts, e.g. `http://proxy.example:3128`; `None`
+    /// (the default) uses the proxy environment variables. Loopback hosts never use a proxy.
+    /// May carry credentials, so `Debug` does not show it.
+    pub proxy: Option<String>,
+}
+
+impl fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_resource_bytes", &self.max_resource_bytes)
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .finish()
+    }
 }
 
 impl Default for HttpOptions {
@@ -30,28 +57,62 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(30),
             max_response_bytes: 1024 * 1024,
             max_resource_bytes: 32 * 1024 * 1024,
+            proxy: None,
         }
     }
 }
 
-/// The HTTP client every request goes through (rustls, no redirects followed). Cheap to clone.
+/// The HTTP client every request goes through (rustls, no redirects followed). Loopback hosts
+/// are always reached directly, other hosts through the proxy settings (see the module docs).
+/// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
-    client: reqwest::Client,
+    /// For loopback hosts: never a proxy.
+    direct: reqwest::Client,
+    /// For every other host: the configured proxy or the environment's.
+    proxied: reqwest::Client,
     options: HttpOptions,
 }
 
 impl HttpClient {
-    /// Builds the client from options.
+    /// Builds the clients from options. A proxy that is not a valid proxy address is
+    /// [`Error::InvalidConfig`].
     pub fn new(options: HttpOptions) -> Result<Self> {
-        let client = reqwest::Client::builder()
+        let direct = Self::builder(&options).no_proxy();
+        let proxied = match &options.proxy {
+            Some(proxy) => Self::builder(&options).proxy(reqwest::Proxy::all(proxy).map_err(
+                // The address may carry credentials: it is not repeated.
+                |_| Error::InvalidConfig("the proxy is not a valid proxy address".into()),
+            )?),
+            None => Self::builder(&options),
+        };
+        let build = |builder: reqwest::ClientBuilder| {
+            builder
+                .build()
+                .map_err(|e| Error::Internal(format!("could not set up HTTP: {e}")))
+        };
+        Ok(Self {
+            direct: build(direct)?,
+            proxied: build(proxied)?,
+            options,
+        })
+    }
+
+    fn builder(options: &HttpOptions) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .user_agent(concat!("PhotoLink/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Internal(format!("could not set up HTTP: {e}")))?;
-        Ok(Self { client, options })
+    }
+
+    /// The client for `url`: direct for loopback hosts, through the proxy settings otherwise.
+    fn client_for(&self, url: &Url) -> &reqwest::Client {
+        if is_loopback_ip(url) || is_localhost_name(url) {
+            &self.direct
+        } else {
+            &self.proxied
+        }
     }
 
     /// The options the client was built with.
@@ -60,11 +121,11 @@ impl HttpClient {
     }
 
     pub(crate) fn get(&self, url: &Url) -> reqwest::RequestBuilder {
-        self.client.get(url.clone())
+        self.client_for(url).get(url.clone())
     }
 
     pub(crate) fn post(&self, url: &Url) -> reqwest::RequestBuilder {
-        self.client.post(url.clone())
+        self.client_for(url).post(url.clone())
     }
 
     /// Sends a protocol request (body capped at `max_response_bytes`).
