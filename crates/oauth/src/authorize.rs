@@ -12,6 +12,7 @@ use url::Url;
 use crate::client::OAuthClient;
 use crate::error::{AuthorizationErrorCode, CallbackError, Error, Result};
 use crate::secret::{AuthorizationCode, PkceVerifier};
+use crate::server_text;
 use crate::token::unix_seconds;
 
 /// The sign-in in progress, as kept between opening the authorization URL and receiving the
@@ -282,7 +283,7 @@ fn finish(
         Some(iss) if *iss != request.issuer => {
             return Err(Error::IssuerMismatch {
                 expected: request.issuer,
-                found: Some(iss.clone()),
+                found: Some(server_text::text(iss)),
             });
         }
         None if request.require_iss => {
@@ -296,8 +297,10 @@ fn finish(
     if let Some(code) = params.get("error") {
         return Err(Error::Authorization {
             code: AuthorizationErrorCode::parse(code),
-            description: params.get("error_description").cloned(),
-            uri: params.get("error_uri").cloned(),
+            description: params
+                .get("error_description")
+                .map(|text| server_text::text(text)),
+            uri: params.get("error_uri").map(|text| server_text::text(text)),
         });
     }
     let code = params
@@ -331,6 +334,7 @@ fn single_valued_params(url: &Url) -> Result<HashMap<String, String>> {
             .insert(name.to_string(), value.into_owned())
             .is_some()
         {
+            let name = server_text::code(&name);
             return Err(Error::InvalidCallback(format!("parameter {name} repeated")));
         }
     }
@@ -550,6 +554,23 @@ mod tests {
             other => panic!("unexpected {other:?}"),
         }
         assert!(!pending.is_in_progress());
+    }
+
+    #[test]
+    fn server_text_in_an_error_callback_is_made_safe() {
+        let (pending, state) = started();
+        let error = failed(pending.complete(&callback(&format!(
+            "error=weird%0A&error_description=see+tGzv3JOkF0XG5Qx2TlKWIA%1B&state={state}&iss={ISSUER}"
+        ))));
+        match error {
+            Error::Authorization {
+                code, description, ..
+            } => {
+                assert_eq!(code, AuthorizationErrorCode::Other("weird".into()));
+                assert_eq!(description.as_deref(), Some("see [hidden]"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
     }
 
     #[test]

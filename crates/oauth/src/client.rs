@@ -11,7 +11,7 @@ use url::form_urlencoded::byte_serialize;
 use crate::authorize::{AuthorizationResponse, SavedSignIn};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, RawResponse};
+use crate::http::{HttpClient, RawResponse, Transport};
 use crate::metadata::{ServerMetadata, ValidatedEndpoints, discover};
 use crate::pkce::{CODE_CHALLENGE_METHOD, random_urlsafe};
 use crate::secret::{AccessToken, ClientSecret, PkceVerifier, RefreshToken};
@@ -133,6 +133,11 @@ impl OAuthClient {
     /// The HTTP client in use.
     pub fn http(&self) -> &HttpClient {
         &self.inner.http
+    }
+
+    /// What this issuer's endpoints and resources may use.
+    pub(crate) fn transport(&self) -> Transport {
+        self.inner.endpoints.transport
     }
 
     pub(crate) fn userinfo_endpoint(&self) -> Option<&Url> {

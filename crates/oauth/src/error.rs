@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use crate::server_text;
+
 /// Result alias used across this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -15,13 +17,13 @@ pub enum Error {
     #[error("The sign-in settings are not valid: {0}")]
     InvalidConfig(String),
 
-    /// An endpoint uses plain `http` on a host that is not this computer.
-    #[error(
-        "The address {url} is not secure: it must use https (plain http is allowed only for this computer)"
-    )]
+    /// An endpoint may not be used: it is not `https`, and plain `http` is not allowed for it.
+    #[error("The address {url} is not secure: {reason}")]
     InsecureEndpoint {
-        /// The offending endpoint.
+        /// The offending endpoint (made safe to show).
         url: String,
+        /// Why plain `http` is not allowed.
+        reason: InsecureReason,
     },
 
     /// `complete` was called while no sign-in was in progress.
@@ -175,6 +177,23 @@ fn issuer_mismatch_message(expected: &str, found: Option<&str>) -> String {
     }
 }
 
+/// Why an endpoint was refused as insecure (see [`Error::InsecureEndpoint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InsecureReason {
+    /// Not `https`, and not plain `http` on a loopback IP literal either.
+    #[error("https is required")]
+    NotHttps,
+    /// Plain `http` on the name `localhost`, which may resolve elsewhere (RFC 8252 §8.3).
+    #[error(
+        "plain http needs a loopback IP literal: use 127.0.0.1 (or [::1]) instead of localhost"
+    )]
+    LocalhostName,
+    /// Plain `http` on loopback, for an issuer that is not itself on loopback.
+    #[error("plain http on loopback is allowed only for an issuer on loopback")]
+    IssuerNotOnLoopback,
+}
+
 /// Why [`PendingAuthorization::complete`](crate::PendingAuthorization::complete) did not
 /// yield an authorization response: whether the callback was for the sign-in in progress.
 #[derive(Debug, Clone, thiserror::Error)]
@@ -268,7 +287,7 @@ impl AuthorizationErrorCode {
             "invalid_scope" => Self::InvalidScope,
             "server_error" => Self::ServerError,
             "temporarily_unavailable" => Self::TemporarilyUnavailable,
-            other => Self::Other(other.to_owned()),
+            other => Self::Other(server_text::code(other)),
         }
     }
 
@@ -328,7 +347,7 @@ impl TokenErrorCode {
             "unauthorized_client" => Self::UnauthorizedClient,
             "unsupported_grant_type" => Self::UnsupportedGrantType,
             "invalid_scope" => Self::InvalidScope,
-            other => Self::Other(other.to_owned()),
+            other => Self::Other(server_text::code(other)),
         }
     }
 

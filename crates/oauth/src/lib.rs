@@ -42,7 +42,9 @@
 //! // The OS hands the redirect back (deep link `com.example.photolink:/oauth/callback?...`).
 //! # let callback_url = "";
 //! let response = pending.complete(callback_url)?; // checks state, iss, errors, redirect URI
-//! session.connect(response).await?;               // exchanges the code, saves the tokens
+//! // Exchanges the code and saves the tokens; `Persistence::MemoryOnly` when the store failed.
+//! let persistence = session.connect(response).await?;
+//! # let _ = persistence;
 //!
 //! // Use the account: tokens are refreshed as needed.
 //! let user = session.userinfo().await?;
@@ -90,6 +92,7 @@ mod http;
 mod metadata;
 mod pkce;
 mod secret;
+mod server_text;
 mod session;
 mod store;
 mod token;
@@ -97,13 +100,16 @@ mod token;
 pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};
 pub use client::OAuthClient;
 pub use config::ClientConfig;
-pub use error::{AuthorizationErrorCode, CallbackError, Error, Result, StoreError, TokenErrorCode};
+pub use error::{
+    AuthorizationErrorCode, CallbackError, Error, InsecureReason, Result, StoreError,
+    TokenErrorCode,
+};
 pub use http::{HttpClient, HttpOptions};
 pub use metadata::{ServerMetadata, discover};
 pub use pkce::CODE_CHALLENGE_METHOD;
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceVerifier, RefreshToken,
 };
-pub use session::{ResourceResponse, Session, SessionStatus, UserInfo};
+pub use session::{Persistence, ResourceResponse, Session, SessionStatus, UserInfo};
 pub use store::{MemoryTokenStore, TokenStore};
 pub use token::TokenSet;

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, secure_url};
+use crate::http::{HttpClient, Transport};
+use crate::server_text;
 
 const OAUTH_WELL_KNOWN: &str = "oauth-authorization-server";
 const OPENID_WELL_KNOWN: &str = "openid-configuration";
@@ -62,7 +63,7 @@ impl ServerMetadata {
 
     /// Checks every endpoint is secure and that `S256` is supported when methods are listed.
     pub(crate) fn validate(&self) -> Result<ValidatedEndpoints> {
-        let issuer = secure_url(&self.issuer)?;
+        let (issuer, transport) = Transport::of_issuer(&self.issuer)?;
         if issuer.query().is_some() || issuer.fragment().is_some() {
             return Err(Error::InvalidConfig(
                 "the issuer may not have a query or fragment".into(),
@@ -78,10 +79,16 @@ impl ServerMetadata {
                 "the server does not support PKCE with S256".into(),
             ));
         }
-        let optional = |endpoint: &Option<String>| endpoint.as_deref().map(secure_url).transpose();
+        let optional = |endpoint: &Option<String>| {
+            endpoint
+                .as_deref()
+                .map(|url| transport.endpoint(url))
+                .transpose()
+        };
         Ok(ValidatedEndpoints {
-            authorization: secure_url(&self.authorization_endpoint)?,
-            token: secure_url(&self.token_endpoint)?,
+            transport,
+            authorization: transport.endpoint(&self.authorization_endpoint)?,
+            token: transport.endpoint(&self.token_endpoint)?,
             revocation: optional(&self.revocation_endpoint)?,
             userinfo: optional(&self.userinfo_endpoint)?,
         })
@@ -91,6 +98,8 @@ impl ServerMetadata {
 /// The endpoints as parsed, checked URLs.
 #[derive(Debug, Clone)]
 pub(crate) struct ValidatedEndpoints {
+    /// What the issuer's endpoints and resources may use.
+    pub transport: Transport,
     pub authorization: Url,
     pub token: Url,
     pub revocation: Option<Url>,
@@ -101,7 +110,7 @@ pub(crate) struct ValidatedEndpoints {
 /// (inserted before the issuer's path, if it has one), then `/.well-known/openid-configuration`.
 /// The document's `issuer` must equal `issuer` exactly.
 pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata> {
-    let issuer_url = secure_url(issuer)?;
+    let (issuer_url, _) = Transport::of_issuer(issuer)?;
     let mut failures = Vec::new();
     for url in well_known_urls(&issuer_url)? {
         match fetch_metadata(http, &url).await {
@@ -112,7 +121,7 @@ pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata>
             Ok(metadata) => {
                 return Err(Error::IssuerMismatch {
                     expected: issuer.to_owned(),
-                    found: Some(metadata.issuer),
+                    found: Some(server_text::text(&metadata.issuer)),
                 });
             }
             Err(error) => failures.push(format!("{url}: {error}")),
@@ -197,6 +206,42 @@ mod tests {
         let metadata: ServerMetadata = serde_json::from_str(json).unwrap();
         assert!(metadata.authorization_response_iss_parameter_supported);
         assert!(metadata.validate().is_ok());
+    }
+
+    #[test]
+    fn an_https_issuer_pointing_any_endpoint_at_http_loopback_is_refused() {
+        let secure = || {
+            let mut metadata = ServerMetadata::new(
+                "https://a.example",
+                "https://a.example/authorize",
+                "https://a.example/token",
+            );
+            metadata.revocation_endpoint = Some("https://a.example/revoke".into());
+            metadata.userinfo_endpoint = Some("https://a.example/userinfo".into());
+            metadata
+        };
+        assert!(secure().validate().is_ok());
+        let local = "http://127.0.0.1:8080/x".to_owned();
+        let variants: [fn(&mut ServerMetadata, String); 4] = [
+            |m, url| m.authorization_endpoint = url,
+            |m, url| m.token_endpoint = url,
+            |m, url| m.revocation_endpoint = Some(url),
+            |m, url| m.userinfo_endpoint = Some(url),
+        ];
+        for point_at_loopback in variants {
+            let mut metadata = secure();
+            point_at_loopback(&mut metadata, local.clone());
+            assert!(
+                matches!(
+                    metadata.validate(),
+                    Err(Error::InsecureEndpoint {
+                        reason: crate::error::InsecureReason::IssuerNotOnLoopback,
+                        ..
+                    })
+                ),
+                "{metadata:?}"
+            );
+        }
     }
 
     #[test]

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result, TokenErrorCode};
 use crate::http::RawResponse;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
+use crate::server_text;
 
 /// The tokens of one connected account, as saved in a [`TokenStore`](crate::TokenStore).
 ///
@@ -126,7 +127,10 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
         text("access_token").ok_or_else(|| invalid("no access token in the answer"))?;
     match text("token_type") {
         Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
-        Some(kind) => return Err(invalid(&format!("an unsupported token type \"{kind}\""))),
+        Some(kind) => {
+            let kind = server_text::code(kind);
+            return Err(invalid(&format!("an unsupported token type \"{kind}\"")));
+        }
         None => return Err(invalid("no token type in the answer")),
     }
     Ok(TokenResponse {
@@ -147,7 +151,12 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
 /// An RFC 6749 §5.2 error in a JSON object (an `error` string member), if there is one.
 pub(crate) fn oauth_error(object: &Map<String, Value>, status: u16) -> Option<Error> {
     let code = object.get("error")?.as_str()?;
-    let text = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
+    let text = |name: &str| {
+        object
+            .get(name)
+            .and_then(Value::as_str)
+            .map(server_text::text)
+    };
     Some(Error::Token {
         code: TokenErrorCode::parse(code),
         description: text("error_description"),
@@ -180,6 +189,7 @@ fn lifetime(object: &Map<String, Value>) -> Result<Option<Duration>, ()> {
 pub(crate) mod unix_seconds {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+    use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(time: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
@@ -190,8 +200,13 @@ pub(crate) mod unix_seconds {
         )
     }
 
+    /// A damaged entry (a number past what the platform's clock can hold) is a
+    /// deserialization error, never a panic: the store reports it and the app connects anew.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SystemTime, D::Error> {
-        Ok(UNIX_EPOCH + Duration::from_secs(u64::deserialize(deserializer)?))
+        let seconds = u64::deserialize(deserializer)?;
+        UNIX_EPOCH
+            .checked_add(Duration::from_secs(seconds))
+            .ok_or_else(|| D::Error::custom("a stored time out of range"))
     }
 }
 
@@ -374,6 +389,32 @@ mod tests {
             ..set(0)
         };
         assert!(!unknown.needs_refresh(skew, now) && !unknown.is_expired(now));
+    }
+
+    #[test]
+    fn damaged_stored_times_are_a_deserialization_error_not_a_panic() {
+        let with_times = |received_at: &str, expires_at: &str| {
+            serde_json::from_str::<TokenSet>(&format!(
+                r#"{{"access_token":"a","token_type":"Bearer","received_at":{received_at},"expires_at":{expires_at}}}"#
+            ))
+        };
+        let max = u64::MAX.to_string();
+        let past_i64 = (i64::MAX as u64 + 1).to_string();
+        for (received_at, expires_at) in [
+            (max.as_str(), "1700000000"),
+            ("1700000000", max.as_str()),
+            (past_i64.as_str(), "1700000000"),
+            ("1700000000", past_i64.as_str()),
+            ("-1", "1700000000"),
+            ("1700000000", "-5"),
+            ("1.5e300", "1700000000"),
+            (r#""soon""#, "1700000000"),
+        ] {
+            let result = with_times(received_at, expires_at);
+            let error = result.expect_err(&format!("{received_at} / {expires_at} was accepted"));
+            assert!(error.is_data(), "{error}");
+        }
+        assert!(with_times("1700000000", "1700003600").is_ok());
     }
 
     #[test]
