@@ -39,7 +39,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
-use photolink_oauth::{CallbackError, Error as OAuthError, PendingAuthorization, SessionStatus};
+use photolink_oauth::{
+    CallbackError, Error as OAuthError, PendingAuthorization, Persistence, SessionStatus,
+};
 use url::Url;
 
 use crate::error::AppError;
@@ -128,18 +130,17 @@ struct View {
     provider: Option<ProviderSummary>,
     notice: Option<Notice>,
     notices_shown: u64,
-    /// Shown for as long as it holds (e.g. the keyring cannot keep the connection).
-    warning: Option<String>,
 }
 
 impl View {
-    fn status(&self) -> Status {
+    /// The status, with the warning that holds right now.
+    fn status(&self, warning: Option<String>) -> Status {
         Status {
             revision: self.revision,
             connection: self.phase.connection(),
             provider: self.provider.clone(),
             notice: self.notice.clone(),
-            warning: self.warning.clone(),
+            warning,
         }
     }
 }
@@ -170,7 +171,6 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 provider: None,
                 notice: None,
                 notices_shown: 0,
-                warning: None,
             }),
             provider: OnceLock::new(),
             pending: PendingAuthorization::new(),
@@ -181,7 +181,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     /// The current status (the window pulls it on load).
     pub fn status(&self) -> Status {
-        self.lock().status()
+        self.lock().status(self.storage_warning())
     }
 
     /// The provider if it is set up already (never waits).
@@ -301,7 +301,10 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         self.end_sign_in().await;
         self.set_phase(Phase::Exchanging);
         match provider.session.connect(response).await {
-            Ok(()) => {
+            Ok(persistence) => {
+                if let Persistence::MemoryOnly(error) = persistence {
+                    tracing::warn!(%error, "connected, but the keyring cannot keep the connection");
+                }
                 tracing::info!("account connected");
                 self.window.forget_account_data();
                 self.show_connected(&provider).await;
@@ -385,11 +388,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             Some(OpenProblem::Unreadable) => {
                 self.notify(Tone::Warning, messages::SAVED_CONNECTION_UNREADABLE)
             }
-            Some(OpenProblem::Unavailable(reason)) => {
-                let warning = messages::keyring_unavailable(reason);
-                self.update(|view| view.warning = Some(warning));
-            }
-            None => {}
+            Some(OpenProblem::Unavailable(_)) | None => {}
         }
         let restored = self.restore_sign_in(&provider).await;
         if let Some((sign_in, authorize_url)) = restored {
@@ -581,6 +580,25 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     // --- the view ----------------------------------------------------------------------------
 
+    /// The warning that stays in the window while the keyring cannot keep the connection
+    /// (worked out from the session each time, so it goes as soon as saving works again).
+    fn storage_warning(&self) -> Option<String> {
+        let provider = self.provider.get()?;
+        let session = &provider.session;
+        match (session.status(), session.persistence()) {
+            (SessionStatus::Connected, Persistence::MemoryOnly(error)) => {
+                Some(messages::memory_only(&error))
+            }
+            (SessionStatus::Connected, Persistence::Saved) => None,
+            _ => match &provider.open_problem {
+                Some(OpenProblem::Unavailable(reason)) => {
+                    Some(messages::keyring_unavailable(reason))
+                }
+                _ => None,
+            },
+        }
+    }
+
     fn provider_name(&self) -> String {
         self.lock()
             .provider
@@ -611,7 +629,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         let mut view = self.lock();
         change(&mut view);
         view.revision += 1;
-        self.window.show(&view.status());
+        self.window.show(&view.status(self.storage_warning()));
     }
 
     fn lock(&self) -> MutexGuard<'_, View> {

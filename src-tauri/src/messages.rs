@@ -215,7 +215,10 @@ mod tests {
             OAuthError::NotConnected,
             OAuthError::ReconnectNeeded,
             OAuthError::NoUserinfoEndpoint,
-            OAuthError::InsecureEndpoint { url: "x".into() },
+            OAuthError::InsecureEndpoint {
+                url: "x".into(),
+                reason: photolink_oauth::InsecureReason::NotHttps,
+            },
             OAuthError::UnexpectedResponse {
                 status: 404,
                 detail: "x".into(),
