@@ -30,18 +30,18 @@ SAVED_CONNECTION_UNREADABLE = "Your saved connection could not be read. Connect 
 
 
 def token_entry_attributes() -> list[str]:
-    """The attributes of PhotoLink's token entry, as `secret-tool` arguments."""
-    listing = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE]).stdout
-    items, current = [], {}
-    for line in listing.splitlines():
-        if line.startswith("["):
-            current = {}
-            items.append(current)
-        elif line.startswith("attribute."):
-            name, _, value = line[len("attribute."):].partition(" = ")
-            current[name] = value
-    (entry,) = [item for item in items if item.get("username") == "oauth-tokens"]
-    return [part for pair in entry.items() for part in pair]
+    """The attributes of PhotoLink's one keyring item (its token entry), as `secret-tool`
+    arguments. `secret-tool search` prints attributes on stderr."""
+    done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE])
+    items = [line for line in done.stdout.splitlines() if line.startswith("[")]
+    assert len(items) == 1, f"expected only the token entry: {items}"
+    attributes = dict(
+        line[len("attribute."):].split(" = ", 1)
+        for line in done.stderr.splitlines()
+        if line.startswith("attribute.")
+    )
+    assert attributes.get("username") == "oauth-tokens", attributes
+    return [part for pair in attributes.items() for part in pair]
 
 
 def files_containing(root: Path, needle: str) -> list[Path]:
@@ -146,12 +146,14 @@ def test_a_callback_after_the_window_closed_completes_the_sign_in_in_a_new_photo
 
     browser.release()  # the OS starts PhotoLink cold with the callback
 
-    wait_for_browser_event(browser, "handoff")
-    assert wait_until(lambda: "access_token" in stored_tokens(), 45), "the cold start did not finish the sign-in"
-    assert provider.get_photos(stored_tokens()["access_token"]).status == 200
-    for pid in pids_running(app.binary):
-        os.kill(pid, signal.SIGTERM)
-    assert wait_until(lambda: not pids_running(app.binary), 20)
+    try:
+        wait_for_browser_event(browser, "handoff")
+        assert wait_until(lambda: "access_token" in stored_tokens(), 45), "the cold start did not finish the sign-in"
+        assert provider.get_photos(stored_tokens()["access_token"]).status == 200
+    finally:
+        for pid in pids_running(app.binary):  # the PhotoLink the OS started
+            os.kill(pid, signal.SIGTERM)
+        assert wait_until(lambda: not pids_running(app.binary), 20)
 
     app.launch()
     app.wait_for_state("connected")
