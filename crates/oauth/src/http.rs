@@ -194,10 +194,10 @@ impl HttpClient {
 }
 
 fn network_error(error: reqwest::Error) -> Error {
-    // Strip the URL: it is not a secret here, but the message is meant for people.
+    // Without the URL: a resource URL may carry anything in its query.
     let error = error.without_url();
     if error.is_timeout() {
-        Error::Network("the server took too long to answer".into())
+        Error::Network("timed out".into())
     } else if error.is_connect() {
         Error::Network("could not connect".into())
     } else {
@@ -206,12 +206,22 @@ fn network_error(error: reqwest::Error) -> Error {
 }
 
 /// A response read into memory.
-#[derive(Debug)]
+/// A response read into memory. `Debug` shows the body's length, never the body.
 pub(crate) struct RawResponse {
     pub status: u16,
     pub content_type: Option<String>,
     pub www_authenticate: Option<String>,
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RawResponse {
@@ -483,11 +493,23 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_the_length_of_a_body_never_the_body() {
+        let response = raw(
+            200,
+            Some("application/json"),
+            r#"{"access_token":"secret-at"}"#,
+        );
+        let text = format!("{response:?}");
+        assert!(!text.contains("secret-at"), "{text}");
+        assert!(text.contains("body_bytes: 28"), "{text}");
+    }
+
+    #[test]
     fn bodies_are_described_in_words() {
         let describe = |r: RawResponse| r.unexpected().to_string();
         assert_eq!(
             describe(raw(502, None, "")),
-            "The server answered with HTTP 502 and an empty body."
+            "unexpected response: HTTP 502, an empty body"
         );
         assert!(
             describe(raw(
