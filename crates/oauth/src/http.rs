@@ -573,4 +573,75 @@ mod tests {
             None
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// A random token: base64url characters with a digit and a capital, 20 to 64 long.
+        fn token() -> impl Strategy<Value = String> {
+            "[A-Za-z0-9_-]{18,62}".prop_map(|random| format!("Q7{random}"))
+        }
+
+        fn content_type() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(prop_oneof![
+                Just("application/json".to_owned()),
+                Just("application/problem+json".to_owned()),
+                Just("application/x-www-form-urlencoded".to_owned()),
+                Just("text/plain; charset=utf-8".to_owned()),
+                Just("text/html".to_owned()),
+                Just("application/octet-stream".to_owned()),
+                "[ -~]{0,30}",
+            ])
+        }
+
+        proptest! {
+            #[test]
+            fn any_body_is_described_without_panicking(
+                status in 0u16..1000,
+                content_type in content_type(),
+                body in proptest::collection::vec(any::<u8>(), 0..400),
+            ) {
+                let response = RawResponse { status, content_type, www_authenticate: None, body };
+                let _ = response.unexpected().to_string();
+            }
+
+            #[test]
+            fn a_token_in_any_body_is_never_shown(
+                status in 100u16..600,
+                content_type in content_type(),
+                before in ".{0,60}",
+                after in ".{0,60}",
+                token in token(),
+                shape in 0usize..4,
+            ) {
+                let body = match shape {
+                    0 => format!("{before}access_token={token}&{after}"),
+                    1 => format!(r#"{{"title":"{before} {token} {after}","detail":"{token}"}}"#),
+                    2 => format!(r#"{{"access_token":"{token}"{after}"#),
+                    _ => format!("{before}{token}{after}"),
+                };
+                let response = RawResponse { status, content_type, www_authenticate: None, body: body.into_bytes() };
+                let error = response.unexpected();
+                let shown = format!("{error} {error:?} {response:?}");
+                prop_assert!(!shown.contains(&token), "{}", shown);
+            }
+
+            #[test]
+            fn server_text_is_capped_visible_and_never_shows_a_token(
+                before in ".{0,300}",
+                after in ".{0,300}",
+                token in token(),
+            ) {
+                let shown = server_text::text(&format!("{before}{token}{after}"));
+                prop_assert!(!shown.contains(&token), "{}", shown);
+                prop_assert!(shown.chars().count() <= 201);
+                prop_assert!(!shown.chars().any(char::is_control));
+                let code = server_text::code(&format!("{before}{token}{after}"));
+                prop_assert!(!code.contains(&token), "{}", code);
+                prop_assert!(code.chars().count() <= 65);
+            }
+        }
+    }
 }
