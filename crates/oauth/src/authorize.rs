@@ -222,10 +222,7 @@ impl PendingAuthorization {
     /// [`CallbackError::Failed`]: it must not have expired; `iss` must equal the issuer when
     /// present, and be present when the server promised it; an `error` parameter becomes
     /// [`Error::Authorization`]; otherwise a `code` is required.
-    pub fn complete(
-        &self,
-        callback_url: &str,
-    ) -> std::result::Result<AuthorizationResponse, CallbackError> {
+    pub fn complete(&self, callback_url: &str) -> Result<AuthorizationResponse, CallbackError> {
         self.complete_at(callback_url, SystemTime::now())
     }
 
@@ -233,7 +230,7 @@ impl PendingAuthorization {
         &self,
         callback_url: &str,
         now: SystemTime,
-    ) -> std::result::Result<AuthorizationResponse, CallbackError> {
+    ) -> Result<AuthorizationResponse, CallbackError> {
         let (request, params) = self
             .take_matching(callback_url)
             .map_err(CallbackError::Ignored)?;
@@ -386,14 +383,14 @@ mod tests {
         (pending, state_of(&url))
     }
 
-    fn ignored(result: std::result::Result<AuthorizationResponse, CallbackError>) -> Error {
+    fn ignored(result: Result<AuthorizationResponse, CallbackError>) -> Error {
         match result {
             Err(CallbackError::Ignored(error)) => error,
             other => panic!("expected an ignored callback, got {other:?}"),
         }
     }
 
-    fn failed(result: std::result::Result<AuthorizationResponse, CallbackError>) -> Error {
+    fn failed(result: Result<AuthorizationResponse, CallbackError>) -> Error {
         match result {
             Err(CallbackError::Failed(error)) => error,
             other => panic!("expected a failed sign-in, got {other:?}"),
