@@ -222,10 +222,7 @@ impl PendingAuthorization {
     /// [`CallbackError::Failed`]: it must not have expired; `iss` must equal the issuer when
     /// present, and be present when the server promised it; an `error` parameter becomes
     /// [`Error::Authorization`]; otherwise a `code` is required.
-    pub fn complete(
-        &self,
-        callback_url: &str,
-    ) -> std::result::Result<AuthorizationResponse, CallbackError> {
+    pub fn complete(&self, callback_url: &str) -> Result<AuthorizationResponse, CallbackError> {
         self.complete_at(callback_url, SystemTime::now())
     }
 
@@ -233,7 +230,7 @@ impl PendingAuthorization {
         &self,
         callback_url: &str,
         now: SystemTime,
-    ) -> std::result::Result<AuthorizationResponse, CallbackError> {
+    ) -> Result<AuthorizationResponse, CallbackError> {
         let (request, params) = self
             .take_matching(callback_url)
             .map_err(CallbackError::Ignored)?;
@@ -386,14 +383,14 @@ mod tests {
         (pending, state_of(&url))
     }
 
-    fn ignored(result: std::result::Result<AuthorizationResponse, CallbackError>) -> Error {
+    fn ignored(result: Result<AuthorizationResponse, CallbackError>) -> Error {
         match result {
             Err(CallbackError::Ignored(error)) => error,
             other => panic!("expected an ignored callback, got {other:?}"),
         }
     }
 
-    fn failed(result: std::result::Result<AuthorizationResponse, CallbackError>) -> Error {
+    fn failed(result: Result<AuthorizationResponse, CallbackError>) -> Error {
         match result {
             Err(CallbackError::Failed(error)) => error,
             other => panic!("expected a failed sign-in, got {other:?}"),
@@ -738,6 +735,63 @@ mod tests {
         let text = format!("{response:?} {pending:?} {saved:?}");
         for secret in ["topsecretcode", &state, &verifier] {
             assert!(!text.contains(secret), "{text}");
+        }
+    }
+
+    mod properties {
+        use std::sync::LazyLock;
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// One client for every case: building one sets up TLS, which is slow.
+        static CLIENT: LazyLock<OAuthClient> = LazyLock::new(client);
+
+        fn started() -> (PendingAuthorization, String) {
+            let pending = PendingAuthorization::new();
+            let url = pending.begin(&CLIENT).unwrap();
+            (pending, state_of(&url))
+        }
+
+        proptest! {
+            #[test]
+            fn any_callback_text_is_ignored_or_failed_without_panicking(text in ".{0,300}") {
+                let (pending, _) = started();
+                let outcome = pending.complete(&text);
+                // Without the state, nothing can complete or end the sign-in.
+                prop_assert!(matches!(outcome, Err(CallbackError::Ignored(_))));
+                prop_assert!(pending.is_in_progress());
+            }
+
+            #[test]
+            fn any_query_at_the_redirect_uri_never_panics(query in "[a-z_=&%0-9A-F+]{0,200}") {
+                let (pending, state) = started();
+                let _ = pending.complete(&callback(&query));
+                let _ = pending.complete(&callback(&format!("{query}&state={state}")));
+            }
+
+            #[test]
+            fn a_valid_callback_round_trips_its_code(
+                code in "[ -~]{1,100}",
+                extra in proptest::collection::vec(("x_[a-z]{1,8}", "[ -~]{0,20}"), 0..4),
+            ) {
+                let (pending, state) = started();
+                let mut url = Url::parse(REDIRECT).unwrap();
+                {
+                    let mut query = url.query_pairs_mut();
+                    query.append_pair("code", &code).append_pair("state", &state).append_pair("iss", ISSUER);
+                    let mut seen = std::collections::HashSet::new();
+                    for (name, value) in &extra {
+                        if seen.insert(name.clone()) {
+                            query.append_pair(name, value);
+                        }
+                    }
+                }
+                let response = pending.complete(url.as_str()).unwrap();
+                prop_assert_eq!(response.code.secret(), code.as_str());
+                prop_assert_eq!(response.redirect_uri.as_str(), REDIRECT);
+            }
         }
     }
 }

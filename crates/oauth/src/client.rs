@@ -240,7 +240,7 @@ impl OAuthClient {
                 .revocation
                 .as_ref()
                 .ok_or_else(|| Error::RevocationFailed {
-                    reason: "the server offers no way to revoke access".into(),
+                    reason: "no revocation endpoint".into(),
                 })?;
         let form = [("token", token), ("token_type_hint", hint.as_str())];
         let response = self.post_form(endpoint, &form).await?;

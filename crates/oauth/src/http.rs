@@ -194,10 +194,10 @@ impl HttpClient {
 }
 
 fn network_error(error: reqwest::Error) -> Error {
-    // Strip the URL: it is not a secret here, but the message is meant for people.
+    // Without the URL: a resource URL may carry anything in its query.
     let error = error.without_url();
     if error.is_timeout() {
-        Error::Network("the server took too long to answer".into())
+        Error::Network("timed out".into())
     } else if error.is_connect() {
         Error::Network("could not connect".into())
     } else {
@@ -206,12 +206,22 @@ fn network_error(error: reqwest::Error) -> Error {
 }
 
 /// A response read into memory.
-#[derive(Debug)]
+/// A response read into memory. `Debug` shows the body's length, never the body.
 pub(crate) struct RawResponse {
     pub status: u16,
     pub content_type: Option<String>,
     pub www_authenticate: Option<String>,
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RawResponse {
@@ -483,11 +493,23 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_the_length_of_a_body_never_the_body() {
+        let response = raw(
+            200,
+            Some("application/json"),
+            r#"{"access_token":"secret-at"}"#,
+        );
+        let text = format!("{response:?}");
+        assert!(!text.contains("secret-at"), "{text}");
+        assert!(text.contains("body_bytes: 28"), "{text}");
+    }
+
+    #[test]
     fn bodies_are_described_in_words() {
         let describe = |r: RawResponse| r.unexpected().to_string();
         assert_eq!(
             describe(raw(502, None, "")),
-            "The server answered with HTTP 502 and an empty body."
+            "unexpected response: HTTP 502, an empty body"
         );
         assert!(
             describe(raw(
@@ -550,5 +572,76 @@ mod tests {
             bearer_error(r#"Basic realm="x", error="invalid_token""#),
             None
         );
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// A random token: base64url characters with a digit and a capital, 20 to 64 long.
+        fn token() -> impl Strategy<Value = String> {
+            "[A-Za-z0-9_-]{18,62}".prop_map(|random| format!("Q7{random}"))
+        }
+
+        fn content_type() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(prop_oneof![
+                Just("application/json".to_owned()),
+                Just("application/problem+json".to_owned()),
+                Just("application/x-www-form-urlencoded".to_owned()),
+                Just("text/plain; charset=utf-8".to_owned()),
+                Just("text/html".to_owned()),
+                Just("application/octet-stream".to_owned()),
+                "[ -~]{0,30}",
+            ])
+        }
+
+        proptest! {
+            #[test]
+            fn any_body_is_described_without_panicking(
+                status in 0u16..1000,
+                content_type in content_type(),
+                body in proptest::collection::vec(any::<u8>(), 0..400),
+            ) {
+                let response = RawResponse { status, content_type, www_authenticate: None, body };
+                let _ = response.unexpected().to_string();
+            }
+
+            #[test]
+            fn a_token_in_any_body_is_never_shown(
+                status in 100u16..600,
+                content_type in content_type(),
+                before in ".{0,60}",
+                after in ".{0,60}",
+                token in token(),
+                shape in 0usize..4,
+            ) {
+                let body = match shape {
+                    0 => format!("{before}access_token={token}&{after}"),
+                    1 => format!(r#"{{"title":"{before} {token} {after}","detail":"{token}"}}"#),
+                    2 => format!(r#"{{"access_token":"{token}"{after}"#),
+                    _ => format!("{before}{token}{after}"),
+                };
+                let response = RawResponse { status, content_type, www_authenticate: None, body: body.into_bytes() };
+                let error = response.unexpected();
+                let shown = format!("{error} {error:?} {response:?}");
+                prop_assert!(!shown.contains(&token), "{}", shown);
+            }
+
+            #[test]
+            fn server_text_is_capped_visible_and_never_shows_a_token(
+                before in ".{0,300}",
+                after in ".{0,300}",
+                token in token(),
+            ) {
+                let shown = server_text::text(&format!("{before}{token}{after}"));
+                prop_assert!(!shown.contains(&token), "{}", shown);
+                prop_assert!(shown.chars().count() <= 201);
+                prop_assert!(!shown.chars().any(char::is_control));
+                let code = server_text::code(&format!("{before}{token}{after}"));
+                prop_assert!(!code.contains(&token), "{}", code);
+                prop_assert!(code.chars().count() <= 65);
+            }
+        }
     }
 }

@@ -259,4 +259,66 @@ mod tests {
         metadata.code_challenge_methods_supported = vec!["plain".into()];
         assert!(matches!(metadata.validate(), Err(Error::InvalidConfig(_))));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn endpoint() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "https://[a-z]{1,10}\\.example/[a-z/]{0,12}",
+                "http://127\\.0\\.0\\.1:[0-9]{1,4}/[a-z]{0,8}",
+                "http://localhost/[a-z]{0,8}",
+                ".{0,30}",
+            ]
+        }
+
+        fn metadata() -> impl Strategy<Value = ServerMetadata> {
+            (
+                endpoint(),
+                endpoint(),
+                endpoint(),
+                proptest::option::of(endpoint()),
+                proptest::option::of(endpoint()),
+                proptest::collection::vec("[A-Za-z0-9_]{1,10}", 0..3),
+                proptest::collection::vec(
+                    prop_oneof![Just("S256".to_owned()), Just("plain".to_owned())],
+                    0..3,
+                ),
+                any::<bool>(),
+            )
+                .prop_map(
+                    |(issuer, authorization, token, revocation, userinfo, scopes, methods, iss)| {
+                        let mut metadata = ServerMetadata::new(issuer, authorization, token);
+                        metadata.revocation_endpoint = revocation;
+                        metadata.userinfo_endpoint = userinfo;
+                        metadata.scopes_supported = scopes;
+                        metadata.code_challenge_methods_supported = methods;
+                        metadata.authorization_response_iss_parameter_supported = iss;
+                        metadata
+                    },
+                )
+        }
+
+        proptest! {
+            #[test]
+            fn any_document_is_read_or_refused_without_panicking(document in ".{0,400}") {
+                if let Ok(metadata) = serde_json::from_str::<ServerMetadata>(&document) {
+                    let _ = metadata.validate();
+                }
+            }
+
+            #[test]
+            fn metadata_round_trips_through_json_and_validates_without_panicking(metadata in metadata()) {
+                let json = serde_json::to_string(&metadata).unwrap();
+                let back: ServerMetadata = serde_json::from_str(&json).unwrap();
+                prop_assert_eq!(&back, &metadata);
+                if let Err(error) = metadata.validate() {
+                    let shown = error.to_string();
+                    prop_assert!(!shown.chars().any(char::is_control), "{}", shown);
+                }
+            }
+        }
+    }
 }

@@ -96,8 +96,9 @@ impl fmt::Debug for Session {
     }
 }
 
-/// A protected resource fetched with [`Session::authorized_get`].
-#[derive(Debug, Clone)]
+/// A protected resource fetched with [`Session::authorized_get`]. `Debug` shows the body's
+/// length, never the body.
+#[derive(Clone)]
 pub struct ResourceResponse {
     /// The HTTP status (always 2xx).
     pub status: u16,
@@ -105,6 +106,16 @@ pub struct ResourceResponse {
     pub content_type: Option<String>,
     /// The body.
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for ResourceResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourceResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
 }
 
 impl ResourceResponse {

@@ -435,4 +435,98 @@ mod tests {
         assert_eq!(back.expires_at, set.expires_at);
         assert_eq!(back.refresh_token.unwrap().secret(), "r");
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn any_body_is_parsed_or_refused_without_panicking(
+                status in 100u16..600,
+                body in proptest::collection::vec(any::<u8>(), 0..400),
+            ) {
+                let response = RawResponse {
+                    status,
+                    content_type: Some("application/json".into()),
+                    www_authenticate: None,
+                    body,
+                };
+                let _ = parse_token_response(&response);
+            }
+
+            #[test]
+            fn any_json_object_is_parsed_or_refused_without_panicking(
+                fields in proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("access_token".to_owned()), Just("token_type".to_owned()),
+                        Just("expires_in".to_owned()), Just("expires".to_owned()),
+                        Just("refresh_token".to_owned()), Just("scope".to_owned()),
+                        Just("error".to_owned()), Just("id_token".to_owned()),
+                    ],
+                    prop_oneof![
+                        any::<f64>().prop_map(|n| serde_json::json!(n)),
+                        any::<i64>().prop_map(|n| serde_json::json!(n)),
+                        ".{0,40}".prop_map(|s| serde_json::json!(s)),
+                        Just(serde_json::Value::Null),
+                        Just(serde_json::json!([1, "a"])),
+                    ],
+                    0..8,
+                ),
+            ) {
+                let body = serde_json::to_vec(&fields).unwrap();
+                let _ = parse_token_response(&response_bytes(200, body.clone()));
+                let _ = parse_token_response(&response_bytes(400, body));
+            }
+
+            #[test]
+            fn a_valid_answer_round_trips(
+                access in "[!-~]{1,80}",
+                refresh in proptest::option::of("[!-~]{1,80}"),
+                expires_in in proptest::option::of(0u32..=u32::MAX),
+                scopes in proptest::collection::vec("[a-z:]{1,12}", 0..4),
+            ) {
+                let mut object = serde_json::json!({"access_token": access, "token_type": "bearer"});
+                if let Some(refresh) = &refresh {
+                    object["refresh_token"] = serde_json::json!(refresh);
+                }
+                if let Some(expires_in) = expires_in {
+                    object["expires_in"] = serde_json::json!(expires_in);
+                }
+                if !scopes.is_empty() {
+                    object["scope"] = serde_json::json!(scopes.join(" "));
+                }
+                let parsed = parse_token_response(&response_bytes(200, serde_json::to_vec(&object).unwrap())).unwrap();
+                prop_assert_eq!(parsed.access_token.secret(), access.as_str());
+                prop_assert_eq!(parsed.refresh_token.as_ref().map(|t| t.secret()), refresh.as_deref());
+                prop_assert_eq!(parsed.expires_in, expires_in.map(|s| Duration::from_secs(s.into())));
+                prop_assert_eq!(parsed.scopes, (!scopes.is_empty()).then_some(scopes));
+            }
+
+            #[test]
+            fn any_stored_time_reads_back_or_is_refused_without_panicking(
+                received_at in any::<u64>(),
+                expires_at in any::<i128>(),
+            ) {
+                let json = format!(
+                    r#"{{"access_token":"a","token_type":"Bearer","received_at":{received_at},"expires_at":{expires_at}}}"#
+                );
+                if let Ok(set) = serde_json::from_str::<TokenSet>(&json) {
+                    let again: TokenSet = serde_json::from_str(&serde_json::to_string(&set).unwrap()).unwrap();
+                    prop_assert_eq!(again.received_at, set.received_at);
+                    prop_assert_eq!(again.expires_at, set.expires_at);
+                }
+            }
+        }
+
+        fn response_bytes(status: u16, body: Vec<u8>) -> RawResponse {
+            RawResponse {
+                status,
+                content_type: Some("application/json".into()),
+                www_authenticate: None,
+                body,
+            }
+        }
+    }
 }

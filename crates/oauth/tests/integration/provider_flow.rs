@@ -57,7 +57,7 @@ async fn the_authorization_url_carries_pkce_and_state() {
 }
 
 #[tokio::test]
-async fn denial_becomes_a_plain_language_error() {
+async fn denial_ends_the_sign_in_with_a_typed_error() {
     let provider = start(Config::default()).await;
     let client = client_for(&provider).await;
     let (pending, callback) = authorize(&client, Decision::Deny).await;
@@ -74,10 +74,7 @@ async fn denial_becomes_a_plain_language_error() {
         ),
         "{error:?}"
     );
-    assert_eq!(
-        error.to_string(),
-        "You declined to give PhotoLink access to your account."
-    );
+    assert_eq!(error.to_string(), "authorization error access_denied");
     assert!(!pending.is_in_progress());
     assert_eq!(provider.stats().denials, 1);
     assert_eq!(provider.stats().token_requests, 0);
