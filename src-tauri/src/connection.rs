@@ -5,16 +5,18 @@
 //!
 //! # States
 //!
-//! ```text
-//!             start-up ok (no saved account)        connect
-//!  (start) ─────────────────────────────▶ Disconnected ──────▶ Waiting ──callback ok──▶ Exchanging
-//!     │  start-up ok (saved account)          ▲  ▲               │ │ cancel                │
-//!     ├──────────────────────▶ Connected ◀────┼──┼───────────────┼─┼───────── exchange ok ◀─┘
-//!     │                          │ disconnect ┘  └───────────────┘ │
-//!     │ start-up failed          │ connect: revoke the old grant,  │ callback failed, expired,
-//!     ▼                          ▼ then as from Disconnected       ▼ exchange failed
-//!  Failed { retry: StartUp }                                   Failed { retry: Connect }
-//! ```
+//! | From | Step | To |
+//! | --- | --- | --- |
+//! | (process start) | start-up: provider set up, keyring read | Connected (saved account), Waiting (saved sign-in still running), else Disconnected; Failed { retry: StartUp } when the provider cannot be set up |
+//! | Disconnected, Failed | connect | Waiting (sign-in saved in the keyring, browser opened) |
+//! | Connected | connect | the grant is revoked and forgotten first, then Waiting |
+//! | Waiting | callback for this sign-in | Exchanging, then Connected, or Failed { retry: Connect } |
+//! | Waiting | callback the core ignores (forged, superseded) | Waiting, with a notice |
+//! | Waiting | cancel | Disconnected |
+//! | Waiting | the sign-in's lifetime ends | Failed { retry: Connect } ("That sign-in expired. Try again.") |
+//! | any | callback, no sign-in in memory | the keyring's saved sign-in is put back and the callback tried once more; otherwise a notice |
+//! | Connected | disconnect | Disconnected (a keyring or revocation failure is a notice) |
+//! | Connected | the grant dies while in use | Failed { retry: Connect } |
 //!
 //! "Try again" in the error view runs the failed step again: start-up (which restores the saved
 //! connection, no browser) or connect.
@@ -92,7 +94,7 @@ enum Phase {
 
 /// What "Try again" does after a failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Retry {
+enum Retry {
     /// Set the provider up and restore the saved connection again (no browser).
     StartUp,
     /// Start a new sign-in.
