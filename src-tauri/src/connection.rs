@@ -14,7 +14,8 @@
 //! | Waiting | callback the core ignores (forged, superseded) | Waiting, with a notice |
 //! | Waiting | cancel | Disconnected |
 //! | Waiting | the sign-in's lifetime ends | Failed { retry: Connect } ("That sign-in expired. Try again.") |
-//! | any | callback, no sign-in in memory | the keyring's saved sign-in is put back and the callback tried once more; otherwise a notice |
+//! | any | callback, no sign-in in memory | the keyring's saved sign-in is put back (unless it ended here and the keyring would not delete it) and the callback tried once more; otherwise a notice |
+//! | Failed { retry: StartUp } | callback | kept, and handled when "Try again" makes start-up succeed |
 //! | Connected | disconnect | Disconnected (a keyring or revocation failure is a notice) |
 //! | Connected | the grant dies while in use | Failed { retry: Connect } |
 //!
@@ -37,7 +38,7 @@
 //! tokens and the sign-in in progress, if any.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
@@ -70,6 +71,9 @@ pub trait Os: Send + Sync + 'static {
     /// Where the sign-in in progress is kept while it lasts.
     fn sign_ins(&self) -> Arc<SignInStore>;
 }
+
+/// How many callbacks are kept while start-up cannot finish (the provider is unreachable).
+const DEFERRED_CALLBACKS: usize = 4;
 
 /// Where the connection stands: the one record of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -158,6 +162,10 @@ pub struct AccountConnection<W: Window, O: Os> {
     pending: PendingAuthorization,
     /// Numbers sign-ins, so an expiry timer only ends its own.
     sign_ins_started: AtomicU64,
+    /// The keyring refused to delete a sign-in that ended here: it must not be put back.
+    ended_sign_in_kept: AtomicBool,
+    /// Callbacks that arrived while start-up could not finish; handled once it does.
+    deferred_callbacks: Mutex<Vec<String>>,
     /// Held by the step that runs; steps run one at a time.
     steps: tokio::sync::Mutex<()>,
 }
@@ -177,6 +185,8 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             provider: OnceLock::new(),
             pending: PendingAuthorization::new(),
             sign_ins_started: AtomicU64::new(0),
+            ended_sign_in_kept: AtomicBool::new(false),
+            deferred_callbacks: Mutex::new(Vec::new()),
             steps: tokio::sync::Mutex::new(()),
         })
     }
@@ -198,9 +208,16 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     /// At start-up: sets the provider up and restores the saved connection and any sign-in in
     /// progress, without the browser.
+    /// Callbacks that arrived while start-up failed are handled once it succeeds.
     pub async fn start_up(self: &Arc<Self>) {
         let _step = self.steps.lock().await;
-        self.ready().await;
+        let Some(provider) = self.ready().await else {
+            return;
+        };
+        let deferred = std::mem::take(&mut *lock(&self.deferred_callbacks));
+        for callback_url in deferred {
+            self.handle_callback(&provider, &callback_url).await;
+        }
     }
 
     /// "Try again" in the error view: runs the step that failed again.
@@ -236,8 +253,12 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         if let Some(saved) = self.pending.saved() {
             let sign_ins = self.os.sign_ins();
             let url = authorize_url.clone();
-            if let Err(error) = blocking(move || sign_ins.save(&url, saved)).await {
-                tracing::warn!(%error, "could not keep the sign-in in the keyring; it ends with this run");
+            match blocking(move || sign_ins.save(&url, saved)).await {
+                Ok(()) => self.ended_sign_in_kept.store(false, Ordering::SeqCst),
+                Err(error) => tracing::warn!(
+                    %error,
+                    "could not keep the sign-in in the keyring; it ends with this run"
+                ),
             }
         }
         let sign_in = self.sign_ins_started.fetch_add(1, Ordering::SeqCst) + 1;
@@ -279,12 +300,24 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     /// Finishes the sign-in with the callback URL the OS handed over. A URL that is not for the
     /// sign-in in progress only produces a notice and leaves that sign-in waiting.
+    ///
+    /// When the provider cannot be set up (start-up failed), the callback is kept and handled
+    /// by the start-up that "Try again" runs.
     pub async fn finish(self: &Arc<Self>, callback_url: &str) {
         let _step = self.steps.lock().await;
         let Some(provider) = self.ready().await else {
+            let mut deferred = lock(&self.deferred_callbacks);
+            if deferred.len() < DEFERRED_CALLBACKS {
+                deferred.push(callback_url.to_owned());
+            }
             return;
         };
-        let response = match self.complete(&provider, callback_url).await {
+        self.handle_callback(&provider, callback_url).await;
+    }
+
+    /// Finishes the sign-in with a callback; called with the step lock held.
+    async fn handle_callback(self: &Arc<Self>, provider: &Provider, callback_url: &str) {
+        let response = match self.complete(provider, callback_url).await {
             Ok(response) => response,
             Err(CallbackError::Ignored(reason)) => {
                 tracing::warn!(%reason, "ignored a sign-in link");
@@ -297,7 +330,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             }
             Err(CallbackError::Failed(error)) => {
                 self.end_sign_in().await;
-                return self.fail(&provider, AppError::OAuth(error), Retry::Connect);
+                return self.fail(provider, AppError::OAuth(error), Retry::Connect);
             }
         };
         self.end_sign_in().await;
@@ -309,9 +342,9 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 }
                 tracing::info!("account connected");
                 self.window.forget_account_data();
-                self.show_connected(&provider).await;
+                self.show_connected(provider).await;
             }
-            Err(error) => self.fail(&provider, AppError::OAuth(error), Retry::Connect),
+            Err(error) => self.fail(provider, AppError::OAuth(error), Retry::Connect),
         }
     }
 
@@ -437,14 +470,16 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     /// Validates a callback. When no sign-in is in progress here, the keyring may hold one that
     /// another PhotoLink process started (it was exiting when this one started): it is put
-    /// back and the callback tried once more.
+    /// back and the callback tried once more, unless it is one that ended here.
     async fn complete(
         self: &Arc<Self>,
         provider: &Provider,
         callback_url: &str,
     ) -> Result<photolink_oauth::AuthorizationResponse, CallbackError> {
         match self.pending.complete(callback_url) {
-            Err(CallbackError::Ignored(OAuthError::NoPendingAuthorization)) => {
+            Err(CallbackError::Ignored(OAuthError::NoPendingAuthorization))
+                if !self.ended_sign_in_kept.load(Ordering::SeqCst) =>
+            {
                 if let Some((sign_in, authorize_url)) = self.restore_sign_in(provider).await {
                     self.set_phase(Phase::Waiting {
                         sign_in,
@@ -498,8 +533,12 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     async fn delete_saved_sign_in(&self) {
         let sign_ins = self.os.sign_ins();
-        if let Err(error) = blocking(move || sign_ins.delete()).await {
-            tracing::warn!(%error, "could not delete the saved sign-in");
+        match blocking(move || sign_ins.delete()).await {
+            Ok(()) => self.ended_sign_in_kept.store(false, Ordering::SeqCst),
+            Err(error) => {
+                tracing::warn!(%error, "could not delete the saved sign-in");
+                self.ended_sign_in_kept.store(true, Ordering::SeqCst);
+            }
         }
     }
 
@@ -635,10 +674,14 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     }
 
     fn lock(&self) -> MutexGuard<'_, View> {
-        self.view
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.view)
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Runs a keyring call on a blocking thread: a keyring may wait for a person to unlock it.

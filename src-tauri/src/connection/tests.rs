@@ -744,3 +744,67 @@ async fn every_change_reaches_the_window_in_order() {
     assert!(states.contains(&&Connection::Exchanging));
     assert_eq!(shown.last().unwrap(), &process.connection.status());
 }
+
+#[tokio::test]
+async fn a_callback_that_arrives_while_the_provider_is_down_is_finished_by_try_again() {
+    let setup = set_up().await;
+    let first = setup.process();
+    first.connection.connect().await;
+    drop(first);
+    let callback = setup.approve().await;
+    setup
+        .computer
+        .provider_unreachable
+        .store(true, Ordering::SeqCst);
+
+    let cold = setup.process(); // started by the OS with the link, while the provider is down
+    cold.connection.start_up().await;
+    cold.connection.finish(&callback).await;
+    assert!(matches!(
+        cold.phase(),
+        Phase::Failed {
+            retry: Retry::StartUp,
+            ..
+        }
+    ));
+
+    setup
+        .computer
+        .provider_unreachable
+        .store(false, Ordering::SeqCst);
+    cold.connection.retry().await;
+
+    assert!(
+        matches!(cold.state(), Connection::Connected { .. }),
+        "{:?}",
+        cold.state()
+    );
+    assert_eq!(setup.visits().len(), 1);
+}
+
+#[tokio::test]
+async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_by_its_late_callback() {
+    let setup = set_up().await;
+    let process = setup.process();
+    process.connection.connect().await;
+    setup
+        .computer
+        .sign_in
+        .fail_deletes
+        .store(true, Ordering::SeqCst);
+
+    process.connection.cancel().await;
+    assert!(
+        setup.computer.sign_in.text().is_some(),
+        "the fake refused the delete"
+    );
+    let late = setup.approve().await;
+    process.connection.finish(&late).await;
+
+    assert_eq!(process.state(), Connection::Disconnected);
+    assert_eq!(
+        process.notice().as_deref(),
+        Some(messages::LINK_IGNORED_NOT_WAITING)
+    );
+    assert!(setup.saved_refresh_token().is_none());
+}
