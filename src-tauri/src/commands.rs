@@ -60,8 +60,15 @@ pub async fn disconnect(state: State<'_, AppState>) -> Result<(), AppError> {
     Ok(())
 }
 
-/// One page of photos; pass the previous page's `next_page_token` for the next one.
+/// One page of photos; pass the previous page's `next_page_token` for the next one. Listing may
+/// refresh the tokens, so the keyring warning is brought up to date afterwards.
 #[tauri::command]
-pub async fn photos(app: AppHandle, page_token: Option<String>) -> Result<PhotoPage, AppError> {
-    photos::list(&app, page_token).await
+pub async fn photos(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    page_token: Option<String>,
+) -> Result<PhotoPage, AppError> {
+    let page = photos::list(&app, page_token).await;
+    state.connection.connection_used();
+    page
 }

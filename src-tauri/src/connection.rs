@@ -136,6 +136,8 @@ struct View {
     provider: Option<ProviderSummary>,
     notice: Option<Notice>,
     notices_shown: u64,
+    /// The keyring warning as last shown.
+    warning_shown: Option<String>,
 }
 
 impl View {
@@ -181,6 +183,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 provider: None,
                 notice: None,
                 notices_shown: 0,
+                warning_shown: None,
             }),
             provider: OnceLock::new(),
             pending: PendingAuthorization::new(),
@@ -375,6 +378,15 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 message: messages::app(error, &provider),
                 retry: Retry::Connect,
             });
+        }
+    }
+
+    /// After the connection was used (a refresh may have saved tokens, or failed to): shows
+    /// or drops the keyring warning when that changed.
+    pub fn connection_used(&self) {
+        let warning = self.storage_warning();
+        if self.lock().warning_shown != warning {
+            self.update(|_| {});
         }
     }
 
@@ -670,7 +682,8 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         let mut view = self.lock();
         change(&mut view);
         view.revision += 1;
-        self.window.show(&view.status(self.storage_warning()));
+        view.warning_shown = self.storage_warning();
+        self.window.show(&view.status(view.warning_shown.clone()));
     }
 
     fn lock(&self) -> MutexGuard<'_, View> {

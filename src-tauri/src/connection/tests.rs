@@ -140,9 +140,11 @@ async fn set_up() -> Setup {
 }
 
 async fn set_up_with(sign_in_lifetime: Duration) -> Setup {
-    let provider = demo::start(demo::Config::default())
-        .await
-        .expect("the demo provider starts");
+    set_up_with_provider(sign_in_lifetime, demo::Config::default()).await
+}
+
+async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) -> Setup {
+    let provider = demo::start(config).await.expect("the demo provider starts");
     let dir = std::env::temp_dir().join(format!(
         "photolink-connection-{}-{}",
         std::process::id(),
@@ -807,4 +809,67 @@ async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_by_its
         Some(messages::LINK_IGNORED_NOT_WAITING)
     );
     assert!(setup.saved_refresh_token().is_none());
+}
+
+#[tokio::test]
+async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_drops_it() {
+    let config = demo::Config {
+        access_token_ttl: Duration::from_secs(2),
+        ..demo::Config::default()
+    };
+    let setup = set_up_with_provider(Duration::from_secs(600), config).await;
+    let process = setup.process();
+    setup.connect(&process).await;
+    let provider = process.connection.provider().unwrap();
+    assert_eq!(process.warning(), None);
+    setup
+        .computer
+        .tokens
+        .fail_writes
+        .store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    provider.session.access_token().await.expect("refreshed");
+    process.connection.connection_used();
+
+    let shown = process
+        .window
+        .shown
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    let warning = shown
+        .warning
+        .expect("the window was told about the keyring");
+    assert!(warning.contains("until PhotoLink closes"), "{warning}");
+    assert_eq!(
+        setup.computer.tokens.text(),
+        None,
+        "a stale refresh token stayed behind"
+    );
+
+    setup
+        .computer
+        .tokens
+        .fail_writes
+        .store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    provider.session.access_token().await.expect("refreshed");
+    process.connection.connection_used();
+
+    let shown = process
+        .window
+        .shown
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        shown.warning, None,
+        "the warning stayed after saving worked again"
+    );
+    assert!(setup.saved_refresh_token().is_some());
 }
