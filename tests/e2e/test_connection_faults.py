@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 
 from desktop import (
+    SINGLE_INSTANCE_NAME,
+    dbus_name_has_owner,
     keyring_item_count,
     lock_keyring,
     pids_running,
@@ -153,7 +155,10 @@ def test_a_callback_after_the_window_closed_completes_the_sign_in_in_a_new_photo
     finally:
         for pid in pids_running(app.binary):  # the PhotoLink the OS started
             os.kill(pid, signal.SIGTERM)
-        assert wait_until(lambda: not pids_running(app.binary), 20)
+        # Gone means the bus has also let go of its single-instance name.
+        assert wait_until(
+            lambda: not pids_running(app.binary) and not dbus_name_has_owner(SINGLE_INSTANCE_NAME), 20
+        )
 
     app.launch()
     app.wait_for_state("connected")
