@@ -873,3 +873,32 @@ async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_dr
     );
     assert!(setup.saved_refresh_token().is_some());
 }
+
+#[tokio::test]
+async fn a_refused_code_exchange_ends_the_sign_in_with_try_again() {
+    let config = demo::Config {
+        authorization_code_ttl: Duration::from_millis(1),
+        ..demo::Config::default()
+    };
+    let setup = set_up_with_provider(Duration::from_secs(600), config).await;
+    let process = setup.process();
+    process.connection.connect().await;
+    let callback = setup.approve().await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+
+    process.connection.finish(&callback).await;
+
+    assert_eq!(
+        process.error_message(),
+        "Test Photos no longer accepts that sign-in (it expired, was used or was withdrawn). Try again."
+    );
+    assert!(matches!(
+        process.phase(),
+        Phase::Failed {
+            retry: Retry::Connect,
+            ..
+        }
+    ));
+    assert_eq!(setup.computer.sign_in.text(), None);
+    assert!(setup.saved_refresh_token().is_none(), "nothing half-stored");
+}
