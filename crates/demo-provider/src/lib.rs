@@ -56,6 +56,9 @@
 //!
 //! # The strict rules
 //!
+//! - Every request must name the provider in its `Host` header: `127.0.0.1:PORT` or
+//!   `localhost:PORT` (DNS rebinding defence). Any other host gets `421 Misdirected Request`,
+//!   a missing or repeated `Host` gets `400`, both with a short plain-text body.
 //! - One registered public client, [`CLIENT_ID`] (`photolink-desktop`), with redirect URIs
 //!   [`CUSTOM_SCHEME_REDIRECT_URI`] (exact match) and `http://127.0.0.1:{any port}/oauth/callback`.
 //!   An unknown client or unregistered redirect URI gets an HTML error page, never a redirect.
@@ -99,6 +102,7 @@ mod consent;
 mod endpoints;
 mod grants;
 mod handle;
+mod host;
 mod images;
 mod library;
 mod metadata;

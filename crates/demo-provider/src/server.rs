@@ -3,8 +3,8 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use axum::Router;
 use axum::routing::{get, post};
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
@@ -14,6 +14,7 @@ use crate::consent::PendingConsents;
 use crate::endpoints::Endpoints;
 use crate::grants::Grants;
 use crate::handle::ProviderHandle;
+use crate::host::{self, OwnAuthorities};
 use crate::images::ImageCache;
 use crate::library::Library;
 use crate::stats::Counters;
@@ -65,7 +66,12 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         library: Library::new(config.photo_count),
         images: ImageCache::default(),
     });
-    let router = routes(&config.issuer_path, &config.well_known, provider.clone());
+    let router = routes(&config.issuer_path, &config.well_known, provider.clone()).layer(
+        middleware::from_fn_with_state(
+            Arc::new(OwnAuthorities::of(address)),
+            host::require_own_host,
+        ),
+    );
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serving = axum::serve(listener, router).with_graceful_shutdown(async {
