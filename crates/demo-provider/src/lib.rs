@@ -47,7 +47,7 @@
 //! | Endpoint | Behaviour |
 //! |---|---|
 //! | `GET /authorize` | Validates the request and shows the consent page (provider "Demo Photos", app "PhotoLink", account "Alex Rivera · alex@demo.photos", the requested scopes in plain words, Approve / Deny). |
-//! | `POST /authorize` | The consent form: a one-time `transaction` id and `decision`. Redirects (303) with `code`, `state`, `iss`, or `error=access_denied`. |
+//! | `POST /authorize` | The consent form: a one-time `transaction` id and `decision`. Redirects (303) with `code`, `state`, `iss`, or `error=access_denied`. Refused with a 403 error page, leaving the transaction answerable, when `Origin` is present and not `http://127.0.0.1:PORT` or `Sec-Fetch-Site` is present and not `same-origin` or `none`. |
 //! | `POST /token` | `authorization_code` and `refresh_token` grants. |
 //! | `POST /revoke` | RFC 7009; 200 even for unknown tokens. |
 //! | `GET /userinfo` | `{"sub","name","email"}` for a Bearer token with `profile`. |

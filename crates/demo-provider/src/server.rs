@@ -26,6 +26,8 @@ pub(crate) type AppState = Arc<Provider>;
 /// One running provider.
 pub(crate) struct Provider {
     pub issuer: String,
+    /// `http://127.0.0.1:PORT`, the origin of the consent page.
+    pub own_origin: String,
     pub advertised_issuer: Option<String>,
     pub iss_parameter: IssParameter,
     pub expiry_field: ExpiryField,
@@ -56,6 +58,7 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
     let provider: AppState = Arc::new(Provider {
         endpoints: Endpoints::under(&issuer),
         issuer,
+        own_origin: format!("http://{address}"),
         advertised_issuer: config.advertised_issuer,
         iss_parameter: config.iss_parameter,
         expiry_field: config.expiry_field,

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use photolink_demo_provider::{Config, ProviderHandle};
+use reqwest::StatusCode;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -92,4 +93,79 @@ async fn requests_without_a_host_are_refused() {
     let (status, body) = raw_request(&provider, "GET", DISCOVERY, None).await;
     assert_eq!(status, 400);
     assert!(body.contains("Host"), "{body:?}");
+}
+
+/// The provider's own origin, `http://127.0.0.1:PORT`.
+fn own_origin(provider: &ProviderHandle) -> String {
+    format!("http://{}", provider.local_addr())
+}
+
+/// Opens a consent page and answers "approve" with the extra request headers.
+async fn approve_with_headers(
+    provider: &ProviderHandle,
+    transaction: &str,
+    headers: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = http()
+        .post(&provider.endpoints().authorization)
+        .form(&[("transaction", transaction), ("decision", "approve")]);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_cross_site_consent_decision_is_refused_and_the_request_stays_answerable() {
+    let provider = provider(Config::default()).await;
+    let http = http();
+    let transaction = open_consent(&http, authorize_url(&provider, &Pkce::new(), &[])).await;
+    let port = provider.local_addr().port();
+    let localhost_origin = format!("http://localhost:{port}");
+    let other_port_origin = format!("http://127.0.0.1:{}", port.wrapping_add(1).max(1));
+    let own = own_origin(&provider);
+    let forged: Vec<Vec<(&str, &str)>> = vec![
+        vec![("Origin", "http://evil.example")],
+        vec![("Origin", "null")],
+        vec![("Origin", &other_port_origin)],
+        vec![("Origin", &localhost_origin)],
+        vec![("Origin", "https://127.0.0.1")],
+        vec![("Sec-Fetch-Site", "cross-site")],
+        vec![("Sec-Fetch-Site", "same-site")],
+        vec![("Origin", &own), ("Sec-Fetch-Site", "cross-site")],
+        vec![
+            ("Origin", "http://evil.example"),
+            ("Sec-Fetch-Site", "same-origin"),
+        ],
+    ];
+    for headers in forged {
+        let response = approve_with_headers(&provider, &transaction, &headers).await;
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{headers:?}");
+        assert!(response.headers().get("location").is_none(), "{headers:?}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("Demo Photos"), "an error page: {page}");
+        assert!(!page.contains("evil"), "the origin is not echoed");
+    }
+    assert_eq!(provider.stats().approvals, 0);
+
+    let response = approve_with_headers(
+        &provider,
+        &transaction,
+        &[("Origin", &own), ("Sec-Fetch-Site", "same-origin")],
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert!(query_param(&location(&response), "code").is_some());
+    assert_eq!(provider.stats().approvals, 1);
+}
+
+#[tokio::test]
+async fn a_consent_decision_without_browser_headers_or_typed_in_is_accepted() {
+    let provider = provider(Config::default()).await;
+    let http = http();
+    for headers in [vec![], vec![("Sec-Fetch-Site", "none")]] {
+        let transaction = open_consent(&http, authorize_url(&provider, &Pkce::new(), &[])).await;
+        let response = approve_with_headers(&provider, &transaction, &headers).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{headers:?}");
+    }
 }
