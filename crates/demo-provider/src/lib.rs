@@ -29,8 +29,14 @@
 //! `photo_count` (default 12), `state_file`, and the knobs tests use to imitate other servers:
 //! `expiry_field` ([`ExpiryField`]: `expires_in` or the seed's `expires`), `well_known`
 //! ([`WellKnownDocuments`]), `issuer_path` (e.g. `/tenant`), `advertised_issuer` (a lying
-//! discovery document), `iss_parameter` ([`IssParameter`]: correct, omitted or wrong) and
-//! `client_secret` (turns the client into a confidential one).
+//! discovery document), `iss_parameter` ([`IssParameter`]: correct, omitted or wrong),
+//! `client_secret` (turns the client into a confidential one) and `limits` ([`Limits`]).
+//!
+//! Every table that grows with requests is bounded by [`Limits`]: pending consents,
+//! authorization codes, grants, access tokens, rotated refresh tokens per grant and the
+//! presented refresh tokens in [`Stats`]. Past a limit the oldest entry is forgotten (revoked
+//! grants first), so a flood of requests can exhaust neither memory nor the state file, and a
+//! request never fails because a table is full.
 //!
 //! # The binary
 //!
@@ -122,7 +128,7 @@ mod token;
 mod userinfo;
 
 pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI};
-pub use config::{Config, ExpiryField, IssParameter, WellKnownDocuments};
+pub use config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
 pub use endpoints::Endpoints;
 pub use handle::ProviderHandle;
 pub use persistence::StateFileError;

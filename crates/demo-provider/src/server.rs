@@ -43,11 +43,13 @@ pub(crate) struct Provider {
 /// Binds 127.0.0.1, loads saved grants and serves until the handle is shut down or dropped.
 pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
     validate_issuer_path(&config.issuer_path)?;
-    let counters = Arc::new(Counters::default());
+    config.limits.validate()?;
+    let counters = Arc::new(Counters::new(config.limits.presented_refresh_tokens));
     let grants = Grants::open(
         config.state_file.clone(),
         config.access_token_ttl,
         config.authorization_code_ttl,
+        config.limits,
         counters.clone(),
     )?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
@@ -64,7 +66,7 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         expiry_field: config.expiry_field,
         client_secret: config.client_secret,
         grants,
-        consents: PendingConsents::default(),
+        consents: PendingConsents::new(config.limits.pending_consents),
         counters,
         library: Library::new(config.photo_count),
         images: ImageCache::default(),

@@ -1,6 +1,7 @@
 //! Counters of what the provider has seen, readable by tests through
 //! [`ProviderHandle::stats`](crate::ProviderHandle::stats).
 
+use std::collections::VecDeque;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -39,8 +40,9 @@ pub struct Stats {
     pub image_requests: u64,
     /// Protected-resource requests refused with 401 (missing, expired or revoked token).
     pub unauthorized_requests: u64,
-    /// SHA-256 hashes (see [`token_hash`](crate::token_hash)) of every refresh token
-    /// presented to the token endpoint, in order.
+    /// SHA-256 hashes (see [`token_hash`](crate::token_hash)) of the refresh tokens presented
+    /// to the token endpoint, in order: the most recent
+    /// [`Limits::presented_refresh_tokens`](crate::Limits) of them.
     pub refresh_tokens_presented: Vec<String>,
 }
 
@@ -62,7 +64,8 @@ pub(crate) struct Counters {
     pub photo_list_requests: AtomicU64,
     pub image_requests: AtomicU64,
     pub unauthorized_requests: AtomicU64,
-    refresh_tokens_presented: Mutex<Vec<String>>,
+    refresh_tokens_presented: Mutex<VecDeque<String>>,
+    presented_limit: usize,
 }
 
 /// Adds one to a counter.
@@ -71,8 +74,20 @@ pub(crate) fn bump(counter: &AtomicU64) {
 }
 
 impl Counters {
+    /// Counters that keep the last `presented_limit` presented refresh token hashes.
+    pub fn new(presented_limit: usize) -> Self {
+        Self {
+            presented_limit,
+            ..Self::default()
+        }
+    }
+
     pub fn record_refresh_token_presented(&self, hash: String) {
-        lock(&self.refresh_tokens_presented).push(hash);
+        let mut presented = lock(&self.refresh_tokens_presented);
+        presented.push_back(hash);
+        while presented.len() > self.presented_limit {
+            presented.pop_front();
+        }
     }
 
     pub fn snapshot(&self) -> Stats {
@@ -93,7 +108,10 @@ impl Counters {
             photo_list_requests: read(&self.photo_list_requests),
             image_requests: read(&self.image_requests),
             unauthorized_requests: read(&self.unauthorized_requests),
-            refresh_tokens_presented: lock(&self.refresh_tokens_presented).clone(),
+            refresh_tokens_presented: lock(&self.refresh_tokens_presented)
+                .iter()
+                .cloned()
+                .collect(),
         }
     }
 }
