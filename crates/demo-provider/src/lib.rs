@@ -106,6 +106,7 @@ mod client_auth;
 mod config;
 mod consent;
 mod endpoints;
+mod faults;
 mod grants;
 mod handle;
 mod host;
@@ -130,6 +131,7 @@ mod userinfo;
 pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI};
 pub use config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
 pub use endpoints::Endpoints;
+pub use faults::{Fault, HUGE_BODY_BYTES, InjectedFault};
 pub use handle::ProviderHandle;
 pub use persistence::StateFileError;
 pub use secrets::token_hash;
@@ -148,4 +150,7 @@ pub enum Error {
     /// A configuration value is not usable.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    /// A fault cannot be armed (see [`ProviderHandle::set_faults`]).
+    #[error("invalid fault: {0}")]
+    InvalidFault(String),
 }

@@ -12,6 +12,7 @@ use crate::Error;
 use crate::config::{Config, ExpiryField, IssParameter, WellKnownDocuments};
 use crate::consent::PendingConsents;
 use crate::endpoints::Endpoints;
+use crate::faults::FaultSwitch;
 use crate::grants::Grants;
 use crate::handle::ProviderHandle;
 use crate::host::{self, OwnAuthorities};
@@ -35,6 +36,7 @@ pub(crate) struct Provider {
     pub endpoints: Endpoints,
     pub grants: Grants,
     pub consents: PendingConsents,
+    pub faults: FaultSwitch,
     pub counters: Arc<Counters>,
     pub library: Library,
     pub images: ImageCache,
@@ -67,6 +69,7 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         client_secret: config.client_secret,
         grants,
         consents: PendingConsents::new(config.limits.pending_consents),
+        faults: FaultSwitch::new(counters.clone()),
         counters,
         library: Library::new(config.photo_count),
         images: ImageCache::default(),

@@ -1,14 +1,17 @@
 //! Counters of what the provider has seen, readable by tests through
 //! [`ProviderHandle::stats`](crate::ProviderHandle::stats).
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use serde::Serialize;
+
 use crate::sync::lock;
 
-/// A snapshot of the provider's counters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A snapshot of the provider's counters (also served as JSON, with these member names, by
+/// `GET {issuer}/_test/stats` when test controls are on).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
     /// Consent pages rendered for valid authorization requests.
     pub consent_pages: u64,
@@ -44,6 +47,9 @@ pub struct Stats {
     /// to the token endpoint, in order: the most recent
     /// [`Limits::presented_refresh_tokens`](crate::Limits) of them.
     pub refresh_tokens_presented: Vec<String>,
+    /// Requests answered by each [`Fault`](crate::Fault), by its JSON name
+    /// ([`Fault::name`](crate::Fault::name)); faults never served are absent.
+    pub faults_served: BTreeMap<String, u64>,
 }
 
 /// The live counters behind [`Stats`].
@@ -66,6 +72,7 @@ pub(crate) struct Counters {
     pub unauthorized_requests: AtomicU64,
     refresh_tokens_presented: Mutex<VecDeque<String>>,
     presented_limit: usize,
+    faults_served: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 /// Adds one to a counter.
@@ -90,6 +97,10 @@ impl Counters {
         }
     }
 
+    pub fn record_fault_served(&self, name: &'static str) {
+        *lock(&self.faults_served).entry(name).or_default() += 1;
+    }
+
     pub fn snapshot(&self) -> Stats {
         let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
         Stats {
@@ -111,6 +122,10 @@ impl Counters {
             refresh_tokens_presented: lock(&self.refresh_tokens_presented)
                 .iter()
                 .cloned()
+                .collect(),
+            faults_served: lock(&self.faults_served)
+                .iter()
+                .map(|(name, count)| ((*name).to_owned(), *count))
                 .collect(),
         }
     }
