@@ -35,6 +35,11 @@ pub struct Config {
     pub client_secret: Option<String>,
     /// Upper bounds on every table that grows with requests.
     pub limits: Limits,
+    /// Serves the test control endpoints (`{issuer}/_test/faults` and `{issuer}/_test/stats`)
+    /// for tests that run the provider as a separate process. Off by default: the routes then
+    /// do not exist. Tests that embed the provider use
+    /// [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults) instead.
+    pub test_controls: bool,
 }
 
 impl Default for Config {
@@ -52,6 +57,7 @@ impl Default for Config {
             iss_parameter: IssParameter::Issuer,
             client_secret: None,
             limits: Limits::default(),
+            test_controls: false,
         }
     }
 }

@@ -125,6 +125,7 @@ mod secrets;
 mod server;
 mod stats;
 mod sync;
+mod test_controls;
 mod token;
 mod userinfo;
 

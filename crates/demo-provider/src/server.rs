@@ -9,7 +9,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::Error;
-use crate::config::{Config, ExpiryField, IssParameter, WellKnownDocuments};
+use crate::config::{Config, ExpiryField, IssParameter};
 use crate::consent::PendingConsents;
 use crate::endpoints::Endpoints;
 use crate::faults::FaultSwitch;
@@ -19,7 +19,7 @@ use crate::host::{self, OwnAuthorities};
 use crate::images::ImageCache;
 use crate::library::Library;
 use crate::stats::Counters;
-use crate::{authorize, metadata, photos, revocation, token, userinfo};
+use crate::{authorize, metadata, photos, revocation, test_controls, token, userinfo};
 
 /// State shared by every request handler.
 pub(crate) type AppState = Arc<Provider>;
@@ -63,10 +63,10 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         endpoints: Endpoints::under(&issuer),
         issuer,
         own_origin: format!("http://{address}"),
-        advertised_issuer: config.advertised_issuer,
-        iss_parameter: config.iss_parameter,
+        advertised_issuer: config.advertised_issuer.clone(),
+        iss_parameter: config.iss_parameter.clone(),
         expiry_field: config.expiry_field,
-        client_secret: config.client_secret,
+        client_secret: config.client_secret.clone(),
         grants,
         consents: PendingConsents::new(config.limits.pending_consents),
         faults: FaultSwitch::new(counters.clone()),
@@ -74,12 +74,10 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         library: Library::new(config.photo_count),
         images: ImageCache::default(),
     });
-    let router = routes(&config.issuer_path, &config.well_known, provider.clone()).layer(
-        middleware::from_fn_with_state(
-            Arc::new(OwnAuthorities::of(address)),
-            host::require_own_host,
-        ),
-    );
+    let router = routes(&config, provider.clone()).layer(middleware::from_fn_with_state(
+        Arc::new(OwnAuthorities::of(address)),
+        host::require_own_host,
+    ));
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serving = axum::serve(listener, router).with_graceful_shutdown(async {
@@ -93,8 +91,18 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
     Ok(ProviderHandle::new(address, provider, shutdown_tx, task))
 }
 
-fn routes(prefix: &str, well_known: &WellKnownDocuments, app: AppState) -> Router {
+fn routes(config: &Config, app: AppState) -> Router {
+    let prefix = &config.issuer_path;
+    let well_known = config.well_known;
     let mut router = Router::new();
+    if config.test_controls {
+        router = router
+            .route(
+                &format!("{prefix}/_test/faults"),
+                post(test_controls::set_faults).delete(test_controls::clear_faults),
+            )
+            .route(&format!("{prefix}/_test/stats"), get(test_controls::stats));
+    }
     if well_known.serves_oauth() {
         router = router.route(
             &format!("/.well-known/oauth-authorization-server{prefix}"),
