@@ -97,6 +97,9 @@ impl ProviderHandle {
 
 impl Drop for ProviderHandle {
     fn drop(&mut self) {
+        // Connections run in their own tasks, which outlive the server task: release hanging
+        // requests so they end too.
+        self.app.faults.clear();
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }

@@ -23,14 +23,17 @@
 //! [`endpoints`](ProviderHandle::endpoints), [`local_addr`](ProviderHandle::local_addr),
 //! [`stats`](ProviderHandle::stats) (a [`Stats`] snapshot of counters),
 //! [`expire_access_tokens`](ProviderHandle::expire_access_tokens) (to test refresh after a
-//! 401) and [`shutdown`](ProviderHandle::shutdown). Dropping the handle stops the server.
+//! 401), [`set_faults`](ProviderHandle::set_faults) and
+//! [`clear_faults`](ProviderHandle::clear_faults) (see [Faults](#faults)) and
+//! [`shutdown`](ProviderHandle::shutdown). Dropping the handle stops the server.
 //!
 //! [`Config`] sets the port, `access_token_ttl`, `authorization_code_ttl` (default 60 s),
 //! `photo_count` (default 12), `state_file`, and the knobs tests use to imitate other servers:
 //! `expiry_field` ([`ExpiryField`]: `expires_in` or the seed's `expires`), `well_known`
 //! ([`WellKnownDocuments`]), `issuer_path` (e.g. `/tenant`), `advertised_issuer` (a lying
 //! discovery document), `iss_parameter` ([`IssParameter`]: correct, omitted or wrong),
-//! `client_secret` (turns the client into a confidential one) and `limits` ([`Limits`]).
+//! `client_secret` (turns the client into a confidential one), `limits` ([`Limits`]) and
+//! `test_controls` (the HTTP test controls, see [Faults](#faults)).
 //!
 //! Every table that grows with requests is bounded by [`Limits`]: pending consents,
 //! authorization codes, grants, access tokens, rotated refresh tokens per grant and the
@@ -41,8 +44,9 @@
 //! # The binary
 //!
 //! `photolink-demo-provider [--port N] [--photo-count N] [--access-token-ttl SECONDS]
-//! [--state-file PATH]` prints the issuer URL as the only line on stdout (logs go to stderr)
-//! and runs until SIGTERM or Ctrl-C.
+//! [--state-file PATH] [--test-controls]` prints the issuer URL as the only line on stdout
+//! (logs go to stderr) and runs until SIGTERM or Ctrl-C. `--test-controls` (no value) serves
+//! the test control endpoints below; without it they answer 404.
 //!
 //! # Endpoints
 //!
@@ -59,6 +63,9 @@
 //! | `GET /userinfo` | `{"sub","name","email"}` for a Bearer token with `profile`. |
 //! | `GET /photos` | `{"photos":[{"id","title","url","thumbnail_url","width","height","taken_at"}],"next_page_token"}`; `page_size` (default 50, at most 200) and `page_token`; the last page has no token. Needs `photos:read`. |
 //! | `GET /photos/{id}/image`, `/thumbnail` | PNG, 1200×800 and 320×213, with `ETag` and private caching. Needs `photos:read`. |
+//! | `POST /_test/faults` | Only with `test_controls`. Body `{"faults":[…]}` (JSON, see [Faults](#faults)) replaces the armed faults: 204, or 400/422 with a plain-text reason, 415 without `Content-Type: application/json`. |
+//! | `DELETE /_test/faults` | Only with `test_controls`. Disarms every fault and releases hanging requests: 204. |
+//! | `GET /_test/stats` | Only with `test_controls`. The [`Stats`] as JSON (member names as in Rust). |
 //!
 //! # The strict rules
 //!
@@ -84,6 +91,61 @@
 //! - Protected resources answer 401 with `WWW-Authenticate: Bearer … error="invalid_token"` for
 //!   a missing, unknown, expired or revoked token, and 403 `insufficient_scope` when the scope
 //!   is missing.
+//!
+//! # Faults
+//!
+//! Tests of a client's resilience arm [`Fault`]s: with
+//! [`ProviderHandle::set_faults`] when the provider runs in the test, or with
+//! `POST {issuer}/_test/faults` when it runs as a separate process with `--test-controls`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), photolink_demo_provider::Error> {
+//! use photolink_demo_provider::{Config, Fault, start};
+//!
+//! let provider = start(Config::default()).await?;
+//! provider.set_faults([
+//!     Fault::TokenServerError { status: 503, retry_after: Some(2) }.times(1),
+//!     Fault::PhotosInvalidToken.until_cleared(),
+//! ])?;
+//! // … the client's first token request gets a 503, every photo request a 401 …
+//! assert_eq!(provider.stats().faults_served.get("token_server_error"), Some(&1));
+//! provider.clear_faults();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The same over HTTP (`times` is optional; without it the fault lasts until cleared):
+//!
+//! ```text
+//! POST {issuer}/_test/faults
+//! Content-Type: application/json
+//!
+//! {"faults":[{"fault":"token_server_error","status":503,"retry_after":2,"times":1},
+//!            {"fault":"photos_invalid_token"}]}
+//! ```
+//!
+//! | `fault` | Extra members | Answer |
+//! |---|---|---|
+//! | `token_server_error` | `status` (500–599), `retry_after` (seconds, optional) | That status, JSON `error` (`temporarily_unavailable` for 503, else `server_error`), `Retry-After` when given. |
+//! | `token_connection_closed` | | The connection is closed without a byte. For a real "connection refused", stop the provider and use its old port. |
+//! | `token_hang` | | No answer until the faults are changed or cleared (the client times out), then closed without a byte. |
+//! | `token_html` | | 200 with an HTML page. |
+//! | `token_truncated_json` | | 200, `application/json`, a token response cut off halfway. |
+//! | `token_without_access_token` | | 200 JSON success without `access_token`. |
+//! | `token_type_not_bearer` | | 200 JSON success with `token_type` `mac`. |
+//! | `token_huge_body` | | 200 JSON of 50 MiB ([`HUGE_BODY_BYTES`]), streamed, with `Content-Length`. |
+//! | `token_form_encoded` | | 200 `application/x-www-form-urlencoded` success: `access_token=…&token_type=Bearer&expires_in=3600&refresh_token=…&scope=…`. |
+//! | `photos_invalid_token` | | `GET /photos`, images and thumbnails: 401 with `WWW-Authenticate: Bearer … error="invalid_token"`. |
+//! | `photos_server_error` | `status` (500–599), `retry_after` (optional) | The photo API answers that status with a JSON error and `Retry-After` when given. |
+//! | `discovery_missing` | | Both discovery documents: 404. |
+//! | `discovery_other_issuer` | `issuer` | Both documents name this issuer; everything else is unchanged. |
+//!
+//! A request is answered by the first armed fault of its endpoint group (token, photos,
+//! discovery), which counts down; several faults of one group run in the order given.
+//! A faulty answer changes no state: codes are not spent, refresh tokens not rotated, and the
+//! tokens in faulty bodies are random values the provider does not know. Each is counted in
+//! [`Stats::faults_served`] under its name and in the endpoint's request counter, never as a
+//! token error or an unauthorized request. Shutting the provider down releases hanging requests.
 //!
 //! # Persistence
 //!

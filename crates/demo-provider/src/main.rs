@@ -1,6 +1,8 @@
 //! `photolink-demo-provider`: runs Demo Photos on 127.0.0.1 until SIGTERM or Ctrl-C.
 //!
 //! Prints the issuer URL as the only line on stdout, so scripts can read it; logs go to stderr.
+//! `--test-controls` serves `{issuer}/_test/faults` and `{issuer}/_test/stats`, for end-to-end
+//! tests that arm faults in a provider running as a separate process (see the crate docs).
 
 use std::io::Write;
 use std::path::PathBuf;

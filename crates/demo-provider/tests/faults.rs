@@ -493,3 +493,18 @@ async fn shutdown_releases_a_hanging_request() {
         .unwrap();
     assert!(answer.is_empty());
 }
+
+#[tokio::test]
+async fn dropping_the_handle_releases_a_hanging_request() {
+    let f = fixture().await;
+    f.arm(Fault::TokenHang.until_cleared());
+    let mut stream = raw_token_request(&f.provider).await;
+    let waiting = tokio::spawn(async move { read_all(&mut stream).await });
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    drop(f);
+    let answer = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .expect("released when the handle is dropped")
+        .unwrap();
+    assert!(answer.is_empty());
+}
