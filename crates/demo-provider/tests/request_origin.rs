@@ -169,3 +169,21 @@ async fn a_consent_decision_without_browser_headers_or_typed_in_is_accepted() {
         assert_eq!(response.status(), StatusCode::SEE_OTHER, "{headers:?}");
     }
 }
+
+#[tokio::test]
+async fn the_consent_page_lets_the_browser_send_its_origin_with_the_decision() {
+    // With `no-referrer`, browsers send `Origin: null` on every POST (Fetch, "append a request
+    // Origin header"), and the decision from the real page would be refused as cross-site.
+    let provider = provider(Config::default()).await;
+    let response = http()
+        .get(authorize_url(&provider, &Pkce::new(), &[]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["referrer-policy"], "same-origin");
+    let page = response.text().await.unwrap();
+    assert!(
+        page.contains(r#"<meta name="referrer" content="same-origin">"#),
+        "{page}"
+    );
+}
