@@ -21,7 +21,7 @@ pub struct Stats {
     pub denials: u64,
     /// Requests to the token endpoint, successful or not.
     pub token_requests: u64,
-    /// Token requests answered with an error.
+    /// Token requests answered with an error (faulty answers count in `faults_served` only).
     pub token_errors: u64,
     /// Successful `authorization_code` grants.
     pub authorization_code_grants: u64,
@@ -41,7 +41,8 @@ pub struct Stats {
     pub photo_list_requests: u64,
     /// Requests for a photo image or thumbnail.
     pub image_requests: u64,
-    /// Protected-resource requests refused with 401 (missing, expired or revoked token).
+    /// Protected-resource requests refused with 401 (missing, expired or revoked token; not
+    /// the 401s of [`Fault::PhotosInvalidToken`](crate::Fault::PhotosInvalidToken)).
     pub unauthorized_requests: u64,
     /// SHA-256 hashes (see [`token_hash`](crate::token_hash)) of the refresh tokens presented
     /// to the token endpoint, in order: the most recent
