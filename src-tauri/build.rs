@@ -4,6 +4,7 @@
 const COMMANDS: &[&str] = &[
     "status",
     "connect",
+    "retry",
     "cancel",
     "open_browser_again",
     "copy_link",

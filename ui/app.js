@@ -51,6 +51,7 @@ function render(status) {
     resetGallery(false);
   }
   renderNotice(status.notice);
+  renderWarning(status.warning);
   if (previous !== status.state) keepFocusVisible();
 }
 
@@ -92,6 +93,13 @@ function renderNotice(notice) {
   showNotice(notice.message, notice.tone);
 }
 
+/** A warning that stays while its cause lasts (e.g. the keyring cannot keep the connection). */
+function renderWarning(warning) {
+  const element = document.querySelector('[data-testid="storage-warning"]');
+  $("storage-warning-text").textContent = warning ?? "";
+  element.hidden = !warning;
+}
+
 function showNotice(message, tone) {
   $("notice-text").textContent = message;
   noticeElement.classList.toggle("warning", tone === "warning");
@@ -122,7 +130,8 @@ async function run(button, command, args) {
 }
 
 $("connect").addEventListener("click", (event) => run(event.currentTarget, "connect"));
-$("retry").addEventListener("click", (event) => run(event.currentTarget, "connect"));
+// "Try again" repeats what failed: start-up (restoring the saved connection) or connecting.
+$("retry").addEventListener("click", (event) => run(event.currentTarget, "retry"));
 $("cancel").addEventListener("click", (event) => run(event.currentTarget, "cancel"));
 $("open-browser-again").addEventListener("click", (event) => run(event.currentTarget, "open_browser_again"));
 $("copy-link").addEventListener("click", (event) => run(event.currentTarget, "copy_link"));

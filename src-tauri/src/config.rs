@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use photolink_oauth::ClientSecret;
 use serde::Deserialize;
 use url::Url;
 
@@ -13,8 +14,9 @@ pub const CONFIG_ENV: &str = "PHOTOLINK_PROVIDER_CONFIG";
 /// File name of the provider settings in the app's config directory.
 pub const CONFIG_FILE_NAME: &str = "provider.toml";
 
-/// A provider PhotoLink connects to, as written in `provider.toml`.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+/// A provider PhotoLink connects to, as written in `provider.toml`. `Debug` shows no client
+/// secret (it is the core's [`ClientSecret`]).
+#[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
     /// Name shown in the window, e.g. "Demo Photos".
@@ -33,7 +35,7 @@ pub struct ProviderConfig {
     pub client_id: String,
     /// Only for providers that demand one; native apps normally have none.
     #[serde(default)]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<ClientSecret>,
     #[serde(default)]
     pub scopes: Vec<String>,
     /// The photo list; images are fetched from the same origin only.
@@ -269,6 +271,15 @@ prompt = "consent"
     const EXAMPLE_TOP: &str = "name = \"X\"\nissuer = \"https://a.example\"\nclient_id = \"c\"\nphotos_endpoint = \"https://a.example/photos\"\n";
 
     #[test]
+    fn the_client_secret_is_read_but_never_printed() {
+        let config = parse(&format!("{EXAMPLE_TOP}client_secret = \"s3cr3t-value\"\n")).unwrap();
+        let secret = config.client_secret.as_ref().expect("a client secret");
+        assert_eq!(secret.secret(), "s3cr3t-value");
+        let printed = format!("{config:?} {config:#?}");
+        assert!(!printed.contains("s3cr3t-value"), "{printed}");
+    }
+
+    #[test]
     fn a_misspelled_field_is_named_with_its_line() {
         let error = parse(&format!("{EXAMPLE_TOP}client_idd = \"x\"\n")).unwrap_err();
         assert!(error.starts_with("line 5:"), "{error}");
@@ -309,10 +320,10 @@ prompt = "consent"
         );
         let env = ConfigSource::locate(Some("/nonexistent/p.toml".into()), dir);
         assert_eq!(env, ConfigSource::Env("/nonexistent/p.toml".into()));
-        assert_eq!(
+        assert!(matches!(
             ConfigSource::Default(dir.join("provider.toml")).load(),
             Ok(None)
-        );
+        ));
         let error = env.load().unwrap_err();
         assert!(error.to_string().contains("/nonexistent/p.toml"), "{error}");
         assert!(error.to_string().contains(CONFIG_ENV), "{error}");

@@ -1,272 +1,718 @@
-//! Connecting, finishing a sign-in from its callback, restoring and disconnecting: every change
-//! of the connection goes through here.
+//! The connection state machine: starting up, connecting, finishing a sign-in from its
+//! callback, cancelling, expiring, disconnecting. Every change of the connection goes through
+//! [`AccountConnection`], which knows nothing of Tauri: the window and the OS sit behind the
+//! [`Window`] and [`Os`] traits, so every transition is unit-tested with fakes.
+//!
+//! # States
+//!
+//! | From | Step | To |
+//! | --- | --- | --- |
+//! | (process start) | start-up: provider set up, keyring read | Connected (saved account), Waiting (saved sign-in still running), else Disconnected; Failed { retry: StartUp } when the provider cannot be set up |
+//! | Disconnected, Failed | connect | Waiting (sign-in saved in the keyring, browser opened) |
+//! | Connected | connect | the grant is revoked and forgotten first, then Waiting |
+//! | Waiting | callback for this sign-in | Exchanging, then Connected, or Failed { retry: Connect } |
+//! | Waiting | callback the core ignores (forged, superseded) | Waiting, with a notice |
+//! | Waiting | cancel | Disconnected |
+//! | Waiting | the sign-in's lifetime ends | Failed { retry: Connect } ("That sign-in expired. Try again.") |
+//! | any | callback, no sign-in in memory | the keyring's saved sign-in is put back (unless it ended here and the keyring would not delete it) and the callback tried once more; otherwise a notice |
+//! | Failed { retry: StartUp } | callback | kept, and handled when "Try again" makes start-up succeed |
+//! | Connected | disconnect | Disconnected (a keyring or revocation failure is a notice) |
+//! | Connected | the grant dies while in use | Failed { retry: Connect } |
+//!
+//! "Try again" in the error view runs the failed step again: start-up (which restores the saved
+//! connection, no browser) or connect.
+//!
+//! # One source of truth
+//!
+//! The [`Phase`] is the only record of where the connection stands; "waiting" lives there,
+//! with the page the browser was sent to. The sign-in's secrets (state, PKCE verifier) live in
+//! the core's [`PendingAuthorization`] and, while the sign-in lasts, in the keyring's sign-in
+//! entry ([`SignInStore`]), so that a PhotoLink started cold with the callback can finish it.
+//! Whether a callback was for the sign-in in progress ("ignored" or "failed") is the core's
+//! answer, not inferred here.
+//!
+//! # Order
+//!
+//! Steps run one at a time (a callback handled at a cold start waits for start-up). The first
+//! step of a process sets the provider up and restores what the keyring holds: the account's
+//! tokens and the sign-in in progress, if any.
 
-use std::sync::Arc;
+use std::future::Future;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::SystemTime;
 
-use photolink_oauth::{AuthorizationErrorCode, Error as OAuthError, SessionStatus};
-use tauri::{AppHandle, Manager};
-use tauri_plugin_opener::OpenerExt;
+use photolink_oauth::{
+    CallbackError, Error as OAuthError, PendingAuthorization, Persistence, SessionStatus,
+};
+use url::Url;
 
 use crate::error::AppError;
+use crate::messages;
 use crate::provider::Provider;
-use crate::state::AppState;
-use crate::status::{Connection, Tone};
+use crate::status::{Connection, Notice, ProviderSummary, Status, Tone};
+use crate::store::{OpenProblem, SignInStore};
 
-/// At start-up: sets the provider up and restores a saved connection without the browser.
-pub async fn start_up(app: AppHandle) {
-    let state = app.state::<AppState>();
-    match provider(&app).await {
-        Ok(provider) => {
-            let connection = if provider.session.status() == SessionStatus::Connected {
-                connected(&provider).await
-            } else {
-                Connection::Disconnected
-            };
-            state.set_connection(&app, connection);
-            report_keyring_problem(&app, &provider);
-        }
-        Err(error) => show_error(&app, &error),
-    }
+/// The window: where the status goes.
+pub trait Window: Send + Sync + 'static {
+    /// Shows a new status; called in the order the changes happen.
+    fn show(&self, status: &Status);
+    /// The connected account changed or went away: drop whatever of it is shown or cached.
+    fn forget_account_data(&self);
 }
 
-/// Starts a sign-in: builds the authorization URL and opens it in the system browser.
-pub async fn connect(app: &AppHandle) {
-    let state = app.state::<AppState>();
-    state.clear_notice(app);
-    let provider = match provider(app).await {
-        Ok(provider) => provider,
-        Err(error) => return show_error(app, &error),
-    };
-    let url = match state.pending.begin(provider.session.client()) {
-        Ok(url) => url,
-        Err(error) => return show_error(app, &error.into()),
-    };
-    state.set_authorize_url(Some(url.clone()));
-    state.set_connection(app, Connection::Waiting);
-    open_in_browser(app, &url);
+/// The operating system and the outside world the connection depends on.
+pub trait Os: Send + Sync + 'static {
+    /// Opens `url` in the system browser.
+    fn open_browser(&self, url: &Url) -> Result<(), String>;
+    /// Reads the settings and sets the provider up (may start the embedded one, discover the
+    /// server's endpoints, read the keyring).
+    fn set_up_provider(&self) -> impl Future<Output = Result<Provider, AppError>> + Send;
+    /// Where the sign-in in progress is kept while it lasts.
+    fn sign_ins(&self) -> Arc<SignInStore>;
 }
 
-/// Opens the sign-in page again.
-pub fn open_browser_again(app: &AppHandle) -> Result<(), AppError> {
-    let url = waiting_url(app)?;
-    open_in_browser(app, &url);
-    Ok(())
+/// How many callbacks are kept while start-up cannot finish (the provider is unreachable).
+const DEFERRED_CALLBACKS: usize = 4;
+
+/// Where the connection stands: the one record of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Phase {
+    Disconnected,
+    /// The sign-in page is open in the browser. `sign_in` tells one sign-in from the next.
+    Waiting {
+        sign_in: u64,
+        authorize_url: Url,
+    },
+    Exchanging,
+    Connected {
+        account: String,
+        email: Option<String>,
+        scopes: Vec<String>,
+    },
+    Failed {
+        message: String,
+        retry: Retry,
+    },
 }
 
-/// The sign-in page's address, while waiting for the browser. It holds no secret: `state` and
-/// the PKCE challenge are useless without the verifier, which never leaves the backend.
-pub fn waiting_url(app: &AppHandle) -> Result<url::Url, AppError> {
-    let state = app.state::<AppState>();
-    match (state.connection(), state.authorize_url()) {
-        (Connection::Waiting, Some(url)) => Ok(url),
-        _ => Err(AppError::NotWaiting),
-    }
+/// What "Try again" does after a failure.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Retry {
+    /// Set the provider up and restore the saved connection again (no browser).
+    StartUp,
+    /// Start a new sign-in.
+    Connect,
+    /// Nothing helps without changing something first (e.g. the settings file).
+    Nothing,
 }
 
-/// Gives up the sign-in in progress; a callback for it arriving later is ignored.
-pub fn cancel(app: &AppHandle) {
-    let state = app.state::<AppState>();
-    if state.connection() == Connection::Waiting {
-        state.pending.cancel();
-        state.set_authorize_url(None);
-        state.set_connection(app, Connection::Disconnected);
-    }
-}
-
-/// Finishes the sign-in with the callback URL the OS handed over. A URL that does not belong to
-/// the sign-in in progress only produces a notice and leaves that sign-in waiting.
-pub async fn finish(app: &AppHandle, callback_url: &str) {
-    let state = app.state::<AppState>();
-    let provider = match provider(app).await {
-        Ok(provider) => provider,
-        Err(error) => return show_error(app, &error),
-    };
-    let was_waiting = state.pending.is_in_progress();
-    let response = match state.pending.complete(callback_url) {
-        Ok(response) => response,
-        Err(error) if !was_waiting || state.pending.is_in_progress() => {
-            tracing::warn!(reason = %error, "ignored a sign-in link");
-            let message = if was_waiting {
-                "PhotoLink ignored a sign-in link that does not belong to this sign-in. It is still waiting for your browser."
-            } else {
-                "PhotoLink ignored a sign-in link because no sign-in is in progress."
-            };
-            return state.notify(app, Tone::Info, message);
-        }
-        Err(error) => {
-            state.set_authorize_url(None);
-            return show_sign_in_error(app, &provider, error);
-        }
-    };
-    state.set_authorize_url(None);
-    state.set_connection(app, Connection::Exchanging);
-    match provider.session.connect(response).await {
-        Ok(()) => {
-            tracing::info!("account connected");
-            let connection = connected(&provider).await;
-            state.set_connection(app, connection);
-            report_keyring_problem(app, &provider);
-        }
-        Err(error) => show_sign_in_error(app, &provider, error),
-    }
-}
-
-/// Revokes the tokens at the provider and forgets them here. Ends disconnected even when
-/// revocation fails; that is reported in plain words.
-pub async fn disconnect(app: &AppHandle) {
-    let state = app.state::<AppState>();
-    let Some(provider) = state.provider() else {
-        return state.set_connection(app, Connection::Disconnected);
-    };
-    let revoked = provider.session.disconnect().await;
-    state.photos.clear();
-    state.set_connection(app, Connection::Disconnected);
-    match revoked {
-        Ok(()) => tracing::info!("account disconnected"),
-        Err(error) => {
-            tracing::warn!(%error, "disconnected, but revocation failed");
-            state.notify(app, Tone::Warning, error.to_string());
+impl Phase {
+    fn connection(&self) -> Connection {
+        match self {
+            Self::Disconnected => Connection::Disconnected,
+            Self::Waiting { .. } => Connection::Waiting,
+            Self::Exchanging => Connection::Exchanging,
+            Self::Connected {
+                account,
+                email,
+                scopes,
+            } => Connection::Connected {
+                account: account.clone(),
+                email: email.clone(),
+                scopes: scopes.clone(),
+            },
+            Self::Failed { message, retry } => Connection::Error {
+                message: message.clone(),
+                retryable: *retry != Retry::Nothing,
+            },
         }
     }
-    report_keyring_problem(app, &provider);
 }
 
-/// Reacts to a failure while using the connection (e.g. listing photos): a dead grant means
-/// the person has to connect again.
-pub fn connection_failed(app: &AppHandle, error: &AppError) {
-    if matches!(error, AppError::OAuth(OAuthError::ReconnectNeeded)) {
-        app.state::<AppState>().photos.clear();
-        show_error(app, error);
-    }
+struct View {
+    revision: u64,
+    phase: Phase,
+    provider: Option<ProviderSummary>,
+    notice: Option<Notice>,
+    notices_shown: u64,
+    /// The keyring warning as last shown.
+    warning_shown: Option<String>,
 }
 
-/// The provider, set up on first use.
-async fn provider(app: &AppHandle) -> Result<Arc<Provider>, AppError> {
-    app.state::<AppState>()
-        .provider_or_setup(|| Provider::set_up(app))
-        .await
-}
-
-/// The connected status, with the account's name from userinfo when the provider offers it.
-async fn connected(provider: &Provider) -> Connection {
-    let session = &provider.session;
-    let scopes = session.granted_scopes();
-    let (account, email) = match session.userinfo().await {
-        Ok(info) => match (
-            info.name.filter(|n| !n.is_empty()),
-            info.email.filter(|e| !e.is_empty()),
-        ) {
-            (Some(name), email) => (name, email),
-            (None, Some(email)) => (email, None),
-            (None, None) => (provider.summary.name.clone(), None),
-        },
-        Err(OAuthError::ReconnectNeeded) => {
-            return Connection::Error {
-                message: OAuthError::ReconnectNeeded.to_string(),
-                retryable: true,
-            };
+impl View {
+    /// The status, with the warning that holds right now.
+    fn status(&self, warning: Option<String>) -> Status {
+        Status {
+            revision: self.revision,
+            connection: self.phase.connection(),
+            provider: self.provider.clone(),
+            notice: self.notice.clone(),
+            warning,
         }
-        Err(error) => {
-            tracing::info!(%error, "no account details; showing the provider's name");
-            (provider.summary.name.clone(), None)
+    }
+}
+
+/// The account connection of this PhotoLink process. Share it as `Arc<AccountConnection<_, _>>`.
+pub struct AccountConnection<W: Window, O: Os> {
+    window: W,
+    os: O,
+    view: Mutex<View>,
+    /// The provider once set up.
+    provider: OnceLock<Arc<Provider>>,
+    /// The sign-in's secrets, while one is in progress.
+    pending: PendingAuthorization,
+    /// Numbers sign-ins, so an expiry timer only ends its own.
+    sign_ins_started: AtomicU64,
+    /// The keyring refused to delete a sign-in that ended here: it must not be put back.
+    ended_sign_in_kept: AtomicBool,
+    /// Callbacks that arrived while start-up could not finish; handled once it does.
+    deferred_callbacks: Mutex<Vec<String>>,
+    /// Held by the step that runs; steps run one at a time.
+    steps: tokio::sync::Mutex<()>,
+}
+
+impl<W: Window, O: Os> AccountConnection<W, O> {
+    pub fn new(window: W, os: O) -> Arc<Self> {
+        Arc::new(Self {
+            window,
+            os,
+            view: Mutex::new(View {
+                revision: 0,
+                phase: Phase::Disconnected,
+                provider: None,
+                notice: None,
+                notices_shown: 0,
+                warning_shown: None,
+            }),
+            provider: OnceLock::new(),
+            pending: PendingAuthorization::new(),
+            sign_ins_started: AtomicU64::new(0),
+            ended_sign_in_kept: AtomicBool::new(false),
+            deferred_callbacks: Mutex::new(Vec::new()),
+            steps: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// The current status (the window pulls it on load).
+    pub fn status(&self) -> Status {
+        self.lock().status(self.storage_warning())
+    }
+
+    /// The provider if it is set up already (never waits).
+    pub fn provider(&self) -> Option<Arc<Provider>> {
+        self.provider.get().cloned()
+    }
+
+    /// Says which provider PhotoLink will connect to, before it is set up.
+    pub fn announce(&self, provider: ProviderSummary) {
+        self.update(|view| view.provider = Some(provider));
+    }
+
+    /// At start-up: sets the provider up and restores the saved connection and any sign-in in
+    /// progress, without the browser.
+    /// Callbacks that arrived while start-up failed are handled once it succeeds.
+    pub async fn start_up(self: &Arc<Self>) {
+        let _step = self.steps.lock().await;
+        let Some(provider) = self.ready().await else {
+            return;
+        };
+        let deferred = std::mem::take(&mut *lock(&self.deferred_callbacks));
+        for callback_url in deferred {
+            self.handle_callback(&provider, &callback_url).await;
         }
-    };
-    Connection::Connected {
-        account,
-        email,
-        scopes,
     }
-}
 
-fn show_sign_in_error(app: &AppHandle, provider: &Provider, error: OAuthError) {
-    tracing::warn!(%error, "sign-in failed");
-    let connection = sign_in_failure(&provider.summary.name, error);
-    app.state::<AppState>().set_connection(app, connection);
-}
-
-/// The error status for a sign-in that failed; a refusal names the provider.
-fn sign_in_failure(provider_name: &str, error: OAuthError) -> Connection {
-    let message = match &error {
-        OAuthError::Authorization {
-            code: AuthorizationErrorCode::AccessDenied,
-            ..
-        } => {
-            format!("You declined access at {provider_name}.")
+    /// "Try again" in the error view: runs the step that failed again.
+    pub async fn retry(self: &Arc<Self>) {
+        let retry = match &self.lock().phase {
+            Phase::Failed { retry, .. } => *retry,
+            _ => return,
+        };
+        match retry {
+            Retry::StartUp => self.start_up().await,
+            Retry::Connect => self.connect().await,
+            Retry::Nothing => {}
         }
-        _ => error.to_string(),
-    };
-    Connection::Error {
-        message,
-        retryable: AppError::from(error).is_retryable(),
     }
-}
 
-fn show_error(app: &AppHandle, error: &AppError) {
-    tracing::warn!(%error, "connection error");
-    let connection = Connection::Error {
-        message: error.to_string(),
-        retryable: error.is_retryable(),
-    };
-    app.state::<AppState>().set_connection(app, connection);
-}
-
-fn report_keyring_problem(app: &AppHandle, provider: &Provider) {
-    if let Some(problem) = provider.store.take_problem() {
-        app.state::<AppState>().notify(app, Tone::Warning, problem);
+    /// Starts a sign-in and opens its page in the browser. A connected account is
+    /// disconnected first (its grant revoked), so that no grant is left behind.
+    pub async fn connect(self: &Arc<Self>) {
+        let _step = self.steps.lock().await;
+        self.clear_notice();
+        let Some(provider) = self.ready().await else {
+            return;
+        };
+        let mut warning = None;
+        if provider.session.status() == SessionStatus::Connected {
+            tracing::info!("connecting again: revoking the current grant first");
+            warning = self.forget_account(&provider).await;
+        }
+        let authorize_url = match self.pending.begin(provider.session.client()) {
+            Ok(url) => url,
+            Err(error) => return self.fail(&provider, AppError::OAuth(error), Retry::Connect),
+        };
+        if let Some(saved) = self.pending.saved() {
+            let sign_ins = self.os.sign_ins();
+            let url = authorize_url.clone();
+            match blocking(move || sign_ins.save(&url, saved)).await {
+                Ok(()) => self.ended_sign_in_kept.store(false, Ordering::SeqCst),
+                Err(error) => tracing::warn!(
+                    %error,
+                    "could not keep the sign-in in the keyring; it ends with this run"
+                ),
+            }
+        }
+        let sign_in = self.sign_ins_started.fetch_add(1, Ordering::SeqCst) + 1;
+        self.set_phase(Phase::Waiting {
+            sign_in,
+            authorize_url: authorize_url.clone(),
+        });
+        self.expire_later(sign_in);
+        if let Some(warning) = warning {
+            self.notify(Tone::Warning, warning);
+        }
+        self.open_in_browser(&authorize_url);
     }
-}
 
-fn open_in_browser(app: &AppHandle, url: &url::Url) {
-    tracing::info!(
-        host = url.host_str().unwrap_or_default(),
-        "opening the sign-in page in the browser"
-    );
-    if let Err(error) = app.opener().open_url(url.as_str(), None::<&str>) {
-        tracing::warn!(%error, "could not open the browser");
-        app.state::<AppState>().notify(
-            app,
-            Tone::Warning,
-            "PhotoLink could not open your browser. Use Copy link and paste the address into your browser.",
+    /// The sign-in page's address, while waiting for the browser. It holds no secret: `state`
+    /// and the PKCE challenge are useless without the verifier, which never leaves the backend.
+    pub fn waiting_url(&self) -> Result<Url, AppError> {
+        match &self.lock().phase {
+            Phase::Waiting { authorize_url, .. } => Ok(authorize_url.clone()),
+            _ => Err(AppError::NotWaiting),
+        }
+    }
+
+    /// Opens the sign-in page again.
+    pub fn open_browser_again(&self) -> Result<(), AppError> {
+        let url = self.waiting_url()?;
+        self.open_in_browser(&url);
+        Ok(())
+    }
+
+    /// Gives up the sign-in in progress; a callback for it arriving later is ignored.
+    pub async fn cancel(self: &Arc<Self>) {
+        let _step = self.steps.lock().await;
+        if matches!(self.lock().phase, Phase::Waiting { .. }) {
+            self.end_sign_in().await;
+            self.set_phase(Phase::Disconnected);
+        }
+    }
+
+    /// Finishes the sign-in with the callback URL the OS handed over. A URL that is not for the
+    /// sign-in in progress only produces a notice and leaves that sign-in waiting.
+    ///
+    /// When the provider cannot be set up (start-up failed), the callback is kept and handled
+    /// by the start-up that "Try again" runs.
+    pub async fn finish(self: &Arc<Self>, callback_url: &str) {
+        let _step = self.steps.lock().await;
+        let Some(provider) = self.ready().await else {
+            let mut deferred = lock(&self.deferred_callbacks);
+            if deferred.len() < DEFERRED_CALLBACKS {
+                deferred.push(callback_url.to_owned());
+            }
+            return;
+        };
+        self.handle_callback(&provider, callback_url).await;
+    }
+
+    /// Finishes the sign-in with a callback; called with the step lock held.
+    async fn handle_callback(self: &Arc<Self>, provider: &Provider, callback_url: &str) {
+        let response = match self.complete(provider, callback_url).await {
+            Ok(response) => response,
+            Err(CallbackError::Ignored(reason)) => {
+                tracing::warn!(%reason, "ignored a sign-in link");
+                let message = if matches!(self.lock().phase, Phase::Waiting { .. }) {
+                    messages::LINK_IGNORED_WHILE_WAITING
+                } else {
+                    messages::LINK_IGNORED_NOT_WAITING
+                };
+                return self.notify(Tone::Info, message);
+            }
+            Err(CallbackError::Failed(error)) => {
+                self.end_sign_in().await;
+                return self.fail(provider, AppError::OAuth(error), Retry::Connect);
+            }
+        };
+        self.end_sign_in().await;
+        self.set_phase(Phase::Exchanging);
+        match provider.session.connect(response).await {
+            Ok(persistence) => {
+                if let Persistence::MemoryOnly(error) = persistence {
+                    tracing::warn!(%error, "connected, but the keyring cannot keep the connection");
+                }
+                tracing::info!("account connected");
+                self.window.forget_account_data();
+                self.show_connected(provider).await;
+            }
+            Err(error) => self.fail(provider, AppError::OAuth(error), Retry::Connect),
+        }
+    }
+
+    /// Revokes the tokens at the provider and forgets them here. Ends disconnected even when
+    /// revocation or the keyring fails; that is reported in plain words.
+    pub async fn disconnect(self: &Arc<Self>) {
+        let _step = self.steps.lock().await;
+        let warning = match self.provider() {
+            Some(provider) => self.forget_account(&provider).await,
+            None => {
+                self.window.forget_account_data();
+                None
+            }
+        };
+        self.set_phase(Phase::Disconnected);
+        if let Some(warning) = warning {
+            self.notify(Tone::Warning, warning);
+        }
+    }
+
+    /// A failure while using the connection (e.g. listing photos): a dead grant means the
+    /// person has to connect again.
+    pub fn connection_failed(&self, error: &AppError) {
+        if matches!(error, AppError::OAuth(OAuthError::ReconnectNeeded)) {
+            self.window.forget_account_data();
+            let provider = self.provider_name();
+            self.set_phase(Phase::Failed {
+                message: messages::app(error, &provider),
+                retry: Retry::Connect,
+            });
+        }
+    }
+
+    /// After the connection was used (a refresh may have saved tokens, or failed to): shows
+    /// or drops the keyring warning when that changed.
+    pub fn connection_used(&self) {
+        let warning = self.storage_warning();
+        if self.lock().warning_shown != warning {
+            self.update(|_| {});
+        }
+    }
+
+    /// Shows a passing notice.
+    pub fn notify(&self, tone: Tone, message: impl Into<String>) {
+        let message = message.into();
+        self.update(|view| {
+            view.notices_shown += 1;
+            view.notice = Some(Notice {
+                id: view.notices_shown,
+                message,
+                tone,
+            });
+        });
+    }
+
+    // --- steps -----------------------------------------------------------------------------
+
+    /// The provider, set up by the first step of this process: restores the saved connection
+    /// and the sign-in in progress. A failure shows the error view with "Try again" running
+    /// start-up again. Called with the step lock held.
+    async fn ready(self: &Arc<Self>) -> Option<Arc<Provider>> {
+        if let Some(provider) = self.provider.get() {
+            return Some(provider.clone());
+        }
+        let provider = match self.os.set_up_provider().await {
+            Ok(provider) => Arc::new(provider),
+            Err(error) => {
+                let retry = if error.is_retryable() {
+                    Retry::StartUp
+                } else {
+                    Retry::Nothing
+                };
+                let provider = self.provider_name();
+                tracing::warn!(%error, "PhotoLink could not set the provider up");
+                self.set_phase(Phase::Failed {
+                    message: messages::app(&error, &provider),
+                    retry,
+                });
+                return None;
+            }
+        };
+        let provider = self.provider.get_or_init(|| provider).clone();
+        self.update(|view| view.provider = Some(provider.summary.clone()));
+        match &provider.open_problem {
+            Some(OpenProblem::Unreadable) => {
+                self.notify(Tone::Warning, messages::SAVED_CONNECTION_UNREADABLE)
+            }
+            Some(OpenProblem::Unavailable(_)) | None => {}
+        }
+        let restored = self.restore_sign_in(&provider).await;
+        if let Some((sign_in, authorize_url)) = restored {
+            self.set_phase(Phase::Waiting {
+                sign_in,
+                authorize_url,
+            });
+        } else if provider.session.status() == SessionStatus::Connected {
+            self.show_connected(&provider).await;
+        } else {
+            self.set_phase(Phase::Disconnected);
+        }
+        Some(provider)
+    }
+
+    /// Puts back the sign-in the keyring holds (started by an earlier PhotoLink process). One
+    /// still running is waited for again; an expired one is kept in memory only, so that its
+    /// late callback says "expired".
+    async fn restore_sign_in(self: &Arc<Self>, provider: &Provider) -> Option<(u64, Url)> {
+        let sign_ins = self.os.sign_ins();
+        let (authorize_url, saved) = match blocking(move || sign_ins.load()).await {
+            Ok(Some(found)) => found,
+            Ok(None) => return None,
+            Err(error) => {
+                tracing::warn!(%error, "could not read the saved sign-in");
+                return None;
+            }
+        };
+        let expired = saved.expires_at() <= SystemTime::now();
+        if let Err(error) = self.pending.restore(provider.session.client(), saved) {
+            tracing::info!(%error, "the saved sign-in is not for this provider; dropping it");
+            self.delete_saved_sign_in().await;
+            return None;
+        }
+        if expired {
+            self.delete_saved_sign_in().await;
+            return None;
+        }
+        tracing::info!("continuing the sign-in an earlier PhotoLink started");
+        let sign_in = self.sign_ins_started.fetch_add(1, Ordering::SeqCst) + 1;
+        self.expire_later(sign_in);
+        Some((sign_in, authorize_url))
+    }
+
+    /// Validates a callback. When no sign-in is in progress here, the keyring may hold one that
+    /// another PhotoLink process started (it was exiting when this one started): it is put
+    /// back and the callback tried once more, unless it is one that ended here.
+    async fn complete(
+        self: &Arc<Self>,
+        provider: &Provider,
+        callback_url: &str,
+    ) -> Result<photolink_oauth::AuthorizationResponse, CallbackError> {
+        match self.pending.complete(callback_url) {
+            Err(CallbackError::Ignored(OAuthError::NoPendingAuthorization))
+                if !self.ended_sign_in_kept.load(Ordering::SeqCst) =>
+            {
+                if let Some((sign_in, authorize_url)) = self.restore_sign_in(provider).await {
+                    self.set_phase(Phase::Waiting {
+                        sign_in,
+                        authorize_url,
+                    });
+                }
+                self.pending.complete(callback_url)
+            }
+            outcome => outcome,
+        }
+    }
+
+    /// The timer that ends the waiting view when the sign-in expires.
+    fn expire_later(self: &Arc<Self>, sign_in: u64) {
+        let Some(expires_at) = self.pending.expires_at() else {
+            return;
+        };
+        let remaining = expires_at
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
+        let connection = Arc::downgrade(self);
+        tokio::spawn(async move {
+            tokio::time::sleep(remaining).await;
+            if let Some(connection) = connection.upgrade() {
+                connection.expire(sign_in).await;
+            }
+        });
+    }
+
+    async fn expire(self: &Arc<Self>, sign_in: u64) {
+        let _step = self.steps.lock().await;
+        let still_waiting = matches!(
+            self.lock().phase,
+            Phase::Waiting { sign_in: waiting, .. } if waiting == sign_in
         );
+        if still_waiting {
+            tracing::info!("the sign-in expired");
+            self.end_sign_in().await;
+            self.set_phase(Phase::Failed {
+                message: messages::SIGN_IN_EXPIRED.into(),
+                retry: Retry::Connect,
+            });
+        }
+    }
+
+    /// Forgets the sign-in in progress, here and in the keyring.
+    async fn end_sign_in(&self) {
+        self.pending.cancel();
+        self.delete_saved_sign_in().await;
+    }
+
+    async fn delete_saved_sign_in(&self) {
+        let sign_ins = self.os.sign_ins();
+        match blocking(move || sign_ins.delete()).await {
+            Ok(()) => self.ended_sign_in_kept.store(false, Ordering::SeqCst),
+            Err(error) => {
+                tracing::warn!(%error, "could not delete the saved sign-in");
+                self.ended_sign_in_kept.store(true, Ordering::SeqCst);
+            }
+        }
+    }
+
+    /// Disconnects the account: revokes its grant and forgets it here. Returns the warning
+    /// to show once the new state is shown, when revocation or the keyring failed.
+    async fn forget_account(&self, provider: &Provider) -> Option<String> {
+        let outcome = provider.session.disconnect().await;
+        self.window.forget_account_data();
+        match outcome {
+            Ok(()) => {
+                tracing::info!("account disconnected");
+                None
+            }
+            Err(OAuthError::Storage(error)) => {
+                tracing::warn!(%error, "disconnected, but the keyring kept the entry");
+                Some(messages::DISCONNECTED_KEYRING_KEPT.into())
+            }
+            Err(error) => {
+                tracing::warn!(%error, "disconnected, but revocation failed");
+                Some(messages::oauth(&error, &provider.summary.name))
+            }
+        }
+    }
+
+    /// Shows the account as connected, with its name from userinfo when the provider offers it.
+    async fn show_connected(&self, provider: &Provider) {
+        let session = &provider.session;
+        let scopes = session.granted_scopes();
+        let (account, email) = match session.userinfo().await {
+            Ok(info) => match (
+                info.name.filter(|n| !n.is_empty()),
+                info.email.filter(|e| !e.is_empty()),
+            ) {
+                (Some(name), email) => (name, email),
+                (None, Some(email)) => (email, None),
+                (None, None) => (provider.summary.name.clone(), None),
+            },
+            Err(OAuthError::ReconnectNeeded) => {
+                return self.fail(
+                    provider,
+                    AppError::OAuth(OAuthError::ReconnectNeeded),
+                    Retry::Connect,
+                );
+            }
+            Err(error) => {
+                tracing::info!(%error, "no account details; showing the provider's name");
+                (provider.summary.name.clone(), None)
+            }
+        };
+        self.set_phase(Phase::Connected {
+            account,
+            email,
+            scopes,
+        });
+    }
+
+    fn fail(&self, provider: &Provider, error: AppError, retry: Retry) {
+        tracing::warn!(%error, "connection error");
+        let retry = if error.is_retryable() {
+            retry
+        } else {
+            Retry::Nothing
+        };
+        self.set_phase(Phase::Failed {
+            message: messages::app(&error, &provider.summary.name),
+            retry,
+        });
+    }
+
+    fn open_in_browser(&self, url: &Url) {
+        tracing::info!(
+            host = url.host_str().unwrap_or_default(),
+            "opening the sign-in page in the browser"
+        );
+        if let Err(error) = self.os.open_browser(url) {
+            tracing::warn!(%error, "could not open the browser");
+            self.notify(Tone::Warning, messages::BROWSER_NOT_OPENED);
+        }
+    }
+
+    // --- the view ----------------------------------------------------------------------------
+
+    /// The warning that stays in the window while the keyring cannot keep the connection
+    /// (worked out from the session each time, so it goes as soon as saving works again).
+    fn storage_warning(&self) -> Option<String> {
+        let provider = self.provider.get()?;
+        let session = &provider.session;
+        match (session.status(), session.persistence()) {
+            (SessionStatus::Connected, Persistence::MemoryOnly(error)) => {
+                Some(messages::memory_only(&error))
+            }
+            (SessionStatus::Connected, Persistence::Saved) => None,
+            _ => match &provider.open_problem {
+                Some(OpenProblem::Unavailable(reason)) => {
+                    Some(messages::keyring_unavailable(reason))
+                }
+                _ => None,
+            },
+        }
+    }
+
+    fn provider_name(&self) -> String {
+        self.lock()
+            .provider
+            .as_ref()
+            .map_or_else(|| "your photo service".into(), |p| p.name.clone())
+    }
+
+    /// Changes the phase. A notice belongs to the state it was given in, so moving to another
+    /// state (say from waiting to connected) clears it.
+    fn set_phase(&self, phase: Phase) {
+        self.update(|view| {
+            if std::mem::discriminant(&view.phase) != std::mem::discriminant(&phase) {
+                view.notice = None;
+            }
+            view.phase = phase;
+        });
+    }
+
+    fn clear_notice(&self) {
+        if self.lock().notice.is_some() {
+            self.update(|view| view.notice = None);
+        }
+    }
+
+    /// Changes the view and shows the new status while still holding the lock, so that the
+    /// window receives changes in the order they happened.
+    fn update(&self, change: impl FnOnce(&mut View)) {
+        let mut view = self.lock();
+        change(&mut view);
+        view.revision += 1;
+        view.warning_shown = self.storage_warning();
+        self.window.show(&view.status(view.warning_shown.clone()));
+    }
+
+    fn lock(&self) -> MutexGuard<'_, View> {
+        lock(&self.view)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Runs a keyring call on a blocking thread: a keyring may wait for a person to unlock it.
+async fn blocking<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(call).await {
+        Ok(value) => value,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
+}
+
+/// For code that uses the connection (the photo list and `photo:` scheme): reports a failure
+/// to the app's [`AccountConnection::connection_failed`].
+pub fn connection_failed(app: &tauri::AppHandle, error: &AppError) {
+    use tauri::Manager;
+    if let Some(state) = app.try_state::<crate::state::AppState>() {
+        state.connection.connection_failed(error);
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn denied() -> OAuthError {
-        OAuthError::Authorization {
-            code: AuthorizationErrorCode::AccessDenied,
-            description: Some("The user said no".into()),
-            uri: None,
-        }
-    }
-
-    #[test]
-    fn a_refusal_names_the_provider_in_plain_words() {
-        let Connection::Error { message, retryable } = sign_in_failure("Demo Photos", denied())
-        else {
-            panic!("not an error status");
-        };
-        assert_eq!(message, "You declined access at Demo Photos.");
-        assert!(retryable);
-    }
-
-    #[test]
-    fn other_failures_keep_the_cores_sentence() {
-        let Connection::Error { message, retryable } =
-            sign_in_failure("Demo Photos", OAuthError::AuthorizationExpired)
-        else {
-            panic!("not an error status");
-        };
-        assert!(message.contains("expired"), "{message}");
-        assert!(retryable);
-        let Connection::Error { retryable, .. } =
-            sign_in_failure("Demo Photos", OAuthError::InvalidConfig("no S256".into()))
-        else {
-            panic!("not an error status");
-        };
-        assert!(!retryable, "only a settings change helps");
-    }
-}
+mod tests;

@@ -3,7 +3,7 @@
 //! (single-instance), and the command line of a cold start (`get_current`).
 //!
 //! The same URL may arrive by more than one of these paths, so handling is idempotent: a URL
-//! already accepted is dropped. Links are handled one at a time, in arrival order.
+//! already accepted is dropped. The connection handles links one step at a time.
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
@@ -11,18 +11,17 @@ use std::sync::Mutex;
 use tauri::{App, AppHandle, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
 
-use crate::connection;
+use crate::state::AppState;
 
 /// PhotoLink's private-use URI scheme.
 pub const SCHEME: &str = "com.example.photolink";
 /// How many handled links are remembered to recognise a second delivery.
 const REMEMBERED_LINKS: usize = 16;
 
-/// Links already accepted, and the queue that handles them in turn. Managed by Tauri.
+/// Links already accepted. Managed by Tauri.
 #[derive(Default)]
 pub struct DeepLinks {
     accepted: Mutex<VecDeque<String>>,
-    handling: tokio::sync::Mutex<()>,
 }
 
 impl DeepLinks {
@@ -86,12 +85,8 @@ fn receive(app: &AppHandle, candidates: impl Iterator<Item = String>) {
         }
         // The URL carries an authorization code: it is never logged.
         tracing::info!("a {SCHEME}: link arrived");
-        let app = app.clone();
-        tauri::async_runtime::spawn(async move {
-            let links = app.state::<DeepLinks>();
-            let _one_at_a_time = links.handling.lock().await;
-            connection::finish(&app, &url).await;
-        });
+        let connection = app.state::<AppState>().connection.clone();
+        tauri::async_runtime::spawn(async move { connection.finish(&url).await });
     }
 }
 

@@ -1,25 +1,26 @@
-//! Errors of the app shell. `Display` is a sentence for people; commands send it to the window
-//! as a plain string (never a secret: the OAuth core's messages carry none).
+//! Errors of the app shell. `Display` is technical (for logs); the window gets the plain
+//! sentence from [`messages`](crate::messages) (never a secret, never server text).
 
 use serde::{Serialize, Serializer};
 
 use crate::config::ConfigError;
+use crate::messages;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
-    #[error("{0} Fix the file and start PhotoLink again.")]
+    #[error("provider settings: {0}")]
     Config(#[from] ConfigError),
-    #[error("The built-in Demo Photos provider could not start: {0}")]
+    #[error("embedded demo provider: {0}")]
     DemoProvider(#[from] photolink_demo_provider::Error),
     #[error(transparent)]
     OAuth(#[from] photolink_oauth::Error),
-    #[error("PhotoLink could not find its {0} folder.")]
+    #[error("no {0} folder")]
     MissingDirectory(&'static str),
-    #[error("The photo service sent a photo list PhotoLink could not read ({0}).")]
+    #[error("unreadable photo list: {0}")]
     PhotoList(String),
-    #[error("No sign-in is waiting for your browser.")]
+    #[error("no sign-in is waiting")]
     NotWaiting,
-    #[error("The link could not be copied: {0}")]
+    #[error("clipboard: {0}")]
     Clipboard(String),
 }
 
@@ -37,8 +38,9 @@ impl AppError {
     }
 }
 
+/// Commands send the plain sentence to the window.
 impl Serialize for AppError {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.collect_str(&messages::app(self, "your photo service"))
     }
 }

@@ -1,20 +1,22 @@
 //! PhotoLink's desktop shell: the window, its commands and events, deep links, the keyring and
 //! the `photo:` scheme. OAuth itself lives in `photolink_oauth`.
 //!
-//! Commands: `status`, `connect`, `cancel`, `open_browser_again`, `copy_link`, `disconnect`,
-//! `photos(pageToken)`. Event: `connection-changed` with the [`status::Status`].
+//! Commands: `status`, `connect`, `retry`, `cancel`, `open_browser_again`, `copy_link`,
+//! `disconnect`, `photos(pageToken)`. Event: `connection-changed` with the [`status::Status`].
 
 mod commands;
 mod config;
 mod connection;
 mod deep_link;
 mod error;
+mod messages;
 mod photos;
 mod provider;
 mod state;
 mod status;
 mod store;
 
+use tauri::Manager;
 use tracing_subscriber::EnvFilter;
 
 /// Log filter when `RUST_LOG` is not set.
@@ -39,7 +41,6 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .manage(state::AppState::default())
         .manage(deep_link::DeepLinks::default())
         .register_asynchronous_uri_scheme_protocol(photos::SCHEME, |context, request, responder| {
             photos::serve(context.app_handle(), request, responder);
@@ -47,6 +48,7 @@ pub fn run() {
         .invoke_handler(tauri::generate_handler![
             commands::status,
             commands::connect,
+            commands::retry,
             commands::cancel,
             commands::open_browser_again,
             commands::copy_link,
@@ -54,8 +56,13 @@ pub fn run() {
             commands::photos,
         ])
         .setup(|app| {
-            provider::announce(app.handle());
-            tauri::async_runtime::spawn(connection::start_up(app.handle().clone()));
+            let state = state::AppState::new(app.handle());
+            let connection = state.connection.clone();
+            app.manage(state);
+            if let Some(provider) = provider::announced(app.handle()) {
+                connection.announce(provider);
+            }
+            tauri::async_runtime::spawn(async move { connection.start_up().await });
             deep_link::set_up(app);
             Ok(())
         })

@@ -6,16 +6,17 @@ use std::sync::Arc;
 
 use photolink_demo_provider::{self as demo, ProviderHandle, StateFileError};
 use photolink_oauth::{
-    ClientConfig, ClientSecret, HttpClient, OAuthClient, ServerMetadata, Session, discover,
+    ClientConfig, HttpClient, OAuthClient, ServerMetadata, Session, TokenStore, discover,
 };
 use tauri::{AppHandle, Manager};
 use url::Url;
 
 use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig};
 use crate::error::AppError;
-use crate::state::AppState;
 use crate::status::ProviderSummary;
-use crate::store::KeyringTokenStore;
+use crate::store::{
+    FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem,
+};
 
 /// The redirect URI: PhotoLink's private-use scheme (RFC 8252 §7.1).
 pub const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
@@ -27,12 +28,16 @@ const DEMO_PORT: u16 = 47821;
 const DEMO_SCOPES: [&str; 2] = ["photos:read", "profile"];
 /// File in the app data directory where the embedded provider keeps its grants (hashes only).
 const DEMO_STATE_FILE: &str = "demo-provider-state.json";
+/// Shortens how long a sign-in waits for its callback (whole seconds, at most the default of
+/// 10 minutes); for tests of the expiry.
+pub const SIGN_IN_LIFETIME_ENV: &str = "PHOTOLINK_SIGN_IN_LIFETIME_SECONDS";
 
 /// The provider in use and the session with it.
 pub struct Provider {
     pub summary: ProviderSummary,
     pub session: Arc<Session>,
-    pub store: Arc<KeyringTokenStore>,
+    /// Why the saved connection could not be restored, when there was one.
+    pub open_problem: Option<OpenProblem>,
     /// The photo list; photos are fetched from its origin only.
     pub photos_endpoint: Url,
     /// Keeps the embedded demo provider running while PhotoLink runs.
@@ -81,11 +86,10 @@ impl Choice {
     }
 }
 
-/// Tells the window which provider PhotoLink will connect to, before setting it up.
-pub fn announce(app: &AppHandle) {
-    if let Ok(choice) = Choice::read(app) {
-        app.state::<AppState>().set_provider(app, choice.summary());
-    }
+/// Which provider PhotoLink will connect to, before setting it up (`None` when the settings
+/// cannot be read; setting up says why).
+pub fn announced(app: &AppHandle) -> Option<ProviderSummary> {
+    Choice::read(app).ok().map(|choice| choice.summary())
 }
 
 impl Provider {
@@ -93,9 +97,8 @@ impl Provider {
     /// server's endpoints and opens the saved connection from the keyring.
     pub async fn set_up(app: &AppHandle) -> Result<Self, AppError> {
         let choice = Choice::read(app)?;
-        let state = app.state::<AppState>();
         let mut summary = choice.summary();
-        state.set_provider(app, summary.clone());
+        let forgotten = ForgottenEntries::at(data_dir(app)?.join(FORGOTTEN_FILE_NAME));
         match choice {
             Choice::Configured { source, config } => {
                 tracing::info!(issuer = %config.issuer, "using the configured provider");
@@ -108,60 +111,94 @@ impl Provider {
                         photolink_oauth::Error::InvalidConfig(e.to_string()),
                     )
                 })?;
-                Self::open(summary, client, photos_endpoint, None).await
+                Self::open(summary, client, photos_endpoint, forgotten, None).await
             }
             Choice::Embedded => {
-                let data_dir = app
-                    .path()
-                    .app_data_dir()
-                    .map_err(|_| AppError::MissingDirectory("data"))?;
-                let handle = start_demo_provider(&data_dir).await?;
+                let handle = start_demo_provider(&data_dir(app)?).await?;
                 summary.issuer = Some(handle.issuer_url().to_owned());
-                state.set_provider(app, summary.clone());
                 tracing::info!(
                     issuer = handle.issuer_url(),
                     "using the embedded demo provider"
                 );
-                let config =
-                    ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI).with_scopes(DEMO_SCOPES);
+                let config = with_sign_in_lifetime(
+                    ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI).with_scopes(DEMO_SCOPES),
+                );
                 let client = OAuthClient::discover(config, handle.issuer_url()).await?;
                 let photos_endpoint = Url::parse(&handle.endpoints().photos)
                     .map_err(|e| photolink_oauth::Error::Internal(e.to_string()))?;
-                Self::open(summary, client, photos_endpoint, Some(handle)).await
+                Self::open(summary, client, photos_endpoint, forgotten, Some(handle)).await
             }
         }
     }
 
+    /// The provider with its session over the keyring's saved connection.
     async fn open(
         summary: ProviderSummary,
         client: OAuthClient,
         photos_endpoint: Url,
+        forgotten: ForgottenEntries,
         embedded: Option<ProviderHandle>,
     ) -> Result<Self, AppError> {
         let issuer = client.metadata().issuer.clone();
         // The keyring may block (e.g. waiting for a person to unlock it): keep it off async threads.
-        let store = tauri::async_runtime::spawn_blocking(move || KeyringTokenStore::open(issuer))
-            .await
-            .map_err(|e| photolink_oauth::Error::Internal(e.to_string()))?;
-        let store = Arc::new(store);
-        let session = Arc::new(Session::new(client, store.clone())?);
+        let (store, open_problem) = tokio::task::spawn_blocking(move || {
+            KeyringTokenStore::open(issuer, Box::new(KeyringEntry::tokens()), forgotten)
+        })
+        .await
+        .map_err(|e| photolink_oauth::Error::Internal(e.to_string()))?;
+        let mut provider = Self::new(summary, client, Arc::new(store), photos_endpoint)?;
+        provider.open_problem = open_problem;
+        provider._embedded = embedded;
+        Ok(provider)
+    }
+
+    /// A provider over any token store (tests use stores that fail on demand).
+    pub fn new(
+        summary: ProviderSummary,
+        client: OAuthClient,
+        store: Arc<dyn TokenStore>,
+        photos_endpoint: Url,
+    ) -> Result<Self, AppError> {
         Ok(Self {
             summary,
-            session,
-            store,
+            session: Arc::new(Session::new(client, store)?),
+            open_problem: None,
             photos_endpoint,
-            _embedded: embedded,
+            _embedded: None,
         })
     }
+}
+
+fn data_dir(app: &AppHandle) -> Result<PathBuf, AppError> {
+    app.path()
+        .app_data_dir()
+        .map_err(|_| AppError::MissingDirectory("data"))
+}
+
+/// The client settings with the sign-in lifetime [`SIGN_IN_LIFETIME_ENV`] asks for, if any.
+fn with_sign_in_lifetime(mut config: ClientConfig) -> ClientConfig {
+    let asked = std::env::var(SIGN_IN_LIFETIME_ENV)
+        .ok()
+        .and_then(|value| value.trim().parse::<u64>().ok())
+        .map(std::time::Duration::from_secs);
+    if let Some(lifetime) = asked.filter(|l| !l.is_zero() && *l < config.pending_lifetime) {
+        tracing::info!(
+            seconds = lifetime.as_secs(),
+            "sign-ins expire early, as asked"
+        );
+        config.pending_lifetime = lifetime;
+    }
+    config
 }
 
 /// An OAuth client for the provider in `provider.toml`: endpoints from the file when it gives
 /// them, else discovered; revocation and userinfo endpoints in the file win over discovery.
 async fn configured_client(config: &ProviderConfig) -> Result<OAuthClient, photolink_oauth::Error> {
-    let mut client_config =
-        ClientConfig::new(&config.client_id, REDIRECT_URI).with_scopes(config.scopes.clone());
+    let mut client_config = with_sign_in_lifetime(
+        ClientConfig::new(&config.client_id, REDIRECT_URI).with_scopes(config.scopes.clone()),
+    );
     if let Some(secret) = &config.client_secret {
-        client_config = client_config.with_client_secret(ClientSecret::new(secret.clone()));
+        client_config = client_config.with_client_secret(secret.clone());
     }
     for (name, value) in &config.authorize_params {
         client_config = client_config.with_authorize_param(name, value);

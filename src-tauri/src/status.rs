@@ -64,6 +64,8 @@ pub struct Status {
     /// `None` until the provider settings have been read (or when they are invalid).
     pub provider: Option<ProviderSummary>,
     pub notice: Option<Notice>,
+    /// A warning that stays while its cause lasts (e.g. the keyring cannot keep the connection).
+    pub warning: Option<String>,
 }
 
 #[cfg(test)]
@@ -84,6 +86,7 @@ mod tests {
                 embedded: true,
             }),
             notice: None,
+            warning: None,
         };
         let json = serde_json::to_value(&status).unwrap();
         assert_eq!(json["state"], "error");

@@ -115,8 +115,10 @@ def clean_slate(home, app_binary):
 
 
 @pytest.fixture
-def provider(provider_binary, artifacts) -> DemoProvider:
-    running = DemoProvider(provider_binary, artifacts)
+def provider(request, provider_binary, artifacts) -> DemoProvider:
+    marker = request.node.get_closest_marker("provider_args")
+    args = [arg.replace("{artifacts}", str(artifacts)) for arg in (marker.args if marker else ())]
+    running = DemoProvider(provider_binary, artifacts, args)
     yield running
     running.stop()
 
@@ -130,6 +132,11 @@ def _launcher(request, app_binary, artifacts, browser, config: Path | None):
         os.environ["PHOTOLINK_PROVIDER_CONFIG"] = str(config)
     else:
         os.environ.pop("PHOTOLINK_PROVIDER_CONFIG", None)
+    marker = request.node.get_closest_marker("app_env")
+    for name, value in (marker.kwargs if marker else {}).items():
+        env[name] = value
+        # Links the OS delivers start PhotoLink with the same environment.
+        os.environ[name] = value
     env.setdefault("RUST_LOG", "warn,photolink_lib=debug,photolink_oauth=debug,photolink_demo_provider=info")
     env.setdefault("RUST_BACKTRACE", "1")
     tauri_driver = TauriDriver(artifacts / "app-and-driver.log", env)
@@ -149,6 +156,8 @@ def _launcher(request, app_binary, artifacts, browser, config: Path | None):
         finally:
             tauri_driver.stop()
             os.environ.pop("PHOTOLINK_PROVIDER_CONFIG", None)
+            for name in marker.kwargs if marker else {}:
+                os.environ.pop(name, None)
 
 
 @pytest.fixture

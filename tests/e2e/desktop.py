@@ -72,6 +72,57 @@ def clear_keyring() -> None:
         raise RuntimeError("could not clear PhotoLink's keyring items before the test")
 
 
+# The password scripts/headless-session.sh unlocks the session's keyring with.
+KEYRING_PASSWORD = "photolink-session"
+SECRET_SERVICE_NAME = "org.freedesktop.secrets"
+
+
+def _keyring_daemons() -> list[int]:
+    """gnome-keyring daemons of this private session (same HOME)."""
+    own_home = f"HOME={os.environ['HOME']}".encode()
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            if not os.readlink(entry / "exe").endswith("/gnome-keyring-daemon"):
+                continue
+            if own_home in (entry / "environ").read_bytes().split(b"\0") and process_alive(int(entry.name)):
+                pids.append(int(entry.name))
+        except OSError:
+            continue
+    return pids
+
+
+def _stop_keyring_daemons() -> None:
+    for pid in _keyring_daemons():
+        os.kill(pid, 15)
+    if not wait_until(lambda: not _keyring_daemons() and not dbus_name_has_owner(SECRET_SERVICE_NAME), 10):
+        raise RuntimeError("the keyring daemon did not stop")
+
+
+def lock_keyring() -> None:
+    """Makes the keyring refuse: stops the daemon, so the next call starts it again through
+    D-Bus activation with the collection locked. Unlocking needs a prompt, which cannot open,
+    so every read and write fails (as with a keyring the person never unlocked)."""
+    _stop_keyring_daemons()
+    done = subprocess.run(
+        ["secret-tool", "store", "--label=probe", "service", "photolink-e2e-probe", "username", "locked"],
+        input="probe", text=True, capture_output=True, timeout=30,
+    )
+    if done.returncode == 0:
+        raise RuntimeError("the keyring still accepts writes after being locked")
+
+
+def unlock_keyring() -> None:
+    """Gives the session its unlocked keyring back."""
+    _stop_keyring_daemons()
+    subprocess.run(["gnome-keyring-daemon", "--unlock", "--components=secrets"], input=KEYRING_PASSWORD,
+                   text=True, capture_output=True, check=True, timeout=30)
+    if not wait_until(lambda: dbus_name_has_owner(SECRET_SERVICE_NAME), 10):
+        raise RuntimeError("the keyring daemon did not come back")
+
+
 def stored_tokens() -> dict[str, str]:
     """`access_token` / `refresh_token` found in PhotoLink's keyring items (any JSON shape)."""
     found: dict[str, str] = {}

@@ -32,6 +32,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -216,12 +217,18 @@ class Browser:
     def hand_to_os(self, url: str) -> int:
         """Passes a non-web URL to the OS, as a browser does for an external protocol."""
         command = ["gio", "open", url] if self.control.get("handoff", "gio") == "gio" else ["xdg-open", url]
-        done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+        # Output goes to a file, not a pipe: the program the OS starts inherits it, and a pipe
+        # would keep this browser waiting for as long as that program runs (a cold start).
+        with tempfile.TemporaryFile() as errors:
+            done = subprocess.run(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=errors,
+                                  timeout=60)
+            errors.seek(0)
+            stderr = errors.read().decode("utf-8", "replace")
         self.log(
             "handoff",
             command=[*command[:-1], redact(url)],
             returncode=done.returncode,
-            stderr=done.stderr.strip()[:500],
+            stderr=stderr.strip()[:500],
         )
         return done.returncode
 

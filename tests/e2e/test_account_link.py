@@ -24,6 +24,9 @@ from desktop import (
 
 REDIRECT_URI = "com.example.photolink:/oauth/callback"
 FORGED_CALLBACK = "com.example.photolink:/oauth/callback?code=x&state=forged"
+LINK_IGNORED_WHILE_WAITING = (
+    "PhotoLink ignored a sign-in link that does not belong to this sign-in. It is still waiting for your browser."
+)
 
 
 def connect(app, browser) -> None:
@@ -111,10 +114,10 @@ def test_disconnect_revokes_tokens_and_empties_the_keyring(app, browser, provide
     rejected = provider.get_photos(tokens["access_token"])
     assert rejected.status == 401, rejected.body
     assert "invalid_token" in rejected.headers.get("WWW-Authenticate", "")
-    if "refresh_token" in tokens:
-        refused = provider.refresh(tokens["refresh_token"])
-        assert refused.status == 400, refused.body
-        assert refused.json()["error"] == "invalid_grant"
+    assert "refresh_token" in tokens, "the keyring holds no refresh token"
+    refused = provider.refresh(tokens["refresh_token"])
+    assert refused.status == 400, refused.body
+    assert refused.json()["error"] == "invalid_grant"
     assert keyring_item_count() == 0, "the keyring still holds PhotoLink items"
     assert not app.find_all("photo"), "photos are still shown after disconnecting"
 
@@ -148,6 +151,7 @@ def test_forged_callback_during_a_pending_flow_is_ignored(app, browser, provider
     open_with_os(FORGED_CALLBACK)
 
     app.wait_for(lambda d: app.visible("notice") and app.find("notice").text.strip(), "a notice")
+    assert app.find("notice").text.strip() == LINK_IGNORED_WHILE_WAITING
     assert app.state() == "waiting", "a forged link must not disturb the pending flow"
     wait_for_single_instance(app)
 

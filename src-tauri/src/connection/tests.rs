@@ -1,0 +1,875 @@
+//! Every transition of [`AccountConnection`], against the real demo provider on loopback, with
+//! a fake window, a fake browser and keyring entries that fail on demand. A "process" here is
+//! one `AccountConnection`; two of them over the same fake keyring are two PhotoLink processes.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use photolink_demo_provider::{self as demo, ProviderHandle};
+use photolink_oauth::{ClientConfig, OAuthClient};
+use url::Url;
+
+use super::*;
+use crate::provider::REDIRECT_URI;
+use crate::store::fakes::FakeEntry;
+use crate::store::{ForgottenEntries, KeyringTokenStore, SecretEntry};
+
+const PROVIDER: &str = "Test Photos";
+
+/// Records every status shown, and how often the account's data was dropped.
+#[derive(Clone, Default)]
+struct FakeWindow {
+    shown: Arc<Mutex<Vec<Status>>>,
+    forgotten: Arc<AtomicUsize>,
+}
+
+impl Window for FakeWindow {
+    fn show(&self, status: &Status) {
+        self.shown.lock().unwrap().push(status.clone());
+    }
+
+    fn forget_account_data(&self) {
+        self.forgotten.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// What one test's "computer" holds: the keyring's two entries, the tombstone file, the
+/// browser's visits, and whether the provider can be reached. Shared by every process.
+#[derive(Clone)]
+struct FakeComputer {
+    issuer: String,
+    tokens: FakeEntry,
+    sign_in: FakeEntry,
+    forgotten: PathBuf,
+    visits: Arc<Mutex<Vec<Url>>>,
+    browser_fails: Arc<AtomicBool>,
+    provider_unreachable: Arc<AtomicBool>,
+    sign_in_lifetime: Duration,
+}
+
+/// The OS of one process on the fake computer.
+struct FakeOs {
+    computer: FakeComputer,
+    sign_ins: Arc<SignInStore>,
+}
+
+impl Os for FakeOs {
+    fn open_browser(&self, url: &Url) -> Result<(), String> {
+        if self.computer.browser_fails.load(Ordering::SeqCst) {
+            return Err("no browser".into());
+        }
+        self.computer.visits.lock().unwrap().push(url.clone());
+        Ok(())
+    }
+
+    async fn set_up_provider(&self) -> Result<Provider, AppError> {
+        let computer = &self.computer;
+        if computer.provider_unreachable.load(Ordering::SeqCst) {
+            return Err(AppError::OAuth(OAuthError::Network(
+                "connection refused".into(),
+            )));
+        }
+        let mut config = ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI)
+            .with_scopes(["photos:read", "profile"]);
+        config.pending_lifetime = computer.sign_in_lifetime;
+        let client = OAuthClient::discover(config, &computer.issuer).await?;
+        let (store, problem) = KeyringTokenStore::open(
+            computer.issuer.clone(),
+            Box::new(computer.tokens.clone()),
+            ForgottenEntries::at(computer.forgotten.clone()),
+        );
+        let summary = ProviderSummary {
+            name: PROVIDER.into(),
+            issuer: Some(computer.issuer.clone()),
+            embedded: false,
+        };
+        let photos = Url::parse(&format!("{}/photos", computer.issuer)).unwrap();
+        let mut provider = Provider::new(summary, client, Arc::new(store), photos)?;
+        provider.open_problem = problem;
+        Ok(provider)
+    }
+
+    fn sign_ins(&self) -> Arc<SignInStore> {
+        self.sign_ins.clone()
+    }
+}
+
+type TestConnection = AccountConnection<FakeWindow, FakeOs>;
+
+struct Setup {
+    provider: ProviderHandle,
+    computer: FakeComputer,
+    http: reqwest::Client,
+}
+
+/// One PhotoLink process on the test's computer, with its window.
+struct Process {
+    connection: Arc<TestConnection>,
+    window: FakeWindow,
+}
+
+impl Process {
+    fn phase(&self) -> Phase {
+        self.connection.lock().phase.clone()
+    }
+
+    fn state(&self) -> Connection {
+        self.connection.status().connection
+    }
+
+    fn notice(&self) -> Option<String> {
+        self.connection.status().notice.map(|n| n.message)
+    }
+
+    fn warning(&self) -> Option<String> {
+        self.connection.status().warning
+    }
+
+    fn error_message(&self) -> String {
+        match self.state() {
+            Connection::Error { message, .. } => message,
+            other => panic!("not an error: {other:?}"),
+        }
+    }
+}
+
+async fn set_up() -> Setup {
+    set_up_with(Duration::from_secs(600)).await
+}
+
+async fn set_up_with(sign_in_lifetime: Duration) -> Setup {
+    set_up_with_provider(sign_in_lifetime, demo::Config::default()).await
+}
+
+async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) -> Setup {
+    let provider = demo::start(config).await.expect("the demo provider starts");
+    let dir = std::env::temp_dir().join(format!(
+        "photolink-connection-{}-{}",
+        std::process::id(),
+        provider.issuer_url().rsplit(':').next().unwrap_or_default()
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    let computer = FakeComputer {
+        issuer: provider.issuer_url().to_owned(),
+        tokens: FakeEntry::default(),
+        sign_in: FakeEntry::default(),
+        forgotten: dir.join("forgotten.json"),
+        visits: Arc::default(),
+        browser_fails: Arc::default(),
+        provider_unreachable: Arc::default(),
+        sign_in_lifetime,
+    };
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    Setup {
+        provider,
+        computer,
+        http,
+    }
+}
+
+impl Setup {
+    /// Starts a PhotoLink process (not yet started up).
+    fn process(&self) -> Process {
+        let window = FakeWindow::default();
+        let os = FakeOs {
+            computer: self.computer.clone(),
+            sign_ins: Arc::new(SignInStore::over(Box::new(self.computer.sign_in.clone()))),
+        };
+        Process {
+            connection: AccountConnection::new(window.clone(), os),
+            window,
+        }
+    }
+
+    fn visits(&self) -> Vec<Url> {
+        self.computer.visits.lock().unwrap().clone()
+    }
+
+    /// What a person does in the browser: opens the last page PhotoLink sent them to and
+    /// presses `decision`; returns the callback URL the provider redirects to.
+    async fn decide(&self, decision: &str) -> String {
+        let page = self
+            .visits()
+            .last()
+            .cloned()
+            .expect("the browser was opened");
+        let html = self
+            .http
+            .get(page)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let marker = r#"name="transaction" value=""#;
+        let start = html.find(marker).expect("a consent form") + marker.len();
+        let transaction = &html[start..start + html[start..].find('"').unwrap()];
+        let answer = self
+            .http
+            .post(&self.provider.endpoints().authorization)
+            .header("Origin", self.provider.issuer_url())
+            .header("Sec-Fetch-Site", "same-origin")
+            .form(&[("transaction", transaction), ("decision", decision)])
+            .send()
+            .await
+            .unwrap();
+        answer.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    async fn approve(&self) -> String {
+        self.decide("approve").await
+    }
+
+    /// Connects `process` through the browser.
+    async fn connect(&self, process: &Process) {
+        process.connection.connect().await;
+        let callback = self.approve().await;
+        process.connection.finish(&callback).await;
+        assert!(
+            matches!(process.state(), Connection::Connected { .. }),
+            "{:?}",
+            process.state()
+        );
+    }
+
+    fn saved_refresh_token(&self) -> Option<String> {
+        let text = self.computer.tokens.text()?;
+        let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+        json["tokens"]["refresh_token"].as_str().map(str::to_owned)
+    }
+
+    /// Whether the provider still honours `refresh_token`.
+    async fn provider_accepts(&self, refresh_token: &str) -> bool {
+        self.http
+            .post(&self.provider.endpoints().token)
+            .header("Accept", "application/json")
+            .form(&[
+                ("grant_type", "refresh_token"),
+                ("refresh_token", refresh_token),
+                ("client_id", demo::CLIENT_ID),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .is_success()
+    }
+}
+
+fn forged(state: &str) -> String {
+    format!("{REDIRECT_URI}?code=x&state={state}")
+}
+
+#[tokio::test]
+async fn start_up_without_a_saved_account_shows_disconnected_and_the_provider() {
+    let setup = set_up().await;
+    let process = setup.process();
+
+    process.connection.start_up().await;
+
+    assert_eq!(process.state(), Connection::Disconnected);
+    let status = process.connection.status();
+    assert_eq!(status.provider.unwrap().name, PROVIDER);
+    assert!(setup.visits().is_empty());
+}
+
+#[tokio::test]
+async fn connect_waits_for_the_browser_keeps_the_sign_in_in_the_keyring_and_the_callback_connects()
+{
+    let setup = set_up().await;
+    let process = setup.process();
+    process.connection.start_up().await;
+
+    process.connection.connect().await;
+
+    assert_eq!(process.state(), Connection::Waiting);
+    assert_eq!(setup.visits().len(), 1);
+    assert_eq!(
+        process.connection.waiting_url().unwrap(),
+        setup.visits()[0],
+        "Copy link gives the page the browser was sent to"
+    );
+    let kept = setup
+        .computer
+        .sign_in
+        .text()
+        .expect("the sign-in is kept in the keyring");
+    assert!(kept.contains(&setup.computer.issuer));
+
+    let callback = setup.approve().await;
+    process.connection.finish(&callback).await;
+
+    let Connection::Connected {
+        account, scopes, ..
+    } = process.state()
+    else {
+        panic!("{:?}", process.state());
+    };
+    assert!(!account.is_empty());
+    assert!(scopes.contains(&"photos:read".to_owned()));
+    assert_eq!(
+        setup.computer.sign_in.text(),
+        None,
+        "the ended sign-in stayed in the keyring"
+    );
+    assert!(
+        setup.saved_refresh_token().is_some(),
+        "the tokens were not saved"
+    );
+    assert!(process.connection.waiting_url().is_err());
+}
+
+#[tokio::test]
+async fn a_forged_callback_is_ignored_and_the_sign_in_still_waits() {
+    let setup = set_up().await;
+    let process = setup.process();
+    process.connection.connect().await;
+
+    process.connection.finish(&forged("forged")).await;
+    process.connection.finish("not a url").await;
+
+    assert_eq!(process.state(), Connection::Waiting);
+    assert_eq!(
+        process.notice().as_deref(),
+        Some(messages::LINK_IGNORED_WHILE_WAITING)
+    );
+    assert!(setup.computer.sign_in.text().is_some());
+    let callback = setup.approve().await;
+    process.connection.finish(&callback).await;
+    assert!(matches!(process.state(), Connection::Connected { .. }));
+}
+
+#[tokio::test]
+async fn a_callback_while_nothing_waits_only_shows_a_notice() {
+    let setup = set_up().await;
+    let process = setup.process();
+    process.connection.start_up().await;
+
+    process.connection.finish(&forged("forged")).await;
+
+    assert_eq!(process.state(), Connection::Disconnected);
+    assert_eq!(
+        process.notice().as_deref(),
+        Some(messages::LINK_IGNORED_NOT_WAITING)
+    );
+}
+
+#[tokio::test]
+async fn cancel_ends_the_sign_in_everywhere_and_its_late_callback_is_ignored() {
+    let setup = set_up().await;
+    let process = setup.process();
+    process.connection.connect().await;
+
+    process.connection.cancel().await;
+
+    assert_eq!(process.state(), Connection::Disconnected);
+    assert_eq!(setup.computer.sign_in.text(), None);
+    let late = setup.approve().await;
+    process.connection.finish(&late).await;
+    assert_eq!(process.state(), Connection::Disconnected);
+    assert_eq!(
+        process.notice().as_deref(),
+        Some(messages::LINK_IGNORED_NOT_WAITING)
+    );
+    assert!(setup.saved_refresh_token().is_none());
+}
+
+#[tokio::test]
+async fn a_refusal_names_the_provider_and_try_again_starts_a_new_sign_in() {
+    let setup = set_up().await;
+    let process = setup.process();
+    process.connection.connect().await;
+
+    let denied = setup.decide("deny").await;
+    process.connection.finish(&denied).await;
+
+    assert_eq!(
+        process.error_message(),
+        "You declined access at Test Photos."
+    );
+    assert_eq!(setup.computer.sign_in.text(), None);
+    assert!(matches!(
+        process.phase(),
+        Phase::Failed {
+            retry: Retry::Connect,
+            ..
+        }
+    ));
+
+    process.connection.retry().await;
+
+    assert_eq!(process.state(), Connection::Waiting);
+    assert_eq!(setup.visits().len(), 2);
+}
+
+#[tokio::test]
+async fn a_browser_that_cannot_open_leaves_the_sign_in_waiting_with_a_notice() {
+    let setup = set_up().await;
+    setup.computer.browser_fails.store(true, Ordering::SeqCst);
+    let process = setup.process();
+
+    process.connection.connect().await;
+
+    assert_eq!(process.state(), Connection::Waiting);
+    assert_eq!(
+        process.notice().as_deref(),
+        Some(messages::BROWSER_NOT_OPENED)
+    );
+    assert!(
+        process.connection.waiting_url().is_ok(),
+        "Copy link still works"
+    );
+}
+
+#[tokio::test]
+async fn the_waiting_view_times_out_by_itself_when_the_sign_in_expires() {
+    let setup = set_up_with(Duration::from_secs(1)).await;
+    let process = setup.process();
+    process.connection.connect().await;
+    assert_eq!(process.state(), Connection::Waiting);
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+
+    assert_eq!(process.error_message(), messages::SIGN_IN_EXPIRED);
+    assert!(matches!(
+        process.phase(),
+        Phase::Failed {
+            retry: Retry::Connect,
+            ..
+        }
+    ));
+    assert_eq!(
+        setup.computer.sign_in.text(),
+        None,
+        "the expired sign-in stayed in the keyring"
+    );
+}
+
+#[tokio::test]
+async fn an_expiry_timer_does_not_end_a_newer_sign_in() {
+    let setup = set_up_with(Duration::from_secs(1)).await;
+    let process = setup.process();
+    process.connection.connect().await;
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    process.connection.cancel().await;
+    process.connection.connect().await;
+
+    tokio::time::sleep(Duration::from_millis(600)).await;
+
+    assert_eq!(
+        process.state(),
+        Connection::Waiting,
+        "the first timer ended the second sign-in"
+    );
+}
+
+#[tokio::test]
+async fn a_callback_delivered_to_a_new_process_finishes_the_sign_in_the_old_one_started() {
+    let setup = set_up().await;
+    let first = setup.process();
+    first.connection.connect().await;
+    drop(first); // PhotoLink closed while the browser waited
+
+    let callback = setup.approve().await;
+    let second = setup.process(); // the OS starts PhotoLink cold with the link
+    let start_up = second.connection.clone();
+    let finish = second.connection.clone();
+    tokio::join!(start_up.start_up(), finish.finish(&callback));
+
+    assert!(
+        matches!(second.state(), Connection::Connected { .. }),
+        "{:?}",
+        second.state()
+    );
+    assert_eq!(
+        setup.visits().len(),
+        1,
+        "the new process opened the browser again"
+    );
+    assert_eq!(setup.computer.sign_in.text(), None);
+}
+
+#[tokio::test]
+async fn a_new_process_shows_the_sign_in_an_old_one_started_as_waiting() {
+    let setup = set_up().await;
+    let first = setup.process();
+    first.connection.connect().await;
+    drop(first);
+
+    let second = setup.process();
+    second.connection.start_up().await;
+
+    assert_eq!(second.state(), Connection::Waiting);
+    assert_eq!(second.connection.waiting_url().unwrap(), setup.visits()[0]);
+}
+
+#[tokio::test]
+async fn a_callback_after_the_sign_in_expired_says_so_also_in_a_new_process() {
+    let setup = set_up_with(Duration::from_secs(1)).await;
+    let first = setup.process();
+    first.connection.connect().await;
+    let callback = setup.approve().await;
+    drop(first);
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+
+    let second = setup.process();
+    second.connection.start_up().await;
+    assert_eq!(second.state(), Connection::Disconnected);
+    second.connection.finish(&callback).await;
+
+    assert_eq!(second.error_message(), "That sign-in expired. Try again.");
+    assert_eq!(setup.computer.sign_in.text(), None);
+    assert!(setup.saved_refresh_token().is_none());
+}
+
+#[tokio::test]
+async fn a_process_started_before_the_sign_in_was_saved_still_finishes_it() {
+    let setup = set_up().await;
+    // The second process starts (and finds nothing) while the first is still running...
+    let second = setup.process();
+    second.connection.start_up().await;
+    let first = setup.process();
+    first.connection.connect().await;
+    drop(first); // ...then the first exits, and the callback reaches the second.
+
+    let callback = setup.approve().await;
+    second.connection.finish(&callback).await;
+
+    assert!(
+        matches!(second.state(), Connection::Connected { .. }),
+        "{:?}",
+        second.state()
+    );
+}
+
+#[tokio::test]
+async fn a_callback_finished_by_one_process_is_not_exchanged_again_by_another() {
+    let setup = set_up().await;
+    let first = setup.process();
+    let second = setup.process();
+    second.connection.start_up().await;
+    first.connection.connect().await;
+    let callback = setup.approve().await;
+
+    first.connection.finish(&callback).await;
+    second.connection.finish(&callback).await;
+
+    assert!(matches!(first.state(), Connection::Connected { .. }));
+    assert_eq!(second.state(), Connection::Disconnected);
+    assert_eq!(
+        second.notice().as_deref(),
+        Some(messages::LINK_IGNORED_NOT_WAITING)
+    );
+}
+
+#[tokio::test]
+async fn try_again_after_a_failed_start_up_restores_the_saved_connection_without_the_browser() {
+    let setup = set_up().await;
+    let earlier = setup.process();
+    setup.connect(&earlier).await;
+    drop(earlier);
+    let visits = setup.visits().len();
+
+    setup
+        .computer
+        .provider_unreachable
+        .store(true, Ordering::SeqCst);
+    let process = setup.process();
+    process.connection.start_up().await;
+    assert!(matches!(
+        process.phase(),
+        Phase::Failed {
+            retry: Retry::StartUp,
+            ..
+        }
+    ));
+    assert_eq!(
+        process.error_message(),
+        "PhotoLink could not reach your photo service. Check your connection and try again."
+    );
+
+    setup
+        .computer
+        .provider_unreachable
+        .store(false, Ordering::SeqCst);
+    process.connection.retry().await;
+
+    assert!(
+        matches!(process.state(), Connection::Connected { .. }),
+        "{:?}",
+        process.state()
+    );
+    assert_eq!(setup.visits().len(), visits, "Try again opened the browser");
+}
+
+#[tokio::test]
+async fn connecting_while_connected_revokes_the_old_grant() {
+    let setup = set_up().await;
+    let process = setup.process();
+    setup.connect(&process).await;
+    let old = setup
+        .saved_refresh_token()
+        .expect("a refresh token is saved");
+
+    setup.connect(&process).await;
+
+    let new = setup
+        .saved_refresh_token()
+        .expect("a refresh token is saved");
+    assert_ne!(old, new);
+    assert!(
+        !setup.provider_accepts(&old).await,
+        "the old grant still works"
+    );
+    assert!(setup.provider_accepts(&new).await);
+}
+
+#[tokio::test]
+async fn a_damaged_saved_connection_says_so_and_connecting_still_works() {
+    let setup = set_up().await;
+    for damaged in [
+        "not json".to_owned(),
+        format!(
+            r#"{{"issuer":"{}","tokens":{{"access_token":"a","token_type":"Bearer","received_at":18446744073709551615,"expires_at":18446744073709551615}}}}"#,
+            setup.computer.issuer
+        ),
+    ] {
+        setup.computer.tokens.write(&damaged).unwrap();
+        let process = setup.process();
+
+        process.connection.start_up().await;
+
+        assert_eq!(process.state(), Connection::Disconnected);
+        assert_eq!(
+            process.notice().as_deref(),
+            Some("Your saved connection could not be read. Connect again.")
+        );
+        setup.connect(&process).await;
+    }
+}
+
+#[tokio::test]
+async fn a_keyring_that_refuses_writes_keeps_the_connection_for_this_run_with_a_visible_warning() {
+    let setup = set_up().await;
+    setup
+        .computer
+        .tokens
+        .fail_writes
+        .store(true, Ordering::SeqCst);
+    let process = setup.process();
+
+    setup.connect(&process).await;
+
+    let warning = process.warning().expect("a visible warning");
+    assert!(warning.contains("until PhotoLink closes"), "{warning}");
+    assert_eq!(setup.computer.tokens.text(), None, "nothing half-stored");
+}
+
+#[tokio::test]
+async fn a_disconnect_the_keyring_refuses_to_delete_is_not_restored_at_the_next_start() {
+    let setup = set_up().await;
+    let process = setup.process();
+    setup.connect(&process).await;
+    setup
+        .computer
+        .tokens
+        .fail_deletes
+        .store(true, Ordering::SeqCst);
+
+    process.connection.disconnect().await;
+
+    assert_eq!(process.state(), Connection::Disconnected);
+    assert_eq!(
+        process.notice().as_deref(),
+        Some(messages::DISCONNECTED_KEYRING_KEPT)
+    );
+    let next = setup.process();
+    next.connection.start_up().await;
+    assert_eq!(
+        next.state(),
+        Connection::Disconnected,
+        "the disconnected account came back"
+    );
+}
+
+#[tokio::test]
+async fn disconnect_revokes_forgets_and_drops_the_accounts_data() {
+    let setup = set_up().await;
+    let process = setup.process();
+    setup.connect(&process).await;
+    let refresh = setup.saved_refresh_token().unwrap();
+    let dropped = process.window.forgotten.load(Ordering::SeqCst);
+
+    process.connection.disconnect().await;
+
+    assert_eq!(process.state(), Connection::Disconnected);
+    assert_eq!(setup.computer.tokens.text(), None);
+    assert!(!setup.provider_accepts(&refresh).await);
+    assert!(process.window.forgotten.load(Ordering::SeqCst) > dropped);
+}
+
+#[tokio::test]
+async fn a_dead_grant_while_in_use_shows_the_error_view_and_drops_the_accounts_data() {
+    let setup = set_up().await;
+    let process = setup.process();
+    setup.connect(&process).await;
+    let dropped = process.window.forgotten.load(Ordering::SeqCst);
+
+    process
+        .connection
+        .connection_failed(&AppError::OAuth(OAuthError::ReconnectNeeded));
+
+    assert_eq!(
+        process.error_message(),
+        "Your connection to Test Photos has expired or was withdrawn. Connect again."
+    );
+    assert!(process.window.forgotten.load(Ordering::SeqCst) > dropped);
+}
+
+#[tokio::test]
+async fn every_change_reaches_the_window_in_order() {
+    let setup = set_up().await;
+    let process = setup.process();
+    setup.connect(&process).await;
+
+    let shown = process.window.shown.lock().unwrap().clone();
+    let revisions: Vec<u64> = shown.iter().map(|s| s.revision).collect();
+    assert!(revisions.windows(2).all(|w| w[0] < w[1]), "{revisions:?}");
+    let states: Vec<&Connection> = shown.iter().map(|s| &s.connection).collect();
+    assert!(states.contains(&&Connection::Waiting));
+    assert!(states.contains(&&Connection::Exchanging));
+    assert_eq!(shown.last().unwrap(), &process.connection.status());
+}
+
+#[tokio::test]
+async fn a_callback_that_arrives_while_the_provider_is_down_is_finished_by_try_again() {
+    let setup = set_up().await;
+    let first = setup.process();
+    first.connection.connect().await;
+    drop(first);
+    let callback = setup.approve().await;
+    setup
+        .computer
+        .provider_unreachable
+        .store(true, Ordering::SeqCst);
+
+    let cold = setup.process(); // started by the OS with the link, while the provider is down
+    cold.connection.start_up().await;
+    cold.connection.finish(&callback).await;
+    assert!(matches!(
+        cold.phase(),
+        Phase::Failed {
+            retry: Retry::StartUp,
+            ..
+        }
+    ));
+
+    setup
+        .computer
+        .provider_unreachable
+        .store(false, Ordering::SeqCst);
+    cold.connection.retry().await;
+
+    assert!(
+        matches!(cold.state(), Connection::Connected { .. }),
+        "{:?}",
+        cold.state()
+    );
+    assert_eq!(setup.visits().len(), 1);
+}
+
+#[tokio::test]
+async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_by_its_late_callback() {
+    let setup = set_up().await;
+    let process = setup.process();
+    process.connection.connect().await;
+    setup
+        .computer
+        .sign_in
+        .fail_deletes
+        .store(true, Ordering::SeqCst);
+
+    process.connection.cancel().await;
+    assert!(
+        setup.computer.sign_in.text().is_some(),
+        "the fake refused the delete"
+    );
+    let late = setup.approve().await;
+    process.connection.finish(&late).await;
+
+    assert_eq!(process.state(), Connection::Disconnected);
+    assert_eq!(
+        process.notice().as_deref(),
+        Some(messages::LINK_IGNORED_NOT_WAITING)
+    );
+    assert!(setup.saved_refresh_token().is_none());
+}
+
+#[tokio::test]
+async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_drops_it() {
+    let config = demo::Config {
+        access_token_ttl: Duration::from_secs(2),
+        ..demo::Config::default()
+    };
+    let setup = set_up_with_provider(Duration::from_secs(600), config).await;
+    let process = setup.process();
+    setup.connect(&process).await;
+    let provider = process.connection.provider().unwrap();
+    assert_eq!(process.warning(), None);
+    setup
+        .computer
+        .tokens
+        .fail_writes
+        .store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+
+    provider.session.access_token().await.expect("refreshed");
+    process.connection.connection_used();
+
+    let shown = process
+        .window
+        .shown
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    let warning = shown
+        .warning
+        .expect("the window was told about the keyring");
+    assert!(warning.contains("until PhotoLink closes"), "{warning}");
+    assert_eq!(
+        setup.computer.tokens.text(),
+        None,
+        "a stale refresh token stayed behind"
+    );
+
+    setup
+        .computer
+        .tokens
+        .fail_writes
+        .store(false, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    provider.session.access_token().await.expect("refreshed");
+    process.connection.connection_used();
+
+    let shown = process
+        .window
+        .shown
+        .lock()
+        .unwrap()
+        .last()
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        shown.warning, None,
+        "the warning stayed after saving worked again"
+    );
+    assert!(setup.saved_refresh_token().is_some());
+}

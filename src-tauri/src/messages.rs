@@ -1,0 +1,254 @@
+//! Every sentence the window shows about a failure. The OAuth core's errors are technical
+//! (short, for logs); here each one becomes plain words for the person in front of the window,
+//! naming the provider where that helps. Nothing a server sent is quoted: server text is data,
+//! and the codes it carries are only logged.
+
+use photolink_oauth::{AuthorizationErrorCode, Error as OAuthError, TokenErrorCode};
+
+use crate::error::AppError;
+
+/// A sign-in whose time ran out (in the waiting view, or when its callback came too late).
+pub const SIGN_IN_EXPIRED: &str = "That sign-in expired. Try again.";
+/// The keyring entry exists but is not something PhotoLink can use.
+pub const SAVED_CONNECTION_UNREADABLE: &str =
+    "Your saved connection could not be read. Connect again.";
+/// A link that does not belong to the sign-in waiting for the browser.
+pub const LINK_IGNORED_WHILE_WAITING: &str = "PhotoLink ignored a sign-in link that does not belong to this sign-in. It is still waiting for your browser.";
+/// A link that arrived while no sign-in was waiting.
+pub const LINK_IGNORED_NOT_WAITING: &str =
+    "PhotoLink ignored a sign-in link because no sign-in is in progress.";
+/// The browser could not be started.
+pub const BROWSER_NOT_OPENED: &str =
+    "PhotoLink could not open your browser. Use Copy link and paste the address into your browser.";
+/// "Copy link" worked.
+pub const LINK_COPIED: &str = "Link copied. Paste it into your browser's address bar.";
+
+/// The persistent warning while the connection cannot be kept in the keyring.
+pub fn memory_only(reason: &impl std::fmt::Display) -> String {
+    format!(
+        "PhotoLink could not save your connection in the system keyring ({reason}). \
+         You are connected until PhotoLink closes; after that you will need to connect again."
+    )
+}
+
+/// The keyring could not be read at start.
+pub fn keyring_unavailable(reason: &impl std::fmt::Display) -> String {
+    format!(
+        "PhotoLink could not read the system keyring ({reason}), so it cannot restore or keep \
+         your connection. You can still connect for this session."
+    )
+}
+
+/// Disconnect forgot the account here, but the keyring still holds it (it will not be restored).
+pub const DISCONNECTED_KEYRING_KEPT: &str = "You are disconnected. The system keyring did not let PhotoLink delete the saved connection; PhotoLink will not use it and will delete it at its next start.";
+
+/// The sentence for an OAuth core error; `provider` is the provider's display name.
+pub fn oauth(error: &OAuthError, provider: &str) -> String {
+    use OAuthError as E;
+    match error {
+        E::InvalidConfig(_) | E::InsecureEndpoint { .. } => format!(
+            "PhotoLink's settings for {provider} cannot be used. Check the provider settings and start PhotoLink again."
+        ),
+        E::NoPendingAuthorization
+        | E::StateMismatch
+        | E::InvalidCallback(_)
+        | E::SavedSignInMismatch => "That sign-in link could not be used. Try again.".into(),
+        E::AuthorizationExpired => SIGN_IN_EXPIRED.into(),
+        E::IssuerMismatch { .. } => format!(
+            "The sign-in answer did not come from {provider}, so PhotoLink rejected it. Try again."
+        ),
+        E::Authorization { code, .. } => authorization(code, provider),
+        E::Token { code, .. } => token(code, provider),
+        E::UnexpectedResponse { status, .. } if *status >= 500 => {
+            format!("{provider} had a problem (HTTP {status}). Try again later.")
+        }
+        E::UnexpectedResponse { status, .. } => {
+            format!("{provider} gave an answer PhotoLink could not use (HTTP {status}).")
+        }
+        E::ResponseTooLarge { .. } => {
+            format!("{provider} sent an answer too large to read. Try again later.")
+        }
+        E::Network(_) => {
+            format!("PhotoLink could not reach {provider}. Check your connection and try again.")
+        }
+        E::Discovery(_) => {
+            format!("PhotoLink could not read {provider}'s sign-in settings. Try again later.")
+        }
+        E::NotConnected => "No account is connected.".into(),
+        E::ReconnectNeeded => {
+            format!("Your connection to {provider} has expired or was withdrawn. Connect again.")
+        }
+        E::NoUserinfoEndpoint => format!("{provider} does not share account details."),
+        E::RevocationFailed { .. } => format!(
+            "You are disconnected on this computer, but {provider} could not be asked to withdraw PhotoLink's access. You can withdraw it in your {provider} account settings."
+        ),
+        E::Storage(_) => "PhotoLink could not use the system keyring.".into(),
+        E::Internal(_) => "Something went wrong inside PhotoLink. Try again.".into(),
+        _ => "Something went wrong while talking to your photo service. Try again.".into(),
+    }
+}
+
+fn authorization(code: &AuthorizationErrorCode, provider: &str) -> String {
+    use AuthorizationErrorCode as C;
+    match code {
+        C::AccessDenied => format!("You declined access at {provider}."),
+        C::ServerError => format!("{provider} had a problem during sign-in. Try again."),
+        C::TemporarilyUnavailable => {
+            format!("{provider} is busy or down for maintenance. Try again later.")
+        }
+        C::InvalidScope => format!("{provider} does not allow the access PhotoLink asks for."),
+        C::InvalidRequest | C::UnauthorizedClient | C::UnsupportedResponseType | C::Other(_) => {
+            format!("{provider} refused the sign-in.")
+        }
+    }
+}
+
+fn token(code: &TokenErrorCode, provider: &str) -> String {
+    use TokenErrorCode as C;
+    match code {
+        C::InvalidGrant => format!(
+            "{provider} no longer accepts that sign-in (it expired, was used or was withdrawn). Try again."
+        ),
+        C::InvalidClient | C::UnauthorizedClient => {
+            format!("{provider} does not recognise PhotoLink. Check the provider settings.")
+        }
+        C::InvalidScope => format!("{provider} does not allow the access PhotoLink asks for."),
+        C::InvalidRequest | C::UnsupportedGrantType | C::Other(_) => {
+            format!("{provider} refused to finish the sign-in. Try again.")
+        }
+    }
+}
+
+/// The sentence for any shell error.
+pub fn app(error: &AppError, provider: &str) -> String {
+    match error {
+        AppError::OAuth(error) => oauth(error, provider),
+        AppError::Config(error) => format!("{error} Fix the file and start PhotoLink again."),
+        AppError::DemoProvider(_) => {
+            "The built-in Demo Photos provider could not start. Start PhotoLink again.".into()
+        }
+        AppError::MissingDirectory(which) => {
+            format!("PhotoLink could not find its {which} folder.")
+        }
+        AppError::PhotoList(_) => {
+            format!("{provider} sent a photo list PhotoLink could not read.")
+        }
+        AppError::NotWaiting => "No sign-in is waiting for your browser.".into(),
+        AppError::Clipboard(_) => "The link could not be copied.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use photolink_oauth::StoreError;
+
+    const PROVIDER: &str = "Demo Photos";
+
+    #[test]
+    fn a_refusal_names_the_provider() {
+        let denied = OAuthError::Authorization {
+            code: AuthorizationErrorCode::AccessDenied,
+            description: Some("The user said no".into()),
+            uri: None,
+        };
+        assert_eq!(
+            oauth(&denied, PROVIDER),
+            "You declined access at Demo Photos."
+        );
+    }
+
+    #[test]
+    fn an_expired_sign_in_says_so_and_invites_a_retry() {
+        assert_eq!(
+            oauth(&OAuthError::AuthorizationExpired, PROVIDER),
+            "That sign-in expired. Try again."
+        );
+    }
+
+    #[test]
+    fn server_text_is_never_quoted() {
+        let hostile = "access_token=leaked <script>";
+        let errors = [
+            OAuthError::Authorization {
+                code: AuthorizationErrorCode::Other(hostile.into()),
+                description: Some(hostile.into()),
+                uri: Some(hostile.into()),
+            },
+            OAuthError::Token {
+                code: TokenErrorCode::Other(hostile.into()),
+                description: Some(hostile.into()),
+                uri: None,
+                status: 400,
+            },
+            OAuthError::UnexpectedResponse {
+                status: 502,
+                detail: hostile.into(),
+            },
+            OAuthError::Network(hostile.into()),
+            OAuthError::Discovery(hostile.into()),
+            OAuthError::InvalidCallback(hostile.into()),
+            OAuthError::RevocationFailed {
+                reason: hostile.into(),
+            },
+            OAuthError::Storage(StoreError::new(hostile)),
+            OAuthError::Internal(hostile.into()),
+            OAuthError::InvalidConfig(hostile.into()),
+        ];
+        for error in &errors {
+            let sentence = oauth(error, PROVIDER);
+            assert!(!sentence.contains("leaked"), "{error:?} → {sentence}");
+            assert!(sentence.ends_with('.'), "{sentence}");
+        }
+    }
+
+    #[test]
+    fn every_sentence_is_plain_words() {
+        let errors = [
+            OAuthError::NoPendingAuthorization,
+            OAuthError::StateMismatch,
+            OAuthError::IssuerMismatch {
+                expected: "a".into(),
+                found: None,
+            },
+            OAuthError::ResponseTooLarge { limit: 1 },
+            OAuthError::NotConnected,
+            OAuthError::ReconnectNeeded,
+            OAuthError::NoUserinfoEndpoint,
+            OAuthError::InsecureEndpoint {
+                url: "x".into(),
+                reason: photolink_oauth::InsecureReason::NotHttps,
+            },
+            OAuthError::UnexpectedResponse {
+                status: 404,
+                detail: "x".into(),
+            },
+        ];
+        for error in &errors {
+            let sentence = oauth(error, PROVIDER);
+            assert!(
+                !sentence.contains('_') && sentence.ends_with('.'),
+                "{error:?} → {sentence}"
+            );
+        }
+        assert_eq!(
+            oauth(&OAuthError::ReconnectNeeded, PROVIDER),
+            "Your connection to Demo Photos has expired or was withdrawn. Connect again."
+        );
+    }
+
+    #[test]
+    fn shell_errors_have_sentences_too() {
+        assert_eq!(
+            app(&AppError::NotWaiting, PROVIDER),
+            "No sign-in is waiting for your browser."
+        );
+        assert_eq!(
+            app(
+                &AppError::OAuth(OAuthError::Network("refused".into())),
+                PROVIDER
+            ),
+            "PhotoLink could not reach Demo Photos. Check your connection and try again."
+        );
+    }
+}
