@@ -1,37 +1,116 @@
-//! The pending-authorization slot and validation of the callback URL.
+//! The pending-authorization slot, its saved form, and validation of the callback URL.
 
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::Mutex;
 use std::time::SystemTime;
 
+use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use url::Url;
 
 use crate::client::OAuthClient;
-use crate::error::{AuthorizationErrorCode, Error, Result};
+use crate::error::{AuthorizationErrorCode, CallbackError, Error, Result};
 use crate::secret::{AuthorizationCode, PkceVerifier};
+use crate::server_text;
+use crate::token::unix_seconds;
 
-/// What is remembered between opening the authorization URL and receiving the callback.
-pub(crate) struct AuthorizationRequestState {
-    pub state: String,
-    pub verifier: PkceVerifier,
-    /// The redirect URI as parsed, to match the callback against.
-    pub redirect: Url,
-    /// The redirect URI exactly as sent, to repeat at the token endpoint.
-    pub redirect_uri: String,
-    pub issuer: String,
+/// The sign-in in progress, as kept between opening the authorization URL and receiving the
+/// callback, and as written to secure storage so that a later process can finish it.
+///
+/// Holds the `state`, the PKCE verifier, the redirect URI, the issuer and client it belongs
+/// to, whether the server promised `iss` (RFC 9207), and when it was started and expires.
+/// Serialize it **only into secure storage** (the OS keyring): it carries the verifier. `Debug`
+/// shows neither the state nor the verifier. Not `Clone`: take a fresh snapshot with
+/// [`PendingAuthorization::saved`] instead.
+#[derive(Serialize, Deserialize)]
+pub struct SavedSignIn {
+    pub(crate) client_id: String,
+    pub(crate) issuer: String,
+    /// The redirect URI exactly as sent, to match the callback against and to repeat at the
+    /// token endpoint.
+    pub(crate) redirect_uri: String,
+    pub(crate) state: String,
+    #[serde(with = "stored_verifier")]
+    pub(crate) verifier: PkceVerifier,
     /// The server promised `iss` in every authorization response (RFC 9207).
-    pub require_iss: bool,
-    pub expires_at: SystemTime,
+    pub(crate) require_iss: bool,
+    #[serde(with = "unix_seconds")]
+    pub(crate) created_at: SystemTime,
+    #[serde(with = "unix_seconds")]
+    pub(crate) expires_at: SystemTime,
+}
+
+impl SavedSignIn {
+    /// When the sign-in stops accepting its callback.
+    pub fn expires_at(&self) -> SystemTime {
+        self.expires_at
+    }
+
+    /// When the sign-in was started.
+    pub fn created_at(&self) -> SystemTime {
+        self.created_at
+    }
+
+    /// The issuer the sign-in was started with.
+    pub fn issuer(&self) -> &str {
+        &self.issuer
+    }
+
+    /// The redirect URI the callback must arrive at.
+    pub fn redirect_uri(&self) -> &str {
+        &self.redirect_uri
+    }
+
+    /// A copy for storage; the one place a verifier is duplicated.
+    fn snapshot(&self) -> Self {
+        Self {
+            client_id: self.client_id.clone(),
+            issuer: self.issuer.clone(),
+            redirect_uri: self.redirect_uri.clone(),
+            state: self.state.clone(),
+            verifier: self.verifier.duplicate_for_storage(),
+            require_iss: self.require_iss,
+            created_at: self.created_at,
+            expires_at: self.expires_at,
+        }
+    }
+}
+
+impl fmt::Debug for SavedSignIn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SavedSignIn")
+            .field("client_id", &self.client_id)
+            .field("issuer", &self.issuer)
+            .field("redirect_uri", &self.redirect_uri)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The verifier as a plain string, inside a [`SavedSignIn`] only.
+mod stored_verifier {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    use crate::secret::PkceVerifier;
+
+    pub fn serialize<S: Serializer>(
+        verifier: &PkceVerifier,
+        serializer: S,
+    ) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(verifier.secret())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<PkceVerifier, D::Error> {
+        String::deserialize(deserializer).map(PkceVerifier::new)
+    }
 }
 
 /// A validated authorization response: hand it to [`Session::connect`](crate::Session::connect)
-/// or [`OAuthClient::exchange_code`]. `Debug` shows no secrets.
-///
-/// `Clone` allows retrying an exchange that failed in transit; a server that already redeemed
-/// the code refuses it (`invalid_grant`) and revokes what it issued for it.
-#[derive(Clone)]
+/// or [`OAuthClient::exchange_code`]. `Debug` shows no secrets. Not `Clone`: the code is
+/// redeemed once.
 pub struct AuthorizationResponse {
     pub(crate) code: AuthorizationCode,
     pub(crate) verifier: PkceVerifier,
@@ -52,12 +131,16 @@ impl fmt::Debug for AuthorizationResponse {
 /// The one sign-in that may be in progress.
 ///
 /// [`begin`](Self::begin) starts a sign-in and replaces any earlier one; [`complete`](Self::complete)
-/// validates the callback URL. A callback whose `state` does not match (forged, or from a
-/// superseded sign-in) is rejected and leaves the pending sign-in untouched; once the `state`
-/// matches, the pending sign-in is used up, whatever the outcome.
+/// validates the callback URL. A callback that is not for the sign-in in progress (forged,
+/// from a superseded sign-in, sent elsewhere) is [ignored](CallbackError::Ignored) and leaves
+/// it untouched; once the `state` matches, the pending sign-in is used up, whatever the
+/// outcome, and a failure [ends it](CallbackError::Failed).
+///
+/// To survive a restart, write [`saved`](Self::saved) to secure storage while the sign-in
+/// lasts and [`restore`](Self::restore) it in the next process.
 #[derive(Default)]
 pub struct PendingAuthorization {
-    slot: Mutex<Option<AuthorizationRequestState>>,
+    slot: Mutex<Option<SavedSignIn>>,
 }
 
 impl fmt::Debug for PendingAuthorization {
@@ -92,6 +175,39 @@ impl PendingAuthorization {
         self.lock().is_some()
     }
 
+    /// When the sign-in in progress expires, if one is in progress.
+    pub fn expires_at(&self) -> Option<SystemTime> {
+        self.lock().as_ref().map(|request| request.expires_at)
+    }
+
+    /// A snapshot of the sign-in in progress, to write to secure storage.
+    pub fn saved(&self) -> Option<SavedSignIn> {
+        self.lock().as_ref().map(SavedSignIn::snapshot)
+    }
+
+    /// Puts a saved sign-in back (e.g. at a cold start, when the OS delivers the callback to a
+    /// new process), replacing any sign-in in progress.
+    ///
+    /// Refuses one started for another issuer or `client_id` with
+    /// [`Error::SavedSignInMismatch`], and one whose redirect URI is not a valid address with
+    /// [`Error::InvalidConfig`]. An expired one is accepted: its callback then fails in
+    /// [`complete`](Self::complete) with [`Error::AuthorizationExpired`]. `iss` is required if
+    /// the saved sign-in or the client's current metadata says the server promises it.
+    pub fn restore(&self, client: &OAuthClient, mut saved: SavedSignIn) -> Result<()> {
+        if saved.issuer != client.metadata().issuer || saved.client_id != client.config().client_id
+        {
+            return Err(Error::SavedSignInMismatch);
+        }
+        Url::parse(&saved.redirect_uri).map_err(|e| {
+            Error::InvalidConfig(format!("saved redirect URI is not a valid address ({e})"))
+        })?;
+        saved.require_iss |= client
+            .metadata()
+            .authorization_response_iss_parameter_supported;
+        *self.lock() = Some(saved);
+        Ok(())
+    }
+
     /// Forgets the sign-in in progress, if any.
     pub fn cancel(&self) {
         self.lock().take();
@@ -99,73 +215,51 @@ impl PendingAuthorization {
 
     /// Validates the callback URL as the OS delivered it.
     ///
-    /// Checks, in order: the URL matches the redirect URI (scheme, host, port, path); no parameter
-    /// appears twice; `state` matches (constant time) — up to here a failure leaves the pending
-    /// sign-in in place. Then the sign-in is used up and: it must not have expired; `iss` must
-    /// equal the issuer when present, and be present when the server promised it; an `error`
-    /// parameter becomes [`Error::Authorization`]; otherwise a `code` is required.
-    pub fn complete(&self, callback_url: &str) -> Result<AuthorizationResponse> {
+    /// Checks, in order: the URL parses and a sign-in is in progress; the URL matches its
+    /// redirect URI (scheme, host, port, path); no parameter appears twice; `state` matches
+    /// (constant time). Up to here a failure is [`CallbackError::Ignored`] and leaves the
+    /// pending sign-in in place. Then the sign-in is used up, and any further failure is
+    /// [`CallbackError::Failed`]: it must not have expired; `iss` must equal the issuer when
+    /// present, and be present when the server promised it; an `error` parameter becomes
+    /// [`Error::Authorization`]; otherwise a `code` is required.
+    pub fn complete(&self, callback_url: &str) -> Result<AuthorizationResponse, CallbackError> {
         self.complete_at(callback_url, SystemTime::now())
     }
 
-    fn complete_at(&self, callback_url: &str, now: SystemTime) -> Result<AuthorizationResponse> {
+    fn complete_at(
+        &self,
+        callback_url: &str,
+        now: SystemTime,
+    ) -> Result<AuthorizationResponse, CallbackError> {
+        let (request, params) = self
+            .take_matching(callback_url)
+            .map_err(CallbackError::Ignored)?;
+        finish(request, params, now).map_err(CallbackError::Failed)
+    }
+
+    /// Takes the sign-in in progress if the callback is for it; otherwise leaves it in place.
+    fn take_matching(&self, callback_url: &str) -> Result<(SavedSignIn, HashMap<String, String>)> {
         let callback = Url::parse(callback_url)
-            .map_err(|_| Error::InvalidCallback("the address is not a valid URL".into()))?;
+            .map_err(|_| Error::InvalidCallback("not a valid URL".into()))?;
         let mut slot = self.lock();
         let request = slot.as_ref().ok_or(Error::NoPendingAuthorization)?;
-        if !same_endpoint(&callback, &request.redirect) {
+        if !same_endpoint(&callback, &request.redirect_uri) {
             return Err(Error::InvalidCallback(
-                "it was sent to a different address than the one expected".into(),
+                "not sent to the redirect URI".into(),
             ));
         }
         let params = single_valued_params(&callback)?;
         let state = params
             .get("state")
-            .ok_or_else(|| Error::InvalidCallback("it has no state parameter".into()))?;
+            .ok_or_else(|| Error::InvalidCallback("no state parameter".into()))?;
         if !bool::from(state.as_bytes().ct_eq(request.state.as_bytes())) {
             return Err(Error::StateMismatch);
         }
         let request = slot.take().ok_or(Error::NoPendingAuthorization)?;
-        drop(slot);
-
-        if now >= request.expires_at {
-            return Err(Error::AuthorizationExpired);
-        }
-        match params.get("iss") {
-            Some(iss) if *iss != request.issuer => {
-                return Err(Error::IssuerMismatch {
-                    expected: request.issuer,
-                    found: Some(iss.clone()),
-                });
-            }
-            None if request.require_iss => {
-                return Err(Error::IssuerMismatch {
-                    expected: request.issuer,
-                    found: None,
-                });
-            }
-            _ => {}
-        }
-        if let Some(code) = params.get("error") {
-            return Err(Error::Authorization {
-                code: AuthorizationErrorCode::parse(code),
-                description: params.get("error_description").cloned(),
-                uri: params.get("error_uri").cloned(),
-            });
-        }
-        let code = params
-            .get("code")
-            .filter(|code| !code.is_empty())
-            .ok_or_else(|| Error::InvalidCallback("it carries no authorization code".into()))?;
-        Ok(AuthorizationResponse {
-            code: AuthorizationCode::new(code.as_str()),
-            verifier: request.verifier,
-            redirect_uri: request.redirect_uri,
-            issuer: request.issuer,
-        })
+        Ok((request, params))
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Option<AuthorizationRequestState>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<SavedSignIn>> {
         // The slot holds plain data, so a panic elsewhere cannot leave it half-written.
         self.slot
             .lock()
@@ -173,8 +267,56 @@ impl PendingAuthorization {
     }
 }
 
+/// The checks after the callback is known to be for `request`, which it has used up.
+fn finish(
+    request: SavedSignIn,
+    params: HashMap<String, String>,
+    now: SystemTime,
+) -> Result<AuthorizationResponse> {
+    if now >= request.expires_at {
+        return Err(Error::AuthorizationExpired);
+    }
+    match params.get("iss") {
+        Some(iss) if *iss != request.issuer => {
+            return Err(Error::IssuerMismatch {
+                expected: request.issuer,
+                found: Some(server_text::text(iss)),
+            });
+        }
+        None if request.require_iss => {
+            return Err(Error::IssuerMismatch {
+                expected: request.issuer,
+                found: None,
+            });
+        }
+        _ => {}
+    }
+    if let Some(code) = params.get("error") {
+        return Err(Error::Authorization {
+            code: AuthorizationErrorCode::parse(code),
+            description: params
+                .get("error_description")
+                .map(|text| server_text::text(text)),
+            uri: params.get("error_uri").map(|text| server_text::text(text)),
+        });
+    }
+    let code = params
+        .get("code")
+        .filter(|code| !code.is_empty())
+        .ok_or_else(|| Error::InvalidCallback("no authorization code".into()))?;
+    Ok(AuthorizationResponse {
+        code: AuthorizationCode::new(code.as_str()),
+        verifier: request.verifier,
+        redirect_uri: request.redirect_uri,
+        issuer: request.issuer,
+    })
+}
+
 /// Scheme, host, port and path equal (query and fragment aside).
-fn same_endpoint(callback: &Url, redirect: &Url) -> bool {
+fn same_endpoint(callback: &Url, redirect_uri: &str) -> bool {
+    let Ok(redirect) = Url::parse(redirect_uri) else {
+        return false;
+    };
     callback.scheme() == redirect.scheme()
         && callback.host() == redirect.host()
         && callback.port_or_known_default() == redirect.port_or_known_default()
@@ -189,9 +331,8 @@ fn single_valued_params(url: &Url) -> Result<HashMap<String, String>> {
             .insert(name.to_string(), value.into_owned())
             .is_some()
         {
-            return Err(Error::InvalidCallback(format!(
-                "the parameter {name} appears more than once"
-            )));
+            let name = server_text::code(&name);
+            return Err(Error::InvalidCallback(format!("parameter {name} repeated")));
         }
     }
     Ok(params)
@@ -242,6 +383,20 @@ mod tests {
         (pending, state_of(&url))
     }
 
+    fn ignored(result: Result<AuthorizationResponse, CallbackError>) -> Error {
+        match result {
+            Err(CallbackError::Ignored(error)) => error,
+            other => panic!("expected an ignored callback, got {other:?}"),
+        }
+    }
+
+    fn failed(result: Result<AuthorizationResponse, CallbackError>) -> Error {
+        match result {
+            Err(CallbackError::Failed(error)) => error,
+            other => panic!("expected a failed sign-in, got {other:?}"),
+        }
+    }
+
     #[test]
     fn a_matching_callback_yields_the_code_and_uses_up_the_slot() {
         let (pending, state) = started();
@@ -251,19 +406,22 @@ mod tests {
         assert_eq!(response.code.secret(), "abc");
         assert_eq!(response.redirect_uri, REDIRECT);
         assert!(!pending.is_in_progress());
-        assert!(matches!(
-            pending.complete(&callback(&format!("code=abc&state={state}&iss={ISSUER}"))),
-            Err(Error::NoPendingAuthorization)
-        ));
+        let replay =
+            ignored(pending.complete(&callback(&format!("code=abc&state={state}&iss={ISSUER}"))));
+        assert!(
+            matches!(replay, Error::NoPendingAuthorization),
+            "{replay:?}"
+        );
     }
 
     #[test]
-    fn a_wrong_or_missing_state_leaves_the_pending_sign_in_usable() {
+    fn a_wrong_or_missing_state_is_ignored_and_leaves_the_pending_sign_in_usable() {
         let (pending, state) = started();
-        let wrong = pending.complete(&callback(&format!("code=evil&state=forged&iss={ISSUER}")));
-        assert!(matches!(wrong, Err(Error::StateMismatch)));
-        let missing = pending.complete(&callback(&format!("code=evil&iss={ISSUER}")));
-        assert!(matches!(missing, Err(Error::InvalidCallback(_))));
+        let wrong =
+            ignored(pending.complete(&callback(&format!("code=evil&state=forged&iss={ISSUER}"))));
+        assert!(matches!(wrong, Error::StateMismatch), "{wrong:?}");
+        let missing = ignored(pending.complete(&callback(&format!("code=evil&iss={ISSUER}"))));
+        assert!(matches!(missing, Error::InvalidCallback(_)), "{missing:?}");
         assert!(pending.is_in_progress());
         assert!(
             pending
@@ -273,15 +431,21 @@ mod tests {
     }
 
     #[test]
+    fn a_callback_without_a_sign_in_in_progress_is_ignored() {
+        let pending = PendingAuthorization::new();
+        let error = ignored(pending.complete(&callback("code=a&state=s")));
+        assert!(matches!(error, Error::NoPendingAuthorization), "{error:?}");
+    }
+
+    #[test]
     fn a_new_sign_in_supersedes_the_old_one() {
         let pending = PendingAuthorization::new();
         let client = client();
         let old = state_of(&pending.begin(&client).unwrap());
         let new = state_of(&pending.begin(&client).unwrap());
-        assert!(matches!(
-            pending.complete(&callback(&format!("code=a&state={old}&iss={ISSUER}"))),
-            Err(Error::StateMismatch)
-        ));
+        let error =
+            ignored(pending.complete(&callback(&format!("code=a&state={old}&iss={ISSUER}"))));
+        assert!(matches!(error, Error::StateMismatch), "{error:?}");
         assert!(
             pending
                 .complete(&callback(&format!("code=a&state={new}&iss={ISSUER}")))
@@ -290,7 +454,7 @@ mod tests {
     }
 
     #[test]
-    fn the_callback_must_arrive_at_the_redirect_uri() {
+    fn a_callback_at_another_address_or_unparsable_is_ignored() {
         let (pending, state) = started();
         for url in [
             format!("com.example.evil:/oauth/callback?code=a&state={state}"),
@@ -298,9 +462,10 @@ mod tests {
             format!("https://auth.example.com/oauth/callback?code=a&state={state}"),
             "not a url".to_owned(),
         ] {
+            let error = ignored(pending.complete(&url));
             assert!(
-                matches!(pending.complete(&url), Err(Error::InvalidCallback(_))),
-                "{url}"
+                matches!(error, Error::InvalidCallback(_)),
+                "{url}: {error:?}"
             );
         }
         assert!(pending.is_in_progress());
@@ -317,10 +482,8 @@ mod tests {
         );
         let other_port =
             format!("http://127.0.0.1:49153/oauth/callback?code=a&state={state}&iss={ISSUER}");
-        assert!(matches!(
-            pending.complete(&other_port),
-            Err(Error::InvalidCallback(_))
-        ));
+        let error = ignored(pending.complete(&other_port));
+        assert!(matches!(error, Error::InvalidCallback(_)), "{error:?}");
         let response = pending
             .complete(&format!("{redirect}?code=a&state={state}&iss={ISSUER}"))
             .unwrap();
@@ -328,38 +491,36 @@ mod tests {
     }
 
     #[test]
-    fn duplicated_parameters_are_refused_without_consuming() {
+    fn duplicated_parameters_are_ignored_without_consuming() {
         let (pending, state) = started();
         let doubled = callback(&format!("code=a&code=b&state={state}&iss={ISSUER}"));
         assert!(matches!(
-            pending.complete(&doubled),
-            Err(Error::InvalidCallback(_))
+            ignored(pending.complete(&doubled)),
+            Error::InvalidCallback(_)
         ));
         let doubled_state = callback(&format!("code=a&state={state}&state={state}&iss={ISSUER}"));
         assert!(matches!(
-            pending.complete(&doubled_state),
-            Err(Error::InvalidCallback(_))
+            ignored(pending.complete(&doubled_state)),
+            Error::InvalidCallback(_)
         ));
         assert!(pending.is_in_progress());
     }
 
     #[test]
-    fn iss_is_compared_and_required_when_promised() {
+    fn a_wrong_or_missing_iss_fails_the_sign_in_when_promised() {
         let (pending, state) = started();
-        let wrong = pending.complete(&callback(&format!(
+        let wrong = failed(pending.complete(&callback(&format!(
             "code=a&state={state}&iss=https://evil.example"
-        )));
+        ))));
         assert!(matches!(
             wrong,
-            Err(Error::IssuerMismatch { found: Some(_), .. })
+            Error::IssuerMismatch { found: Some(_), .. }
         ));
+        assert!(!pending.is_in_progress());
 
         let (pending, state) = started();
-        let missing = pending.complete(&callback(&format!("code=a&state={state}")));
-        assert!(matches!(
-            missing,
-            Err(Error::IssuerMismatch { found: None, .. })
-        ));
+        let missing = failed(pending.complete(&callback(&format!("code=a&state={state}"))));
+        assert!(matches!(missing, Error::IssuerMismatch { found: None, .. }));
 
         let pending = PendingAuthorization::new();
         let state = state_of(
@@ -375,13 +536,11 @@ mod tests {
     }
 
     #[test]
-    fn error_responses_become_typed_errors() {
+    fn an_error_response_fails_the_sign_in_with_a_typed_error() {
         let (pending, state) = started();
-        let denied = pending
-            .complete(&callback(&format!(
-                "error=access_denied&error_description=User+said+no&state={state}&iss={ISSUER}"
-            )))
-            .unwrap_err();
+        let denied = failed(pending.complete(&callback(&format!(
+            "error=access_denied&error_description=User+said+no&state={state}&iss={ISSUER}"
+        ))));
         match denied {
             Error::Authorization {
                 code, description, ..
@@ -395,44 +554,244 @@ mod tests {
     }
 
     #[test]
+    fn server_text_in_an_error_callback_is_made_safe() {
+        let (pending, state) = started();
+        let error = failed(pending.complete(&callback(&format!(
+            "error=weird%0A&error_description=see+tGzv3JOkF0XG5Qx2TlKWIA%1B&state={state}&iss={ISSUER}"
+        ))));
+        match error {
+            Error::Authorization {
+                code, description, ..
+            } => {
+                assert_eq!(code, AuthorizationErrorCode::Other("weird".into()));
+                assert_eq!(description.as_deref(), Some("see [hidden]"));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
     fn a_forged_error_without_the_state_is_ignored() {
         let (pending, _) = started();
-        let forged = pending.complete(&callback("error=access_denied&state=nope"));
-        assert!(matches!(forged, Err(Error::StateMismatch)));
+        let forged = ignored(pending.complete(&callback("error=access_denied&state=nope")));
+        assert!(matches!(forged, Error::StateMismatch));
         assert!(pending.is_in_progress());
     }
 
     #[test]
-    fn a_missing_code_is_an_error() {
+    fn a_missing_code_fails_the_sign_in() {
         let (pending, state) = started();
-        let result = pending.complete(&callback(&format!("state={state}&iss={ISSUER}")));
-        assert!(matches!(result, Err(Error::InvalidCallback(_))));
+        let error = failed(pending.complete(&callback(&format!("state={state}&iss={ISSUER}"))));
+        assert!(matches!(error, Error::InvalidCallback(_)), "{error:?}");
+        assert!(!pending.is_in_progress());
     }
 
     #[test]
-    fn an_expired_sign_in_is_refused() {
+    fn an_expired_sign_in_fails() {
         let (pending, state) = started();
         let later = SystemTime::now() + Duration::from_secs(601);
-        let result = pending.complete_at(
+        let error = failed(pending.complete_at(
             &callback(&format!("code=a&state={state}&iss={ISSUER}")),
             later,
-        );
-        assert!(matches!(result, Err(Error::AuthorizationExpired)));
+        ));
+        assert!(matches!(error, Error::AuthorizationExpired), "{error:?}");
         assert!(!pending.is_in_progress());
+    }
+
+    #[test]
+    fn a_callback_error_converts_into_its_error() {
+        let ignored: Error = CallbackError::Ignored(Error::StateMismatch).into();
+        assert!(matches!(ignored, Error::StateMismatch));
+        let failed = CallbackError::Failed(Error::AuthorizationExpired);
+        assert!(!failed.is_ignored());
+        assert!(matches!(failed.into_error(), Error::AuthorizationExpired));
+    }
+
+    #[test]
+    fn the_expiry_of_the_sign_in_in_progress_is_known() {
+        let pending = PendingAuthorization::new();
+        assert_eq!(pending.expires_at(), None);
+        let before = SystemTime::now();
+        pending.begin(&client()).unwrap();
+        let expires_at = pending.expires_at().unwrap();
+        assert!(expires_at >= before + Duration::from_secs(599));
+        assert!(expires_at <= SystemTime::now() + Duration::from_secs(600));
+    }
+
+    /// A saved sign-in as it comes back from storage, in another process.
+    fn through_storage(saved: SavedSignIn) -> SavedSignIn {
+        let json = serde_json::to_string(&saved).unwrap();
+        serde_json::from_str(&json).unwrap()
+    }
+
+    #[test]
+    fn a_saved_sign_in_completes_in_a_new_process() {
+        let (pending, state) = started();
+        let saved = through_storage(pending.saved().unwrap());
+        assert_eq!(saved.issuer(), ISSUER);
+        assert_eq!(saved.redirect_uri(), REDIRECT);
+        let verifier = pending
+            .lock()
+            .as_ref()
+            .unwrap()
+            .verifier
+            .secret()
+            .to_owned();
+        drop(pending);
+
+        let restarted = PendingAuthorization::new();
+        restarted.restore(&client(), saved).unwrap();
+        assert!(restarted.is_in_progress());
+        let response = restarted
+            .complete(&callback(&format!("code=abc&state={state}&iss={ISSUER}")))
+            .unwrap();
+        assert_eq!(response.code.secret(), "abc");
+        assert_eq!(response.verifier.secret(), verifier);
+    }
+
+    #[test]
+    fn a_restored_sign_in_still_ignores_forged_callbacks() {
+        let (pending, state) = started();
+        let restarted = PendingAuthorization::new();
+        restarted
+            .restore(&client(), through_storage(pending.saved().unwrap()))
+            .unwrap();
+        let forged =
+            ignored(restarted.complete(&callback(&format!("code=evil&state=forged&iss={ISSUER}"))));
+        assert!(matches!(forged, Error::StateMismatch));
+        assert!(
+            restarted
+                .complete(&callback(&format!("code=a&state={state}&iss={ISSUER}")))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn an_expired_saved_sign_in_is_restored_and_then_fails_as_expired() {
+        let pending = PendingAuthorization::new();
+        let state = state_of(&pending.begin(&client_with(true, Duration::ZERO)).unwrap());
+        let restarted = PendingAuthorization::new();
+        restarted
+            .restore(&client(), through_storage(pending.saved().unwrap()))
+            .unwrap();
+        let error =
+            failed(restarted.complete(&callback(&format!("code=a&state={state}&iss={ISSUER}"))));
+        assert!(matches!(error, Error::AuthorizationExpired), "{error:?}");
+    }
+
+    #[test]
+    fn a_saved_sign_in_for_another_issuer_or_client_is_refused() {
+        let (pending, _) = started();
+        let other_issuer = OAuthClient::new(
+            ClientConfig::new("photolink-desktop", REDIRECT),
+            ServerMetadata::new(
+                "https://other.example",
+                "https://other.example/authorize",
+                "https://other.example/token",
+            ),
+        )
+        .unwrap();
+        let other_client = OAuthClient::new(
+            ClientConfig::new("someone-else", REDIRECT),
+            client().metadata().clone(),
+        )
+        .unwrap();
+        let restarted = PendingAuthorization::new();
+        for client in [other_issuer, other_client] {
+            let error = restarted
+                .restore(&client, pending.saved().unwrap())
+                .unwrap_err();
+            assert!(matches!(error, Error::SavedSignInMismatch), "{error:?}");
+        }
+        assert!(!restarted.is_in_progress());
+    }
+
+    #[test]
+    fn a_restored_sign_in_requires_iss_when_the_server_now_promises_it() {
+        let pending = PendingAuthorization::new();
+        let state = state_of(
+            &pending
+                .begin(&client_with(false, Duration::from_secs(600)))
+                .unwrap(),
+        );
+        let restarted = PendingAuthorization::new();
+        restarted
+            .restore(&client(), pending.saved().unwrap())
+            .unwrap();
+        let error = failed(restarted.complete(&callback(&format!("code=a&state={state}"))));
+        assert!(matches!(error, Error::IssuerMismatch { found: None, .. }));
     }
 
     #[test]
     fn debug_output_shows_no_secrets() {
         let (pending, state) = started();
+        let saved = pending.saved().unwrap();
+        let verifier = saved.verifier.secret().to_owned();
         let response = pending
             .complete(&callback(&format!(
                 "code=topsecretcode&state={state}&iss={ISSUER}"
             )))
             .unwrap();
-        let text = format!("{response:?} {pending:?}");
-        assert!(
-            !text.contains("topsecretcode") && !text.contains(&state),
-            "{text}"
-        );
+        let text = format!("{response:?} {pending:?} {saved:?}");
+        for secret in ["topsecretcode", &state, &verifier] {
+            assert!(!text.contains(secret), "{text}");
+        }
+    }
+
+    mod properties {
+        use std::sync::LazyLock;
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// One client for every case: building one sets up TLS, which is slow.
+        static CLIENT: LazyLock<OAuthClient> = LazyLock::new(client);
+
+        fn started() -> (PendingAuthorization, String) {
+            let pending = PendingAuthorization::new();
+            let url = pending.begin(&CLIENT).unwrap();
+            (pending, state_of(&url))
+        }
+
+        proptest! {
+            #[test]
+            fn any_callback_text_is_ignored_or_failed_without_panicking(text in ".{0,300}") {
+                let (pending, _) = started();
+                let outcome = pending.complete(&text);
+                // Without the state, nothing can complete or end the sign-in.
+                prop_assert!(matches!(outcome, Err(CallbackError::Ignored(_))));
+                prop_assert!(pending.is_in_progress());
+            }
+
+            #[test]
+            fn any_query_at_the_redirect_uri_never_panics(query in "[a-z_=&%0-9A-F+]{0,200}") {
+                let (pending, state) = started();
+                let _ = pending.complete(&callback(&query));
+                let _ = pending.complete(&callback(&format!("{query}&state={state}")));
+            }
+
+            #[test]
+            fn a_valid_callback_round_trips_its_code(
+                code in "[ -~]{1,100}",
+                extra in proptest::collection::vec(("x_[a-z]{1,8}", "[ -~]{0,20}"), 0..4),
+            ) {
+                let (pending, state) = started();
+                let mut url = Url::parse(REDIRECT).unwrap();
+                {
+                    let mut query = url.query_pairs_mut();
+                    query.append_pair("code", &code).append_pair("state", &state).append_pair("iss", ISSUER);
+                    let mut seen = std::collections::HashSet::new();
+                    for (name, value) in &extra {
+                        if seen.insert(name.clone()) {
+                            query.append_pair(name, value);
+                        }
+                    }
+                }
+                let response = pending.complete(url.as_str()).unwrap();
+                prop_assert_eq!(response.code.secret(), code.as_str());
+                prop_assert_eq!(response.redirect_uri.as_str(), REDIRECT);
+            }
+        }
     }
 }

@@ -8,10 +8,10 @@ use reqwest::header::ACCEPT;
 use url::Url;
 use url::form_urlencoded::byte_serialize;
 
-use crate::authorize::{AuthorizationRequestState, AuthorizationResponse};
+use crate::authorize::{AuthorizationResponse, SavedSignIn};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, RawResponse};
+use crate::http::{HttpClient, RawResponse, Transport};
 use crate::metadata::{ServerMetadata, ValidatedEndpoints, discover};
 use crate::pkce::{CODE_CHALLENGE_METHOD, random_urlsafe};
 use crate::secret::{AccessToken, ClientSecret, PkceVerifier, RefreshToken};
@@ -135,16 +135,18 @@ impl OAuthClient {
         &self.inner.http
     }
 
+    /// What this issuer's endpoints and resources may use.
+    pub(crate) fn transport(&self) -> Transport {
+        self.inner.endpoints.transport
+    }
+
     pub(crate) fn userinfo_endpoint(&self) -> Option<&Url> {
         self.inner.endpoints.userinfo.as_ref()
     }
 
     /// A new authorization request: the URL to open and the state to keep until the callback.
-    pub(crate) fn authorization_request(
-        &self,
-        redirect_uri: &str,
-    ) -> Result<(Url, AuthorizationRequestState)> {
-        let redirect = Url::parse(redirect_uri).map_err(|e| {
+    pub(crate) fn authorization_request(&self, redirect_uri: &str) -> Result<(Url, SavedSignIn)> {
+        Url::parse(redirect_uri).map_err(|e| {
             Error::InvalidConfig(format!("the redirect URI is not a valid address ({e})"))
         })?;
         let config = &self.inner.config;
@@ -167,17 +169,21 @@ impl OAuthClient {
                 query.append_pair(name, value);
             }
         }
-        let pending = AuthorizationRequestState {
+        let created_at = SystemTime::now();
+        let pending = SavedSignIn {
+            client_id: config.client_id.clone(),
+            issuer: self.inner.metadata.issuer.clone(),
+            redirect_uri: redirect_uri.to_owned(),
             state,
             verifier,
-            redirect,
-            redirect_uri: redirect_uri.to_owned(),
-            issuer: self.inner.metadata.issuer.clone(),
             require_iss: self
                 .inner
                 .metadata
                 .authorization_response_iss_parameter_supported,
-            expires_at: SystemTime::now() + config.pending_lifetime,
+            created_at,
+            expires_at: created_at
+                .checked_add(config.pending_lifetime)
+                .ok_or_else(|| Error::InvalidConfig("sign-in lifetime too long".into()))?,
         };
         Ok((url, pending))
     }
@@ -234,7 +240,7 @@ impl OAuthClient {
                 .revocation
                 .as_ref()
                 .ok_or_else(|| Error::RevocationFailed {
-                    reason: "the server offers no way to revoke access".into(),
+                    reason: "no revocation endpoint".into(),
                 })?;
         let form = [("token", token), ("token_type_hint", hint.as_str())];
         let response = self.post_form(endpoint, &form).await?;

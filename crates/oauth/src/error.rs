@@ -1,133 +1,136 @@
-//! The error type: every variant's `Display` is a plain-language sentence a person can read.
+//! The error type. `Display` is technical and short (for logs and developers): it never holds
+//! a secret, and server-supplied text only after [`server_text`] made it safe. Each variant
+//! keeps its data, so the app can choose the plain-language sentence a person reads.
 
 use std::fmt;
+
+use crate::server_text;
 
 /// Result alias used across this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Everything that can go wrong while connecting an account or using its tokens.
 ///
-/// `Display` gives a message fit to show a person; it never contains a secret.
+/// `Display` is a short technical description without secrets; match on the variant to tell
+/// a person what happened.
 #[derive(Debug, Clone, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// The client configuration or server metadata cannot be used.
-    #[error("The sign-in settings are not valid: {0}")]
+    #[error("invalid configuration: {0}")]
     InvalidConfig(String),
 
-    /// An endpoint uses plain `http` on a host that is not this computer.
-    #[error(
-        "The address {url} is not secure: it must use https (plain http is allowed only for this computer)"
-    )]
+    /// An endpoint may not be used: it is not `https`, and plain `http` is not allowed for it.
+    #[error("insecure endpoint {url}: {reason}")]
     InsecureEndpoint {
-        /// The offending endpoint.
+        /// The offending endpoint (made safe to show).
         url: String,
+        /// Why plain `http` is not allowed.
+        reason: InsecureReason,
     },
 
-    /// `complete` was called while no sign-in was in progress.
-    #[error(
-        "No sign-in is in progress (it may already be finished or cancelled). Please start connecting again."
-    )]
+    /// A callback arrived while no sign-in was in progress (finished, cancelled or never begun).
+    #[error("no sign-in in progress")]
     NoPendingAuthorization,
 
-    /// The pending sign-in was older than its lifetime.
-    #[error("The sign-in took too long and has expired. Please start connecting again.")]
+    /// The sign-in was older than its lifetime when its callback arrived.
+    #[error("sign-in expired")]
     AuthorizationExpired,
 
-    /// The callback's `state` does not belong to the sign-in in progress; it was ignored.
-    #[error(
-        "A sign-in response arrived that does not belong to the sign-in in progress, so it was ignored."
-    )]
+    /// The callback's `state` does not belong to the sign-in in progress.
+    #[error("callback state does not match the sign-in in progress")]
     StateMismatch,
 
-    /// The callback URL is malformed or does not match the redirect URI.
-    #[error("The sign-in response could not be used: {0}")]
+    /// A saved sign-in belongs to another issuer or client than the one it is restored into.
+    #[error("saved sign-in belongs to another issuer or client")]
+    SavedSignInMismatch,
+
+    /// The callback URL is malformed, does not match the redirect URI, or lacks a parameter.
+    #[error("invalid callback: {0}")]
     InvalidCallback(String),
 
     /// The callback's `iss` (RFC 9207) or a discovery document names another issuer.
-    #[error("{}", issuer_mismatch_message(expected, found.as_deref()))]
+    #[error("issuer mismatch: expected {expected}, got {}", found.as_deref().unwrap_or("none"))]
     IssuerMismatch {
         /// The issuer this client talks to.
         expected: String,
-        /// The issuer found in the response, if any.
+        /// The issuer found in the response, if any (made safe to show).
         found: Option<String>,
     },
 
     /// The authorization server answered the authorization request with an error.
-    #[error("{}", code.message())]
+    #[error("authorization error {code}")]
     Authorization {
         /// The `error` code.
         code: AuthorizationErrorCode,
-        /// The server's `error_description`, if any.
+        /// The server's `error_description`, if any (made safe to show).
         description: Option<String>,
-        /// The server's `error_uri`, if any.
+        /// The server's `error_uri`, if any (made safe to show).
         uri: Option<String>,
     },
 
-    /// The token endpoint answered with an RFC 6749 §5.2 error.
-    #[error("{} (HTTP {status})", code.message())]
+    /// The token or revocation endpoint answered with an RFC 6749 §5.2 error.
+    #[error("token endpoint error {code} (HTTP {status})")]
     Token {
         /// The `error` code.
         code: TokenErrorCode,
-        /// The server's `error_description`, if any.
+        /// The server's `error_description`, if any (made safe to show).
         description: Option<String>,
-        /// The server's `error_uri`, if any.
+        /// The server's `error_uri`, if any (made safe to show).
         uri: Option<String>,
         /// The HTTP status of the answer.
         status: u16,
     },
 
     /// The server answered with something this crate cannot use.
-    #[error("The server answered with HTTP {status} and {detail}.")]
+    #[error("unexpected response: HTTP {status}, {detail}")]
     UnexpectedResponse {
         /// The HTTP status of the answer.
         status: u16,
-        /// What was wrong with the answer, in words.
+        /// What kind of answer it was (never its content).
         detail: String,
     },
 
     /// The answer was larger than the configured cap.
-    #[error("The server sent a response larger than {limit} bytes, so it was not read.")]
+    #[error("response larger than {limit} bytes")]
     ResponseTooLarge {
         /// The cap in bytes.
         limit: usize,
     },
 
     /// The server could not be reached, or the connection failed or timed out.
-    #[error("Could not reach the server: {0}")]
+    #[error("network error: {0}")]
     Network(String),
 
     /// Server metadata could not be discovered.
-    #[error("Could not read the server's configuration: {0}")]
+    #[error("discovery failed: {0}")]
     Discovery(String),
 
     /// No account is connected.
-    #[error("No account is connected.")]
+    #[error("not connected")]
     NotConnected,
 
     /// The stored authorization no longer works (expired, revoked or rejected); connect again.
-    #[error("The connection to your account has expired or was revoked. Please connect again.")]
+    #[error("grant expired or revoked: reconnect needed")]
     ReconnectNeeded,
 
-    /// The server supports no userinfo endpoint.
-    #[error("The server does not offer account details (it has no userinfo endpoint).")]
+    /// The server has no userinfo endpoint.
+    #[error("no userinfo endpoint")]
     NoUserinfoEndpoint,
 
     /// Tokens were forgotten locally, but asking the server to revoke them failed.
-    #[error(
-        "You are disconnected on this computer, but the server could not be asked to revoke access: {reason}"
-    )]
+    #[error("revocation failed: {reason}")]
     RevocationFailed {
-        /// Why revocation failed, in words.
+        /// Why revocation failed.
         reason: String,
     },
 
     /// The token store failed.
-    #[error("Could not access the saved sign-in: {0}")]
+    #[error("token store error: {0}")]
     Storage(#[from] StoreError),
 
     /// A local failure that should not happen (e.g. the OS random source failed).
-    #[error("Something went wrong inside PhotoLink: {0}")]
+    #[error("internal error: {0}")]
     Internal(String),
 }
 
@@ -158,14 +161,62 @@ impl Error {
     }
 }
 
-fn issuer_mismatch_message(expected: &str, found: Option<&str>) -> String {
-    match found {
-        Some(found) => format!(
-            "The response came from a different server ({found}) than the one you are connecting to ({expected}), so it was rejected."
-        ),
-        None => format!(
-            "The response did not say which server sent it, but {expected} promises to, so it was rejected."
-        ),
+/// Why an endpoint was refused as insecure (see [`Error::InsecureEndpoint`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InsecureReason {
+    /// Not `https`, and not plain `http` on a loopback IP literal either.
+    #[error("https is required")]
+    NotHttps,
+    /// Plain `http` on the name `localhost`, which may resolve elsewhere (RFC 8252 §8.3).
+    #[error(
+        "plain http needs a loopback IP literal: use 127.0.0.1 (or [::1]) instead of localhost"
+    )]
+    LocalhostName,
+    /// Plain `http` on loopback, for an issuer that is not itself on loopback.
+    #[error("plain http on loopback is allowed only for an issuer on loopback")]
+    IssuerNotOnLoopback,
+}
+
+/// Why [`PendingAuthorization::complete`](crate::PendingAuthorization::complete) did not
+/// yield an authorization response: whether the callback was for the sign-in in progress.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum CallbackError {
+    /// Not for the sign-in in progress (unparsable URL, no sign-in in progress, another
+    /// address than the redirect URI, a repeated parameter, a wrong or missing `state`).
+    /// Nothing changed: a sign-in still waits if one did.
+    #[error("callback ignored: {0}")]
+    Ignored(Error),
+    /// For the sign-in in progress, which it ended (expired, `iss` mismatch, an `error`
+    /// response, no code).
+    #[error("sign-in failed: {0}")]
+    Failed(Error),
+}
+
+impl CallbackError {
+    /// True when the callback was ignored and the sign-in in progress, if any, still waits.
+    pub fn is_ignored(&self) -> bool {
+        matches!(self, Self::Ignored(_))
+    }
+
+    /// The error itself.
+    pub fn error(&self) -> &Error {
+        match self {
+            Self::Ignored(error) | Self::Failed(error) => error,
+        }
+    }
+
+    /// The error itself, by value.
+    pub fn into_error(self) -> Error {
+        match self {
+            Self::Ignored(error) | Self::Failed(error) => error,
+        }
+    }
+}
+
+impl From<CallbackError> for Error {
+    fn from(error: CallbackError) -> Self {
+        error.into_error()
     }
 }
 
@@ -220,34 +271,28 @@ impl AuthorizationErrorCode {
             "invalid_scope" => Self::InvalidScope,
             "server_error" => Self::ServerError,
             "temporarily_unavailable" => Self::TemporarilyUnavailable,
-            other => Self::Other(other.to_owned()),
+            other => Self::Other(server_text::code(other)),
         }
     }
 
-    /// A sentence for people.
-    pub fn message(&self) -> String {
+    /// The code as sent on the wire.
+    pub fn as_str(&self) -> &str {
         match self {
-            Self::AccessDenied => "You declined to give PhotoLink access to your account.".into(),
-            Self::InvalidRequest => {
-                "The photo service rejected the sign-in request as malformed.".into()
-            }
-            Self::UnauthorizedClient => {
-                "The photo service does not allow PhotoLink to sign in this way.".into()
-            }
-            Self::UnsupportedResponseType => {
-                "The photo service does not support this kind of sign-in.".into()
-            }
-            Self::InvalidScope => {
-                "The photo service does not allow the access PhotoLink asked for.".into()
-            }
-            Self::ServerError => {
-                "The photo service had an internal problem during sign-in. Please try again.".into()
-            }
-            Self::TemporarilyUnavailable => {
-                "The photo service is temporarily unavailable. Please try again later.".into()
-            }
-            Self::Other(code) => format!("The photo service refused the sign-in ({code})."),
+            Self::AccessDenied => "access_denied",
+            Self::InvalidRequest => "invalid_request",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedResponseType => "unsupported_response_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::ServerError => "server_error",
+            Self::TemporarilyUnavailable => "temporarily_unavailable",
+            Self::Other(code) => code,
         }
+    }
+}
+
+impl fmt::Display for AuthorizationErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -280,33 +325,27 @@ impl TokenErrorCode {
             "unauthorized_client" => Self::UnauthorizedClient,
             "unsupported_grant_type" => Self::UnsupportedGrantType,
             "invalid_scope" => Self::InvalidScope,
-            other => Self::Other(other.to_owned()),
+            other => Self::Other(server_text::code(other)),
         }
     }
 
-    /// A sentence for people.
-    pub fn message(&self) -> String {
+    /// The code as sent on the wire.
+    pub fn as_str(&self) -> &str {
         match self {
-            Self::InvalidRequest => {
-                "The photo service rejected the token request as malformed".into()
-            }
-            Self::InvalidClient => {
-                "The photo service did not recognise PhotoLink as a client".into()
-            }
-            Self::InvalidGrant => {
-                "The authorization is no longer valid (expired, already used or revoked)".into()
-            }
-            Self::UnauthorizedClient => {
-                "The photo service does not allow PhotoLink to get tokens this way".into()
-            }
-            Self::UnsupportedGrantType => {
-                "The photo service does not support this kind of token request".into()
-            }
-            Self::InvalidScope => {
-                "The photo service does not allow the access PhotoLink asked for".into()
-            }
-            Self::Other(code) => format!("The photo service refused to issue tokens ({code})"),
+            Self::InvalidRequest => "invalid_request",
+            Self::InvalidClient => "invalid_client",
+            Self::InvalidGrant => "invalid_grant",
+            Self::UnauthorizedClient => "unauthorized_client",
+            Self::UnsupportedGrantType => "unsupported_grant_type",
+            Self::InvalidScope => "invalid_scope",
+            Self::Other(code) => code,
         }
+    }
+}
+
+impl fmt::Display for TokenErrorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -315,41 +354,69 @@ mod tests {
     use super::*;
 
     #[test]
-    fn access_denied_reads_as_a_sentence() {
+    fn display_is_technical_and_names_the_code_without_server_text() {
         let error = Error::Authorization {
             code: AuthorizationErrorCode::parse("access_denied"),
             description: Some("user said no".into()),
-            uri: None,
+            uri: Some("https://docs.example.com/denied".into()),
         };
-        assert_eq!(
-            error.to_string(),
-            "You declined to give PhotoLink access to your account."
-        );
-    }
-
-    #[test]
-    fn unknown_codes_are_kept() {
-        assert_eq!(
-            TokenErrorCode::parse("slow_down"),
-            TokenErrorCode::Other("slow_down".into())
-        );
-        assert!(
-            AuthorizationErrorCode::parse("weird")
-                .message()
-                .contains("weird")
-        );
-    }
-
-    #[test]
-    fn invalid_grant_is_recognised() {
+        assert_eq!(error.to_string(), "authorization error access_denied");
         let error = Error::Token {
             code: TokenErrorCode::InvalidGrant,
-            description: None,
+            description: Some("code already used".into()),
             uri: None,
             status: 400,
         };
         assert!(error.is_invalid_grant());
-        assert!(error.to_string().contains("HTTP 400"));
+        assert_eq!(
+            error.to_string(),
+            "token endpoint error invalid_grant (HTTP 400)"
+        );
+    }
+
+    #[test]
+    fn unknown_codes_are_kept_safe_to_show() {
+        assert_eq!(
+            TokenErrorCode::parse("slow_down"),
+            TokenErrorCode::Other("slow_down".into())
+        );
+        assert_eq!(AuthorizationErrorCode::parse("weird").to_string(), "weird");
+        assert_eq!(
+            TokenErrorCode::parse("tGzv3JOkF0XG5Qx2TlKWIA\n").as_str(),
+            "[hidden]"
+        );
+    }
+
+    #[test]
+    fn known_codes_round_trip_through_their_wire_form() {
+        for code in [
+            "access_denied",
+            "invalid_request",
+            "unauthorized_client",
+            "unsupported_response_type",
+            "invalid_scope",
+            "server_error",
+            "temporarily_unavailable",
+        ] {
+            let parsed = AuthorizationErrorCode::parse(code);
+            assert!(
+                !matches!(parsed, AuthorizationErrorCode::Other(_)),
+                "{code}"
+            );
+            assert_eq!(parsed.as_str(), code);
+        }
+        for code in [
+            "invalid_request",
+            "invalid_client",
+            "invalid_grant",
+            "unauthorized_client",
+            "unsupported_grant_type",
+            "invalid_scope",
+        ] {
+            let parsed = TokenErrorCode::parse(code);
+            assert!(!matches!(parsed, TokenErrorCode::Other(_)), "{code}");
+            assert_eq!(parsed.as_str(), code);
+        }
     }
 
     #[test]
@@ -358,7 +425,14 @@ mod tests {
             expected: "https://a.example".into(),
             found: Some("https://b.example".into()),
         };
-        let text = error.to_string();
-        assert!(text.contains("https://a.example") && text.contains("https://b.example"));
+        assert_eq!(
+            error.to_string(),
+            "issuer mismatch: expected https://a.example, got https://b.example"
+        );
+        let error = Error::IssuerMismatch {
+            expected: "https://a.example".into(),
+            found: None,
+        };
+        assert!(error.to_string().ends_with("got none"), "{error}");
     }
 }

@@ -1,16 +1,27 @@
-//! The HTTP seam: one place builds the `reqwest` client, checks endpoint security,
-//! reads bodies under a size cap and describes bodies it cannot use.
+//! The HTTP seam: one place builds the `reqwest` clients, routes each request direct or
+//! through a proxy, checks endpoint security, reads bodies under a size cap and describes
+//! bodies it cannot use.
+//!
+//! # Proxies
+//!
+//! Requests to `https` providers use the configured [`HttpOptions::proxy`] or, when none is
+//! set, the proxy environment variables (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`,
+//! `NO_PROXY`, upper or lower case) — TLS runs end to end through the proxy's `CONNECT`
+//! tunnel, so the proxy sees the host name but no token. Requests to loopback hosts
+//! (127.0.0.0/8, ::1, `localhost`) always go direct: they may be plain `http` carrying codes,
+//! verifiers and tokens, and a proxy would see them in clear.
 
-use std::net::IpAddr;
+use std::fmt;
 use std::time::Duration;
 
 use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
 use url::{Host, Url};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InsecureReason, Result};
+use crate::server_text;
 
-/// Timeouts and size caps for every request this crate makes.
-#[derive(Debug, Clone)]
+/// Timeouts, size caps and proxy for every request this crate makes.
+#[derive(Clone)]
 pub struct HttpOptions {
     /// Time allowed to open a connection (default 10 s).
     pub connect_timeout: Duration,
@@ -21,6 +32,22 @@ pub struct HttpOptions {
     /// Cap on protected resources fetched with [`Session::authorized_get`](crate::Session::authorized_get)
     /// (default 32 MiB).
     pub max_resource_bytes: usize,
+    /// A proxy for requests to non-loopback hosts, e.g. `http://proxy.example:3128`; `None`
+    /// (the default) uses the proxy environment variables. Loopback hosts never use a proxy.
+    /// May carry credentials, so `Debug` does not show it.
+    pub proxy: Option<String>,
+}
+
+impl fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("max_resource_bytes", &self.max_resource_bytes)
+            .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .finish()
+    }
 }
 
 impl Default for HttpOptions {
@@ -30,28 +57,62 @@ impl Default for HttpOptions {
             timeout: Duration::from_secs(30),
             max_response_bytes: 1024 * 1024,
             max_resource_bytes: 32 * 1024 * 1024,
+            proxy: None,
         }
     }
 }
 
-/// The HTTP client every request goes through (rustls, no redirects followed). Cheap to clone.
+/// The HTTP client every request goes through (rustls, no redirects followed). Loopback hosts
+/// are always reached directly, other hosts through the proxy settings (see the module docs).
+/// Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct HttpClient {
-    client: reqwest::Client,
+    /// For loopback hosts: never a proxy.
+    direct: reqwest::Client,
+    /// For every other host: the configured proxy or the environment's.
+    proxied: reqwest::Client,
     options: HttpOptions,
 }
 
 impl HttpClient {
-    /// Builds the client from options.
+    /// Builds the clients from options. A proxy that is not a valid proxy address is
+    /// [`Error::InvalidConfig`].
     pub fn new(options: HttpOptions) -> Result<Self> {
-        let client = reqwest::Client::builder()
+        let direct = Self::builder(&options).no_proxy();
+        let proxied = match &options.proxy {
+            Some(proxy) => Self::builder(&options).proxy(reqwest::Proxy::all(proxy).map_err(
+                // The address may carry credentials: it is not repeated.
+                |_| Error::InvalidConfig("the proxy is not a valid proxy address".into()),
+            )?),
+            None => Self::builder(&options),
+        };
+        let build = |builder: reqwest::ClientBuilder| {
+            builder
+                .build()
+                .map_err(|e| Error::Internal(format!("could not set up HTTP: {e}")))
+        };
+        Ok(Self {
+            direct: build(direct)?,
+            proxied: build(proxied)?,
+            options,
+        })
+    }
+
+    fn builder(options: &HttpOptions) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .connect_timeout(options.connect_timeout)
             .timeout(options.timeout)
             .user_agent(concat!("PhotoLink/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| Error::Internal(format!("could not set up HTTP: {e}")))?;
-        Ok(Self { client, options })
+    }
+
+    /// The client for `url`: direct for loopback hosts, through the proxy settings otherwise.
+    fn client_for(&self, url: &Url) -> &reqwest::Client {
+        if is_loopback_ip(url) || is_localhost_name(url) {
+            &self.direct
+        } else {
+            &self.proxied
+        }
     }
 
     /// The options the client was built with.
@@ -60,11 +121,11 @@ impl HttpClient {
     }
 
     pub(crate) fn get(&self, url: &Url) -> reqwest::RequestBuilder {
-        self.client.get(url.clone())
+        self.client_for(url).get(url.clone())
     }
 
     pub(crate) fn post(&self, url: &Url) -> reqwest::RequestBuilder {
-        self.client.post(url.clone())
+        self.client_for(url).post(url.clone())
     }
 
     /// Sends a protocol request (body capped at `max_response_bytes`).
@@ -133,10 +194,10 @@ impl HttpClient {
 }
 
 fn network_error(error: reqwest::Error) -> Error {
-    // Strip the URL: it is not a secret here, but the message is meant for people.
+    // Without the URL: a resource URL may carry anything in its query.
     let error = error.without_url();
     if error.is_timeout() {
-        Error::Network("the server took too long to answer".into())
+        Error::Network("timed out".into())
     } else if error.is_connect() {
         Error::Network("could not connect".into())
     } else {
@@ -145,12 +206,22 @@ fn network_error(error: reqwest::Error) -> Error {
 }
 
 /// A response read into memory.
-#[derive(Debug)]
+/// A response read into memory. `Debug` shows the body's length, never the body.
 pub(crate) struct RawResponse {
     pub status: u16,
     pub content_type: Option<String>,
     pub www_authenticate: Option<String>,
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body_bytes", &self.body.len())
+            .finish_non_exhaustive()
+    }
 }
 
 impl RawResponse {
@@ -185,47 +256,70 @@ impl RawResponse {
         }
     }
 
+    /// What kind of body this is, never what it says: a server may echo a request or answer
+    /// in another format, with tokens in the text. Only a problem report's title and detail
+    /// are shown, made safe by [`server_text`].
     fn describe_body(&self) -> String {
         if self.body.iter().all(u8::is_ascii_whitespace) {
             return "an empty body".into();
         }
         let media_type = self.media_type().unwrap_or_default();
-        let text = String::from_utf8_lossy(&self.body);
+        let Ok(text) = std::str::from_utf8(&self.body) else {
+            return "binary data".into();
+        };
+        let start = text.trim_start();
         if media_type == "application/problem+json" {
             let problem = self.json_object().unwrap_or_default();
-            let field = |name: &str| problem.get(name).and_then(|v| v.as_str()).map(excerpt);
+            let field = |name: &str| {
+                problem
+                    .get(name)
+                    .and_then(|v| v.as_str())
+                    .map(server_text::text)
+                    .filter(|text| !text.is_empty())
+            };
             return match (field("title"), field("detail")) {
                 (Some(title), Some(detail)) => format!("a problem report: {title} ({detail})"),
                 (Some(text), None) | (None, Some(text)) => format!("a problem report: {text}"),
                 (None, None) => "a problem report without a title".into(),
             };
         }
-        if media_type.contains("html") || text.trim_start().starts_with('<') {
-            return "a web page instead of the expected data".into();
+        if media_type.contains("html") || start.starts_with('<') {
+            return "a web page".into();
         }
-        if media_type.contains("json") || text.trim_start().starts_with(['{', '[']) {
+        if media_type.contains("json") || start.starts_with(['{', '[']) {
             return match serde_json::from_slice::<serde_json::Value>(&self.body) {
-                Err(e) if e.is_eof() => "incomplete JSON (the body was cut off)".into(),
-                Err(_) => "malformed JSON".into(),
+                Err(e) => describe_json_error(&e).into(),
                 Ok(_) => "JSON without the expected fields".into(),
             };
         }
-        format!("plain text: \"{}\"", excerpt(&text))
+        if media_type == "application/x-www-form-urlencoded" || looks_form_encoded(start) {
+            return "a form-encoded body".into();
+        }
+        if media_type.is_empty() || media_type.starts_with("text/") {
+            return "plain text".into();
+        }
+        "a body of another type".into()
     }
 }
 
-/// At most 200 printable characters of server text.
-fn excerpt(text: &str) -> String {
-    const MAX: usize = 200;
-    let cleaned: String = text
-        .trim()
-        .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect();
-    match cleaned.char_indices().nth(MAX) {
-        Some((cut, _)) => format!("{}…", &cleaned[..cut]),
-        None => cleaned,
+/// What was wrong with a JSON body, without the parser's message (which quotes the data).
+pub(crate) fn describe_json_error(error: &serde_json::Error) -> &'static str {
+    match error.classify() {
+        serde_json::error::Category::Eof => "incomplete JSON (the body was cut off)",
+        serde_json::error::Category::Data => "JSON without the expected fields",
+        serde_json::error::Category::Syntax | serde_json::error::Category::Io => "malformed JSON",
     }
+}
+
+/// `name=value` pairs joined by `&`, as some older providers answer the token request.
+fn looks_form_encoded(text: &str) -> bool {
+    let first = text.split('&').next().unwrap_or_default();
+    first.split_once('=').is_some_and(|(name, _)| {
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | '%'))
+    })
 }
 
 /// The `error` parameter of a `WWW-Authenticate: Bearer` challenge, if any.
@@ -242,29 +336,79 @@ pub(crate) fn bearer_error(www_authenticate: &str) -> Option<String> {
     })
 }
 
-/// Parses an endpoint and requires `https`, or `http` on a loopback host.
-pub(crate) fn secure_url(text: &str) -> Result<Url> {
-    let url = Url::parse(text)
-        .map_err(|e| Error::InvalidConfig(format!("{text} is not a valid address ({e})")))?;
-    require_secure(&url)?;
-    Ok(url)
+/// Which endpoints may use plain `http`: only those on a loopback IP literal, and only for an
+/// issuer that is itself on loopback (RFC 8252 §8.3). `localhost` is refused for plain `http`,
+/// since the name may resolve elsewhere; an `https` issuer never gets plain `http`, so its
+/// metadata cannot point the client at a local listener.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transport {
+    /// Every endpoint must use `https`.
+    HttpsOnly,
+    /// The issuer is on a loopback IP literal: endpoints on loopback IP literals may use `http`.
+    LoopbackHttp,
 }
 
-/// Requires `https`, or `http` on a loopback host (127.0.0.1, ::1, localhost).
-pub(crate) fn require_secure(url: &Url) -> Result<()> {
-    let loopback = match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
-        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
-        None => false,
-    };
-    match url.scheme() {
-        "https" if url.host().is_some() => Ok(()),
-        "http" if loopback => Ok(()),
-        _ => Err(Error::InsecureEndpoint {
-            url: url.to_string(),
-        }),
+impl Transport {
+    /// Parses and checks an issuer (`https`, or `http` on a loopback IP literal) and returns the
+    /// transport its endpoints get.
+    pub(crate) fn of_issuer(text: &str) -> Result<(Url, Self)> {
+        let url = parse_endpoint(text)?;
+        Self::LoopbackHttp.check(&url)?;
+        let transport = if is_loopback_ip(&url) {
+            Self::LoopbackHttp
+        } else {
+            Self::HttpsOnly
+        };
+        Ok((url, transport))
     }
+
+    /// Parses an endpoint and checks it may be used with this transport.
+    pub(crate) fn endpoint(self, text: &str) -> Result<Url> {
+        let url = parse_endpoint(text)?;
+        self.check(&url)?;
+        Ok(url)
+    }
+
+    fn check(self, url: &Url) -> Result<()> {
+        let refuse = |reason| {
+            Err(Error::InsecureEndpoint {
+                url: server_text::text(url.as_str()),
+                reason,
+            })
+        };
+        match url.scheme() {
+            "https" if url.host().is_some() => Ok(()),
+            "http" if is_loopback_ip(url) => match self {
+                Self::LoopbackHttp => Ok(()),
+                Self::HttpsOnly => refuse(InsecureReason::IssuerNotOnLoopback),
+            },
+            "http" if is_localhost_name(url) => refuse(InsecureReason::LocalhostName),
+            _ => refuse(InsecureReason::NotHttps),
+        }
+    }
+}
+
+fn parse_endpoint(text: &str) -> Result<Url> {
+    Url::parse(text).map_err(|e| {
+        Error::InvalidConfig(format!(
+            "{} is not a valid address ({e})",
+            server_text::text(text)
+        ))
+    })
+}
+
+/// The host is 127.0.0.0/8 or ::1, written as an IP address.
+fn is_loopback_ip(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(Host::Ipv6(ip)) => ip.is_loopback(),
+        _ => false,
+    }
+}
+
+fn is_localhost_name(url: &Url) -> bool {
+    matches!(url.host(), Some(Host::Domain(domain))
+        if domain.trim_end_matches('.').eq_ignore_ascii_case("localhost"))
 }
 
 #[cfg(test)]
@@ -280,32 +424,84 @@ mod tests {
         }
     }
 
+    fn refusal(result: Result<Url>) -> InsecureReason {
+        match result {
+            Err(Error::InsecureEndpoint { reason, .. }) => reason,
+            other => panic!("expected an insecure endpoint, got {other:?}"),
+        }
+    }
+
     #[test]
-    fn https_is_required_except_on_loopback() {
-        assert!(secure_url("https://auth.example.com/token").is_ok());
-        assert!(secure_url("http://127.0.0.1:8080/token").is_ok());
-        assert!(secure_url("http://[::1]:8080/token").is_ok());
-        assert!(secure_url("http://localhost/token").is_ok());
+    fn a_loopback_issuer_may_use_plain_http_on_loopback_ip_literals_only() {
+        let (_, transport) = Transport::of_issuer("http://127.0.0.1:8080").unwrap();
+        assert_eq!(transport, Transport::LoopbackHttp);
+        assert!(transport.endpoint("http://127.0.0.1:8080/token").is_ok());
+        assert!(transport.endpoint("http://127.5.6.7:9/token").is_ok());
+        assert!(transport.endpoint("http://[::1]:8080/token").is_ok());
+        assert!(transport.endpoint("https://auth.example.com/token").is_ok());
+        for remote in [
+            "http://auth.example.com/token",
+            "http://10.0.0.1/token",
+            "http://localhost.evil.example/",
+            "http://[::ffff:127.0.0.1]/token",
+            "ftp://127.0.0.1/",
+        ] {
+            assert_eq!(
+                refusal(transport.endpoint(remote)),
+                InsecureReason::NotHttps,
+                "{remote}"
+            );
+        }
         assert!(matches!(
-            secure_url("http://auth.example.com/token"),
-            Err(Error::InsecureEndpoint { .. })
-        ));
-        assert!(matches!(
-            secure_url("http://10.0.0.1/token"),
-            Err(Error::InsecureEndpoint { .. })
-        ));
-        assert!(matches!(
-            secure_url("http://localhost.evil.example/"),
-            Err(Error::InsecureEndpoint { .. })
-        ));
-        assert!(matches!(
-            secure_url("ftp://127.0.0.1/"),
-            Err(Error::InsecureEndpoint { .. })
-        ));
-        assert!(matches!(
-            secure_url("not a url"),
+            transport.endpoint("not a url"),
             Err(Error::InvalidConfig(_))
         ));
+        let (_, transport) = Transport::of_issuer("http://[::1]:8080").unwrap();
+        assert_eq!(transport, Transport::LoopbackHttp);
+    }
+
+    #[test]
+    fn an_https_issuer_may_not_use_plain_http_even_on_loopback() {
+        let (_, transport) = Transport::of_issuer("https://auth.example.com").unwrap();
+        assert_eq!(transport, Transport::HttpsOnly);
+        assert!(transport.endpoint("https://auth.example.com/token").is_ok());
+        for local in ["http://127.0.0.1:8080/token", "http://[::1]/token"] {
+            assert_eq!(
+                refusal(transport.endpoint(local)),
+                InsecureReason::IssuerNotOnLoopback,
+                "{local}"
+            );
+        }
+    }
+
+    #[test]
+    fn plain_http_on_localhost_is_refused_with_a_hint_to_use_127_0_0_1() {
+        assert_eq!(
+            refusal(Transport::of_issuer("http://localhost:8080").map(|(url, _)| url)),
+            InsecureReason::LocalhostName
+        );
+        let (_, transport) = Transport::of_issuer("http://127.0.0.1:8080").unwrap();
+        let error = transport
+            .endpoint("http://LocalHost:8080/token")
+            .unwrap_err();
+        assert!(error.to_string().contains("127.0.0.1"), "{error}");
+        assert!(Transport::of_issuer("https://localhost:8443").is_ok());
+        assert_eq!(
+            refusal(Transport::of_issuer("http://auth.example.com").map(|(url, _)| url)),
+            InsecureReason::NotHttps
+        );
+    }
+
+    #[test]
+    fn debug_shows_the_length_of_a_body_never_the_body() {
+        let response = raw(
+            200,
+            Some("application/json"),
+            r#"{"access_token":"secret-at"}"#,
+        );
+        let text = format!("{response:?}");
+        assert!(!text.contains("secret-at"), "{text}");
+        assert!(text.contains("body_bytes: 28"), "{text}");
     }
 
     #[test]
@@ -313,7 +509,7 @@ mod tests {
         let describe = |r: RawResponse| r.unexpected().to_string();
         assert_eq!(
             describe(raw(502, None, "")),
-            "The server answered with HTTP 502 and an empty body."
+            "unexpected response: HTTP 502, an empty body"
         );
         assert!(
             describe(raw(
@@ -329,10 +525,16 @@ mod tests {
             r#"{"title":"Bad thing","detail":"it broke"}"#,
         );
         assert!(describe(problem).contains("a problem report: Bad thing (it broke)"));
-        assert!(
-            describe(raw(503, Some("text/plain"), "down for maintenance"))
-                .contains("down for maintenance")
-        );
+        let plain = describe(raw(503, Some("text/plain"), "down for maintenance"));
+        assert!(plain.contains("plain text"), "{plain}");
+        assert!(!plain.contains("maintenance"), "{plain}");
+        let form = describe(raw(
+            400,
+            Some("application/x-www-form-urlencoded"),
+            "error=invalid_grant&access_token=2YotnFZFEjr1zCsicMWpAA",
+        ));
+        assert!(form.contains("form-encoded"), "{form}");
+        assert!(!form.contains("2YotnFZFEjr1zCsicMWpAA"), "{form}");
         assert!(
             describe(raw(200, Some("application/json"), r#"{"access_tok"#))
                 .contains("incomplete JSON")
@@ -343,10 +545,17 @@ mod tests {
     }
 
     #[test]
-    fn long_text_is_shortened() {
-        let long = "x".repeat(5000);
-        let text = raw(500, Some("text/plain"), &long).unexpected().to_string();
-        assert!(text.len() < 400);
+    fn problem_reports_are_capped_and_hide_tokens() {
+        let body = format!(
+            r#"{{"title":"Token 2YotnFZFEjr1zCsicMWpAA refused","detail":"{}"}}"#,
+            "x ".repeat(5000)
+        );
+        let text = raw(400, Some("application/problem+json"), &body)
+            .unexpected()
+            .to_string();
+        assert!(text.len() < 600, "{}", text.len());
+        assert!(!text.contains("2YotnFZFEjr1zCsicMWpAA"), "{text}");
+        assert!(text.contains("Token [hidden] refused"), "{text}");
     }
 
     #[test]
@@ -363,5 +572,76 @@ mod tests {
             bearer_error(r#"Basic realm="x", error="invalid_token""#),
             None
         );
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// A random token: base64url characters with a digit and a capital, 20 to 64 long.
+        fn token() -> impl Strategy<Value = String> {
+            "[A-Za-z0-9_-]{18,62}".prop_map(|random| format!("Q7{random}"))
+        }
+
+        fn content_type() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(prop_oneof![
+                Just("application/json".to_owned()),
+                Just("application/problem+json".to_owned()),
+                Just("application/x-www-form-urlencoded".to_owned()),
+                Just("text/plain; charset=utf-8".to_owned()),
+                Just("text/html".to_owned()),
+                Just("application/octet-stream".to_owned()),
+                "[ -~]{0,30}",
+            ])
+        }
+
+        proptest! {
+            #[test]
+            fn any_body_is_described_without_panicking(
+                status in 0u16..1000,
+                content_type in content_type(),
+                body in proptest::collection::vec(any::<u8>(), 0..400),
+            ) {
+                let response = RawResponse { status, content_type, www_authenticate: None, body };
+                let _ = response.unexpected().to_string();
+            }
+
+            #[test]
+            fn a_token_in_any_body_is_never_shown(
+                status in 100u16..600,
+                content_type in content_type(),
+                before in ".{0,60}",
+                after in ".{0,60}",
+                token in token(),
+                shape in 0usize..4,
+            ) {
+                let body = match shape {
+                    0 => format!("{before}access_token={token}&{after}"),
+                    1 => format!(r#"{{"title":"{before} {token} {after}","detail":"{token}"}}"#),
+                    2 => format!(r#"{{"access_token":"{token}"{after}"#),
+                    _ => format!("{before}{token}{after}"),
+                };
+                let response = RawResponse { status, content_type, www_authenticate: None, body: body.into_bytes() };
+                let error = response.unexpected();
+                let shown = format!("{error} {error:?} {response:?}");
+                prop_assert!(!shown.contains(&token), "{}", shown);
+            }
+
+            #[test]
+            fn server_text_is_capped_visible_and_never_shows_a_token(
+                before in ".{0,300}",
+                after in ".{0,300}",
+                token in token(),
+            ) {
+                let shown = server_text::text(&format!("{before}{token}{after}"));
+                prop_assert!(!shown.contains(&token), "{}", shown);
+                prop_assert!(shown.chars().count() <= 201);
+                prop_assert!(!shown.chars().any(char::is_control));
+                let code = server_text::code(&format!("{before}{token}{after}"));
+                prop_assert!(!code.contains(&token), "{}", code);
+                prop_assert!(code.chars().count() <= 65);
+            }
+        }
     }
 }

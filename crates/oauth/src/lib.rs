@@ -8,21 +8,28 @@
 //! | Item | What it is |
 //! | --- | --- |
 //! | [`ClientConfig`] | The client's `client_id`, redirect URI, scopes, extra authorization parameters, lifetimes, HTTP options. |
+//! | [`HttpOptions`], [`HttpClient`] | Timeouts, size caps and proxy; the one HTTP client (loopback direct, other hosts through the proxy settings). |
 //! | [`ServerMetadata`], [`discover`] | The server's endpoints, hand-written or discovered from its issuer URL. |
 //! | [`OAuthClient`] | Builds authorization URLs, exchanges codes, refreshes and revokes tokens. Cheap to clone. |
-//! | [`PendingAuthorization`] | The one sign-in in progress: `begin` returns the URL to open, `complete` validates the callback URL. |
-//! | [`AuthorizationResponse`] | A validated callback, ready to be exchanged for tokens. |
+//! | [`PendingAuthorization`] | The one sign-in in progress: `begin` returns the URL to open, `complete` validates the callback URL, `saved`/`restore` carry it across a restart. |
+//! | [`CallbackError`] | Why a callback gave no response: [`Ignored`](CallbackError::Ignored) (not for the sign-in in progress, which still waits) or [`Failed`](CallbackError::Failed) (it ended the sign-in). |
+//! | [`SavedSignIn`] | The sign-in in progress as written to secure storage, so a callback delivered to a later process still completes it. |
+//! | [`AuthorizationResponse`] | A validated callback, ready to be exchanged for tokens. Single use. |
 //! | [`Session`] | A connected account: fresh access tokens, authorized requests, userinfo, disconnect. Share as `Arc<Session>`. |
+//! | [`Persistence`] | Whether the token store holds what the session holds, or the connection lives in memory only after a store failure. |
 //! | [`TokenStore`], [`MemoryTokenStore`] | Where tokens are kept between runs (the app implements it over the OS keyring). |
 //! | [`TokenSet`] | The tokens of one account, serializable for the store. |
-//! | [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`], [`PkceVerifier`], [`ClientSecret`], [`IdToken`] | Secrets: `Debug` prints `[redacted]`, `.secret()` reads the value. |
-//! | [`Error`] | Every failure; its `Display` is a plain-language sentence for people, without secrets. |
+//! | [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`], [`PkceVerifier`], [`ClientSecret`], [`IdToken`] | Secrets: `Debug` prints `[redacted]`, `.secret()` reads the value, no `==`; the single-use ones are neither `Clone` nor `Serialize`; a client secret deserializes from settings but never serializes. |
+//! | [`Error`], [`InsecureReason`], [`AuthorizationErrorCode`], [`TokenErrorCode`] | Every failure, with its data; `Display` is short and technical, without secrets. The app words it for people. |
 //!
 //! # Connecting an account
 //!
 //! ```no_run
 //! use std::sync::Arc;
-//! use photolink_oauth::{ClientConfig, MemoryTokenStore, OAuthClient, PendingAuthorization, Session};
+//! use photolink_oauth::{
+//!     CallbackError, ClientConfig, MemoryTokenStore, OAuthClient, PendingAuthorization,
+//!     Persistence, Session,
+//! };
 //!
 //! # async fn example(issuer: &str) -> Result<(), photolink_oauth::Error> {
 //! let config = ClientConfig::new("photolink-desktop", "com.example.photolink:/oauth/callback")
@@ -30,17 +37,28 @@
 //! // Discovery (RFC 8414, falling back to OpenID configuration); or
 //! // `OAuthClient::new(config, ServerMetadata::new(issuer, authorize_url, token_url))`.
 //! let client = OAuthClient::discover(config, issuer).await?;
-//! let session = Arc::new(Session::new(client.clone(), Arc::new(MemoryTokenStore::new()))?);
+//! let session = Arc::new(Session::open(client.clone(), Arc::new(MemoryTokenStore::new())).await?);
 //! let pending = PendingAuthorization::new();
 //!
-//! // "Connect" clicked: open this URL in the system browser.
+//! // "Connect" clicked: open this URL in the system browser, and keep `pending.saved()` in
+//! // secure storage while it lasts (a later process puts it back with `pending.restore`).
 //! let authorize_url = pending.begin(&client)?;
 //! # let _ = authorize_url;
 //!
 //! // The OS hands the redirect back (deep link `com.example.photolink:/oauth/callback?...`).
 //! # let callback_url = "";
-//! let response = pending.complete(callback_url)?; // checks state, iss, errors, redirect URI
-//! session.connect(response).await?;               // exchanges the code, saves the tokens
+//! let response = match pending.complete(callback_url) {
+//!     Ok(response) => response,
+//!     // A forged or stray link: the sign-in in progress still waits.
+//!     Err(CallbackError::Ignored(_)) => return Ok(()),
+//!     // Declined, expired, wrong issuer…: the sign-in is over.
+//!     Err(CallbackError::Failed(error)) => return Err(error),
+//! };
+//! // Exchanges the code and saves the tokens.
+//! if let Persistence::MemoryOnly(problem) = session.connect(response).await? {
+//!     // Connected for this run only: show a warning until `session.persistence()` is Saved.
+//! #   let _ = problem;
+//! }
 //!
 //! // Use the account: tokens are refreshed as needed.
 //! let user = session.userinfo().await?;
@@ -59,26 +77,51 @@
 //!   `client_id`, `redirect_uri`, `scope`, `state` (256 random bits), `code_challenge`,
 //!   `code_challenge_method=S256` and the configured extra parameters.
 //! - **Pending sign-in**: single-use, expires after [`ClientConfig::pending_lifetime`] (10 minutes);
-//!   starting another one replaces it. A callback whose `state` does not match (compared in
-//!   constant time), whose parameters repeat, or that arrives at another address than the
-//!   redirect URI is rejected **without disturbing** the sign-in in progress. `iss` is checked
-//!   when present and required when the server advertises
-//!   `authorization_response_iss_parameter_supported`. An `error` callback becomes
-//!   [`Error::Authorization`] (e.g. "You declined to give PhotoLink access to your account.").
+//!   starting another one replaces it. A callback that is unparsable, arrives with no sign-in in
+//!   progress or at another address than the redirect URI, repeats a parameter, or whose
+//!   `state` does not match (compared in constant time) is [`CallbackError::Ignored`] **without
+//!   disturbing** the sign-in in progress. Once the `state` matches, the sign-in is used up; an
+//!   expired sign-in, a wrong or missing `iss` (required when the server advertises
+//!   `authorization_response_iss_parameter_supported`), an `error` callback
+//!   ([`Error::Authorization`]) or a missing code is [`CallbackError::Failed`].
+//! - **Across restarts**: [`PendingAuthorization::saved`] snapshots the sign-in (verifier
+//!   included, for secure storage only); [`PendingAuthorization::restore`] refuses one for
+//!   another issuer or `client_id` ([`Error::SavedSignInMismatch`]) and keeps the expiry, so a
+//!   late callback fails as [`Error::AuthorizationExpired`].
 //! - **Token requests**: form POST with `Accept: application/json`; `client_secret` only when one
 //!   is configured (HTTP Basic when the server lists `client_secret_basic` first). No redirects
 //!   are followed; connect timeout 10 s, total 30 s; responses over 1 MiB are refused.
 //! - **Token answers**: `token_type` must be `Bearer` (any case); lifetime from `expires_in` or
 //!   `expires` (number or numeric string); granted `scope` and `id_token` are kept. RFC 6749 §5.2
-//!   errors become [`Error::Token`]; HTML, problem+json, plain text, empty or cut-off bodies
-//!   become [`Error::UnexpectedResponse`] naming the HTTP status.
+//!   errors become [`Error::Token`]; HTML, problem+json, form-encoded, plain text, empty or
+//!   cut-off bodies become [`Error::UnexpectedResponse`] naming the HTTP status.
+//! - **Server text is data**: a response body is never quoted, only its kind is named ("a
+//!   form-encoded body", "a web page", …). Every server-supplied string kept in an error
+//!   (`error`, `error_description`, `error_uri`, `token_type`, a problem report's title and
+//!   detail, an issuer named in a response) has control and invisible characters removed, any
+//!   token-like run replaced with `[hidden]`, and its length capped. `Debug` of a response
+//!   shows the body's length only.
+//! - **Stored tokens**: a stored time past what the clock can hold is a deserialization error,
+//!   never a panic, so a damaged entry reads as unreadable.
 //! - **Session**: refreshes when the access token expires within
 //!   [`ClientConfig::refresh_skew`] (60 s, at most half the token's lifetime), and once after a
-//!   401 `invalid_token`; concurrent callers share one refresh request and its outcome; a rotated refresh token is saved
-//!   before use and the old one is never sent again (a refresh answer without a refresh token
-//!   keeps the old one); `invalid_grant` makes the status [`SessionStatus::ReconnectNeeded`].
-//! - **Transport**: every endpoint must be `https`, except `http` on loopback
-//!   (`127.0.0.1`, `::1`, `localhost`).
+//!   401 `invalid_token`; concurrent callers share one refresh request and its outcome; a
+//!   rotated refresh token is saved before use and the old one is never sent again (a refresh
+//!   answer without a refresh token keeps the old one); `invalid_grant` makes the status
+//!   [`SessionStatus::ReconnectNeeded`].
+//! - **Storage**: every [`TokenStore`] call from an async method runs on the blocking pool. A
+//!   failed save keeps the new tokens in memory, clears the store (so it holds no refresh token
+//!   the server has retired) and reports [`Persistence::MemoryOnly`]; the next token use
+//!   retries, and [`Session::persistence`] returns to [`Persistence::Saved`] once the store
+//!   holds the current tokens. A failed clear on disconnect is [`Error::Storage`].
+//! - **Transport**: every endpoint must be `https`, except plain `http` on a loopback IP
+//!   literal (127.0.0.0/8, `[::1]`) for an issuer that is itself on one (RFC 8252 §8.3): an
+//!   `https` issuer's metadata cannot point at a local listener, and `http://localhost` is
+//!   refused (use `127.0.0.1`). See [`InsecureReason`].
+//! - **Proxies**: loopback hosts are always reached directly, never through a proxy (they may
+//!   carry codes and tokens in plain `http`). Other hosts use [`HttpOptions::proxy`] or, when
+//!   unset, the `HTTPS_PROXY`/`HTTP_PROXY`/`ALL_PROXY`/`NO_PROXY` environment variables;
+//!   their TLS runs end to end through the proxy's `CONNECT` tunnel.
 
 mod authorize;
 mod client;
@@ -88,20 +131,24 @@ mod http;
 mod metadata;
 mod pkce;
 mod secret;
+mod server_text;
 mod session;
 mod store;
 mod token;
 
-pub use authorize::{AuthorizationResponse, PendingAuthorization};
+pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};
 pub use client::OAuthClient;
 pub use config::ClientConfig;
-pub use error::{AuthorizationErrorCode, Error, Result, StoreError, TokenErrorCode};
+pub use error::{
+    AuthorizationErrorCode, CallbackError, Error, InsecureReason, Result, StoreError,
+    TokenErrorCode,
+};
 pub use http::{HttpClient, HttpOptions};
 pub use metadata::{ServerMetadata, discover};
 pub use pkce::CODE_CHALLENGE_METHOD;
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceVerifier, RefreshToken,
 };
-pub use session::{ResourceResponse, Session, SessionStatus, UserInfo};
+pub use session::{Persistence, ResourceResponse, Session, SessionStatus, UserInfo};
 pub use store::{MemoryTokenStore, TokenStore};
 pub use token::TokenSet;

@@ -4,7 +4,8 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, secure_url};
+use crate::http::{HttpClient, Transport};
+use crate::server_text;
 
 const OAUTH_WELL_KNOWN: &str = "oauth-authorization-server";
 const OPENID_WELL_KNOWN: &str = "openid-configuration";
@@ -62,7 +63,7 @@ impl ServerMetadata {
 
     /// Checks every endpoint is secure and that `S256` is supported when methods are listed.
     pub(crate) fn validate(&self) -> Result<ValidatedEndpoints> {
-        let issuer = secure_url(&self.issuer)?;
+        let (issuer, transport) = Transport::of_issuer(&self.issuer)?;
         if issuer.query().is_some() || issuer.fragment().is_some() {
             return Err(Error::InvalidConfig(
                 "the issuer may not have a query or fragment".into(),
@@ -78,10 +79,16 @@ impl ServerMetadata {
                 "the server does not support PKCE with S256".into(),
             ));
         }
-        let optional = |endpoint: &Option<String>| endpoint.as_deref().map(secure_url).transpose();
+        let optional = |endpoint: &Option<String>| {
+            endpoint
+                .as_deref()
+                .map(|url| transport.endpoint(url))
+                .transpose()
+        };
         Ok(ValidatedEndpoints {
-            authorization: secure_url(&self.authorization_endpoint)?,
-            token: secure_url(&self.token_endpoint)?,
+            transport,
+            authorization: transport.endpoint(&self.authorization_endpoint)?,
+            token: transport.endpoint(&self.token_endpoint)?,
             revocation: optional(&self.revocation_endpoint)?,
             userinfo: optional(&self.userinfo_endpoint)?,
         })
@@ -91,6 +98,8 @@ impl ServerMetadata {
 /// The endpoints as parsed, checked URLs.
 #[derive(Debug, Clone)]
 pub(crate) struct ValidatedEndpoints {
+    /// What the issuer's endpoints and resources may use.
+    pub transport: Transport,
     pub authorization: Url,
     pub token: Url,
     pub revocation: Option<Url>,
@@ -101,7 +110,7 @@ pub(crate) struct ValidatedEndpoints {
 /// (inserted before the issuer's path, if it has one), then `/.well-known/openid-configuration`.
 /// The document's `issuer` must equal `issuer` exactly.
 pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata> {
-    let issuer_url = secure_url(issuer)?;
+    let (issuer_url, _) = Transport::of_issuer(issuer)?;
     let mut failures = Vec::new();
     for url in well_known_urls(&issuer_url)? {
         match fetch_metadata(http, &url).await {
@@ -112,7 +121,7 @@ pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata>
             Ok(metadata) => {
                 return Err(Error::IssuerMismatch {
                     expected: issuer.to_owned(),
-                    found: Some(metadata.issuer),
+                    found: Some(server_text::text(&metadata.issuer)),
                 });
             }
             Err(error) => failures.push(format!("{url}: {error}")),
@@ -200,6 +209,42 @@ mod tests {
     }
 
     #[test]
+    fn an_https_issuer_pointing_any_endpoint_at_http_loopback_is_refused() {
+        let secure = || {
+            let mut metadata = ServerMetadata::new(
+                "https://a.example",
+                "https://a.example/authorize",
+                "https://a.example/token",
+            );
+            metadata.revocation_endpoint = Some("https://a.example/revoke".into());
+            metadata.userinfo_endpoint = Some("https://a.example/userinfo".into());
+            metadata
+        };
+        assert!(secure().validate().is_ok());
+        let local = "http://127.0.0.1:8080/x".to_owned();
+        let variants: [fn(&mut ServerMetadata, String); 4] = [
+            |m, url| m.authorization_endpoint = url,
+            |m, url| m.token_endpoint = url,
+            |m, url| m.revocation_endpoint = Some(url),
+            |m, url| m.userinfo_endpoint = Some(url),
+        ];
+        for point_at_loopback in variants {
+            let mut metadata = secure();
+            point_at_loopback(&mut metadata, local.clone());
+            assert!(
+                matches!(
+                    metadata.validate(),
+                    Err(Error::InsecureEndpoint {
+                        reason: crate::error::InsecureReason::IssuerNotOnLoopback,
+                        ..
+                    })
+                ),
+                "{metadata:?}"
+            );
+        }
+    }
+
+    #[test]
     fn validation_rejects_insecure_endpoints_and_missing_s256() {
         let mut metadata = ServerMetadata::new(
             "https://a.example",
@@ -213,5 +258,67 @@ mod tests {
         metadata.token_endpoint = "https://a.example/token".into();
         metadata.code_challenge_methods_supported = vec!["plain".into()];
         assert!(matches!(metadata.validate(), Err(Error::InvalidConfig(_))));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        fn endpoint() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "https://[a-z]{1,10}\\.example/[a-z/]{0,12}",
+                "http://127\\.0\\.0\\.1:[0-9]{1,4}/[a-z]{0,8}",
+                "http://localhost/[a-z]{0,8}",
+                ".{0,30}",
+            ]
+        }
+
+        fn metadata() -> impl Strategy<Value = ServerMetadata> {
+            (
+                endpoint(),
+                endpoint(),
+                endpoint(),
+                proptest::option::of(endpoint()),
+                proptest::option::of(endpoint()),
+                proptest::collection::vec("[A-Za-z0-9_]{1,10}", 0..3),
+                proptest::collection::vec(
+                    prop_oneof![Just("S256".to_owned()), Just("plain".to_owned())],
+                    0..3,
+                ),
+                any::<bool>(),
+            )
+                .prop_map(
+                    |(issuer, authorization, token, revocation, userinfo, scopes, methods, iss)| {
+                        let mut metadata = ServerMetadata::new(issuer, authorization, token);
+                        metadata.revocation_endpoint = revocation;
+                        metadata.userinfo_endpoint = userinfo;
+                        metadata.scopes_supported = scopes;
+                        metadata.code_challenge_methods_supported = methods;
+                        metadata.authorization_response_iss_parameter_supported = iss;
+                        metadata
+                    },
+                )
+        }
+
+        proptest! {
+            #[test]
+            fn any_document_is_read_or_refused_without_panicking(document in ".{0,400}") {
+                if let Ok(metadata) = serde_json::from_str::<ServerMetadata>(&document) {
+                    let _ = metadata.validate();
+                }
+            }
+
+            #[test]
+            fn metadata_round_trips_through_json_and_validates_without_panicking(metadata in metadata()) {
+                let json = serde_json::to_string(&metadata).unwrap();
+                let back: ServerMetadata = serde_json::from_str(&json).unwrap();
+                prop_assert_eq!(&back, &metadata);
+                if let Err(error) = metadata.validate() {
+                    let shown = error.to_string();
+                    prop_assert!(!shown.chars().any(char::is_control), "{}", shown);
+                }
+            }
+        }
     }
 }

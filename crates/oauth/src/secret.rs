@@ -1,13 +1,20 @@
 //! Newtypes for secret values: they never show up in `Debug` output.
+//!
+//! Each type opts into exactly the traits its use needs. Tokens that are kept between runs
+//! (access, refresh and ID tokens) are `Clone` and serialize as plain strings for the token
+//! store. Single-use values (authorization code, PKCE verifier) are neither `Clone` nor
+//! `Serialize`, so a copy cannot be made or written out by accident. None has a derived
+//! `PartialEq`: comparing secrets with `==` is not constant-time; compare [`secret`] values
+//! where a test needs to.
+//!
+//! [`secret`]: AccessToken::secret
 
 macro_rules! secret_string {
     ($(#[$meta:meta])* $name:ident) => {
         $(#[$meta])*
         ///
         /// `Debug` prints `[redacted]`; read the value with [`secret`](Self::secret) only to
-        /// put it on the wire or into secure storage. Serializes as a plain string.
-        #[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-        #[serde(transparent)]
+        /// put it on the wire or into secure storage.
         pub struct $name(String);
 
         impl $name {
@@ -31,33 +38,70 @@ macro_rules! secret_string {
 }
 
 secret_string!(
-    /// An OAuth access token (sent as `Authorization: Bearer …`).
+    /// An OAuth access token (sent as `Authorization: Bearer …`). Serializes as a plain string,
+    /// for the token store only.
+    #[derive(Clone, serde::Serialize, serde::Deserialize)]
+    #[serde(transparent)]
     AccessToken
 );
 secret_string!(
-    /// An OAuth refresh token.
+    /// An OAuth refresh token. Serializes as a plain string, for the token store only.
+    #[derive(Clone, serde::Serialize, serde::Deserialize)]
+    #[serde(transparent)]
     RefreshToken
 );
 secret_string!(
-    /// A one-time authorization code from the authorization response.
+    /// A one-time authorization code from the authorization response: neither `Clone` nor
+    /// serializable, so it is redeemed at most once by this process.
     AuthorizationCode
 );
 secret_string!(
-    /// A PKCE code verifier (RFC 7636). Create one with [`PkceVerifier::generate`].
+    /// A PKCE code verifier (RFC 7636). Create one with [`PkceVerifier::generate`]. Neither
+    /// `Clone` nor serializable; a [`SavedSignIn`](crate::SavedSignIn) carries it to secure
+    /// storage.
     PkceVerifier
 );
 secret_string!(
-    /// A client secret, for the rare provider that issues one to a native app.
+    /// A client secret, for the rare provider that issues one to a native app. Deserializes
+    /// from a plain string (so settings can hold it), never serializes.
+    #[derive(Clone, serde::Deserialize)]
+    #[serde(transparent)]
     ClientSecret
 );
 secret_string!(
-    /// An OpenID Connect ID token, kept as received (not validated by this crate).
+    /// An OpenID Connect ID token, kept as received (not validated by this crate). Serializes
+    /// as a plain string, for the token store only.
+    #[derive(Clone, serde::Serialize, serde::Deserialize)]
+    #[serde(transparent)]
     IdToken
 );
+
+impl PkceVerifier {
+    /// A second handle on the same verifier, for the one place that must write it out: the
+    /// snapshot of a sign-in for secure storage.
+    pub(crate) fn duplicate_for_storage(&self) -> Self {
+        Self::new(self.secret())
+    }
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Fails to compile when `$type` implements `$trait`: the call is then ambiguous between
+    /// the blanket impl and the one for types with the trait.
+    macro_rules! assert_not_impl {
+        ($type:ty: $trait:path) => {{
+            trait AmbiguousIfImpl<A> {
+                fn check() {}
+            }
+            impl<T: ?Sized> AmbiguousIfImpl<()> for T {}
+            #[allow(dead_code)]
+            struct Invalid;
+            impl<T: ?Sized + $trait> AmbiguousIfImpl<Invalid> for T {}
+            <$type as AmbiguousIfImpl<_>>::check();
+        }};
+    }
 
     #[test]
     fn debug_output_never_contains_the_secret() {
@@ -76,10 +120,37 @@ mod tests {
     }
 
     #[test]
-    fn serializes_as_a_plain_string() {
+    fn stored_tokens_serialize_as_a_plain_string() {
         let json = serde_json::to_string(&IdToken::new("x.y.z")).unwrap();
         assert_eq!(json, "\"x.y.z\"");
         let back: IdToken = serde_json::from_str(&json).unwrap();
         assert_eq!(back.secret(), "x.y.z");
+    }
+
+    #[test]
+    fn a_client_secret_is_read_from_settings() {
+        let secret: ClientSecret = serde_json::from_str("\"s3cr3t\"").unwrap();
+        assert_eq!(secret.secret(), "s3cr3t");
+    }
+
+    #[test]
+    fn single_use_secrets_cannot_be_copied_or_written_out() {
+        assert_not_impl!(PkceVerifier: Clone);
+        assert_not_impl!(PkceVerifier: serde::Serialize);
+        assert_not_impl!(AuthorizationCode: Clone);
+        assert_not_impl!(AuthorizationCode: serde::Serialize);
+        assert_not_impl!(ClientSecret: serde::Serialize);
+        assert_not_impl!(crate::AuthorizationResponse: Clone);
+        assert_not_impl!(crate::SavedSignIn: Clone);
+    }
+
+    #[test]
+    fn no_secret_can_be_compared_with_equals() {
+        assert_not_impl!(AccessToken: PartialEq);
+        assert_not_impl!(RefreshToken: PartialEq);
+        assert_not_impl!(AuthorizationCode: PartialEq);
+        assert_not_impl!(PkceVerifier: PartialEq);
+        assert_not_impl!(ClientSecret: PartialEq);
+        assert_not_impl!(IdToken: PartialEq);
     }
 }

@@ -10,8 +10,8 @@ use url::Url;
 
 use crate::authorize::AuthorizationResponse;
 use crate::client::OAuthClient;
-use crate::error::{Error, Result};
-use crate::http::{RawResponse, bearer_error, secure_url};
+use crate::error::{Error, Result, StoreError};
+use crate::http::{RawResponse, bearer_error, describe_json_error};
 use crate::secret::AccessToken;
 use crate::store::TokenStore;
 use crate::token::TokenSet;
@@ -28,6 +28,18 @@ pub enum SessionStatus {
     ReconnectNeeded,
 }
 
+/// Whether the token store holds what the session holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum Persistence {
+    /// The store holds the current tokens (or, when signed out, nothing).
+    Saved,
+    /// The last store call failed: the connection lives in memory for this run only, and the
+    /// store was cleared as far as it allowed, so it holds no already rotated refresh token.
+    /// Saving is tried again at the next token use.
+    MemoryOnly(StoreError),
+}
+
 /// Why a refresh is wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum RefreshReason {
@@ -42,6 +54,12 @@ enum RefreshReason {
 /// Share it as `Arc<Session>`. Refreshes are single-flight: however many callers need a fresh
 /// token at once, one refresh request is made and all of them get its result. A rotated refresh
 /// token is saved to the [`TokenStore`] before it is used, and the old one is never sent again.
+///
+/// Every store call runs on the blocking pool (`spawn_blocking`), since a keyring may block.
+/// A failed save does not lose the connection: the new tokens stay in memory, the store is
+/// cleared (so it keeps no refresh token the server has already retired), and
+/// [`persistence`](Self::persistence) says [`Persistence::MemoryOnly`] until a later token use
+/// saves them.
 pub struct Session {
     client: OAuthClient,
     store: Arc<dyn TokenStore>,
@@ -53,6 +71,8 @@ pub struct Session {
 struct State {
     tokens: Option<TokenSet>,
     reconnect_needed: bool,
+    /// The store failure that left the store out of step with `tokens`, if any.
+    unsaved: Option<StoreError>,
     version: Version,
     /// The outcome of the latest failed refresh, shared with callers that waited for it.
     last_refresh_failure: Option<Error>,
@@ -76,8 +96,9 @@ impl fmt::Debug for Session {
     }
 }
 
-/// A protected resource fetched with [`Session::authorized_get`].
-#[derive(Debug, Clone)]
+/// A protected resource fetched with [`Session::authorized_get`]. `Debug` shows the body's
+/// length, never the body.
+#[derive(Clone)]
 pub struct ResourceResponse {
     /// The HTTP status (always 2xx).
     pub status: u16,
@@ -87,12 +108,22 @@ pub struct ResourceResponse {
     pub body: Vec<u8>,
 }
 
+impl fmt::Debug for ResourceResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ResourceResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body_bytes", &self.body.len())
+            .finish()
+    }
+}
+
 impl ResourceResponse {
     /// The body parsed as JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|e| Error::UnexpectedResponse {
             status: self.status,
-            detail: format!("data PhotoLink could not read ({e})"),
+            detail: describe_json_error(&e).into(),
         })
     }
 }
@@ -114,20 +145,37 @@ pub struct UserInfo {
 }
 
 impl Session {
-    /// A session over `store`, starting from whatever tokens it holds.
+    /// A session over `store`, starting from whatever tokens it holds. The store is read on the
+    /// calling thread: use it where blocking is fine (start-up, tests), and
+    /// [`open`](Self::open) on an async worker.
     pub fn new(client: OAuthClient, store: Arc<dyn TokenStore>) -> Result<Self> {
         let tokens = store.load()?;
-        Ok(Self {
+        Ok(Self::with_tokens(client, store, tokens))
+    }
+
+    /// Like [`new`](Self::new), reading the store on the blocking pool.
+    pub async fn open(client: OAuthClient, store: Arc<dyn TokenStore>) -> Result<Self> {
+        let tokens = run_blocking(&store, |store| store.load()).await?;
+        Ok(Self::with_tokens(client, store, tokens))
+    }
+
+    fn with_tokens(
+        client: OAuthClient,
+        store: Arc<dyn TokenStore>,
+        tokens: Option<TokenSet>,
+    ) -> Self {
+        Self {
             client,
             store,
             state: Mutex::new(State {
                 tokens,
                 reconnect_needed: false,
+                unsaved: None,
                 version: Version::default(),
                 last_refresh_failure: None,
             }),
             refresh_lock: tokio::sync::Mutex::new(()),
-        })
+        }
     }
 
     /// The client this session uses.
@@ -145,6 +193,14 @@ impl Session {
         }
     }
 
+    /// Whether the store holds what this session holds (see [`Persistence`]).
+    pub fn persistence(&self) -> Persistence {
+        match &self.lock().unsaved {
+            None => Persistence::Saved,
+            Some(error) => Persistence::MemoryOnly(error.clone()),
+        }
+    }
+
     /// The scopes the server granted, empty when not connected.
     pub fn granted_scopes(&self) -> Vec<String> {
         self.lock()
@@ -156,12 +212,14 @@ impl Session {
 
     /// Exchanges a validated callback's code for tokens, saves them, and replaces any
     /// earlier connection.
-    pub async fn connect(&self, response: AuthorizationResponse) -> Result<()> {
+    ///
+    /// A failed save does not fail the connection: it is kept in memory, the store is cleared
+    /// (so it holds no earlier connection), and [`Persistence::MemoryOnly`] says so.
+    pub async fn connect(&self, response: AuthorizationResponse) -> Result<Persistence> {
         let tokens = self.client.exchange_code(response).await?;
         let _guard = self.refresh_lock.lock().await;
-        self.store.save(&tokens)?;
-        self.install(Some(tokens), false);
-        Ok(())
+        self.save_and_install(tokens).await;
+        Ok(self.persistence())
     }
 
     /// A usable access token, refreshed first if it expires within the configured skew.
@@ -176,7 +234,7 @@ impl Session {
     /// `invalid_token` (or gives no reason) the token is refreshed once and the request retried.
     /// Non-2xx answers become errors naming the status.
     pub async fn authorized_get(&self, url: &str) -> Result<ResourceResponse> {
-        let url = secure_url(url)?;
+        let url = self.client.transport().endpoint(url)?;
         let (token, version) = self.access_token_with_version().await?;
         let response = self.get_with(&url, &token).await?;
         let response = if is_token_rejection(&response) {
@@ -209,11 +267,14 @@ impl Session {
     /// revoke the refresh token and then the access token. Local forgetting always happens;
     /// a failed revocation is reported as [`Error::RevocationFailed`], a store that could not
     /// be cleared as [`Error::Storage`] (revocation is still attempted).
+    ///
+    /// After a failed clear, [`persistence`](Self::persistence) says
+    /// [`Persistence::MemoryOnly`] and the next token use tries clearing again.
     pub async fn disconnect(&self) -> Result<()> {
         let _guard = self.refresh_lock.lock().await;
         let tokens = self.lock().tokens.clone();
         self.install(None, false);
-        let cleared = self.store.clear();
+        let cleared = self.clear_store().await;
         let revoked = match tokens {
             Some(tokens) => self.revoke_all(&tokens).await,
             None => Ok(()),
@@ -241,6 +302,7 @@ impl Session {
     }
 
     async fn access_token_with_version(&self) -> Result<(AccessToken, Version)> {
+        self.retry_unsaved().await;
         let (tokens, version) = self.current()?;
         if !tokens.needs_refresh(self.client.config().refresh_skew, SystemTime::now()) {
             return Ok((tokens.access_token, version));
@@ -270,19 +332,15 @@ impl Session {
             if still_valid {
                 return Ok(tokens.access_token);
             }
-            return Err(self.reconnect_needed());
+            return Err(self.reconnect_needed().await);
         }
         match self.client.refresh(&tokens).await {
             Ok(fresh) => {
                 let access_token = fresh.access_token.clone();
-                // Saved before use; if saving fails the new tokens are still kept in memory,
-                // because the server has already retired the old refresh token.
-                let saved = self.store.save(&fresh);
-                self.install(Some(fresh), false);
-                saved?;
+                self.save_and_install(fresh).await;
                 Ok(access_token)
             }
-            Err(error) if error.is_invalid_grant() => Err(self.reconnect_needed()),
+            Err(error) if error.is_invalid_grant() => Err(self.reconnect_needed().await),
             Err(error) => {
                 let mut state = self.lock();
                 state.version.failed_refreshes += 1;
@@ -294,11 +352,54 @@ impl Session {
     }
 
     /// Forgets dead tokens and marks the session as needing a new connection.
-    fn reconnect_needed(&self) -> Error {
+    async fn reconnect_needed(&self) -> Error {
         self.install(None, true);
-        // A failure to clear only leaves dead tokens behind, which the server refuses again.
-        let _ = self.store.clear();
+        // A failure to clear only leaves dead tokens behind, which the server refuses again;
+        // it is remembered and retried all the same.
+        let _ = self.clear_store().await;
         Error::ReconnectNeeded
+    }
+
+    /// Saves new tokens before they are used, then installs them. If saving fails they are
+    /// installed anyway (the server may already have retired the old refresh token) and the
+    /// store is cleared, so it cannot present a retired refresh token at the next start.
+    /// Call with the refresh lock held.
+    async fn save_and_install(&self, tokens: TokenSet) {
+        let to_save = tokens.clone();
+        let saved = run_blocking(&self.store, move |store| store.save(&to_save)).await;
+        self.install(Some(tokens), false);
+        match saved {
+            Ok(()) => self.lock().unsaved = None,
+            Err(error) => {
+                let _ = run_blocking(&self.store, |store| store.clear()).await;
+                self.lock().unsaved = Some(error);
+            }
+        }
+    }
+
+    /// Clears the store, remembering a failure. Call with the refresh lock held.
+    async fn clear_store(&self) -> Result<(), StoreError> {
+        let cleared = run_blocking(&self.store, |store| store.clear()).await;
+        self.lock().unsaved = cleared.as_ref().err().cloned();
+        cleared
+    }
+
+    /// After a failed store call, brings the store in step with memory again: saves the current
+    /// tokens, or clears it when there are none. Skipped while tokens are being replaced (that
+    /// writes the store anyway) and when nothing failed.
+    async fn retry_unsaved(&self) {
+        if self.lock().unsaved.is_none() {
+            return;
+        }
+        let Ok(_guard) = self.refresh_lock.try_lock() else {
+            return;
+        };
+        let tokens = self.lock().tokens.clone();
+        let result = match tokens {
+            Some(tokens) => run_blocking(&self.store, move |store| store.save(&tokens)).await,
+            None => run_blocking(&self.store, |store| store.clear()).await,
+        };
+        self.lock().unsaved = result.err();
     }
 
     async fn get_with(&self, url: &Url, token: &AccessToken) -> Result<RawResponse> {
@@ -330,6 +431,17 @@ impl Session {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+}
+
+/// Runs a store call on the blocking pool: a keyring may block, and async workers must not.
+async fn run_blocking<T: Send + 'static>(
+    store: &Arc<dyn TokenStore>,
+    call: impl FnOnce(&dyn TokenStore) -> Result<T, StoreError> + Send + 'static,
+) -> Result<T, StoreError> {
+    let store = store.clone();
+    tokio::task::spawn_blocking(move || call(store.as_ref()))
+        .await
+        .unwrap_or_else(|_| Err(StoreError::new("token store call panicked")))
 }
 
 /// After a failed refresh: a still-valid token is good enough when the failure may pass.

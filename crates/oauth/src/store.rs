@@ -7,7 +7,9 @@ use crate::token::TokenSet;
 
 /// Persistent storage for one account's [`TokenSet`] (the app keeps it in the OS keyring).
 ///
-/// Calls are synchronous and should be quick; they run on the caller's task. Used as
+/// Calls are synchronous and may block (a keyring may wait for the OS); the
+/// [`Session`](crate::Session) runs them on the blocking pool. Errors matter: a failed `save`
+/// or `clear` is reported through [`Persistence`](crate::Persistence) and retried. Used as
 /// `Arc<dyn TokenStore>`.
 pub trait TokenStore: Send + Sync {
     /// The saved tokens, or `None` when nothing is saved.

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use crate::error::{Error, Result, TokenErrorCode};
 use crate::http::RawResponse;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
+use crate::server_text;
 
 /// The tokens of one connected account, as saved in a [`TokenStore`](crate::TokenStore).
 ///
@@ -126,7 +127,10 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
         text("access_token").ok_or_else(|| invalid("no access token in the answer"))?;
     match text("token_type") {
         Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
-        Some(kind) => return Err(invalid(&format!("an unsupported token type \"{kind}\""))),
+        Some(kind) => {
+            let kind = server_text::code(kind);
+            return Err(invalid(&format!("an unsupported token type \"{kind}\"")));
+        }
         None => return Err(invalid("no token type in the answer")),
     }
     Ok(TokenResponse {
@@ -147,7 +151,12 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
 /// An RFC 6749 §5.2 error in a JSON object (an `error` string member), if there is one.
 pub(crate) fn oauth_error(object: &Map<String, Value>, status: u16) -> Option<Error> {
     let code = object.get("error")?.as_str()?;
-    let text = |name: &str| object.get(name).and_then(Value::as_str).map(str::to_owned);
+    let text = |name: &str| {
+        object
+            .get(name)
+            .and_then(Value::as_str)
+            .map(server_text::text)
+    };
     Some(Error::Token {
         code: TokenErrorCode::parse(code),
         description: text("error_description"),
@@ -176,9 +185,11 @@ fn lifetime(object: &Map<String, Value>) -> Result<Option<Duration>, ()> {
     }
 }
 
-mod unix_seconds {
+/// A time as whole seconds since the Unix epoch, as stored.
+pub(crate) mod unix_seconds {
     use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+    use serde::de::Error as _;
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(time: &SystemTime, serializer: S) -> Result<S::Ok, S::Error> {
@@ -189,8 +200,13 @@ mod unix_seconds {
         )
     }
 
+    /// A damaged entry (a number past what the platform's clock can hold) is a
+    /// deserialization error, never a panic: the store reports it and the app connects anew.
     pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<SystemTime, D::Error> {
-        Ok(UNIX_EPOCH + Duration::from_secs(u64::deserialize(deserializer)?))
+        let seconds = u64::deserialize(deserializer)?;
+        UNIX_EPOCH
+            .checked_add(Duration::from_secs(seconds))
+            .ok_or_else(|| D::Error::custom("a stored time out of range"))
     }
 }
 
@@ -376,6 +392,32 @@ mod tests {
     }
 
     #[test]
+    fn damaged_stored_times_are_a_deserialization_error_not_a_panic() {
+        let with_times = |received_at: &str, expires_at: &str| {
+            serde_json::from_str::<TokenSet>(&format!(
+                r#"{{"access_token":"a","token_type":"Bearer","received_at":{received_at},"expires_at":{expires_at}}}"#
+            ))
+        };
+        let max = u64::MAX.to_string();
+        let past_i64 = (i64::MAX as u64 + 1).to_string();
+        for (received_at, expires_at) in [
+            (max.as_str(), "1700000000"),
+            ("1700000000", max.as_str()),
+            (past_i64.as_str(), "1700000000"),
+            ("1700000000", past_i64.as_str()),
+            ("-1", "1700000000"),
+            ("1700000000", "-5"),
+            ("1.5e300", "1700000000"),
+            (r#""soon""#, "1700000000"),
+        ] {
+            let result = with_times(received_at, expires_at);
+            let error = result.expect_err(&format!("{received_at} / {expires_at} was accepted"));
+            assert!(error.is_data(), "{error}");
+        }
+        assert!(with_times("1700000000", "1700003600").is_ok());
+    }
+
+    #[test]
     fn storage_round_trip() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let set = TokenSet {
@@ -392,5 +434,99 @@ mod tests {
         let back: TokenSet = serde_json::from_str(&json).unwrap();
         assert_eq!(back.expires_at, set.expires_at);
         assert_eq!(back.refresh_token.unwrap().secret(), "r");
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #[test]
+            fn any_body_is_parsed_or_refused_without_panicking(
+                status in 100u16..600,
+                body in proptest::collection::vec(any::<u8>(), 0..400),
+            ) {
+                let response = RawResponse {
+                    status,
+                    content_type: Some("application/json".into()),
+                    www_authenticate: None,
+                    body,
+                };
+                let _ = parse_token_response(&response);
+            }
+
+            #[test]
+            fn any_json_object_is_parsed_or_refused_without_panicking(
+                fields in proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("access_token".to_owned()), Just("token_type".to_owned()),
+                        Just("expires_in".to_owned()), Just("expires".to_owned()),
+                        Just("refresh_token".to_owned()), Just("scope".to_owned()),
+                        Just("error".to_owned()), Just("id_token".to_owned()),
+                    ],
+                    prop_oneof![
+                        any::<f64>().prop_map(|n| serde_json::json!(n)),
+                        any::<i64>().prop_map(|n| serde_json::json!(n)),
+                        ".{0,40}".prop_map(|s| serde_json::json!(s)),
+                        Just(serde_json::Value::Null),
+                        Just(serde_json::json!([1, "a"])),
+                    ],
+                    0..8,
+                ),
+            ) {
+                let body = serde_json::to_vec(&fields).unwrap();
+                let _ = parse_token_response(&response_bytes(200, body.clone()));
+                let _ = parse_token_response(&response_bytes(400, body));
+            }
+
+            #[test]
+            fn a_valid_answer_round_trips(
+                access in "[!-~]{1,80}",
+                refresh in proptest::option::of("[!-~]{1,80}"),
+                expires_in in proptest::option::of(0u32..=u32::MAX),
+                scopes in proptest::collection::vec("[a-z:]{1,12}", 0..4),
+            ) {
+                let mut object = serde_json::json!({"access_token": access, "token_type": "bearer"});
+                if let Some(refresh) = &refresh {
+                    object["refresh_token"] = serde_json::json!(refresh);
+                }
+                if let Some(expires_in) = expires_in {
+                    object["expires_in"] = serde_json::json!(expires_in);
+                }
+                if !scopes.is_empty() {
+                    object["scope"] = serde_json::json!(scopes.join(" "));
+                }
+                let parsed = parse_token_response(&response_bytes(200, serde_json::to_vec(&object).unwrap())).unwrap();
+                prop_assert_eq!(parsed.access_token.secret(), access.as_str());
+                prop_assert_eq!(parsed.refresh_token.as_ref().map(|t| t.secret()), refresh.as_deref());
+                prop_assert_eq!(parsed.expires_in, expires_in.map(|s| Duration::from_secs(s.into())));
+                prop_assert_eq!(parsed.scopes, (!scopes.is_empty()).then_some(scopes));
+            }
+
+            #[test]
+            fn any_stored_time_reads_back_or_is_refused_without_panicking(
+                received_at in any::<u64>(),
+                expires_at in any::<i128>(),
+            ) {
+                let json = format!(
+                    r#"{{"access_token":"a","token_type":"Bearer","received_at":{received_at},"expires_at":{expires_at}}}"#
+                );
+                if let Ok(set) = serde_json::from_str::<TokenSet>(&json) {
+                    let again: TokenSet = serde_json::from_str(&serde_json::to_string(&set).unwrap()).unwrap();
+                    prop_assert_eq!(again.received_at, set.received_at);
+                    prop_assert_eq!(again.expires_at, set.expires_at);
+                }
+            }
+        }
+
+        fn response_bytes(status: u16, body: Vec<u8>) -> RawResponse {
+            RawResponse {
+                status,
+                content_type: Some("application/json".into()),
+                www_authenticate: None,
+                body,
+            }
+        }
     }
 }

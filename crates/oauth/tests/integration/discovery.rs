@@ -2,8 +2,13 @@
 //! provider that names another issuer.
 
 use photolink_demo_provider::{Config, WellKnownDocuments};
-use photolink_oauth::{Error, HttpClient, HttpOptions, discover};
+use std::sync::{Arc, OnceLock};
 
+use photolink_oauth::{
+    Error, HttpClient, HttpOptions, InsecureReason, OAuthClient, ServerMetadata, discover,
+};
+
+use crate::support::mock::{Mock, json};
 use crate::support::provider::start;
 
 async fn discover_from(
@@ -121,6 +126,105 @@ async fn explicit_endpoints_work_without_discovery() {
         .exchange_code(pending.complete(&callback).unwrap())
         .await
         .unwrap();
+}
+
+/// A loopback issuer whose discovery document names `endpoint` as its token endpoint.
+async fn loopback_issuer_with_token_endpoint(
+    endpoint: &'static str,
+) -> Result<ServerMetadata, Error> {
+    let base = Arc::new(OnceLock::<String>::new());
+    let document_base = base.clone();
+    let mock = Mock::start(move |_| {
+        let issuer = document_base.get().unwrap();
+        json(
+            200,
+            &format!(
+                r#"{{"issuer":"{issuer}","authorization_endpoint":"{issuer}/authorize","token_endpoint":"{endpoint}"}}"#
+            ),
+        )
+    })
+    .await;
+    base.set(mock.base.clone()).unwrap();
+    let http = HttpClient::new(HttpOptions::default()).unwrap();
+    discover(&http, &mock.base).await
+}
+
+#[tokio::test]
+async fn a_loopback_issuer_may_name_loopback_http_endpoints() {
+    let metadata = loopback_issuer_with_token_endpoint("http://127.0.0.1:9/token")
+        .await
+        .unwrap();
+    assert_eq!(metadata.token_endpoint, "http://127.0.0.1:9/token");
+}
+
+#[tokio::test]
+async fn a_loopback_issuer_naming_an_http_localhost_endpoint_is_refused() {
+    let error = loopback_issuer_with_token_endpoint("http://localhost:9/token")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InsecureEndpoint {
+                reason: InsecureReason::LocalhostName,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_loopback_issuer_naming_a_remote_http_endpoint_is_refused() {
+    let error = loopback_issuer_with_token_endpoint("http://auth.example.com/token")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InsecureEndpoint {
+                reason: InsecureReason::NotHttps,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn an_https_issuer_with_hand_written_loopback_http_endpoints_is_refused() {
+    let metadata = ServerMetadata::new(
+        "https://auth.example.com",
+        "https://auth.example.com/authorize",
+        "http://127.0.0.1:8080/token",
+    );
+    let error = OAuthClient::new(crate::support::mock::config(), metadata).unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InsecureEndpoint {
+                reason: InsecureReason::IssuerNotOnLoopback,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn discovery_of_an_http_localhost_issuer_is_refused_before_any_request() {
+    let http = HttpClient::new(HttpOptions::default()).unwrap();
+    let error = discover(&http, "http://localhost:9").await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::InsecureEndpoint {
+                reason: InsecureReason::LocalhostName,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]

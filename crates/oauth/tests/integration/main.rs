@@ -6,5 +6,6 @@ mod support;
 mod discovery;
 mod provider_flow;
 mod provider_session;
+mod proxy;
 mod session_mock;
 mod token_endpoint;

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use photolink_demo_provider::{Config, ExpiryField, IssParameter};
 use photolink_oauth::{
-    AuthorizationErrorCode, Error, PendingAuthorization, SessionStatus, TokenErrorCode,
+    AuthorizationErrorCode, CallbackError, Error, PendingAuthorization, SessionStatus,
+    TokenErrorCode,
 };
 
 use crate::support::consent::{Decision, decide};
@@ -56,11 +57,13 @@ async fn the_authorization_url_carries_pkce_and_state() {
 }
 
 #[tokio::test]
-async fn denial_becomes_a_plain_language_error() {
+async fn denial_ends_the_sign_in_with_a_typed_error() {
     let provider = start(Config::default()).await;
     let client = client_for(&provider).await;
     let (pending, callback) = authorize(&client, Decision::Deny).await;
     let error = pending.complete(&callback).unwrap_err();
+    assert!(!error.is_ignored(), "a denial ends the sign-in");
+    let error = error.into_error();
     assert!(
         matches!(
             &error,
@@ -71,10 +74,7 @@ async fn denial_becomes_a_plain_language_error() {
         ),
         "{error:?}"
     );
-    assert_eq!(
-        error.to_string(),
-        "You declined to give PhotoLink access to your account."
-    );
+    assert_eq!(error.to_string(), "authorization error access_denied");
     assert!(!pending.is_in_progress());
     assert_eq!(provider.stats().denials, 1);
     assert_eq!(provider.stats().token_requests, 0);
@@ -90,12 +90,12 @@ async fn a_wrong_state_leaves_the_pending_sign_in_usable() {
     let forged = callback.replace(&real_state, "attacker-state");
     assert!(matches!(
         pending.complete(&forged),
-        Err(Error::StateMismatch)
+        Err(CallbackError::Ignored(Error::StateMismatch))
     ));
     let unknown = callback.replace(&format!("state={real_state}"), "state=");
     assert!(matches!(
         pending.complete(&unknown),
-        Err(Error::StateMismatch)
+        Err(CallbackError::Ignored(Error::StateMismatch))
     ));
     assert!(pending.is_in_progress());
 
@@ -107,6 +107,27 @@ async fn a_wrong_state_leaves_the_pending_sign_in_usable() {
 }
 
 #[tokio::test]
+async fn a_sign_in_saved_before_a_restart_completes_in_the_new_process() {
+    let provider = start(Config::default()).await;
+    let client = client_for(&provider).await;
+    let (pending, callback) = authorize(&client, Decision::Approve).await;
+    let stored = serde_json::to_string(&pending.saved().unwrap()).unwrap();
+    drop(pending);
+
+    let restarted_client = client_for(&provider).await;
+    let restarted = PendingAuthorization::new();
+    restarted
+        .restore(&restarted_client, serde_json::from_str(&stored).unwrap())
+        .unwrap();
+    let tokens = restarted_client
+        .exchange_code(restarted.complete(&callback).unwrap())
+        .await
+        .unwrap();
+    assert!(!tokens.access_token.secret().is_empty());
+    assert_eq!(provider.stats().authorization_code_grants, 1);
+}
+
+#[tokio::test]
 async fn a_superseded_sign_in_is_refused() {
     let provider = start(Config::default()).await;
     let client = client_for(&provider).await;
@@ -115,7 +136,7 @@ async fn a_superseded_sign_in_is_refused() {
     let second = decide(&pending.begin(&client).unwrap(), Decision::Approve).await;
     assert!(matches!(
         pending.complete(&first),
-        Err(Error::StateMismatch)
+        Err(CallbackError::Ignored(Error::StateMismatch))
     ));
     client
         .exchange_code(pending.complete(&second).unwrap())
@@ -131,7 +152,7 @@ async fn a_replayed_callback_is_refused_without_contacting_the_server() {
     let requests_before = connected.provider.stats().token_requests;
     assert!(matches!(
         pending.complete(&callback),
-        Err(Error::NoPendingAuthorization)
+        Err(CallbackError::Ignored(Error::NoPendingAuthorization))
     ));
     assert_eq!(connected.provider.stats().token_requests, requests_before);
 }
@@ -141,10 +162,16 @@ async fn code_reuse_is_refused_and_revokes_the_first_tokens() {
     let provider = start(Config::default()).await;
     let client = client_for(&provider).await;
     let (pending, callback) = authorize(&client, Decision::Approve).await;
-    let response = pending.complete(&callback).unwrap();
-    let first = client.exchange_code(response.clone()).await.unwrap();
+    // A copy of the sign-in, as a second process restoring it from storage would hold.
+    let copy = PendingAuthorization::new();
+    copy.restore(&client, pending.saved().unwrap()).unwrap();
+    let first = client
+        .exchange_code(pending.complete(&callback).unwrap())
+        .await
+        .unwrap();
 
-    let error = client.exchange_code(response).await.unwrap_err();
+    let replayed = copy.complete(&callback).unwrap();
+    let error = client.exchange_code(replayed).await.unwrap_err();
     assert!(
         matches!(
             &error,
@@ -211,7 +238,7 @@ async fn a_wrong_iss_in_the_callback_is_refused() {
     let (pending, callback) = authorize(&client, Decision::Approve).await;
     let error = pending.complete(&callback).unwrap_err();
     assert!(
-        matches!(&error, Error::IssuerMismatch { found: Some(found), .. } if found == "http://127.0.0.1:1"),
+        matches!(&error, CallbackError::Failed(Error::IssuerMismatch { found: Some(found), .. }) if found == "http://127.0.0.1:1"),
         "{error:?}"
     );
     assert_eq!(provider.stats().token_requests, 0);
@@ -233,7 +260,10 @@ async fn a_missing_iss_is_refused_when_the_server_promises_it() {
     let (pending, callback) = authorize(&client, Decision::Approve).await;
     assert!(matches!(
         pending.complete(&callback),
-        Err(Error::IssuerMismatch { found: None, .. })
+        Err(CallbackError::Failed(Error::IssuerMismatch {
+            found: None,
+            ..
+        }))
     ));
 }
 

@@ -4,10 +4,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use photolink_oauth::{
-    Error, MemoryTokenStore, Session, SessionStatus, StoreError, TokenSet, TokenStore,
+    Error, MemoryTokenStore, Persistence, Session, SessionStatus, StoreError, TokenSet, TokenStore,
 };
 
-use crate::support::mock::{Mock, bearer, json, reply, stored_tokens, tokens, unauthorized};
+use crate::support::mock::{
+    Mock, bearer, callback_for, json, reply, stored_tokens, tokens, unauthorized,
+};
+use crate::support::store::TokenStoreDouble;
 
 fn session(mock: &Mock, store: Arc<dyn TokenStore>) -> Session {
     Session::new(mock.client(), store).unwrap()
@@ -109,46 +112,179 @@ async fn rotated_tokens_are_saved_before_they_are_used() {
     assert_eq!(*events.lock().unwrap(), ["saved at-2", "used at-2"]);
 }
 
-/// A store that can be read but not changed.
-struct FailingStore(MemoryTokenStore);
+/// A token server that rotates on every refresh: at-2/rt-2, at-3/rt-3, … living `lifetime` s.
+async fn rotating_server(lifetime: u64) -> Mock {
+    let counter = Arc::new(AtomicUsize::new(0));
+    Mock::start(move |request| {
+        if request.path != "/token" {
+            return json(200, r#"{"photos":[]}"#);
+        }
+        let n = counter.fetch_add(1, Ordering::SeqCst) + 2;
+        tokens(&format!("at-{n}"), Some(&format!("rt-{n}")), lifetime)
+    })
+    .await
+}
 
-impl TokenStore for FailingStore {
-    fn load(&self) -> Result<Option<TokenSet>, StoreError> {
-        self.0.load()
-    }
-    fn save(&self, _: &TokenSet) -> Result<(), StoreError> {
-        Err(StoreError::new("keyring locked"))
-    }
-    fn clear(&self) -> Result<(), StoreError> {
-        Err(StoreError::new("keyring locked"))
-    }
+fn refresh_tokens_sent(mock: &Mock) -> Vec<String> {
+    mock.requests_to("/token")
+        .iter()
+        .map(|r| r.param("refresh_token").unwrap().to_owned())
+        .collect()
 }
 
 #[tokio::test]
-async fn a_failed_save_is_reported_and_the_old_refresh_token_is_not_sent_again() {
-    let counter = Arc::new(AtomicUsize::new(0));
-    let calls = counter.clone();
-    let mock = Mock::start(move |_| {
-        let n = calls.fetch_add(1, Ordering::SeqCst) + 2;
-        tokens(&format!("at-{n}"), Some(&format!("rt-{n}")), 0)
-    })
-    .await;
-    let store = FailingStore(MemoryTokenStore::with_tokens(stored_tokens(
+async fn a_refresh_whose_save_fails_keeps_working_in_memory_and_leaves_no_stale_refresh_token() {
+    let mock = rotating_server(3600).await;
+    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
         "at-1",
         Some("rt-1"),
         -1,
     )));
-    let session = session(&mock, Arc::new(store));
-    let error = session.access_token().await.unwrap_err();
-    assert!(matches!(error, Error::Storage(_)), "{error:?}");
+    let session = session(&mock, store.clone());
+    store.fail_saves(true);
+
+    assert_eq!(session.access_token().await.unwrap().secret(), "at-2");
+    assert_eq!(session.status(), SessionStatus::Connected);
+    assert!(
+        store.held().is_none(),
+        "the already rotated rt-1 is not left behind"
+    );
+    assert!(
+        matches!(session.persistence(), Persistence::MemoryOnly(_)),
+        "{:?}",
+        session.persistence()
+    );
+    let photos = session
+        .authorized_get(&format!("{}/photos", mock.base))
+        .await
+        .unwrap();
+    assert_eq!(photos.status, 200);
+    assert_eq!(refresh_tokens_sent(&mock), ["rt-1"]);
+}
+
+#[tokio::test]
+async fn the_next_successful_save_clears_the_storage_problem() {
+    let mock = rotating_server(3600).await;
+    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
+        "at-1",
+        Some("rt-1"),
+        -1,
+    )));
+    let session = session(&mock, store.clone());
+    store.fail_saves(true);
+    session.access_token().await.unwrap();
+    let _ = session.access_token().await.unwrap();
+    assert!(matches!(session.persistence(), Persistence::MemoryOnly(_)));
+
+    store.fail_saves(false);
+    assert_eq!(session.access_token().await.unwrap().secret(), "at-2");
+    assert_eq!(session.persistence(), Persistence::Saved);
+    assert_eq!(store.held_refresh_token().as_deref(), Some("rt-2"));
+    assert_eq!(refresh_tokens_sent(&mock), ["rt-1"], "no extra refresh");
+}
+
+#[tokio::test]
+async fn a_failed_save_and_a_failed_clear_are_retried_until_the_store_holds_the_current_tokens() {
+    let mock = rotating_server(3600).await;
+    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
+        "at-1",
+        Some("rt-1"),
+        -1,
+    )));
+    let session = session(&mock, store.clone());
+    store.fail_saves(true);
+    store.fail_clears(true);
+    session.access_token().await.unwrap();
+    assert_eq!(
+        store.held_refresh_token().as_deref(),
+        Some("rt-1"),
+        "the store could not be changed at all"
+    );
+    assert!(matches!(session.persistence(), Persistence::MemoryOnly(_)));
+
+    store.fail_saves(false);
+    session.access_token().await.unwrap();
+    assert_eq!(store.held_refresh_token().as_deref(), Some("rt-2"));
+    assert_eq!(session.persistence(), Persistence::Saved);
+}
+
+#[tokio::test]
+async fn a_failed_save_keeps_the_rotated_tokens_and_the_old_refresh_token_is_not_sent_again() {
+    let mock = rotating_server(0).await;
+    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
+        "at-1",
+        Some("rt-1"),
+        -1,
+    )));
+    store.fail_saves(true);
+    store.fail_clears(true);
+    let session = session(&mock, store);
+    assert_eq!(session.access_token().await.unwrap().secret(), "at-2");
     // The token lives 0 s, so it is due again at once: the next refresh must present rt-2.
-    let _ = session.access_token().await;
-    let sent: Vec<_> = mock
-        .requests_to("/token")
-        .iter()
-        .map(|r| r.param("refresh_token").unwrap().to_owned())
-        .collect();
-    assert_eq!(sent, ["rt-1", "rt-2"]);
+    assert_eq!(session.access_token().await.unwrap().secret(), "at-3");
+    assert_eq!(refresh_tokens_sent(&mock), ["rt-1", "rt-2"]);
+}
+
+#[tokio::test]
+async fn a_connect_whose_save_fails_keeps_the_connection_in_memory_and_says_so() {
+    let mock = rotating_server(3600).await;
+    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
+        "old-at",
+        Some("old-rt"),
+        3000,
+    )));
+    let session = session(&mock, store.clone());
+    store.fail_saves(true);
+    let client = mock.client();
+    let persistence = session
+        .connect(callback_for(&client, "the-code"))
+        .await
+        .unwrap();
+    assert!(
+        matches!(&persistence, Persistence::MemoryOnly(error) if error.to_string().contains("refused the write")),
+        "{persistence:?}"
+    );
+    assert_eq!(session.persistence(), persistence);
+    assert_eq!(session.status(), SessionStatus::Connected);
+    assert_eq!(session.access_token().await.unwrap().secret(), "at-2");
+    assert!(
+        store.held().is_none(),
+        "the previous connection's tokens are not left behind"
+    );
+}
+
+#[tokio::test]
+async fn a_connect_that_saves_reports_saved() {
+    let mock = rotating_server(3600).await;
+    let store = Arc::new(TokenStoreDouble::default());
+    let session = session(&mock, store.clone());
+    let persistence = session
+        .connect(callback_for(&mock.client(), "the-code"))
+        .await
+        .unwrap();
+    assert_eq!(persistence, Persistence::Saved);
+    assert_eq!(store.held_refresh_token().as_deref(), Some("rt-2"));
+}
+
+#[tokio::test]
+async fn store_calls_run_off_the_async_workers() {
+    // A current-thread runtime: anything run inline runs on this very thread.
+    let test_thread = std::thread::current().id();
+    let mock = rotating_server(3600).await;
+    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
+        "at-1",
+        Some("rt-1"),
+        -1,
+    )));
+    let session = Session::open(mock.client(), store.clone()).await.unwrap();
+    session.access_token().await.unwrap();
+    session.disconnect().await.unwrap();
+    let threads = store.calling_threads();
+    assert_eq!(threads.len(), 3, "load, save, clear");
+    assert!(
+        threads.iter().all(|thread| *thread != test_thread),
+        "a store call ran on the async worker"
+    );
 }
 
 #[tokio::test]
@@ -166,6 +302,11 @@ async fn a_rejected_token_is_refreshed_once_and_the_request_retried() {
         .unwrap();
     let body: serde_json::Value = response.json().unwrap();
     assert_eq!(body["photos"][0]["id"], "1");
+    let debug = format!("{response:?}");
+    assert!(
+        debug.contains("body_bytes") && !debug.contains("photos"),
+        "{debug}"
+    );
     assert_eq!(mock.requests_to("/token").len(), 1);
     assert_eq!(mock.requests_to("/photos").len(), 2);
 }
@@ -212,9 +353,10 @@ async fn other_refusals_do_not_trigger_a_refresh() {
         .await
         .unwrap_err();
     assert!(
-        error.to_string().contains("HTTP 404") && error.to_string().contains("no such photo"),
+        error.to_string().contains("HTTP 404") && error.to_string().contains("plain text"),
         "{error}"
     );
+    assert!(!error.to_string().contains("no such photo"), "{error}");
     assert!(mock.requests_to("/token").is_empty());
 }
 
@@ -278,6 +420,23 @@ async fn not_connected_until_tokens_exist() {
         Err(Error::NotConnected)
     ));
     assert!(matches!(session.disconnect().await, Ok(())));
+}
+
+#[tokio::test]
+async fn a_resource_that_is_not_the_expected_json_is_described_without_quoting_it() {
+    let mock = Mock::start(|_| json(200, r#"["2YotnFZFEjr1zCsicMWpAA"]"#)).await;
+    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let response = session
+        .authorized_get(&format!("{}/numbers", mock.base))
+        .await
+        .unwrap();
+    let error = response.json::<Vec<u32>>().unwrap_err();
+    assert!(
+        matches!(error, Error::UnexpectedResponse { status: 200, .. }),
+        "{error:?}"
+    );
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("2YotnFZFEjr1zCsicMWpAA"), "{shown}");
 }
 
 #[tokio::test]
@@ -357,7 +516,7 @@ async fn a_failed_revocation_still_forgets_the_tokens_and_is_reported() {
     let error = session.disconnect().await.unwrap_err();
     assert!(matches!(error, Error::RevocationFailed { .. }), "{error:?}");
     assert!(
-        error.to_string().contains("disconnected on this computer"),
+        error.to_string().starts_with("revocation failed: "),
         "{error}"
     );
     assert!(store.load().unwrap().is_none());
@@ -401,14 +560,24 @@ async fn concurrent_callers_share_one_failed_refresh() {
 #[tokio::test]
 async fn a_store_that_cannot_be_cleared_is_reported_and_revocation_still_happens() {
     let mock = Mock::start(|_| reply(200, "text/plain", "")).await;
-    let store = FailingStore(MemoryTokenStore::with_tokens(stored_tokens(
+    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
         "at-1",
         Some("rt-1"),
         3000,
     )));
-    let session = session(&mock, Arc::new(store));
+    store.fail_clears(true);
+    let session = session(&mock, store.clone());
     let error = session.disconnect().await.unwrap_err();
     assert!(matches!(error, Error::Storage(_)), "{error:?}");
     assert_eq!(mock.requests_to("/revoke").len(), 2);
     assert_eq!(session.status(), SessionStatus::SignedOut);
+    assert!(matches!(session.persistence(), Persistence::MemoryOnly(_)));
+
+    store.fail_clears(false);
+    assert!(matches!(
+        session.access_token().await,
+        Err(Error::NotConnected)
+    ));
+    assert!(store.held().is_none(), "the next use clears the store");
+    assert_eq!(session.persistence(), Persistence::Saved);
 }

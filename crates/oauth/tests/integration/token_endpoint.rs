@@ -167,9 +167,95 @@ async fn a_problem_json_body_names_the_status_and_title() {
 }
 
 #[tokio::test]
-async fn a_plain_text_body_names_the_status() {
+async fn a_plain_text_body_names_the_status_without_quoting_it() {
     let error = exchange_error(503, "text/plain", "Service Unavailable").await;
-    assert_names_status(&error, 503, "Service Unavailable");
+    assert_names_status(&error, 503, "plain text");
+    assert!(
+        !format!("{error} {error:?}").contains("Unavailable"),
+        "{error:?}"
+    );
+}
+
+/// Tokens in the style of RFC 6749's examples.
+const ACCESS_TOKEN: &str = "2YotnFZFEjr1zCsicMWpAA";
+const REFRESH_TOKEN: &str = "tGzv3JOkF0XG5Qx2TlKWIA";
+
+fn assert_shows_no_token(error: &Error) {
+    let shown = format!("{error} | {error:?}");
+    for token in [ACCESS_TOKEN, REFRESH_TOKEN] {
+        assert!(!shown.contains(token), "{shown}");
+    }
+}
+
+#[tokio::test]
+async fn a_form_encoded_token_answer_is_refused_without_showing_the_tokens() {
+    for status in [200, 400] {
+        let body = format!(
+            "access_token={ACCESS_TOKEN}&token_type=bearer&expires_in=3600&refresh_token={REFRESH_TOKEN}"
+        );
+        let mock =
+            Mock::start(move |_| reply(status, "application/x-www-form-urlencoded", body.clone()))
+                .await;
+        let error = exchange(&mock.client(), "c").await.unwrap_err();
+        assert_names_status(&error, status, "form-encoded");
+        assert_shows_no_token(&error);
+    }
+}
+
+#[tokio::test]
+async fn a_form_encoded_answer_labelled_as_text_shows_no_tokens() {
+    let body: &'static str =
+        "access_token=2YotnFZFEjr1zCsicMWpAA&refresh_token=tGzv3JOkF0XG5Qx2TlKWIA";
+    let error = exchange_error(200, "text/plain", body).await;
+    assert_names_status(&error, 200, "form-encoded");
+    assert_shows_no_token(&error);
+}
+
+#[tokio::test]
+async fn a_token_in_an_error_description_is_hidden() {
+    let mock = Mock::start(|_| {
+        json(
+            400,
+            &format!(
+                r#"{{"error":"invalid_grant","error_description":"refresh token {REFRESH_TOKEN} was revoked\u0007","error_uri":"https://docs.example.com/errors?t={ACCESS_TOKEN}"}}"#
+            ),
+        )
+    })
+    .await;
+    let error = exchange(&mock.client(), "c").await.unwrap_err();
+    assert_shows_no_token(&error);
+    match &error {
+        Error::Token {
+            description, uri, ..
+        } => {
+            assert_eq!(
+                description.as_deref(),
+                Some("refresh token [hidden] was revoked")
+            );
+            assert_eq!(
+                uri.as_deref(),
+                Some("https://docs.example.com/errors?[hidden]")
+            );
+        }
+        other => panic!("unexpected {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_unknown_token_type_is_named_without_echoing_a_token() {
+    let mock = Mock::start(|_| {
+        json(
+            200,
+            &format!(r#"{{"access_token":"{ACCESS_TOKEN}","token_type":"{REFRESH_TOKEN}"}}"#),
+        )
+    })
+    .await;
+    let error = exchange(&mock.client(), "c").await.unwrap_err();
+    assert!(
+        matches!(error, Error::UnexpectedResponse { status: 200, .. }),
+        "{error:?}"
+    );
+    assert_shows_no_token(&error);
 }
 
 #[tokio::test]
@@ -294,5 +380,5 @@ async fn a_slow_server_times_out() {
     let client = client_of(&base, config);
     let error = exchange(&client, "c").await.unwrap_err();
     assert!(matches!(error, Error::Network(_)), "{error:?}");
-    assert!(error.to_string().contains("too long"), "{error}");
+    assert_eq!(error.to_string(), "network error: timed out");
 }

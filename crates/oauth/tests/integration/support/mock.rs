@@ -133,7 +133,7 @@ pub async fn exchange(client: &OAuthClient, code: &str) -> Result<TokenSet, Erro
 }
 
 /// A validated callback for `client`, as if the server had redirected back with `code`.
-fn callback_for(client: &OAuthClient, code: &str) -> AuthorizationResponse {
+pub fn callback_for(client: &OAuthClient, code: &str) -> AuthorizationResponse {
     let pending = PendingAuthorization::new();
     let url = pending.begin(client).unwrap();
     let state = query_param(&url, "state").unwrap();

@@ -3,3 +3,4 @@
 pub mod consent;
 pub mod mock;
 pub mod provider;
+pub mod store;

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use photolink_demo_provider::{Config, ProviderHandle};
 use photolink_oauth::{
-    MemoryTokenStore, OAuthClient, PendingAuthorization, Session, TokenSet, TokenStore,
+    MemoryTokenStore, OAuthClient, PendingAuthorization, Persistence, Session, TokenSet, TokenStore,
 };
 
 use super::consent::{Decision, decide};
@@ -63,10 +63,11 @@ pub async fn connected(provider_config: Config) -> Connected {
     let store = Arc::new(MemoryTokenStore::new());
     let session = Arc::new(Session::new(client.clone(), store.clone()).unwrap());
     let (pending, callback) = authorize(&client, Decision::Approve).await;
-    session
+    let persistence = session
         .connect(pending.complete(&callback).unwrap())
         .await
         .expect("the code exchange works");
+    assert_eq!(persistence, Persistence::Saved);
     Connected {
         provider,
         client,
