@@ -4,6 +4,7 @@
 
 use std::fmt;
 
+use crate::retry::is_passing_status;
 use crate::server_text;
 
 /// Result alias used across this crate.
@@ -146,11 +147,12 @@ impl Error {
         )
     }
 
-    /// True for failures that may go away on retry (network trouble, 5xx, temporarily unavailable).
+    /// True for failures that may go away on retry (network trouble, 5xx, 429, temporarily
+    /// unavailable).
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Network(_) => true,
-            Error::UnexpectedResponse { status, .. } => *status >= 500,
+            Error::UnexpectedResponse { status, .. } => is_passing_status(*status),
             Error::Authorization { code, .. } => matches!(
                 code,
                 AuthorizationErrorCode::ServerError

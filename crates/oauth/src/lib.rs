@@ -8,7 +8,7 @@
 //! | Item | What it is |
 //! | --- | --- |
 //! | [`ClientConfig`] | The client's `client_id`, redirect URI, scopes, extra authorization parameters, lifetimes, HTTP options. |
-//! | [`HttpOptions`], [`HttpClient`] | Timeouts, size caps and proxy; the one HTTP client (loopback direct, other hosts through the proxy settings). |
+//! | [`HttpOptions`], [`HttpClient`], [`RetryPolicy`] | Timeouts, size caps, proxy and the retries of resource requests; the one HTTP client (loopback direct, other hosts through the proxy settings). |
 //! | [`ServerMetadata`], [`discover`] | The server's endpoints, hand-written or discovered from its issuer URL. |
 //! | [`OAuthClient`] | Builds authorization URLs, exchanges codes, refreshes and revokes tokens. Cheap to clone. |
 //! | [`PendingAuthorization`] | The one sign-in in progress: `begin` returns the URL to open, `complete` validates the callback URL, `saved`/`restore` carry it across a restart. |
@@ -109,6 +109,13 @@
 //!   rotated refresh token is saved before use and the old one is never sent again (a refresh
 //!   answer without a refresh token keeps the old one); `invalid_grant` makes the status
 //!   [`SessionStatus::ReconnectNeeded`].
+//! - **Retries**: a resource request ([`Session::authorized_get`], [`Session::userinfo`])
+//!   answered 5xx or 429 is sent again at most [`RetryPolicy::max_retries`] times (2), after
+//!   a backoff of 0.5 s doubling each time, never sooner than the answer's `Retry-After`
+//!   (seconds or an HTTP date); a `Retry-After` longer than [`RetryPolicy::max_wait`] (10 s)
+//!   ends the retries at once. The 401 refresh and its single retry come on top. Token,
+//!   discovery and revocation requests are never retried: a code is single use, and a
+//!   refresh token may have been rotated by an answer that was lost.
 //! - **Storage**: every [`TokenStore`] call from an async method runs on the blocking pool. A
 //!   failed save keeps the new tokens in memory, clears the store (so it holds no refresh token
 //!   the server has retired) and reports [`Persistence::MemoryOnly`]; the next token use
@@ -130,6 +137,7 @@ mod error;
 mod http;
 mod metadata;
 mod pkce;
+mod retry;
 mod secret;
 mod server_text;
 mod session;
@@ -146,6 +154,7 @@ pub use error::{
 pub use http::{HttpClient, HttpOptions};
 pub use metadata::{ServerMetadata, discover};
 pub use pkce::CODE_CHALLENGE_METHOD;
+pub use retry::RetryPolicy;
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceVerifier, RefreshToken,
 };

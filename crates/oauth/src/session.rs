@@ -230,9 +230,14 @@ impl Session {
         Ok(self.access_token_with_version().await?.0)
     }
 
-    /// GETs a protected resource with `Authorization: Bearer`. On a 401 that says
-    /// `invalid_token` (or gives no reason) the token is refreshed once and the request retried.
-    /// Non-2xx answers become errors naming the status.
+    /// GETs a protected resource with `Authorization: Bearer`.
+    ///
+    /// A 5xx or 429 answer is retried after a backoff that honours `Retry-After`, at most
+    /// [`HttpOptions::resource_retry`](crate::HttpOptions::resource_retry) times (see
+    /// [`RetryPolicy`](crate::RetryPolicy)). On a 401 that says `invalid_token` (or gives no
+    /// reason) the token is refreshed once and the request retried; a refresh the server
+    /// refuses with `invalid_grant` is [`Error::ReconnectNeeded`]. Other non-2xx answers, and
+    /// the last answer when the retries are used up, become errors naming the status.
     pub async fn authorized_get(&self, url: &str) -> Result<ResourceResponse> {
         let url = self.client.transport().endpoint(url)?;
         let (token, version) = self.access_token_with_version().await?;
@@ -402,10 +407,24 @@ impl Session {
         self.lock().unsaved = result.err();
     }
 
+    /// One authorized GET. An answer with a passing status (5xx, 429) is tried again as the
+    /// [`RetryPolicy`](crate::RetryPolicy) allows; the last answer is returned.
     async fn get_with(&self, url: &Url, token: &AccessToken) -> Result<RawResponse> {
         let http = self.client.http();
-        http.send_resource(http.get(url).bearer_auth(token.secret()))
-            .await
+        let policy = http.options().resource_retry;
+        let mut retries_done = 0;
+        loop {
+            let response = http
+                .send_resource(http.get(url).bearer_auth(token.secret()))
+                .await?;
+            match policy.wait_before_retry(retries_done, response.status, response.retry_after) {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    retries_done += 1;
+                }
+                None => return Ok(response),
+            }
+        }
     }
 
     fn current(&self) -> Result<(TokenSet, Version)> {

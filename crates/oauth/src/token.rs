@@ -243,6 +243,7 @@ mod tests {
             status,
             content_type: Some("application/json".into()),
             www_authenticate: None,
+            retry_after: None,
             body: body.as_bytes().to_vec(),
         }
     }
@@ -451,6 +452,7 @@ mod tests {
                     status,
                     content_type: Some("application/json".into()),
                     www_authenticate: None,
+                    retry_after: None,
                     body,
                 };
                 let _ = parse_token_response(&response);
@@ -525,6 +527,7 @@ mod tests {
                 status,
                 content_type: Some("application/json".into()),
                 www_authenticate: None,
+                retry_after: None,
                 body,
             }
         }
