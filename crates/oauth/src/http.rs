@@ -188,6 +188,7 @@ impl HttpClient {
                     return Err(Error::UnexpectedResponse {
                         status,
                         detail: "a response that was cut off before it was complete".into(),
+                        retry_after,
                     });
                 }
             }
@@ -261,9 +262,16 @@ impl RawResponse {
 
     /// An error naming the status and, in words, what the body was.
     pub fn unexpected(&self) -> Error {
+        self.unusable(self.describe_body())
+    }
+
+    /// An error naming the status, the `Retry-After` hint and what was wrong (`detail`, in
+    /// words, never the body's content).
+    pub fn unusable(&self, detail: impl Into<String>) -> Error {
         Error::UnexpectedResponse {
             status: self.status,
-            detail: self.describe_body(),
+            detail: detail.into(),
+            retry_after: self.retry_after,
         }
     }
 

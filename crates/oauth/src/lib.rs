@@ -94,7 +94,9 @@
 //! - **Token answers**: `token_type` must be `Bearer` (any case); lifetime from `expires_in` or
 //!   `expires` (number or numeric string); granted `scope` and `id_token` are kept. RFC 6749 §5.2
 //!   errors become [`Error::Token`]; HTML, problem+json, form-encoded, plain text, empty or
-//!   cut-off bodies become [`Error::UnexpectedResponse`] naming the HTTP status.
+//!   cut-off bodies become [`Error::UnexpectedResponse`] naming the HTTP status. Both keep
+//!   the answer's `Retry-After` ([`Error::retry_after`]), so the app can say when to try
+//!   again; 5xx and 429 answers are [`Error::is_transient`].
 //! - **Server text is data**: a response body is never quoted, only its kind is named ("a
 //!   form-encoded body", "a web page", …). Every server-supplied string kept in an error
 //!   (`error`, `error_description`, `error_uri`, `token_type`, a problem report's title and

@@ -124,6 +124,7 @@ impl ResourceResponse {
         serde_json::from_slice(&self.body).map_err(|e| Error::UnexpectedResponse {
             status: self.status,
             detail: describe_json_error(&e).into(),
+            retry_after: None,
         })
     }
 }

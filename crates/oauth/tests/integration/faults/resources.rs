@@ -133,6 +133,7 @@ async fn a_retry_after_beyond_the_cap_ends_the_retries_at_once() {
         matches!(error, Error::UnexpectedResponse { status: 503, .. }),
         "{error:?}"
     );
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
     assert!(started.elapsed() < Duration::from_secs(2), "no waiting");
     assert_eq!(connected.provider.stats().photo_list_requests, 1);
 }
