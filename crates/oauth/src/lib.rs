@@ -107,10 +107,13 @@
 //!   never a panic, so a damaged entry reads as unreadable.
 //! - **Session**: refreshes when the access token expires within
 //!   [`ClientConfig::refresh_skew`] (60 s, at most half the token's lifetime), and once after a
-//!   401 `invalid_token`; concurrent callers share one refresh request and its outcome; a
-//!   rotated refresh token is saved before use and the old one is never sent again (a refresh
-//!   answer without a refresh token keeps the old one); `invalid_grant` makes the status
-//!   [`SessionStatus::ReconnectNeeded`].
+//!   401 `invalid_token`. A refresh that fails while the access token is still valid leaves
+//!   the tokens as they are and the access token in use, unless the token endpoint refused it
+//!   (an RFC 6749 error other than 5xx or 429); once it has expired, the failure is the
+//!   caller's error and the next use tries again. Concurrent callers share one refresh
+//!   request and its outcome; a rotated refresh token is saved before use and the old one is
+//!   never sent again (a refresh answer without a refresh token keeps the old one);
+//!   `invalid_grant` makes the status [`SessionStatus::ReconnectNeeded`].
 //! - **Retries**: a resource request ([`Session::authorized_get`], [`Session::userinfo`])
 //!   answered 5xx or 429 is sent again at most [`RetryPolicy::max_retries`] times (2), after
 //!   a backoff of 0.5 s doubling each time, never sooner than the answer's `Retry-After`

@@ -225,8 +225,10 @@ impl Session {
 
     /// A usable access token, refreshed first if it expires within the configured skew.
     ///
-    /// If that refresh fails for a passing reason (network, 5xx) while the current token has
-    /// not expired yet, the current token is returned.
+    /// If that refresh fails while the current token has not expired yet, the current token
+    /// is returned, unless the token endpoint refused the refresh (an RFC 6749 error other
+    /// than a 5xx or 429; `invalid_grant` is [`Error::ReconnectNeeded`]). The store is left as
+    /// it was.
     pub async fn access_token(&self) -> Result<AccessToken> {
         Ok(self.access_token_with_version().await?.0)
     }
@@ -464,9 +466,13 @@ async fn run_blocking<T: Send + 'static>(
         .unwrap_or_else(|_| Err(StoreError::new("token store call panicked")))
 }
 
-/// After a failed refresh: a still-valid token is good enough when the failure may pass.
+/// After a failed refresh: a still-valid access token is still good unless the token endpoint
+/// refused the refresh itself (an RFC 6749 error without a passing status). Network trouble,
+/// a 5xx, or an answer that could not be used (a captive portal's web page, a cut-off body)
+/// says nothing against the token in hand.
 fn settle_failure(error: Error, still_valid: bool, tokens: TokenSet) -> Result<AccessToken> {
-    if still_valid && error.is_transient() {
+    let refused = matches!(error, Error::Token { .. }) && !error.is_transient();
+    if still_valid && !refused {
         Ok(tokens.access_token)
     } else {
         Err(error)

@@ -476,6 +476,30 @@ async fn a_passing_refresh_failure_falls_back_to_the_still_valid_token() {
     );
 }
 
+#[tokio::test]
+async fn a_refresh_the_server_refuses_is_an_error_even_while_the_token_is_still_valid() {
+    let mock = Mock::start(|_| json(400, r#"{"error":"invalid_scope"}"#)).await;
+    let store = memory(stored_tokens("at-1", Some("rt-1"), 30));
+    let session = session(&mock, store.clone());
+    let error = session.access_token().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Token {
+                code: photolink_oauth::TokenErrorCode::InvalidScope,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(session.status(), SessionStatus::Connected);
+    assert_eq!(
+        store.load().unwrap().unwrap().access_token.secret(),
+        "at-1",
+        "the store is left as it was"
+    );
+}
+
 fn session_expired(mock: &Mock) -> Session {
     session(mock, memory(stored_tokens("at-1", Some("rt-1"), -1)))
 }

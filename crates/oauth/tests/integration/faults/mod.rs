@@ -4,6 +4,8 @@
 //! previous good tokens, or nothing for a first connection); and a retry that works once the
 //! fault is gone.
 
+mod connect;
+mod refresh;
 mod resources;
 
 use std::time::Duration;
