@@ -5,8 +5,10 @@
 //! fault is gone.
 
 mod connect;
+mod discovery;
 mod refresh;
 mod resources;
+mod unreachable;
 
 use std::time::Duration;
 
