@@ -1,6 +1,6 @@
 //! The HTTP seam: one place builds the `reqwest` clients, routes each request direct or
-//! through a proxy, checks endpoint security, reads bodies under a size cap and describes
-//! bodies it cannot use.
+//! through a proxy, checks endpoint security, reads bodies under a size cap (and the
+//! `Retry-After` header, see [`crate::retry`]) and describes bodies it cannot use.
 //!
 //! # Proxies
 //!

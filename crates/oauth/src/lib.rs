@@ -118,7 +118,8 @@
 //!   answered 5xx or 429 is sent again at most [`RetryPolicy::max_retries`] times (2), after
 //!   a backoff of 0.5 s doubling each time, never sooner than the answer's `Retry-After`
 //!   (seconds or an HTTP date); a `Retry-After` longer than [`RetryPolicy::max_wait`] (10 s)
-//!   ends the retries at once. The 401 refresh and its single retry come on top. Token,
+//!   ends the retries at once; a request that got no answer (refused, timed out) is not
+//!   retried. The 401 refresh and its single retry come on top. Token,
 //!   discovery and revocation requests are never retried: a code is single use, and a
 //!   refresh token may have been rotated by an answer that was lost.
 //! - **Storage**: every [`TokenStore`] call from an async method runs on the blocking pool. A
