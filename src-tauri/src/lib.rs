@@ -3,12 +3,15 @@
 //!
 //! Commands: `status`, `connect`, `cancel`, `open_browser_again`, `copy_link`, `disconnect`,
 //! `photos(pageToken)`. Event: `connection-changed` with the [`status::Status`].
+//!
+//! The main window shows PhotoLink's own pages only ([`main_window`]).
 
 mod commands;
 mod config;
 mod connection;
 mod deep_link;
 mod error;
+mod main_window;
 mod photos;
 mod provider;
 mod state;
@@ -54,6 +57,7 @@ pub fn run() {
             commands::photos,
         ])
         .setup(|app| {
+            main_window::create(app.handle())?;
             provider::announce(app.handle());
             tauri::async_runtime::spawn(connection::start_up(app.handle().clone()));
             deep_link::set_up(app);
