@@ -63,6 +63,26 @@ ensure_tauri_driver() {
   cargo install tauri-driver --version '^2' --locked
 }
 
+# The dependency audit reads the advisory database vendored in vendor/advisory-db (offline).
+ensure_cargo_audit() {
+  if cargo install --list 2>/dev/null | grep -q '^cargo-audit v0\.22\.'; then
+    note "cargo-audit: present"
+    return
+  fi
+  step "Installing cargo-audit (dependency audit against the vendored advisory database)"
+  cargo install cargo-audit --version '^0.22' --locked
+}
+
+ensure_rust_components() {
+  local component
+  for component in rustfmt clippy; do
+    if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
+      step "Adding the Rust component $component"
+      rustup component add "$component"
+    fi
+  done
+}
+
 ensure_e2e_venv() {
   local wanted stamp="$VENV/.requirements.sha256"
   wanted="$(sha256sum "$E2E_DIR/requirements.txt" | cut -d' ' -f1)"
@@ -88,7 +108,9 @@ main() {
       step "Checking what the app and its tests need"
       ensure_apt_packages "${APP_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
       ensure_rust
+      ensure_rust_components
       ensure_tauri_driver
+      ensure_cargo_audit
       ensure_e2e_venv
       ;;
     *)

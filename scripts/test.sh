@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every PhotoLink test on Debian 12, installing whatever is missing first:
-#   1. the cargo tests of all crates (OAuth core, demo provider, app),
+#   1. the cargo tests of all crates (OAuth core, demo provider, app), formatting, clippy with
+#      warnings denied, and a dependency audit against the vendored RustSec advisory database,
 #   2. the end-to-end tests: the real app window driven through tauri-driver, inside a private
 #      session (fresh HOME, D-Bus, Xvfb, unlocked gnome-keyring), against the demo provider,
 #      with a stand-in system browser and the OS link handler.
@@ -37,6 +38,13 @@ timed "install what is missing" bash scripts/install-deps.sh test || die "could 
 if [[ $run_cargo_tests -eq 1 ]]; then
   step "Cargo tests of all crates"
   timed "cargo tests" cargo test --workspace || true
+
+  step "Formatting and lints"
+  timed "cargo fmt --check" cargo fmt --all --check || true
+  timed "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings || true
+
+  step "Dependency audit (RustSec advisories vendored in vendor/advisory-db; ignores in .cargo/audit.toml)"
+  timed "cargo audit" cargo audit --db vendor/advisory-db --no-fetch --stale || true
 fi
 
 step "Building the app and the demo provider (debug) for the end-to-end tests"

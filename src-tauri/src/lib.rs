@@ -3,12 +3,17 @@
 //!
 //! Commands: `status`, `connect`, `retry`, `cancel`, `open_browser_again`, `copy_link`,
 //! `disconnect`, `photos(pageToken)`. Event: `connection-changed` with the [`status::Status`].
+//!
+//! The main window shows PhotoLink's own pages only ([`main_window`]); logs go to stderr and to
+//! a bounded, rotated file in the platform's log folder ([`logging`]).
 
 mod commands;
 mod config;
 mod connection;
 mod deep_link;
 mod error;
+mod logging;
+mod main_window;
 mod messages;
 mod photos;
 mod provider;
@@ -17,21 +22,10 @@ mod status;
 mod store;
 
 use tauri::Manager;
-use tracing_subscriber::EnvFilter;
-
-/// Log filter when `RUST_LOG` is not set.
-const DEFAULT_LOG_FILTER: &str =
-    "warn,photolink_lib=info,photolink_oauth=info,photolink_demo_provider=info";
 
 /// Runs PhotoLink until its window is closed.
 pub fn run() {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| EnvFilter::new(DEFAULT_LOG_FILTER)),
-        )
-        .init();
+    let log_file = logging::init();
 
     let app = tauri::Builder::default()
         // First, so that a second PhotoLink forwards its arguments and exits before doing anything else.
@@ -55,7 +49,15 @@ pub fn run() {
             commands::disconnect,
             commands::photos,
         ])
-        .setup(|app| {
+        .setup(move |app| {
+            match app.path().app_log_dir() {
+                Ok(folder) => match log_file.open_in(&folder) {
+                    Ok(path) => tracing::info!(log = %path.display(), "logging to a file"),
+                    Err(error) => tracing::warn!(%error, "could not open the log file"),
+                },
+                Err(error) => tracing::warn!(%error, "no log folder; logging to stderr only"),
+            }
+            main_window::create(app.handle())?;
             let state = state::AppState::new(app.handle());
             let connection = state.connection.clone();
             app.manage(state);

@@ -213,6 +213,44 @@ class App:
     def wait_for_photos(self, timeout: float = UI_TIMEOUT_SECONDS) -> int:
         return self.wait_for(lambda d: self.loaded_photos(), "photos with loaded images", timeout)
 
+    # --- what the window receives -------------------------------------------------------------
+
+    def record_ipc(self) -> None:
+        """From now on, records everything the page receives from the backend: every answer
+        to a command and every event (both arrive through the callbacks Tauri keeps in
+        `__TAURI_INTERNALS__.callbacks`, which are wrapped here, those already registered
+        included) and every IPC request and response body (through `fetch`)."""
+        self.driver.execute_script(
+            """
+            if (window.__photolinkRecorded) return;
+            const recorded = [];
+            Object.defineProperty(window, '__photolinkRecorded', { value: recorded });
+            const note = (kind, data) => {
+              let text;
+              try { text = typeof data === 'string' ? data : JSON.stringify(data); }
+              catch (error) { text = '<unserializable: ' + error + '>'; }
+              recorded.push(kind + ' ' + text);
+            };
+            const callbacks = window.__TAURI_INTERNALS__.callbacks;
+            const set = callbacks.set.bind(callbacks);
+            const wrap = (callback) => (data) => { note('callback', data); return callback(data); };
+            for (const [id, callback] of [...callbacks]) set(id, wrap(callback));
+            Object.defineProperty(callbacks, 'set', { value: (id, callback) => set(id, wrap(callback)) });
+            const fetch = window.fetch;
+            window.fetch = function (resource, init) {
+              note('request ' + String(resource), init && init.body);
+              return fetch.apply(this, arguments).then((response) => {
+                response.clone().text().then((text) => note('response ' + String(resource), text));
+                return response;
+              });
+            };
+            """
+        )
+
+    def recorded_ipc(self) -> list[str]:
+        """What `record_ipc` has recorded so far, one entry a message."""
+        return self.driver.execute_script("return (window.__photolinkRecorded || []).slice();")
+
     # --- evidence ----------------------------------------------------------------------------
 
     def wait_for_paint(self) -> None:

@@ -2,7 +2,7 @@
 //! the person's decision (POST) into a redirect with a code or an error (RFC 6749 §4.1, RFC 9207).
 
 use axum::extract::{RawForm, RawQuery, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
@@ -86,7 +86,22 @@ pub(crate) async fn show_consent(
 }
 
 /// `POST /authorize`: the consent form's `transaction` and `decision` (`approve` or `deny`).
-pub(crate) async fn decide(State(app): State<AppState>, RawForm(form): RawForm) -> Response {
+///
+/// Only the provider's own consent page may answer. A decision sent from another site is
+/// refused before the transaction is looked at, so the real page can still be answered.
+pub(crate) async fn decide(
+    State(app): State<AppState>,
+    headers: HeaderMap,
+    RawForm(form): RawForm,
+) -> Response {
+    if !is_from_own_page(&headers, &app.own_origin) {
+        return pages::error(
+            StatusCode::FORBIDDEN,
+            "This answer did not come from Demo Photos",
+            "Another website tried to answer the request to connect PhotoLink. Nothing was \
+             decided: you can still answer on the Demo Photos page, or go back to PhotoLink.",
+        );
+    }
     let params = Params::parse(&form);
     let approved = match params.get("decision") {
         Some("approve") => true,
@@ -171,6 +186,24 @@ fn trusted_client_and_redirect(params: &Params) -> Result<(&str, &str), Untruste
         .filter(|uri| client::is_registered_redirect_uri(uri))
         .ok_or(UntrustedRequest::UnregisteredRedirectUri)?;
     Ok((client_id, redirect_uri))
+}
+
+/// Whether a consent decision was sent by the provider's own page (cross-site request forgery
+/// defence). `Origin`, when present, must be the provider's own origin; `Sec-Fetch-Site`, when
+/// present, must be `same-origin` or `none` (typed in or opened from a bookmark). Clients that
+/// send neither (not a browser) are accepted: only browsers carry someone else's session.
+fn is_from_own_page(headers: &HeaderMap, own_origin: &str) -> bool {
+    let all_equal_to = |name: header::HeaderName, allowed: &[&str]| {
+        headers
+            .get_all(name)
+            .iter()
+            .all(|value| value.to_str().is_ok_and(|value| allowed.contains(&value)))
+    };
+    all_equal_to(header::ORIGIN, &[own_origin])
+        && all_equal_to(
+            header::HeaderName::from_static("sec-fetch-site"),
+            &["same-origin", "none"],
+        )
 }
 
 fn bad_form() -> Response {

@@ -33,6 +33,13 @@ pub struct Config {
     /// revocation endpoints then require `client_secret_basic` or `client_secret_post`.
     /// `None` (default) registers it as a public client (`token_endpoint_auth_method: none`).
     pub client_secret: Option<String>,
+    /// Upper bounds on every table that grows with requests.
+    pub limits: Limits,
+    /// Serves the test control endpoints (`{issuer}/_test/faults` and `{issuer}/_test/stats`)
+    /// for tests that run the provider as a separate process. Off by default: the routes then
+    /// do not exist. Tests that embed the provider use
+    /// [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults) instead.
+    pub test_controls: bool,
 }
 
 impl Default for Config {
@@ -49,6 +56,69 @@ impl Default for Config {
             advertised_issuer: None,
             iss_parameter: IssParameter::Issuer,
             client_secret: None,
+            limits: Limits::default(),
+            test_controls: false,
+        }
+    }
+}
+
+/// How many entries each table that grows with requests may hold. Past a limit the oldest
+/// entry is forgotten, as described for each; a request never fails because a table is full.
+/// Every limit must be at least 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Consent pages shown and not yet answered (default 1000). The oldest is forgotten first:
+    /// answering it then shows "This request is no longer valid".
+    pub pending_consents: usize,
+    /// Authorization codes, unused or kept after use to detect reuse (default 1000). The oldest
+    /// is forgotten first: exchanging it then fails with `invalid_grant`.
+    pub authorization_codes: usize,
+    /// Grants (default 1000). Revoked grants are forgotten first, then the oldest live grant,
+    /// whose tokens stop working, as real providers limit refresh tokens per account.
+    pub grants: usize,
+    /// Access tokens that have not expired (default 10,000). The oldest stops working first
+    /// (401, after which the client refreshes).
+    pub access_tokens: usize,
+    /// Rotated refresh tokens remembered per grant to detect reuse (default 100). The oldest is
+    /// forgotten first: presenting it then fails with `invalid_grant` without revoking the grant.
+    pub rotated_refresh_tokens_per_grant: usize,
+    /// Hashes kept in [`Stats::refresh_tokens_presented`](crate::Stats) (default 1000): the
+    /// most recent ones.
+    pub presented_refresh_tokens: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            pending_consents: 1000,
+            authorization_codes: 1000,
+            grants: 1000,
+            access_tokens: 10_000,
+            rotated_refresh_tokens_per_grant: 100,
+            presented_refresh_tokens: 1000,
+        }
+    }
+}
+
+impl Limits {
+    /// Refuses a limit of zero, which would make the provider forget what it just issued.
+    pub(crate) fn validate(&self) -> Result<(), crate::Error> {
+        let limits = [
+            ("pending_consents", self.pending_consents),
+            ("authorization_codes", self.authorization_codes),
+            ("grants", self.grants),
+            ("access_tokens", self.access_tokens),
+            (
+                "rotated_refresh_tokens_per_grant",
+                self.rotated_refresh_tokens_per_grant,
+            ),
+            ("presented_refresh_tokens", self.presented_refresh_tokens),
+        ];
+        match limits.iter().find(|(_, limit)| *limit == 0) {
+            Some((name, _)) => Err(crate::Error::InvalidConfig(format!(
+                "limits.{name} must be at least 1"
+            ))),
+            None => Ok(()),
         }
     }
 }

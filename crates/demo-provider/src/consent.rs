@@ -23,18 +23,35 @@ pub(crate) struct AuthorizationRequest {
     pub code_challenge: String,
 }
 
-/// Requests shown on a consent page and not yet decided.
-#[derive(Default)]
+/// Requests shown on a consent page and not yet decided, at most `limit` of them.
 pub(crate) struct PendingConsents {
     pending: Mutex<HashMap<String, (AuthorizationRequest, Instant)>>,
+    limit: usize,
 }
 
 impl PendingConsents {
-    /// Remembers a request and returns the transaction id for its consent form.
+    pub fn new(limit: usize) -> Self {
+        Self {
+            pending: Mutex::default(),
+            limit,
+        }
+    }
+
+    /// Remembers a request and returns the transaction id for its consent form. Expired
+    /// requests are dropped; if the table is still full, the oldest request is forgotten,
+    /// because the newest is the page the person is looking at.
     pub fn insert(&self, request: AuthorizationRequest) -> String {
         let id = random_secret();
         let mut pending = lock(&self.pending);
         pending.retain(|_, (_, created)| created.elapsed() < CONSENT_TTL);
+        while pending.len() >= self.limit {
+            let oldest = pending
+                .iter()
+                .min_by_key(|(_, (_, created))| *created)
+                .map(|(id, _)| id.clone());
+            let Some(oldest) = oldest else { break };
+            pending.remove(&oldest);
+        }
         pending.insert(id.clone(), (request, Instant::now()));
         id
     }

@@ -3,6 +3,11 @@
 //! A grant is what one approved authorization produced. Every access and refresh token
 //! belongs to one grant; revoking a grant ends all of its tokens at once, which is what happens
 //! on `/revoke`, on authorization code reuse and on refresh token reuse.
+//!
+//! Every table is bounded by [`Limits`]: after each change, expired entries are pruned and
+//! then the oldest entries past a limit are forgotten (revoked grants before live ones, and
+//! only rotated refresh tokens, never a grant's live one). Age is an issue sequence number,
+//! so the order is exact even within one millisecond.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -11,6 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::config::Limits;
 use crate::oauth_error::{ErrorCode, OAuthError};
 use crate::persistence::{self, StateFileError};
 use crate::scope;
@@ -58,6 +64,9 @@ pub(crate) struct AccessGrant {
 #[derive(Debug, Default, Serialize, Deserialize)]
 struct State {
     version: u32,
+    /// The sequence number the next record gets (files written before it existed start at 0).
+    #[serde(default)]
+    next_sequence: u64,
     grants: HashMap<String, Grant>,
     codes: HashMap<String, CodeRecord>,
     access_tokens: HashMap<String, AccessTokenRecord>,
@@ -66,6 +75,8 @@ struct State {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Grant {
+    #[serde(default)]
+    sequence: u64,
     client_id: String,
     scope: String,
     revoked: bool,
@@ -73,6 +84,8 @@ struct Grant {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct CodeRecord {
+    #[serde(default)]
+    sequence: u64,
     client_id: String,
     redirect_uri: String,
     scope: String,
@@ -85,6 +98,8 @@ struct CodeRecord {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct AccessTokenRecord {
+    #[serde(default)]
+    sequence: u64,
     grant_id: String,
     scope: String,
     expires_at_ms: u64,
@@ -92,6 +107,8 @@ struct AccessTokenRecord {
 
 #[derive(Debug, Serialize, Deserialize)]
 struct RefreshTokenRecord {
+    #[serde(default)]
+    sequence: u64,
     grant_id: String,
     /// Replaced by a newer refresh token; presenting it again revokes the grant.
     rotated: bool,
@@ -103,6 +120,7 @@ pub(crate) struct Grants {
     state_file: Option<PathBuf>,
     access_token_ttl: Duration,
     code_ttl: Duration,
+    limits: Limits,
     counters: Arc<Counters>,
 }
 
@@ -112,6 +130,7 @@ impl Grants {
         state_file: Option<PathBuf>,
         access_token_ttl: Duration,
         code_ttl: Duration,
+        limits: Limits,
         counters: Arc<Counters>,
     ) -> Result<Self, StateFileError> {
         let state: State = match &state_file {
@@ -131,6 +150,7 @@ impl Grants {
             state_file,
             access_token_ttl,
             code_ttl,
+            limits,
             counters,
         })
     }
@@ -139,9 +159,11 @@ impl Grants {
     pub fn issue_code(&self, request: ApprovedRequest) -> Result<String, OAuthError> {
         let code = random_secret();
         let mut state = lock(&self.state);
+        let sequence = state.next_sequence();
         state.codes.insert(
             token_hash(&code),
             CodeRecord {
+                sequence,
                 client_id: request.client_id,
                 redirect_uri: request.redirect_uri,
                 scope: request.scope,
@@ -197,9 +219,11 @@ impl Grants {
         if let Some(record) = state.codes.get_mut(&code_hash) {
             record.grant_id = Some(grant_id.clone());
         }
+        let sequence = state.next_sequence();
         state.grants.insert(
             grant_id.clone(),
             Grant {
+                sequence,
                 client_id,
                 scope: scope.clone(),
                 revoked: false,
@@ -301,9 +325,11 @@ impl Grants {
     fn issue_tokens(&self, state: &mut State, grant_id: &str, scope: String) -> IssuedTokens {
         let access_token = random_secret();
         let refresh_token = random_secret();
+        let sequence = state.next_sequence();
         state.access_tokens.insert(
             token_hash(&access_token),
             AccessTokenRecord {
+                sequence,
                 grant_id: grant_id.to_owned(),
                 scope: scope.clone(),
                 expires_at_ms: now_ms().saturating_add(duration_ms(self.access_token_ttl)),
@@ -312,6 +338,7 @@ impl Grants {
         state.refresh_tokens.insert(
             token_hash(&refresh_token),
             RefreshTokenRecord {
+                sequence,
                 grant_id: grant_id.to_owned(),
                 rotated: false,
             },
@@ -343,6 +370,7 @@ impl Grants {
 
     fn write(&self, state: &mut State) -> Result<(), StateFileError> {
         prune(state);
+        enforce_limits(state, &self.limits);
         let Some(path) = &self.state_file else {
             return Ok(());
         };
@@ -363,6 +391,70 @@ fn prune(state: &mut State) {
         .retain(|_, record| record.expires_at_ms.saturating_add(memory) > now);
 }
 
+/// Forgets the oldest entries of every table that is past its limit.
+fn enforce_limits(state: &mut State, limits: &Limits) {
+    forget_oldest(&mut state.codes, limits.authorization_codes, |code| {
+        code.sequence
+    });
+    while state.grants.len() > limits.grants {
+        let victim = state
+            .grants
+            .iter()
+            .min_by_key(|(_, grant)| (!grant.revoked, grant.sequence))
+            .map(|(id, _)| id.clone());
+        let Some(victim) = victim else { break };
+        state.grants.remove(&victim);
+        state
+            .access_tokens
+            .retain(|_, token| token.grant_id != victim);
+        state
+            .refresh_tokens
+            .retain(|_, token| token.grant_id != victim);
+    }
+    forget_oldest(&mut state.access_tokens, limits.access_tokens, |token| {
+        token.sequence
+    });
+    let mut rotated_by_grant: HashMap<&str, Vec<(u64, &str)>> = HashMap::new();
+    for (hash, token) in &state.refresh_tokens {
+        if token.rotated {
+            rotated_by_grant
+                .entry(&token.grant_id)
+                .or_default()
+                .push((token.sequence, hash));
+        }
+    }
+    let forgotten: Vec<String> = rotated_by_grant
+        .into_values()
+        .flat_map(|mut rotated| {
+            let excess = rotated
+                .len()
+                .saturating_sub(limits.rotated_refresh_tokens_per_grant);
+            rotated.sort_unstable();
+            rotated.truncate(excess);
+            rotated.into_iter().map(|(_, hash)| hash.to_owned())
+        })
+        .collect();
+    for hash in forgotten {
+        state.refresh_tokens.remove(&hash);
+    }
+}
+
+/// Removes the entries with the lowest `sequence` until `table` holds at most `limit`.
+fn forget_oldest<T>(table: &mut HashMap<String, T>, limit: usize, sequence: impl Fn(&T) -> u64) {
+    let excess = table.len().saturating_sub(limit);
+    if excess == 0 {
+        return;
+    }
+    let mut by_age: Vec<(u64, String)> = table
+        .iter()
+        .map(|(key, value)| (sequence(value), key.clone()))
+        .collect();
+    by_age.sort_unstable();
+    for (_, key) in by_age.into_iter().take(excess) {
+        table.remove(&key);
+    }
+}
+
 /// The scope for a refreshed access token: the grant's, or a subset of it (RFC 6749 §6).
 fn narrowed_scope(granted: &str, requested: Option<&str>) -> Result<String, OAuthError> {
     let Some(requested) = requested else {
@@ -377,6 +469,13 @@ fn narrowed_scope(granted: &str, requested: Option<&str>) -> Result<String, OAut
         ));
     }
     Ok(requested.join(" "))
+}
+
+impl State {
+    fn next_sequence(&mut self) -> u64 {
+        self.next_sequence += 1;
+        self.next_sequence
+    }
 }
 
 fn now_ms() -> u64 {

@@ -8,6 +8,7 @@ use tokio::task::JoinHandle;
 
 use crate::Error;
 use crate::endpoints::Endpoints;
+use crate::faults::InjectedFault;
 use crate::server::AppState;
 use crate::stats::Stats;
 
@@ -58,14 +59,29 @@ impl ProviderHandle {
         self.app.counters.snapshot()
     }
 
+    /// Replaces the armed faults with `faults` (see [`Fault`](crate::Fault)): each answers the
+    /// requests to its endpoint group in the order given, for its count or until cleared.
+    /// Refused, leaving the armed faults as they were, when a fault is invalid (a status
+    /// outside 500 to 599, `times` of 0, an empty issuer) or more than 32 are given.
+    pub fn set_faults(&self, faults: impl IntoIterator<Item = InjectedFault>) -> Result<(), Error> {
+        self.app.faults.set(faults.into_iter().collect())
+    }
+
+    /// Disarms every fault and releases requests held by [`Fault::TokenHang`](crate::Fault).
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
+    }
+
     /// Makes every access token issued so far expired, as if their lifetime had passed, while
     /// the client still believes them valid (for tests of refresh after a 401).
     pub fn expire_access_tokens(&self) -> Result<(), Error> {
         Ok(self.app.grants.expire_access_tokens()?)
     }
 
-    /// Stops accepting connections and waits (up to 5 s) for open ones to finish.
+    /// Disarms every fault, stops accepting connections and waits (up to 5 s) for open ones to
+    /// finish.
     pub async fn shutdown(mut self) {
+        self.app.faults.clear();
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }
@@ -81,6 +97,9 @@ impl ProviderHandle {
 
 impl Drop for ProviderHandle {
     fn drop(&mut self) {
+        // Connections run in their own tasks, which outlive the server task: release hanging
+        // requests so they end too.
+        self.app.faults.clear();
         if let Some(signal) = self.shutdown.take() {
             let _ = signal.send(());
         }

@@ -23,20 +23,30 @@
 //! [`endpoints`](ProviderHandle::endpoints), [`local_addr`](ProviderHandle::local_addr),
 //! [`stats`](ProviderHandle::stats) (a [`Stats`] snapshot of counters),
 //! [`expire_access_tokens`](ProviderHandle::expire_access_tokens) (to test refresh after a
-//! 401) and [`shutdown`](ProviderHandle::shutdown). Dropping the handle stops the server.
+//! 401), [`set_faults`](ProviderHandle::set_faults) and
+//! [`clear_faults`](ProviderHandle::clear_faults) (see [Faults](#faults)) and
+//! [`shutdown`](ProviderHandle::shutdown). Dropping the handle stops the server.
 //!
 //! [`Config`] sets the port, `access_token_ttl`, `authorization_code_ttl` (default 60 s),
 //! `photo_count` (default 12), `state_file`, and the knobs tests use to imitate other servers:
 //! `expiry_field` ([`ExpiryField`]: `expires_in` or the seed's `expires`), `well_known`
 //! ([`WellKnownDocuments`]), `issuer_path` (e.g. `/tenant`), `advertised_issuer` (a lying
-//! discovery document), `iss_parameter` ([`IssParameter`]: correct, omitted or wrong) and
-//! `client_secret` (turns the client into a confidential one).
+//! discovery document), `iss_parameter` ([`IssParameter`]: correct, omitted or wrong),
+//! `client_secret` (turns the client into a confidential one), `limits` ([`Limits`]) and
+//! `test_controls` (the HTTP test controls, see [Faults](#faults)).
+//!
+//! Every table that grows with requests is bounded by [`Limits`]: pending consents,
+//! authorization codes, grants, access tokens, rotated refresh tokens per grant and the
+//! presented refresh tokens in [`Stats`]. Past a limit the oldest entry is forgotten (revoked
+//! grants first), so a flood of requests can exhaust neither memory nor the state file, and a
+//! request never fails because a table is full.
 //!
 //! # The binary
 //!
 //! `photolink-demo-provider [--port N] [--photo-count N] [--access-token-ttl SECONDS]
-//! [--state-file PATH]` prints the issuer URL as the only line on stdout (logs go to stderr)
-//! and runs until SIGTERM or Ctrl-C.
+//! [--state-file PATH] [--test-controls]` prints the issuer URL as the only line on stdout
+//! (logs go to stderr) and runs until SIGTERM or Ctrl-C. `--test-controls` (no value) serves
+//! the test control endpoints below; without it they answer 404.
 //!
 //! # Endpoints
 //!
@@ -47,15 +57,21 @@
 //! | Endpoint | Behaviour |
 //! |---|---|
 //! | `GET /authorize` | Validates the request and shows the consent page (provider "Demo Photos", app "PhotoLink", account "Alex Rivera · alex@demo.photos", the requested scopes in plain words, Approve / Deny). |
-//! | `POST /authorize` | The consent form: a one-time `transaction` id and `decision`. Redirects (303) with `code`, `state`, `iss`, or `error=access_denied`. |
+//! | `POST /authorize` | The consent form: a one-time `transaction` id and `decision`. Redirects (303) with `code`, `state`, `iss`, or `error=access_denied`. Refused with a 403 error page, leaving the transaction answerable, when `Origin` is present and not `http://127.0.0.1:PORT` or `Sec-Fetch-Site` is present and not `same-origin` or `none`. |
 //! | `POST /token` | `authorization_code` and `refresh_token` grants. |
 //! | `POST /revoke` | RFC 7009; 200 even for unknown tokens. |
 //! | `GET /userinfo` | `{"sub","name","email"}` for a Bearer token with `profile`. |
 //! | `GET /photos` | `{"photos":[{"id","title","url","thumbnail_url","width","height","taken_at"}],"next_page_token"}`; `page_size` (default 50, at most 200) and `page_token`; the last page has no token. Needs `photos:read`. |
 //! | `GET /photos/{id}/image`, `/thumbnail` | PNG, 1200×800 and 320×213, with `ETag` and private caching. Needs `photos:read`. |
+//! | `POST /_test/faults` | Only with `test_controls`. Body `{"faults":[…]}` (JSON, see [Faults](#faults)) replaces the armed faults: 204, or 400/422 with a plain-text reason, 415 without `Content-Type: application/json`. |
+//! | `DELETE /_test/faults` | Only with `test_controls`. Disarms every fault and releases hanging requests: 204. |
+//! | `GET /_test/stats` | Only with `test_controls`. The [`Stats`] as JSON (member names as in Rust). |
 //!
 //! # The strict rules
 //!
+//! - Every request must name the provider in its `Host` header: `127.0.0.1:PORT` or
+//!   `localhost:PORT` (DNS rebinding defence). Any other host gets `421 Misdirected Request`,
+//!   a missing or repeated `Host` gets `400`, both with a short plain-text body.
 //! - One registered public client, [`CLIENT_ID`] (`photolink-desktop`), with redirect URIs
 //!   [`CUSTOM_SCHEME_REDIRECT_URI`] (exact match) and `http://127.0.0.1:{any port}/oauth/callback`.
 //!   An unknown client or unregistered redirect URI gets an HTML error page, never a redirect.
@@ -75,6 +91,61 @@
 //! - Protected resources answer 401 with `WWW-Authenticate: Bearer … error="invalid_token"` for
 //!   a missing, unknown, expired or revoked token, and 403 `insufficient_scope` when the scope
 //!   is missing.
+//!
+//! # Faults
+//!
+//! Tests of a client's resilience arm [`Fault`]s: with
+//! [`ProviderHandle::set_faults`] when the provider runs in the test, or with
+//! `POST {issuer}/_test/faults` when it runs as a separate process with `--test-controls`.
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), photolink_demo_provider::Error> {
+//! use photolink_demo_provider::{Config, Fault, start};
+//!
+//! let provider = start(Config::default()).await?;
+//! provider.set_faults([
+//!     Fault::TokenServerError { status: 503, retry_after: Some(2) }.times(1),
+//!     Fault::PhotosInvalidToken.until_cleared(),
+//! ])?;
+//! // … the client's first token request gets a 503, every photo request a 401 …
+//! assert_eq!(provider.stats().faults_served.get("token_server_error"), Some(&1));
+//! provider.clear_faults();
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! The same over HTTP (`times` is optional; without it the fault lasts until cleared):
+//!
+//! ```text
+//! POST {issuer}/_test/faults
+//! Content-Type: application/json
+//!
+//! {"faults":[{"fault":"token_server_error","status":503,"retry_after":2,"times":1},
+//!            {"fault":"photos_invalid_token"}]}
+//! ```
+//!
+//! | `fault` | Extra members | Answer |
+//! |---|---|---|
+//! | `token_server_error` | `status` (500–599), `retry_after` (seconds, optional) | That status, JSON `error` (`temporarily_unavailable` for 503, else `server_error`), `Retry-After` when given. |
+//! | `token_connection_closed` | | The connection is closed without a byte. For a real "connection refused", stop the provider and use its old port. |
+//! | `token_hang` | | No answer until the faults are changed or cleared (the client times out), then closed without a byte. |
+//! | `token_html` | | 200 with an HTML page. |
+//! | `token_truncated_json` | | 200, `application/json`, a token response cut off halfway. |
+//! | `token_without_access_token` | | 200 JSON success without `access_token`. |
+//! | `token_type_not_bearer` | | 200 JSON success with `token_type` `mac`. |
+//! | `token_huge_body` | | 200 JSON of 50 MiB ([`HUGE_BODY_BYTES`]), streamed, with `Content-Length`. |
+//! | `token_form_encoded` | | 200 `application/x-www-form-urlencoded` success: `access_token=…&token_type=Bearer&expires_in=3600&refresh_token=…&scope=…`. |
+//! | `photos_invalid_token` | | `GET /photos`, images and thumbnails: 401 with `WWW-Authenticate: Bearer … error="invalid_token"`. |
+//! | `photos_server_error` | `status` (500–599), `retry_after` (optional) | The photo API answers that status with a JSON error and `Retry-After` when given. |
+//! | `discovery_missing` | | Both discovery documents: 404. |
+//! | `discovery_other_issuer` | `issuer` | Both documents name this issuer; everything else is unchanged. |
+//!
+//! A request is answered by the first armed fault of its endpoint group (token, photos,
+//! discovery), which counts down; several faults of one group run in the order given.
+//! A faulty answer changes no state: codes are not spent, refresh tokens not rotated, and the
+//! tokens in faulty bodies are random values the provider does not know. Each is counted in
+//! [`Stats::faults_served`] under its name and in the endpoint's request counter, never as a
+//! token error or an unauthorized request. Shutting the provider down releases hanging requests.
 //!
 //! # Persistence
 //!
@@ -97,8 +168,10 @@ mod client_auth;
 mod config;
 mod consent;
 mod endpoints;
+mod faults;
 mod grants;
 mod handle;
+mod host;
 mod images;
 mod library;
 mod metadata;
@@ -114,12 +187,14 @@ mod secrets;
 mod server;
 mod stats;
 mod sync;
+mod test_controls;
 mod token;
 mod userinfo;
 
 pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI};
-pub use config::{Config, ExpiryField, IssParameter, WellKnownDocuments};
+pub use config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
 pub use endpoints::Endpoints;
+pub use faults::{Fault, HUGE_BODY_BYTES, InjectedFault};
 pub use handle::ProviderHandle;
 pub use persistence::StateFileError;
 pub use secrets::token_hash;
@@ -138,4 +213,7 @@ pub enum Error {
     /// A configuration value is not usable.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    /// A fault cannot be armed (see [`ProviderHandle::set_faults`]).
+    #[error("invalid fault: {0}")]
+    InvalidFault(String),
 }

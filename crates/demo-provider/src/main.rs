@@ -1,6 +1,8 @@
 //! `photolink-demo-provider`: runs Demo Photos on 127.0.0.1 until SIGTERM or Ctrl-C.
 //!
 //! Prints the issuer URL as the only line on stdout, so scripts can read it; logs go to stderr.
+//! `--test-controls` serves `{issuer}/_test/faults` and `{issuer}/_test/stats`, for end-to-end
+//! tests that arm faults in a provider running as a separate process (see the crate docs).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -20,6 +22,8 @@ Options:
   --photo-count <N>             Number of photos in the demo account (default 12)
   --access-token-ttl <SECONDS>  Access token lifetime (default 3600)
   --state-file <PATH>           Keep grants (hashes only) in this file across restarts
+  --test-controls               Serve the test controls: POST/DELETE {issuer}/_test/faults
+                                (arm/clear faults) and GET {issuer}/_test/stats
   -h, --help                    Show this help";
 
 fn main() -> ExitCode {
@@ -86,6 +90,13 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
         if name == "-h" || name == "--help" {
             return Ok(None);
         }
+        if name == "--test-controls" {
+            if inline_value.is_some() {
+                return Err(format!("{name} takes no value"));
+            }
+            config.test_controls = true;
+            continue;
+        }
         let value = match inline_value.or_else(|| args.next()) {
             Some(value) => value,
             None => return Err(format!("{name} needs a value")),
@@ -150,9 +161,11 @@ mod tests {
             "5",
             "--state-file",
             "/tmp/state.json",
+            "--test-controls",
         ])
         .unwrap()
         .unwrap();
+        assert!(config.test_controls);
         assert_eq!(config.port, 8123);
         assert_eq!(config.photo_count, 10_000);
         assert_eq!(config.access_token_ttl, Duration::from_secs(5));
@@ -170,5 +183,11 @@ mod tests {
                 .contains("unknown option")
         );
         assert!(parse(&["--help"]).unwrap().is_none());
+        assert!(
+            parse(&["--test-controls=yes"])
+                .unwrap_err()
+                .contains("takes no value")
+        );
+        assert!(!parse(&[]).unwrap().unwrap().test_controls);
     }
 }

@@ -6,12 +6,22 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::faults::FaultTarget;
 use crate::scope;
-use crate::server::AppState;
+use crate::server::{AppState, Provider};
 
 /// `GET` of either well-known path.
 pub(crate) async fn document(State(app): State<AppState>) -> Response {
-    let mut response = Json(build(&app)).into_response();
+    if let Some(fault) = app.faults.take(FaultTarget::Discovery) {
+        return fault.answer(&app).await;
+    }
+    let issuer = app.advertised_issuer.as_deref().unwrap_or(&app.issuer);
+    document_naming(&app, issuer)
+}
+
+/// The discovery document with `issuer` as its `issuer` member.
+pub(crate) fn document_naming(app: &Provider, issuer: &str) -> Response {
+    let mut response = Json(build(app, issuer)).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=60"),
@@ -19,7 +29,7 @@ pub(crate) async fn document(State(app): State<AppState>) -> Response {
     response
 }
 
-fn build(app: &AppState) -> Value {
+fn build(app: &Provider, issuer: &str) -> Value {
     let endpoints = &app.endpoints;
     let auth_methods: &[&str] = if app.client_secret.is_some() {
         &["client_secret_basic", "client_secret_post"]
@@ -27,7 +37,7 @@ fn build(app: &AppState) -> Value {
         &["none"]
     };
     json!({
-        "issuer": app.advertised_issuer.as_deref().unwrap_or(&app.issuer),
+        "issuer": issuer,
         "authorization_endpoint": endpoints.authorization,
         "token_endpoint": endpoints.token,
         "revocation_endpoint": endpoints.revocation,

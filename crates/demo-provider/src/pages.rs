@@ -1,7 +1,7 @@
 //! The HTML pages a person sees: the consent page and the error page.
 //!
 //! Self-contained (inline CSS and SVG, no external resources), light and dark aware, and
-//! served with headers that forbid framing and caching.
+//! served with headers that forbid framing and caching and send no referrer to other origins.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -92,7 +92,7 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="color-scheme" content="light dark">
-<meta name="referrer" content="no-referrer">
+<meta name="referrer" content="same-origin">
 <title>{title}</title>
 <style>{STYLE}</style>
 </head>
@@ -109,7 +109,9 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         (header::CACHE_CONTROL, "no-store"),
         (header::X_FRAME_OPTIONS, "DENY"),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        (header::REFERRER_POLICY, "no-referrer"),
+        // Not `no-referrer`: with it, browsers send `Origin: null` on the consent form's POST,
+        // which the cross-site check must refuse. `same-origin` still sends nothing elsewhere.
+        (header::REFERRER_POLICY, "same-origin"),
         (
             header::CONTENT_SECURITY_POLICY,
             "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",

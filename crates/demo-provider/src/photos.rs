@@ -10,6 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
 use crate::bearer;
+use crate::faults::FaultTarget;
 use crate::images::Rendition;
 use crate::params::Params;
 use crate::scope;
@@ -28,6 +29,9 @@ pub(crate) async fn list(
     RawQuery(query): RawQuery,
 ) -> Response {
     bump(&app.counters.photo_list_requests);
+    if let Some(fault) = app.faults.take(FaultTarget::Photos) {
+        return fault.answer(&app).await;
+    }
     if let Err(refusal) = bearer::require(&app, &headers, scope::PHOTOS_READ) {
         return refusal.into_response();
     }
@@ -94,6 +98,9 @@ pub(crate) async fn thumbnail(
 
 async fn image(app: AppState, headers: HeaderMap, id: String, rendition: Rendition) -> Response {
     bump(&app.counters.image_requests);
+    if let Some(fault) = app.faults.take(FaultTarget::Photos) {
+        return fault.answer(&app).await;
+    }
     if let Err(refusal) = bearer::require(&app, &headers, scope::PHOTOS_READ) {
         return refusal.into_response();
     }

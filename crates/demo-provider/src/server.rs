@@ -3,21 +3,23 @@
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 
-use axum::Router;
 use axum::routing::{get, post};
+use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::Error;
-use crate::config::{Config, ExpiryField, IssParameter, WellKnownDocuments};
+use crate::config::{Config, ExpiryField, IssParameter};
 use crate::consent::PendingConsents;
 use crate::endpoints::Endpoints;
+use crate::faults::FaultSwitch;
 use crate::grants::Grants;
 use crate::handle::ProviderHandle;
+use crate::host::{self, OwnAuthorities};
 use crate::images::ImageCache;
 use crate::library::Library;
 use crate::stats::Counters;
-use crate::{authorize, metadata, photos, revocation, token, userinfo};
+use crate::{authorize, metadata, photos, revocation, test_controls, token, userinfo};
 
 /// State shared by every request handler.
 pub(crate) type AppState = Arc<Provider>;
@@ -25,6 +27,8 @@ pub(crate) type AppState = Arc<Provider>;
 /// One running provider.
 pub(crate) struct Provider {
     pub issuer: String,
+    /// `http://127.0.0.1:PORT`, the origin of the consent page.
+    pub own_origin: String,
     pub advertised_issuer: Option<String>,
     pub iss_parameter: IssParameter,
     pub expiry_field: ExpiryField,
@@ -32,6 +36,7 @@ pub(crate) struct Provider {
     pub endpoints: Endpoints,
     pub grants: Grants,
     pub consents: PendingConsents,
+    pub faults: FaultSwitch,
     pub counters: Arc<Counters>,
     pub library: Library,
     pub images: ImageCache,
@@ -40,11 +45,13 @@ pub(crate) struct Provider {
 /// Binds 127.0.0.1, loads saved grants and serves until the handle is shut down or dropped.
 pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
     validate_issuer_path(&config.issuer_path)?;
-    let counters = Arc::new(Counters::default());
+    config.limits.validate()?;
+    let counters = Arc::new(Counters::new(config.limits.presented_refresh_tokens));
     let grants = Grants::open(
         config.state_file.clone(),
         config.access_token_ttl,
         config.authorization_code_ttl,
+        config.limits,
         counters.clone(),
     )?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
@@ -55,17 +62,22 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
     let provider: AppState = Arc::new(Provider {
         endpoints: Endpoints::under(&issuer),
         issuer,
-        advertised_issuer: config.advertised_issuer,
-        iss_parameter: config.iss_parameter,
+        own_origin: format!("http://{address}"),
+        advertised_issuer: config.advertised_issuer.clone(),
+        iss_parameter: config.iss_parameter.clone(),
         expiry_field: config.expiry_field,
-        client_secret: config.client_secret,
+        client_secret: config.client_secret.clone(),
         grants,
-        consents: PendingConsents::default(),
+        consents: PendingConsents::new(config.limits.pending_consents),
+        faults: FaultSwitch::new(counters.clone()),
         counters,
         library: Library::new(config.photo_count),
         images: ImageCache::default(),
     });
-    let router = routes(&config.issuer_path, &config.well_known, provider.clone());
+    let router = routes(&config, provider.clone()).layer(middleware::from_fn_with_state(
+        Arc::new(OwnAuthorities::of(address)),
+        host::require_own_host,
+    ));
     let (shutdown_tx, shutdown_rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         let serving = axum::serve(listener, router).with_graceful_shutdown(async {
@@ -79,8 +91,18 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
     Ok(ProviderHandle::new(address, provider, shutdown_tx, task))
 }
 
-fn routes(prefix: &str, well_known: &WellKnownDocuments, app: AppState) -> Router {
+fn routes(config: &Config, app: AppState) -> Router {
+    let prefix = &config.issuer_path;
+    let well_known = config.well_known;
     let mut router = Router::new();
+    if config.test_controls {
+        router = router
+            .route(
+                &format!("{prefix}/_test/faults"),
+                post(test_controls::set_faults).delete(test_controls::clear_faults),
+            )
+            .route(&format!("{prefix}/_test/stats"), get(test_controls::stats));
+    }
     if well_known.serves_oauth() {
         router = router.route(
             &format!("/.well-known/oauth-authorization-server{prefix}"),

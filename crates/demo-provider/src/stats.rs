@@ -1,13 +1,17 @@
 //! Counters of what the provider has seen, readable by tests through
 //! [`ProviderHandle::stats`](crate::ProviderHandle::stats).
 
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use serde::Serialize;
+
 use crate::sync::lock;
 
-/// A snapshot of the provider's counters.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// A snapshot of the provider's counters (also served as JSON, with these member names, by
+/// `GET {issuer}/_test/stats` when test controls are on).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Stats {
     /// Consent pages rendered for valid authorization requests.
     pub consent_pages: u64,
@@ -17,7 +21,7 @@ pub struct Stats {
     pub denials: u64,
     /// Requests to the token endpoint, successful or not.
     pub token_requests: u64,
-    /// Token requests answered with an error.
+    /// Token requests answered with an error (faulty answers count in `faults_served` only).
     pub token_errors: u64,
     /// Successful `authorization_code` grants.
     pub authorization_code_grants: u64,
@@ -37,11 +41,16 @@ pub struct Stats {
     pub photo_list_requests: u64,
     /// Requests for a photo image or thumbnail.
     pub image_requests: u64,
-    /// Protected-resource requests refused with 401 (missing, expired or revoked token).
+    /// Protected-resource requests refused with 401 (missing, expired or revoked token; not
+    /// the 401s of [`Fault::PhotosInvalidToken`](crate::Fault::PhotosInvalidToken)).
     pub unauthorized_requests: u64,
-    /// SHA-256 hashes (see [`token_hash`](crate::token_hash)) of every refresh token
-    /// presented to the token endpoint, in order.
+    /// SHA-256 hashes (see [`token_hash`](crate::token_hash)) of the refresh tokens presented
+    /// to the token endpoint, in order: the most recent
+    /// [`Limits::presented_refresh_tokens`](crate::Limits) of them.
     pub refresh_tokens_presented: Vec<String>,
+    /// Requests answered by each [`Fault`](crate::Fault), by its JSON name
+    /// ([`Fault::name`](crate::Fault::name)); faults never served are absent.
+    pub faults_served: BTreeMap<String, u64>,
 }
 
 /// The live counters behind [`Stats`].
@@ -62,7 +71,9 @@ pub(crate) struct Counters {
     pub photo_list_requests: AtomicU64,
     pub image_requests: AtomicU64,
     pub unauthorized_requests: AtomicU64,
-    refresh_tokens_presented: Mutex<Vec<String>>,
+    refresh_tokens_presented: Mutex<VecDeque<String>>,
+    presented_limit: usize,
+    faults_served: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 /// Adds one to a counter.
@@ -71,8 +82,24 @@ pub(crate) fn bump(counter: &AtomicU64) {
 }
 
 impl Counters {
+    /// Counters that keep the last `presented_limit` presented refresh token hashes.
+    pub fn new(presented_limit: usize) -> Self {
+        Self {
+            presented_limit,
+            ..Self::default()
+        }
+    }
+
     pub fn record_refresh_token_presented(&self, hash: String) {
-        lock(&self.refresh_tokens_presented).push(hash);
+        let mut presented = lock(&self.refresh_tokens_presented);
+        presented.push_back(hash);
+        while presented.len() > self.presented_limit {
+            presented.pop_front();
+        }
+    }
+
+    pub fn record_fault_served(&self, name: &'static str) {
+        *lock(&self.faults_served).entry(name).or_default() += 1;
     }
 
     pub fn snapshot(&self) -> Stats {
@@ -93,7 +120,14 @@ impl Counters {
             photo_list_requests: read(&self.photo_list_requests),
             image_requests: read(&self.image_requests),
             unauthorized_requests: read(&self.unauthorized_requests),
-            refresh_tokens_presented: lock(&self.refresh_tokens_presented).clone(),
+            refresh_tokens_presented: lock(&self.refresh_tokens_presented)
+                .iter()
+                .cloned()
+                .collect(),
+            faults_served: lock(&self.faults_served)
+                .iter()
+                .map(|(name, count)| ((*name).to_owned(), *count))
+                .collect(),
         }
     }
 }

@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::client_auth;
+use crate::faults::FaultTarget;
 use crate::grants::{CodeExchange, IssuedTokens};
 use crate::oauth_error::{ErrorCode, OAuthError};
 use crate::params::Params;
@@ -22,6 +23,9 @@ pub(crate) async fn token(
     body: Bytes,
 ) -> Response {
     bump(&app.counters.token_requests);
+    if let Some(fault) = app.faults.take(FaultTarget::Token) {
+        return fault.answer(&app).await;
+    }
     match grant(&app, &headers, &body) {
         Ok(tokens) => success(&app, tokens),
         Err(error) => {

@@ -57,3 +57,54 @@ fn bad_flags_fail_with_usage() {
         "{stderr}"
     );
 }
+
+/// Starts the binary with `args` and returns it with its issuer URL.
+fn spawn(args: &[&str]) -> (std::process::Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_photolink-demo-provider"))
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (child, line.trim().to_owned())
+}
+
+#[tokio::test]
+async fn test_controls_exist_only_with_the_flag() {
+    let http = reqwest::Client::new();
+    let arm = |issuer: &str| {
+        http.post(format!("{issuer}/_test/faults"))
+            .json(&serde_json::json!({ "faults": [{ "fault": "token_html", "times": 1 }] }))
+            .send()
+    };
+
+    let (mut plain, issuer) = spawn(&[]);
+    assert_eq!(arm(&issuer).await.unwrap().status(), 404);
+    plain.kill().unwrap();
+    plain.wait().unwrap();
+
+    let (mut controlled, issuer) = spawn(&["--test-controls"]);
+    assert_eq!(arm(&issuer).await.unwrap().status(), 204);
+    let answer = http.post(format!("{issuer}/token")).send().await.unwrap();
+    assert!(
+        answer.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    let stats: serde_json::Value = http
+        .get(format!("{issuer}/_test/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(stats["faults_served"]["token_html"], 1);
+    controlled.kill().unwrap();
+    controlled.wait().unwrap();
+}

@@ -19,6 +19,16 @@ fn state_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The names of the files in `folder`, sorted.
+fn files_in(folder: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
 fn config(state_file: &Path) -> Config {
     Config {
         state_file: Some(state_file.to_owned()),
@@ -47,9 +57,11 @@ async fn tokens_stay_valid_across_a_restart() {
     assert!(
         contents.contains(&token_hash(&access)) && contents.contains(&token_hash(&refresh_token))
     );
-    assert!(
-        !dir.join("state.json.tmp").exists(),
-        "the temporary file was renamed"
+    let folder = state_file.parent().unwrap();
+    assert_eq!(
+        files_in(folder),
+        ["state.json"],
+        "the temporary file beside the state file was renamed over it"
     );
     #[cfg(unix)]
     {

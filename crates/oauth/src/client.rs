@@ -249,7 +249,7 @@ impl OAuthClient {
         }
         Err(response
             .json_object()
-            .and_then(|object| oauth_error(&object, response.status))
+            .and_then(|object| oauth_error(&object, &response))
             .unwrap_or_else(|| response.unexpected()))
     }
 

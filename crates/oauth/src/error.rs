@@ -3,7 +3,9 @@
 //! keeps its data, so the app can choose the plain-language sentence a person reads.
 
 use std::fmt;
+use std::time::Duration;
 
+use crate::retry::is_passing_status;
 use crate::server_text;
 
 /// Result alias used across this crate.
@@ -70,7 +72,7 @@ pub enum Error {
     },
 
     /// The token or revocation endpoint answered with an RFC 6749 §5.2 error.
-    #[error("token endpoint error {code} (HTTP {status})")]
+    #[error("token endpoint error {code} (HTTP {status}{})", RetryHint(*retry_after))]
     Token {
         /// The `error` code.
         code: TokenErrorCode,
@@ -80,15 +82,19 @@ pub enum Error {
         uri: Option<String>,
         /// The HTTP status of the answer.
         status: u16,
+        /// How long the answer's `Retry-After` asked to wait, if it had a readable one.
+        retry_after: Option<Duration>,
     },
 
     /// The server answered with something this crate cannot use.
-    #[error("unexpected response: HTTP {status}, {detail}")]
+    #[error("unexpected response: HTTP {status}, {detail}{}", RetryHint(*retry_after))]
     UnexpectedResponse {
         /// The HTTP status of the answer.
         status: u16,
         /// What kind of answer it was (never its content).
         detail: String,
+        /// How long the answer's `Retry-After` asked to wait, if it had a readable one.
+        retry_after: Option<Duration>,
     },
 
     /// The answer was larger than the configured cap.
@@ -146,17 +152,49 @@ impl Error {
         )
     }
 
-    /// True for failures that may go away on retry (network trouble, 5xx, temporarily unavailable).
+    /// How long the server asked to wait before trying again (its `Retry-After`), for an
+    /// answer that had one: "try again in N seconds". This crate never retries a token
+    /// request by itself.
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Error::Token { retry_after, .. } | Error::UnexpectedResponse { retry_after, .. } => {
+                *retry_after
+            }
+            _ => None,
+        }
+    }
+
+    /// True for failures that may go away on retry (network trouble, 5xx, 429, temporarily
+    /// unavailable).
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Network(_) => true,
-            Error::UnexpectedResponse { status, .. } => *status >= 500,
+            Error::UnexpectedResponse { status, .. } | Error::Token { status, .. } => {
+                is_passing_status(*status)
+            }
             Error::Authorization { code, .. } => matches!(
                 code,
                 AuthorizationErrorCode::ServerError
                     | AuthorizationErrorCode::TemporarilyUnavailable
             ),
             _ => false,
+        }
+    }
+}
+
+/// `, retry after N s` for a `Retry-After` hint (whole seconds, rounded up), or nothing.
+struct RetryHint(Option<Duration>);
+
+impl fmt::Display for RetryHint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(wait) => {
+                let seconds = wait
+                    .as_secs()
+                    .saturating_add(u64::from(wait.subsec_nanos() > 0));
+                write!(f, ", retry after {seconds} s")
+            }
+            None => Ok(()),
         }
     }
 }
@@ -366,6 +404,7 @@ mod tests {
             description: Some("code already used".into()),
             uri: None,
             status: 400,
+            retry_after: None,
         };
         assert!(error.is_invalid_grant());
         assert_eq!(
@@ -417,6 +456,47 @@ mod tests {
             assert!(!matches!(parsed, TokenErrorCode::Other(_)), "{code}");
             assert_eq!(parsed.as_str(), code);
         }
+    }
+
+    #[test]
+    fn a_retry_after_hint_is_kept_and_shown_in_whole_seconds() {
+        let error = Error::UnexpectedResponse {
+            status: 503,
+            detail: "a web page".into(),
+            retry_after: Some(Duration::from_millis(7_200)),
+        };
+        assert_eq!(error.retry_after(), Some(Duration::from_millis(7_200)));
+        assert_eq!(
+            error.to_string(),
+            "unexpected response: HTTP 503, a web page, retry after 8 s"
+        );
+        let error = Error::Token {
+            code: TokenErrorCode::parse("temporarily_unavailable"),
+            description: None,
+            uri: None,
+            status: 503,
+            retry_after: Some(Duration::from_secs(30)),
+        };
+        assert!(error.is_transient());
+        assert_eq!(
+            error.to_string(),
+            "token endpoint error temporarily_unavailable (HTTP 503, retry after 30 s)"
+        );
+        assert_eq!(Error::NotConnected.retry_after(), None);
+    }
+
+    #[test]
+    fn token_endpoint_errors_are_transient_only_with_a_passing_status() {
+        let token_error = |status| Error::Token {
+            code: TokenErrorCode::Other("server_error".into()),
+            description: None,
+            uri: None,
+            status,
+            retry_after: None,
+        };
+        assert!(token_error(500).is_transient());
+        assert!(token_error(429).is_transient());
+        assert!(!token_error(400).is_transient());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The HTTP seam: one place builds the `reqwest` clients, routes each request direct or
-//! through a proxy, checks endpoint security, reads bodies under a size cap and describes
-//! bodies it cannot use.
+//! through a proxy, checks endpoint security, reads bodies under a size cap (and the
+//! `Retry-After` header, see [`crate::retry`]) and describes bodies it cannot use.
 //!
 //! # Proxies
 //!
@@ -12,12 +12,13 @@
 //! verifiers and tokens, and a proxy would see them in clear.
 
 use std::fmt;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use reqwest::header::{CONTENT_TYPE, WWW_AUTHENTICATE};
+use reqwest::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use url::{Host, Url};
 
 use crate::error::{Error, InsecureReason, Result};
+use crate::retry::{RetryPolicy, parse_retry_after};
 use crate::server_text;
 
 /// Timeouts, size caps and proxy for every request this crate makes.
@@ -36,6 +37,9 @@ pub struct HttpOptions {
     /// (the default) uses the proxy environment variables. Loopback hosts never use a proxy.
     /// May carry credentials, so `Debug` does not show it.
     pub proxy: Option<String>,
+    /// How resource requests are retried after a 5xx or 429 answer (default: twice, after
+    /// 0.5 s and 1 s, waiting at most 10 s for a `Retry-After`). See [`RetryPolicy`].
+    pub resource_retry: RetryPolicy,
 }
 
 impl fmt::Debug for HttpOptions {
@@ -46,6 +50,7 @@ impl fmt::Debug for HttpOptions {
             .field("max_response_bytes", &self.max_response_bytes)
             .field("max_resource_bytes", &self.max_resource_bytes)
             .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
+            .field("resource_retry", &self.resource_retry)
             .finish()
     }
 }
@@ -58,6 +63,7 @@ impl Default for HttpOptions {
             max_response_bytes: 1024 * 1024,
             max_resource_bytes: 32 * 1024 * 1024,
             proxy: None,
+            resource_retry: RetryPolicy::default(),
         }
     }
 }
@@ -159,6 +165,8 @@ impl HttpClient {
         };
         let content_type = header(CONTENT_TYPE);
         let www_authenticate = header(WWW_AUTHENTICATE);
+        let retry_after =
+            header(RETRY_AFTER).and_then(|value| parse_retry_after(&value, SystemTime::now()));
         if response
             .content_length()
             .is_some_and(|len| len > limit as u64)
@@ -180,6 +188,7 @@ impl HttpClient {
                     return Err(Error::UnexpectedResponse {
                         status,
                         detail: "a response that was cut off before it was complete".into(),
+                        retry_after,
                     });
                 }
             }
@@ -188,6 +197,7 @@ impl HttpClient {
             status,
             content_type,
             www_authenticate,
+            retry_after,
             body,
         })
     }
@@ -205,12 +215,13 @@ fn network_error(error: reqwest::Error) -> Error {
     }
 }
 
-/// A response read into memory.
 /// A response read into memory. `Debug` shows the body's length, never the body.
 pub(crate) struct RawResponse {
     pub status: u16,
     pub content_type: Option<String>,
     pub www_authenticate: Option<String>,
+    /// How long the `Retry-After` header asks to wait, if it has a readable one.
+    pub retry_after: Option<Duration>,
     pub body: Vec<u8>,
 }
 
@@ -219,6 +230,7 @@ impl fmt::Debug for RawResponse {
         f.debug_struct("RawResponse")
             .field("status", &self.status)
             .field("content_type", &self.content_type)
+            .field("retry_after", &self.retry_after)
             .field("body_bytes", &self.body.len())
             .finish_non_exhaustive()
     }
@@ -250,9 +262,16 @@ impl RawResponse {
 
     /// An error naming the status and, in words, what the body was.
     pub fn unexpected(&self) -> Error {
+        self.unusable(self.describe_body())
+    }
+
+    /// An error naming the status, the `Retry-After` hint and what was wrong (`detail`, in
+    /// words, never the body's content).
+    pub fn unusable(&self, detail: impl Into<String>) -> Error {
         Error::UnexpectedResponse {
             status: self.status,
-            detail: self.describe_body(),
+            detail: detail.into(),
+            retry_after: self.retry_after,
         }
     }
 
@@ -420,6 +439,7 @@ mod tests {
             status,
             content_type: content_type.map(str::to_owned),
             www_authenticate: None,
+            retry_after: None,
             body: body.as_bytes().to_vec(),
         }
     }
@@ -603,7 +623,7 @@ mod tests {
                 content_type in content_type(),
                 body in proptest::collection::vec(any::<u8>(), 0..400),
             ) {
-                let response = RawResponse { status, content_type, www_authenticate: None, body };
+                let response = RawResponse { status, content_type, www_authenticate: None, retry_after: None, body };
                 let _ = response.unexpected().to_string();
             }
 
@@ -622,7 +642,7 @@ mod tests {
                     2 => format!(r#"{{"access_token":"{token}"{after}"#),
                     _ => format!("{before}{token}{after}"),
                 };
-                let response = RawResponse { status, content_type, www_authenticate: None, body: body.into_bytes() };
+                let response = RawResponse { status, content_type, www_authenticate: None, retry_after: None, body: body.into_bytes() };
                 let error = response.unexpected();
                 let shown = format!("{error} {error:?} {response:?}");
                 prop_assert!(!shown.contains(&token), "{}", shown);

@@ -8,7 +8,7 @@
 //! | Item | What it is |
 //! | --- | --- |
 //! | [`ClientConfig`] | The client's `client_id`, redirect URI, scopes, extra authorization parameters, lifetimes, HTTP options. |
-//! | [`HttpOptions`], [`HttpClient`] | Timeouts, size caps and proxy; the one HTTP client (loopback direct, other hosts through the proxy settings). |
+//! | [`HttpOptions`], [`HttpClient`], [`RetryPolicy`] | Timeouts, size caps, proxy and the retries of resource requests; the one HTTP client (loopback direct, other hosts through the proxy settings). |
 //! | [`ServerMetadata`], [`discover`] | The server's endpoints, hand-written or discovered from its issuer URL. |
 //! | [`OAuthClient`] | Builds authorization URLs, exchanges codes, refreshes and revokes tokens. Cheap to clone. |
 //! | [`PendingAuthorization`] | The one sign-in in progress: `begin` returns the URL to open, `complete` validates the callback URL, `saved`/`restore` carry it across a restart. |
@@ -94,7 +94,9 @@
 //! - **Token answers**: `token_type` must be `Bearer` (any case); lifetime from `expires_in` or
 //!   `expires` (number or numeric string); granted `scope` and `id_token` are kept. RFC 6749 §5.2
 //!   errors become [`Error::Token`]; HTML, problem+json, form-encoded, plain text, empty or
-//!   cut-off bodies become [`Error::UnexpectedResponse`] naming the HTTP status.
+//!   cut-off bodies become [`Error::UnexpectedResponse`] naming the HTTP status. Both keep
+//!   the answer's `Retry-After` ([`Error::retry_after`]), so the app can say when to try
+//!   again; 5xx and 429 answers are [`Error::is_transient`].
 //! - **Server text is data**: a response body is never quoted, only its kind is named ("a
 //!   form-encoded body", "a web page", …). Every server-supplied string kept in an error
 //!   (`error`, `error_description`, `error_uri`, `token_type`, a problem report's title and
@@ -105,10 +107,21 @@
 //!   never a panic, so a damaged entry reads as unreadable.
 //! - **Session**: refreshes when the access token expires within
 //!   [`ClientConfig::refresh_skew`] (60 s, at most half the token's lifetime), and once after a
-//!   401 `invalid_token`; concurrent callers share one refresh request and its outcome; a
-//!   rotated refresh token is saved before use and the old one is never sent again (a refresh
-//!   answer without a refresh token keeps the old one); `invalid_grant` makes the status
-//!   [`SessionStatus::ReconnectNeeded`].
+//!   401 `invalid_token`. A refresh that fails while the access token is still valid leaves
+//!   the tokens as they are and the access token in use, unless the token endpoint refused it
+//!   (an RFC 6749 error other than 5xx or 429); once it has expired, the failure is the
+//!   caller's error and the next use tries again. Concurrent callers share one refresh
+//!   request and its outcome; a rotated refresh token is saved before use and the old one is
+//!   never sent again (a refresh answer without a refresh token keeps the old one);
+//!   `invalid_grant` makes the status [`SessionStatus::ReconnectNeeded`].
+//! - **Retries**: a resource request ([`Session::authorized_get`], [`Session::userinfo`])
+//!   answered 5xx or 429 is sent again at most [`RetryPolicy::max_retries`] times (2), after
+//!   a backoff of 0.5 s doubling each time, never sooner than the answer's `Retry-After`
+//!   (seconds or an HTTP date); a `Retry-After` longer than [`RetryPolicy::max_wait`] (10 s)
+//!   ends the retries at once; a request that got no answer (refused, timed out) is not
+//!   retried. The 401 refresh and its single retry come on top. Token,
+//!   discovery and revocation requests are never retried: a code is single use, and a
+//!   refresh token may have been rotated by an answer that was lost.
 //! - **Storage**: every [`TokenStore`] call from an async method runs on the blocking pool. A
 //!   failed save keeps the new tokens in memory, clears the store (so it holds no refresh token
 //!   the server has retired) and reports [`Persistence::MemoryOnly`]; the next token use
@@ -130,6 +143,7 @@ mod error;
 mod http;
 mod metadata;
 mod pkce;
+mod retry;
 mod secret;
 mod server_text;
 mod session;
@@ -146,6 +160,7 @@ pub use error::{
 pub use http::{HttpClient, HttpOptions};
 pub use metadata::{ServerMetadata, discover};
 pub use pkce::CODE_CHALLENGE_METHOD;
+pub use retry::RetryPolicy;
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceVerifier, RefreshToken,
 };

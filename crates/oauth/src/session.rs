@@ -124,6 +124,7 @@ impl ResourceResponse {
         serde_json::from_slice(&self.body).map_err(|e| Error::UnexpectedResponse {
             status: self.status,
             detail: describe_json_error(&e).into(),
+            retry_after: None,
         })
     }
 }
@@ -224,15 +225,22 @@ impl Session {
 
     /// A usable access token, refreshed first if it expires within the configured skew.
     ///
-    /// If that refresh fails for a passing reason (network, 5xx) while the current token has
-    /// not expired yet, the current token is returned.
+    /// If that refresh fails while the current token has not expired yet, the current token
+    /// is returned, unless the token endpoint refused the refresh (an RFC 6749 error other
+    /// than a 5xx or 429; `invalid_grant` is [`Error::ReconnectNeeded`]). The store is left as
+    /// it was.
     pub async fn access_token(&self) -> Result<AccessToken> {
         Ok(self.access_token_with_version().await?.0)
     }
 
-    /// GETs a protected resource with `Authorization: Bearer`. On a 401 that says
-    /// `invalid_token` (or gives no reason) the token is refreshed once and the request retried.
-    /// Non-2xx answers become errors naming the status.
+    /// GETs a protected resource with `Authorization: Bearer`.
+    ///
+    /// A 5xx or 429 answer is retried after a backoff that honours `Retry-After`, at most
+    /// [`HttpOptions::resource_retry`](crate::HttpOptions::resource_retry) times (see
+    /// [`RetryPolicy`](crate::RetryPolicy)). On a 401 that says `invalid_token` (or gives no
+    /// reason) the token is refreshed once and the request retried; a refresh the server
+    /// refuses with `invalid_grant` is [`Error::ReconnectNeeded`]. Other non-2xx answers, and
+    /// the last answer when the retries are used up, become errors naming the status.
     pub async fn authorized_get(&self, url: &str) -> Result<ResourceResponse> {
         let url = self.client.transport().endpoint(url)?;
         let (token, version) = self.access_token_with_version().await?;
@@ -402,10 +410,24 @@ impl Session {
         self.lock().unsaved = result.err();
     }
 
+    /// One authorized GET. An answer with a passing status (5xx, 429) is tried again as the
+    /// [`RetryPolicy`](crate::RetryPolicy) allows; the last answer is returned.
     async fn get_with(&self, url: &Url, token: &AccessToken) -> Result<RawResponse> {
         let http = self.client.http();
-        http.send_resource(http.get(url).bearer_auth(token.secret()))
-            .await
+        let policy = http.options().resource_retry;
+        let mut retries_done = 0;
+        loop {
+            let response = http
+                .send_resource(http.get(url).bearer_auth(token.secret()))
+                .await?;
+            match policy.wait_before_retry(retries_done, response.status, response.retry_after) {
+                Some(wait) => {
+                    tokio::time::sleep(wait).await;
+                    retries_done += 1;
+                }
+                None => return Ok(response),
+            }
+        }
     }
 
     fn current(&self) -> Result<(TokenSet, Version)> {
@@ -444,9 +466,13 @@ async fn run_blocking<T: Send + 'static>(
         .unwrap_or_else(|_| Err(StoreError::new("token store call panicked")))
 }
 
-/// After a failed refresh: a still-valid token is good enough when the failure may pass.
+/// After a failed refresh: a still-valid access token is still good unless the token endpoint
+/// refused the refresh itself (an RFC 6749 error without a passing status). Network trouble,
+/// a 5xx, or an answer that could not be used (a captive portal's web page, a cut-off body)
+/// says nothing against the token in hand.
 fn settle_failure(error: Error, still_valid: bool, tokens: TokenSet) -> Result<AccessToken> {
-    if still_valid && error.is_transient() {
+    let refused = matches!(error, Error::Token { .. }) && !error.is_transient();
+    if still_valid && !refused {
         Ok(tokens.access_token)
     } else {
         Err(error)

@@ -106,7 +106,7 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
     let Some(object) = response.json_object() else {
         return Err(response.unexpected());
     };
-    if let Some(error) = oauth_error(&object, response.status) {
+    if let Some(error) = oauth_error(&object, response) {
         return Err(error);
     }
     if !response.is_success() {
@@ -118,10 +118,7 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     };
-    let invalid = |detail: &str| Error::UnexpectedResponse {
-        status: response.status,
-        detail: detail.into(),
-    };
+    let invalid = |detail: &str| response.unusable(detail);
 
     let access_token =
         text("access_token").ok_or_else(|| invalid("no access token in the answer"))?;
@@ -149,7 +146,7 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
 }
 
 /// An RFC 6749 §5.2 error in a JSON object (an `error` string member), if there is one.
-pub(crate) fn oauth_error(object: &Map<String, Value>, status: u16) -> Option<Error> {
+pub(crate) fn oauth_error(object: &Map<String, Value>, response: &RawResponse) -> Option<Error> {
     let code = object.get("error")?.as_str()?;
     let text = |name: &str| {
         object
@@ -161,7 +158,8 @@ pub(crate) fn oauth_error(object: &Map<String, Value>, status: u16) -> Option<Er
         code: TokenErrorCode::parse(code),
         description: text("error_description"),
         uri: text("error_uri"),
-        status,
+        status: response.status,
+        retry_after: response.retry_after,
     })
 }
 
@@ -243,6 +241,7 @@ mod tests {
             status,
             content_type: Some("application/json".into()),
             www_authenticate: None,
+            retry_after: None,
             body: body.as_bytes().to_vec(),
         }
     }
@@ -338,7 +337,9 @@ mod tests {
                 description,
                 uri,
                 status,
+                retry_after,
             } => {
+                assert_eq!(retry_after, None);
                 assert_eq!(code, TokenErrorCode::InvalidGrant);
                 assert_eq!(description.as_deref(), Some("code already used"));
                 assert_eq!(uri.as_deref(), Some("https://x/doc"));
@@ -451,6 +452,7 @@ mod tests {
                     status,
                     content_type: Some("application/json".into()),
                     www_authenticate: None,
+                    retry_after: None,
                     body,
                 };
                 let _ = parse_token_response(&response);
@@ -525,6 +527,7 @@ mod tests {
                 status,
                 content_type: Some("application/json".into()),
                 www_authenticate: None,
+                retry_after: None,
                 body,
             }
         }

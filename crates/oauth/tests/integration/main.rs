@@ -4,6 +4,7 @@
 mod support;
 
 mod discovery;
+mod faults;
 mod provider_flow;
 mod provider_session;
 mod proxy;

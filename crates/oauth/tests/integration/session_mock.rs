@@ -2,6 +2,7 @@
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use photolink_oauth::{
     Error, MemoryTokenStore, Persistence, Session, SessionStatus, StoreError, TokenSet, TokenStore,
@@ -360,6 +361,75 @@ async fn other_refusals_do_not_trigger_a_refresh() {
     assert!(mock.requests_to("/token").is_empty());
 }
 
+/// Answers `first` to the first request for `/photos`, then the photos.
+async fn photos_after(
+    first: impl Fn() -> axum::response::Response + Send + Sync + 'static,
+) -> Mock {
+    let answered = AtomicUsize::new(0);
+    Mock::start(move |_| match answered.fetch_add(1, Ordering::SeqCst) {
+        0 => first(),
+        _ => json(200, r#"{"photos":[]}"#),
+    })
+    .await
+}
+
+fn quick_retries() -> photolink_oauth::ClientConfig {
+    let mut config = crate::support::mock::config();
+    config.http.resource_retry.first_backoff = Duration::from_millis(10);
+    config
+}
+
+#[tokio::test]
+async fn too_many_requests_is_retried_after_the_date_in_retry_after() {
+    let mock = photos_after(|| {
+        let at = SystemTime::now() + Duration::from_secs(2);
+        let mut answer = reply(429, "text/plain", "slow down");
+        answer
+            .headers_mut()
+            .insert("retry-after", httpdate::fmt_http_date(at).parse().unwrap());
+        answer
+    })
+    .await;
+    let session = Session::new(
+        mock.client_with(quick_retries()),
+        memory(stored_tokens("at-1", Some("rt-1"), 3000)),
+    )
+    .unwrap();
+
+    let started = Instant::now();
+    let photos = session
+        .authorized_get(&format!("{}/photos", mock.base))
+        .await
+        .unwrap();
+
+    assert_eq!(photos.status, 200);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "retried after {:?}, before the date the server gave",
+        started.elapsed()
+    );
+    assert_eq!(mock.requests_to("/photos").len(), 2);
+}
+
+#[tokio::test]
+async fn client_errors_are_not_retried() {
+    let mock = photos_after(|| reply(404, "text/plain", "gone")).await;
+    let session = Session::new(
+        mock.client_with(quick_retries()),
+        memory(stored_tokens("at-1", Some("rt-1"), 3000)),
+    )
+    .unwrap();
+    let error = session
+        .authorized_get(&format!("{}/photos", mock.base))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::UnexpectedResponse { status: 404, .. }),
+        "{error:?}"
+    );
+    assert_eq!(mock.requests_to("/photos").len(), 1);
+}
+
 #[tokio::test]
 async fn invalid_grant_means_reconnect_needed() {
     let mock = Mock::start(|_| json(400, r#"{"error":"invalid_grant"}"#)).await;
@@ -403,6 +473,30 @@ async fn a_passing_refresh_failure_falls_back_to_the_still_valid_token() {
         session.status(),
         SessionStatus::Connected,
         "a passing failure keeps the connection"
+    );
+}
+
+#[tokio::test]
+async fn a_refresh_the_server_refuses_is_an_error_even_while_the_token_is_still_valid() {
+    let mock = Mock::start(|_| json(400, r#"{"error":"invalid_scope"}"#)).await;
+    let store = memory(stored_tokens("at-1", Some("rt-1"), 30));
+    let session = session(&mock, store.clone());
+    let error = session.access_token().await.unwrap_err();
+    assert!(
+        matches!(
+            error,
+            Error::Token {
+                code: photolink_oauth::TokenErrorCode::InvalidScope,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(session.status(), SessionStatus::Connected);
+    assert_eq!(
+        store.load().unwrap().unwrap().access_token.secret(),
+        "at-1",
+        "the store is left as it was"
     );
 }
 

@@ -129,6 +129,34 @@ async fn an_rfc6749_error_is_typed() {
     }
 }
 
+#[tokio::test]
+async fn a_retry_after_from_the_token_endpoint_is_kept_in_the_error_and_not_acted_on() {
+    let mock = Mock::start(|_| {
+        let mut answer = json(503, r#"{"error":"temporarily_unavailable"}"#);
+        answer
+            .headers_mut()
+            .insert("retry-after", "120".parse().unwrap());
+        answer
+    })
+    .await;
+    let error = exchange(&mock.client(), "c").await.unwrap_err();
+    assert!(
+        matches!(&error, Error::Token { status: 503, .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.retry_after(), Some(Duration::from_secs(120)));
+    assert!(error.is_transient());
+    assert!(error.to_string().contains("retry after 120 s"), "{error}");
+    assert_eq!(
+        mock.requests_to("/token").len(),
+        1,
+        "a token request is never retried by itself"
+    );
+
+    let error = exchange_error(503, "text/html", "<html>down</html>").await;
+    assert_eq!(error.retry_after(), None, "no header, no hint");
+}
+
 /// Exchanges a code against a server that always gives this answer.
 async fn exchange_error(status: u16, content_type: &'static str, body: &'static str) -> Error {
     let mock = Mock::start(move |_| reply(status, content_type, body)).await;

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use photolink_demo_provider::{Config, ProviderHandle};
 use photolink_oauth::{
-    MemoryTokenStore, OAuthClient, PendingAuthorization, Persistence, Session, TokenSet, TokenStore,
+    ClientConfig, MemoryTokenStore, OAuthClient, PendingAuthorization, Persistence, Session,
+    TokenSet, TokenStore,
 };
 
 use super::consent::{Decision, decide};
@@ -43,7 +44,12 @@ pub async fn start(config: Config) -> ProviderHandle {
 
 /// A client that discovered `provider`.
 pub async fn client_for(provider: &ProviderHandle) -> OAuthClient {
-    OAuthClient::discover(config(), provider.issuer_url())
+    client_with(provider, config()).await
+}
+
+/// A client with `client_config` that discovered `provider`.
+pub async fn client_with(provider: &ProviderHandle, client_config: ClientConfig) -> OAuthClient {
+    OAuthClient::discover(client_config, provider.issuer_url())
         .await
         .expect("discovery works")
 }
@@ -58,8 +64,13 @@ pub async fn authorize(client: &OAuthClient, decision: Decision) -> (PendingAuth
 
 /// Starts a provider with `config` and connects a session to it.
 pub async fn connected(provider_config: Config) -> Connected {
+    connected_with(provider_config, config()).await
+}
+
+/// Starts a provider with `provider_config` and connects a session with `client_config` to it.
+pub async fn connected_with(provider_config: Config, client_config: ClientConfig) -> Connected {
     let provider = start(provider_config).await;
-    let client = client_for(&provider).await;
+    let client = client_with(&provider, client_config).await;
     let store = Arc::new(MemoryTokenStore::new());
     let session = Arc::new(Session::new(client.clone(), store.clone()).unwrap());
     let (pending, callback) = authorize(&client, Decision::Approve).await;

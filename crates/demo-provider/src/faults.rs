@@ -1,0 +1,651 @@
+//! Switchable faults: the provider misbehaves on purpose, so tests can prove that a client
+//! survives failing servers.
+//!
+//! A test arms a list of [`InjectedFault`]s with
+//! [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults), or, for a provider running
+//! as a separate process with `--test-controls`, with `POST {issuer}/_test/faults`. Each fault
+//! belongs to one endpoint group (token endpoint, photo API, discovery documents). A request to
+//! that group is answered by the first armed fault of its group, which then counts down: a fault
+//! armed with [`Fault::times`] is disarmed after that many requests, one armed with
+//! [`Fault::until_cleared`] stays until [`clear_faults`](crate::ProviderHandle::clear_faults)
+//! or the next `set_faults`. Several faults of one group run in the order given (for example
+//! one 503, then one HTML page, then normal answers).
+//!
+//! A faulty answer replaces the endpoint's work: nothing is processed and no state changes (a
+//! code is not spent, a refresh token not rotated), and any token in a faulty body is a random
+//! value the provider does not know. Every faulty answer is counted in
+//! [`Stats::faults_served`](crate::Stats::faults_served) under its JSON name, and in the
+//! endpoint's request counter, never elsewhere.
+
+use std::convert::Infallible;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+
+use axum::Json;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use http_body::{Frame, SizeHint};
+use serde::de::Error as _;
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+use tokio::sync::watch;
+
+use crate::Error;
+use crate::bearer::Refusal;
+use crate::metadata;
+use crate::secrets::random_secret;
+use crate::server::Provider;
+use crate::stats::Counters;
+use crate::sync::lock;
+
+/// The most faults one `set_faults` may arm.
+pub(crate) const MAX_FAULTS: usize = 32;
+/// Size of the [`Fault::TokenHugeBody`] answer: 50 MiB.
+pub const HUGE_BODY_BYTES: u64 = 50 * 1024 * 1024;
+
+/// One way to misbehave. In JSON (the control endpoint), a fault is an object whose `fault`
+/// member is the snake_case variant name, with the variant's fields beside it, for example
+/// `{"fault":"token_server_error","status":503,"retry_after":5}` or `{"fault":"token_hang"}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "fault", rename_all = "snake_case")]
+pub enum Fault {
+    /// Token endpoint: this 5xx status (500 to 599) with an RFC 6749 JSON error
+    /// (`temporarily_unavailable` for 503, `server_error` otherwise) and, when given,
+    /// `Retry-After: <seconds>`.
+    TokenServerError {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
+    /// Token endpoint: the connection is closed without any answer. This is the closest a
+    /// running server comes to "connection refused"; for a real refusal, stop the provider
+    /// ([`ProviderHandle::shutdown`](crate::ProviderHandle::shutdown), or SIGTERM for the binary)
+    /// and connect to its old port.
+    TokenConnectionClosed,
+    /// Token endpoint: no answer until the faults are changed or cleared, so the client's
+    /// timeout fires. The waiting connection is then closed without an answer.
+    TokenHang,
+    /// Token endpoint: `200` with an HTML page instead of JSON.
+    TokenHtml,
+    /// Token endpoint: `200` with a token response cut off in the middle (invalid JSON).
+    TokenTruncatedJson,
+    /// Token endpoint: `200` with a token response that has no `access_token`.
+    TokenWithoutAccessToken,
+    /// Token endpoint: `200` with a token response whose `token_type` is `mac`.
+    TokenTypeNotBearer,
+    /// Token endpoint: `200` with a 50 MiB ([`HUGE_BODY_BYTES`]) JSON body, written in chunks
+    /// (never held in memory) with an exact `Content-Length`.
+    TokenHugeBody,
+    /// Token endpoint: `200` with a form-encoded success body
+    /// (`access_token=…&token_type=Bearer&expires_in=3600&refresh_token=…&scope=…`,
+    /// `Content-Type: application/x-www-form-urlencoded`), as some older servers answer.
+    TokenFormEncoded,
+    /// Photo API (list, images, thumbnails): `401` with
+    /// `WWW-Authenticate: Bearer … error="invalid_token"`, as if the token had been revoked.
+    PhotosInvalidToken,
+    /// Photo API: this 5xx status (500 to 599) with a JSON error and, when given,
+    /// `Retry-After: <seconds>`.
+    PhotosServerError {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
+    /// Discovery: both well-known documents answer `404`.
+    DiscoveryMissing,
+    /// Discovery: the documents name `issuer` instead of the provider's own issuer.
+    DiscoveryOtherIssuer { issuer: String },
+}
+
+/// The endpoint group a fault belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FaultTarget {
+    Token,
+    Photos,
+    Discovery,
+}
+
+impl Fault {
+    /// This fault for the next `requests` requests to its endpoint group.
+    pub fn times(self, requests: u32) -> InjectedFault {
+        InjectedFault {
+            fault: self,
+            times: Some(requests),
+        }
+    }
+
+    /// This fault for every request to its endpoint group until the faults are cleared.
+    pub fn until_cleared(self) -> InjectedFault {
+        InjectedFault {
+            fault: self,
+            times: None,
+        }
+    }
+
+    /// The JSON name, also the key in [`Stats::faults_served`](crate::Stats::faults_served).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::TokenServerError { .. } => "token_server_error",
+            Self::TokenConnectionClosed => "token_connection_closed",
+            Self::TokenHang => "token_hang",
+            Self::TokenHtml => "token_html",
+            Self::TokenTruncatedJson => "token_truncated_json",
+            Self::TokenWithoutAccessToken => "token_without_access_token",
+            Self::TokenTypeNotBearer => "token_type_not_bearer",
+            Self::TokenHugeBody => "token_huge_body",
+            Self::TokenFormEncoded => "token_form_encoded",
+            Self::PhotosInvalidToken => "photos_invalid_token",
+            Self::PhotosServerError { .. } => "photos_server_error",
+            Self::DiscoveryMissing => "discovery_missing",
+            Self::DiscoveryOtherIssuer { .. } => "discovery_other_issuer",
+        }
+    }
+
+    pub(crate) fn target(&self) -> FaultTarget {
+        match self {
+            Self::TokenServerError { .. }
+            | Self::TokenConnectionClosed
+            | Self::TokenHang
+            | Self::TokenHtml
+            | Self::TokenTruncatedJson
+            | Self::TokenWithoutAccessToken
+            | Self::TokenTypeNotBearer
+            | Self::TokenHugeBody
+            | Self::TokenFormEncoded => FaultTarget::Token,
+            Self::PhotosInvalidToken | Self::PhotosServerError { .. } => FaultTarget::Photos,
+            Self::DiscoveryMissing | Self::DiscoveryOtherIssuer { .. } => FaultTarget::Discovery,
+        }
+    }
+
+    fn check(&self) -> Result<(), String> {
+        match self {
+            Self::TokenServerError { status, .. } | Self::PhotosServerError { status, .. }
+                if !(500..=599).contains(status) =>
+            {
+                Err(format!("{}: status must be 500 to 599", self.name()))
+            }
+            Self::DiscoveryOtherIssuer { issuer } if issuer.is_empty() => {
+                Err(format!("{}: issuer must not be empty", self.name()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A fault and how many requests it answers. In JSON, the fault's object with an optional
+/// `times` member (a whole number of at least 1; absent means until cleared), for example
+/// `{"fault":"photos_invalid_token","times":2}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InjectedFault {
+    pub fault: Fault,
+    /// How many requests it answers; `None` until cleared.
+    pub times: Option<u32>,
+}
+
+impl<'de> Deserialize<'de> for InjectedFault {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let mut object = Map::deserialize(deserializer)?;
+        let times = match object.remove("times") {
+            None | Some(Value::Null) => None,
+            Some(times) => Some(u32::deserialize(times).map_err(D::Error::custom)?),
+        };
+        let fault = Fault::deserialize(Value::Object(object.clone())).map_err(D::Error::custom)?;
+        // serde ignores unknown members of unit variants, so a misspelt member would silently
+        // change nothing; the fault's own serialization names every member it has.
+        let known = serde_json::to_value(&fault).map_err(D::Error::custom)?;
+        if let Some(unknown) = object
+            .keys()
+            .find(|name| known.get(name.as_str()).is_none())
+        {
+            return Err(D::Error::custom(format!(
+                "{} has no member {unknown:?}",
+                fault.name()
+            )));
+        }
+        Ok(Self { fault, times })
+    }
+}
+
+impl Serialize for InjectedFault {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let Ok(Value::Object(fault)) = serde_json::to_value(&self.fault) else {
+            return Err(serde::ser::Error::custom("a fault is a JSON object"));
+        };
+        let mut map = serializer.serialize_map(None)?;
+        for (name, value) in &fault {
+            map.serialize_entry(name, value)?;
+        }
+        if let Some(times) = self.times {
+            map.serialize_entry("times", &times)?;
+        }
+        map.end()
+    }
+}
+
+/// The armed faults, shared by every request handler.
+pub(crate) struct FaultSwitch {
+    armed: Mutex<Vec<InjectedFault>>,
+    /// Bumped on every change, to release hanging requests.
+    changes: watch::Sender<u64>,
+    counters: Arc<Counters>,
+}
+
+impl FaultSwitch {
+    /// No faults armed; served faults are counted in `counters`.
+    pub fn new(counters: Arc<Counters>) -> Self {
+        Self {
+            armed: Mutex::default(),
+            changes: watch::Sender::new(0),
+            counters,
+        }
+    }
+
+    /// Replaces the armed faults, after checking all of them.
+    pub fn set(&self, faults: Vec<InjectedFault>) -> Result<(), Error> {
+        if faults.len() > MAX_FAULTS {
+            return Err(Error::InvalidFault(format!(
+                "at most {MAX_FAULTS} faults can be armed at once"
+            )));
+        }
+        for injected in &faults {
+            injected.fault.check().map_err(Error::InvalidFault)?;
+            if injected.times == Some(0) {
+                return Err(Error::InvalidFault(format!(
+                    "{}: times must be at least 1",
+                    injected.fault.name()
+                )));
+            }
+        }
+        let mut armed = lock(&self.armed);
+        *armed = faults;
+        self.changes.send_modify(|generation| *generation += 1);
+        Ok(())
+    }
+
+    pub fn clear(&self) {
+        let mut armed = lock(&self.armed);
+        armed.clear();
+        self.changes.send_modify(|generation| *generation += 1);
+    }
+
+    /// The fault that answers this request to `target`, if one is armed; counts it down and
+    /// counts it as served.
+    pub fn take(&self, target: FaultTarget) -> Option<ServedFault> {
+        let mut armed = lock(&self.armed);
+        let position = armed
+            .iter()
+            .position(|injected| injected.fault.target() == target)?;
+        let fault = match &mut armed[position].times {
+            Some(1) => armed.remove(position).fault,
+            Some(remaining) => {
+                *remaining -= 1;
+                armed[position].fault.clone()
+            }
+            None => armed[position].fault.clone(),
+        };
+        self.counters.record_fault_served(fault.name());
+        Some(ServedFault {
+            fault,
+            changes: self.changes.subscribe(),
+        })
+    }
+}
+
+/// A fault chosen for one request.
+pub(crate) struct ServedFault {
+    fault: Fault,
+    /// Subscribed while the faults were locked, so no change is missed.
+    changes: watch::Receiver<u64>,
+}
+
+impl ServedFault {
+    /// The faulty answer that replaces the endpoint's own.
+    pub async fn answer(mut self, app: &Provider) -> Response {
+        match self.fault {
+            Fault::TokenServerError {
+                status,
+                retry_after,
+            }
+            | Fault::PhotosServerError {
+                status,
+                retry_after,
+            } => server_error(status, retry_after),
+            Fault::TokenConnectionClosed => closed_without_answer(),
+            Fault::TokenHang => {
+                // Err means the switch is gone with the provider: stop waiting either way.
+                let _ = self.changes.changed().await;
+                closed_without_answer()
+            }
+            Fault::TokenHtml => (
+                StatusCode::OK,
+                [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
+                axum::response::Html(
+                    "<!doctype html><html><head><title>Service unavailable</title></head>\
+                     <body><h1>Service unavailable</h1><p>Please try again later.</p></body></html>",
+                ),
+            )
+                .into_response(),
+            Fault::TokenTruncatedJson => {
+                let complete = Value::Object(fake_token_response()).to_string();
+                let cut = complete.len() / 2;
+                json_text(complete[..cut].to_owned())
+            }
+            Fault::TokenWithoutAccessToken => {
+                let mut body = fake_token_response();
+                body.remove("access_token");
+                json_text(Value::Object(body).to_string())
+            }
+            Fault::TokenTypeNotBearer => {
+                let mut body = fake_token_response();
+                body.insert("token_type".into(), "mac".into());
+                json_text(Value::Object(body).to_string())
+            }
+            Fault::TokenHugeBody => (
+                StatusCode::OK,
+                [
+                    (
+                        header::CONTENT_TYPE,
+                        HeaderValue::from_static("application/json"),
+                    ),
+                    (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                ],
+                Body::new(HugeTokenBody { written: 0 }),
+            )
+                .into_response(),
+            Fault::TokenFormEncoded => {
+                let mut body = url::form_urlencoded::Serializer::new(String::new());
+                for (name, value) in fake_token_response() {
+                    match value {
+                        Value::String(text) => body.append_pair(&name, &text),
+                        other => body.append_pair(&name, &other.to_string()),
+                    };
+                }
+                let body = body.finish();
+                (
+                    StatusCode::OK,
+                    [
+                        (
+                            header::CONTENT_TYPE,
+                            HeaderValue::from_static("application/x-www-form-urlencoded"),
+                        ),
+                        (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+                    ],
+                    body,
+                )
+                    .into_response()
+            }
+            Fault::PhotosInvalidToken => Refusal::InvalidToken.into_response(),
+            Fault::DiscoveryMissing => StatusCode::NOT_FOUND.into_response(),
+            Fault::DiscoveryOtherIssuer { issuer } => metadata::document_naming(app, &issuer),
+        }
+    }
+}
+
+/// A successful token response's members, with random tokens nobody can use.
+fn fake_token_response() -> Map<String, Value> {
+    let mut body = Map::new();
+    body.insert("access_token".into(), random_secret().into());
+    body.insert("token_type".into(), "Bearer".into());
+    body.insert("expires_in".into(), 3600.into());
+    body.insert("refresh_token".into(), random_secret().into());
+    body.insert("scope".into(), "photos:read profile".into());
+    body
+}
+
+fn json_text(body: String) -> Response {
+    (
+        StatusCode::OK,
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+fn server_error(status: u16, retry_after: Option<u64>) -> Response {
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let error = if status == StatusCode::SERVICE_UNAVAILABLE {
+        "temporarily_unavailable"
+    } else {
+        "server_error"
+    };
+    let mut response = (
+        status,
+        Json(json!({ "error": error, "error_description": "the server failed on purpose" })),
+    )
+        .into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some(seconds) = retry_after {
+        headers.insert(header::RETRY_AFTER, HeaderValue::from(seconds));
+    }
+    response
+}
+
+/// A response whose body fails before its first byte: the HTTP server then closes the
+/// connection without writing anything, not even the status line.
+fn closed_without_answer() -> Response {
+    Response::new(Body::new(FailingBody))
+}
+
+struct FailingBody;
+
+impl http_body::Body for FailingBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        Poll::Ready(Some(Err(std::io::Error::other(
+            "the connection is closed without an answer on purpose",
+        ))))
+    }
+}
+
+/// `{"access_token":"AAAA…A","token_type":"Bearer","expires_in":3600}`, [`HUGE_BODY_BYTES`]
+/// long, written in chunks of at most 64 KiB from one static buffer.
+struct HugeTokenBody {
+    written: u64,
+}
+
+const HUGE_BODY_START: &[u8] = br#"{"access_token":""#;
+const HUGE_BODY_END: &[u8] = br#"","token_type":"Bearer","expires_in":3600}"#;
+static FILLER: [u8; 64 * 1024] = [b'A'; 64 * 1024];
+
+impl HugeTokenBody {
+    fn next_chunk(&mut self) -> Option<Bytes> {
+        let end_starts_at = HUGE_BODY_BYTES - HUGE_BODY_END.len() as u64;
+        let chunk = if self.written == 0 {
+            Bytes::from_static(HUGE_BODY_START)
+        } else if self.written < end_starts_at {
+            let length = (end_starts_at - self.written).min(FILLER.len() as u64);
+            Bytes::from_static(&FILLER[..length as usize])
+        } else if self.written < HUGE_BODY_BYTES {
+            Bytes::from_static(HUGE_BODY_END)
+        } else {
+            return None;
+        };
+        self.written += chunk.len() as u64;
+        Some(chunk)
+    }
+}
+
+impl http_body::Body for HugeTokenBody {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        Poll::Ready(self.next_chunk().map(|chunk| Ok(Frame::data(chunk))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.written >= HUGE_BODY_BYTES
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        SizeHint::with_exact(HUGE_BODY_BYTES - self.written)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<InjectedFault, serde_json::Error> {
+        serde_json::from_str(json)
+    }
+
+    #[test]
+    fn faults_are_read_from_json_with_an_optional_count() {
+        assert_eq!(
+            parse(r#"{"fault":"token_server_error","status":503,"retry_after":5,"times":2}"#)
+                .unwrap(),
+            Fault::TokenServerError {
+                status: 503,
+                retry_after: Some(5)
+            }
+            .times(2)
+        );
+        assert_eq!(
+            parse(r#"{"fault":"token_hang"}"#).unwrap(),
+            Fault::TokenHang.until_cleared()
+        );
+        assert_eq!(
+            parse(r#"{"fault":"photos_server_error","status":500}"#).unwrap(),
+            Fault::PhotosServerError {
+                status: 500,
+                retry_after: None
+            }
+            .until_cleared()
+        );
+    }
+
+    #[test]
+    fn unknown_faults_fields_and_bad_counts_are_refused() {
+        assert!(parse(r#"{"fault":"token_teapot"}"#).is_err());
+        assert!(parse(r#"{"fault":"token_hang","tims":2}"#).is_err());
+        assert!(parse(r#"{"fault":"token_server_error","status":503,"retry":1}"#).is_err());
+        assert!(parse(r#"{"fault":"token_hang","times":-1}"#).is_err());
+        assert!(parse(r#"{"fault":"discovery_other_issuer"}"#).is_err());
+        assert!(parse(r#"["token_hang"]"#).is_err());
+    }
+
+    #[test]
+    fn every_fault_round_trips_through_json_under_its_name() {
+        let all = [
+            Fault::TokenServerError {
+                status: 503,
+                retry_after: Some(2),
+            },
+            Fault::TokenConnectionClosed,
+            Fault::TokenHang,
+            Fault::TokenHtml,
+            Fault::TokenTruncatedJson,
+            Fault::TokenWithoutAccessToken,
+            Fault::TokenTypeNotBearer,
+            Fault::TokenHugeBody,
+            Fault::TokenFormEncoded,
+            Fault::PhotosInvalidToken,
+            Fault::PhotosServerError {
+                status: 500,
+                retry_after: None,
+            },
+            Fault::DiscoveryMissing,
+            Fault::DiscoveryOtherIssuer {
+                issuer: "http://127.0.0.1:1".into(),
+            },
+        ];
+        for fault in all {
+            let injected = fault.clone().times(3);
+            let json = serde_json::to_value(&injected).unwrap();
+            assert_eq!(json["fault"], fault.name());
+            assert_eq!(json["times"], 3);
+            assert_eq!(
+                serde_json::from_value::<InjectedFault>(json).unwrap(),
+                injected
+            );
+        }
+    }
+
+    #[test]
+    fn the_huge_body_is_exactly_its_size_and_valid_json_at_both_ends() {
+        let mut body = HugeTokenBody { written: 0 };
+        let (mut total, mut first, mut last) = (0u64, None, Bytes::new());
+        while let Some(chunk) = body.next_chunk() {
+            assert!(chunk.len() <= FILLER.len());
+            total += chunk.len() as u64;
+            first.get_or_insert_with(|| chunk.clone());
+            last = chunk;
+        }
+        assert_eq!(total, HUGE_BODY_BYTES);
+        assert_eq!(first.unwrap(), HUGE_BODY_START);
+        assert_eq!(last, HUGE_BODY_END);
+        assert!(http_body::Body::is_end_stream(&body));
+    }
+
+    #[test]
+    fn counts_run_down_in_order_per_endpoint_group() {
+        let counters = Arc::new(Counters::new(1));
+        let switch = FaultSwitch::new(counters.clone());
+        switch
+            .set(vec![
+                Fault::TokenHtml.times(1),
+                Fault::PhotosInvalidToken.times(2),
+                Fault::TokenTypeNotBearer.times(1),
+            ])
+            .unwrap();
+        let next = |target| switch.take(target).map(|served| served.fault);
+        assert_eq!(next(FaultTarget::Token), Some(Fault::TokenHtml));
+        assert_eq!(next(FaultTarget::Token), Some(Fault::TokenTypeNotBearer));
+        assert_eq!(next(FaultTarget::Token), None);
+        assert_eq!(next(FaultTarget::Discovery), None);
+        assert_eq!(next(FaultTarget::Photos), Some(Fault::PhotosInvalidToken));
+        assert_eq!(next(FaultTarget::Photos), Some(Fault::PhotosInvalidToken));
+        assert_eq!(next(FaultTarget::Photos), None);
+        let served = counters.snapshot().faults_served;
+        assert_eq!(served["photos_invalid_token"], 2);
+        assert_eq!(served["token_html"], 1);
+    }
+
+    #[test]
+    fn invalid_faults_are_refused_and_leave_the_armed_ones() {
+        let switch = FaultSwitch::new(Arc::new(Counters::new(1)));
+        switch.set(vec![Fault::TokenHtml.until_cleared()]).unwrap();
+        let refused = [
+            vec![
+                Fault::TokenServerError {
+                    status: 404,
+                    retry_after: None,
+                }
+                .until_cleared(),
+            ],
+            vec![Fault::TokenHang.times(0)],
+            vec![
+                Fault::DiscoveryOtherIssuer {
+                    issuer: String::new(),
+                }
+                .until_cleared(),
+            ],
+            vec![Fault::TokenHtml.times(1); MAX_FAULTS + 1],
+        ];
+        for faults in refused {
+            assert!(switch.set(faults).is_err());
+        }
+        assert_eq!(
+            switch.take(FaultTarget::Token).map(|served| served.fault),
+            Some(Fault::TokenHtml)
+        );
+    }
+}

@@ -1,0 +1,236 @@
+//! The id index: which photo an opaque id in a `photo:` URL stands for.
+//!
+//! An id is 128 random bits from the thread's CSPRNG, base64url (22 characters): it says nothing
+//! about the photo, cannot be guessed, and is never handed out twice in a process. So after a
+//! disconnect and a new connection, `photo://localhost/{id}/…` cannot name another account's
+//! photo, and an image the web view cached for an old id can never be shown for a new photo.
+//! Listing a photo again while it is indexed gives the same id. The index holds the newest
+//! [`CAPACITY`] photos; adding one more forgets the oldest (its URLs then answer 404, and
+//! listing it again gives it a new id).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Mutex, MutexGuard};
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::Rng;
+use url::Url;
+
+/// How many photos the index holds at most.
+pub const CAPACITY: usize = 20_000;
+
+/// The two renditions of a photo, as named in `photo:` URLs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rendition {
+    Thumbnail,
+    Image,
+}
+
+impl Rendition {
+    /// The rendition a `photo:` URL names (`thumbnail` or `image`).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "thumbnail" => Some(Self::Thumbnail),
+            "image" => Some(Self::Image),
+            _ => None,
+        }
+    }
+
+    /// The name used in `photo:` URLs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Thumbnail => "thumbnail",
+            Self::Image => "image",
+        }
+    }
+}
+
+/// Where the photo API serves the two renditions of one photo.
+#[derive(Debug, Clone)]
+pub struct Sources {
+    pub thumbnail: Url,
+    pub image: Url,
+}
+
+/// Photos listed so far: opaque id → the photo API's URLs.
+#[derive(Default)]
+pub struct PhotoIndex {
+    inner: Mutex<Entries>,
+}
+
+#[derive(Default)]
+struct Entries {
+    /// The provider's id → ours.
+    ids: HashMap<String, String>,
+    photos: HashMap<String, Entry>,
+    /// Our ids, oldest first.
+    order: VecDeque<String>,
+}
+
+struct Entry {
+    provider_id: String,
+    sources: Sources,
+}
+
+impl PhotoIndex {
+    /// Forgets every photo (after disconnecting). Their ids are never handed out again.
+    pub fn clear(&self) {
+        *self.lock() = Entries::default();
+    }
+
+    /// The id of the photo the provider calls `provider_id`, which the window may use in
+    /// `photo:` URLs from now on.
+    pub fn add(&self, provider_id: &str, sources: Sources) -> String {
+        let mut entries = self.lock();
+        if let Some(id) = entries.ids.get(provider_id).cloned() {
+            if let Some(entry) = entries.photos.get_mut(&id) {
+                entry.sources = sources;
+            }
+            return id;
+        }
+        if entries.order.len() >= CAPACITY {
+            entries.forget_oldest();
+        }
+        let id = new_id();
+        entries.ids.insert(provider_id.to_owned(), id.clone());
+        entries.photos.insert(
+            id.clone(),
+            Entry {
+                provider_id: provider_id.to_owned(),
+                sources,
+            },
+        );
+        entries.order.push_back(id.clone());
+        id
+    }
+
+    /// Where the photo API serves `rendition` of the photo `id` stands for.
+    pub fn source(&self, id: &str, rendition: Rendition) -> Option<Url> {
+        self.lock().photos.get(id).map(|entry| match rendition {
+            Rendition::Thumbnail => entry.sources.thumbnail.clone(),
+            Rendition::Image => entry.sources.image.clone(),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Entries> {
+        self.inner
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Entries {
+    fn forget_oldest(&mut self) {
+        if let Some(entry) = self
+            .order
+            .pop_front()
+            .and_then(|id| self.photos.remove(&id))
+        {
+            self.ids.remove(&entry.provider_id);
+        }
+    }
+}
+
+/// 128 random bits, base64url without padding. No id repeats in practice: after a billion ids
+/// the chance that any two are equal is below 10⁻²⁰.
+fn new_id() -> String {
+    URL_SAFE_NO_PAD.encode(rand::rng().random::<[u8; 16]>())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sources(name: &str) -> Sources {
+        let base = Url::parse("http://127.0.0.1:1/photos/").unwrap();
+        Sources {
+            thumbnail: base.join(&format!("{name}/thumbnail")).unwrap(),
+            image: base.join(&format!("{name}/image")).unwrap(),
+        }
+    }
+
+    fn image(index: &PhotoIndex, id: &str) -> Option<Url> {
+        index.source(id, Rendition::Image)
+    }
+
+    #[test]
+    fn listing_a_photo_again_gives_the_same_id() {
+        let index = PhotoIndex::default();
+        let first = index.add("secret-looking/id", sources("a"));
+        let again = index.add("secret-looking/id", sources("a"));
+        assert_eq!(first, again);
+        assert_eq!(
+            image(&index, &first).unwrap().as_str(),
+            "http://127.0.0.1:1/photos/a/image"
+        );
+        assert!(image(&index, "p2").is_none());
+    }
+
+    #[test]
+    fn ids_are_128_random_bits_in_base64url() {
+        let index = PhotoIndex::default();
+        let id = index.add("a", sources("a"));
+        assert_eq!(id.len(), 22, "{id}");
+        assert!(
+            id.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "{id}"
+        );
+        let other = index.add("b", sources("b"));
+        assert_ne!(id, other);
+    }
+
+    #[test]
+    fn an_id_from_before_a_disconnect_names_nothing_after_it() {
+        let index = PhotoIndex::default();
+        let old = index.add("a", sources("old-account-a"));
+        index.clear();
+        assert!(image(&index, &old).is_none());
+        let new = index.add("a", sources("new-account-a"));
+        assert_ne!(
+            old, new,
+            "the next account's photo got the previous account's id"
+        );
+        assert!(image(&index, &old).is_none());
+    }
+
+    #[test]
+    fn ids_are_never_handed_out_twice() {
+        let index = PhotoIndex::default();
+        let mut seen = std::collections::HashSet::new();
+        for _account in 0..10 {
+            for name in ["a", "b", "c"] {
+                assert!(
+                    seen.insert(index.add(name, sources(name))),
+                    "an id came back"
+                );
+            }
+            index.clear();
+        }
+    }
+
+    #[test]
+    fn the_index_keeps_the_newest_twenty_thousand_photos() {
+        let index = PhotoIndex::default();
+        let ids: Vec<_> = (0..20_002)
+            .map(|n| index.add(&n.to_string(), sources("x")))
+            .collect();
+        assert!(
+            image(&index, &ids[0]).is_none(),
+            "the oldest photo was kept"
+        );
+        assert!(
+            image(&index, &ids[1]).is_none(),
+            "the second oldest photo was kept"
+        );
+        assert!(ids[2..].iter().all(|id| image(&index, id).is_some()));
+
+        let relisted = index.add("0", sources("x"));
+        assert_ne!(relisted, ids[0]);
+        assert!(image(&index, &relisted).is_some());
+        assert!(
+            image(&index, &ids[2]).is_none(),
+            "adding one more evicts the oldest"
+        );
+    }
+}

@@ -1,0 +1,282 @@
+//! The `photo:` URI scheme: `photo://localhost/{id}/{thumbnail|image}` answers with the image
+//! the photo API serves for that id, fetched with the Bearer token.
+//!
+//! Tauri treats custom-scheme origins as local, and the photo API's bytes are server-supplied
+//! data, so every answer is locked down, errors included:
+//!
+//! 1. Only `GET` of a known id and rendition; anything else is a plain-text 404 or 405.
+//! 2. Only raster types ([`RASTER_TYPES`]) are passed on, under their canonical name; SVG (which
+//!    can carry script) and everything else is refused with a 502.
+//! 3. Thumbnails over [`THUMBNAIL_MAX_BYTES`] and images over [`IMAGE_MAX_BYTES`] are refused.
+//!    The OAuth core reads resources up to its own, global cap (`HttpOptions::max_resource_bytes`)
+//!    and has no cap per request, so the smaller thumbnail cap is applied after reading.
+//! 4. Every response carries `X-Content-Type-Options: nosniff` (the declared type is final),
+//!    `Content-Security-Policy: sandbox` (should it ever be shown as a document, it runs no
+//!    script and gets an opaque origin) and `Cache-Control: no-store` (the web view keeps no copy
+//!    that could outlive the connection).
+
+use photolink_oauth::Session;
+use tauri::http::{HeaderValue, Method, Request, Response, StatusCode, header};
+
+use super::index::{PhotoIndex, Rendition};
+use crate::error::AppError;
+
+/// The URI scheme serving photos to the window.
+pub const SCHEME: &str = "photo";
+
+/// How the window addresses the scheme (WebView2 and Android map custom schemes to http).
+#[cfg(any(windows, target_os = "android"))]
+const SCHEME_BASE: &str = "http://photo.localhost";
+#[cfg(not(any(windows, target_os = "android")))]
+const SCHEME_BASE: &str = "photo://localhost";
+
+/// The image types the window is given: raster formats web views decode as plain pictures.
+pub const RASTER_TYPES: [&str; 6] = [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "image/avif",
+    "image/bmp",
+];
+
+/// The largest thumbnail passed on.
+pub const THUMBNAIL_MAX_BYTES: usize = 2 * 1024 * 1024;
+/// The largest full-size image passed on.
+pub const IMAGE_MAX_BYTES: usize = 32 * 1024 * 1024;
+
+/// The `photo:` URL of `rendition` of the photo `id` stands for.
+pub fn url(id: &str, rendition: Rendition) -> String {
+    format!("{SCHEME_BASE}/{id}/{}", rendition.name())
+}
+
+/// The answer to one `photo:` request, and the failure behind it when the connection itself
+/// failed (the caller decides what that means for the connection).
+pub async fn answer(
+    index: &PhotoIndex,
+    session: Option<&Session>,
+    request: &Request<Vec<u8>>,
+) -> (Response<Vec<u8>>, Option<AppError>) {
+    if request.method() != Method::GET {
+        return (plain(StatusCode::METHOD_NOT_ALLOWED, "only GET"), None);
+    }
+    let Some((id, rendition)) = parse_path(request.uri().path()) else {
+        return (plain(StatusCode::NOT_FOUND, "no such photo"), None);
+    };
+    let (Some(source), Some(session)) = (index.source(id, rendition), session) else {
+        return (plain(StatusCode::NOT_FOUND, "no such photo"), None);
+    };
+    match session.authorized_get(source.as_str()).await {
+        Ok(fetched) => (
+            from_photo_api(rendition, fetched.content_type.as_deref(), fetched.body),
+            None,
+        ),
+        Err(error) => {
+            tracing::warn!(%error, "could not fetch a photo");
+            (
+                plain(StatusCode::BAD_GATEWAY, "the photo could not be loaded"),
+                Some(AppError::from(error)),
+            )
+        }
+    }
+}
+
+/// The response to the window for what the photo API answered.
+fn from_photo_api(
+    rendition: Rendition,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> Response<Vec<u8>> {
+    let Some(media_type) = content_type.and_then(raster_type) else {
+        tracing::warn!(?rendition, "refused a photo that is not a raster image");
+        return plain(
+            StatusCode::BAD_GATEWAY,
+            "the photo service did not send a picture PhotoLink shows",
+        );
+    };
+    let limit = match rendition {
+        Rendition::Thumbnail => THUMBNAIL_MAX_BYTES,
+        Rendition::Image => IMAGE_MAX_BYTES,
+    };
+    if body.len() > limit {
+        tracing::warn!(
+            ?rendition,
+            bytes = body.len(),
+            limit,
+            "refused a photo that is too large"
+        );
+        return plain(StatusCode::BAD_GATEWAY, "the photo is too large");
+    }
+    locked_down(StatusCode::OK, media_type, body)
+}
+
+/// The canonical name of `content_type` when it is one of [`RASTER_TYPES`] (parameters and
+/// letter case aside).
+fn raster_type(content_type: &str) -> Option<&'static str> {
+    let media_type = content_type.split(';').next().unwrap_or_default().trim();
+    RASTER_TYPES
+        .into_iter()
+        .find(|raster| raster.eq_ignore_ascii_case(media_type))
+}
+
+/// The id and rendition of a `/{id}/{rendition}` path.
+fn parse_path(path: &str) -> Option<(&str, Rendition)> {
+    let mut parts = path.trim_start_matches('/').split('/');
+    match (
+        parts.next(),
+        parts.next().and_then(Rendition::parse),
+        parts.next(),
+    ) {
+        (Some(id), Some(rendition), None) => Some((id, rendition)),
+        _ => None,
+    }
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Vec<u8>> {
+    locked_down(status, "text/plain", text.as_bytes().to_vec())
+}
+
+/// A response with the headers every `photo:` answer carries (see the module docs).
+fn locked_down(status: StatusCode, media_type: &'static str, body: Vec<u8>) -> Response<Vec<u8>> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(media_type));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("sandbox"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: usize = 1024 * 1024;
+
+    fn header(response: &Response<Vec<u8>>, name: &str) -> Option<String> {
+        response
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap().to_owned())
+    }
+
+    fn request(method: &str, path: &str) -> Request<Vec<u8>> {
+        Request::builder()
+            .method(method)
+            .uri(format!("photo://localhost{path}"))
+            .body(Vec::new())
+            .unwrap()
+    }
+
+    #[test]
+    fn paths_name_an_id_and_a_rendition() {
+        assert_eq!(
+            parse_path("/abc/thumbnail"),
+            Some(("abc", Rendition::Thumbnail))
+        );
+        assert_eq!(parse_path("/abc/image"), Some(("abc", Rendition::Image)));
+        assert_eq!(parse_path("/abc/original"), None);
+        assert_eq!(parse_path("/abc/image/more"), None);
+        assert_eq!(parse_path("/abc"), None);
+    }
+
+    #[test]
+    fn raster_images_are_passed_on_with_their_type() {
+        for (given, served) in [
+            ("image/png", "image/png"),
+            ("image/jpeg", "image/jpeg"),
+            ("image/gif", "image/gif"),
+            ("image/webp", "image/webp"),
+            ("image/avif", "image/avif"),
+            ("image/bmp", "image/bmp"),
+            ("Image/PNG; charset=binary", "image/png"),
+        ] {
+            let response = from_photo_api(Rendition::Image, Some(given), vec![1, 2, 3]);
+            assert_eq!(response.status(), StatusCode::OK, "{given}");
+            assert_eq!(header(&response, "content-type").as_deref(), Some(served));
+            assert_eq!(response.body(), &[1, 2, 3]);
+        }
+    }
+
+    #[test]
+    fn svg_and_every_other_type_are_refused() {
+        for given in [
+            Some("image/svg+xml"),
+            Some("image/svg+xml; charset=utf-8"),
+            Some("image/png+xml"),
+            Some("image/x-icon"),
+            Some("image/"),
+            Some("text/html"),
+            Some("application/octet-stream"),
+            Some(""),
+            None,
+        ] {
+            let response = from_photo_api(Rendition::Thumbnail, given, b"<svg/>".to_vec());
+            assert_eq!(response.status(), StatusCode::BAD_GATEWAY, "{given:?}");
+            assert_ne!(response.body(), b"<svg/>", "{given:?}");
+            assert_eq!(
+                header(&response, "content-type").as_deref(),
+                Some("text/plain")
+            );
+        }
+    }
+
+    #[test]
+    fn thumbnails_over_two_mib_are_refused_but_full_images_may_be_larger() {
+        let thumbnail =
+            |size| from_photo_api(Rendition::Thumbnail, Some("image/jpeg"), vec![0; size]);
+        assert_eq!(thumbnail(2 * MIB).status(), StatusCode::OK);
+        assert_eq!(thumbnail(2 * MIB + 1).status(), StatusCode::BAD_GATEWAY);
+        let image = from_photo_api(Rendition::Image, Some("image/jpeg"), vec![0; 2 * MIB + 1]);
+        assert_eq!(image.status(), StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn requests_for_no_known_photo_are_refused() {
+        let index = PhotoIndex::default();
+        let (response, failure) = answer(&index, None, &request("POST", "/x/image")).await;
+        assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+        assert!(failure.is_none());
+        let (response, failure) = answer(&index, None, &request("GET", "/x/image")).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND);
+        assert!(failure.is_none());
+    }
+
+    #[tokio::test]
+    async fn every_response_forbids_sniffing_scripts_and_caching() {
+        let index = PhotoIndex::default();
+        let responses = [
+            from_photo_api(Rendition::Image, Some("image/png"), vec![1]),
+            from_photo_api(Rendition::Image, Some("image/svg+xml"), vec![1]),
+            from_photo_api(Rendition::Thumbnail, Some("image/png"), vec![0; 3 * MIB]),
+            answer(&index, None, &request("GET", "/x/image")).await.0,
+            answer(&index, None, &request("GET", "/nothing")).await.0,
+            answer(&index, None, &request("PUT", "/x/image")).await.0,
+        ];
+        for response in &responses {
+            let status = response.status();
+            assert_eq!(
+                header(response, "x-content-type-options").as_deref(),
+                Some("nosniff"),
+                "{status}"
+            );
+            assert_eq!(
+                header(response, "content-security-policy").as_deref(),
+                Some("sandbox"),
+                "{status}"
+            );
+            assert_eq!(
+                header(response, "cache-control").as_deref(),
+                Some("no-store"),
+                "{status}"
+            );
+        }
+    }
+}
