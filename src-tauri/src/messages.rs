@@ -180,10 +180,12 @@ mod tests {
                 description: Some(hostile.into()),
                 uri: None,
                 status: 400,
+                retry_after: None,
             },
             OAuthError::UnexpectedResponse {
                 status: 502,
                 detail: hostile.into(),
+                retry_after: None,
             },
             OAuthError::Network(hostile.into()),
             OAuthError::Discovery(hostile.into()),
@@ -222,6 +224,7 @@ mod tests {
             OAuthError::UnexpectedResponse {
                 status: 404,
                 detail: "x".into(),
+                retry_after: None,
             },
         ];
         for error in &errors {
