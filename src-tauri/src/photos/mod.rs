@@ -63,6 +63,8 @@ pub fn serve(app: &AppHandle, request: Request<Vec<u8>>, responder: UriSchemeRes
         if let Some(error) = failure {
             connection::connection_failed(&app, &error);
         }
+        // A refresh made for this image may have saved tokens, or failed to.
+        state.connection.connection_used();
         responder.respond(response);
     });
 }
