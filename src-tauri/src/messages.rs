@@ -58,10 +58,11 @@ pub fn oauth(error: &OAuthError, provider: &str) -> String {
             "The sign-in answer did not come from {provider}, so PhotoLink rejected it. Try again."
         ),
         E::Authorization { code, .. } => authorization(code, provider),
-        E::Token { code, .. } => token(code, provider),
-        E::UnexpectedResponse { status, .. } if *status >= 500 => {
+        // A 5xx is the server failing on its side, whatever error code it sends along.
+        E::Token { status, .. } | E::UnexpectedResponse { status, .. } if *status >= 500 => {
             format!("{provider} had a problem (HTTP {status}). Try again later.")
         }
+        E::Token { code, .. } => token(code, provider),
         E::UnexpectedResponse { status, .. } => {
             format!("{provider} gave an answer PhotoLink could not use (HTTP {status}).")
         }
@@ -237,6 +238,21 @@ mod tests {
         assert_eq!(
             oauth(&OAuthError::ReconnectNeeded, PROVIDER),
             "Your connection to Demo Photos has expired or was withdrawn. Connect again."
+        );
+    }
+
+    #[test]
+    fn a_token_endpoint_that_fails_on_its_side_is_not_called_a_refusal() {
+        let unavailable = OAuthError::Token {
+            code: TokenErrorCode::Other("temporarily_unavailable".into()),
+            description: None,
+            uri: None,
+            status: 503,
+            retry_after: Some(std::time::Duration::from_secs(2)),
+        };
+        assert_eq!(
+            oauth(&unavailable, PROVIDER),
+            "Demo Photos had a problem (HTTP 503). Try again later."
         );
     }
 

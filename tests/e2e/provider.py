@@ -100,6 +100,45 @@ class DemoProvider:
         )
         return send(request)
 
+    def revoke(self, token: str) -> HttpAnswer:
+        """RFC 7009 revocation; revoking either token of a grant ends the grant."""
+        form = urllib.parse.urlencode({"token": token, "client_id": CLIENT_ID}).encode()
+        request = urllib.request.Request(
+            f"{self.issuer}/revoke",
+            data=form,
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            method="POST",
+        )
+        return send(request)
+
+    # --- test controls (only with `--test-controls`) ---------------------------------------
+
+    def arm_faults(self, *faults: dict) -> None:
+        """Replaces the armed faults, e.g. `{"fault": "token_html", "times": 1}` (see the demo
+        provider's docs: without `times` a fault lasts until cleared)."""
+        request = urllib.request.Request(
+            f"{self.issuer}/_test/faults",
+            data=json.dumps({"faults": list(faults)}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        answer = send(request)
+        if answer.status != 204:
+            raise RuntimeError(f"the provider refused the faults {faults}: {answer.status} {answer.body!r}")
+
+    def clear_faults(self) -> None:
+        """Disarms every fault and releases hanging requests."""
+        answer = send(urllib.request.Request(f"{self.issuer}/_test/faults", method="DELETE"))
+        if answer.status != 204:
+            raise RuntimeError(f"the provider did not clear its faults: {answer.status} {answer.body!r}")
+
+    def stats(self) -> dict:
+        """The provider's counters (`Stats` in the demo provider, as JSON)."""
+        answer = send(urllib.request.Request(f"{self.issuer}/_test/stats"))
+        if answer.status != 200:
+            raise RuntimeError(f"no provider stats: {answer.status} {answer.body!r}")
+        return answer.json()
+
     def stop(self) -> None:
         stop_process(self._process)
         self._log.close()
