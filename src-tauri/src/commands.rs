@@ -1,5 +1,6 @@
 //! The window's commands: thin calls into the connection. None takes or returns a secret.
 
+use serde::Serialize;
 use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
@@ -9,6 +10,19 @@ use crate::photos::{self, PhotoPage};
 use crate::state::AppState;
 use crate::status::{Status, Tone};
 
+/// A command's failure as the window receives it: the plain sentence for the [`AppError`],
+/// naming the provider in use. The error itself stays technical, for the log.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct CommandError(String);
+
+impl CommandError {
+    fn new(state: &AppState, error: &AppError) -> Self {
+        tracing::warn!(%error, "a command failed");
+        Self(state.connection.explain(error))
+    }
+}
+
 /// The current status; the window calls it on load, then follows `connection-changed`.
 #[tauri::command]
 pub fn status(state: State<'_, AppState>) -> Status {
@@ -17,45 +31,54 @@ pub fn status(state: State<'_, AppState>) -> Status {
 
 /// Starts connecting: opens the provider's sign-in page in the system browser.
 #[tauri::command]
-pub async fn connect(state: State<'_, AppState>) -> Result<(), AppError> {
+pub async fn connect(state: State<'_, AppState>) -> Result<(), CommandError> {
     state.connection.connect().await;
     Ok(())
 }
 
 /// "Try again" in the error view: repeats the step that failed (start-up or connect).
 #[tauri::command]
-pub async fn retry(state: State<'_, AppState>) -> Result<(), AppError> {
+pub async fn retry(state: State<'_, AppState>) -> Result<(), CommandError> {
     state.connection.retry().await;
     Ok(())
 }
 
 /// Gives up the sign-in that waits for the browser.
 #[tauri::command]
-pub async fn cancel(state: State<'_, AppState>) -> Result<(), AppError> {
+pub async fn cancel(state: State<'_, AppState>) -> Result<(), CommandError> {
     state.connection.cancel().await;
     Ok(())
 }
 
 /// Opens the sign-in page in the browser again.
 #[tauri::command]
-pub fn open_browser_again(state: State<'_, AppState>) -> Result<(), AppError> {
-    state.connection.open_browser_again()
+pub fn open_browser_again(state: State<'_, AppState>) -> Result<(), CommandError> {
+    state
+        .connection
+        .open_browser_again()
+        .map_err(|error| CommandError::new(&state, &error))
 }
 
 /// Copies the sign-in page's address to the clipboard, for pasting into another browser.
 #[tauri::command]
-pub fn copy_link(app: AppHandle, state: State<'_, AppState>) -> Result<(), AppError> {
-    let url = state.connection.waiting_url()?;
-    app.clipboard()
-        .write_text(url.as_str())
-        .map_err(|e| AppError::Clipboard(e.to_string()))?;
-    state.connection.notify(Tone::Info, messages::LINK_COPIED);
-    Ok(())
+pub fn copy_link(app: AppHandle, state: State<'_, AppState>) -> Result<(), CommandError> {
+    let copied = state.connection.waiting_url().and_then(|url| {
+        app.clipboard()
+            .write_text(url.as_str())
+            .map_err(|e| AppError::Clipboard(e.to_string()))
+    });
+    match copied {
+        Ok(()) => {
+            state.connection.notify(Tone::Info, messages::LINK_COPIED);
+            Ok(())
+        }
+        Err(error) => Err(CommandError::new(&state, &error)),
+    }
 }
 
 /// Disconnects: revokes the tokens at the provider and removes them from the keyring.
 #[tauri::command]
-pub async fn disconnect(state: State<'_, AppState>) -> Result<(), AppError> {
+pub async fn disconnect(state: State<'_, AppState>) -> Result<(), CommandError> {
     state.connection.disconnect().await;
     Ok(())
 }
@@ -67,8 +90,8 @@ pub async fn photos(
     app: AppHandle,
     state: State<'_, AppState>,
     page_token: Option<String>,
-) -> Result<PhotoPage, AppError> {
+) -> Result<PhotoPage, CommandError> {
     let page = photos::list(&app, page_token).await;
     state.connection.connection_used();
-    page
+    page.map_err(|error| CommandError::new(&state, &error))
 }

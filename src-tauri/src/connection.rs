@@ -390,6 +390,11 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         }
     }
 
+    /// The sentence the window shows for `error`, naming the provider in use.
+    pub fn explain(&self, error: &AppError) -> String {
+        messages::app(error, &self.provider_name())
+    }
+
     /// Shows a passing notice.
     pub fn notify(&self, tone: Tone, message: impl Into<String>) {
         let message = message.into();

@@ -1,10 +1,9 @@
 //! Errors of the app shell. `Display` is technical (for logs); the window gets the plain
-//! sentence from [`messages`](crate::messages) (never a secret, never server text).
-
-use serde::{Serialize, Serializer};
+//! sentence from [`messages`](crate::messages), naming the provider in use: in the status, or
+//! as a command's [`CommandError`](crate::commands::CommandError). Neither ever holds a secret
+//! or server text.
 
 use crate::config::ConfigError;
-use crate::messages;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -35,12 +34,5 @@ impl AppError {
                 | Self::MissingDirectory(_)
                 | Self::OAuth(OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. })
         )
-    }
-}
-
-/// Commands send the plain sentence to the window.
-impl Serialize for AppError {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(&messages::app(self, "your photo service"))
     }
 }

@@ -223,9 +223,8 @@ def test_photo_api_errors_are_retried_a_bounded_number_of_times_then_shown_above
     app.wait_for_state("connected")
 
     app.wait_for(lambda d: gallery_problem(app), "a problem shown above the gallery")
-    # Command errors reach the window without the provider's name ("your photo service").
-    assert gallery_problem(app).startswith("Your photos could not be loaded.") and (
-        "had a problem (HTTP 500). Try again later." in gallery_problem(app)
+    assert gallery_problem(app).startswith(
+        f"Your photos could not be loaded. {PROVIDER_NAME} had a problem (HTTP 500). Try again later."
     ), gallery_problem(app)
     assert provider.stats()["faults_served"] == {"photos_server_error": 2 + 3}, "not exactly two retries"
     assert stored_tokens() == saved, "a failing photo API changed the saved connection"

@@ -280,6 +280,22 @@ async fn start_up_without_a_saved_account_shows_disconnected_and_the_provider() 
 }
 
 #[tokio::test]
+async fn a_failed_command_is_explained_in_words_that_name_the_provider() {
+    let setup = set_up().await;
+    let process = setup.process();
+    process.connection.start_up().await;
+
+    let sentence = process
+        .connection
+        .explain(&AppError::PhotoList("missing field `photos`".into()));
+
+    assert_eq!(
+        sentence,
+        format!("{PROVIDER} sent a photo list PhotoLink could not read.")
+    );
+}
+
+#[tokio::test]
 async fn connect_waits_for_the_browser_keeps_the_sign_in_in_the_keyring_and_the_callback_connects()
 {
     let setup = set_up().await;
