@@ -42,6 +42,38 @@ pub fn keyring_unavailable(reason: &impl std::fmt::Display) -> String {
 /// Disconnect forgot the account here, but the keyring still holds it (it will not be restored).
 pub const DISCONNECTED_KEYRING_KEPT: &str = "You are disconnected. The system keyring did not let PhotoLink delete the saved connection; PhotoLink will not use it and will delete it at its next start.";
 
+/// What is wrong with `provider.toml`, when setting the provider up refused it, in words that
+/// complete "The provider settings in … cannot be used: …". An address named here is the one
+/// the file (or the server's configuration, for the file's issuer) gave, never other server text.
+pub fn settings_problem(error: &OAuthError) -> String {
+    use photolink_oauth::InsecureReason as Why;
+    const SHOWN_ADDRESS: usize = 120;
+    match error {
+        OAuthError::IssuerMismatch { expected, .. } => format!(
+            "the server's configuration names a different issuer than the file's issuer ({expected}); \
+             check the issuer address, including any path and the trailing slash"
+        ),
+        OAuthError::InsecureEndpoint { url, reason } => {
+            // The address may come from the server's configuration: shown shortened.
+            let url = match url.char_indices().nth(SHOWN_ADDRESS) {
+                Some((cut, _)) => format!("{}…", &url[..cut]),
+                None => url.clone(),
+            };
+            match reason {
+                Why::LocalhostName => {
+                    format!("{url} uses plain http on localhost; write 127.0.0.1 instead")
+                }
+                Why::IssuerNotOnLoopback => format!(
+                    "{url} uses plain http, which PhotoLink accepts only when the issuer itself is on this computer"
+                ),
+                _ => format!("{url} must use https"),
+            }
+        }
+        OAuthError::InvalidConfig(detail) => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// The sentence for an OAuth core error; `provider` is the provider's display name.
 pub fn oauth(error: &OAuthError, provider: &str) -> String {
     use OAuthError as E;
@@ -238,6 +270,37 @@ mod tests {
         assert_eq!(
             oauth(&OAuthError::ReconnectNeeded, PROVIDER),
             "Your connection to Demo Photos has expired or was withdrawn. Connect again."
+        );
+    }
+
+    #[test]
+    fn settings_problems_are_explained_without_the_servers_words() {
+        let mismatch = OAuthError::IssuerMismatch {
+            expected: "https://photos.example.com".into(),
+            found: Some("https://impostor.example".into()),
+        };
+        assert_eq!(
+            settings_problem(&mismatch),
+            "the server's configuration names a different issuer than the file's issuer \
+             (https://photos.example.com); check the issuer address, including any path and the \
+             trailing slash"
+        );
+        let localhost = OAuthError::InsecureEndpoint {
+            url: "http://localhost:8080/token".into(),
+            reason: photolink_oauth::InsecureReason::LocalhostName,
+        };
+        assert_eq!(
+            settings_problem(&localhost),
+            "http://localhost:8080/token uses plain http on localhost; write 127.0.0.1 instead"
+        );
+        let long = OAuthError::InsecureEndpoint {
+            url: format!("http://photos.example.com/{}", "a".repeat(5000)),
+            reason: photolink_oauth::InsecureReason::NotHttps,
+        };
+        let sentence = settings_problem(&long);
+        assert!(
+            sentence.len() < 200 && sentence.ends_with("… must use https"),
+            "{sentence}"
         );
     }
 

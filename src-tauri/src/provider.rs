@@ -232,7 +232,7 @@ fn settings_error(source: &ConfigSource, error: photolink_oauth::Error) -> AppEr
         OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. } | OAuth::IssuerMismatch { .. } => {
             AppError::Config(ConfigError {
                 path: source.path().to_owned(),
-                detail: error.to_string(),
+                detail: crate::messages::settings_problem(&error),
             })
         }
         other => AppError::OAuth(other),

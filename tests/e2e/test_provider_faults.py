@@ -248,7 +248,9 @@ def test_discovery_naming_another_issuer_stops_start_up_with_a_clear_message(app
     app.wait_for_state("error")
     message = error_message(app)
     assert message.startswith(f"The provider settings in {artifacts / 'provider.toml'} cannot be used"), message
-    assert "issuer mismatch" in message and message.endswith("Fix the file and start PhotoLink again."), message
+    assert "names a different issuer than the file's issuer" in message, message
+    assert impostor not in message, "the server's words are quoted"
+    assert message.endswith("Fix the file and start PhotoLink again."), message
     assert not app.visible("retry"), "settings that cannot be used are fixed in the file, not retried"
     assert keyring_item_count() == 0
     assert pids_running(app.binary), "PhotoLink is not running"
