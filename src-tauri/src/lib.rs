@@ -13,6 +13,7 @@ mod connection;
 mod deep_link;
 mod error;
 mod logging;
+mod loopback;
 mod main_window;
 mod messages;
 mod photos;
