@@ -222,7 +222,7 @@ pub enum HeadError {
 /// Checks, in order: the head ends with an empty line within [`MAX_HEAD`] bytes; it is ASCII
 /// without control characters other than the line ends; the request line is
 /// `METHOD SP origin-form SP HTTP/1.0|1.1` with a token method and a target starting with `/`;
-/// every header line is `name: value` with a token name (no folded lines). Header values are
+/// every header line is `name: value` with a token name (no folded lines, no bare CR or LF). Header values are
 /// not used.
 pub fn parse_head(bytes: &[u8]) -> Result<RequestHead, HeadError> {
     let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
@@ -257,7 +257,7 @@ pub fn parse_head(bytes: &[u8]) -> Result<RequestHead, HeadError> {
     }
     for line in lines {
         let (name, _value) = line.split_once(':').ok_or(HeadError::Malformed)?;
-        if name.is_empty() || !name.bytes().all(is_token_byte) || line.contains('\r') {
+        if name.is_empty() || !name.bytes().all(is_token_byte) || line.contains(['\r', '\n']) {
             return Err(HeadError::Malformed);
         }
     }

@@ -54,6 +54,8 @@ fn garbage_and_malformed_heads_are_refused() {
         "GET /x HTTP/1.1\r\n folded: line\r\n\r\n",
         "GET /x HTTP/1.1\r\n: empty name\r\n\r\n",
         "GET /x HTTP/1.1\r\nA: b\rc\r\n\r\n",
+        "GET /x HTTP/1.1\r\nA: b\nc\r\n\r\n",
+        "GET /x HTTP/1.1\nHost: a\r\n\r\n",
         "GET /caf\u{e9} HTTP/1.1\r\n\r\n",
     ] {
         assert_eq!(parsed(text), Err(HeadError::Malformed), "{text:?}");
