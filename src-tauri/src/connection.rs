@@ -352,7 +352,9 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     ///
     /// When the provider cannot be set up (start-up failed), the callback is kept and handled
     /// by the start-up that "Try again" runs.
-    /// The answer says what came of it (a kept callback counts as ignored, for now).
+    ///
+    /// Answers what came of the callback, for the loopback listener's page. A kept callback
+    /// answers [`CallbackOutcome::Ignored`]: no loopback listener runs before start-up succeeds.
     pub async fn finish(self: &Arc<Self>, callback_url: &str) -> CallbackOutcome {
         let _step = self.steps.lock().await;
         let Some(provider) = self.ready().await else {
@@ -405,12 +407,12 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         self.ended()
     }
 
-    /// How a sign-in ended, as its loopback page tells the browser.
+    /// How a sign-in ended, as its loopback page tells the browser: a callback that ended
+    /// the sign-in leaves the connection connected or failed.
     fn ended(&self) -> CallbackOutcome {
         match &self.lock().phase {
-            Phase::Connected { .. } => CallbackOutcome::Connected,
             Phase::Failed { message, .. } => CallbackOutcome::Failed(message.clone()),
-            _ => CallbackOutcome::Failed(String::new()),
+            _ => CallbackOutcome::Connected,
         }
     }
 

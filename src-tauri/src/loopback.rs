@@ -355,7 +355,8 @@ impl Page {
             title = escape_html(self.title),
             sentence = escape_html(&self.sentence),
         );
-        let allow = if self.status.starts_with("405") {
+        // A 405 answer names the methods that are allowed (RFC 9110 §15.5.6).
+        let allow = if *self == Self::METHOD_NOT_ALLOWED {
             "Allow: GET\r\n"
         } else {
             ""
