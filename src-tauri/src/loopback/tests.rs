@@ -339,3 +339,28 @@ async fn dropping_the_listener_closes_its_port() {
     assert!(closed(port).await, "the port still accepts connections");
     assert!(recorder.urls().is_empty());
 }
+
+#[tokio::test]
+async fn a_flood_of_idle_connections_is_cut_off_and_the_callback_then_completes() {
+    let (listener, recorder) = listening(Duration::from_millis(300)).await;
+    let port = listener.port();
+    let mut idle = Vec::new();
+    for _ in 0..MAX_CONNECTIONS + 8 {
+        idle.push(
+            TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+                .await
+                .unwrap(),
+        );
+    }
+
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    for mut stream in idle {
+        let mut answer = Vec::new();
+        let ended = tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut answer));
+        assert!(ended.await.is_ok(), "an idle connection was left open");
+    }
+    assert!(recorder.urls().is_empty());
+    let good = get(port, "/oauth/callback?code=a&state=good").await;
+    assert!(good.starts_with("HTTP/1.1 200 OK\r\n"), "{good}");
+}
