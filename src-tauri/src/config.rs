@@ -43,6 +43,47 @@ pub struct ProviderConfig {
     /// Extra authorization request parameters, e.g. `resource` or `prompt`.
     #[serde(default)]
     pub authorize_params: BTreeMap<String, String>,
+    /// How the browser hands the sign-in back: PhotoLink's scheme (the default) or a loopback
+    /// listener.
+    #[serde(default)]
+    pub redirect: RedirectStyle,
+    /// The loopback listener's fixed port, for providers that require the exact redirect URI
+    /// to be registered; without it the OS picks a free port for each sign-in.
+    #[serde(default)]
+    pub redirect_port: Option<u16>,
+}
+
+/// The `redirect` field: how the browser hands the sign-in back to PhotoLink.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RedirectStyle {
+    /// `com.example.photolink:/oauth/callback`, through the OS (RFC 8252 §7.1).
+    #[default]
+    Scheme,
+    /// `http://127.0.0.1:{port}/oauth/callback`, to a listener PhotoLink runs while the
+    /// sign-in lasts (RFC 8252 §7.3).
+    Loopback,
+}
+
+impl<'de> Deserialize<'de> for RedirectStyle {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match String::deserialize(deserializer)?.as_str() {
+            "scheme" => Ok(Self::Scheme),
+            "loopback" => Ok(Self::Loopback),
+            _ => Err(serde::de::Error::custom(
+                "the field `redirect` must be \"scheme\" or \"loopback\"",
+            )),
+        }
+    }
+}
+
+/// Where the browser sends the sign-in back, as the connection uses it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Redirect {
+    /// PhotoLink's private-use scheme.
+    #[default]
+    Scheme,
+    /// A loopback listener on `port`, or on a free port when `None`.
+    Loopback { port: Option<u16> },
 }
 
 /// Explicit endpoints, when the file gives them instead of relying on discovery.
@@ -53,6 +94,16 @@ pub struct ExplicitEndpoints {
 }
 
 impl ProviderConfig {
+    /// Where the browser sends the sign-in back.
+    pub fn redirect(&self) -> Redirect {
+        match self.redirect {
+            RedirectStyle::Scheme => Redirect::Scheme,
+            RedirectStyle::Loopback => Redirect::Loopback {
+                port: self.redirect_port,
+            },
+        }
+    }
+
     /// The endpoints written in the file, or `None` to discover them from the issuer.
     pub fn explicit_endpoints(&self) -> Option<ExplicitEndpoints> {
         Some(ExplicitEndpoints {
@@ -95,6 +146,21 @@ impl ProviderConfig {
                 return Err(FieldError::new(
                     "authorization_endpoint",
                     "is missing: give both authorization_endpoint and token_endpoint, or neither to use discovery",
+                ));
+            }
+            _ => {}
+        }
+        match (self.redirect, self.redirect_port) {
+            (_, Some(0)) => {
+                return Err(FieldError::new(
+                    "redirect_port",
+                    "must be a port number from 1 to 65535",
+                ));
+            }
+            (RedirectStyle::Scheme, Some(_)) => {
+                return Err(FieldError::new(
+                    "redirect_port",
+                    "only applies with redirect = \"loopback\"",
                 ));
             }
             _ => {}
@@ -305,6 +371,39 @@ prompt = "consent"
         assert!(error.contains("`scopes`"), "{error}");
         let error = parse("name = ").unwrap_err();
         assert!(error.starts_with("line 1:"), "{error}");
+    }
+
+    #[test]
+    fn the_redirect_is_the_scheme_unless_loopback_is_asked_for() {
+        assert_eq!(parse(EXAMPLE_TOP).unwrap().redirect(), Redirect::Scheme);
+        let scheme = parse(&format!("{EXAMPLE_TOP}redirect = \"scheme\"\n")).unwrap();
+        assert_eq!(scheme.redirect(), Redirect::Scheme);
+        let loopback = parse(&format!("{EXAMPLE_TOP}redirect = \"loopback\"\n")).unwrap();
+        assert_eq!(loopback.redirect(), Redirect::Loopback { port: None });
+        let fixed = parse(&format!(
+            "{EXAMPLE_TOP}redirect = \"loopback\"\nredirect_port = 8765\n"
+        ))
+        .unwrap();
+        assert_eq!(fixed.redirect(), Redirect::Loopback { port: Some(8765) });
+    }
+
+    #[test]
+    fn a_bad_redirect_is_named_with_its_line() {
+        let error = parse(&format!("{EXAMPLE_TOP}redirect = \"localhost\"\n")).unwrap_err();
+        assert!(error.starts_with("line 5:"), "{error}");
+        assert!(error.contains("`redirect`"), "{error}");
+        let error = parse(&format!("{EXAMPLE_TOP}redirect_port = 8765\n")).unwrap_err();
+        assert!(error.contains("`redirect_port`"), "{error}");
+        let error = parse(&format!(
+            "{EXAMPLE_TOP}redirect = \"loopback\"\nredirect_port = 0\n"
+        ))
+        .unwrap_err();
+        assert!(error.contains("`redirect_port`"), "{error}");
+        let error = parse(&format!(
+            "{EXAMPLE_TOP}redirect = \"loopback\"\nredirect_port = 70000\n"
+        ))
+        .unwrap_err();
+        assert!(error.starts_with("line 6:"), "{error}");
     }
 
     #[test]

@@ -10,13 +10,14 @@
 //! | (process start) | start-up: provider set up, keyring read | Connected (saved account), Waiting (saved sign-in still running), else Disconnected; Failed { retry: StartUp } when the provider cannot be set up |
 //! | Disconnected, Failed | connect | Waiting (sign-in saved in the keyring, browser opened) |
 //! | Connected | connect | the grant is revoked and forgotten first, then Waiting |
+//! | Disconnected, Failed, Connected | connect, provider with `redirect = "loopback"` | as above, with a loopback listener started first and the sign-in kept in memory only (the listener dies with the process); Failed { retry: Connect } when it cannot listen |
 //! | Waiting | callback for this sign-in | Exchanging, then Connected, or Failed { retry: Connect } |
 //! | Waiting | callback the core ignores (forged, superseded) | Waiting, with a notice |
 //! | Waiting | cancel | Disconnected |
 //! | Waiting | the sign-in's lifetime ends | Failed { retry: Connect } ("That sign-in expired. Try again.") |
 //! | any | callback, no sign-in in memory | the keyring's saved sign-in is put back (unless it ended here and the keyring would not delete it) and the callback tried once more; otherwise a notice |
 //! | Failed { retry: StartUp } | callback | kept, and handled when "Try again" makes start-up succeed |
-//! | Connected | disconnect | Disconnected (a keyring or revocation failure is a notice) |
+//! | Connected, Waiting | disconnect | Disconnected (a keyring or revocation failure is a notice) |
 //! | Connected | the grant dies while in use | Failed { retry: Connect } |
 //!
 //! "Try again" in the error view runs the failed step again: start-up (which restores the saved
@@ -30,6 +31,11 @@
 //! entry ([`SignInStore`]), so that a PhotoLink started cold with the callback can finish it.
 //! Whether a callback was for the sign-in in progress ("ignored" or "failed") is the core's
 //! answer, not inferred here.
+//!
+//! A loopback listener ([`crate::loopback`]) belongs to the sign-in it was started for: the
+//! connection starts it through [`Os::listen_for_redirect`], it hands its callbacks to
+//! [`AccountConnection::finish`] like deep links, and it is stopped whenever that sign-in ends
+//! (its callback, cancel, expiry, a new Connect, Disconnect).
 //!
 //! # Order
 //!
@@ -47,7 +53,9 @@ use photolink_oauth::{
 };
 use url::Url;
 
+use crate::config::Redirect;
 use crate::error::AppError;
+use crate::loopback::{self, CallbackOutcome, Deliver};
 use crate::messages;
 use crate::provider::Provider;
 use crate::status::{Connection, Notice, ProviderSummary, Status, Tone};
@@ -70,6 +78,21 @@ pub trait Os: Send + Sync + 'static {
     fn set_up_provider(&self) -> impl Future<Output = Result<Provider, AppError>> + Send;
     /// Where the sign-in in progress is kept while it lasts.
     fn sign_ins(&self) -> Arc<SignInStore>;
+    /// A running loopback listener.
+    type Listener: RedirectListener;
+    /// Listens on `127.0.0.1` (on `port`, or a free one) for the browser's redirect, handing
+    /// each callback to `deliver`, until the listener is dropped.
+    fn listen_for_redirect(
+        &self,
+        port: Option<u16>,
+        deliver: Deliver,
+    ) -> impl Future<Output = std::io::Result<Self::Listener>> + Send;
+}
+
+/// A listener for the loopback redirect; dropping it stops it and closes its port.
+pub trait RedirectListener: Send + 'static {
+    /// The port it listens on.
+    fn port(&self) -> u16;
 }
 
 /// How many callbacks are kept while start-up cannot finish (the provider is unreachable).
@@ -168,6 +191,8 @@ pub struct AccountConnection<W: Window, O: Os> {
     ended_sign_in_kept: AtomicBool,
     /// Callbacks that arrived while start-up could not finish; handled once it does.
     deferred_callbacks: Mutex<Vec<String>>,
+    /// The loopback listener of the sign-in in progress, when the provider uses one.
+    listener: Mutex<Option<O::Listener>>,
     /// Held by the step that runs; steps run one at a time.
     steps: tokio::sync::Mutex<()>,
 }
@@ -190,6 +215,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             sign_ins_started: AtomicU64::new(0),
             ended_sign_in_kept: AtomicBool::new(false),
             deferred_callbacks: Mutex::new(Vec::new()),
+            listener: Mutex::new(None),
             steps: tokio::sync::Mutex::new(()),
         })
     }
@@ -249,11 +275,31 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             tracing::info!("connecting again: revoking the current grant first");
             warning = self.forget_account(&provider).await;
         }
-        let authorize_url = match self.pending.begin(provider.session.client()) {
-            Ok(url) => url,
-            Err(error) => return self.fail(&provider, AppError::OAuth(error), Retry::Connect),
+        // Before listening again: a fixed port must be free for the new listener.
+        self.stop_listening();
+        let client = provider.session.client();
+        let begun = match provider.redirect {
+            Redirect::Scheme => self.pending.begin(client),
+            Redirect::Loopback { port } => match self.listen(port).await {
+                Ok(redirect_uri) => self.pending.begin_with_redirect_uri(client, &redirect_uri),
+                Err(error) => {
+                    self.end_sign_in().await;
+                    return self.fail(&provider, AppError::RedirectListener(error), Retry::Connect);
+                }
+            },
         };
-        if let Some(saved) = self.pending.saved() {
+        let authorize_url = match begun {
+            Ok(url) => url,
+            Err(error) => {
+                self.stop_listening();
+                return self.fail(&provider, AppError::OAuth(error), Retry::Connect);
+            }
+        };
+        if provider.redirect != Redirect::Scheme {
+            // Only this process's listener can receive the callback: nothing to finish in a
+            // later process, and an older saved sign-in must not come back.
+            self.delete_saved_sign_in().await;
+        } else if let Some(saved) = self.pending.saved() {
             let sign_ins = self.os.sign_ins();
             let url = authorize_url.clone();
             match blocking(move || sign_ins.save(&url, saved)).await {
@@ -306,20 +352,27 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     ///
     /// When the provider cannot be set up (start-up failed), the callback is kept and handled
     /// by the start-up that "Try again" runs.
-    pub async fn finish(self: &Arc<Self>, callback_url: &str) {
+    ///
+    /// Answers what came of the callback, for the loopback listener's page. A kept callback
+    /// answers [`CallbackOutcome::Ignored`]: no loopback listener runs before start-up succeeds.
+    pub async fn finish(self: &Arc<Self>, callback_url: &str) -> CallbackOutcome {
         let _step = self.steps.lock().await;
         let Some(provider) = self.ready().await else {
             let mut deferred = lock(&self.deferred_callbacks);
             if deferred.len() < DEFERRED_CALLBACKS {
                 deferred.push(callback_url.to_owned());
             }
-            return;
+            return CallbackOutcome::Ignored;
         };
-        self.handle_callback(&provider, callback_url).await;
+        self.handle_callback(&provider, callback_url).await
     }
 
     /// Finishes the sign-in with a callback; called with the step lock held.
-    async fn handle_callback(self: &Arc<Self>, provider: &Provider, callback_url: &str) {
+    async fn handle_callback(
+        self: &Arc<Self>,
+        provider: &Provider,
+        callback_url: &str,
+    ) -> CallbackOutcome {
         let response = match self.complete(provider, callback_url).await {
             Ok(response) => response,
             Err(CallbackError::Ignored(reason)) => {
@@ -329,11 +382,13 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 } else {
                     messages::LINK_IGNORED_NOT_WAITING
                 };
-                return self.notify(Tone::Info, message);
+                self.notify(Tone::Info, message);
+                return CallbackOutcome::Ignored;
             }
             Err(CallbackError::Failed(error)) => {
                 self.end_sign_in().await;
-                return self.fail(provider, AppError::OAuth(error), Retry::Connect);
+                self.fail(provider, AppError::OAuth(error), Retry::Connect);
+                return self.ended();
             }
         };
         self.end_sign_in().await;
@@ -349,12 +404,25 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             }
             Err(error) => self.fail(provider, AppError::OAuth(error), Retry::Connect),
         }
+        self.ended()
+    }
+
+    /// How a sign-in ended, as its loopback page tells the browser: a callback that ended
+    /// the sign-in leaves the connection connected or failed.
+    fn ended(&self) -> CallbackOutcome {
+        match &self.lock().phase {
+            Phase::Failed { message, .. } => CallbackOutcome::Failed(message.clone()),
+            _ => CallbackOutcome::Connected,
+        }
     }
 
     /// Revokes the tokens at the provider and forgets them here. Ends disconnected even when
     /// revocation or the keyring fails; that is reported in plain words.
     pub async fn disconnect(self: &Arc<Self>) {
         let _step = self.steps.lock().await;
+        if matches!(self.lock().phase, Phase::Waiting { .. }) {
+            self.end_sign_in().await;
+        }
         let warning = match self.provider() {
             Some(provider) => self.forget_account(&provider).await,
             None => {
@@ -542,8 +610,34 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         }
     }
 
-    /// Forgets the sign-in in progress, here and in the keyring.
+    /// Starts the loopback listener for a new sign-in; returns its redirect URI. Its callbacks
+    /// go to [`finish`](Self::finish) of this connection while it lives.
+    async fn listen(self: &Arc<Self>, port: Option<u16>) -> std::io::Result<String> {
+        let connection = Arc::downgrade(self);
+        let deliver: Deliver = Arc::new(move |callback_url: String| {
+            let connection = connection.clone();
+            Box::pin(async move {
+                match connection.upgrade() {
+                    Some(connection) => connection.finish(&callback_url).await,
+                    None => CallbackOutcome::Ignored,
+                }
+            })
+        });
+        let listener = self.os.listen_for_redirect(port, deliver).await?;
+        let redirect_uri = loopback::redirect_uri(listener.port());
+        *lock(&self.listener) = Some(listener);
+        Ok(redirect_uri)
+    }
+
+    /// Stops the loopback listener, if one runs.
+    fn stop_listening(&self) {
+        let listener = lock(&self.listener).take();
+        drop(listener);
+    }
+
+    /// Forgets the sign-in in progress, here and in the keyring, and stops its listener.
     async fn end_sign_in(&self) {
+        self.stop_listening();
         self.pending.cancel();
         self.delete_saved_sign_in().await;
     }

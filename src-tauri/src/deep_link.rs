@@ -86,7 +86,9 @@ fn receive(app: &AppHandle, candidates: impl Iterator<Item = String>) {
         // The URL carries an authorization code: it is never logged.
         tracing::info!("a {SCHEME}: link arrived");
         let connection = app.state::<AppState>().connection.clone();
-        tauri::async_runtime::spawn(async move { connection.finish(&url).await });
+        tauri::async_runtime::spawn(async move {
+            connection.finish(&url).await;
+        });
     }
 }
 

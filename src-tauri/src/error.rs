@@ -21,6 +21,8 @@ pub enum AppError {
     NotWaiting,
     #[error("clipboard: {0}")]
     Clipboard(String),
+    #[error("cannot listen on 127.0.0.1 for the browser's redirect: {0}")]
+    RedirectListener(std::io::Error),
 }
 
 impl AppError {

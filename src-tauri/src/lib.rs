@@ -1,5 +1,6 @@
-//! PhotoLink's desktop shell: the window, its commands and events, deep links, the keyring and
-//! the `photo:` scheme. OAuth itself lives in `photolink_oauth`.
+//! PhotoLink's desktop shell: the window, its commands and events, deep links, the loopback
+//! redirect listener, the keyring and the `photo:` scheme. OAuth itself lives in
+//! `photolink_oauth`.
 //!
 //! Commands: `status`, `connect`, `retry`, `cancel`, `open_browser_again`, `copy_link`,
 //! `disconnect`, `photos(pageToken)`. Event: `connection-changed` with the [`status::Status`].
@@ -13,6 +14,7 @@ mod connection;
 mod deep_link;
 mod error;
 mod logging;
+mod loopback;
 mod main_window;
 mod messages;
 mod photos;

@@ -168,6 +168,7 @@ pub fn app(error: &AppError, provider: &str) -> String {
         }
         AppError::NotWaiting => "No sign-in is waiting for your browser.".into(),
         AppError::Clipboard(_) => "The link could not be copied.".into(),
+        AppError::RedirectListener(_) => "PhotoLink could not get ready to receive the sign-in from your browser. Another program may be using the port in the provider settings (redirect_port). Try again.".into(),
     }
 }
 

@@ -11,7 +11,7 @@ use photolink_oauth::{
 use tauri::{AppHandle, Manager};
 use url::Url;
 
-use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig};
+use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig, Redirect};
 use crate::error::AppError;
 use crate::status::ProviderSummary;
 use crate::store::{
@@ -40,6 +40,8 @@ pub struct Provider {
     pub open_problem: Option<OpenProblem>,
     /// The photo list; photos are fetched from its origin only.
     pub photos_endpoint: Url,
+    /// Where the browser sends the sign-in back.
+    pub redirect: Redirect,
     /// Keeps the embedded demo provider running while PhotoLink runs.
     _embedded: Option<ProviderHandle>,
 }
@@ -111,7 +113,10 @@ impl Provider {
                         photolink_oauth::Error::InvalidConfig(e.to_string()),
                     )
                 })?;
-                Self::open(summary, client, photos_endpoint, forgotten, None).await
+                let mut provider =
+                    Self::open(summary, client, photos_endpoint, forgotten, None).await?;
+                provider.redirect = config.redirect();
+                Ok(provider)
             }
             Choice::Embedded => {
                 let handle = start_demo_provider(&data_dir(app)?).await?;
@@ -164,6 +169,7 @@ impl Provider {
             session: Arc::new(Session::new(client, store)?),
             open_problem: None,
             photos_endpoint,
+            redirect: Redirect::Scheme,
             _embedded: None,
         })
     }

@@ -10,6 +10,7 @@ use url::Url;
 
 use crate::connection::{AccountConnection, Os, Window};
 use crate::error::AppError;
+use crate::loopback::{Deliver, LoopbackListener};
 use crate::photos::PhotoIndex;
 use crate::provider::Provider;
 use crate::status::Status;
@@ -66,7 +67,7 @@ impl Window for AppWindow {
     }
 }
 
-/// The system browser, the settings and the OS keyring.
+/// The system browser, the settings, the OS keyring and the loopback listener.
 pub struct DesktopOs {
     app: AppHandle,
     sign_ins: Arc<SignInStore>,
@@ -86,5 +87,15 @@ impl Os for DesktopOs {
 
     fn sign_ins(&self) -> Arc<SignInStore> {
         self.sign_ins.clone()
+    }
+
+    type Listener = LoopbackListener;
+
+    async fn listen_for_redirect(
+        &self,
+        port: Option<u16>,
+        deliver: Deliver,
+    ) -> std::io::Result<LoopbackListener> {
+        LoopbackListener::start(port, deliver).await
     }
 }

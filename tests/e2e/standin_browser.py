@@ -10,7 +10,11 @@ person with a browser it:
    asks), submitting the form as the page describes it,
 3. does not follow the final redirect to `com.example.photolink:` itself: it hands that URL to
    the OS (`gio open URL`, as GTK browsers do, or `xdg-open URL`), which starts the registered
-   link handler.
+   link handler;
+4. follows a final redirect to a loopback address of another origin than the sign-in page
+   (`http://127.0.0.1:{port}/...`, the app's own listener, RFC 8252 §7.3) and records the page
+   it got there (`page` event: status, title, text and the caching and security headers), or
+   that nothing answered (`page-unreachable`).
 
 What it should do comes from `control.json` in its state directory, written by the test:
     {"decision": "approve" | "deny",   # which button to press (default approve)
@@ -127,6 +131,8 @@ class Browser:
         self.http = urllib.request.build_opener(
             urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()), NoRedirects()
         )
+        # Where the sign-in started: a redirect to another loopback origin is the app's listener.
+        self.start_origin: str | None = None
 
     def log(self, event: str, **details) -> None:
         record = {"time": time.time(), "pid": os.getpid(), "event": event, **details}
@@ -145,6 +151,8 @@ class Browser:
 
     def navigate(self, url: str) -> int:
         self.log("visit", url=redact(url))
+        if self.start_origin is None:
+            self.start_origin = origin(url)
         status, headers, body, page_url = self.fetch(urllib.request.Request(url))
         hops = 0
         while status in (301, 302, 303, 307, 308):
@@ -199,9 +207,30 @@ class Browser:
             self.log("redirect-without-location", status=status)
             return 1
         location = urllib.parse.urljoin(action, headers["Location"])
+        if is_loopback(location) and origin(location) != self.start_origin:
+            return self.show_app_page(location)
         if location.startswith(("http://", "https://")):
             return self.navigate(location)
         return self.hand_to_os(location)
+
+    def show_app_page(self, url: str) -> int:
+        """Loads the page a native app's loopback listener answers the redirect with."""
+        try:
+            status, headers, body, _ = self.fetch(urllib.request.Request(url))
+        except OSError as error:
+            self.log("page-unreachable", url=redact(url), error=type(error).__name__)
+            return 1
+        page = PageParser()
+        page.feed(body)
+        self.log(
+            "page",
+            url=redact(url),
+            status=status,
+            title=page.title,
+            text=visible_text(body)[:500],
+            headers={name: headers.get(name) for name in SHOWN_HEADERS},
+        )
+        return 0 if status == 200 else 1
 
     def wait_for_release(self) -> None:
         self.log("holding")
@@ -231,6 +260,19 @@ class Browser:
             stderr=stderr.strip()[:500],
         )
         return done.returncode
+
+
+SHOWN_HEADERS = ("Cache-Control", "Content-Security-Policy", "Referrer-Policy", "Content-Type")
+
+
+def origin(url: str) -> str:
+    parts = urllib.parse.urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+def is_loopback(url: str) -> bool:
+    parts = urllib.parse.urlsplit(url)
+    return parts.scheme == "http" and parts.hostname in ("127.0.0.1", "::1")
 
 
 def visible_text(body: str) -> str:

@@ -12,6 +12,7 @@ use photolink_oauth::{ClientConfig, OAuthClient};
 use url::Url;
 
 use super::*;
+use crate::config::Redirect;
 use crate::provider::REDIRECT_URI;
 use crate::store::fakes::FakeEntry;
 use crate::store::{ForgottenEntries, KeyringTokenStore, SecretEntry};
@@ -47,6 +48,38 @@ struct FakeComputer {
     browser_fails: Arc<AtomicBool>,
     provider_unreachable: Arc<AtomicBool>,
     sign_in_lifetime: Duration,
+    redirect: Redirect,
+    listeners: Arc<Mutex<Vec<FakeListenerRecord>>>,
+    listen_fails: Arc<AtomicBool>,
+}
+
+/// A loopback listener as the fake OS started it: its port, what it hands callbacks to, and
+/// whether it was stopped.
+#[derive(Clone)]
+struct FakeListenerRecord {
+    port: u16,
+    asked_port: Option<u16>,
+    deliver: Deliver,
+    stopped: Arc<AtomicBool>,
+    /// Whether every earlier listener was stopped when this one was asked for.
+    earlier_stopped: bool,
+}
+
+struct FakeListener {
+    port: u16,
+    stopped: Arc<AtomicBool>,
+}
+
+impl RedirectListener for FakeListener {
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Drop for FakeListener {
+    fn drop(&mut self) {
+        self.stopped.store(true, Ordering::SeqCst);
+    }
 }
 
 /// The OS of one process on the fake computer.
@@ -88,11 +121,37 @@ impl Os for FakeOs {
         let photos = Url::parse(&format!("{}/photos", computer.issuer)).unwrap();
         let mut provider = Provider::new(summary, client, Arc::new(store), photos)?;
         provider.open_problem = problem;
+        provider.redirect = computer.redirect;
         Ok(provider)
     }
 
     fn sign_ins(&self) -> Arc<SignInStore> {
         self.sign_ins.clone()
+    }
+
+    type Listener = FakeListener;
+
+    async fn listen_for_redirect(
+        &self,
+        port: Option<u16>,
+        deliver: Deliver,
+    ) -> std::io::Result<FakeListener> {
+        if self.computer.listen_fails.load(Ordering::SeqCst) {
+            return Err(std::io::ErrorKind::AddrInUse.into());
+        }
+        let mut listeners = self.computer.listeners.lock().unwrap();
+        let earlier_stopped = listeners.iter().all(|l| l.stopped.load(Ordering::SeqCst));
+        let stopped = Arc::new(AtomicBool::new(false));
+        let asked_port = port;
+        let port = port.unwrap_or(50_000 + listeners.len() as u16);
+        listeners.push(FakeListenerRecord {
+            port,
+            asked_port,
+            deliver,
+            stopped: stopped.clone(),
+            earlier_stopped,
+        });
+        Ok(FakeListener { port, stopped })
     }
 }
 
@@ -160,6 +219,9 @@ async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) 
         browser_fails: Arc::default(),
         provider_unreachable: Arc::default(),
         sign_in_lifetime,
+        redirect: Redirect::Scheme,
+        listeners: Arc::default(),
+        listen_fails: Arc::default(),
     };
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -917,4 +979,200 @@ async fn a_refused_code_exchange_ends_the_sign_in_with_try_again() {
     ));
     assert_eq!(setup.computer.sign_in.text(), None);
     assert!(setup.saved_refresh_token().is_none(), "nothing half-stored");
+}
+
+// --- the loopback redirect ---------------------------------------------------------------------
+
+async fn set_up_loopback(port: Option<u16>) -> Setup {
+    let mut setup = set_up().await;
+    setup.computer.redirect = Redirect::Loopback { port };
+    setup
+}
+
+impl Setup {
+    fn listeners(&self) -> Vec<FakeListenerRecord> {
+        self.computer.listeners.lock().unwrap().clone()
+    }
+
+    fn last_listener(&self) -> FakeListenerRecord {
+        self.listeners()
+            .last()
+            .cloned()
+            .expect("a listener was started")
+    }
+}
+
+fn redirect_uri_of(url: &Url) -> String {
+    url.query_pairs()
+        .find(|(name, _)| name == "redirect_uri")
+        .map(|(_, value)| value.into_owned())
+        .expect("a redirect_uri")
+}
+
+#[tokio::test]
+async fn a_loopback_provider_listens_sends_its_redirect_uri_and_keeps_nothing_in_the_keyring() {
+    let setup = set_up_loopback(None).await;
+    let process = setup.process();
+
+    process.connection.connect().await;
+
+    assert_eq!(process.state(), Connection::Waiting);
+    let listener = setup.last_listener();
+    assert_eq!(listener.asked_port, None);
+    assert_eq!(
+        redirect_uri_of(&setup.visits()[0]),
+        format!("http://127.0.0.1:{}/oauth/callback", listener.port)
+    );
+    assert_eq!(
+        setup.computer.sign_in.text(),
+        None,
+        "a loopback sign-in cannot finish in another process"
+    );
+    assert!(!listener.stopped.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn the_listeners_callback_connects_and_stops_the_listener() {
+    let setup = set_up_loopback(None).await;
+    let process = setup.process();
+    process.connection.connect().await;
+    let listener = setup.last_listener();
+
+    let callback = setup.approve().await;
+    assert!(callback.starts_with(&format!(
+        "http://127.0.0.1:{}/oauth/callback?",
+        listener.port
+    )));
+    let outcome = (listener.deliver)(callback).await;
+
+    assert_eq!(outcome, CallbackOutcome::Connected);
+    assert!(matches!(process.state(), Connection::Connected { .. }));
+    assert!(
+        listener.stopped.load(Ordering::SeqCst),
+        "the listener still runs"
+    );
+    assert!(setup.saved_refresh_token().is_some());
+}
+
+#[tokio::test]
+async fn a_forged_request_to_the_listener_is_ignored_and_the_sign_in_still_completes() {
+    let setup = set_up_loopback(None).await;
+    let process = setup.process();
+    process.connection.connect().await;
+    let listener = setup.last_listener();
+
+    let forged = format!(
+        "http://127.0.0.1:{}/oauth/callback?code=x&state=forged",
+        listener.port
+    );
+    assert_eq!((listener.deliver)(forged).await, CallbackOutcome::Ignored);
+    let scheme_link = forged_scheme_link(&setup);
+    process.connection.finish(&scheme_link).await;
+
+    assert_eq!(process.state(), Connection::Waiting);
+    assert!(!listener.stopped.load(Ordering::SeqCst));
+    let callback = setup.approve().await;
+    assert_eq!(
+        (listener.deliver)(callback).await,
+        CallbackOutcome::Connected
+    );
+}
+
+/// A callback with the right `state` that arrives by the scheme instead of the loopback port.
+fn forged_scheme_link(setup: &Setup) -> String {
+    let page = setup.visits().last().cloned().unwrap();
+    let state = page
+        .query_pairs()
+        .find(|(n, _)| n == "state")
+        .unwrap()
+        .1
+        .into_owned();
+    forged(&state)
+}
+
+#[tokio::test]
+async fn a_refusal_through_the_listener_tells_the_browser_why_and_stops_it() {
+    let setup = set_up_loopback(None).await;
+    let process = setup.process();
+    process.connection.connect().await;
+    let listener = setup.last_listener();
+
+    let denied = setup.decide("deny").await;
+    let outcome = (listener.deliver)(denied).await;
+
+    assert_eq!(
+        outcome,
+        CallbackOutcome::Failed("You declined access at Test Photos.".into())
+    );
+    assert!(listener.stopped.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn cancel_disconnect_and_a_new_connect_stop_the_listener() {
+    let setup = set_up_loopback(Some(8765)).await;
+    let process = setup.process();
+
+    process.connection.connect().await;
+    process.connection.connect().await;
+    let [first, second] = setup.listeners().try_into().ok().unwrap();
+    assert!(
+        second.earlier_stopped,
+        "the old listener still ran when the new one started"
+    );
+    assert_eq!(second.asked_port, Some(8765));
+    assert!(first.stopped.load(Ordering::SeqCst));
+
+    process.connection.cancel().await;
+    assert!(second.stopped.load(Ordering::SeqCst));
+    assert_eq!(process.state(), Connection::Disconnected);
+
+    process.connection.connect().await;
+    process.connection.disconnect().await;
+    assert!(setup.last_listener().stopped.load(Ordering::SeqCst));
+    assert_eq!(process.state(), Connection::Disconnected);
+    let late = setup.approve().await;
+    assert_eq!(
+        process.connection.finish(&late).await,
+        CallbackOutcome::Ignored
+    );
+    assert!(setup.saved_refresh_token().is_none());
+}
+
+#[tokio::test]
+async fn the_sign_ins_timeout_stops_the_listener() {
+    let mut setup = set_up_with(Duration::from_millis(300)).await;
+    setup.computer.redirect = Redirect::Loopback { port: None };
+    let process = setup.process();
+    process.connection.connect().await;
+    let listener = setup.last_listener();
+
+    tokio::time::sleep(Duration::from_millis(800)).await;
+
+    assert_eq!(process.error_message(), messages::SIGN_IN_EXPIRED);
+    assert!(listener.stopped.load(Ordering::SeqCst));
+}
+
+#[tokio::test]
+async fn a_port_that_cannot_be_listened_on_shows_the_error_view_with_try_again() {
+    let setup = set_up_loopback(Some(8765)).await;
+    let process = setup.process();
+    setup.computer.listen_fails.store(true, Ordering::SeqCst);
+
+    process.connection.connect().await;
+
+    assert!(process.error_message().contains("redirect_port"));
+    assert!(matches!(
+        process.phase(),
+        Phase::Failed {
+            retry: Retry::Connect,
+            ..
+        }
+    ));
+    assert!(
+        setup.visits().is_empty(),
+        "the browser opened without a listener"
+    );
+    setup.computer.listen_fails.store(false, Ordering::SeqCst);
+    process.connection.retry().await;
+    assert_eq!(process.state(), Connection::Waiting);
 }
