@@ -22,6 +22,9 @@ TEST_PACKAGES=(
 )
 E2E_DIR="$PHOTOLINK_ROOT/tests/e2e"
 VENV="$E2E_DIR/.venv"
+# The independent authorization server of the end-to-end tests (oidc-provider, from npm).
+INTEROP_DIR="$PHOTOLINK_ROOT/tests/interop"
+NODE_MIN_VERSION="20.19.0"
 
 missing_packages() {
   local pkg
@@ -96,6 +99,36 @@ ensure_e2e_venv() {
   printf '%s\n' "$wanted" >"$stamp"
 }
 
+# Node.js for the independent authorization server: Debian's nodejs and npm when node is
+# missing; an older node is refused with what to do, since oidc-provider needs a recent one.
+ensure_node() {
+  if ! command -v node >/dev/null 2>&1; then
+    ensure_apt_packages nodejs npm
+  fi
+  command -v npm >/dev/null 2>&1 || ensure_apt_packages npm
+  local version
+  version="$(node --version)"
+  version="${version#v}"
+  if [[ "$(printf '%s\n%s\n' "$NODE_MIN_VERSION" "$version" | sort -V | head -n1)" != "$NODE_MIN_VERSION" ]]; then
+    die "Node.js $version is too old for the independent authorization server of the end-to-end tests; install Node.js $NODE_MIN_VERSION or later (e.g. from https://nodejs.org or NodeSource) and run this again."
+  fi
+  note "node: v$version"
+}
+
+# tests/interop/node_modules exactly as package-lock.json pins it, installed again only when
+# the lock file changes.
+ensure_interop_server() {
+  local wanted stamp="$INTEROP_DIR/node_modules/.package-lock.sha256"
+  wanted="$(sha256sum "$INTEROP_DIR/package-lock.json" | cut -d' ' -f1)"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$wanted" ]]; then
+    note "independent authorization server (tests/interop): up to date"
+    return
+  fi
+  step "Installing the independent authorization server (oidc-provider) in tests/interop"
+  (cd "$INTEROP_DIR" && npm ci --no-audit --no-fund --loglevel=error)
+  printf '%s\n' "$wanted" >"$stamp"
+}
+
 main() {
   local mode="${1:-}"
   case "$mode" in
@@ -112,6 +145,8 @@ main() {
       ensure_tauri_driver
       ensure_cargo_audit
       ensure_e2e_venv
+      ensure_node
+      ensure_interop_server
       ;;
     *)
       die "usage: bash scripts/install-deps.sh app|test"

@@ -18,6 +18,7 @@ import pytest
 
 from app_window import App, TauriDriver
 from desktop import StandinBrowser, clear_keyring, pids_running, require_private_session, wait_until
+from independent_server import REDIRECT_STYLES, IndependentServer
 from provider import DemoProvider
 
 REPO = Path(__file__).resolve().parents[2]
@@ -171,3 +172,25 @@ def app(request, clean_slate, app_binary, artifacts, browser, provider) -> App:
 def embedded_app(request, clean_slate, app_binary, artifacts, browser) -> App:
     """PhotoLink with no provider configured (it runs its embedded demo provider); not yet launched."""
     yield from _launcher(request, app_binary, artifacts, browser, None)
+
+
+@pytest.fixture(params=REDIRECT_STYLES)
+def redirect_style(request) -> str:
+    """Each test that asks for it runs with PhotoLink's scheme and with a loopback listener."""
+    return request.param
+
+
+@pytest.fixture
+def independent_server(request, artifacts) -> IndependentServer:
+    """The independent authorization server (oidc-provider), with the `provider_args` marker's arguments."""
+    marker = request.node.get_closest_marker("provider_args")
+    running = IndependentServer(artifacts, list(marker.args if marker else ()))
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def independent_app(request, clean_slate, app_binary, artifacts, browser, independent_server, redirect_style) -> App:
+    """PhotoLink pointed at the independent server with the test's redirect style; not yet launched."""
+    config = independent_server.write_app_config(artifacts / "provider.toml", PROVIDER_NAME, redirect_style)
+    yield from _launcher(request, app_binary, artifacts, browser, config)

@@ -6,12 +6,15 @@ default `x-scheme-handler/http` application). This program is registered as both
 person with a browser it:
 
 1. loads the URL over HTTP (cookies kept),
-2. reads the consent page and presses the button labelled Approve (or Deny, when the test
-   asks), submitting the form as the page describes it,
-3. does not follow the final redirect to `com.example.photolink:` itself: it hands that URL to
+2. signs in when the page is a login form (a password field): fills the login name and password
+   it was given and presses the form's button,
+3. reads the consent page and presses the button labelled Approve or Continue (or Deny, when
+   the test asks; a page that offers declining only as a link, such as "[ Cancel ]", gets that
+   link followed), submitting the form as the page describes it,
+4. does not follow the final redirect to `com.example.photolink:` itself: it hands that URL to
    the OS (`gio open URL`, as GTK browsers do, or `xdg-open URL`), which starts the registered
    link handler;
-4. follows a final redirect to a loopback address of another origin than the sign-in page
+5. follows a redirect to a loopback address of another origin than the sign-in page
    (`http://127.0.0.1:{port}/...`, the app's own listener, RFC 8252 §7.3) and records the page
    it got there (`page` event: status, title, text and the caching and security headers), or
    that nothing answered (`page-unreachable`).
@@ -19,7 +22,8 @@ person with a browser it:
 What it should do comes from `control.json` in its state directory, written by the test:
     {"decision": "approve" | "deny",   # which button to press (default approve)
      "hold": false,                    # wait for a `release` file before pressing it
-     "handoff": "gio" | "xdg-open"}    # how the final URL goes to the OS (default gio)
+     "handoff": "gio" | "xdg-open",    # how the final URL goes to the OS (default gio)
+     "login": "alice", "password": "…"}  # what a login form gets (defaults below)
 What it did is appended, one JSON object a line, to `browser.log` in the same directory.
 Authorization codes are redacted in the log.
 
@@ -44,9 +48,15 @@ import urllib.request
 from email.message import Message
 from pathlib import Path
 
-APPROVE_LABEL = re.compile(r"\b(approve|allow|authori[sz]e|accept)\b", re.IGNORECASE)
+APPROVE_LABEL = re.compile(r"\b(approve|allow|authori[sz]e|accept|continue)\b", re.IGNORECASE)
 DENY_LABEL = re.compile(r"\b(deny|decline|reject|cancel)\b", re.IGNORECASE)
+LOGIN_FIELD = re.compile(r"^(login|username|user|email)$", re.IGNORECASE)
+DEFAULT_LOGIN = "alice"
+DEFAULT_PASSWORD = "correct horse battery staple"
 HOLD_LIMIT_SECONDS = 120
+REDIRECTS = (301, 302, 303, 307, 308)
+MAX_REDIRECTS = 10
+MAX_PAGES = 6
 HTTP_TIMEOUT_SECONDS = 15
 
 
@@ -58,17 +68,22 @@ class Form:
         self.method = method
         self.fields: list[tuple[str, str]] = []
         self.buttons: list[dict] = []
+        # Names of the text and password inputs, which a login form fills in.
+        self.text_inputs: list[str] = []
+        self.password_inputs: list[str] = []
 
 
 class PageParser(html.parser.HTMLParser):
-    """Collects forms (fields and submit buttons with their visible labels) and the title."""
+    """Collects forms (fields and submit buttons with their visible labels), links and the title."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.forms: list[Form] = []
+        self.links: list[dict] = []
         self.title = ""
         self._form: Form | None = None
         self._button: dict | None = None
+        self._link: dict | None = None
         self._in_title = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -78,6 +93,9 @@ class PageParser(html.parser.HTMLParser):
             self.forms.append(self._form)
         elif tag == "title":
             self._in_title = True
+        elif tag == "a" and a.get("href"):
+            self._link = {"href": a["href"], "label": ""}
+            self.links.append(self._link)
         elif self._form is None:
             return
         elif tag == "input":
@@ -91,6 +109,10 @@ class PageParser(html.parser.HTMLParser):
                     self._form.fields.append((a["name"], a.get("value", "on")))
             elif kind not in ("button", "reset", "file") and a.get("name"):
                 self._form.fields.append((a["name"], a.get("value", "")))
+                if kind == "password":
+                    self._form.password_inputs.append(a["name"])
+                elif kind in ("text", "email"):
+                    self._form.text_inputs.append(a["name"])
         elif tag == "button" and a.get("type", "submit").lower() == "submit":
             self._button = {"name": a.get("name", ""), "value": a.get("value", ""), "label": ""}
             self._form.buttons.append(self._button)
@@ -100,12 +122,16 @@ class PageParser(html.parser.HTMLParser):
             self._form = None
         elif tag == "button":
             self._button = None
+        elif tag == "a":
+            self._link = None
         elif tag == "title":
             self._in_title = False
 
     def handle_data(self, data: str) -> None:
         if self._button is not None:
             self._button["label"] = (self._button["label"] + " " + data).strip()
+        if self._link is not None:
+            self._link["label"] = (self._link["label"] + " " + data).strip()
         if self._in_title:
             self.title += data.strip()
 
@@ -133,6 +159,8 @@ class Browser:
         )
         # Where the sign-in started: a redirect to another loopback origin is the app's listener.
         self.start_origin: str | None = None
+        # Pages acted on so far (a login page shown again and again must not loop forever).
+        self.pages = 0
 
     def log(self, event: str, **details) -> None:
         record = {"time": time.time(), "pid": os.getpid(), "event": event, **details}
@@ -150,25 +178,65 @@ class Browser:
             return error.code, error.headers, body, request.full_url
 
     def navigate(self, url: str) -> int:
+        """Opens the URL the OS handed over (the authorization request)."""
         self.log("visit", url=redact(url))
-        if self.start_origin is None:
-            self.start_origin = origin(url)
-        status, headers, body, page_url = self.fetch(urllib.request.Request(url))
+        self.start_origin = origin(url)
+        return self.load(urllib.request.Request(url))
+
+    def load(self, request: urllib.request.Request, after_submit: bool = False) -> int:
+        """Loads a page, following redirects as a browser does, and acts on the page it ends on.
+
+        A redirect to a non-web URL goes to the OS; one to a loopback address of another origin
+        than the sign-in's is the app's listener. After a form was submitted, the answer must be
+        a redirect (a sign-in server answers a form that way).
+        """
+        status, headers, body, page_url = self.fetch(request)
+        if after_submit and status not in REDIRECTS:
+            self.log("no-redirect", status=status, text=visible_text(body)[:500])
+            return 1
         hops = 0
-        while status in (301, 302, 303, 307, 308):
-            target = urllib.parse.urljoin(page_url, headers.get("Location", ""))
-            if not target.startswith(("http://", "https://")) or hops > 5:
+        while status in REDIRECTS:
+            if not headers.get("Location"):
+                self.log("redirect-without-location", status=status)
+                return 1
+            target = urllib.parse.urljoin(page_url, headers["Location"])
+            if not target.startswith(("http://", "https://")):
                 return self.hand_to_os(target)
+            if is_loopback(target) and origin(target) != self.start_origin:
+                return self.show_app_page(target)
             hops += 1
+            if hops > MAX_REDIRECTS:
+                self.log("too-many-redirects", url=redact(target))
+                return 1
             status, headers, body, page_url = self.fetch(urllib.request.Request(target))
         if status != 200:
             self.log("page-error", status=status, text=visible_text(body)[:500])
             return 1
-        return self.consent(page_url, body)
-
-    def consent(self, page_url: str, body: str) -> int:
+        self.pages += 1
+        if self.pages > MAX_PAGES:
+            self.log("too-many-pages", text=visible_text(body)[:500])
+            return 1
         page = PageParser()
         page.feed(body)
+        login_form = next((form for form in page.forms if form.password_inputs), None)
+        if login_form is not None:
+            return self.sign_in(page_url, page, login_form)
+        return self.consent(page_url, page, body)
+
+    def sign_in(self, page_url: str, page: PageParser, form: Form) -> int:
+        """Fills a login form's name and password fields and submits it with its button."""
+        credentials = {
+            **{name: self.control.get("login", DEFAULT_LOGIN) for name in form.text_inputs if LOGIN_FIELD.match(name)},
+            **{name: self.control.get("password", DEFAULT_PASSWORD) for name in form.password_inputs},
+        }
+        fields = [(name, credentials.get(name, value)) for name, value in form.fields]
+        button = form.buttons[0] if form.buttons else {"name": "", "value": "", "label": ""}
+        if button["name"]:
+            fields.append((button["name"], button["value"]))
+        self.log("login-page", title=page.title, filled=sorted(credentials))
+        return self.submit(page_url, form, fields, event="login", button=button["label"])
+
+    def consent(self, page_url: str, page: PageParser, body: str) -> int:
         decision = self.control.get("decision", "approve")
         wanted = APPROVE_LABEL if decision == "approve" else DENY_LABEL
         choices = [(form, button) for form in page.forms for button in form.buttons]
@@ -176,20 +244,31 @@ class Browser:
             "consent-page",
             title=page.title,
             buttons=[button["label"] for _, button in choices],
+            links=[link["label"] for link in page.links],
         )
         chosen = next(((f, b) for f, b in choices if wanted.search(b["label"])), None)
-        if chosen is None:
+        # Some servers offer declining only as a link ("[ Cancel ]"): follow it as a person would.
+        link = next((link for link in page.links if DENY_LABEL.search(link["label"])), None)
+        if chosen is None and not (decision == "deny" and link is not None):
             self.log("no-button", decision=decision, text=visible_text(body)[:500])
             return 1
         if self.control.get("hold"):
             self.wait_for_release()
+        if chosen is None:
+            target = urllib.parse.urljoin(page_url, link["href"])
+            self.log("submit", decision=decision, button=link["label"], action=target, method="get")
+            return self.load(urllib.request.Request(target), after_submit=True)
         form, button = chosen
         fields = list(form.fields)
         if button["name"]:
             fields.append((button["name"], button["value"]))
+        return self.submit(page_url, form, fields, event="submit", button=button["label"], decision=decision)
+
+    def submit(self, page_url: str, form: Form, fields: list[tuple[str, str]], event: str, **details) -> int:
+        """Sends a form as the page describes it, then follows where the server sends the browser."""
         action = urllib.parse.urljoin(page_url, form.action or page_url)
         data = urllib.parse.urlencode(fields)
-        self.log("submit", decision=decision, button=button["label"], action=action, method=form.method)
+        self.log(event, **details, action=action, method=form.method)
         if form.method == "post":
             request = urllib.request.Request(
                 action,
@@ -199,19 +278,7 @@ class Browser:
             )
         else:
             request = urllib.request.Request(action + ("&" if "?" in action else "?") + data)
-        status, headers, body, _ = self.fetch(request)
-        if status not in (301, 302, 303, 307, 308):
-            self.log("no-redirect", status=status, text=visible_text(body)[:500])
-            return 1
-        if not headers.get("Location"):
-            self.log("redirect-without-location", status=status)
-            return 1
-        location = urllib.parse.urljoin(action, headers["Location"])
-        if is_loopback(location) and origin(location) != self.start_origin:
-            return self.show_app_page(location)
-        if location.startswith(("http://", "https://")):
-            return self.navigate(location)
-        return self.hand_to_os(location)
+        return self.load(request, after_submit=True)
 
     def show_app_page(self, url: str) -> int:
         """Loads the page a native app's loopback listener answers the redirect with."""

@@ -1,0 +1,138 @@
+"""PhotoLink's whole flow in the real window against an authorization server it did not write.
+
+The server is panva's `oidc-provider` (tests/interop/server.mjs): it requires PKCE, matches
+redirect URIs exactly (any port for loopback ones, RFC 8252 §7.3), has an issuer with a path,
+issues refresh tokens only for `offline_access` with `prompt=consent`, rotates them on every
+use, and ends the grant when a refresh token is revoked. Its own login and consent pages are
+filled in by the stand-in browser. Every test runs with both redirect styles: PhotoLink's
+scheme through the OS link handler, and a loopback listener.
+"""
+
+from __future__ import annotations
+
+import urllib.parse
+
+import pytest
+
+from conftest import PROVIDER_NAME
+from desktop import keyring_item_count, stored_tokens, wait_until
+from test_loopback_redirect import CALLBACK_PATH
+
+SCHEME_REDIRECT_URI = "com.example.photolink:/oauth/callback"
+DECLINED = f"You declined access at {PROVIDER_NAME}."
+# Access tokens live this long in the refresh test; PhotoLink refreshes once half of that is left.
+SHORT_ACCESS_TOKEN_TTL_SECONDS = 10
+REFRESH_TIMEOUT_SECONDS = 45
+
+
+def connect(app, browser) -> None:
+    app.launch()
+    app.click("connect")
+    app.wait_for_state("connected")
+
+
+def ask_for_photos(app) -> None:
+    """Asks for the photo list the way the window does (which uses a fresh access token)."""
+    app.driver.set_script_timeout(30)
+    app.driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "window.__TAURI__.core.invoke('photos', {}).then(() => done(true), () => done(false));"
+    )
+
+
+def test_connect_signs_in_at_the_independent_server_and_shows_photos(
+    independent_app, browser, independent_server, redirect_style
+):
+    app, server = independent_app, independent_server
+
+    connect(app, browser)
+
+    (visit,) = browser.visits()
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(visit["url"]).query)
+    assert visit["url"].startswith(server.metadata["authorization_endpoint"] + "?"), visit
+    assert query["code_challenge_method"] == ["S256"] and query["prompt"] == ["consent"]
+    (redirect_uri,) = query["redirect_uri"]
+    if redirect_style == "scheme":
+        assert redirect_uri == SCHEME_REDIRECT_URI
+        (handoff,) = browser.events("handoff")
+        assert handoff["returncode"] == 0, handoff
+    else:
+        parts = urllib.parse.urlsplit(redirect_uri)
+        assert (parts.scheme, parts.hostname, parts.path) == ("http", "127.0.0.1", CALLBACK_PATH), redirect_uri
+        (page,) = browser.events("page")
+        assert page["status"] == 200 and "return to PhotoLink" in page["text"], page
+        assert not browser.events("handoff")
+    assert [e["event"] for e in browser.events() if e["event"] in ("login", "submit")] == ["login", "submit"]
+
+    assert app.wait_for_photos() >= 1
+    assert "alice" in app.status_text(), "the account's name comes from the server's userinfo"
+    tokens = stored_tokens()
+    assert "refresh_token" in tokens, "the server issued no refresh token (offline_access + prompt=consent)"
+    assert server.get_photos(tokens["access_token"]).status == 200
+
+
+@pytest.mark.provider_args("--access-token-ttl", str(SHORT_ACCESS_TOKEN_TTL_SECONDS))
+def test_a_refresh_rotates_the_refresh_token_and_the_server_refuses_the_old_one(
+    independent_app, browser, independent_server, redirect_style
+):
+    app, server = independent_app, independent_server
+    connect(app, browser)
+    assert app.wait_for_photos() >= 1
+    first = stored_tokens()
+
+    def rotated() -> bool:
+        ask_for_photos(app)
+        return stored_tokens().get("refresh_token") not in (None, first["refresh_token"])
+
+    assert wait_until(rotated, REFRESH_TIMEOUT_SECONDS, interval=1), "PhotoLink never refreshed"
+    second = stored_tokens()
+    assert second["access_token"] != first["access_token"]
+    assert server.get_photos(second["access_token"]).status == 200
+    assert app.state() == "connected" and app.wait_for_photos() >= 1
+
+    refused = server.refresh(first["refresh_token"])
+    assert refused.status == 400, refused.body
+    assert refused.json()["error"] == "invalid_grant"
+
+
+def test_disconnect_revokes_the_grant_at_the_independent_server(
+    independent_app, browser, independent_server, redirect_style
+):
+    app, server = independent_app, independent_server
+    connect(app, browser)
+    assert app.wait_for_photos() >= 1
+    tokens = stored_tokens()
+    assert server.get_photos(tokens["access_token"]).status == 200
+
+    app.click("disconnect")
+
+    app.wait_for_state("disconnected")
+    refused = server.refresh(tokens["refresh_token"])
+    assert refused.status == 400, refused.body
+    assert refused.json()["error"] == "invalid_grant"
+    rejected = server.get_photos(tokens["access_token"])
+    assert rejected.status == 401 and "invalid_token" in rejected.headers.get("WWW-Authenticate", "")
+    assert keyring_item_count() == 0
+    assert not app.find_all("photo")
+
+
+def test_deny_at_the_independent_server_shows_the_sentence_and_retry_connects(
+    independent_app, browser, independent_server, redirect_style
+):
+    app = independent_app
+    browser.configure(decision="deny")
+    app.launch()
+
+    app.click("connect")
+
+    app.wait_for_state("error")
+    assert DECLINED in app.page_text(), app.page_text()
+    assert keyring_item_count() == 0
+    (denied,) = browser.events("submit")
+    assert denied["decision"] == "deny" and denied["method"] == "get", denied
+
+    browser.configure(decision="approve")
+    app.click("retry")
+
+    app.wait_for_state("connected")
+    assert app.wait_for_photos() >= 1

@@ -1,0 +1,166 @@
+// Test glue: an independent OAuth 2.0 authorization server for PhotoLink's end-to-end tests.
+//
+// The authorization server is panva's `oidc-provider` (an OpenID Certified implementation this
+// project did not write), pinned in package.json / package-lock.json. Everything below is glue:
+// its configuration, a mount under a path, and a tiny photo API that follows PhotoLink's list
+// format so the window has something to show. None of it is PhotoLink code, and nothing here
+// relaxes what the server checks.
+//
+// | piece                    | what it is                                                         |
+// | ------------------------ | ------------------------------------------------------------------ |
+// | issuer                   | `http://127.0.0.1:{port}/oidc`: an issuer WITH a path               |
+// | client `photolink-desktop` | public native client (`token_endpoint_auth_method: none`), both   |
+// |                          | redirect URIs registered: `com.example.photolink:/oauth/callback`  |
+// |                          | and `http://127.0.0.1/oauth/callback` (any port: RFC 8252 §7.3)     |
+// | PKCE                     | required for every authorization request (S256 only)              |
+// | refresh tokens           | issued with `offline_access` + `prompt=consent`; rotated on use;   |
+// |                          | a reused one revokes the grant                                     |
+// | revocation (RFC 7009)    | on; revoking the refresh token ends the grant                      |
+// | sign-in                  | the library's development login and consent pages ("Sign-in",     |
+// |                          | "Continue", "[ Cancel ]"); any login name and password are taken   |
+// | `GET /photos`            | `{"photos":[...]}` (PhotoLink's list format) and                   |
+// | `GET /photos/{id}/{thumbnail,image}` | small PNGs; all behind a Bearer access token looked    |
+// |                          | up through the server's own token store, with `photos:read`        |
+//
+// Usage: node server.mjs [--port N] [--access-token-ttl SECONDS]
+// Listens on 127.0.0.1 only (port 0, the default, lets the OS pick) and prints the issuer URL
+// on one stdout line once it accepts connections. Stops on SIGTERM or SIGINT.
+
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { parseArgs } from 'node:util';
+
+import Provider from 'oidc-provider';
+
+const CLIENT_ID = 'photolink-desktop';
+const REDIRECT_URIS = ['com.example.photolink:/oauth/callback', 'http://127.0.0.1/oauth/callback'];
+const ISSUER_PATH = '/oidc';
+const PHOTOS_PATH = '/photos';
+const PHOTOS_SCOPE = 'photos:read';
+
+// Three 32×32 single-colour PNGs, enough for the window to show loaded images.
+const PHOTOS = [
+  ['harbour', 'Harbour at dawn', 'iVBORw0KGgoAAAANSUhEUgAAACAAAAAgAQMAAABJtOi3AAAAA1BMVEU6e9W09Nv6AAAADElEQVQI12NgGNwAAACgAAFhJX1HAAAAAElFTkSuQmCC'],
+  ['dunes', 'Dunes', 'iVBORw0KGgoAAAANSUhEUgAAACAAAAAgAQMAAABJtOi3AAAAA1BMVEXgcDrnq00+AAAADElEQVQI12NgGNwAAACgAAFhJX1HAAAAAElFTkSuQmCC'],
+  ['meadow', 'Meadow', 'iVBORw0KGgoAAAANSUhEUgAAACAAAAAgAQMAAABJtOi3AAAAA1BMVEVapVqen2b6AAAADElEQVQI12NgGNwAAACgAAFhJX1HAAAAAElFTkSuQmCC'],
+].map(([id, title, png]) => ({ id, title, png: Buffer.from(png, 'base64') }));
+
+const { values: options } = parseArgs({
+  options: {
+    port: { type: 'string', default: '0' },
+    'access-token-ttl': { type: 'string', default: '3600' },
+  },
+});
+const accessTokenTtl = Number(options['access-token-ttl']);
+if (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1) {
+  throw new Error('--access-token-ttl must be a whole number of seconds');
+}
+
+let provider;
+const server = http.createServer((req, res) => route(req, res).catch((error) => {
+  console.error(error);
+  if (!res.headersSent) res.writeHead(500);
+  res.end();
+}));
+
+server.listen(Number(options.port), '127.0.0.1', () => {
+  const { port } = server.address();
+  const issuer = `http://127.0.0.1:${port}${ISSUER_PATH}`;
+  provider = new Provider(issuer, configuration());
+  // The library's own log of why a request failed, for the test's artifacts.
+  for (const event of ['authorization.error', 'grant.error', 'revocation.error', 'server_error']) {
+    provider.on(event, (_ctx, error) => console.error(`${event}: ${error.message} ${error.error_description ?? ''}`));
+  }
+  console.log(issuer);
+});
+
+for (const signal of ['SIGTERM', 'SIGINT']) {
+  process.on(signal, () => server.close(() => process.exit(0)));
+}
+
+function configuration() {
+  return {
+    clients: [{
+      client_id: CLIENT_ID,
+      application_type: 'native',
+      token_endpoint_auth_method: 'none',
+      grant_types: ['authorization_code', 'refresh_token'],
+      response_types: ['code'],
+      redirect_uris: REDIRECT_URIS,
+    }],
+    scopes: ['openid', 'offline_access', 'profile', PHOTOS_SCOPE],
+    claims: { openid: ['sub'], profile: ['name'] },
+    pkce: { required: () => true },
+    ttl: { AccessToken: accessTokenTtl },
+    features: {
+      devInteractions: { enabled: true },
+      revocation: { enabled: true },
+      // Sender-constrained tokens are off: the photo API below checks Bearer tokens only.
+      dPoP: { enabled: false },
+    },
+    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    async findAccount(_ctx, sub) {
+      return { accountId: sub, claims: async () => ({ sub, name: sub }) };
+    },
+  };
+}
+
+/** The provider under ISSUER_PATH (as if mounted there), the photo API at PHOTOS_PATH. */
+async function route(req, res) {
+  const { pathname } = new URL(req.url, 'http://127.0.0.1');
+  if (pathname === ISSUER_PATH || pathname.startsWith(`${ISSUER_PATH}/`)) {
+    // The library finds its mount path from `originalUrl`, as under Express or Koa mounts.
+    req.originalUrl = req.url;
+    req.url = req.url.slice(ISSUER_PATH.length) || '/';
+    return provider.callback()(req, res);
+  }
+  if (pathname === PHOTOS_PATH || pathname.startsWith(`${PHOTOS_PATH}/`)) {
+    return photos(req, res, pathname);
+  }
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('not found\n');
+}
+
+async function photos(req, res, pathname) {
+  if (req.method !== 'GET') {
+    res.writeHead(405, { Allow: 'GET' });
+    return res.end();
+  }
+  const refusal = await bearerRefusal(req.headers.authorization);
+  if (refusal) {
+    res.writeHead(401, { 'WWW-Authenticate': `Bearer error="${refusal}"`, 'Cache-Control': 'no-store' });
+    return res.end();
+  }
+  if (pathname === PHOTOS_PATH) {
+    const origin = `http://${req.headers.host}`;
+    const listed = PHOTOS.map(({ id, title }) => ({
+      id,
+      title,
+      url: `${origin}${PHOTOS_PATH}/${id}/image`,
+      thumbnail_url: `${origin}${PHOTOS_PATH}/${id}/thumbnail`,
+      width: 32,
+      height: 32,
+    }));
+    res.writeHead(200, { 'Content-Type': 'application/json', 'Cache-Control': 'no-store' });
+    return res.end(JSON.stringify({ photos: listed, next_page_token: null }));
+  }
+  const [, id, rendition] = pathname.slice(PHOTOS_PATH.length).split('/');
+  const photo = PHOTOS.find((p) => p.id === id);
+  if (!photo || !['thumbnail', 'image'].includes(rendition)) {
+    res.writeHead(404);
+    return res.end();
+  }
+  res.writeHead(200, { 'Content-Type': 'image/png', 'Cache-Control': 'no-store' });
+  return res.end(photo.png);
+}
+
+/** Why an `Authorization` header does not grant `photos:read`, or nothing when it does. */
+async function bearerRefusal(header) {
+  const match = /^Bearer ([!-~]+)$/i.exec(header ?? '');
+  if (!match) return 'invalid_request';
+  // The server's own store: unknown, expired, revoked and consumed tokens are not found.
+  const token = await provider.AccessToken.find(match[1]);
+  if (!token) return 'invalid_token';
+  if (!token.scope?.split(' ').includes(PHOTOS_SCOPE)) return 'insufficient_scope';
+  return undefined;
+}
