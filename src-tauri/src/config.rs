@@ -40,9 +40,13 @@ pub struct ProviderConfig {
     pub scopes: Vec<String>,
     /// The photo list; images are fetched from the same origin only.
     pub photos_endpoint: String,
-    /// Extra authorization request parameters, e.g. `resource` or `prompt`.
+    /// Extra authorization request parameters, e.g. `prompt`.
     #[serde(default)]
     pub authorize_params: BTreeMap<String, String>,
+    /// RFC 8707 resource indicator: the API the tokens are for, sent on the authorization
+    /// request and on every token request.
+    #[serde(default)]
+    pub resource: Option<String>,
     /// How the browser hands the sign-in back: PhotoLink's scheme (the default) or a loopback
     /// listener.
     #[serde(default)]
@@ -164,6 +168,20 @@ impl ProviderConfig {
                 ));
             }
             _ => {}
+        }
+        if let Some(resource) = &self.resource {
+            let url = Url::parse(resource).map_err(|e| {
+                FieldError::new("resource", format!("is not an absolute URI ({e})"))
+            })?;
+            if url.fragment().is_some() {
+                return Err(FieldError::new("resource", "may not have a fragment (#…)"));
+            }
+            if self.authorize_params.contains_key("resource") {
+                return Err(FieldError::new(
+                    "resource",
+                    "is also in [authorize_params]: give it once, as `resource`",
+                ));
+            }
         }
         if let Some(scope) = self
             .scopes
@@ -371,6 +389,27 @@ prompt = "consent"
         assert!(error.contains("`scopes`"), "{error}");
         let error = parse("name = ").unwrap_err();
         assert!(error.starts_with("line 1:"), "{error}");
+    }
+
+    #[test]
+    fn a_resource_is_read_and_a_bad_or_doubled_one_is_named() {
+        let config = parse(&format!(
+            "{EXAMPLE_TOP}resource = \"https://api.a.example/photos\"\n"
+        ))
+        .unwrap();
+        assert_eq!(
+            config.resource.as_deref(),
+            Some("https://api.a.example/photos")
+        );
+        for bad in ["photos", "https://api.a.example/#x"] {
+            let error = parse(&format!("{EXAMPLE_TOP}resource = \"{bad}\"\n")).unwrap_err();
+            assert!(error.contains("`resource`"), "{error}");
+        }
+        let doubled = format!(
+            "{EXAMPLE_TOP}resource = \"https://api.a.example\"\n[authorize_params]\nresource = \"https://api.a.example\"\n"
+        );
+        let error = parse(&doubled).unwrap_err();
+        assert!(error.contains("`resource`"), "{error}");
     }
 
     #[test]

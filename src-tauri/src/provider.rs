@@ -209,6 +209,9 @@ async fn configured_client(config: &ProviderConfig) -> Result<OAuthClient, photo
     for (name, value) in &config.authorize_params {
         client_config = client_config.with_authorize_param(name, value);
     }
+    if let Some(resource) = &config.resource {
+        client_config = client_config.with_resource(resource);
+    }
     let mut metadata = match config.explicit_endpoints() {
         Some(endpoints) => {
             ServerMetadata::new(&config.issuer, endpoints.authorization, endpoints.token)

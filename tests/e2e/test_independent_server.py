@@ -65,7 +65,8 @@ def test_connect_signs_in_at_the_independent_server_and_shows_photos(
     assert [e["event"] for e in browser.events() if e["event"] in ("login", "submit")] == ["login", "submit"]
 
     assert app.wait_for_photos() >= 1
-    assert "alice" in app.status_text(), "the account's name comes from the server's userinfo"
+    account = app.driver.find_element("id", "account-name").text
+    assert account == "alice", f"the account's name comes from the server's userinfo, got {account!r}"
     tokens = stored_tokens()
     assert "refresh_token" in tokens, "the server issued no refresh token (offline_access + prompt=consent)"
     assert server.get_photos(tokens["access_token"]).status == 200

@@ -168,6 +168,9 @@ impl OAuthClient {
             for (name, value) in &config.extra_authorize_params {
                 query.append_pair(name, value);
             }
+            if let Some(resource) = &config.resource {
+                query.append_pair("resource", resource);
+            }
         }
         let created_at = SystemTime::now();
         let pending = SavedSignIn {
@@ -253,8 +256,14 @@ impl OAuthClient {
             .unwrap_or_else(|| response.unexpected()))
     }
 
+    /// A token request (code exchange or refresh), naming the configured resource (RFC 8707
+    /// §2.2) so that the token is issued for it.
     async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse> {
-        let response = self.post_form(&self.inner.endpoints.token, form).await?;
+        let mut form = form.to_vec();
+        if let Some(resource) = &self.inner.config.resource {
+            form.push(("resource", resource));
+        }
+        let response = self.post_form(&self.inner.endpoints.token, &form).await?;
         parse_token_response(&response)
     }
 

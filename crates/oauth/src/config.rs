@@ -28,8 +28,12 @@ pub struct ClientConfig {
     pub redirect_uri: String,
     /// Requested scopes (sent space-separated).
     pub scopes: Vec<String>,
-    /// Extra authorization request parameters, such as `prompt`, `login_hint` or `resource`.
+    /// Extra authorization request parameters, such as `prompt` or `login_hint`.
     pub extra_authorize_params: Vec<(String, String)>,
+    /// RFC 8707 resource indicator: the API the tokens are for. Sent as `resource` on the
+    /// authorization request and on every token request (code exchange and refresh), since
+    /// some servers issue a token for the API only when the token request names it too.
+    pub resource: Option<String>,
     /// How long a started sign-in may wait for its callback (default 10 minutes).
     pub pending_lifetime: Duration,
     /// Refresh an access token when it expires within this margin (default 60 s; capped at half
@@ -48,6 +52,7 @@ impl ClientConfig {
             redirect_uri: redirect_uri.into(),
             scopes: Vec::new(),
             extra_authorize_params: Vec::new(),
+            resource: None,
             pending_lifetime: Duration::from_secs(10 * 60),
             refresh_skew: Duration::from_secs(60),
             http: HttpOptions::default(),
@@ -81,6 +86,12 @@ impl ClientConfig {
         self
     }
 
+    /// Sets the RFC 8707 resource indicator (an absolute URI without a fragment).
+    pub fn with_resource(mut self, resource: impl Into<String>) -> Self {
+        self.resource = Some(resource.into());
+        self
+    }
+
     pub(crate) fn validate(&self) -> Result<()> {
         if self.client_id.is_empty() {
             return Err(Error::InvalidConfig("the client id is empty".into()));
@@ -102,8 +113,33 @@ impl ClientConfig {
                 "the extra parameter {name} would override one PhotoLink sets itself"
             )));
         }
+        if let Some(resource) = &self.resource {
+            validate_resource(resource)?;
+            if self
+                .extra_authorize_params
+                .iter()
+                .any(|(name, _)| name == "resource")
+            {
+                return Err(Error::InvalidConfig(
+                    "the resource is given twice: as the resource setting and as an extra parameter"
+                        .into(),
+                ));
+            }
+        }
         Ok(())
     }
+}
+
+/// RFC 8707 §2: an absolute URI without a fragment.
+fn validate_resource(resource: &str) -> Result<()> {
+    let url = url::Url::parse(resource)
+        .map_err(|e| Error::InvalidConfig(format!("the resource is not an absolute URI ({e})")))?;
+    if url.fragment().is_some() {
+        return Err(Error::InvalidConfig(
+            "the resource may not have a fragment".into(),
+        ));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -142,5 +178,29 @@ mod tests {
                 .validate()
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_resource_must_be_an_absolute_uri_without_fragment_given_once() {
+        let base = || ClientConfig::new("id", "com.example.photolink:/oauth/callback");
+        assert!(
+            base()
+                .with_resource("https://api.example.com/photos")
+                .validate()
+                .is_ok()
+        );
+        for bad in ["/photos", "https://api.example.com/#frag", ""] {
+            assert!(
+                matches!(
+                    base().with_resource(bad).validate(),
+                    Err(Error::InvalidConfig(_))
+                ),
+                "{bad:?}"
+            );
+        }
+        let twice = base()
+            .with_resource("https://api.example.com")
+            .with_authorize_param("resource", "https://api.example.com");
+        assert!(matches!(twice.validate(), Err(Error::InvalidConfig(_))));
     }
 }

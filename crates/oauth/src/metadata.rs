@@ -108,13 +108,14 @@ pub(crate) struct ValidatedEndpoints {
 
 /// Fetches the metadata of `issuer`: first RFC 8414's `/.well-known/oauth-authorization-server`
 /// (inserted before the issuer's path, if it has one), then `/.well-known/openid-configuration`.
-/// The document's `issuer` must equal `issuer` exactly.
+/// The document's `issuer` must equal `issuer`, up to one trailing slash (see
+/// [`same_issuer`]); the document's spelling is kept, since the server compares against it.
 pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata> {
     let (issuer_url, _) = Transport::of_issuer(issuer)?;
     let mut failures = Vec::new();
     for url in well_known_urls(&issuer_url)? {
         match fetch_metadata(http, &url).await {
-            Ok(metadata) if metadata.issuer == issuer => {
+            Ok(metadata) if same_issuer(&metadata.issuer, issuer) => {
                 metadata.validate()?;
                 return Ok(metadata);
             }
@@ -128,6 +129,15 @@ pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata>
         }
     }
     Err(Error::Discovery(failures.join("; ")))
+}
+
+/// The issuer a document names is the configured one: equal, or equal but for one trailing
+/// slash on either side (`https://id.example.com/` for `https://id.example.com`). Scheme, host,
+/// port and path are the same either way, so no other server can pass for the configured one.
+fn same_issuer(named: &str, configured: &str) -> bool {
+    named == configured
+        || named.strip_suffix('/') == Some(configured)
+        || configured.strip_suffix('/') == Some(named)
 }
 
 async fn fetch_metadata(http: &HttpClient, url: &Url) -> Result<ServerMetadata> {
@@ -145,13 +155,15 @@ async fn fetch_metadata(http: &HttpClient, url: &Url) -> Result<ServerMetadata> 
 
 /// The well-known URLs to try, in order. RFC 8414 §3.1 inserts the well-known segment between
 /// host and path; the OpenID form (OIDC Discovery §4) appends it to the issuer, and for issuers
-/// with a path the inserted form of it is tried too.
+/// with a path the inserted form of it is tried too, then the RFC 8414 document appended to
+/// the path, where servers mounted under a path often serve it.
 fn well_known_urls(issuer: &Url) -> Result<Vec<Url>> {
     let path = issuer.path().trim_end_matches('/');
     let mut candidates = vec![format!("/.well-known/{OAUTH_WELL_KNOWN}{path}")];
     candidates.push(format!("{path}/.well-known/{OPENID_WELL_KNOWN}"));
     if !path.is_empty() {
         candidates.push(format!("/.well-known/{OPENID_WELL_KNOWN}{path}"));
+        candidates.push(format!("{path}/.well-known/{OAUTH_WELL_KNOWN}"));
     }
     candidates
         .into_iter()
@@ -194,8 +206,34 @@ mod tests {
                 "https://auth.example.com/.well-known/oauth-authorization-server/tenant",
                 "https://auth.example.com/tenant/.well-known/openid-configuration",
                 "https://auth.example.com/.well-known/openid-configuration/tenant",
+                "https://auth.example.com/tenant/.well-known/oauth-authorization-server",
             ]
         );
+    }
+
+    #[test]
+    fn an_issuer_differing_only_by_a_trailing_slash_is_the_same_issuer() {
+        assert!(same_issuer(
+            "https://id.example.com/",
+            "https://id.example.com"
+        ));
+        assert!(same_issuer(
+            "https://id.example.com",
+            "https://id.example.com/"
+        ));
+        assert!(same_issuer(
+            "https://id.example.com/t",
+            "https://id.example.com/t"
+        ));
+        for other in [
+            "https://id.example.com//",
+            "https://id.example.com/t",
+            "https://id.example.co",
+            "https://evil.example.com/",
+            "http://id.example.com/",
+        ] {
+            assert!(!same_issuer(other, "https://id.example.com"), "{other}");
+        }
     }
 
     #[test]

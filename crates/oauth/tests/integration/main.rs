@@ -10,3 +10,4 @@ mod provider_session;
 mod proxy;
 mod session_mock;
 mod token_endpoint;
+mod variations;
