@@ -52,9 +52,15 @@ class IndependentServer(DemoProvider):
     def token_endpoint(self) -> str:
         return self.metadata["token_endpoint"]
 
-    def write_app_config(self, path: Path, name: str, redirect: str = "scheme") -> Path:
+    @property
+    def photos_resource(self) -> str:
+        """The photo API's RFC 8707 resource indicator (with `--resource-indicators`)."""
+        return self.photos_endpoint
+
+    def write_app_config(self, path: Path, name: str, redirect: str = "scheme", resource: str | None = None) -> Path:
         """A provider.toml for this server, the same one docs/providers.md shows."""
         scopes = ", ".join(json.dumps(scope) for scope in SCOPES)
+        resource_line = f"resource = {json.dumps(resource)}\n" if resource else ""
         path.write_text(
             f"name = {json.dumps(name)}\n"
             f"issuer = {json.dumps(self.issuer)}\n"
@@ -62,6 +68,7 @@ class IndependentServer(DemoProvider):
             f"scopes = [{scopes}]\n"
             f"photos_endpoint = {json.dumps(self.photos_endpoint)}\n"
             f"redirect = {json.dumps(redirect)}\n"
+            f"{resource_line}"
             "\n"
             "[authorize_params]\n"
             'prompt = "consent"\n'

@@ -137,3 +137,26 @@ def test_deny_at_the_independent_server_shows_the_sentence_and_retry_connects(
 
     app.wait_for_state("connected")
     assert app.wait_for_photos() >= 1
+
+
+@pytest.mark.provider_args("--resource-indicators")
+def test_a_resource_indicator_on_the_authorization_and_token_requests_gets_a_token_for_the_photo_api(
+    independent_app, browser, independent_server, redirect_style, artifacts
+):
+    app, server = independent_app, independent_server
+    server.write_app_config(artifacts / "provider.toml", PROVIDER_NAME, redirect_style, server.photos_resource)
+
+    connect(app, browser)
+
+    (visit,) = browser.visits()
+    query = urllib.parse.parse_qs(urllib.parse.urlsplit(visit["url"]).query)
+    assert query["resource"] == [server.photos_resource], visit
+    assert app.wait_for_photos() >= 1
+    tokens = stored_tokens()
+    assert server.get_photos(tokens["access_token"]).status == 200
+    # The server's rule that makes the token request's `resource` matter: without it, a
+    # refresh yields a token the photo API refuses.
+    unnamed = server.refresh(tokens["refresh_token"])
+    assert unnamed.status == 200, unnamed.body
+    refused = server.get_photos(unnamed.json()["access_token"])
+    assert refused.status == 401, refused.body

@@ -21,8 +21,11 @@
 // | `GET /photos`            | `{"photos":[...]}` (PhotoLink's list format) and                   |
 // | `GET /photos/{id}/{thumbnail,image}` | small PNGs; all behind a Bearer access token looked    |
 // |                          | up through the server's own token store, with `photos:read`        |
+// | `--resource-indicators`  | RFC 8707 on: `photos:read` belongs to the resource                 |
+// |                          | `http://127.0.0.1:{port}/photos`, and only a token request naming  |
+// |                          | that resource gets a token the photo API takes (its audience)      |
 //
-// Usage: node server.mjs [--port N] [--access-token-ttl SECONDS]
+// Usage: node server.mjs [--port N] [--access-token-ttl SECONDS] [--resource-indicators]
 // Listens on 127.0.0.1 only (port 0, the default, lets the OS pick) and prints the issuer URL
 // on one stdout line once it accepts connections. Stops on SIGTERM or SIGINT.
 
@@ -30,7 +33,7 @@ import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
-import Provider from 'oidc-provider';
+import Provider, { errors } from 'oidc-provider';
 
 const CLIENT_ID = 'photolink-desktop';
 const REDIRECT_URIS = ['com.example.photolink:/oauth/callback', 'http://127.0.0.1/oauth/callback'];
@@ -49,8 +52,12 @@ const { values: options } = parseArgs({
   options: {
     port: { type: 'string', default: '0' },
     'access-token-ttl': { type: 'string', default: '3600' },
+    'resource-indicators': { type: 'boolean', default: false },
   },
 });
+const resourceIndicators = options['resource-indicators'];
+// The photo API's resource indicator (RFC 8707), known once the port is.
+let photosResource;
 const accessTokenTtl = Number(options['access-token-ttl']);
 if (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1) {
   throw new Error('--access-token-ttl must be a whole number of seconds');
@@ -66,6 +73,7 @@ const server = http.createServer((req, res) => route(req, res).catch((error) => 
 server.listen(Number(options.port), '127.0.0.1', () => {
   const { port } = server.address();
   const issuer = `http://127.0.0.1:${port}${ISSUER_PATH}`;
+  photosResource = `http://127.0.0.1:${port}${PHOTOS_PATH}`;
   provider = new Provider(issuer, configuration());
   // The library's own log of why a request failed, for the test's artifacts.
   for (const event of ['authorization.error', 'grant.error', 'revocation.error', 'server_error']) {
@@ -88,7 +96,8 @@ function configuration() {
       response_types: ['code'],
       redirect_uris: REDIRECT_URIS,
     }],
-    scopes: ['openid', 'offline_access', 'profile', PHOTOS_SCOPE],
+    // With resource indicators, `photos:read` is the photo API's scope, not the server's own.
+    scopes: ['openid', 'offline_access', 'profile', ...(resourceIndicators ? [] : [PHOTOS_SCOPE])],
     claims: { openid: ['sub'], profile: ['name'] },
     pkce: { required: () => true },
     ttl: { AccessToken: accessTokenTtl },
@@ -97,6 +106,15 @@ function configuration() {
       revocation: { enabled: true },
       // Sender-constrained tokens are off: the photo API below checks Bearer tokens only.
       dPoP: { enabled: false },
+      resourceIndicators: {
+        enabled: resourceIndicators,
+        // The library's defaults otherwise: a token request without `resource` gets a token
+        // for the server's own userinfo endpoint, not for the photo API.
+        async getResourceServerInfo(_ctx, indicator) {
+          if (indicator !== photosResource) throw new errors.InvalidTarget();
+          return { scope: PHOTOS_SCOPE, audience: photosResource, accessTokenFormat: 'opaque' };
+        },
+      },
     },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     async findAccount(_ctx, sub) {
@@ -161,6 +179,7 @@ async function bearerRefusal(header) {
   // The server's own store: unknown, expired, revoked and consumed tokens are not found.
   const token = await provider.AccessToken.find(match[1]);
   if (!token) return 'invalid_token';
+  if (resourceIndicators && token.aud !== photosResource) return 'invalid_token';
   if (!token.scope?.split(' ').includes(PHOTOS_SCOPE)) return 'insufficient_scope';
   return undefined;
 }
