@@ -7,9 +7,9 @@
 //!
 //! | Item | What it is |
 //! | --- | --- |
-//! | [`ClientConfig`] | The client's `client_id`, redirect URI, scopes, extra authorization parameters, lifetimes, HTTP options. |
+//! | [`ClientConfig`] | The client's `client_id`, redirect URI, scopes, extra authorization parameters, RFC 8707 resource, lifetimes, HTTP options. |
 //! | [`HttpOptions`], [`HttpClient`], [`RetryPolicy`] | Timeouts, size caps, proxy and the retries of resource requests; the one HTTP client (loopback direct, other hosts through the proxy settings). |
-//! | [`ServerMetadata`], [`discover`] | The server's endpoints, hand-written or discovered from its issuer URL. |
+//! | [`ServerMetadata`], [`discover`] | The server's endpoints, hand-written or discovered from its issuer URL (RFC 8414 or OpenID places, issuers with a path, a trailing slash on either side tolerated). |
 //! | [`OAuthClient`] | Builds authorization URLs, exchanges codes, refreshes and revokes tokens. Cheap to clone. |
 //! | [`PendingAuthorization`] | The one sign-in in progress: `begin` returns the URL to open, `complete` validates the callback URL, `saved`/`restore` carry it across a restart. |
 //! | [`CallbackError`] | Why a callback gave no response: [`Ignored`](CallbackError::Ignored) (not for the sign-in in progress, which still waits) or [`Failed`](CallbackError::Failed) (it ended the sign-in). |
@@ -75,7 +75,8 @@
 //! - **PKCE**: a fresh verifier of 32 random bytes (43 characters) per sign-in; only `S256` is sent.
 //! - **Authorization URL**: keeps any query the endpoint already has; adds `response_type=code`,
 //!   `client_id`, `redirect_uri`, `scope`, `state` (256 random bits), `code_challenge`,
-//!   `code_challenge_method=S256` and the configured extra parameters.
+//!   `code_challenge_method=S256`, the configured extra parameters and the RFC 8707
+//!   `resource` when one is configured ([`ClientConfig::resource`]).
 //! - **Pending sign-in**: single-use, expires after [`ClientConfig::pending_lifetime`] (10 minutes);
 //!   starting another one replaces it. A callback that is unparsable, arrives with no sign-in in
 //!   progress or at another address than the redirect URI, repeats a parameter, or whose
@@ -88,7 +89,8 @@
 //!   included, for secure storage only); [`PendingAuthorization::restore`] refuses one for
 //!   another issuer or `client_id` ([`Error::SavedSignInMismatch`]) and keeps the expiry, so a
 //!   late callback fails as [`Error::AuthorizationExpired`].
-//! - **Token requests**: form POST with `Accept: application/json`; `client_secret` only when one
+//! - **Token requests**: form POST with `Accept: application/json`; the configured `resource`
+//!   on the code exchange and every refresh too; `client_secret` only when one
 //!   is configured (HTTP Basic when the server lists `client_secret_basic` first). No redirects
 //!   are followed; connect timeout 10 s, total 30 s; responses over 1 MiB are refused.
 //! - **Token answers**: `token_type` must be `Bearer` (any case); lifetime from `expires_in` or

@@ -108,8 +108,8 @@ pub(crate) struct ValidatedEndpoints {
 
 /// Fetches the metadata of `issuer`: first RFC 8414's `/.well-known/oauth-authorization-server`
 /// (inserted before the issuer's path, if it has one), then `/.well-known/openid-configuration`.
-/// The document's `issuer` must equal `issuer`, up to one trailing slash (see
-/// [`same_issuer`]); the document's spelling is kept, since the server compares against it.
+/// The document's `issuer` must equal `issuer`, up to one trailing slash on either side; the
+/// document's spelling is kept, since the `iss` the server sends is compared with it exactly.
 pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata> {
     let (issuer_url, _) = Transport::of_issuer(issuer)?;
     let mut failures = Vec::new();
