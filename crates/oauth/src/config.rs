@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::http::HttpOptions;
+use crate::issuer::IssuerTemplate;
 use crate::secret::ClientSecret;
 
 /// Parameters the authorization request sets itself; extra parameters may not override them.
@@ -37,6 +38,9 @@ pub struct ClientConfig {
     pub refresh_skew: Duration,
     /// Timeouts and size caps.
     pub http: HttpOptions,
+    /// For a multi-tenant server whose metadata names its issuer as a template; see
+    /// [`IssuerTemplate`] for the rules it turns on.
+    pub issuer_template: Option<IssuerTemplate>,
 }
 
 impl ClientConfig {
@@ -51,6 +55,7 @@ impl ClientConfig {
             pending_lifetime: Duration::from_secs(10 * 60),
             refresh_skew: Duration::from_secs(60),
             http: HttpOptions::default(),
+            issuer_template: None,
         }
     }
 
@@ -78,6 +83,12 @@ impl ClientConfig {
     ) -> Self {
         self.extra_authorize_params
             .push((name.into(), value.into()));
+        self
+    }
+
+    /// Accepts a multi-tenant server's templated issuer (see [`IssuerTemplate`]).
+    pub fn with_issuer_template(mut self, template: IssuerTemplate) -> Self {
+        self.issuer_template = Some(template);
         self
     }
 

@@ -5,6 +5,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, Transport};
+use crate::issuer::{IssuerTemplate, admits_metadata_issuer};
 use crate::server_text;
 
 const OAUTH_WELL_KNOWN: &str = "oauth-authorization-server";
@@ -110,11 +111,21 @@ pub(crate) struct ValidatedEndpoints {
 /// (inserted before the issuer's path, if it has one), then `/.well-known/openid-configuration`.
 /// The document's `issuer` must equal `issuer` exactly.
 pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata> {
+    discover_with(http, issuer, None).await
+}
+
+/// Like [`discover`], for a multi-tenant server: with a `template`, the document's `issuer`
+/// may also be the template or one tenant's issuer (see [`IssuerTemplate`] for the rules).
+pub async fn discover_with(
+    http: &HttpClient,
+    issuer: &str,
+    template: Option<&IssuerTemplate>,
+) -> Result<ServerMetadata> {
     let (issuer_url, _) = Transport::of_issuer(issuer)?;
     let mut failures = Vec::new();
     for url in well_known_urls(&issuer_url)? {
         match fetch_metadata(http, &url).await {
-            Ok(metadata) if metadata.issuer == issuer => {
+            Ok(metadata) if admits_metadata_issuer(issuer, &metadata.issuer, template)? => {
                 metadata.validate()?;
                 return Ok(metadata);
             }
