@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use photolink_demo_provider::{self as demo, ProviderHandle, StateFileError};
 use photolink_oauth::{
-    ClientConfig, HttpClient, OAuthClient, ServerMetadata, Session, TokenStore, discover,
+    ClientConfig, HttpClient, OAuthClient, ServerMetadata, Session, TokenStore, discover_with,
 };
 use tauri::{AppHandle, Manager};
 use url::Url;
@@ -209,14 +209,18 @@ async fn configured_client(config: &ProviderConfig) -> Result<OAuthClient, photo
     for (name, value) in &config.authorize_params {
         client_config = client_config.with_authorize_param(name, value);
     }
+    if let Some(template) = config.issuer_template() {
+        client_config = client_config.with_issuer_template(template);
+    }
     let mut metadata = match config.explicit_endpoints() {
         Some(endpoints) => {
             ServerMetadata::new(&config.issuer, endpoints.authorization, endpoints.token)
         }
         None => {
-            discover(
+            discover_with(
                 &HttpClient::new(client_config.http.clone())?,
                 &config.issuer,
+                client_config.issuer_template.as_ref(),
             )
             .await?
         }
