@@ -20,8 +20,9 @@
 //! 1. **Tenant ids are plain**: 1 to 64 ASCII letters, digits and `-`. Anything else (a `/`, a
 //!    `.`, `%`, spaces, braces, an empty value) is refused, so a tenant id can never change
 //!    the issuer's host or path beyond its own segment.
-//! 2. **Discovery**: the configured issuer must itself be the template or the template with a
-//!    plain tenant id in place (`…/common/v2.0`); otherwise the configuration is refused. The
+//! 2. **Discovery**: the configured issuer must itself be the template, or the template with a
+//!    tenant id or alias in place (`…/common/v2.0`, `…/contoso.example.com/v2.0`: letters,
+//!    digits, `-` and inner single dots); otherwise the configuration is refused. The
 //!    document's `issuer` must then equal the configured issuer (as without a template), the
 //!    template exactly (the multi-tenant document), or the template with a plain tenant id in
 //!    place (the server resolved an alias, such as a domain name, to its tenant). Without a
@@ -135,6 +136,15 @@ impl IssuerTemplate {
         issuer == self.template || self.is_instance(issuer)
     }
 
+    /// True when `issuer` is the template, or the template with a tenant id or alias in place.
+    fn covers_alias(&self, issuer: &str) -> bool {
+        issuer == self.template
+            || issuer
+                .strip_prefix(&self.prefix)
+                .and_then(|rest| rest.strip_suffix(&self.suffix))
+                .is_some_and(is_tenant_alias)
+    }
+
     /// Rule 3: the `iss` of an ID token from the token endpoint, against its tenant claim.
     fn check_id_token(&self, id_token: &IdToken) -> Result<()> {
         let unreadable = || Error::IssuerMismatch {
@@ -165,7 +175,7 @@ pub(crate) fn admits_metadata_issuer(
     let Some(template) = template else {
         return Ok(found == issuer);
     };
-    if !template.covers(issuer) {
+    if !template.covers_alias(issuer) {
         return Err(Error::InvalidConfig(format!(
             "the issuer {} is not covered by the issuer template {}",
             server_text::text(issuer),
@@ -195,6 +205,15 @@ fn is_plain_tenant_id(tenant: &str) -> bool {
         && tenant
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// A tenant id, or a name standing for a tenant (a domain name): letters, digits, `-` and
+/// single inner dots, at most a domain name's length.
+fn is_tenant_alias(alias: &str) -> bool {
+    (1..=253).contains(&alias.len())
+        && alias
+            .split('.')
+            .all(|label| !label.is_empty() && is_plain_tenant_id(label))
 }
 
 /// The claims of a compact JWT, read without verifying its signature.
@@ -310,10 +329,24 @@ mod tests {
         );
         assert!(!admits_metadata_issuer(common, TEMPLATE, None).unwrap());
         assert!(!admits_metadata_issuer(common, &tenant, None).unwrap());
-        assert!(matches!(
-            admits_metadata_issuer("https://other.example/common/v2.0", TEMPLATE, Some(&t)),
-            Err(Error::InvalidConfig(_))
-        ));
+        let domain = "https://login.example.com/contoso.example.com/v2.0";
+        assert!(admits_metadata_issuer(domain, &tenant, Some(&t)).unwrap());
+        for uncovered in [
+            "https://other.example/common/v2.0",
+            "https://login.example.com/a/b/v2.0",
+            "https://login.example.com/../v2.0",
+            "https://login.example.com/.contoso/v2.0",
+            "https://login.example.com/contoso..com/v2.0",
+            "https://login.example.com/common/v1.0",
+        ] {
+            assert!(
+                matches!(
+                    admits_metadata_issuer(uncovered, TEMPLATE, Some(&t)),
+                    Err(Error::InvalidConfig(_))
+                ),
+                "{uncovered}"
+            );
+        }
     }
 
     #[test]

@@ -259,3 +259,69 @@ fn without_a_preset_nothing_is_filled_in() {
     assert!(config.issuer_template().is_none());
     assert_eq!(config.redirect(), Redirect::Scheme);
 }
+
+/// The provider guide and the example files it shows.
+const GUIDE: &str = include_str!("../../../docs/providers.md");
+const DEMO_EXAMPLE: &str = include_str!("../../../docs/examples/demo-provider.toml");
+const MICROSOFT_EXAMPLE: &str = include_str!("../../../docs/examples/microsoft.toml");
+const GOOGLE_EXAMPLE: &str = include_str!("../../../docs/examples/google.toml");
+
+#[test]
+fn the_guide_shows_each_example_file_unchanged() {
+    for example in [DEMO_EXAMPLE, MICROSOFT_EXAMPLE, GOOGLE_EXAMPLE] {
+        assert!(
+            GUIDE.contains(&format!("```toml\n{example}```")),
+            "docs/providers.md does not show this example as it is:\n{example}"
+        );
+    }
+}
+
+#[test]
+fn the_guide_shows_each_preset_as_it_is() {
+    for preset in [MICROSOFT, GOOGLE] {
+        let shown = format!("```toml\n{}\n```", preset.trim());
+        assert!(
+            GUIDE.contains(&shown),
+            "docs/providers.md does not show this preset as it is:\n{preset}"
+        );
+    }
+}
+
+#[test]
+fn the_preset_examples_parse() {
+    let microsoft = parse(MICROSOFT_EXAMPLE).unwrap();
+    assert_eq!(microsoft.preset, Some(Preset::Microsoft));
+    assert_eq!(
+        microsoft.issuer,
+        "https://login.microsoftonline.com/common/v2.0"
+    );
+    assert!(microsoft.issuer_template().is_some());
+    let google = parse(GOOGLE_EXAMPLE).unwrap();
+    assert_eq!(google.preset, Some(Preset::Google));
+    assert!(google.client_secret.is_some());
+}
+
+#[tokio::test]
+async fn the_demo_provider_example_fits_the_demo_provider() {
+    let config = parse(DEMO_EXAMPLE).unwrap();
+    assert_eq!(config.client_id, photolink_demo_provider::CLIENT_ID);
+    assert_eq!(config.redirect(), Redirect::Loopback { port: None });
+    assert!(config.preset.is_none());
+
+    let provider = photolink_demo_provider::start(photolink_demo_provider::Config::default())
+        .await
+        .unwrap();
+    let port = provider.local_addr().port();
+    let on_this_port = |address: &str| address.replace("47900", &port.to_string());
+    assert_eq!(on_this_port(&config.issuer), provider.issuer_url());
+    assert_eq!(
+        on_this_port(&config.photos_endpoint),
+        provider.endpoints().photos
+    );
+    let known = ["photos:read", "profile"];
+    assert!(
+        config.scopes.iter().all(|s| known.contains(&s.as_str())),
+        "{:?}",
+        config.scopes
+    );
+}
