@@ -5,7 +5,8 @@
 //! tenant's tokens carry the tenant's own issuer, with the tenant id in place of the
 //! placeholder, and name the tenant in a claim of the ID token (e.g. `tid`). Such a server
 //! cannot pass the exact issuer check of discovery, and switching the check off would let any
-//! document pass; instead the client is told the template, and the rules below apply it.
+//! document pass; instead the client is told the template, and the rules on
+//! [`IssuerTemplate`] apply it.
 //!
 //! # The pieces
 //!
@@ -14,25 +15,6 @@
 //! | [`IssuerTemplate`] | The template, its placeholder (a whole path segment) and the ID-token claim that names the tenant; set with [`ClientConfig::with_issuer_template`](crate::ClientConfig::with_issuer_template). |
 //! | [`IssuerTemplate::issuer_for`] | The exact issuer a token of one tenant must name. |
 //! | [`discover_with`](crate::discover_with) | Discovery that admits the template, as the rules say. |
-//!
-//! # Rules
-//!
-//! 1. **Tenant ids are plain**: 1 to 64 ASCII letters, digits and `-`. Anything else (a `/`, a
-//!    `.`, `%`, spaces, braces, an empty value) is refused, so a tenant id can never change
-//!    the issuer's host or path beyond its own segment.
-//! 2. **Discovery**: the configured issuer must itself be the template, or the template with a
-//!    tenant id or alias in place (`…/common/v2.0`, `…/contoso.example.com/v2.0`: letters,
-//!    digits, `-` and inner single dots); otherwise the configuration is refused. The
-//!    document's `issuer` must then equal the configured issuer (as without a template), the
-//!    template exactly (the multi-tenant document), or the template with a plain tenant id in
-//!    place (the server resolved an alias, such as a domain name, to its tenant). Without a
-//!    configured template, a document naming one is an [`Error::IssuerMismatch`].
-//! 3. **ID tokens in token answers**: when the client's issuer is the template, an ID token
-//!    received from the token endpoint must carry the tenant claim, a plain tenant id, and an
-//!    `iss` equal to [`IssuerTemplate::issuer_for`] of it; otherwise the answer is refused with
-//!    [`Error::IssuerMismatch`]. The token comes straight from the token endpoint over the
-//!    transport the issuer allows (OpenID Connect Core §3.1.3.7, item 6); verifying its
-//!    signature is a separate step.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -46,7 +28,26 @@ use crate::server_text;
 const MAX_TENANT_LEN: usize = 64;
 
 /// A multi-tenant issuer: a template with a placeholder for the tenant, and the ID-token claim
-/// that names the tenant. See the [module documentation](self) for the rules.
+/// that names the tenant.
+///
+/// # Rules
+///
+/// 1. **Tenant ids are plain**: 1 to 64 ASCII letters, digits and `-`. Anything else (a `/`, a
+///    `.`, `%`, spaces, braces, an empty value) is refused, so a tenant id can never change
+///    the issuer's host or path beyond its own segment.
+/// 2. **Discovery**: the configured issuer must itself be the template, or the template with a
+///    tenant id or alias in place (`…/common/v2.0`, `…/contoso.example.com/v2.0`: letters,
+///    digits, `-` and inner single dots); otherwise the configuration is refused. The
+///    document's `issuer` must then equal the configured issuer (as without a template), the
+///    template exactly (the multi-tenant document), or the template with a plain tenant id in
+///    place (the server resolved an alias, such as a domain name, to its tenant). Without a
+///    configured template, a document naming one is an [`Error::IssuerMismatch`].
+/// 3. **ID tokens in token answers**: when the client's issuer is the template, an ID token
+///    received from the token endpoint must carry the tenant claim, a plain tenant id, and an
+///    `iss` equal to [`IssuerTemplate::issuer_for`] of it; otherwise the answer is refused with
+///    [`Error::IssuerMismatch`]. The token comes straight from the token endpoint over the
+///    transport the issuer allows (OpenID Connect Core §3.1.3.7, item 6); verifying its
+///    signature is a separate step.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IssuerTemplate {
     template: String,
