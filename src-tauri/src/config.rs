@@ -116,7 +116,8 @@ impl ProviderConfig {
         }
     }
 
-    /// The multi-tenant issuer template the file (or its preset) gives, if any.
+    /// The multi-tenant issuer template the file (or its preset) gives, if any (a template
+    /// that cannot be used was refused when the file was read).
     pub fn issuer_template(&self) -> Option<IssuerTemplate> {
         let template = self.issuer_template.as_deref()?;
         IssuerTemplate::new(template, TENANT_PLACEHOLDER, TENANT_CLAIM).ok()
