@@ -166,24 +166,29 @@ impl IssuerTemplate {
     }
 }
 
-/// Rule 2, for discovery: whether a document naming `found` may stand for the configured
-/// `issuer`. A configured issuer that the template does not cover is refused.
+/// Rule 2, before discovery: a configured issuer that the template does not cover is refused.
+pub(crate) fn check_configured_issuer(
+    issuer: &str,
+    template: Option<&IssuerTemplate>,
+) -> Result<()> {
+    match template {
+        Some(template) if !template.covers_alias(issuer) => Err(Error::InvalidConfig(format!(
+            "the issuer {} is not covered by the issuer template {}",
+            server_text::text(issuer),
+            server_text::text(&template.template)
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Rule 2, for a discovery document: whether one naming `found` may stand for the configured
+/// `issuer` (already checked with [`check_configured_issuer`]).
 pub(crate) fn admits_metadata_issuer(
     issuer: &str,
     found: &str,
     template: Option<&IssuerTemplate>,
-) -> Result<bool> {
-    let Some(template) = template else {
-        return Ok(found == issuer);
-    };
-    if !template.covers_alias(issuer) {
-        return Err(Error::InvalidConfig(format!(
-            "the issuer {} is not covered by the issuer template {}",
-            server_text::text(issuer),
-            server_text::text(&template.template)
-        )));
-    }
-    Ok(found == issuer || template.covers(found))
+) -> bool {
+    found == issuer || template.is_some_and(|template| template.covers(found))
 }
 
 /// Rule 3, for a token answer: applies when the client's issuer is the configured template.
@@ -316,22 +321,32 @@ mod tests {
         let common = "https://login.example.com/common/v2.0";
         let tenant = format!("https://login.example.com/{TENANT}/v2.0");
         let t = template();
-        assert!(admits_metadata_issuer(common, TEMPLATE, Some(&t)).unwrap());
-        assert!(admits_metadata_issuer(common, &tenant, Some(&t)).unwrap());
-        assert!(admits_metadata_issuer(common, common, Some(&t)).unwrap());
-        assert!(!admits_metadata_issuer(common, "https://evil.example/x/v2.0", Some(&t)).unwrap());
-        assert!(
-            !admits_metadata_issuer(common, "https://login.example.com/a.b/v2.0", Some(&t))
-                .unwrap()
-        );
-        assert!(
-            !admits_metadata_issuer(common, "https://login.example.com/a/b/v2.0", Some(&t))
-                .unwrap()
-        );
-        assert!(!admits_metadata_issuer(common, TEMPLATE, None).unwrap());
-        assert!(!admits_metadata_issuer(common, &tenant, None).unwrap());
+        assert!(admits_metadata_issuer(common, TEMPLATE, Some(&t)));
+        assert!(admits_metadata_issuer(common, &tenant, Some(&t)));
+        assert!(admits_metadata_issuer(common, common, Some(&t)));
+        assert!(!admits_metadata_issuer(
+            common,
+            "https://evil.example/x/v2.0",
+            Some(&t)
+        ));
+        assert!(!admits_metadata_issuer(
+            common,
+            "https://login.example.com/a.b/v2.0",
+            Some(&t)
+        ));
+        assert!(!admits_metadata_issuer(
+            common,
+            "https://login.example.com/a/b/v2.0",
+            Some(&t)
+        ));
+        assert!(!admits_metadata_issuer(common, TEMPLATE, None));
+        assert!(!admits_metadata_issuer(common, &tenant, None));
         let domain = "https://login.example.com/contoso.example.com/v2.0";
-        assert!(admits_metadata_issuer(domain, &tenant, Some(&t)).unwrap());
+        assert!(check_configured_issuer(domain, Some(&t)).is_ok());
+        assert!(check_configured_issuer(common, Some(&t)).is_ok());
+        assert!(check_configured_issuer(TEMPLATE, Some(&t)).is_ok());
+        assert!(check_configured_issuer("https://anything.example", None).is_ok());
+        assert!(admits_metadata_issuer(domain, &tenant, Some(&t)));
         for uncovered in [
             "https://other.example/common/v2.0",
             "https://login.example.com/a/b/v2.0",
@@ -342,7 +357,7 @@ mod tests {
         ] {
             assert!(
                 matches!(
-                    admits_metadata_issuer(uncovered, TEMPLATE, Some(&t)),
+                    check_configured_issuer(uncovered, Some(&t)),
                     Err(Error::InvalidConfig(_))
                 ),
                 "{uncovered}"

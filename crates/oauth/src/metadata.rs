@@ -5,7 +5,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, Transport};
-use crate::issuer::{IssuerTemplate, admits_metadata_issuer};
+use crate::issuer::{IssuerTemplate, admits_metadata_issuer, check_configured_issuer};
 use crate::server_text;
 
 const OAUTH_WELL_KNOWN: &str = "oauth-authorization-server";
@@ -122,10 +122,11 @@ pub async fn discover_with(
     template: Option<&IssuerTemplate>,
 ) -> Result<ServerMetadata> {
     let (issuer_url, _) = Transport::of_issuer(issuer)?;
+    check_configured_issuer(issuer, template)?;
     let mut failures = Vec::new();
     for url in well_known_urls(&issuer_url)? {
         match fetch_metadata(http, &url).await {
-            Ok(metadata) if admits_metadata_issuer(issuer, &metadata.issuer, template)? => {
+            Ok(metadata) if admits_metadata_issuer(issuer, &metadata.issuer, template) => {
                 metadata.validate()?;
                 return Ok(metadata);
             }

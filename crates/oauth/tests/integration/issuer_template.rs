@@ -124,6 +124,10 @@ async fn a_template_that_does_not_cover_the_configured_issuer_is_refused() {
         .await
         .unwrap_err();
     assert!(matches!(error, Error::InvalidConfig(_)), "{error:?}");
+    assert!(
+        server.mock.requests().is_empty(),
+        "refused before anything was fetched"
+    );
 }
 
 #[tokio::test]
