@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use photolink_oauth::{ClientConfig, Error, IssuerTemplate, OAuthClient};
+use photolink_oauth::{ClientConfig, Error, IssuerTemplate, OAuthClient, RefreshToken};
 
 use crate::support::mock::{Captured, Mock, config, exchange, json, reply};
 
@@ -163,6 +163,21 @@ async fn an_id_token_whose_tenant_id_has_odd_characters_is_refused() {
     let error = exchange(&client, "odd").await.unwrap_err();
     assert!(
         matches!(&error, Error::IssuerMismatch { expected, .. } if *expected == server.template().as_str()),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_naming_another_tenants_issuer_is_refused() {
+    let server = MultiTenant::start().await;
+    let client = server.client().await;
+    let mut tokens = exchange(&client, "good").await.unwrap();
+    tokens.refresh_token = Some(RefreshToken::new("other"));
+
+    let error = client.refresh(&tokens).await.unwrap_err();
+
+    assert!(
+        matches!(&error, Error::IssuerMismatch { expected, .. } if *expected == server.tenant_issuer(TENANT)),
         "{error:?}"
     );
 }
