@@ -5,9 +5,11 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use photolink_oauth::ClientSecret;
+use photolink_oauth::{ClientSecret, IssuerTemplate};
 use serde::Deserialize;
 use url::Url;
+
+use crate::presets::{self, Preset};
 
 /// Environment variable naming a provider settings file; it wins over the default location.
 pub const CONFIG_ENV: &str = "PHOTOLINK_PROVIDER_CONFIG";
@@ -55,6 +57,16 @@ pub struct ProviderConfig {
     /// to be registered; without it the OS picks a free port for each sign-in.
     #[serde(default)]
     pub redirect_port: Option<u16>,
+    /// A provider whose settings PhotoLink knows (see [`presets`]); the file's own fields win.
+    #[serde(default)]
+    pub preset: Option<Preset>,
+    /// Which accounts a preset with tenants signs in (`common` when absent).
+    #[serde(default, deserialize_with = "presets::tenant")]
+    pub tenant: Option<String>,
+    /// A multi-tenant issuer as its discovery document names it, with `{tenantid}` for the
+    /// tenant; the ID token's `tid` claim names the tenant (see [`IssuerTemplate`]).
+    #[serde(default)]
+    pub issuer_template: Option<String>,
 }
 
 /// The `redirect` field: how the browser hands the sign-in back to PhotoLink.
@@ -106,6 +118,13 @@ impl ProviderConfig {
                 port: self.redirect_port,
             },
         }
+    }
+
+    /// The multi-tenant issuer template the file (or its preset) gives, if any (a template
+    /// that cannot be used was refused when the file was read).
+    pub fn issuer_template(&self) -> Option<IssuerTemplate> {
+        let template = self.issuer_template.as_deref()?;
+        IssuerTemplate::new(template, TENANT_PLACEHOLDER, TENANT_CLAIM).ok()
     }
 
     /// The endpoints written in the file, or `None` to discover them from the issuer.
@@ -183,6 +202,7 @@ impl ProviderConfig {
                 ));
             }
         }
+        self.validate_preset_fields()?;
         if let Some(scope) = self
             .scopes
             .iter()
@@ -192,6 +212,45 @@ impl ProviderConfig {
                 "scopes",
                 format!("{scope:?} is not a single scope name"),
             ));
+        }
+        Ok(())
+    }
+}
+
+/// The placeholder for the tenant in `issuer_template`.
+const TENANT_PLACEHOLDER: &str = "{tenantid}";
+/// The ID-token claim that names the tenant of a templated issuer.
+const TENANT_CLAIM: &str = "tid";
+
+impl ProviderConfig {
+    /// The fields that presets bring: `tenant` only with a preset that has tenants, the
+    /// client secret a preset requires, a usable `issuer_template`.
+    fn validate_preset_fields(&self) -> Result<(), FieldError> {
+        if self.tenant.is_some() && !self.preset.is_some_and(Preset::has_tenants) {
+            return Err(FieldError::new(
+                "tenant",
+                "only applies with preset = \"microsoft\"",
+            ));
+        }
+        if let Some(preset) = self.preset.filter(|p| p.requires_client_secret())
+            && self.client_secret.is_none()
+        {
+            return Err(FieldError::new(
+                "client_secret",
+                format!(
+                    "is missing: with preset = \"{}\" give the client secret the provider issued with the client id",
+                    preset.name()
+                ),
+            ));
+        }
+        if let Some(template) = &self.issuer_template {
+            IssuerTemplate::new(template, TENANT_PLACEHOLDER, TENANT_CLAIM).map_err(|_| {
+                FieldError::new(
+                    "issuer_template",
+                    "must be an address with {tenantid} as one whole path segment",
+                )
+            })?;
+            check_web_url(template).map_err(|reason| FieldError::new("issuer_template", reason))?;
         }
         Ok(())
     }
@@ -286,8 +345,7 @@ impl ConfigSource {
 
 /// Parses and checks the file's text; the error names the line and field.
 pub fn parse(text: &str) -> Result<ProviderConfig, String> {
-    let config: ProviderConfig =
-        toml::from_str(text).map_err(|error| describe_toml_error(text, &error))?;
+    let config = presets::read(text).map_err(|error| describe_toml_error(text, &error))?;
     config
         .validate()
         .map_err(|e| format!("the field `{}` {}", e.field, e.reason))?;

@@ -18,6 +18,7 @@ mod loopback;
 mod main_window;
 mod messages;
 mod photos;
+mod presets;
 mod provider;
 mod state;
 mod status;

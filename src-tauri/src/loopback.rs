@@ -9,8 +9,10 @@
 //! 2. Every connection is served in its own task. Its request head is read for at most
 //!    [`READ_TIME`] and [`MAX_HEAD`] bytes and parsed by [`parse_head`] (request line and
 //!    header lines only; a body is never read).
-//! 3. The checks, in order: the head is complete, well formed and small enough; the method is
-//!    `GET`; the path is exactly `/oauth/callback`. Only then is the full URL handed to the
+//! 3. The checks, in order: the head is complete, well formed and small enough; it has one
+//!    `Host` header, equal to `127.0.0.1:{port}` (a page on a name rebound to 127.0.0.1 names
+//!    its own host: DNS rebinding); the method is `GET`; the path is exactly
+//!    `/oauth/callback`. Only then is the full URL handed to the
 //!    connection ([`Deliver`]), which runs the same checks as for a deep link and answers
 //!    whether the callback connected, failed (ended the sign-in) or was ignored.
 //! 4. The browser gets a small self-contained page in plain words, never echoing anything it
@@ -142,6 +144,9 @@ async fn serve(mut stream: TcpStream, port: u16, deliver: &Deliver, read_time: D
     let (page, ended) = match head {
         Err(HeadError::Closed) => return false,
         Err(error) => (Page::for_bad_request(error), false),
+        Ok(head) if head.host.as_deref() != Some(&expected_host(port)) => {
+            (Page::MISDIRECTED, false)
+        }
         Ok(head) if head.method != "GET" => (Page::METHOD_NOT_ALLOWED, false),
         Ok(head) if head.path() != CALLBACK_PATH => (Page::NOT_FOUND, false),
         Ok(head) => {
@@ -161,6 +166,12 @@ async fn serve(mut stream: TcpStream, port: u16, deliver: &Deliver, read_time: D
     })
     .await;
     ended
+}
+
+/// The only `Host` a request may name: the redirect URI's authority. A page on another name
+/// that resolves to 127.0.0.1 (DNS rebinding) sends its own name, and is refused.
+fn expected_host(port: u16) -> String {
+    format!("127.0.0.1:{port}")
 }
 
 /// Reads until the head is complete, too large, malformed or the client hangs up.
@@ -193,6 +204,8 @@ pub struct RequestHead {
     pub method: String,
     /// The origin-form target: path and query, e.g. `/oauth/callback?code=…&state=…`.
     pub target: String,
+    /// The `Host` header's value without surrounding spaces, if the request has one.
+    pub host: Option<String>,
 }
 
 impl RequestHead {
@@ -222,8 +235,8 @@ pub enum HeadError {
 /// Checks, in order: the head ends with an empty line within [`MAX_HEAD`] bytes; it is ASCII
 /// without control characters other than the line ends; the request line is
 /// `METHOD SP origin-form SP HTTP/1.0|1.1` with a token method and a target starting with `/`;
-/// every header line is `name: value` with a token name (no folded lines, no bare CR or LF). Header values are
-/// not used.
+/// every header line is `name: value` with a token name (no folded lines, no bare CR or LF); at
+/// most one `Host` header. Of the header values only `Host`'s is kept.
 pub fn parse_head(bytes: &[u8]) -> Result<RequestHead, HeadError> {
     let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Err(if bytes.len() >= MAX_HEAD {
@@ -255,15 +268,24 @@ pub fn parse_head(bytes: &[u8]) -> Result<RequestHead, HeadError> {
     if !valid_method || !valid_target || !matches!(version, "HTTP/1.1" | "HTTP/1.0") {
         return Err(HeadError::Malformed);
     }
+    let mut host = None;
     for line in lines {
-        let (name, _value) = line.split_once(':').ok_or(HeadError::Malformed)?;
+        let (name, value) = line.split_once(':').ok_or(HeadError::Malformed)?;
         if name.is_empty() || !name.bytes().all(is_token_byte) || line.contains(['\r', '\n']) {
             return Err(HeadError::Malformed);
+        }
+        if name.eq_ignore_ascii_case("host") {
+            // A second Host header makes the request ambiguous (RFC 9112 §3.2).
+            if host.is_some() {
+                return Err(HeadError::Malformed);
+            }
+            host = Some(value.trim_matches([' ', '\t']).to_owned());
         }
     }
     Ok(RequestHead {
         method: method.to_owned(),
         target: target.to_owned(),
+        host,
     })
 }
 
@@ -300,6 +322,11 @@ impl Page {
         "404 Not Found",
         "Not found",
         "PhotoLink only receives sign-ins at this address. You can close this tab.",
+    );
+    const MISDIRECTED: Self = Self::fixed(
+        "421 Misdirected Request",
+        "Not accepted",
+        "PhotoLink only receives sign-ins at 127.0.0.1, from the sign-in page it opened. You can close this tab.",
     );
     const METHOD_NOT_ALLOWED: Self = Self::fixed(
         "405 Method Not Allowed",

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use photolink_demo_provider::{self as demo, ProviderHandle, StateFileError};
 use photolink_oauth::{
-    ClientConfig, HttpClient, OAuthClient, ServerMetadata, Session, TokenStore, discover,
+    ClientConfig, HttpClient, OAuthClient, ServerMetadata, Session, TokenStore, discover_with,
 };
 use tauri::{AppHandle, Manager};
 use url::Url;
@@ -212,14 +212,18 @@ async fn configured_client(config: &ProviderConfig) -> Result<OAuthClient, photo
     if let Some(resource) = &config.resource {
         client_config = client_config.with_resource(resource);
     }
+    if let Some(template) = config.issuer_template() {
+        client_config = client_config.with_issuer_template(template);
+    }
     let mut metadata = match config.explicit_endpoints() {
         Some(endpoints) => {
             ServerMetadata::new(&config.issuer, endpoints.authorization, endpoints.token)
         }
         None => {
-            discover(
+            discover_with(
                 &HttpClient::new(client_config.http.clone())?,
                 &config.issuer,
+                client_config.issuer_template.as_ref(),
             )
             .await?
         }
@@ -281,4 +285,66 @@ fn set_aside(path: &Path) -> PathBuf {
         tracing::warn!(%error, "could not move the unreadable demo provider state");
     }
     aside
+}
+
+#[cfg(test)]
+mod tests {
+    use photolink_demo_provider::Config;
+
+    use super::*;
+    use crate::config::parse;
+
+    /// The demo provider at `/common/v2.0`, its discovery document naming its issuer as the
+    /// template `http://127.0.0.1:PORT/{tenantid}/v2.0`, as a multi-tenant provider does.
+    async fn multi_tenant_provider() -> (ProviderHandle, u16) {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .unwrap()
+            .port();
+        let handle = demo::start(Config {
+            port,
+            issuer_path: "/common/v2.0".into(),
+            advertised_issuer: Some(format!("http://127.0.0.1:{port}/{{tenantid}}/v2.0")),
+            ..Config::default()
+        })
+        .await
+        .unwrap();
+        (handle, port)
+    }
+
+    fn settings(port: u16, template: &str) -> ProviderConfig {
+        parse(&format!(
+            "name = \"Tenants\"\nclient_id = \"photolink-desktop\"\n\
+             issuer = \"http://127.0.0.1:{port}/common/v2.0\"\n\
+             photos_endpoint = \"http://127.0.0.1:{port}/photos\"\n{template}"
+        ))
+        .unwrap()
+    }
+
+    #[tokio::test]
+    async fn the_issuer_template_in_the_settings_reaches_discovery() {
+        let (_provider, port) = multi_tenant_provider().await;
+        let config = settings(
+            port,
+            &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
+        );
+
+        let client = configured_client(&config).await.unwrap();
+
+        assert_eq!(
+            client.metadata().issuer,
+            format!("http://127.0.0.1:{port}/{{tenantid}}/v2.0")
+        );
+        assert!(client.config().issuer_template.is_some());
+    }
+
+    #[tokio::test]
+    async fn without_the_template_a_templated_issuer_is_refused() {
+        let (_provider, port) = multi_tenant_provider().await;
+        let error = configured_client(&settings(port, "")).await.unwrap_err();
+        assert!(
+            matches!(error, photolink_oauth::Error::IssuerMismatch { .. }),
+            "{error:?}"
+        );
+    }
 }

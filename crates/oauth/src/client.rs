@@ -12,7 +12,8 @@ use crate::authorize::{AuthorizationResponse, SavedSignIn};
 use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, RawResponse, Transport};
-use crate::metadata::{ServerMetadata, ValidatedEndpoints, discover};
+use crate::issuer::check_id_token_issuer;
+use crate::metadata::{ServerMetadata, ValidatedEndpoints, discover_with};
 use crate::pkce::{CODE_CHALLENGE_METHOD, random_urlsafe};
 use crate::secret::{AccessToken, ClientSecret, PkceVerifier, RefreshToken};
 use crate::token::{TokenResponse, TokenSet, oauth_error, parse_token_response};
@@ -113,10 +114,11 @@ impl OAuthClient {
         })
     }
 
-    /// Discovers the metadata of `issuer` (see [`discover`]) and builds a client for it.
+    /// Discovers the metadata of `issuer` (see [`discover_with`], with the configuration's
+    /// issuer template) and builds a client for it.
     pub async fn discover(config: ClientConfig, issuer: &str) -> Result<Self> {
         let http = HttpClient::new(config.http.clone())?;
-        let metadata = discover(&http, issuer).await?;
+        let metadata = discover_with(&http, issuer, config.issuer_template.as_ref()).await?;
         Self::with_http_client(config, metadata, http)
     }
 
@@ -257,14 +259,21 @@ impl OAuthClient {
     }
 
     /// A token request (code exchange or refresh), naming the configured resource (RFC 8707
-    /// §2.2) so that the token is issued for it.
+    /// §2.2) so that the token is issued for it; an ID token in the answer must fit a templated
+    /// issuer.
     async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse> {
         let mut form = form.to_vec();
         if let Some(resource) = &self.inner.config.resource {
             form.push(("resource", resource));
         }
         let response = self.post_form(&self.inner.endpoints.token, &form).await?;
-        parse_token_response(&response)
+        let answer = parse_token_response(&response)?;
+        check_id_token_issuer(
+            answer.id_token.as_ref(),
+            &self.inner.metadata.issuer,
+            self.inner.config.issuer_template.as_ref(),
+        )?;
+        Ok(answer)
     }
 
     /// POSTs a form with `Accept: application/json` and the client's authentication.

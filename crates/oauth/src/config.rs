@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::http::HttpOptions;
+use crate::issuer::IssuerTemplate;
 use crate::secret::ClientSecret;
 
 /// Parameters the authorization request sets itself; extra parameters may not override them.
@@ -41,6 +42,9 @@ pub struct ClientConfig {
     pub refresh_skew: Duration,
     /// Timeouts and size caps.
     pub http: HttpOptions,
+    /// For a multi-tenant server whose metadata names its issuer as a template; see
+    /// [`IssuerTemplate`] for the rules it turns on.
+    pub issuer_template: Option<IssuerTemplate>,
 }
 
 impl ClientConfig {
@@ -56,6 +60,7 @@ impl ClientConfig {
             pending_lifetime: Duration::from_secs(10 * 60),
             refresh_skew: Duration::from_secs(60),
             http: HttpOptions::default(),
+            issuer_template: None,
         }
     }
 
@@ -89,6 +94,12 @@ impl ClientConfig {
     /// Sets the RFC 8707 resource indicator (an absolute URI without a fragment).
     pub fn with_resource(mut self, resource: impl Into<String>) -> Self {
         self.resource = Some(resource.into());
+        self
+    }
+
+    /// Accepts a multi-tenant server's templated issuer (see [`IssuerTemplate`]).
+    pub fn with_issuer_template(mut self, template: IssuerTemplate) -> Self {
+        self.issuer_template = Some(template);
         self
     }
 

@@ -9,7 +9,8 @@
 //! | --- | --- |
 //! | [`ClientConfig`] | The client's `client_id`, redirect URI, scopes, extra authorization parameters, RFC 8707 resource, lifetimes, HTTP options. |
 //! | [`HttpOptions`], [`HttpClient`], [`RetryPolicy`] | Timeouts, size caps, proxy and the retries of resource requests; the one HTTP client (loopback direct, other hosts through the proxy settings). |
-//! | [`ServerMetadata`], [`discover`] | The server's endpoints, hand-written or discovered from its issuer URL (RFC 8414 or OpenID places, issuers with a path, a trailing slash on either side tolerated). |
+//! | [`ServerMetadata`], [`discover`], [`discover_with`] | The server's endpoints, hand-written or discovered from its issuer URL (RFC 8414 or OpenID places, issuers with a path, a trailing slash on either side tolerated). |
+//! | [`IssuerTemplate`] | A multi-tenant server's templated issuer (`…/{tenantid}/v2.0`): admitted by discovery, and each ID token's `iss` checked against its tenant claim. |
 //! | [`OAuthClient`] | Builds authorization URLs, exchanges codes, refreshes and revokes tokens. Cheap to clone. |
 //! | [`PendingAuthorization`] | The one sign-in in progress: `begin` returns the URL to open, `complete` validates the callback URL, `saved`/`restore` carry it across a restart. |
 //! | [`CallbackError`] | Why a callback gave no response: [`Ignored`](CallbackError::Ignored) (not for the sign-in in progress, which still waits) or [`Failed`](CallbackError::Failed) (it ended the sign-in). |
@@ -105,6 +106,10 @@
 //!   detail, an issuer named in a response) has control and invisible characters removed, any
 //!   token-like run replaced with `[hidden]`, and its length capped. `Debug` of a response
 //!   shows the body's length only.
+//! - **Multi-tenant issuers**: only with a configured [`IssuerTemplate`] may a discovery
+//!   document name a templated issuer (or one tenant's issuer); an ID token in a token answer
+//!   must then name a plain tenant id and the issuer of exactly that tenant. See the
+//!   template's rules.
 //! - **Stored tokens**: a stored time past what the clock can hold is a deserialization error,
 //!   never a panic, so a damaged entry reads as unreadable.
 //! - **Session**: refreshes when the access token expires within
@@ -143,6 +148,7 @@ mod client;
 mod config;
 mod error;
 mod http;
+mod issuer;
 mod metadata;
 mod pkce;
 mod retry;
@@ -160,7 +166,8 @@ pub use error::{
     TokenErrorCode,
 };
 pub use http::{HttpClient, HttpOptions};
-pub use metadata::{ServerMetadata, discover};
+pub use issuer::IssuerTemplate;
+pub use metadata::{ServerMetadata, discover, discover_with};
 pub use pkce::CODE_CHALLENGE_METHOD;
 pub use retry::RetryPolicy;
 pub use secret::{

@@ -5,6 +5,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, Transport};
+use crate::issuer::{IssuerTemplate, admits_metadata_issuer, check_configured_issuer};
 use crate::server_text;
 
 const OAUTH_WELL_KNOWN: &str = "oauth-authorization-server";
@@ -111,11 +112,25 @@ pub(crate) struct ValidatedEndpoints {
 /// The document's `issuer` must equal `issuer`, up to one trailing slash on either side; the
 /// document's spelling is kept, since the `iss` the server sends is compared with it exactly.
 pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata> {
+    discover_with(http, issuer, None).await
+}
+
+/// Like [`discover`], for a multi-tenant server: with a `template`, the document's `issuer`
+/// may also be the template or one tenant's issuer (see [`IssuerTemplate`] for the rules).
+pub async fn discover_with(
+    http: &HttpClient,
+    issuer: &str,
+    template: Option<&IssuerTemplate>,
+) -> Result<ServerMetadata> {
     let (issuer_url, _) = Transport::of_issuer(issuer)?;
+    check_configured_issuer(issuer, template)?;
     let mut failures = Vec::new();
     for url in well_known_urls(&issuer_url)? {
         match fetch_metadata(http, &url).await {
-            Ok(metadata) if same_issuer(&metadata.issuer, issuer) => {
+            Ok(metadata)
+                if same_issuer(&metadata.issuer, issuer)
+                    || admits_metadata_issuer(issuer, &metadata.issuer, template) =>
+            {
                 metadata.validate()?;
                 return Ok(metadata);
             }

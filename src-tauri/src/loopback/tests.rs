@@ -22,7 +22,23 @@ fn a_browser_request_head_parses_into_method_and_target() {
     assert_eq!(head.method, "GET");
     assert_eq!(head.target, "/oauth/callback?code=a&state=b");
     assert_eq!(head.path(), "/oauth/callback");
+    assert_eq!(head.host.as_deref(), Some("127.0.0.1:5000"));
     assert_eq!(parsed("POST / HTTP/1.0\r\n\r\n").unwrap().method, "POST");
+}
+
+#[test]
+fn the_host_header_is_read_whatever_its_case_and_spacing_and_only_once() {
+    let host = |text: &str| parsed(text).map(|head| head.host);
+    assert_eq!(
+        host("GET / HTTP/1.1\r\nhOsT:  \t127.0.0.1:80 \r\n\r\n"),
+        Ok(Some("127.0.0.1:80".into()))
+    );
+    assert_eq!(host("GET / HTTP/1.0\r\nAccept: */*\r\n\r\n"), Ok(None));
+    assert_eq!(
+        host("GET / HTTP/1.1\r\nHost: 127.0.0.1:80\r\nHost: evil.example\r\n\r\n"),
+        Err(HeadError::Malformed),
+        "two Host headers (RFC 9112 §3.2)"
+    );
 }
 
 #[test]
@@ -270,7 +286,10 @@ async fn wrong_paths_wrong_state_other_methods_and_garbage_leave_it_waiting() {
     );
     let post = send(
         port,
-        b"POST /oauth/callback?state=good HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc",
+        format!(
+            "POST /oauth/callback?state=good HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: 3\r\n\r\nabc"
+        )
+        .as_bytes(),
     )
     .await;
     assert!(post.starts_with("HTTP/1.1 405 "), "{post}");
@@ -301,6 +320,48 @@ async fn wrong_paths_wrong_state_other_methods_and_garbage_leave_it_waiting() {
         recorder.urls().len(),
         1,
         "only the wrong state reached the connection"
+    );
+    let good = get(port, "/oauth/callback?code=a&state=good").await;
+    assert!(good.starts_with("HTTP/1.1 200 OK\r\n"), "{good}");
+}
+
+#[tokio::test]
+async fn a_request_naming_another_host_gets_an_error_page_and_leaves_the_sign_in_waiting() {
+    let (listener, recorder) = listening(READ_TIME).await;
+    let port = listener.port();
+    let other_port = port.wrapping_add(1);
+    let callback = "GET /oauth/callback?code=a&state=good HTTP/1.1\r\n";
+
+    // A page on a rebound name (DNS rebinding) sends its own host name; so do `localhost` and
+    // any other name or port that is not the redirect URI's.
+    for host in [
+        "Host: evil.example\r\n".to_owned(),
+        format!("Host: evil.example:{port}\r\n"),
+        format!("Host: localhost:{port}\r\n"),
+        format!("Host: 127.0.0.1:{other_port}\r\n"),
+        "Host: 127.0.0.1\r\n".to_owned(),
+        format!("Host: [::1]:{port}\r\n"),
+        format!("Host: 127.0.0.2:{port}\r\n"),
+        String::new(),
+    ] {
+        let answer = send(port, format!("{callback}{host}\r\n").as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 421 "), "{host:?}: {answer}");
+        assert!(
+            answer.contains("only receives sign-ins at 127.0.0.1"),
+            "{host:?}: {answer}"
+        );
+        assert!(!answer.contains("evil"), "the page echoes the request");
+    }
+    let two_hosts = send(
+        port,
+        format!("{callback}Host: 127.0.0.1:{port}\r\nHost: evil.example\r\n\r\n").as_bytes(),
+    )
+    .await;
+    assert!(two_hosts.starts_with("HTTP/1.1 400 "), "{two_hosts}");
+
+    assert!(
+        recorder.urls().is_empty(),
+        "a request for another host was delivered"
     );
     let good = get(port, "/oauth/callback?code=a&state=good").await;
     assert!(good.starts_with("HTTP/1.1 200 OK\r\n"), "{good}");

@@ -5,6 +5,7 @@ mod support;
 
 mod discovery;
 mod faults;
+mod issuer_template;
 mod provider_flow;
 mod provider_session;
 mod proxy;
