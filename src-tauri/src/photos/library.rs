@@ -6,9 +6,12 @@
 //! 1. A URL fetched with the Bearer token (a page, or a [`Download::WithToken`]) must be on
 //!    the photos endpoint's origin; anything else is refused before a request is made.
 //! 2. A [`Download::WithoutCredentials`] is fetched with no `Authorization` header through
-//!    the core's HTTP client, so the core's endpoint rule holds for it (`https`, or `http` on a
-//!    loopback IP literal when the provider is there too), as do its proxy rule, its size cap
-//!    and its retries of 5xx and 429 answers.
+//!    the core's HTTP client (`Session::get_without_credentials`), so the core's endpoint rule
+//!    holds for it (`https`, or `http` on a loopback IP literal when the provider is there
+//!    too), as do its proxy rule, its size cap and its retries of 5xx and 429 answers. When
+//!    such a thumbnail is refused (401, 403, 404, 410: a link that expired, or one the service
+//!    wants credentials for), the photo's full image is fetched instead; the `photo:` scheme
+//!    still applies the thumbnail's size cap.
 //! 3. Requests with the token use the core's `Session::authorized_get`: 5xx and 429 answers
 //!    are retried as the core's retry policy allows (honouring `Retry-After`), and a 401
 //!    refreshes the token once.
@@ -24,7 +27,8 @@ use url::{Origin, Url};
 
 use super::index::{PhotoIndex, Rendition, Sources};
 use super::scheme;
-use super::source::{Download, PhotoSource, SourcePhoto};
+use super::source::{self, Download, PhotoSource, SourcePhoto};
+use crate::config::PhotoApi;
 use crate::error::AppError;
 
 /// Longest title shown, in characters.
@@ -73,6 +77,12 @@ impl PhotoLibrary {
         }
     }
 
+    /// The photos `session`'s account keeps at the photo API `api` at `endpoint`.
+    pub fn for_api(session: Arc<Session>, api: PhotoApi, endpoint: Url) -> Self {
+        let source = source::for_api(api, endpoint.clone());
+        Self::new(session, &endpoint, source)
+    }
+
     /// Lists the page `page_token` names (the first for `None`) and indexes its photos, so
     /// that the window can load them through the `photo:` scheme.
     pub async fn list(&self, page_token: Option<&str>) -> Result<PhotoPage, AppError> {
@@ -97,9 +107,28 @@ impl PhotoLibrary {
         rendition: Rendition,
     ) -> Option<Result<ResourceResponse, AppError>> {
         let download = self.index.source(id, rendition)?;
-        Some(match download {
-            Download::WithToken(url) => self.get_with_token(&url).await,
+        let fetched = self.get(&download).await;
+        Some(match fetched {
+            Err(error)
+                if rendition == Rendition::Thumbnail
+                    && matches!(download, Download::WithoutCredentials(_))
+                    && is_refusal(&error) =>
+            {
+                tracing::info!("a thumbnail link was refused; showing the full image instead");
+                let image = self.index.source(id, Rendition::Image)?;
+                self.get(&image).await
+            }
+            fetched => fetched,
         })
+    }
+
+    async fn get(&self, download: &Download) -> Result<ResourceResponse, AppError> {
+        match download {
+            Download::WithToken(url) => self.get_with_token(url).await,
+            Download::WithoutCredentials(url) => {
+                Ok(self.session.get_without_credentials(url.as_str()).await?)
+            }
+        }
     }
 
     /// Forgets every listed photo (after disconnecting). Their ids are never handed out again.
@@ -143,6 +172,18 @@ impl PhotoLibrary {
                 .filter(|date| !date.is_empty()),
         }
     }
+}
+
+/// An answer that says "not for you" (401, 403) or "gone" (404, 410): a pre-authenticated
+/// link that expired, or one the service wants credentials for.
+fn is_refusal(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::OAuth(photolink_oauth::Error::UnexpectedResponse {
+            status: 401 | 403 | 404 | 410,
+            ..
+        })
+    )
 }
 
 /// Server text fit to show as a name: control and invisible formatting characters removed,
