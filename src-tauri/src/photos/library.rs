@@ -215,7 +215,10 @@ mod tests {
 
     /// A library at `endpoint` for a session with no tokens (nothing here reaches a server).
     fn library(endpoint: &str) -> PhotoLibrary {
-        let issuer = "http://127.0.0.1:1";
+        library_of("http://127.0.0.1:1", endpoint)
+    }
+
+    fn library_of(issuer: &str, endpoint: &str) -> PhotoLibrary {
         let metadata = ServerMetadata::new(
             issuer,
             format!("{issuer}/authorize"),
@@ -279,6 +282,47 @@ mod tests {
             "{refused:?}"
         );
         assert!(library.fetch("unknown", Rendition::Image).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_pre_authenticated_url_must_pass_the_cores_https_rule() {
+        let refused = |issuer: &'static str, endpoint: &'static str, link: &'static str| async move {
+            let library = library_of(issuer, endpoint);
+            let mut photo = listed("x", None, link);
+            photo.thumbnail = Download::WithoutCredentials(Url::parse(link).unwrap());
+            let photo = library.shown(photo);
+            library
+                .fetch(&photo.id, Rendition::Thumbnail)
+                .await
+                .expect("the photo is listed")
+                .unwrap_err()
+        };
+        let on_localhost = refused(
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:1/photos",
+            "http://localhost:1/t/x",
+        )
+        .await;
+        assert!(
+            matches!(
+                on_localhost,
+                AppError::OAuth(photolink_oauth::Error::InsecureEndpoint { .. })
+            ),
+            "{on_localhost:?}"
+        );
+        let plain_http_for_https = refused(
+            "https://provider.example",
+            "https://api.example/photos",
+            "http://127.0.0.1:1/t/x",
+        )
+        .await;
+        assert!(
+            matches!(
+                plain_http_for_https,
+                AppError::OAuth(photolink_oauth::Error::InsecureEndpoint { .. })
+            ),
+            "{plain_http_for_https:?}"
+        );
     }
 
     #[test]

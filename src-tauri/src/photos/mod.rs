@@ -30,6 +30,8 @@ mod microsoft_graph;
 mod photolink;
 mod scheme;
 mod source;
+#[cfg(test)]
+mod tests;
 
 use photolink_oauth::Error as OAuthError;
 use tauri::http::Request;
