@@ -46,6 +46,7 @@ issuer = "https://login.microsoftonline.com/{tenant}/v2.0"
 issuer_template = "https://login.microsoftonline.com/{tenantid}/v2.0"
 redirect = "loopback"
 scopes = ["openid", "profile", "email", "offline_access", "Files.Read", "User.Read"]
+photo_api = "microsoft-graph"
 photos_endpoint = "https://graph.microsoft.com/v1.0"
 "#;
 
@@ -58,6 +59,7 @@ name = "Google Drive"
 issuer = "https://accounts.google.com"
 redirect = "loopback"
 scopes = ["openid", "email", "profile", "https://www.googleapis.com/auth/drive.readonly"]
+photo_api = "google-drive"
 photos_endpoint = "https://www.googleapis.com/drive/v3"
 
 [authorize_params]

@@ -11,8 +11,9 @@ use photolink_oauth::{
 use tauri::{AppHandle, Manager};
 use url::Url;
 
-use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig, Redirect};
+use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, PhotoApi, ProviderConfig, Redirect};
 use crate::error::AppError;
+use crate::photos::PhotoLibrary;
 use crate::status::ProviderSummary;
 use crate::store::{
     FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem,
@@ -38,8 +39,8 @@ pub struct Provider {
     pub session: Arc<Session>,
     /// Why the saved connection could not be restored, when there was one.
     pub open_problem: Option<OpenProblem>,
-    /// The photo list; photos are fetched from its origin only.
-    pub photos_endpoint: Url,
+    /// The account's photos at the photo API.
+    pub photos: PhotoLibrary,
     /// Where the browser sends the sign-in back.
     pub redirect: Redirect,
     /// Keeps the embedded demo provider running while PhotoLink runs.
@@ -114,8 +115,13 @@ impl Provider {
                     )
                 })?;
                 let mut provider =
-                    Self::open(summary, client, photos_endpoint, forgotten, None).await?;
+                    Self::open(summary, client, photos_endpoint.clone(), forgotten, None).await?;
                 provider.redirect = config.redirect();
+                provider.photos = PhotoLibrary::for_api(
+                    provider.session.clone(),
+                    config.photo_api,
+                    photos_endpoint,
+                );
                 Ok(provider)
             }
             Choice::Embedded => {
@@ -157,18 +163,20 @@ impl Provider {
         Ok(provider)
     }
 
-    /// A provider over any token store (tests use stores that fail on demand).
+    /// A provider over any token store (tests use stores that fail on demand), its photos in
+    /// PhotoLink's own list format at `photos_endpoint`.
     pub fn new(
         summary: ProviderSummary,
         client: OAuthClient,
         store: Arc<dyn TokenStore>,
         photos_endpoint: Url,
     ) -> Result<Self, AppError> {
+        let session = Arc::new(Session::new(client, store)?);
         Ok(Self {
             summary,
-            session: Arc::new(Session::new(client, store)?),
+            photos: PhotoLibrary::for_api(session.clone(), PhotoApi::PhotoLink, photos_endpoint),
+            session,
             open_problem: None,
-            photos_endpoint,
             redirect: Redirect::Scheme,
             _embedded: None,
         })

@@ -11,7 +11,6 @@ use url::Url;
 use crate::connection::{AccountConnection, Os, Window};
 use crate::error::AppError;
 use crate::loopback::{Deliver, LoopbackListener};
-use crate::photos::PhotoIndex;
 use crate::provider::Provider;
 use crate::status::Status;
 use crate::store::SignInStore;
@@ -24,8 +23,6 @@ pub type DesktopConnection = AccountConnection<AppWindow, DesktopOs>;
 
 pub struct AppState {
     pub connection: Arc<DesktopConnection>,
-    /// Photos listed so far, by the opaque ids the window uses.
-    pub photos: PhotoIndex,
 }
 
 impl AppState {
@@ -38,7 +35,6 @@ impl AppState {
                     sign_ins: Arc::new(SignInStore::keyring()),
                 },
             ),
-            photos: PhotoIndex::default(),
         }
     }
 
@@ -61,8 +57,12 @@ impl Window for AppWindow {
     }
 
     fn forget_account_data(&self) {
-        if let Some(state) = self.app.try_state::<AppState>() {
-            state.photos.clear();
+        if let Some(provider) = self
+            .app
+            .try_state::<AppState>()
+            .and_then(|state| state.provider())
+        {
+            provider.photos.forget();
         }
     }
 }

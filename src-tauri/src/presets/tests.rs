@@ -1,6 +1,6 @@
 //! Presets applied to `provider.toml` text, through the same `parse` the app uses.
 
-use crate::config::{Redirect, parse};
+use crate::config::{PhotoApi, Redirect, parse};
 
 use super::*;
 
@@ -40,6 +40,7 @@ fn the_microsoft_preset_needs_only_a_client_id() {
         ]
     );
     assert_eq!(config.photos_endpoint, "https://graph.microsoft.com/v1.0");
+    assert_eq!(config.photo_api, PhotoApi::MicrosoftGraph);
     assert_eq!(config.redirect(), Redirect::Loopback { port: None });
     assert!(config.client_secret.is_none(), "a public client");
     assert!(config.authorize_params.is_empty());
@@ -126,6 +127,7 @@ fn the_google_preset_needs_a_client_id_and_googles_client_secret() {
         config.photos_endpoint,
         "https://www.googleapis.com/drive/v3"
     );
+    assert_eq!(config.photo_api, PhotoApi::GoogleDrive);
     let params: Vec<(&str, &str)> = config
         .authorize_params
         .iter()
