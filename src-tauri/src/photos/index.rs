@@ -20,7 +20,7 @@ use url::Url;
 pub const CAPACITY: usize = 20_000;
 
 /// The two renditions of a photo, as named in `photo:` URLs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rendition {
     Thumbnail,
     Image,

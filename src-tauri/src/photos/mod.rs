@@ -18,6 +18,7 @@
 //!    sent only to the photo API's origin and never reaches the window.
 
 mod api;
+mod cache;
 mod index;
 mod scheme;
 
