@@ -11,7 +11,7 @@ use url::Url;
 use crate::connection::{AccountConnection, Os, Window};
 use crate::error::AppError;
 use crate::loopback::{Deliver, LoopbackListener};
-use crate::photos::PhotoIndex;
+use crate::photos::{PhotoCache, PhotoIndex};
 use crate::provider::Provider;
 use crate::status::Status;
 use crate::store::SignInStore;
@@ -26,6 +26,8 @@ pub struct AppState {
     pub connection: Arc<DesktopConnection>,
     /// Photos listed so far, by the opaque ids the window uses.
     pub photos: PhotoIndex,
+    /// Thumbnails and the photo list of the connected account, in memory and on disk.
+    pub cache: PhotoCache,
 }
 
 impl AppState {
@@ -39,6 +41,7 @@ impl AppState {
                 },
             ),
             photos: PhotoIndex::default(),
+            cache: PhotoCache::in_cache_folder(app),
         }
     }
 
@@ -63,6 +66,7 @@ impl Window for AppWindow {
     fn forget_account_data(&self) {
         if let Some(state) = self.app.try_state::<AppState>() {
             state.photos.clear();
+            state.cache.forget_account();
         }
     }
 }

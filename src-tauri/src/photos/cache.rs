@@ -139,6 +139,19 @@ pub struct PhotoCache {
 }
 
 impl PhotoCache {
+    /// The cache in the app's cache folder (memory only when the platform has none).
+    pub fn in_cache_folder(app: &tauri::AppHandle) -> Self {
+        use tauri::Manager;
+        let root = match app.path().app_cache_dir() {
+            Ok(folder) => Some(folder.join(FOLDER)),
+            Err(error) => {
+                tracing::warn!(%error, "no cache folder; photos are cached in memory only");
+                None
+            }
+        };
+        Self::new(root)
+    }
+
     /// A cache in `root` (`None`: memory only) with the default budgets.
     pub fn new(root: Option<PathBuf>) -> Self {
         Self::with_budgets(root, DISK_BUDGET_BYTES, MEMORY_BUDGET_BYTES)

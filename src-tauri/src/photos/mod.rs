@@ -31,6 +31,7 @@ use crate::error::AppError;
 use crate::state::AppState;
 
 pub use api::PhotoPage;
+pub use cache::PhotoCache;
 pub use index::PhotoIndex;
 pub use scheme::SCHEME;
 
