@@ -13,6 +13,7 @@ use url::Url;
 
 use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig, Redirect};
 use crate::error::AppError;
+use crate::photos::{PhotoLibrary, PhotoLinkList};
 use crate::status::ProviderSummary;
 use crate::store::{
     FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem,
@@ -38,8 +39,8 @@ pub struct Provider {
     pub session: Arc<Session>,
     /// Why the saved connection could not be restored, when there was one.
     pub open_problem: Option<OpenProblem>,
-    /// The photo list; photos are fetched from its origin only.
-    pub photos_endpoint: Url,
+    /// The account's photos at the photo API.
+    pub photos: PhotoLibrary,
     /// Where the browser sends the sign-in back.
     pub redirect: Redirect,
     /// Keeps the embedded demo provider running while PhotoLink runs.
@@ -164,11 +165,13 @@ impl Provider {
         store: Arc<dyn TokenStore>,
         photos_endpoint: Url,
     ) -> Result<Self, AppError> {
+        let session = Arc::new(Session::new(client, store)?);
+        let source = Box::new(PhotoLinkList::new(photos_endpoint.clone()));
         Ok(Self {
             summary,
-            session: Arc::new(Session::new(client, store)?),
+            photos: PhotoLibrary::new(session.clone(), &photos_endpoint, source),
+            session,
             open_problem: None,
-            photos_endpoint,
             redirect: Redirect::Scheme,
             _embedded: None,
         })

@@ -11,7 +11,7 @@ use url::Url;
 use crate::connection::{AccountConnection, Os, Window};
 use crate::error::AppError;
 use crate::loopback::{Deliver, LoopbackListener};
-use crate::photos::{PhotoCache, PhotoIndex};
+use crate::photos::PhotoCache;
 use crate::provider::Provider;
 use crate::status::Status;
 use crate::store::SignInStore;
@@ -24,8 +24,6 @@ pub type DesktopConnection = AccountConnection<AppWindow, DesktopOs>;
 
 pub struct AppState {
     pub connection: Arc<DesktopConnection>,
-    /// Photos listed so far, by the opaque ids the window uses.
-    pub photos: PhotoIndex,
     /// Thumbnails and the photo list of the connected account, in memory and on disk.
     pub cache: PhotoCache,
 }
@@ -40,7 +38,6 @@ impl AppState {
                     sign_ins: Arc::new(SignInStore::keyring()),
                 },
             ),
-            photos: PhotoIndex::default(),
             cache: PhotoCache::in_cache_folder(app),
         }
     }
@@ -64,10 +61,13 @@ impl Window for AppWindow {
     }
 
     fn forget_account_data(&self) {
-        if let Some(state) = self.app.try_state::<AppState>() {
-            state.photos.clear();
-            state.cache.forget_account();
+        let Some(state) = self.app.try_state::<AppState>() else {
+            return;
+        };
+        if let Some(provider) = state.provider() {
+            provider.photos.forget();
         }
+        state.cache.forget_account();
     }
 }
 

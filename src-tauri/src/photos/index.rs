@@ -14,7 +14,8 @@ use std::sync::{Mutex, MutexGuard};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
-use url::Url;
+
+use super::source::Download;
 
 /// How many photos the index holds at most.
 pub const CAPACITY: usize = 20_000;
@@ -45,14 +46,14 @@ impl Rendition {
     }
 }
 
-/// Where the photo API serves the two renditions of one photo.
+/// How the two renditions of one photo are fetched.
 #[derive(Debug, Clone)]
 pub struct Sources {
-    pub thumbnail: Url,
-    pub image: Url,
+    pub thumbnail: Download,
+    pub image: Download,
 }
 
-/// Photos listed so far: opaque id → the photo API's URLs.
+/// Photos listed so far: opaque id → how to fetch its renditions.
 #[derive(Default)]
 pub struct PhotoIndex {
     inner: Mutex<Entries>,
@@ -104,8 +105,8 @@ impl PhotoIndex {
         id
     }
 
-    /// Where the photo API serves `rendition` of the photo `id` stands for.
-    pub fn source(&self, id: &str, rendition: Rendition) -> Option<Url> {
+    /// How `rendition` of the photo `id` stands for is fetched.
+    pub fn source(&self, id: &str, rendition: Rendition) -> Option<Download> {
         self.lock().photos.get(id).map(|entry| match rendition {
             Rendition::Thumbnail => entry.sources.thumbnail.clone(),
             Rendition::Image => entry.sources.image.clone(),
@@ -139,18 +140,22 @@ fn new_id() -> String {
 
 #[cfg(test)]
 mod tests {
+    use url::Url;
+
     use super::*;
 
     fn sources(name: &str) -> Sources {
         let base = Url::parse("http://127.0.0.1:1/photos/").unwrap();
         Sources {
-            thumbnail: base.join(&format!("{name}/thumbnail")).unwrap(),
-            image: base.join(&format!("{name}/image")).unwrap(),
+            thumbnail: Download::WithToken(base.join(&format!("{name}/thumbnail")).unwrap()),
+            image: Download::WithToken(base.join(&format!("{name}/image")).unwrap()),
         }
     }
 
     fn image(index: &PhotoIndex, id: &str) -> Option<Url> {
-        index.source(id, Rendition::Image)
+        index
+            .source(id, Rendition::Image)
+            .map(|Download::WithToken(url)| url)
     }
 
     #[test]

@@ -5,22 +5,28 @@
 //!
 //! | Module | What it is |
 //! | --- | --- |
-//! | [`api`] | The photo API client: one page of the list, and where each photo's renditions are. |
-//! | [`index`] | The id index: the opaque ids the window uses, and the photo API URLs behind them. |
+//! | [`source`] | The seam to a photo API: [`PhotoSource`] says how to ask for a page, how to read it, and how each rendition is fetched ([`Download`]). |
+//! | [`photolink`] | The `photolink` source: PhotoLink's own `{"photos": [...], "next_page_token"}` list. |
+//! | [`library`] | [`PhotoLibrary`]: makes every request for a source (the Bearer token only to the photos endpoint's origin) and gives the window its view of each photo. |
+//! | [`index`] | The id index: the opaque ids the window uses, and how each photo's renditions are fetched. |
 //! | [`scheme`] | The `photo:` scheme: answers `photo://localhost/{id}/{thumbnail\|image}`. |
 //!
 //! # How a photo reaches the window
 //!
-//! 1. The window calls the `photos` command; [`list`] fetches a page with the Bearer token and
-//!    indexes each photo under an opaque id.
+//! 1. The window calls the `photos` command; [`list`] asks the provider's [`PhotoLibrary`],
+//!    which fetches a page with the Bearer token, has the source read it, and indexes each
+//!    photo under an opaque id.
 //! 2. The window shows `photo://localhost/{id}/thumbnail` in an `<img>`.
-//! 3. [`serve`] looks the id up and fetches the image from the photo API. The Bearer token is
-//!    sent only to the photo API's origin and never reaches the window.
+//! 3. [`serve`] hands the request to the scheme, which has the library fetch the rendition:
+//!    with the Bearer token from the photo API's origin, or without any credentials from a
+//!    pre-authenticated URL. The token never reaches the window.
 
-mod api;
 mod cache;
 mod index;
+mod library;
+mod photolink;
 mod scheme;
+mod source;
 
 use photolink_oauth::Error as OAuthError;
 use tauri::http::Request;
@@ -30,9 +36,9 @@ use crate::connection;
 use crate::error::AppError;
 use crate::state::AppState;
 
-pub use api::PhotoPage;
 pub use cache::PhotoCache;
-pub use index::PhotoIndex;
+pub use library::{PhotoLibrary, PhotoPage};
+pub use photolink::PhotoLinkList;
 pub use scheme::SCHEME;
 
 /// Lists one page of the connected account's photos.
@@ -41,13 +47,7 @@ pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPa
     let provider = state
         .provider()
         .ok_or(AppError::OAuth(OAuthError::NotConnected))?;
-    let listed = api::list_page(
-        &provider.session,
-        &provider.photos_endpoint,
-        &state.photos,
-        page_token,
-    )
-    .await;
+    let listed = provider.photos.list(page_token.as_deref()).await;
     if let Err(error) = &listed {
         connection::connection_failed(app, error);
     }
@@ -60,8 +60,8 @@ pub fn serve(app: &AppHandle, request: Request<Vec<u8>>, responder: UriSchemeRes
     tauri::async_runtime::spawn(async move {
         let state = app.state::<AppState>();
         let provider = state.provider();
-        let session = provider.as_ref().map(|provider| &*provider.session);
-        let (response, failure) = scheme::answer(&state.photos, session, &request).await;
+        let library = provider.as_ref().map(|provider| &provider.photos);
+        let (response, failure) = scheme::answer(library, &request).await;
         if let Some(error) = failure {
             connection::connection_failed(&app, &error);
         }

@@ -1,5 +1,5 @@
 //! The `photo:` URI scheme: `photo://localhost/{id}/{thumbnail|image}` answers with the image
-//! the photo API serves for that id, fetched with the Bearer token.
+//! the [`PhotoLibrary`] fetches for that id.
 //!
 //! Tauri treats custom-scheme origins as local, and the photo API's bytes are server-supplied
 //! data, so every answer is locked down, errors included:
@@ -15,10 +15,10 @@
 //!    script and gets an opaque origin) and `Cache-Control: no-store` (the web view keeps no copy
 //!    that could outlive the connection).
 
-use photolink_oauth::Session;
 use tauri::http::{HeaderValue, Method, Request, Response, StatusCode, header};
 
-use super::index::{PhotoIndex, Rendition};
+use super::index::Rendition;
+use super::library::PhotoLibrary;
 use crate::error::AppError;
 
 /// The URI scheme serving photos to the window.
@@ -53,29 +53,30 @@ pub fn url(id: &str, rendition: Rendition) -> String {
 /// The answer to one `photo:` request, and the failure behind it when the connection itself
 /// failed (the caller decides what that means for the connection).
 pub async fn answer(
-    index: &PhotoIndex,
-    session: Option<&Session>,
+    library: Option<&PhotoLibrary>,
     request: &Request<Vec<u8>>,
 ) -> (Response<Vec<u8>>, Option<AppError>) {
     if request.method() != Method::GET {
         return (plain(StatusCode::METHOD_NOT_ALLOWED, "only GET"), None);
     }
+    let no_such_photo = || (plain(StatusCode::NOT_FOUND, "no such photo"), None);
     let Some((id, rendition)) = parse_path(request.uri().path()) else {
-        return (plain(StatusCode::NOT_FOUND, "no such photo"), None);
+        return no_such_photo();
     };
-    let (Some(source), Some(session)) = (index.source(id, rendition), session) else {
-        return (plain(StatusCode::NOT_FOUND, "no such photo"), None);
+    let Some(library) = library else {
+        return no_such_photo();
     };
-    match session.authorized_get(source.as_str()).await {
-        Ok(fetched) => (
+    match library.fetch(id, rendition).await {
+        None => no_such_photo(),
+        Some(Ok(fetched)) => (
             from_photo_api(rendition, fetched.content_type.as_deref(), fetched.body),
             None,
         ),
-        Err(error) => {
+        Some(Err(error)) => {
             tracing::warn!(%error, "could not fetch a photo");
             (
                 plain(StatusCode::BAD_GATEWAY, "the photo could not be loaded"),
-                Some(AppError::from(error)),
+                Some(error),
             )
         }
     }
@@ -240,25 +241,23 @@ mod tests {
 
     #[tokio::test]
     async fn requests_for_no_known_photo_are_refused() {
-        let index = PhotoIndex::default();
-        let (response, failure) = answer(&index, None, &request("POST", "/x/image")).await;
+        let (response, failure) = answer(None, &request("POST", "/x/image")).await;
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert!(failure.is_none());
-        let (response, failure) = answer(&index, None, &request("GET", "/x/image")).await;
+        let (response, failure) = answer(None, &request("GET", "/x/image")).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert!(failure.is_none());
     }
 
     #[tokio::test]
     async fn every_response_forbids_sniffing_scripts_and_caching() {
-        let index = PhotoIndex::default();
         let responses = [
             from_photo_api(Rendition::Image, Some("image/png"), vec![1]),
             from_photo_api(Rendition::Image, Some("image/svg+xml"), vec![1]),
             from_photo_api(Rendition::Thumbnail, Some("image/png"), vec![0; 3 * MIB]),
-            answer(&index, None, &request("GET", "/x/image")).await.0,
-            answer(&index, None, &request("GET", "/nothing")).await.0,
-            answer(&index, None, &request("PUT", "/x/image")).await.0,
+            answer(None, &request("GET", "/x/image")).await.0,
+            answer(None, &request("GET", "/nothing")).await.0,
+            answer(None, &request("PUT", "/x/image")).await.0,
         ];
         for response in &responses {
             let status = response.status();

@@ -1,0 +1,255 @@
+//! The account's photo library: lists pages through a [`PhotoSource`] and fetches renditions,
+//! holding the index of the ids the window uses.
+//!
+//! Every request the photos make goes through here, in this order of checks:
+//!
+//! 1. A URL fetched with the Bearer token (a page, or a [`Download::WithToken`]) must be on
+//!    the photos endpoint's origin; anything else is refused before a request is made.
+//! 2. A [`Download::WithoutCredentials`] is fetched with no `Authorization` header through
+//!    the core's HTTP client, so the core's endpoint rule holds for it (`https`, or `http` on a
+//!    loopback IP literal when the provider is there too), as do its proxy rule, its size cap
+//!    and its retries of 5xx and 429 answers.
+//! 3. Requests with the token use the core's `Session::authorized_get`: 5xx and 429 answers
+//!    are retried as the core's retry policy allows (honouring `Retry-After`), and a 401
+//!    refreshes the token once.
+//! 4. What the window sees of a listed photo is made safe: an opaque id from the
+//!    [`PhotoIndex`] instead of the service's id, `photo:` URLs instead of the service's, and
+//!    the title and date without control characters and capped in length.
+
+use std::sync::Arc;
+
+use photolink_oauth::{ResourceResponse, Session};
+use serde::Serialize;
+use url::{Origin, Url};
+
+use super::index::{PhotoIndex, Rendition, Sources};
+use super::scheme;
+use super::source::{Download, PhotoSource, SourcePhoto};
+use crate::error::AppError;
+
+/// Longest title shown, in characters.
+const MAX_TITLE_CHARS: usize = 200;
+/// Longest date shown, in characters (an RFC 3339 date with fractions fits easily).
+const MAX_DATE_CHARS: usize = 40;
+
+/// The connected account's photos at one photo API.
+pub struct PhotoLibrary {
+    session: Arc<Session>,
+    source: Box<dyn PhotoSource>,
+    /// The only origin the Bearer token is sent to: the photos endpoint's.
+    api_origin: Origin,
+    index: PhotoIndex,
+}
+
+/// One page of photos as the window sees it.
+#[derive(Debug, Serialize)]
+pub struct PhotoPage {
+    pub photos: Vec<Photo>,
+    /// Pass to `photos` for the next page; `None` on the last page.
+    pub next_page_token: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Photo {
+    /// Opaque id, meaningful only to this run of PhotoLink.
+    pub id: String,
+    pub title: String,
+    /// `photo:` URLs of the two renditions.
+    pub thumbnail: String,
+    pub image: String,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    pub taken_at: Option<String>,
+}
+
+impl PhotoLibrary {
+    /// The photos `session`'s account keeps at `source`, whose endpoint is `endpoint`.
+    pub fn new(session: Arc<Session>, endpoint: &Url, source: Box<dyn PhotoSource>) -> Self {
+        Self {
+            session,
+            source,
+            api_origin: endpoint.origin(),
+            index: PhotoIndex::default(),
+        }
+    }
+
+    /// Lists the page `page_token` names (the first for `None`) and indexes its photos, so
+    /// that the window can load them through the `photo:` scheme.
+    pub async fn list(&self, page_token: Option<&str>) -> Result<PhotoPage, AppError> {
+        let url = self.source.page_url(page_token.filter(|t| !t.is_empty()))?;
+        let answer = self.get_with_token(&url).await?;
+        let page = self.source.read_page(&answer)?;
+        Ok(PhotoPage {
+            photos: page
+                .photos
+                .into_iter()
+                .map(|photo| self.shown(photo))
+                .collect(),
+            next_page_token: page.next_page_token,
+        })
+    }
+
+    /// Fetches `rendition` of the photo `id` stands for; `None` when no listed photo has that
+    /// id.
+    pub async fn fetch(
+        &self,
+        id: &str,
+        rendition: Rendition,
+    ) -> Option<Result<ResourceResponse, AppError>> {
+        let download = self.index.source(id, rendition)?;
+        Some(match download {
+            Download::WithToken(url) => self.get_with_token(&url).await,
+        })
+    }
+
+    /// Forgets every listed photo (after disconnecting). Their ids are never handed out again.
+    pub fn forget(&self) {
+        self.index.clear();
+    }
+
+    /// A GET with the Bearer token, refused unless it goes to the photos endpoint's origin.
+    async fn get_with_token(&self, url: &Url) -> Result<ResourceResponse, AppError> {
+        if url.origin() != self.api_origin {
+            return Err(AppError::PhotoList(
+                "an address outside the photo API, refused for the token".into(),
+            ));
+        }
+        Ok(self.session.authorized_get(url.as_str()).await?)
+    }
+
+    /// The window's view of a listed photo (see the module docs, step 4).
+    fn shown(&self, photo: SourcePhoto) -> Photo {
+        let id = self.index.add(
+            &photo.id,
+            Sources {
+                thumbnail: photo.thumbnail,
+                image: photo.image,
+            },
+        );
+        Photo {
+            thumbnail: scheme::url(&id, Rendition::Thumbnail),
+            image: scheme::url(&id, Rendition::Image),
+            id,
+            title: photo
+                .title
+                .map(|title| shown_text(&title, MAX_TITLE_CHARS))
+                .filter(|title| !title.is_empty())
+                .unwrap_or_else(|| "Untitled".into()),
+            width: photo.width,
+            height: photo.height,
+            taken_at: photo
+                .taken_at
+                .map(|date| shown_text(&date, MAX_DATE_CHARS))
+                .filter(|date| !date.is_empty()),
+        }
+    }
+}
+
+/// Server text fit to show as a name: control and invisible formatting characters removed,
+/// whitespace collapsed, at most `max_chars` characters.
+fn shown_text(raw: &str, max_chars: usize) -> String {
+    let visible: String = raw
+        .chars()
+        .map(|c| if is_invisible(c) { ' ' } else { c })
+        .collect();
+    let collapsed = visible.split_whitespace().collect::<Vec<_>>().join(" ");
+    match collapsed.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{}…", &collapsed[..end]),
+        None => collapsed,
+    }
+}
+
+/// Control characters and the invisible ones that can reorder or hide text.
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+#[cfg(test)]
+mod tests {
+    use photolink_oauth::{ClientConfig, MemoryTokenStore, OAuthClient, ServerMetadata};
+
+    use super::*;
+    use crate::photos::photolink::PhotoLinkList;
+
+    /// A library at `endpoint` for a session with no tokens (nothing here reaches a server).
+    fn library(endpoint: &str) -> PhotoLibrary {
+        let issuer = "http://127.0.0.1:1";
+        let metadata = ServerMetadata::new(
+            issuer,
+            format!("{issuer}/authorize"),
+            format!("{issuer}/token"),
+        );
+        let client = OAuthClient::new(ClientConfig::new("c", "app:/callback"), metadata).unwrap();
+        let session = Session::new(client, Arc::new(MemoryTokenStore::new())).unwrap();
+        let endpoint = Url::parse(endpoint).unwrap();
+        let source = Box::new(PhotoLinkList::new(endpoint.clone()));
+        PhotoLibrary::new(Arc::new(session), &endpoint, source)
+    }
+
+    fn listed(id: &str, title: Option<&str>, thumbnail: &str) -> SourcePhoto {
+        let url = |text: &str| Download::WithToken(Url::parse(text).unwrap());
+        SourcePhoto {
+            id: id.into(),
+            title: title.map(Into::into),
+            width: Some(4),
+            height: None,
+            taken_at: Some("2024-05-01T10:00:00Z\u{0}".into()),
+            thumbnail: url(thumbnail),
+            image: url("http://127.0.0.1:1/photos/x/image"),
+        }
+    }
+
+    #[test]
+    fn a_listed_photo_is_shown_under_an_index_id_with_photo_urls() {
+        let library = library("http://127.0.0.1:1/photos");
+        let untitled = library.shown(listed("x", Some(" "), "http://127.0.0.1:1/t/x"));
+        assert_eq!(untitled.title, "Untitled");
+        assert_ne!(untitled.id, "x");
+        assert_eq!(untitled.image, scheme::url(&untitled.id, Rendition::Image));
+        assert_eq!(
+            untitled.thumbnail,
+            scheme::url(&untitled.id, Rendition::Thumbnail)
+        );
+        assert_eq!(untitled.taken_at.as_deref(), Some("2024-05-01T10:00:00Z"));
+        assert_eq!(untitled.width, Some(4));
+        assert_eq!(
+            library.index.source(&untitled.id, Rendition::Thumbnail),
+            Some(Download::WithToken(
+                Url::parse("http://127.0.0.1:1/t/x").unwrap()
+            ))
+        );
+        let sea = library.shown(listed("y", Some("Sea"), "http://127.0.0.1:1/t/y"));
+        assert_eq!(sea.title, "Sea");
+        library.forget();
+        assert!(library.index.source(&sea.id, Rendition::Image).is_none());
+    }
+
+    #[tokio::test]
+    async fn the_token_is_never_sent_outside_the_photo_apis_origin() {
+        let library = library("http://127.0.0.1:1/photos");
+        let photo = library.shown(listed("x", None, "http://127.0.0.2:1/t/x"));
+        let refused = library
+            .fetch(&photo.id, Rendition::Thumbnail)
+            .await
+            .expect("the photo is listed");
+        assert!(
+            matches!(refused, Err(AppError::PhotoList(_))),
+            "{refused:?}"
+        );
+        assert!(library.fetch("unknown", Rendition::Image).await.is_none());
+    }
+
+    #[test]
+    fn shown_text_has_no_control_or_reordering_characters_and_is_capped() {
+        assert_eq!(
+            shown_text("  Sea\n\tview\u{202E}gpj.exe ", 200),
+            "Sea view gpj.exe"
+        );
+        assert_eq!(shown_text("\u{200B}\u{0007}", 200), "");
+        let long = "é".repeat(300);
+        let shown = shown_text(&long, MAX_TITLE_CHARS);
+        assert_eq!(shown.chars().count(), MAX_TITLE_CHARS + 1);
+        assert!(shown.ends_with('…'));
+    }
+}

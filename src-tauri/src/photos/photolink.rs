@@ -1,0 +1,176 @@
+//! The `photolink` source: PhotoLink's own list format, as the demo provider serves it.
+//!
+//! `GET {photos_endpoint}[?page_token=…]` with the Bearer token answers
+//! `{"photos": [{"id", "title"?, "url"?, "thumbnail_url"?, "width"?, "height"?, "taken_at"?}],
+//! "next_page_token"?}`. Both renditions are fetched with the Bearer token: from the listed
+//! URLs when they are on the endpoint's origin, else from `{photos_endpoint}/{id}/image` and
+//! `{photos_endpoint}/{id}/thumbnail`.
+
+use photolink_oauth::ResourceResponse;
+use serde::Deserialize;
+use url::Url;
+
+use super::index::Rendition;
+use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
+use crate::error::AppError;
+
+/// PhotoLink's list at one URL.
+pub struct PhotoLinkList {
+    endpoint: Url,
+}
+
+impl PhotoLinkList {
+    pub fn new(endpoint: Url) -> Self {
+        Self { endpoint }
+    }
+
+    /// The listed URL when it is on the endpoint's origin, else the conventional one under the
+    /// endpoint (the Bearer token must not travel anywhere else).
+    fn download(&self, id: &str, given: Option<&str>, rendition: Rendition) -> Download {
+        let url = given
+            .and_then(|given| self.endpoint.join(given).ok())
+            .filter(|url| url.origin() == self.endpoint.origin())
+            .unwrap_or_else(|| {
+                let mut url = self.endpoint.clone();
+                if let Ok(mut segments) = url.path_segments_mut() {
+                    segments.pop_if_empty().push(id).push(rendition.name());
+                }
+                url
+            });
+        Download::WithToken(url)
+    }
+}
+
+/// The list answer: `{"photos": [...], "next_page_token": "..."}`.
+#[derive(Debug, Deserialize)]
+struct ListAnswer {
+    photos: Vec<ListedPhoto>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ListedPhoto {
+    id: String,
+    #[serde(default)]
+    title: Option<String>,
+    /// The full-size image.
+    #[serde(default)]
+    url: Option<String>,
+    #[serde(default)]
+    thumbnail_url: Option<String>,
+    #[serde(default)]
+    width: Option<u32>,
+    #[serde(default)]
+    height: Option<u32>,
+    #[serde(default)]
+    taken_at: Option<String>,
+}
+
+impl PhotoSource for PhotoLinkList {
+    fn page_url(&self, page_token: Option<&str>) -> Result<Url, AppError> {
+        let mut url = self.endpoint.clone();
+        if let Some(token) = page_token.filter(|t| !t.is_empty()) {
+            url.query_pairs_mut().append_pair("page_token", token);
+        }
+        Ok(url)
+    }
+
+    fn read_page(&self, answer: &ResourceResponse) -> Result<SourcePage, AppError> {
+        let answer: ListAnswer = answer.json()?;
+        let photos = answer
+            .photos
+            .into_iter()
+            .map(|listed| SourcePhoto {
+                thumbnail: self.download(
+                    &listed.id,
+                    listed.thumbnail_url.as_deref(),
+                    Rendition::Thumbnail,
+                ),
+                image: self.download(&listed.id, listed.url.as_deref(), Rendition::Image),
+                id: listed.id,
+                title: listed.title,
+                width: listed.width,
+                height: listed.height,
+                taken_at: listed.taken_at,
+            })
+            .collect();
+        Ok(SourcePage {
+            photos,
+            next_page_token: answer.next_page_token.filter(|t| !t.is_empty()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(json: &str) -> ResourceResponse {
+        ResourceResponse {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: json.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn images_stay_on_the_photo_apis_origin() {
+        let list = PhotoLinkList::new(Url::parse("https://api.example/v1/photos").unwrap());
+        let page = list
+            .read_page(&answer(
+                r#"{"photos":[
+                    {"id":"a","url":"https://api.example/img/a.jpg","thumbnail_url":"/thumbs/a.jpg"},
+                    {"id":"a b/c","url":"https://evil.example/a.jpg"}
+                ]}"#,
+            ))
+            .unwrap();
+        let (same, foreign) = (&page.photos[0], &page.photos[1]);
+        let with_token = |url: &str| Download::WithToken(Url::parse(url).unwrap());
+        assert_eq!(same.image, with_token("https://api.example/img/a.jpg"));
+        assert_eq!(
+            same.thumbnail,
+            with_token("https://api.example/thumbs/a.jpg")
+        );
+        assert_eq!(
+            foreign.image,
+            with_token("https://api.example/v1/photos/a%20b%2Fc/image")
+        );
+        assert_eq!(
+            foreign.thumbnail,
+            with_token("https://api.example/v1/photos/a%20b%2Fc/thumbnail")
+        );
+    }
+
+    #[test]
+    fn the_page_token_goes_in_the_query_and_an_empty_next_token_ends_the_list() {
+        let list = PhotoLinkList::new(Url::parse("http://127.0.0.1:1/photos?size=9").unwrap());
+        assert_eq!(
+            list.page_url(None).unwrap().as_str(),
+            "http://127.0.0.1:1/photos?size=9"
+        );
+        assert_eq!(
+            list.page_url(Some("a&b")).unwrap().as_str(),
+            "http://127.0.0.1:1/photos?size=9&page_token=a%26b"
+        );
+        let page = list
+            .read_page(&answer(r#"{"photos":[{"id":"x"}],"next_page_token":""}"#))
+            .unwrap();
+        assert_eq!(page.next_page_token, None);
+        assert_eq!(page.photos[0].id, "x");
+        let page = list
+            .read_page(&answer(r#"{"photos":[],"next_page_token":"n2"}"#))
+            .unwrap();
+        assert_eq!(page.next_page_token.as_deref(), Some("n2"));
+    }
+
+    #[test]
+    fn an_answer_without_a_photo_list_is_an_error_that_quotes_nothing() {
+        let list = PhotoLinkList::new(Url::parse("http://127.0.0.1:1/photos").unwrap());
+        for body in [r#"{"items":["secret-value"]}"#, "<html>", r#"{"photos":"#] {
+            let error = list.read_page(&answer(body)).unwrap_err().to_string();
+            assert!(!error.contains("secret-value"), "{error}");
+            assert!(!error.contains("items"), "{error}");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! The seam between PhotoLink and a photo API: [`PhotoSource`] says how to ask for a page of
+//! the account's photos, how to read the answer, and how each photo's renditions are fetched.
+//! It does no I/O itself: the [`PhotoLibrary`](super::PhotoLibrary) makes every request, so
+//! the rules about where the Bearer token may go are enforced in one place for every API.
+
+use photolink_oauth::ResourceResponse;
+use url::Url;
+
+use crate::error::AppError;
+
+/// A photo API, as the [`PhotoLibrary`](super::PhotoLibrary) uses it.
+pub trait PhotoSource: Send + Sync {
+    /// The URL of the page `page_token` names, or of the first page for `None`. The library
+    /// fetches it with the Bearer token, so it must be on the photos endpoint's origin; a
+    /// token this source never handed out is an error.
+    fn page_url(&self, page_token: Option<&str>) -> Result<Url, AppError>;
+
+    /// The photos in the answer to a page request, and the next page's token.
+    fn read_page(&self, answer: &ResourceResponse) -> Result<SourcePage, AppError>;
+}
+
+/// One page of the list, as a source read it.
+#[derive(Debug)]
+pub struct SourcePage {
+    pub photos: Vec<SourcePhoto>,
+    /// The token of the next page; `None` on the last page.
+    pub next_page_token: Option<String>,
+}
+
+/// One photo, as a source read it. Every text is the server's, unchecked: the library
+/// sanitises it before the window sees it.
+#[derive(Debug)]
+pub struct SourcePhoto {
+    /// The service's id of the photo; never shown to the window.
+    pub id: String,
+    pub title: Option<String>,
+    pub width: Option<u32>,
+    pub height: Option<u32>,
+    /// When the photo was taken (or, failing that, created), as the service writes it.
+    pub taken_at: Option<String>,
+    pub thumbnail: Download,
+    pub image: Download,
+}
+
+/// How one rendition of a photo is fetched.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Download {
+    /// From the photo API itself, with the Bearer token. The library refuses such a URL
+    /// unless it is on the photos endpoint's origin.
+    WithToken(Url),
+}
