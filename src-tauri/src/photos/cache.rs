@@ -47,6 +47,9 @@ pub use disk::{DiskCache, DiskKey};
 pub use memory::MemoryCache;
 
 use super::index::Rendition;
+use super::library::{PhotoLibrary, PhotoPage};
+use super::source::SourcePage;
+use crate::error::AppError;
 
 /// How many bytes the disk cache of an account may take.
 pub const DISK_BUDGET_BYTES: u64 = 200 * 1024 * 1024;
@@ -54,6 +57,8 @@ pub const DISK_BUDGET_BYTES: u64 = 200 * 1024 * 1024;
 pub const MEMORY_BUDGET_BYTES: u64 = 64 * 1024 * 1024;
 /// The cache's folder inside the app's cache folder.
 pub const FOLDER: &str = "photos";
+/// The media type of a saved page of the photo list.
+const PAGE_MEDIA_TYPE: &str = "application/json";
 /// Suffix of a removed `photos/` folder while it is being deleted.
 const REMOVED_SUFFIX: &str = ".removed-";
 
@@ -168,8 +173,8 @@ impl PhotoCache {
         }
     }
 
-    /// The memory cache.
-    pub fn memory(&self) -> &MemoryCache<MemoryKey> {
+    #[cfg(test)]
+    fn memory(&self) -> &MemoryCache<MemoryKey> {
         &self.memory
     }
 
@@ -195,11 +200,7 @@ impl PhotoCache {
 
     /// Opens the folder of `account`, removing every other account's, unless the account went
     /// away since `generation`.
-    pub async fn open_account(
-        &self,
-        account: AccountKey,
-        generation: u64,
-    ) -> Option<Arc<DiskCache>> {
+    async fn open_account(&self, account: AccountKey, generation: u64) -> Option<Arc<DiskCache>> {
         if let Some((open, disk)) = &*self.lock_disk()
             && *open == account
         {
@@ -208,10 +209,7 @@ impl PhotoCache {
         let root = self.root.clone()?;
         let budget = self.disk_budget;
         let folder_name = account.as_str().to_owned();
-        let opened = tokio::task::spawn_blocking(move || open_only(&root, &folder_name, budget))
-            .await
-            .ok()?;
-        let disk = match opened {
+        let disk = match blocking(move || open_only(&root, &folder_name, budget)).await {
             Ok(disk) => Arc::new(disk),
             Err(error) => {
                 tracing::warn!(%error, "could not open the photo cache; memory only");
@@ -232,8 +230,57 @@ impl PhotoCache {
     }
 
     /// The generation to pass to [`open_account`](Self::open_account).
-    pub fn generation(&self) -> u64 {
+    #[cfg(test)]
+    fn generation(&self) -> u64 {
         self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Lists the page `page_token` names through `library` and saves it for this account.
+    /// When the provider cannot be reached (no answer at all, not an error answer) and the
+    /// page was saved, answers with the saved page, marked offline.
+    pub async fn list(
+        &self,
+        library: &PhotoLibrary,
+        session: &Session,
+        page_token: Option<&str>,
+    ) -> Result<PhotoPage, AppError> {
+        let page_token = page_token.filter(|token| !token.is_empty());
+        let key = DiskKey::ListPage(page_token.map(str::to_owned));
+        let (fetched, disk) = tokio::join!(library.fetch_page(page_token), self.disk_for(session));
+        match fetched {
+            Ok(page) => {
+                if let Some(disk) = disk {
+                    save_page(disk, key, &page).await;
+                }
+                Ok(library.show_page(page, false))
+            }
+            Err(error) if provider_unreachable(&error) => {
+                let saved = match disk {
+                    Some(disk) => saved_page(disk, key).await,
+                    None => None,
+                };
+                match saved {
+                    Some(page) => {
+                        tracing::info!(%error, "the provider cannot be reached; showing the saved page");
+                        Ok(library.show_page(page, true))
+                    }
+                    None => Err(error),
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Where `rendition` of the photo `id` stands for is cached, for one `photo:` request.
+    pub fn image(&self, library: &PhotoLibrary, id: &str, rendition: Rendition) -> CachedImage<'_> {
+        CachedImage {
+            memory: &self.memory,
+            key: (id.to_owned(), rendition),
+            disk: match rendition {
+                Rendition::Thumbnail => self.disk().zip(library.provider_id(id)),
+                Rendition::Image => None,
+            },
+        }
     }
 
     /// The account went away (Disconnect, a new sign-in, a dead grant): empties the memory
@@ -265,6 +312,77 @@ impl PhotoCache {
         self.disk
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Where one image is cached: in memory under its `photo:` id, and for a thumbnail on disk under
+/// the provider's id, in the account's folder as it was when the request came (so that an image
+/// fetched for an account that has gone since is written nowhere).
+pub struct CachedImage<'a> {
+    memory: &'a MemoryCache<MemoryKey>,
+    key: MemoryKey,
+    disk: Option<(Arc<DiskCache>, String)>,
+}
+
+impl CachedImage<'_> {
+    /// The image from memory, else from disk (then kept in memory too).
+    pub async fn find(&self) -> Option<CachedBody> {
+        if let Some(body) = self.memory.get(&self.key) {
+            return Some(body);
+        }
+        let (disk, provider_id) = self.disk.clone()?;
+        let body = blocking(move || disk.get(&DiskKey::Thumbnail(provider_id))).await?;
+        self.memory.put(self.key.clone(), body.clone());
+        Some(body)
+    }
+
+    /// Keeps an image just fetched (and checked) in memory, and a thumbnail on disk.
+    pub async fn keep(&self, body: CachedBody) {
+        self.memory.put(self.key.clone(), body.clone());
+        if let Some((disk, provider_id)) = self.disk.clone()
+            && let Err(error) =
+                blocking(move || disk.put(&DiskKey::Thumbnail(provider_id), &body)).await
+        {
+            tracing::warn!(%error, "could not save a thumbnail in the photo cache");
+        }
+    }
+}
+
+/// Whether the provider could not be reached at all (refused, timed out, no such host), as
+/// opposed to answering with an error.
+fn provider_unreachable(error: &AppError) -> bool {
+    matches!(error, AppError::OAuth(OAuthError::Network(_)))
+}
+
+async fn save_page(disk: Arc<DiskCache>, key: DiskKey, page: &SourcePage) {
+    let body = match serde_json::to_vec(page) {
+        Ok(json) => CachedBody::new(PAGE_MEDIA_TYPE, json),
+        Err(error) => {
+            tracing::warn!(%error, "could not encode a page of the photo list");
+            return;
+        }
+    };
+    if let Err(error) = blocking(move || disk.put(&key, &body)).await {
+        tracing::warn!(%error, "could not save a page of the photo list");
+    }
+}
+
+async fn saved_page(disk: Arc<DiskCache>, key: DiskKey) -> Option<SourcePage> {
+    let body = blocking(move || disk.get(&key)).await?;
+    match serde_json::from_slice(&body.bytes) {
+        Ok(page) => Some(page),
+        Err(error) => {
+            tracing::warn!(%error, "a saved page of the photo list is unreadable");
+            None
+        }
+    }
+}
+
+/// Runs file work on the blocking pool.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
     }
 }
 
@@ -309,6 +427,9 @@ fn detach(root: &Path) -> std::io::Result<Option<PathBuf>> {
         Err(error) => Err(error),
     }
 }
+
+#[cfg(test)]
+mod against_the_demo_provider;
 
 #[cfg(test)]
 mod tests {

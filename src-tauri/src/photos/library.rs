@@ -24,7 +24,7 @@ use url::{Origin, Url};
 
 use super::index::{PhotoIndex, Rendition, Sources};
 use super::scheme;
-use super::source::{Download, PhotoSource, SourcePhoto};
+use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
 use crate::error::AppError;
 
 /// Longest title shown, in characters.
@@ -47,6 +47,8 @@ pub struct PhotoPage {
     pub photos: Vec<Photo>,
     /// Pass to `photos` for the next page; `None` on the last page.
     pub next_page_token: Option<String>,
+    /// The provider could not be reached: this is the page as saved in the cache.
+    pub offline: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -73,20 +75,30 @@ impl PhotoLibrary {
         }
     }
 
-    /// Lists the page `page_token` names (the first for `None`) and indexes its photos, so
-    /// that the window can load them through the `photo:` scheme.
-    pub async fn list(&self, page_token: Option<&str>) -> Result<PhotoPage, AppError> {
+    /// Fetches the page `page_token` names (the first for `None`), as the source reads it.
+    pub async fn fetch_page(&self, page_token: Option<&str>) -> Result<SourcePage, AppError> {
         let url = self.source.page_url(page_token.filter(|t| !t.is_empty()))?;
         let answer = self.get_with_token(&url).await?;
-        let page = self.source.read_page(&answer)?;
-        Ok(PhotoPage {
+        self.source.read_page(&answer)
+    }
+
+    /// The window's view of `page` (fetched now, or saved when `offline`), its photos indexed
+    /// so that the window can load them through the `photo:` scheme.
+    pub fn show_page(&self, page: SourcePage, offline: bool) -> PhotoPage {
+        PhotoPage {
             photos: page
                 .photos
                 .into_iter()
                 .map(|photo| self.shown(photo))
                 .collect(),
             next_page_token: page.next_page_token,
-        })
+            offline,
+        }
+    }
+
+    /// The service's id of the photo `id` stands for.
+    pub fn provider_id(&self, id: &str) -> Option<String> {
+        self.index.provider_id(id)
     }
 
     /// Fetches `rendition` of the photo `id` stands for; `None` when no listed photo has that

@@ -186,6 +186,7 @@ impl DiskCache {
     }
 
     /// The bytes the entries take together.
+    #[cfg(test)]
     pub fn bytes(&self) -> u64 {
         self.lock().lru.total()
     }

@@ -35,6 +35,7 @@ impl<K: Eq + Hash + Clone> Lru<K> {
     }
 
     /// The bytes the entries take together.
+    #[cfg(test)]
     pub fn total(&self) -> u64 {
         self.total
     }

@@ -61,6 +61,7 @@ impl<K: Eq + Hash + Clone> MemoryCache<K> {
     }
 
     /// The bytes the images take together.
+    #[cfg(test)]
     pub fn bytes(&self) -> u64 {
         self.lock().lru.total()
     }
