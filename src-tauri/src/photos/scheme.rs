@@ -88,7 +88,7 @@ pub async fn answer(
                         .await;
                     (locked_down(StatusCode::OK, media_type, body), None)
                 }
-                Err(refused) => (refused, None),
+                Err(reason) => (plain(StatusCode::BAD_GATEWAY, reason), None),
             }
         }
         Some(Err(error)) => {
@@ -109,23 +109,20 @@ fn from_photo_api(
 ) -> Response<Vec<u8>> {
     match checked(rendition, content_type, body) {
         Ok((media_type, body)) => locked_down(StatusCode::OK, media_type, body),
-        Err(refused) => refused,
+        Err(reason) => plain(StatusCode::BAD_GATEWAY, reason),
     }
 }
 
 /// The image with its canonical media type when it may be shown (see the module docs, 2 and
-/// 3), else the refusal to send instead.
+/// 3), else why it is refused.
 fn checked(
     rendition: Rendition,
     content_type: Option<&str>,
     body: Vec<u8>,
-) -> Result<(&'static str, Vec<u8>), Response<Vec<u8>>> {
+) -> Result<(&'static str, Vec<u8>), &'static str> {
     let Some(media_type) = content_type.and_then(raster_type) else {
         tracing::warn!(?rendition, "refused a photo that is not a raster image");
-        return Err(plain(
-            StatusCode::BAD_GATEWAY,
-            "the photo service did not send a picture PhotoLink shows",
-        ));
+        return Err("the photo service did not send a picture PhotoLink shows");
     };
     let limit = match rendition {
         Rendition::Thumbnail => THUMBNAIL_MAX_BYTES,
@@ -138,7 +135,7 @@ fn checked(
             limit,
             "refused a photo that is too large"
         );
-        return Err(plain(StatusCode::BAD_GATEWAY, "the photo is too large"));
+        return Err("the photo is too large");
     }
     Ok((media_type, body))
 }

@@ -425,7 +425,8 @@ mod tests {
     fn damaged_and_half_written_entries_are_misses_and_are_removed() {
         let folder = folder("damaged");
         let cache = DiskCache::open(folder.clone(), 1 << 20).unwrap();
-        let damages: [(&str, fn(&mut Vec<u8>)); 6] = [
+        type Damage = fn(&mut Vec<u8>);
+        let damages: [(&str, Damage); 6] = [
             ("cut in the body", |file| file.truncate(file.len() - 1)),
             ("cut in the header", |file| file.truncate(10)),
             ("empty", |file| file.clear()),
