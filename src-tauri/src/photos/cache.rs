@@ -105,15 +105,23 @@ impl AccountKey {
     }
 
     /// The key of the account `session` is connected to, asking the provider's userinfo for
-    /// its subject. `None` while that cannot be learned (the provider is unreachable, the
-    /// grant is dead); a provider without userinfo gives a key without a subject.
+    /// its subject. `None` while the account cannot be asked about (the provider is
+    /// unreachable, the grant is dead); a provider without userinfo, or one that refuses it,
+    /// gives a key without a subject.
     pub async fn of(session: &Session) -> Option<Self> {
         let subject = match session.userinfo().await {
             Ok(info) => Some(info.sub),
-            Err(OAuthError::NoUserinfoEndpoint) => None,
-            Err(error) => {
+            Err(
+                error @ (OAuthError::Network(_)
+                | OAuthError::ReconnectNeeded
+                | OAuthError::NotConnected),
+            ) => {
                 tracing::info!(%error, "the account is not known yet; no disk cache for now");
                 return None;
+            }
+            Err(error) => {
+                tracing::info!(%error, "no subject from userinfo; caching by issuer and client");
+                None
             }
         };
         let client = session.client();
