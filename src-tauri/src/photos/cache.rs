@@ -197,6 +197,7 @@ impl PhotoCache {
         if let Some(disk) = self.disk() {
             return Some(disk);
         }
+        self.root.as_ref()?;
         let _learning = self.learning.lock().await;
         if let Some(disk) = self.disk() {
             return Some(disk);
@@ -305,6 +306,7 @@ impl PhotoCache {
         };
         match detach(root) {
             Ok(Some(removed)) => {
+                tracing::info!("removing the photo cache");
                 std::thread::spawn(move || disk::remove_any(&removed));
             }
             Ok(None) => {}
@@ -313,7 +315,6 @@ impl PhotoCache {
                 disk::remove_any(root);
             }
         }
-        tracing::info!("removed the photo cache");
     }
 
     fn lock_disk(&self) -> MutexGuard<'_, Option<(AccountKey, Arc<DiskCache>)>> {

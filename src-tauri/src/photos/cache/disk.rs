@@ -85,10 +85,11 @@ impl DiskCache {
     pub fn open(folder: PathBuf, budget: u64) -> io::Result<Self> {
         private_folder(&folder)?;
         let mut found = Vec::new();
-        for item in fs::read_dir(&folder)? {
-            let item = item?;
+        for item in fs::read_dir(&folder)?.flatten() {
             let name = item.file_name().to_string_lossy().into_owned();
-            let metadata = item.metadata()?;
+            let Ok(metadata) = item.metadata() else {
+                continue;
+            };
             if metadata.is_file() && is_entry_name(&name) {
                 let used = metadata.modified().unwrap_or(SystemTime::UNIX_EPOCH);
                 found.push((used, name, metadata.len()));
