@@ -27,7 +27,12 @@
 //! - **The memory cache is keyed by `photo:` id**, which is never handed out twice in a process,
 //!   so nothing kept for one account can be served under another account's id.
 //! - **The disk cache is keyed by the provider's photo id** (hashed into a file name), which
-//!   stays the same across runs.
+//!   stays the same across runs. It keeps thumbnails and list pages; full images are kept in
+//!   memory only.
+//! - **Offline means unreachable.** [`PhotoCache::list`] answers with the saved page only when
+//!   the provider gave no answer at all (refused, timed out, no such host); an error answer
+//!   (401, 403, 5xx…) is passed on as before. A photo whose thumbnail was never saved fails
+//!   to load as it would without a cache.
 //! - **No secrets**: the cache holds image bytes and the photo list as the provider sent it,
 //!   never a token.
 
