@@ -38,8 +38,12 @@ pub struct ProviderConfig {
     pub client_secret: Option<ClientSecret>,
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// The photo list; images are fetched from the same origin only.
+    /// Where the photo API is: the photo list for `photolink`, the API root for the others
+    /// (see [`PhotoApi`]). The Bearer token is sent to this origin only.
     pub photos_endpoint: String,
+    /// Which photo API `photos_endpoint` speaks.
+    #[serde(default)]
+    pub photo_api: PhotoApi,
     /// Extra authorization request parameters, e.g. `resource` or `prompt`.
     #[serde(default)]
     pub authorize_params: BTreeMap<String, String>,
@@ -71,6 +75,33 @@ impl<'de> Deserialize<'de> for RedirectStyle {
             "loopback" => Ok(Self::Loopback),
             _ => Err(serde::de::Error::custom(
                 "the field `redirect` must be \"scheme\" or \"loopback\"",
+            )),
+        }
+    }
+}
+
+/// The `photo_api` field: which photo API the account's photos come from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum PhotoApi {
+    /// PhotoLink's own list format; `photos_endpoint` is the list's URL.
+    #[default]
+    PhotoLink,
+    /// OneDrive through Microsoft Graph; `photos_endpoint` is the Graph root
+    /// (`https://graph.microsoft.com/v1.0`).
+    MicrosoftGraph,
+    /// Google Drive API v3; `photos_endpoint` is its root
+    /// (`https://www.googleapis.com/drive/v3`).
+    GoogleDrive,
+}
+
+impl<'de> Deserialize<'de> for PhotoApi {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        match String::deserialize(deserializer)?.as_str() {
+            "photolink" => Ok(Self::PhotoLink),
+            "microsoft-graph" => Ok(Self::MicrosoftGraph),
+            "google-drive" => Ok(Self::GoogleDrive),
+            _ => Err(serde::de::Error::custom(
+                "the field `photo_api` must be \"photolink\", \"microsoft-graph\" or \"google-drive\"",
             )),
         }
     }
@@ -404,6 +435,22 @@ prompt = "consent"
         ))
         .unwrap_err();
         assert!(error.starts_with("line 6:"), "{error}");
+    }
+
+    #[test]
+    fn the_photo_api_is_photolinks_own_unless_another_is_named() {
+        assert_eq!(parse(EXAMPLE_TOP).unwrap().photo_api, PhotoApi::PhotoLink);
+        for (written, api) in [
+            ("photolink", PhotoApi::PhotoLink),
+            ("microsoft-graph", PhotoApi::MicrosoftGraph),
+            ("google-drive", PhotoApi::GoogleDrive),
+        ] {
+            let config = parse(&format!("{EXAMPLE_TOP}photo_api = \"{written}\"\n")).unwrap();
+            assert_eq!(config.photo_api, api, "{written}");
+        }
+        let error = parse(&format!("{EXAMPLE_TOP}photo_api = \"onedrive\"\n")).unwrap_err();
+        assert!(error.starts_with("line 5:"), "{error}");
+        assert!(error.contains("`photo_api`"), "{error}");
     }
 
     #[test]

@@ -11,9 +11,9 @@ use photolink_oauth::{
 use tauri::{AppHandle, Manager};
 use url::Url;
 
-use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig, Redirect};
+use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, PhotoApi, ProviderConfig, Redirect};
 use crate::error::AppError;
-use crate::photos::{PhotoLibrary, PhotoLinkList};
+use crate::photos::PhotoLibrary;
 use crate::status::ProviderSummary;
 use crate::store::{
     FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem,
@@ -115,8 +115,13 @@ impl Provider {
                     )
                 })?;
                 let mut provider =
-                    Self::open(summary, client, photos_endpoint, forgotten, None).await?;
+                    Self::open(summary, client, photos_endpoint.clone(), forgotten, None).await?;
                 provider.redirect = config.redirect();
+                provider.photos = PhotoLibrary::for_api(
+                    provider.session.clone(),
+                    config.photo_api,
+                    photos_endpoint,
+                );
                 Ok(provider)
             }
             Choice::Embedded => {
@@ -158,7 +163,8 @@ impl Provider {
         Ok(provider)
     }
 
-    /// A provider over any token store (tests use stores that fail on demand).
+    /// A provider over any token store (tests use stores that fail on demand), its photos in
+    /// PhotoLink's own list format at `photos_endpoint`.
     pub fn new(
         summary: ProviderSummary,
         client: OAuthClient,
@@ -166,10 +172,9 @@ impl Provider {
         photos_endpoint: Url,
     ) -> Result<Self, AppError> {
         let session = Arc::new(Session::new(client, store)?);
-        let source = Box::new(PhotoLinkList::new(photos_endpoint.clone()));
         Ok(Self {
             summary,
-            photos: PhotoLibrary::new(session.clone(), &photos_endpoint, source),
+            photos: PhotoLibrary::for_api(session.clone(), PhotoApi::PhotoLink, photos_endpoint),
             session,
             open_problem: None,
             redirect: Redirect::Scheme,

@@ -244,13 +244,32 @@ impl Session {
     pub async fn authorized_get(&self, url: &str) -> Result<ResourceResponse> {
         let url = self.client.transport().endpoint(url)?;
         let (token, version) = self.access_token_with_version().await?;
-        let response = self.get_with(&url, &token).await?;
+        let response = self.get_with(&url, Some(&token)).await?;
         let response = if is_token_rejection(&response) {
             let token = self.refresh(version, RefreshReason::Rejected).await?;
-            self.get_with(&url, &token).await?
+            self.get_with(&url, Some(&token)).await?
         } else {
             response
         };
+        if !response.is_success() {
+            return Err(response.unexpected());
+        }
+        Ok(ResourceResponse {
+            status: response.status,
+            content_type: response.content_type,
+            body: response.body,
+        })
+    }
+
+    /// GETs a resource that needs no credentials, such as a pre-authenticated download URL a
+    /// resource server handed out: no `Authorization` header is sent. The URL must pass the
+    /// same rule as every endpoint (`https`, or `http` on a loopback IP literal when the issuer
+    /// is itself there), the body the same cap, and 5xx or 429 answers the same retries as
+    /// [`authorized_get`](Self::authorized_get). Any other non-2xx answer is an error naming
+    /// the status.
+    pub async fn get_without_credentials(&self, url: &str) -> Result<ResourceResponse> {
+        let url = self.client.transport().endpoint(url)?;
+        let response = self.get_with(&url, None).await?;
         if !response.is_success() {
             return Err(response.unexpected());
         }
@@ -410,16 +429,19 @@ impl Session {
         self.lock().unsaved = result.err();
     }
 
-    /// One authorized GET. An answer with a passing status (5xx, 429) is tried again as the
-    /// [`RetryPolicy`](crate::RetryPolicy) allows; the last answer is returned.
-    async fn get_with(&self, url: &Url, token: &AccessToken) -> Result<RawResponse> {
+    /// One resource GET, with the Bearer token when one is given. An answer with a passing
+    /// status (5xx, 429) is tried again as the [`RetryPolicy`](crate::RetryPolicy) allows; the
+    /// last answer is returned.
+    async fn get_with(&self, url: &Url, token: Option<&AccessToken>) -> Result<RawResponse> {
         let http = self.client.http();
         let policy = http.options().resource_retry;
         let mut retries_done = 0;
         loop {
-            let response = http
-                .send_resource(http.get(url).bearer_auth(token.secret()))
-                .await?;
+            let request = match token {
+                Some(token) => http.get(url).bearer_auth(token.secret()),
+                None => http.get(url),
+            };
+            let response = http.send_resource(request).await?;
             match policy.wait_before_retry(retries_done, response.status, response.retry_after) {
                 Some(wait) => {
                     tokio::time::sleep(wait).await;

@@ -33,8 +33,10 @@
 //!   the provider gave no answer at all (refused, timed out, no such host); an error answer
 //!   (401, 403, 5xx…) is passed on as before. A photo whose thumbnail was never saved fails
 //!   to load as it would without a cache.
-//! - **No secrets**: the cache holds image bytes and the photo list as the provider sent it,
-//!   never a token.
+//! - **No secrets**: the cache holds image bytes and the photo list as the source read it,
+//!   never a token. (A service that lists short-lived pre-authenticated links has them saved
+//!   with the list; they expire on the service's schedule, and are fetched without credentials
+//!   like the fresh ones.)
 
 mod disk;
 mod lru;

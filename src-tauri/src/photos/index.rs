@@ -161,9 +161,9 @@ mod tests {
     }
 
     fn image(index: &PhotoIndex, id: &str) -> Option<Url> {
-        index
-            .source(id, Rendition::Image)
-            .map(|Download::WithToken(url)| url)
+        match index.source(id, Rendition::Image)? {
+            Download::WithToken(url) | Download::WithoutCredentials(url) => Some(url),
+        }
     }
 
     #[test]

@@ -6,9 +6,12 @@
 //! 1. A URL fetched with the Bearer token (a page, or a [`Download::WithToken`]) must be on
 //!    the photos endpoint's origin; anything else is refused before a request is made.
 //! 2. A [`Download::WithoutCredentials`] is fetched with no `Authorization` header through
-//!    the core's HTTP client, so the core's endpoint rule holds for it (`https`, or `http` on a
-//!    loopback IP literal when the provider is there too), as do its proxy rule, its size cap
-//!    and its retries of 5xx and 429 answers.
+//!    the core's HTTP client (`Session::get_without_credentials`), so the core's endpoint rule
+//!    holds for it (`https`, or `http` on a loopback IP literal when the provider is there
+//!    too), as do its proxy rule, its size cap and its retries of 5xx and 429 answers. When
+//!    such a thumbnail is refused (401, 403, 404, 410: a link that expired, or one the service
+//!    wants credentials for), the photo's full image is fetched instead; the `photo:` scheme
+//!    still applies the thumbnail's size cap.
 //! 3. Requests with the token use the core's `Session::authorized_get`: 5xx and 429 answers
 //!    are retried as the core's retry policy allows (honouring `Retry-After`), and a 401
 //!    refreshes the token once.
@@ -24,7 +27,8 @@ use url::{Origin, Url};
 
 use super::index::{PhotoIndex, Rendition, Sources};
 use super::scheme;
-use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
+use super::source::{self, Download, PhotoSource, SourcePage, SourcePhoto};
+use crate::config::PhotoApi;
 use crate::error::AppError;
 
 /// Longest title shown, in characters.
@@ -75,6 +79,20 @@ impl PhotoLibrary {
         }
     }
 
+    /// The photos `session`'s account keeps at the photo API `api` at `endpoint`.
+    pub fn for_api(session: Arc<Session>, api: PhotoApi, endpoint: Url) -> Self {
+        let source = source::for_api(api, endpoint.clone());
+        Self::new(session, &endpoint, source)
+    }
+
+    /// Lists the page `page_token` names as it is now, without the cache (which the app lists
+    /// through: [`PhotoCache::list`](super::PhotoCache::list)).
+    #[cfg(test)]
+    pub async fn list(&self, page_token: Option<&str>) -> Result<PhotoPage, AppError> {
+        let page = self.fetch_page(page_token).await?;
+        Ok(self.show_page(page, false))
+    }
+
     /// Fetches the page `page_token` names (the first for `None`), as the source reads it.
     pub async fn fetch_page(&self, page_token: Option<&str>) -> Result<SourcePage, AppError> {
         let url = self.source.page_url(page_token.filter(|t| !t.is_empty()))?;
@@ -109,9 +127,28 @@ impl PhotoLibrary {
         rendition: Rendition,
     ) -> Option<Result<ResourceResponse, AppError>> {
         let download = self.index.source(id, rendition)?;
-        Some(match download {
-            Download::WithToken(url) => self.get_with_token(&url).await,
+        let fetched = self.get(&download).await;
+        Some(match fetched {
+            Err(error)
+                if rendition == Rendition::Thumbnail
+                    && matches!(download, Download::WithoutCredentials(_))
+                    && is_refusal(&error) =>
+            {
+                tracing::info!("a thumbnail link was refused; showing the full image instead");
+                let image = self.index.source(id, Rendition::Image)?;
+                self.get(&image).await
+            }
+            fetched => fetched,
         })
+    }
+
+    async fn get(&self, download: &Download) -> Result<ResourceResponse, AppError> {
+        match download {
+            Download::WithToken(url) => self.get_with_token(url).await,
+            Download::WithoutCredentials(url) => {
+                Ok(self.session.get_without_credentials(url.as_str()).await?)
+            }
+        }
     }
 
     /// Forgets every listed photo (after disconnecting). Their ids are never handed out again.
@@ -157,6 +194,18 @@ impl PhotoLibrary {
     }
 }
 
+/// An answer that says "not for you" (401, 403) or "gone" (404, 410): a pre-authenticated
+/// link that expired, or one the service wants credentials for.
+fn is_refusal(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::OAuth(photolink_oauth::Error::UnexpectedResponse {
+            status: 401 | 403 | 404 | 410,
+            ..
+        })
+    )
+}
+
 /// Server text fit to show as a name: control and invisible formatting characters removed,
 /// whitespace collapsed, at most `max_chars` characters.
 fn shown_text(raw: &str, max_chars: usize) -> String {
@@ -186,7 +235,10 @@ mod tests {
 
     /// A library at `endpoint` for a session with no tokens (nothing here reaches a server).
     fn library(endpoint: &str) -> PhotoLibrary {
-        let issuer = "http://127.0.0.1:1";
+        library_of("http://127.0.0.1:1", endpoint)
+    }
+
+    fn library_of(issuer: &str, endpoint: &str) -> PhotoLibrary {
         let metadata = ServerMetadata::new(
             issuer,
             format!("{issuer}/authorize"),
@@ -250,6 +302,47 @@ mod tests {
             "{refused:?}"
         );
         assert!(library.fetch("unknown", Rendition::Image).await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_pre_authenticated_url_must_pass_the_cores_https_rule() {
+        let refused = |issuer: &'static str, endpoint: &'static str, link: &'static str| async move {
+            let library = library_of(issuer, endpoint);
+            let mut photo = listed("x", None, link);
+            photo.thumbnail = Download::WithoutCredentials(Url::parse(link).unwrap());
+            let photo = library.shown(photo);
+            library
+                .fetch(&photo.id, Rendition::Thumbnail)
+                .await
+                .expect("the photo is listed")
+                .unwrap_err()
+        };
+        let on_localhost = refused(
+            "http://127.0.0.1:1",
+            "http://127.0.0.1:1/photos",
+            "http://localhost:1/t/x",
+        )
+        .await;
+        assert!(
+            matches!(
+                on_localhost,
+                AppError::OAuth(photolink_oauth::Error::InsecureEndpoint { .. })
+            ),
+            "{on_localhost:?}"
+        );
+        let plain_http_for_https = refused(
+            "https://provider.example",
+            "https://api.example/photos",
+            "http://127.0.0.1:1/t/x",
+        )
+        .await;
+        assert!(
+            matches!(
+                plain_http_for_https,
+                AppError::OAuth(photolink_oauth::Error::InsecureEndpoint { .. })
+            ),
+            "{plain_http_for_https:?}"
+        );
     }
 
     #[test]

@@ -7,6 +7,8 @@
 //! | --- | --- |
 //! | [`source`] | The seam to a photo API: [`PhotoSource`] says how to ask for a page, how to read it, and how each rendition is fetched ([`Download`]). |
 //! | [`photolink`] | The `photolink` source: PhotoLink's own `{"photos": [...], "next_page_token"}` list. |
+//! | [`microsoft_graph`] | The `microsoft-graph` source: OneDrive's Photos folder through Microsoft Graph, downloads by pre-authenticated URL. |
+//! | [`google_drive`] | The `google-drive` source: the images in Google Drive through the Drive API v3. |
 //! | [`library`] | [`PhotoLibrary`]: makes every request for a source (the Bearer token only to the photos endpoint's origin) and gives the window its view of each photo. |
 //! | [`index`] | The id index: the opaque ids the window uses, and how each photo's renditions are fetched. |
 //! | [`scheme`] | The `photo:` scheme: answers `photo://localhost/{id}/{thumbnail\|image}`. |
@@ -25,11 +27,15 @@
 //!    [`PhotoCache`] (memory, then disk) is served from there; one fetched is kept there.
 
 mod cache;
+mod google_drive;
 mod index;
 mod library;
+mod microsoft_graph;
 mod photolink;
 mod scheme;
 mod source;
+#[cfg(test)]
+mod tests;
 
 use photolink_oauth::Error as OAuthError;
 use tauri::http::Request;
@@ -41,7 +47,6 @@ use crate::state::AppState;
 
 pub use cache::PhotoCache;
 pub use library::{PhotoLibrary, PhotoPage};
-pub use photolink::PhotoLinkList;
 pub use scheme::SCHEME;
 
 /// Lists one page of the connected account's photos.

@@ -5,8 +5,12 @@
 
 use photolink_oauth::ResourceResponse;
 use serde::{Deserialize, Serialize};
-use url::Url;
+use url::{Origin, Url};
 
+use super::google_drive::GoogleDrive;
+use super::microsoft_graph::MicrosoftGraph;
+use super::photolink::PhotoLinkList;
+use crate::config::PhotoApi;
 use crate::error::AppError;
 
 /// A photo API, as the [`PhotoLibrary`](super::PhotoLibrary) uses it.
@@ -18,6 +22,16 @@ pub trait PhotoSource: Send + Sync {
 
     /// The photos in the answer to a page request, and the next page's token.
     fn read_page(&self, answer: &ResourceResponse) -> Result<SourcePage, AppError>;
+}
+
+/// The source for `api` at `endpoint` (the list's URL for `photolink`, the API root for the
+/// others).
+pub fn for_api(api: PhotoApi, endpoint: Url) -> Box<dyn PhotoSource> {
+    match api {
+        PhotoApi::PhotoLink => Box::new(PhotoLinkList::new(endpoint)),
+        PhotoApi::MicrosoftGraph => Box::new(MicrosoftGraph::new(endpoint)),
+        PhotoApi::GoogleDrive => Box::new(GoogleDrive::new(endpoint)),
+    }
 }
 
 /// One page of the list, as a source read it (and as the cache saves it).
@@ -49,4 +63,18 @@ pub enum Download {
     /// From the photo API itself, with the Bearer token. The library refuses such a URL
     /// unless it is on the photos endpoint's origin.
     WithToken(Url),
+    /// A pre-authenticated URL the service handed out, fetched with no credentials at all.
+    WithoutCredentials(Url),
+}
+
+impl Download {
+    /// A URL the service listed for a rendition: fetched with the token when it is on the photo
+    /// API's origin, else taken for a pre-authenticated URL and fetched without credentials.
+    pub fn listed(api_origin: &Origin, url: Url) -> Self {
+        if url.origin() == *api_origin {
+            Self::WithToken(url)
+        } else {
+            Self::WithoutCredentials(url)
+        }
+    }
 }

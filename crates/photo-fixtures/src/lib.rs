@@ -1,0 +1,355 @@
+//! Fixtures of the photo APIs PhotoLink reads, for tests: small servers on 127.0.0.1 that
+//! answer in the request and response shapes Microsoft and Google document. They are **not**
+//! the services: they implement only what PhotoLink asks for, from the public documentation
+//! (each module cites its pages), and were never compared with the live services.
+//!
+//! # The pieces
+//!
+//! | Piece | What it is |
+//! | --- | --- |
+//! | [`Fixture`] | One running fixture: the photo API, a token endpoint, and a content server on another origin. |
+//! | [`Service`] | Which API the fixture speaks: [`microsoft_graph`] or [`google_drive`]. |
+//! | The token endpoint | `POST /token`, `grant_type=refresh_token` only (RFC 6749 §6): hands out a new access token and rotates the refresh token. |
+//! | The content server | A second listener (so a second origin) for pre-authenticated downloads and thumbnail links. It refuses any request that carries an `Authorization` header, and records it. |
+//!
+//! # Faults a test can switch on
+//!
+//! - [`Fixture::expire_access_token`]: the API answers 401 (with the service's error body and
+//!   `WWW-Authenticate` challenge) until the client refreshes.
+//! - [`Fixture::throttle`]: the next API requests answer 429 with `Retry-After`.
+//! - [`Fixture::refuse_next`]: the next API request answers a status with the service's error
+//!   body (a 401 also with its challenge), whose message is [`SERVER_MESSAGE`] (so a test can
+//!   check it is shown nowhere).
+//!
+//! Photos are `p1`, `p2`, …; their bytes are `image/png`-typed markers naming the photo and the
+//! rendition (PhotoLink passes bytes on without decoding them).
+
+pub mod google_drive;
+pub mod microsoft_graph;
+
+use std::collections::VecDeque;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use axum::Router;
+use axum::extract::{Form, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use serde::Deserialize;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// The message every error body of [`Fixture::refuse_next`] and the 401s carries.
+pub const SERVER_MESSAGE: &str = "Fixture says: the request was refused <script>";
+
+/// Which photo API a fixture speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Service {
+    MicrosoftGraph,
+    GoogleDrive,
+}
+
+/// A request a fixture received: where, and with which `Authorization` header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Seen {
+    /// `true` for the content server, `false` for the photo API.
+    pub content_server: bool,
+    /// Path and query.
+    pub target: String,
+    pub authorization: Option<String>,
+}
+
+/// A running fixture; its servers stop when it is dropped.
+pub struct Fixture {
+    service: Service,
+    api: SocketAddr,
+    content: SocketAddr,
+    state: Arc<Shared>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+/// What the fixture's servers share.
+pub(crate) struct Shared {
+    pub photos: usize,
+    pub api_base: String,
+    pub content_base: String,
+    tokens: Mutex<Tokens>,
+    refreshes: AtomicUsize,
+    faults: Mutex<VecDeque<Fault>>,
+    seen: Mutex<Vec<Seen>>,
+    thumbnail_bytes: AtomicUsize,
+}
+
+struct Tokens {
+    access: String,
+    refresh: String,
+    issued: usize,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Fault {
+    Throttle { retry_after: u64 },
+    Refuse { status: u16 },
+}
+
+impl Fixture {
+    /// Starts a fixture of `service` holding `photos` photos (and, for Graph, a folder).
+    pub async fn start(service: Service, photos: usize) -> Self {
+        let api_listener = bind().await;
+        let content_listener = bind().await;
+        let api = api_listener.local_addr().expect("a bound address");
+        let content = content_listener.local_addr().expect("a bound address");
+        let state = Arc::new(Shared {
+            photos,
+            api_base: format!("http://{api}"),
+            content_base: format!("http://{content}"),
+            tokens: Mutex::new(Tokens {
+                access: "fixture-access-0".into(),
+                refresh: "fixture-refresh-0".into(),
+                issued: 0,
+            }),
+            refreshes: AtomicUsize::new(0),
+            faults: Mutex::new(VecDeque::new()),
+            seen: Mutex::new(Vec::new()),
+            thumbnail_bytes: AtomicUsize::new(0),
+        });
+        let api_routes = match service {
+            Service::MicrosoftGraph => microsoft_graph::api_routes(),
+            Service::GoogleDrive => google_drive::api_routes(),
+        }
+        .route("/token", post(token));
+        let content_routes = match service {
+            Service::MicrosoftGraph => microsoft_graph::content_routes(),
+            Service::GoogleDrive => google_drive::content_routes(),
+        };
+        let tasks = vec![
+            serve(api_listener, api_routes.with_state(state.clone())),
+            serve(content_listener, content_routes.with_state(state.clone())),
+        ];
+        Self {
+            service,
+            api,
+            content,
+            state,
+            tasks,
+        }
+    }
+
+    /// The issuer to configure a client with (`http://127.0.0.1:{port}`); the token endpoint is
+    /// `{issuer}/token`.
+    pub fn issuer(&self) -> String {
+        format!("http://{}", self.api)
+    }
+
+    /// The API root a client is configured with (`photos_endpoint`).
+    pub fn api_root(&self) -> String {
+        match self.service {
+            Service::MicrosoftGraph => format!("http://{}/v1.0", self.api),
+            Service::GoogleDrive => format!("http://{}/drive/v3", self.api),
+        }
+    }
+
+    /// The content server's origin (`http://127.0.0.1:{port}`).
+    pub fn content_origin(&self) -> String {
+        format!("http://{}", self.content)
+    }
+
+    /// The access token the API accepts now.
+    pub fn access_token(&self) -> String {
+        self.state.tokens().access.clone()
+    }
+
+    /// The refresh token the token endpoint accepts now.
+    pub fn refresh_token(&self) -> String {
+        self.state.tokens().refresh.clone()
+    }
+
+    /// Makes the current access token invalid: the API answers 401 until a refresh.
+    pub fn expire_access_token(&self) {
+        self.state.tokens().access = "fixture-expired".into();
+    }
+
+    /// How many refreshes the token endpoint granted.
+    pub fn refreshes(&self) -> usize {
+        self.state.refreshes.load(Ordering::SeqCst)
+    }
+
+    /// The next `times` API requests answer 429 with `Retry-After: {retry_after}`.
+    pub fn throttle(&self, times: usize, retry_after: u64) {
+        let mut faults = self.state.faults();
+        faults.extend(std::iter::repeat_n(Fault::Throttle { retry_after }, times));
+    }
+
+    /// The next API request answers `status` with the service's error body (a 401 as to an
+    /// expired token). Calls queue up, after any throttling already switched on.
+    pub fn refuse_next(&self, status: u16) {
+        self.state.faults().push_back(Fault::Refuse { status });
+    }
+
+    /// Thumbnails are `bytes` long from now on (0: a short marker).
+    pub fn set_thumbnail_bytes(&self, bytes: usize) {
+        self.state.thumbnail_bytes.store(bytes, Ordering::SeqCst);
+    }
+
+    /// Every request received so far, in order.
+    pub fn seen(&self) -> Vec<Seen> {
+        self.state
+            .seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+}
+
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Shared {
+    fn tokens(&self) -> MutexGuard<'_, Tokens> {
+        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn faults(&self) -> MutexGuard<'_, VecDeque<Fault>> {
+        self.faults.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Records a request, and answers it with the error the API owes it, if any: a fault a
+    /// test switched on, then a missing or wrong Bearer token. `None`: serve it.
+    pub(crate) fn check_api_request(
+        &self,
+        target: String,
+        headers: &HeaderMap,
+        errors: &dyn ErrorBodies,
+    ) -> Option<Response> {
+        let authorization = self.record(false, target, headers);
+        if let Some(fault) = self.faults().pop_front() {
+            return Some(match fault {
+                Fault::Throttle { retry_after } => {
+                    let mut response = errors.throttled();
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, retry_after.into());
+                    response
+                }
+                Fault::Refuse { status: 401 } => errors.unauthorized(),
+                Fault::Refuse { status } => errors.refused(status),
+            });
+        }
+        let expected = format!("Bearer {}", self.tokens().access);
+        (authorization.as_deref() != Some(expected.as_str())).then(|| errors.unauthorized())
+    }
+
+    /// Records a request to the content server; a request that carries credentials is refused
+    /// (a pre-authenticated URL must be fetched without them).
+    pub(crate) fn check_content_request(
+        &self,
+        target: String,
+        headers: &HeaderMap,
+    ) -> Option<Response> {
+        self.record(true, target, headers).map(|_| {
+            (
+                StatusCode::BAD_REQUEST,
+                "credentials sent to a pre-authenticated URL",
+            )
+                .into_response()
+        })
+    }
+
+    fn record(&self, content_server: bool, target: String, headers: &HeaderMap) -> Option<String> {
+        let authorization = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|value| value.to_str().ok())
+            .map(str::to_owned);
+        self.seen
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(Seen {
+                content_server,
+                target,
+                authorization: authorization.clone(),
+            });
+        authorization
+    }
+
+    /// The bytes of a rendition of photo `id`.
+    pub(crate) fn picture(&self, id: &str, rendition: &str) -> Response {
+        let marker = format!("\u{89}PNG {id} {rendition}").into_bytes();
+        let size = self.thumbnail_bytes.load(Ordering::SeqCst);
+        let body = if rendition != "image" && size > marker.len() {
+            let mut body = marker;
+            body.resize(size, 0);
+            body
+        } else {
+            marker
+        };
+        ([(header::CONTENT_TYPE, "image/png")], body).into_response()
+    }
+}
+
+/// How a service writes its errors.
+pub(crate) trait ErrorBodies {
+    fn unauthorized(&self) -> Response;
+    fn throttled(&self) -> Response;
+    fn refused(&self, status: u16) -> Response;
+}
+
+#[derive(Deserialize)]
+struct RefreshRequest {
+    grant_type: String,
+    refresh_token: Option<String>,
+}
+
+/// `POST /token` with `grant_type=refresh_token`: a new access token, the refresh token
+/// rotated (RFC 6749 §6, §5.1); anything else is `invalid_grant` (§5.2).
+async fn token(State(state): State<Arc<Shared>>, Form(request): Form<RefreshRequest>) -> Response {
+    let mut tokens = state.tokens();
+    if request.grant_type != "refresh_token"
+        || request.refresh_token.as_deref() != Some(tokens.refresh.as_str())
+    {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(serde_json::json!({"error": "invalid_grant"})),
+        )
+            .into_response();
+    }
+    tokens.issued += 1;
+    tokens.access = format!("fixture-access-{}", tokens.issued);
+    tokens.refresh = format!("fixture-refresh-{}", tokens.issued);
+    state.refreshes.fetch_add(1, Ordering::SeqCst);
+    (
+        [(header::CACHE_CONTROL, "no-store")],
+        axum::Json(serde_json::json!({
+            "access_token": tokens.access,
+            "token_type": "Bearer",
+            "expires_in": 3600,
+            "refresh_token": tokens.refresh,
+        })),
+    )
+        .into_response()
+}
+
+async fn bind() -> TcpListener {
+    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .expect("the fixture binds 127.0.0.1")
+}
+
+fn serve(listener: TcpListener, router: Router) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    })
+}
+
+/// The request's path and query.
+pub(crate) fn target(uri: &axum::http::Uri) -> String {
+    uri.path_and_query()
+        .map(|target| target.as_str().to_owned())
+        .unwrap_or_default()
+}

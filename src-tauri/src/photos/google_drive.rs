@@ -1,0 +1,266 @@
+//! The `google-drive` source: the images in a person's Google Drive, through the Drive API v3.
+//! `photos_endpoint` is the API root, `https://www.googleapis.com/drive/v3`; the scope
+//! `https://www.googleapis.com/auth/drive.readonly` is needed for the image content (the
+//! metadata-only scopes leave `thumbnailLink` out and refuse `alt=media`).
+//!
+//! The shapes used, as Google documents them:
+//!
+//! - The list is [`files.list`](https://developers.google.com/drive/api/reference/rest/v3/files/list):
+//!   `GET {root}/files?q=mimeType contains 'image/' and trashed=false&spaces=drive&orderBy=createdTime desc&pageSize=100&fields=nextPageToken,files(id,name,mimeType,thumbnailLink,imageMediaMetadata(width,height,time),createdTime)`
+//!   ([search for files](https://developers.google.com/drive/api/guides/search-files),
+//!   [return specific fields](https://developers.google.com/drive/api/guides/fields-parameter)).
+//!   The answer is `{"files": [file, ...], "nextPageToken"?}`; the next page repeats the request
+//!   with `pageToken`.
+//! - A [file](https://developers.google.com/drive/api/reference/rest/v3/files)'s `name` is the
+//!   title, `imageMediaMetadata.width`/`height` the size, `imageMediaMetadata.time` (EXIF
+//!   `YYYY:MM:DD HH:MM:SS`, shown as `YYYY-MM-DDTHH:MM:SS`) else `createdTime` the date.
+//! - The full image is `GET {root}/files/{id}?alt=media`, with the Bearer token
+//!   ([download files](https://developers.google.com/drive/api/guides/manage-downloads)).
+//! - The thumbnail is `thumbnailLink`, a short-lived URL on another origin, fetched without
+//!   credentials (the token never leaves the API root's origin). Google documents that the
+//!   link of a file not shared publicly needs a credentialed request; when it is refused, the
+//!   library shows the full image instead (see [`library`](super::library)). A file without a
+//!   `thumbnailLink` shows its full image.
+//! - Errors are `{"error": {"code", "message", "errors": [{"domain", "reason", "message"}]}}`
+//!   with the HTTP status ([resolve errors](https://developers.google.com/drive/api/guides/handle-errors)):
+//!   401 `authError` (the core refreshes once), 429 `rateLimitExceeded` and 5xx (retried by the
+//!   core, honouring `Retry-After`), 403 `userRateLimitExceeded` (not retried: a 403 is a
+//!   refusal to the core). The body is never quoted.
+
+use photolink_oauth::ResourceResponse;
+use serde::Deserialize;
+use url::{Origin, Url};
+
+use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
+use crate::error::AppError;
+
+/// The `q` of `files.list`: images not in the trash.
+const QUERY: &str = "mimeType contains 'image/' and trashed=false";
+/// The `fields` of `files.list`: what PhotoLink reads, nothing more.
+const FIELDS: &str = "nextPageToken,files(id,name,mimeType,thumbnailLink,imageMediaMetadata(width,height,time),createdTime)";
+/// Files per page asked for (`pageSize`).
+const PAGE_SIZE: &str = "100";
+
+/// The images in Google Drive through the Drive API root `root`.
+pub struct GoogleDrive {
+    root: Url,
+    origin: Origin,
+}
+
+impl GoogleDrive {
+    pub fn new(root: Url) -> Self {
+        Self {
+            origin: root.origin(),
+            root,
+        }
+    }
+
+    /// `{root}/{segments}`, whatever the root ends in.
+    fn under_root(&self, segments: &[&str]) -> Url {
+        let mut url = self.root.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    fn photo(&self, file: File) -> SourcePhoto {
+        let mut content = self.under_root(&["files", &file.id]);
+        content.query_pairs_mut().append_pair("alt", "media");
+        let image = Download::WithToken(content);
+        let thumbnail = file
+            .thumbnail_link
+            .as_deref()
+            .and_then(|link| Url::parse(link).ok())
+            .map(|url| Download::listed(&self.origin, url))
+            .unwrap_or_else(|| image.clone());
+        let metadata = file.image_media_metadata.unwrap_or_default();
+        SourcePhoto {
+            id: file.id,
+            title: file.name,
+            width: metadata.width,
+            height: metadata.height,
+            taken_at: metadata
+                .time
+                .as_deref()
+                .and_then(exif_date_time)
+                .or(file.created_time),
+            thumbnail,
+            image,
+        }
+    }
+}
+
+/// An EXIF date and time (`2019:03:14 10:00:00`) in the ISO 8601 form the window reads
+/// (`2019-03-14T10:00:00`); `None` for anything else.
+fn exif_date_time(exif: &str) -> Option<String> {
+    let bytes = exif.as_bytes();
+    let shape = b"dddd:dd:dd dd:dd:dd";
+    let fits = bytes.len() == shape.len()
+        && bytes
+            .iter()
+            .zip(shape)
+            .all(|(byte, expected)| match expected {
+                b'd' => byte.is_ascii_digit(),
+                other => byte == other,
+            });
+    fits.then(|| {
+        format!(
+            "{}-{}-{}T{}",
+            &exif[0..4],
+            &exif[5..7],
+            &exif[8..10],
+            &exif[11..]
+        )
+    })
+}
+
+/// A `files.list` answer.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct FileList {
+    #[serde(default)]
+    files: Vec<File>,
+    #[serde(default)]
+    next_page_token: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct File {
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    thumbnail_link: Option<String>,
+    #[serde(default)]
+    image_media_metadata: Option<ImageMediaMetadata>,
+    #[serde(default)]
+    created_time: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+struct ImageMediaMetadata {
+    #[serde(default)]
+    width: Option<u32>,
+    #[serde(default)]
+    height: Option<u32>,
+    #[serde(default)]
+    time: Option<String>,
+}
+
+impl PhotoSource for GoogleDrive {
+    fn page_url(&self, page_token: Option<&str>) -> Result<Url, AppError> {
+        let mut url = self.under_root(&["files"]);
+        {
+            let mut query = url.query_pairs_mut();
+            query
+                .append_pair("q", QUERY)
+                .append_pair("spaces", "drive")
+                .append_pair("orderBy", "createdTime desc")
+                .append_pair("pageSize", PAGE_SIZE)
+                .append_pair("fields", FIELDS);
+            if let Some(token) = page_token {
+                query.append_pair("pageToken", token);
+            }
+        }
+        Ok(url)
+    }
+
+    fn read_page(&self, answer: &ResourceResponse) -> Result<SourcePage, AppError> {
+        let list: FileList = answer.json()?;
+        Ok(SourcePage {
+            photos: list
+                .files
+                .into_iter()
+                .map(|file| self.photo(file))
+                .collect(),
+            next_page_token: list.next_page_token.filter(|t| !t.is_empty()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn drive() -> GoogleDrive {
+        GoogleDrive::new(Url::parse("https://drive.example/drive/v3").unwrap())
+    }
+
+    fn answer(json: &str) -> ResourceResponse {
+        ResourceResponse {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: json.as_bytes().to_vec(),
+        }
+    }
+
+    fn query(url: &Url, name: &str) -> Option<String> {
+        url.query_pairs()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.into_owned())
+    }
+
+    #[test]
+    fn pages_ask_for_images_not_in_the_trash_with_only_the_fields_read() {
+        let first = drive().page_url(None).unwrap();
+        assert_eq!(first.path(), "/drive/v3/files");
+        assert_eq!(query(&first, "q").as_deref(), Some(QUERY));
+        assert_eq!(query(&first, "fields").as_deref(), Some(FIELDS));
+        assert_eq!(query(&first, "pageSize").as_deref(), Some("100"));
+        assert_eq!(query(&first, "pageToken"), None);
+        let next = drive().page_url(Some("t&2")).unwrap();
+        assert_eq!(query(&next, "pageToken").as_deref(), Some("t&2"));
+        assert_eq!(query(&next, "q").as_deref(), Some(QUERY));
+    }
+
+    #[test]
+    fn the_image_comes_with_the_token_and_the_thumbnail_link_without() {
+        let page = drive()
+            .read_page(&answer(
+                r#"{"files":[
+                {"id":"a/1","name":"Sea.jpg","mimeType":"image/jpeg",
+                 "thumbnailLink":"https://thumbs.example/a1=s220",
+                 "imageMediaMetadata":{"width":4000,"height":3000,"time":"2019:03:14 10:00:00"},
+                 "createdTime":"2024-01-01T00:00:00.000Z"},
+                {"id":"b","name":"Hill.png","mimeType":"image/png",
+                 "imageMediaMetadata":{"time":"sometime"},
+                 "createdTime":"2024-01-02T00:00:00.000Z"}
+                ],"nextPageToken":"p2"}"#,
+            ))
+            .unwrap();
+        let url = |text: &str| Url::parse(text).unwrap();
+        let sea = &page.photos[0];
+        assert_eq!(
+            sea.image,
+            Download::WithToken(url("https://drive.example/drive/v3/files/a%2F1?alt=media"))
+        );
+        assert_eq!(
+            sea.thumbnail,
+            Download::WithoutCredentials(url("https://thumbs.example/a1=s220"))
+        );
+        assert_eq!((sea.width, sea.height), (Some(4000), Some(3000)));
+        assert_eq!(sea.taken_at.as_deref(), Some("2019-03-14T10:00:00"));
+        let hill = &page.photos[1];
+        assert_eq!(hill.thumbnail, hill.image, "no thumbnail link: the image");
+        assert_eq!(hill.taken_at.as_deref(), Some("2024-01-02T00:00:00.000Z"));
+        assert_eq!(page.next_page_token.as_deref(), Some("p2"));
+    }
+
+    #[test]
+    fn only_exif_date_times_are_rewritten() {
+        assert_eq!(
+            exif_date_time("2019:03:14 10:00:00").as_deref(),
+            Some("2019-03-14T10:00:00")
+        );
+        for other in [
+            "2019-03-14T10:00:00",
+            "2019:03:14",
+            "2019:03:14 10:00:0x",
+            "é",
+        ] {
+            assert_eq!(exif_date_time(other), None, "{other}");
+        }
+    }
+}

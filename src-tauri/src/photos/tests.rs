@@ -1,0 +1,358 @@
+//! Each photo source against a fixture of its service's documented API on loopback
+//! (`photolink-photo-fixtures`): paging to the end, the Bearer token only on the API's origin,
+//! pre-authenticated URLs fetched without it, throttling with `Retry-After`, a 401 refreshed
+//! once, and error bodies shown nowhere. None of this was run against the live services.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use photolink_oauth::{
+    ClientConfig, Error as OAuthError, MemoryTokenStore, OAuthClient, RetryPolicy, ServerMetadata,
+    Session, TokenSet,
+};
+use photolink_photo_fixtures::{Fixture, SERVER_MESSAGE, Seen, Service};
+use tauri::http::{Request, StatusCode};
+use url::Url;
+
+use super::cache::PhotoCache;
+use super::index::Rendition;
+use super::library::{PhotoLibrary, PhotoPage};
+use super::scheme;
+use crate::config::PhotoApi;
+use crate::error::AppError;
+
+/// A library over `api` at the fixture, for a session holding the fixture's current tokens.
+fn library(fixture: &Fixture, api: PhotoApi) -> PhotoLibrary {
+    let issuer = fixture.issuer();
+    let metadata = ServerMetadata::new(
+        &issuer,
+        format!("{issuer}/authorize"),
+        format!("{issuer}/token"),
+    );
+    let mut config = ClientConfig::new("photolink-test", "com.example.photolink:/oauth/callback");
+    // Backoffs short enough for a test; Retry-After still sets the wait when it is longer.
+    config.http.resource_retry = RetryPolicy {
+        first_backoff: Duration::from_millis(10),
+        ..RetryPolicy::default()
+    };
+    let client = OAuthClient::new(config, metadata).unwrap();
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let tokens: TokenSet = serde_json::from_value(serde_json::json!({
+        "access_token": fixture.access_token(),
+        "token_type": "Bearer",
+        "refresh_token": fixture.refresh_token(),
+        "received_at": now,
+        "expires_at": now + 3600,
+    }))
+    .unwrap();
+    let store = Arc::new(MemoryTokenStore::with_tokens(tokens));
+    let session = Arc::new(Session::new(client, store).unwrap());
+    PhotoLibrary::for_api(session, api, Url::parse(&fixture.api_root()).unwrap())
+}
+
+/// Every page, following the next page tokens to the end.
+async fn list_all(library: &PhotoLibrary) -> Vec<PhotoPage> {
+    let mut pages = vec![library.list(None).await.unwrap()];
+    while let Some(token) = pages.last().unwrap().next_page_token.clone() {
+        pages.push(library.list(Some(&token)).await.unwrap());
+        assert!(pages.len() < 100, "the pages never end");
+    }
+    pages
+}
+
+fn body_text(body: &[u8]) -> String {
+    String::from_utf8_lossy(body).into_owned()
+}
+
+/// The requests that carried a token, and those that did not, by server.
+fn tokens_sent(seen: &[Seen]) -> (Vec<&Seen>, Vec<&Seen>) {
+    seen.iter().partition(|seen| !seen.content_server)
+}
+
+fn assert_quotes_nothing(error: &AppError) {
+    let shown = format!("{error} {error:?}");
+    assert!(!shown.contains("Fixture says"), "{shown}");
+    assert!(!shown.contains(SERVER_MESSAGE), "{shown}");
+}
+
+#[tokio::test]
+async fn graph_pages_through_the_photos_folder_and_skips_the_folder_in_it() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 250).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let pages = list_all(&library).await;
+    assert_eq!(pages.len(), 3, "100 items a page, a folder and 250 photos");
+    let photos: Vec<_> = pages.iter().flat_map(|page| &page.photos).collect();
+    assert_eq!(photos.len(), 250);
+    assert_eq!(photos[0].title, "Photo 1.jpg");
+    assert_eq!(photos[249].title, "Photo 250.jpg");
+    assert_eq!(
+        (photos[0].width, photos[0].height),
+        (Some(4000), Some(3000))
+    );
+    assert_eq!(photos[0].taken_at.as_deref(), Some("2024-01-02T10:00:00Z"));
+    assert!(
+        photos.iter().all(|photo| photo.id.len() == 22),
+        "the service's ids reached the window"
+    );
+
+    let seen = fixture.seen();
+    assert_eq!(seen.len(), 3);
+    assert!(seen[0].target.contains("%24expand=thumbnails"), "{seen:?}");
+    assert!(seen[1].target.contains("skiptoken=100"), "{seen:?}");
+    let bearer = format!("Bearer {}", fixture.access_token());
+    assert!(
+        seen.iter()
+            .all(|seen| seen.authorization.as_deref() == Some(bearer.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn graph_downloads_and_thumbnails_are_fetched_without_the_token() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 3).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let page = library.list(None).await.unwrap();
+    let photo = &page.photos[1];
+    let thumbnail = library
+        .fetch(&photo.id, Rendition::Thumbnail)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(body_text(&thumbnail.body), "\u{89}PNG p2 medium");
+    assert_eq!(thumbnail.content_type.as_deref(), Some("image/png"));
+    let image = library
+        .fetch(&photo.id, Rendition::Image)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(body_text(&image.body), "\u{89}PNG p2 image");
+
+    let seen = fixture.seen();
+    let (api, content) = tokens_sent(&seen);
+    assert_eq!(api.len(), 1);
+    assert_eq!(content.len(), 2);
+    assert!(content[1].target.starts_with("/download/p2?tempauth="));
+    assert!(
+        content.iter().all(|seen| seen.authorization.is_none()),
+        "{content:?}"
+    );
+}
+
+#[tokio::test]
+async fn graph_throttling_is_waited_out_as_retry_after_asks() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 2).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    fixture.throttle(1, 1);
+    let started = std::time::Instant::now();
+    let page = library.list(None).await.unwrap();
+    assert_eq!(page.photos.len(), 2);
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was not honoured"
+    );
+    assert_eq!(fixture.seen().len(), 2);
+}
+
+#[tokio::test]
+async fn graph_throttling_longer_than_the_retry_policy_waits_is_an_error_with_the_hint() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 2).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    fixture.throttle(1, 120);
+    let error = library.list(None).await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            AppError::OAuth(OAuthError::UnexpectedResponse { status: 429, retry_after: Some(wait), .. })
+                if *wait == Duration::from_secs(120)
+        ),
+        "{error:?}"
+    );
+    assert_quotes_nothing(&error);
+    assert_eq!(fixture.seen().len(), 1, "asked again before Retry-After");
+}
+
+#[tokio::test]
+async fn graph_401_refreshes_once_and_the_request_succeeds() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 2).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    fixture.expire_access_token();
+    let page = library.list(None).await.unwrap();
+    assert_eq!(page.photos.len(), 2);
+    assert_eq!(fixture.refreshes(), 1);
+    let seen = fixture.seen();
+    assert_eq!(seen.len(), 2);
+    assert_eq!(
+        seen[1].authorization.as_deref(),
+        Some(format!("Bearer {}", fixture.access_token()).as_str())
+    );
+}
+
+#[tokio::test]
+async fn graph_error_bodies_name_the_status_and_quote_nothing() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 2).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    for status in [403, 404] {
+        fixture.refuse_next(status);
+        let error = library.list(None).await.unwrap_err();
+        assert!(
+            matches!(&error, AppError::OAuth(OAuthError::UnexpectedResponse { status: s, .. }) if *s == status),
+            "{error:?}"
+        );
+        assert_quotes_nothing(&error);
+    }
+    assert_eq!(fixture.refreshes(), 0);
+}
+
+#[tokio::test]
+async fn a_next_page_outside_the_graph_root_is_refused_without_a_request() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 2).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let elsewhere = format!(
+        "{}/v1.0/me/drive/special/photos/children",
+        fixture.content_origin()
+    );
+    let error = library.list(Some(&elsewhere)).await.unwrap_err();
+    assert!(matches!(error, AppError::PhotoList(_)), "{error:?}");
+    assert!(fixture.seen().is_empty());
+}
+
+#[tokio::test]
+async fn drive_pages_through_the_images_with_the_documented_query() {
+    let fixture = Fixture::start(Service::GoogleDrive, 230).await;
+    let library = library(&fixture, PhotoApi::GoogleDrive);
+    let pages = list_all(&library).await;
+    assert_eq!(pages.len(), 3);
+    let photos: Vec<_> = pages.iter().flat_map(|page| &page.photos).collect();
+    assert_eq!(photos.len(), 230);
+    assert_eq!(photos[0].title, "Photo 1.png");
+    assert_eq!(photos[0].taken_at.as_deref(), Some("2024-01-02T10:00:00"));
+    assert_eq!(
+        (photos[0].width, photos[0].height),
+        (Some(4000), Some(3000))
+    );
+    let seen = fixture.seen();
+    assert!(
+        seen[2].target.contains("pageToken=fixture%7E200"),
+        "{seen:?}"
+    );
+    assert!(seen.iter().all(|seen| seen.authorization.is_some()));
+}
+
+#[tokio::test]
+async fn drive_images_come_with_the_token_and_thumbnail_links_without() {
+    let fixture = Fixture::start(Service::GoogleDrive, 2).await;
+    let library = library(&fixture, PhotoApi::GoogleDrive);
+    let page = library.list(None).await.unwrap();
+    let shared = &page.photos[0];
+    let thumbnail = library
+        .fetch(&shared.id, Rendition::Thumbnail)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(body_text(&thumbnail.body), "\u{89}PNG p1 thumbnail");
+    let image = library
+        .fetch(&shared.id, Rendition::Image)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(body_text(&image.body), "\u{89}PNG p1 image");
+
+    let seen = fixture.seen();
+    let (api, content) = tokens_sent(&seen);
+    assert_eq!(content.len(), 1);
+    assert_eq!(content[0].authorization, None);
+    assert_eq!(api.len(), 2);
+    assert_eq!(api[1].target, "/drive/v3/files/p1?alt=media");
+    assert!(api.iter().all(|seen| seen.authorization.is_some()));
+}
+
+#[tokio::test]
+async fn drive_a_thumbnail_link_refused_without_credentials_shows_the_image_instead() {
+    let fixture = Fixture::start(Service::GoogleDrive, 2).await;
+    let library = library(&fixture, PhotoApi::GoogleDrive);
+    let page = library.list(None).await.unwrap();
+    let not_shared = &page.photos[1];
+    let thumbnail = library
+        .fetch(&not_shared.id, Rendition::Thumbnail)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(body_text(&thumbnail.body), "\u{89}PNG p2 image");
+    let seen = fixture.seen();
+    let refused = seen.iter().find(|seen| seen.content_server).unwrap();
+    assert_eq!(
+        refused.authorization, None,
+        "the token left the API's origin"
+    );
+    assert_eq!(seen.last().unwrap().target, "/drive/v3/files/p2?alt=media");
+}
+
+#[tokio::test]
+async fn drive_401_refreshes_once_and_a_second_401_is_an_error() {
+    let fixture = Fixture::start(Service::GoogleDrive, 2).await;
+    let library = library(&fixture, PhotoApi::GoogleDrive);
+    fixture.expire_access_token();
+    assert_eq!(library.list(None).await.unwrap().photos.len(), 2);
+    assert_eq!(fixture.refreshes(), 1);
+
+    fixture.refuse_next(401);
+    fixture.refuse_next(401);
+    let error = library.list(None).await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            AppError::OAuth(OAuthError::UnexpectedResponse { status: 401, .. })
+        ),
+        "{error:?}"
+    );
+    assert_eq!(fixture.refreshes(), 2, "one refresh for the second 401");
+    assert_quotes_nothing(&error);
+}
+
+#[tokio::test]
+async fn drive_429_is_retried_but_a_403_rate_limit_is_not() {
+    let fixture = Fixture::start(Service::GoogleDrive, 2).await;
+    let library = library(&fixture, PhotoApi::GoogleDrive);
+    fixture.throttle(2, 0);
+    assert_eq!(library.list(None).await.unwrap().photos.len(), 2);
+    assert_eq!(fixture.seen().len(), 3);
+
+    fixture.refuse_next(403);
+    let error = library.list(None).await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            AppError::OAuth(OAuthError::UnexpectedResponse { status: 403, .. })
+        ),
+        "{error:?}"
+    );
+    assert_quotes_nothing(&error);
+    assert_eq!(fixture.seen().len(), 4);
+}
+
+#[tokio::test]
+async fn the_photo_scheme_serves_a_pre_authenticated_thumbnail_within_its_cap() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 1).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let page = library.list(None).await.unwrap();
+    let request = |url: &str| {
+        let path = url.split("localhost").nth(1).unwrap().to_owned();
+        Request::builder()
+            .uri(format!("photo://localhost{path}"))
+            .body(Vec::new())
+            .unwrap()
+    };
+    let thumbnail = request(&page.photos[0].thumbnail);
+    // No cache, so that each answer is fetched.
+    let (response, failure) =
+        scheme::answer(Some(&library), &PhotoCache::new(None), &thumbnail).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(failure.is_none());
+    assert_eq!(body_text(response.body()), "\u{89}PNG p1 medium");
+
+    fixture.set_thumbnail_bytes(scheme::THUMBNAIL_MAX_BYTES + 1);
+    let (response, _) = scheme::answer(Some(&library), &PhotoCache::new(None), &thumbnail).await;
+    assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
+}
