@@ -142,6 +142,7 @@ impl PhotoLibrary {
         })
     }
 
+    /// Fetches one rendition as its [`Download`] says: with the token, or with no credentials.
     async fn get(&self, download: &Download) -> Result<ResourceResponse, AppError> {
         match download {
             Download::WithToken(url) => self.get_with_token(url).await,

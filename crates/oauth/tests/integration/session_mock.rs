@@ -675,3 +675,34 @@ async fn a_store_that_cannot_be_cleared_is_reported_and_revocation_still_happens
     assert!(store.held().is_none(), "the next use clears the store");
     assert_eq!(session.persistence(), Persistence::Saved);
 }
+
+#[tokio::test]
+async fn a_resource_fetched_without_credentials_carries_no_token_and_a_401_refreshes_nothing() {
+    let mock = Mock::start(|request| match request.path.as_str() {
+        "/download" => reply(200, "image/png", "png"),
+        _ => unauthorized("invalid_token"),
+    })
+    .await;
+    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let fetched = session
+        .get_without_credentials(&format!("{}/download", mock.base))
+        .await
+        .unwrap();
+    assert_eq!(fetched.body, b"png");
+    assert_eq!(fetched.content_type.as_deref(), Some("image/png"));
+    let error = session
+        .get_without_credentials(&format!("{}/expired", mock.base))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
+        "{error:?}"
+    );
+    assert_eq!(mock.requests().len(), 2);
+    assert!(
+        mock.requests()
+            .iter()
+            .all(|request| request.header("authorization").is_none())
+    );
+    assert!(mock.requests_to("/token").is_empty());
+}
