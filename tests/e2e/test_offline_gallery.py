@@ -86,6 +86,22 @@ def test_the_saved_gallery_is_shown_while_the_provider_is_stopped_and_goes_once_
     assert provider.stats()["image_requests"] == 0, "a thumbnail was fetched again in the same session"
 
 
+@pytest.mark.provider_args("--test-controls")
+def test_after_a_restart_saved_thumbnails_are_shown_without_fetching_them_again(app, browser, provider, home):
+    app.launch()
+    connect(app, browser)
+    shown = app.wait_for_photos()
+    assert wait_until(lambda: len(cached_files(home)) > shown, 10), cached_files(home)
+    fetched = provider.stats()["image_requests"]
+
+    app.restart()
+
+    app.wait_for_state("connected")
+    assert app.wait_for_photos() == shown
+    assert provider.stats()["image_requests"] == fetched, "saved thumbnails were fetched again"
+    assert first_page(app)["offline"] is False
+
+
 def test_disconnect_removes_the_saved_gallery(app, browser, provider, home):
     app.launch()
     connect(app, browser)
