@@ -149,7 +149,6 @@ pub struct PhotoCache {
     /// `{app cache folder}/photos`; `None` when the platform has no cache folder (memory only).
     root: Option<PathBuf>,
     memory: MemoryCache<MemoryKey>,
-    disk_budget: u64,
     /// The connected account's folder, once known.
     disk: Mutex<Option<(AccountKey, Arc<DiskCache>)>>,
     /// Bumped whenever the account goes away; an account folder opened meanwhile is dropped.
@@ -172,16 +171,12 @@ impl PhotoCache {
         Self::new(root)
     }
 
-    /// A cache in `root` (`None`: memory only) with the default budgets.
+    /// A cache in `root` (`None`: memory only) within [`DISK_BUDGET_BYTES`] and
+    /// [`MEMORY_BUDGET_BYTES`].
     pub fn new(root: Option<PathBuf>) -> Self {
-        Self::with_budgets(root, DISK_BUDGET_BYTES, MEMORY_BUDGET_BYTES)
-    }
-
-    pub fn with_budgets(root: Option<PathBuf>, disk_budget: u64, memory_budget: u64) -> Self {
         Self {
             root,
-            memory: MemoryCache::new(memory_budget),
-            disk_budget,
+            memory: MemoryCache::new(MEMORY_BUDGET_BYTES),
             disk: Mutex::new(None),
             generation: AtomicU64::new(0),
             learning: tokio::sync::Mutex::new(()),
@@ -194,13 +189,13 @@ impl PhotoCache {
     }
 
     /// The connected account's disk cache, if it is open already (never waits).
-    pub fn disk(&self) -> Option<Arc<DiskCache>> {
+    fn disk(&self) -> Option<Arc<DiskCache>> {
         self.lock_disk().as_ref().map(|(_, disk)| disk.clone())
     }
 
     /// The disk cache of the account `session` is connected to, learning the account first
     /// when needed (once per account and process).
-    pub async fn disk_for(&self, session: &Session) -> Option<Arc<DiskCache>> {
+    async fn disk_for(&self, session: &Session) -> Option<Arc<DiskCache>> {
         if let Some(disk) = self.disk() {
             return Some(disk);
         }
@@ -223,9 +218,8 @@ impl PhotoCache {
             return Some(disk.clone());
         }
         let root = self.root.clone()?;
-        let budget = self.disk_budget;
         let folder_name = account.as_str().to_owned();
-        let disk = match blocking(move || open_only(&root, &folder_name, budget)).await {
+        let disk = match blocking(move || open_only(&root, &folder_name, DISK_BUDGET_BYTES)).await {
             Ok(disk) => Arc::new(disk),
             Err(error) => {
                 tracing::warn!(%error, "could not open the photo cache; memory only");
