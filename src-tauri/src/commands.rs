@@ -83,7 +83,8 @@ pub async fn disconnect(state: State<'_, AppState>) -> Result<(), CommandError> 
     Ok(())
 }
 
-/// One page of photos; pass the previous page's `next_page_token` for the next one. Listing may
+/// One page of photos; pass the previous page's `next_page_token` for the next one. When the
+/// provider cannot be reached, the page saved for this account, with `offline: true`. Listing may
 /// refresh the tokens, so the keyring warning is brought up to date afterwards.
 #[tauri::command]
 pub async fn photos(

@@ -11,6 +11,7 @@ use url::Url;
 use crate::connection::{AccountConnection, Os, Window};
 use crate::error::AppError;
 use crate::loopback::{Deliver, LoopbackListener};
+use crate::photos::PhotoCache;
 use crate::provider::Provider;
 use crate::status::Status;
 use crate::store::SignInStore;
@@ -23,6 +24,8 @@ pub type DesktopConnection = AccountConnection<AppWindow, DesktopOs>;
 
 pub struct AppState {
     pub connection: Arc<DesktopConnection>,
+    /// Thumbnails and the photo list of the connected account, in memory and on disk.
+    pub cache: PhotoCache,
 }
 
 impl AppState {
@@ -35,6 +38,7 @@ impl AppState {
                     sign_ins: Arc::new(SignInStore::keyring()),
                 },
             ),
+            cache: PhotoCache::in_cache_folder(app),
         }
     }
 
@@ -57,13 +61,13 @@ impl Window for AppWindow {
     }
 
     fn forget_account_data(&self) {
-        if let Some(provider) = self
-            .app
-            .try_state::<AppState>()
-            .and_then(|state| state.provider())
-        {
+        let Some(state) = self.app.try_state::<AppState>() else {
+            return;
+        };
+        if let Some(provider) = state.provider() {
             provider.photos.forget();
         }
+        state.cache.forget_account();
     }
 }
 

@@ -23,17 +23,22 @@ class DemoProvider:
 
     def __init__(self, binary: Path, log_dir: Path, args: list[str] | None = None) -> None:
         self.log_path = log_dir / "provider.log"
+        self._binary = binary
+        self._args = list(args or [])
         self._log = open(self.log_path, "w", encoding="utf-8")
+        self._spawn(self._args)
+        self.issuer = self._read_issuer()
+        # Keep draining stdout so the provider never blocks on a full pipe.
+        threading.Thread(target=self._copy_stdout, daemon=True).start()
+
+    def _spawn(self, args: list[str]) -> None:
         self._process = subprocess.Popen(
-            [str(binary), *(args or [])],
+            [str(self._binary), *args],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._log,
             text=True,
         )
-        self.issuer = self._read_issuer()
-        # Keep draining stdout so the provider never blocks on a full pipe.
-        threading.Thread(target=self._copy_stdout, daemon=True).start()
 
     def _read_issuer(self) -> str:
         found: list[str] = []
@@ -141,7 +146,24 @@ class DemoProvider:
 
     def stop(self) -> None:
         stop_process(self._process)
-        self._log.close()
+        if not self._log.closed:
+            self._log.close()
+
+    # --- going away and coming back ---------------------------------------------------------
+
+    def pause(self) -> None:
+        """Stops the provider process: its port refuses connections until `resume`."""
+        stop_process(self._process)
+
+    def resume(self) -> None:
+        """Starts the provider again on the same port, with the same arguments. Grants and
+        tokens survive only when it was started with `--state-file`."""
+        port = urllib.parse.urlsplit(self.issuer).port
+        self._spawn([*self._args, "--port", str(port)])
+        issuer = self._read_issuer()
+        if issuer != self.issuer:
+            raise RuntimeError(f"the provider came back as {issuer}, not {self.issuer}")
+        threading.Thread(target=self._copy_stdout, daemon=True).start()
 
 
 class HttpAnswer:

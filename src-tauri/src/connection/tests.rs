@@ -811,6 +811,31 @@ async fn a_dead_grant_while_in_use_shows_the_error_view_and_drops_the_accounts_d
 }
 
 #[tokio::test]
+async fn a_provider_out_of_reach_while_in_use_keeps_the_connection_and_the_saved_photos() {
+    let setup = set_up().await;
+    let process = setup.process();
+    setup.connect(&process).await;
+    let dropped = process.window.forgotten.load(Ordering::SeqCst);
+
+    process
+        .connection
+        .connection_failed(&AppError::OAuth(OAuthError::Network(
+            "could not connect".into(),
+        )));
+
+    assert!(
+        matches!(process.state(), Connection::Connected { .. }),
+        "{:?}",
+        process.state()
+    );
+    assert_eq!(
+        process.window.forgotten.load(Ordering::SeqCst),
+        dropped,
+        "the saved photos were dropped because the network is gone"
+    );
+}
+
+#[tokio::test]
 async fn every_change_reaches_the_window_in_order() {
     let setup = set_up().await;
     let process = setup.process();

@@ -21,7 +21,7 @@ use super::source::Download;
 pub const CAPACITY: usize = 20_000;
 
 /// The two renditions of a photo, as named in `photo:` URLs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rendition {
     Thumbnail,
     Image,
@@ -113,6 +113,14 @@ impl PhotoIndex {
         })
     }
 
+    /// The provider's id of the photo `id` stands for.
+    pub fn provider_id(&self, id: &str) -> Option<String> {
+        self.lock()
+            .photos
+            .get(id)
+            .map(|entry| entry.provider_id.clone())
+    }
+
     fn lock(&self) -> MutexGuard<'_, Entries> {
         self.inner
             .lock()
@@ -169,6 +177,11 @@ mod tests {
             "http://127.0.0.1:1/photos/a/image"
         );
         assert!(image(&index, "p2").is_none());
+        assert_eq!(
+            index.provider_id(&first).as_deref(),
+            Some("secret-looking/id")
+        );
+        assert!(index.provider_id("p2").is_none());
     }
 
     #[test]

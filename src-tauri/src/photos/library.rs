@@ -27,7 +27,7 @@ use url::{Origin, Url};
 
 use super::index::{PhotoIndex, Rendition, Sources};
 use super::scheme;
-use super::source::{self, Download, PhotoSource, SourcePhoto};
+use super::source::{self, Download, PhotoSource, SourcePage, SourcePhoto};
 use crate::config::PhotoApi;
 use crate::error::AppError;
 
@@ -51,6 +51,8 @@ pub struct PhotoPage {
     pub photos: Vec<Photo>,
     /// Pass to `photos` for the next page; `None` on the last page.
     pub next_page_token: Option<String>,
+    /// The provider could not be reached: this is the page as saved in the cache.
+    pub offline: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -83,20 +85,38 @@ impl PhotoLibrary {
         Self::new(session, &endpoint, source)
     }
 
-    /// Lists the page `page_token` names (the first for `None`) and indexes its photos, so
-    /// that the window can load them through the `photo:` scheme.
+    /// Lists the page `page_token` names as it is now, without the cache (which the app lists
+    /// through: [`PhotoCache::list`](super::PhotoCache::list)).
+    #[cfg(test)]
     pub async fn list(&self, page_token: Option<&str>) -> Result<PhotoPage, AppError> {
+        let page = self.fetch_page(page_token).await?;
+        Ok(self.show_page(page, false))
+    }
+
+    /// Fetches the page `page_token` names (the first for `None`), as the source reads it.
+    pub async fn fetch_page(&self, page_token: Option<&str>) -> Result<SourcePage, AppError> {
         let url = self.source.page_url(page_token.filter(|t| !t.is_empty()))?;
         let answer = self.get_with_token(&url).await?;
-        let page = self.source.read_page(&answer)?;
-        Ok(PhotoPage {
+        self.source.read_page(&answer)
+    }
+
+    /// The window's view of `page` (fetched now, or saved when `offline`), its photos indexed
+    /// so that the window can load them through the `photo:` scheme.
+    pub fn show_page(&self, page: SourcePage, offline: bool) -> PhotoPage {
+        PhotoPage {
             photos: page
                 .photos
                 .into_iter()
                 .map(|photo| self.shown(photo))
                 .collect(),
             next_page_token: page.next_page_token,
-        })
+            offline,
+        }
+    }
+
+    /// The service's id of the photo `id` stands for.
+    pub fn provider_id(&self, id: &str) -> Option<String> {
+        self.index.provider_id(id)
     }
 
     /// Fetches `rendition` of the photo `id` stands for; `None` when no listed photo has that

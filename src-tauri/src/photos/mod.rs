@@ -12,17 +12,21 @@
 //! | [`library`] | [`PhotoLibrary`]: makes every request for a source (the Bearer token only to the photos endpoint's origin) and gives the window its view of each photo. |
 //! | [`index`] | The id index: the opaque ids the window uses, and how each photo's renditions are fetched. |
 //! | [`scheme`] | The `photo:` scheme: answers `photo://localhost/{id}/{thumbnail\|image}`. |
+//! | [`cache`] | [`PhotoCache`]: images in memory for the session, thumbnails and list pages on disk per account, the saved list when offline. |
 //!
 //! # How a photo reaches the window
 //!
 //! 1. The window calls the `photos` command; [`list`] asks the provider's [`PhotoLibrary`],
 //!    which fetches a page with the Bearer token, has the source read it, and indexes each
-//!    photo under an opaque id.
+//!    photo under an opaque id. The [`PhotoCache`] saves the page; when the provider cannot be
+//!    reached, it answers with the saved page instead, marked `offline`.
 //! 2. The window shows `photo://localhost/{id}/thumbnail` in an `<img>`.
 //! 3. [`serve`] hands the request to the scheme, which has the library fetch the rendition:
 //!    with the Bearer token from the photo API's origin, or without any credentials from a
-//!    pre-authenticated URL. The token never reaches the window.
+//!    pre-authenticated URL. The token never reaches the window. An image found in the
+//!    [`PhotoCache`] (memory, then disk) is served from there; one fetched is kept there.
 
+mod cache;
 mod google_drive;
 mod index;
 mod library;
@@ -41,6 +45,7 @@ use crate::connection;
 use crate::error::AppError;
 use crate::state::AppState;
 
+pub use cache::PhotoCache;
 pub use library::{PhotoLibrary, PhotoPage};
 pub use scheme::SCHEME;
 
@@ -50,7 +55,10 @@ pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPa
     let provider = state
         .provider()
         .ok_or(AppError::OAuth(OAuthError::NotConnected))?;
-    let listed = provider.photos.list(page_token.as_deref()).await;
+    let listed = state
+        .cache
+        .list(&provider.photos, &provider.session, page_token.as_deref())
+        .await;
     if let Err(error) = &listed {
         connection::connection_failed(app, error);
     }
@@ -64,7 +72,7 @@ pub fn serve(app: &AppHandle, request: Request<Vec<u8>>, responder: UriSchemeRes
         let state = app.state::<AppState>();
         let provider = state.provider();
         let library = provider.as_ref().map(|provider| &provider.photos);
-        let (response, failure) = scheme::answer(library, &request).await;
+        let (response, failure) = scheme::answer(library, &state.cache, &request).await;
         if let Some(error) = failure {
             connection::connection_failed(&app, &error);
         }

@@ -1,5 +1,7 @@
 //! The `photo:` URI scheme: `photo://localhost/{id}/{thumbnail|image}` answers with the image
-//! the [`PhotoLibrary`] fetches for that id.
+//! for that id: from the [`PhotoCache`] (memory, then disk for thumbnails) when it is there,
+//! else as the [`PhotoLibrary`] fetches it, which is then kept in the cache. So a thumbnail is
+//! fetched from the provider once per session, and a saved one is shown offline.
 //!
 //! Tauri treats custom-scheme origins as local, and the photo API's bytes are server-supplied
 //! data, so every answer is locked down, errors included:
@@ -10,6 +12,7 @@
 //! 3. Thumbnails over [`THUMBNAIL_MAX_BYTES`] and images over [`IMAGE_MAX_BYTES`] are refused.
 //!    The OAuth core reads resources up to its own, global cap (`HttpOptions::max_resource_bytes`)
 //!    and has no cap per request, so the smaller thumbnail cap is applied after reading.
+//!    Only what passes 2 and 3 is cached, and a cached image passes them again when served.
 //! 4. Every response carries `X-Content-Type-Options: nosniff` (the declared type is final),
 //!    `Content-Security-Policy: sandbox` (should it ever be shown as a document, it runs no
 //!    script and gets an opaque origin) and `Cache-Control: no-store` (the web view keeps no copy
@@ -17,6 +20,7 @@
 
 use tauri::http::{HeaderValue, Method, Request, Response, StatusCode, header};
 
+use super::cache::{CachedBody, PhotoCache};
 use super::index::Rendition;
 use super::library::PhotoLibrary;
 use crate::error::AppError;
@@ -54,6 +58,7 @@ pub fn url(id: &str, rendition: Rendition) -> String {
 /// failed (the caller decides what that means for the connection).
 pub async fn answer(
     library: Option<&PhotoLibrary>,
+    cache: &PhotoCache,
     request: &Request<Vec<u8>>,
 ) -> (Response<Vec<u8>>, Option<AppError>) {
     if request.method() != Method::GET {
@@ -66,12 +71,26 @@ pub async fn answer(
     let Some(library) = library else {
         return no_such_photo();
     };
+    let cached = cache.image(library, id, rendition);
+    if let Some(kept) = cached.find().await {
+        return (
+            from_photo_api(rendition, Some(&kept.media_type), kept.bytes.to_vec()),
+            None,
+        );
+    }
     match library.fetch(id, rendition).await {
         None => no_such_photo(),
-        Some(Ok(fetched)) => (
-            from_photo_api(rendition, fetched.content_type.as_deref(), fetched.body),
-            None,
-        ),
+        Some(Ok(fetched)) => {
+            match checked(rendition, fetched.content_type.as_deref(), fetched.body) {
+                Ok((media_type, body)) => {
+                    cached
+                        .keep(CachedBody::new(media_type, body.as_slice()))
+                        .await;
+                    (locked_down(StatusCode::OK, media_type, body), None)
+                }
+                Err(reason) => (plain(StatusCode::BAD_GATEWAY, reason), None),
+            }
+        }
         Some(Err(error)) => {
             tracing::warn!(%error, "could not fetch a photo");
             (
@@ -82,18 +101,28 @@ pub async fn answer(
     }
 }
 
-/// The response to the window for what the photo API answered.
+/// The response to the window for an image from the photo API or the cache.
 fn from_photo_api(
     rendition: Rendition,
     content_type: Option<&str>,
     body: Vec<u8>,
 ) -> Response<Vec<u8>> {
+    match checked(rendition, content_type, body) {
+        Ok((media_type, body)) => locked_down(StatusCode::OK, media_type, body),
+        Err(reason) => plain(StatusCode::BAD_GATEWAY, reason),
+    }
+}
+
+/// The image with its canonical media type when it may be shown (see the module docs, 2 and
+/// 3), else why it is refused.
+fn checked(
+    rendition: Rendition,
+    content_type: Option<&str>,
+    body: Vec<u8>,
+) -> Result<(&'static str, Vec<u8>), &'static str> {
     let Some(media_type) = content_type.and_then(raster_type) else {
         tracing::warn!(?rendition, "refused a photo that is not a raster image");
-        return plain(
-            StatusCode::BAD_GATEWAY,
-            "the photo service did not send a picture PhotoLink shows",
-        );
+        return Err("the photo service did not send a picture PhotoLink shows");
     };
     let limit = match rendition {
         Rendition::Thumbnail => THUMBNAIL_MAX_BYTES,
@@ -106,9 +135,9 @@ fn from_photo_api(
             limit,
             "refused a photo that is too large"
         );
-        return plain(StatusCode::BAD_GATEWAY, "the photo is too large");
+        return Err("the photo is too large");
     }
-    locked_down(StatusCode::OK, media_type, body)
+    Ok((media_type, body))
 }
 
 /// The canonical name of `content_type` when it is one of [`RASTER_TYPES`] (parameters and
@@ -241,23 +270,25 @@ mod tests {
 
     #[tokio::test]
     async fn requests_for_no_known_photo_are_refused() {
-        let (response, failure) = answer(None, &request("POST", "/x/image")).await;
+        let cache = PhotoCache::new(None);
+        let (response, failure) = answer(None, &cache, &request("POST", "/x/image")).await;
         assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
         assert!(failure.is_none());
-        let (response, failure) = answer(None, &request("GET", "/x/image")).await;
+        let (response, failure) = answer(None, &cache, &request("GET", "/x/image")).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
         assert!(failure.is_none());
     }
 
     #[tokio::test]
     async fn every_response_forbids_sniffing_scripts_and_caching() {
+        let cache = PhotoCache::new(None);
         let responses = [
             from_photo_api(Rendition::Image, Some("image/png"), vec![1]),
             from_photo_api(Rendition::Image, Some("image/svg+xml"), vec![1]),
             from_photo_api(Rendition::Thumbnail, Some("image/png"), vec![0; 3 * MIB]),
-            answer(None, &request("GET", "/x/image")).await.0,
-            answer(None, &request("GET", "/nothing")).await.0,
-            answer(None, &request("PUT", "/x/image")).await.0,
+            answer(None, &cache, &request("GET", "/x/image")).await.0,
+            answer(None, &cache, &request("GET", "/nothing")).await.0,
+            answer(None, &cache, &request("PUT", "/x/image")).await.0,
         ];
         for response in &responses {
             let status = response.status();

@@ -4,6 +4,7 @@
 //! the rules about where the Bearer token may go are enforced in one place for every API.
 
 use photolink_oauth::ResourceResponse;
+use serde::{Deserialize, Serialize};
 use url::{Origin, Url};
 
 use super::google_drive::GoogleDrive;
@@ -33,8 +34,8 @@ pub fn for_api(api: PhotoApi, endpoint: Url) -> Box<dyn PhotoSource> {
     }
 }
 
-/// One page of the list, as a source read it.
-#[derive(Debug)]
+/// One page of the list, as a source read it (and as the cache saves it).
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SourcePage {
     pub photos: Vec<SourcePhoto>,
     /// The token of the next page; `None` on the last page.
@@ -43,7 +44,7 @@ pub struct SourcePage {
 
 /// One photo, as a source read it. Every text is the server's, unchecked: the library
 /// sanitises it before the window sees it.
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct SourcePhoto {
     /// The service's id of the photo; never shown to the window.
     pub id: String,
@@ -57,7 +58,7 @@ pub struct SourcePhoto {
 }
 
 /// How one rendition of a photo is fetched.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Download {
     /// From the photo API itself, with the Bearer token. The library refuses such a URL
     /// unless it is on the photos endpoint's origin.

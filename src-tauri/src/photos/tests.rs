@@ -14,6 +14,7 @@ use photolink_photo_fixtures::{Fixture, SERVER_MESSAGE, Seen, Service};
 use tauri::http::{Request, StatusCode};
 use url::Url;
 
+use super::cache::PhotoCache;
 use super::index::Rendition;
 use super::library::{PhotoLibrary, PhotoPage};
 use super::scheme;
@@ -344,12 +345,14 @@ async fn the_photo_scheme_serves_a_pre_authenticated_thumbnail_within_its_cap() 
             .unwrap()
     };
     let thumbnail = request(&page.photos[0].thumbnail);
-    let (response, failure) = scheme::answer(Some(&library), &thumbnail).await;
+    // No cache, so that each answer is fetched.
+    let (response, failure) =
+        scheme::answer(Some(&library), &PhotoCache::new(None), &thumbnail).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(failure.is_none());
     assert_eq!(body_text(response.body()), "\u{89}PNG p1 medium");
 
     fixture.set_thumbnail_bytes(scheme::THUMBNAIL_MAX_BYTES + 1);
-    let (response, _) = scheme::answer(Some(&library), &thumbnail).await;
+    let (response, _) = scheme::answer(Some(&library), &PhotoCache::new(None), &thumbnail).await;
     assert_eq!(response.status(), StatusCode::BAD_GATEWAY);
 }

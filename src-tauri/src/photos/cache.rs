@@ -1,0 +1,624 @@
+//! The photo cache: thumbnails kept in memory for the current view and on disk across runs,
+//! and the photo list kept on disk for showing the gallery offline.
+//!
+//! # The pieces
+//!
+//! | Item | What it is |
+//! | --- | --- |
+//! | [`PhotoCache`] | The app's cache: the memory cache, and the disk cache of the connected account once known. |
+//! | [`AccountKey`] | Names an account's folder: a hash of issuer, client id and the account's subject. |
+//! | [`MemoryCache`] | Images by `photo:` id and rendition, bounded by [`MEMORY_BUDGET_BYTES`]. |
+//! | [`DiskCache`] | One account's folder of thumbnails and list pages, bounded by [`DISK_BUDGET_BYTES`]. |
+//! | [`lru`] | The least-recently-used bookkeeping both share. |
+//!
+//! # Where it lives
+//!
+//! `photos/{account key}/` in Tauri's `app_cache_dir`: `~/.cache/com.example.photolink` on Linux
+//! (`$XDG_CACHE_HOME` when set), `~/Library/Caches/com.example.photolink` on macOS,
+//! `%LOCALAPPDATA%\com.example.photolink` on Windows.
+//!
+//! # Rules
+//!
+//! - **One account at a time.** The folder is named by [`AccountKey`], never by a token or an
+//!   address. Opening an account's folder removes every other folder under `photos/`, and
+//!   [`PhotoCache::forget_account`] (Disconnect, a new sign-in, a dead grant) removes the whole
+//!   `photos/` folder and empties the memory cache; a download that finishes afterwards writes
+//!   nowhere.
+//! - **The memory cache is keyed by `photo:` id**, which is never handed out twice in a process,
+//!   so nothing kept for one account can be served under another account's id.
+//! - **The disk cache is keyed by the provider's photo id** (hashed into a file name), which
+//!   stays the same across runs. It keeps thumbnails and list pages; full images are kept in
+//!   memory only.
+//! - **Offline means unreachable.** [`PhotoCache::list`] answers with the saved page only when
+//!   the provider gave no answer at all (refused, timed out, no such host); an error answer
+//!   (401, 403, 5xx…) is passed on as before. A photo whose thumbnail was never saved fails
+//!   to load as it would without a cache.
+//! - **No secrets**: the cache holds image bytes and the photo list as the source read it,
+//!   never a token. (A service that lists short-lived pre-authenticated links has them saved
+//!   with the list; they expire on the service's schedule, and are fetched without credentials
+//!   like the fresh ones.)
+
+mod disk;
+mod lru;
+mod memory;
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use photolink_oauth::{Error as OAuthError, Session};
+use rand::Rng;
+use sha2::{Digest, Sha256};
+
+pub use disk::{DiskCache, DiskKey};
+pub use memory::MemoryCache;
+
+use super::index::Rendition;
+use super::library::{PhotoLibrary, PhotoPage};
+use super::source::SourcePage;
+use crate::error::AppError;
+
+/// How many bytes the disk cache of an account may take.
+pub const DISK_BUDGET_BYTES: u64 = 200 * 1024 * 1024;
+/// How many bytes of images the memory cache may hold.
+pub const MEMORY_BUDGET_BYTES: u64 = 64 * 1024 * 1024;
+/// The cache's folder inside the app's cache folder.
+pub const FOLDER: &str = "photos";
+/// The media type of a saved page of the photo list.
+const PAGE_MEDIA_TYPE: &str = "application/json";
+/// Suffix of a removed `photos/` folder while it is being deleted.
+const REMOVED_SUFFIX: &str = ".removed-";
+
+/// A body as cached: its media type and bytes.
+#[derive(Debug, Clone)]
+pub struct CachedBody {
+    pub media_type: String,
+    pub bytes: Arc<[u8]>,
+}
+
+impl CachedBody {
+    pub fn new(media_type: impl Into<String>, bytes: impl Into<Arc<[u8]>>) -> Self {
+        Self {
+            media_type: media_type.into(),
+            bytes: bytes.into(),
+        }
+    }
+}
+
+/// What the memory cache is keyed by: a `photo:` id and the rendition.
+pub type MemoryKey = (String, Rendition);
+
+/// The name of an account's cache folder: the first 128 bits of a SHA-256 over the issuer, the
+/// client id and the account's subject (when the provider tells it), in lower-case hex.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccountKey(String);
+
+impl AccountKey {
+    pub fn new(issuer: &str, client_id: &str, subject: Option<&str>) -> Self {
+        let mut hash = Sha256::new();
+        hash.update(b"photolink photo cache account\0");
+        for field in [Some(issuer), Some(client_id), subject] {
+            // Length-prefixed, so that no two different triples hash the same input.
+            match field {
+                Some(text) => {
+                    hash.update([1]);
+                    hash.update((text.len() as u64).to_le_bytes());
+                    hash.update(text.as_bytes());
+                }
+                None => hash.update([0]),
+            }
+        }
+        Self(disk::hex(&hash.finalize()[..16]))
+    }
+
+    /// The key of the account `session` is connected to, asking the provider's userinfo for
+    /// its subject. `None` while the account cannot be asked about (the provider is
+    /// unreachable, the grant is dead); a provider without userinfo, or one that refuses it,
+    /// gives a key without a subject.
+    pub async fn of(session: &Session) -> Option<Self> {
+        let subject = match session.userinfo().await {
+            Ok(info) => Some(info.sub),
+            Err(
+                error @ (OAuthError::Network(_)
+                | OAuthError::ReconnectNeeded
+                | OAuthError::NotConnected),
+            ) => {
+                tracing::info!(%error, "the account is not known yet; no disk cache for now");
+                return None;
+            }
+            Err(error) => {
+                tracing::info!(%error, "no subject from userinfo; caching by issuer and client");
+                None
+            }
+        };
+        let client = session.client();
+        Some(Self::new(
+            &client.metadata().issuer,
+            &client.config().client_id,
+            subject.as_deref(),
+        ))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The app's photo cache (see the module docs).
+pub struct PhotoCache {
+    /// `{app cache folder}/photos`; `None` when the platform has no cache folder (memory only).
+    root: Option<PathBuf>,
+    memory: MemoryCache<MemoryKey>,
+    /// The connected account's folder, once known.
+    disk: Mutex<Option<(AccountKey, Arc<DiskCache>)>>,
+    /// Bumped whenever the account goes away; an account folder opened meanwhile is dropped.
+    generation: AtomicU64,
+    /// Held while the account is being learned, so that it is asked for once.
+    learning: tokio::sync::Mutex<()>,
+}
+
+impl PhotoCache {
+    /// The cache in the app's cache folder (memory only when the platform has none).
+    pub fn in_cache_folder(app: &tauri::AppHandle) -> Self {
+        use tauri::Manager;
+        let root = match app.path().app_cache_dir() {
+            Ok(folder) => Some(folder.join(FOLDER)),
+            Err(error) => {
+                tracing::warn!(%error, "no cache folder; photos are cached in memory only");
+                None
+            }
+        };
+        Self::new(root)
+    }
+
+    /// A cache in `root` (`None`: memory only) within [`DISK_BUDGET_BYTES`] and
+    /// [`MEMORY_BUDGET_BYTES`].
+    pub fn new(root: Option<PathBuf>) -> Self {
+        Self {
+            root,
+            memory: MemoryCache::new(MEMORY_BUDGET_BYTES),
+            disk: Mutex::new(None),
+            generation: AtomicU64::new(0),
+            learning: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    #[cfg(test)]
+    fn memory(&self) -> &MemoryCache<MemoryKey> {
+        &self.memory
+    }
+
+    /// The connected account's disk cache, if it is open already (never waits).
+    fn disk(&self) -> Option<Arc<DiskCache>> {
+        self.lock_disk().as_ref().map(|(_, disk)| disk.clone())
+    }
+
+    /// The disk cache of the account `session` is connected to, learning the account first
+    /// when needed (once per account and process).
+    async fn disk_for(&self, session: &Session) -> Option<Arc<DiskCache>> {
+        if let Some(disk) = self.disk() {
+            return Some(disk);
+        }
+        self.root.as_ref()?;
+        let _learning = self.learning.lock().await;
+        if let Some(disk) = self.disk() {
+            return Some(disk);
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let account = AccountKey::of(session).await?;
+        self.open_account(account, generation).await
+    }
+
+    /// Opens the folder of `account`, removing every other account's, unless the account went
+    /// away since `generation`.
+    async fn open_account(&self, account: AccountKey, generation: u64) -> Option<Arc<DiskCache>> {
+        if let Some((open, disk)) = &*self.lock_disk()
+            && *open == account
+        {
+            return Some(disk.clone());
+        }
+        let root = self.root.clone()?;
+        let folder_name = account.as_str().to_owned();
+        let disk = match blocking(move || open_only(&root, &folder_name, DISK_BUDGET_BYTES)).await {
+            Ok(disk) => Arc::new(disk),
+            Err(error) => {
+                tracing::warn!(%error, "could not open the photo cache; memory only");
+                return None;
+            }
+        };
+        let mut current = self.lock_disk();
+        if self.generation.load(Ordering::SeqCst) != generation {
+            // The account went away while its folder was being opened.
+            disk.close();
+            disk::remove_any(disk.folder());
+            return None;
+        }
+        if let Some((_, previous)) = current.replace((account, disk.clone())) {
+            previous.close();
+        }
+        Some(disk)
+    }
+
+    /// The generation to pass to [`open_account`](Self::open_account).
+    #[cfg(test)]
+    fn generation(&self) -> u64 {
+        self.generation.load(Ordering::SeqCst)
+    }
+
+    /// Lists the page `page_token` names through `library` and saves it for this account.
+    /// When the provider cannot be reached (no answer at all, not an error answer) and the
+    /// page was saved, answers with the saved page, marked offline.
+    pub async fn list(
+        &self,
+        library: &PhotoLibrary,
+        session: &Session,
+        page_token: Option<&str>,
+    ) -> Result<PhotoPage, AppError> {
+        let page_token = page_token.filter(|token| !token.is_empty());
+        let key = DiskKey::ListPage(page_token.map(str::to_owned));
+        let (fetched, disk) = tokio::join!(library.fetch_page(page_token), self.disk_for(session));
+        match fetched {
+            Ok(page) => {
+                if let Some(disk) = disk {
+                    save_page(disk, key, &page).await;
+                }
+                Ok(library.show_page(page, false))
+            }
+            Err(error) if provider_unreachable(&error) => {
+                let saved = match disk {
+                    Some(disk) => saved_page(disk, key).await,
+                    None => None,
+                };
+                match saved {
+                    Some(page) => {
+                        tracing::info!(%error, "the provider cannot be reached; showing the saved page");
+                        Ok(library.show_page(page, true))
+                    }
+                    None => Err(error),
+                }
+            }
+            Err(error) => Err(error),
+        }
+    }
+
+    /// Where `rendition` of the photo `id` stands for is cached, for one `photo:` request.
+    pub fn image(&self, library: &PhotoLibrary, id: &str, rendition: Rendition) -> CachedImage<'_> {
+        CachedImage {
+            memory: &self.memory,
+            key: (id.to_owned(), rendition),
+            disk: match rendition {
+                Rendition::Thumbnail => self.disk().zip(library.provider_id(id)),
+                Rendition::Image => None,
+            },
+        }
+    }
+
+    /// The account went away (Disconnect, a new sign-in, a dead grant): empties the memory
+    /// cache and removes the whole disk cache. The folder is renamed at once and deleted in the
+    /// background.
+    pub fn forget_account(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        self.memory.clear();
+        if let Some((_, disk)) = self.lock_disk().take() {
+            disk.close();
+        }
+        let Some(root) = &self.root else {
+            return;
+        };
+        match detach(root) {
+            Ok(Some(removed)) => {
+                tracing::info!("removing the photo cache");
+                std::thread::spawn(move || disk::remove_any(&removed));
+            }
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(%error, "could not move the photo cache away; removing it in place");
+                disk::remove_any(root);
+            }
+        }
+    }
+
+    fn lock_disk(&self) -> MutexGuard<'_, Option<(AccountKey, Arc<DiskCache>)>> {
+        self.disk
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Where one image is cached: in memory under its `photo:` id, and for a thumbnail on disk under
+/// the provider's id, in the account's folder as it was when the request came (so that an image
+/// fetched for an account that has gone since is written nowhere).
+pub struct CachedImage<'a> {
+    memory: &'a MemoryCache<MemoryKey>,
+    key: MemoryKey,
+    disk: Option<(Arc<DiskCache>, String)>,
+}
+
+impl CachedImage<'_> {
+    /// The image from memory, else from disk (then kept in memory too).
+    pub async fn find(&self) -> Option<CachedBody> {
+        if let Some(body) = self.memory.get(&self.key) {
+            return Some(body);
+        }
+        let (disk, provider_id) = self.disk.clone()?;
+        let body = blocking(move || disk.get(&DiskKey::Thumbnail(provider_id))).await?;
+        self.memory.put(self.key.clone(), body.clone());
+        Some(body)
+    }
+
+    /// Keeps an image just fetched (and checked) in memory, and a thumbnail on disk.
+    pub async fn keep(&self, body: CachedBody) {
+        self.memory.put(self.key.clone(), body.clone());
+        if let Some((disk, provider_id)) = self.disk.clone()
+            && let Err(error) =
+                blocking(move || disk.put(&DiskKey::Thumbnail(provider_id), &body)).await
+        {
+            tracing::warn!(%error, "could not save a thumbnail in the photo cache");
+        }
+    }
+}
+
+/// Whether the provider could not be reached at all (refused, timed out, no such host), as
+/// opposed to answering with an error.
+fn provider_unreachable(error: &AppError) -> bool {
+    matches!(error, AppError::OAuth(OAuthError::Network(_)))
+}
+
+async fn save_page(disk: Arc<DiskCache>, key: DiskKey, page: &SourcePage) {
+    let body = match serde_json::to_vec(page) {
+        Ok(json) => CachedBody::new(PAGE_MEDIA_TYPE, json),
+        Err(error) => {
+            tracing::warn!(%error, "could not encode a page of the photo list");
+            return;
+        }
+    };
+    if let Err(error) = blocking(move || disk.put(&key, &body)).await {
+        tracing::warn!(%error, "could not save a page of the photo list");
+    }
+}
+
+async fn saved_page(disk: Arc<DiskCache>, key: DiskKey) -> Option<SourcePage> {
+    let body = blocking(move || disk.get(&key)).await?;
+    match serde_json::from_slice(&body.bytes) {
+        Ok(page) => Some(page),
+        Err(error) => {
+            tracing::warn!(%error, "a saved page of the photo list is unreadable");
+            None
+        }
+    }
+}
+
+/// Runs file work on the blocking pool.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => value,
+        Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
+}
+
+/// Opens `root/folder_name`, after removing everything else under `root` and any removed
+/// `root` still being deleted.
+fn open_only(root: &Path, folder_name: &str, budget: u64) -> std::io::Result<DiskCache> {
+    if let (Some(parent), Some(name)) = (root.parent(), root.file_name()) {
+        let removed_prefix = format!("{}{REMOVED_SUFFIX}", name.to_string_lossy());
+        if let Ok(items) = std::fs::read_dir(parent) {
+            for item in items.flatten() {
+                if item
+                    .file_name()
+                    .to_string_lossy()
+                    .starts_with(&removed_prefix)
+                {
+                    disk::remove_any(&item.path());
+                }
+            }
+        }
+    }
+    disk::private_folder(root)?;
+    for item in std::fs::read_dir(root)? {
+        let item = item?;
+        if item.file_name() != folder_name {
+            disk::remove_any(&item.path());
+        }
+    }
+    DiskCache::open(root.join(folder_name), budget)
+}
+
+/// Renames `root` to a name no cache is opened from; `None` when there is no `root`.
+fn detach(root: &Path) -> std::io::Result<Option<PathBuf>> {
+    let mut removed = root.as_os_str().to_owned();
+    removed.push(format!(
+        "{REMOVED_SUFFIX}{}",
+        disk::hex(&rand::rng().random::<[u8; 8]>())
+    ));
+    let removed = PathBuf::from(removed);
+    match std::fs::rename(root, &removed) {
+        Ok(()) => Ok(Some(removed)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(error),
+    }
+}
+
+#[cfg(test)]
+mod against_the_demo_provider;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root(test: &str) -> PathBuf {
+        let base = std::env::temp_dir().join(format!(
+            "photolink-photo-cache-{}-{test}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&base);
+        base.join(FOLDER)
+    }
+
+    fn thumbnail(id: &str) -> DiskKey {
+        DiskKey::Thumbnail(id.into())
+    }
+
+    fn png() -> CachedBody {
+        CachedBody::new("image/png", vec![1, 2, 3])
+    }
+
+    fn account(subject: &str) -> AccountKey {
+        AccountKey::new("https://photos.example", "photolink-desktop", Some(subject))
+    }
+
+    fn wait_until_gone(path: &Path) {
+        for _ in 0..200 {
+            if !path.exists() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+        panic!("{} is still there", path.display());
+    }
+
+    #[test]
+    fn account_keys_tell_issuer_client_and_subject_apart() {
+        let keys = [
+            AccountKey::new("https://a.example", "app", Some("alice")),
+            AccountKey::new("https://b.example", "app", Some("alice")),
+            AccountKey::new("https://a.example", "other", Some("alice")),
+            AccountKey::new("https://a.example", "app", Some("bob")),
+            AccountKey::new("https://a.example", "app", None),
+            AccountKey::new("https://a.example", "app", Some("")),
+            AccountKey::new("https://a.exampleapp", "", Some("alice")),
+        ];
+        for (n, key) in keys.iter().enumerate() {
+            assert_eq!(key.as_str().len(), 32, "{key:?}");
+            assert!(key.as_str().bytes().all(|b| b.is_ascii_hexdigit()));
+            for other in &keys[n + 1..] {
+                assert_ne!(key, other);
+            }
+        }
+        assert_eq!(
+            keys[0],
+            AccountKey::new("https://a.example", "app", Some("alice")),
+            "the same account gets the same folder in every run"
+        );
+    }
+
+    #[tokio::test]
+    async fn another_account_never_sees_the_first_ones_entries() {
+        let root = root("accounts");
+        let cache = PhotoCache::new(Some(root.clone()));
+        let alice = cache
+            .open_account(account("alice"), cache.generation())
+            .await
+            .unwrap();
+        alice.put(&thumbnail("p1"), &png()).unwrap();
+        alice.put(&DiskKey::ListPage(None), &png()).unwrap();
+        let alice_folder = alice.folder().to_owned();
+
+        let bob = cache
+            .open_account(account("bob"), cache.generation())
+            .await
+            .unwrap();
+        assert_ne!(bob.folder(), alice_folder);
+        assert!(bob.get(&thumbnail("p1")).is_none());
+        assert!(bob.get(&DiskKey::ListPage(None)).is_none());
+        assert!(!alice_folder.exists(), "alice's folder was left behind");
+        assert!(alice.get(&thumbnail("p1")).is_none());
+        alice.put(&thumbnail("p2"), &png()).unwrap();
+        assert!(
+            !alice_folder.exists(),
+            "alice's cache wrote after it was closed"
+        );
+        std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_same_account_finds_its_entries_in_the_next_run() {
+        let root = root("next-run");
+        let first = PhotoCache::new(Some(root.clone()));
+        let disk = first
+            .open_account(account("alice"), first.generation())
+            .await
+            .unwrap();
+        disk.put(&thumbnail("p1"), &png()).unwrap();
+        drop(first);
+
+        let next = PhotoCache::new(Some(root.clone()));
+        let disk = next
+            .open_account(account("alice"), next.generation())
+            .await
+            .unwrap();
+        assert_eq!(&disk.get(&thumbnail("p1")).unwrap().bytes[..], &[1, 2, 3]);
+        std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn forgetting_the_account_removes_everything_and_late_writes_go_nowhere() {
+        let root = root("forget");
+        let cache = PhotoCache::new(Some(root.clone()));
+        let disk = cache
+            .open_account(account("alice"), cache.generation())
+            .await
+            .unwrap();
+        disk.put(&thumbnail("p1"), &png()).unwrap();
+        cache
+            .memory()
+            .put(("id".into(), Rendition::Thumbnail), png());
+
+        cache.forget_account();
+        assert!(!root.exists(), "the cache folder is still there");
+        assert!(cache.disk().is_none());
+        assert!(
+            cache
+                .memory()
+                .get(&("id".into(), Rendition::Thumbnail))
+                .is_none()
+        );
+        disk.put(&thumbnail("p2"), &png()).unwrap();
+        assert!(
+            !root.exists(),
+            "a late download wrote into the removed cache"
+        );
+        let base = root.parent().unwrap();
+        for item in std::fs::read_dir(base).unwrap() {
+            wait_until_gone(&item.unwrap().path());
+        }
+        std::fs::remove_dir_all(base).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_folder_opened_for_an_account_that_went_away_meanwhile_is_dropped() {
+        let root = root("stale-open");
+        let cache = PhotoCache::new(Some(root.clone()));
+        let before = cache.generation();
+        cache.forget_account();
+        assert!(cache.open_account(account("alice"), before).await.is_none());
+        assert!(cache.disk().is_none());
+        assert!(!root.join(account("alice").as_str()).exists());
+        std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn opening_removes_a_cache_left_half_deleted() {
+        let root = root("half-deleted");
+        let leftover = PathBuf::from(format!("{}{REMOVED_SUFFIX}0011", root.display()));
+        std::fs::create_dir_all(leftover.join("x")).unwrap();
+        let cache = PhotoCache::new(Some(root.clone()));
+        cache
+            .open_account(account("alice"), cache.generation())
+            .await
+            .unwrap();
+        assert!(!leftover.exists());
+        std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn without_a_cache_folder_only_memory_is_used() {
+        let cache = PhotoCache::new(None);
+        assert!(
+            cache
+                .open_account(account("alice"), cache.generation())
+                .await
+                .is_none()
+        );
+        cache.forget_account();
+    }
+}

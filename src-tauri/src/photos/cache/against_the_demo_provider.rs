@@ -1,0 +1,232 @@
+//! The cache in front of the real demo provider on loopback: what the provider is asked for
+//! (its counters), and what the window gets once the provider is stopped.
+
+use std::sync::Arc;
+
+use photolink_demo_provider::{self as demo, Fault, ProviderHandle};
+use photolink_oauth::{ClientConfig, MemoryTokenStore, OAuthClient, PendingAuthorization};
+use tauri::http::{Request, StatusCode};
+use url::Url;
+
+use super::*;
+use crate::photos::photolink::PhotoLinkList;
+use crate::photos::scheme;
+use crate::provider::REDIRECT_URI;
+
+/// A demo provider and a session connected to it through a real sign-in.
+struct Connected {
+    provider: ProviderHandle,
+    session: Arc<Session>,
+    library: PhotoLibrary,
+}
+
+async fn connected() -> Connected {
+    let provider = demo::start(demo::Config::default())
+        .await
+        .expect("the demo provider starts");
+    let config =
+        ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI).with_scopes(["photos:read", "profile"]);
+    let client = OAuthClient::discover(config, provider.issuer_url())
+        .await
+        .unwrap();
+    let session =
+        Arc::new(Session::new(client.clone(), Arc::new(MemoryTokenStore::new())).unwrap());
+    let pending = PendingAuthorization::new();
+    let authorize_url = pending.begin(&client).unwrap();
+    let callback = approve(&provider, &authorize_url).await;
+    let response = pending.complete(&callback).unwrap();
+    let _ = session.connect(response).await.unwrap();
+    let endpoint = Url::parse(&format!("{}/photos", provider.issuer_url())).unwrap();
+    let library = PhotoLibrary::new(
+        session.clone(),
+        &endpoint,
+        Box::new(PhotoLinkList::new(endpoint.clone())),
+    );
+    Connected {
+        provider,
+        session,
+        library,
+    }
+}
+
+/// What a person does on the consent page: approves. Returns the callback URL.
+async fn approve(provider: &ProviderHandle, authorize_url: &Url) -> String {
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let html = http
+        .get(authorize_url.as_str())
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let marker = r#"name="transaction" value=""#;
+    let start = html.find(marker).expect("a consent form") + marker.len();
+    let transaction = &html[start..start + html[start..].find('"').unwrap()];
+    let answer = http
+        .post(&provider.endpoints().authorization)
+        .header("Origin", provider.issuer_url())
+        .header("Sec-Fetch-Site", "same-origin")
+        .form(&[("transaction", transaction), ("decision", "approve")])
+        .send()
+        .await
+        .unwrap();
+    answer.headers()["location"].to_str().unwrap().to_owned()
+}
+
+fn cache_root(test: &str) -> PathBuf {
+    let base = std::env::temp_dir().join(format!(
+        "photolink-cache-provider-{}-{test}",
+        std::process::id()
+    ));
+    let _ = std::fs::remove_dir_all(&base);
+    base.join(FOLDER)
+}
+
+/// The window's request for the `photo:` URL `url`.
+async fn load(
+    library: &PhotoLibrary,
+    cache: &PhotoCache,
+    url: &str,
+) -> (StatusCode, Vec<u8>, Option<AppError>) {
+    let request = Request::builder()
+        .method("GET")
+        .uri(url.replacen("http://photo.localhost", "photo://localhost", 1))
+        .body(Vec::new())
+        .unwrap();
+    let (response, failure) = scheme::answer(Some(library), cache, &request).await;
+    (response.status(), response.into_body(), failure)
+}
+
+#[tokio::test]
+async fn a_thumbnail_is_fetched_from_the_provider_once_then_served_from_memory_then_from_disk() {
+    let connected = connected().await;
+    let root = cache_root("once");
+    let cache = PhotoCache::new(Some(root.clone()));
+    let page = cache
+        .list(&connected.library, &connected.session, None)
+        .await
+        .unwrap();
+    assert!(!page.offline);
+    let photo = &page.photos[0];
+    let fetched = || connected.provider.stats().image_requests;
+
+    let (status, first, _) = load(&connected.library, &cache, &photo.thumbnail).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(fetched(), 1);
+    let (status, again, _) = load(&connected.library, &cache, &photo.thumbnail).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again, first);
+    assert_eq!(fetched(), 1, "the thumbnail was fetched twice in a session");
+
+    cache.memory.clear();
+    let (status, from_disk, _) = load(&connected.library, &cache, &photo.thumbnail).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(from_disk, first);
+    assert_eq!(fetched(), 1, "the saved thumbnail was fetched again");
+
+    let next_run = PhotoCache::new(Some(root.clone()));
+    let page = next_run
+        .list(&connected.library, &connected.session, None)
+        .await
+        .unwrap();
+    assert_eq!(page.photos[0].id, photo.id, "the same photo got a new id");
+    let (status, next_run_bytes, _) = load(&connected.library, &next_run, &photo.thumbnail).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(next_run_bytes, first);
+    assert_eq!(fetched(), 1, "the next run fetched a saved thumbnail");
+
+    let (status, image, _) = load(&connected.library, &cache, &photo.image).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_ne!(image, first);
+    load(&connected.library, &cache, &photo.image).await;
+    assert_eq!(
+        fetched(),
+        2,
+        "the full image was fetched twice in a session"
+    );
+    std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+}
+
+#[tokio::test]
+async fn with_the_provider_stopped_the_saved_page_is_listed_offline_with_its_saved_thumbnails() {
+    let connected = connected().await;
+    let root = cache_root("offline");
+    let cache = PhotoCache::new(Some(root.clone()));
+    let online = cache
+        .list(&connected.library, &connected.session, None)
+        .await
+        .unwrap();
+    let (saved, unsaved) = (&online.photos[0], &online.photos[1]);
+    let (_, thumbnail, _) = load(&connected.library, &cache, &saved.thumbnail).await;
+
+    let Connected {
+        provider,
+        session,
+        library,
+    } = connected;
+    provider.shutdown().await;
+
+    let offline = cache
+        .list(&library, &session, None)
+        .await
+        .expect("the saved page");
+    assert!(offline.offline);
+    let ids = |page: &PhotoPage| page.photos.iter().map(|p| p.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&offline), ids(&online), "the saved photos got new ids");
+    assert_eq!(offline.next_page_token, online.next_page_token);
+
+    cache.memory.clear();
+    let (status, from_disk, failure) = load(&library, &cache, &saved.thumbnail).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(from_disk, thumbnail);
+    assert!(failure.is_none());
+
+    let (status, _, failure) = load(&library, &cache, &unsaved.thumbnail).await;
+    assert_eq!(status, StatusCode::BAD_GATEWAY, "a thumbnail never saved");
+    assert!(provider_unreachable(&failure.unwrap()));
+
+    let unsaved_page = cache.list(&library, &session, Some("never-listed")).await;
+    assert!(
+        matches!(&unsaved_page, Err(error) if provider_unreachable(error)),
+        "{unsaved_page:?}"
+    );
+    std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+}
+
+#[tokio::test]
+async fn an_error_answer_from_the_provider_is_not_hidden_behind_the_saved_page() {
+    let connected = connected().await;
+    let root = cache_root("error-answer");
+    let cache = PhotoCache::new(Some(root.clone()));
+    cache
+        .list(&connected.library, &connected.session, None)
+        .await
+        .unwrap();
+    connected
+        .provider
+        .set_faults([Fault::PhotosServerError {
+            status: 500,
+            retry_after: None,
+        }
+        .until_cleared()])
+        .unwrap();
+
+    let listed = cache
+        .list(&connected.library, &connected.session, None)
+        .await;
+    assert!(
+        matches!(
+            &listed,
+            Err(AppError::OAuth(OAuthError::UnexpectedResponse {
+                status: 500,
+                ..
+            }))
+        ),
+        "{listed:?}"
+    );
+    std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+}
