@@ -141,7 +141,10 @@ mod client;
 mod config;
 mod error;
 mod http;
+mod id_token;
+mod jwks;
 mod metadata;
+mod par;
 mod pkce;
 mod retry;
 mod secret;
@@ -158,6 +161,7 @@ pub use error::{
     TokenErrorCode,
 };
 pub use http::{HttpClient, HttpOptions};
+pub use id_token::{CLOCK_SKEW as ID_TOKEN_CLOCK_SKEW, IdTokenClaims, IdTokenError};
 pub use metadata::{ServerMetadata, discover};
 pub use pkce::CODE_CHALLENGE_METHOD;
 pub use retry::RetryPolicy;
