@@ -172,11 +172,13 @@ mod faults;
 mod grants;
 mod handle;
 mod host;
+mod id_token;
 mod images;
 mod library;
 mod metadata;
 mod oauth_error;
 mod pages;
+mod par;
 mod params;
 mod persistence;
 mod photos;
@@ -213,6 +215,9 @@ pub enum Error {
     /// A configuration value is not usable.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    /// No key to sign ID tokens could be made (the OS random source failed).
+    #[error("cannot generate the ID token signing key")]
+    SigningKey,
     /// A fault cannot be armed (see [`ProviderHandle::set_faults`]).
     #[error("invalid fault: {0}")]
     InvalidFault(String),
