@@ -204,7 +204,8 @@ impl PendingAuthorization {
     }
 
     /// Starts a sign-in with the configured redirect URI; returns the URL to open in the
-    /// browser. Builds the URL locally: for a server that takes pushed requests it fails with
+    /// browser. Builds the URL locally, without pushing: when requests must be pushed (the
+    /// server requires it, or [`ClientConfig::par`](crate::ClientConfig::par)) it fails with
     /// [`Error::InvalidConfig`], and [`start`](Self::start) is the one to use.
     pub fn begin(&self, client: &OAuthClient) -> Result<Url> {
         self.begin_with_redirect_uri(client, &client.config().redirect_uri)

@@ -159,13 +159,13 @@ impl OAuthClient {
     }
 
     /// A new authorization request, built locally: the URL to open and the state to keep
-    /// until the callback. A server that takes pushed requests gets them through
-    /// [`pushed_authorization_request`](Self::pushed_authorization_request) instead.
+    /// until the callback. Refused when requests must be pushed
+    /// ([`pushed_authorization_request`](Self::pushed_authorization_request)).
     pub(crate) fn authorization_request(&self, redirect_uri: &str) -> Result<(Url, SavedSignIn)> {
-        if self.pushes_authorization_requests() {
+        if self.must_push_authorization_requests() {
             return Err(Error::InvalidConfig(
-                "this server takes pushed authorization requests: start the sign-in with \
-                 PendingAuthorization::start"
+                "authorization requests must be pushed to this server: start the sign-in \
+                 with PendingAuthorization::start"
                     .into(),
             ));
         }

@@ -5,10 +5,11 @@
 //!
 //! # Rules
 //!
-//! - Requests are pushed when the server names a `pushed_authorization_request_endpoint`
-//!   (always so when it says `require_pushed_authorization_requests`), and must be when
-//!   [`ClientConfig::par`] is set: a server without the endpoint is then
-//!   [`Error::InvalidConfig`] when the client is built.
+//! - [`PendingAuthorization::start`] pushes whenever the server names a
+//!   `pushed_authorization_request_endpoint`. Pushing is mandatory when the server says
+//!   `require_pushed_authorization_requests` or [`ClientConfig::par`] is set: the synchronous
+//!   [`PendingAuthorization::begin`], which builds the URL locally, is then refused, and with
+//!   `par` a server without the endpoint is [`Error::InvalidConfig`] when the client is built.
 //! - The push is a form POST with every authorization parameter except `client_id`, which the
 //!   client authentication adds (in the body for a public client or `client_secret_post`, in
 //!   the `Authorization` header for `client_secret_basic`), exactly as at the token endpoint.
@@ -21,6 +22,8 @@
 //!   Never retried: each push is a new request.
 //!
 //! [`ClientConfig::par`]: crate::ClientConfig::par
+//! [`PendingAuthorization::start`]: crate::PendingAuthorization::start
+//! [`PendingAuthorization::begin`]: crate::PendingAuthorization::begin
 //! [`SavedSignIn::authorize_url_expires_at`]: crate::SavedSignIn::authorize_url_expires_at
 
 use std::time::SystemTime;
@@ -60,6 +63,11 @@ impl OAuthClient {
     /// True when authorization requests go to the server first (see the module docs).
     pub(crate) fn pushes_authorization_requests(&self) -> bool {
         self.endpoints().pushed_authorization.is_some()
+    }
+
+    /// True when the server requires pushed requests or the configuration asks for them.
+    pub(crate) fn must_push_authorization_requests(&self) -> bool {
+        self.metadata().require_pushed_authorization_requests || self.config().par
     }
 
     /// Pushes a new authorization request; returns the URL to open and the sign-in to keep.
@@ -288,14 +296,29 @@ mod tests {
     }
 
     #[test]
-    fn a_client_that_pushes_refuses_to_build_the_url_locally() {
-        let client = client(Some("https://auth.example.com/par"));
-        assert!(client.pushes_authorization_requests());
-        assert!(matches!(
-            client.authorization_request(REDIRECT),
-            Err(Error::InvalidConfig(_))
-        ));
-        assert!(!self::client(None).pushes_authorization_requests());
+    fn the_url_is_built_locally_only_when_pushing_is_optional() {
+        let offered = client(Some("https://auth.example.com/par"));
+        assert!(offered.pushes_authorization_requests());
+        assert!(offered.authorization_request(REDIRECT).is_ok());
+        assert!(!client(None).pushes_authorization_requests());
+
+        let mut metadata = offered.metadata().clone();
+        metadata.require_pushed_authorization_requests = true;
+        let required = OAuthClient::new(offered.config().clone(), metadata.clone()).unwrap();
+        let asked = OAuthClient::new(
+            offered.config().clone().with_par(true),
+            ServerMetadata {
+                require_pushed_authorization_requests: false,
+                ..metadata
+            },
+        )
+        .unwrap();
+        for client in [required, asked] {
+            assert!(matches!(
+                client.authorization_request(REDIRECT),
+                Err(Error::InvalidConfig(_))
+            ));
+        }
     }
 
     #[test]

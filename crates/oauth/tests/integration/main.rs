@@ -5,8 +5,10 @@ mod support;
 
 mod discovery;
 mod faults;
+mod openid;
 mod provider_flow;
 mod provider_session;
 mod proxy;
+mod pushed_authorization;
 mod session_mock;
 mod token_endpoint;

@@ -1,0 +1,140 @@
+//! Verified OpenID Connect sign-in against the demo provider: the nonce travels with the
+//! sign-in (across a restart too), the ID token is verified with the provider's JWK Set,
+//! fetched once and again only for a key it has not seen.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::response::IntoResponse;
+use photolink_demo_provider::{Config, ProviderHandle};
+use photolink_oauth::{
+    ClientConfig, Error, IdTokenError, MemoryTokenStore, OAuthClient, PendingAuthorization,
+    SavedSignIn, Session, TokenSet,
+};
+use serde_json::json;
+
+use crate::support::consent::{Decision, decide};
+use crate::support::mock::{Mock, REDIRECT_URI, query_param};
+use crate::support::provider::{client_with, start};
+
+fn openid_config() -> ClientConfig {
+    ClientConfig::new("photolink-desktop", REDIRECT_URI).with_scopes(["openid", "profile"])
+}
+
+/// Signs in through `pending` (which may have been restored) and exchanges the code.
+async fn finish(client: &OAuthClient, pending: &PendingAuthorization, url: &url::Url) -> TokenSet {
+    let callback = decide(url, Decision::Approve).await;
+    client
+        .exchange_code(pending.complete(&callback).unwrap())
+        .await
+        .expect("the ID token verifies")
+}
+
+async fn sign_in(client: &OAuthClient) -> TokenSet {
+    let pending = PendingAuthorization::new();
+    let url = pending.start(client).await.unwrap();
+    finish(client, &pending, &url).await
+}
+
+async fn openid_client(provider: &ProviderHandle) -> OAuthClient {
+    client_with(provider, openid_config()).await
+}
+
+#[tokio::test]
+async fn a_pushed_openid_sign_in_is_verified_and_names_the_account() {
+    let provider = start(Config {
+        require_par: true,
+        ..Config::default()
+    })
+    .await;
+    let client = openid_client(&provider).await;
+    let pending = PendingAuthorization::new();
+    let url = pending.start(&client).await.unwrap();
+    let callback = decide(&url, Decision::Approve).await;
+    let session = Session::new(client, Arc::new(MemoryTokenStore::new())).unwrap();
+    let persistence = session
+        .connect(pending.complete(&callback).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(persistence, photolink_oauth::Persistence::Saved);
+    let claims = session.id_token_claims().expect("verified claims");
+    assert_eq!(claims.sub, "demo-user-alex");
+    assert_eq!(claims.name.as_deref(), Some("Alex Rivera"));
+    assert_eq!(claims.email.as_deref(), Some("alex@demo.photos"));
+    let stats = provider.stats();
+    assert_eq!(stats.pushed_authorization_requests, 1);
+    assert_eq!(stats.id_tokens_issued, 1);
+    assert_eq!(stats.jwks_requests, 1);
+}
+
+#[tokio::test]
+async fn the_nonce_is_sent_only_with_openid() {
+    let provider = start(Config::default()).await;
+    let openid = openid_client(&provider).await;
+    let url = PendingAuthorization::new().begin(&openid).unwrap();
+    assert_eq!(query_param(&url, "nonce").map(|n| n.len()), Some(43));
+    let plain = client_with(
+        &provider,
+        ClientConfig::new("photolink-desktop", REDIRECT_URI).with_scopes(["profile"]),
+    )
+    .await;
+    let url = PendingAuthorization::new().begin(&plain).unwrap();
+    assert_eq!(query_param(&url, "nonce"), None);
+    let tokens = sign_in(&plain).await;
+    assert!(tokens.id_token_claims.is_none());
+    assert_eq!(provider.stats().jwks_requests, 0);
+}
+
+#[tokio::test]
+async fn a_sign_in_restored_in_a_new_process_verifies_its_nonce() {
+    let provider = start(Config::default()).await;
+    let client = openid_client(&provider).await;
+    let pending = PendingAuthorization::new();
+    let url = pending.start(&client).await.unwrap();
+    let stored = serde_json::to_string(&pending.saved().unwrap()).unwrap();
+    drop(pending);
+
+    let restarted_client = openid_client(&provider).await;
+    let restarted = PendingAuthorization::new();
+    let saved: SavedSignIn = serde_json::from_str(&stored).unwrap();
+    restarted.restore(&restarted_client, saved).unwrap();
+    let tokens = finish(&restarted_client, &restarted, &url).await;
+    assert_eq!(tokens.id_token_claims.unwrap().sub, "demo-user-alex");
+}
+
+#[tokio::test]
+async fn the_key_set_is_cached_and_fetched_once_more_for_a_key_it_has_not_seen() {
+    let provider = start(Config::default()).await;
+    let client = openid_client(&provider).await;
+    sign_in(&client).await;
+    sign_in(&client).await;
+    assert_eq!(provider.stats().jwks_requests, 1, "the key set is cached");
+    provider.rotate_id_token_key().unwrap();
+    let tokens = sign_in(&client).await;
+    assert!(tokens.id_token_claims.is_some());
+    assert_eq!(
+        provider.stats().jwks_requests,
+        2,
+        "one fetch for the new kid"
+    );
+}
+
+#[tokio::test]
+async fn an_openid_answer_without_an_id_token_is_refused() {
+    let mock = Mock::start(|_| {
+        Json(json!({"access_token": "a", "token_type": "Bearer", "expires_in": 60})).into_response()
+    })
+    .await;
+    let client = mock.client_with(openid_config());
+    let pending = PendingAuthorization::new();
+    let url = pending.begin(&client).unwrap();
+    let state = query_param(&url, "state").unwrap();
+    let response = pending
+        .complete(&format!("{REDIRECT_URI}?code=c&state={state}"))
+        .unwrap();
+    let error = client.exchange_code(response).await.unwrap_err();
+    assert!(
+        matches!(error, Error::IdToken(IdTokenError::Missing)),
+        "{error:?}"
+    );
+}
