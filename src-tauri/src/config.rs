@@ -51,6 +51,11 @@ pub struct ProviderConfig {
     /// to be registered; without it the OS picks a free port for each sign-in.
     #[serde(default)]
     pub redirect_port: Option<u16>,
+    /// Push every authorization request to the provider first (RFC 9126), even when its
+    /// metadata does not require it; the provider must offer a pushed authorization request
+    /// endpoint. Requests are pushed anyway whenever the provider offers one.
+    #[serde(default)]
+    pub par: bool,
 }
 
 /// The `redirect` field: how the browser hands the sign-in back to PhotoLink.
