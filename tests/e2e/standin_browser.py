@@ -176,6 +176,7 @@ class Browser:
             "consent-page",
             title=page.title,
             buttons=[button["label"] for _, button in choices],
+            text=visible_text(body)[-500:],
         )
         chosen = next(((f, b) for f, b in choices if wanted.search(b["label"])), None)
         if chosen is None:
