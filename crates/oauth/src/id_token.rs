@@ -58,7 +58,8 @@ pub struct IdTokenClaims {
     pub preferred_username: Option<String>,
 }
 
-/// Why an ID token was refused (see the [module docs](self) for the order of the checks).
+/// Why an ID token was refused (the checks and their order are in the crate docs, under
+/// "OpenID Connect").
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum IdTokenError {
