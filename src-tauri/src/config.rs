@@ -393,6 +393,14 @@ prompt = "consent"
     }
 
     #[test]
+    fn pushed_authorization_requests_are_off_unless_asked_for() {
+        assert!(!parse(EXAMPLE_TOP).unwrap().par);
+        assert!(parse(&format!("{EXAMPLE_TOP}par = true\n")).unwrap().par);
+        let error = parse(&format!("{EXAMPLE_TOP}par = \"yes\"\n")).unwrap_err();
+        assert!(error.contains("line 5"), "{error}");
+    }
+
+    #[test]
     fn a_bad_redirect_is_named_with_its_line() {
         let error = parse(&format!("{EXAMPLE_TOP}redirect = \"localhost\"\n")).unwrap_err();
         assert!(error.starts_with("line 5:"), "{error}");

@@ -138,3 +138,39 @@ async fn an_openid_answer_without_an_id_token_is_refused() {
         "{error:?}"
     );
 }
+
+#[tokio::test]
+async fn a_kid_still_unknown_after_one_more_fetch_is_refused() {
+    use base64::Engine;
+    let encode = |text: &str| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(text);
+    let token = format!(
+        "{}.{}.{}",
+        encode(r#"{"alg":"ES256","kid":"nobody-knows"}"#),
+        encode(r#"{"iss":"x"}"#),
+        encode("signature")
+    );
+    let mock = Mock::start(move |request| match request.path.as_str() {
+        "/jwks" => Json(json!({"keys": []})).into_response(),
+        _ => Json(json!({"access_token": "a", "token_type": "Bearer", "id_token": token}))
+            .into_response(),
+    })
+    .await;
+    let mut metadata = mock.metadata();
+    metadata.jwks_uri = Some(format!("{}/jwks", mock.base));
+    let client = OAuthClient::new(openid_config(), metadata).unwrap();
+    let pending = PendingAuthorization::new();
+    let state = query_param(&pending.begin(&client).unwrap(), "state").unwrap();
+    let response = pending
+        .complete(&format!("{REDIRECT_URI}?code=c&state={state}"))
+        .unwrap();
+    let error = client.exchange_code(response).await.unwrap_err();
+    assert!(
+        matches!(error, Error::IdToken(IdTokenError::UnknownKey)),
+        "{error:?}"
+    );
+    assert_eq!(
+        mock.requests_to("/jwks").len(),
+        2,
+        "fetched, then once more"
+    );
+}
