@@ -174,3 +174,103 @@ async fn a_kid_still_unknown_after_one_more_fetch_is_refused() {
         "fetched, then once more"
     );
 }
+
+/// Signs ES256 ID tokens for a scripted server, and publishes the key as a JWK Set.
+struct TestIssuer {
+    key: ring::signature::EcdsaKeyPair,
+}
+
+impl TestIssuer {
+    fn new() -> Self {
+        use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair};
+        let rng = ring::rand::SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &rng).unwrap();
+        let key = EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &rng)
+            .unwrap();
+        Self { key }
+    }
+
+    fn encode(bytes: &[u8]) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    }
+
+    fn jwks(&self) -> serde_json::Value {
+        use ring::signature::KeyPair;
+        let point = self.key.public_key().as_ref();
+        json!({"keys": [{"kty": "EC", "crv": "P-256", "kid": "k1",
+            "x": Self::encode(&point[1..33]), "y": Self::encode(&point[33..])}]})
+    }
+
+    fn id_token(&self, issuer: &str, sub: &str, nonce: Option<&str>) -> String {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let mut claims = json!({"iss": issuer, "sub": sub, "aud": "photolink-desktop",
+            "exp": now + 300, "iat": now});
+        if let Some(nonce) = nonce {
+            claims["nonce"] = json!(nonce);
+        }
+        let input = format!(
+            "{}.{}",
+            Self::encode(br#"{"alg":"ES256","kid":"k1"}"#),
+            Self::encode(claims.to_string().as_bytes())
+        );
+        let signature = self
+            .key
+            .sign(&ring::rand::SystemRandom::new(), input.as_bytes())
+            .unwrap();
+        format!("{input}.{}", Self::encode(signature.as_ref()))
+    }
+}
+
+#[tokio::test]
+async fn a_refreshed_id_token_must_verify_and_name_the_same_account() {
+    let issuer = Arc::new(TestIssuer::new());
+    let nonce = Arc::new(std::sync::Mutex::new(String::new()));
+    let refreshed_sub = Arc::new(std::sync::Mutex::new("alex".to_owned()));
+    let base = Arc::new(std::sync::OnceLock::<String>::new());
+    let (answering, nonce_seen, sub, base_seen) = (
+        issuer.clone(),
+        nonce.clone(),
+        refreshed_sub.clone(),
+        base.clone(),
+    );
+    let mock = Mock::start(move |request| {
+        let iss = base_seen.get().unwrap();
+        match (request.path.as_str(), request.param("grant_type")) {
+            ("/jwks", _) => Json(answering.jwks()).into_response(),
+            (_, Some("authorization_code")) => Json(json!({"access_token": "a1",
+                "token_type": "Bearer", "refresh_token": "r1",
+                "id_token": answering.id_token(iss, "alex", Some(&nonce_seen.lock().unwrap()))}))
+            .into_response(),
+            _ => Json(json!({"access_token": "a2", "token_type": "Bearer",
+                "id_token": answering.id_token(iss, &sub.lock().unwrap(), None)}))
+            .into_response(),
+        }
+    })
+    .await;
+    base.set(mock.base.clone()).unwrap();
+    let mut metadata = mock.metadata();
+    metadata.jwks_uri = Some(format!("{}/jwks", mock.base));
+    let client = OAuthClient::new(openid_config(), metadata).unwrap();
+    let pending = PendingAuthorization::new();
+    let url = pending.begin(&client).unwrap();
+    *nonce.lock().unwrap() = query_param(&url, "nonce").unwrap();
+    let state = query_param(&url, "state").unwrap();
+    let response = pending
+        .complete(&format!("{REDIRECT_URI}?code=c&state={state}"))
+        .unwrap();
+    let tokens = client.exchange_code(response).await.unwrap();
+    assert_eq!(tokens.id_token_claims.as_ref().unwrap().sub, "alex");
+
+    let refreshed = client.refresh(&tokens).await.unwrap();
+    assert_eq!(refreshed.id_token_claims.unwrap().sub, "alex");
+    *refreshed_sub.lock().unwrap() = "mallory".into();
+    let error = client.refresh(&tokens).await.unwrap_err();
+    assert!(
+        matches!(error, Error::IdToken(IdTokenError::WrongSubject)),
+        "{error:?}"
+    );
+}
