@@ -71,6 +71,11 @@ pub struct ProviderConfig {
     /// tenant; the ID token's `tid` claim names the tenant (see [`IssuerTemplate`]).
     #[serde(default)]
     pub issuer_template: Option<String>,
+    /// Push every authorization request to the provider first (RFC 9126), even when its
+    /// metadata does not require it; the provider must offer a pushed authorization request
+    /// endpoint. Requests are pushed anyway whenever the provider offers one.
+    #[serde(default)]
+    pub par: bool,
 }
 
 /// The `redirect` field: how the browser hands the sign-in back to PhotoLink.
@@ -513,6 +518,14 @@ prompt = "consent"
         ))
         .unwrap();
         assert_eq!(fixed.redirect(), Redirect::Loopback { port: Some(8765) });
+    }
+
+    #[test]
+    fn pushed_authorization_requests_are_off_unless_asked_for() {
+        assert!(!parse(EXAMPLE_TOP).unwrap().par);
+        assert!(parse(&format!("{EXAMPLE_TOP}par = true\n")).unwrap().par);
+        let error = parse(&format!("{EXAMPLE_TOP}par = \"yes\"\n")).unwrap_err();
+        assert!(error.contains("line 5"), "{error}");
     }
 
     #[test]

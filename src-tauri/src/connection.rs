@@ -279,9 +279,13 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         self.stop_listening();
         let client = provider.session.client();
         let begun = match provider.redirect {
-            Redirect::Scheme => self.pending.begin(client),
+            Redirect::Scheme => self.pending.start(client).await,
             Redirect::Loopback { port } => match self.listen(port).await {
-                Ok(redirect_uri) => self.pending.begin_with_redirect_uri(client, &redirect_uri),
+                Ok(redirect_uri) => {
+                    self.pending
+                        .start_with_redirect_uri(client, &redirect_uri)
+                        .await
+                }
                 Err(error) => {
                     self.end_sign_in().await;
                     return self.fail(&provider, AppError::RedirectListener(error), Retry::Connect);
@@ -323,9 +327,18 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     }
 
     /// The sign-in page's address, while waiting for the browser. It holds no secret: `state`
-    /// and the PKCE challenge are useless without the verifier, which never leaves the backend.
+    /// and the PKCE challenge are useless without the verifier, which never leaves the backend;
+    /// a pushed request's `request_uri` works once, for a short time. Once that time is over
+    /// the address is refused as expired: Connect pushes a new request.
     pub fn waiting_url(&self) -> Result<Url, AppError> {
+        let url_expired = self
+            .pending
+            .authorize_url_expires_at()
+            .is_some_and(|expires_at| expires_at <= SystemTime::now());
         match &self.lock().phase {
+            Phase::Waiting { .. } if url_expired => {
+                Err(AppError::OAuth(OAuthError::AuthorizationExpired))
+            }
             Phase::Waiting { authorize_url, .. } => Ok(authorize_url.clone()),
             _ => Err(AppError::NotWaiting),
         }
@@ -674,7 +687,8 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         }
     }
 
-    /// Shows the account as connected, with its name from userinfo when the provider offers it.
+    /// Shows the account as connected, with its name from userinfo when the provider offers it,
+    /// else from the verified ID token of an OpenID Connect sign-in.
     async fn show_connected(&self, provider: &Provider) {
         let session = &provider.session;
         let scopes = session.granted_scopes();
@@ -694,10 +708,16 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                     Retry::Connect,
                 );
             }
-            Err(error) => {
-                tracing::info!(%error, "no account details; showing the provider's name");
-                (provider.summary.name.clone(), None)
-            }
+            Err(error) => match session.id_token_claims() {
+                Some(claims) => {
+                    tracing::info!(%error, "no userinfo; showing the account of the ID token");
+                    account_of_id_token(claims, &provider.summary.name)
+                }
+                None => {
+                    tracing::info!(%error, "no account details; showing the provider's name");
+                    (provider.summary.name.clone(), None)
+                }
+            },
         };
         self.set_phase(Phase::Connected {
             account,
@@ -801,6 +821,23 @@ async fn blocking<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) 
     match tokio::task::spawn_blocking(call).await {
         Ok(value) => value,
         Err(error) => std::panic::resume_unwind(error.into_panic()),
+    }
+}
+
+/// The display name and e-mail of the account a verified ID token names: its name, else its
+/// e-mail, else the name it signs in with, else the provider's name.
+fn account_of_id_token(
+    claims: photolink_oauth::IdTokenClaims,
+    provider: &str,
+) -> (String, Option<String>) {
+    let name = claims
+        .name
+        .or(claims.preferred_username)
+        .filter(|name| !name.is_empty());
+    match (name, claims.email.filter(|e| !e.is_empty())) {
+        (Some(name), email) => (name, email),
+        (None, Some(email)) => (email, None),
+        (None, None) => (provider.to_owned(), None),
     }
 }
 

@@ -90,6 +90,13 @@ pub fn oauth(error: &OAuthError, provider: &str) -> String {
             "The sign-in answer did not come from {provider}, so PhotoLink rejected it. Try again."
         ),
         E::Authorization { code, .. } => authorization(code, provider),
+        E::PushedAuthorization { status, .. } if *status >= 500 => {
+            format!("{provider} had a problem (HTTP {status}). Try again later.")
+        }
+        E::PushedAuthorization { code, .. } => pushed_authorization(code, provider),
+        E::IdToken(_) => format!(
+            "PhotoLink could not confirm that the sign-in came from {provider}, so it rejected it. Try again."
+        ),
         // A 5xx is the server failing on its side, whatever error code it sends along.
         E::Token { status, .. } | E::UnexpectedResponse { status, .. } if *status >= 500 => {
             format!("{provider} had a problem (HTTP {status}). Try again later.")
@@ -133,6 +140,25 @@ fn authorization(code: &AuthorizationErrorCode, provider: &str) -> String {
         C::InvalidRequest | C::UnauthorizedClient | C::UnsupportedResponseType | C::Other(_) => {
             format!("{provider} refused the sign-in.")
         }
+    }
+}
+
+/// The provider refused the sign-in request PhotoLink sends it before opening the browser
+/// (RFC 9126); the codes are authorization request codes, plus client authentication's.
+fn pushed_authorization(code: &AuthorizationErrorCode, provider: &str) -> String {
+    use AuthorizationErrorCode as C;
+    match code {
+        C::TemporarilyUnavailable | C::ServerError => authorization(code, provider),
+        C::InvalidScope => format!("{provider} does not allow the access PhotoLink asks for."),
+        C::UnauthorizedClient => {
+            format!("{provider} does not recognise PhotoLink. Check the provider settings.")
+        }
+        C::Other(other) if other == "invalid_client" => {
+            format!("{provider} does not recognise PhotoLink. Check the provider settings.")
+        }
+        _ => format!(
+            "{provider} refused to start the sign-in, so your browser was not opened. Check the provider settings and try again."
+        ),
     }
 }
 
@@ -317,6 +343,39 @@ mod tests {
         assert_eq!(
             oauth(&unavailable, PROVIDER),
             "Demo Photos had a problem (HTTP 503). Try again later."
+        );
+    }
+
+    #[test]
+    fn a_refused_pushed_request_says_the_browser_was_not_opened_and_quotes_nothing() {
+        let refused = |code: &str, status| OAuthError::PushedAuthorization {
+            code: AuthorizationErrorCode::parse(code),
+            description: Some("redirect_uri not allowed for tGzv3JOkF0XG5Qx2TlKWIA".into()),
+            uri: None,
+            status,
+            retry_after: None,
+        };
+        let sentence = oauth(&refused("invalid_request", 400), PROVIDER);
+        assert_eq!(
+            sentence,
+            "Demo Photos refused to start the sign-in, so your browser was not opened. Check the provider settings and try again."
+        );
+        assert_eq!(
+            oauth(&refused("invalid_client", 401), PROVIDER),
+            "Demo Photos does not recognise PhotoLink. Check the provider settings."
+        );
+        assert_eq!(
+            oauth(&refused("server_error", 503), PROVIDER),
+            "Demo Photos had a problem (HTTP 503). Try again later."
+        );
+    }
+
+    #[test]
+    fn a_refused_id_token_is_a_rejected_sign_in() {
+        let error = OAuthError::IdToken(photolink_oauth::IdTokenError::BadSignature);
+        assert_eq!(
+            oauth(&error, PROVIDER),
+            "PhotoLink could not confirm that the sign-in came from Demo Photos, so it rejected it. Try again."
         );
     }
 

@@ -245,6 +245,7 @@ class Browser:
             title=page.title,
             buttons=[button["label"] for _, button in choices],
             links=[link["label"] for link in page.links],
+            text=visible_text(body)[-500:],
         )
         chosen = next(((f, b) for f, b in choices if wanted.search(b["label"])), None)
         # Some servers offer declining only as a link ("[ Cancel ]"): follow it as a person would.

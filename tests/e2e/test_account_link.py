@@ -70,9 +70,12 @@ def test_connect_shows_the_accounts_photos(app, browser, provider):
     authorize = urllib.parse.urlsplit(visit["url"])
     query = urllib.parse.parse_qs(authorize.query)
     assert visit["url"].startswith(provider.issuer + "/authorize?"), visit
-    assert query["redirect_uri"] == [REDIRECT_URI]
-    assert query["code_challenge_method"] == ["S256"]
-    assert query["response_type"] == ["code"]
+    # The provider offers pushed authorization requests (RFC 9126): the request went to it
+    # directly, and the browser carries only a reference to it.
+    assert sorted(query) == ["client_id", "request_uri"], query
+    assert query["request_uri"][0].startswith("urn:ietf:params:oauth:request_uri:"), query
+    (consent,) = browser.events("consent-page")
+    assert REDIRECT_URI in consent["text"], "the consent page names where the sign-in returns"
     (submit,) = browser.events("submit")
     assert submit["decision"] == "approve"
     (handoff,) = browser.events("handoff")

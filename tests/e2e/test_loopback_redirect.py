@@ -9,6 +9,7 @@ handler.
 
 from __future__ import annotations
 
+import re
 import socket
 from pathlib import Path
 import urllib.parse
@@ -33,9 +34,10 @@ def use_loopback(artifacts: Path) -> None:
 
 
 def redirect_uri(browser) -> str:
-    (visit,) = browser.visits()
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(visit["url"]).query)
-    (uri,) = query["redirect_uri"]
+    """The redirect URI as the consent page names it (the sign-in request itself is pushed to
+    the provider, RFC 9126, so the browser's address does not carry it)."""
+    (consent,) = browser.events("consent-page")
+    (uri,) = re.findall(r"http://127\.0\.0\.1:\d+/oauth/callback", consent["text"])
     return uri
 
 

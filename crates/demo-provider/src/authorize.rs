@@ -22,7 +22,13 @@ pub(crate) async fn show_consent(
     State(app): State<AppState>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let params = Params::parse(query.unwrap_or_default().as_bytes());
+    let params = match app
+        .pushed
+        .resolve(Params::parse(query.unwrap_or_default().as_bytes()))
+    {
+        Ok(params) => params,
+        Err(refusal) => return refusal.into_response(),
+    };
     let (client_id, redirect_uri) = match trusted_client_and_redirect(&params) {
         Ok(pair) => pair,
         Err(untrusted) => return untrusted.into_response(),
@@ -75,6 +81,7 @@ pub(crate) async fn show_consent(
         scopes: scopes.clone(),
         state: state.to_owned(),
         code_challenge: code_challenge.to_owned(),
+        nonce: params.get("nonce").map(str::to_owned),
     });
     bump(&app.counters.consent_pages);
     pages::consent(
@@ -134,6 +141,7 @@ pub(crate) async fn decide(
         redirect_uri: request.redirect_uri.clone(),
         scope: request.scopes.join(" "),
         code_challenge: request.code_challenge,
+        nonce: request.nonce,
     });
     match issued {
         Ok(code) => {

@@ -40,6 +40,11 @@ pub struct Config {
     /// do not exist. Tests that embed the provider use
     /// [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults) instead.
     pub test_controls: bool,
+    /// Accepts authorization requests only when pushed first (RFC 9126), and says so in its
+    /// metadata (`require_pushed_authorization_requests`). Pushing works either way.
+    pub require_par: bool,
+    /// How long a pushed request's `request_uri` may be used (default 60 s).
+    pub par_request_lifetime: Duration,
 }
 
 impl Default for Config {
@@ -58,6 +63,8 @@ impl Default for Config {
             client_secret: None,
             limits: Limits::default(),
             test_controls: false,
+            require_par: false,
+            par_request_lifetime: Duration::from_secs(60),
         }
     }
 }

@@ -21,6 +21,8 @@ pub(crate) struct AuthorizationRequest {
     pub scopes: Vec<&'static str>,
     pub state: String,
     pub code_challenge: String,
+    /// OpenID Connect `nonce`, repeated in the ID token.
+    pub nonce: Option<String>,
 }
 
 /// Requests shown on a consent page and not yet decided, at most `limit` of them.

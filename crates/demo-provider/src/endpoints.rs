@@ -13,6 +13,10 @@ pub struct Endpoints {
     pub userinfo: String,
     /// `{issuer}/photos`: the paged photo list for a Bearer token with `photos:read`.
     pub photos: String,
+    /// `{issuer}/par`: pushed authorization requests (RFC 9126).
+    pub pushed_authorization: String,
+    /// `{issuer}/jwks`: the JWK Set that verifies ID tokens.
+    pub jwks: String,
 }
 
 impl Endpoints {
@@ -23,6 +27,8 @@ impl Endpoints {
             revocation: format!("{issuer}/revoke"),
             userinfo: format!("{issuer}/userinfo"),
             photos: format!("{issuer}/photos"),
+            pushed_authorization: format!("{issuer}/par"),
+            jwks: format!("{issuer}/jwks"),
         }
     }
 }

@@ -17,6 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Limits;
+use crate::id_token::OpenIdSignIn;
 use crate::oauth_error::{ErrorCode, OAuthError};
 use crate::persistence::{self, StateFileError};
 use crate::scope;
@@ -35,6 +36,7 @@ pub(crate) struct ApprovedRequest {
     pub redirect_uri: String,
     pub scope: String,
     pub code_challenge: String,
+    pub nonce: Option<String>,
 }
 
 /// The parameters of an `authorization_code` token request.
@@ -52,6 +54,8 @@ pub(crate) struct IssuedTokens {
     pub refresh_token: String,
     pub expires_in: u64,
     pub scope: String,
+    /// For an `authorization_code` grant with `openid`: the sign-in its ID token tells about.
+    pub openid: Option<OpenIdSignIn>,
 }
 
 /// What a valid access token allows.
@@ -90,6 +94,9 @@ struct CodeRecord {
     redirect_uri: String,
     scope: String,
     code_challenge: String,
+    /// OpenID Connect `nonce` of the authorization request.
+    #[serde(default)]
+    nonce: Option<String>,
     expires_at_ms: u64,
     used: bool,
     /// The grant this code produced, revoked if the code is presented again.
@@ -168,6 +175,7 @@ impl Grants {
                 redirect_uri: request.redirect_uri,
                 scope: request.scope,
                 code_challenge: request.code_challenge,
+                nonce: request.nonce,
                 expires_at_ms: now_ms().saturating_add(duration_ms(self.code_ttl)),
                 used: false,
                 grant_id: None,
@@ -215,6 +223,11 @@ impl Grants {
             return Err(OAuthError::invalid_grant(description));
         }
         let (client_id, scope) = (record.client_id.clone(), record.scope.clone());
+        let openid = scope::contains(&scope, scope::OPENID).then(|| OpenIdSignIn {
+            client_id: client_id.clone(),
+            scope: scope.clone(),
+            nonce: record.nonce.clone(),
+        });
         let grant_id = format!("{:016x}", rand::random::<u64>());
         if let Some(record) = state.codes.get_mut(&code_hash) {
             record.grant_id = Some(grant_id.clone());
@@ -229,7 +242,8 @@ impl Grants {
                 revoked: false,
             },
         );
-        let tokens = self.issue_tokens(&mut state, &grant_id, scope);
+        let mut tokens = self.issue_tokens(&mut state, &grant_id, scope);
+        tokens.openid = openid;
         self.persist(&mut state)?;
         bump(&self.counters.authorization_code_grants);
         Ok(tokens)
@@ -348,6 +362,7 @@ impl Grants {
             refresh_token,
             expires_in: self.access_token_ttl.as_secs(),
             scope,
+            openid: None,
         }
     }
 

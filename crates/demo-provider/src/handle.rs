@@ -78,6 +78,12 @@ impl ProviderHandle {
         Ok(self.app.grants.expire_access_tokens()?)
     }
 
+    /// Replaces the key that signs ID tokens, as a server rotates its keys: the JWK Set then
+    /// lists only the new key, whose `kid` clients have not seen.
+    pub fn rotate_id_token_key(&self) -> Result<(), Error> {
+        self.app.id_tokens.rotate()
+    }
+
     /// Disarms every fault, stops accepting connections and waits (up to 5 s) for open ones to
     /// finish.
     pub async fn shutdown(mut self) {

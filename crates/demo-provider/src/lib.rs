@@ -32,8 +32,11 @@
 //! `expiry_field` ([`ExpiryField`]: `expires_in` or the seed's `expires`), `well_known`
 //! ([`WellKnownDocuments`]), `issuer_path` (e.g. `/tenant`), `advertised_issuer` (a lying
 //! discovery document), `iss_parameter` ([`IssParameter`]: correct, omitted or wrong),
-//! `client_secret` (turns the client into a confidential one), `limits` ([`Limits`]) and
-//! `test_controls` (the HTTP test controls, see [Faults](#faults)).
+//! `client_secret` (turns the client into a confidential one), `limits` ([`Limits`]),
+//! `test_controls` (the HTTP test controls, see [Faults](#faults)), `require_par` (accept
+//! authorization requests only when pushed first, RFC 9126) and `par_request_lifetime` (how
+//! long a pushed request's `request_uri` works, default 60 s).
+//! [`ProviderHandle::rotate_id_token_key`] replaces the key that signs ID tokens.
 //!
 //! Every table that grows with requests is bounded by [`Limits`]: pending consents,
 //! authorization codes, grants, access tokens, rotated refresh tokens per grant and the
@@ -44,9 +47,10 @@
 //! # The binary
 //!
 //! `photolink-demo-provider [--port N] [--photo-count N] [--access-token-ttl SECONDS]
-//! [--state-file PATH] [--test-controls]` prints the issuer URL as the only line on stdout
-//! (logs go to stderr) and runs until SIGTERM or Ctrl-C. `--test-controls` (no value) serves
-//! the test control endpoints below; without it they answer 404.
+//! [--state-file PATH] [--test-controls] [--require-par]` prints the issuer URL as the only
+//! line on stdout (logs go to stderr) and runs until SIGTERM or Ctrl-C. `--test-controls` (no
+//! value) serves the test control endpoints below; without it they answer 404.
+//! `--require-par` (no value) accepts authorization requests only when pushed first.
 //!
 //! # Endpoints
 //!
@@ -58,7 +62,9 @@
 //! |---|---|
 //! | `GET /authorize` | Validates the request and shows the consent page (provider "Demo Photos", app "PhotoLink", account "Alex Rivera · alex@demo.photos", the requested scopes in plain words, Approve / Deny). |
 //! | `POST /authorize` | The consent form: a one-time `transaction` id and `decision`. Redirects (303) with `code`, `state`, `iss`, or `error=access_denied`. Refused with a 403 error page, leaving the transaction answerable, when `Origin` is present and not `http://127.0.0.1:PORT` or `Sec-Fetch-Site` is present and not `same-origin` or `none`. |
-//! | `POST /token` | `authorization_code` and `refresh_token` grants. |
+//! | `POST /par` | Pushed authorization requests (RFC 9126): the authorization parameters as a form, with the client authenticated as at `/token`; `201` with a one-time `request_uri` and `expires_in`. Then `GET /authorize?client_id=…&request_uri=…` uses the pushed parameters, validated like any others. Advertised as `pushed_authorization_request_endpoint`. |
+//! | `POST /token` | `authorization_code` and `refresh_token` grants; with `openid` in the code's scope, also an `id_token`. |
+//! | `GET /jwks` | The JWK Set (one P-256 key, `ES256`) that verifies ID tokens; advertised as `jwks_uri`. |
 //! | `POST /revoke` | RFC 7009; 200 even for unknown tokens. |
 //! | `GET /userinfo` | `{"sub","name","email"}` for a Bearer token with `profile`. |
 //! | `GET /photos` | `{"photos":[{"id","title","url","thumbnail_url","width","height","taken_at"}],"next_page_token"}`; `page_size` (default 50, at most 200) and `page_token`; the last page has no token. Needs `photos:read`. |
@@ -77,7 +83,13 @@
 //!   An unknown client or unregistered redirect URI gets an HTML error page, never a redirect.
 //! - `response_type=code`, `state` and PKCE with `code_challenge_method=S256` are required;
 //!   otherwise the client is sent back an `invalid_request` error. Scopes: `photos:read`,
-//!   `profile` (none requested means both). Repeated parameters are rejected.
+//!   `profile`, `openid` (none requested means `photos:read profile`). Repeated parameters are
+//!   rejected. A `nonce` is kept with the code and repeated in the ID token.
+//! - A pushed request's `request_uri` works once, until it expires, and only for the client
+//!   that pushed it; with `require_par`, a request that was not pushed gets an error page.
+//! - ID tokens (sign-ins with `openid`, code grants only) are ES256 JWTs with `iss`, `sub`,
+//!   `aud`, `exp` (10 minutes), `iat`, `auth_time`, the `nonce`, and `name` and `email` with
+//!   `profile`.
 //! - Authorization codes are single-use and short-lived; any attempt spends the code, and
 //!   presenting a spent code revokes the grant it produced. `redirect_uri` at the token endpoint
 //!   must equal the authorization request's, byte for byte, and the verifier must match.
@@ -152,6 +164,8 @@
 //! With [`Config::state_file`], grants, codes and tokens are saved after every change as
 //! SHA-256 hashes ([`token_hash`]), never raw values, by writing a temporary file and renaming
 //! it over the old one. A restarted provider loads the file, so stored tokens keep working.
+//! The key that signs ID tokens is kept beside it (`{state_file}.id-token-key`, owner-only),
+//! so ID tokens stay verifiable across restarts; without a state file it lives in memory.
 //!
 //! # Photos
 //!
@@ -172,11 +186,13 @@ mod faults;
 mod grants;
 mod handle;
 mod host;
+mod id_token;
 mod images;
 mod library;
 mod metadata;
 mod oauth_error;
 mod pages;
+mod par;
 mod params;
 mod persistence;
 mod photos;
@@ -213,6 +229,9 @@ pub enum Error {
     /// A configuration value is not usable.
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
+    /// No key to sign ID tokens could be made (the OS random source failed).
+    #[error("cannot generate the ID token signing key")]
+    SigningKey,
     /// A fault cannot be armed (see [`ProviderHandle::set_faults`]).
     #[error("invalid fault: {0}")]
     InvalidFault(String),

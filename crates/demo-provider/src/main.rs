@@ -3,6 +3,7 @@
 //! Prints the issuer URL as the only line on stdout, so scripts can read it; logs go to stderr.
 //! `--test-controls` serves `{issuer}/_test/faults` and `{issuer}/_test/stats`, for end-to-end
 //! tests that arm faults in a provider running as a separate process (see the crate docs).
+//! `--require-par` accepts authorization requests only when pushed first (RFC 9126).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -24,6 +25,8 @@ Options:
   --state-file <PATH>           Keep grants (hashes only) in this file across restarts
   --test-controls               Serve the test controls: POST/DELETE {issuer}/_test/faults
                                 (arm/clear faults) and GET {issuer}/_test/stats
+  --require-par                 Accept authorization requests only when pushed first
+                                to {issuer}/par (RFC 9126)
   -h, --help                    Show this help";
 
 fn main() -> ExitCode {
@@ -90,11 +93,14 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
         if name == "-h" || name == "--help" {
             return Ok(None);
         }
-        if name == "--test-controls" {
+        if name == "--test-controls" || name == "--require-par" {
             if inline_value.is_some() {
                 return Err(format!("{name} takes no value"));
             }
-            config.test_controls = true;
+            match name.as_str() {
+                "--test-controls" => config.test_controls = true,
+                _ => config.require_par = true,
+            }
             continue;
         }
         let value = match inline_value.or_else(|| args.next()) {
@@ -162,10 +168,12 @@ mod tests {
             "--state-file",
             "/tmp/state.json",
             "--test-controls",
+            "--require-par",
         ])
         .unwrap()
         .unwrap();
         assert!(config.test_controls);
+        assert!(config.require_par);
         assert_eq!(config.port, 8123);
         assert_eq!(config.photo_count, 10_000);
         assert_eq!(config.access_token_ttl, Duration::from_secs(5));
@@ -189,5 +197,11 @@ mod tests {
                 .contains("takes no value")
         );
         assert!(!parse(&[]).unwrap().unwrap().test_controls);
+        assert!(!parse(&[]).unwrap().unwrap().require_par);
+        assert!(
+            parse(&["--require-par=1"])
+                .unwrap_err()
+                .contains("takes no value")
+        );
     }
 }

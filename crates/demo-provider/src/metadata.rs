@@ -51,5 +51,10 @@ fn build(app: &Provider, issuer: &str) -> Value {
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "authorization_response_iss_parameter_supported": true,
         "subject_types_supported": ["public"],
+        "pushed_authorization_request_endpoint": endpoints.pushed_authorization,
+        "require_pushed_authorization_requests": app.pushed.required(),
+        "jwks_uri": endpoints.jwks,
+        "id_token_signing_alg_values_supported": ["ES256"],
+        "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "name", "email"],
     })
 }

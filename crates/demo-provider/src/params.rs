@@ -42,6 +42,14 @@ impl Params {
         self.repeated.iter().any(|r| r == name)
     }
 
+    /// Every parameter that appeared once, with its value (empty ones included).
+    pub fn single_valued(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.values
+            .iter()
+            .filter(|(name, _)| !self.is_repeated(name))
+            .map(|(name, value)| (name.as_str(), value.as_str()))
+    }
+
     /// The first repeated parameter name, if any.
     pub fn first_repeated(&self) -> Option<&str> {
         self.repeated.first().map(String::as_str)

@@ -1,14 +1,18 @@
 //! Scopes the provider knows and how they read on the consent page.
 
 /// Every scope the provider grants.
-pub(crate) const SUPPORTED: [&str; 2] = ["photos:read", "profile"];
+pub(crate) const SUPPORTED: [&str; 3] = ["photos:read", "profile", "openid"];
+/// What a request without a scope gets.
+const DEFAULT: [&str; 2] = ["photos:read", "profile"];
 /// Scope read by the photo API.
 pub(crate) const PHOTOS_READ: &str = "photos:read";
 /// Scope read by the userinfo endpoint.
 pub(crate) const PROFILE: &str = "profile";
+/// OpenID Connect sign-in: the token answer then carries a signed ID token.
+pub(crate) const OPENID: &str = "openid";
 
 /// Splits a space-separated scope string, or names the first unknown scope.
-/// An empty or absent scope means every supported scope.
+/// An empty or absent scope means `photos:read profile`.
 pub(crate) fn parse(scope: Option<&str>) -> Result<Vec<&'static str>, String> {
     let requested: Vec<&str> = scope
         .unwrap_or("")
@@ -16,7 +20,7 @@ pub(crate) fn parse(scope: Option<&str>) -> Result<Vec<&'static str>, String> {
         .filter(|s| !s.is_empty())
         .collect();
     if requested.is_empty() {
-        return Ok(SUPPORTED.to_vec());
+        return Ok(DEFAULT.to_vec());
     }
     let mut granted = Vec::new();
     for name in requested {
@@ -41,6 +45,7 @@ pub(crate) fn plain_words(scope: &str) -> &'static str {
     match scope {
         PHOTOS_READ => "See your photos and their details",
         PROFILE => "See your name and email address",
+        OPENID => "Confirm it is you who signs in",
         _ => "Access your account",
     }
 }
@@ -56,7 +61,11 @@ mod tests {
             parse(Some("photos:read  profile photos:read")).unwrap(),
             vec!["photos:read", "profile"]
         );
-        assert_eq!(parse(None).unwrap(), SUPPORTED.to_vec());
+        assert_eq!(parse(None).unwrap(), DEFAULT.to_vec());
+        assert_eq!(
+            parse(Some("openid profile")).unwrap(),
+            vec!["openid", "profile"]
+        );
         assert!(parse(Some("photos:write")).is_err());
     }
 }

@@ -16,8 +16,10 @@ use crate::faults::FaultSwitch;
 use crate::grants::Grants;
 use crate::handle::ProviderHandle;
 use crate::host::{self, OwnAuthorities};
+use crate::id_token::{self, IdTokenSigner};
 use crate::images::ImageCache;
 use crate::library::Library;
+use crate::par::{self, PushedRequests};
 use crate::stats::Counters;
 use crate::{authorize, metadata, photos, revocation, test_controls, token, userinfo};
 
@@ -40,6 +42,10 @@ pub(crate) struct Provider {
     pub counters: Arc<Counters>,
     pub library: Library,
     pub images: ImageCache,
+    /// Pushed authorization requests (RFC 9126).
+    pub pushed: PushedRequests,
+    /// Signs ID tokens for sign-ins with `openid`.
+    pub id_tokens: IdTokenSigner,
 }
 
 /// Binds 127.0.0.1, loads saved grants and serves until the handle is shut down or dropped.
@@ -54,6 +60,7 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         config.limits,
         counters.clone(),
     )?;
+    let id_tokens = IdTokenSigner::open(config.state_file.as_deref())?;
     let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, config.port))
         .await
         .map_err(Error::Bind)?;
@@ -73,6 +80,12 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         counters,
         library: Library::new(config.photo_count),
         images: ImageCache::default(),
+        pushed: PushedRequests::new(
+            config.par_request_lifetime,
+            config.limits.pending_consents,
+            config.require_par,
+        ),
+        id_tokens,
     });
     let router = routes(&config, provider.clone()).layer(middleware::from_fn_with_state(
         Arc::new(OwnAuthorities::of(address)),
@@ -121,6 +134,8 @@ fn routes(config: &Config, app: AppState) -> Router {
             get(authorize::show_consent).post(authorize::decide),
         )
         .route(&format!("{prefix}/token"), post(token::token))
+        .route(&format!("{prefix}/par"), post(par::push))
+        .route(&format!("{prefix}/jwks"), get(id_token::jwks))
         .route(&format!("{prefix}/revoke"), post(revocation::revoke))
         .route(&format!("{prefix}/userinfo"), get(userinfo::userinfo))
         .route(&format!("{prefix}/photos"), get(photos::list))

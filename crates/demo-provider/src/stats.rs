@@ -37,6 +37,12 @@ pub struct Stats {
     pub grants_revoked: u64,
     /// Requests to the userinfo endpoint.
     pub userinfo_requests: u64,
+    /// Requests to the pushed authorization request endpoint, accepted or not.
+    pub pushed_authorization_requests: u64,
+    /// Requests for the JWK Set (`jwks_uri`).
+    pub jwks_requests: u64,
+    /// ID tokens issued.
+    pub id_tokens_issued: u64,
     /// Requests for the photo list.
     pub photo_list_requests: u64,
     /// Requests for a photo image or thumbnail.
@@ -68,6 +74,9 @@ pub(crate) struct Counters {
     pub revocation_requests: AtomicU64,
     pub grants_revoked: AtomicU64,
     pub userinfo_requests: AtomicU64,
+    pub pushed_authorization_requests: AtomicU64,
+    pub jwks_requests: AtomicU64,
+    pub id_tokens_issued: AtomicU64,
     pub photo_list_requests: AtomicU64,
     pub image_requests: AtomicU64,
     pub unauthorized_requests: AtomicU64,
@@ -117,6 +126,9 @@ impl Counters {
             revocation_requests: read(&self.revocation_requests),
             grants_revoked: read(&self.grants_revoked),
             userinfo_requests: read(&self.userinfo_requests),
+            pushed_authorization_requests: read(&self.pushed_authorization_requests),
+            jwks_requests: read(&self.jwks_requests),
+            id_tokens_issued: read(&self.id_tokens_issued),
             photo_list_requests: read(&self.photo_list_requests),
             image_requests: read(&self.image_requests),
             unauthorized_requests: read(&self.unauthorized_requests),

@@ -109,6 +109,13 @@ fn success(app: &AppState, tokens: IssuedTokens) -> Response {
     body.insert(app.expiry_field.name().into(), tokens.expires_in.into());
     body.insert("refresh_token".into(), tokens.refresh_token.into());
     body.insert("scope".into(), tokens.scope.into());
+    if let Some(sign_in) = &tokens.openid {
+        body.insert(
+            "id_token".into(),
+            app.id_tokens.issue(&app.issuer, sign_in).into(),
+        );
+        bump(&app.counters.id_tokens_issued);
+    }
     let mut response = Json(Value::Object(body)).into_response();
     let headers = response.headers_mut();
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -57,7 +57,17 @@ async fn both_documents_describe_the_provider() {
         );
         assert_eq!(
             body["scopes_supported"],
-            serde_json::json!(["photos:read", "profile"])
+            serde_json::json!(["photos:read", "profile", "openid"])
+        );
+        assert_eq!(
+            body["pushed_authorization_request_endpoint"],
+            format!("{issuer}/par")
+        );
+        assert_eq!(body["require_pushed_authorization_requests"], false);
+        assert_eq!(body["jwks_uri"], format!("{issuer}/jwks"));
+        assert_eq!(
+            body["id_token_signing_alg_values_supported"],
+            serde_json::json!(["ES256"])
         );
     }
 }

@@ -60,14 +60,17 @@ async fn tokens_stay_valid_across_a_restart() {
     let folder = state_file.parent().unwrap();
     assert_eq!(
         files_in(folder),
-        ["state.json"],
-        "the temporary file beside the state file was renamed over it"
+        ["state.json", "state.json.id-token-key"],
+        "the temporary files beside the state file and the ID token key were renamed over them"
     );
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
         let mode = std::fs::metadata(&state_file).unwrap().permissions().mode();
         assert_eq!(mode & 0o077, 0, "state file is private");
+        let key_file = folder.join("state.json.id-token-key");
+        let mode = std::fs::metadata(key_file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "the ID token key is private");
     }
 
     let second = provider(config(&state_file)).await;

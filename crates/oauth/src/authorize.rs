@@ -13,7 +13,7 @@ use crate::client::OAuthClient;
 use crate::error::{AuthorizationErrorCode, CallbackError, Error, Result};
 use crate::secret::{AuthorizationCode, PkceVerifier};
 use crate::server_text;
-use crate::token::unix_seconds;
+use crate::token::{unix_seconds, unix_seconds_option};
 
 /// The sign-in in progress, as kept between opening the authorization URL and receiving the
 /// callback, and as written to secure storage so that a later process can finish it.
@@ -33,12 +33,23 @@ pub struct SavedSignIn {
     pub(crate) state: String,
     #[serde(with = "stored_verifier")]
     pub(crate) verifier: PkceVerifier,
+    /// The OpenID Connect `nonce` sent, which the ID token must repeat (sign-ins with `openid`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) nonce: Option<String>,
     /// The server promised `iss` in every authorization response (RFC 9207).
     pub(crate) require_iss: bool,
     #[serde(with = "unix_seconds")]
     pub(crate) created_at: SystemTime,
     #[serde(with = "unix_seconds")]
     pub(crate) expires_at: SystemTime,
+    /// For a pushed request (RFC 9126): when its `request_uri`, and so the URL to open, stops
+    /// working. The callback may still arrive until `expires_at`.
+    #[serde(
+        default,
+        with = "unix_seconds_option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) request_uri_expires_at: Option<SystemTime>,
 }
 
 impl SavedSignIn {
@@ -62,6 +73,12 @@ impl SavedSignIn {
         &self.redirect_uri
     }
 
+    /// For a pushed request (RFC 9126), when the URL to open stops working; `None` when the
+    /// URL carries the whole request and works as long as the sign-in.
+    pub fn authorize_url_expires_at(&self) -> Option<SystemTime> {
+        self.request_uri_expires_at
+    }
+
     /// A copy for storage; the one place a verifier is duplicated.
     fn snapshot(&self) -> Self {
         Self {
@@ -70,9 +87,11 @@ impl SavedSignIn {
             redirect_uri: self.redirect_uri.clone(),
             state: self.state.clone(),
             verifier: self.verifier.duplicate_for_storage(),
+            nonce: self.nonce.clone(),
             require_iss: self.require_iss,
             created_at: self.created_at,
             expires_at: self.expires_at,
+            request_uri_expires_at: self.request_uri_expires_at,
         }
     }
 }
@@ -116,6 +135,8 @@ pub struct AuthorizationResponse {
     pub(crate) verifier: PkceVerifier,
     pub(crate) redirect_uri: String,
     pub(crate) issuer: String,
+    /// The `nonce` the sign-in sent, for the ID token check.
+    pub(crate) nonce: Option<String>,
 }
 
 impl fmt::Debug for AuthorizationResponse {
@@ -157,7 +178,35 @@ impl PendingAuthorization {
         Self::default()
     }
 
-    /// Starts a sign-in with the configured redirect URI; returns the URL to open in the browser.
+    /// Starts a sign-in with the configured redirect URI and returns the URL to open in the
+    /// browser: pushes the request first when the server takes pushed requests (RFC 9126),
+    /// then the URL carries only `client_id` and `request_uri`. A failed start leaves no
+    /// sign-in in progress.
+    pub async fn start(&self, client: &OAuthClient) -> Result<Url> {
+        self.start_with_redirect_uri(client, &client.config().redirect_uri)
+            .await
+    }
+
+    /// Like [`start`](Self::start), with another redirect URI (see
+    /// [`begin_with_redirect_uri`](Self::begin_with_redirect_uri)).
+    pub async fn start_with_redirect_uri(
+        &self,
+        client: &OAuthClient,
+        redirect_uri: &str,
+    ) -> Result<Url> {
+        self.cancel();
+        if !client.pushes_authorization_requests() {
+            return self.begin_with_redirect_uri(client, redirect_uri);
+        }
+        let (url, request) = client.pushed_authorization_request(redirect_uri).await?;
+        *self.lock() = Some(request);
+        Ok(url)
+    }
+
+    /// Starts a sign-in with the configured redirect URI; returns the URL to open in the
+    /// browser. Builds the URL locally, without pushing: when requests must be pushed (the
+    /// server requires it, or [`ClientConfig::par`](crate::ClientConfig::par)) it fails with
+    /// [`Error::InvalidConfig`], and [`start`](Self::start) is the one to use.
     pub fn begin(&self, client: &OAuthClient) -> Result<Url> {
         self.begin_with_redirect_uri(client, &client.config().redirect_uri)
     }
@@ -178,6 +227,14 @@ impl PendingAuthorization {
     /// When the sign-in in progress expires, if one is in progress.
     pub fn expires_at(&self) -> Option<SystemTime> {
         self.lock().as_ref().map(|request| request.expires_at)
+    }
+
+    /// When the URL of the sign-in in progress stops working, for a pushed request: opening
+    /// the browser again after it needs a new sign-in ([`start`](Self::start) pushes again).
+    pub fn authorize_url_expires_at(&self) -> Option<SystemTime> {
+        self.lock()
+            .as_ref()
+            .and_then(SavedSignIn::authorize_url_expires_at)
     }
 
     /// A snapshot of the sign-in in progress, to write to secure storage.
@@ -309,6 +366,7 @@ fn finish(
         verifier: request.verifier,
         redirect_uri: request.redirect_uri,
         issuer: request.issuer,
+        nonce: request.nonce,
     })
 }
 

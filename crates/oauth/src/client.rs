@@ -13,7 +13,9 @@ use crate::config::ClientConfig;
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, RawResponse, Transport};
 use crate::issuer::check_id_token_issuer;
+use crate::jwks::KeyCache;
 use crate::metadata::{ServerMetadata, ValidatedEndpoints, discover_with};
+use crate::par;
 use crate::pkce::{CODE_CHALLENGE_METHOD, random_urlsafe};
 use crate::secret::{AccessToken, ClientSecret, PkceVerifier, RefreshToken};
 use crate::token::{TokenResponse, TokenSet, oauth_error, parse_token_response};
@@ -30,6 +32,8 @@ struct ClientInner {
     endpoints: ValidatedEndpoints,
     http: HttpClient,
     authentication: ClientAuthentication,
+    /// The server's signing keys, for ID tokens.
+    keys: KeyCache,
 }
 
 /// How the client proves itself at the token and revocation endpoints.
@@ -102,6 +106,7 @@ impl OAuthClient {
     ) -> Result<Self> {
         config.validate()?;
         let endpoints = metadata.validate()?;
+        par::check_config(&config, &endpoints)?;
         let authentication = ClientAuthentication::choose(config.client_secret.as_ref(), &metadata);
         Ok(Self {
             inner: Arc::new(ClientInner {
@@ -110,6 +115,7 @@ impl OAuthClient {
                 endpoints,
                 http,
                 authentication,
+                keys: KeyCache::default(),
             }),
         })
     }
@@ -146,33 +152,65 @@ impl OAuthClient {
         self.inner.endpoints.userinfo.as_ref()
     }
 
-    /// A new authorization request: the URL to open and the state to keep until the callback.
+    pub(crate) fn endpoints(&self) -> &ValidatedEndpoints {
+        &self.inner.endpoints
+    }
+
+    pub(crate) fn key_cache(&self) -> &KeyCache {
+        &self.inner.keys
+    }
+
+    /// A new authorization request, built locally: the URL to open and the state to keep
+    /// until the callback. Refused when requests must be pushed
+    /// ([`pushed_authorization_request`](Self::pushed_authorization_request)).
     pub(crate) fn authorization_request(&self, redirect_uri: &str) -> Result<(Url, SavedSignIn)> {
+        if self.must_push_authorization_requests() {
+            return Err(Error::InvalidConfig(
+                "authorization requests must be pushed to this server: start the sign-in \
+                 with PendingAuthorization::start"
+                    .into(),
+            ));
+        }
+        let (params, pending) = self.authorization_params(redirect_uri)?;
+        let mut url = self.inner.endpoints.authorization.clone();
+        url.query_pairs_mut().extend_pairs(&params);
+        Ok((url, pending))
+    }
+
+    /// The parameters of a new authorization request, in the order sent, and the sign-in
+    /// they start.
+    pub(crate) fn authorization_params(
+        &self,
+        redirect_uri: &str,
+    ) -> Result<(Vec<(&str, String)>, SavedSignIn)> {
         Url::parse(redirect_uri).map_err(|e| {
             Error::InvalidConfig(format!("the redirect URI is not a valid address ({e})"))
         })?;
         let config = &self.inner.config;
         let verifier = PkceVerifier::generate()?;
         let state = random_urlsafe()?;
-        let mut url = self.inner.endpoints.authorization.clone();
-        {
-            let mut query = url.query_pairs_mut();
-            query
-                .append_pair("response_type", "code")
-                .append_pair("client_id", &config.client_id)
-                .append_pair("redirect_uri", redirect_uri)
-                .append_pair("state", &state)
-                .append_pair("code_challenge", &verifier.challenge())
-                .append_pair("code_challenge_method", CODE_CHALLENGE_METHOD);
-            if !config.scopes.is_empty() {
-                query.append_pair("scope", &config.scopes.join(" "));
-            }
-            for (name, value) in &config.extra_authorize_params {
-                query.append_pair(name, value);
-            }
-            if let Some(resource) = &config.resource {
-                query.append_pair("resource", resource);
-            }
+        let nonce = self.requests_openid().then(random_urlsafe).transpose()?;
+        let mut params: Vec<(&str, String)> = vec![
+            ("response_type", "code".to_owned()),
+            ("client_id", config.client_id.clone()),
+            ("redirect_uri", redirect_uri.to_owned()),
+            ("state", state.clone()),
+            ("code_challenge", verifier.challenge()),
+            ("code_challenge_method", CODE_CHALLENGE_METHOD.to_owned()),
+        ];
+        if !config.scopes.is_empty() {
+            params.push(("scope", config.scopes.join(" ")));
+        }
+        if let Some(nonce) = &nonce {
+            params.push(("nonce", nonce.clone()));
+        }
+        let extra = config
+            .extra_authorize_params
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.clone()));
+        params.extend(extra);
+        if let Some(resource) = &config.resource {
+            params.push(("resource", resource.clone()));
         }
         let created_at = SystemTime::now();
         let pending = SavedSignIn {
@@ -181,6 +219,7 @@ impl OAuthClient {
             redirect_uri: redirect_uri.to_owned(),
             state,
             verifier,
+            nonce,
             require_iss: self
                 .inner
                 .metadata
@@ -189,8 +228,9 @@ impl OAuthClient {
             expires_at: created_at
                 .checked_add(config.pending_lifetime)
                 .ok_or_else(|| Error::InvalidConfig("sign-in lifetime too long".into()))?,
+            request_uri_expires_at: None,
         };
-        Ok((url, pending))
+        Ok((params, pending))
     }
 
     /// Exchanges the code of a validated callback for tokens (`grant_type=authorization_code`).
@@ -208,7 +248,16 @@ impl OAuthClient {
             ("code_verifier", response.verifier.secret()),
         ];
         let answer = self.token_request(&form).await?;
-        Ok(answer.into_token_set(None, &self.inner.config.scopes, SystemTime::now()))
+        let claims = match self.requests_openid() {
+            true => Some(
+                self.verify_id_token(answer.id_token.as_ref(), response.nonce.as_deref(), None)
+                    .await?,
+            ),
+            false => None,
+        };
+        let mut tokens = answer.into_token_set(None, &self.inner.config.scopes, SystemTime::now());
+        tokens.id_token_claims = claims;
+        Ok(tokens)
     }
 
     /// Refreshes `tokens` with their refresh token (`grant_type=refresh_token`). The answer's
@@ -223,7 +272,18 @@ impl OAuthClient {
             ("refresh_token", refresh_token.secret()),
         ];
         let answer = self.token_request(&form).await?;
-        Ok(answer.into_token_set(Some(tokens), &self.inner.config.scopes, SystemTime::now()))
+        // A refreshed ID token (OpenID Connect Core §12.2) must verify and name the same account.
+        let claims = match (&answer.id_token, &tokens.id_token_claims) {
+            (Some(id_token), known) if self.requests_openid() => Some(
+                self.verify_id_token(Some(id_token), None, known.as_ref().map(|c| c.sub.as_str()))
+                    .await?,
+            ),
+            _ => tokens.id_token_claims.clone(),
+        };
+        let mut refreshed =
+            answer.into_token_set(Some(tokens), &self.inner.config.scopes, SystemTime::now());
+        refreshed.id_token_claims = claims;
+        Ok(refreshed)
     }
 
     /// Revokes a refresh token (RFC 7009).
@@ -277,7 +337,11 @@ impl OAuthClient {
     }
 
     /// POSTs a form with `Accept: application/json` and the client's authentication.
-    async fn post_form(&self, endpoint: &Url, form: &[(&str, &str)]) -> Result<RawResponse> {
+    pub(crate) async fn post_form(
+        &self,
+        endpoint: &Url,
+        form: &[(&str, &str)],
+    ) -> Result<RawResponse> {
         let client_id = self.inner.config.client_id.as_str();
         let mut body: Vec<(&str, &str)> = form.to_vec();
         let mut request = self

@@ -8,7 +8,7 @@ use crate::issuer::IssuerTemplate;
 use crate::secret::ClientSecret;
 
 /// Parameters the authorization request sets itself; extra parameters may not override them.
-const RESERVED_AUTHORIZE_PARAMS: [&str; 7] = [
+const RESERVED_AUTHORIZE_PARAMS: &[&str] = &[
     "response_type",
     "client_id",
     "redirect_uri",
@@ -16,6 +16,8 @@ const RESERVED_AUTHORIZE_PARAMS: [&str; 7] = [
     "state",
     "code_challenge",
     "code_challenge_method",
+    "nonce",
+    "request_uri",
 ];
 
 /// The client's registration and behaviour. Build with [`ClientConfig::new`] and the `with_*` methods.
@@ -45,6 +47,10 @@ pub struct ClientConfig {
     /// For a multi-tenant server whose metadata names its issuer as a template; see
     /// [`IssuerTemplate`] for the rules it turns on.
     pub issuer_template: Option<IssuerTemplate>,
+    /// Push every authorization request (RFC 9126) even when the server does not require it;
+    /// the server must then name a `pushed_authorization_request_endpoint`. Requests are
+    /// pushed anyway whenever the server requires it or offers the endpoint.
+    pub par: bool,
 }
 
 impl ClientConfig {
@@ -61,6 +67,7 @@ impl ClientConfig {
             refresh_skew: Duration::from_secs(60),
             http: HttpOptions::default(),
             issuer_template: None,
+            par: false,
         }
     }
 
@@ -77,6 +84,12 @@ impl ClientConfig {
     /// Sets a client secret.
     pub fn with_client_secret(mut self, secret: ClientSecret) -> Self {
         self.client_secret = Some(secret);
+        self
+    }
+
+    /// Requires pushed authorization requests (RFC 9126), see [`par`](Self::par).
+    pub fn with_par(mut self, par: bool) -> Self {
+        self.par = par;
         self
     }
 

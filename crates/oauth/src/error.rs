@@ -5,6 +5,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use crate::id_token::IdTokenError;
 use crate::retry::is_passing_status;
 use crate::server_text;
 
@@ -86,6 +87,26 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
 
+    /// The pushed authorization request endpoint (RFC 9126) refused the request with an
+    /// OAuth error: the browser was not opened.
+    #[error("pushed authorization request refused: {code} (HTTP {status}{})", RetryHint(*retry_after))]
+    PushedAuthorization {
+        /// The `error` code (authorization request codes, RFC 9126 §2.3).
+        code: AuthorizationErrorCode,
+        /// The server's `error_description`, if any (made safe to show).
+        description: Option<String>,
+        /// The server's `error_uri`, if any (made safe to show).
+        uri: Option<String>,
+        /// The HTTP status of the answer.
+        status: u16,
+        /// How long the answer's `Retry-After` asked to wait, if it had a readable one.
+        retry_after: Option<Duration>,
+    },
+
+    /// The ID token of an OpenID Connect sign-in failed verification: the sign-in is refused.
+    #[error("ID token refused: {0}")]
+    IdToken(#[from] IdTokenError),
+
     /// The server answered with something this crate cannot use.
     #[error("unexpected response: HTTP {status}, {detail}{}", RetryHint(*retry_after))]
     UnexpectedResponse {
@@ -157,9 +178,9 @@ impl Error {
     /// request by itself.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            Error::Token { retry_after, .. } | Error::UnexpectedResponse { retry_after, .. } => {
-                *retry_after
-            }
+            Error::Token { retry_after, .. }
+            | Error::UnexpectedResponse { retry_after, .. }
+            | Error::PushedAuthorization { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -169,9 +190,9 @@ impl Error {
     pub fn is_transient(&self) -> bool {
         match self {
             Error::Network(_) => true,
-            Error::UnexpectedResponse { status, .. } | Error::Token { status, .. } => {
-                is_passing_status(*status)
-            }
+            Error::UnexpectedResponse { status, .. }
+            | Error::Token { status, .. }
+            | Error::PushedAuthorization { status, .. } => is_passing_status(*status),
             Error::Authorization { code, .. } => matches!(
                 code,
                 AuthorizationErrorCode::ServerError

@@ -1,27 +1,30 @@
 //! OAuth 2.0 native-client core for PhotoLink: authorization code flow with PKCE for a public
 //! desktop client (RFC 6749, 7636, 8252), server metadata discovery (RFC 8414), issuer
-//! identification (RFC 9207), token refresh with rotation, and revocation (RFC 7009), following
-//! the OAuth security best current practice (RFC 9700). No UI or Tauri dependency.
+//! identification (RFC 9207), pushed authorization requests (RFC 9126), verified OpenID Connect
+//! sign-in (ID tokens, OpenID Connect Core §3.1.3.7), token refresh with rotation, and
+//! revocation (RFC 7009), following the OAuth security best current practice (RFC 9700). No UI
+//! or Tauri dependency.
 //!
 //! # The pieces
 //!
 //! | Item | What it is |
 //! | --- | --- |
-//! | [`ClientConfig`] | The client's `client_id`, redirect URI, scopes, extra authorization parameters, RFC 8707 resource, lifetimes, HTTP options. |
+//! | [`ClientConfig`] | The client's `client_id`, redirect URI, scopes, extra authorization parameters, RFC 8707 resource, lifetimes, HTTP options, whether to push authorization requests (`par`). |
 //! | [`HttpOptions`], [`HttpClient`], [`RetryPolicy`] | Timeouts, size caps, proxy and the retries of resource requests; the one HTTP client (loopback direct, other hosts through the proxy settings). |
 //! | [`ServerMetadata`], [`discover`], [`discover_with`] | The server's endpoints, hand-written or discovered from its issuer URL (RFC 8414 or OpenID places, issuers with a path, a trailing slash on either side tolerated). |
 //! | [`IssuerTemplate`] | A multi-tenant server's templated issuer (`…/{tenantid}/v2.0`): admitted by discovery, and each ID token's `iss` checked against its tenant claim. |
 //! | [`OAuthClient`] | Builds authorization URLs, exchanges codes, refreshes and revokes tokens. Cheap to clone. |
-//! | [`PendingAuthorization`] | The one sign-in in progress: `begin` returns the URL to open, `complete` validates the callback URL, `saved`/`restore` carry it across a restart. |
+//! | [`PendingAuthorization`] | The one sign-in in progress: `start` returns the URL to open (pushing the request first when the server takes pushed requests; `begin` is its synchronous form without pushing), `complete` validates the callback URL, `saved`/`restore` carry it across a restart. |
 //! | [`CallbackError`] | Why a callback gave no response: [`Ignored`](CallbackError::Ignored) (not for the sign-in in progress, which still waits) or [`Failed`](CallbackError::Failed) (it ended the sign-in). |
 //! | [`SavedSignIn`] | The sign-in in progress as written to secure storage, so a callback delivered to a later process still completes it. |
 //! | [`AuthorizationResponse`] | A validated callback, ready to be exchanged for tokens. Single use. |
-//! | [`Session`] | A connected account: fresh access tokens, authorized requests, userinfo, disconnect. Share as `Arc<Session>`. |
+//! | [`Session`] | A connected account: fresh access tokens, authorized requests, userinfo, the verified ID token's account, disconnect. Share as `Arc<Session>`. |
+//! | [`IdTokenClaims`], [`IdTokenError`], [`ID_TOKEN_CLOCK_SKEW`] | The account a verified ID token names (kept in the [`TokenSet`]); why an ID token was refused; the clock skew allowed for `exp` and `iat`. |
 //! | [`Persistence`] | Whether the token store holds what the session holds, or the connection lives in memory only after a store failure. |
 //! | [`TokenStore`], [`MemoryTokenStore`] | Where tokens are kept between runs (the app implements it over the OS keyring). |
 //! | [`TokenSet`] | The tokens of one account, serializable for the store. |
 //! | [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`], [`PkceVerifier`], [`ClientSecret`], [`IdToken`] | Secrets: `Debug` prints `[redacted]`, `.secret()` reads the value, no `==`; the single-use ones are neither `Clone` nor `Serialize`; a client secret deserializes from settings but never serializes. |
-//! | [`Error`], [`InsecureReason`], [`AuthorizationErrorCode`], [`TokenErrorCode`] | Every failure, with its data; `Display` is short and technical, without secrets. The app words it for people. |
+//! | [`Error`], [`InsecureReason`], [`AuthorizationErrorCode`], [`TokenErrorCode`] | Every failure, with its data (a refused push is [`Error::PushedAuthorization`], a refused ID token [`Error::IdToken`]); `Display` is short and technical, without secrets. The app words it for people. |
 //!
 //! # Connecting an account
 //!
@@ -43,7 +46,7 @@
 //!
 //! // "Connect" clicked: open this URL in the system browser, and keep `pending.saved()` in
 //! // secure storage while it lasts (a later process puts it back with `pending.restore`).
-//! let authorize_url = pending.begin(&client)?;
+//! let authorize_url = pending.start(&client).await?;
 //! # let _ = authorize_url;
 //!
 //! // The OS hands the redirect back (deep link `com.example.photolink:/oauth/callback?...`).
@@ -76,8 +79,28 @@
 //! - **PKCE**: a fresh verifier of 32 random bytes (43 characters) per sign-in; only `S256` is sent.
 //! - **Authorization URL**: keeps any query the endpoint already has; adds `response_type=code`,
 //!   `client_id`, `redirect_uri`, `scope`, `state` (256 random bits), `code_challenge`,
-//!   `code_challenge_method=S256`, the configured extra parameters and the RFC 8707
-//!   `resource` when one is configured ([`ClientConfig::resource`]).
+//!   `code_challenge_method=S256`, with `openid` a `nonce` (256 random bits), and the
+//!   configured extra parameters, and the RFC 8707 `resource` when one is configured
+//!   ([`ClientConfig::resource`]).
+//! - **Pushed authorization requests** (RFC 9126): when the server names a
+//!   `pushed_authorization_request_endpoint`, [`PendingAuthorization::start`] POSTs those
+//!   parameters there (without `client_id`, which the client authentication adds, as at the
+//!   token endpoint) and the URL to open carries only `client_id` and the answered
+//!   `request_uri`. Its `expires_in` bounds how long that URL works
+//!   ([`PendingAuthorization::authorize_url_expires_at`]); a new start pushes again. When the
+//!   server requires pushing or [`ClientConfig::par`] is set, [`PendingAuthorization::begin`]
+//!   is refused, and `par` without the endpoint is [`Error::InvalidConfig`]. An OAuth error
+//!   answer is [`Error::PushedAuthorization`]. See the `par` module.
+//! - **OpenID Connect**: with the `openid` scope, the code exchange succeeds only with an ID
+//!   token that verifies, in this order: compact JWS; `alg` ES256 or RS256 (`none` and HMAC
+//!   refused); the key from the server's `jwks_uri` by `kid` (the set is cached, and fetched
+//!   once more for an unknown `kid`); the signature; `iss` (from one function, the place for a
+//!   per-tenant issuer); `aud` contains the `client_id`, `azp` equals it (required with several
+//!   audiences); `exp` and `iat` within [`ID_TOKEN_CLOCK_SKEW`]; the sign-in's `nonce`
+//!   (constant time; kept in [`SavedSignIn`] across restarts); a non-empty `sub`. A refreshed
+//!   ID token must verify too and name the same `sub`. Failures are [`Error::IdToken`]; the
+//!   verified [`IdTokenClaims`] are kept in the [`TokenSet`] and read with
+//!   [`Session::id_token_claims`]. See the `id_token` and `jwks` modules.
 //! - **Pending sign-in**: single-use, expires after [`ClientConfig::pending_lifetime`] (10 minutes);
 //!   starting another one replaces it. A callback that is unparsable, arrives with no sign-in in
 //!   progress or at another address than the redirect URI, repeats a parameter, or whose
@@ -148,8 +171,11 @@ mod client;
 mod config;
 mod error;
 mod http;
+mod id_token;
 mod issuer;
+mod jwks;
 mod metadata;
+mod par;
 mod pkce;
 mod retry;
 mod secret;
@@ -166,6 +192,7 @@ pub use error::{
     TokenErrorCode,
 };
 pub use http::{HttpClient, HttpOptions};
+pub use id_token::{CLOCK_SKEW as ID_TOKEN_CLOCK_SKEW, IdTokenClaims, IdTokenError};
 pub use issuer::IssuerTemplate;
 pub use metadata::{ServerMetadata, discover, discover_with};
 pub use pkce::CODE_CHALLENGE_METHOD;

@@ -40,6 +40,15 @@ pub struct ServerMetadata {
     /// RFC 9207: the server puts `iss` in every authorization response.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9126: where authorization requests are pushed before the browser opens.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pushed_authorization_request_endpoint: Option<String>,
+    /// RFC 9126: the server accepts authorization requests only when pushed.
+    #[serde(default)]
+    pub require_pushed_authorization_requests: bool,
+    /// The server's signing keys (a JWK Set), for ID token signatures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_uri: Option<String>,
 }
 
 impl ServerMetadata {
@@ -59,6 +68,9 @@ impl ServerMetadata {
             code_challenge_methods_supported: Vec::new(),
             token_endpoint_auth_methods_supported: Vec::new(),
             authorization_response_iss_parameter_supported: false,
+            pushed_authorization_request_endpoint: None,
+            require_pushed_authorization_requests: false,
+            jwks_uri: None,
         }
     }
 
@@ -80,6 +92,14 @@ impl ServerMetadata {
                 "the server does not support PKCE with S256".into(),
             ));
         }
+        if self.require_pushed_authorization_requests
+            && self.pushed_authorization_request_endpoint.is_none()
+        {
+            return Err(Error::InvalidConfig(
+                "the server requires pushed authorization requests but names no endpoint for them"
+                    .into(),
+            ));
+        }
         let optional = |endpoint: &Option<String>| {
             endpoint
                 .as_deref()
@@ -92,6 +112,8 @@ impl ServerMetadata {
             token: transport.endpoint(&self.token_endpoint)?,
             revocation: optional(&self.revocation_endpoint)?,
             userinfo: optional(&self.userinfo_endpoint)?,
+            pushed_authorization: optional(&self.pushed_authorization_request_endpoint)?,
+            jwks: optional(&self.jwks_uri)?,
         })
     }
 }
@@ -105,6 +127,8 @@ pub(crate) struct ValidatedEndpoints {
     pub token: Url,
     pub revocation: Option<Url>,
     pub userinfo: Option<Url>,
+    pub pushed_authorization: Option<Url>,
+    pub jwks: Option<Url>,
 }
 
 /// Fetches the metadata of `issuer`: first RFC 8414's `/.well-known/oauth-authorization-server`
@@ -275,11 +299,13 @@ mod tests {
         };
         assert!(secure().validate().is_ok());
         let local = "http://127.0.0.1:8080/x".to_owned();
-        let variants: [fn(&mut ServerMetadata, String); 4] = [
+        let variants: [fn(&mut ServerMetadata, String); 6] = [
             |m, url| m.authorization_endpoint = url,
             |m, url| m.token_endpoint = url,
             |m, url| m.revocation_endpoint = Some(url),
             |m, url| m.userinfo_endpoint = Some(url),
+            |m, url| m.pushed_authorization_request_endpoint = Some(url),
+            |m, url| m.jwks_uri = Some(url),
         ];
         for point_at_loopback in variants {
             let mut metadata = secure();
@@ -311,6 +337,23 @@ mod tests {
         metadata.token_endpoint = "https://a.example/token".into();
         metadata.code_challenge_methods_supported = vec!["plain".into()];
         assert!(matches!(metadata.validate(), Err(Error::InvalidConfig(_))));
+    }
+
+    #[test]
+    fn requiring_pushed_requests_without_an_endpoint_is_refused() {
+        let mut metadata = ServerMetadata::new(
+            "https://a.example",
+            "https://a.example/authorize",
+            "https://a.example/token",
+        );
+        metadata.require_pushed_authorization_requests = true;
+        assert!(matches!(metadata.validate(), Err(Error::InvalidConfig(_))));
+        metadata.pushed_authorization_request_endpoint = Some("https://a.example/par".into());
+        let endpoints = metadata.validate().unwrap();
+        assert_eq!(
+            endpoints.pushed_authorization.unwrap().as_str(),
+            "https://a.example/par"
+        );
     }
 
     mod properties {

@@ -69,8 +69,9 @@ secret_string!(
     ClientSecret
 );
 secret_string!(
-    /// An OpenID Connect ID token, kept as received (not validated by this crate). Serializes
-    /// as a plain string, for the token store only.
+    /// An OpenID Connect ID token, kept as received; with the `openid` scope it was verified
+    /// before the sign-in counted (see [`IdTokenClaims`](crate::IdTokenClaims)). Serializes as
+    /// a plain string, for the token store only.
     #[derive(Clone, serde::Serialize, serde::Deserialize)]
     #[serde(transparent)]
     IdToken

@@ -12,6 +12,7 @@ use crate::authorize::AuthorizationResponse;
 use crate::client::OAuthClient;
 use crate::error::{Error, Result, StoreError};
 use crate::http::{RawResponse, bearer_error, describe_json_error};
+use crate::id_token::IdTokenClaims;
 use crate::secret::AccessToken;
 use crate::store::TokenStore;
 use crate::token::TokenSet;
@@ -209,6 +210,15 @@ impl Session {
             .as_ref()
             .map(|t| t.scopes.clone())
             .unwrap_or_default()
+    }
+
+    /// The account named by the verified ID token of an OpenID Connect sign-in, when connected
+    /// with one: what the app can show when the server has no userinfo endpoint.
+    pub fn id_token_claims(&self) -> Option<IdTokenClaims> {
+        self.lock()
+            .tokens
+            .as_ref()
+            .and_then(|tokens| tokens.id_token_claims.clone())
     }
 
     /// Exchanges a validated callback's code for tokens, saves them, and replaces any

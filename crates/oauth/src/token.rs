@@ -7,6 +7,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result, TokenErrorCode};
 use crate::http::RawResponse;
+use crate::id_token::IdTokenClaims;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
 use crate::server_text;
 
@@ -38,6 +39,9 @@ pub struct TokenSet {
     /// The OpenID Connect ID token, if one was issued (kept as received).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token: Option<IdToken>,
+    /// The account the ID token names, once verified (OpenID Connect sign-ins only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id_token_claims: Option<IdTokenClaims>,
 }
 
 impl TokenSet {
@@ -96,6 +100,7 @@ impl TokenResponse {
             id_token: self
                 .id_token
                 .or_else(|| previous.and_then(|p| p.id_token.clone())),
+            id_token_claims: None,
         }
     }
 }
@@ -165,7 +170,7 @@ pub(crate) fn oauth_error(object: &Map<String, Value>, response: &RawResponse) -
 
 /// Lifetime from `expires_in` (RFC 6749) or `expires` (seen in the wild): a non-negative
 /// number or numeric string of seconds. Absent means unknown.
-fn lifetime(object: &Map<String, Value>) -> Result<Option<Duration>, ()> {
+pub(crate) fn lifetime(object: &Map<String, Value>) -> Result<Option<Duration>, ()> {
     let Some(value) = object.get("expires_in").or_else(|| object.get("expires")) else {
         return Ok(None);
     };
@@ -208,7 +213,7 @@ pub(crate) mod unix_seconds {
     }
 }
 
-mod unix_seconds_option {
+pub(crate) mod unix_seconds_option {
     use std::time::SystemTime;
 
     use serde::{Deserialize, Deserializer, Serializer};
@@ -377,6 +382,7 @@ mod tests {
             expires_at: Some(now + Duration::from_secs(lifetime)),
             scopes: vec![],
             id_token: None,
+            id_token_claims: None,
         };
         let skew = Duration::from_secs(60);
         assert!(!set(3600).needs_refresh(skew, now));
@@ -429,6 +435,7 @@ mod tests {
             expires_at: Some(now + Duration::from_secs(60)),
             scopes: vec!["photos:read".into()],
             id_token: None,
+            id_token_claims: None,
         };
         let json = serde_json::to_string(&set).unwrap();
         assert!(json.contains(r#""expires_at":1700000060"#), "{json}");

@@ -51,6 +51,11 @@ struct FakeComputer {
     redirect: Redirect,
     listeners: Arc<Mutex<Vec<FakeListenerRecord>>>,
     listen_fails: Arc<AtomicBool>,
+    /// Whether PhotoLink pushes its sign-in requests (RFC 9126): only when the provider
+    /// requires it, so the other tests read the request's parameters in the browser's URL.
+    pushes: bool,
+    /// Signs in with `openid` and ignores the provider's userinfo endpoint.
+    openid_without_userinfo: bool,
 }
 
 /// A loopback listener as the fake OS started it: its port, what it hands callbacks to, and
@@ -106,8 +111,19 @@ impl Os for FakeOs {
         }
         let mut config = ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI)
             .with_scopes(["photos:read", "profile"]);
+        if computer.openid_without_userinfo {
+            config.scopes.push("openid".into());
+        }
         config.pending_lifetime = computer.sign_in_lifetime;
-        let client = OAuthClient::discover(config, &computer.issuer).await?;
+        let discovered = OAuthClient::discover(config.clone(), &computer.issuer).await?;
+        let mut metadata = discovered.metadata().clone();
+        if !computer.pushes {
+            metadata.pushed_authorization_request_endpoint = None;
+        }
+        if computer.openid_without_userinfo {
+            metadata.userinfo_endpoint = None;
+        }
+        let client = OAuthClient::new(config, metadata)?;
         let (store, problem) = KeyringTokenStore::open(
             computer.issuer.clone(),
             Box::new(computer.tokens.clone()),
@@ -203,6 +219,7 @@ async fn set_up_with(sign_in_lifetime: Duration) -> Setup {
 }
 
 async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) -> Setup {
+    let pushes = config.require_par;
     let provider = demo::start(config).await.expect("the demo provider starts");
     let dir = std::env::temp_dir().join(format!(
         "photolink-connection-{}-{}",
@@ -222,6 +239,8 @@ async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) 
         redirect: Redirect::Scheme,
         listeners: Arc::default(),
         listen_fails: Arc::default(),
+        pushes,
+        openid_without_userinfo: false,
     };
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -1200,4 +1219,99 @@ async fn a_port_that_cannot_be_listened_on_shows_the_error_view_with_try_again()
     setup.computer.listen_fails.store(false, Ordering::SeqCst);
     process.connection.retry().await;
     assert_eq!(process.state(), Connection::Waiting);
+}
+
+async fn set_up_requiring_par(config: demo::Config) -> Setup {
+    set_up_with_provider(
+        Duration::from_secs(600),
+        demo::Config {
+            require_par: true,
+            ..config
+        },
+    )
+    .await
+}
+
+#[tokio::test]
+async fn with_pushing_required_the_browser_gets_only_a_request_uri_and_the_callback_connects() {
+    let setup = set_up_requiring_par(demo::Config::default()).await;
+    let process = setup.process();
+    process.connection.start_up().await;
+    process.connection.connect().await;
+
+    assert_eq!(process.state(), Connection::Waiting);
+    let names: Vec<String> = setup.visits()[0]
+        .query_pairs()
+        .map(|(name, _)| name.into_owned())
+        .collect();
+    assert_eq!(names, ["client_id", "request_uri"]);
+    let callback = setup.approve().await;
+    process.connection.finish(&callback).await;
+    assert!(
+        matches!(process.state(), Connection::Connected { .. }),
+        "{:?}",
+        process.state()
+    );
+    assert_eq!(setup.provider.stats().pushed_authorization_requests, 1);
+}
+
+#[tokio::test]
+async fn a_pushed_sign_in_is_finished_by_a_new_process() {
+    let setup = set_up_requiring_par(demo::Config::default()).await;
+    let first = setup.process();
+    first.connection.connect().await;
+    drop(first);
+
+    let callback = setup.approve().await;
+    let second = setup.process();
+    let start_up = second.connection.clone();
+    let finish = second.connection.clone();
+    tokio::join!(start_up.start_up(), finish.finish(&callback));
+    assert!(
+        matches!(second.state(), Connection::Connected { .. }),
+        "{:?}",
+        second.state()
+    );
+    assert_eq!(setup.provider.stats().pushed_authorization_requests, 1);
+}
+
+#[tokio::test]
+async fn the_link_of_an_expired_pushed_request_is_refused_and_connect_pushes_again() {
+    let setup = set_up_requiring_par(demo::Config {
+        par_request_lifetime: Duration::ZERO,
+        ..demo::Config::default()
+    })
+    .await;
+    let process = setup.process();
+    process.connection.start_up().await;
+    process.connection.connect().await;
+    let error = process.connection.open_browser_again().unwrap_err();
+    assert_eq!(
+        process.connection.explain(&error),
+        "That sign-in expired. Try again."
+    );
+    assert_eq!(
+        setup.visits().len(),
+        1,
+        "the dead link was not opened again"
+    );
+    process.connection.connect().await;
+    assert_eq!(setup.provider.stats().pushed_authorization_requests, 2);
+    assert_eq!(setup.visits().len(), 2);
+}
+
+#[tokio::test]
+async fn without_userinfo_the_account_comes_from_the_verified_id_token() {
+    let mut setup = set_up().await;
+    setup.computer.openid_without_userinfo = true;
+    let process = setup.process();
+    process.connection.start_up().await;
+    setup.connect(&process).await;
+    let Connection::Connected { account, email, .. } = process.state() else {
+        panic!("{:?}", process.state());
+    };
+    assert_eq!(account, "Alex Rivera");
+    assert_eq!(email.as_deref(), Some("alex@demo.photos"));
+    let stats = setup.provider.stats();
+    assert_eq!((stats.userinfo_requests, stats.id_tokens_issued), (0, 1));
 }

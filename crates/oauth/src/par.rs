@@ -1,0 +1,337 @@
+//! Pushed authorization requests (RFC 9126): the authorization parameters go to the server
+//! in a direct, authenticated POST, and the browser opens a URL with only `client_id` and the
+//! `request_uri` the server answered. Nothing of the request can then be read or changed in
+//! the browser, and the server has checked it before anyone signs in.
+//!
+//! # Rules
+//!
+//! - [`PendingAuthorization::start`] pushes whenever the server names a
+//!   `pushed_authorization_request_endpoint`. Pushing is mandatory when the server says
+//!   `require_pushed_authorization_requests` or [`ClientConfig::par`] is set: the synchronous
+//!   [`PendingAuthorization::begin`], which builds the URL locally, is then refused, and with
+//!   `par` a server without the endpoint is [`Error::InvalidConfig`] when the client is built.
+//! - The push is a form POST with every authorization parameter except `client_id`, which the
+//!   client authentication adds (in the body for a public client or `client_secret_post`, in
+//!   the `Authorization` header for `client_secret_basic`), exactly as at the token endpoint.
+//! - The answer must be a JSON object with a non-empty `request_uri`; its `expires_in` bounds
+//!   how long the URL to open works ([`SavedSignIn::authorize_url_expires_at`]); without one,
+//!   the sign-in's own lifetime does. A request URI is used once: opening the browser again
+//!   after it was used or expired needs a new sign-in, which pushes again.
+//! - An RFC 6749 §5.2 error answer is [`Error::PushedAuthorization`] (its text made safe by
+//!   [`server_text`]); any other answer is [`Error::UnexpectedResponse`] naming the status.
+//!   Never retried: each push is a new request.
+//!
+//! [`ClientConfig::par`]: crate::ClientConfig::par
+//! [`PendingAuthorization::start`]: crate::PendingAuthorization::start
+//! [`PendingAuthorization::begin`]: crate::PendingAuthorization::begin
+//! [`SavedSignIn::authorize_url_expires_at`]: crate::SavedSignIn::authorize_url_expires_at
+
+use std::time::SystemTime;
+
+use serde_json::Value;
+use url::Url;
+
+use crate::authorize::SavedSignIn;
+use crate::client::OAuthClient;
+use crate::config::ClientConfig;
+use crate::error::{AuthorizationErrorCode, Error, Result};
+use crate::http::RawResponse;
+use crate::metadata::ValidatedEndpoints;
+use crate::server_text;
+use crate::token::lifetime;
+
+/// Refuses `par = true` for a server that offers no pushed authorization request endpoint.
+pub(crate) fn check_config(config: &ClientConfig, endpoints: &ValidatedEndpoints) -> Result<()> {
+    if config.par && endpoints.pushed_authorization.is_none() {
+        return Err(Error::InvalidConfig(
+            "pushed authorization requests are asked for, but the server names no \
+             pushed_authorization_request_endpoint"
+                .into(),
+        ));
+    }
+    Ok(())
+}
+
+/// What the server answered a push with.
+#[derive(Debug, PartialEq, Eq)]
+struct PushedRequest {
+    request_uri: String,
+    expires_at: Option<SystemTime>,
+}
+
+impl OAuthClient {
+    /// True when authorization requests go to the server first (see the module docs).
+    pub(crate) fn pushes_authorization_requests(&self) -> bool {
+        self.endpoints().pushed_authorization.is_some()
+    }
+
+    /// True when the server requires pushed requests or the configuration asks for them.
+    pub(crate) fn must_push_authorization_requests(&self) -> bool {
+        self.metadata().require_pushed_authorization_requests || self.config().par
+    }
+
+    /// Pushes a new authorization request; returns the URL to open and the sign-in to keep.
+    pub(crate) async fn pushed_authorization_request(
+        &self,
+        redirect_uri: &str,
+    ) -> Result<(Url, SavedSignIn)> {
+        let endpoint = self
+            .endpoints()
+            .pushed_authorization
+            .as_ref()
+            .ok_or_else(|| Error::InvalidConfig("no pushed authorization endpoint".into()))?;
+        let (params, mut pending) = self.authorization_params(redirect_uri)?;
+        let form = pushed_form(&params);
+        let response = self.post_form(endpoint, &form).await?;
+        let pushed = parse_response(&response, SystemTime::now())?;
+        pending.request_uri_expires_at = pushed
+            .expires_at
+            .map(|at| at.min(pending.expires_at))
+            .or(Some(pending.expires_at));
+        let url = authorize_url(
+            &self.endpoints().authorization,
+            &self.config().client_id,
+            &pushed.request_uri,
+        );
+        Ok((url, pending))
+    }
+}
+
+/// The form to push: every authorization parameter except `client_id`, which the client
+/// authentication adds.
+fn pushed_form<'a>(params: &'a [(&'a str, String)]) -> Vec<(&'a str, &'a str)> {
+    params
+        .iter()
+        .filter(|(name, _)| *name != "client_id")
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect()
+}
+
+/// The URL to open: the authorization endpoint (its own query kept) with `client_id` and
+/// `request_uri` only (RFC 9126 §4).
+fn authorize_url(endpoint: &Url, client_id: &str, request_uri: &str) -> Url {
+    let mut url = endpoint.clone();
+    url.query_pairs_mut()
+        .append_pair("client_id", client_id)
+        .append_pair("request_uri", request_uri);
+    url
+}
+
+fn parse_response(response: &RawResponse, now: SystemTime) -> Result<PushedRequest> {
+    let Some(object) = response.json_object() else {
+        return Err(response.unexpected());
+    };
+    if let Some(code) = object.get("error").and_then(Value::as_str) {
+        let text = |name: &str| {
+            object
+                .get(name)
+                .and_then(Value::as_str)
+                .map(server_text::text)
+        };
+        return Err(Error::PushedAuthorization {
+            code: AuthorizationErrorCode::parse(code),
+            description: text("error_description"),
+            uri: text("error_uri"),
+            status: response.status,
+            retry_after: response.retry_after,
+        });
+    }
+    if !response.is_success() {
+        return Err(response.unexpected());
+    }
+    let request_uri = object
+        .get("request_uri")
+        .and_then(Value::as_str)
+        .filter(|uri| !uri.is_empty())
+        .ok_or_else(|| response.unusable("no request_uri in the answer"))?;
+    let expires_in =
+        lifetime(&object).map_err(|()| response.unusable("an expires_in that is not a number"))?;
+    Ok(PushedRequest {
+        request_uri: request_uri.to_owned(),
+        expires_at: expires_in.and_then(|lifetime| now.checked_add(lifetime)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::metadata::ServerMetadata;
+
+    const REDIRECT: &str = "com.example.photolink:/oauth/callback";
+
+    fn client(par_endpoint: Option<&str>) -> OAuthClient {
+        let mut metadata = ServerMetadata::new(
+            "https://auth.example.com",
+            "https://auth.example.com/authorize?tenant=blue",
+            "https://auth.example.com/token",
+        );
+        metadata.pushed_authorization_request_endpoint = par_endpoint.map(str::to_owned);
+        let config = ClientConfig::new("photolink-desktop", REDIRECT)
+            .with_scopes(["openid", "photos:read"])
+            .with_authorize_param("prompt", "consent");
+        OAuthClient::new(config, metadata).unwrap()
+    }
+
+    fn response(status: u16, body: &str) -> RawResponse {
+        RawResponse {
+            status,
+            content_type: Some("application/json".into()),
+            www_authenticate: None,
+            retry_after: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn the_pushed_form_has_every_authorization_parameter_but_the_client_id() {
+        let client = client(Some("https://auth.example.com/par"));
+        let (params, pending) = client.authorization_params(REDIRECT).unwrap();
+        let form = pushed_form(&params);
+        let names: Vec<&str> = form.iter().map(|(name, _)| *name).collect();
+        assert_eq!(
+            names,
+            [
+                "response_type",
+                "redirect_uri",
+                "state",
+                "code_challenge",
+                "code_challenge_method",
+                "scope",
+                "nonce",
+                "prompt"
+            ]
+        );
+        let get = |name: &str| form.iter().find(|(n, _)| *n == name).unwrap().1;
+        assert_eq!(get("state"), pending.state);
+        assert_eq!(get("code_challenge"), pending.verifier.challenge());
+        assert_eq!(Some(get("nonce")), pending.nonce.as_deref());
+        assert_eq!(get("scope"), "openid photos:read");
+        assert_eq!(get("redirect_uri"), REDIRECT);
+    }
+
+    #[test]
+    fn the_url_to_open_carries_only_the_client_id_and_request_uri() {
+        let endpoint = Url::parse("https://auth.example.com/authorize?tenant=blue").unwrap();
+        let url = authorize_url(
+            &endpoint,
+            "photolink-desktop",
+            "urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c",
+        );
+        let pairs: Vec<(String, String)> = url.query_pairs().into_owned().collect();
+        assert_eq!(
+            pairs,
+            [
+                ("tenant".to_owned(), "blue".to_owned()),
+                ("client_id".to_owned(), "photolink-desktop".to_owned()),
+                (
+                    "request_uri".to_owned(),
+                    "urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c".to_owned()
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn the_rfc_example_answer_gives_the_request_uri_and_its_expiry() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let pushed = parse_response(
+            &response(
+                201,
+                r#"{"request_uri":"urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c","expires_in":60}"#,
+            ),
+            now,
+        )
+        .unwrap();
+        assert_eq!(
+            pushed,
+            PushedRequest {
+                request_uri: "urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c".into(),
+                expires_at: Some(now + Duration::from_secs(60)),
+            }
+        );
+    }
+
+    #[test]
+    fn an_error_answer_becomes_a_typed_error_with_safe_text() {
+        let error = parse_response(
+            &response(
+                400,
+                r#"{"error":"invalid_request","error_description":"bad redirect_uri tGzv3JOkF0XG5Qx2TlKWIA\u001b"}"#,
+            ),
+            SystemTime::now(),
+        )
+        .unwrap_err();
+        match error {
+            Error::PushedAuthorization {
+                code,
+                description,
+                status,
+                ..
+            } => {
+                assert_eq!(code, AuthorizationErrorCode::InvalidRequest);
+                assert_eq!(description.as_deref(), Some("bad redirect_uri [hidden]"));
+                assert_eq!(status, 400);
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn answers_without_a_request_uri_name_the_status() {
+        for (status, body) in [
+            (201, r#"{"expires_in":60}"#),
+            (201, r#"{"request_uri":"","expires_in":60}"#),
+            (201, r#"{"request_uri":"urn:x","expires_in":"soon"}"#),
+            (500, "<html>down</html>"),
+            (405, ""),
+        ] {
+            let error = parse_response(&response(status, body), SystemTime::now()).unwrap_err();
+            assert!(
+                matches!(error, Error::UnexpectedResponse { status: s, .. } if s == status),
+                "{body}: {error:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_url_is_built_locally_only_when_pushing_is_optional() {
+        let offered = client(Some("https://auth.example.com/par"));
+        assert!(offered.pushes_authorization_requests());
+        assert!(offered.authorization_request(REDIRECT).is_ok());
+        assert!(!client(None).pushes_authorization_requests());
+
+        let mut metadata = offered.metadata().clone();
+        metadata.require_pushed_authorization_requests = true;
+        let required = OAuthClient::new(offered.config().clone(), metadata.clone()).unwrap();
+        let asked = OAuthClient::new(
+            offered.config().clone().with_par(true),
+            ServerMetadata {
+                require_pushed_authorization_requests: false,
+                ..metadata
+            },
+        )
+        .unwrap();
+        for client in [required, asked] {
+            assert!(matches!(
+                client.authorization_request(REDIRECT),
+                Err(Error::InvalidConfig(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn asking_for_par_without_an_endpoint_is_refused() {
+        let metadata = ServerMetadata::new(
+            "https://auth.example.com",
+            "https://auth.example.com/authorize",
+            "https://auth.example.com/token",
+        );
+        let config = ClientConfig::new("photolink-desktop", REDIRECT).with_par(true);
+        assert!(matches!(
+            OAuthClient::new(config, metadata),
+            Err(Error::InvalidConfig(_))
+        ));
+    }
+}
