@@ -498,6 +498,7 @@ mod tests {
             expires_at: None,
             scopes: vec!["photos:read".into()],
             id_token: None,
+            dpop_key: None,
         }
     }
 

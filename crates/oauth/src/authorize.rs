@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,7 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use crate::client::OAuthClient;
+use crate::dpop::DpopKey;
 use crate::error::{AuthorizationErrorCode, CallbackError, Error, Result};
 use crate::secret::{AuthorizationCode, PkceVerifier};
 use crate::server_text;
@@ -19,9 +20,9 @@ use crate::token::unix_seconds;
 /// callback, and as written to secure storage so that a later process can finish it.
 ///
 /// Holds the `state`, the PKCE verifier, the redirect URI, the issuer and client it belongs
-/// to, whether the server promised `iss` (RFC 9207), and when it was started and expires.
-/// Serialize it **only into secure storage** (the OS keyring): it carries the verifier. `Debug`
-/// shows neither the state nor the verifier. Not `Clone`: take a fresh snapshot with
+/// to, whether the server promised `iss` (RFC 9207), when it was started and expires, and the
+/// DPoP key when the client uses DPoP. Serialize it **only into secure storage** (the OS
+/// keyring): it carries the verifier and the private key. `Debug` shows none of them. Not `Clone`: take a fresh snapshot with
 /// [`PendingAuthorization::saved`] instead.
 #[derive(Serialize, Deserialize)]
 pub struct SavedSignIn {
@@ -39,6 +40,14 @@ pub struct SavedSignIn {
     pub(crate) created_at: SystemTime,
     #[serde(with = "unix_seconds")]
     pub(crate) expires_at: SystemTime,
+    /// The DPoP key whose thumbprint went out as `dpop_jkt` (RFC 9449 §10): the code can only
+    /// be redeemed with it.
+    #[serde(
+        default,
+        with = "crate::dpop::stored_key",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) dpop_key: Option<Arc<DpopKey>>,
 }
 
 impl SavedSignIn {
@@ -73,6 +82,7 @@ impl SavedSignIn {
             require_iss: self.require_iss,
             created_at: self.created_at,
             expires_at: self.expires_at,
+            dpop_key: self.dpop_key.clone(),
         }
     }
 }
@@ -116,6 +126,7 @@ pub struct AuthorizationResponse {
     pub(crate) verifier: PkceVerifier,
     pub(crate) redirect_uri: String,
     pub(crate) issuer: String,
+    pub(crate) dpop_key: Option<Arc<DpopKey>>,
 }
 
 impl fmt::Debug for AuthorizationResponse {
@@ -309,6 +320,7 @@ fn finish(
         verifier: request.verifier,
         redirect_uri: request.redirect_uri,
         issuer: request.issuer,
+        dpop_key: request.dpop_key,
     })
 }
 

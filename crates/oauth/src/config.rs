@@ -7,7 +7,7 @@ use crate::http::HttpOptions;
 use crate::secret::ClientSecret;
 
 /// Parameters the authorization request sets itself; extra parameters may not override them.
-const RESERVED_AUTHORIZE_PARAMS: [&str; 7] = [
+const RESERVED_AUTHORIZE_PARAMS: [&str; 8] = [
     "response_type",
     "client_id",
     "redirect_uri",
@@ -15,6 +15,7 @@ const RESERVED_AUTHORIZE_PARAMS: [&str; 7] = [
     "state",
     "code_challenge",
     "code_challenge_method",
+    "dpop_jkt",
 ];
 
 /// The client's registration and behaviour. Build with [`ClientConfig::new`] and the `with_*` methods.
@@ -37,6 +38,9 @@ pub struct ClientConfig {
     pub refresh_skew: Duration,
     /// Timeouts and size caps.
     pub http: HttpOptions,
+    /// Use DPoP (RFC 9449) even when the server's metadata does not list
+    /// `dpop_signing_alg_values_supported` (default `false`: only when it lists `ES256`).
+    pub dpop: bool,
 }
 
 impl ClientConfig {
@@ -51,6 +55,7 @@ impl ClientConfig {
             pending_lifetime: Duration::from_secs(10 * 60),
             refresh_skew: Duration::from_secs(60),
             http: HttpOptions::default(),
+            dpop: false,
         }
     }
 
@@ -67,6 +72,12 @@ impl ClientConfig {
     /// Sets a client secret.
     pub fn with_client_secret(mut self, secret: ClientSecret) -> Self {
         self.client_secret = Some(secret);
+        self
+    }
+
+    /// Sets whether DPoP is used whatever the server's metadata says (see [`dpop`](Self::dpop)).
+    pub fn with_dpop(mut self, dpop: bool) -> Self {
+        self.dpop = dpop;
         self
     }
 

@@ -139,6 +139,7 @@
 mod authorize;
 mod client;
 mod config;
+mod dpop;
 mod error;
 mod http;
 mod metadata;
@@ -153,6 +154,7 @@ mod token;
 pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};
 pub use client::OAuthClient;
 pub use config::ClientConfig;
+pub use dpop::DpopKey;
 pub use error::{
     AuthorizationErrorCode, CallbackError, Error, InsecureReason, Result, StoreError,
     TokenErrorCode,

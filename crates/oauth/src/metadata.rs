@@ -39,6 +39,10 @@ pub struct ServerMetadata {
     /// RFC 9207: the server puts `iss` in every authorization response.
     #[serde(default)]
     pub authorization_response_iss_parameter_supported: bool,
+    /// RFC 9449: the DPoP proof algorithms the server accepts. Listing `ES256` makes the
+    /// client use DPoP.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dpop_signing_alg_values_supported: Vec<String>,
 }
 
 impl ServerMetadata {
@@ -58,6 +62,7 @@ impl ServerMetadata {
             code_challenge_methods_supported: Vec::new(),
             token_endpoint_auth_methods_supported: Vec::new(),
             authorization_response_iss_parameter_supported: false,
+            dpop_signing_alg_values_supported: Vec::new(),
         }
     }
 

@@ -81,6 +81,7 @@ mod tests {
             expires_at: None,
             scopes: vec![],
             id_token: None,
+            dpop_key: None,
         };
         store.save(&tokens).unwrap();
         assert_eq!(store.load().unwrap().unwrap().access_token.secret(), "a");

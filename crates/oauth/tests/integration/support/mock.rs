@@ -199,6 +199,7 @@ pub fn stored_tokens(
         expires_at: Some(expires_at),
         scopes: vec!["photos:read".into(), "profile".into()],
         id_token: None,
+        dpop_key: None,
     }
 }
 
