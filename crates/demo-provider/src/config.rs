@@ -40,6 +40,12 @@ pub struct Config {
     /// do not exist. Tests that embed the provider use
     /// [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults) instead.
     pub test_controls: bool,
+    /// Refuses token and revocation requests without a DPoP proof (RFC 9449), so every token
+    /// is DPoP-bound. Off by default: tokens are bound only when the client sends a proof.
+    pub require_dpop: bool,
+    /// Demands DPoP nonces (RFC 9449 §8, §9): a proof without the current one is answered
+    /// `use_dpop_nonce` with the nonce in `DPoP-Nonce`.
+    pub dpop_nonce: bool,
 }
 
 impl Default for Config {
@@ -58,6 +64,8 @@ impl Default for Config {
             client_secret: None,
             limits: Limits::default(),
             test_controls: false,
+            require_dpop: false,
+            dpop_nonce: false,
         }
     }
 }
@@ -85,6 +93,9 @@ pub struct Limits {
     /// Hashes kept in [`Stats::refresh_tokens_presented`](crate::Stats) (default 1000): the
     /// most recent ones.
     pub presented_refresh_tokens: usize,
+    /// `jti`s of accepted DPoP proofs remembered to refuse a replay (default 10,000); entries
+    /// also go once the proof is too old to be accepted anyway. The oldest is forgotten first.
+    pub dpop_proofs: usize,
 }
 
 impl Default for Limits {
@@ -96,6 +107,7 @@ impl Default for Limits {
             access_tokens: 10_000,
             rotated_refresh_tokens_per_grant: 100,
             presented_refresh_tokens: 1000,
+            dpop_proofs: 10_000,
         }
     }
 }
@@ -113,6 +125,7 @@ impl Limits {
                 self.rotated_refresh_tokens_per_grant,
             ),
             ("presented_refresh_tokens", self.presented_refresh_tokens),
+            ("dpop_proofs", self.dpop_proofs),
         ];
         match limits.iter().find(|(_, limit)| *limit == 0) {
             Some((name, _)) => Err(crate::Error::InvalidConfig(format!(

@@ -21,6 +21,8 @@ pub(crate) struct AuthorizationRequest {
     pub scopes: Vec<&'static str>,
     pub state: String,
     pub code_challenge: String,
+    /// The `dpop_jkt` (RFC 9449 §10), if the client sent one.
+    pub dpop_jkt: Option<String>,
 }
 
 /// Requests shown on a consent page and not yet decided, at most `limit` of them.

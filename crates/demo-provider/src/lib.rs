@@ -167,6 +167,7 @@ mod client;
 mod client_auth;
 mod config;
 mod consent;
+mod dpop;
 mod endpoints;
 mod faults;
 mod grants;

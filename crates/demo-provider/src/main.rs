@@ -24,6 +24,9 @@ Options:
   --state-file <PATH>           Keep grants (hashes only) in this file across restarts
   --test-controls               Serve the test controls: POST/DELETE {issuer}/_test/faults
                                 (arm/clear faults) and GET {issuer}/_test/stats
+  --require-dpop                Refuse token and revocation requests without a DPoP
+                                proof, so every token is DPoP-bound (RFC 9449)
+  --dpop-nonce                  Demand DPoP nonces (use_dpop_nonce, DPoP-Nonce header)
   -h, --help                    Show this help";
 
 fn main() -> ExitCode {
@@ -90,11 +93,17 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
         if name == "-h" || name == "--help" {
             return Ok(None);
         }
-        if name == "--test-controls" {
+        let switch = match name.as_str() {
+            "--test-controls" => Some(&mut config.test_controls),
+            "--require-dpop" => Some(&mut config.require_dpop),
+            "--dpop-nonce" => Some(&mut config.dpop_nonce),
+            _ => None,
+        };
+        if let Some(switch) = switch {
             if inline_value.is_some() {
                 return Err(format!("{name} takes no value"));
             }
-            config.test_controls = true;
+            *switch = true;
             continue;
         }
         let value = match inline_value.or_else(|| args.next()) {
@@ -162,10 +171,13 @@ mod tests {
             "--state-file",
             "/tmp/state.json",
             "--test-controls",
+            "--require-dpop",
+            "--dpop-nonce",
         ])
         .unwrap()
         .unwrap();
         assert!(config.test_controls);
+        assert!(config.require_dpop && config.dpop_nonce);
         assert_eq!(config.port, 8123);
         assert_eq!(config.photo_count, 10_000);
         assert_eq!(config.access_token_ttl, Duration::from_secs(5));
@@ -189,5 +201,12 @@ mod tests {
                 .contains("takes no value")
         );
         assert!(!parse(&[]).unwrap().unwrap().test_controls);
+        assert!(
+            parse(&["--require-dpop=1"])
+                .unwrap_err()
+                .contains("takes no value")
+        );
+        let defaults = parse(&[]).unwrap().unwrap();
+        assert!(!defaults.require_dpop && !defaults.dpop_nonce);
     }
 }

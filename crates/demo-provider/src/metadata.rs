@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::dpop;
 use crate::faults::FaultTarget;
 use crate::scope;
 use crate::server::{AppState, Provider};
@@ -50,6 +51,7 @@ fn build(app: &Provider, issuer: &str) -> Value {
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "authorization_response_iss_parameter_supported": true,
+        "dpop_signing_alg_values_supported": [dpop::ALGORITHM],
         "subject_types_supported": ["public"],
     })
 }

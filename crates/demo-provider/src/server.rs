@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use crate::Error;
 use crate::config::{Config, ExpiryField, IssParameter};
 use crate::consent::PendingConsents;
+use crate::dpop::DpopVerifier;
 use crate::endpoints::Endpoints;
 use crate::faults::FaultSwitch;
 use crate::grants::Grants;
@@ -33,6 +34,9 @@ pub(crate) struct Provider {
     pub iss_parameter: IssParameter,
     pub expiry_field: ExpiryField,
     pub client_secret: Option<String>,
+    /// Token and revocation requests must carry a DPoP proof.
+    pub require_dpop: bool,
+    pub dpop: DpopVerifier,
     pub endpoints: Endpoints,
     pub grants: Grants,
     pub consents: PendingConsents,
@@ -67,6 +71,8 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         iss_parameter: config.iss_parameter.clone(),
         expiry_field: config.expiry_field,
         client_secret: config.client_secret.clone(),
+        require_dpop: config.require_dpop,
+        dpop: DpopVerifier::new(config.dpop_nonce, config.limits.dpop_proofs),
         grants,
         consents: PendingConsents::new(config.limits.pending_consents),
         faults: FaultSwitch::new(counters.clone()),
