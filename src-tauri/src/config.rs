@@ -51,6 +51,10 @@ pub struct ProviderConfig {
     /// to be registered; without it the OS picks a free port for each sign-in.
     #[serde(default)]
     pub redirect_port: Option<u16>,
+    /// Use DPoP-bound tokens (RFC 9449) even when the provider's metadata does not advertise
+    /// `dpop_signing_alg_values_supported`; when it does, PhotoLink uses DPoP anyway.
+    #[serde(default)]
+    pub dpop: bool,
 }
 
 /// The `redirect` field: how the browser hands the sign-in back to PhotoLink.
@@ -321,6 +325,14 @@ prompt = "consent"
         );
         assert!(config.explicit_endpoints().is_none());
         assert!(config.client_secret.is_none());
+        assert!(!config.dpop, "DPoP is asked for only when written");
+    }
+
+    #[test]
+    fn dpop_can_be_asked_for() {
+        let config = parse(&format!("dpop = true\n{EXAMPLE}")).unwrap();
+        assert!(config.dpop);
+        assert!(parse(&format!("dpop = \"yes\"\n{EXAMPLE}")).is_err());
     }
 
     #[test]

@@ -201,7 +201,9 @@ fn with_sign_in_lifetime(mut config: ClientConfig) -> ClientConfig {
 /// them, else discovered; revocation and userinfo endpoints in the file win over discovery.
 async fn configured_client(config: &ProviderConfig) -> Result<OAuthClient, photolink_oauth::Error> {
     let mut client_config = with_sign_in_lifetime(
-        ClientConfig::new(&config.client_id, REDIRECT_URI).with_scopes(config.scopes.clone()),
+        ClientConfig::new(&config.client_id, REDIRECT_URI)
+            .with_scopes(config.scopes.clone())
+            .with_dpop(config.dpop),
     );
     if let Some(secret) = &config.client_secret {
         client_config = client_config.with_client_secret(secret.clone());

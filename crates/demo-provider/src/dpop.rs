@@ -386,3 +386,330 @@ fn unix_now() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map_or(0, |since| since.as_secs())
 }
+
+#[cfg(test)]
+mod tests {
+    use ring::rand::SystemRandom;
+    use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
+    use serde_json::json;
+
+    use super::*;
+
+    /// RFC 9449 figure 2 (§4.1), the RFC 8792 line folding undone: a token request proof.
+    const RFC_TOKEN_PROOF: &str = "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiItQndDM0VTYzZhY2MybFRjIiwiaHRtIjoiUE9TVCIsImh0dSI6Imh0dHBzOi8vc2VydmVyLmV4YW1wbGUuY29tL3Rva2VuIiwiaWF0IjoxNTYyMjYyNjE2fQ.2-GxA6T8lP4vfrg8v-FdWP0A0zdrj8igiMLvqRMUvwnQg4PtFLbdLXiOSsX0x7NVY-FNyJK70nfbV37xRZT3Lg";
+    /// RFC 9449 figure 13 (§7.1): a protected resource request proof.
+    const RFC_RESOURCE_PROOF: &str = "eyJ0eXAiOiJkcG9wK2p3dCIsImFsZyI6IkVTMjU2IiwiandrIjp7Imt0eSI6IkVDIiwieCI6Imw4dEZyaHgtMzR0VjNoUklDUkRZOXpDa0RscEJoRjQyVVFVZldWQVdCRnMiLCJ5IjoiOVZFNGpmX09rX282NHpiVFRsY3VOSmFqSG10NnY5VERWclUwQ2R2R1JEQSIsImNydiI6IlAtMjU2In19.eyJqdGkiOiJlMWozVl9iS2ljOC1MQUVCIiwiaHRtIjoiR0VUIiwiaHR1IjoiaHR0cHM6Ly9yZXNvdXJjZS5leGFtcGxlLm9yZy9wcm90ZWN0ZWRyZXNvdXJjZSIsImlhdCI6MTU2MjI2MjYxOCwiYXRoIjoiZlVIeU8ycjJaM0RaNTNFc05yV0JiMHhXWG9hTnk1OUlpS0NBcWtzbVFFbyJ9.2oW9RP35yRqzhrtNP86L-Ey71EOptxRimPPToA1plemAgR6pxHF8y6-yqyVnmcw6Fy1dqd-jfxSYoMxhAJpLjA";
+    const RFC_ACCESS_TOKEN: &str = "Kz~8mXK1EalYznwH-LC-1fBAo.4Ljp~zsPE_NeO.gxU";
+    /// RFC 9449 figure 9 (§6.1): the thumbprint of the examples' key.
+    const RFC_JKT: &str = "0ZcOCORZNYy-DWpqq30jZyJGHTN0d2HglBV3uiguA4I";
+
+    const TOKEN_URL: &str = "http://127.0.0.1:8080/token";
+    const NOW: u64 = 1_800_000_000;
+
+    fn verifier() -> DpopVerifier {
+        DpopVerifier::new(false, 100)
+    }
+
+    fn token_request() -> ProofTarget<'static> {
+        ProofTarget {
+            method: "POST",
+            url: TOKEN_URL,
+            access_token: None,
+        }
+    }
+
+    /// A P-256 key that signs whatever header and claims a test needs.
+    struct TestKey {
+        pair: EcdsaKeyPair,
+    }
+
+    impl TestKey {
+        fn new() -> Self {
+            let random = SystemRandom::new();
+            let pkcs8 =
+                EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &random).unwrap();
+            let pair =
+                EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, pkcs8.as_ref(), &random)
+                    .unwrap();
+            Self { pair }
+        }
+
+        fn jwk(&self) -> Value {
+            let point = self.pair.public_key().as_ref();
+            json!({
+                "kty": "EC",
+                "crv": "P-256",
+                "x": URL_SAFE_NO_PAD.encode(&point[1..33]),
+                "y": URL_SAFE_NO_PAD.encode(&point[33..65]),
+            })
+        }
+
+        fn thumbprint(&self) -> String {
+            let jwk = self.jwk();
+            thumbprint(jwk["x"].as_str().unwrap(), jwk["y"].as_str().unwrap())
+        }
+
+        fn sign(&self, header: &Value, claims: &Value) -> String {
+            let input = format!(
+                "{}.{}",
+                URL_SAFE_NO_PAD.encode(header.to_string()),
+                URL_SAFE_NO_PAD.encode(claims.to_string())
+            );
+            let signature = self
+                .pair
+                .sign(&SystemRandom::new(), input.as_bytes())
+                .unwrap();
+            format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature.as_ref()))
+        }
+
+        fn header(&self) -> Value {
+            json!({ "typ": "dpop+jwt", "alg": "ES256", "jwk": self.jwk() })
+        }
+
+        /// A valid token request proof, changed by `adjust`.
+        fn proof(&self, adjust: impl FnOnce(&mut Value, &mut Value)) -> String {
+            let mut header = self.header();
+            let mut claims = json!({
+                "jti": random_secret(),
+                "htm": "POST",
+                "htu": TOKEN_URL,
+                "iat": NOW,
+            });
+            adjust(&mut header, &mut claims);
+            self.sign(&header, &claims)
+        }
+    }
+
+    fn refusal(result: Result<String, ProofRefusal>) -> &'static str {
+        match result {
+            Err(ProofRefusal::Invalid(description)) => description,
+            other => panic!("expected an invalid proof, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_rfc_token_request_proof_verifies_and_names_the_rfc_thumbprint() {
+        let target = ProofTarget {
+            method: "POST",
+            url: "https://server.example.com/token",
+            access_token: None,
+        };
+        let jkt = verifier()
+            .verify_at(RFC_TOKEN_PROOF, &target, 1_562_262_616)
+            .unwrap();
+        assert_eq!(jkt, RFC_JKT);
+    }
+
+    #[test]
+    fn the_rfc_resource_proof_verifies_only_for_its_request_token_and_time() {
+        let target = |method, url, access_token| ProofTarget {
+            method,
+            url,
+            access_token: Some(access_token),
+        };
+        let resource = "https://resource.example.org/protectedresource";
+        let at = 1_562_262_618;
+        assert_eq!(
+            verifier()
+                .verify_at(
+                    RFC_RESOURCE_PROOF,
+                    &target("GET", resource, RFC_ACCESS_TOKEN),
+                    at
+                )
+                .unwrap(),
+            RFC_JKT
+        );
+        let with_query = "https://resource.example.org/protectedresource?page=2#top";
+        assert!(
+            verifier()
+                .verify_at(
+                    RFC_RESOURCE_PROOF,
+                    &target("GET", with_query, RFC_ACCESS_TOKEN),
+                    at
+                )
+                .is_ok()
+        );
+        let refused = |target: ProofTarget<'_>, now: u64| {
+            refusal(verifier().verify_at(RFC_RESOURCE_PROOF, &target, now))
+        };
+        assert!(refused(target("GET", resource, "another token"), at).contains("ath"));
+        assert!(refused(target("POST", resource, RFC_ACCESS_TOKEN), at).contains("htm"));
+        let other = "https://resource.example.org/other";
+        assert!(refused(target("GET", other, RFC_ACCESS_TOKEN), at).contains("htu"));
+        assert!(refused(target("GET", resource, RFC_ACCESS_TOKEN), at + 61).contains("old"));
+        assert!(refused(target("GET", resource, RFC_ACCESS_TOKEN), at - 6).contains("future"));
+        let tampered = format!("{}AA", &RFC_RESOURCE_PROOF[..RFC_RESOURCE_PROOF.len() - 2]);
+        assert!(
+            refusal(verifier().verify_at(
+                &tampered,
+                &target("GET", resource, RFC_ACCESS_TOKEN),
+                at
+            ))
+            .contains("signature")
+        );
+    }
+
+    #[test]
+    fn a_well_formed_proof_verifies_and_names_its_key() {
+        let key = TestKey::new();
+        let proof = key.proof(|_, _| {});
+        assert_eq!(
+            verifier().verify_at(&proof, &token_request(), NOW).unwrap(),
+            key.thumbprint()
+        );
+    }
+
+    #[test]
+    fn malformed_proofs_are_refused_with_the_reason() {
+        let key = TestKey::new();
+        let other = TestKey::new();
+        let cases: Vec<(String, &str)> = vec![
+            ("not.a.jwt.at.all".into(), "signed JWT"),
+            ("x".repeat(MAX_PROOF_BYTES + 1), "too long"),
+            ("e30.e30".into(), "signed JWT"),
+            (key.proof(|h, _| h["typ"] = "JWT".into()), "typ"),
+            (key.proof(|h, _| h["alg"] = "RS256".into()), "alg"),
+            (key.proof(|h, _| h["alg"] = "none".into()), "alg"),
+            (key.proof(|h, _| h["jwk"]["d"] = "AAAA".into()), "private"),
+            (
+                key.proof(|h, _| {
+                    h.as_object_mut().unwrap().remove("jwk");
+                }),
+                "no jwk",
+            ),
+            (key.proof(|h, _| h["jwk"]["crv"] = "P-384".into()), "P-256"),
+            (key.proof(|h, _| h["jwk"]["x"] = "AAAA".into()), "P-256"),
+            (key.proof(|h, _| h["jwk"] = other.jwk()), "signature"),
+            (
+                key.proof(|_, c| {
+                    c.as_object_mut().unwrap().remove("jti");
+                }),
+                "jti",
+            ),
+            (
+                key.proof(|_, c| c["jti"] = "j".repeat(MAX_JTI_CHARS + 1).into()),
+                "jti",
+            ),
+            (key.proof(|_, c| c["htm"] = "GET".into()), "htm"),
+            (
+                key.proof(|_, c| c["htu"] = "http://127.0.0.1:8080/revoke".into()),
+                "htu",
+            ),
+            (key.proof(|_, c| c["htu"] = "not a url".into()), "htu"),
+            (
+                key.proof(|_, c| {
+                    c.as_object_mut().unwrap().remove("iat");
+                }),
+                "iat",
+            ),
+            (key.proof(|_, c| c["iat"] = "1800000000".into()), "iat"),
+            (key.proof(|_, c| c["iat"] = (NOW - 61).into()), "too old"),
+            (key.proof(|_, c| c["iat"] = (NOW + 6).into()), "future"),
+        ];
+        for (proof, reason) in cases {
+            let refused = refusal(verifier().verify_at(&proof, &token_request(), NOW));
+            assert!(
+                refused.contains(reason),
+                "{refused:?} should mention {reason:?}"
+            );
+        }
+        // Within the window, and the query and fragment of either URL, make no difference.
+        for adjust in [NOW - 60, NOW + 5] {
+            let proof = key.proof(|_, c| c["iat"] = adjust.into());
+            assert!(verifier().verify_at(&proof, &token_request(), NOW).is_ok());
+        }
+        let proof = key.proof(|_, c| c["htu"] = format!("{TOKEN_URL}?x=1#y").into());
+        assert!(verifier().verify_at(&proof, &token_request(), NOW).is_ok());
+    }
+
+    #[test]
+    fn a_resource_proof_must_carry_the_hash_of_the_token_sent() {
+        let key = TestKey::new();
+        let target = ProofTarget {
+            method: "POST",
+            url: TOKEN_URL,
+            access_token: Some("the-token"),
+        };
+        let without = key.proof(|_, _| {});
+        assert!(refusal(verifier().verify_at(&without, &target, NOW)).contains("ath"));
+        let with = key.proof(|_, c| c["ath"] = access_token_hash("the-token").into());
+        assert!(verifier().verify_at(&with, &target, NOW).is_ok());
+    }
+
+    #[test]
+    fn a_proof_is_accepted_once_and_a_refused_one_spends_nothing() {
+        let verifier = verifier();
+        let key = TestKey::new();
+        let proof = key.proof(|_, c| c["jti"] = "once".into());
+        assert!(verifier.verify_at(&proof, &token_request(), NOW).is_ok());
+        assert!(refusal(verifier.verify_at(&proof, &token_request(), NOW)).contains("used before"));
+        let second = key.proof(|_, c| c["jti"] = "second".into());
+        let wrong_method = ProofTarget {
+            method: "GET",
+            ..token_request()
+        };
+        assert!(verifier.verify_at(&second, &wrong_method, NOW).is_err());
+        assert!(verifier.verify_at(&second, &token_request(), NOW).is_ok());
+    }
+
+    #[test]
+    fn the_replay_cache_is_bounded_and_forgets_proofs_past_the_window() {
+        let mut seen = SeenProofs {
+            order: VecDeque::new(),
+            known: HashMap::new(),
+            limit: 2,
+        };
+        assert!(seen.claim("a", NOW, NOW));
+        assert!(!seen.claim("a", NOW, NOW));
+        assert!(seen.claim("b", NOW, NOW));
+        assert!(seen.claim("c", NOW, NOW), "the oldest makes room");
+        assert!(seen.order.len() <= 2 && seen.known.len() <= 2);
+        assert!(seen.claim("a", NOW, NOW), "a was forgotten");
+        let later = NOW + IAT_PAST.as_secs() + IAT_FUTURE.as_secs() + 1;
+        assert!(seen.claim("z", later, later));
+        assert_eq!(seen.order.len(), 1, "entries past the window are gone");
+    }
+
+    #[test]
+    fn demanded_nonces_must_be_current_or_previous() {
+        let verifier = DpopVerifier::new(true, 100);
+        let key = TestKey::new();
+        let nonce = verifier.nonce().unwrap();
+        let without = key.proof(|_, _| {});
+        assert_eq!(
+            verifier.verify_at(&without, &token_request(), NOW),
+            Err(ProofRefusal::NonceNeeded)
+        );
+        let wrong = key.proof(|_, c| c["nonce"] = "made-up".into());
+        assert_eq!(
+            verifier.verify_at(&wrong, &token_request(), NOW),
+            Err(ProofRefusal::NonceNeeded)
+        );
+        let current = key.proof(|_, c| c["nonce"] = nonce.clone().into());
+        assert!(verifier.verify_at(&current, &token_request(), NOW).is_ok());
+        verifier.rotate_nonce();
+        assert_ne!(verifier.nonce().unwrap(), nonce);
+        let previous = key.proof(|_, c| c["nonce"] = nonce.clone().into());
+        assert!(verifier.verify_at(&previous, &token_request(), NOW).is_ok());
+        verifier.rotate_nonce();
+        let stale = key.proof(|_, c| c["nonce"] = nonce.clone().into());
+        assert_eq!(
+            verifier.verify_at(&stale, &token_request(), NOW),
+            Err(ProofRefusal::NonceNeeded)
+        );
+        assert_eq!(DpopVerifier::new(false, 1).nonce(), None);
+    }
+
+    #[test]
+    fn several_dpop_headers_are_refused() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(proof_header(&headers), Ok(None));
+        headers.append(DPOP, HeaderValue::from_static(" a.b.c "));
+        assert_eq!(proof_header(&headers), Ok(Some("a.b.c")));
+        headers.append(DPOP, HeaderValue::from_static("d.e.f"));
+        assert!(matches!(
+            proof_header(&headers),
+            Err(ProofRefusal::Invalid(_))
+        ));
+    }
+}
