@@ -255,6 +255,8 @@ async fn start_demo_provider(data_dir: &Path) -> Result<ProviderHandle, AppError
     let config = demo::Config {
         port: DEMO_PORT,
         state_file: Some(state_file.clone()),
+        // The embedded provider shows PhotoLink at its best: DPoP-bound tokens.
+        offer_dpop: true,
         ..demo::Config::default()
     };
     match demo::start(config.clone()).await {

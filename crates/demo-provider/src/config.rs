@@ -40,8 +40,13 @@ pub struct Config {
     /// do not exist. Tests that embed the provider use
     /// [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults) instead.
     pub test_controls: bool,
+    /// Advertises DPoP (RFC 9449) in the discovery documents
+    /// (`dpop_signing_alg_values_supported: ["ES256"]`), so clients that follow the metadata
+    /// use it. Off by default; proofs that clients send anyway are always honoured.
+    pub offer_dpop: bool,
     /// Refuses token and revocation requests without a DPoP proof (RFC 9449), so every token
-    /// is DPoP-bound. Off by default: tokens are bound only when the client sends a proof.
+    /// is DPoP-bound; implies [`offer_dpop`](Self::offer_dpop). Off by default: tokens are
+    /// bound only when the client sends a proof.
     pub require_dpop: bool,
     /// Demands DPoP nonces (RFC 9449 §8, §9): a proof without the current one is answered
     /// `use_dpop_nonce` with the nonce in `DPoP-Nonce`.
@@ -64,6 +69,7 @@ impl Default for Config {
             client_secret: None,
             limits: Limits::default(),
             test_controls: false,
+            offer_dpop: false,
             require_dpop: false,
             dpop_nonce: false,
         }

@@ -24,8 +24,9 @@ Options:
   --state-file <PATH>           Keep grants (hashes only) in this file across restarts
   --test-controls               Serve the test controls: POST/DELETE {issuer}/_test/faults
                                 (arm/clear faults) and GET {issuer}/_test/stats
-  --require-dpop                Refuse token and revocation requests without a DPoP
-                                proof, so every token is DPoP-bound (RFC 9449)
+  --dpop                        Advertise DPoP (RFC 9449) in the discovery documents
+  --require-dpop                Advertise DPoP and refuse token and revocation requests
+                                without a proof, so every token is DPoP-bound
   --dpop-nonce                  Demand DPoP nonces (use_dpop_nonce, DPoP-Nonce header)
   -h, --help                    Show this help";
 
@@ -95,6 +96,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
         }
         let switch = match name.as_str() {
             "--test-controls" => Some(&mut config.test_controls),
+            "--dpop" => Some(&mut config.offer_dpop),
             "--require-dpop" => Some(&mut config.require_dpop),
             "--dpop-nonce" => Some(&mut config.dpop_nonce),
             _ => None,
@@ -171,13 +173,14 @@ mod tests {
             "--state-file",
             "/tmp/state.json",
             "--test-controls",
+            "--dpop",
             "--require-dpop",
             "--dpop-nonce",
         ])
         .unwrap()
         .unwrap();
         assert!(config.test_controls);
-        assert!(config.require_dpop && config.dpop_nonce);
+        assert!(config.offer_dpop && config.require_dpop && config.dpop_nonce);
         assert_eq!(config.port, 8123);
         assert_eq!(config.photo_count, 10_000);
         assert_eq!(config.access_token_ttl, Duration::from_secs(5));
@@ -207,6 +210,6 @@ mod tests {
                 .contains("takes no value")
         );
         let defaults = parse(&[]).unwrap().unwrap();
-        assert!(!defaults.require_dpop && !defaults.dpop_nonce);
+        assert!(!defaults.offer_dpop && !defaults.require_dpop && !defaults.dpop_nonce);
     }
 }

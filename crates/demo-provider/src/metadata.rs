@@ -37,7 +37,7 @@ fn build(app: &Provider, issuer: &str) -> Value {
     } else {
         &["none"]
     };
-    json!({
+    let mut document = json!({
         "issuer": issuer,
         "authorization_endpoint": endpoints.authorization,
         "token_endpoint": endpoints.token,
@@ -51,7 +51,10 @@ fn build(app: &Provider, issuer: &str) -> Value {
         "token_endpoint_auth_methods_supported": auth_methods,
         "revocation_endpoint_auth_methods_supported": auth_methods,
         "authorization_response_iss_parameter_supported": true,
-        "dpop_signing_alg_values_supported": [dpop::ALGORITHM],
         "subject_types_supported": ["public"],
-    })
+    });
+    if app.offer_dpop {
+        document["dpop_signing_alg_values_supported"] = json!([dpop::ALGORITHM]);
+    }
+    document
 }

@@ -34,6 +34,8 @@ pub(crate) struct Provider {
     pub iss_parameter: IssParameter,
     pub expiry_field: ExpiryField,
     pub client_secret: Option<String>,
+    /// The discovery documents advertise DPoP.
+    pub offer_dpop: bool,
     /// Token and revocation requests must carry a DPoP proof.
     pub require_dpop: bool,
     pub dpop: DpopVerifier,
@@ -71,6 +73,7 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         iss_parameter: config.iss_parameter.clone(),
         expiry_field: config.expiry_field,
         client_secret: config.client_secret.clone(),
+        offer_dpop: config.offer_dpop || config.require_dpop,
         require_dpop: config.require_dpop,
         dpop: DpopVerifier::new(config.dpop_nonce, config.limits.dpop_proofs),
         grants,
