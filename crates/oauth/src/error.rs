@@ -349,11 +349,6 @@ pub enum TokenErrorCode {
     UnsupportedGrantType,
     /// A requested scope is unknown or exceeds what was granted.
     InvalidScope,
-    /// The DPoP proof was refused (RFC 9449 §5).
-    InvalidDpopProof,
-    /// The server wants a DPoP proof with its nonce (RFC 9449 §8), and a retry with it was
-    /// refused too.
-    UseDpopNonce,
     /// Any other code.
     Other(String),
 }
@@ -368,8 +363,6 @@ impl TokenErrorCode {
             "unauthorized_client" => Self::UnauthorizedClient,
             "unsupported_grant_type" => Self::UnsupportedGrantType,
             "invalid_scope" => Self::InvalidScope,
-            "invalid_dpop_proof" => Self::InvalidDpopProof,
-            "use_dpop_nonce" => Self::UseDpopNonce,
             other => Self::Other(server_text::code(other)),
         }
     }
@@ -383,8 +376,6 @@ impl TokenErrorCode {
             Self::UnauthorizedClient => "unauthorized_client",
             Self::UnsupportedGrantType => "unsupported_grant_type",
             Self::InvalidScope => "invalid_scope",
-            Self::InvalidDpopProof => "invalid_dpop_proof",
-            Self::UseDpopNonce => "use_dpop_nonce",
             Self::Other(code) => code,
         }
     }

@@ -4,14 +4,13 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
-use reqwest::header::AUTHORIZATION;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::authorize::AuthorizationResponse;
-use crate::client::OAuthClient;
-use crate::client::{DPOP, TokenTypeHint};
+use crate::client::{DPOP, OAuthClient, TokenTypeHint};
 use crate::dpop::{DpopKey, is_resource_nonce_challenge};
 use crate::error::{Error, Result, StoreError};
 use crate::http::{RawResponse, challenge_error, describe_json_error};
@@ -460,12 +459,16 @@ impl Session {
     fn authorized(&self, url: &Url, tokens: &TokenSet) -> Result<reqwest::RequestBuilder> {
         let request = self.client.http().get(url);
         let token = &tokens.access_token;
-        Ok(match dpop_key_in_use(tokens) {
-            Some(key) => request
-                .header(AUTHORIZATION, format!("DPoP {}", token.secret()))
-                .header(DPOP, self.client.dpop_proof(key, "GET", url, Some(token))?),
-            None => request.bearer_auth(token.secret()),
-        })
+        let Some(key) = dpop_key_in_use(tokens) else {
+            return Ok(request.bearer_auth(token.secret()));
+        };
+        let mut authorization = HeaderValue::try_from(format!("DPoP {}", token.secret()))
+            .map_err(|_| Error::Internal("the access token cannot be sent in a header".into()))?;
+        // Like `bearer_auth`: kept out of any `Debug` of the request.
+        authorization.set_sensitive(true);
+        Ok(request
+            .header(AUTHORIZATION, authorization)
+            .header(DPOP, self.client.dpop_proof(key, "GET", url, Some(token))?))
     }
 
     fn current(&self) -> Result<(TokenSet, Version)> {

@@ -366,9 +366,9 @@ async fn the_token_endpoint_nonce_challenge_is_retried_exactly_once_with_its_non
         matches!(
             &error,
             Error::Token {
-                code: TokenErrorCode::UseDpopNonce,
+                code: TokenErrorCode::Other(code),
                 ..
-            }
+            } if code == "use_dpop_nonce"
         ),
         "{error:?}"
     );
