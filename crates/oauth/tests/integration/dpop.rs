@@ -456,3 +456,27 @@ async fn a_resource_nonce_challenge_is_retried_once_with_the_nonce_and_the_token
     let hash = URL_SAFE_NO_PAD.encode(<sha2::Sha256 as sha2::Digest>::digest(b"bound-token"));
     assert_eq!(second["ath"], hash);
 }
+
+#[tokio::test]
+async fn a_sign_in_finished_by_a_new_process_redeems_its_code_with_the_saved_key() {
+    let provider = provider::start(dpop_required()).await;
+    let client = provider::client_for(&provider).await;
+    let started = PendingAuthorization::new();
+    let url = started.begin(&client).unwrap();
+    let dpop_jkt = mock::query_param(&url, "dpop_jkt").unwrap();
+    // What the keyring's sign-in entry holds, read back by the process the callback starts.
+    let saved = serde_json::to_string(&started.saved().unwrap()).unwrap();
+    drop(started);
+    let callback = decide(&url, Decision::Approve).await;
+
+    let restored = PendingAuthorization::new();
+    restored
+        .restore(&client, serde_json::from_str(&saved).unwrap())
+        .unwrap();
+    let tokens = client
+        .exchange_code(restored.complete(&callback).unwrap())
+        .await
+        .expect("the code is redeemed with the key named by dpop_jkt");
+    assert_eq!(tokens.token_type, "DPoP");
+    assert_eq!(tokens.dpop_key.unwrap().thumbprint(), dpop_jkt);
+}
