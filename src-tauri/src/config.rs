@@ -76,6 +76,10 @@ pub struct ProviderConfig {
     /// endpoint. Requests are pushed anyway whenever the provider offers one.
     #[serde(default)]
     pub par: bool,
+    /// Use DPoP-bound tokens (RFC 9449) even when the provider's metadata does not advertise
+    /// `dpop_signing_alg_values_supported`; when it does, PhotoLink uses DPoP anyway.
+    #[serde(default)]
+    pub dpop: bool,
 }
 
 /// The `redirect` field: how the browser hands the sign-in back to PhotoLink.
@@ -433,6 +437,14 @@ prompt = "consent"
         );
         assert!(config.explicit_endpoints().is_none());
         assert!(config.client_secret.is_none());
+        assert!(!config.dpop, "DPoP is asked for only when written");
+    }
+
+    #[test]
+    fn dpop_can_be_asked_for() {
+        let config = parse(&format!("dpop = true\n{EXAMPLE}")).unwrap();
+        assert!(config.dpop);
+        assert!(parse(&format!("dpop = \"yes\"\n{EXAMPLE}")).is_err());
     }
 
     #[test]

@@ -211,7 +211,8 @@ async fn configured_client(config: &ProviderConfig) -> Result<OAuthClient, photo
     let mut client_config = with_sign_in_lifetime(
         ClientConfig::new(&config.client_id, REDIRECT_URI)
             .with_scopes(config.scopes.clone())
-            .with_par(config.par),
+            .with_par(config.par)
+            .with_dpop(config.dpop),
     );
     if let Some(secret) = &config.client_secret {
         client_config = client_config.with_client_secret(secret.clone());
@@ -270,6 +271,8 @@ async fn start_demo_provider(data_dir: &Path) -> Result<ProviderHandle, AppError
     let config = demo::Config {
         port: DEMO_PORT,
         state_file: Some(state_file.clone()),
+        // The embedded provider shows PhotoLink at its best: DPoP-bound tokens.
+        offer_dpop: true,
         ..demo::Config::default()
     };
     match demo::start(config.clone()).await {

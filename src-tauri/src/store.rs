@@ -499,6 +499,7 @@ mod tests {
             scopes: vec!["photos:read".into()],
             id_token: None,
             id_token_claims: None,
+            dpop_key: None,
         }
     }
 

@@ -65,10 +65,17 @@ pub(crate) async fn show_consent(
             "code_challenge_method must be S256",
         );
     }
-    if !is_s256_challenge(code_challenge) {
+    if !is_sha256_base64url(code_challenge) {
         return redirect_error(
             ErrorCode::InvalidRequest,
             "code_challenge must be 43 base64url characters (S256)",
+        );
+    }
+    let dpop_jkt = params.get("dpop_jkt");
+    if dpop_jkt.is_some_and(|jkt| !is_sha256_base64url(jkt)) {
+        return redirect_error(
+            ErrorCode::InvalidRequest,
+            "dpop_jkt must be a JWK SHA-256 thumbprint (43 base64url characters)",
         );
     }
     let scopes = match scope::parse(params.get("scope")) {
@@ -82,6 +89,7 @@ pub(crate) async fn show_consent(
         state: state.to_owned(),
         code_challenge: code_challenge.to_owned(),
         nonce: params.get("nonce").map(str::to_owned),
+        dpop_jkt: dpop_jkt.map(str::to_owned),
     });
     bump(&app.counters.consent_pages);
     pages::consent(
@@ -142,6 +150,7 @@ pub(crate) async fn decide(
         scope: request.scopes.join(" "),
         code_challenge: request.code_challenge,
         nonce: request.nonce,
+        dpop_jkt: request.dpop_jkt,
     });
     match issued {
         Ok(code) => {
@@ -222,10 +231,11 @@ fn bad_form() -> Response {
     )
 }
 
-/// An S256 challenge is BASE64URL(SHA-256(…)) without padding: exactly 43 characters.
-fn is_s256_challenge(challenge: &str) -> bool {
-    challenge.len() == 43
-        && challenge
+/// An S256 challenge or a JWK thumbprint is BASE64URL(SHA-256(…)) without padding: exactly
+/// 43 characters.
+fn is_sha256_base64url(value: &str) -> bool {
+    value.len() == 43
+        && value
             .bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }

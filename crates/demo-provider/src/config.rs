@@ -45,6 +45,17 @@ pub struct Config {
     pub require_par: bool,
     /// How long a pushed request's `request_uri` may be used (default 60 s).
     pub par_request_lifetime: Duration,
+    /// Advertises DPoP (RFC 9449) in the discovery documents
+    /// (`dpop_signing_alg_values_supported: ["ES256"]`), so clients that follow the metadata
+    /// use it. Off by default; proofs that clients send anyway are always honoured.
+    pub offer_dpop: bool,
+    /// Refuses token and revocation requests without a DPoP proof (RFC 9449), so every token
+    /// is DPoP-bound; implies [`offer_dpop`](Self::offer_dpop). Off by default: tokens are
+    /// bound only when the client sends a proof.
+    pub require_dpop: bool,
+    /// Demands DPoP nonces (RFC 9449 §8, §9): a proof without the current one is answered
+    /// `use_dpop_nonce` with the nonce in `DPoP-Nonce`.
+    pub dpop_nonce: bool,
 }
 
 impl Default for Config {
@@ -65,6 +76,9 @@ impl Default for Config {
             test_controls: false,
             require_par: false,
             par_request_lifetime: Duration::from_secs(60),
+            offer_dpop: false,
+            require_dpop: false,
+            dpop_nonce: false,
         }
     }
 }
@@ -92,6 +106,9 @@ pub struct Limits {
     /// Hashes kept in [`Stats::refresh_tokens_presented`](crate::Stats) (default 1000): the
     /// most recent ones.
     pub presented_refresh_tokens: usize,
+    /// `jti`s of accepted DPoP proofs remembered to refuse a replay (default 10,000); entries
+    /// also go once the proof is too old to be accepted anyway. The oldest is forgotten first.
+    pub dpop_proofs: usize,
 }
 
 impl Default for Limits {
@@ -103,6 +120,7 @@ impl Default for Limits {
             access_tokens: 10_000,
             rotated_refresh_tokens_per_grant: 100,
             presented_refresh_tokens: 1000,
+            dpop_proofs: 10_000,
         }
     }
 }
@@ -120,6 +138,7 @@ impl Limits {
                 self.rotated_refresh_tokens_per_grant,
             ),
             ("presented_refresh_tokens", self.presented_refresh_tokens),
+            ("dpop_proofs", self.dpop_proofs),
         ];
         match limits.iter().find(|(_, limit)| *limit == 0) {
             Some((name, _)) => Err(crate::Error::InvalidConfig(format!(

@@ -23,6 +23,8 @@ pub(crate) struct AuthorizationRequest {
     pub code_challenge: String,
     /// OpenID Connect `nonce`, repeated in the ID token.
     pub nonce: Option<String>,
+    /// The `dpop_jkt` (RFC 9449 §10), if the client sent one.
+    pub dpop_jkt: Option<String>,
 }
 
 /// Requests shown on a consent page and not yet decided, at most `limit` of them.

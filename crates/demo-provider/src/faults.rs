@@ -376,7 +376,7 @@ impl ServedFault {
                 )
                     .into_response()
             }
-            Fault::PhotosInvalidToken => Refusal::InvalidToken.into_response(),
+            Fault::PhotosInvalidToken => Refusal::InvalidToken { dpop: false }.into_response(),
             Fault::DiscoveryMissing => StatusCode::NOT_FOUND.into_response(),
             Fault::DiscoveryOtherIssuer { issuer } => metadata::document_naming(app, &issuer),
         }

@@ -37,6 +37,8 @@ pub(crate) struct ApprovedRequest {
     pub scope: String,
     pub code_challenge: String,
     pub nonce: Option<String>,
+    /// The `dpop_jkt` of the request: the key the code may be redeemed with (RFC 9449 §10).
+    pub dpop_jkt: Option<String>,
 }
 
 /// The parameters of an `authorization_code` token request.
@@ -45,6 +47,8 @@ pub(crate) struct CodeExchange<'a> {
     pub client_id: &'a str,
     pub redirect_uri: &'a str,
     pub code_verifier: &'a str,
+    /// The thumbprint of the request's DPoP proof key, if it had a proof.
+    pub dpop_jkt: Option<&'a str>,
 }
 
 /// Tokens handed out by a successful grant.
@@ -56,12 +60,16 @@ pub(crate) struct IssuedTokens {
     pub scope: String,
     /// For an `authorization_code` grant with `openid`: the sign-in its ID token tells about.
     pub openid: Option<OpenIdSignIn>,
+    /// The DPoP key the access token is bound to (`token_type` DPoP, `cnf.jkt`).
+    pub jkt: Option<String>,
 }
 
 /// What a valid access token allows.
 #[derive(Debug, Clone)]
 pub(crate) struct AccessGrant {
     pub scope: String,
+    /// The thumbprint of the DPoP key the token is bound to (its `cnf.jkt`), if it is.
+    pub jkt: Option<String>,
 }
 
 /// Everything that is persisted. Map keys are SHA-256 hashes, never raw values.
@@ -84,6 +92,9 @@ struct Grant {
     client_id: String,
     scope: String,
     revoked: bool,
+    /// The DPoP key the grant's refresh tokens are bound to (RFC 9449 §5).
+    #[serde(default)]
+    jkt: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -101,6 +112,9 @@ struct CodeRecord {
     used: bool,
     /// The grant this code produced, revoked if the code is presented again.
     grant_id: Option<String>,
+    /// The `dpop_jkt` of the authorization request.
+    #[serde(default)]
+    dpop_jkt: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -110,6 +124,9 @@ struct AccessTokenRecord {
     grant_id: String,
     scope: String,
     expires_at_ms: u64,
+    /// The DPoP key the token is bound to (its `cnf.jkt`).
+    #[serde(default)]
+    jkt: Option<String>,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -179,6 +196,7 @@ impl Grants {
                 expires_at_ms: now_ms().saturating_add(duration_ms(self.code_ttl)),
                 used: false,
                 grant_id: None,
+                dpop_jkt: request.dpop_jkt,
             },
         );
         self.persist(&mut state)?;
@@ -215,6 +233,8 @@ impl Grants {
             Some("redirect_uri does not match the one in the authorization request")
         } else if !verifier_matches_challenge(exchange.code_verifier, &record.code_challenge) {
             Some("code_verifier does not match the code_challenge")
+        } else if record.dpop_jkt.is_some() && record.dpop_jkt.as_deref() != exchange.dpop_jkt {
+            Some("the DPoP proof's key is not the one the authorization request named")
         } else {
             None
         };
@@ -240,9 +260,10 @@ impl Grants {
                 client_id,
                 scope: scope.clone(),
                 revoked: false,
+                jkt: exchange.dpop_jkt.map(str::to_owned),
             },
         );
-        let mut tokens = self.issue_tokens(&mut state, &grant_id, scope);
+        let mut tokens = self.issue_tokens(&mut state, &grant_id, scope, exchange.dpop_jkt);
         tokens.openid = openid;
         self.persist(&mut state)?;
         bump(&self.counters.authorization_code_grants);
@@ -250,12 +271,15 @@ impl Grants {
     }
 
     /// Rotates a refresh token: the presented one is retired and a new pair is issued.
-    /// Presenting a retired refresh token revokes the whole grant.
+    /// Presenting a retired refresh token revokes the whole grant. A refresh token bound to a
+    /// DPoP key needs a proof of that key (`dpop_jkt`, checked before reuse is, so someone
+    /// without the key cannot end the grant); the new access token is bound to the proof's key.
     pub fn refresh(
         &self,
         refresh_token: &str,
         client_id: &str,
         requested_scope: Option<&str>,
+        dpop_jkt: Option<&str>,
     ) -> Result<IssuedTokens, OAuthError> {
         let mut state = lock(&self.state);
         let refresh_hash = token_hash(refresh_token);
@@ -274,6 +298,11 @@ impl Grants {
         if grant.revoked {
             return Err(OAuthError::invalid_grant("the grant has been revoked"));
         }
+        if grant.jkt.is_some() && grant.jkt.as_deref() != dpop_jkt {
+            return Err(OAuthError::invalid_dpop_proof(
+                "the refresh token is bound to another DPoP key",
+            ));
+        }
         if rotated {
             bump(&self.counters.refresh_reuse_detected);
             self.revoke_grant(&mut state, &grant_id);
@@ -286,7 +315,7 @@ impl Grants {
         if let Some(record) = state.refresh_tokens.get_mut(&refresh_hash) {
             record.rotated = true;
         }
-        let tokens = self.issue_tokens(&mut state, &grant_id, scope);
+        let tokens = self.issue_tokens(&mut state, &grant_id, scope, dpop_jkt);
         self.persist(&mut state)?;
         bump(&self.counters.refresh_grants);
         Ok(tokens)
@@ -323,6 +352,7 @@ impl Grants {
         let grant = state.grants.get(&record.grant_id)?;
         (!grant.revoked && record.expires_at_ms > now_ms()).then(|| AccessGrant {
             scope: record.scope.clone(),
+            jkt: record.jkt.clone(),
         })
     }
 
@@ -336,7 +366,13 @@ impl Grants {
         self.write(&mut state)
     }
 
-    fn issue_tokens(&self, state: &mut State, grant_id: &str, scope: String) -> IssuedTokens {
+    fn issue_tokens(
+        &self,
+        state: &mut State,
+        grant_id: &str,
+        scope: String,
+        jkt: Option<&str>,
+    ) -> IssuedTokens {
         let access_token = random_secret();
         let refresh_token = random_secret();
         let sequence = state.next_sequence();
@@ -347,6 +383,7 @@ impl Grants {
                 grant_id: grant_id.to_owned(),
                 scope: scope.clone(),
                 expires_at_ms: now_ms().saturating_add(duration_ms(self.access_token_ttl)),
+                jkt: jkt.map(str::to_owned),
             },
         );
         state.refresh_tokens.insert(
@@ -363,6 +400,7 @@ impl Grants {
             expires_in: self.access_token_ttl.as_secs(),
             scope,
             openid: None,
+            jkt: jkt.map(str::to_owned),
         }
     }
 

@@ -72,6 +72,12 @@ impl ProviderHandle {
         self.app.faults.clear();
     }
 
+    /// Makes a new DPoP nonce current, as time passing would (the previous one is still
+    /// accepted), for tests of a client that must pick up the new one.
+    pub fn rotate_dpop_nonce(&self) {
+        self.app.dpop.rotate_nonce();
+    }
+
     /// Makes every access token issued so far expired, as if their lifetime had passed, while
     /// the client still believes them valid (for tests of refresh after a 401).
     pub fn expire_access_tokens(&self) -> Result<(), Error> {

@@ -23,7 +23,7 @@
 //! [`endpoints`](ProviderHandle::endpoints), [`local_addr`](ProviderHandle::local_addr),
 //! [`stats`](ProviderHandle::stats) (a [`Stats`] snapshot of counters),
 //! [`expire_access_tokens`](ProviderHandle::expire_access_tokens) (to test refresh after a
-//! 401), [`set_faults`](ProviderHandle::set_faults) and
+//! 401), [`rotate_dpop_nonce`](ProviderHandle::rotate_dpop_nonce), [`set_faults`](ProviderHandle::set_faults) and
 //! [`clear_faults`](ProviderHandle::clear_faults) (see [Faults](#faults)) and
 //! [`shutdown`](ProviderHandle::shutdown). Dropping the handle stops the server.
 //!
@@ -34,23 +34,27 @@
 //! discovery document), `iss_parameter` ([`IssParameter`]: correct, omitted or wrong),
 //! `client_secret` (turns the client into a confidential one), `limits` ([`Limits`]),
 //! `test_controls` (the HTTP test controls, see [Faults](#faults)), `require_par` (accept
-//! authorization requests only when pushed first, RFC 9126) and `par_request_lifetime` (how
-//! long a pushed request's `request_uri` works, default 60 s).
+//! authorization requests only when pushed first, RFC 9126), `par_request_lifetime` (how
+//! long a pushed request's `request_uri` works, default 60 s), `offer_dpop`, `require_dpop`
+//! and `dpop_nonce` (see [DPoP](#dpop)).
 //! [`ProviderHandle::rotate_id_token_key`] replaces the key that signs ID tokens.
 //!
 //! Every table that grows with requests is bounded by [`Limits`]: pending consents,
 //! authorization codes, grants, access tokens, rotated refresh tokens per grant and the
 //! presented refresh tokens in [`Stats`]. Past a limit the oldest entry is forgotten (revoked
 //! grants first), so a flood of requests can exhaust neither memory nor the state file, and a
-//! request never fails because a table is full.
+//! request never fails because a table is full. The DPoP replay cache is bounded the same way.
 //!
 //! # The binary
 //!
 //! `photolink-demo-provider [--port N] [--photo-count N] [--access-token-ttl SECONDS]
-//! [--state-file PATH] [--test-controls] [--require-par]` prints the issuer URL as the only
-//! line on stdout (logs go to stderr) and runs until SIGTERM or Ctrl-C. `--test-controls` (no
-//! value) serves the test control endpoints below; without it they answer 404.
-//! `--require-par` (no value) accepts authorization requests only when pushed first.
+//! [--state-file PATH] [--test-controls] [--require-par] [--dpop] [--require-dpop]
+//! [--dpop-nonce]` prints the issuer URL as the only line on stdout (logs go to stderr) and
+//! runs until SIGTERM or Ctrl-C. `--test-controls` (no value) serves the test control
+//! endpoints below; without it they answer 404. `--require-par` (no value) accepts
+//! authorization requests only when pushed first. `--dpop`, `--require-dpop` and
+//! `--dpop-nonce` set [`Config::offer_dpop`], [`Config::require_dpop`] and
+//! [`Config::dpop_nonce`].
 //!
 //! # Endpoints
 //!
@@ -63,10 +67,10 @@
 //! | `GET /authorize` | Validates the request and shows the consent page (provider "Demo Photos", app "PhotoLink", account "Alex Rivera · alex@demo.photos", the requested scopes in plain words, Approve / Deny). |
 //! | `POST /authorize` | The consent form: a one-time `transaction` id and `decision`. Redirects (303) with `code`, `state`, `iss`, or `error=access_denied`. Refused with a 403 error page, leaving the transaction answerable, when `Origin` is present and not `http://127.0.0.1:PORT` or `Sec-Fetch-Site` is present and not `same-origin` or `none`. |
 //! | `POST /par` | Pushed authorization requests (RFC 9126): the authorization parameters as a form, with the client authenticated as at `/token`; `201` with a one-time `request_uri` and `expires_in`. Then `GET /authorize?client_id=…&request_uri=…` uses the pushed parameters, validated like any others. Advertised as `pushed_authorization_request_endpoint`. |
-//! | `POST /token` | `authorization_code` and `refresh_token` grants; with `openid` in the code's scope, also an `id_token`. |
+//! | `POST /token` | `authorization_code` and `refresh_token` grants; with `openid` in the code's scope, also an `id_token`; `token_type` `DPoP` after a valid DPoP proof, else `Bearer`. |
 //! | `GET /jwks` | The JWK Set (one P-256 key, `ES256`) that verifies ID tokens; advertised as `jwks_uri`. |
 //! | `POST /revoke` | RFC 7009; 200 even for unknown tokens. |
-//! | `GET /userinfo` | `{"sub","name","email"}` for a Bearer token with `profile`. |
+//! | `GET /userinfo` | `{"sub","name","email"}` for a token with `profile` (Bearer, or DPoP with a proof). |
 //! | `GET /photos` | `{"photos":[{"id","title","url","thumbnail_url","width","height","taken_at"}],"next_page_token"}`; `page_size` (default 50, at most 200) and `page_token`; the last page has no token. Needs `photos:read`. |
 //! | `GET /photos/{id}/image`, `/thumbnail` | PNG, 1200×800 and 320×213, with `ETag` and private caching. Needs `photos:read`. |
 //! | `POST /_test/faults` | Only with `test_controls`. Body `{"faults":[…]}` (JSON, see [Faults](#faults)) replaces the armed faults: 204, or 400/422 with a plain-text reason, 415 without `Content-Type: application/json`. |
@@ -102,7 +106,40 @@
 //!   JSON with `Cache-Control: no-store` (400, or 401 for `invalid_client`).
 //! - Protected resources answer 401 with `WWW-Authenticate: Bearer … error="invalid_token"` for
 //!   a missing, unknown, expired or revoked token, and 403 `insufficient_scope` when the scope
-//!   is missing.
+//!   is missing (a `DPoP` challenge when the request used the `DPoP` scheme). DPoP-bound
+//!   tokens follow the rules under [DPoP](#dpop).
+//!
+//! # DPoP
+//!
+//! With [`Config::offer_dpop`] or [`Config::require_dpop`] the discovery documents advertise
+//! `dpop_signing_alg_values_supported: ["ES256"]`; proofs are honoured either way, following
+//! RFC 9449:
+//!
+//! - A token request with a valid `DPoP` proof gets tokens bound to the proof's key (its JWK
+//!   thumbprint is recorded with the access token as its `cnf.jkt`, and with the grant, which
+//!   binds the refresh token): `token_type` is `DPoP`. Without a proof, tokens are `Bearer`,
+//!   unless [`Config::require_dpop`] refuses the request (`invalid_dpop_proof`). Revocation
+//!   requests are held to the same rule.
+//! - Proofs are verified strictly, in a documented order: one `DPoP` header, `typ`
+//!   `dpop+jwt`, `alg` `ES256`, a public P-256 `jwk`, the signature, `jti`, `htm`, `htu`
+//!   (without query and fragment), `iat` at most 60 s old and 5 s ahead, `ath` on resource
+//!   requests, the nonce when demanded, and last a `jti` never seen before. A refused proof is
+//!   `invalid_dpop_proof`, and is checked before the grant is looked at: it spends no code
+//!   and rotates no refresh token.
+//! - A `dpop_jkt` on the authorization request (43 base64url characters) binds the code: it
+//!   is redeemed only with a proof of that key (`invalid_grant` otherwise).
+//! - A refresh token bound to a key needs a proof of that key (`invalid_dpop_proof`, checked
+//!   before reuse detection, so someone without the key cannot end the grant).
+//! - The photo API and userinfo accept a bound token only as `Authorization: DPoP` with a
+//!   proof of its key for that request; as `Bearer` it is `invalid_token`, with another key's
+//!   proof `invalid_dpop_proof` (401, `WWW-Authenticate: DPoP algs="ES256", error=…`).
+//! - With [`Config::dpop_nonce`], a proof without the current nonce (or the one before it;
+//!   nonces change every 5 minutes, or on
+//!   [`ProviderHandle::rotate_dpop_nonce`]) is answered `use_dpop_nonce` with the nonce in
+//!   `DPoP-Nonce`: 400 at the token and revocation endpoints, 401 with a `DPoP` challenge at
+//!   the resources. Token and revocation answers always carry the current nonce.
+//! - [`Stats`] counts `dpop_proofs_accepted`, `dpop_proofs_refused` and
+//!   `dpop_nonces_demanded`.
 //!
 //! # Faults
 //!
@@ -181,6 +218,7 @@ mod client;
 mod client_auth;
 mod config;
 mod consent;
+mod dpop;
 mod endpoints;
 mod faults;
 mod grants;

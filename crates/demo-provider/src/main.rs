@@ -27,6 +27,10 @@ Options:
                                 (arm/clear faults) and GET {issuer}/_test/stats
   --require-par                 Accept authorization requests only when pushed first
                                 to {issuer}/par (RFC 9126)
+  --dpop                        Advertise DPoP (RFC 9449) in the discovery documents
+  --require-dpop                Advertise DPoP and refuse token and revocation requests
+                                without a proof, so every token is DPoP-bound
+  --dpop-nonce                  Demand DPoP nonces (use_dpop_nonce, DPoP-Nonce header)
   -h, --help                    Show this help";
 
 fn main() -> ExitCode {
@@ -93,14 +97,19 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
         if name == "-h" || name == "--help" {
             return Ok(None);
         }
-        if name == "--test-controls" || name == "--require-par" {
+        let switch = match name.as_str() {
+            "--test-controls" => Some(&mut config.test_controls),
+            "--require-par" => Some(&mut config.require_par),
+            "--dpop" => Some(&mut config.offer_dpop),
+            "--require-dpop" => Some(&mut config.require_dpop),
+            "--dpop-nonce" => Some(&mut config.dpop_nonce),
+            _ => None,
+        };
+        if let Some(switch) = switch {
             if inline_value.is_some() {
                 return Err(format!("{name} takes no value"));
             }
-            match name.as_str() {
-                "--test-controls" => config.test_controls = true,
-                _ => config.require_par = true,
-            }
+            *switch = true;
             continue;
         }
         let value = match inline_value.or_else(|| args.next()) {
@@ -169,11 +178,15 @@ mod tests {
             "/tmp/state.json",
             "--test-controls",
             "--require-par",
+            "--dpop",
+            "--require-dpop",
+            "--dpop-nonce",
         ])
         .unwrap()
         .unwrap();
         assert!(config.test_controls);
         assert!(config.require_par);
+        assert!(config.offer_dpop && config.require_dpop && config.dpop_nonce);
         assert_eq!(config.port, 8123);
         assert_eq!(config.photo_count, 10_000);
         assert_eq!(config.access_token_ttl, Duration::from_secs(5));
@@ -203,5 +216,12 @@ mod tests {
                 .unwrap_err()
                 .contains("takes no value")
         );
+        assert!(
+            parse(&["--require-dpop=1"])
+                .unwrap_err()
+                .contains("takes no value")
+        );
+        let defaults = parse(&[]).unwrap().unwrap();
+        assert!(!defaults.offer_dpop && !defaults.require_dpop && !defaults.dpop_nonce);
     }
 }

@@ -6,6 +6,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
+use crate::dpop;
 use crate::faults::FaultTarget;
 use crate::scope;
 use crate::server::{AppState, Provider};
@@ -36,7 +37,7 @@ fn build(app: &Provider, issuer: &str) -> Value {
     } else {
         &["none"]
     };
-    json!({
+    let mut document = json!({
         "issuer": issuer,
         "authorization_endpoint": endpoints.authorization,
         "token_endpoint": endpoints.token,
@@ -56,5 +57,9 @@ fn build(app: &Provider, issuer: &str) -> Value {
         "jwks_uri": endpoints.jwks,
         "id_token_signing_alg_values_supported": ["ES256"],
         "claims_supported": ["iss", "sub", "aud", "exp", "iat", "auth_time", "nonce", "name", "email"],
-    })
+    });
+    if app.offer_dpop {
+        document["dpop_signing_alg_values_supported"] = json!([dpop::ALGORITHM]);
+    }
+    document
 }

@@ -7,6 +7,8 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+use crate::dpop::ProofRefusal;
+
 /// An OAuth error code (RFC 6749 §4.1.2.1 and §5.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum ErrorCode {
@@ -18,6 +20,10 @@ pub(crate) enum ErrorCode {
     InvalidScope,
     AccessDenied,
     ServerError,
+    /// RFC 9449 §5: the DPoP proof is missing where required, invalid, or of another key.
+    InvalidDpopProof,
+    /// RFC 9449 §8: the proof must carry the nonce in the answer's `DPoP-Nonce`.
+    UseDpopNonce,
 }
 
 impl ErrorCode {
@@ -31,6 +37,8 @@ impl ErrorCode {
             Self::InvalidScope => "invalid_scope",
             Self::AccessDenied => "access_denied",
             Self::ServerError => "server_error",
+            Self::InvalidDpopProof => "invalid_dpop_proof",
+            Self::UseDpopNonce => "use_dpop_nonce",
         }
     }
 }
@@ -66,11 +74,27 @@ impl OAuthError {
         Self::new(ErrorCode::ServerError, description)
     }
 
+    pub fn invalid_dpop_proof(description: impl Into<Cow<'static, str>>) -> Self {
+        Self::new(ErrorCode::InvalidDpopProof, description)
+    }
+
     fn status(&self) -> StatusCode {
         match self.code {
             ErrorCode::InvalidClient => StatusCode::UNAUTHORIZED,
             ErrorCode::ServerError => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::BAD_REQUEST,
+        }
+    }
+}
+
+impl From<ProofRefusal> for OAuthError {
+    fn from(refusal: ProofRefusal) -> Self {
+        match refusal {
+            ProofRefusal::Invalid(description) => Self::invalid_dpop_proof(description),
+            ProofRefusal::NonceNeeded => Self::new(
+                ErrorCode::UseDpopNonce,
+                "the DPoP proof must carry the nonce in the DPoP-Nonce header",
+            ),
         }
     }
 }

@@ -3,7 +3,7 @@
 
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -25,6 +25,7 @@ const IMAGE_VERSION: &str = "v1";
 /// `GET /photos?page_size=&page_token=`.
 pub(crate) async fn list(
     State(app): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
@@ -32,7 +33,7 @@ pub(crate) async fn list(
     if let Some(fault) = app.faults.take(FaultTarget::Photos) {
         return fault.answer(&app).await;
     }
-    if let Err(refusal) = bearer::require(&app, &headers, scope::PHOTOS_READ) {
+    if let Err(refusal) = bearer::require(&app, &uri, &headers, scope::PHOTOS_READ) {
         return refusal.into_response();
     }
     let params = Params::parse(query.unwrap_or_default().as_bytes());
@@ -81,27 +82,35 @@ pub(crate) async fn list(
 /// `GET /photos/{id}/image`.
 pub(crate) async fn full_image(
     State(app): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    image(app, headers, id, Rendition::Full).await
+    image(app, uri, headers, id, Rendition::Full).await
 }
 
 /// `GET /photos/{id}/thumbnail`.
 pub(crate) async fn thumbnail(
     State(app): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    image(app, headers, id, Rendition::Thumbnail).await
+    image(app, uri, headers, id, Rendition::Thumbnail).await
 }
 
-async fn image(app: AppState, headers: HeaderMap, id: String, rendition: Rendition) -> Response {
+async fn image(
+    app: AppState,
+    uri: Uri,
+    headers: HeaderMap,
+    id: String,
+    rendition: Rendition,
+) -> Response {
     bump(&app.counters.image_requests);
     if let Some(fault) = app.faults.take(FaultTarget::Photos) {
         return fault.answer(&app).await;
     }
-    if let Err(refusal) = bearer::require(&app, &headers, scope::PHOTOS_READ) {
+    if let Err(refusal) = bearer::require(&app, &uri, &headers, scope::PHOTOS_READ) {
         return refusal.into_response();
     }
     let Some(index) = app.library.index_of(&id) else {

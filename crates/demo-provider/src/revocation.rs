@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::client_auth;
+use crate::dpop;
 use crate::oauth_error::OAuthError;
 use crate::server::AppState;
 use crate::stats::bump;
@@ -17,7 +18,7 @@ pub(crate) async fn revoke(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    match revoke_token(&app, &headers, &body) {
+    let mut response = match revoke_token(&app, &headers, &body) {
         Ok(()) => {
             bump(&app.counters.revocation_requests);
             (
@@ -27,12 +28,15 @@ pub(crate) async fn revoke(
                 .into_response()
         }
         Err(error) => error.into_response(),
-    }
+    };
+    dpop::add_nonce(&app, &mut response);
+    response
 }
 
 fn revoke_token(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
     let params = form_params(headers, body)?;
     let client_id = client_auth::authenticate(headers, &params, app.client_secret.as_deref())?;
+    dpop::endpoint_proof(app, headers, &app.endpoints.revocation)?;
     let token = params
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

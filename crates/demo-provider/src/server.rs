@@ -11,6 +11,7 @@ use tokio::sync::oneshot;
 use crate::Error;
 use crate::config::{Config, ExpiryField, IssParameter};
 use crate::consent::PendingConsents;
+use crate::dpop::DpopVerifier;
 use crate::endpoints::Endpoints;
 use crate::faults::FaultSwitch;
 use crate::grants::Grants;
@@ -35,6 +36,11 @@ pub(crate) struct Provider {
     pub iss_parameter: IssParameter,
     pub expiry_field: ExpiryField,
     pub client_secret: Option<String>,
+    /// The discovery documents advertise DPoP.
+    pub offer_dpop: bool,
+    /// Token and revocation requests must carry a DPoP proof.
+    pub require_dpop: bool,
+    pub dpop: DpopVerifier,
     pub endpoints: Endpoints,
     pub grants: Grants,
     pub consents: PendingConsents,
@@ -74,6 +80,9 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         iss_parameter: config.iss_parameter.clone(),
         expiry_field: config.expiry_field,
         client_secret: config.client_secret.clone(),
+        offer_dpop: config.offer_dpop || config.require_dpop,
+        require_dpop: config.require_dpop,
+        dpop: DpopVerifier::new(config.dpop_nonce, config.limits.dpop_proofs),
         grants,
         consents: PendingConsents::new(config.limits.pending_consents),
         faults: FaultSwitch::new(counters.clone()),

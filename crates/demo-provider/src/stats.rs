@@ -50,6 +50,13 @@ pub struct Stats {
     /// Protected-resource requests refused with 401 (missing, expired or revoked token; not
     /// the 401s of [`Fault::PhotosInvalidToken`](crate::Fault::PhotosInvalidToken)).
     pub unauthorized_requests: u64,
+    /// DPoP proofs that passed every check (RFC 9449).
+    pub dpop_proofs_accepted: u64,
+    /// DPoP proofs refused as `invalid_dpop_proof` (a bad or replayed proof, none where one
+    /// is needed, or one of another key than the token's).
+    pub dpop_proofs_refused: u64,
+    /// Requests answered `use_dpop_nonce` (the proof lacked the current nonce).
+    pub dpop_nonces_demanded: u64,
     /// SHA-256 hashes (see [`token_hash`](crate::token_hash)) of the refresh tokens presented
     /// to the token endpoint, in order: the most recent
     /// [`Limits::presented_refresh_tokens`](crate::Limits) of them.
@@ -80,6 +87,9 @@ pub(crate) struct Counters {
     pub photo_list_requests: AtomicU64,
     pub image_requests: AtomicU64,
     pub unauthorized_requests: AtomicU64,
+    pub dpop_proofs_accepted: AtomicU64,
+    pub dpop_proofs_refused: AtomicU64,
+    pub dpop_nonces_demanded: AtomicU64,
     refresh_tokens_presented: Mutex<VecDeque<String>>,
     presented_limit: usize,
     faults_served: Mutex<BTreeMap<&'static str, u64>>,
@@ -132,6 +142,9 @@ impl Counters {
             photo_list_requests: read(&self.photo_list_requests),
             image_requests: read(&self.image_requests),
             unauthorized_requests: read(&self.unauthorized_requests),
+            dpop_proofs_accepted: read(&self.dpop_proofs_accepted),
+            dpop_proofs_refused: read(&self.dpop_proofs_refused),
+            dpop_nonces_demanded: read(&self.dpop_nonces_demanded),
             refresh_tokens_presented: lock(&self.refresh_tokens_presented)
                 .iter()
                 .cloned()

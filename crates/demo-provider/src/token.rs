@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::client_auth;
+use crate::dpop;
 use crate::faults::FaultTarget;
 use crate::grants::{CodeExchange, IssuedTokens};
 use crate::oauth_error::{ErrorCode, OAuthError};
@@ -26,18 +27,23 @@ pub(crate) async fn token(
     if let Some(fault) = app.faults.take(FaultTarget::Token) {
         return fault.answer(&app).await;
     }
-    match grant(&app, &headers, &body) {
+    let mut response = match grant(&app, &headers, &body) {
         Ok(tokens) => success(&app, tokens),
         Err(error) => {
             bump(&app.counters.token_errors);
             error.into_response()
         }
-    }
+    };
+    dpop::add_nonce(&app, &mut response);
+    response
 }
 
 fn grant(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<IssuedTokens, OAuthError> {
     let params = form_params(headers, body)?;
     let client_id = client_auth::authenticate(headers, &params, app.client_secret.as_deref())?;
+    // Before the grant is looked at: a refused proof spends no code and rotates no token.
+    let dpop_jkt = dpop::endpoint_proof(app, headers, &app.endpoints.token)?;
+    let dpop_jkt = dpop_jkt.as_deref();
     match params.get("grant_type") {
         Some("authorization_code") => {
             let code = required(&params, "code")?;
@@ -53,6 +59,7 @@ fn grant(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<IssuedToken
                 client_id: &client_id,
                 redirect_uri,
                 code_verifier,
+                dpop_jkt,
             })
         }
         Some("refresh_token") => {
@@ -60,7 +67,7 @@ fn grant(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<IssuedToken
             app.counters
                 .record_refresh_token_presented(token_hash(refresh_token));
             app.grants
-                .refresh(refresh_token, &client_id, params.get("scope"))
+                .refresh(refresh_token, &client_id, params.get("scope"), dpop_jkt)
         }
         Some(other) => Err(OAuthError::new(
             ErrorCode::UnsupportedGrantType,
@@ -105,7 +112,12 @@ fn required<'a>(params: &'a Params, name: &str) -> Result<&'a str, OAuthError> {
 fn success(app: &AppState, tokens: IssuedTokens) -> Response {
     let mut body = Map::new();
     body.insert("access_token".into(), tokens.access_token.into());
-    body.insert("token_type".into(), "Bearer".into());
+    let token_type = if tokens.jkt.is_some() {
+        "DPoP"
+    } else {
+        "Bearer"
+    };
+    body.insert("token_type".into(), token_type.into());
     body.insert(app.expiry_field.name().into(), tokens.expires_in.into());
     body.insert("refresh_token".into(), tokens.refresh_token.into());
     body.insert("scope".into(), tokens.scope.into());

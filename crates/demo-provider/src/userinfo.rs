@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -13,9 +13,13 @@ use crate::server::AppState;
 use crate::stats::bump;
 
 /// `GET /userinfo` with a Bearer token that grants `profile`.
-pub(crate) async fn userinfo(State(app): State<AppState>, headers: HeaderMap) -> Response {
+pub(crate) async fn userinfo(
+    State(app): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
     bump(&app.counters.userinfo_requests);
-    if let Err(refusal) = bearer::require(&app, &headers, scope::PROFILE) {
+    if let Err(refusal) = bearer::require(&app, &uri, &headers, scope::PROFILE) {
         return refusal.into_response();
     }
     let mut response = Json(json!({

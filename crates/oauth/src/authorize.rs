@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
@@ -10,6 +10,7 @@ use subtle::ConstantTimeEq;
 use url::Url;
 
 use crate::client::OAuthClient;
+use crate::dpop::DpopKey;
 use crate::error::{AuthorizationErrorCode, CallbackError, Error, Result};
 use crate::secret::{AuthorizationCode, PkceVerifier};
 use crate::server_text;
@@ -19,9 +20,9 @@ use crate::token::{unix_seconds, unix_seconds_option};
 /// callback, and as written to secure storage so that a later process can finish it.
 ///
 /// Holds the `state`, the PKCE verifier, the redirect URI, the issuer and client it belongs
-/// to, whether the server promised `iss` (RFC 9207), and when it was started and expires.
-/// Serialize it **only into secure storage** (the OS keyring): it carries the verifier. `Debug`
-/// shows neither the state nor the verifier. Not `Clone`: take a fresh snapshot with
+/// to, whether the server promised `iss` (RFC 9207), when it was started and expires, and the
+/// DPoP key when the client uses DPoP. Serialize it **only into secure storage** (the OS
+/// keyring): it carries the verifier and the private key. `Debug` shows none of them. Not `Clone`: take a fresh snapshot with
 /// [`PendingAuthorization::saved`] instead.
 #[derive(Serialize, Deserialize)]
 pub struct SavedSignIn {
@@ -50,6 +51,14 @@ pub struct SavedSignIn {
         skip_serializing_if = "Option::is_none"
     )]
     pub(crate) request_uri_expires_at: Option<SystemTime>,
+    /// The DPoP key whose thumbprint went out as `dpop_jkt` (RFC 9449 §10): the code can only
+    /// be redeemed with it.
+    #[serde(
+        default,
+        with = "crate::dpop::stored_key",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub(crate) dpop_key: Option<Arc<DpopKey>>,
 }
 
 impl SavedSignIn {
@@ -92,6 +101,7 @@ impl SavedSignIn {
             created_at: self.created_at,
             expires_at: self.expires_at,
             request_uri_expires_at: self.request_uri_expires_at,
+            dpop_key: self.dpop_key.clone(),
         }
     }
 }
@@ -137,6 +147,7 @@ pub struct AuthorizationResponse {
     pub(crate) issuer: String,
     /// The `nonce` the sign-in sent, for the ID token check.
     pub(crate) nonce: Option<String>,
+    pub(crate) dpop_key: Option<Arc<DpopKey>>,
 }
 
 impl fmt::Debug for AuthorizationResponse {
@@ -367,6 +378,7 @@ fn finish(
         redirect_uri: request.redirect_uri,
         issuer: request.issuer,
         nonce: request.nonce,
+        dpop_key: request.dpop_key,
     })
 }
 

@@ -4,12 +4,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use reqwest::header::ACCEPT;
+use reqwest::header::{ACCEPT, HeaderName};
 use url::Url;
 use url::form_urlencoded::byte_serialize;
 
 use crate::authorize::{AuthorizationResponse, SavedSignIn};
 use crate::config::ClientConfig;
+use crate::dpop::{DPOP_ALGORITHM, DpopKey, DpopNonces, is_token_nonce_challenge};
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, RawResponse, Transport};
 use crate::issuer::check_id_token_issuer;
@@ -19,6 +20,9 @@ use crate::par;
 use crate::pkce::{CODE_CHALLENGE_METHOD, random_urlsafe};
 use crate::secret::{AccessToken, ClientSecret, PkceVerifier, RefreshToken};
 use crate::token::{TokenResponse, TokenSet, oauth_error, parse_token_response};
+
+/// The request header a DPoP proof travels in (RFC 9449 §4.1).
+pub(crate) const DPOP: HeaderName = HeaderName::from_static("dpop");
 
 /// An OAuth 2.0 public (native) client bound to one authorization server. Cheap to clone.
 #[derive(Clone)]
@@ -34,6 +38,10 @@ struct ClientInner {
     authentication: ClientAuthentication,
     /// The server's signing keys, for ID tokens.
     keys: KeyCache,
+    /// Whether sign-ins get a DPoP key (see [`OAuthClient::uses_dpop`]).
+    dpop: bool,
+    /// The latest DPoP nonce of each server this client talks to.
+    nonces: DpopNonces,
 }
 
 /// How the client proves itself at the token and revocation endpoints.
@@ -66,9 +74,26 @@ impl ClientAuthentication {
     }
 }
 
+/// Whether the client uses DPoP: when the server lists its proof algorithms, only if `ES256`
+/// is among them (asking for DPoP with a server that lists only others is a configuration
+/// error); when it lists none, as the configuration says.
+fn dpop_wanted(config: &ClientConfig, metadata: &ServerMetadata) -> Result<bool> {
+    let algorithms = &metadata.dpop_signing_alg_values_supported;
+    if algorithms.is_empty() {
+        return Ok(config.dpop);
+    }
+    let supported = algorithms.iter().any(|alg| alg == DPOP_ALGORITHM);
+    if config.dpop && !supported {
+        return Err(Error::InvalidConfig(
+            "DPoP is required, but the server does not accept ES256 proofs".into(),
+        ));
+    }
+    Ok(supported)
+}
+
 /// Which kind of token is being revoked (RFC 7009 `token_type_hint`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum TokenTypeHint {
+pub(crate) enum TokenTypeHint {
     AccessToken,
     RefreshToken,
 }
@@ -108,6 +133,7 @@ impl OAuthClient {
         let endpoints = metadata.validate()?;
         par::check_config(&config, &endpoints)?;
         let authentication = ClientAuthentication::choose(config.client_secret.as_ref(), &metadata);
+        let dpop = dpop_wanted(&config, &metadata)?;
         Ok(Self {
             inner: Arc::new(ClientInner {
                 config,
@@ -116,6 +142,8 @@ impl OAuthClient {
                 http,
                 authentication,
                 keys: KeyCache::default(),
+                dpop,
+                nonces: DpopNonces::default(),
             }),
         })
     }
@@ -141,6 +169,33 @@ impl OAuthClient {
     /// The HTTP client in use.
     pub fn http(&self) -> &HttpClient {
         &self.inner.http
+    }
+
+    /// Whether sign-ins use DPoP (RFC 9449): the server's metadata lists `ES256` in
+    /// `dpop_signing_alg_values_supported`, or [`ClientConfig::dpop`] asks for it.
+    pub fn uses_dpop(&self) -> bool {
+        self.inner.dpop
+    }
+
+    /// A DPoP proof for a request to `url`, with the latest nonce its server sent.
+    pub(crate) fn dpop_proof(
+        &self,
+        key: &DpopKey,
+        method: &str,
+        url: &Url,
+        access_token: Option<&AccessToken>,
+    ) -> Result<String> {
+        key.proof(
+            method,
+            url,
+            access_token,
+            self.inner.nonces.for_url(url).as_deref(),
+        )
+    }
+
+    /// Keeps the answer's `DPoP-Nonce` for later proofs; true when it had a usable one.
+    pub(crate) fn remember_dpop_nonce(&self, url: &Url, response: &RawResponse) -> bool {
+        self.inner.nonces.remember(url, response)
     }
 
     /// What this issuer's endpoints and resources may use.
@@ -189,6 +244,12 @@ impl OAuthClient {
         let config = &self.inner.config;
         let verifier = PkceVerifier::generate()?;
         let state = random_urlsafe()?;
+        let dpop_key = self
+            .inner
+            .dpop
+            .then(DpopKey::generate)
+            .transpose()?
+            .map(Arc::new);
         let nonce = self.requests_openid().then(random_urlsafe).transpose()?;
         let mut params: Vec<(&str, String)> = vec![
             ("response_type", "code".to_owned()),
@@ -212,6 +273,9 @@ impl OAuthClient {
         if let Some(resource) = &config.resource {
             params.push(("resource", resource.clone()));
         }
+        if let Some(key) = &dpop_key {
+            params.push(("dpop_jkt", key.thumbprint()));
+        }
         let created_at = SystemTime::now();
         let pending = SavedSignIn {
             client_id: config.client_id.clone(),
@@ -229,11 +293,14 @@ impl OAuthClient {
                 .checked_add(config.pending_lifetime)
                 .ok_or_else(|| Error::InvalidConfig("sign-in lifetime too long".into()))?,
             request_uri_expires_at: None,
+            dpop_key,
         };
         Ok((params, pending))
     }
 
-    /// Exchanges the code of a validated callback for tokens (`grant_type=authorization_code`).
+    /// Exchanges the code of a validated callback for tokens (`grant_type=authorization_code`),
+    /// with a DPoP proof of the sign-in's key when it has one (or of a new key, when the
+    /// client uses DPoP and the sign-in was started without).
     pub async fn exchange_code(&self, response: AuthorizationResponse) -> Result<TokenSet> {
         if response.issuer != self.inner.metadata.issuer {
             return Err(Error::IssuerMismatch {
@@ -241,13 +308,18 @@ impl OAuthClient {
                 found: Some(response.issuer),
             });
         }
+        let dpop_key = match response.dpop_key {
+            Some(key) => Some(key),
+            None if self.inner.dpop => Some(Arc::new(DpopKey::generate()?)),
+            None => None,
+        };
         let form = [
             ("grant_type", "authorization_code"),
             ("code", response.code.secret()),
             ("redirect_uri", &response.redirect_uri),
             ("code_verifier", response.verifier.secret()),
         ];
-        let answer = self.token_request(&form).await?;
+        let answer = self.token_request(&form, dpop_key.as_deref()).await?;
         let claims = match self.requests_openid() {
             true => Some(
                 self.verify_id_token(answer.id_token.as_ref(), response.nonce.as_deref(), None)
@@ -257,11 +329,13 @@ impl OAuthClient {
         };
         let mut tokens = answer.into_token_set(None, &self.inner.config.scopes, SystemTime::now());
         tokens.id_token_claims = claims;
+        tokens.dpop_key = dpop_key;
         Ok(tokens)
     }
 
-    /// Refreshes `tokens` with their refresh token (`grant_type=refresh_token`). The answer's
-    /// missing values (a rotated refresh token, scopes, ID token) are taken from `tokens`.
+    /// Refreshes `tokens` with their refresh token (`grant_type=refresh_token`), with a DPoP
+    /// proof of their key if they have one. The answer's missing values (a rotated refresh
+    /// token, scopes, ID token) and the DPoP key are taken from `tokens`.
     pub async fn refresh(&self, tokens: &TokenSet) -> Result<TokenSet> {
         let refresh_token = tokens
             .refresh_token
@@ -271,7 +345,9 @@ impl OAuthClient {
             ("grant_type", "refresh_token"),
             ("refresh_token", refresh_token.secret()),
         ];
-        let answer = self.token_request(&form).await?;
+        let answer = self
+            .token_request(&form, tokens.dpop_key.as_deref())
+            .await?;
         // A refreshed ID token (OpenID Connect Core §12.2) must verify and name the same account.
         let claims = match (&answer.id_token, &tokens.id_token_claims) {
             (Some(id_token), known) if self.requests_openid() => Some(
@@ -286,19 +362,28 @@ impl OAuthClient {
         Ok(refreshed)
     }
 
-    /// Revokes a refresh token (RFC 7009).
+    /// Revokes a refresh token (RFC 7009), without a DPoP proof ([`Session::disconnect`]
+    /// sends one with tokens that have a key).
+    ///
+    /// [`Session::disconnect`]: crate::Session::disconnect
     pub async fn revoke_refresh_token(&self, token: &RefreshToken) -> Result<()> {
-        self.revoke(token.secret(), TokenTypeHint::RefreshToken)
+        self.revoke(token.secret(), TokenTypeHint::RefreshToken, None)
             .await
     }
 
-    /// Revokes an access token (RFC 7009).
+    /// Revokes an access token (RFC 7009), without a DPoP proof.
     pub async fn revoke_access_token(&self, token: &AccessToken) -> Result<()> {
-        self.revoke(token.secret(), TokenTypeHint::AccessToken)
+        self.revoke(token.secret(), TokenTypeHint::AccessToken, None)
             .await
     }
 
-    async fn revoke(&self, token: &str, hint: TokenTypeHint) -> Result<()> {
+    /// Revokes a token, with a DPoP proof of `dpop_key` when given.
+    pub(crate) async fn revoke(
+        &self,
+        token: &str,
+        hint: TokenTypeHint,
+        dpop_key: Option<&DpopKey>,
+    ) -> Result<()> {
         let endpoint =
             self.inner
                 .endpoints
@@ -308,7 +393,7 @@ impl OAuthClient {
                     reason: "no revocation endpoint".into(),
                 })?;
         let form = [("token", token), ("token_type_hint", hint.as_str())];
-        let response = self.post_form(endpoint, &form).await?;
+        let response = self.post_form(endpoint, &form, dpop_key).await?;
         if response.is_success() {
             return Ok(());
         }
@@ -319,15 +404,24 @@ impl OAuthClient {
     }
 
     /// A token request (code exchange or refresh), naming the configured resource (RFC 8707
-    /// §2.2) so that the token is issued for it; an ID token in the answer must fit a templated
-    /// issuer.
-    async fn token_request(&self, form: &[(&str, &str)]) -> Result<TokenResponse> {
+    /// §2.2) so that the token is issued for it, with a DPoP proof when the sign-in has a key;
+    /// an ID token in the answer must fit a templated issuer.
+    async fn token_request(
+        &self,
+        form: &[(&str, &str)],
+        dpop_key: Option<&DpopKey>,
+    ) -> Result<TokenResponse> {
         let mut form = form.to_vec();
         if let Some(resource) = &self.inner.config.resource {
             form.push(("resource", resource));
         }
-        let response = self.post_form(&self.inner.endpoints.token, &form).await?;
+        let response = self
+            .post_form(&self.inner.endpoints.token, &form, dpop_key)
+            .await?;
         let answer = parse_token_response(&response)?;
+        if answer.token_type == "DPoP" && dpop_key.is_none() {
+            return Err(response.unusable("a DPoP-bound token, although no DPoP proof was sent"));
+        }
         check_id_token_issuer(
             answer.id_token.as_ref(),
             &self.inner.metadata.issuer,
@@ -336,12 +430,34 @@ impl OAuthClient {
         Ok(answer)
     }
 
-    /// POSTs a form with `Accept: application/json` and the client's authentication.
+    /// POSTs a form with `Accept: application/json`, the client's authentication and, with
+    /// `dpop_key`, a DPoP proof. An answer asking for a DPoP nonce it supplies
+    /// (`use_dpop_nonce`) is sent again once, with a new proof carrying it.
     pub(crate) async fn post_form(
         &self,
         endpoint: &Url,
         form: &[(&str, &str)],
+        dpop_key: Option<&DpopKey>,
     ) -> Result<RawResponse> {
+        let mut nonce_retried = false;
+        loop {
+            let mut request = self.form_request(endpoint, form);
+            let Some(key) = dpop_key else {
+                return self.inner.http.send(request).await;
+            };
+            request = request.header(DPOP, self.dpop_proof(key, "POST", endpoint, None)?);
+            let response = self.inner.http.send(request).await?;
+            let fresh_nonce = self.remember_dpop_nonce(endpoint, &response);
+            if fresh_nonce && !nonce_retried && is_token_nonce_challenge(&response) {
+                nonce_retried = true;
+                continue;
+            }
+            return Ok(response);
+        }
+    }
+
+    /// A form POST with `Accept: application/json` and the client's authentication.
+    fn form_request(&self, endpoint: &Url, form: &[(&str, &str)]) -> reqwest::RequestBuilder {
         let client_id = self.inner.config.client_id.as_str();
         let mut body: Vec<(&str, &str)> = form.to_vec();
         let mut request = self
@@ -360,7 +476,7 @@ impl OAuthClient {
                 request = request.basic_auth(encode(client_id), Some(encode(secret.secret())));
             }
         }
-        self.inner.http.send(request.form(&body)).await
+        request.form(&body)
     }
 }
 

@@ -18,6 +18,7 @@ const RESERVED_AUTHORIZE_PARAMS: &[&str] = &[
     "code_challenge_method",
     "nonce",
     "request_uri",
+    "dpop_jkt",
 ];
 
 /// The client's registration and behaviour. Build with [`ClientConfig::new`] and the `with_*` methods.
@@ -51,6 +52,9 @@ pub struct ClientConfig {
     /// the server must then name a `pushed_authorization_request_endpoint`. Requests are
     /// pushed anyway whenever the server requires it or offers the endpoint.
     pub par: bool,
+    /// Use DPoP (RFC 9449) even when the server's metadata does not list
+    /// `dpop_signing_alg_values_supported` (default `false`: only when it lists `ES256`).
+    pub dpop: bool,
 }
 
 impl ClientConfig {
@@ -68,6 +72,7 @@ impl ClientConfig {
             http: HttpOptions::default(),
             issuer_template: None,
             par: false,
+            dpop: false,
         }
     }
 
@@ -90,6 +95,12 @@ impl ClientConfig {
     /// Requires pushed authorization requests (RFC 9126), see [`par`](Self::par).
     pub fn with_par(mut self, par: bool) -> Self {
         self.par = par;
+        self
+    }
+
+    /// Sets whether DPoP is used whatever the server's metadata says (see [`dpop`](Self::dpop)).
+    pub fn with_dpop(mut self, dpop: bool) -> Self {
+        self.dpop = dpop;
         self
     }
 

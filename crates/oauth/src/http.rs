@@ -14,12 +14,15 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
+use reqwest::header::{CONTENT_TYPE, HeaderName, RETRY_AFTER, WWW_AUTHENTICATE};
 use url::{Host, Url};
 
 use crate::error::{Error, InsecureReason, Result};
 use crate::retry::{RetryPolicy, parse_retry_after};
 use crate::server_text;
+
+/// The header a server hands out DPoP nonces in (RFC 9449 §8).
+const DPOP_NONCE: HeaderName = HeaderName::from_static("dpop-nonce");
 
 /// Timeouts, size caps and proxy for every request this crate makes.
 #[derive(Clone)]
@@ -167,6 +170,7 @@ impl HttpClient {
         let www_authenticate = header(WWW_AUTHENTICATE);
         let retry_after =
             header(RETRY_AFTER).and_then(|value| parse_retry_after(&value, SystemTime::now()));
+        let dpop_nonce = header(DPOP_NONCE);
         if response
             .content_length()
             .is_some_and(|len| len > limit as u64)
@@ -198,6 +202,7 @@ impl HttpClient {
             content_type,
             www_authenticate,
             retry_after,
+            dpop_nonce,
             body,
         })
     }
@@ -222,6 +227,8 @@ pub(crate) struct RawResponse {
     pub www_authenticate: Option<String>,
     /// How long the `Retry-After` header asks to wait, if it has a readable one.
     pub retry_after: Option<Duration>,
+    /// The `DPoP-Nonce` header (RFC 9449 §8), as sent.
+    pub dpop_nonce: Option<String>,
     pub body: Vec<u8>,
 }
 
@@ -341,17 +348,18 @@ fn looks_form_encoded(text: &str) -> bool {
     })
 }
 
-/// The `error` parameter of a `WWW-Authenticate: Bearer` challenge, if any.
-pub(crate) fn bearer_error(www_authenticate: &str) -> Option<String> {
+/// The scheme (lower-cased) and `error` parameter of a `WWW-Authenticate` challenge, if it
+/// has one: `Bearer` (RFC 6750) and `DPoP` (RFC 9449 §7.1) challenges carry the same codes.
+pub(crate) fn challenge_error(www_authenticate: &str) -> Option<(String, String)> {
     let (scheme, params) = www_authenticate.trim().split_once(char::is_whitespace)?;
-    if !scheme.eq_ignore_ascii_case("bearer") {
-        return None;
-    }
     params.split(',').find_map(|param| {
         let (name, value) = param.split_once('=')?;
-        name.trim()
-            .eq_ignore_ascii_case("error")
-            .then(|| value.trim().trim_matches('"').to_owned())
+        name.trim().eq_ignore_ascii_case("error").then(|| {
+            (
+                scheme.to_ascii_lowercase(),
+                value.trim().trim_matches('"').to_owned(),
+            )
+        })
     })
 }
 
@@ -440,6 +448,7 @@ mod tests {
             content_type: content_type.map(str::to_owned),
             www_authenticate: None,
             retry_after: None,
+            dpop_nonce: None,
             body: body.as_bytes().to_vec(),
         }
     }
@@ -579,19 +588,18 @@ mod tests {
     }
 
     #[test]
-    fn bearer_challenge_error_is_read() {
+    fn challenge_errors_are_read_with_their_scheme() {
+        let read = |header: &str| challenge_error(header);
         assert_eq!(
-            bearer_error(
-                r#"Bearer realm="photos", error="invalid_token", error_description="expired""#
-            )
-            .as_deref(),
-            Some("invalid_token")
+            read(r#"Bearer realm="photos", error="invalid_token", error_description="expired""#),
+            Some(("bearer".into(), "invalid_token".into()))
         );
-        assert_eq!(bearer_error(r#"Bearer realm="photos""#), None);
         assert_eq!(
-            bearer_error(r#"Basic realm="x", error="invalid_token""#),
-            None
+            read(r#"DPoP algs="ES256", error="use_dpop_nonce""#),
+            Some(("dpop".into(), "use_dpop_nonce".into()))
         );
+        assert_eq!(read(r#"Bearer realm="photos""#), None);
+        assert_eq!(read("Bearer"), None);
     }
 
     mod properties {
@@ -623,7 +631,7 @@ mod tests {
                 content_type in content_type(),
                 body in proptest::collection::vec(any::<u8>(), 0..400),
             ) {
-                let response = RawResponse { status, content_type, www_authenticate: None, retry_after: None, body };
+                let response = RawResponse { status, content_type, www_authenticate: None, retry_after: None, dpop_nonce: None, body };
                 let _ = response.unexpected().to_string();
             }
 
@@ -642,7 +650,7 @@ mod tests {
                     2 => format!(r#"{{"access_token":"{token}"{after}"#),
                     _ => format!("{before}{token}{after}"),
                 };
-                let response = RawResponse { status, content_type, www_authenticate: None, retry_after: None, body: body.into_bytes() };
+                let response = RawResponse { status, content_type, www_authenticate: None, retry_after: None, dpop_nonce: None, body: body.into_bytes() };
                 let error = response.unexpected();
                 let shown = format!("{error} {error:?} {response:?}");
                 prop_assert!(!shown.contains(&token), "{}", shown);

@@ -1,9 +1,9 @@
 //! OAuth 2.0 native-client core for PhotoLink: authorization code flow with PKCE for a public
 //! desktop client (RFC 6749, 7636, 8252), server metadata discovery (RFC 8414), issuer
 //! identification (RFC 9207), pushed authorization requests (RFC 9126), verified OpenID Connect
-//! sign-in (ID tokens, OpenID Connect Core §3.1.3.7), token refresh with rotation, and
-//! revocation (RFC 7009), following the OAuth security best current practice (RFC 9700). No UI
-//! or Tauri dependency.
+//! sign-in (ID tokens, OpenID Connect Core §3.1.3.7), token refresh with rotation, revocation
+//! (RFC 7009) and sender-constrained tokens with DPoP (RFC 9449), following the OAuth security
+//! best current practice (RFC 9700). No UI or Tauri dependency.
 //!
 //! # The pieces
 //!
@@ -22,7 +22,8 @@
 //! | [`IdTokenClaims`], [`IdTokenError`], [`ID_TOKEN_CLOCK_SKEW`] | The account a verified ID token names (kept in the [`TokenSet`]); why an ID token was refused; the clock skew allowed for `exp` and `iat`. |
 //! | [`Persistence`] | Whether the token store holds what the session holds, or the connection lives in memory only after a store failure. |
 //! | [`TokenStore`], [`MemoryTokenStore`] | Where tokens are kept between runs (the app implements it over the OS keyring). |
-//! | [`TokenSet`] | The tokens of one account, serializable for the store. |
+//! | [`TokenSet`] | The tokens of one account, serializable for the store (with the DPoP key, when they are bound to one). |
+//! | [`DpopKey`] | The ES256 key a connection's tokens are bound to with DPoP: made when a sign-in starts, kept in the saved sign-in and with the tokens, never `Clone` or `Serialize`, `Debug` shows its thumbprint only. |
 //! | [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`], [`PkceVerifier`], [`ClientSecret`], [`IdToken`] | Secrets: `Debug` prints `[redacted]`, `.secret()` reads the value, no `==`; the single-use ones are neither `Clone` nor `Serialize`; a client secret deserializes from settings but never serializes. |
 //! | [`Error`], [`InsecureReason`], [`AuthorizationErrorCode`], [`TokenErrorCode`] | Every failure, with its data (a refused push is [`Error::PushedAuthorization`], a refused ID token [`Error::IdToken`]); `Display` is short and technical, without secrets. The app words it for people. |
 //!
@@ -117,12 +118,25 @@
 //!   on the code exchange and every refresh too; `client_secret` only when one
 //!   is configured (HTTP Basic when the server lists `client_secret_basic` first). No redirects
 //!   are followed; connect timeout 10 s, total 30 s; responses over 1 MiB are refused.
-//! - **Token answers**: `token_type` must be `Bearer` (any case); lifetime from `expires_in` or
+//! - **Token answers**: `token_type` must be `Bearer` or, after a DPoP proof, `DPoP` (any case); lifetime from `expires_in` or
 //!   `expires` (number or numeric string); granted `scope` and `id_token` are kept. RFC 6749 §5.2
 //!   errors become [`Error::Token`]; HTML, problem+json, form-encoded, plain text, empty or
 //!   cut-off bodies become [`Error::UnexpectedResponse`] naming the HTTP status. Both keep
 //!   the answer's `Retry-After` ([`Error::retry_after`]), so the app can say when to try
 //!   again; 5xx and 429 answers are [`Error::is_transient`].
+//! - **DPoP** (RFC 9449): used when the metadata lists `ES256` in
+//!   `dpop_signing_alg_values_supported`, or when [`ClientConfig::dpop`] asks for it (asking
+//!   with a server that lists only other algorithms is [`Error::InvalidConfig`]). Each sign-in
+//!   gets a new P-256 key; its RFC 7638 thumbprint goes out as `dpop_jkt`, binding the code to
+//!   it. The token, refresh and revocation requests carry a proof (`typ` `dpop+jwt`, `alg`
+//!   `ES256`, the public `jwk`; claims `jti` of 256 random bits, `htm`, `htu` without query
+//!   and fragment, `iat`); resource requests with a `DPoP` token send `Authorization: DPoP`
+//!   and a proof with `ath`. A `DPoP` token answered without a proof sent is refused. Every
+//!   answer's `DPoP-Nonce` is kept per origin and put in later proofs; a token endpoint 400
+//!   `use_dpop_nonce`, or a resource 401 with a `DPoP` challenge saying `use_dpop_nonce`,
+//!   that supplies a nonce is sent again exactly once. The key is kept with the tokens (and
+//!   with a saved sign-in), so refresh tokens bound to it survive restarts, and is forgotten
+//!   with them on Disconnect.
 //! - **Server text is data**: a response body is never quoted, only its kind is named ("a
 //!   form-encoded body", "a web page", …). Every server-supplied string kept in an error
 //!   (`error`, `error_description`, `error_uri`, `token_type`, a problem report's title and
@@ -149,9 +163,11 @@
 //!   a backoff of 0.5 s doubling each time, never sooner than the answer's `Retry-After`
 //!   (seconds or an HTTP date); a `Retry-After` longer than [`RetryPolicy::max_wait`] (10 s)
 //!   ends the retries at once; a request that got no answer (refused, timed out) is not
-//!   retried. The 401 refresh and its single retry come on top. Token,
-//!   discovery and revocation requests are never retried: a code is single use, and a
-//!   refresh token may have been rotated by an answer that was lost.
+//!   retried. The 401 refresh and its single retry come on top, and so does the single
+//!   retry of a DPoP nonce challenge. Token, discovery and revocation requests are never
+//!   retried otherwise (only after a `use_dpop_nonce` answer, which refuses the request for
+//!   its proof alone): a code is single use, and a refresh token may have been rotated by an
+//!   answer that was lost.
 //! - **Storage**: every [`TokenStore`] call from an async method runs on the blocking pool. A
 //!   failed save keeps the new tokens in memory, clears the store (so it holds no refresh token
 //!   the server has retired) and reports [`Persistence::MemoryOnly`]; the next token use
@@ -169,6 +185,7 @@
 mod authorize;
 mod client;
 mod config;
+mod dpop;
 mod error;
 mod http;
 mod id_token;
@@ -187,6 +204,7 @@ mod token;
 pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};
 pub use client::OAuthClient;
 pub use config::ClientConfig;
+pub use dpop::DpopKey;
 pub use error::{
     AuthorizationErrorCode, CallbackError, Error, InsecureReason, Result, StoreError,
     TokenErrorCode,

@@ -49,6 +49,10 @@ pub struct ServerMetadata {
     /// The server's signing keys (a JWK Set), for ID token signatures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub jwks_uri: Option<String>,
+    /// RFC 9449: the DPoP proof algorithms the server accepts. Listing `ES256` makes the
+    /// client use DPoP.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dpop_signing_alg_values_supported: Vec<String>,
 }
 
 impl ServerMetadata {
@@ -71,6 +75,7 @@ impl ServerMetadata {
             pushed_authorization_request_endpoint: None,
             require_pushed_authorization_requests: false,
             jwks_uri: None,
+            dpop_signing_alg_values_supported: Vec::new(),
         }
     }
 

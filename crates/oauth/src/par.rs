@@ -82,7 +82,7 @@ impl OAuthClient {
             .ok_or_else(|| Error::InvalidConfig("no pushed authorization endpoint".into()))?;
         let (params, mut pending) = self.authorization_params(redirect_uri)?;
         let form = pushed_form(&params);
-        let response = self.post_form(endpoint, &form).await?;
+        let response = self.post_form(endpoint, &form, None).await?;
         let pushed = parse_response(&response, SystemTime::now())?;
         pending.request_uri_expires_at = pushed
             .expires_at
@@ -180,6 +180,7 @@ mod tests {
             content_type: Some("application/json".into()),
             www_authenticate: None,
             retry_after: None,
+            dpop_nonce: None,
             body: body.as_bytes().to_vec(),
         }
     }

@@ -143,6 +143,9 @@ mod tests {
         assert_not_impl!(ClientSecret: serde::Serialize);
         assert_not_impl!(crate::AuthorizationResponse: Clone);
         assert_not_impl!(crate::SavedSignIn: Clone);
+        assert_not_impl!(crate::DpopKey: Clone);
+        assert_not_impl!(crate::DpopKey: serde::Serialize);
+        assert_not_impl!(crate::DpopKey: PartialEq);
     }
 
     #[test]

@@ -4,14 +4,16 @@ use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::SystemTime;
 
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::authorize::AuthorizationResponse;
-use crate::client::OAuthClient;
+use crate::client::{DPOP, OAuthClient, TokenTypeHint};
+use crate::dpop::{DpopKey, is_resource_nonce_challenge};
 use crate::error::{Error, Result, StoreError};
-use crate::http::{RawResponse, bearer_error, describe_json_error};
+use crate::http::{RawResponse, challenge_error, describe_json_error};
 use crate::id_token::IdTokenClaims;
 use crate::secret::AccessToken;
 use crate::store::TokenStore;
@@ -240,10 +242,12 @@ impl Session {
     /// than a 5xx or 429; `invalid_grant` is [`Error::ReconnectNeeded`]). The store is left as
     /// it was.
     pub async fn access_token(&self) -> Result<AccessToken> {
-        Ok(self.access_token_with_version().await?.0)
+        Ok(self.tokens_with_version().await?.0.access_token)
     }
 
-    /// GETs a protected resource with `Authorization: Bearer`.
+    /// GETs a protected resource with `Authorization: Bearer`, or for a DPoP-bound token with
+    /// `Authorization: DPoP` and a DPoP proof of the connection's key (RFC 9449 §7). A 401
+    /// asking for a DPoP nonce it supplies is retried once with it.
     ///
     /// A 5xx or 429 answer is retried after a backoff that honours `Retry-After`, at most
     /// [`HttpOptions::resource_retry`](crate::HttpOptions::resource_retry) times (see
@@ -253,11 +257,11 @@ impl Session {
     /// the last answer when the retries are used up, become errors naming the status.
     pub async fn authorized_get(&self, url: &str) -> Result<ResourceResponse> {
         let url = self.client.transport().endpoint(url)?;
-        let (token, version) = self.access_token_with_version().await?;
-        let response = self.get_with(&url, Some(&token)).await?;
+        let (tokens, version) = self.tokens_with_version().await?;
+        let response = self.get_with(&url, Some(&tokens)).await?;
         let response = if is_token_rejection(&response) {
-            let token = self.refresh(version, RefreshReason::Rejected).await?;
-            self.get_with(&url, Some(&token)).await?
+            let tokens = self.refresh(version, RefreshReason::Rejected).await?;
+            self.get_with(&url, Some(&tokens)).await?
         } else {
             response
         };
@@ -320,13 +324,27 @@ impl Session {
         revoked
     }
 
-    /// Revokes the refresh token, then the access token, attempting both.
+    /// Revokes the refresh token, then the access token, attempting both (with DPoP proofs
+    /// when the tokens have a key).
     async fn revoke_all(&self, tokens: &TokenSet) -> Result<()> {
         let mut failure = None;
+        let key = tokens.dpop_key.as_deref();
         if let Some(refresh_token) = &tokens.refresh_token {
-            failure = self.client.revoke_refresh_token(refresh_token).await.err();
+            failure = self
+                .client
+                .revoke(refresh_token.secret(), TokenTypeHint::RefreshToken, key)
+                .await
+                .err();
         }
-        if let Err(error) = self.client.revoke_access_token(&tokens.access_token).await {
+        let revoked = self
+            .client
+            .revoke(
+                tokens.access_token.secret(),
+                TokenTypeHint::AccessToken,
+                key,
+            )
+            .await;
+        if let Err(error) = revoked {
             failure.get_or_insert(error);
         }
         match failure {
@@ -338,24 +356,25 @@ impl Session {
         }
     }
 
-    async fn access_token_with_version(&self) -> Result<(AccessToken, Version)> {
+    /// Tokens with a usable access token, and the version they were seen at.
+    async fn tokens_with_version(&self) -> Result<(TokenSet, Version)> {
         self.retry_unsaved().await;
         let (tokens, version) = self.current()?;
         if !tokens.needs_refresh(self.client.config().refresh_skew, SystemTime::now()) {
-            return Ok((tokens.access_token, version));
+            return Ok((tokens, version));
         }
-        let token = self.refresh(version, RefreshReason::Expiring).await?;
+        let tokens = self.refresh(version, RefreshReason::Expiring).await?;
         let version = self.lock().version;
-        Ok((token, version))
+        Ok((tokens, version))
     }
 
     /// Refreshes the tokens seen at `seen`. A caller that waited while someone else refreshed
     /// them gets that refresh's outcome instead of making a second request.
-    async fn refresh(&self, seen: Version, reason: RefreshReason) -> Result<AccessToken> {
+    async fn refresh(&self, seen: Version, reason: RefreshReason) -> Result<TokenSet> {
         let _guard = self.refresh_lock.lock().await;
         let (tokens, version) = self.current()?;
         if version.tokens != seen.tokens {
-            return Ok(tokens.access_token);
+            return Ok(tokens);
         }
         let still_valid =
             reason == RefreshReason::Expiring && !tokens.is_expired(SystemTime::now());
@@ -367,15 +386,14 @@ impl Session {
         }
         if tokens.refresh_token.is_none() {
             if still_valid {
-                return Ok(tokens.access_token);
+                return Ok(tokens);
             }
             return Err(self.reconnect_needed().await);
         }
         match self.client.refresh(&tokens).await {
             Ok(fresh) => {
-                let access_token = fresh.access_token.clone();
-                self.save_and_install(fresh).await;
-                Ok(access_token)
+                self.save_and_install(fresh.clone()).await;
+                Ok(fresh)
             }
             Err(error) if error.is_invalid_grant() => Err(self.reconnect_needed().await),
             Err(error) => {
@@ -439,19 +457,28 @@ impl Session {
         self.lock().unsaved = result.err();
     }
 
-    /// One resource GET, with the Bearer token when one is given. An answer with a passing
-    /// status (5xx, 429) is tried again as the [`RetryPolicy`](crate::RetryPolicy) allows; the
-    /// last answer is returned.
-    async fn get_with(&self, url: &Url, token: Option<&AccessToken>) -> Result<RawResponse> {
+    /// One resource GET, with the tokens' authorization when tokens are given (`Bearer`, or
+    /// `DPoP` with a proof). An answer with a passing status (5xx, 429) is tried again as the
+    /// [`RetryPolicy`](crate::RetryPolicy) allows, and one asking for a DPoP nonce once more;
+    /// the last answer is returned.
+    async fn get_with(&self, url: &Url, tokens: Option<&TokenSet>) -> Result<RawResponse> {
         let http = self.client.http();
         let policy = http.options().resource_retry;
         let mut retries_done = 0;
+        let mut nonce_retried = false;
         loop {
-            let request = match token {
-                Some(token) => http.get(url).bearer_auth(token.secret()),
+            let request = match tokens {
+                Some(tokens) => self.authorized(url, tokens)?,
                 None => http.get(url),
             };
             let response = http.send_resource(request).await?;
+            if tokens.and_then(dpop_key_in_use).is_some() {
+                let fresh_nonce = self.client.remember_dpop_nonce(url, &response);
+                if fresh_nonce && !nonce_retried && is_resource_nonce_challenge(&response) {
+                    nonce_retried = true;
+                    continue;
+                }
+            }
             match policy.wait_before_retry(retries_done, response.status, response.retry_after) {
                 Some(wait) => {
                     tokio::time::sleep(wait).await;
@@ -460,6 +487,22 @@ impl Session {
                 None => return Ok(response),
             }
         }
+    }
+
+    /// A GET of `url` with the tokens' authorization: `Bearer`, or `DPoP` with a proof.
+    fn authorized(&self, url: &Url, tokens: &TokenSet) -> Result<reqwest::RequestBuilder> {
+        let request = self.client.http().get(url);
+        let token = &tokens.access_token;
+        let Some(key) = dpop_key_in_use(tokens) else {
+            return Ok(request.bearer_auth(token.secret()));
+        };
+        let mut authorization = HeaderValue::try_from(format!("DPoP {}", token.secret()))
+            .map_err(|_| Error::Internal("the access token cannot be sent in a header".into()))?;
+        // Like `bearer_auth`: kept out of any `Debug` of the request.
+        authorization.set_sensitive(true);
+        Ok(request
+            .header(AUTHORIZATION, authorization)
+            .header(DPOP, self.client.dpop_proof(key, "GET", url, Some(token))?))
     }
 
     fn current(&self) -> Result<(TokenSet, Version)> {
@@ -502,21 +545,30 @@ async fn run_blocking<T: Send + 'static>(
 /// refused the refresh itself (an RFC 6749 error without a passing status). Network trouble,
 /// a 5xx, or an answer that could not be used (a captive portal's web page, a cut-off body)
 /// says nothing against the token in hand.
-fn settle_failure(error: Error, still_valid: bool, tokens: TokenSet) -> Result<AccessToken> {
+fn settle_failure(error: Error, still_valid: bool, tokens: TokenSet) -> Result<TokenSet> {
     let refused = matches!(error, Error::Token { .. }) && !error.is_transient();
     if still_valid && !refused {
-        Ok(tokens.access_token)
+        Ok(tokens)
     } else {
         Err(error)
     }
 }
 
-/// A 401 whose Bearer challenge says `invalid_token` or gives no error code.
+/// The key resource requests prove possession of: the tokens' key, when the server bound the
+/// access token to it (`token_type` DPoP). A server that answered `Bearer` to a proof did not.
+fn dpop_key_in_use(tokens: &TokenSet) -> Option<&DpopKey> {
+    tokens
+        .dpop_key
+        .as_deref()
+        .filter(|_| tokens.token_type.eq_ignore_ascii_case("dpop"))
+}
+
+/// A 401 whose Bearer or DPoP challenge says `invalid_token` or gives no error code.
 fn is_token_rejection(response: &RawResponse) -> bool {
     response.status == 401
         && response
             .www_authenticate
             .as_deref()
-            .and_then(bearer_error)
-            .is_none_or(|error| error == "invalid_token")
+            .and_then(challenge_error)
+            .is_none_or(|(_, error)| error == "invalid_token")
 }

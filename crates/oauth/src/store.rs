@@ -82,6 +82,7 @@ mod tests {
             scopes: vec![],
             id_token: None,
             id_token_claims: None,
+            dpop_key: None,
         };
         store.save(&tokens).unwrap();
         assert_eq!(store.load().unwrap().unwrap().access_token.secret(), "a");

@@ -1,10 +1,12 @@
 //! Token sets and the parsing of token endpoint answers (RFC 6749 §5.1, §5.2).
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::dpop::DpopKey;
 use crate::error::{Error, Result, TokenErrorCode};
 use crate::http::RawResponse;
 use crate::id_token::IdTokenClaims;
@@ -18,7 +20,8 @@ use crate::server_text;
 pub struct TokenSet {
     /// The access token.
     pub access_token: AccessToken,
-    /// Always `Bearer` (compared case-insensitively when received).
+    /// `Bearer`, or `DPoP` for a token bound to [`dpop_key`](Self::dpop_key) (RFC 9449),
+    /// whatever the case the server wrote it in.
     pub token_type: String,
     /// The refresh token, if the server issued one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -42,6 +45,14 @@ pub struct TokenSet {
     /// The account the ID token names, once verified (OpenID Connect sign-ins only).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub id_token_claims: Option<IdTokenClaims>,
+    /// The DPoP key the tokens were requested with (RFC 9449), kept with them so refresh
+    /// tokens bound to it keep working after a restart. Stored as base64url PKCS#8.
+    #[serde(
+        default,
+        with = "crate::dpop::stored_key",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub dpop_key: Option<Arc<DpopKey>>,
 }
 
 impl TokenSet {
@@ -70,6 +81,8 @@ impl TokenSet {
 #[derive(Debug)]
 pub(crate) struct TokenResponse {
     pub access_token: AccessToken,
+    /// `Bearer` or `DPoP`, as this crate spells them.
+    pub token_type: &'static str,
     pub refresh_token: Option<RefreshToken>,
     pub expires_in: Option<Duration>,
     pub scopes: Option<Vec<String>>,
@@ -78,7 +91,7 @@ pub(crate) struct TokenResponse {
 
 impl TokenResponse {
     /// A token set from this answer. Missing values come from `previous` (refresh token, scopes,
-    /// ID token) or, for scopes, from `requested_scopes`.
+    /// ID token, DPoP key) or, for scopes, from `requested_scopes`.
     pub fn into_token_set(
         self,
         previous: Option<&TokenSet>,
@@ -87,7 +100,7 @@ impl TokenResponse {
     ) -> TokenSet {
         TokenSet {
             access_token: self.access_token,
-            token_type: "Bearer".into(),
+            token_type: self.token_type.into(),
             refresh_token: self
                 .refresh_token
                 .or_else(|| previous.and_then(|p| p.refresh_token.clone())),
@@ -101,6 +114,7 @@ impl TokenResponse {
                 .id_token
                 .or_else(|| previous.and_then(|p| p.id_token.clone())),
             id_token_claims: None,
+            dpop_key: previous.and_then(|p| p.dpop_key.clone()),
         }
     }
 }
@@ -127,16 +141,18 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
 
     let access_token =
         text("access_token").ok_or_else(|| invalid("no access token in the answer"))?;
-    match text("token_type") {
-        Some(kind) if kind.eq_ignore_ascii_case("bearer") => {}
+    let token_type = match text("token_type") {
+        Some(kind) if kind.eq_ignore_ascii_case("bearer") => "Bearer",
+        Some(kind) if kind.eq_ignore_ascii_case("dpop") => "DPoP",
         Some(kind) => {
             let kind = server_text::code(kind);
             return Err(invalid(&format!("an unsupported token type \"{kind}\"")));
         }
         None => return Err(invalid("no token type in the answer")),
-    }
+    };
     Ok(TokenResponse {
         access_token: AccessToken::new(access_token),
+        token_type,
         refresh_token: text("refresh_token").map(RefreshToken::new),
         expires_in: lifetime(&object)
             .map_err(|()| invalid("a token lifetime that is not a number"))?,
@@ -247,6 +263,7 @@ mod tests {
             content_type: Some("application/json".into()),
             www_authenticate: None,
             retry_after: None,
+            dpop_nonce: None,
             body: body.as_bytes().to_vec(),
         }
     }
@@ -294,8 +311,12 @@ mod tests {
     }
 
     #[test]
-    fn token_type_is_case_insensitive_and_must_be_bearer() {
+    fn token_type_is_case_insensitive_and_must_be_bearer_or_dpop() {
         assert!(parse(r#"{"access_token":"a","token_type":"BEARER"}"#).is_ok());
+        let bound = parse(r#"{"access_token":"a","token_type":"dpop"}"#).unwrap();
+        assert_eq!(bound.token_type, "DPoP");
+        let set = bound.into_token_set(None, &[], SystemTime::now());
+        assert_eq!(set.token_type, "DPoP");
         assert!(parse(r#"{"access_token":"a","token_type":"mac"}"#).is_err());
         assert!(parse(r#"{"access_token":"a"}"#).is_err());
         assert!(parse(r#"{"token_type":"Bearer"}"#).is_err());
@@ -383,6 +404,7 @@ mod tests {
             scopes: vec![],
             id_token: None,
             id_token_claims: None,
+            dpop_key: None,
         };
         let skew = Duration::from_secs(60);
         assert!(!set(3600).needs_refresh(skew, now));
@@ -436,6 +458,7 @@ mod tests {
             scopes: vec!["photos:read".into()],
             id_token: None,
             id_token_claims: None,
+            dpop_key: None,
         };
         let json = serde_json::to_string(&set).unwrap();
         assert!(json.contains(r#""expires_at":1700000060"#), "{json}");
@@ -460,6 +483,7 @@ mod tests {
                     content_type: Some("application/json".into()),
                     www_authenticate: None,
                     retry_after: None,
+                    dpop_nonce: None,
                     body,
                 };
                 let _ = parse_token_response(&response);
@@ -535,6 +559,7 @@ mod tests {
                 content_type: Some("application/json".into()),
                 www_authenticate: None,
                 retry_after: None,
+                dpop_nonce: None,
                 body,
             }
         }

@@ -4,6 +4,7 @@
 mod support;
 
 mod discovery;
+mod dpop;
 mod faults;
 mod issuer_template;
 mod openid;

@@ -200,6 +200,7 @@ pub fn stored_tokens(
         scopes: vec!["photos:read".into(), "profile".into()],
         id_token: None,
         id_token_claims: None,
+        dpop_key: None,
     }
 }
 
