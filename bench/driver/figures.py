@@ -21,6 +21,7 @@ from pathlib import Path
 from app_window import App, TauriDriver
 from desktop import (
     SINGLE_INSTANCE_NAME,
+    process_alive,
     StandinBrowser,
     clear_keyring,
     dbus_name_has_owner,
@@ -28,7 +29,7 @@ from desktop import (
     register_link_handler,
     wait_until,
 )
-from measure import MARKS_ENV, Samples, first, marks_in, window_pss_mib
+from measure import MARKS_ENV, Samples, children_of, first, marks_in, window_pss_mib
 from provider import DemoProvider
 
 MIB = 1024 * 1024
@@ -140,6 +141,9 @@ def time_to_status(binary: Path, log: Path, env: dict[str, str]) -> tuple[float,
 
 
 def stop(process: subprocess.Popen) -> None:
+    """Stops a window and waits until its WebKit processes have exited too, so that the next
+    window measured does not share the CPU with them."""
+    helpers = children_of(process.pid)
     if process.poll() is None:
         process.terminate()
         try:
@@ -147,6 +151,7 @@ def stop(process: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+    wait_until(lambda: not any(process_alive(pid) for pid in helpers), 15)
 
 
 def start_to_status(bench: Bench) -> Figure:
@@ -236,10 +241,12 @@ class Window:
         self.app.wait_for_state("disconnected")
 
     def close(self) -> None:
+        helpers = children_of(self.pid) if self.app.pids else []
         try:
             self.app.quit()
         finally:
             self.driver.stop()
+        wait_until(lambda: not any(process_alive(pid) for pid in helpers), 15)
 
 
 def link_to_connected(bench: Bench) -> Figure:
