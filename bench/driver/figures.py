@@ -241,7 +241,7 @@ class Window:
         self.app.wait_for_state("disconnected")
 
     def close(self) -> None:
-        helpers = children_of(self.pid) if self.app.pids else []
+        helpers = [helper for pid in self.app.pids for helper in children_of(pid)]
         try:
             self.app.quit()
         finally:
