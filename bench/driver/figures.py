@@ -526,22 +526,17 @@ def thumbnails_from_disk_cache(bench: Bench) -> Figure:
         try:
             window.connect()
             window.app.wait_for_photos()
-            # A new process: the memory cache is gone, the disk cache stays.
-            window.app.quit()
-            window.app.launch()
-            window.app.driver.execute_script(WATCH_GALLERY)
-            window.app.driver.refresh()
-            window.app.driver.execute_script(WATCH_GALLERY)
-            window.app.wait_for_state("connected")
-            time.sleep(2)
-            result = window.app.driver.execute_script("return window.__benchGallery;")
-            loads = result["loads"]
-            if len(loads) > 1:
-                figure.samples.add((len(loads) - 1) / max(max(loads) - min(loads), 1e-3))
+            window.close()
+            # A new process: its memory cache is empty, the disk cache stays. It restores the
+            # connection and shows the first page at once; the rate is timed from the status
+            # shown to every tile loaded (polled over WebDriver every 0.1 s).
+            window = Window(bench, f"disk-cache-{run}-again", env_with_marks(PHOTOLINK_PROVIDER_CONFIG=os.environ["PHOTOLINK_PROVIDER_CONFIG"]))
+            shown = time.time()
+            loaded = window.app.wait_for_photos()
+            figure.samples.add(loaded / max(time.time() - shown, 1e-3))
         finally:
             window.close()
             provider.stop()
             os.environ.pop("PHOTOLINK_PROVIDER_CONFIG", None)
-    figure.notes.append("A restarted PhotoLink (memory cache empty) showing the same first page from its disk cache.")
+    figure.notes.append("A restarted PhotoLink (memory cache empty) showing the first page from its disk cache.")
     return figure
-
