@@ -22,7 +22,10 @@ pub async fn approve(provider: &Provider, authorize_url: &Url) -> Result<String>
         .ok_or("no transaction field in the consent form")?;
     let answer = http
         .post(action)
-        .form(&[("transaction", transaction.as_str()), ("decision", "approve")])
+        .form(&[
+            ("transaction", transaction.as_str()),
+            ("decision", "approve"),
+        ])
         .send()
         .await?;
     if !answer.status().is_redirection() {

@@ -40,7 +40,12 @@ impl Args {
             let name = flag
                 .strip_prefix("--")
                 .filter(|name| known.contains(name))
-                .ok_or_else(|| format!("unknown argument {flag:?}; options: --{}", known.join(" --")))?;
+                .ok_or_else(|| {
+                    format!(
+                        "unknown argument {flag:?}; options: --{}",
+                        known.join(" --")
+                    )
+                })?;
             let value = args.next().ok_or_else(|| format!("{flag} needs a value"))?;
             options.insert(name.to_owned(), value);
         }

@@ -16,9 +16,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use photolink_oauth::{
-    ClientConfig, MemoryTokenStore, OAuthClient, PendingAuthorization, Session,
-};
+use photolink_oauth::{ClientConfig, MemoryTokenStore, OAuthClient, PendingAuthorization, Session};
 
 use photolink_bench_oauth::{
     Args, CLIENT_ID, Provider, REDIRECT_URI, Result, SCOPES, consent, millis_since,
