@@ -1,7 +1,7 @@
-"""The benchmark's figures, one function each. Every function takes the run's [`Bench`] and returns
-a [`Figure`]: its samples (one per run), the same-run baseline's samples where there is one, the
-goal, and any split or note. A figure whose feature is not in the app yet returns
-`Figure.not_available(...)` and the table says what it needs.
+"""The benchmark's figures, one function each. Every function takes the run's `Bench` and returns
+a `Figure`: its samples (one per run), the same-run baseline's samples where there is one, the
+goal, and any split or note. A figure whose feature is not in the app yet sets `missing` to what
+it needs, and the table says "n/a (needs …)".
 
 Everything runs inside the private session of scripts/headless-session.sh (fresh HOME, D-Bus,
 Xvfb, unlocked gnome-keyring). The window is driven like the end-to-end tests drive it: through
@@ -58,10 +58,6 @@ class Figure:
     split_unit: str = ""
     notes: list[str] = field(default_factory=list)
     missing: str = ""  # "needs …" when the feature is not there yet
-
-    @classmethod
-    def not_available(cls, name: str, unit: str, goal: str, needs: str) -> "Figure":
-        return cls(name, unit, goal, missing=needs)
 
 
 @dataclass
