@@ -26,6 +26,7 @@ impl CommandError {
 /// The current status; the window calls it on load, then follows `connection-changed`.
 #[tauri::command]
 pub fn status(state: State<'_, AppState>) -> Status {
+    tracing::info!(target: "photolink_bench", "status-sent"); // timing mark, see lib.rs
     state.connection.status()
 }
 

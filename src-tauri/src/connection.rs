@@ -387,7 +387,10 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         callback_url: &str,
     ) -> CallbackOutcome {
         let response = match self.complete(provider, callback_url).await {
-            Ok(response) => response,
+            Ok(response) => {
+                tracing::info!(target: "photolink_bench", "callback-checked"); // timing mark
+                response
+            }
             Err(CallbackError::Ignored(reason)) => {
                 tracing::warn!(%reason, "ignored a sign-in link");
                 let message = if matches!(self.lock().phase, Phase::Waiting { .. }) {
@@ -406,6 +409,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         };
         self.end_sign_in().await;
         self.set_phase(Phase::Exchanging);
+        tracing::info!(target: "photolink_bench", "token-request-start"); // timing mark
         match provider.session.connect(response).await {
             Ok(persistence) => {
                 if let Persistence::MemoryOnly(error) = persistence {
@@ -414,6 +418,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 tracing::info!("account connected");
                 self.window.forget_account_data();
                 self.show_connected(provider).await;
+                tracing::info!(target: "photolink_bench", "connected-sent"); // timing mark
             }
             Err(error) => self.fail(provider, AppError::OAuth(error), Retry::Connect),
         }

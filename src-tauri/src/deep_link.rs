@@ -85,6 +85,7 @@ fn receive(app: &AppHandle, candidates: impl Iterator<Item = String>) {
         }
         // The URL carries an authorization code: it is never logged.
         tracing::info!("a {SCHEME}: link arrived");
+        tracing::info!(target: "photolink_bench", "link-received"); // timing mark, see lib.rs
         let connection = app.state::<AppState>().connection.clone();
         tauri::async_runtime::spawn(async move {
             connection.finish(&url).await;

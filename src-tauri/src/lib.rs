@@ -7,6 +7,15 @@
 //!
 //! The main window shows PhotoLink's own pages only ([`main_window`]); logs go to stderr and to
 //! a bounded, rotated file in the platform's log folder ([`logging`]).
+//!
+//! # Timing marks
+//!
+//! A few `info` events of target `photolink_bench` mark the moments `scripts/bench.sh` measures
+//! (BENCHMARKS.md): `status-sent` (the window pulled the status, in `commands::status`),
+//! `link-received` (a sign-in link was accepted), `callback-checked`, `token-request-start`,
+//! `keyring-write-start`, `keyring-write-end` and `connected-sent` (the steps of finishing a
+//! sign-in). They carry nothing but their name, and the default log filter leaves them out;
+//! `RUST_LOG=photolink_bench=info` turns them on.
 
 mod commands;
 mod config;

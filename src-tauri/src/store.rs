@@ -316,7 +316,10 @@ impl TokenStore for KeyringTokenStore {
         };
         let text = serde_json::to_string(&stored)
             .map_err(|_| StoreError::new("the tokens could not be prepared for saving"))?;
-        match self.entry.write(&text) {
+        tracing::info!(target: "photolink_bench", "keyring-write-start"); // timing mark, see lib.rs
+        let written = self.entry.write(&text);
+        tracing::info!(target: "photolink_bench", "keyring-write-end"); // timing mark
+        match written {
             Ok(()) => {
                 held.entry = Some(entry_hash(&text));
                 self.forgotten.drop_all();

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# PhotoLink's benchmark: builds what it measures in release mode, runs each figure several times
+# in a private desktop session (Xvfb, D-Bus, gnome-keyring; scripts/headless-session.sh), and
+# writes the table that BENCHMARKS.md records: median and spread of each figure, its goal, and
+# its ratio to a baseline measured in the same run, with the machine and the commit.
+#
+#   1. the app and its .deb, as the installers build them (`tauri build`, release profile);
+#   2. the baselines and benchmark programs in bench/ (release profile): a minimal Tauri 2
+#      window, the login floor, the refresh storm; and the demo provider;
+#   3. bench/driver/run_bench.py, which measures each figure (bench/driver/figures.py).
+#
+# Writes .artifacts/bench/results.md (the table), results.json and logs/.
+# Exits 0 when every figure was measured and every goal met, 3 when a goal was missed, and 1
+# when the benchmark itself broke (a build failed, a figure could not be measured).
+#
+#   bash scripts/bench.sh            # 5 runs of each figure, goals enforced
+#   bash scripts/bench.sh --quick    # 1 run of each figure, goals reported but not enforced (CI)
+#   PHOTOLINK_BENCH_RUNS=9 bash scripts/bench.sh
+#   PHOTOLINK_BENCH_FEATURES=virtualized-grid,thumbnail-disk-cache bash scripts/bench.sh
+#       # measures the gallery figures that need those features
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$PHOTOLINK_ROOT"
+
+mode=()
+case "${1:-}" in
+  "") ;;
+  --quick) mode=(--quick) ;;
+  *) die "usage: bash scripts/bench.sh [--quick]" ;;
+esac
+
+timed() { # timed LABEL COMMAND...: runs COMMAND and notes how long it took
+  local label="$1" started=$SECONDS
+  shift
+  "$@"
+  note "$label: $((SECONDS - started)) s"
+}
+
+step "Checking what the benchmark needs"
+bash scripts/install-deps.sh test
+command -v npm >/dev/null 2>&1 || die "npm is missing (it runs the pinned Tauri CLI): apt-get install nodejs npm"
+[[ -x node_modules/.bin/tauri ]] || npm ci --no-audit --no-fund --loglevel=error
+
+target="$(photolink_target_dir)"
+release="$target/release"
+
+step "Building the app and its .deb (release; reuses the installers' build when it is current)"
+timed "app and .deb" env TAURI_APP_PATH=src-tauri npx --no-install tauri build --ci --bundles deb
+version="$(node -p 'require("./tauri.conf.json").version')"
+debs=("$release"/bundle/deb/*_"${version}"_*.deb)
+[[ -f "${debs[0]}" ]] || die "no .deb for version $version in $release/bundle/deb"
+
+step "Building the baselines and benchmark programs (release)"
+# One cargo run, so their shared dependencies build once. The minimal window gets Tauri's
+# custom-protocol feature, as `tauri build` gives the app: pages served from the binary.
+timed "minimal window, demo provider, login floor, refresh storm" \
+  cargo build --release -p photolink-bench-minimal-window -p photolink-demo-provider -p photolink-bench-oauth \
+  --features photolink-bench-minimal-window/custom-protocol
+
+step "Measuring (private session: Xvfb, D-Bus, gnome-keyring)"
+out="$PHOTOLINK_ROOT/.artifacts/bench"
+rm -rf "$out"
+mkdir -p "$out"
+status=0
+bash scripts/headless-session.sh tests/e2e/.venv/bin/python bench/driver/run_bench.py "${mode[@]}" \
+  --runs "${PHOTOLINK_BENCH_RUNS:-5}" \
+  --out "$out" \
+  --app "$release/photolink" \
+  --minimal-window "$release/photolink-bench-minimal-window" \
+  --provider "$release/photolink-demo-provider" \
+  --login-floor "$release/login-floor" \
+  --refresh-storm "$release/refresh-storm" \
+  --deb "${debs[0]}" || status=$?
+note "table: ${out#"$PHOTOLINK_ROOT"/}/results.md; logs: ${out#"$PHOTOLINK_ROOT"/}/logs/"
+exit "$status"
