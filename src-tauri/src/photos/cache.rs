@@ -24,6 +24,11 @@
 //!   [`PhotoCache::forget_account`] (Disconnect, a new sign-in, a dead grant) removes the whole
 //!   `photos/` folder and empties the memory cache; a download that finishes afterwards writes
 //!   nowhere.
+//! - **The account is recorded beside its folder.** `photos/account` names the open folder's
+//!   account key with a hash of the issuer and client id it was learned for (hashes only, never
+//!   a token). When the provider cannot be reached to learn the subject, the recorded key of
+//!   the same issuer and client is used, so the saved gallery of the account last connected
+//!   here can be shown; it goes with the folder whenever the account goes away.
 //! - **The memory cache is keyed by `photo:` id**, which is never handed out twice in a process,
 //!   so nothing kept for one account can be served under another account's id.
 //! - **The disk cache is keyed by the provider's photo id** (hashed into a file name), which
@@ -68,6 +73,8 @@ pub const FOLDER: &str = "photos";
 const PAGE_MEDIA_TYPE: &str = "application/json";
 /// Suffix of a removed `photos/` folder while it is being deleted.
 const REMOVED_SUFFIX: &str = ".removed-";
+/// The file under `photos/` that records whose folder is open (see the module docs).
+const ACCOUNT_RECORD: &str = "account";
 
 /// A body as cached: its media type and bytes.
 #[derive(Debug, Clone)]
@@ -112,17 +119,18 @@ impl AccountKey {
     }
 
     /// The key of the account `session` is connected to, asking the provider's userinfo for
-    /// its subject. `None` while the account cannot be asked about (the provider is
-    /// unreachable, the grant is dead); a provider without userinfo, or one that refuses it,
-    /// gives a key without a subject.
-    pub async fn of(session: &Session) -> Option<Self> {
+    /// its subject. When the provider cannot be reached, `recorded`: the key recorded here for
+    /// the same issuer and client. `None` while the account cannot be asked about otherwise
+    /// (the grant is dead); a provider without userinfo, or one that refuses it, gives a key
+    /// without a subject.
+    pub async fn of(session: &Session, recorded: Option<Self>) -> Option<Self> {
         let subject = match session.userinfo().await {
             Ok(info) => Some(info.sub),
-            Err(
-                error @ (OAuthError::Network(_)
-                | OAuthError::ReconnectNeeded
-                | OAuthError::NotConnected),
-            ) => {
+            Err(error @ OAuthError::Network(_)) => {
+                tracing::info!(%error, "the account cannot be asked about; using the recorded one");
+                return recorded;
+            }
+            Err(error @ (OAuthError::ReconnectNeeded | OAuthError::NotConnected)) => {
                 tracing::info!(%error, "the account is not known yet; no disk cache for now");
                 return None;
             }
@@ -137,6 +145,12 @@ impl AccountKey {
             &client.config().client_id,
             subject.as_deref(),
         ))
+    }
+
+    /// What an account key is recorded for: a hash of the issuer and client id of `session`.
+    fn connection_of(session: &Session) -> Self {
+        let client = session.client();
+        Self::new(&client.metadata().issuer, &client.config().client_id, None)
     }
 
     pub fn as_str(&self) -> &str {
@@ -205,21 +219,46 @@ impl PhotoCache {
             return Some(disk);
         }
         let generation = self.generation.load(Ordering::SeqCst);
-        let account = AccountKey::of(session).await?;
-        self.open_account(account, generation).await
+        let connection = AccountKey::connection_of(session);
+        let recorded = self.recorded_account(&connection).await;
+        let account = AccountKey::of(session, recorded).await?;
+        self.open_account(account, &connection, generation).await
     }
 
-    /// Opens the folder of `account`, removing every other account's, unless the account went
-    /// away since `generation`.
-    async fn open_account(&self, account: AccountKey, generation: u64) -> Option<Arc<DiskCache>> {
+    /// The account key recorded for `connection` (issuer and client), if any.
+    async fn recorded_account(&self, connection: &AccountKey) -> Option<AccountKey> {
+        let record = self.root.as_ref()?.join(ACCOUNT_RECORD);
+        let text = blocking(move || std::fs::read_to_string(record))
+            .await
+            .ok()?;
+        let (recorded_for, account) = text.trim().split_once(' ')?;
+        let well_formed = account.len() == 32 && account.bytes().all(|b| b.is_ascii_hexdigit());
+        (recorded_for == connection.as_str() && well_formed).then(|| AccountKey(account.to_owned()))
+    }
+
+    /// Opens the folder of `account` (learned for `connection`), removing every other
+    /// account's, and records it, unless the account went away since `generation`.
+    async fn open_account(
+        &self,
+        account: AccountKey,
+        connection: &AccountKey,
+        generation: u64,
+    ) -> Option<Arc<DiskCache>> {
         if let Some((open, disk)) = &*self.lock_disk()
             && *open == account
         {
             return Some(disk.clone());
         }
         let root = self.root.clone()?;
+        let record_path = root.join(ACCOUNT_RECORD);
         let folder_name = account.as_str().to_owned();
-        let disk = match blocking(move || open_only(&root, &folder_name, DISK_BUDGET_BYTES)).await {
+        let record = format!("{} {}\n", connection.as_str(), account.as_str());
+        let opened = blocking(move || {
+            let disk = open_only(&root, &folder_name, DISK_BUDGET_BYTES)?;
+            std::fs::write(root.join(ACCOUNT_RECORD), record)?;
+            Ok::<_, std::io::Error>(disk)
+        });
+        let disk = match opened.await {
             Ok(disk) => Arc::new(disk),
             Err(error) => {
                 tracing::warn!(%error, "could not open the photo cache; memory only");
@@ -229,6 +268,7 @@ impl PhotoCache {
         let mut current = self.lock_disk();
         if self.generation.load(Ordering::SeqCst) != generation {
             // The account went away while its folder was being opened.
+            forget_record(&record_path);
             disk.close();
             disk::remove_any(disk.folder());
             return None;
@@ -305,6 +345,8 @@ impl PhotoCache {
         let Some(root) = &self.root else {
             return;
         };
+        // First, on its own: whatever becomes of the folder, its account is no longer recorded.
+        forget_record(&root.join(ACCOUNT_RECORD));
         match detach(root) {
             Ok(Some(removed)) => {
                 tracing::info!("removing the photo cache");
@@ -416,11 +458,20 @@ fn open_only(root: &Path, folder_name: &str, budget: u64) -> std::io::Result<Dis
     disk::private_folder(root)?;
     for item in std::fs::read_dir(root)? {
         let item = item?;
-        if item.file_name() != folder_name {
+        if item.file_name() != folder_name && item.file_name() != ACCOUNT_RECORD {
             disk::remove_any(&item.path());
         }
     }
     DiskCache::open(root.join(folder_name), budget)
+}
+
+/// Removes the record of whose folder is open.
+fn forget_record(record: &Path) {
+    match std::fs::remove_file(record) {
+        Ok(()) => {}
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
+        Err(error) => tracing::warn!(%error, "could not remove the photo cache's account record"),
+    }
 }
 
 /// Renames `root` to a name no cache is opened from; `None` when there is no `root`.
@@ -466,6 +517,50 @@ mod tests {
         AccountKey::new("https://photos.example", "photolink-desktop", Some(subject))
     }
 
+    fn connection() -> AccountKey {
+        AccountKey::new("https://photos.example", "photolink-desktop", None)
+    }
+
+    #[tokio::test]
+    async fn the_open_account_is_recorded_for_its_issuer_and_client_only_until_it_goes_away() {
+        let root = root("record");
+        let cache = PhotoCache::new(Some(root.clone()));
+        cache
+            .open_account(account("alice"), &connection(), cache.generation())
+            .await
+            .unwrap();
+
+        let next_run = PhotoCache::new(Some(root.clone()));
+        assert_eq!(
+            next_run.recorded_account(&connection()).await,
+            Some(account("alice"))
+        );
+        let other_client = AccountKey::new("https://photos.example", "other-app", None);
+        assert_eq!(next_run.recorded_account(&other_client).await, None);
+        let record = std::fs::read_to_string(root.join(ACCOUNT_RECORD)).unwrap();
+        assert!(!record.contains("photos.example"), "only hashes: {record}");
+
+        next_run.forget_account();
+        assert_eq!(next_run.recorded_account(&connection()).await, None);
+        assert_eq!(cache.recorded_account(&connection()).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_damaged_record_names_no_account() {
+        let root = root("damaged-record");
+        std::fs::create_dir_all(&root).unwrap();
+        let cache = PhotoCache::new(Some(root.clone()));
+        for text in [
+            "",
+            "nonsense",
+            &format!("{} ../../elsewhere", connection().as_str()),
+            &format!("{} {}", connection().as_str(), "z".repeat(32)),
+        ] {
+            std::fs::write(root.join(ACCOUNT_RECORD), text).unwrap();
+            assert_eq!(cache.recorded_account(&connection()).await, None, "{text}");
+        }
+    }
+
     fn wait_until_gone(path: &Path) {
         for _ in 0..200 {
             if !path.exists() {
@@ -506,7 +601,7 @@ mod tests {
         let root = root("accounts");
         let cache = PhotoCache::new(Some(root.clone()));
         let alice = cache
-            .open_account(account("alice"), cache.generation())
+            .open_account(account("alice"), &connection(), cache.generation())
             .await
             .unwrap();
         alice.put(&thumbnail("p1"), &png()).unwrap();
@@ -514,7 +609,7 @@ mod tests {
         let alice_folder = alice.folder().to_owned();
 
         let bob = cache
-            .open_account(account("bob"), cache.generation())
+            .open_account(account("bob"), &connection(), cache.generation())
             .await
             .unwrap();
         assert_ne!(bob.folder(), alice_folder);
@@ -535,7 +630,7 @@ mod tests {
         let root = root("next-run");
         let first = PhotoCache::new(Some(root.clone()));
         let disk = first
-            .open_account(account("alice"), first.generation())
+            .open_account(account("alice"), &connection(), first.generation())
             .await
             .unwrap();
         disk.put(&thumbnail("p1"), &png()).unwrap();
@@ -543,7 +638,7 @@ mod tests {
 
         let next = PhotoCache::new(Some(root.clone()));
         let disk = next
-            .open_account(account("alice"), next.generation())
+            .open_account(account("alice"), &connection(), next.generation())
             .await
             .unwrap();
         assert_eq!(&disk.get(&thumbnail("p1")).unwrap().bytes[..], &[1, 2, 3]);
@@ -555,7 +650,7 @@ mod tests {
         let root = root("forget");
         let cache = PhotoCache::new(Some(root.clone()));
         let disk = cache
-            .open_account(account("alice"), cache.generation())
+            .open_account(account("alice"), &connection(), cache.generation())
             .await
             .unwrap();
         disk.put(&thumbnail("p1"), &png()).unwrap();
@@ -590,7 +685,12 @@ mod tests {
         let cache = PhotoCache::new(Some(root.clone()));
         let before = cache.generation();
         cache.forget_account();
-        assert!(cache.open_account(account("alice"), before).await.is_none());
+        assert!(
+            cache
+                .open_account(account("alice"), &connection(), before)
+                .await
+                .is_none()
+        );
         assert!(cache.disk().is_none());
         assert!(!root.join(account("alice").as_str()).exists());
         std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
@@ -603,7 +703,7 @@ mod tests {
         std::fs::create_dir_all(leftover.join("x")).unwrap();
         let cache = PhotoCache::new(Some(root.clone()));
         cache
-            .open_account(account("alice"), cache.generation())
+            .open_account(account("alice"), &connection(), cache.generation())
             .await
             .unwrap();
         assert!(!leftover.exists());
@@ -615,7 +715,7 @@ mod tests {
         let cache = PhotoCache::new(None);
         assert!(
             cache
-                .open_account(account("alice"), cache.generation())
+                .open_account(account("alice"), &connection(), cache.generation())
                 .await
                 .is_none()
         );

@@ -230,3 +230,37 @@ async fn an_error_answer_from_the_provider_is_not_hidden_behind_the_saved_page()
     );
     std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
 }
+
+#[tokio::test]
+async fn a_later_run_without_the_provider_lists_the_saved_page_of_the_recorded_account() {
+    let connected = connected().await;
+    let root = cache_root("later-run");
+    let online = PhotoCache::new(Some(root.clone()))
+        .list(&connected.library, &connected.session, None)
+        .await
+        .unwrap();
+    let Connected {
+        provider,
+        session,
+        library,
+    } = connected;
+    provider.shutdown().await;
+
+    let later_run = PhotoCache::new(Some(root.clone()));
+    let offline = later_run
+        .list(&library, &session, None)
+        .await
+        .expect("the saved page of the recorded account");
+    assert!(offline.offline);
+    assert_eq!(offline.photos.len(), online.photos.len());
+
+    later_run.forget_account();
+    let forgotten = PhotoCache::new(Some(root.clone()))
+        .list(&library, &session, None)
+        .await;
+    assert!(
+        matches!(&forgotten, Err(error) if provider_unreachable(error)),
+        "{forgotten:?}"
+    );
+    let _ = std::fs::remove_dir_all(root.parent().unwrap());
+}
