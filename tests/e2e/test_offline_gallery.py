@@ -107,7 +107,7 @@ def test_disconnect_removes_the_saved_gallery(app, browser, provider, home):
     connect(app, browser)
     shown = app.wait_for_photos()
     assert wait_until(lambda: len(cached_files(home)) > shown, 10), cached_files(home)
-    (account,) = (home / CACHE).iterdir()
+    (account,) = [path for path in (home / CACHE).iterdir() if path.is_dir()]
     assert stat.S_IMODE(account.stat().st_mode) == 0o700
     for path in cached_files(home):
         assert stat.S_IMODE(path.stat().st_mode) == 0o600, path

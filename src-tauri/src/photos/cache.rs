@@ -253,9 +253,11 @@ impl PhotoCache {
         let record_path = root.join(ACCOUNT_RECORD);
         let folder_name = account.as_str().to_owned();
         let record = format!("{} {}\n", connection.as_str(), account.as_str());
+        let written = record_path.clone();
         let opened = blocking(move || {
             let disk = open_only(&root, &folder_name, DISK_BUDGET_BYTES)?;
-            std::fs::write(root.join(ACCOUNT_RECORD), record)?;
+            forget_record(&written);
+            disk::write_private(&written, record.as_bytes())?;
             Ok::<_, std::io::Error>(disk)
         });
         let disk = match opened.await {
@@ -539,6 +541,19 @@ mod tests {
         assert_eq!(next_run.recorded_account(&other_client).await, None);
         let record = std::fs::read_to_string(root.join(ACCOUNT_RECORD)).unwrap();
         assert!(!record.contains("photos.example"), "only hashes: {record}");
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(root.join(ACCOUNT_RECORD))
+                .unwrap()
+                .permissions()
+                .mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        next_run
+            .open_account(account("alice"), &connection(), next_run.generation())
+            .await
+            .expect("the record is written again over the old one");
 
         next_run.forget_account();
         assert_eq!(next_run.recorded_account(&connection()).await, None);

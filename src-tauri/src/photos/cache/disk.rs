@@ -283,7 +283,7 @@ pub fn private_folder(folder: &Path) -> io::Result<()> {
 }
 
 /// Writes a new file readable by its owner only.
-fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
+pub fn write_private(path: &Path, bytes: &[u8]) -> io::Result<()> {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]
