@@ -75,6 +75,11 @@ class IndependentServer(DemoProvider):
         )
         return path
 
+    def last_authorization(self) -> dict:
+        """The parameters of the last authorization request the server accepted (pushed or
+        not), from the test glue in server.mjs."""
+        return send(urllib.request.Request(f"{self.origin}/_test/last-authorization")).json()
+
     def revoke(self, token: str) -> HttpAnswer:
         form = urllib.parse.urlencode({"token": token, "client_id": CLIENT_ID}).encode()
         request = urllib.request.Request(

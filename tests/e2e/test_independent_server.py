@@ -50,8 +50,13 @@ def test_connect_signs_in_at_the_independent_server_and_shows_photos(
     (visit,) = browser.visits()
     query = urllib.parse.parse_qs(urllib.parse.urlsplit(visit["url"]).query)
     assert visit["url"].startswith(server.metadata["authorization_endpoint"] + "?"), visit
-    assert query["code_challenge_method"] == ["S256"] and query["prompt"] == ["consent"]
-    (redirect_uri,) = query["redirect_uri"]
+    # The server offers pushed authorization requests (RFC 9126), so the browser sees only
+    # the client and the pushed request; the parameters went to the server directly.
+    assert "pushed_authorization_request_endpoint" in server.metadata
+    assert sorted(query) == ["client_id", "request_uri"], visit
+    pushed = server.last_authorization()
+    assert pushed["code_challenge_method"] == "S256" and pushed["prompt"] == "consent", pushed
+    redirect_uri = pushed["redirect_uri"]
     if redirect_style == "scheme":
         assert redirect_uri == SCHEME_REDIRECT_URI
         (handoff,) = browser.events("handoff")
@@ -148,9 +153,8 @@ def test_a_resource_indicator_on_the_authorization_and_token_requests_gets_a_tok
 
     connect(app, browser)
 
-    (visit,) = browser.visits()
-    query = urllib.parse.parse_qs(urllib.parse.urlsplit(visit["url"]).query)
-    assert query["resource"] == [server.photos_resource], visit
+    assert browser.visits(), "the browser was opened"
+    assert server.last_authorization()["resource"] == server.photos_resource
     assert app.wait_for_photos() >= 1
     tokens = stored_tokens()
     assert server.get_photos(tokens["access_token"]).status == 200

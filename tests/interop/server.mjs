@@ -40,6 +40,8 @@ const REDIRECT_URIS = ['com.example.photolink:/oauth/callback', 'http://127.0.0.
 const ISSUER_PATH = '/oidc';
 const PHOTOS_PATH = '/photos';
 const PHOTOS_SCOPE = 'photos:read';
+// Test glue: the last accepted authorization request's parameters, as JSON.
+const TEST_LAST_AUTHORIZATION_PATH = '/_test/last-authorization';
 
 // Three 32×32 single-colour PNGs, enough for the window to show loaded images.
 const PHOTOS = [
@@ -64,6 +66,10 @@ if (!Number.isInteger(accessTokenTtl) || accessTokenTtl < 1) {
 }
 
 let provider;
+// The parameters of the last authorization request the server accepted, pushed (RFC 9126) or
+// not, so that tests can check what reached the server when the browser only saw a
+// `request_uri`. None of them is a secret (the PKCE challenge is a hash).
+let lastAuthorization = null;
 const server = http.createServer((req, res) => route(req, res).catch((error) => {
   console.error(error);
   if (!res.headersSent) res.writeHead(500);
@@ -79,6 +85,11 @@ server.listen(Number(options.port), '127.0.0.1', () => {
   for (const event of ['authorization.error', 'grant.error', 'revocation.error', 'server_error']) {
     provider.on(event, (_ctx, error) => console.error(`${event}: ${error.message} ${error.error_description ?? ''}`));
   }
+  provider.on('authorization.accepted', (ctx) => {
+    lastAuthorization = Object.fromEntries(
+      Object.entries(ctx.oidc.params).filter(([, value]) => value !== undefined),
+    );
+  });
   console.log(issuer);
 });
 
@@ -134,6 +145,10 @@ async function route(req, res) {
   }
   if (pathname === PHOTOS_PATH || pathname.startsWith(`${PHOTOS_PATH}/`)) {
     return photos(req, res, pathname);
+  }
+  if (pathname === TEST_LAST_AUTHORIZATION_PATH && req.method === 'GET') {
+    res.writeHead(200, { 'Content-Type': 'application/json' });
+    return res.end(JSON.stringify(lastAuthorization));
   }
   res.writeHead(404, { 'Content-Type': 'text/plain' });
   res.end('not found\n');
