@@ -11,6 +11,7 @@ import math
 import pytest
 from selenium.webdriver.common.keys import Keys
 
+from conftest import PROVIDER_NAME
 from test_account_link import connect
 
 pytestmark = pytest.mark.provider_args("--photos", "10000", "--test-controls")
@@ -116,7 +117,7 @@ def test_the_viewer_opens_a_photo_large_moves_with_the_arrows_and_closes_with_es
     assert focused.get_attribute("data-index") == "0", "focus did not return to the photo last shown"
 
 
-@pytest.mark.provider_args("--photos", str(PAGE_SIZE + 10))
+@pytest.mark.provider_args("--photos", str(PAGE_SIZE + 10), "--test-controls")
 def test_the_viewers_next_arrow_fetches_the_next_page_at_the_end_of_the_known_photos(app, browser, provider):
     app.launch()
     connect(app, browser)
@@ -163,3 +164,54 @@ def test_an_empty_library_says_so(app, browser, provider):
         "return document.querySelectorAll('.tile-placeholder').length"
     ), "placeholders are left after the last page"
     assert not app.visible("gallery-problem")
+
+
+def test_failing_thumbnails_pages_and_large_images_are_shown_in_place_and_the_rest_still_works(
+    app, browser, provider
+):
+    app.launch()
+    connect(app, browser)
+    app.wait_for(lambda d: app.painted_on_screen(), "the first screen of thumbnails")
+    provider.arm_faults({"fault": "photos_server_error", "status": 500})
+
+    # Further down the first page: new tiles' thumbnails fail, and so does the next page.
+    app.driver.execute_script("window.scrollTo(0, document.documentElement.scrollHeight)")
+    app.wait_for(lambda d: broken_tiles(app), "a tile whose thumbnail failed")
+    broken = broken_tiles(app)[0]
+    assert broken["text"] == "Could not load this photo" and not broken["image_shown"], broken
+    app.wait_for(lambda d: app.visible("gallery-problem"), "the failed page's problem line")
+    assert app.find("gallery-problem").text.startswith(
+        f"Your photos could not be loaded. {PROVIDER_NAME} had a problem (HTTP 500)."
+    )
+    assert app.gallery()["last"] < PAGE_SIZE
+    assert app.state() == "connected"
+
+    # A large image that fails says so; the arrows keep working and the next one loads.
+    app.driver.execute_script("window.scrollTo(0, 0)")
+    app.driver.execute_script('document.querySelector(\'[data-testid="photo"][data-index="0"]\').click()')
+    app.wait_for(lambda d: app.visible("viewer-error"), "the viewer's failure message")
+    assert app.find("viewer-error").text == "This photo could not be loaded"
+    assert not app.visible("viewer-loading") and not app.visible("viewer-image")
+    provider.clear_faults()
+    press(app, Keys.ARROW_RIGHT)
+    app.wait_for(lambda d: viewer_image_loaded(app), "the next large image")
+    assert viewer_position(app).startswith("2 of ") and not app.visible("viewer-error")
+    press(app, Keys.ESCAPE)
+    app.wait_for(lambda d: not viewer_open(app), "the viewer to close")
+
+    # Try again fetches the page that failed.
+    app.click("gallery-retry")
+    app.wait_for(lambda d: not app.visible("gallery-problem"), "the problem line to go")
+    app.scroll_gallery_to(PAGE_SIZE)
+    assert app.tile(PAGE_SIZE).get_attribute("aria-label") == f"{demo_title(PAGE_SIZE)}, open large"
+
+
+def broken_tiles(app) -> list[dict]:
+    return app.driver.execute_script(
+        """
+        return [...document.querySelectorAll('[data-testid="photo"] .tile-image.broken')].map((frame) => ({
+          text: frame.innerText.trim(),
+          image_shown: frame.querySelector('img').getBoundingClientRect().height > 0,
+        }));
+        """
+    )
