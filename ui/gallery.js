@@ -30,7 +30,10 @@ export class Gallery {
       hasMore: () => list.hasMore && !list.problem,
       loadMore: () => list.loadMore(),
     };
-    this.viewer = new Viewer(source, (index) => this.grid.reveal(index));
+    // Back in the grid, the photo shown last is scrolled to and focused (if still listed).
+    this.viewer = new Viewer(source, (index) => {
+      if (list.photos[index]) this.grid.reveal(index);
+    });
     this.grid = new VirtualGrid($("grid"), source, new ImageQueue(IMAGE_LOADS), {
       open: (index) => this.viewer.open(index),
       nearEnd: () => list.loadMore(),
@@ -46,8 +49,8 @@ export class Gallery {
 
   /** Forgets the photos shown (disconnected). */
   stop() {
-    this.viewer.close();
     this.list.reset();
+    this.viewer.close();
     this.grid.clear();
   }
 

@@ -12,6 +12,7 @@ import pytest
 from selenium.webdriver.common.keys import Keys
 
 from conftest import PROVIDER_NAME
+from desktop import stored_tokens
 from test_account_link import connect
 
 pytestmark = pytest.mark.provider_args("--photos", "10000", "--test-controls")
@@ -34,6 +35,7 @@ TITLES = [
 # The demo provider's default page size.
 PAGE_SIZE = 50
 FAR_DOWN = 5000
+RECONNECT_NEEDED = f"Your connection to {PROVIDER_NAME} has expired or was withdrawn. Connect again."
 
 
 def demo_title(index: int) -> str:
@@ -215,3 +217,28 @@ def broken_tiles(app) -> list[dict]:
         }));
         """
     )
+
+
+def test_a_token_rejected_while_scrolling_is_refreshed_once_and_a_withdrawn_grant_asks_to_connect_again(
+    app, browser, provider
+):
+    app.launch()
+    connect(app, browser)
+    app.wait_for_photos()  # every placed thumbnail has loaded: the next photo API call is the list's
+    provider.arm_faults({"fault": "photos_invalid_token", "times": 1})
+
+    app.scroll_gallery_to(PAGE_SIZE)
+
+    stats = provider.stats()
+    assert stats["faults_served"] == {"photos_invalid_token": 1}
+    assert stats["refresh_grants"] == 1, "expected exactly one refresh for the refused token"
+    assert app.state() == "connected" and not app.visible("gallery-problem")
+
+    provider.arm_faults({"fault": "photos_invalid_token"})
+    assert provider.revoke(stored_tokens()["refresh_token"]).status == 200
+    app.driver.execute_script("window.scrollTo(0, document.documentElement.scrollHeight)")
+
+    app.wait_for_state("error")
+    assert app.find("error-message").text == RECONNECT_NEEDED
+    assert app.visible("retry"), "no way to connect again"
+    assert not app.find_all("photo"), "photos are still shown after the connection was withdrawn"

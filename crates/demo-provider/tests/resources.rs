@@ -131,7 +131,11 @@ async fn pages_follow_next_page_token_to_the_end() {
         let (status, body) = get_json(&http, url.as_str(), &token).await;
         assert_eq!(status, StatusCode::OK);
         let photos = body["photos"].as_array().unwrap();
-        assert_eq!(photos.len(), 100.min(10_000 - ids.len()), "page_size is capped at 100");
+        assert_eq!(
+            photos.len(),
+            100.min(10_000 - ids.len()),
+            "page_size is capped at 100"
+        );
         ids.extend(photos.iter().map(|p| p["id"].as_str().unwrap().to_owned()));
         match body.get("next_page_token") {
             Some(next) => page_token = Some(next.as_str().unwrap().to_owned()),
