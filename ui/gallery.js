@@ -9,6 +9,7 @@
 //
 // and shows the gallery's states around the grid: how many photos, an empty library, a page
 // that failed (with Try again) and the offline notice.
+
 import { VirtualGrid } from "./grid.js";
 import { ImageQueue } from "./image-queue.js";
 import { PhotoList } from "./photo-list.js";

@@ -13,6 +13,7 @@
 //      placed tiles, those on screen first (a fast scroll past thousands of photos loads none
 //      of the tiles it only flew by);
 //   5. tells the owner when that range reaches the last known photo, to fetch the next page.
+
 /** Narrowest tile; the column count is as many as fit. */
 const MIN_TILE_WIDTH = 220;
 const GAP = 16;
@@ -250,7 +251,9 @@ export class VirtualGrid {
     if (tile.dataset.kind === "placeholder") {
       this.sparePlaceholders.push(tile);
     } else {
-      this.queue.cancel(tile.querySelector("img"));
+      const image = tile.querySelector("img");
+      this.queue.cancel(image);
+      image.removeAttribute("src"); // a spare tile holds no picture
       tile.thumbnail = null;
       delete tile.dataset.photoId;
       this.spareTiles.push(tile);

@@ -5,6 +5,7 @@
 // - `cancel(image)` drops a queued load, or stops one in flight by clearing `src` (a recycled
 //   tile calls it, so photos scrolled away are never waited for).
 // - Loads start in the order asked (the grid asks for the tiles on screen first).
+
 export class ImageQueue {
   constructor(limit) {
     this.limit = limit;

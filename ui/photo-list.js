@@ -9,6 +9,7 @@
 //   answer comes back online, a fresh list is loaded up to what the grid shows and replaces the
 //   saved one in one step, so the scroll position stays. A missing `offline` means online.
 // - `reset()` forgets everything; answers to requests made before it are ignored.
+
 export const OFFLINE_RETRY_MS = 15_000;
 
 export class PhotoList {

@@ -3,6 +3,7 @@
 // the close button, or a click beside the photo) closes it and puts focus back on the photo's
 // tile. A spinner shows while the large image loads; an image that fails says so in place, and
 // the arrows keep working.
+
 const $ = (id) => document.getElementById(id);
 
 export class Viewer {
