@@ -65,6 +65,13 @@ def viewer_image_loaded(app) -> bool:
     )
 
 
+def open_photo(app, index: int) -> None:
+    """Clicks the tile of photo `index` once the grid has placed it (a tile partly under the
+    top bar is clicked through the page, as WebDriver refuses to click a covered element)."""
+    tile = app.wait_for(lambda d: app.tile(index), f"the tile of photo {index}")
+    app.driver.execute_script("arguments[0].click()", tile)
+
+
 def press(app, key: str) -> None:
     app.driver.switch_to.active_element.send_keys(key)
 
@@ -128,7 +135,7 @@ def test_the_viewers_next_arrow_fetches_the_next_page_at_the_end_of_the_known_ph
     requests = provider.stats()["photo_list_requests"]
     assert requests == 1, "the second page was fetched before it was needed"
 
-    app.driver.execute_script('document.querySelector(\'[data-testid="photo"][data-index="0"]\').click()')
+    open_photo(app, 0)
     app.wait_for(lambda d: viewer_open(app), "the viewer to open")
     assert viewer_position(app) == f"1 of {PAGE_SIZE}+"
     for _ in range(PAGE_SIZE):
@@ -190,7 +197,7 @@ def test_failing_thumbnails_pages_and_large_images_are_shown_in_place_and_the_re
 
     # A large image that fails says so; the arrows keep working and the next one loads.
     app.driver.execute_script("window.scrollTo(0, 0)")
-    app.driver.execute_script('document.querySelector(\'[data-testid="photo"][data-index="0"]\').click()')
+    open_photo(app, 0)
     app.wait_for(lambda d: app.visible("viewer-error"), "the viewer's failure message")
     assert app.find("viewer-error").text == "This photo could not be loaded"
     assert not app.visible("viewer-loading") and not app.visible("viewer-image")
