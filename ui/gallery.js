@@ -1,11 +1,11 @@
 // Gallery: the connected account's photos. Ties together
 //
-// | piece        | what it is                                                            |
-// | ------------ | --------------------------------------------------------------------- |
-// | PhotoList    | the photos known so far, page by page, offline and back (photo-list.js) |
-// | VirtualGrid  | the grid, with only the tiles near the screen in the DOM (grid.js)     |
-// | ImageQueue   | thumbnails load at most IMAGE_LOADS at a time (image-queue.js)        |
-// | Viewer       | one photo large, with previous and next (viewer.js)                    |
+// | piece       | what it is                                                  | file           |
+// | ----------- | ----------------------------------------------------------- | -------------- |
+// | PhotoList   | the photos known so far, page by page, offline and back     | photo-list.js  |
+// | VirtualGrid | the grid, with only the tiles near the screen in the DOM    | grid.js        |
+// | ImageQueue  | thumbnails load at most IMAGE_LOADS at a time               | image-queue.js |
+// | Viewer      | one photo large, with previous and next                     | viewer.js      |
 //
 // and shows the gallery's states around the grid: how many photos, an empty library, a page
 // that failed (with Try again) and the offline notice.

@@ -128,6 +128,7 @@ export class PhotoList {
 
   async reload(generation) {
     const wanted = Math.min(this.photos.length, this.shownCount());
+    // The fresh pages are gathered apart, so the saved list stays shown until they replace it.
     const fresh = new PhotoList(this.invoke, () => {}, () => 0);
     try {
       do {
