@@ -1,6 +1,8 @@
-// PhotoLink window: shows the connection status the backend reports and the account's photos.
-// The backend holds every secret; this page only sees the status and `photo:` image URLs.
-"use strict";
+// PhotoLink window: shows the connection status the backend reports and, once connected, the
+// account's photos (gallery.js). The backend holds every secret; this page only sees the status,
+// photo titles and `photo:` image URLs.
+
+import { Gallery } from "./gallery.js";
 
 const { invoke } = window.__TAURI__.core;
 const { listen } = window.__TAURI__.event;
@@ -23,7 +25,7 @@ const SCOPE_WORDS = {
 const $ = (id) => document.getElementById(id);
 const statusElement = document.querySelector('[data-testid="connection-status"]');
 const noticeElement = document.querySelector('[data-testid="notice"]');
-const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
+const gallery = new Gallery(invoke);
 
 let current = null;
 let dismissedNotice = 0;
@@ -46,9 +48,9 @@ function render(status) {
   }
   if (status.state === "connected") {
     renderAccount(status);
-    if (previous !== "connected") resetGallery(true);
+    if (previous !== "connected") gallery.start();
   } else if (previous === "connected") {
-    resetGallery(false);
+    gallery.stop();
   }
   renderNotice(status.notice);
   renderWarning(status.warning);
@@ -139,179 +141,6 @@ $("disconnect").addEventListener("click", (event) => run(event.currentTarget, "d
 $("notice-dismiss").addEventListener("click", () => {
   if (current && current.notice) dismissedNotice = current.notice.id;
   noticeElement.hidden = true;
-});
-
-// ---- Photos -------------------------------------------------------------------------------
-
-const gallery = { photos: [], nextPageToken: null, loading: false, started: false, generation: 0 };
-
-function resetGallery(load) {
-  gallery.generation += 1;
-  gallery.photos = [];
-  gallery.nextPageToken = null;
-  gallery.loading = false;
-  gallery.started = false;
-  $("grid").replaceChildren();
-  $("gallery-problem").hidden = true;
-  $("gallery-empty").hidden = true;
-  $("gallery-count").textContent = "";
-  $("load-more").hidden = true;
-  if ($("lightbox").open) $("lightbox").close();
-  if (load) loadPage();
-}
-
-async function loadPage() {
-  if (gallery.loading || (gallery.started && !gallery.nextPageToken)) return;
-  const generation = gallery.generation;
-  gallery.loading = true;
-  $("gallery-problem").hidden = true;
-  $("grid-skeleton").hidden = gallery.photos.length > 0 && !gallery.nextPageToken;
-  $("load-more").disabled = true;
-  try {
-    const page = await invoke("photos", { pageToken: gallery.nextPageToken });
-    if (generation !== gallery.generation) return;
-    gallery.started = true;
-    gallery.nextPageToken = page.next_page_token;
-    const first = gallery.photos.length;
-    gallery.photos.push(...page.photos);
-    $("grid").append(...page.photos.map((photo, offset) => tile(photo, first + offset)));
-  } catch (error) {
-    if (generation !== gallery.generation) return;
-    $("gallery-problem-text").textContent = `Your photos could not be loaded. ${error}`;
-    $("gallery-problem").hidden = false;
-  } finally {
-    if (generation === gallery.generation) {
-      gallery.loading = false;
-      $("grid-skeleton").hidden = true;
-      $("load-more").disabled = false;
-      $("load-more").hidden = !gallery.nextPageToken;
-      $("gallery-empty").hidden = !(gallery.started && gallery.photos.length === 0);
-      const count = gallery.photos.length;
-      $("gallery-count").textContent =
-        count === 0 ? "" : `${count} photo${count === 1 ? "" : "s"}${gallery.nextPageToken ? " so far" : ""}`;
-    }
-  }
-}
-
-function tile(photo, index) {
-  const item = document.createElement("li");
-  const button = document.createElement("button");
-  button.type = "button";
-  button.className = "tile";
-  button.dataset.testid = "photo";
-  button.dataset.index = String(index);
-  button.setAttribute("aria-label", `${photo.title}, open large`);
-
-  const frame = document.createElement("div");
-  frame.className = "tile-image";
-  const image = document.createElement("img");
-  image.alt = "";
-  image.decoding = "async";
-  if (photo.width && photo.height) {
-    image.width = photo.width;
-    image.height = photo.height;
-  }
-  image.addEventListener("load", () => image.classList.add("loaded"));
-  image.addEventListener("error", () => {
-    frame.classList.add("broken");
-    frame.textContent = "Could not load this photo";
-  });
-  image.src = photo.thumbnail;
-  frame.append(image);
-
-  const caption = document.createElement("span");
-  caption.className = "tile-caption";
-  const title = document.createElement("span");
-  title.className = "tile-title";
-  title.textContent = photo.title;
-  title.title = photo.title;
-  caption.append(title);
-  const date = formatDate(photo.taken_at);
-  if (date) {
-    const when = document.createElement("span");
-    when.className = "tile-date";
-    when.textContent = date;
-    caption.append(when);
-  }
-
-  button.append(frame, caption);
-  button.addEventListener("click", () => openLightbox(index));
-  item.append(button);
-  return item;
-}
-
-function formatDate(value) {
-  if (!value) return "";
-  const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? "" : dateFormat.format(date);
-}
-
-$("load-more").addEventListener("click", loadPage);
-$("gallery-retry").addEventListener("click", loadPage);
-
-// The next page loads by itself when the end of the grid scrolls into view.
-new IntersectionObserver(
-  (entries) => {
-    if (entries.some((entry) => entry.isIntersecting) && current && current.state === "connected" && gallery.nextPageToken) {
-      loadPage();
-    }
-  },
-  { rootMargin: "400px" },
-).observe($("scroll-sentinel"));
-
-// ---- Lightbox -----------------------------------------------------------------------------
-
-const lightbox = $("lightbox");
-let shown = -1;
-
-function openLightbox(index) {
-  shown = index;
-  showPhoto();
-  if (!lightbox.open) lightbox.showModal();
-  $("lightbox-close").focus();
-}
-
-function showPhoto() {
-  const photo = gallery.photos[shown];
-  if (!photo) return;
-  const image = $("lightbox-image");
-  image.src = photo.image;
-  image.alt = photo.title;
-  $("lightbox-title").textContent = photo.title;
-  const total = gallery.photos.length;
-  $("lightbox-position").textContent = `${shown + 1} of ${total}${gallery.nextPageToken ? "+" : ""}`;
-  $("lightbox-prev").disabled = shown === 0;
-  $("lightbox-next").disabled = shown === total - 1 && !gallery.nextPageToken;
-}
-
-async function step(delta) {
-  let next = shown + delta;
-  if (next >= gallery.photos.length && gallery.nextPageToken) await loadPage();
-  if (next < 0 || next >= gallery.photos.length) return;
-  shown = next;
-  showPhoto();
-}
-
-lightbox.addEventListener("keydown", (event) => {
-  if (event.key === "ArrowLeft") {
-    event.preventDefault();
-    step(-1);
-  } else if (event.key === "ArrowRight") {
-    event.preventDefault();
-    step(1);
-  }
-});
-lightbox.addEventListener("close", () => {
-  $("lightbox-image").removeAttribute("src");
-  const tileButton = document.querySelector(`[data-testid="photo"][data-index="${shown}"]`);
-  if (tileButton) tileButton.focus();
-});
-$("lightbox-close").addEventListener("click", () => lightbox.close());
-$("lightbox-prev").addEventListener("click", () => step(-1));
-$("lightbox-next").addEventListener("click", () => step(1));
-// A click on the dark area around the photo closes it.
-$("lightbox").querySelector(".lightbox-stage").addEventListener("click", (event) => {
-  if (event.target === event.currentTarget) lightbox.close();
 });
 
 // ---- Start --------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 from selenium import webdriver
@@ -271,3 +272,81 @@ class App:
             (directory / f"{label}.html").write_text(self.driver.page_source)
         except WebDriverException as error:
             (directory / f"{label}.error.txt").write_text(repr(error))
+
+    # --- the gallery ---------------------------------------------------------------------------
+
+    def gallery(self) -> dict:
+        """The grid as laid out now: `tiles` (photo tiles in the DOM), `first`/`last` (the
+        smallest and largest photo index among them), `columns`, `row_height` (a tile's height
+        plus the gap), `viewport` (the window's inner height), `width` (the grid's) and
+        `rightmost` (the largest right edge of a tile, relative to the grid)."""
+        return self.driver.execute_script(
+            """
+            const grid = document.querySelector('[data-testid="photo-grid"]');
+            const tiles = [...grid.querySelectorAll('[data-testid="photo"]')];
+            const indexes = tiles.map((tile) => Number(tile.dataset.index));
+            const box = grid.getBoundingClientRect();
+            const slots = [...grid.children].map((slot) => slot.getBoundingClientRect());
+            const heights = slots.map((slot) => slot.height);
+            const rows = [...new Set(slots.map((slot) => Math.round(slot.top)))].sort((a, b) => a - b);
+            return {
+              tiles: tiles.length,
+              first: indexes.length ? Math.min(...indexes) : -1,
+              last: indexes.length ? Math.max(...indexes) : -1,
+              columns: Number(grid.dataset.columns || 0),
+              row_height: rows.length > 1 ? rows[1] - rows[0] : (heights[0] || 0),
+              viewport: window.innerHeight,
+              width: box.width,
+              rightmost: slots.length ? Math.max(...slots.map((slot) => slot.right - box.left)) : 0,
+            };
+            """
+        )
+
+    def painted_on_screen(self) -> int:
+        """Photo tiles at least partly on screen, when every one of them shows its thumbnail
+        (complete, naturalWidth > 0); 0 while any is still loading or none is on screen."""
+        return self.driver.execute_script(
+            """
+            const onScreen = [...document.querySelectorAll('[data-testid="photo"]')].filter((tile) => {
+              const box = tile.getBoundingClientRect();
+              return box.bottom > 0 && box.top < window.innerHeight && box.height > 0;
+            });
+            if (onScreen.length === 0) return 0;
+            const painted = (tile) => [...tile.querySelectorAll('img')].every((img) => img.complete && img.naturalWidth > 0);
+            return onScreen.every(painted) ? onScreen.length : 0;
+            """
+        )
+
+    def scroll_gallery_to(self, index: int, timeout: float = 300) -> None:
+        """Scrolls down like a person dragging the scrollbar to its end and holding it there
+        while the grid fetches the next page, again and again, until the tile of photo `index`
+        exists, then brings it to the middle of the window."""
+        script = """
+            const [index, seconds, done] = arguments;
+            const until = Date.now() + seconds * 1000;
+            const step = () => {
+              const tile = document.querySelector(`[data-testid="photo"][data-index="${index}"]`);
+              if (tile) {
+                tile.scrollIntoView({ block: 'center' });
+                done(true);
+              } else if (Date.now() > until) {
+                done(false);
+              } else {
+                // A hand on the scrollbar never holds perfectly still.
+                const bottom = document.documentElement.scrollHeight - window.innerHeight;
+                window.scrollTo(0, window.scrollY >= bottom ? bottom - 1 : bottom);
+                setTimeout(step, 50);
+              }
+            };
+            step();
+            """
+        # In slices shorter than a WebDriver command may take.
+        slice_seconds = WEBDRIVER_COMMAND_TIMEOUT_SECONDS / 2
+        self.driver.set_script_timeout(slice_seconds + 10)
+        deadline = time.monotonic() + timeout
+        while not self.driver.execute_async_script(script, index, slice_seconds):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"photo {index} never came into the grid; it shows {self.gallery()}")
+
+    def tile(self, index: int):
+        return self.driver.find_element(By.CSS_SELECTOR, f'[data-testid="photo"][data-index="{index}"]')

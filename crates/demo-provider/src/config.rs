@@ -13,7 +13,9 @@ pub struct Config {
     pub access_token_ttl: Duration,
     /// Lifetime of authorization codes (RFC 6749 recommends at most 10 minutes; default 60 s).
     pub authorization_code_ttl: Duration,
-    /// How many photos the account has (default 12).
+    /// How many photos the account has (default 12). A photo's listing data comes from its
+    /// position and its images are drawn when first asked for, so a library of 10,000 costs
+    /// nothing up front.
     pub photo_count: usize,
     /// File that keeps grants across restarts. Only SHA-256 hashes of codes and tokens are
     /// written, atomically (temporary file + rename) after every change.

@@ -47,10 +47,11 @@
 //!
 //! # The binary
 //!
-//! `photolink-demo-provider [--port N] [--photo-count N] [--access-token-ttl SECONDS]
+//! `photolink-demo-provider [--port N] [--photos N] [--access-token-ttl SECONDS]
 //! [--state-file PATH] [--test-controls] [--require-par] [--dpop] [--require-dpop]
 //! [--dpop-nonce]` prints the issuer URL as the only line on stdout (logs go to stderr) and
-//! runs until SIGTERM or Ctrl-C. `--test-controls` (no value) serves the test control
+//! runs until SIGTERM or Ctrl-C. `--photos` (also spelled `--photo-count`) sets the library
+//! size, e.g. `--photos 10000`. `--test-controls` (no value) serves the test control
 //! endpoints below; without it they answer 404. `--require-par` (no value) accepts
 //! authorization requests only when pushed first. `--dpop`, `--require-dpop` and
 //! `--dpop-nonce` set [`Config::offer_dpop`], [`Config::require_dpop`] and
@@ -71,7 +72,7 @@
 //! | `GET /jwks` | The JWK Set (one P-256 key, `ES256`) that verifies ID tokens; advertised as `jwks_uri`. |
 //! | `POST /revoke` | RFC 7009; 200 even for unknown tokens. |
 //! | `GET /userinfo` | `{"sub","name","email"}` for a token with `profile` (Bearer, or DPoP with a proof). |
-//! | `GET /photos` | `{"photos":[{"id","title","url","thumbnail_url","width","height","taken_at"}],"next_page_token"}`; `page_size` (default 50, at most 200) and `page_token`; the last page has no token. Needs `photos:read`. |
+//! | `GET /photos` | `{"photos":[{"id","title","url","thumbnail_url","width","height","taken_at"}],"next_page_token"}`; `page_size` (default 50, at most 100) and `page_token`; the last page has no token. Needs `photos:read`. |
 //! | `GET /photos/{id}/image`, `/thumbnail` | PNG, 1200×800 and 320×213, with `ETag` and private caching. Needs `photos:read`. |
 //! | `POST /_test/faults` | Only with `test_controls`. Body `{"faults":[…]}` (JSON, see [Faults](#faults)) replaces the armed faults: 204, or 400/422 with a plain-text reason, 415 without `Content-Type: application/json`. |
 //! | `DELETE /_test/faults` | Only with `test_controls`. Disarms every fault and releases hanging requests: 204. |

@@ -20,7 +20,9 @@ and prints its issuer URL on stdout. Stops on SIGTERM or Ctrl-C.
 
 Options:
   --port <PORT>                 Port on 127.0.0.1 (default 0: any free port)
-  --photo-count <N>             Number of photos in the demo account (default 12)
+  --photos <N>                  Number of photos in the demo account (default 12; a
+                                library of 10000 costs nothing until its images are
+                                asked for). --photo-count <N> is the same option
   --access-token-ttl <SECONDS>  Access token lifetime (default 3600)
   --state-file <PATH>           Keep grants (hashes only) in this file across restarts
   --test-controls               Serve the test controls: POST/DELETE {issuer}/_test/faults
@@ -119,7 +121,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
         let invalid = |what: &str| format!("{name} expects {what}, got {value:?}");
         match name.as_str() {
             "--port" => config.port = value.parse().map_err(|_| invalid("a port number"))?,
-            "--photo-count" => {
+            "--photos" | "--photo-count" => {
                 config.photo_count = value.parse().map_err(|_| invalid("a number of photos"))?;
             }
             "--access-token-ttl" => {
@@ -191,6 +193,19 @@ mod tests {
         assert_eq!(config.photo_count, 10_000);
         assert_eq!(config.access_token_ttl, Duration::from_secs(5));
         assert_eq!(config.state_file, Some(PathBuf::from("/tmp/state.json")));
+    }
+
+    #[test]
+    fn photos_and_photo_count_set_the_library_size() {
+        for flag in ["--photos", "--photo-count"] {
+            let config = parse(&[flag, "10000"]).unwrap().unwrap();
+            assert_eq!(config.photo_count, 10_000, "{flag}");
+        }
+        assert!(
+            parse(&["--photos", "many"])
+                .unwrap_err()
+                .contains("a number of photos")
+        );
     }
 
     #[test]

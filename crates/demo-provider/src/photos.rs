@@ -17,8 +17,10 @@ use crate::scope;
 use crate::server::AppState;
 use crate::stats::bump;
 
+/// Photos per page when the client does not say.
 const DEFAULT_PAGE_SIZE: usize = 50;
-const MAX_PAGE_SIZE: usize = 200;
+/// The largest page; a larger `page_size` gets this many.
+const MAX_PAGE_SIZE: usize = 100;
 /// Changes whenever the rendering changes, so cached copies are not reused.
 const IMAGE_VERSION: &str = "v1";
 
@@ -43,7 +45,11 @@ pub(crate) async fn list(
     let page_size = match params.get("page_size").map(str::parse::<usize>) {
         None => DEFAULT_PAGE_SIZE,
         Some(Ok(size)) if size > 0 => size.min(MAX_PAGE_SIZE),
-        Some(_) => return bad_request("page_size must be a whole number from 1 to 200"),
+        Some(_) => {
+            return bad_request(&format!(
+                "page_size must be a whole number from 1 to {MAX_PAGE_SIZE}"
+            ));
+        }
     };
     let start = match params.get("page_token").map(decode_page_token) {
         None => 0,

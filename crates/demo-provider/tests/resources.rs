@@ -131,7 +131,11 @@ async fn pages_follow_next_page_token_to_the_end() {
         let (status, body) = get_json(&http, url.as_str(), &token).await;
         assert_eq!(status, StatusCode::OK);
         let photos = body["photos"].as_array().unwrap();
-        assert!(photos.len() <= 200, "page_size is capped at 200");
+        assert_eq!(
+            photos.len(),
+            100.min(10_000 - ids.len()),
+            "page_size is capped at 100"
+        );
         ids.extend(photos.iter().map(|p| p["id"].as_str().unwrap().to_owned()));
         match body.get("next_page_token") {
             Some(next) => page_token = Some(next.as_str().unwrap().to_owned()),
@@ -143,6 +147,13 @@ async fn pages_follow_next_page_token_to_the_end() {
     unique.sort_unstable();
     unique.dedup();
     assert_eq!(unique.len(), 10_000);
+
+    // The last photo's image is made on demand, like the first one's.
+    let last = format!("{}/p10000/thumbnail", provider.endpoints().photos);
+    let response = http.get(&last).bearer_auth(&token).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let (width, height, _) = decode_png(&response.bytes().await.unwrap());
+    assert_eq!((width, height), (320, 213));
 
     for query in [
         "page_size=0",

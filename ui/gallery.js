@@ -1,0 +1,70 @@
+// Gallery: the connected account's photos. Ties together
+//
+// | piece       | what it is                                                  | file           |
+// | ----------- | ----------------------------------------------------------- | -------------- |
+// | PhotoList   | the photos known so far, page by page, offline and back     | photo-list.js  |
+// | VirtualGrid | the grid, with only the tiles near the screen in the DOM    | grid.js        |
+// | ImageQueue  | thumbnails load at most IMAGE_LOADS at a time               | image-queue.js |
+// | Viewer      | one photo large, with previous and next                     | viewer.js      |
+//
+// and shows the gallery's states around the grid: how many photos, an empty library, a page
+// that failed (with Try again) and the offline notice.
+
+import { VirtualGrid } from "./grid.js";
+import { ImageQueue } from "./image-queue.js";
+import { PhotoList } from "./photo-list.js";
+import { Viewer } from "./viewer.js";
+
+/** Thumbnails loading at once through the `photo:` scheme. */
+const IMAGE_LOADS = 6;
+
+const $ = (id) => document.getElementById(id);
+
+export class Gallery {
+  constructor(invoke) {
+    this.list = new PhotoList(invoke, () => this.changed(), () => this.grid.shownCount());
+    const list = this.list;
+    // What the grid and the viewer see: no placeholders or further pages after a failure.
+    const source = {
+      count: () => list.photos.length,
+      photo: (index) => list.photos[index],
+      hasMore: () => list.hasMore && !list.problem,
+      loadMore: () => list.loadMore(),
+    };
+    // Back in the grid, the photo shown last is scrolled to and focused (if still listed).
+    this.viewer = new Viewer(source, (index) => {
+      if (list.photos[index]) this.grid.reveal(index);
+    });
+    this.grid = new VirtualGrid($("grid"), source, new ImageQueue(IMAGE_LOADS), {
+      open: (index) => this.viewer.open(index),
+      nearEnd: () => list.loadMore(),
+    });
+    $("gallery-retry").addEventListener("click", () => list.retry());
+  }
+
+  /** Shows the photos of the account just connected. */
+  start() {
+    this.stop();
+    this.list.loadMore();
+  }
+
+  /** Forgets the photos shown (disconnected). */
+  stop() {
+    this.list.reset();
+    this.viewer.close();
+    this.grid.clear();
+  }
+
+  changed() {
+    const { photos, problem, offline, started, loading } = this.list;
+    const count = photos.length;
+    $("gallery-offline").hidden = !offline;
+    $("gallery-problem").hidden = !problem;
+    if (problem) $("gallery-problem-text").textContent = `Your photos could not be loaded. ${problem}`;
+    $("gallery-empty").hidden = !(started && count === 0 && !problem && !loading && !this.list.hasMore);
+    $("gallery-count").textContent =
+      count === 0 ? "" : `${count} photo${count === 1 ? "" : "s"}${this.list.hasMore ? " so far" : ""}`;
+    this.grid.invalidate();
+    this.viewer.refresh();
+  }
+}
