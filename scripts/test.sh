@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every PhotoLink test on Debian 12, installing whatever is missing first:
 #   1. the cargo tests of all crates (OAuth core, demo provider, app), formatting, clippy with
-#      warnings denied, and a dependency audit against the vendored RustSec advisory database,
+#      warnings denied, the window's photo-list logic under Node's test runner, and a
+#      dependency audit against the vendored RustSec advisory database,
 #   2. the end-to-end tests: the real app window driven through tauri-driver, inside a private
 #      session (fresh HOME, D-Bus, Xvfb, unlocked gnome-keyring), against the demo provider,
 #      with a stand-in system browser and the OS link handler.
@@ -42,6 +43,9 @@ if [[ $run_cargo_tests -eq 1 ]]; then
   step "Formatting and lints"
   timed "cargo fmt --check" cargo fmt --all --check || true
   timed "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings || true
+
+  step "Window logic unit tests (Node's test runner, no dependencies)"
+  timed "ui unit tests" node --test tests/ui/ || true
 
   step "Dependency audit (RustSec advisories vendored in vendor/advisory-db; ignores in .cargo/audit.toml)"
   timed "cargo audit" cargo audit --db vendor/advisory-db --no-fetch --stale || true
