@@ -16,8 +16,6 @@
 #   bash scripts/bench.sh            # 5 runs of each figure, goals enforced
 #   bash scripts/bench.sh --quick    # 1 run of each figure, goals reported but not enforced (CI)
 #   PHOTOLINK_BENCH_RUNS=9 bash scripts/bench.sh
-#   PHOTOLINK_BENCH_FEATURES=virtualized-grid,thumbnail-disk-cache bash scripts/bench.sh
-#       # measures the gallery figures that need those features
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$PHOTOLINK_ROOT"

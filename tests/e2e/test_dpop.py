@@ -1,5 +1,5 @@
-"""DPoP-bound tokens (RFC 9449) through the window, with a provider that requires DPoP proofs and
-demands nonces: connect, restart, photos and disconnect work, the key lives in the keyring entry
+"""DPoP-bound tokens (RFC 9449) through the window, with a provider that requires DPoP proofs,
+demands nonces and accepts only pushed authorization requests (RFC 9126): connect, restart, photos and disconnect work, the key lives in the keyring entry
 with the tokens and leaves with them, and an access token copied out of the keyring is refused
 without the key.
 """
@@ -12,7 +12,7 @@ import pytest
 from desktop import keyring_secrets, stored_tokens
 from test_account_link import connect
 
-pytestmark = pytest.mark.provider_args("--require-dpop", "--dpop-nonce", "--test-controls")
+pytestmark = pytest.mark.provider_args("--require-par", "--require-dpop", "--dpop-nonce", "--test-controls")
 
 
 def saved_connection() -> dict:
@@ -46,6 +46,7 @@ def test_a_dpop_bound_connection_survives_a_restart_and_disconnect_revokes_it(ap
     assert stats["dpop_proofs_accepted"] >= 3, stats
     assert stats["dpop_nonces_demanded"] >= 1, stats
     assert stats["dpop_proofs_refused"] == 0, stats
+    assert stats["pushed_authorization_requests"] >= 1, stats
 
     app.click("disconnect")
     app.wait_for_state("disconnected")
