@@ -29,6 +29,7 @@ mod messages;
 mod photos;
 mod presets;
 mod provider;
+mod saved_metadata;
 mod state;
 mod status;
 mod store;

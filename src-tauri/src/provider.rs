@@ -14,6 +14,7 @@ use url::Url;
 use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, PhotoApi, ProviderConfig, Redirect};
 use crate::error::AppError;
 use crate::photos::PhotoLibrary;
+use crate::saved_metadata::{self, SavedMetadata};
 use crate::status::ProviderSummary;
 use crate::store::{
     FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem,
@@ -105,7 +106,8 @@ impl Provider {
         match choice {
             Choice::Configured { source, config } => {
                 tracing::info!(issuer = %config.issuer, "using the configured provider");
-                let client = configured_client(&config)
+                let saved = SavedMetadata::at(data_dir(app)?.join(saved_metadata::FILE_NAME));
+                let client = configured_client(&config, &saved)
                     .await
                     .map_err(|error| settings_error(&source, error))?;
                 let photos_endpoint = Url::parse(&config.photos_endpoint).map_err(|e| {
@@ -206,8 +208,12 @@ fn with_sign_in_lifetime(mut config: ClientConfig) -> ClientConfig {
 }
 
 /// An OAuth client for the provider in `provider.toml`: endpoints from the file when it gives
-/// them, else discovered; revocation and userinfo endpoints in the file win over discovery.
-async fn configured_client(config: &ProviderConfig) -> Result<OAuthClient, photolink_oauth::Error> {
+/// them, else discovered (or, while the provider cannot be reached, as last discovered: see
+/// [`saved_metadata`]); revocation and userinfo endpoints in the file win over discovery.
+async fn configured_client(
+    config: &ProviderConfig,
+    saved: &SavedMetadata,
+) -> Result<OAuthClient, photolink_oauth::Error> {
     let mut client_config = with_sign_in_lifetime(
         ClientConfig::new(&config.client_id, REDIRECT_URI)
             .with_scopes(config.scopes.clone())
@@ -231,12 +237,26 @@ async fn configured_client(config: &ProviderConfig) -> Result<OAuthClient, photo
             ServerMetadata::new(&config.issuer, endpoints.authorization, endpoints.token)
         }
         None => {
-            discover_with(
+            let discovered = discover_with(
                 &HttpClient::new(client_config.http.clone())?,
                 &config.issuer,
                 client_config.issuer_template.as_ref(),
             )
-            .await?
+            .await;
+            match discovered {
+                Ok(metadata) => {
+                    saved.save(&config.issuer, &metadata);
+                    metadata
+                }
+                Err(error @ photolink_oauth::Error::Network(_)) => {
+                    let metadata = saved.load(&config.issuer).ok_or(error)?;
+                    tracing::warn!(
+                        "the provider cannot be reached: using its endpoints as last discovered"
+                    );
+                    metadata
+                }
+                Err(error) => return Err(error),
+            }
         }
     };
     if config.revocation_endpoint.is_some() {
@@ -307,6 +327,27 @@ mod tests {
     use super::*;
     use crate::config::parse;
 
+    /// Saved metadata in a fresh temporary folder, removed when dropped.
+    struct TempSaved(PathBuf, SavedMetadata);
+
+    impl TempSaved {
+        fn new() -> Self {
+            let dir = std::env::temp_dir().join(format!(
+                "photolink-provider-{}-{:x}",
+                std::process::id(),
+                rand::random::<u64>()
+            ));
+            let saved = SavedMetadata::at(dir.join(saved_metadata::FILE_NAME));
+            Self(dir, saved)
+        }
+    }
+
+    impl Drop for TempSaved {
+        fn drop(&mut self) {
+            let _ = std::fs::remove_dir_all(&self.0);
+        }
+    }
+
     /// The demo provider at `/common/v2.0`, its discovery document naming its issuer as the
     /// template `http://127.0.0.1:PORT/{tenantid}/v2.0`, as a multi-tenant provider does.
     async fn multi_tenant_provider() -> (ProviderHandle, u16) {
@@ -342,7 +383,9 @@ mod tests {
             &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
         );
 
-        let client = configured_client(&config).await.unwrap();
+        let client = configured_client(&config, &TempSaved::new().1)
+            .await
+            .unwrap();
 
         assert_eq!(
             client.metadata().issuer,
@@ -354,9 +397,35 @@ mod tests {
     #[tokio::test]
     async fn without_the_template_a_templated_issuer_is_refused() {
         let (_provider, port) = multi_tenant_provider().await;
-        let error = configured_client(&settings(port, "")).await.unwrap_err();
+        let error = configured_client(&settings(port, ""), &TempSaved::new().1)
+            .await
+            .unwrap_err();
         assert!(
             matches!(error, photolink_oauth::Error::IssuerMismatch { .. }),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_provider_out_of_reach_starts_from_its_endpoints_as_last_discovered() {
+        let (provider, port) = multi_tenant_provider().await;
+        let config = settings(
+            port,
+            &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
+        );
+        let saved = TempSaved::new();
+        let never_saved = TempSaved::new();
+        let discovered = configured_client(&config, &saved.1).await.unwrap();
+        provider.shutdown().await;
+
+        let offline = configured_client(&config, &saved.1).await.unwrap();
+        assert_eq!(offline.metadata(), discovered.metadata());
+
+        let error = configured_client(&config, &never_saved.1)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(error, photolink_oauth::Error::Network(_)),
             "{error:?}"
         );
     }

@@ -1,5 +1,5 @@
 """The saved gallery: thumbnails and the photo list kept in the cache folder, shown while the
-provider cannot be reached, and removed on Disconnect.
+provider cannot be reached (also from a start-up without it), and removed on Disconnect.
 
 The demo provider runs as its own process with a state file, so that it can be stopped (its
 port then refuses connections, as when the network is gone) and started again on the same
@@ -121,3 +121,32 @@ def test_disconnect_removes_the_saved_gallery(app, browser, provider, home):
         return [path.name for path in (home / CACHE).parent.iterdir() if path.name.startswith(CACHE.name)]
 
     assert wait_until(lambda: not removed_folders(), 10), removed_folders()
+
+
+@pytest.mark.provider_args("--state-file", "{artifacts}/provider-state.json", "--test-controls")
+def test_a_start_without_the_provider_shows_the_saved_gallery_and_goes_online_once_it_is_back(
+    app, browser, provider, home
+):
+    app.launch()
+    connect(app, browser)
+    shown = app.wait_for_photos()
+    online = first_page(app)
+    assert wait_until(lambda: len(cached_files(home)) > shown, 10), cached_files(home)
+    app.quit()
+
+    provider.pause()
+    app.launch()
+
+    app.wait_for_state("connected")
+    assert app.wait_for_photos() == shown, "the saved thumbnails are not all shown"
+    saved = first_page(app)
+    assert saved["offline"] is True, saved
+    assert len(saved["photos"]) == len(online["photos"])
+    if offline_notice_shown(app) is not None:
+        app.wait_for(lambda d: offline_notice_shown(app), "the offline notice")
+
+    provider.resume()
+    assert first_page(app)["offline"] is False
+    if offline_notice_shown(app) is not None:
+        app.wait_for(lambda d: not offline_notice_shown(app), "the offline notice to go", BACK_ONLINE_SECONDS)
+    assert app.state() == "connected"

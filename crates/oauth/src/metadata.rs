@@ -140,6 +140,9 @@ pub(crate) struct ValidatedEndpoints {
 /// (inserted before the issuer's path, if it has one), then `/.well-known/openid-configuration`.
 /// The document's `issuer` must equal `issuer`, up to one trailing slash on either side; the
 /// document's spelling is kept, since the `iss` the server sends is compared with it exactly.
+/// When no place answered at all the error is [`Error::Network`] (the server is out of reach:
+/// try again later); when places answered without a usable document it is
+/// [`Error::Discovery`], naming each place looked.
 pub async fn discover(http: &HttpClient, issuer: &str) -> Result<ServerMetadata> {
     discover_with(http, issuer, None).await
 }
@@ -154,6 +157,7 @@ pub async fn discover_with(
     let (issuer_url, _) = Transport::of_issuer(issuer)?;
     check_configured_issuer(issuer, template)?;
     let mut failures = Vec::new();
+    let mut unreachable = true;
     for url in well_known_urls(&issuer_url)? {
         match fetch_metadata(http, &url).await {
             Ok(metadata)
@@ -169,10 +173,18 @@ pub async fn discover_with(
                     found: Some(server_text::text(&metadata.issuer)),
                 });
             }
-            Err(error) => failures.push(format!("{url}: {error}")),
+            Err(error) => {
+                unreachable &= matches!(error, Error::Network(_));
+                failures.push(format!("{url}: {error}"));
+            }
         }
     }
-    Err(Error::Discovery(failures.join("; ")))
+    // A server that answered nowhere is out of reach (worth trying again later); one that
+    // answered without a usable document has none.
+    Err(match unreachable {
+        true => Error::Network(failures.join("; ")),
+        false => Error::Discovery(failures.join("; ")),
+    })
 }
 
 /// The issuer a document names is the configured one: equal, or equal but for one trailing

@@ -134,3 +134,16 @@ async fn a_photo_request_to_a_stopped_provider_is_a_network_error_and_the_connec
     assert_eq!(session.status(), SessionStatus::Connected);
     assert!(store.load().unwrap().is_some());
 }
+
+#[tokio::test]
+async fn discovering_a_stopped_provider_is_a_network_error_not_a_missing_document() {
+    let provider = start(Config::default()).await;
+    let issuer = provider.issuer_url().to_owned();
+    provider.shutdown().await;
+    let http = photolink_oauth::HttpClient::new(photolink_oauth::HttpOptions::default()).unwrap();
+
+    let error = photolink_oauth::discover(&http, &issuer).await.unwrap_err();
+
+    assert!(matches!(error, Error::Network(_)), "{error:?}");
+    assert!(error.is_transient());
+}
