@@ -54,6 +54,44 @@ async fn with_pushing_required_the_browser_gets_only_a_request_uri_and_the_sign_
 }
 
 #[tokio::test]
+async fn with_pushing_and_dpop_both_required_the_pushed_sign_in_gets_tokens_bound_to_its_key() {
+    let provider = start(Config {
+        require_par: true,
+        require_dpop: true,
+        dpop_nonce: true,
+        ..Config::default()
+    })
+    .await;
+    let client = client_with(&provider, config()).await;
+    assert!(client.uses_dpop(), "the metadata offers ES256");
+    let pending = PendingAuthorization::new();
+    let url = pending.start(&client).await.unwrap();
+    assert!(
+        url.query_pairs().all(|(name, _)| name != "dpop_jkt"),
+        "the key's thumbprint went in the pushed request, not the browser's address"
+    );
+
+    let callback = decide(&url, Decision::Approve).await;
+    let session = Session::new(client, Arc::new(MemoryTokenStore::new())).unwrap();
+    session
+        .connect(pending.complete(&callback).unwrap())
+        .await
+        .unwrap();
+    session
+        .authorized_get(&provider.endpoints().photos)
+        .await
+        .unwrap();
+    session.disconnect().await.unwrap();
+
+    let stats = provider.stats();
+    assert_eq!(stats.pushed_authorization_requests, 1);
+    assert_eq!(stats.authorization_code_grants, 1);
+    assert_eq!(stats.dpop_proofs_refused, 0);
+    assert!(stats.dpop_proofs_accepted >= 3, "{stats:?}");
+    assert_eq!(stats.grants_revoked, 1);
+}
+
+#[tokio::test]
 async fn building_the_url_locally_is_refused_when_pushing_is_required() {
     let provider = start(requiring_par()).await;
     let client = client_with(&provider, config()).await;
