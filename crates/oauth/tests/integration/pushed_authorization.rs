@@ -73,10 +73,11 @@ async fn with_pushing_and_dpop_both_required_the_pushed_sign_in_gets_tokens_boun
 
     let callback = decide(&url, Decision::Approve).await;
     let session = Session::new(client, Arc::new(MemoryTokenStore::new())).unwrap();
-    session
+    let persistence = session
         .connect(pending.complete(&callback).unwrap())
         .await
         .unwrap();
+    assert_eq!(persistence, Persistence::Saved);
     session
         .authorized_get(&provider.endpoints().photos)
         .await
