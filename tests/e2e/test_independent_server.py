@@ -16,6 +16,7 @@ import pytest
 
 from conftest import PROVIDER_NAME
 from desktop import keyring_item_count, stored_tokens, wait_until
+from test_dpop import saved_connection
 from test_loopback_redirect import CALLBACK_PATH
 
 SCHEME_REDIRECT_URI = "com.example.photolink:/oauth/callback"
@@ -164,3 +165,28 @@ def test_a_resource_indicator_on_the_authorization_and_token_requests_gets_a_tok
     assert unnamed.status == 200, unnamed.body
     refused = server.get_photos(unnamed.json()["access_token"])
     assert refused.status == 401, refused.body
+
+
+@pytest.mark.provider_args("--dpop")
+def test_dpop_bound_tokens_from_the_independent_server_work_and_a_copied_token_does_not(
+    independent_app, browser, independent_server, redirect_style
+):
+    app, server = independent_app, independent_server
+    assert "ES256" in server.metadata["dpop_signing_alg_values_supported"]
+
+    connect(app, browser)
+
+    assert app.wait_for_photos() >= 1
+    assert app.driver.find_element("id", "account-name").text == "alice", "userinfo took the DPoP proof"
+    tokens = saved_connection()
+    assert tokens.get("token_type") == "DPoP" and tokens.get("dpop_key"), tokens.keys()
+    copied = server.get_photos(tokens["access_token"])
+    assert copied.status == 401, "a DPoP-bound token copied out of the keyring worked as a bearer token"
+
+    app.restart()
+    app.wait_for_state("connected")
+    assert app.wait_for_photos() >= 1
+
+    app.click("disconnect")
+    app.wait_for_state("disconnected")
+    assert keyring_item_count() == 0

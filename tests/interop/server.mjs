@@ -24,15 +24,21 @@
 // | `--resource-indicators`  | RFC 8707 on: `photos:read` belongs to the resource                 |
 // |                          | `http://127.0.0.1:{port}/photos`, and only a token request naming  |
 // |                          | that resource gets a token the photo API takes (its audience)      |
+// | `--dpop`                 | DPoP (RFC 9449) on, nonces demanded: the library checks proofs at   |
+// |                          | its endpoints and binds tokens; the photo API then wants the `DPoP` |
+// |                          | scheme and a fresh proof (`htm`, `htu`, `ath`, the bound key, no    |
+// |                          | reused `jti`), checked with `jose`, the library's own JOSE crate   |
+// | `GET /_test/last-authorization` | the parameters of the last accepted authorization request   |
 //
-// Usage: node server.mjs [--port N] [--access-token-ttl SECONDS] [--resource-indicators]
+// Usage: node server.mjs [--port N] [--access-token-ttl SECONDS] [--resource-indicators] [--dpop]
 // Listens on 127.0.0.1 only (port 0, the default, lets the OS pick) and prints the issuer URL
 // on one stdout line once it accepts connections. Stops on SIGTERM or SIGINT.
 
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
+import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 
 const CLIENT_ID = 'photolink-desktop';
@@ -55,8 +61,15 @@ const { values: options } = parseArgs({
     port: { type: 'string', default: '0' },
     'access-token-ttl': { type: 'string', default: '3600' },
     'resource-indicators': { type: 'boolean', default: false },
+    dpop: { type: 'boolean', default: false },
   },
 });
+// With --dpop the server offers DPoP (RFC 9449) and demands nonces at its own endpoints.
+const dpop = options.dpop;
+// The `jti` of every DPoP proof the photo API accepted (bounded: proofs are only fresh for a minute).
+const seenProofs = new Set();
+const MAX_SEEN_PROOFS = 10000;
+const PROOF_MAX_AGE_SECONDS = 60;
 const resourceIndicators = options['resource-indicators'];
 // The photo API's resource indicator (RFC 8707), known once the port is.
 let photosResource;
@@ -115,8 +128,11 @@ function configuration() {
     features: {
       devInteractions: { enabled: true },
       revocation: { enabled: true },
-      // Sender-constrained tokens are off: the photo API below checks Bearer tokens only.
-      dPoP: { enabled: false },
+      // Sender-constrained tokens with --dpop: the library checks proofs at its own endpoints
+      // and the photo API below checks them for the tokens it serves.
+      dPoP: dpop
+        ? { enabled: true, nonceSecret: randomBytes(32), requireNonce: () => true }
+        : { enabled: false },
       resourceIndicators: {
         enabled: resourceIndicators,
         // The library's defaults otherwise: a token request without `resource` gets a token
@@ -159,9 +175,10 @@ async function photos(req, res, pathname) {
     res.writeHead(405, { Allow: 'GET' });
     return res.end();
   }
-  const refusal = await bearerRefusal(req.headers.authorization);
+  const refusal = await tokenRefusal(req, pathname);
   if (refusal) {
-    res.writeHead(401, { 'WWW-Authenticate': `Bearer error="${refusal}"`, 'Cache-Control': 'no-store' });
+    const scheme = dpop ? 'DPoP algs="ES256"' : 'Bearer';
+    res.writeHead(401, { 'WWW-Authenticate': `${scheme} error="${refusal}"`, 'Cache-Control': 'no-store' });
     return res.end();
   }
   if (pathname === PHOTOS_PATH) {
@@ -187,14 +204,41 @@ async function photos(req, res, pathname) {
   return res.end(photo.png);
 }
 
-/** Why an `Authorization` header does not grant `photos:read`, or nothing when it does. */
-async function bearerRefusal(header) {
-  const match = /^Bearer ([!-~]+)$/i.exec(header ?? '');
+/** Why a request's credentials do not grant `photos:read`, or nothing when they do. */
+async function tokenRefusal(req, pathname) {
+  const match = /^(Bearer|DPoP) ([!-~]+)$/i.exec(req.headers.authorization ?? '');
   if (!match) return 'invalid_request';
   // The server's own store: unknown, expired, revoked and consumed tokens are not found.
-  const token = await provider.AccessToken.find(match[1]);
+  const token = await provider.AccessToken.find(match[2]);
   if (!token) return 'invalid_token';
+  // A DPoP-bound token only with the `DPoP` scheme and a proof of its key (RFC 9449 §7).
+  if (token.jkt || match[1].toLowerCase() === 'dpop') {
+    if (match[1].toLowerCase() !== 'dpop' || !token.jkt) return 'invalid_token';
+    const url = `http://${req.headers.host}${pathname}`;
+    if (!(await proofFits(req.headers.dpop, match[2], token.jkt, url))) return 'invalid_dpop_proof';
+  }
   if (resourceIndicators && token.aud !== photosResource) return 'invalid_token';
   if (!token.scope?.split(' ').includes(PHOTOS_SCOPE)) return 'insufficient_scope';
   return undefined;
+}
+
+/** Whether `proof` is a fresh, unused DPoP proof of the key `jkt` for a GET of `url` with `accessToken`. */
+async function proofFits(proof, accessToken, jkt, url) {
+  if (typeof proof !== 'string') return false;
+  let verified;
+  try {
+    verified = await jwtVerify(proof, EmbeddedJWK, { algorithms: ['ES256'], typ: 'dpop+jwt' });
+  } catch {
+    return false;
+  }
+  const { payload, protectedHeader } = verified;
+  const fresh = Math.abs(Date.now() / 1000 - payload.iat) <= PROOF_MAX_AGE_SECONDS;
+  const fits = payload.htm === 'GET'
+    && payload.htu === url
+    && payload.ath === createHash('sha256').update(accessToken).digest('base64url')
+    && (await calculateJwkThumbprint(protectedHeader.jwk)) === jkt;
+  if (!fresh || !fits || typeof payload.jti !== 'string' || seenProofs.has(payload.jti)) return false;
+  if (seenProofs.size >= MAX_SEEN_PROOFS) seenProofs.clear();
+  seenProofs.add(payload.jti);
+  return true;
 }
