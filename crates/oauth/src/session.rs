@@ -265,14 +265,7 @@ impl Session {
         } else {
             response
         };
-        if !response.is_success() {
-            return Err(response.unexpected());
-        }
-        Ok(ResourceResponse {
-            status: response.status,
-            content_type: response.content_type,
-            body: response.body,
-        })
+        successful(response)
     }
 
     /// GETs a resource that needs no credentials, such as a pre-authenticated download URL a
@@ -283,15 +276,7 @@ impl Session {
     /// the status.
     pub async fn get_without_credentials(&self, url: &str) -> Result<ResourceResponse> {
         let url = self.client.transport().endpoint(url)?;
-        let response = self.get_with(&url, None).await?;
-        if !response.is_success() {
-            return Err(response.unexpected());
-        }
-        Ok(ResourceResponse {
-            status: response.status,
-            content_type: response.content_type,
-            body: response.body,
-        })
+        successful(self.get_with(&url, None).await?)
     }
 
     /// The account details from the server's `userinfo_endpoint`.
@@ -552,6 +537,18 @@ fn settle_failure(error: Error, still_valid: bool, tokens: TokenSet) -> Result<T
     } else {
         Err(error)
     }
+}
+
+/// A resource answer as the caller gets it: a 2xx answer, or an error naming the status.
+fn successful(response: RawResponse) -> Result<ResourceResponse> {
+    if !response.is_success() {
+        return Err(response.unexpected());
+    }
+    Ok(ResourceResponse {
+        status: response.status,
+        content_type: response.content_type,
+        body: response.body,
+    })
 }
 
 /// The key resource requests prove possession of: the tokens' key, when the server bound the

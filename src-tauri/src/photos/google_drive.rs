@@ -183,17 +183,10 @@ impl PhotoSource for GoogleDrive {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::photos::source::tests::answer;
 
     fn drive() -> GoogleDrive {
         GoogleDrive::new(Url::parse("https://drive.example/drive/v3").unwrap())
-    }
-
-    fn answer(json: &str) -> ResourceResponse {
-        ResourceResponse {
-            status: 200,
-            content_type: Some("application/json".into()),
-            body: json.as_bytes().to_vec(),
-        }
     }
 
     fn query(url: &Url, name: &str) -> Option<String> {

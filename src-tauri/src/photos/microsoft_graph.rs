@@ -212,17 +212,10 @@ impl PhotoSource for MicrosoftGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::photos::source::tests::answer;
 
     fn graph() -> MicrosoftGraph {
         MicrosoftGraph::new(Url::parse("https://graph.example/v1.0").unwrap())
-    }
-
-    fn answer(json: &str) -> ResourceResponse {
-        ResourceResponse {
-            status: 200,
-            content_type: Some("application/json".into()),
-            body: json.as_bytes().to_vec(),
-        }
     }
 
     #[test]

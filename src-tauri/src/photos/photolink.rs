@@ -105,14 +105,7 @@ impl PhotoSource for PhotoLinkList {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn answer(json: &str) -> ResourceResponse {
-        ResourceResponse {
-            status: 200,
-            content_type: Some("application/json".into()),
-            body: json.as_bytes().to_vec(),
-        }
-    }
+    use crate::photos::source::tests::answer;
 
     #[test]
     fn images_stay_on_the_photo_apis_origin() {

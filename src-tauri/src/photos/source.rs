@@ -78,3 +78,17 @@ impl Download {
         }
     }
 }
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use photolink_oauth::ResourceResponse;
+
+    /// A photo API's 200 JSON answer, as the adapters' tests read pages from it.
+    pub(crate) fn answer(json: &str) -> ResourceResponse {
+        ResourceResponse {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body: json.as_bytes().to_vec(),
+        }
+    }
+}
