@@ -712,4 +712,153 @@ mod tests {
             Err(ProofRefusal::Invalid(_))
         ));
     }
+
+    mod properties {
+        use std::sync::LazyLock;
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        static KEY: LazyLock<TestKey> = LazyLock::new(TestKey::new);
+
+        /// A valid token request proof with an extra `pad` claim of `pad` characters.
+        fn padded_proof(jti: &str, pad: usize) -> String {
+            KEY.proof(|_, claims| {
+                claims["jti"] = jti.into();
+                claims["pad"] = "p".repeat(pad).into();
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_text_is_refused_as_an_invalid_proof(
+                proof in prop_oneof![
+                    ".{0,300}",
+                    "[A-Za-z0-9_.-]{0,600}",
+                    "[A-Za-z0-9_-]{1,40}\\.[A-Za-z0-9_-]{1,40}\\.[A-Za-z0-9_-]{1,90}",
+                    // Past the cap.
+                    "[A-Za-z0-9_.-]{4097,6000}",
+                ],
+            ) {
+                let refused = refusal(verifier().verify_at(&proof, &token_request(), NOW));
+                if proof.len() > MAX_PROOF_BYTES {
+                    prop_assert_eq!(refused, "the proof is too long");
+                }
+            }
+
+            #[test]
+            fn any_dpop_headers_give_the_single_trimmed_text_or_a_refusal(
+                values in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..80), 0..3),
+            ) {
+                let values: Vec<HeaderValue> =
+                    values.iter().filter_map(|bytes| HeaderValue::from_bytes(bytes).ok()).collect();
+                let mut headers = HeaderMap::new();
+                for value in &values {
+                    headers.append(DPOP, value.clone());
+                }
+                match (proof_header(&headers), values.as_slice()) {
+                    (Ok(None), []) => {}
+                    (Ok(Some(text)), [value]) => prop_assert_eq!(Some(text), value.to_str().ok().map(str::trim)),
+                    (Err(refused), [value]) => {
+                        prop_assert!(value.to_str().is_err());
+                        prop_assert_eq!(refused, ProofRefusal::Invalid("the DPoP header is not text"));
+                    }
+                    (Err(refused), [_, _, ..]) => {
+                        prop_assert_eq!(refused, ProofRefusal::Invalid("more than one DPoP header"));
+                    }
+                    (outcome, values) => prop_assert!(false, "{:?} for {:?}", outcome, values),
+                }
+            }
+
+            #[test]
+            fn any_base64url_header_and_claims_without_the_key_is_refused(
+                header in proptest::collection::vec(any::<u8>(), 0..300),
+                claims in proptest::collection::vec(any::<u8>(), 0..300),
+                signature in proptest::collection::vec(any::<u8>(), 0..80),
+            ) {
+                let b64 = |bytes: &[u8]| URL_SAFE_NO_PAD.encode(bytes);
+                let proof = format!("{}.{}.{}", b64(&header), b64(&claims), b64(&signature));
+                refusal(verifier().verify_at(&proof, &token_request(), NOW));
+            }
+
+            #[test]
+            fn a_valid_proof_with_any_byte_changed_is_refused(
+                position in any::<prop::sample::Index>(),
+                flip in 1u8..=127,
+            ) {
+                let proof = KEY.proof(|_, _| {});
+                prop_assert!(verifier().verify_at(&proof, &token_request(), NOW).is_ok());
+                let mut bytes = proof.into_bytes();
+                let at = position.index(bytes.len());
+                bytes[at] ^= flip;
+                // A header value is visible ASCII; the verifier sees it trimmed.
+                let changed = String::from_utf8(bytes).unwrap();
+                let changed = changed.trim();
+                refusal(verifier().verify_at(changed, &token_request(), NOW));
+            }
+
+            #[test]
+            fn a_valid_proof_is_accepted_up_to_the_size_cap_and_refused_past_it(
+                pad in 2500usize..3300,
+            ) {
+                let proof = padded_proof(&random_secret(), pad);
+                let outcome = verifier().verify_at(&proof, &token_request(), NOW);
+                if proof.len() > MAX_PROOF_BYTES {
+                    prop_assert_eq!(outcome, Err(ProofRefusal::Invalid("the proof is too long")));
+                } else {
+                    prop_assert_eq!(outcome, Ok(KEY.thumbprint()));
+                }
+            }
+
+            #[test]
+            fn signed_claims_of_any_type_pass_only_when_each_check_holds(
+                jti in prop_oneof![
+                    "[ -~]{1,20}".prop_map(Value::from),
+                    Just(Value::from("")),
+                    Just(Value::from("j".repeat(MAX_JTI_CHARS + 1))),
+                    any::<i64>().prop_map(Value::from),
+                    Just(Value::Null),
+                ],
+                htm in prop_oneof![Just(Value::from("POST")), Just(Value::from("post")), Just(Value::from("GET")), ".{0,6}".prop_map(Value::from), Just(Value::Null)],
+                htu in prop_oneof![
+                    Just(Value::from(TOKEN_URL)),
+                    Just(Value::from(format!("{TOKEN_URL}?a=1#b"))),
+                    Just(Value::from("HTTP://127.0.0.1:8080/token")),
+                    Just(Value::from("http://127.0.0.1:8080/token/")),
+                    Just(Value::from("http://localhost:8080/token")),
+                    ".{0,30}".prop_map(Value::from),
+                    any::<i64>().prop_map(Value::from),
+                ],
+                iat in prop_oneof![
+                    (NOW - 70..NOW + 10).prop_map(Value::from),
+                    any::<i64>().prop_map(Value::from),
+                    any::<f64>().prop_map(Value::from),
+                    Just(Value::from(NOW.to_string())),
+                ],
+            ) {
+                let proof = KEY.proof(|_, claims| {
+                    for (name, value) in [("jti", &jti), ("htm", &htm), ("htu", &htu), ("iat", &iat)] {
+                        claims[name] = value.clone();
+                    }
+                });
+                let jti_ok = jti.as_str().is_some_and(|j| !j.is_empty() && j.chars().count() <= MAX_JTI_CHARS);
+                let htu_ok = htu.as_str().and_then(without_query) == without_query(TOKEN_URL);
+                let iat_ok = iat.as_u64().is_some_and(|iat| iat + IAT_PAST.as_secs() >= NOW && iat <= NOW + IAT_FUTURE.as_secs());
+                let expected_ok = jti_ok && htm.as_str() == Some("POST") && htu_ok && iat_ok;
+                match verifier().verify_at(&proof, &token_request(), NOW) {
+                    Ok(jkt) => {
+                        prop_assert!(expected_ok);
+                        prop_assert_eq!(jkt, KEY.thumbprint());
+                    }
+                    Err(refused) => {
+                        prop_assert!(!expected_ok, "{:?}", refused);
+                        prop_assert!(matches!(refused, ProofRefusal::Invalid(_)));
+                    }
+                }
+            }
+        }
+    }
 }

@@ -70,4 +70,62 @@ mod tests {
         assert_eq!(params.get("c"), Some("x y!"));
         assert_eq!(params.get("d"), None);
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_bytes_give_only_single_valued_non_empty_values(
+                encoded in prop_oneof![
+                    proptest::collection::vec(any::<u8>(), 0..600),
+                    "[a-z=&%0-9A-F+]{0,300}".prop_map(String::into_bytes),
+                ],
+            ) {
+                let params = Params::parse(&encoded);
+                for (name, value) in params.single_valued() {
+                    prop_assert!(!params.is_repeated(name));
+                    prop_assert_eq!(params.get(name), Some(value).filter(|v| !v.is_empty()));
+                }
+                if let Some(name) = params.first_repeated() {
+                    prop_assert!(params.is_repeated(name));
+                    prop_assert_eq!(params.get(name), None);
+                }
+            }
+
+            #[test]
+            fn a_value_is_read_exactly_when_its_name_appears_once(
+                pairs in proptest::collection::vec(
+                    (prop_oneof!["[a-c]", ".{0,6}"], prop_oneof![".{0,40}", Just(String::new())]),
+                    0..10,
+                ),
+            ) {
+                let mut serializer = form_urlencoded::Serializer::new(String::new());
+                for (name, value) in &pairs {
+                    serializer.append_pair(name, value);
+                }
+                let params = Params::parse(serializer.finish().as_bytes());
+                let mut first_repeated = None;
+                for (at, (name, value)) in pairs.iter().enumerate() {
+                    let count = pairs.iter().filter(|(n, _)| n == name).count();
+                    if count == 1 {
+                        prop_assert_eq!(params.get(name), Some(value.as_str()).filter(|v| !v.is_empty()));
+                        prop_assert!(!params.is_repeated(name));
+                    } else {
+                        prop_assert_eq!(params.get(name), None);
+                        prop_assert!(params.is_repeated(name));
+                    }
+                    // The name whose second appearance comes first.
+                    if first_repeated.is_none() && pairs[..at].iter().any(|(n, _)| n == name) {
+                        first_repeated = Some(name.as_str());
+                    }
+                }
+                prop_assert_eq!(params.first_repeated(), first_repeated);
+            }
+        }
+    }
 }

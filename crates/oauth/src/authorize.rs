@@ -824,13 +824,163 @@ mod tests {
             (pending, state_of(&url))
         }
 
+        const LOOPBACK_REDIRECT: &str = "http://127.0.0.1:49152/oauth/callback";
+
+        /// Spellings of the custom-scheme redirect URI, and whether each is the same address.
+        const CUSTOM_FORMS: [(&str, bool); 10] = [
+            ("com.example.photolink:/oauth/callback", true),
+            // Schemes are case-insensitive (RFC 3986 §3.1).
+            ("COM.Example.PhotoLink:/oauth/callback", true),
+            ("com.example.photolink:/OAuth/Callback", false),
+            ("com.example.photolink:/oauth/callback/", false),
+            ("com.example.photolink://evil.example/oauth/callback", false),
+            ("com.example.photolink://127.0.0.1/oauth/callback", false),
+            ("com.example.photolink:oauth/callback", false),
+            ("com.example.photolinks:/oauth/callback", false),
+            ("com.example.photolink:/oauth/%63allback", false),
+            ("https://auth.example.com/oauth/callback", false),
+        ];
+
+        /// Spellings of the loopback redirect URI, and whether each is the same address.
+        const LOOPBACK_FORMS: [(&str, bool); 16] = [
+            ("http://127.0.0.1:49152/oauth/callback", true),
+            ("HTTP://127.0.0.1:49152/oauth/callback", true),
+            // Other spellings of the same IPv4 address and port, and dot segments.
+            ("http://127.1:49152/oauth/callback", true),
+            ("http://0x7f.0.0.1:49152/oauth/callback", true),
+            ("http://127.0.0.1:049152/oauth/callback", true),
+            ("http://127.0.0.1:49152/oauth/x/../callback", true),
+            ("http://localhost:49152/oauth/callback", false),
+            ("http://[::1]:49152/oauth/callback", false),
+            ("http://127.0.0.2:49152/oauth/callback", false),
+            ("http://127.0.0.1:49153/oauth/callback", false),
+            ("http://127.0.0.1/oauth/callback", false),
+            ("https://127.0.0.1:49152/oauth/callback", false),
+            ("http://127.0.0.1:49152/oauth/callback/", false),
+            ("http://127.0.0.1:49152/OAUTH/callback", false),
+            ("http://127.0.0.1:49152//oauth/callback", false),
+            ("http://127.0.0.1.nip.io:49152/oauth/callback", false),
+        ];
+
+        /// Where a callback carries a parameter.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        enum Place {
+            Query,
+            Fragment,
+            /// The genuine value in the query, another in the fragment.
+            QueryAndOtherInFragment,
+            /// Another value in the query, the genuine one in the fragment.
+            OtherInQueryGenuineInFragment,
+            Nowhere,
+        }
+
+        fn place() -> impl Strategy<Value = Place> {
+            prop_oneof![
+                3 => Just(Place::Query),
+                1 => Just(Place::Fragment),
+                1 => Just(Place::QueryAndOtherInFragment),
+                1 => Just(Place::OtherInQueryGenuineInFragment),
+                1 => Just(Place::Nowhere),
+            ]
+        }
+
+        /// Form-encoded pairs, in order.
+        fn encode(pairs: &[(&str, &str)]) -> String {
+            let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+            for (name, value) in pairs {
+                serializer.append_pair(name, value);
+            }
+            serializer.finish()
+        }
+
         proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn an_accepted_callback_has_the_state_and_gives_exactly_the_code_of_its_query(
+                loopback in any::<bool>(),
+                form in any::<prop::sample::Index>(),
+                state_place in place(),
+                code_place in place(),
+                code in prop_oneof!["[ -~]{1,60}", ".{1,30}"],
+                other_code in "[a-z]{1,10}",
+                shuffle in any::<prop::sample::Index>(),
+            ) {
+                let pending = PendingAuthorization::new();
+                let (redirect, forms) = if loopback {
+                    (LOOPBACK_REDIRECT, &LOOPBACK_FORMS[..])
+                } else {
+                    (REDIRECT, &CUSTOM_FORMS[..])
+                };
+                let state = state_of(&pending.begin_with_redirect_uri(&CLIENT, redirect).unwrap());
+                let (address, same_address) = forms[form.index(forms.len())];
+
+                let mut query: Vec<(&str, &str)> = vec![("iss", ISSUER)];
+                let mut fragment: Vec<(&str, &str)> = Vec::new();
+                for (name, genuine, place) in [("state", state.as_str(), state_place), ("code", code.as_str(), code_place)] {
+                    match place {
+                        Place::Query => query.push((name, genuine)),
+                        Place::Fragment => fragment.push((name, genuine)),
+                        Place::QueryAndOtherInFragment => {
+                            query.push((name, genuine));
+                            fragment.push((name, other_code.as_str()));
+                        }
+                        Place::OtherInQueryGenuineInFragment => {
+                            query.push((name, other_code.as_str()));
+                            fragment.push((name, genuine));
+                        }
+                        Place::Nowhere => {}
+                    }
+                }
+                let turn = shuffle.index(query.len());
+                query.rotate_left(turn);
+                let mut url = format!("{address}?{}", encode(&query));
+                if !fragment.is_empty() {
+                    url = format!("{url}#{}", encode(&fragment));
+                }
+
+                let state_in_query = matches!(state_place, Place::Query | Place::QueryAndOtherInFragment);
+                let query_code = match code_place {
+                    Place::Query | Place::QueryAndOtherInFragment => Some(code.as_str()),
+                    Place::OtherInQueryGenuineInFragment => Some(other_code.as_str()),
+                    Place::Fragment | Place::Nowhere => None,
+                };
+                let for_this_sign_in = same_address && state_in_query;
+                match pending.complete(&url) {
+                    Ok(response) => {
+                        prop_assert!(for_this_sign_in, "{}", url);
+                        prop_assert_eq!(Some(response.code.secret()), query_code, "{}", url);
+                        prop_assert_eq!(response.redirect_uri.as_str(), redirect);
+                    }
+                    Err(CallbackError::Ignored(error)) => {
+                        prop_assert!(!for_this_sign_in, "{}: {:?}", url, error);
+                        prop_assert!(pending.is_in_progress());
+                    }
+                    Err(CallbackError::Failed(error)) => {
+                        prop_assert!(for_this_sign_in && query_code.is_none(), "{}: {:?}", url, error);
+                        prop_assert!(matches!(error, Error::InvalidCallback(_)), "{:?}", error);
+                    }
+                }
+            }
+
             #[test]
             fn any_callback_text_is_ignored_or_failed_without_panicking(text in ".{0,300}") {
                 let (pending, _) = started();
                 let outcome = pending.complete(&text);
                 // Without the state, nothing can complete or end the sign-in.
                 prop_assert!(matches!(outcome, Err(CallbackError::Ignored(_))));
+                prop_assert!(pending.is_in_progress());
+            }
+
+            #[test]
+            fn any_bytes_after_the_redirect_uri_never_complete_without_the_state(
+                tail in proptest::collection::vec(any::<u8>(), 0..400),
+                separator in prop_oneof![Just("?"), Just("#"), Just(""), Just("/"), Just("?state=&")],
+            ) {
+                let (pending, _) = started();
+                let text = format!("{REDIRECT}{separator}{}", String::from_utf8_lossy(&tail));
+                // Without the state, nothing can complete or end the sign-in.
+                prop_assert!(matches!(pending.complete(&text), Err(CallbackError::Ignored(_))));
                 prop_assert!(pending.is_in_progress());
             }
 

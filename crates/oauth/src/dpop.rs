@@ -539,4 +539,64 @@ mod tests {
             ""
         )));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// RFC 9449 §8.1 `NQCHAR`, written out for the oracle.
+        fn is_nqchar(c: char) -> bool {
+            c == '!' || ('#'..='[').contains(&c) || (']'..='~').contains(&c)
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn a_nonce_is_kept_exactly_when_it_is_1_to_512_nqchars(
+                header in prop_oneof![
+                    "[!#-\\[\\]-~]{1,512}",
+                    // Past the cap.
+                    "[!#-\\[\\]-~]{513,700}",
+                    "[ -~]{0,40}",
+                    ".{0,40}",
+                    proptest::collection::vec(any::<u8>(), 0..64)
+                        .prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+                ],
+                status in 0u16..1000,
+            ) {
+                let nonces = DpopNonces::default();
+                let url = Url::parse("https://auth.example.com/token").unwrap();
+                prop_assert!(nonces.remember(&url, &response(200, None, Some("before"), "")));
+                let usable = (1..=MAX_NONCE_CHARS).contains(&header.chars().count())
+                    && header.chars().all(is_nqchar);
+                let kept = nonces.remember(&url, &response(status, None, Some(&header), ""));
+                prop_assert_eq!(kept, usable);
+                let expected = if usable { header.as_str() } else { "before" };
+                let kept_now = nonces.for_url(&url);
+                prop_assert_eq!(kept_now.as_deref(), Some(expected));
+            }
+
+            #[test]
+            fn any_answer_is_a_nonce_challenge_only_when_it_says_use_dpop_nonce(
+                status in prop_oneof![Just(400u16), Just(401u16), 0u16..1000],
+                challenge in proptest::option::of(".{0,120}"),
+                body in proptest::collection::vec(any::<u8>(), 0..200),
+            ) {
+                let answer = RawResponse { body, ..response(status, challenge.as_deref(), None, "") };
+                if is_token_nonce_challenge(&answer) {
+                    prop_assert_eq!(status, 400);
+                    let object = answer.json_object().unwrap();
+                    prop_assert_eq!(object["error"].as_str(), Some("use_dpop_nonce"));
+                }
+                if is_resource_nonce_challenge(&answer) {
+                    prop_assert_eq!(status, 401);
+                    let header = challenge.unwrap();
+                    prop_assert!(header.trim_start().to_ascii_lowercase().starts_with("dpop"), "{}", header);
+                    prop_assert!(header.contains("use_dpop_nonce"), "{}", header);
+                }
+            }
+        }
+    }
 }

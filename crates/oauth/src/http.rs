@@ -350,17 +350,58 @@ fn looks_form_encoded(text: &str) -> bool {
 
 /// The scheme (lower-cased) and `error` parameter of a `WWW-Authenticate` challenge, if it
 /// has one: `Bearer` (RFC 6750) and `DPoP` (RFC 9449 §7.1) challenges carry the same codes.
+/// Quoted values are read whole, so a description that mentions `error=` (after a comma, or
+/// with escaped quotes) cannot pass for the error code.
 pub(crate) fn challenge_error(www_authenticate: &str) -> Option<(String, String)> {
     let (scheme, params) = www_authenticate.trim().split_once(char::is_whitespace)?;
-    params.split(',').find_map(|param| {
-        let (name, value) = param.split_once('=')?;
-        name.trim().eq_ignore_ascii_case("error").then(|| {
-            (
-                scheme.to_ascii_lowercase(),
-                value.trim().trim_matches('"').to_owned(),
-            )
-        })
-    })
+    auth_params(params)
+        .into_iter()
+        .find(|(name, _)| name.eq_ignore_ascii_case("error"))
+        .map(|(_, value)| (scheme.to_ascii_lowercase(), value))
+}
+
+/// A challenge's `name=value` parameters, separated by commas; each value a token or a quoted
+/// string (RFC 9110 §11.2, §5.6.4). A part without `=` is skipped.
+fn auth_params(text: &str) -> Vec<(&str, String)> {
+    let mut params = Vec::new();
+    let mut rest = text;
+    loop {
+        rest = rest.trim_start_matches(|c: char| c == ',' || c.is_whitespace());
+        let name_end = rest.find(['=', ',']).unwrap_or(rest.len());
+        let name = rest[..name_end].trim();
+        let Some(value) = rest[name_end..].strip_prefix('=') else {
+            if name_end == rest.len() {
+                return params;
+            }
+            rest = &rest[name_end..];
+            continue;
+        };
+        let value = value.trim_start();
+        let (value, after) = match value.strip_prefix('"') {
+            Some(quoted) => quoted_string(quoted),
+            None => {
+                let end = value.find(',').unwrap_or(value.len());
+                (value[..end].trim_end().to_owned(), &value[end..])
+            }
+        };
+        params.push((name, value));
+        rest = after;
+    }
+}
+
+/// The content of a quoted string whose opening quote is already read (a backslash escapes
+/// the next character), and the text after its closing quote. Unterminated, it runs to the end.
+fn quoted_string(text: &str) -> (String, &str) {
+    let mut value = String::new();
+    let mut chars = text.char_indices();
+    while let Some((at, c)) = chars.next() {
+        match c {
+            '"' => return (value, &text[at + 1..]),
+            '\\' => value.extend(chars.next().map(|(_, escaped)| escaped)),
+            _ => value.push(c),
+        }
+    }
+    (value, "")
 }
 
 /// Which endpoints may use plain `http`: only those on a loopback IP literal, and only for an
@@ -602,6 +643,22 @@ mod tests {
         assert_eq!(read("Bearer"), None);
     }
 
+    #[test]
+    fn text_quoted_in_a_challenge_never_changes_its_error() {
+        let read = |header: &str| challenge_error(header);
+        assert_eq!(
+            read(
+                r#"DPoP error_description="send it again, error=use_dpop_nonce", error="invalid_token""#
+            ),
+            Some(("dpop".into(), "invalid_token".into()))
+        );
+        assert_eq!(
+            read(r#"Bearer realm="a \"quoted\", error=x", error=insufficient_scope"#),
+            Some(("bearer".into(), "insufficient_scope".into()))
+        );
+        assert_eq!(read(r#"Bearer realm="photos, error=invalid_token""#), None);
+    }
+
     mod properties {
         use proptest::prelude::*;
 
@@ -622,6 +679,31 @@ mod tests {
                 Just("application/octet-stream".to_owned()),
                 "[ -~]{0,30}",
             ])
+        }
+
+        /// An auth-param other than `error`: a token or a quoted string, which may itself
+        /// contain commas, `error=`, escaped quotes and backslashes.
+        fn auth_param() -> impl Strategy<Value = String> {
+            (
+                prop_oneof![
+                    Just("realm"),
+                    Just("scope"),
+                    Just("algs"),
+                    Just("error_description"),
+                    Just("error_uri"),
+                    Just("errors"),
+                    Just("x_error"),
+                ],
+                prop_oneof![
+                    "[A-Za-z0-9_.~+/-]{1,20}",
+                    "[ -~]{0,60}".prop_map(|text| format!(
+                        "\"{}\"",
+                        text.replace('\\', "\\\\").replace('"', "\\\"")
+                    )),
+                    "[a-z ]{0,10}".prop_map(|text| format!("\"{text}, error=use_dpop_nonce\"")),
+                ],
+            )
+                .prop_map(|(name, value)| format!("{name}={value}"))
         }
 
         proptest! {
@@ -654,6 +736,38 @@ mod tests {
                 let error = response.unexpected();
                 let shown = format!("{error} {error:?} {response:?}");
                 prop_assert!(!shown.contains(&token), "{}", shown);
+            }
+
+            #[test]
+            fn any_challenge_is_read_or_ignored_without_panicking(
+                header in prop_oneof![".{0,300}", "[ -~\t]{0,300}", "[a-zA-Z]{1,8} [a-z=\",\\\\ ]{0,100}"],
+            ) {
+                if let Some((scheme, error)) = challenge_error(&header) {
+                    let first = header.split_whitespace().next().map(str::to_ascii_lowercase);
+                    prop_assert_eq!(Some(scheme), first);
+                    prop_assert!(header.contains(error.as_str()) || header.contains('\\'), "{} {}", header, error);
+                }
+            }
+
+            #[test]
+            fn the_error_of_a_challenge_is_the_one_it_names_whatever_else_it_says(
+                scheme in prop_oneof![
+                    Just("Bearer".to_owned()), Just("bearer".to_owned()), Just("DPoP".to_owned()),
+                    Just("DPOP".to_owned()), "[A-Za-z][A-Za-z0-9-]{0,10}",
+                ],
+                others in proptest::collection::vec(auth_param(), 0..5),
+                code in proptest::option::of(("[a-z_]{1,30}", any::<bool>())),
+                position in any::<prop::sample::Index>(),
+                separator in prop_oneof![Just(", "), Just(","), Just(" ,  "), Just(",\t")],
+            ) {
+                let mut params: Vec<String> = others;
+                if let Some((code, quoted)) = &code {
+                    let at = position.index(params.len() + 1);
+                    params.insert(at, if *quoted { format!("error=\"{code}\"") } else { format!("error={code}") });
+                }
+                let header = format!("{scheme} {}", params.join(separator));
+                let expected = code.map(|(code, _)| (scheme.to_ascii_lowercase(), code));
+                prop_assert_eq!(challenge_error(&header), expected, "{}", header);
             }
 
             #[test]

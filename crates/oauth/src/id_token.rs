@@ -645,4 +645,136 @@ pub(crate) mod tests {
             );
         }
     }
+
+    mod properties {
+        use std::sync::LazyLock;
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// One key of each type for every case: making an RSA signature is slow, a key pair
+        /// more so.
+        static ES256: LazyLock<Signer> = LazyLock::new(Signer::es256);
+        static RS256: LazyLock<Signer> = LazyLock::new(Signer::rs256);
+        static KEYS: LazyLock<KeySet> = LazyLock::new(|| keys(&[(&*ES256, "k1"), (&*RS256, "r1")]));
+
+        /// A valid token of either algorithm, signed once per signer.
+        fn valid_token(rsa: bool) -> String {
+            if rsa {
+                RS256.sign(&json!({"alg":"RS256","kid":"r1"}), &claims())
+            } else {
+                ES256.sign(&json!({"alg":"ES256","kid":"k1"}), &claims())
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn a_valid_token_with_any_byte_changed_is_refused(
+                rsa in any::<bool>(),
+                position in any::<prop::sample::Index>(),
+                flip in 1u8..=255,
+            ) {
+                let token = valid_token(rsa);
+                prop_assert!(verify(&token, &KEYS, &expected()).is_ok());
+                let mut bytes = token.into_bytes();
+                let at = position.index(bytes.len());
+                bytes[at] ^= flip;
+                // An ID token arrives as a JSON string: only text can reach the parser.
+                if let Ok(changed) = String::from_utf8(bytes) {
+                    let outcome = verify(&changed, &KEYS, &expected());
+                    prop_assert!(outcome.is_err(), "byte {} changed: {:?}", at, outcome);
+                }
+            }
+
+            #[test]
+            fn a_signature_made_by_no_key_of_the_set_never_verifies(
+                rsa in any::<bool>(),
+                signature in proptest::collection::vec(any::<u8>(), 0..600),
+            ) {
+                let token = valid_token(rsa);
+                let signing_input = &token[..token.rfind('.').unwrap()];
+                let forged = format!("{signing_input}.{}", b64(&signature));
+                prop_assert_eq!(verify(&forged, &KEYS, &expected()), Err(IdTokenError::BadSignature));
+            }
+
+            #[test]
+            fn arbitrary_text_never_verifies(
+                token in prop_oneof![
+                    ".{0,400}",
+                    "[A-Za-z0-9_.-]{0,400}",
+                    // Past the 1 MiB cap on token answers: still refused, without panicking.
+                    "[A-Za-z0-9_-]{0,64}".prop_map(|part| format!("{part}.{}.", "A".repeat(1 << 20))),
+                ],
+            ) {
+                // Refused before any claim is read: nothing unsigned gets that far.
+                let outcome = verify(&token, &KEYS, &expected());
+                prop_assert!(
+                    matches!(
+                        outcome,
+                        Err(IdTokenError::Malformed(_)
+                            | IdTokenError::AlgorithmRefused(_)
+                            | IdTokenError::UnknownKey
+                            | IdTokenError::BadSignature)
+                    ),
+                    "{:?}", outcome
+                );
+            }
+
+            #[test]
+            fn any_three_base64url_parts_are_refused_with_a_reason(
+                header in proptest::collection::vec(any::<u8>(), 0..200),
+                payload in proptest::collection::vec(any::<u8>(), 0..400),
+                signature in proptest::collection::vec(any::<u8>(), 0..300),
+            ) {
+                let token = format!("{}.{}.{}", b64(&header), b64(&payload), b64(&signature));
+                let outcome = verify(&token, &KEYS, &expected());
+                prop_assert!(
+                    matches!(
+                        outcome,
+                        Err(IdTokenError::Malformed(_)
+                            | IdTokenError::AlgorithmRefused(_)
+                            | IdTokenError::UnknownKey
+                            | IdTokenError::BadSignature)
+                    ),
+                    "{:?}", outcome
+                );
+            }
+
+            #[test]
+            fn any_header_is_read_or_refused_and_only_es256_and_rs256_pass(
+                alg in prop_oneof![
+                    Just("ES256".to_owned()), Just("RS256".to_owned()), Just("none".to_owned()),
+                    Just("HS256".to_owned()), Just("es256".to_owned()), Just("PS256".to_owned()),
+                    ".{0,80}",
+                ],
+                kid in proptest::option::of(".{0,40}"),
+            ) {
+                let mut header = json!({"alg": alg});
+                if let Some(kid) = &kid {
+                    header["kid"] = json!(kid);
+                }
+                let token = format!("{}.{}.", b64(header.to_string().as_bytes()), b64(b"{}"));
+                match parse(&token) {
+                    Ok(parsed) => {
+                        prop_assert!(alg == "ES256" || alg == "RS256", "{}", alg);
+                        prop_assert_eq!(parsed.kid.as_deref(), kid.as_deref());
+                        // No signature: nothing verifies, whichever key the kid finds.
+                        let outcome = verify_with(&parsed, &KEYS, &expected());
+                        prop_assert!(
+                            matches!(outcome, Err(IdTokenError::UnknownKey | IdTokenError::BadSignature)),
+                            "{:?}", outcome
+                        );
+                    }
+                    Err(IdTokenError::AlgorithmRefused(shown)) => {
+                        prop_assert!(alg != "ES256" && alg != "RS256");
+                        prop_assert!(shown.chars().count() <= 65, "{}", shown);
+                    }
+                    Err(other) => prop_assert!(false, "{:?}", other),
+                }
+            }
+        }
+    }
 }

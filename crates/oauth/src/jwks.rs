@@ -298,4 +298,127 @@ mod tests {
         assert!(KeySet::parse(b"<html>").is_none());
         assert_eq!(set(r#"{"keys":[]}"#), KeySet::default());
     }
+
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+
+        use super::*;
+
+        fn b64(bytes: &[u8]) -> String {
+            URL_SAFE_NO_PAD.encode(bytes)
+        }
+
+        /// A published JWK, and the key the set must keep from it (`None`: skipped).
+        fn bytes(
+            len: impl Into<proptest::collection::SizeRange>,
+        ) -> impl Strategy<Value = Vec<u8>> {
+            proptest::collection::vec(any::<u8>(), len)
+        }
+
+        fn jwk() -> impl Strategy<Value = (Value, Option<Key>)> {
+            let kid = proptest::option::of("[ -~]{0,12}");
+            prop_oneof![
+                (kid.clone(), bytes(32..=32), bytes(32..=32), proptest::option::of(Just("sig"))).prop_map(
+                    |(kid, x, y, usage)| {
+                        let point = [&[0x04][..], &x, &y].concat();
+                        let jwk = json!({"kty":"EC","crv":"P-256","kid":kid,"use":usage,"x":b64(&x),"y":b64(&y)});
+                        (jwk, Some(Key { kid, public: PublicKey::P256(point) }))
+                    }
+                ),
+                (kid.clone(), bytes(1..300), bytes(1..8), proptest::option::of(Just("RS256"))).prop_map(
+                    |(kid, n, e, alg)| {
+                        let strip = |b: &[u8]| b[b.iter().position(|x| *x != 0).unwrap_or(b.len())..].to_vec();
+                        let (stripped_n, stripped_e) = (strip(&n), strip(&e));
+                        let kept = (!stripped_n.is_empty() && !stripped_e.is_empty())
+                            .then(|| Key { kid: kid.clone(), public: PublicKey::Rsa { n: stripped_n, e: stripped_e } });
+                        (json!({"kty":"RSA","kid":kid,"alg":alg,"n":b64(&n),"e":b64(&e)}), kept)
+                    }
+                ),
+                // Keys a set may hold for other purposes, and broken ones: all skipped.
+                (kid.clone(), bytes(0..40), bytes(0..40)).prop_filter_map(
+                    "a P-256 key of the right size",
+                    |(kid, x, y)| (x.len() != 32 || y.len() != 32).then(|| {
+                        (json!({"kty":"EC","crv":"P-256","kid":kid,"x":b64(&x),"y":b64(&y)}), None)
+                    })
+                ),
+                (kid.clone(), bytes(32..=32), bytes(32..=32), "[ -~]{0,8}").prop_map(|(kid, x, y, crv)| {
+                    let crv = if crv == "P-256" { "P-384".to_owned() } else { crv };
+                    (json!({"kty":"EC","crv":crv,"kid":kid,"x":b64(&x),"y":b64(&y)}), None)
+                }),
+                (kid.clone(), bytes(32..=32), "[ -~]{0,8}").prop_map(|(kid, x, usage)| {
+                    let usage = if usage == "sig" { "enc".to_owned() } else { usage };
+                    (json!({"kty":"EC","crv":"P-256","kid":kid,"use":usage,"x":b64(&x),"y":b64(&x)}), None)
+                }),
+                (kid.clone(), bytes(1..64), "[ -~]{0,8}").prop_map(|(kid, n, alg)| {
+                    let alg = if alg == "RS256" { "PS256".to_owned() } else { alg };
+                    (json!({"kty":"RSA","kid":kid,"alg":alg,"n":b64(&n),"e":"AQAB"}), None)
+                }),
+                (kid, "[ -~]{0,40}").prop_map(|(kid, k)| (json!({"kty":"oct","kid":kid,"k":k}), None)),
+                ".{0,20}".prop_map(|text| (json!(text), None)),
+                any::<i64>().prop_map(|n| (json!({"kty": n, "x": [n]}), None)),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_bytes_are_a_key_set_or_refused_without_panicking(
+                document in proptest::collection::vec(any::<u8>(), 0..2000),
+            ) {
+                if let Some(set) = KeySet::parse(&document) {
+                    // Only a JSON object with a `keys` array is a key set.
+                    let value: Value = serde_json::from_slice(&document).unwrap();
+                    prop_assert!(value["keys"].is_array());
+                    prop_assert!(set.keys.len() <= value["keys"].as_array().unwrap().len());
+                }
+            }
+
+            #[test]
+            fn exactly_the_usable_signature_keys_are_kept_in_order(
+                jwks in proptest::collection::vec(jwk(), 0..12),
+            ) {
+                let document = json!({"keys": jwks.iter().map(|(jwk, _)| jwk).collect::<Vec<_>>()});
+                let set = KeySet::parse(document.to_string().as_bytes()).unwrap();
+                let expected: Vec<Key> = jwks.into_iter().filter_map(|(_, kept)| kept).collect();
+                prop_assert_eq!(&set.keys, &expected);
+
+                for algorithm in [Algorithm::Es256, Algorithm::Rs256] {
+                    let fitting: Vec<&Key> = expected.iter().filter(|k| k.verifies(algorithm)).collect();
+                    // Without a kid: only a single fitting key is chosen.
+                    let chosen = set.find(None, algorithm).map(|key| key.0);
+                    prop_assert_eq!(chosen, (fitting.len() == 1).then(|| fitting[0]));
+                    // With a kid: the first fitting key of that kid, never one of another type.
+                    for key in &expected {
+                        let kid = key.kid.as_deref();
+                        let found = set.find(kid, algorithm).map(|key| key.0);
+                        if let Some(kid) = kid {
+                            let first = fitting.iter().copied().find(|k| k.kid.as_deref() == Some(kid));
+                            prop_assert_eq!(found, first);
+                        }
+                    }
+                }
+            }
+
+        }
+
+        proptest! {
+            // Each case parses over a megabyte: a few are enough.
+            #![proptest_config(ProptestConfig::with_cases(4))]
+
+            #[test]
+            fn a_key_set_past_the_answer_cap_is_read_without_panicking(
+                kid in "[ -~]{0,12}",
+                copies in 8000usize..9000,
+            ) {
+                // Over 1 MiB, the cap on protocol answers: the parser holds whatever it is given.
+                let one = format!(r#"{{"kty":"EC","crv":"P-256","kid":"{}","x":"{X}","y":"{Y}"}}"#, kid.replace(['"', '\\'], ""));
+                let document = format!(r#"{{"keys":[{}]}}"#, vec![one.as_str(); copies].join(","));
+                let set = KeySet::parse(document.as_bytes()).unwrap();
+                prop_assert_eq!(set.keys.len(), copies);
+                prop_assert!(set.find(None, Algorithm::Es256).is_none(), "several keys, no kid: no guess");
+            }
+        }
+    }
 }

@@ -384,7 +384,162 @@ mod tests {
                 "http://127\\.0\\.0\\.1:[0-9]{1,4}/[a-z]{0,8}",
                 "http://localhost/[a-z]{0,8}",
                 ".{0,30}",
+                // Loopback and near-loopback forms, odd cases and schemes.
+                "(http|HTTP|https|HtTpS)://\\[::1\\](:[0-9]{1,5})?/[a-z]{0,8}",
+                "(http|https)://127\\.[0-9]{1,3}\\.[0-9]{1,3}\\.[0-9]{1,3}/",
+                "(http|https)://(127\\.1|2130706433|0x7f000001|\\[::ffff:127\\.0\\.0\\.1\\]|127\\.0\\.0\\.1\\.nip\\.io|LOCALHOST\\.)/x",
+                "(http|https)://[a-z]{1,8}(:[a-z]{1,8})?@(127\\.0\\.0\\.1|[a-z]{1,8}\\.example)/x",
+                "(ftp|file|data|javascript|ws|wss|https?)://?[ -~]{0,20}",
+                "https://[a-z]{1,8}\\.example/[a-z]{0,4}(\\?[a-z=]{0,8})?(#[a-z]{0,4})?",
             ]
+        }
+
+        fn signing_algs() -> impl Strategy<Value = Vec<String>> {
+            proptest::collection::vec(
+                prop_oneof![
+                    Just("ES256".to_owned()),
+                    Just("RS256".to_owned()),
+                    "[ -~]{0,8}"
+                ],
+                0..3,
+            )
+        }
+
+        /// Metadata with every endpoint field, the pushed-request, key-set and DPoP ones
+        /// included.
+        fn full_metadata() -> impl Strategy<Value = ServerMetadata> {
+            (
+                metadata(),
+                proptest::option::of(endpoint()),
+                any::<bool>(),
+                proptest::option::of(endpoint()),
+                signing_algs(),
+            )
+                .prop_map(|(mut metadata, par, require_par, jwks, dpop_algs)| {
+                    metadata.pushed_authorization_request_endpoint = par;
+                    metadata.require_pushed_authorization_requests = require_par;
+                    metadata.jwks_uri = jwks;
+                    metadata.dpop_signing_alg_values_supported = dpop_algs;
+                    metadata
+                })
+        }
+
+        /// The issuer's host is a loopback IP address (not a name).
+        fn is_loopback_issuer(issuer: &str) -> bool {
+            Url::parse(issuer).is_ok_and(|url| match url.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                _ => false,
+            })
+        }
+
+        /// What every accepted endpoint must be.
+        fn is_allowed(endpoint: &Url, loopback_issuer: bool) -> bool {
+            let loopback_ip = match endpoint.host() {
+                Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+                Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+                _ => false,
+            };
+            match endpoint.scheme() {
+                "https" => endpoint.host().is_some(),
+                "http" => loopback_ip && loopback_issuer,
+                _ => false,
+            }
+        }
+
+        /// A document as a server might write it: the fields this client reads, of any JSON type.
+        fn document() -> impl Strategy<Value = serde_json::Value> {
+            let field = prop_oneof![
+                endpoint().prop_map(serde_json::Value::from),
+                any::<bool>().prop_map(serde_json::Value::from),
+                any::<i64>().prop_map(serde_json::Value::from),
+                Just(serde_json::Value::Null),
+                signing_algs().prop_map(serde_json::Value::from),
+                proptest::collection::vec(endpoint(), 0..2).prop_map(serde_json::Value::from),
+            ];
+            proptest::collection::btree_map(
+                prop_oneof![
+                    Just("issuer"),
+                    Just("authorization_endpoint"),
+                    Just("token_endpoint"),
+                    Just("revocation_endpoint"),
+                    Just("userinfo_endpoint"),
+                    Just("jwks_uri"),
+                    Just("pushed_authorization_request_endpoint"),
+                    Just("require_pushed_authorization_requests"),
+                    Just("dpop_signing_alg_values_supported"),
+                    Just("code_challenge_methods_supported"),
+                    Just("scopes_supported"),
+                    Just("token_endpoint_auth_methods_supported"),
+                    Just("authorization_response_iss_parameter_supported"),
+                ],
+                field,
+                0..13,
+            )
+            .prop_map(|fields| {
+                serde_json::Value::Object(
+                    fields
+                        .into_iter()
+                        .map(|(name, value)| (name.to_owned(), value))
+                        .collect(),
+                )
+            })
+        }
+
+        /// Checks the promise of [`ServerMetadata::validate`] about what it accepted.
+        fn check_accepted(metadata: &ServerMetadata) -> Result<(), TestCaseError> {
+            let Ok(endpoints) = metadata.validate() else {
+                return Ok(());
+            };
+            let loopback_issuer = is_loopback_issuer(&metadata.issuer);
+            prop_assert_eq!(
+                endpoints.transport == Transport::LoopbackHttp,
+                loopback_issuer
+            );
+            let every = [
+                Some(&endpoints.authorization),
+                Some(&endpoints.token),
+                endpoints.revocation.as_ref(),
+                endpoints.userinfo.as_ref(),
+                endpoints.pushed_authorization.as_ref(),
+                endpoints.jwks.as_ref(),
+            ];
+            for endpoint in every.into_iter().flatten() {
+                prop_assert!(
+                    is_allowed(endpoint, loopback_issuer),
+                    "{} under {}",
+                    endpoint,
+                    metadata.issuer
+                );
+            }
+            // Each validated endpoint is the one the document names, and none is dropped.
+            let named = [
+                Some(&metadata.authorization_endpoint),
+                Some(&metadata.token_endpoint),
+                metadata.revocation_endpoint.as_ref(),
+                metadata.userinfo_endpoint.as_ref(),
+                metadata.pushed_authorization_request_endpoint.as_ref(),
+                metadata.jwks_uri.as_ref(),
+            ];
+            for (named, validated) in named.into_iter().zip(every) {
+                let named = named.map(|text| Url::parse(text).unwrap());
+                prop_assert_eq!(named.as_ref(), validated);
+            }
+            let issuer = Url::parse(&metadata.issuer).unwrap();
+            prop_assert!(is_allowed(&issuer, loopback_issuer));
+            prop_assert!(issuer.query().is_none() && issuer.fragment().is_none());
+            prop_assert!(
+                metadata.code_challenge_methods_supported.is_empty()
+                    || metadata
+                        .code_challenge_methods_supported
+                        .iter()
+                        .any(|m| m == "S256")
+            );
+            prop_assert!(
+                !metadata.require_pushed_authorization_requests
+                    || endpoints.pushed_authorization.is_some()
+            );
+            Ok(())
         }
 
         fn metadata() -> impl Strategy<Value = ServerMetadata> {
@@ -418,12 +573,37 @@ mod tests {
             #[test]
             fn any_document_is_read_or_refused_without_panicking(document in ".{0,400}") {
                 if let Ok(metadata) = serde_json::from_str::<ServerMetadata>(&document) {
-                    let _ = metadata.validate();
+                    check_accepted(&metadata)?;
                 }
             }
 
             #[test]
-            fn metadata_round_trips_through_json_and_validates_without_panicking(metadata in metadata()) {
+            fn accepted_metadata_has_only_https_endpoints_or_loopback_http_under_a_loopback_issuer(
+                metadata in full_metadata(),
+            ) {
+                check_accepted(&metadata)?;
+            }
+
+            #[test]
+            fn any_document_with_the_fields_of_any_type_is_read_and_checked_or_refused(
+                document in document(),
+            ) {
+                if let Ok(metadata) = serde_json::from_value::<ServerMetadata>(document) {
+                    check_accepted(&metadata)?;
+                }
+            }
+
+            #[test]
+            fn any_bytes_are_a_document_or_refused_without_panicking(
+                document in proptest::collection::vec(any::<u8>(), 0..600),
+            ) {
+                if let Ok(metadata) = serde_json::from_slice::<ServerMetadata>(&document) {
+                    check_accepted(&metadata)?;
+                }
+            }
+
+            #[test]
+            fn metadata_round_trips_through_json_and_validates_without_panicking(metadata in full_metadata()) {
                 let json = serde_json::to_string(&metadata).unwrap();
                 let back: ServerMetadata = serde_json::from_str(&json).unwrap();
                 prop_assert_eq!(&back, &metadata);

@@ -335,4 +335,92 @@ mod tests {
             Err(Error::InvalidConfig(_))
         ));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+
+        use super::*;
+
+        fn value() -> impl Strategy<Value = Value> {
+            prop_oneof![
+                ".{0,60}".prop_map(|text| json!(text)),
+                "[0-9]{1,12}".prop_map(|digits| json!(digits)),
+                any::<f64>().prop_map(|n| json!(n)),
+                any::<i64>().prop_map(|n| json!(n)),
+                any::<bool>().prop_map(|b| json!(b)),
+                Just(Value::Null),
+                Just(json!(["urn:x"])),
+                Just(json!({"request_uri": "urn:nested"})),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_answer_is_read_or_refused_with_its_status(
+                status in 0u16..1000,
+                body in proptest::collection::vec(any::<u8>(), 0..600),
+            ) {
+                let answer = RawResponse { body, ..response(status, "") };
+                match parse_response(&answer, SystemTime::now()) {
+                    Ok(pushed) => {
+                        prop_assert!(answer.is_success());
+                        let object = answer.json_object().unwrap();
+                        prop_assert_eq!(object["request_uri"].as_str(), Some(pushed.request_uri.as_str()));
+                    }
+                    Err(Error::UnexpectedResponse { status: s, detail, .. }) => {
+                        prop_assert_eq!(s, status);
+                        prop_assert!(!detail.chars().any(char::is_control), "{}", detail);
+                    }
+                    Err(Error::PushedAuthorization { status: s, .. }) => prop_assert_eq!(s, status),
+                    Err(other) => prop_assert!(false, "{:?}", other),
+                }
+            }
+
+            #[test]
+            fn accepted_answers_are_exactly_the_successful_ones_with_a_request_uri(
+                status in prop_oneof![200u16..300, 300u16..600],
+                fields in proptest::collection::btree_map(
+                    prop_oneof![
+                        Just("request_uri".to_owned()), Just("expires_in".to_owned()),
+                        Just("expires".to_owned()), Just("error".to_owned()),
+                        Just("error_description".to_owned()), "[a-z_]{1,12}",
+                    ],
+                    value(),
+                    0..6,
+                ),
+                seconds_since_epoch in 0u64..4_000_000_000,
+            ) {
+                let now = SystemTime::UNIX_EPOCH + Duration::from_secs(seconds_since_epoch);
+                let object: serde_json::Map<String, Value> = fields.clone().into_iter().collect();
+                let answer = response(status, &Value::Object(object.clone()).to_string());
+                let outcome = parse_response(&answer, now);
+                let error = object.get("error").and_then(Value::as_str);
+                let request_uri = object.get("request_uri").and_then(Value::as_str).filter(|u| !u.is_empty());
+                let expires_in = lifetime(&object);
+                match (error, outcome) {
+                    (Some(_), Err(Error::PushedAuthorization { status: s, description, .. })) => {
+                        prop_assert_eq!(s, status);
+                        if let Some(description) = description {
+                            prop_assert!(description.chars().count() <= 201);
+                            prop_assert!(!description.chars().any(char::is_control));
+                        }
+                    }
+                    (None, Ok(pushed)) => {
+                        prop_assert!((200..300).contains(&status));
+                        prop_assert_eq!(Some(pushed.request_uri.as_str()), request_uri);
+                        let expected = expires_in.unwrap().and_then(|l| now.checked_add(l));
+                        prop_assert_eq!(pushed.expires_at, expected);
+                    }
+                    (None, Err(Error::UnexpectedResponse { status: s, .. })) => {
+                        prop_assert_eq!(s, status);
+                        prop_assert!(!(200..300).contains(&status) || request_uri.is_none() || expires_in.is_err());
+                    }
+                    (error, outcome) => prop_assert!(false, "error {:?}: {:?}", error, outcome),
+                }
+            }
+        }
+    }
 }

@@ -218,4 +218,65 @@ mod tests {
         };
         assert_eq!(policy.wait_before_retry(40, 503, None), Some(Duration::MAX));
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_header_text_is_read_or_ignored_without_panicking(
+                value in prop_oneof![
+                    ".{0,100}",
+                    proptest::collection::vec(any::<u8>(), 0..100)
+                        .prop_map(|bytes| String::from_utf8_lossy(&bytes).into_owned()),
+                    // Past every size a number or a date could have.
+                    "[0-9 ]{0,5000}",
+                ],
+                now in any::<u64>(),
+            ) {
+                let now = UNIX_EPOCH + Duration::from_secs(now % 400_000_000_000);
+                if let Some(wait) = parse_retry_after(&value, now) {
+                    let trimmed = value.trim();
+                    let seconds = !trimmed.is_empty() && trimmed.bytes().all(|b| b.is_ascii_digit());
+                    prop_assert!(seconds || httpdate::parse_http_date(trimmed).is_ok(), "{:?}", value);
+                    if !seconds {
+                        // A date is never further away than the latest date there is.
+                        prop_assert!(wait <= Duration::from_secs(253_402_300_800));
+                    }
+                }
+            }
+
+            #[test]
+            fn whole_seconds_are_read_exactly_and_saturate(
+                seconds in any::<u64>(),
+                zeros in 0usize..5,
+                extra_digits in "[0-9]{0,40}",
+                padding in "[ \t]{0,3}",
+            ) {
+                let now = SystemTime::now();
+                let text = format!("{padding}{}{seconds}{padding}", "0".repeat(zeros));
+                prop_assert_eq!(parse_retry_after(&text, now), Some(Duration::from_secs(seconds)));
+                let longer = format!("{seconds}{extra_digits}");
+                let expected = longer.parse::<u64>().unwrap_or(u64::MAX);
+                prop_assert_eq!(parse_retry_after(&longer, now), Some(Duration::from_secs(expected)));
+                for signed in [format!("-{seconds}"), format!("+{seconds}"), format!("{seconds}.5"), format!("{seconds} s")] {
+                    prop_assert_eq!(parse_retry_after(&signed, now), None, "{}", signed);
+                }
+            }
+
+            #[test]
+            fn a_date_is_the_time_until_then_or_no_wait(
+                at in 0u64..253_402_300_799,
+                now in 0u64..253_402_300_799,
+            ) {
+                let (at, now) = (UNIX_EPOCH + Duration::from_secs(at), UNIX_EPOCH + Duration::from_secs(now));
+                let expected = at.duration_since(now).unwrap_or_default();
+                prop_assert_eq!(parse_retry_after(&httpdate::fmt_http_date(at), now), Some(expected));
+            }
+        }
+    }
 }

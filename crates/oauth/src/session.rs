@@ -569,3 +569,113 @@ fn is_token_rejection(response: &RawResponse) -> bool {
             .and_then(challenge_error)
             .is_none_or(|(_, error)| error == "invalid_token")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+
+        use super::*;
+
+        /// What `describe_json_error` may say: words, never the body.
+        const DETAILS: [&str; 3] = [
+            "incomplete JSON (the body was cut off)",
+            "JSON without the expected fields",
+            "malformed JSON",
+        ];
+
+        fn userinfo(body: Vec<u8>) -> Result<UserInfo> {
+            ResourceResponse {
+                status: 200,
+                content_type: Some("application/json".into()),
+                body,
+            }
+            .json()
+        }
+
+        fn claim() -> impl Strategy<Value = Option<Value>> {
+            proptest::option::of(prop_oneof![
+                ".{0,40}".prop_map(|text| json!(text)),
+                any::<i64>().prop_map(|n| json!(n)),
+                any::<bool>().prop_map(|b| json!(b)),
+                Just(Value::Null),
+                Just(json!(["alex"])),
+                Just(json!({"sub": "nested"})),
+            ])
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_userinfo_body_is_read_or_refused_in_words(
+                body in prop_oneof![
+                    proptest::collection::vec(any::<u8>(), 0..400),
+                    ".{0,400}".prop_map(String::into_bytes),
+                ],
+            ) {
+                match userinfo(body.clone()) {
+                    Ok(info) => {
+                        let object: serde_json::Map<String, Value> = serde_json::from_slice(&body).unwrap();
+                        prop_assert_eq!(object.get("sub").and_then(Value::as_str), Some(info.sub.as_str()));
+                    }
+                    Err(Error::UnexpectedResponse { status, detail, retry_after }) => {
+                        prop_assert_eq!(status, 200);
+                        prop_assert!(DETAILS.contains(&detail.as_str()), "{}", detail);
+                        prop_assert_eq!(retry_after, None);
+                    }
+                    Err(other) => prop_assert!(false, "{:?}", other),
+                }
+            }
+
+            #[test]
+            fn userinfo_is_accepted_exactly_with_a_text_sub_and_text_or_no_name_and_email(
+                sub in claim(),
+                name in claim(),
+                email in claim(),
+                others in proptest::collection::btree_map("[a-z_]{1,12}", claim(), 0..4),
+            ) {
+                let mut object = serde_json::Map::new();
+                for (field, value) in others.into_iter().filter_map(|(k, v)| Some((k, v?))) {
+                    object.insert(field, value);
+                }
+                for (field, value) in [("sub", &sub), ("name", &name), ("email", &email)] {
+                    match value {
+                        Some(value) => object.insert(field.to_owned(), value.clone()),
+                        None => object.remove(field),
+                    };
+                }
+                let optional_text = |value: &Option<Value>| {
+                    matches!(value, None | Some(Value::Null | Value::String(_)))
+                };
+                let accepted = matches!(sub, Some(Value::String(_)))
+                    && optional_text(&name)
+                    && optional_text(&email);
+                let outcome = userinfo(serde_json::to_vec(&object).unwrap());
+                prop_assert_eq!(outcome.is_ok(), accepted, "{:?}", outcome);
+                if let Ok(info) = outcome {
+                    prop_assert_eq!(Some(info.sub.as_str()), sub.as_ref().and_then(Value::as_str));
+                    prop_assert_eq!(info.name.as_deref(), name.as_ref().and_then(Value::as_str));
+                    prop_assert_eq!(info.email.as_deref(), email.as_ref().and_then(Value::as_str));
+                    prop_assert!(!info.other.contains_key("sub"));
+                }
+            }
+        }
+
+        proptest! {
+            // Each case reads over a megabyte: a few are enough.
+            #![proptest_config(ProptestConfig::with_cases(4))]
+
+            #[test]
+            fn userinfo_past_the_answer_cap_is_read_like_any_other(sub in ".{1,40}") {
+                // Past the 1 MiB cap on protocol answers, in a claim nobody reads.
+                let body = json!({"sub": sub, "picture": "x".repeat(1 << 20)});
+                let info = userinfo(serde_json::to_vec(&body).unwrap()).unwrap();
+                prop_assert_eq!(info.sub, sub);
+            }
+        }
+    }
+}
