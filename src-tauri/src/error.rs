@@ -17,6 +17,13 @@ pub enum AppError {
     MissingDirectory(&'static str),
     #[error("unreadable photo list: {0}")]
     PhotoList(String),
+    /// The window asked for a page of photos by a token PhotoLink did not hand out (or has
+    /// forgotten since).
+    #[error("a page token PhotoLink did not hand out")]
+    UnknownPageToken,
+    /// The account went away (or was replaced) while its photos were being listed.
+    #[error("the account changed while its photos were listed")]
+    AccountChanged,
     #[error("no sign-in is waiting")]
     NotWaiting,
     #[error("clipboard: {0}")]

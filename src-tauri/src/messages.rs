@@ -192,6 +192,10 @@ pub fn app(error: &AppError, provider: &str) -> String {
         AppError::PhotoList(_) => {
             format!("{provider} sent a photo list PhotoLink could not read.")
         }
+        AppError::UnknownPageToken => {
+            "That page of photos is no longer available. Try again.".into()
+        }
+        AppError::AccountChanged => "The account changed while its photos were loading.".into(),
         AppError::NotWaiting => "No sign-in is waiting for your browser.".into(),
         AppError::Clipboard(_) => "The link could not be copied.".into(),
         AppError::RedirectListener(_) => "PhotoLink could not get ready to receive the sign-in from your browser. Another program may be using the port in the provider settings (redirect_port). Try again.".into(),

@@ -4,7 +4,7 @@
 //! A test arms a list of [`InjectedFault`]s with
 //! [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults), or, for a provider running
 //! as a separate process with `--test-controls`, with `POST {issuer}/_test/faults`. Each fault
-//! belongs to one endpoint group (token endpoint, photo API, discovery documents). A request to
+//! belongs to one endpoint group (token endpoint, photo API, userinfo, discovery documents). A request to
 //! that group is answered by the first armed fault of its group, which then counts down: a fault
 //! armed with [`Fault::times`] is disarmed after that many requests, one armed with
 //! [`Fault::until_cleared`] stays until [`clear_faults`](crate::ProviderHandle::clear_faults)
@@ -45,6 +45,8 @@ use crate::sync::lock;
 pub(crate) const MAX_FAULTS: usize = 32;
 /// Size of the [`Fault::TokenHugeBody`] answer: 50 MiB.
 pub const HUGE_BODY_BYTES: u64 = 50 * 1024 * 1024;
+/// The `sub` of the [`Fault::UserinfoOtherSubject`] answer.
+pub const OTHER_SUBJECT: &str = "demo-user-someone-else";
 
 /// One way to misbehave. In JSON (the control endpoint), a fault is an object whose `fault`
 /// member is the snake_case variant name, with the variant's fields beside it, for example
@@ -93,6 +95,9 @@ pub enum Fault {
         #[serde(default)]
         retry_after: Option<u64>,
     },
+    /// Userinfo: `200` describing another account (`sub` [`OTHER_SUBJECT`]) than the one the
+    /// token was issued for, which the client must not take for the signed-in account.
+    UserinfoOtherSubject,
     /// Discovery: both well-known documents answer `404`.
     DiscoveryMissing,
     /// Discovery: the documents name `issuer` instead of the provider's own issuer.
@@ -104,6 +109,7 @@ pub enum Fault {
 pub(crate) enum FaultTarget {
     Token,
     Photos,
+    Userinfo,
     Discovery,
 }
 
@@ -138,6 +144,7 @@ impl Fault {
             Self::TokenFormEncoded => "token_form_encoded",
             Self::PhotosInvalidToken => "photos_invalid_token",
             Self::PhotosServerError { .. } => "photos_server_error",
+            Self::UserinfoOtherSubject => "userinfo_other_subject",
             Self::DiscoveryMissing => "discovery_missing",
             Self::DiscoveryOtherIssuer { .. } => "discovery_other_issuer",
         }
@@ -155,6 +162,7 @@ impl Fault {
             | Self::TokenHugeBody
             | Self::TokenFormEncoded => FaultTarget::Token,
             Self::PhotosInvalidToken | Self::PhotosServerError { .. } => FaultTarget::Photos,
+            Self::UserinfoOtherSubject => FaultTarget::Userinfo,
             Self::DiscoveryMissing | Self::DiscoveryOtherIssuer { .. } => FaultTarget::Discovery,
         }
     }
@@ -377,6 +385,12 @@ impl ServedFault {
                     .into_response()
             }
             Fault::PhotosInvalidToken => Refusal::InvalidToken { dpop: false }.into_response(),
+            Fault::UserinfoOtherSubject => Json(json!({
+                "sub": OTHER_SUBJECT,
+                "name": "Someone Else",
+                "email": "someone@else.example",
+            }))
+            .into_response(),
             Fault::DiscoveryMissing => StatusCode::NOT_FOUND.into_response(),
             Fault::DiscoveryOtherIssuer { issuer } => metadata::document_naming(app, &issuer),
         }
@@ -562,6 +576,7 @@ mod tests {
                 status: 500,
                 retry_after: None,
             },
+            Fault::UserinfoOtherSubject,
             Fault::DiscoveryMissing,
             Fault::DiscoveryOtherIssuer {
                 issuer: "http://127.0.0.1:1".into(),

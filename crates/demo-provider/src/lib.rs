@@ -187,11 +187,12 @@
 //! | `token_form_encoded` | | 200 `application/x-www-form-urlencoded` success: `access_token=…&token_type=Bearer&expires_in=3600&refresh_token=…&scope=…`. |
 //! | `photos_invalid_token` | | `GET /photos`, images and thumbnails: 401 with `WWW-Authenticate: Bearer … error="invalid_token"`. |
 //! | `photos_server_error` | `status` (500–599), `retry_after` (optional) | The photo API answers that status with a JSON error and `Retry-After` when given. |
+//! | `userinfo_other_subject` | | `GET /userinfo`: 200 describing another account (`sub` [`OTHER_SUBJECT`]). |
 //! | `discovery_missing` | | Both discovery documents: 404. |
 //! | `discovery_other_issuer` | `issuer` | Both documents name this issuer; everything else is unchanged. |
 //!
 //! A request is answered by the first armed fault of its endpoint group (token, photos,
-//! discovery), which counts down; several faults of one group run in the order given.
+//! userinfo, discovery), which counts down; several faults of one group run in the order given.
 //! A faulty answer changes no state: codes are not spent, refresh tokens not rotated, and the
 //! tokens in faulty bodies are random values the provider does not know. Each is counted in
 //! [`Stats::faults_served`] under its name and in the endpoint's request counter, never as a
@@ -249,7 +250,7 @@ mod userinfo;
 pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI};
 pub use config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
 pub use endpoints::Endpoints;
-pub use faults::{Fault, HUGE_BODY_BYTES, InjectedFault};
+pub use faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
 pub use handle::ProviderHandle;
 pub use persistence::StateFileError;
 pub use secrets::token_hash;

@@ -145,6 +145,11 @@ pub enum Error {
     #[error("no userinfo endpoint")]
     NoUserinfoEndpoint,
 
+    /// The userinfo endpoint described another account than the verified ID token of this
+    /// connection (its `sub` differs; OpenID Connect Core §5.3.2): none of it may be used.
+    #[error("userinfo names another account than the verified ID token")]
+    UserinfoSubjectMismatch,
+
     /// Tokens were forgotten locally, but asking the server to revoke them failed.
     #[error("revocation failed: {reason}")]
     RevocationFailed {

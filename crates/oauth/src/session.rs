@@ -280,13 +280,26 @@ impl Session {
     }
 
     /// The account details from the server's `userinfo_endpoint`.
+    ///
+    /// When the connection has a verified ID token, an answer whose `sub` is not the token's is
+    /// [`Error::UserinfoSubjectMismatch`] (OpenID Connect Core §5.3.2): it may describe another
+    /// account, so nothing of it is handed out.
     pub async fn userinfo(&self) -> Result<UserInfo> {
         let endpoint = self
             .client
             .userinfo_endpoint()
             .ok_or(Error::NoUserinfoEndpoint)?
             .clone();
-        self.authorized_get(endpoint.as_str()).await?.json()
+        let verified = self.id_token_claims();
+        let info: UserInfo = self.authorized_get(endpoint.as_str()).await?.json()?;
+        // The claims as they were when asked, and as they are now: a new sign-in meanwhile
+        // must not make another account's answer pass.
+        let names_another =
+            |claims: Option<IdTokenClaims>| claims.is_some_and(|c| c.sub != info.sub);
+        if names_another(verified) || names_another(self.id_token_claims()) {
+            return Err(Error::UserinfoSubjectMismatch);
+        }
+        Ok(info)
     }
 
     /// Disconnects: forgets the tokens here (memory and store) first, then asks the server to

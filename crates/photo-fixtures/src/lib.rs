@@ -20,6 +20,8 @@
 //! - [`Fixture::refuse_next`]: the next API request answers a status with the service's error
 //!   body (a 401 also with its challenge), whose message is [`SERVER_MESSAGE`] (so a test can
 //!   check it is shown nowhere).
+//! - [`Fixture::hold_next`]: the next API request waits, unanswered, until the test releases
+//!   it (so a test can change things while a request is in flight, without sleeping).
 //!
 //! Photos are `p1`, `p2`, …; their bytes are `image/png`-typed markers naming the photo and the
 //! rendition (PhotoLink passes bytes on without decoding them).
@@ -33,12 +35,14 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use axum::Router;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use serde::Deserialize;
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The message every error body of [`Fixture::refuse_next`] and the 401s carries.
@@ -80,6 +84,32 @@ pub(crate) struct Shared {
     faults: Mutex<VecDeque<Fault>>,
     seen: Mutex<Vec<Seen>>,
     thumbnail_bytes: AtomicUsize,
+    hold: Mutex<Option<Hold>>,
+}
+
+/// The fixture's side of [`Fixture::hold_next`].
+struct Hold {
+    arrived: oneshot::Sender<()>,
+    release: oneshot::Receiver<()>,
+}
+
+/// A test's side of [`Fixture::hold_next`].
+pub struct Held {
+    arrived: oneshot::Receiver<()>,
+    release: oneshot::Sender<()>,
+}
+
+impl Held {
+    /// Waits until the held request has arrived at the API.
+    pub async fn arrived(&mut self) {
+        // Err: the fixture is gone, so nothing will arrive.
+        let _ = (&mut self.arrived).await;
+    }
+
+    /// Lets the held request be answered.
+    pub fn release(self) {
+        let _ = self.release.send(());
+    }
 }
 
 struct Tokens {
@@ -114,12 +144,14 @@ impl Fixture {
             faults: Mutex::new(VecDeque::new()),
             seen: Mutex::new(Vec::new()),
             thumbnail_bytes: AtomicUsize::new(0),
+            hold: Mutex::new(None),
         });
         let api_routes = match service {
             Service::MicrosoftGraph => microsoft_graph::api_routes(),
             Service::GoogleDrive => google_drive::api_routes(),
         }
-        .route("/token", post(token));
+        .route("/token", post(token))
+        .layer(middleware::from_fn_with_state(state.clone(), hold));
         let content_routes = match service {
             Service::MicrosoftGraph => microsoft_graph::content_routes(),
             Service::GoogleDrive => google_drive::content_routes(),
@@ -186,6 +218,19 @@ impl Fixture {
     /// expired token). Calls queue up, after any throttling already switched on.
     pub fn refuse_next(&self, status: u16) {
         self.state.faults().push_back(Fault::Refuse { status });
+    }
+
+    /// The next request to the API (or its token endpoint) waits, unanswered, until the
+    /// returned [`Held`] is released (or dropped).
+    pub fn hold_next(&self) -> Held {
+        let (arrived, arrived_here) = oneshot::channel();
+        let (released, release) = oneshot::channel();
+        *self.state.hold.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(Hold { arrived, release });
+        Held {
+            arrived: arrived_here,
+            release: released,
+        }
     }
 
     /// Thumbnails are `bytes` long from now on (0: a short marker).
@@ -298,6 +343,17 @@ pub(crate) trait ErrorBodies {
     fn unauthorized(&self) -> Response;
     fn throttled(&self) -> Response;
     fn refused(&self, status: u16) -> Response;
+}
+
+/// Holds a request as [`Fixture::hold_next`] asked, then passes it on.
+async fn hold(State(state): State<Arc<Shared>>, request: Request, next: Next) -> Response {
+    let held = state.hold.lock().unwrap_or_else(|p| p.into_inner()).take();
+    if let Some(Hold { arrived, release }) = held {
+        let _ = arrived.send(());
+        // Err: the test dropped its side, which releases the request too.
+        let _ = release.await;
+    }
+    next.run(request).await
 }
 
 #[derive(Deserialize)]

@@ -54,6 +54,8 @@ struct FakeComputer {
     /// Whether PhotoLink pushes its sign-in requests (RFC 9126): only when the provider
     /// requires it, so the other tests read the request's parameters in the browser's URL.
     pushes: bool,
+    /// Signs in with `openid`.
+    openid: bool,
     /// Signs in with `openid` and ignores the provider's userinfo endpoint.
     openid_without_userinfo: bool,
 }
@@ -111,7 +113,7 @@ impl Os for FakeOs {
         }
         let mut config = ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI)
             .with_scopes(["photos:read", "profile"]);
-        if computer.openid_without_userinfo {
+        if computer.openid || computer.openid_without_userinfo {
             config.scopes.push("openid".into());
         }
         config.pending_lifetime = computer.sign_in_lifetime;
@@ -240,6 +242,7 @@ async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) 
         listeners: Arc::default(),
         listen_fails: Arc::default(),
         pushes,
+        openid: false,
         openid_without_userinfo: false,
     };
     let http = reqwest::Client::builder()
@@ -1314,4 +1317,24 @@ async fn without_userinfo_the_account_comes_from_the_verified_id_token() {
     assert_eq!(email.as_deref(), Some("alex@demo.photos"));
     let stats = setup.provider.stats();
     assert_eq!((stats.userinfo_requests, stats.id_tokens_issued), (0, 1));
+}
+
+#[tokio::test]
+async fn userinfo_about_another_account_is_ignored_for_the_verified_id_tokens_account() {
+    let mut setup = set_up().await;
+    setup.computer.openid = true;
+    setup
+        .provider
+        .set_faults([demo::Fault::UserinfoOtherSubject.until_cleared()])
+        .unwrap();
+    let process = setup.process();
+    process.connection.start_up().await;
+    setup.connect(&process).await;
+    let Connection::Connected { account, email, .. } = process.state() else {
+        panic!("{:?}", process.state());
+    };
+    assert_eq!(account, "Alex Rivera");
+    assert_eq!(email.as_deref(), Some("alex@demo.photos"));
+    let stats = setup.provider.stats();
+    assert_eq!(stats.faults_served.get("userinfo_other_subject"), Some(&1));
 }

@@ -118,26 +118,30 @@ impl AccountKey {
         Self(disk::hex(&hash.finalize()[..16]))
     }
 
-    /// The key of the account `session` is connected to, asking the provider's userinfo for
-    /// its subject. When the provider cannot be reached, `recorded`: the key recorded here for
-    /// the same issuer and client. `None` while the account cannot be asked about otherwise
-    /// (the grant is dead); a provider without userinfo, or one that refuses it, gives a key
-    /// without a subject.
+    /// The key of the account `session` is connected to: the subject of its verified ID token
+    /// when it has one, else the subject the provider's userinfo names (which the core refuses
+    /// when it contradicts a verified ID token). When userinfo is asked and the provider cannot
+    /// be reached, `recorded`: the key recorded here for the same issuer and client. `None`
+    /// while the account cannot be asked about otherwise (the grant is dead); a provider
+    /// without userinfo, or one that refuses it, gives a key without a subject.
     pub async fn of(session: &Session, recorded: Option<Self>) -> Option<Self> {
-        let subject = match session.userinfo().await {
-            Ok(info) => Some(info.sub),
-            Err(error @ OAuthError::Network(_)) => {
-                tracing::info!(%error, "the account cannot be asked about; using the recorded one");
-                return recorded;
-            }
-            Err(error @ (OAuthError::ReconnectNeeded | OAuthError::NotConnected)) => {
-                tracing::info!(%error, "the account is not known yet; no disk cache for now");
-                return None;
-            }
-            Err(error) => {
-                tracing::info!(%error, "no subject from userinfo; caching by issuer and client");
-                None
-            }
+        let subject = match session.id_token_claims() {
+            Some(verified) => Some(verified.sub),
+            None => match session.userinfo().await {
+                Ok(info) => Some(info.sub),
+                Err(error @ OAuthError::Network(_)) => {
+                    tracing::info!(%error, "the account cannot be asked about; using the recorded one");
+                    return recorded;
+                }
+                Err(error @ (OAuthError::ReconnectNeeded | OAuthError::NotConnected)) => {
+                    tracing::info!(%error, "the account is not known yet; no disk cache for now");
+                    return None;
+                }
+                Err(error) => {
+                    tracing::info!(%error, "no subject from userinfo; caching by issuer and client");
+                    None
+                }
+            },
         };
         let client = session.client();
         Some(Self::new(
@@ -290,6 +294,10 @@ impl PhotoCache {
     /// Lists the page `page_token` names through `library` and saves it for this account.
     /// When the provider cannot be reached (no answer at all, not an error answer) and the
     /// page was saved, answers with the saved page, marked offline.
+    ///
+    /// An answer that arrives after the account went away (Disconnect, a new sign-in, a dead
+    /// grant) is [`AppError::AccountChanged`]: it is neither saved (into the next account's
+    /// folder) nor indexed nor shown.
     pub async fn list(
         &self,
         library: &PhotoLibrary,
@@ -298,13 +306,21 @@ impl PhotoCache {
     ) -> Result<PhotoPage, AppError> {
         let page_token = page_token.filter(|token| !token.is_empty());
         let key = DiskKey::ListPage(page_token.map(str::to_owned));
+        // The account as it is now, in the cache and in the library's index: both move on
+        // whenever the account goes away.
+        let generation = self.generation.load(Ordering::SeqCst);
+        let listing = library.listing();
         let (fetched, disk) = tokio::join!(library.fetch_page(page_token), self.disk_for(session));
+        if self.generation.load(Ordering::SeqCst) != generation {
+            tracing::info!("the account changed while its photos were listed; answer dropped");
+            return Err(AppError::AccountChanged);
+        }
         match fetched {
             Ok(page) => {
                 if let Some(disk) = disk {
                     save_page(disk, key, &page).await;
                 }
-                Ok(library.show_page(page, false))
+                library.show_page(page, false, listing)
             }
             Err(error) if provider_unreachable(&error) => {
                 let saved = match disk {
@@ -314,7 +330,7 @@ impl PhotoCache {
                 match saved {
                     Some(page) => {
                         tracing::info!(%error, "the provider cannot be reached; showing the saved page");
-                        Ok(library.show_page(page, true))
+                        library.show_page(page, true, listing)
                     }
                     None => Err(error),
                 }
@@ -723,6 +739,50 @@ mod tests {
             .unwrap();
         assert!(!leftover.exists());
         std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_photo_list_answered_after_the_account_went_away_is_dropped() {
+        use photolink_photo_fixtures::{Fixture, Service};
+
+        let fixture = Fixture::start(Service::GoogleDrive, 3).await;
+        let (library, session) = crate::photos::tests::library_and_session(
+            &fixture,
+            crate::config::PhotoApi::GoogleDrive,
+        );
+        let root = root("late-list");
+        let cache = PhotoCache::new(Some(root.clone()));
+        let mut held = fixture.hold_next();
+        let (listed, ()) = tokio::join!(cache.list(&library, &session, None), async {
+            held.arrived().await;
+            // What Disconnect (and a new sign-in) does to the account's data.
+            library.forget();
+            cache.forget_account();
+            held.release();
+        });
+        assert!(
+            matches!(listed, Err(AppError::AccountChanged)),
+            "{listed:?}"
+        );
+        assert_eq!(
+            library.indexed(),
+            0,
+            "the late page filled the cleared index"
+        );
+
+        let next_account = cache
+            .disk_for(&session)
+            .await
+            .expect("the next account's folder");
+        assert!(
+            next_account.get(&DiskKey::ListPage(None)).is_none(),
+            "the late page was saved for the next account"
+        );
+        let page = cache.list(&library, &session, None).await.unwrap();
+        assert_eq!(page.photos.len(), 3);
+        assert_eq!(library.indexed(), 3);
+        // The removed folder may still be being deleted in the background.
+        let _ = std::fs::remove_dir_all(root.parent().unwrap());
     }
 
     #[tokio::test]

@@ -64,7 +64,12 @@ impl GoogleDrive {
         url
     }
 
-    fn photo(&self, file: File) -> SourcePhoto {
+    /// The photo `file` is; `None` for an id that is no path segment (empty, `.` or `..`),
+    /// whose content could not be asked for.
+    fn photo(&self, file: File) -> Option<SourcePhoto> {
+        if matches!(file.id.as_str(), "" | "." | "..") {
+            return None;
+        }
         let mut content = self.under_root(&["files", &file.id]);
         content.query_pairs_mut().append_pair("alt", "media");
         let image = Download::WithToken(content);
@@ -75,7 +80,7 @@ impl GoogleDrive {
             .map(|url| Download::listed(&self.origin, url))
             .unwrap_or_else(|| image.clone());
         let metadata = file.image_media_metadata.unwrap_or_default();
-        SourcePhoto {
+        Some(SourcePhoto {
             id: file.id,
             title: file.name,
             width: metadata.width,
@@ -87,7 +92,7 @@ impl GoogleDrive {
                 .or(file.created_time),
             thumbnail,
             image,
-        }
+        })
     }
 }
 
@@ -173,7 +178,7 @@ impl PhotoSource for GoogleDrive {
             photos: list
                 .files
                 .into_iter()
-                .map(|file| self.photo(file))
+                .filter_map(|file| self.photo(file))
                 .collect(),
             next_page_token: list.next_page_token.filter(|t| !t.is_empty()),
         })
@@ -242,6 +247,17 @@ mod tests {
     }
 
     #[test]
+    fn a_file_whose_id_is_no_path_segment_is_skipped() {
+        let page = drive()
+            .read_page(&answer(
+                r#"{"files":[{"id":".."},{"id":"."},{"id":""},{"id":"ok"}]}"#,
+            ))
+            .unwrap();
+        let ids: Vec<_> = page.photos.iter().map(|p| p.id.as_str()).collect();
+        assert_eq!(ids, ["ok"], "`..` would make the image the list itself");
+    }
+
+    #[test]
     fn only_exif_date_times_are_rewritten() {
         assert_eq!(
             exif_date_time("2019:03:14 10:00:00").as_deref(),
@@ -254,6 +270,124 @@ mod tests {
             "é",
         ] {
             assert_eq!(exif_date_time(other), None, "{other}");
+        }
+    }
+
+    mod properties {
+        use photolink_oauth::Error as OAuthError;
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        use super::*;
+        use crate::photos::source::tests::{
+            answer_of, any_bytes, any_link, any_text, origin, tokens_stay_on,
+        };
+
+        const API: &str = "https://drive.example";
+
+        fn file() -> impl Strategy<Value = serde_json::Value> {
+            (
+                prop_oneof![
+                    4 => any_text(40),
+                    1 => proptest::sample::select(vec!["", ".", "..", "a/b", "%2e%2e"]).prop_map(str::to_owned),
+                ],
+                proptest::option::of(any_text(300)),
+                proptest::option::of(any_link(API)),
+                proptest::option::of(prop_oneof![exif(), any_text(30)]),
+                proptest::option::of(any_text(40)),
+            )
+                .prop_map(|(id, name, thumbnail, time, created)| {
+                    json!({"id": id, "name": name, "thumbnailLink": thumbnail,
+                           "imageMediaMetadata": {"width": 3, "time": time},
+                           "createdTime": created})
+                })
+        }
+
+        fn exif() -> impl Strategy<Value = String> {
+            "[0-9]{4}:[0-9]{2}:[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_bytes_are_read_or_refused_as_an_unusable_answer(body in any_bytes()) {
+                match drive().read_page(&answer_of(body)) {
+                    Ok(page) => prop_assert!(tokens_stay_on(&page, &origin(API))),
+                    Err(error) => prop_assert!(
+                        matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
+                        "{error:?}"
+                    ),
+                }
+            }
+
+            #[test]
+            fn every_file_is_kept_and_its_image_is_its_own_content_under_the_root(
+                files in proptest::collection::vec(file(), 0..12),
+                next in proptest::option::of(any_text(100)),
+            ) {
+                let body = json!({"files": files, "nextPageToken": next}).to_string();
+                let page = drive().read_page(&answer_of(body.into_bytes())).unwrap();
+                let addressable = files
+                    .iter()
+                    .filter(|file| !matches!(file["id"].as_str(), Some("" | "." | "..")))
+                    .count();
+                prop_assert_eq!(page.photos.len(), addressable);
+                prop_assert!(tokens_stay_on(&page, &origin(API)));
+                for photo in &page.photos {
+                    let Download::WithToken(image) = &photo.image else {
+                        return Err(TestCaseError::fail("the image is fetched with the token"));
+                    };
+                    let segments: Vec<_> = image.path_segments().unwrap().collect();
+                    prop_assert_eq!(segments.len(), 4, "{}", image);
+                    prop_assert_eq!(&segments[..3], &["drive", "v3", "files"]);
+                    prop_assert_eq!(image.query(), Some("alt=media"));
+                }
+                prop_assert_eq!(page.next_page_token, next.filter(|token| !token.is_empty()));
+            }
+
+            #[test]
+            fn a_page_token_only_ever_fills_the_page_token_parameter(token in any_text(300)) {
+                let url = drive().page_url(Some(&token)).unwrap();
+                prop_assert_eq!(url.origin(), origin(API));
+                prop_assert_eq!(url.path(), "/drive/v3/files");
+                let tokens: Vec<_> = url.query_pairs().filter(|(key, _)| key == "pageToken").map(|(_, value)| value.into_owned()).collect();
+                prop_assert_eq!(tokens, vec![token]);
+            }
+
+            #[test]
+            fn an_exif_date_is_rewritten_character_for_character(exif in exif()) {
+                let iso = exif_date_time(&exif).unwrap();
+                let back: String = iso
+                    .char_indices()
+                    .map(|(n, c)| match (n, c) {
+                        (4 | 7, '-') => ':',
+                        (10, 'T') => ' ',
+                        (_, c) => c,
+                    })
+                    .collect();
+                prop_assert_eq!(back, exif);
+            }
+
+            #[test]
+            fn one_character_out_of_shape_is_no_exif_date(
+                exif in exif(),
+                at in 0..19usize,
+                replacement in any::<char>(),
+                suffix in any_text(4),
+            ) {
+                let mut chars: Vec<char> = exif.chars().collect();
+                chars[at] = replacement;
+                let text: String = chars.into_iter().collect();
+                let fits = match at {
+                    4 | 7 | 13 | 16 => replacement == ':',
+                    10 => replacement == ' ',
+                    _ => replacement.is_ascii_digit(),
+                };
+                prop_assert_eq!(exif_date_time(&text).is_some(), fits);
+                let longer = format!("{exif}{suffix}");
+                prop_assert_eq!(exif_date_time(&longer).is_some(), suffix.is_empty());
+            }
         }
     }
 }

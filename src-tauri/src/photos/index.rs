@@ -7,6 +7,13 @@
 //! Listing a photo again while it is indexed gives the same id. The index holds the newest
 //! [`CAPACITY`] photos; adding one more forgets the oldest (its URLs then answer 404, and
 //! listing it again gives it a new id).
+//!
+//! It also holds the page tokens handed to the window (the newest [`PAGE_TOKENS`]): a page
+//! token is only fetched when it is one of them, so the window cannot make PhotoLink fetch an
+//! address of its choosing with the token (a Graph `@odata.nextLink` is a whole URL).
+//!
+//! Clearing the index starts a new [`Listing`]: a page fetched before the clear (for an
+//! account that has gone since) is not indexed after it.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Mutex, MutexGuard};
@@ -19,6 +26,10 @@ use super::source::Download;
 
 /// How many photos the index holds at most.
 pub const CAPACITY: usize = 20_000;
+/// How many of the page tokens handed out are honoured (the newest).
+pub const PAGE_TOKENS: usize = 256;
+/// The longest page token handed out; a page naming a longer one is the last.
+pub const PAGE_TOKEN_MAX_BYTES: usize = 8 * 1024;
 
 /// The two renditions of a photo, as named in `photo:` URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,7 +77,14 @@ struct Entries {
     photos: HashMap<String, Entry>,
     /// Our ids, oldest first.
     order: VecDeque<String>,
+    /// The page tokens handed out, oldest first.
+    page_tokens: VecDeque<String>,
+    listing: Listing,
 }
+
+/// Which clearing of the index a page was fetched after (see the module docs).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Listing(u64);
 
 struct Entry {
     provider_id: String,
@@ -74,35 +92,80 @@ struct Entry {
 }
 
 impl PhotoIndex {
-    /// Forgets every photo (after disconnecting). Their ids are never handed out again.
+    /// Forgets every photo and page token (after disconnecting), and starts a new
+    /// [`Listing`]. The ids are never handed out again.
     pub fn clear(&self) {
-        *self.lock() = Entries::default();
+        let mut entries = self.lock();
+        let listing = Listing(entries.listing.0 + 1);
+        *entries = Entries {
+            listing,
+            ..Entries::default()
+        };
     }
 
-    /// The id of the photo the provider calls `provider_id`, which the window may use in
-    /// `photo:` URLs from now on.
-    pub fn add(&self, provider_id: &str, sources: Sources) -> String {
+    /// The listing a page fetched from now on belongs to.
+    pub fn listing(&self) -> Listing {
+        self.lock().listing
+    }
+
+    /// Indexes a page fetched during `listing`: the ids of its photos (provider id and
+    /// sources), which the window may use in `photo:` URLs from now on, and its next page
+    /// token (`None` when the token is too long to hand out). `None` when the index was cleared
+    /// since: the page is not indexed.
+    pub fn add_page(
+        &self,
+        listing: Listing,
+        photos: Vec<(String, Sources)>,
+        next_page_token: Option<String>,
+    ) -> Option<(Vec<String>, Option<String>)> {
         let mut entries = self.lock();
-        if let Some(id) = entries.ids.get(provider_id).cloned() {
-            if let Some(entry) = entries.photos.get_mut(&id) {
-                entry.sources = sources;
+        if entries.listing != listing {
+            return None;
+        }
+        let ids = photos
+            .into_iter()
+            .map(|(provider_id, sources)| entries.add(provider_id, sources))
+            .collect();
+        let next_page_token = next_page_token.filter(|token| {
+            let fits = token.len() <= PAGE_TOKEN_MAX_BYTES;
+            if !fits {
+                tracing::warn!(
+                    bytes = token.len(),
+                    "a next page token too long; the list ends here"
+                );
             }
-            return id;
+            fits
+        });
+        if let Some(token) = &next_page_token
+            && !entries.page_tokens.contains(token)
+        {
+            if entries.page_tokens.len() >= PAGE_TOKENS {
+                entries.page_tokens.pop_front();
+            }
+            entries.page_tokens.push_back(token.clone());
         }
-        if entries.order.len() >= CAPACITY {
-            entries.forget_oldest();
-        }
-        let id = new_id();
-        entries.ids.insert(provider_id.to_owned(), id.clone());
-        entries.photos.insert(
-            id.clone(),
-            Entry {
-                provider_id: provider_id.to_owned(),
-                sources,
-            },
-        );
-        entries.order.push_back(id.clone());
-        id
+        Some((ids, next_page_token))
+    }
+
+    /// Whether `token` is one of the page tokens handed out (and not forgotten since).
+    pub fn issued(&self, token: &str) -> bool {
+        self.lock().page_tokens.iter().any(|issued| issued == token)
+    }
+
+    /// How many photos are indexed.
+    #[cfg(test)]
+    pub fn photo_count(&self) -> usize {
+        self.lock().photos.len()
+    }
+
+    /// Indexes one photo during the current listing (see [`add_page`](Self::add_page)).
+    #[cfg(test)]
+    pub fn add(&self, provider_id: &str, sources: Sources) -> String {
+        let listing = self.listing();
+        let (mut ids, _) = self
+            .add_page(listing, vec![(provider_id.to_owned(), sources)], None)
+            .expect("not cleared meanwhile");
+        ids.remove(0)
     }
 
     /// How `rendition` of the photo `id` stands for is fetched.
@@ -129,6 +192,29 @@ impl PhotoIndex {
 }
 
 impl Entries {
+    fn add(&mut self, provider_id: String, sources: Sources) -> String {
+        if let Some(id) = self.ids.get(&provider_id).cloned() {
+            if let Some(entry) = self.photos.get_mut(&id) {
+                entry.sources = sources;
+            }
+            return id;
+        }
+        if self.order.len() >= CAPACITY {
+            self.forget_oldest();
+        }
+        let id = new_id();
+        self.ids.insert(provider_id.clone(), id.clone());
+        self.photos.insert(
+            id.clone(),
+            Entry {
+                provider_id,
+                sources,
+            },
+        );
+        self.order.push_back(id.clone());
+        id
+    }
+
     fn forget_oldest(&mut self) {
         if let Some(entry) = self
             .order
@@ -138,6 +224,17 @@ impl Entries {
             self.ids.remove(&entry.provider_id);
         }
     }
+}
+
+/// The length of an id: 128 bits in base64url without padding.
+const ID_CHARS: usize = 22;
+
+/// Whether `text` has the form of an id (which says nothing about whether it is listed).
+pub fn is_id(text: &str) -> bool {
+    text.len() == ID_CHARS
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 /// 128 random bits, base64url without padding. No id repeats in practice: after a billion ids
@@ -188,6 +285,7 @@ mod tests {
     fn ids_are_128_random_bits_in_base64url() {
         let index = PhotoIndex::default();
         let id = index.add("a", sources("a"));
+        assert!(is_id(&id), "{id}");
         assert_eq!(id.len(), 22, "{id}");
         assert!(
             id.chars()
@@ -225,6 +323,46 @@ mod tests {
             }
             index.clear();
         }
+    }
+
+    #[test]
+    fn only_the_newest_page_tokens_handed_out_are_honoured_until_cleared() {
+        let index = PhotoIndex::default();
+        let listing = index.listing();
+        for n in 0..=PAGE_TOKENS {
+            let (_, handed_out) = index
+                .add_page(listing, Vec::new(), Some(format!("page-{n}")))
+                .unwrap();
+            assert_eq!(handed_out, Some(format!("page-{n}")));
+        }
+        assert!(!index.issued("page-0"), "the oldest token was kept");
+        assert!(index.issued("page-1") && index.issued(&format!("page-{PAGE_TOKENS}")));
+        assert!(!index.issued("page-"));
+
+        let too_long = "x".repeat(PAGE_TOKEN_MAX_BYTES + 1);
+        let (_, handed_out) = index
+            .add_page(listing, Vec::new(), Some(too_long.clone()))
+            .unwrap();
+        assert_eq!(
+            handed_out, None,
+            "a page naming a token too long is the last"
+        );
+        assert!(!index.issued(&too_long));
+
+        index.clear();
+        assert!(!index.issued("page-1"));
+        assert!(
+            index
+                .add_page(
+                    listing,
+                    vec![("a".into(), sources("a"))],
+                    Some("late".into())
+                )
+                .is_none(),
+            "a page of the listing before the clear was indexed"
+        );
+        assert!(!index.issued("late"));
+        assert_eq!(index.photo_count(), 0);
     }
 
     #[test]

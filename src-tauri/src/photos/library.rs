@@ -18,6 +18,10 @@
 //! 4. What the window sees of a listed photo is made safe: an opaque id from the
 //!    [`PhotoIndex`] instead of the service's id, `photo:` URLs instead of the service's, and
 //!    the title and date without control characters and capped in length.
+//! 5. A page token from the window is fetched only when it is one the [`PhotoIndex`] handed
+//!    out; any other is [`AppError::UnknownPageToken`], refused before a request is made.
+//! 6. A page fetched before the account went away ([`forget`](PhotoLibrary::forget)) is
+//!    [`AppError::AccountChanged`]: it is not indexed, so it cannot fill the index again.
 
 use std::sync::Arc;
 
@@ -25,9 +29,9 @@ use photolink_oauth::{ResourceResponse, Session};
 use serde::Serialize;
 use url::{Origin, Url};
 
-use super::index::{PhotoIndex, Rendition, Sources};
+use super::index::{Listing, PhotoIndex, Rendition, Sources};
 use super::scheme;
-use super::source::{self, Download, PhotoSource, SourcePage, SourcePhoto};
+use super::source::{self, Download, PhotoSource, SourcePage};
 use crate::config::PhotoApi;
 use crate::error::AppError;
 
@@ -89,29 +93,76 @@ impl PhotoLibrary {
     /// through: [`PhotoCache::list`](super::PhotoCache::list)).
     #[cfg(test)]
     pub async fn list(&self, page_token: Option<&str>) -> Result<PhotoPage, AppError> {
+        let listing = self.listing();
         let page = self.fetch_page(page_token).await?;
-        Ok(self.show_page(page, false))
+        self.show_page(page, false, listing)
     }
 
-    /// Fetches the page `page_token` names (the first for `None`), as the source reads it.
+    /// The listing a page fetched from now on belongs to: pass it to
+    /// [`show_page`](Self::show_page).
+    pub fn listing(&self) -> Listing {
+        self.index.listing()
+    }
+
+    /// Fetches the page `page_token` names (the first for `None`), as the source reads it. A
+    /// token the library did not hand out is refused without a request.
     pub async fn fetch_page(&self, page_token: Option<&str>) -> Result<SourcePage, AppError> {
-        let url = self.source.page_url(page_token.filter(|t| !t.is_empty()))?;
+        let page_token = page_token.filter(|t| !t.is_empty());
+        if let Some(token) = page_token
+            && !self.index.issued(token)
+        {
+            return Err(AppError::UnknownPageToken);
+        }
+        let url = self.source.page_url(page_token)?;
         let answer = self.get_with_token(&url).await?;
         self.source.read_page(&answer)
     }
 
-    /// The window's view of `page` (fetched now, or saved when `offline`), its photos indexed
-    /// so that the window can load them through the `photo:` scheme.
-    pub fn show_page(&self, page: SourcePage, offline: bool) -> PhotoPage {
-        PhotoPage {
-            photos: page
-                .photos
+    /// The window's view of `page` (fetched now, or saved when `offline`) during `listing`,
+    /// its photos indexed so that the window can load them through the `photo:` scheme.
+    /// [`AppError::AccountChanged`] when the account went away since `listing` began.
+    pub fn show_page(
+        &self,
+        page: SourcePage,
+        offline: bool,
+        listing: Listing,
+    ) -> Result<PhotoPage, AppError> {
+        let (sources, shown): (Vec<_>, Vec<_>) = page
+            .photos
+            .into_iter()
+            .map(|photo| {
+                let sources = Sources {
+                    thumbnail: photo.thumbnail,
+                    image: photo.image,
+                };
+                let shown = Shown {
+                    title: photo.title,
+                    width: photo.width,
+                    height: photo.height,
+                    taken_at: photo.taken_at,
+                };
+                ((photo.id, sources), shown)
+            })
+            .unzip();
+        let (ids, next_page_token) = self
+            .index
+            .add_page(listing, sources, page.next_page_token)
+            .ok_or(AppError::AccountChanged)?;
+        Ok(PhotoPage {
+            photos: ids
                 .into_iter()
-                .map(|photo| self.shown(photo))
+                .zip(shown)
+                .map(|(id, shown)| shown.photo(id))
                 .collect(),
-            next_page_token: page.next_page_token,
+            next_page_token,
             offline,
-        }
+        })
+    }
+
+    /// How many photos are indexed.
+    #[cfg(test)]
+    pub fn indexed(&self) -> usize {
+        self.index.photo_count()
     }
 
     /// The service's id of the photo `id` stands for.
@@ -152,7 +203,8 @@ impl PhotoLibrary {
         }
     }
 
-    /// Forgets every listed photo (after disconnecting). Their ids are never handed out again.
+    /// Forgets every listed photo and page token (after disconnecting). Their ids are never
+    /// handed out again, and a page still being fetched is not indexed.
     pub fn forget(&self) {
         self.index.clear();
     }
@@ -166,28 +218,31 @@ impl PhotoLibrary {
         }
         Ok(self.session.authorized_get(url.as_str()).await?)
     }
+}
 
-    /// The window's view of a listed photo (see the module docs, step 4).
-    fn shown(&self, photo: SourcePhoto) -> Photo {
-        let id = self.index.add(
-            &photo.id,
-            Sources {
-                thumbnail: photo.thumbnail,
-                image: photo.image,
-            },
-        );
+/// What the window sees of a listed photo besides its id.
+struct Shown {
+    title: Option<String>,
+    width: Option<u32>,
+    height: Option<u32>,
+    taken_at: Option<String>,
+}
+
+impl Shown {
+    /// The window's view of the photo indexed as `id` (see the module docs, step 4).
+    fn photo(self, id: String) -> Photo {
         Photo {
             thumbnail: scheme::url(&id, Rendition::Thumbnail),
             image: scheme::url(&id, Rendition::Image),
             id,
-            title: photo
+            title: self
                 .title
                 .map(|title| shown_text(&title, MAX_TITLE_CHARS))
                 .filter(|title| !title.is_empty())
                 .unwrap_or_else(|| "Untitled".into()),
-            width: photo.width,
-            height: photo.height,
-            taken_at: photo
+            width: self.width,
+            height: self.height,
+            taken_at: self
                 .taken_at
                 .map(|date| shown_text(&date, MAX_DATE_CHARS))
                 .filter(|date| !date.is_empty()),
@@ -233,6 +288,7 @@ mod tests {
 
     use super::*;
     use crate::photos::photolink::PhotoLinkList;
+    use crate::photos::source::SourcePhoto;
 
     /// A library at `endpoint` for a session with no tokens (nothing here reaches a server).
     fn library(endpoint: &str) -> PhotoLibrary {
@@ -252,6 +308,16 @@ mod tests {
         PhotoLibrary::new(Arc::new(session), &endpoint, source)
     }
 
+    /// The window's view of `photo`, listed on a page of its own.
+    fn shown(library: &PhotoLibrary, photo: SourcePhoto) -> Photo {
+        let page = SourcePage {
+            photos: vec![photo],
+            next_page_token: None,
+        };
+        let mut shown = library.show_page(page, false, library.listing()).unwrap();
+        shown.photos.remove(0)
+    }
+
     fn listed(id: &str, title: Option<&str>, thumbnail: &str) -> SourcePhoto {
         let url = |text: &str| Download::WithToken(Url::parse(text).unwrap());
         SourcePhoto {
@@ -268,7 +334,7 @@ mod tests {
     #[test]
     fn a_listed_photo_is_shown_under_an_index_id_with_photo_urls() {
         let library = library("http://127.0.0.1:1/photos");
-        let untitled = library.shown(listed("x", Some(" "), "http://127.0.0.1:1/t/x"));
+        let untitled = shown(&library, listed("x", Some(" "), "http://127.0.0.1:1/t/x"));
         assert_eq!(untitled.title, "Untitled");
         assert_ne!(untitled.id, "x");
         assert_eq!(untitled.image, scheme::url(&untitled.id, Rendition::Image));
@@ -284,7 +350,7 @@ mod tests {
                 Url::parse("http://127.0.0.1:1/t/x").unwrap()
             ))
         );
-        let sea = library.shown(listed("y", Some("Sea"), "http://127.0.0.1:1/t/y"));
+        let sea = shown(&library, listed("y", Some("Sea"), "http://127.0.0.1:1/t/y"));
         assert_eq!(sea.title, "Sea");
         library.forget();
         assert!(library.index.source(&sea.id, Rendition::Image).is_none());
@@ -293,7 +359,7 @@ mod tests {
     #[tokio::test]
     async fn the_token_is_never_sent_outside_the_photo_apis_origin() {
         let library = library("http://127.0.0.1:1/photos");
-        let photo = library.shown(listed("x", None, "http://127.0.0.2:1/t/x"));
+        let photo = shown(&library, listed("x", None, "http://127.0.0.2:1/t/x"));
         let refused = library
             .fetch(&photo.id, Rendition::Thumbnail)
             .await
@@ -311,7 +377,7 @@ mod tests {
             let library = library_of(issuer, endpoint);
             let mut photo = listed("x", None, link);
             photo.thumbnail = Download::WithoutCredentials(Url::parse(link).unwrap());
-            let photo = library.shown(photo);
+            let photo = shown(&library, photo);
             library
                 .fetch(&photo.id, Rendition::Thumbnail)
                 .await
@@ -357,5 +423,72 @@ mod tests {
         let shown = shown_text(&long, MAX_TITLE_CHARS);
         assert_eq!(shown.chars().count(), MAX_TITLE_CHARS + 1);
         assert!(shown.ends_with('…'));
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+        use crate::photos::source::tests::any_text;
+
+        /// What every text shown must be, whatever the server sent.
+        fn assert_shown(shown: &str, max_chars: usize) -> Result<(), TestCaseError> {
+            let count = shown.chars().count();
+            prop_assert!(count <= max_chars + 1, "{} characters", count);
+            if count == max_chars + 1 {
+                prop_assert!(shown.ends_with('…'));
+            }
+            prop_assert!(!shown.chars().any(is_invisible), "{:?}", shown);
+            prop_assert_eq!(shown.trim(), shown);
+            prop_assert!(
+                !shown
+                    .chars()
+                    .zip(shown.chars().skip(1))
+                    .any(|(a, b)| a.is_whitespace() && b.is_whitespace()),
+                "{:?}",
+                shown
+            );
+            Ok(())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn shown_text_is_capped_visible_and_collapsed(raw in any_text(600), max_chars in 0..300usize) {
+                let shown = shown_text(&raw, max_chars);
+                assert_shown(&shown, max_chars)?;
+                let words = |text: &str| text.split(|c: char| c.is_whitespace() || is_invisible(c))
+                    .filter(|word| !word.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+                if raw.chars().count() <= max_chars {
+                    prop_assert_eq!(words(&shown), words(&raw), "nothing visible is lost under the cap");
+                }
+            }
+
+            #[test]
+            fn every_listed_title_and_date_is_shown_safely(
+                titles in proptest::collection::vec((proptest::option::of(any_text(600)), proptest::option::of(any_text(100))), 0..8),
+            ) {
+                let library = library("http://127.0.0.1:1/photos");
+                let photos = titles.into_iter().enumerate().map(|(n, (title, taken_at))| {
+                    let mut photo = listed(&n.to_string(), None, "http://127.0.0.1:1/t");
+                    photo.title = title;
+                    photo.taken_at = taken_at;
+                    photo
+                }).collect::<Vec<_>>();
+                let count = photos.len();
+                let page = SourcePage { photos, next_page_token: None };
+                let page = library.show_page(page, false, library.listing()).unwrap();
+                prop_assert_eq!(page.photos.len(), count);
+                for photo in &page.photos {
+                    prop_assert!(!photo.title.is_empty());
+                    assert_shown(&photo.title, MAX_TITLE_CHARS)?;
+                    if let Some(date) = &photo.taken_at {
+                        prop_assert!(!date.is_empty());
+                        assert_shown(date, MAX_DATE_CHARS)?;
+                    }
+                }
+            }
+        }
     }
 }

@@ -10,7 +10,9 @@
 //!   [list children](https://learn.microsoft.com/graph/api/driveitem-list-children)). The answer
 //!   is `{"value": [driveItem, ...], "@odata.nextLink"?}`; the next page is the whole
 //!   `@odata.nextLink` URL ([paging](https://learn.microsoft.com/graph/paging)), which is the
-//!   page token the window passes back. A token that is not under the Graph root is refused.
+//!   page token the window passes back. The library fetches only page tokens it handed out
+//!   (see [`library`](super::library)); a next link that is not under the Graph root is not
+//!   handed out, and such a token is refused here too.
 //! - A [driveItem](https://learn.microsoft.com/graph/api/resources/driveitem) is kept when it is
 //!   an image: it has the `image` facet, or a `file` facet whose `mimeType` is `image/…`
 //!   (folders and other files are skipped). Its `name` is the title, `image.width` and
@@ -308,5 +310,99 @@ mod tests {
             Download::WithoutCredentials(Url::parse("https://th.example/A/l").unwrap())
         );
         assert_eq!(page.next_page_token, None);
+    }
+
+    mod properties {
+        use photolink_oauth::Error as OAuthError;
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        use super::*;
+        use crate::photos::source::tests::{
+            answer_of, any_bytes, any_link, any_text, origin, tokens_stay_on,
+        };
+
+        const API: &str = "https://graph.example";
+
+        fn thumbnail() -> impl Strategy<Value = serde_json::Value> {
+            proptest::option::of(any_link(API)).prop_map(|url| json!({"url": url}))
+        }
+
+        fn drive_item() -> impl Strategy<Value = serde_json::Value> {
+            (
+                (any_text(40), proptest::option::of(any_text(300))),
+                proptest::option::of(prop_oneof![
+                    Just("image/jpeg".to_owned()),
+                    Just("IMAGE/PNG".to_owned()),
+                    any_text(20),
+                ]),
+                any::<(bool, bool)>(),
+                proptest::option::of(any_link(API)),
+                proptest::collection::vec(
+                    (thumbnail(), thumbnail(), thumbnail()),
+                    0..3,
+                ),
+                proptest::option::of(any_text(60)),
+            )
+                .prop_map(|((id, name), mime, (image, folder), download, sets, taken)| {
+                    let mut item = json!({"id": id, "name": name,
+                        "thumbnails": sets.into_iter().map(|(small, medium, large)|
+                            json!({"small": small, "medium": medium, "large": large})).collect::<Vec<_>>(),
+                        "photo": {"takenDateTime": taken},
+                        "@microsoft.graph.downloadUrl": download});
+                    if let Some(mime) = mime {
+                        item["file"] = json!({"mimeType": mime});
+                    }
+                    if image {
+                        item["image"] = json!({"width": 1, "height": 2});
+                    }
+                    if folder {
+                        item["folder"] = json!({"childCount": 1});
+                    }
+                    item
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_bytes_are_read_or_refused_as_an_unusable_answer(body in any_bytes()) {
+                match graph().read_page(&answer_of(body)) {
+                    Ok(page) => prop_assert!(tokens_stay_on(&page, &origin(API))),
+                    Err(error) => prop_assert!(
+                        matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
+                        "{error:?}"
+                    ),
+                }
+            }
+
+            #[test]
+            fn only_images_with_a_download_are_kept_and_the_next_page_stays_under_the_root(
+                items in proptest::collection::vec(drive_item(), 0..12),
+                next in any_link(API),
+            ) {
+                let body = json!({"value": items, "@odata.nextLink": next}).to_string();
+                let graph = graph();
+                let page = graph.read_page(&answer_of(body.into_bytes())).unwrap();
+                prop_assert!(tokens_stay_on(&page, &origin(API)));
+                prop_assert!(page.photos.len() <= items.len());
+                for photo in &page.photos {
+                    prop_assert!(matches!(photo.image, Download::WithoutCredentials(_)));
+                }
+                if let Some(token) = &page.next_page_token {
+                    prop_assert!(graph.is_under_root(&Url::parse(token).unwrap()), "{token}");
+                    prop_assert_eq!(graph.page_url(Some(token)).unwrap(), Url::parse(token).unwrap());
+                }
+            }
+
+            #[test]
+            fn a_page_token_outside_the_root_is_never_a_page_url(token in any_link(API)) {
+                let graph = graph();
+                if let Ok(url) = graph.page_url(Some(&token)) {
+                    prop_assert!(graph.is_under_root(&url), "{token}");
+                }
+            }
+        }
     }
 }

@@ -166,4 +166,63 @@ mod tests {
             assert!(!error.contains("items"), "{error}");
         }
     }
+
+    mod properties {
+        use photolink_oauth::Error as OAuthError;
+        use proptest::prelude::*;
+        use serde_json::json;
+
+        use super::*;
+        use crate::photos::source::tests::{
+            answer_of, any_bytes, any_link, any_text, origin, tokens_stay_on,
+        };
+
+        const API: &str = "https://api.example";
+
+        fn list() -> PhotoLinkList {
+            PhotoLinkList::new(Url::parse("https://api.example/v1/photos").unwrap())
+        }
+
+        fn listed_photo() -> impl Strategy<Value = serde_json::Value> {
+            (
+                any_text(40),
+                proptest::option::of(any_text(300)),
+                proptest::option::of(any_link(API)),
+                proptest::option::of(any_link(API)),
+                proptest::option::of(any::<u32>()),
+                proptest::option::of(any_text(60)),
+            )
+                .prop_map(|(id, title, url, thumbnail_url, width, taken_at)| {
+                    json!({"id": id, "title": title, "url": url,
+                           "thumbnail_url": thumbnail_url, "width": width, "taken_at": taken_at})
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_bytes_are_read_or_refused_as_an_unusable_answer(body in any_bytes()) {
+                match list().read_page(&answer_of(body)) {
+                    Ok(page) => prop_assert!(tokens_stay_on(&page, &origin(API))),
+                    Err(error) => prop_assert!(
+                        matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
+                        "{error:?}"
+                    ),
+                }
+            }
+
+            #[test]
+            fn every_listed_photo_is_kept_and_fetched_with_the_token_only_from_the_api(
+                photos in proptest::collection::vec(listed_photo(), 0..12),
+                next in proptest::option::of(any_text(100)),
+            ) {
+                let body = json!({"photos": photos, "next_page_token": next}).to_string();
+                let page = list().read_page(&answer_of(body.into_bytes())).unwrap();
+                prop_assert_eq!(page.photos.len(), photos.len());
+                prop_assert!(tokens_stay_on(&page, &origin(API)));
+                prop_assert_eq!(page.next_page_token, next.filter(|token| !token.is_empty()));
+            }
+        }
+    }
 }

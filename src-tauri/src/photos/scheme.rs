@@ -21,7 +21,7 @@
 use tauri::http::{HeaderValue, Method, Request, Response, StatusCode, header};
 
 use super::cache::{CachedBody, PhotoCache};
-use super::index::Rendition;
+use super::index::{self, Rendition};
 use super::library::PhotoLibrary;
 use crate::error::AppError;
 
@@ -149,17 +149,12 @@ fn raster_type(content_type: &str) -> Option<&'static str> {
         .find(|raster| raster.eq_ignore_ascii_case(media_type))
 }
 
-/// The id and rendition of a `/{id}/{rendition}` path.
+/// The id and rendition of a `/{id}/{rendition}` path: exactly that, with an id of the form
+/// the index hands out, or nothing.
 fn parse_path(path: &str) -> Option<(&str, Rendition)> {
-    let mut parts = path.trim_start_matches('/').split('/');
-    match (
-        parts.next(),
-        parts.next().and_then(Rendition::parse),
-        parts.next(),
-    ) {
-        (Some(id), Some(rendition), None) => Some((id, rendition)),
-        _ => None,
-    }
+    let (id, rendition) = path.strip_prefix('/')?.split_once('/')?;
+    let rendition = Rendition::parse(rendition)?;
+    index::is_id(id).then_some((id, rendition))
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response<Vec<u8>> {
@@ -205,16 +200,104 @@ mod tests {
             .unwrap()
     }
 
+    const ID: &str = "AAAAAAAAAAAAAAAAAAAA-_";
+
     #[test]
     fn paths_name_an_id_and_a_rendition() {
         assert_eq!(
-            parse_path("/abc/thumbnail"),
-            Some(("abc", Rendition::Thumbnail))
+            parse_path(&format!("/{ID}/thumbnail")),
+            Some((ID, Rendition::Thumbnail))
         );
-        assert_eq!(parse_path("/abc/image"), Some(("abc", Rendition::Image)));
-        assert_eq!(parse_path("/abc/original"), None);
-        assert_eq!(parse_path("/abc/image/more"), None);
-        assert_eq!(parse_path("/abc"), None);
+        assert_eq!(
+            parse_path(&format!("/{ID}/image")),
+            Some((ID, Rendition::Image))
+        );
+        for refused in [
+            format!("/{ID}/original"),
+            format!("/{ID}/image/more"),
+            format!("/{ID}/image/"),
+            format!("//{ID}/image"),
+            format!("{ID}/image"),
+            format!("/{ID}"),
+            "/abc/image".to_owned(),
+            "/../image".to_owned(),
+            "/AAAAAAAAAAAAAAAAAAAA%2F/image".to_owned(),
+        ] {
+            assert_eq!(parse_path(&refused), None, "{refused}");
+        }
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+        use url::Url;
+
+        use super::*;
+        use crate::photos::index::{PhotoIndex, Sources};
+        use crate::photos::source::Download;
+        use crate::photos::source::tests::any_text;
+
+        fn path() -> impl Strategy<Value = String> {
+            prop_oneof![
+                "/[A-Za-z0-9_-]{21,23}/(thumbnail|image)",
+                "/[A-Za-z0-9_./%-]{0,30}/[a-z/]{0,12}",
+                any_text(100),
+                any_text(40).prop_map(|text| format!("/{text}/image")),
+            ]
+        }
+
+        fn sources() -> Sources {
+            let url = Download::WithToken(Url::parse("http://127.0.0.1:1/p").unwrap());
+            Sources {
+                thumbnail: url.clone(),
+                image: url,
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn an_accepted_path_is_exactly_an_id_and_a_rendition(path in path()) {
+                if let Some((id, rendition)) = parse_path(&path) {
+                    prop_assert!(index::is_id(id), "{}", id);
+                    prop_assert_eq!(format!("/{id}/{}", rendition.name()), path);
+                }
+            }
+
+            #[test]
+            fn an_accepted_path_names_only_a_photo_of_the_current_list(
+                listed in 0..8usize,
+                forgotten in 0..4usize,
+                paths in proptest::collection::vec(path(), 1..16),
+            ) {
+                let index = PhotoIndex::default();
+                let old: Vec<_> = (0..forgotten)
+                    .map(|n| index.add(&n.to_string(), sources()))
+                    .collect();
+                index.clear();
+                let ids: Vec<_> = (0..listed).map(|n| index.add(&n.to_string(), sources())).collect();
+                for id in &ids {
+                    for rendition in [Rendition::Thumbnail, Rendition::Image] {
+                        let url = Url::parse(&url(id, rendition)).unwrap();
+                        prop_assert_eq!(parse_path(url.path()), Some((id.as_str(), rendition)));
+                    }
+                }
+                for id in &old {
+                    let path = format!("/{id}/image");
+                    prop_assert_eq!(parse_path(&path), Some((id.as_str(), Rendition::Image)));
+                    prop_assert!(index.source(id, Rendition::Image).is_none(), "a forgotten photo");
+                }
+                for path in paths {
+                    if let Some((id, rendition)) = parse_path(&path) {
+                        prop_assert_eq!(
+                            index.source(id, rendition).is_some(),
+                            ids.iter().any(|listed| listed == id),
+                            "{}", path
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

@@ -82,6 +82,73 @@ impl Download {
 #[cfg(test)]
 pub(crate) mod tests {
     use photolink_oauth::ResourceResponse;
+    use proptest::prelude::*;
+    use url::{Origin, Url};
+
+    use super::{Download, SourcePage};
+
+    /// Any bytes, empty to past a page of a real list.
+    pub(crate) fn any_bytes() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(any::<u8>(), 0..4096)
+    }
+
+    /// Any text: every Unicode scalar value, with control and invisible characters and URL
+    /// punctuation made likely, up to `max_chars` characters.
+    pub(crate) fn any_text(max_chars: usize) -> impl Strategy<Value = String> {
+        let char = prop_oneof![
+            3 => any::<char>(),
+            1 => proptest::sample::select(vec![
+                '\0', '\n', '\t', '\u{7f}', '\u{85}', '\u{200B}', '\u{202E}', '\u{2066}',
+                '\u{FEFF}', ' ', '/', '.', '%', '?', '#', '@', ':', '\\',
+            ]),
+        ];
+        proptest::collection::vec(char, 0..=max_chars).prop_map(String::from_iter)
+    }
+
+    /// A URL-ish string: absolute on one of a few origins (the API's among them), relative,
+    /// or any text.
+    pub(crate) fn any_link(api_origin: &'static str) -> impl Strategy<Value = String> {
+        prop_oneof![
+            (
+                proptest::sample::select(vec![
+                    api_origin,
+                    "https://evil.example",
+                    "http://127.0.0.1:1",
+                    "https://dl.example",
+                ]),
+                "[a-zA-Z0-9/._%?&=$~-]{0,40}",
+            )
+                .prop_map(|(origin, path)| format!("{origin}/{path}")),
+            "[a-zA-Z0-9/._%?&=$~-]{0,40}",
+            any_text(60),
+        ]
+    }
+
+    /// Whether every rendition of `page` fetched with the token stays on `api_origin`.
+    pub(crate) fn tokens_stay_on(page: &SourcePage, api_origin: &Origin) -> bool {
+        page.photos.iter().all(|photo| {
+            [&photo.thumbnail, &photo.image]
+                .into_iter()
+                .all(|download| match download {
+                    Download::WithToken(url) => url.origin() == *api_origin,
+                    Download::WithoutCredentials(_) => true,
+                })
+        })
+    }
+
+    /// A 200 answer of any bytes, typed as JSON.
+    pub(crate) fn answer_of(body: Vec<u8>) -> ResourceResponse {
+        ResourceResponse {
+            status: 200,
+            content_type: Some("application/json".into()),
+            body,
+        }
+    }
+
+    /// `url`'s origin.
+    pub(crate) fn origin(url: &str) -> Origin {
+        Url::parse(url).unwrap().origin()
+    }
 
     /// A photo API's 200 JSON answer, as the adapters' tests read pages from it.
     pub(crate) fn answer(json: &str) -> ResourceResponse {

@@ -23,6 +23,14 @@ use crate::error::AppError;
 
 /// A library over `api` at the fixture, for a session holding the fixture's current tokens.
 fn library(fixture: &Fixture, api: PhotoApi) -> PhotoLibrary {
+    library_and_session(fixture, api).0
+}
+
+/// [`library`], and its session.
+pub(super) fn library_and_session(
+    fixture: &Fixture,
+    api: PhotoApi,
+) -> (PhotoLibrary, Arc<Session>) {
     let issuer = fixture.issuer();
     let metadata = ServerMetadata::new(
         &issuer,
@@ -50,7 +58,12 @@ fn library(fixture: &Fixture, api: PhotoApi) -> PhotoLibrary {
     .unwrap();
     let store = Arc::new(MemoryTokenStore::with_tokens(tokens));
     let session = Arc::new(Session::new(client, store).unwrap());
-    PhotoLibrary::for_api(session, api, Url::parse(&fixture.api_root()).unwrap())
+    let library = PhotoLibrary::for_api(
+        session.clone(),
+        api,
+        Url::parse(&fixture.api_root()).unwrap(),
+    );
+    (library, session)
 }
 
 /// Every page, following the next page tokens to the end.
@@ -214,7 +227,50 @@ async fn a_next_page_outside_the_graph_root_is_refused_without_a_request() {
         fixture.content_origin()
     );
     let error = library.list(Some(&elsewhere)).await.unwrap_err();
-    assert!(matches!(error, AppError::PhotoList(_)), "{error:?}");
+    assert!(matches!(error, AppError::UnknownPageToken), "{error:?}");
+    assert!(fixture.seen().is_empty());
+}
+
+#[tokio::test]
+async fn a_forged_page_token_under_the_graph_root_is_refused_without_a_request() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 250).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let first = library.list(None).await.unwrap();
+    let issued = first.next_page_token.clone().expect("a second page");
+    let seen = fixture.seen().len();
+    for forged in [
+        format!("{}/v1.0/me/drive/root/children", fixture.issuer()),
+        format!("{}/v1.0/me/messages", fixture.issuer()),
+        issued.replace("skiptoken=100", "skiptoken=0"),
+        format!("{issued}&x=1"),
+    ] {
+        let error = library.list(Some(&forged)).await.unwrap_err();
+        assert!(
+            matches!(error, AppError::UnknownPageToken),
+            "{forged}: {error:?}"
+        );
+        assert_eq!(error.to_string(), "a page token PhotoLink did not hand out");
+    }
+    assert_eq!(
+        fixture.seen().len(),
+        seen,
+        "a forged page token was fetched"
+    );
+    let second = library.list(Some(&issued)).await.unwrap();
+    assert_eq!(second.photos.len(), 100);
+
+    library.forget();
+    let error = library.list(Some(&issued)).await.unwrap_err();
+    assert!(matches!(error, AppError::UnknownPageToken), "{error:?}");
+    assert_eq!(fixture.seen().len(), seen + 1);
+}
+
+#[tokio::test]
+async fn a_forged_drive_page_token_is_refused_without_a_request() {
+    let fixture = Fixture::start(Service::GoogleDrive, 2).await;
+    let library = library(&fixture, PhotoApi::GoogleDrive);
+    let error = library.list(Some("fixture~0")).await.unwrap_err();
+    assert!(matches!(error, AppError::UnknownPageToken), "{error:?}");
     assert!(fixture.seen().is_empty());
 }
 

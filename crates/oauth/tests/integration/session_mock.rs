@@ -706,3 +706,32 @@ async fn a_resource_fetched_without_credentials_carries_no_token_and_a_401_refre
     );
     assert!(mock.requests_to("/token").is_empty());
 }
+
+#[tokio::test]
+async fn userinfo_about_another_account_than_the_verified_id_token_is_refused() {
+    let mock = Mock::start(|request| match bearer(request) {
+        Some("at-1") => json(200, r#"{"sub":"someone-else","name":"Mallory"}"#),
+        Some("at-2") => json(200, r#"{"sub":"u1","name":"Ada"}"#),
+        _ => unauthorized("invalid_token"),
+    })
+    .await;
+    let verified = |access: &str| {
+        let mut tokens = stored_tokens(access, Some("rt-1"), 3000);
+        tokens.id_token_claims =
+            Some(serde_json::from_value(serde_json::json!({"sub": "u1", "name": "Ada"})).unwrap());
+        tokens
+    };
+    let other_account = session(&mock, memory(verified("at-1")));
+    let refused = other_account.userinfo().await.unwrap_err();
+    assert!(
+        matches!(refused, Error::UserinfoSubjectMismatch),
+        "{refused:?}"
+    );
+    assert!(!format!("{refused} {refused:?}").contains("Mallory"));
+
+    let same_account = session(&mock, memory(verified("at-2")));
+    assert_eq!(
+        same_account.userinfo().await.unwrap().name.as_deref(),
+        Some("Ada")
+    );
+}

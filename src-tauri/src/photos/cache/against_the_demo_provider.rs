@@ -21,11 +21,15 @@ struct Connected {
 }
 
 async fn connected() -> Connected {
+    connected_with(&["photos:read", "profile"]).await
+}
+
+/// Like [`connected`], asking for `scopes`.
+async fn connected_with(scopes: &[&str]) -> Connected {
     let provider = demo::start(demo::Config::default())
         .await
         .expect("the demo provider starts");
-    let config =
-        ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI).with_scopes(["photos:read", "profile"]);
+    let config = ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI).with_scopes(scopes.to_vec());
     let client = OAuthClient::discover(config, provider.issuer_url())
         .await
         .unwrap();
@@ -189,10 +193,10 @@ async fn with_the_provider_stopped_the_saved_page_is_listed_offline_with_its_sav
     assert_eq!(status, StatusCode::BAD_GATEWAY, "a thumbnail never saved");
     assert!(provider_unreachable(&failure.unwrap()));
 
-    let unsaved_page = cache.list(&library, &session, Some("never-listed")).await;
+    let never_listed = cache.list(&library, &session, Some("never-listed")).await;
     assert!(
-        matches!(&unsaved_page, Err(error) if provider_unreachable(error)),
-        "{unsaved_page:?}"
+        matches!(&never_listed, Err(AppError::UnknownPageToken)),
+        "{never_listed:?}"
     );
     std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
 }
@@ -263,4 +267,21 @@ async fn a_later_run_without_the_provider_lists_the_saved_page_of_the_recorded_a
         "{forgotten:?}"
     );
     let _ = std::fs::remove_dir_all(root.parent().unwrap());
+}
+
+#[tokio::test]
+async fn the_account_is_keyed_on_the_verified_id_tokens_subject_whatever_userinfo_says() {
+    let connected = connected_with(&["photos:read", "profile", "openid"]).await;
+    connected
+        .provider
+        .set_faults([Fault::UserinfoOtherSubject.until_cleared()])
+        .unwrap();
+    let key = AccountKey::of(&connected.session, None).await;
+    let client = connected.session.client();
+    let verified = AccountKey::new(
+        &client.metadata().issuer,
+        &client.config().client_id,
+        Some("demo-user-alex"),
+    );
+    assert_eq!(key, Some(verified));
 }
