@@ -144,6 +144,17 @@ class DemoProvider:
             raise RuntimeError(f"no provider stats: {answer.status} {answer.body!r}")
         return answer.json()
 
+    def exchanges(self) -> list[dict]:
+        """The provider's exchange log (only with `--record-exchanges`): every request and answer
+        in plain text, oldest first; fails if the log was full and forgot some."""
+        answer = send(urllib.request.Request(f"{self.issuer}/_test/exchanges"))
+        if answer.status != 200:
+            raise RuntimeError(f"no exchange log: {answer.status} {answer.body!r}")
+        log = answer.json()
+        if log["dropped"]:
+            raise RuntimeError(f"the exchange log forgot {log['dropped']} exchanges")
+        return log["exchanges"]
+
     def stop(self) -> None:
         stop_process(self._process)
         if not self._log.closed:
