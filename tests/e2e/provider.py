@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from desktop import stop_process
+from secret_scan import secrets_in_exchange
 
 CLIENT_ID = "photolink-desktop"
 SCOPES = ["photos:read", "profile"]
@@ -154,6 +155,22 @@ class DemoProvider:
         if log["dropped"]:
             raise RuntimeError(f"the exchange log forgot {log['dropped']} exchanges")
         return log["exchanges"]
+
+    def recorded_secrets(self) -> dict[str, str]:
+        """Every secret in the exchange log, mapped to where it was first seen (see
+        `secret_scan.secrets_in_exchange`)."""
+        found: dict[str, str] = {}
+        for exchange in self.exchanges():
+            carried = secrets_in_exchange(
+                exchange["target"],
+                exchange["request_headers"],
+                exchange["request_body"],
+                exchange["response_headers"],
+                exchange["response_body"],
+            )
+            for value, where in carried.items():
+                found.setdefault(value, where)
+        return found
 
     def stop(self) -> None:
         stop_process(self._process)

@@ -39,7 +39,7 @@ from conftest import PROVIDER_NAME, _launcher
 from desktop import keyring_secrets, register_link_handler, stored_tokens, wait_until
 from provider import CLIENT_ID, SCOPES, DemoProvider
 from recording_relay import RecordingRelay
-from secret_scan import Needles, Secret, dpop_key_secrets, files_under, leaks_in, secret, secrets_in_exchange
+from secret_scan import Needles, Secret, dpop_key_secrets, files_under, leaks_in, secret
 from test_account_link import wait_for_browser_event
 
 # Access tokens live this long; PhotoLink refreshes once half of that is left.
@@ -295,22 +295,6 @@ def traced_oidc_app(request, monkeypatch, private_temp, clean_slate, app_binary,
     yield from _launcher(request, app_binary, artifacts, browser, config)
 
 
-def recorded_secrets(provider: DemoProvider) -> dict[str, str]:
-    """Every secret in the provider's exchange log, mapped to where it was first seen."""
-    found: dict[str, str] = {}
-    for exchange in provider.exchanges():
-        carried = secrets_in_exchange(
-            exchange["target"],
-            exchange["request_headers"],
-            exchange["request_body"],
-            exchange["response_headers"],
-            exchange["response_body"],
-        )
-        for value, where in carried.items():
-            found.setdefault(value, where)
-    return found
-
-
 def refreshed_at(provider: DemoProvider) -> bool:
     return any(
         exchange["target"] == "/token" and exchange["status"] == 200 and "grant_type=refresh_token" in exchange["request_body"]
@@ -354,7 +338,7 @@ def test_an_openid_pushed_dpop_sign_in_leaks_nothing(traced_oidc_app, browser, p
     app.quit()
     evidence.files("at the end")
 
-    secrets = recorded_secrets(provider)
+    secrets = provider.recorded_secrets()
     (artifacts / "exchanges.txt").write_text(
         "".join(f"  {e['method']} {urllib.parse.urlsplit(e['target']).path} {e['status']}\n" for e in provider.exchanges())
         + "secrets seen (values left out):\n" + "".join(f"  {where}\n" for where in secrets.values())
