@@ -98,10 +98,10 @@ pub(crate) async fn exchanges(State(app): State<AppState>) -> Response {
 
 /// Middleware: passes the request on and writes it and its answer into the log.
 pub(crate) async fn record(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let target = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| request.uri().path().to_owned(), |p| p.as_str().to_owned());
+    let target = request.uri().path_and_query().map_or_else(
+        || request.uri().path().to_owned(),
+        |p| p.as_str().to_owned(),
+    );
     if target.contains(TEST_CONTROLS_SEGMENT) {
         return next.run(request).await;
     }

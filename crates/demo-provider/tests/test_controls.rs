@@ -115,7 +115,10 @@ async fn without_test_controls_the_endpoints_do_not_exist() {
             .unwrap(),
         http.delete(&faults).send().await.unwrap(),
         http.get(control(&provider, "stats")).send().await.unwrap(),
-        http.get(control(&provider, "exchanges")).send().await.unwrap(),
+        http.get(control(&provider, "exchanges"))
+            .send()
+            .await
+            .unwrap(),
     ];
     for response in responses {
         assert_eq!(response.status(), StatusCode::NOT_FOUND);
@@ -193,7 +196,10 @@ async fn the_exchange_log_keeps_every_secret_as_it_passed() {
     assert_eq!(token["target"], "/token");
     let form = token["request_body"].as_str().unwrap();
     assert!(form.contains(&format!("code={code}")), "{form}");
-    assert!(form.contains(&format!("code_verifier={}", pkce.verifier)), "{form}");
+    assert!(
+        form.contains(&format!("code_verifier={}", pkce.verifier)),
+        "{form}"
+    );
     assert_eq!(
         serde_json::from_str::<Value>(token["response_body"].as_str().unwrap()).unwrap(),
         tokens
@@ -225,7 +231,10 @@ async fn the_exchange_log_leaves_out_images_and_the_test_controls() {
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
-    assert!(!response.bytes().await.unwrap().is_empty(), "the image still arrives whole");
+    assert!(
+        !response.bytes().await.unwrap().is_empty(),
+        "the image still arrives whole"
+    );
     stats(&provider).await;
 
     let exchanges = recorded_exchanges(&provider).await;
