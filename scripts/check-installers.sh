@@ -65,18 +65,44 @@ check_equal() {
 
 # --- helpers -----------------------------------------------------------------------------------
 
+# grep_found GREP_ARGS...: grep -q that tells "no match" (status 1) from a failed search
+# (status 2: an unreadable file, a missing folder, a bad pattern), which ends the script: a
+# search that could not run never reads as "nothing found" (inside `check`, it fails that check).
+grep_found() {
+  local status=0
+  grep -q "$@" || status=$?
+  case "$status" in
+    0) return 0 ;;
+    1) return 1 ;;
+    *) die "grep failed (exit status $status)" ;;
+  esac
+}
+
+# grep_files GREP_ARGS...: grep -l's list of matching files (empty when none matched); like
+# grep_found, a failed search ends the script.
+grep_files() {
+  local status=0
+  grep -l "$@" || status=$?
+  # The message leaves out the patterns: they are tokens.
+  [[ $status -le 1 ]] || die "grep -l failed (exit status $status)"
+}
+
 desktop_key() { # desktop_key FILE KEY: the value of KEY in the [Desktop Entry] group
   awk -F= -v key="$2" '/^\[/ { in_entry = ($0 == "[Desktop Entry]") } in_entry && $1 == key { sub(/^[^=]*=/, ""); print; exit }' "$1"
 }
 
 exec_ends_with_url_code() { [[ "$(desktop_key "$1" Exec)" == *" %u" ]]; }
 mime_has_scheme() { [[ ";$(desktop_key "$1" MimeType)" == *";x-scheme-handler/$SCHEME;"* ]]; }
-no_missing_libraries() { ! ldd "$1" | grep 'not found'; }
+no_missing_libraries() { # fails when ldd fails, not only when it names a missing library
+  local libraries
+  libraries="$(ldd "$1")" || return 1
+  ! grep_found 'not found' <<<"$libraries"
+}
 path_absent() { [[ ! -e "$1" ]]; }
 list_has() { grep -qxF "$2" <<<"$1"; }
 mime_cache_lists() { # mime_cache_lists DESKTOP_NAME: the system MIME cache names it for the scheme
   awk -F= -v key="x-scheme-handler/$SCHEME" '$1 == key { print $2 }' /usr/share/applications/mimeinfo.cache \
-    | tr ';' '\n' | grep -qxF "$1"
+    | tr ';' '\n' | grep -xF "$1" >/dev/null
 }
 
 # The raw access and refresh tokens held in PhotoLink's keyring items, one a line.
@@ -104,10 +130,23 @@ for line in sys.stdin:
 }
 
 # Files under HOME (the keyring's own encrypted store aside) that contain any of the tokens.
+# Sockets and FIFOs are skipped (reading one would block); any other file grep cannot read
+# fails the search instead of hiding a token.
 files_with_tokens() {
   local tokens=("$@") patterns=() token
   for token in "${tokens[@]}"; do patterns+=(-e "$token"); done
-  grep -rlF "${patterns[@]}" "$HOME" --exclude-dir=keyrings 2>/dev/null || true
+  grep_files -rF --devices=skip "${patterns[@]}" "$HOME" --exclude-dir=keyrings
+}
+
+# check_no_token_files DESCRIPTION TOKEN...: passes only when the search ran and found nothing.
+check_no_token_files() {
+  local description="$1" found
+  shift
+  if found="$(files_with_tokens "$@")"; then
+    check_equal "$description" "" "$found"
+  else
+    fail "$description: the search of $HOME did not complete"
+  fi
 }
 
 app_files_in_home() {
@@ -138,23 +177,29 @@ in_session() {
     cd tests/e2e
     PHOTOLINK_APP_BINARY="$installed_bin" \
       PHOTOLINK_E2E_ARTIFACTS="$PHOTOLINK_ROOT/.artifacts/installers/e2e" \
+      PHOTOLINK_E2E_EXPECTED_TESTS="$HAPPY_PATH_TEST_COUNT" \
       .venv/bin/python -m pytest -k "$HAPPY_PATH_TESTS"
   ) 2>&1 | tee "$log" || status=$?
   check_equal "end-to-end happy path passes against the installed binary (pytest exit status)" 0 "$status"
   check "all $HAPPY_PATH_TEST_COUNT happy-path tests ran and passed" \
-    grep -Eq "^=+ $HAPPY_PATH_TEST_COUNT passed" "$log"
+    grep_found -E "^=+ $HAPPY_PATH_TEST_COUNT passed" "$log"
 
-  local user_handlers
-  user_handlers="$(grep -rlF "x-scheme-handler/$SCHEME" "${XDG_DATA_HOME:-$HOME/.local/share}/applications" 2>/dev/null || true)"
-  check_equal "links reached the app through the installed desktop file (no per-user handler written)" \
-    "" "$user_handlers"
+  local user_handlers="" applications="${XDG_DATA_HOME:-$HOME/.local/share}/applications"
+  local handlers_check="links reached the app through the installed desktop file (no per-user handler written)"
+  if [[ ! -d "$applications" ]]; then
+    check_equal "$handlers_check" "" ""
+  elif user_handlers="$(grep_files -rF "x-scheme-handler/$SCHEME" "$applications")"; then
+    check_equal "$handlers_check" "" "$user_handlers"
+  else
+    fail "$handlers_check: the search of $applications did not complete"
+  fi
 
   # The embedded-provider test ends connected: the keyring holds live tokens now.
   local tokens=()
   mapfile -t tokens < <(keyring_tokens)
   if [[ ${#tokens[@]} -gt 0 ]]; then
     pass "the keyring holds the linked account's tokens (${#tokens[@]})"
-    check_equal "no plain file in the user's home contains a token" "" "$(files_with_tokens "${tokens[@]}")"
+    check_no_token_files "no plain file in the user's home contains a token" "${tokens[@]}"
   else
     fail "the keyring holds no PhotoLink tokens after connecting, so the plain-file scan has nothing to look for"
   fi
@@ -170,7 +215,7 @@ in_session() {
   local leftovers
   leftovers="$(app_files_in_home)"
   if [[ ${#tokens[@]} -gt 0 ]]; then
-    check_equal "no token in what stays in the user's home after removal" "" "$(files_with_tokens "${tokens[@]}")"
+    check_no_token_files "no token in what stays in the user's home after removal" "${tokens[@]}"
   fi
   note "stays in the user's home after removal (see README, Installers):"
   printf '%s\n' "${leftovers:-(nothing)}" | sed "s|^$HOME/|        ~/|; s|^(|        (|"
@@ -332,8 +377,9 @@ main() {
   run_in_session "$package" "$desktop_file" "$bin" || fail "the in-session checks did not complete"
 
   local passed failed
-  passed="$(grep -c '^pass$' "$TALLY" || true)"
-  failed="$(grep -c '^fail$' "$TALLY" || true)"
+  # grep -c prints 0 and exits 1 when nothing matched; an unreadable tally ends the script.
+  passed="$(grep -c '^pass$' "$TALLY")" || [[ $? -eq 1 ]] || die "could not read the tally $TALLY"
+  failed="$(grep -c '^fail$' "$TALLY")" || [[ $? -eq 1 ]] || die "could not read the tally $TALLY"
   note "took $((SECONDS - started)) s"
   echo "installers: $passed passed, $failed failed"
   [[ "$failed" -eq 0 ]]

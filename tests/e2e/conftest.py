@@ -48,6 +48,60 @@ def pytest_runtest_makereport(item, call):
     return report
 
 
+# --- the whole suite ran and passed ---------------------------------------------------------
+# pytest's own exit status stays 0 when tests were skipped, deselected by `-k`/`-m` (also through
+# PYTEST_ADDOPTS) or left out by naming files; these hooks make the run fail instead: always when
+# fewer tests passed than were selected, and under CI=true when anything narrowed the suite.
+# PHOTOLINK_E2E_EXPECTED_TESTS=N allows a narrowed run of exactly N tests (the installer checks'
+# happy path).
+
+_tally = {"deselected": 0, "passed": set(), "problems": []}
+
+
+def pytest_deselected(items) -> None:
+    _tally["deselected"] += len(items)
+
+
+def pytest_runtest_logreport(report) -> None:
+    if report.when == "call" and report.passed:
+        _tally["passed"].add(report.nodeid)
+
+
+def suite_problems(selected: int, deselected: int, named: list[str], passed: int, ci: bool, expected: str | None) -> list[str]:
+    """Why a finished run must not count as the whole suite passing (empty when it does)."""
+    problems = []
+    if passed < selected:
+        problems.append(f"only {passed} of the {selected} selected tests ran and passed")
+    if expected is not None:
+        if not expected.isdigit() or int(expected) != selected:
+            problems.append(f"PHOTOLINK_E2E_EXPECTED_TESTS={expected}, but {selected} tests were selected")
+    elif ci and (deselected or named):
+        how = f"{deselected} deselected" if deselected else f"only {' '.join(named)} named"
+        problems.append(f"CI=true runs the whole suite, but a selection narrowed it ({how})")
+    return problems
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    if session.config.option.collectonly:
+        return
+    problems = suite_problems(
+        selected=len(session.items),
+        deselected=_tally["deselected"],
+        named=list(session.config.option.file_or_dir or []),
+        passed=len(_tally["passed"]),
+        ci=os.environ.get("CI") == "true",
+        expected=os.environ.get("PHOTOLINK_E2E_EXPECTED_TESTS"),
+    )
+    _tally["problems"] = problems
+    if problems and session.exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter) -> None:
+    for problem in _tally["problems"]:
+        terminalreporter.write_line(f"FAILED: the end-to-end suite did not run whole: {problem}", red=True, bold=True)
+
+
 def failed_so_far(request) -> bool:
     return any(
         getattr(request.node, f"report_{phase}", None) is not None

@@ -12,6 +12,7 @@ import urllib.request
 from pathlib import Path
 
 from desktop import stop_process
+from secret_scan import secrets_in_exchange
 
 CLIENT_ID = "photolink-desktop"
 SCOPES = ["photos:read", "profile"]
@@ -143,6 +144,33 @@ class DemoProvider:
         if answer.status != 200:
             raise RuntimeError(f"no provider stats: {answer.status} {answer.body!r}")
         return answer.json()
+
+    def exchanges(self) -> list[dict]:
+        """The provider's exchange log (only with `--record-exchanges`): every request and answer
+        in plain text, oldest first; fails if the log was full and forgot some."""
+        answer = send(urllib.request.Request(f"{self.issuer}/_test/exchanges"))
+        if answer.status != 200:
+            raise RuntimeError(f"no exchange log: {answer.status} {answer.body!r}")
+        log = answer.json()
+        if log["dropped"]:
+            raise RuntimeError(f"the exchange log forgot {log['dropped']} exchanges")
+        return log["exchanges"]
+
+    def recorded_secrets(self) -> dict[str, str]:
+        """Every secret in the exchange log, mapped to where it was first seen (see
+        `secret_scan.secrets_in_exchange`)."""
+        found: dict[str, str] = {}
+        for exchange in self.exchanges():
+            carried = secrets_in_exchange(
+                exchange["target"],
+                exchange["request_headers"],
+                exchange["request_body"],
+                exchange["response_headers"],
+                exchange["response_body"],
+            )
+            for value, where in carried.items():
+                found.setdefault(value, where)
+        return found
 
     def stop(self) -> None:
         stop_process(self._process)

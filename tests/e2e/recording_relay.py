@@ -2,23 +2,23 @@
 
 PhotoLink is pointed at the relay for the token, revocation, userinfo and photo endpoints; the
 relay forwards every request to the provider unchanged and answers with the provider's answer.
-On the way it writes down every secret that passes: authorization codes, PKCE verifiers,
-access, refresh and ID tokens, and client secrets, from request forms, `Authorization` headers
-and JSON answers. The demo provider keeps only hashes of what it issues, so this is how a test
-learns the values it must never find anywhere else.
+On the way it writes down every secret that passes (see `secret_scan.secrets_in_exchange`):
+authorization codes, PKCE verifiers, access, refresh and ID tokens, client secrets, nonces and
+`request_uri`s from queries, forms, JSON and form-encoded answers, and tokens and DPoP proofs
+from the `Authorization` and `DPoP` headers. The demo provider keeps only hashes of what it
+issues, so this is how a test learns the values it must never find anywhere else.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import urllib.error
 import urllib.parse
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# Form fields and JSON members that carry secrets in OAuth requests and answers.
-SECRET_FIELDS = frozenset({"code", "code_verifier", "access_token", "refresh_token", "id_token", "token", "client_secret"})
+from secret_scan import secrets_in_exchange
+
 # Headers that describe one hop of a connection, not the message.
 HOP_BY_HOP = frozenset({"connection", "keep-alive", "transfer-encoding", "te", "trailer", "upgrade", "host", "content-length"})
 FORWARD_TIMEOUT_SECONDS = 30
@@ -96,7 +96,15 @@ class RecordingRelay:
                 status, headers, answer = response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
             status, headers, answer = error.code, error.headers, error.read()
-        self._record_answer(headers.get("Content-Type", ""), answer)
+        found = secrets_in_exchange(
+            handler.path,
+            list(handler.headers.items()),
+            (body or b"").decode("utf-8", "replace"),
+            list(headers.items()),
+            answer.decode("utf-8", "replace"),
+        )
+        for value, where in found.items():
+            self._remember(value, where)
         handler.send_response(status)
         for name, value in headers.items():
             if name.lower() not in HOP_BY_HOP:
@@ -109,29 +117,11 @@ class RecordingRelay:
 
     def _record_request(self, handler: BaseHTTPRequestHandler, body: bytes | None) -> None:
         entry = {"method": handler.command, "path": urllib.parse.urlsplit(handler.path).path}
-        authorization = handler.headers.get("Authorization", "")
-        if authorization.lower().startswith("bearer "):
-            self._remember(authorization[len("bearer ") :].strip(), f"{entry['path']} Authorization")
         if body and "x-www-form-urlencoded" in handler.headers.get("Content-Type", ""):
             form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
             entry["grant_type"] = (form.get("grant_type") or [""])[0]
-            for field in SECRET_FIELDS & form.keys():
-                for value in form[field]:
-                    self._remember(value, f"{entry['path']} form {field}")
         with self._lock:
             self._requests.append(entry)
-
-    def _record_answer(self, content_type: str, answer: bytes) -> None:
-        if "json" not in content_type:
-            return
-        try:
-            document = json.loads(answer)
-        except ValueError:
-            return
-        if isinstance(document, dict):
-            for field in SECRET_FIELDS & document.keys():
-                if isinstance(document[field], str):
-                    self._remember(document[field], f"answer {field}")
 
     def _remember(self, value: str, where: str) -> None:
         if value:

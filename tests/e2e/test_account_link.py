@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import urllib.parse
 
+import pytest
+
 from conftest import PROVIDER_NAME
 from desktop import (
     LINK_SCHEME,
@@ -27,6 +29,7 @@ FORGED_CALLBACK = "com.example.photolink:/oauth/callback?code=x&state=forged"
 LINK_IGNORED_WHILE_WAITING = (
     "PhotoLink ignored a sign-in link that does not belong to this sign-in. It is still waiting for your browser."
 )
+LINK_IGNORED_NOT_WAITING = "PhotoLink ignored a sign-in link because no sign-in is in progress."
 
 
 def connect(app, browser) -> None:
@@ -148,6 +151,7 @@ def test_deny_shows_a_plain_error_then_retry_connects(app, browser, provider):
     assert [e["decision"] for e in browser.events("submit")] == ["deny", "approve"]
 
 
+@pytest.mark.provider_args("--test-controls")
 def test_forged_callback_during_a_pending_flow_is_ignored(app, browser, provider):
     start_held_sign_in(app, browser)
 
@@ -157,6 +161,7 @@ def test_forged_callback_during_a_pending_flow_is_ignored(app, browser, provider
     assert app.find("notice").text.strip() == LINK_IGNORED_WHILE_WAITING
     assert app.state() == "waiting", "a forged link must not disturb the pending flow"
     wait_for_single_instance(app)
+    assert provider.stats()["token_requests"] == 0, "the forged link's code was sent to the token endpoint"
 
     browser.release()
 
@@ -164,6 +169,7 @@ def test_forged_callback_during_a_pending_flow_is_ignored(app, browser, provider
     assert app.wait_for_photos() >= 1
 
 
+@pytest.mark.provider_args("--test-controls")
 def test_callback_after_cancel_only_shows_a_notice(app, browser, provider):
     start_held_sign_in(app, browser)
 
@@ -173,8 +179,10 @@ def test_callback_after_cancel_only_shows_a_notice(app, browser, provider):
     wait_for_browser_event(browser, "handoff")
 
     app.wait_for(lambda d: app.visible("notice") and app.find("notice").text.strip(), "a notice")
+    assert app.find("notice").text.strip() == LINK_IGNORED_NOT_WAITING
     assert app.state() == "disconnected"
     assert keyring_item_count() == 0
+    assert provider.stats()["token_requests"] == 0, "the late link's code was sent to the token endpoint"
 
 
 def test_xdg_open_reaches_an_installed_style_link_handler(app, browser, provider):

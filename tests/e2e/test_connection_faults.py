@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -24,7 +23,8 @@ from desktop import (
     wait_until,
 )
 from provider import DemoProvider
-from test_account_link import connect, start_held_sign_in, wait_for_browser_event
+from secret_scan import Needles, files_under, leaks_in, secret
+from test_account_link import LINK_IGNORED_NOT_WAITING, connect, start_held_sign_in, wait_for_browser_event
 
 KEYRING_SERVICE = "com.example.photolink"
 SIGN_IN_EXPIRED = "That sign-in expired. Try again."
@@ -46,17 +46,7 @@ def token_entry_attributes() -> list[str]:
     return [part for pair in attributes.items() for part in pair]
 
 
-def files_containing(root: Path, needle: str) -> list[Path]:
-    found = []
-    for path in root.rglob("*"):
-        try:
-            if path.is_file() and needle.encode() in path.read_bytes():
-                found.append(path)
-        except OSError:
-            continue
-    return found
-
-
+@pytest.mark.provider_args("--record-exchanges", "--test-controls")
 def test_a_locked_keyring_keeps_the_connection_for_this_run_with_a_visible_warning(app, browser, provider, home):
     lock_keyring()
     try:
@@ -72,8 +62,15 @@ def test_a_locked_keyring_keeps_the_connection_for_this_run_with_a_visible_warni
         unlock_keyring()
 
     assert keyring_item_count() == 0
-    assert not files_containing(home / ".local/share/com.example.photolink", "refresh_token"), "tokens in a file"
-    assert not files_containing(home / ".config/com.example.photolink", "refresh_token"), "tokens in a file"
+    # No plaintext fallback: the tokens the provider issued are in no file under HOME.
+    issued = {
+        value: where
+        for value, where in provider.recorded_secrets().items()
+        if where.endswith(("answer access_token", "answer refresh_token"))
+    }
+    assert len(issued) >= 2, f"the provider's exchange log shows no tokens: {issued.values()}"
+    in_files = leaks_in(files_under(home), Needles([secret(value, where) for value, where in issued.items()]))
+    assert not in_files, f"tokens in files: {in_files}"
     app.launch()
     app.wait_for_state("disconnected")
 
@@ -130,18 +127,27 @@ def test_try_again_after_the_provider_was_down_restores_the_connection_without_t
         restarted.stop()
 
 
+@pytest.mark.provider_args("--test-controls")
 def test_connecting_again_while_connected_revokes_the_old_grant(app, browser, provider):
     app.launch()
     connect(app, browser)
     old = stored_tokens()
     assert "refresh_token" in old, "the keyring holds no refresh token"
+    assert provider.stats()["grants_revoked"] == 0
 
     app.driver.execute_script("window.__TAURI__.core.invoke('connect')")
+    # Already connected, so only the new sign-in's browser visit and tokens show it happened.
+    wait_for_browser_event(browser, "visit", count=2)
+    assert wait_until(lambda: stored_tokens().get("refresh_token") not in (None, old["refresh_token"]), 30), (
+        "the new sign-in's tokens never reached the keyring"
+    )
     app.wait_for_state("connected")
-    wait_until(lambda: stored_tokens().get("refresh_token") not in (None, old["refresh_token"]), 30)
 
     new = stored_tokens()
-    assert new["refresh_token"] != old["refresh_token"]
+    stats = provider.stats()
+    assert stats["authorization_code_grants"] == 2, stats
+    assert stats["grants_revoked"] == 1, "connecting again must revoke exactly the old grant"
+    assert provider.get_photos(new["access_token"]).status == 200
     refused = provider.refresh(old["refresh_token"])
     assert refused.status == 400 and refused.json()["error"] == "invalid_grant", refused.body
     assert provider.get_photos(old["access_token"]).status == 401
@@ -171,6 +177,7 @@ def test_a_callback_after_the_window_closed_completes_the_sign_in_in_a_new_photo
 
 
 @pytest.mark.app_env(PHOTOLINK_SIGN_IN_LIFETIME_SECONDS="4")
+@pytest.mark.provider_args("--test-controls")
 def test_the_waiting_view_times_out_by_itself(app, browser, provider):
     start_held_sign_in(app, browser)
 
@@ -180,6 +187,8 @@ def test_the_waiting_view_times_out_by_itself(app, browser, provider):
     assert app.visible("retry")
     browser.release()
     wait_for_browser_event(browser, "handoff")
-    app.wait_for(lambda d: app.visible("notice"), "a notice about the late link")
+    app.wait_for(lambda d: app.visible("notice") and app.find("notice").text.strip(), "a notice about the late link")
+    assert app.find("notice").text.strip() == LINK_IGNORED_NOT_WAITING
     assert app.state() == "error"
     assert keyring_item_count() == 0
+    assert provider.stats()["token_requests"] == 0, "the late link's code was sent to the token endpoint"

@@ -10,6 +10,7 @@ import json
 
 import pytest
 from desktop import keyring_secrets, stored_tokens
+from dpop_proof import DpopKey, get_with_proof
 from test_account_link import connect
 
 pytestmark = pytest.mark.provider_args("--require-par", "--require-dpop", "--dpop-nonce", "--test-controls")
@@ -37,6 +38,11 @@ def test_a_dpop_bound_connection_survives_a_restart_and_disconnect_revokes_it(ap
     assert tokens.get("dpop_key"), "the private key is kept with the tokens"
     copied = provider.get_photos(tokens["access_token"])
     assert copied.status == 401, "a copied DPoP-bound token must not work as a bearer token"
+    assert copied.json()["error"] == "invalid_token", copied.body
+    assert 'error="invalid_token"' in copied.headers["WWW-Authenticate"], copied.headers
+    with_key = get_with_proof(provider.photos_endpoint, tokens["access_token"], DpopKey(tokens["dpop_key"]))
+    assert with_key.status == 200, f"the same token with a proof from its key was refused: {with_key.body!r}"
+    assert with_key.json()["photos"], with_key.body
 
     app.restart()
     app.wait_for_state("connected")

@@ -16,6 +16,7 @@ import pytest
 
 from conftest import PROVIDER_NAME
 from desktop import keyring_item_count, stored_tokens, wait_until
+from dpop_proof import DpopKey, get_with_proof
 from test_dpop import saved_connection
 from test_loopback_redirect import CALLBACK_PATH
 
@@ -182,6 +183,10 @@ def test_dpop_bound_tokens_from_the_independent_server_work_and_a_copied_token_d
     assert tokens.get("token_type") == "DPoP" and tokens.get("dpop_key"), tokens.keys()
     copied = server.get_photos(tokens["access_token"])
     assert copied.status == 401, "a DPoP-bound token copied out of the keyring worked as a bearer token"
+    assert 'error="invalid_token"' in copied.headers["WWW-Authenticate"], copied.headers
+    with_key = get_with_proof(server.photos_endpoint, tokens["access_token"], DpopKey(tokens["dpop_key"]))
+    assert with_key.status == 200, f"the same token with a proof from its key was refused: {with_key.headers}"
+    assert with_key.json()["photos"], with_key.body
 
     app.restart()
     app.wait_for_state("connected")

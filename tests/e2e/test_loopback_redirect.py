@@ -15,6 +15,8 @@ from pathlib import Path
 import urllib.parse
 import urllib.request
 
+import pytest
+
 from desktop import stored_tokens, wait_until
 from provider import send
 from test_account_link import LINK_IGNORED_WHILE_WAITING, start_held_sign_in, wait_for_browser_event
@@ -72,6 +74,7 @@ def test_loopback_redirect_connects_and_shows_the_accounts_photos(app, browser, 
     assert wait_until(lambda: port_closed(parts.port), 5), "the listener still runs after the sign-in"
 
 
+@pytest.mark.provider_args("--test-controls")
 def test_forged_requests_to_the_loopback_port_are_refused_and_the_sign_in_still_completes(
     app, browser, provider, artifacts
 ):
@@ -97,6 +100,7 @@ def test_forged_requests_to_the_loopback_port_are_refused_and_the_sign_in_still_
     app.wait_for(lambda d: app.visible("notice") and app.find("notice").text.strip(), "a notice")
     assert app.find("notice").text.strip() == LINK_IGNORED_WHILE_WAITING
     assert app.state() == "waiting", "forged requests must not disturb the pending sign-in"
+    assert provider.stats()["token_requests"] == 0, "a forged code was sent to the token endpoint"
 
     browser.release()
 
@@ -106,6 +110,7 @@ def test_forged_requests_to_the_loopback_port_are_refused_and_the_sign_in_still_
     assert page["status"] == 200 and "return to PhotoLink" in page["text"], page
 
 
+@pytest.mark.provider_args("--test-controls")
 def test_cancel_stops_the_listener_and_the_late_redirect_finds_nothing(app, browser, provider, artifacts):
     use_loopback(artifacts)
     start_held_sign_in(app, browser)
@@ -120,3 +125,4 @@ def test_cancel_stops_the_listener_and_the_late_redirect_finds_nothing(app, brow
     wait_for_browser_event(browser, "page-unreachable")
     assert app.state() == "disconnected"
     assert not stored_tokens()
+    assert provider.stats()["token_requests"] == 0, "the late redirect's code was sent to the token endpoint"

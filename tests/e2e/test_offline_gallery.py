@@ -20,6 +20,8 @@ CACHE = Path(".cache") / "com.example.photolink" / "photos"
 # The window asks for the first page again this often while offline (15 s), plus a margin.
 BACK_ONLINE_SECONDS = 40
 OFFLINE_NOTICE = "offline-notice"
+# The notice's sentence, as ui/index.html writes it.
+OFFLINE_SENTENCE = "Offline: showing saved photos"
 
 
 def first_page(app) -> dict:
@@ -38,12 +40,20 @@ def first_page(app) -> dict:
     return answer
 
 
-def offline_notice_shown(app) -> bool | None:
-    """Whether the window shows its offline notice; `None` when this window has none."""
+def offline_notice(app) -> str | None:
+    """The offline notice's text while it is shown, `None` while it is hidden; fails when the
+    window has no such notice at all."""
     notices = app.find_all(OFFLINE_NOTICE)
-    if not notices:
-        return None
-    return any(notice.is_displayed() for notice in notices)
+    assert len(notices) == 1, f"the window has {len(notices)} offline notices, not one"
+    return notices[0].text.strip() if notices[0].is_displayed() else None
+
+
+def wait_for_offline_notice(app) -> None:
+    app.wait_for(lambda d: offline_notice(app) == OFFLINE_SENTENCE, f"the offline notice {OFFLINE_SENTENCE!r}")
+
+
+def wait_for_offline_notice_to_go(app) -> None:
+    app.wait_for(lambda d: offline_notice(app) is None, "the offline notice to go", BACK_ONLINE_SECONDS)
 
 
 def cached_files(home: Path) -> list[Path]:
@@ -74,13 +84,11 @@ def test_the_saved_gallery_is_shown_while_the_provider_is_stopped_and_goes_once_
     assert saved["offline"] is True, saved
     assert saved["photos"] == online["photos"], "the saved photos got new ids in the same session"
     assert app.state() == "connected", "a gone network turned the window into an error view"
-    if offline_notice_shown(app) is not None:
-        app.wait_for(lambda d: offline_notice_shown(app), "the offline notice")
+    wait_for_offline_notice(app)
 
     provider.resume()
     assert first_page(app)["offline"] is False
-    if offline_notice_shown(app) is not None:
-        app.wait_for(lambda d: not offline_notice_shown(app), "the offline notice to go", BACK_ONLINE_SECONDS)
+    wait_for_offline_notice_to_go(app)
     app.driver.refresh()
     assert app.wait_for_photos() == shown
     assert provider.stats()["image_requests"] == 0, "a thumbnail was fetched again in the same session"
@@ -142,11 +150,9 @@ def test_a_start_without_the_provider_shows_the_saved_gallery_and_goes_online_on
     saved = first_page(app)
     assert saved["offline"] is True, saved
     assert len(saved["photos"]) == len(online["photos"])
-    if offline_notice_shown(app) is not None:
-        app.wait_for(lambda d: offline_notice_shown(app), "the offline notice")
+    wait_for_offline_notice(app)
 
     provider.resume()
     assert first_page(app)["offline"] is False
-    if offline_notice_shown(app) is not None:
-        app.wait_for(lambda d: not offline_notice_shown(app), "the offline notice to go", BACK_ONLINE_SECONDS)
+    wait_for_offline_notice_to_go(app)
     assert app.state() == "connected"

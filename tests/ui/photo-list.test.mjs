@@ -1,6 +1,6 @@
 // Tests of the window's photo list (ui/photo-list.js) with Node's built-in test runner:
-// `node --experimental-default-type=module --test tests/ui/` (the UI is plain ES modules with no
-// package.json of its own). The `photos` command is a stand-in that answers from a script of
+// `node --test tests/ui/*.test.mjs` (the UI is plain ES modules with no package.json of its own;
+// Node 20.19 and later recognise them by their syntax). The `photos` command is a stand-in that answers from a script of
 // pages, the way the backend answers the window.
 import assert from "node:assert/strict";
 import { test } from "node:test";

@@ -42,6 +42,11 @@ pub struct Config {
     /// do not exist. Tests that embed the provider use
     /// [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults) instead.
     pub test_controls: bool,
+    /// Keeps the last requests and answers in plain text and serves them at
+    /// `{issuer}/_test/exchanges` (see [`MAX_EXCHANGES`](crate::MAX_EXCHANGES)), so leak tests
+    /// learn every secret that passed. Off by default; it buffers every answer whole, so it is
+    /// not combined with faults that stream or hang.
+    pub record_exchanges: bool,
     /// Accepts authorization requests only when pushed first (RFC 9126), and says so in its
     /// metadata (`require_pushed_authorization_requests`). Pushing works either way.
     pub require_par: bool,
@@ -76,6 +81,7 @@ impl Default for Config {
             client_secret: None,
             limits: Limits::default(),
             test_controls: false,
+            record_exchanges: false,
             require_par: false,
             par_request_lifetime: Duration::from_secs(60),
             offer_dpop: false,

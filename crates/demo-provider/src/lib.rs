@@ -33,7 +33,8 @@
 //! ([`WellKnownDocuments`]), `issuer_path` (e.g. `/tenant`), `advertised_issuer` (a lying
 //! discovery document), `iss_parameter` ([`IssParameter`]: correct, omitted or wrong),
 //! `client_secret` (turns the client into a confidential one), `limits` ([`Limits`]),
-//! `test_controls` (the HTTP test controls, see [Faults](#faults)), `require_par` (accept
+//! `test_controls` (the HTTP test controls, see [Faults](#faults)), `record_exchanges` (the
+//! exchange log of every request and answer in plain text, for leak tests), `require_par` (accept
 //! authorization requests only when pushed first, RFC 9126), `par_request_lifetime` (how
 //! long a pushed request's `request_uri` works, default 60 s), `offer_dpop`, `require_dpop`
 //! and `dpop_nonce` (see [DPoP](#dpop)).
@@ -49,13 +50,13 @@
 //!
 //! `photolink-demo-provider [--port N] [--photos N] [--access-token-ttl SECONDS]
 //! [--state-file PATH] [--test-controls] [--require-par] [--dpop] [--require-dpop]
-//! [--dpop-nonce]` prints the issuer URL as the only line on stdout (logs go to stderr) and
+//! [--dpop-nonce] [--record-exchanges]` prints the issuer URL as the only line on stdout (logs go to stderr) and
 //! runs until SIGTERM or Ctrl-C. `--photos` (also spelled `--photo-count`) sets the library
 //! size, e.g. `--photos 10000`. `--test-controls` (no value) serves the test control
 //! endpoints below; without it they answer 404. `--require-par` (no value) accepts
 //! authorization requests only when pushed first. `--dpop`, `--require-dpop` and
 //! `--dpop-nonce` set [`Config::offer_dpop`], [`Config::require_dpop`] and
-//! [`Config::dpop_nonce`].
+//! [`Config::dpop_nonce`]; `--record-exchanges` sets [`Config::record_exchanges`].
 //!
 //! # Endpoints
 //!
@@ -77,6 +78,7 @@
 //! | `POST /_test/faults` | Only with `test_controls`. Body `{"faults":[…]}` (JSON, see [Faults](#faults)) replaces the armed faults: 204, or 400/422 with a plain-text reason, 415 without `Content-Type: application/json`. |
 //! | `DELETE /_test/faults` | Only with `test_controls`. Disarms every fault and releases hanging requests: 204. |
 //! | `GET /_test/stats` | Only with `test_controls`. The [`Stats`] as JSON (member names as in Rust). |
+//! | `GET /_test/exchanges` | Only with `record_exchanges`. The last [`MAX_EXCHANGES`] requests and answers in plain text, for leak tests (the exchange log: codes, verifiers, tokens, `request_uri`s, nonces and DPoP proofs as they passed). |
 //!
 //! # The strict rules
 //!
@@ -222,6 +224,7 @@ mod config;
 mod consent;
 mod dpop;
 mod endpoints;
+mod exchanges;
 mod faults;
 mod grants;
 mod handle;
@@ -250,6 +253,7 @@ mod userinfo;
 pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI};
 pub use config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
 pub use endpoints::Endpoints;
+pub use exchanges::MAX_EXCHANGES;
 pub use faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
 pub use handle::ProviderHandle;
 pub use persistence::StateFileError;

@@ -33,6 +33,8 @@ Options:
   --require-dpop                Advertise DPoP and refuse token and revocation requests
                                 without a proof, so every token is DPoP-bound
   --dpop-nonce                  Demand DPoP nonces (use_dpop_nonce, DPoP-Nonce header)
+  --record-exchanges            Keep the last requests and answers in plain text and
+                                serve them at GET {issuer}/_test/exchanges (leak tests)
   -h, --help                    Show this help";
 
 fn main() -> ExitCode {
@@ -105,6 +107,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
             "--dpop" => Some(&mut config.offer_dpop),
             "--require-dpop" => Some(&mut config.require_dpop),
             "--dpop-nonce" => Some(&mut config.dpop_nonce),
+            "--record-exchanges" => Some(&mut config.record_exchanges),
             _ => None,
         };
         if let Some(switch) = switch {
@@ -183,12 +186,14 @@ mod tests {
             "--dpop",
             "--require-dpop",
             "--dpop-nonce",
+            "--record-exchanges",
         ])
         .unwrap()
         .unwrap();
         assert!(config.test_controls);
         assert!(config.require_par);
         assert!(config.offer_dpop && config.require_dpop && config.dpop_nonce);
+        assert!(config.record_exchanges);
         assert_eq!(config.port, 8123);
         assert_eq!(config.photo_count, 10_000);
         assert_eq!(config.access_token_ttl, Duration::from_secs(5));

@@ -13,6 +13,7 @@ use crate::config::{Config, ExpiryField, IssParameter};
 use crate::consent::PendingConsents;
 use crate::dpop::DpopVerifier;
 use crate::endpoints::Endpoints;
+use crate::exchanges::{self, ExchangeLog};
 use crate::faults::FaultSwitch;
 use crate::grants::Grants;
 use crate::handle::ProviderHandle;
@@ -52,6 +53,8 @@ pub(crate) struct Provider {
     pub pushed: PushedRequests,
     /// Signs ID tokens for sign-ins with `openid`.
     pub id_tokens: IdTokenSigner,
+    /// Requests and answers in plain text, only with [`Config::record_exchanges`].
+    pub exchanges: ExchangeLog,
 }
 
 /// Binds 127.0.0.1, loads saved grants and serves until the handle is shut down or dropped.
@@ -95,8 +98,16 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
             config.require_par,
         ),
         id_tokens,
+        exchanges: ExchangeLog::default(),
     });
-    let router = routes(&config, provider.clone()).layer(middleware::from_fn_with_state(
+    let mut router = routes(&config, provider.clone());
+    if config.record_exchanges {
+        router = router.layer(middleware::from_fn_with_state(
+            provider.clone(),
+            exchanges::record,
+        ));
+    }
+    let router = router.layer(middleware::from_fn_with_state(
         Arc::new(OwnAuthorities::of(address)),
         host::require_own_host,
     ));
@@ -124,6 +135,12 @@ fn routes(config: &Config, app: AppState) -> Router {
                 post(test_controls::set_faults).delete(test_controls::clear_faults),
             )
             .route(&format!("{prefix}/_test/stats"), get(test_controls::stats));
+    }
+    if config.record_exchanges {
+        router = router.route(
+            &format!("{prefix}/_test/exchanges"),
+            get(exchanges::exchanges),
+        );
     }
     if well_known.serves_oauth() {
         router = router.route(
