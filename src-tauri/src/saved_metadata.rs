@@ -37,7 +37,7 @@ use crate::store::SecretEntry;
 pub const FILE_NAME: &str = "provider-metadata.json";
 /// Keyring user name of the key that seals the file.
 pub const KEY_ACCOUNT: &str = "provider-metadata-key";
-/// The key's length in bytes (HMAC-SHA256's block-size-independent recommendation: the hash's).
+/// The key's length in bytes: the hash's output length, the least RFC 2104 recommends.
 const KEY_BYTES: usize = 32;
 /// Larger files are not read: a discovery document is a few KiB.
 const MAX_FILE_BYTES: u64 = 256 * 1024;

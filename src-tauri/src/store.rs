@@ -998,6 +998,19 @@ mod tests {
 
         use super::*;
 
+        /// A sign-in entry's text, made once (a client is slow to build).
+        fn sign_in_text() -> &'static str {
+            static TEXT: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+            TEXT.get_or_init(|| {
+                let (authorize_url, sign_in) = sign_in();
+                serde_json::to_string(&StoredSignIn {
+                    authorize_url,
+                    sign_in,
+                })
+                .unwrap()
+            })
+        }
+
         proptest! {
             #![proptest_config(ProptestConfig::with_cases(256))]
 
@@ -1046,22 +1059,13 @@ mod tests {
                 );
             }
 
-            /// A saved sign-in round-trips; cut short anywhere, it is none.
+            /// A saved sign-in round-trips to the same text; cut short anywhere, it is none.
             #[test]
             fn a_sign_in_entry_round_trips_and_a_cut_one_is_none(cut in any::<prop::sample::Index>()) {
-                let (url, saved_sign_in) = sign_in();
-                let expires_at = saved_sign_in.expires_at();
-                let text = serde_json::to_string(&StoredSignIn {
-                    authorize_url: url.clone(),
-                    sign_in: saved_sign_in,
-                })
-                .unwrap();
-                let (back_url, back) = stored_sign_in(&text).unwrap();
-                prop_assert_eq!(back_url, url);
-                let seconds = |time: std::time::SystemTime| {
-                    time.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs()
-                };
-                prop_assert_eq!(seconds(back.expires_at()), seconds(expires_at));
+                let text = sign_in_text();
+                let (authorize_url, sign_in) = stored_sign_in(text).unwrap();
+                let again = serde_json::to_string(&StoredSignIn { authorize_url, sign_in }).unwrap();
+                prop_assert_eq!(again.as_str(), text);
                 prop_assert!(stored_sign_in(&text[..cut.index(text.len())]).is_none());
             }
 
