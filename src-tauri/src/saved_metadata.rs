@@ -403,6 +403,19 @@ mod tests {
     }
 
     #[test]
+    fn a_sealed_file_past_the_size_cap_is_not_read() {
+        let dir = folder();
+        let (saved, _) = saved_in(&dir);
+        let mut large = metadata();
+        large.scopes_supported = vec!["s".repeat(1024); 300];
+        saved.save(ISSUER, &large);
+        let size = std::fs::metadata(dir.join(FILE_NAME)).unwrap().len();
+        assert!(size > MAX_FILE_BYTES, "{size}");
+        assert_eq!(saved.load(ISSUER, None), None);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
     fn nothing_is_saved_while_the_keyring_refuses_the_key() {
         let dir = folder();
         let (saved, key) = saved_in(&dir);

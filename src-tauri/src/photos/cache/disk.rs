@@ -25,6 +25,9 @@
 //!   file as used (its modification time), so the order survives a restart: [`DiskCache::open`]
 //!   orders the files by that time, removes temporary leftovers and unknown files, and evicts
 //!   down to the budget.
+//! - **Never through a link**: the folder (and `photos/` above it) must be a real folder of this
+//!   user; a link or a file in its place is removed, never its target, and a folder made
+//!   instead ([`private_folder`]), so no other folder is ever chmodded or emptied.
 //! - **Closed for good**: after [`DiskCache::close`] (the account went away) nothing is written
 //!   any more, so a download that finishes late cannot put an entry back.
 
