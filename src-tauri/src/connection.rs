@@ -683,7 +683,14 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             }
             Err(OAuthError::Storage(error)) => {
                 tracing::warn!(%error, "disconnected, but the keyring kept the entry");
-                Some(messages::DISCONNECTED_KEYRING_KEPT.into())
+                let comes_back = provider
+                    .saved_connection
+                    .as_ref()
+                    .is_some_and(|store| store.forgotten_entry_comes_back());
+                Some(match comes_back {
+                    true => messages::DISCONNECTED_KEYRING_KEPT_UNRECORDED.into(),
+                    false => messages::DISCONNECTED_KEYRING_KEPT.into(),
+                })
             }
             Err(error) => {
                 tracing::warn!(%error, "disconnected, but revocation failed");
@@ -822,7 +829,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Runs a keyring call on a blocking thread: a keyring may wait for a person to unlock it.
-async fn blocking<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {
+pub(crate) async fn blocking<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {
     match tokio::task::spawn_blocking(call).await {
         Ok(value) => value,
         Err(error) => std::panic::resume_unwind(error.into_panic()),

@@ -41,6 +41,9 @@ pub fn keyring_unavailable(reason: &impl std::fmt::Display) -> String {
 
 /// Disconnect forgot the account here, but the keyring still holds it (it will not be restored).
 pub const DISCONNECTED_KEYRING_KEPT: &str = "You are disconnected. The system keyring did not let PhotoLink delete the saved connection; PhotoLink will not use it and will delete it at its next start.";
+/// Disconnect forgot the account here, but the keyring still holds it and PhotoLink could not
+/// record that it must not be used: the next start may restore it.
+pub const DISCONNECTED_KEYRING_KEPT_UNRECORDED: &str = "You are disconnected until PhotoLink closes. The system keyring did not let PhotoLink delete the saved connection, and PhotoLink could not record that it must not be used, so it may be connected again at the next start. Disconnect again then, or remove PhotoLink's entry from the system keyring.";
 
 /// What is wrong with `provider.toml`, when setting the provider up refused it, in words that
 /// complete "The provider settings in … cannot be used: …". An address named here is the one

@@ -12,6 +12,7 @@ use tauri::{AppHandle, Manager};
 use url::Url;
 
 use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, PhotoApi, ProviderConfig, Redirect};
+use crate::connection::blocking;
 use crate::error::AppError;
 use crate::photos::PhotoLibrary;
 use crate::saved_metadata::{self, SavedMetadata};
@@ -40,6 +41,9 @@ pub struct Provider {
     pub session: Arc<Session>,
     /// Why the saved connection could not be restored, when there was one.
     pub open_problem: Option<OpenProblem>,
+    /// The keyring store behind the session, when it is one: whether a Disconnect it could
+    /// not complete will last.
+    pub saved_connection: Option<Arc<KeyringTokenStore>>,
     /// The account's photos at the photo API.
     pub photos: PhotoLibrary,
     /// Where the browser sends the sign-in back.
@@ -106,7 +110,10 @@ impl Provider {
         match choice {
             Choice::Configured { source, config } => {
                 tracing::info!(issuer = %config.issuer, "using the configured provider");
-                let saved = SavedMetadata::at(data_dir(app)?.join(saved_metadata::FILE_NAME));
+                let saved = SavedMetadata::at(
+                    data_dir(app)?.join(saved_metadata::FILE_NAME),
+                    Arc::new(KeyringEntry::named(saved_metadata::KEY_ACCOUNT)),
+                );
                 let client = configured_client(&config, &saved)
                     .await
                     .map_err(|error| settings_error(&source, error))?;
@@ -159,8 +166,10 @@ impl Provider {
         })
         .await
         .map_err(|e| photolink_oauth::Error::Internal(e.to_string()))?;
-        let mut provider = Self::new(summary, client, Arc::new(store), photos_endpoint)?;
+        let store = Arc::new(store);
+        let mut provider = Self::new(summary, client, store.clone(), photos_endpoint)?;
         provider.open_problem = open_problem;
+        provider.saved_connection = Some(store);
         provider._embedded = embedded;
         Ok(provider)
     }
@@ -179,6 +188,7 @@ impl Provider {
             photos: PhotoLibrary::for_api(session.clone(), PhotoApi::PhotoLink, photos_endpoint),
             session,
             open_problem: None,
+            saved_connection: None,
             redirect: Redirect::Scheme,
             _embedded: None,
         })
@@ -243,13 +253,20 @@ async fn configured_client(
                 client_config.issuer_template.as_ref(),
             )
             .await;
+            // The saved document's file and key: blocking calls (the keyring may prompt).
+            let saved = saved.clone();
+            let issuer = config.issuer.clone();
             match discovered {
                 Ok(metadata) => {
-                    saved.save(&config.issuer, &metadata);
+                    let kept = metadata.clone();
+                    blocking(move || saved.save(&issuer, &kept)).await;
                     metadata
                 }
                 Err(error @ photolink_oauth::Error::Network(_)) => {
-                    let metadata = saved.load(&config.issuer).ok_or(error)?;
+                    let template = client_config.issuer_template.clone();
+                    let metadata = blocking(move || saved.load(&issuer, template.as_ref()))
+                        .await
+                        .ok_or(error)?;
                     tracing::warn!(
                         "the provider cannot be reached: using its endpoints as last discovered"
                     );
@@ -337,7 +354,8 @@ mod tests {
                 std::process::id(),
                 rand::random::<u64>()
             ));
-            let saved = SavedMetadata::at(dir.join(saved_metadata::FILE_NAME));
+            let key = Arc::new(crate::store::fakes::FakeEntry::default());
+            let saved = SavedMetadata::at(dir.join(saved_metadata::FILE_NAME), key);
             Self(dir, saved)
         }
     }
@@ -424,6 +442,34 @@ mod tests {
         let error = configured_client(&config, &never_saved.1)
             .await
             .unwrap_err();
+        assert!(
+            matches!(error, photolink_oauth::Error::Network(_)),
+            "{error:?}"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_provider_out_of_reach_with_a_tampered_saved_file_cannot_be_reached() {
+        let (provider, port) = multi_tenant_provider().await;
+        let config = settings(
+            port,
+            &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
+        );
+        let saved = TempSaved::new();
+        configured_client(&config, &saved.1).await.unwrap();
+        provider.shutdown().await;
+        let path = saved.0.join(saved_metadata::FILE_NAME);
+        let file = std::fs::read_to_string(&path).unwrap();
+        let token_endpoint = format!("http://127.0.0.1:{port}/common/v2.0/token");
+        assert!(file.contains(&token_endpoint), "{file}");
+        std::fs::write(
+            &path,
+            file.replace(&token_endpoint, "http://127.0.0.1:9/token"),
+        )
+        .unwrap();
+
+        let error = configured_client(&config, &saved.1).await.unwrap_err();
+
         assert!(
             matches!(error, photolink_oauth::Error::Network(_)),
             "{error:?}"

@@ -14,7 +14,7 @@ use crate::loopback::{Deliver, LoopbackListener};
 use crate::photos::PhotoCache;
 use crate::provider::Provider;
 use crate::status::Status;
-use crate::store::SignInStore;
+use crate::store::{ENDED_SIGN_INS_FILE_NAME, ForgottenEntries, SignInStore};
 
 /// Event carrying the new [`Status`] whenever it changes.
 pub const CONNECTION_CHANGED: &str = "connection-changed";
@@ -35,7 +35,7 @@ impl AppState {
                 AppWindow { app: app.clone() },
                 DesktopOs {
                     app: app.clone(),
-                    sign_ins: Arc::new(SignInStore::keyring()),
+                    sign_ins: Arc::new(SignInStore::keyring(ended_sign_ins(app))),
                 },
             ),
             cache: PhotoCache::in_cache_folder(app),
@@ -46,6 +46,12 @@ impl AppState {
     pub fn provider(&self) -> Option<Arc<Provider>> {
         self.connection.provider()
     }
+}
+
+/// The tombstones of ended sign-ins, in the app data folder (`None` when the platform has none).
+fn ended_sign_ins(app: &AppHandle) -> Option<ForgottenEntries> {
+    let folder = app.path().app_data_dir().ok()?;
+    Some(ForgottenEntries::at(folder.join(ENDED_SIGN_INS_FILE_NAME)))
 }
 
 /// The main window, told about every status change by the `connection-changed` event.

@@ -61,9 +61,20 @@ def keyring_secrets() -> list[str]:
     return [line[len("secret = "):] for line in done.stdout.splitlines() if line.startswith("secret = ")]
 
 
+# The keyring items of the account: its tokens and a sign-in in progress. The third item,
+# `provider-metadata-key` (the key that seals the saved provider endpoints), belongs to the
+# installation and holds nothing of an account.
+ACCOUNT_ENTRIES = ("oauth-tokens", "sign-in")
+
+
 def keyring_item_count() -> int:
-    done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE], check=False)
-    return sum(1 for line in done.stdout.splitlines() if line.startswith("["))
+    """How many of the account's keyring items exist."""
+    total = 0
+    for username in ACCOUNT_ENTRIES:
+        done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE,
+                    "username", username], check=False)
+        total += sum(1 for line in done.stdout.splitlines() if line.startswith("["))
+    return total
 
 
 def clear_keyring() -> None:

@@ -34,7 +34,8 @@ SAVED_CONNECTION_UNREADABLE = "Your saved connection could not be read. Connect 
 def token_entry_attributes() -> list[str]:
     """The attributes of PhotoLink's one keyring item (its token entry), as `secret-tool`
     arguments. `secret-tool search` prints attributes on stderr."""
-    done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE])
+    done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE,
+                "username", "oauth-tokens"])
     items = [line for line in done.stdout.splitlines() if line.startswith("[")]
     assert len(items) == 1, f"expected only the token entry: {items}"
     attributes = dict(

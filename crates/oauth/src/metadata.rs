@@ -123,6 +123,26 @@ impl ServerMetadata {
     }
 }
 
+impl ServerMetadata {
+    /// Checks a document found for the configured `issuer` (and its `template`) as discovery
+    /// checks the one it fetches: the document must name that issuer (up to one trailing
+    /// slash), or with a template the template or one tenant's issuer (see [`IssuerTemplate`]),
+    /// else [`Error::IssuerMismatch`]; and every endpoint must pass the transport rules. A
+    /// document kept from an earlier discovery is checked with this before it is used again.
+    pub fn check_for(&self, issuer: &str, template: Option<&IssuerTemplate>) -> Result<()> {
+        check_configured_issuer(issuer, template)?;
+        if !(same_issuer(&self.issuer, issuer)
+            || admits_metadata_issuer(issuer, &self.issuer, template))
+        {
+            return Err(Error::IssuerMismatch {
+                expected: issuer.to_owned(),
+                found: Some(server_text::text(&self.issuer)),
+            });
+        }
+        self.validate().map(drop)
+    }
+}
+
 /// The endpoints as parsed, checked URLs.
 #[derive(Debug, Clone)]
 pub(crate) struct ValidatedEndpoints {
@@ -160,18 +180,9 @@ pub async fn discover_with(
     let mut unreachable = true;
     for url in well_known_urls(&issuer_url)? {
         match fetch_metadata(http, &url).await {
-            Ok(metadata)
-                if same_issuer(&metadata.issuer, issuer)
-                    || admits_metadata_issuer(issuer, &metadata.issuer, template) =>
-            {
-                metadata.validate()?;
-                return Ok(metadata);
-            }
             Ok(metadata) => {
-                return Err(Error::IssuerMismatch {
-                    expected: issuer.to_owned(),
-                    found: Some(server_text::text(&metadata.issuer)),
-                });
+                metadata.check_for(issuer, template)?;
+                return Ok(metadata);
             }
             Err(error) => {
                 unreachable &= matches!(error, Error::Network(_));
@@ -371,6 +382,50 @@ mod tests {
             endpoints.pushed_authorization.unwrap().as_str(),
             "https://a.example/par"
         );
+    }
+
+    #[test]
+    fn a_kept_document_is_checked_like_a_discovered_one() {
+        let single = "https://login.example.com/contoso/v2.0";
+        let template_text = "https://login.example.com/{tenantid}/v2.0";
+        let document = |issuer: &str| {
+            ServerMetadata::new(
+                issuer,
+                "https://login.example.com/authorize",
+                "https://login.example.com/token",
+            )
+        };
+        assert!(document(single).check_for(single, None).is_ok());
+        assert!(
+            document(&format!("{single}/"))
+                .check_for(single, None)
+                .is_ok()
+        );
+        for (named, template) in [
+            (template_text, None),
+            ("https://evil.example/contoso/v2.0", None),
+            ("https://login.example.com/other/v2.0", None),
+        ] {
+            assert!(
+                matches!(
+                    document(named).check_for(single, template),
+                    Err(Error::IssuerMismatch { .. })
+                ),
+                "{named}"
+            );
+        }
+        let template = IssuerTemplate::new(template_text, "{tenantid}", "tid").unwrap();
+        assert!(
+            document(template_text)
+                .check_for(single, Some(&template))
+                .is_ok()
+        );
+        let mut insecure = document(single);
+        insecure.userinfo_endpoint = Some("http://login.example.com/userinfo".into());
+        assert!(matches!(
+            insecure.check_for(single, None),
+            Err(Error::InsecureEndpoint { .. })
+        ));
     }
 
     mod properties {

@@ -44,6 +44,8 @@ struct FakeComputer {
     tokens: FakeEntry,
     sign_in: FakeEntry,
     forgotten: PathBuf,
+    /// The ended sign-ins' tombstones.
+    ended: PathBuf,
     visits: Arc<Mutex<Vec<Url>>>,
     browser_fails: Arc<AtomicBool>,
     provider_unreachable: Arc<AtomicBool>,
@@ -137,8 +139,10 @@ impl Os for FakeOs {
             embedded: false,
         };
         let photos = Url::parse(&format!("{}/photos", computer.issuer)).unwrap();
-        let mut provider = Provider::new(summary, client, Arc::new(store), photos)?;
+        let store = Arc::new(store);
+        let mut provider = Provider::new(summary, client, store.clone(), photos)?;
         provider.open_problem = problem;
+        provider.saved_connection = Some(store);
         provider.redirect = computer.redirect;
         Ok(provider)
     }
@@ -234,6 +238,7 @@ async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) 
         tokens: FakeEntry::default(),
         sign_in: FakeEntry::default(),
         forgotten: dir.join("forgotten.json"),
+        ended: dir.join("ended.json"),
         visits: Arc::default(),
         browser_fails: Arc::default(),
         provider_unreachable: Arc::default(),
@@ -262,7 +267,10 @@ impl Setup {
         let window = FakeWindow::default();
         let os = FakeOs {
             computer: self.computer.clone(),
-            sign_ins: Arc::new(SignInStore::over(Box::new(self.computer.sign_in.clone()))),
+            sign_ins: Arc::new(SignInStore::over(
+                Box::new(self.computer.sign_in.clone()),
+                Some(ForgottenEntries::at(self.computer.ended.clone())),
+            )),
         };
         Process {
             connection: AccountConnection::new(window.clone(), os),
@@ -799,6 +807,31 @@ async fn a_disconnect_the_keyring_refuses_to_delete_is_not_restored_at_the_next_
 }
 
 #[tokio::test]
+async fn a_disconnect_whose_tombstone_cannot_be_written_says_the_account_may_come_back() {
+    let mut setup = set_up().await;
+    let folder = setup.computer.forgotten.parent().unwrap().to_owned();
+    std::fs::create_dir_all(&folder).unwrap();
+    let not_a_folder = folder.join("not-a-folder");
+    std::fs::write(&not_a_folder, b"").unwrap();
+    setup.computer.forgotten = not_a_folder.join("forgotten.json");
+    let process = setup.process();
+    setup.connect(&process).await;
+    setup
+        .computer
+        .tokens
+        .fail_deletes
+        .store(true, Ordering::SeqCst);
+
+    process.connection.disconnect().await;
+
+    assert_eq!(process.state(), Connection::Disconnected);
+    assert_eq!(
+        process.notice().as_deref(),
+        Some(messages::DISCONNECTED_KEYRING_KEPT_UNRECORDED)
+    );
+}
+
+#[tokio::test]
 async fn disconnect_revokes_forgets_and_drops_the_accounts_data() {
     let setup = set_up().await;
     let process = setup.process();
@@ -931,6 +964,41 @@ async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_by_its
     assert_eq!(process.state(), Connection::Disconnected);
     assert_eq!(
         process.notice().as_deref(),
+        Some(messages::LINK_IGNORED_NOT_WAITING)
+    );
+    assert!(setup.saved_refresh_token().is_none());
+}
+
+#[tokio::test]
+async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_after_a_restart() {
+    let setup = set_up().await;
+    let process = setup.process();
+    process.connection.connect().await;
+    setup
+        .computer
+        .sign_in
+        .fail_deletes
+        .store(true, Ordering::SeqCst);
+    process.connection.cancel().await;
+    assert!(
+        setup.computer.sign_in.text().is_some(),
+        "the fake refused the delete"
+    );
+    let late = setup.approve().await;
+    drop(process);
+
+    let next = setup.process();
+    next.connection.start_up().await;
+    assert_eq!(
+        next.state(),
+        Connection::Disconnected,
+        "the ended sign-in came back"
+    );
+    next.connection.finish(&late).await;
+
+    assert_eq!(next.state(), Connection::Disconnected);
+    assert_eq!(
+        next.notice().as_deref(),
         Some(messages::LINK_IGNORED_NOT_WAITING)
     );
     assert!(setup.saved_refresh_token().is_none());

@@ -741,6 +741,33 @@ mod tests {
         std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
     }
 
+    #[cfg(unix)]
+    #[tokio::test]
+    async fn a_linked_photos_folder_is_replaced_and_its_target_left_alone() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let root = root("linked-root");
+        let target = root.parent().unwrap().join("elsewhere");
+        std::fs::create_dir_all(&target).unwrap();
+        std::fs::write(target.join("notes.txt"), b"mine").unwrap();
+        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::os::unix::fs::symlink(&target, &root).unwrap();
+        let cache = PhotoCache::new(Some(root.clone()));
+
+        let disk = cache
+            .open_account(account("alice"), &connection(), cache.generation())
+            .await
+            .expect("a real folder replaces the link");
+        disk.put(&thumbnail("p1"), &png()).unwrap();
+        cache.forget_account();
+
+        assert_eq!(std::fs::read(target.join("notes.txt")).unwrap(), b"mine");
+        assert_eq!(std::fs::read_dir(&target).unwrap().count(), 1);
+        let mode = std::fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755, "the link's target was chmodded");
+        std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+    }
+
     #[tokio::test]
     async fn a_photo_list_answered_after_the_account_went_away_is_dropped() {
         use photolink_photo_fixtures::{Fixture, Service};

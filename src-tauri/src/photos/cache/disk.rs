@@ -25,6 +25,9 @@
 //!   file as used (its modification time), so the order survives a restart: [`DiskCache::open`]
 //!   orders the files by that time, removes temporary leftovers and unknown files, and evicts
 //!   down to the budget.
+//! - **Never through a link**: the folder (and `photos/` above it) must be a real folder of this
+//!   user; a link or a file in its place is removed, never its target, and a folder made
+//!   instead ([`private_folder`]), so no other folder is ever chmodded or emptied.
 //! - **Closed for good**: after [`DiskCache::close`] (the account went away) nothing is written
 //!   any more, so a download that finishes late cannot put an entry back.
 
@@ -267,18 +270,54 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// Creates `folder` (and missing parents) readable by its owner only; an existing one is made so.
+/// Creates `folder` (and missing parents) readable by its owner only; an existing one is made
+/// so. `folder` itself is never followed: anything there that is not a real folder (a link to
+/// one, a file) is removed (the link, not its target) and a new folder made in its place, so
+/// no other folder's mode or files are ever touched; a folder of another user is refused.
 pub fn private_folder(folder: &Path) -> io::Result<()> {
     let mut builder = fs::DirBuilder::new();
-    builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(folder)?;
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(folder, fs::Permissions::from_mode(0o700))?;
+    if let Some(parent) = folder.parent() {
+        builder.recursive(true).create(parent)?;
+        builder.recursive(false);
     }
+    match fs::symlink_metadata(folder) {
+        Ok(found) if found.is_dir() => {}
+        Ok(_) => {
+            tracing::warn!(path = %folder.display(), "replacing what is not a folder in the photo cache");
+            fs::remove_file(folder)?;
+            builder.create(folder)?;
+        }
+        Err(error) if error.kind() == io::ErrorKind::NotFound => builder.create(folder)?,
+        Err(error) => return Err(error),
+    }
+    make_private(folder)
+}
+
+/// Checks `folder` is this user's own folder and makes it readable by them only. It is opened
+/// without following a link (one put there since it was looked at is refused), so the owner
+/// checked and the mode set are the folder's own.
+#[cfg(unix)]
+fn make_private(folder: &Path) -> io::Result<()> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+
+    use rustix::fs::{Mode, OFlags};
+
+    let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let opened = fs::File::from(rustix::fs::open(folder, flags, Mode::empty())?);
+    if opened.metadata()?.uid() != rustix::process::geteuid().as_raw() {
+        return Err(io::Error::new(
+            io::ErrorKind::PermissionDenied,
+            "a photo cache folder belongs to another user",
+        ));
+    }
+    opened.set_permissions(fs::Permissions::from_mode(0o700))
+}
+
+/// Folders in the user's profile are the user's own on Windows.
+#[cfg(not(unix))]
+fn make_private(_folder: &Path) -> io::Result<()> {
     Ok(())
 }
 
@@ -508,5 +547,92 @@ mod tests {
             0o600
         );
         fs::remove_dir_all(folder).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_linked_account_folder_is_replaced_and_its_target_left_alone() {
+        use std::os::unix::fs::PermissionsExt;
+
+        let folder = folder("linked");
+        let target = folder.join("elsewhere");
+        fs::create_dir_all(&target).unwrap();
+        fs::write(target.join("notes.txt"), b"mine").unwrap();
+        fs::set_permissions(&target, fs::Permissions::from_mode(0o755)).unwrap();
+        let account = folder.join("account");
+        std::os::unix::fs::symlink(&target, &account).unwrap();
+
+        let cache = DiskCache::open(account.clone(), 1 << 20).unwrap();
+        cache.put(&thumbnail("a"), &body(0, 10)).unwrap();
+
+        assert_eq!(fs::read(target.join("notes.txt")).unwrap(), b"mine");
+        assert_eq!(files(&target), ["notes.txt"]);
+        let mode = fs::metadata(&target).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o755, "the link's target was chmodded");
+        let replaced = fs::symlink_metadata(&account).unwrap();
+        assert!(replaced.is_dir(), "a real folder took the link's place");
+        assert_eq!(files(&account), [thumbnail("a").file_name()]);
+        fs::remove_dir_all(folder).unwrap();
+    }
+
+    #[test]
+    fn a_file_where_the_folder_goes_is_replaced_by_a_folder() {
+        let folder = folder("file-in-place");
+        fs::create_dir_all(&folder).unwrap();
+        fs::write(folder.join("account"), b"?").unwrap();
+        let cache = DiskCache::open(folder.join("account"), 1 << 20).unwrap();
+        cache.put(&thumbnail("a"), &body(0, 10)).unwrap();
+        assert!(cache.get(&thumbnail("a")).is_some());
+        fs::remove_dir_all(folder).unwrap();
+    }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Any file: no panic, and a file that reads as an entry is exactly that entry's
+            /// encoding (nothing else passes the checks).
+            #[test]
+            fn any_file_is_a_miss_or_exactly_an_entry(
+                bytes in proptest::collection::vec(any::<u8>(), 0..(FIXED_HEADER + MAX_MEDIA_TYPE + 600)),
+            ) {
+                if let Some(body) = decode(&bytes) {
+                    prop_assert_eq!(encode(&body), bytes);
+                }
+            }
+
+            /// An entry comes back as written when its media type is sane (1 to 100 visible
+            /// ASCII characters), is never read otherwise, and any changed byte is a miss.
+            #[test]
+            fn an_entry_round_trips_and_any_changed_byte_is_a_miss(
+                media_type in prop_oneof![
+                    "[!-~]{1,100}",
+                    any::<String>(),
+                    "[!-~]{101,300}",
+                ],
+                body in proptest::collection::vec(any::<u8>(), 0..3000),
+                at in any::<prop::sample::Index>(),
+                flip in 1..=u8::MAX,
+            ) {
+                let sane = (1..=MAX_MEDIA_TYPE).contains(&media_type.len())
+                    && media_type.bytes().all(|b| b.is_ascii_graphic());
+                let mut file = encode(&CachedBody::new(media_type.clone(), body.clone()));
+                match decode(&file) {
+                    Some(read) => {
+                        prop_assert!(sane, "{:?} was read", media_type);
+                        prop_assert_eq!(read.media_type, media_type);
+                        prop_assert_eq!(&read.bytes[..], &body[..]);
+                    }
+                    None => prop_assert!(!sane, "{:?} was not read", media_type),
+                }
+                let at = at.index(file.len());
+                file[at] ^= flip;
+                prop_assert!(decode(&file).is_none(), "byte {} changed", at);
+            }
+        }
     }
 }
