@@ -4,7 +4,8 @@
 //! A test arms a list of [`InjectedFault`]s with
 //! [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults), or, for a provider running
 //! as a separate process with `--test-controls`, with `POST {issuer}/_test/faults`. Each fault
-//! belongs to one endpoint group (token endpoint, photo API, discovery documents). A request to
+//! belongs to one endpoint group (token endpoint, photo API, discovery documents, JWK Set,
+//! pushed authorization request endpoint, userinfo). A request to
 //! that group is answered by the first armed fault of its group, which then counts down: a fault
 //! armed with [`Fault::times`] is disarmed after that many requests, one armed with
 //! [`Fault::until_cleared`] stays until [`clear_faults`](crate::ProviderHandle::clear_faults)
@@ -13,7 +14,8 @@
 //!
 //! A faulty answer replaces the endpoint's work: nothing is processed and no state changes (a
 //! code is not spent, a refresh token not rotated), and any token in a faulty body is a random
-//! value the provider does not know. Every faulty answer is counted in
+//! value the provider does not know. The one exception is [`Fault::TokenAnswerLost`], which
+//! does the work and loses only its answer. Every faulty answer is counted in
 //! [`Stats::faults_served`](crate::Stats::faults_served) under its JSON name, and in the
 //! endpoint's request counter, never elsewhere.
 
@@ -76,6 +78,13 @@ pub enum Fault {
     TokenWithoutAccessToken,
     /// Token endpoint: `200` with a token response whose `token_type` is `mac`.
     TokenTypeNotBearer,
+    /// Token endpoint: `200` with a well-formed token response of `token_type` `Bearer`,
+    /// whatever DPoP proof the request carried, as from a server that does not do DPoP.
+    TokenUnboundBearer,
+    /// Token endpoint: the request is processed as usual (a code is spent, a refresh token
+    /// rotated), then the connection is closed without the answer, as when the network drops
+    /// it on its way back.
+    TokenAnswerLost,
     /// Token endpoint: `200` with a 50 MiB ([`HUGE_BODY_BYTES`]) JSON body, written in chunks
     /// (never held in memory) with an exact `Content-Length`.
     TokenHugeBody,
@@ -93,6 +102,23 @@ pub enum Fault {
         #[serde(default)]
         retry_after: Option<u64>,
     },
+    /// JWK Set (`jwks_uri`): this 5xx status (500 to 599) with a JSON error.
+    JwksServerError { status: u16 },
+    /// Pushed authorization request endpoint: this 5xx status (500 to 599) with an OAuth JSON
+    /// error (`temporarily_unavailable` for 503, `server_error` otherwise) and, when given,
+    /// `Retry-After: <seconds>`.
+    ParServerError {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
+    /// Userinfo: this 5xx status (500 to 599) with a JSON error and, when given,
+    /// `Retry-After: <seconds>`.
+    UserinfoServerError {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
     /// Discovery: both well-known documents answer `404`.
     DiscoveryMissing,
     /// Discovery: the documents name `issuer` instead of the provider's own issuer.
@@ -105,6 +131,9 @@ pub(crate) enum FaultTarget {
     Token,
     Photos,
     Discovery,
+    Jwks,
+    PushedAuthorization,
+    Userinfo,
 }
 
 impl Fault {
@@ -134,12 +163,17 @@ impl Fault {
             Self::TokenTruncatedJson => "token_truncated_json",
             Self::TokenWithoutAccessToken => "token_without_access_token",
             Self::TokenTypeNotBearer => "token_type_not_bearer",
+            Self::TokenUnboundBearer => "token_unbound_bearer",
+            Self::TokenAnswerLost => "token_answer_lost",
             Self::TokenHugeBody => "token_huge_body",
             Self::TokenFormEncoded => "token_form_encoded",
             Self::PhotosInvalidToken => "photos_invalid_token",
             Self::PhotosServerError { .. } => "photos_server_error",
             Self::DiscoveryMissing => "discovery_missing",
             Self::DiscoveryOtherIssuer { .. } => "discovery_other_issuer",
+            Self::JwksServerError { .. } => "jwks_server_error",
+            Self::ParServerError { .. } => "par_server_error",
+            Self::UserinfoServerError { .. } => "userinfo_server_error",
         }
     }
 
@@ -152,16 +186,25 @@ impl Fault {
             | Self::TokenTruncatedJson
             | Self::TokenWithoutAccessToken
             | Self::TokenTypeNotBearer
+            | Self::TokenUnboundBearer
+            | Self::TokenAnswerLost
             | Self::TokenHugeBody
             | Self::TokenFormEncoded => FaultTarget::Token,
             Self::PhotosInvalidToken | Self::PhotosServerError { .. } => FaultTarget::Photos,
             Self::DiscoveryMissing | Self::DiscoveryOtherIssuer { .. } => FaultTarget::Discovery,
+            Self::JwksServerError { .. } => FaultTarget::Jwks,
+            Self::ParServerError { .. } => FaultTarget::PushedAuthorization,
+            Self::UserinfoServerError { .. } => FaultTarget::Userinfo,
         }
     }
 
     fn check(&self) -> Result<(), String> {
         match self {
-            Self::TokenServerError { status, .. } | Self::PhotosServerError { status, .. }
+            Self::TokenServerError { status, .. }
+            | Self::PhotosServerError { status, .. }
+            | Self::JwksServerError { status }
+            | Self::ParServerError { status, .. }
+            | Self::UserinfoServerError { status, .. }
                 if !(500..=599).contains(status) =>
             {
                 Err(format!("{}: status must be 500 to 599", self.name()))
@@ -301,6 +344,11 @@ pub(crate) struct ServedFault {
 }
 
 impl ServedFault {
+    /// True when the endpoint does its work before the faulty answer replaces its own.
+    pub fn does_the_work(&self) -> bool {
+        matches!(self.fault, Fault::TokenAnswerLost)
+    }
+
     /// The faulty answer that replaces the endpoint's own.
     pub async fn answer(mut self, app: &Provider) -> Response {
         match self.fault {
@@ -311,8 +359,17 @@ impl ServedFault {
             | Fault::PhotosServerError {
                 status,
                 retry_after,
+            }
+            | Fault::ParServerError {
+                status,
+                retry_after,
+            }
+            | Fault::UserinfoServerError {
+                status,
+                retry_after,
             } => server_error(status, retry_after),
-            Fault::TokenConnectionClosed => closed_without_answer(),
+            Fault::JwksServerError { status } => server_error(status, None),
+            Fault::TokenConnectionClosed | Fault::TokenAnswerLost => closed_without_answer(),
             Fault::TokenHang => {
                 // Err means the switch is gone with the provider: stop waiting either way.
                 let _ = self.changes.changed().await;
@@ -342,6 +399,7 @@ impl ServedFault {
                 body.insert("token_type".into(), "mac".into());
                 json_text(Value::Object(body).to_string())
             }
+            Fault::TokenUnboundBearer => json_text(Value::Object(fake_token_response()).to_string()),
             Fault::TokenHugeBody => (
                 StatusCode::OK,
                 [
@@ -555,6 +613,8 @@ mod tests {
             Fault::TokenTruncatedJson,
             Fault::TokenWithoutAccessToken,
             Fault::TokenTypeNotBearer,
+            Fault::TokenUnboundBearer,
+            Fault::TokenAnswerLost,
             Fault::TokenHugeBody,
             Fault::TokenFormEncoded,
             Fault::PhotosInvalidToken,
@@ -565,6 +625,15 @@ mod tests {
             Fault::DiscoveryMissing,
             Fault::DiscoveryOtherIssuer {
                 issuer: "http://127.0.0.1:1".into(),
+            },
+            Fault::JwksServerError { status: 502 },
+            Fault::ParServerError {
+                status: 503,
+                retry_after: Some(4),
+            },
+            Fault::UserinfoServerError {
+                status: 500,
+                retry_after: None,
             },
         ];
         for fault in all {

@@ -8,6 +8,7 @@ use serde_json::json;
 
 use crate::account;
 use crate::bearer;
+use crate::faults::FaultTarget;
 use crate::scope;
 use crate::server::AppState;
 use crate::stats::bump;
@@ -19,6 +20,9 @@ pub(crate) async fn userinfo(
     headers: HeaderMap,
 ) -> Response {
     bump(&app.counters.userinfo_requests);
+    if let Some(fault) = app.faults.take(FaultTarget::Userinfo) {
+        return fault.answer(&app).await;
+    }
     if let Err(refusal) = bearer::require(&app, &uri, &headers, scope::PROFILE) {
         return refusal.into_response();
     }

@@ -52,8 +52,10 @@ pub struct ClientConfig {
     /// the server must then name a `pushed_authorization_request_endpoint`. Requests are
     /// pushed anyway whenever the server requires it or offers the endpoint.
     pub par: bool,
-    /// Use DPoP (RFC 9449) even when the server's metadata does not list
-    /// `dpop_signing_alg_values_supported` (default `false`: only when it lists `ES256`).
+    /// Require DPoP (RFC 9449): use it even when the server's metadata does not list
+    /// `dpop_signing_alg_values_supported`, and refuse a token answer that is not bound to the
+    /// key ([`Error::DpopNotBound`](crate::Error::DpopNotBound)). Default `false`: DPoP only
+    /// when the metadata lists `ES256`, and a `Bearer` answer is then used as a bearer token.
     pub dpop: bool,
 }
 

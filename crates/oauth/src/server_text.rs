@@ -94,7 +94,8 @@ fn shown_word(word: &str) -> &str {
 
 /// A word that may be shown: short, or made only of written parts. Up to two opening and two
 /// closing marks are set aside, and an `http(s)://` prefix. The rest is parts joined by single
-/// [`JOINERS`] (at most one joiner for every two other characters); braces, as in an issuer
+/// [`JOINERS`] (outside an address, at most one joiner for every two other characters, so
+/// that `a.1.b.2` is not a word; an address's host may be an IP address); braces, as in an issuer
 /// template's `{tenantid}`, are passed over. Each part is letters followed by at most five
 /// digits, and at most one part of a word is a single letter and at most one an acronym
 /// (two to four capitals).
@@ -108,8 +109,9 @@ fn looks_written(word: &str) -> bool {
         .find_map(|scheme| core.strip_prefix(scheme))
         .unwrap_or(core);
     let parts: Vec<&str> = body.split(JOINERS).collect();
+    // Outside addresses (whose hosts may be IP addresses), joiners stay between words.
     let joiners = parts.len() - 1;
-    if joiners * 3 > body.chars().count() {
+    if body.len() == core.len() && joiners * 3 > body.chars().count() {
         return false;
     }
     let mut shape = WordShape::default();
@@ -214,6 +216,7 @@ mod tests {
             "(https://developers.google.com/identity/protocols/oauth2).",
             "https://docs.example.com/errors?code=invalid_grant&lang=en-US",
             "http://127.0.0.1:8080/oauth/token",
+            "http://127.0.0.2:9",
             "https://login.example.com/{tenantid}/v2.0",
         ] {
             assert_eq!(text(address), address);
