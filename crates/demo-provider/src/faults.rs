@@ -19,6 +19,7 @@
 //! [`Stats::faults_served`](crate::Stats::faults_served) under its JSON name, and in the
 //! endpoint's request counter, never elsewhere.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -45,6 +46,8 @@ use crate::sync::lock;
 
 /// The most faults one `set_faults` may arm.
 pub(crate) const MAX_FAULTS: usize = 32;
+/// How many of the random tokens put in faulty bodies are remembered (the most recent).
+const FAKE_TOKENS_KEPT: usize = 64;
 /// Size of the [`Fault::TokenHugeBody`] answer: 50 MiB.
 pub const HUGE_BODY_BYTES: u64 = 50 * 1024 * 1024;
 
@@ -273,6 +276,9 @@ pub(crate) struct FaultSwitch {
     /// Bumped on every change, to release hanging requests.
     changes: watch::Sender<u64>,
     counters: Arc<Counters>,
+    /// The random tokens put in faulty bodies, so a test can look for them in what a client
+    /// shows.
+    fake_tokens: Mutex<VecDeque<String>>,
 }
 
 impl FaultSwitch {
@@ -282,7 +288,35 @@ impl FaultSwitch {
             armed: Mutex::default(),
             changes: watch::Sender::new(0),
             counters,
+            fake_tokens: Mutex::default(),
         }
+    }
+
+    /// The random tokens of faulty bodies served so far (the most recent
+    /// [`FAKE_TOKENS_KEPT`]), oldest first.
+    pub fn fake_tokens(&self) -> Vec<String> {
+        lock(&self.fake_tokens).iter().cloned().collect()
+    }
+
+    /// A successful token response's members, with random tokens nobody can use (remembered
+    /// in [`fake_tokens`](Self::fake_tokens)).
+    fn fake_token_response(&self) -> Map<String, Value> {
+        let (access_token, refresh_token) = (random_secret(), random_secret());
+        let mut kept = lock(&self.fake_tokens);
+        for token in [&access_token, &refresh_token] {
+            if kept.len() == FAKE_TOKENS_KEPT {
+                kept.pop_front();
+            }
+            kept.push_back(token.clone());
+        }
+        drop(kept);
+        let mut body = Map::new();
+        body.insert("access_token".into(), access_token.into());
+        body.insert("token_type".into(), "Bearer".into());
+        body.insert("expires_in".into(), 3600.into());
+        body.insert("refresh_token".into(), refresh_token.into());
+        body.insert("scope".into(), "photos:read profile".into());
+        body
     }
 
     /// Replaces the armed faults, after checking all of them.
@@ -385,21 +419,21 @@ impl ServedFault {
             )
                 .into_response(),
             Fault::TokenTruncatedJson => {
-                let complete = Value::Object(fake_token_response()).to_string();
+                let complete = Value::Object(app.faults.fake_token_response()).to_string();
                 let cut = complete.len() / 2;
                 json_text(complete[..cut].to_owned())
             }
             Fault::TokenWithoutAccessToken => {
-                let mut body = fake_token_response();
+                let mut body = app.faults.fake_token_response();
                 body.remove("access_token");
                 json_text(Value::Object(body).to_string())
             }
             Fault::TokenTypeNotBearer => {
-                let mut body = fake_token_response();
+                let mut body = app.faults.fake_token_response();
                 body.insert("token_type".into(), "mac".into());
                 json_text(Value::Object(body).to_string())
             }
-            Fault::TokenUnboundBearer => json_text(Value::Object(fake_token_response()).to_string()),
+            Fault::TokenUnboundBearer => json_text(Value::Object(app.faults.fake_token_response()).to_string()),
             Fault::TokenHugeBody => (
                 StatusCode::OK,
                 [
@@ -414,7 +448,7 @@ impl ServedFault {
                 .into_response(),
             Fault::TokenFormEncoded => {
                 let mut body = url::form_urlencoded::Serializer::new(String::new());
-                for (name, value) in fake_token_response() {
+                for (name, value) in app.faults.fake_token_response() {
                     match value {
                         Value::String(text) => body.append_pair(&name, &text),
                         other => body.append_pair(&name, &other.to_string()),
@@ -439,17 +473,6 @@ impl ServedFault {
             Fault::DiscoveryOtherIssuer { issuer } => metadata::document_naming(app, &issuer),
         }
     }
-}
-
-/// A successful token response's members, with random tokens nobody can use.
-fn fake_token_response() -> Map<String, Value> {
-    let mut body = Map::new();
-    body.insert("access_token".into(), random_secret().into());
-    body.insert("token_type".into(), "Bearer".into());
-    body.insert("expires_in".into(), 3600.into());
-    body.insert("refresh_token".into(), random_secret().into());
-    body.insert("scope".into(), "photos:read profile".into());
-    body
 }
 
 fn json_text(body: String) -> Response {
@@ -686,6 +709,22 @@ mod tests {
         let served = counters.snapshot().faults_served;
         assert_eq!(served["photos_invalid_token"], 2);
         assert_eq!(served["token_html"], 1);
+    }
+
+    #[test]
+    fn the_random_tokens_of_faulty_bodies_are_remembered_up_to_a_bound() {
+        let switch = FaultSwitch::new(Arc::new(Counters::new(1)));
+        let body = switch.fake_token_response();
+        assert_eq!(
+            switch.fake_tokens(),
+            [&body["access_token"], &body["refresh_token"]].map(|v| v.as_str().unwrap().to_owned())
+        );
+        for _ in 0..FAKE_TOKENS_KEPT {
+            switch.fake_token_response();
+        }
+        let kept = switch.fake_tokens();
+        assert_eq!(kept.len(), FAKE_TOKENS_KEPT);
+        assert!(!kept.contains(&body["access_token"].as_str().unwrap().to_owned()));
     }
 
     #[test]

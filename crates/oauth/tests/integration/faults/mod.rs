@@ -1,6 +1,7 @@
 //! Faults injected into the demo provider, and survived. Each test arms one fault and checks
 //! four things: the typed error the core returns; showing no token in `Display` or `Debug`
-//! (faulty bodies carry random token-shaped values); nothing half-stored (the store holds the
+//! (neither the connection's own nor the random ones of faulty bodies, which the provider
+//! reports, nor anything token-shaped); nothing half-stored (the store holds the
 //! previous good tokens, or nothing for a first connection, or nothing at all once the grant
 //! is dead); and a retry that works once the fault is gone.
 

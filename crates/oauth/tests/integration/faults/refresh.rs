@@ -64,7 +64,10 @@ async fn refresh_with(fault: Fault) -> Error {
         .authorized_get(&connected.photos_url())
         .await
         .unwrap_err();
-    assert_shows_no_token(&error, &known);
+    let served = connected.provider.fake_tokens_served();
+    let mut shown_nowhere: Vec<&str> = served.iter().map(String::as_str).collect();
+    shown_nowhere.extend(known);
+    assert_shows_no_token(&error, &shown_nowhere);
     assert_eq!(
         session.status(),
         SessionStatus::Connected,
