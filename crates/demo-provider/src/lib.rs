@@ -199,7 +199,9 @@
 //! discovery, JWK Set, pushed authorization, userinfo), which counts down; several faults of
 //! one group run in the order given. A faulty answer changes no state (codes are not spent,
 //! refresh tokens not rotated; `token_answer_lost` alone does the work and loses its answer),
-//! and the tokens in faulty bodies are random values the provider does not know. Each is counted in
+//! and the tokens in faulty bodies are random values the provider does not know (the most
+//! recent are reported by [`ProviderHandle::fake_tokens_served`], so a test can check that a
+//! client shows none of them). Each is counted in
 //! [`Stats::faults_served`] under its name and in the endpoint's request counter, never as a
 //! token error or an unauthorized request. Shutting the provider down releases hanging requests.
 //!
