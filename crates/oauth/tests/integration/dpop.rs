@@ -123,12 +123,11 @@ async fn the_authorization_request_names_the_key_the_tokens_are_bound_to() {
     assert_eq!(saved.dpop_key.unwrap().thumbprint(), dpop_jkt);
     let token = session.access_token().await.unwrap();
     // The token works with proofs of that key, and not with another's.
-    assert!(
-        session
-            .authorized_get(&provider.endpoints().photos)
-            .await
-            .is_ok()
-    );
+    let photos = session
+        .authorized_get(&provider.endpoints().photos)
+        .await
+        .unwrap();
+    assert_eq!(photos.status, 200);
     let other = DpopKey::generate().unwrap();
     assert_ne!(other.thumbprint(), dpop_jkt);
     let photos = Url::parse(&provider.endpoints().photos).unwrap();
@@ -260,10 +259,24 @@ async fn a_stolen_dpop_bound_access_token_is_refused_as_bearer_and_from_another_
     let body: serde_json::Value = stolen_refresh.json().await.unwrap();
     assert_eq!(body["error"], "invalid_dpop_proof");
 
-    assert!(connected.session.authorized_get(&photos).await.is_ok());
+    assert_eq!(
+        connected
+            .session
+            .authorized_get(&photos)
+            .await
+            .unwrap()
+            .status,
+        200
+    );
     connected.provider.expire_access_tokens().unwrap();
-    assert!(
-        connected.session.authorized_get(&photos).await.is_ok(),
+    assert_eq!(
+        connected
+            .session
+            .authorized_get(&photos)
+            .await
+            .unwrap()
+            .status,
+        200,
         "the real holder still refreshes"
     );
     let stats = connected.provider.stats();
