@@ -153,8 +153,18 @@ impl WordShape {
 
     fn admits_letters(&mut self, letters: &str) -> bool {
         // Tokens are written in ASCII (RFC 6749 Appendix A): other letters are a language's.
+        // The ASCII letters beside them must still be short and lower-case after the first.
         if !letters.is_ascii() {
-            return true;
+            return letters
+                .split(|c: char| !c.is_ascii())
+                .enumerate()
+                .all(|(run, ascii)| {
+                    ascii.len() < SHORTEST_HIDDEN_WORD
+                        && ascii
+                            .bytes()
+                            .enumerate()
+                            .all(|(at, b)| b.is_ascii_lowercase() || (run == 0 && at == 0))
+                });
         }
         let length = letters.len();
         if length == 1 {
@@ -266,6 +276,11 @@ mod tests {
             "token [hidden] was revoked"
         );
         assert_eq!(code("qhvsuvyocrahwxjtpe"), "[hidden]");
+        assert_eq!(text("qhvsuvyocrahwxjtpeÀ"), "[hidden]");
+        assert_eq!(
+            text("Ungültige Anmeldung übermittelt"),
+            "Ungültige Anmeldung übermittelt"
+        );
     }
 
     #[test]
