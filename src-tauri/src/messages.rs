@@ -108,6 +108,9 @@ pub fn oauth(error: &OAuthError, provider: &str) -> String {
         E::UnexpectedResponse { status, .. } => {
             format!("{provider} gave an answer PhotoLink could not use (HTTP {status}).")
         }
+        E::DpopNotBound => format!(
+            "{provider} did not bind the sign-in to this computer's key (DPoP), which the provider settings require, so PhotoLink did not use it."
+        ),
         E::ResponseTooLarge { .. } => {
             format!("{provider} sent an answer too large to read. Try again later.")
         }
@@ -383,6 +386,14 @@ mod tests {
         assert_eq!(
             oauth(&error, PROVIDER),
             "PhotoLink could not confirm that the sign-in came from Demo Photos, so it rejected it. Try again."
+        );
+    }
+
+    #[test]
+    fn an_unbound_token_under_required_dpop_says_what_the_settings_require() {
+        assert_eq!(
+            oauth(&OAuthError::DpopNotBound, PROVIDER),
+            "Demo Photos did not bind the sign-in to this computer's key (DPoP), which the provider settings require, so PhotoLink did not use it."
         );
     }
 

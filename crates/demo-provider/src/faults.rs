@@ -4,7 +4,8 @@
 //! A test arms a list of [`InjectedFault`]s with
 //! [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults), or, for a provider running
 //! as a separate process with `--test-controls`, with `POST {issuer}/_test/faults`. Each fault
-//! belongs to one endpoint group (token endpoint, photo API, userinfo, discovery documents). A request to
+//! belongs to one endpoint group (token endpoint, photo API, discovery documents, JWK Set,
+//! pushed authorization request endpoint, userinfo). A request to
 //! that group is answered by the first armed fault of its group, which then counts down: a fault
 //! armed with [`Fault::times`] is disarmed after that many requests, one armed with
 //! [`Fault::until_cleared`] stays until [`clear_faults`](crate::ProviderHandle::clear_faults)
@@ -13,10 +14,12 @@
 //!
 //! A faulty answer replaces the endpoint's work: nothing is processed and no state changes (a
 //! code is not spent, a refresh token not rotated), and any token in a faulty body is a random
-//! value the provider does not know. Every faulty answer is counted in
+//! value the provider does not know. The one exception is [`Fault::TokenAnswerLost`], which
+//! does the work and loses only its answer. Every faulty answer is counted in
 //! [`Stats::faults_served`](crate::Stats::faults_served) under its JSON name, and in the
 //! endpoint's request counter, never elsewhere.
 
+use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
@@ -43,6 +46,8 @@ use crate::sync::lock;
 
 /// The most faults one `set_faults` may arm.
 pub(crate) const MAX_FAULTS: usize = 32;
+/// How many of the random tokens put in faulty bodies are remembered (the most recent).
+const FAKE_TOKENS_KEPT: usize = 64;
 /// Size of the [`Fault::TokenHugeBody`] answer: 50 MiB.
 pub const HUGE_BODY_BYTES: u64 = 50 * 1024 * 1024;
 /// The `sub` of the [`Fault::UserinfoOtherSubject`] answer.
@@ -78,6 +83,13 @@ pub enum Fault {
     TokenWithoutAccessToken,
     /// Token endpoint: `200` with a token response whose `token_type` is `mac`.
     TokenTypeNotBearer,
+    /// Token endpoint: `200` with a well-formed token response of `token_type` `Bearer`,
+    /// whatever DPoP proof the request carried, as from a server that does not do DPoP.
+    TokenUnboundBearer,
+    /// Token endpoint: the request is processed as usual (a code is spent, a refresh token
+    /// rotated), then the connection is closed without the answer, as when the network drops
+    /// it on its way back.
+    TokenAnswerLost,
     /// Token endpoint: `200` with a 50 MiB ([`HUGE_BODY_BYTES`]) JSON body, written in chunks
     /// (never held in memory) with an exact `Content-Length`.
     TokenHugeBody,
@@ -98,6 +110,23 @@ pub enum Fault {
     /// Userinfo: `200` describing another account (`sub` [`OTHER_SUBJECT`]) than the one the
     /// token was issued for, which the client must not take for the signed-in account.
     UserinfoOtherSubject,
+    /// JWK Set (`jwks_uri`): this 5xx status (500 to 599) with a JSON error.
+    JwksServerError { status: u16 },
+    /// Pushed authorization request endpoint: this 5xx status (500 to 599) with an OAuth JSON
+    /// error (`temporarily_unavailable` for 503, `server_error` otherwise) and, when given,
+    /// `Retry-After: <seconds>`.
+    ParServerError {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
+    /// Userinfo: this 5xx status (500 to 599) with a JSON error and, when given,
+    /// `Retry-After: <seconds>`.
+    UserinfoServerError {
+        status: u16,
+        #[serde(default)]
+        retry_after: Option<u64>,
+    },
     /// Discovery: both well-known documents answer `404`.
     DiscoveryMissing,
     /// Discovery: the documents name `issuer` instead of the provider's own issuer.
@@ -109,8 +138,10 @@ pub enum Fault {
 pub(crate) enum FaultTarget {
     Token,
     Photos,
-    Userinfo,
     Discovery,
+    Jwks,
+    PushedAuthorization,
+    Userinfo,
 }
 
 impl Fault {
@@ -140,6 +171,8 @@ impl Fault {
             Self::TokenTruncatedJson => "token_truncated_json",
             Self::TokenWithoutAccessToken => "token_without_access_token",
             Self::TokenTypeNotBearer => "token_type_not_bearer",
+            Self::TokenUnboundBearer => "token_unbound_bearer",
+            Self::TokenAnswerLost => "token_answer_lost",
             Self::TokenHugeBody => "token_huge_body",
             Self::TokenFormEncoded => "token_form_encoded",
             Self::PhotosInvalidToken => "photos_invalid_token",
@@ -147,6 +180,9 @@ impl Fault {
             Self::UserinfoOtherSubject => "userinfo_other_subject",
             Self::DiscoveryMissing => "discovery_missing",
             Self::DiscoveryOtherIssuer { .. } => "discovery_other_issuer",
+            Self::JwksServerError { .. } => "jwks_server_error",
+            Self::ParServerError { .. } => "par_server_error",
+            Self::UserinfoServerError { .. } => "userinfo_server_error",
         }
     }
 
@@ -159,17 +195,26 @@ impl Fault {
             | Self::TokenTruncatedJson
             | Self::TokenWithoutAccessToken
             | Self::TokenTypeNotBearer
+            | Self::TokenUnboundBearer
+            | Self::TokenAnswerLost
             | Self::TokenHugeBody
             | Self::TokenFormEncoded => FaultTarget::Token,
             Self::PhotosInvalidToken | Self::PhotosServerError { .. } => FaultTarget::Photos,
             Self::UserinfoOtherSubject => FaultTarget::Userinfo,
             Self::DiscoveryMissing | Self::DiscoveryOtherIssuer { .. } => FaultTarget::Discovery,
+            Self::JwksServerError { .. } => FaultTarget::Jwks,
+            Self::ParServerError { .. } => FaultTarget::PushedAuthorization,
+            Self::UserinfoServerError { .. } => FaultTarget::Userinfo,
         }
     }
 
     fn check(&self) -> Result<(), String> {
         match self {
-            Self::TokenServerError { status, .. } | Self::PhotosServerError { status, .. }
+            Self::TokenServerError { status, .. }
+            | Self::PhotosServerError { status, .. }
+            | Self::JwksServerError { status }
+            | Self::ParServerError { status, .. }
+            | Self::UserinfoServerError { status, .. }
                 if !(500..=599).contains(status) =>
             {
                 Err(format!("{}: status must be 500 to 599", self.name()))
@@ -238,6 +283,9 @@ pub(crate) struct FaultSwitch {
     /// Bumped on every change, to release hanging requests.
     changes: watch::Sender<u64>,
     counters: Arc<Counters>,
+    /// The random tokens put in faulty bodies, so a test can look for them in what a client
+    /// shows.
+    fake_tokens: Mutex<VecDeque<String>>,
 }
 
 impl FaultSwitch {
@@ -247,7 +295,35 @@ impl FaultSwitch {
             armed: Mutex::default(),
             changes: watch::Sender::new(0),
             counters,
+            fake_tokens: Mutex::default(),
         }
+    }
+
+    /// The random tokens of faulty bodies served so far (the most recent
+    /// [`FAKE_TOKENS_KEPT`]), oldest first.
+    pub fn fake_tokens(&self) -> Vec<String> {
+        lock(&self.fake_tokens).iter().cloned().collect()
+    }
+
+    /// A successful token response's members, with random tokens nobody can use (remembered
+    /// in [`fake_tokens`](Self::fake_tokens)).
+    fn fake_token_response(&self) -> Map<String, Value> {
+        let (access_token, refresh_token) = (random_secret(), random_secret());
+        let mut kept = lock(&self.fake_tokens);
+        for token in [&access_token, &refresh_token] {
+            if kept.len() == FAKE_TOKENS_KEPT {
+                kept.pop_front();
+            }
+            kept.push_back(token.clone());
+        }
+        drop(kept);
+        let mut body = Map::new();
+        body.insert("access_token".into(), access_token.into());
+        body.insert("token_type".into(), "Bearer".into());
+        body.insert("expires_in".into(), 3600.into());
+        body.insert("refresh_token".into(), refresh_token.into());
+        body.insert("scope".into(), "photos:read profile".into());
+        body
     }
 
     /// Replaces the armed faults, after checking all of them.
@@ -309,6 +385,11 @@ pub(crate) struct ServedFault {
 }
 
 impl ServedFault {
+    /// True when the endpoint does its work before the faulty answer replaces its own.
+    pub fn does_the_work(&self) -> bool {
+        matches!(self.fault, Fault::TokenAnswerLost)
+    }
+
     /// The faulty answer that replaces the endpoint's own.
     pub async fn answer(mut self, app: &Provider) -> Response {
         match self.fault {
@@ -319,8 +400,17 @@ impl ServedFault {
             | Fault::PhotosServerError {
                 status,
                 retry_after,
+            }
+            | Fault::ParServerError {
+                status,
+                retry_after,
+            }
+            | Fault::UserinfoServerError {
+                status,
+                retry_after,
             } => server_error(status, retry_after),
-            Fault::TokenConnectionClosed => closed_without_answer(),
+            Fault::JwksServerError { status } => server_error(status, None),
+            Fault::TokenConnectionClosed | Fault::TokenAnswerLost => closed_without_answer(),
             Fault::TokenHang => {
                 // Err means the switch is gone with the provider: stop waiting either way.
                 let _ = self.changes.changed().await;
@@ -336,20 +426,21 @@ impl ServedFault {
             )
                 .into_response(),
             Fault::TokenTruncatedJson => {
-                let complete = Value::Object(fake_token_response()).to_string();
+                let complete = Value::Object(app.faults.fake_token_response()).to_string();
                 let cut = complete.len() / 2;
                 json_text(complete[..cut].to_owned())
             }
             Fault::TokenWithoutAccessToken => {
-                let mut body = fake_token_response();
+                let mut body = app.faults.fake_token_response();
                 body.remove("access_token");
                 json_text(Value::Object(body).to_string())
             }
             Fault::TokenTypeNotBearer => {
-                let mut body = fake_token_response();
+                let mut body = app.faults.fake_token_response();
                 body.insert("token_type".into(), "mac".into());
                 json_text(Value::Object(body).to_string())
             }
+            Fault::TokenUnboundBearer => json_text(Value::Object(app.faults.fake_token_response()).to_string()),
             Fault::TokenHugeBody => (
                 StatusCode::OK,
                 [
@@ -364,7 +455,7 @@ impl ServedFault {
                 .into_response(),
             Fault::TokenFormEncoded => {
                 let mut body = url::form_urlencoded::Serializer::new(String::new());
-                for (name, value) in fake_token_response() {
+                for (name, value) in app.faults.fake_token_response() {
                     match value {
                         Value::String(text) => body.append_pair(&name, &text),
                         other => body.append_pair(&name, &other.to_string()),
@@ -395,17 +486,6 @@ impl ServedFault {
             Fault::DiscoveryOtherIssuer { issuer } => metadata::document_naming(app, &issuer),
         }
     }
-}
-
-/// A successful token response's members, with random tokens nobody can use.
-fn fake_token_response() -> Map<String, Value> {
-    let mut body = Map::new();
-    body.insert("access_token".into(), random_secret().into());
-    body.insert("token_type".into(), "Bearer".into());
-    body.insert("expires_in".into(), 3600.into());
-    body.insert("refresh_token".into(), random_secret().into());
-    body.insert("scope".into(), "photos:read profile".into());
-    body
 }
 
 fn json_text(body: String) -> Response {
@@ -569,6 +649,8 @@ mod tests {
             Fault::TokenTruncatedJson,
             Fault::TokenWithoutAccessToken,
             Fault::TokenTypeNotBearer,
+            Fault::TokenUnboundBearer,
+            Fault::TokenAnswerLost,
             Fault::TokenHugeBody,
             Fault::TokenFormEncoded,
             Fault::PhotosInvalidToken,
@@ -580,6 +662,15 @@ mod tests {
             Fault::DiscoveryMissing,
             Fault::DiscoveryOtherIssuer {
                 issuer: "http://127.0.0.1:1".into(),
+            },
+            Fault::JwksServerError { status: 502 },
+            Fault::ParServerError {
+                status: 503,
+                retry_after: Some(4),
+            },
+            Fault::UserinfoServerError {
+                status: 500,
+                retry_after: None,
             },
         ];
         for fault in all {
@@ -632,6 +723,22 @@ mod tests {
         let served = counters.snapshot().faults_served;
         assert_eq!(served["photos_invalid_token"], 2);
         assert_eq!(served["token_html"], 1);
+    }
+
+    #[test]
+    fn the_random_tokens_of_faulty_bodies_are_remembered_up_to_a_bound() {
+        let switch = FaultSwitch::new(Arc::new(Counters::new(1)));
+        let body = switch.fake_token_response();
+        assert_eq!(
+            switch.fake_tokens(),
+            [&body["access_token"], &body["refresh_token"]].map(|v| v.as_str().unwrap().to_owned())
+        );
+        for _ in 0..FAKE_TOKENS_KEPT {
+            switch.fake_token_response();
+        }
+        let kept = switch.fake_tokens();
+        assert_eq!(kept.len(), FAKE_TOKENS_KEPT);
+        assert!(!kept.contains(&body["access_token"].as_str().unwrap().to_owned()));
     }
 
     #[test]

@@ -59,6 +59,12 @@ impl ProviderHandle {
         self.app.counters.snapshot()
     }
 
+    /// The random tokens the faulty token answers carried (the most recent 64, oldest first),
+    /// so a test can check that a client shows none of them.
+    pub fn fake_tokens_served(&self) -> Vec<String> {
+        self.app.faults.fake_tokens()
+    }
+
     /// Replaces the armed faults with `faults` (see [`Fault`](crate::Fault)): each answers the
     /// requests to its endpoint group in the order given, for its count or until cleared.
     /// Refused, leaving the armed faults as they were, when a fault is invalid (a status

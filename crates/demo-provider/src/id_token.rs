@@ -30,6 +30,7 @@ use sha2::{Digest, Sha256};
 
 use crate::Error;
 use crate::account;
+use crate::faults::FaultTarget;
 use crate::persistence::{self, StateFileError};
 use crate::scope;
 use crate::server::AppState;
@@ -197,6 +198,9 @@ fn generate(key_file: Option<&Path>) -> Result<SigningKey, Error> {
 /// `GET /jwks`.
 pub(crate) async fn jwks(State(app): State<AppState>) -> Response {
     bump(&app.counters.jwks_requests);
+    if let Some(fault) = app.faults.take(FaultTarget::Jwks) {
+        return fault.answer(&app).await;
+    }
     let mut response = Json(app.id_tokens.jwks()).into_response();
     response.headers_mut().insert(
         header::CACHE_CONTROL,

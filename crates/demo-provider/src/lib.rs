@@ -185,6 +185,8 @@
 //! | `token_truncated_json` | | 200, `application/json`, a token response cut off halfway. |
 //! | `token_without_access_token` | | 200 JSON success without `access_token`. |
 //! | `token_type_not_bearer` | | 200 JSON success with `token_type` `mac`. |
+//! | `token_unbound_bearer` | | 200 JSON success with `token_type` `Bearer`, whatever DPoP proof came with the request. |
+//! | `token_answer_lost` | | The request is processed as usual (a code is spent, a refresh token rotated), then the connection is closed without the answer. |
 //! | `token_huge_body` | | 200 JSON of 50 MiB ([`HUGE_BODY_BYTES`]), streamed, with `Content-Length`. |
 //! | `token_form_encoded` | | 200 `application/x-www-form-urlencoded` success: `access_token=…&token_type=Bearer&expires_in=3600&refresh_token=…&scope=…`. |
 //! | `photos_invalid_token` | | `GET /photos`, images and thumbnails: 401 with `WWW-Authenticate: Bearer … error="invalid_token"`. |
@@ -192,11 +194,17 @@
 //! | `userinfo_other_subject` | | `GET /userinfo`: 200 describing another account (`sub` [`OTHER_SUBJECT`]). |
 //! | `discovery_missing` | | Both discovery documents: 404. |
 //! | `discovery_other_issuer` | `issuer` | Both documents name this issuer; everything else is unchanged. |
+//! | `jwks_server_error` | `status` (500–599) | `GET /jwks` answers that status with a JSON error. |
+//! | `par_server_error` | `status` (500–599), `retry_after` (optional) | `POST /par` answers that status with a JSON `error` (`temporarily_unavailable` for 503, else `server_error`), `Retry-After` when given. |
+//! | `userinfo_server_error` | `status` (500–599), `retry_after` (optional) | `GET /userinfo` answers that status with a JSON error, `Retry-After` when given. |
 //!
 //! A request is answered by the first armed fault of its endpoint group (token, photos,
-//! userinfo, discovery), which counts down; several faults of one group run in the order given.
-//! A faulty answer changes no state: codes are not spent, refresh tokens not rotated, and the
-//! tokens in faulty bodies are random values the provider does not know. Each is counted in
+//! discovery, JWK Set, pushed authorization, userinfo), which counts down; several faults of
+//! one group run in the order given. A faulty answer changes no state (codes are not spent,
+//! refresh tokens not rotated; `token_answer_lost` alone does the work and loses its answer),
+//! and the tokens in faulty bodies are random values the provider does not know (the most
+//! recent are reported by [`ProviderHandle::fake_tokens_served`], so a test can check that a
+//! client shows none of them). Each is counted in
 //! [`Stats::faults_served`] under its name and in the endpoint's request counter, never as a
 //! token error or an unauthorized request. Shutting the provider down releases hanging requests.
 //!

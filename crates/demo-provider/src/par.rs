@@ -29,6 +29,7 @@ use url::form_urlencoded;
 
 use crate::client;
 use crate::client_auth;
+use crate::faults::FaultTarget;
 use crate::oauth_error::OAuthError;
 use crate::pages;
 use crate::params::Params;
@@ -164,6 +165,9 @@ impl PushedRequests {
 /// `POST /par`.
 pub(crate) async fn push(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
     bump(&app.counters.pushed_authorization_requests);
+    if let Some(fault) = app.faults.take(FaultTarget::PushedAuthorization) {
+        return fault.answer(&app).await;
+    }
     match accept(&app, &headers, &body) {
         Ok(request_uri) => {
             let mut response = (

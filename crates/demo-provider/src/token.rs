@@ -25,6 +25,9 @@ pub(crate) async fn token(
 ) -> Response {
     bump(&app.counters.token_requests);
     if let Some(fault) = app.faults.take(FaultTarget::Token) {
+        if fault.does_the_work() && grant(&app, &headers, &body).is_err() {
+            bump(&app.counters.token_errors);
+        }
         return fault.answer(&app).await;
     }
     let mut response = match grant(&app, &headers, &body) {

@@ -13,6 +13,7 @@ use crate::config::ClientConfig;
 use crate::dpop::{DPOP_ALGORITHM, DpopKey, DpopNonces, is_token_nonce_challenge};
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, RawResponse, Transport};
+use crate::id_token::IdTokenError;
 use crate::issuer::check_id_token_issuer;
 use crate::jwks::KeyCache;
 use crate::metadata::{ServerMetadata, ValidatedEndpoints, discover_with};
@@ -308,6 +309,11 @@ impl OAuthClient {
                 found: Some(response.issuer),
             });
         }
+        // Without the nonce the sign-in sent, its ID token could be any sign-in's: refused
+        // before the code is spent.
+        if self.requests_openid() && response.nonce.is_none() {
+            return Err(IdTokenError::SignInWithoutNonce.into());
+        }
         let dpop_key = match response.dpop_key {
             Some(key) => Some(key),
             None if self.inner.dpop => Some(Arc::new(DpopKey::generate()?)),
@@ -421,6 +427,11 @@ impl OAuthClient {
         let answer = parse_token_response(&response)?;
         if answer.token_type == "DPoP" && dpop_key.is_none() {
             return Err(response.unusable("a DPoP-bound token, although no DPoP proof was sent"));
+        }
+        // The configuration asked for tokens a copy is useless without the key: a bearer
+        // token is not used in their place.
+        if self.inner.config.dpop && answer.token_type != "DPoP" {
+            return Err(Error::DpopNotBound);
         }
         check_id_token_issuer(
             answer.id_token.as_ref(),

@@ -52,8 +52,10 @@ pub struct ClientConfig {
     /// the server must then name a `pushed_authorization_request_endpoint`. Requests are
     /// pushed anyway whenever the server requires it or offers the endpoint.
     pub par: bool,
-    /// Use DPoP (RFC 9449) even when the server's metadata does not list
-    /// `dpop_signing_alg_values_supported` (default `false`: only when it lists `ES256`).
+    /// Require DPoP (RFC 9449): use it even when the server's metadata does not list
+    /// `dpop_signing_alg_values_supported`, and refuse a token answer that is not bound to the
+    /// key ([`Error::DpopNotBound`](crate::Error::DpopNotBound)). Default `false`: DPoP only
+    /// when the metadata lists `ES256`, and a `Bearer` answer is then used as a bearer token.
     pub dpop: bool,
 }
 
@@ -194,18 +196,25 @@ mod tests {
     #[test]
     fn bad_settings_are_rejected() {
         let base = || ClientConfig::new("id", "com.example.photolink:/oauth/callback");
-        assert!(
-            ClientConfig::new("", "com.example.photolink:/cb")
-                .validate()
-                .is_err()
+        let refused = |config: ClientConfig| match config.validate() {
+            Err(Error::InvalidConfig(reason)) => reason,
+            other => panic!("expected an invalid configuration, got {other:?}"),
+        };
+        assert_eq!(
+            refused(ClientConfig::new("", "com.example.photolink:/cb")),
+            "the client id is empty"
         );
-        assert!(ClientConfig::new("id", "no scheme").validate().is_err());
-        assert!(base().with_scopes(["a b"]).validate().is_err());
         assert!(
-            base()
-                .with_authorize_param("state", "x")
-                .validate()
-                .is_err()
+            refused(ClientConfig::new("id", "no scheme"))
+                .starts_with("the redirect URI is not a valid address")
+        );
+        assert_eq!(
+            refused(base().with_scopes(["a b"])),
+            r#"the scope "a b" is not a single word"#
+        );
+        assert_eq!(
+            refused(base().with_authorize_param("state", "x")),
+            "the extra parameter state would override one PhotoLink sets itself"
         );
         assert!(
             base()

@@ -118,6 +118,12 @@ pub enum Error {
         retry_after: Option<Duration>,
     },
 
+    /// DPoP is required by the configuration ([`ClientConfig::dpop`](crate::ClientConfig::dpop)),
+    /// and the token endpoint answered with a token not bound to the key (`token_type`
+    /// `Bearer`): the tokens are not used.
+    #[error("DPoP is required, but the server issued a token not bound to the key")]
+    DpopNotBound,
+
     /// The answer was larger than the configured cap.
     #[error("response larger than {limit} bytes")]
     ResponseTooLarge {

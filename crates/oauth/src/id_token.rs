@@ -19,8 +19,10 @@
 //! 6. `aud` (a string or an array) contains the `client_id`; with several audiences, `azp` is
 //!    required; `azp`, when present, equals the `client_id`.
 //! 7. `exp` is in the future and `iat` is not, each allowing [`CLOCK_SKEW`].
-//! 8. `nonce` equals the one sent with the sign-in (compared in constant time). A refreshed ID
-//!    token carries no new nonce to check; its `sub` must equal the account's.
+//! 8. `nonce` equals the one sent with the sign-in (compared in constant time). A sign-in
+//!    without a nonce is refused before its code is redeemed
+//!    ([`IdTokenError::SignInWithoutNonce`]). A refreshed ID token carries no new nonce to
+//!    check; its `sub` must equal the account's.
 //! 9. `sub` is present and not empty.
 
 use std::fmt;
@@ -105,6 +107,11 @@ pub enum IdTokenError {
     /// `nonce` is not the one sent with the sign-in, or is missing.
     #[error("the nonce does not match the sign-in")]
     NonceMismatch,
+    /// The client asks for `openid`, and the sign-in was started without a `nonce` (saved by
+    /// a version that sent none, or started before `openid` was configured): no ID token
+    /// could be tied to it, so its code is not redeemed.
+    #[error("the sign-in was started without a nonce")]
+    SignInWithoutNonce,
     /// `sub` is missing or empty, or a refreshed token names another account.
     #[error("the subject is missing or changed")]
     WrongSubject,

@@ -389,12 +389,18 @@ mod tests {
             r#"{"iss":"https://login.example.com/{tenantid}/v2.0","tid":"{tenantid}"}"#.to_owned(),
         ] {
             assert!(
-                check_id_token_issuer(Some(&id_token(&claims)), TEMPLATE, Some(&t)).is_err(),
+                matches!(
+                    check_id_token_issuer(Some(&id_token(&claims)), TEMPLATE, Some(&t)),
+                    Err(Error::IssuerMismatch { .. })
+                ),
                 "{claims}"
             );
         }
         let garbage = IdToken::new("not-a-jwt");
-        assert!(check_id_token_issuer(Some(&garbage), TEMPLATE, Some(&t)).is_err());
+        assert!(matches!(
+            check_id_token_issuer(Some(&garbage), TEMPLATE, Some(&t)),
+            Err(Error::IssuerMismatch { found: None, .. })
+        ));
     }
 
     #[test]

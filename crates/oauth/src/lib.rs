@@ -98,7 +98,8 @@
 //!   once more for an unknown `kid`); the signature; `iss` (from one function, the place for a
 //!   per-tenant issuer); `aud` contains the `client_id`, `azp` equals it (required with several
 //!   audiences); `exp` and `iat` within [`ID_TOKEN_CLOCK_SKEW`]; the sign-in's `nonce`
-//!   (constant time; kept in [`SavedSignIn`] across restarts); a non-empty `sub`. A refreshed
+//!   (constant time; kept in [`SavedSignIn`] across restarts; a sign-in without one is refused
+//!   before its code is redeemed); a non-empty `sub`. A refreshed
 //!   ID token must verify too and name the same `sub`. Failures are [`Error::IdToken`]; the
 //!   verified [`IdTokenClaims`] are kept in the [`TokenSet`] and read with
 //!   [`Session::id_token_claims`]. See the `id_token` and `jwks` modules.
@@ -131,7 +132,8 @@
 //!   it. The token, refresh and revocation requests carry a proof (`typ` `dpop+jwt`, `alg`
 //!   `ES256`, the public `jwk`; claims `jti` of 256 random bits, `htm`, `htu` without query
 //!   and fragment, `iat`); resource requests with a `DPoP` token send `Authorization: DPoP`
-//!   and a proof with `ath`. A `DPoP` token answered without a proof sent is refused. Every
+//!   and a proof with `ath`. A `DPoP` token answered without a proof sent is refused, and
+//!   so is a `Bearer` token when [`ClientConfig::dpop`] requires DPoP ([`Error::DpopNotBound`]). Every
 //!   answer's `DPoP-Nonce` is kept per origin and put in later proofs; a token endpoint 400
 //!   `use_dpop_nonce`, or a resource 401 with a `DPoP` challenge saying `use_dpop_nonce`,
 //!   that supplies a nonce is sent again exactly once. The key is kept with the tokens (and
@@ -140,8 +142,10 @@
 //! - **Server text is data**: a response body is never quoted, only its kind is named ("a
 //!   form-encoded body", "a web page", …). Every server-supplied string kept in an error
 //!   (`error`, `error_description`, `error_uri`, `token_type`, a problem report's title and
-//!   detail, an issuer named in a response) has control and invisible characters removed, any
-//!   token-like run replaced with `[hidden]`, and its length capped. `Debug` of a response
+//!   detail, an issuer named in a response) has control and invisible characters removed,
+//!   every word (run without whitespace) of 12 characters or more that does not look written
+//!   (words, numbers, ordinary addresses) replaced whole with `[hidden]`, and its length
+//!   capped. See the `server_text` module. `Debug` of a response
 //!   shows the body's length only.
 //! - **Multi-tenant issuers**: only with a configured [`IssuerTemplate`] may a discovery
 //!   document name a templated issuer (or one tenant's issuer); an ID token in a token answer

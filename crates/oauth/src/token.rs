@@ -272,6 +272,20 @@ mod tests {
         parse_token_response(&response(200, body))
     }
 
+    /// Why a 200 answer could not be used.
+    #[track_caller]
+    fn refused(result: Result<TokenResponse>) -> String {
+        match result {
+            Err(Error::UnexpectedResponse {
+                status: 200,
+                detail,
+                retry_after: None,
+            }) => detail,
+            Err(other) => panic!("expected an unusable answer, got {other:?}"),
+            Ok(_) => panic!("expected an unusable answer, got tokens"),
+        }
+    }
+
     #[test]
     fn seed_example_with_expires_parses() {
         let parsed = parse(
@@ -306,20 +320,35 @@ mod tests {
             Some(Duration::from_secs(45))
         );
         assert_eq!(with(r#""x":1"#).unwrap().expires_in, None);
-        assert!(with(r#""expires_in":"soon""#).is_err());
-        assert!(with(r#""expires_in":-5"#).is_err());
+        for bad in [r#""expires_in":"soon""#, r#""expires_in":-5"#] {
+            assert_eq!(
+                refused(with(bad)),
+                "a token lifetime that is not a number",
+                "{bad}"
+            );
+        }
     }
 
     #[test]
     fn token_type_is_case_insensitive_and_must_be_bearer_or_dpop() {
-        assert!(parse(r#"{"access_token":"a","token_type":"BEARER"}"#).is_ok());
+        let bearer = parse(r#"{"access_token":"a","token_type":"BEARER"}"#).unwrap();
+        assert_eq!(bearer.token_type, "Bearer");
         let bound = parse(r#"{"access_token":"a","token_type":"dpop"}"#).unwrap();
         assert_eq!(bound.token_type, "DPoP");
         let set = bound.into_token_set(None, &[], SystemTime::now());
         assert_eq!(set.token_type, "DPoP");
-        assert!(parse(r#"{"access_token":"a","token_type":"mac"}"#).is_err());
-        assert!(parse(r#"{"access_token":"a"}"#).is_err());
-        assert!(parse(r#"{"token_type":"Bearer"}"#).is_err());
+        assert_eq!(
+            refused(parse(r#"{"access_token":"a","token_type":"mac"}"#)),
+            r#"an unsupported token type "mac""#
+        );
+        assert_eq!(
+            refused(parse(r#"{"access_token":"a"}"#)),
+            "no token type in the answer"
+        );
+        assert_eq!(
+            refused(parse(r#"{"token_type":"Bearer"}"#)),
+            "no access token in the answer"
+        );
     }
 
     #[test]

@@ -110,6 +110,10 @@ async fn discovery_reports_every_place_it_looked() {
 #[tokio::test]
 async fn explicit_endpoints_work_without_discovery() {
     let provider = start(Config::default()).await;
+    // Any request for a discovery document would be answered, and counted, by this fault.
+    provider
+        .set_faults([photolink_demo_provider::Fault::DiscoveryMissing.until_cleared()])
+        .unwrap();
     let endpoints = provider.endpoints();
     let mut metadata = photolink_oauth::ServerMetadata::new(
         provider.issuer_url(),
@@ -126,6 +130,13 @@ async fn explicit_endpoints_work_without_discovery() {
         .exchange_code(pending.complete(&callback).unwrap())
         .await
         .unwrap();
+    let stats = provider.stats();
+    assert_eq!(stats.authorization_code_grants, 1);
+    assert_eq!(
+        stats.faults_served.get("discovery_missing"),
+        None,
+        "no /.well-known document was requested"
+    );
 }
 
 /// A loopback issuer whose discovery document names `endpoint` as its token endpoint.

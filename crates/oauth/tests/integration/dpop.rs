@@ -123,12 +123,11 @@ async fn the_authorization_request_names_the_key_the_tokens_are_bound_to() {
     assert_eq!(saved.dpop_key.unwrap().thumbprint(), dpop_jkt);
     let token = session.access_token().await.unwrap();
     // The token works with proofs of that key, and not with another's.
-    assert!(
-        session
-            .authorized_get(&provider.endpoints().photos)
-            .await
-            .is_ok()
-    );
+    let photos = session
+        .authorized_get(&provider.endpoints().photos)
+        .await
+        .unwrap();
+    assert_eq!(photos.status, 200);
     let other = DpopKey::generate().unwrap();
     assert_ne!(other.thumbprint(), dpop_jkt);
     let photos = Url::parse(&provider.endpoints().photos).unwrap();
@@ -260,10 +259,24 @@ async fn a_stolen_dpop_bound_access_token_is_refused_as_bearer_and_from_another_
     let body: serde_json::Value = stolen_refresh.json().await.unwrap();
     assert_eq!(body["error"], "invalid_dpop_proof");
 
-    assert!(connected.session.authorized_get(&photos).await.is_ok());
+    assert_eq!(
+        connected
+            .session
+            .authorized_get(&photos)
+            .await
+            .unwrap()
+            .status,
+        200
+    );
     connected.provider.expire_access_tokens().unwrap();
-    assert!(
-        connected.session.authorized_get(&photos).await.is_ok(),
+    assert_eq!(
+        connected
+            .session
+            .authorized_get(&photos)
+            .await
+            .unwrap()
+            .status,
+        200,
         "the real holder still refreshes"
     );
     let stats = connected.provider.stats();
@@ -398,12 +411,27 @@ async fn a_challenge_without_a_nonce_is_not_retried_and_a_dpop_token_needs_a_pro
     })
     .await;
     let with_dpop = server.client_with(config().with_dpop(true));
-    assert!(exchange(&with_dpop, "c").await.is_err());
+    let error = exchange(&with_dpop, "c").await.unwrap_err();
+    assert!(
+        matches!(
+            &error,
+            Error::Token { code: TokenErrorCode::Other(code), status: 400, .. }
+                if code == "use_dpop_nonce"
+        ),
+        "{error:?}"
+    );
     assert_eq!(server.requests_to("/token").len(), 1);
 
     let without = server.client();
     let error = exchange(&without, "c").await.unwrap_err();
-    assert!(error.to_string().contains("DPoP-bound token"), "{error}");
+    assert!(
+        matches!(
+            &error,
+            Error::UnexpectedResponse { status: 200, detail, .. }
+                if detail == "a DPoP-bound token, although no DPoP proof was sent"
+        ),
+        "{error:?}"
+    );
 }
 
 #[tokio::test]
@@ -479,4 +507,51 @@ async fn a_sign_in_finished_by_a_new_process_redeems_its_code_with_the_saved_key
         .expect("the code is redeemed with the key named by dpop_jkt");
     assert_eq!(tokens.token_type, "DPoP");
     assert_eq!(tokens.dpop_key.unwrap().thumbprint(), dpop_jkt);
+}
+
+#[tokio::test]
+async fn with_dpop_required_by_the_configuration_a_bearer_answer_is_refused() {
+    let provider = provider::start(Config::default()).await;
+    let client = provider::client_with(&provider, config().with_dpop(true)).await;
+    let store = Arc::new(MemoryTokenStore::new());
+    let session = Session::new(client.clone(), store.clone()).unwrap();
+    provider
+        .set_faults([photolink_demo_provider::Fault::TokenUnboundBearer.times(1)])
+        .unwrap();
+
+    let (pending, callback) = provider::authorize(&client, Decision::Approve).await;
+    let error = session
+        .connect(pending.complete(&callback).unwrap())
+        .await
+        .unwrap_err();
+
+    assert!(matches!(error, Error::DpopNotBound), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "DPoP is required, but the server issued a token not bound to the key"
+    );
+    crate::faults::assert_shows_no_token(&error, &[]);
+    assert_eq!(session.status(), photolink_oauth::SessionStatus::SignedOut);
+    assert!(store.load().unwrap().is_none(), "nothing is stored");
+
+    // A server that binds the tokens connects with the same configuration.
+    provider.clear_faults();
+    let (pending, callback) = provider::authorize(&client, Decision::Approve).await;
+    let persistence = session
+        .connect(pending.complete(&callback).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(persistence, Persistence::Saved);
+    let bound = store.load().unwrap().unwrap();
+    assert_eq!(bound.token_type, "DPoP");
+
+    // A refresh answered with a bearer token is refused too, and the bound tokens are kept.
+    provider
+        .set_faults([photolink_demo_provider::Fault::TokenUnboundBearer.times(1)])
+        .unwrap();
+    let error = client.refresh(&bound).await.unwrap_err();
+    assert!(matches!(error, Error::DpopNotBound), "{error:?}");
+    let kept = store.load().unwrap().unwrap();
+    assert_eq!(kept.access_token.secret(), bound.access_token.secret());
+    assert_eq!(kept.token_type, "DPoP");
 }

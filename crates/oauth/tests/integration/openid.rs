@@ -274,3 +274,70 @@ async fn a_refreshed_id_token_must_verify_and_name_the_same_account() {
         "{error:?}"
     );
 }
+
+/// A saved sign-in as a PhotoLink without nonces wrote it: the JSON of `saved` without its
+/// `nonce` member.
+fn without_nonce(saved: SavedSignIn) -> SavedSignIn {
+    let mut stored = serde_json::to_value(&saved).unwrap();
+    assert!(
+        stored.as_object_mut().unwrap().remove("nonce").is_some(),
+        "an openid sign-in saves its nonce"
+    );
+    serde_json::from_value(stored).unwrap()
+}
+
+#[tokio::test]
+async fn an_openid_sign_in_saved_without_a_nonce_is_refused_before_the_code_is_spent() {
+    let provider = start(Config::default()).await;
+    let client = openid_client(&provider).await;
+    let pending = PendingAuthorization::new();
+    let url = pending.start(&client).await.unwrap();
+    let restored = PendingAuthorization::new();
+    restored
+        .restore(&client, without_nonce(pending.saved().unwrap()))
+        .unwrap();
+    let callback = decide(&url, Decision::Approve).await;
+
+    let error = client
+        .exchange_code(restored.complete(&callback).unwrap())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, Error::IdToken(IdTokenError::SignInWithoutNonce)),
+        "{error:?}"
+    );
+    let stats = provider.stats();
+    assert_eq!(stats.token_requests, 0, "the code is never sent");
+    assert_eq!(stats.id_tokens_issued, 0);
+}
+
+#[tokio::test]
+async fn a_sign_in_started_before_openid_was_configured_is_refused() {
+    let provider = start(Config::default()).await;
+    let before = client_with(
+        &provider,
+        ClientConfig::new("photolink-desktop", REDIRECT_URI).with_scopes(["profile"]),
+    )
+    .await;
+    let pending = PendingAuthorization::new();
+    let url = pending.start(&before).await.unwrap();
+    let stored = serde_json::to_string(&pending.saved().unwrap()).unwrap();
+
+    let after = openid_client(&provider).await;
+    let restored = PendingAuthorization::new();
+    restored
+        .restore(&after, serde_json::from_str(&stored).unwrap())
+        .unwrap();
+    let callback = decide(&url, Decision::Approve).await;
+    let error = after
+        .exchange_code(restored.complete(&callback).unwrap())
+        .await
+        .unwrap_err();
+
+    assert!(
+        matches!(error, Error::IdToken(IdTokenError::SignInWithoutNonce)),
+        "{error:?}"
+    );
+    assert_eq!(provider.stats().token_requests, 0);
+}

@@ -29,7 +29,11 @@ async fn first_connection_with(fault: Fault) -> Error {
         .await
         .unwrap_err();
 
-    assert_shows_no_token(&error, &[]);
+    let served = provider.fake_tokens_served();
+    assert_shows_no_token(
+        &error,
+        &served.iter().map(String::as_str).collect::<Vec<_>>(),
+    );
     assert_eq!(session.status(), SessionStatus::SignedOut);
     assert_eq!(session.persistence(), Persistence::Saved);
     assert!(store.held().is_none(), "nothing is stored");
@@ -180,13 +184,12 @@ async fn a_failed_reconnection_keeps_the_previous_connection() {
         .await
         .unwrap_err();
 
-    assert_shows_no_token(
-        &error,
-        &[
-            previous.access_token.secret(),
-            previous.refresh_token.as_ref().unwrap().secret(),
-        ],
-    );
+    let served = connected.provider.fake_tokens_served();
+    assert_eq!(served.len(), 2, "the form-encoded body carried two tokens");
+    let mut known: Vec<&str> = served.iter().map(String::as_str).collect();
+    known.push(previous.access_token.secret());
+    known.push(previous.refresh_token.as_ref().unwrap().secret());
+    assert_shows_no_token(&error, &known);
     assert_eq!(connected.session.status(), SessionStatus::Connected);
     let kept = connected.saved();
     assert_eq!(kept.access_token.secret(), previous.access_token.secret());

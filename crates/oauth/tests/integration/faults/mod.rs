@@ -1,11 +1,13 @@
 //! Faults injected into the demo provider, and survived. Each test arms one fault and checks
-//! three things: the typed error the core returns, showing no token in `Display` or `Debug`
-//! (faulty bodies carry random token-shaped values); nothing half-stored (the store holds the
-//! previous good tokens, or nothing for a first connection); and a retry that works once the
-//! fault is gone.
+//! four things: the typed error the core returns; showing no token in `Display` or `Debug`
+//! (neither the connection's own nor the random ones of faulty bodies, which the provider
+//! reports, nor anything token-shaped); nothing half-stored (the store holds the
+//! previous good tokens, or nothing for a first connection, or nothing at all once the grant
+//! is dead); and a retry that works once the fault is gone.
 
 mod connect;
 mod discovery;
+mod endpoints;
 mod refresh;
 mod resources;
 mod unreachable;

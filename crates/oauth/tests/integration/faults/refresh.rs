@@ -1,6 +1,8 @@
 //! The refresh failing. While the access token is still valid it keeps being used; once it
 //! has expired the error is clear. Either way the store keeps the previous tokens, and a
-//! refresh works once the fault is gone.
+//! refresh works once the fault is gone. A refresh whose answer is lost after the provider
+//! rotated the token meets its reuse detection: the store is emptied and connecting again
+//! works.
 
 use std::time::{Duration, Instant, SystemTime};
 
@@ -8,7 +10,8 @@ use photolink_demo_provider::{Config, Fault};
 use photolink_oauth::{Error, Persistence, SessionStatus, TokenSet, TokenStore};
 
 use super::{TIMEOUT, assert_shows_no_token, fault_config};
-use crate::support::provider::{Connected, connected_with, expire_locally};
+use crate::support::consent::Decision;
+use crate::support::provider::{Connected, authorize, connected_with, expire_locally};
 
 /// Rewrites the saved tokens so the access token is still valid but due for a refresh
 /// (it expires within the refresh skew).
@@ -61,7 +64,10 @@ async fn refresh_with(fault: Fault) -> Error {
         .authorized_get(&connected.photos_url())
         .await
         .unwrap_err();
-    assert_shows_no_token(&error, &known);
+    let served = connected.provider.fake_tokens_served();
+    let mut shown_nowhere: Vec<&str> = served.iter().map(String::as_str).collect();
+    shown_nowhere.extend(known);
+    assert_shows_no_token(&error, &shown_nowhere);
     assert_eq!(
         session.status(),
         SessionStatus::Connected,
@@ -181,4 +187,57 @@ async fn a_refresh_answered_with_50_mb_keeps_the_tokens() {
 async fn a_refresh_answered_form_encoded_keeps_the_tokens_and_shows_none() {
     let error = refresh_with(Fault::TokenFormEncoded).await;
     assert_eq!(detail_of_200(&error), "a form-encoded body");
+}
+
+#[tokio::test]
+async fn a_refresh_whose_answer_is_lost_meets_reuse_detection_and_asks_to_connect_again() {
+    let connected = connected_with(Config::default(), fault_config()).await;
+    let good = connected.saved();
+    let known = [
+        good.access_token.secret(),
+        good.refresh_token.as_ref().unwrap().secret(),
+    ];
+    connected
+        .provider
+        .set_faults([Fault::TokenAnswerLost.times(1)])
+        .unwrap();
+    expire_locally(&connected);
+    let session = connected.restarted_session();
+
+    let error = session.access_token().await.unwrap_err();
+    assert!(matches!(error, Error::Network(_)), "{error:?}");
+    assert_shows_no_token(&error, &known);
+    assert_eq!(session.status(), SessionStatus::Connected);
+    assert_same_tokens(&connected.saved(), &good);
+    let stats = connected.provider.stats();
+    assert_eq!(stats.faults_served.get("token_answer_lost"), Some(&1));
+    assert_eq!(stats.refresh_grants, 1, "the provider rotated the token");
+
+    // The retry presents the refresh token the lost answer retired: the provider takes it for
+    // a stolen copy and ends the grant.
+    let error = session.access_token().await.unwrap_err();
+    assert!(matches!(error, Error::ReconnectNeeded), "{error:?}");
+    assert_shows_no_token(&error, &known);
+    assert_eq!(session.status(), SessionStatus::ReconnectNeeded);
+    assert!(
+        connected.store.load().unwrap().is_none(),
+        "nothing stale is kept"
+    );
+    let stats = connected.provider.stats();
+    assert_eq!(stats.refresh_reuse_detected, 1);
+    assert_eq!(stats.grants_revoked, 1);
+
+    // Connecting again works.
+    let (pending, callback) = authorize(&connected.client, Decision::Approve).await;
+    let persistence = session
+        .connect(pending.complete(&callback).unwrap())
+        .await
+        .expect("a new sign-in connects");
+    assert_eq!(persistence, Persistence::Saved);
+    assert_eq!(session.status(), SessionStatus::Connected);
+    let photos = session
+        .authorized_get(&connected.photos_url())
+        .await
+        .unwrap();
+    assert_eq!(photos.status, 200);
 }

@@ -7,7 +7,8 @@ use photolink_demo_provider::{Config, Fault, ProviderHandle};
 use photolink_oauth::{Error, SessionStatus, TokenStore};
 
 use super::{assert_shows_no_token, fault_config};
-use crate::support::provider::{Connected, connected_with};
+use crate::support::consent::Decision;
+use crate::support::provider::{Connected, authorize, connected_with};
 
 async fn connected() -> Connected {
     connected_with(Config::default(), fault_config()).await
@@ -117,6 +118,7 @@ async fn a_retry_after_within_the_cap_is_waited_for() {
 #[tokio::test]
 async fn a_retry_after_beyond_the_cap_ends_the_retries_at_once() {
     let connected = connected().await;
+    let before = connected.saved();
     connected
         .provider
         .set_faults([server_error(503, Some(30)).until_cleared()])
@@ -136,6 +138,20 @@ async fn a_retry_after_beyond_the_cap_ends_the_retries_at_once() {
     assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
     assert!(started.elapsed() < Duration::from_secs(2), "no waiting");
     assert_eq!(connected.provider.stats().photo_list_requests, 1);
+    assert_shows_no_token(&error, &[before.access_token.secret()]);
+    assert_eq!(
+        connected.saved().access_token.secret(),
+        before.access_token.secret(),
+        "the tokens are untouched"
+    );
+
+    connected.provider.clear_faults();
+    let photos = connected
+        .session
+        .authorized_get(&connected.photos_url())
+        .await
+        .expect("the photos arrive once the fault is gone");
+    assert_eq!(photos.status, 200);
 }
 
 #[tokio::test]
@@ -225,10 +241,31 @@ async fn a_401_mid_session_with_a_dead_grant_means_reconnect_needed() {
         .unwrap_err();
 
     assert!(matches!(error, Error::ReconnectNeeded), "{error:?}");
+    assert_shows_no_token(
+        &error,
+        &[
+            tokens.access_token.secret(),
+            tokens.refresh_token.as_ref().unwrap().secret(),
+        ],
+    );
     assert_eq!(connected.session.status(), SessionStatus::ReconnectNeeded);
     assert!(
         connected.store.load().unwrap().is_none(),
         "the dead tokens are forgotten"
     );
     assert_eq!(connected.provider.stats().photo_list_requests, 1);
+
+    let (pending, callback) = authorize(&connected.client, Decision::Approve).await;
+    let persistence = connected
+        .session
+        .connect(pending.complete(&callback).unwrap())
+        .await
+        .expect("connecting again works");
+    assert_eq!(persistence, photolink_oauth::Persistence::Saved);
+    let photos = connected
+        .session
+        .authorized_get(&connected.photos_url())
+        .await
+        .unwrap();
+    assert_eq!(photos.status, 200);
 }

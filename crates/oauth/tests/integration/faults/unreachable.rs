@@ -119,31 +119,76 @@ async fn a_stopped_provider_is_a_network_error_and_the_saved_tokens_survive_unti
 
 #[tokio::test]
 async fn a_photo_request_to_a_stopped_provider_is_a_network_error_and_the_connection_is_kept() {
-    let connected = connected_with(Config::default(), fault_config()).await;
+    let state = StateDir::new();
+    let provider_config = || Config {
+        state_file: Some(state.state_file()),
+        ..Config::default()
+    };
+    let connected = connected_with(provider_config(), fault_config()).await;
     let photos_url = connected.photos_url();
+    let good = connected.saved();
     let Connected {
         provider,
         session,
         store,
         ..
     } = connected;
+    let port = provider.local_addr().port();
     provider.shutdown().await;
 
     let error = session.authorized_get(&photos_url).await.unwrap_err();
     assert_refused(&error);
+    assert_shows_no_token(
+        &error,
+        &[
+            good.access_token.secret(),
+            good.refresh_token.as_ref().unwrap().secret(),
+        ],
+    );
     assert_eq!(session.status(), SessionStatus::Connected);
-    assert!(store.load().unwrap().is_some());
+    let held = store.load().unwrap().expect("the tokens are kept");
+    assert_eq!(held.access_token.secret(), good.access_token.secret());
+
+    let _provider = start(Config {
+        port,
+        ..provider_config()
+    })
+    .await;
+    let photos = session
+        .authorized_get(&photos_url)
+        .await
+        .expect("the photos arrive once the provider is back");
+    assert_eq!(photos.status, 200);
 }
 
 #[tokio::test]
 async fn discovering_a_stopped_provider_is_a_network_error_not_a_missing_document() {
     let provider = start(Config::default()).await;
     let issuer = provider.issuer_url().to_owned();
+    let port = provider.local_addr().port();
     provider.shutdown().await;
     let http = photolink_oauth::HttpClient::new(photolink_oauth::HttpOptions::default()).unwrap();
 
     let error = photolink_oauth::discover(&http, &issuer).await.unwrap_err();
 
-    assert!(matches!(error, Error::Network(_)), "{error:?}");
+    // Both places were tried, and each was refused: not a missing document.
+    let refused = format!(
+        "{issuer}/.well-known/oauth-authorization-server: network error: could not connect; \
+         {issuer}/.well-known/openid-configuration: network error: could not connect"
+    );
+    assert!(
+        matches!(&error, Error::Network(reason) if *reason == refused),
+        "{error:?}"
+    );
     assert!(error.is_transient());
+    assert_shows_no_token(&error, &[]);
+    let provider = start(Config {
+        port,
+        ..Config::default()
+    })
+    .await;
+    let metadata = photolink_oauth::discover(&http, provider.issuer_url())
+        .await
+        .expect("discovery works once the provider is back");
+    assert_eq!(metadata.issuer, issuer);
 }
