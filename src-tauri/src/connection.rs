@@ -16,7 +16,8 @@
 //! | Waiting | cancel | Disconnected |
 //! | Waiting | the sign-in's lifetime ends | Failed { retry: Connect } ("That sign-in expired. Try again.") |
 //! | any | callback, no sign-in in memory | the keyring's saved sign-in is put back (unless it ended here and the keyring would not delete it) and the callback tried once more; otherwise a notice |
-//! | Failed { retry: StartUp } | callback | kept, and handled when "Try again" makes start-up succeed |
+//! | Failed { retry: StartUp } | callback for the sign-in the keyring holds | kept, and handled when "Try again" makes start-up succeed |
+//! | Failed { retry: StartUp } | any other callback | Failed, with a notice |
 //! | Connected, Waiting | disconnect | Disconnected (a keyring or revocation failure is a notice) |
 //! | Connected | the grant dies while in use | Failed { retry: Connect } |
 //!
@@ -371,13 +372,36 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     pub async fn finish(self: &Arc<Self>, callback_url: &str) -> CallbackOutcome {
         let _step = self.steps.lock().await;
         let Some(provider) = self.ready().await else {
-            let mut deferred = lock(&self.deferred_callbacks);
-            if deferred.len() < DEFERRED_CALLBACKS {
-                deferred.push(callback_url.to_owned());
-            }
+            self.defer_callback(callback_url).await;
             return CallbackOutcome::Ignored;
         };
         self.handle_callback(&provider, callback_url).await
+    }
+
+    /// Keeps a callback that arrived while start-up cannot finish. Only the saved sign-in's
+    /// own callback is kept: any other link could never finish it, and keeping forged links
+    /// would let them fill the slots before the real one arrives. When the keyring cannot be
+    /// read, the link cannot be told apart and takes a slot while one is free.
+    async fn defer_callback(&self, callback_url: &str) {
+        let sign_ins = self.os.sign_ins();
+        let ignored = match blocking(move || sign_ins.load()).await {
+            Ok(Some((_, saved))) if saved.is_addressed_by(callback_url) => None,
+            Ok(Some(_)) => Some(messages::LINK_IGNORED_WHILE_WAITING),
+            Ok(None) => Some(messages::LINK_IGNORED_NOT_WAITING),
+            Err(error) => {
+                tracing::warn!(%error, "could not read the saved sign-in to check a link");
+                None
+            }
+        };
+        if let Some(message) = ignored {
+            tracing::warn!("ignored a sign-in link that is not for the saved sign-in");
+            return self.notify(Tone::Info, message);
+        }
+        let mut deferred = lock(&self.deferred_callbacks);
+        if deferred.len() < DEFERRED_CALLBACKS && !deferred.iter().any(|kept| kept == callback_url)
+        {
+            deferred.push(callback_url.to_owned());
+        }
     }
 
     /// Finishes the sign-in with a callback; called with the step lock held.
