@@ -41,6 +41,8 @@ use crate::connection::RedirectListener;
 pub const CALLBACK_PATH: &str = "/oauth/callback";
 /// The largest request head read (request line and headers).
 pub const MAX_HEAD: usize = 8 * 1024;
+/// The most header lines a request head may have (a browser sends about twenty).
+const MAX_HEADERS: usize = 64;
 /// How long a client may take to send its request head.
 pub const READ_TIME: Duration = Duration::from_secs(5);
 /// Connections whose request head is read at once; a newcomer closes the one that waited
@@ -330,11 +332,11 @@ pub enum HeadError {
 /// Parses an HTTP/1.x request head (RFC 9112 §2–§5) from the bytes read so far.
 ///
 /// Checks, in order: the head ends with an empty line within [`MAX_HEAD`] bytes; it is ASCII
-/// without control characters other than the line ends; the request line is
-/// `METHOD SP origin-form SP HTTP/1.0|1.1` with a token method and a target starting with `/`
-/// (no fragment);
-/// every header line is `name: value` with a token name (no folded lines, no bare CR or LF); at
-/// most one `Host` header. Of the header values only `Host`'s is kept.
+/// without control characters other than tab and the line ends, and every line ends in CRLF;
+/// `httparse` reads it as `METHOD SP request-target SP HTTP/1.0|1.1` with a token method, and
+/// at most [`MAX_HEADERS`] lines of `name: value` with token names (no folded lines); the
+/// target is origin-form, starting with `/`, without a fragment; at most one `Host` header. Of
+/// the header values only `Host`'s is kept.
 pub fn parse_head(bytes: &[u8]) -> Result<RequestHead, HeadError> {
     let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Err(if bytes.len() >= MAX_HEAD {
@@ -348,37 +350,36 @@ pub fn parse_head(bytes: &[u8]) -> Result<RequestHead, HeadError> {
     if end + 4 > MAX_HEAD {
         return Err(HeadError::TooLarge);
     }
-    let head = &bytes[..end];
+    let head = &bytes[..end + 4];
     if !head.iter().all(|b| is_head_byte(*b)) {
         return Err(HeadError::Malformed);
     }
-    let head = std::str::from_utf8(head).map_err(|_| HeadError::Malformed)?;
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or_default();
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let text = std::str::from_utf8(&head[..end]).map_err(|_| HeadError::Malformed)?;
+    // httparse also ends a line at a bare LF; a CR or LF outside a CRLF pair is refused.
+    if text.split("\r\n").any(|line| line.contains(['\r', '\n'])) {
+        return Err(HeadError::Malformed);
+    }
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    let (Ok(httparse::Status::Complete(_)), Some(method), Some(target)) =
+        (request.parse(head), request.method, request.path)
     else {
         return Err(HeadError::Malformed);
     };
-    let valid_method = !method.is_empty() && method.bytes().all(is_token_byte);
     // Origin-form (RFC 9112 §3.2.1): a fragment is never sent, so one is refused.
     let valid_target =
         target.starts_with('/') && target.bytes().all(|b| b.is_ascii_graphic() && b != b'#');
-    if !valid_method || !valid_target || !matches!(version, "HTTP/1.1" | "HTTP/1.0") {
+    if !valid_target {
         return Err(HeadError::Malformed);
     }
     let mut host = None;
-    for line in lines {
-        let (name, value) = line.split_once(':').ok_or(HeadError::Malformed)?;
-        if name.is_empty() || !name.bytes().all(is_token_byte) || line.contains(['\r', '\n']) {
-            return Err(HeadError::Malformed);
-        }
-        if name.eq_ignore_ascii_case("host") {
+    for header in request.headers.iter() {
+        if header.name.eq_ignore_ascii_case("host") {
             // A second Host header makes the request ambiguous (RFC 9112 §3.2).
             if host.is_some() {
                 return Err(HeadError::Malformed);
             }
+            let value = std::str::from_utf8(header.value).map_err(|_| HeadError::Malformed)?;
             host = Some(value.trim_matches([' ', '\t']).to_owned());
         }
     }
@@ -392,11 +393,6 @@ pub fn parse_head(bytes: &[u8]) -> Result<RequestHead, HeadError> {
 /// Printable ASCII, space, tab and the line ends.
 fn is_head_byte(byte: u8) -> bool {
     matches!(byte, b' '..=b'~' | b'\t' | b'\r' | b'\n')
-}
-
-/// `tchar` of RFC 9110 §5.6.2.
-fn is_token_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
 /// The page the browser shows.

@@ -86,6 +86,13 @@ fn garbage_and_malformed_heads_are_refused() {
         parse_head(b"GET /\0 HTTP/1.1\r\n\r\n"),
         Err(HeadError::Malformed)
     );
+    let with_headers = |count: usize| format!("GET / HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(count));
+    assert!(parsed(&with_headers(MAX_HEADERS)).is_ok());
+    assert_eq!(
+        parsed(&with_headers(MAX_HEADERS + 1)),
+        Err(HeadError::Malformed),
+        "more header lines than a browser sends"
+    );
 }
 
 #[test]
@@ -519,6 +526,11 @@ mod properties {
     use super::*;
 
     const PORT: u16 = 49_152;
+
+    /// `tchar` of RFC 9110 §5.6.2.
+    fn is_token_byte(byte: u8) -> bool {
+        byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+    }
 
     fn callback_head(query: &str, extra: &str) -> String {
         format!("GET /oauth/callback?{query} HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\n{extra}\r\n")
