@@ -11,7 +11,8 @@
 //!    header lines only; a body is never read). At most [`MAX_CONNECTIONS`] heads are read at
 //!    once; when another connection arrives, the one that waited longest is closed, unless its
 //!    request line already names the callback ([`Reading`]): idle sockets cannot keep the
-//!    browser's redirect out.
+//!    browser's redirect out. A connection whose head is read waits there, still closable,
+//!    until one of [`MAX_ANSWERING`] answers is free.
 //! 3. The checks, in order: the head is complete, well formed and small enough; it has one
 //!    `Host` header, equal to `127.0.0.1:{port}` (a page on a name rebound to 127.0.0.1 names
 //!    its own host: DNS rebinding); the method is `GET`; the path is exactly
@@ -33,7 +34,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, oneshot};
+use tokio::sync::{Notify, Semaphore, oneshot};
 
 use crate::connection::RedirectListener;
 
@@ -48,6 +49,9 @@ pub const READ_TIME: Duration = Duration::from_secs(5);
 /// Connections whose request head is read at once; a newcomer closes the one that waited
 /// longest (see [`Reading`]).
 const MAX_CONNECTIONS: usize = 32;
+/// Connections answered at once (their callback handed to the connection, their page
+/// written); more wait among those whose head is read.
+const MAX_ANSWERING: usize = 32;
 /// How long writing the answer may take.
 const WRITE_TIME: Duration = Duration::from_secs(5);
 
@@ -114,6 +118,7 @@ async fn accept(
 ) {
     let ended = Arc::new(Notify::new());
     let reading = Arc::new(Mutex::new(Reading::default()));
+    let answering = Arc::new(Semaphore::new(MAX_ANSWERING));
     loop {
         let mut stream = tokio::select! {
             _ = &mut stopped => break,
@@ -128,19 +133,30 @@ async fn accept(
         };
         let (reader, cut_off) = lock(&reading).admit();
         let reading = reading.clone();
+        let answering = answering.clone();
         let deliver = deliver.clone();
         let ended = ended.clone();
         tokio::spawn(async move {
-            let head = tokio::select! {
-                head = tokio::time::timeout(
+            // Until it may be answered, the connection stays among those waiting, where a
+            // newcomer may close it: the answers in progress bound the rest.
+            let waited = async {
+                let head = tokio::time::timeout(
                     read_time,
                     read_head(&mut stream, || lock(&reading).names_callback(reader)),
-                ) => head.unwrap_or(Err(HeadError::TooSlow)),
+                )
+                .await
+                .unwrap_or(Err(HeadError::TooSlow));
+                (head, answering.acquire_owned().await)
+            };
+            let (head, answer) = tokio::select! {
+                waited = waited => waited,
                 _ = cut_off => {
                     tracing::debug!("closed a waiting loopback connection to make room");
                     return;
                 }
             };
+            // The semaphore is never closed.
+            let Ok(_answer) = answer else { return };
             lock(&reading).done(reader);
             if serve(stream, port, head, &deliver).await {
                 ended.notify_one();

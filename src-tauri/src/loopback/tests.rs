@@ -691,3 +691,53 @@ mod properties {
         }
     }
 }
+
+#[tokio::test]
+async fn answers_in_progress_are_bounded_and_a_further_callback_waits_its_turn() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let gate = Arc::new(Semaphore::new(0));
+    let delivered = Arc::new(AtomicUsize::new(0));
+    let deliver: Deliver = {
+        let (gate, delivered) = (gate.clone(), delivered.clone());
+        Arc::new(move |url: String| {
+            let (gate, delivered) = (gate.clone(), delivered.clone());
+            Box::pin(async move {
+                delivered.fetch_add(1, Ordering::SeqCst);
+                if url.contains("state=hold") {
+                    gate.acquire().await.unwrap().forget();
+                    return CallbackOutcome::Ignored;
+                }
+                CallbackOutcome::Connected
+            })
+        })
+    };
+    let listener = LoopbackListener::start_with(None, deliver, READ_TIME)
+        .await
+        .unwrap();
+    let port = listener.port();
+    let held: Vec<_> = (0..MAX_ANSWERING)
+        .map(|_| tokio::spawn(get(port, "/oauth/callback?state=hold")))
+        .collect();
+    while delivered.load(Ordering::SeqCst) < MAX_ANSWERING {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let good = tokio::spawn(get(port, "/oauth/callback?code=a&state=good"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        delivered.load(Ordering::SeqCst),
+        MAX_ANSWERING,
+        "more answers ran at once than allowed"
+    );
+    gate.add_permits(1);
+
+    let good = tokio::time::timeout(Duration::from_secs(2), good)
+        .await
+        .expect("the waiting callback was never answered")
+        .unwrap();
+    assert!(good.starts_with("HTTP/1.1 200 OK\r\n"), "{good}");
+    gate.add_permits(MAX_ANSWERING);
+    for answer in held {
+        assert!(answer.await.unwrap().starts_with("HTTP/1.1 400 "));
+    }
+}
