@@ -190,7 +190,8 @@ pub struct AccountConnection<W: Window, O: Os> {
     sign_ins_started: AtomicU64,
     /// The keyring refused to delete a sign-in that ended here: it must not be put back.
     ended_sign_in_kept: AtomicBool,
-    /// Callbacks that arrived while start-up could not finish; handled once it does.
+    /// Callbacks for the saved sign-in that arrived while start-up could not finish; handled
+    /// once it does.
     deferred_callbacks: Mutex<Vec<String>>,
     /// The loopback listener of the sign-in in progress, when the provider uses one.
     listener: Mutex<Option<O::Listener>>,
@@ -364,8 +365,9 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     /// Finishes the sign-in with the callback URL the OS handed over. A URL that is not for the
     /// sign-in in progress only produces a notice and leaves that sign-in waiting.
     ///
-    /// When the provider cannot be set up (start-up failed), the callback is kept and handled
-    /// by the start-up that "Try again" runs.
+    /// When the provider cannot be set up (start-up failed), the callback of the sign-in the
+    /// keyring holds is kept and handled by the start-up that "Try again" runs; any other link
+    /// only produces a notice.
     ///
     /// Answers what came of the callback, for the loopback listener's page. A kept callback
     /// answers [`CallbackOutcome::Ignored`]: no loopback listener runs before start-up succeeds.

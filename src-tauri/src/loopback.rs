@@ -46,8 +46,8 @@ pub const MAX_HEAD: usize = 8 * 1024;
 const MAX_HEADERS: usize = 64;
 /// How long a client may take to send its request head.
 pub const READ_TIME: Duration = Duration::from_secs(5);
-/// Connections whose request head is read at once; a newcomer closes the one that waited
-/// longest (see [`Reading`]).
+/// Connections being read or waiting to be answered at once; a newcomer closes the one that
+/// waited longest (see [`Reading`]).
 const MAX_CONNECTIONS: usize = 32;
 /// Connections answered at once (their callback handed to the connection, their page
 /// written); more wait among those whose head is read.
@@ -166,11 +166,12 @@ async fn accept(
     tracing::info!(port, "stopped listening for the browser's redirect");
 }
 
-/// The connections whose request head is still being read, oldest first. Their number is
-/// bounded (a port scan must not pile up tasks), but a full house never turns a newcomer
-/// away: the connection that waited longest is closed instead, passing over those whose
-/// request line already names the callback. So sockets that some local program opens and
-/// leaves idle hold their place only until the browser's redirect needs it.
+/// The connections whose request head is being read, or that wait to be answered, oldest
+/// first. Their number is bounded (a port scan must not pile up tasks), but a full house
+/// never turns a newcomer away: the connection that waited longest is closed instead,
+/// passing over those whose request line already names the callback. So sockets that some
+/// local program opens and leaves idle hold their place only until the browser's redirect
+/// needs it.
 #[derive(Default)]
 struct Reading {
     admitted: u64,
@@ -212,7 +213,7 @@ impl Reading {
         }
     }
 
-    /// The connection's head is read (or failed); it no longer waits.
+    /// The connection is being answered; it no longer waits.
     fn done(&mut self, id: u64) {
         self.readers.retain(|reader| reader.id != id);
     }
