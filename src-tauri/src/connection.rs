@@ -16,7 +16,8 @@
 //! | Waiting | cancel | Disconnected |
 //! | Waiting | the sign-in's lifetime ends | Failed { retry: Connect } ("That sign-in expired. Try again.") |
 //! | any | callback, no sign-in in memory | the keyring's saved sign-in is put back (unless it ended here and the keyring would not delete it) and the callback tried once more; otherwise a notice |
-//! | Failed { retry: StartUp } | callback | kept, and handled when "Try again" makes start-up succeed |
+//! | Failed { retry: StartUp } | callback for the sign-in the keyring holds | kept, and handled when "Try again" makes start-up succeed |
+//! | Failed { retry: StartUp } | any other callback | Failed, with a notice |
 //! | Connected, Waiting | disconnect | Disconnected (a keyring or revocation failure is a notice) |
 //! | Connected | the grant dies while in use | Failed { retry: Connect } |
 //!
@@ -189,7 +190,8 @@ pub struct AccountConnection<W: Window, O: Os> {
     sign_ins_started: AtomicU64,
     /// The keyring refused to delete a sign-in that ended here: it must not be put back.
     ended_sign_in_kept: AtomicBool,
-    /// Callbacks that arrived while start-up could not finish; handled once it does.
+    /// Callbacks for the saved sign-in that arrived while start-up could not finish; handled
+    /// once it does.
     deferred_callbacks: Mutex<Vec<String>>,
     /// The loopback listener of the sign-in in progress, when the provider uses one.
     listener: Mutex<Option<O::Listener>>,
@@ -363,21 +365,45 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     /// Finishes the sign-in with the callback URL the OS handed over. A URL that is not for the
     /// sign-in in progress only produces a notice and leaves that sign-in waiting.
     ///
-    /// When the provider cannot be set up (start-up failed), the callback is kept and handled
-    /// by the start-up that "Try again" runs.
+    /// When the provider cannot be set up (start-up failed), the callback of the sign-in the
+    /// keyring holds is kept and handled by the start-up that "Try again" runs; any other link
+    /// only produces a notice.
     ///
     /// Answers what came of the callback, for the loopback listener's page. A kept callback
     /// answers [`CallbackOutcome::Ignored`]: no loopback listener runs before start-up succeeds.
     pub async fn finish(self: &Arc<Self>, callback_url: &str) -> CallbackOutcome {
         let _step = self.steps.lock().await;
         let Some(provider) = self.ready().await else {
-            let mut deferred = lock(&self.deferred_callbacks);
-            if deferred.len() < DEFERRED_CALLBACKS {
-                deferred.push(callback_url.to_owned());
-            }
+            self.defer_callback(callback_url).await;
             return CallbackOutcome::Ignored;
         };
         self.handle_callback(&provider, callback_url).await
+    }
+
+    /// Keeps a callback that arrived while start-up cannot finish. Only the saved sign-in's
+    /// own callback is kept: any other link could never finish it, and keeping forged links
+    /// would let them fill the slots before the real one arrives. When the keyring cannot be
+    /// read, the link cannot be told apart and takes a slot while one is free.
+    async fn defer_callback(&self, callback_url: &str) {
+        let sign_ins = self.os.sign_ins();
+        let ignored = match blocking(move || sign_ins.load()).await {
+            Ok(Some((_, saved))) if saved.is_addressed_by(callback_url) => None,
+            Ok(Some(_)) => Some(messages::LINK_IGNORED_WHILE_WAITING),
+            Ok(None) => Some(messages::LINK_IGNORED_NOT_WAITING),
+            Err(error) => {
+                tracing::warn!(%error, "could not read the saved sign-in to check a link");
+                None
+            }
+        };
+        if let Some(message) = ignored {
+            tracing::warn!("ignored a sign-in link that is not for the saved sign-in");
+            return self.notify(Tone::Info, message);
+        }
+        let mut deferred = lock(&self.deferred_callbacks);
+        if deferred.len() < DEFERRED_CALLBACKS && !deferred.iter().any(|kept| kept == callback_url)
+        {
+            deferred.push(callback_url.to_owned());
+        }
     }
 
     /// Finishes the sign-in with a callback; called with the step lock held.

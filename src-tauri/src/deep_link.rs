@@ -10,7 +10,9 @@ use std::sync::Mutex;
 
 use tauri::{App, AppHandle, Manager};
 use tauri_plugin_deep_link::DeepLinkExt;
+use url::Url;
 
+use crate::provider::REDIRECT_URI;
 use crate::state::AppState;
 
 /// PhotoLink's private-use URI scheme.
@@ -78,7 +80,7 @@ pub fn from_second_instance(app: &AppHandle, args: Vec<String>) {
 
 fn receive(app: &AppHandle, candidates: impl Iterator<Item = String>) {
     let links = app.state::<DeepLinks>();
-    for url in candidates.filter(|candidate| is_ours(candidate)) {
+    for url in candidates.filter(|candidate| is_callback_link(candidate)) {
         if !links.accept(&url) {
             tracing::debug!("a link arrived a second time; already handled");
             continue;
@@ -93,8 +95,20 @@ fn receive(app: &AppHandle, candidates: impl Iterator<Item = String>) {
     }
 }
 
-fn is_ours(candidate: &str) -> bool {
-    url::Url::parse(candidate).is_ok_and(|url| url.scheme() == SCHEME)
+/// Whether `candidate` is a callback link: the redirect URI's scheme (in any case, as URI
+/// schemes go), no authority, and exactly its path; query and fragment aside. Anything else a
+/// second process is started with (its own path, flags, a link to another place in the app)
+/// never reaches the connection.
+fn is_callback_link(candidate: &str) -> bool {
+    let (Ok(link), Ok(redirect)) = (Url::parse(candidate), Url::parse(REDIRECT_URI)) else {
+        return false;
+    };
+    // `host()` is `None` for an empty authority (`scheme:///path`) as for none at all.
+    link.scheme() == redirect.scheme()
+        && link.has_authority() == redirect.has_authority()
+        && link.host() == redirect.host()
+        && link.port() == redirect.port()
+        && link.path() == redirect.path()
 }
 
 #[cfg(test)]
@@ -102,14 +116,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_our_scheme_counts_as_a_link() {
-        assert!(is_ours(
+    fn only_the_callback_address_counts_as_a_link() {
+        assert!(is_callback_link(
             "com.example.photolink:/oauth/callback?code=a&state=b"
         ));
-        assert!(is_ours("COM.EXAMPLE.PHOTOLINK:/oauth/callback"));
-        assert!(!is_ours("/usr/bin/photolink"));
-        assert!(!is_ours("https://example.com/oauth/callback"));
-        assert!(!is_ours("--flag"));
+        assert!(is_callback_link("COM.EXAMPLE.PHOTOLINK:/oauth/callback"));
+        assert!(is_callback_link(
+            "com.example.photolink:/oauth/callback#_=_"
+        ));
+        for other in [
+            "/usr/bin/photolink",
+            "https://example.com/oauth/callback",
+            "--flag",
+            "com.example.photolink:/settings?code=a&state=b",
+            "com.example.photolink:oauth/callback",
+            "com.example.photolink://evil.example/oauth/callback",
+            "com.example.photolink:///oauth/callback",
+            "com.example.photolink:/OAUTH/callback",
+            "com.example.photolink:/oauth/callback/",
+            "com.example.photolink:/oauth/%63allback",
+            "http://127.0.0.1:5000/oauth/callback?code=a&state=b",
+        ] {
+            assert!(!is_callback_link(other), "{other}");
+        }
     }
 
     #[test]
@@ -125,5 +154,113 @@ mod tests {
             links.accept("com.example.photolink:/oauth/callback?state=1"),
             "old links are forgotten"
         );
+    }
+
+    mod properties {
+        //! Callback links in every form a link can take: the scheme in any case and near
+        //! misses of it, with and without an authority (hosts, loopback forms, user info),
+        //! near misses of the path, queries and fragments; and arbitrary text.
+
+        use proptest::prelude::*;
+
+        use super::*;
+
+        /// Spellings of the scheme, ours first.
+        const SCHEMES: &[&str] = &[
+            "com.example.photolink",
+            "COM.EXAMPLE.PHOTOLINK",
+            "Com.Example.PhotoLink",
+            "com.example.photolinkx",
+            "com.example.photolin",
+            "com-example-photolink",
+            "com.example.photolink.evil",
+            "http",
+            "https",
+            "file",
+        ];
+        /// What comes between the scheme's colon and the path; none (ours) first.
+        const AUTHORITIES: &[&str] = &[
+            "",
+            "//",
+            "//127.0.0.1",
+            "//127.0.0.1:5000",
+            "//[::1]:5000",
+            "//localhost",
+            "//evil.example",
+            "//user@",
+            "//oauth",
+        ];
+        /// Paths: ours, and its spellings with dot segments (`%2E` counts as a dot), which URL
+        /// parsing removes for the link as for the redirect URI (RFC 3986 §5.2.4), first.
+        const PATHS: &[&str] = &[
+            "/oauth/callback",
+            "/oauth/./callback",
+            "/oauth/x/../callback",
+            "/oauth/%2E/callback",
+            "oauth/callback",
+            "/oauth/callback/",
+            "/OAUTH/CALLBACK",
+            "/oauth/Callback",
+            "//oauth/callback",
+            "/oauth/%63allback",
+            "/oauth/callback%2F",
+            "/oauth/%2Fcallback",
+            "/oauth",
+            "",
+        ];
+
+        proptest! {
+            // Each case tries every spelling of scheme, authority and path.
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            #[test]
+            fn a_link_counts_only_with_our_scheme_no_authority_and_the_callback_path(
+                query in prop::option::of("[a-zA-Z0-9=&%._~/?:@-]{0,48}"),
+                fragment in prop::option::of("[a-zA-Z0-9=&%._~/?#:@-]{0,16}"),
+            ) {
+                let tail = query.map(|q| format!("?{q}")).unwrap_or_default()
+                    + &fragment.map(|f| format!("#{f}")).unwrap_or_default();
+                for (scheme, spelled_scheme) in SCHEMES.iter().enumerate() {
+                    for (authority, spelled_authority) in AUTHORITIES.iter().enumerate() {
+                        for (path, spelled_path) in PATHS.iter().enumerate() {
+                            let link = format!("{spelled_scheme}:{spelled_authority}{spelled_path}{tail}");
+                            // The scheme is case-insensitive (RFC 3986 §3.1); the rest is not.
+                            let ours = scheme < 3 && authority == 0 && path < 4;
+
+                            prop_assert_eq!(is_callback_link(&link), ours, "{}", link);
+                        }
+                    }
+                }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            #[test]
+            fn any_text_is_a_link_only_if_it_has_the_callback_address(
+                text in prop_oneof![
+                    any::<String>(),
+                    any::<String>().prop_map(|tail| format!("{SCHEME}:{tail}")),
+                    any::<String>().prop_map(|tail| format!("{REDIRECT_URI}{tail}")),
+                ],
+            ) {
+                if is_callback_link(&text) {
+                    let link = Url::parse(&text).unwrap();
+                    prop_assert_eq!(link.scheme(), SCHEME);
+                    prop_assert!(!link.has_authority());
+                    prop_assert_eq!(link.path(), "/oauth/callback");
+                }
+            }
+
+            #[test]
+            fn a_callback_link_with_any_query_and_fragment_counts(
+                query in any::<String>(),
+                fragment in any::<String>(),
+            ) {
+                let link = format!("{REDIRECT_URI}?{query}#{fragment}");
+                prop_assert!(is_callback_link(&link), "{}", link);
+            }
+        }
     }
 }

@@ -8,7 +8,11 @@
 //!    is `http://127.0.0.1:{port}/oauth/callback`.
 //! 2. Every connection is served in its own task. Its request head is read for at most
 //!    [`READ_TIME`] and [`MAX_HEAD`] bytes and parsed by [`parse_head`] (request line and
-//!    header lines only; a body is never read).
+//!    header lines only; a body is never read). At most [`MAX_CONNECTIONS`] heads are read at
+//!    once; when another connection arrives, the one that waited longest is closed, unless its
+//!    request line already names the callback ([`Reading`]): idle sockets cannot keep the
+//!    browser's redirect out. A connection whose head is read waits there, still closable,
+//!    until one of [`MAX_ANSWERING`] answers is free.
 //! 3. The checks, in order: the head is complete, well formed and small enough; it has one
 //!    `Host` header, equal to `127.0.0.1:{port}` (a page on a name rebound to 127.0.0.1 names
 //!    its own host: DNS rebinding); the method is `GET`; the path is exactly
@@ -21,10 +25,11 @@
 //! 5. The listener stops accepting, and its port closes, once a callback ended the sign-in or
 //!    when it is dropped (the connection drops it on cancel, expiry, a new Connect, Disconnect).
 
+use std::collections::VecDeque;
 use std::future::Future;
 use std::net::Ipv4Addr;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -37,10 +42,16 @@ use crate::connection::RedirectListener;
 pub const CALLBACK_PATH: &str = "/oauth/callback";
 /// The largest request head read (request line and headers).
 pub const MAX_HEAD: usize = 8 * 1024;
+/// The most header lines a request head may have (a browser sends about twenty).
+const MAX_HEADERS: usize = 64;
 /// How long a client may take to send its request head.
 pub const READ_TIME: Duration = Duration::from_secs(5);
-/// Connections served at once; more are closed at once (a port scan must not pile up tasks).
+/// Connections being read or waiting to be answered at once; a newcomer closes the one that
+/// waited longest (see [`Reading`]).
 const MAX_CONNECTIONS: usize = 32;
+/// Connections answered at once (their callback handed to the connection, their page
+/// written); more wait among those whose head is read.
+const MAX_ANSWERING: usize = 32;
 /// How long writing the answer may take.
 const WRITE_TIME: Duration = Duration::from_secs(5);
 
@@ -106,9 +117,10 @@ async fn accept(
     mut stopped: oneshot::Receiver<()>,
 ) {
     let ended = Arc::new(Notify::new());
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let reading = Arc::new(Mutex::new(Reading::default()));
+    let answering = Arc::new(Semaphore::new(MAX_ANSWERING));
     loop {
-        let stream = tokio::select! {
+        let mut stream = tokio::select! {
             _ = &mut stopped => break,
             () = ended.notified() => break,
             accepted = listener.accept() => match accepted {
@@ -119,45 +131,117 @@ async fn accept(
                 }
             },
         };
-        let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::debug!("too many loopback connections at once; closing one");
-            continue;
-        };
+        let (reader, cut_off) = lock(&reading).admit();
+        let reading = reading.clone();
+        let answering = answering.clone();
         let deliver = deliver.clone();
         let ended = ended.clone();
         tokio::spawn(async move {
-            if serve(stream, port, &deliver, read_time).await {
+            // Until it may be answered, the connection stays among those waiting, where a
+            // newcomer may close it: the answers in progress bound the rest.
+            let waited = async {
+                let head = tokio::time::timeout(
+                    read_time,
+                    read_head(&mut stream, || lock(&reading).names_callback(reader)),
+                )
+                .await
+                .unwrap_or(Err(HeadError::TooSlow));
+                (head, answering.acquire_owned().await)
+            };
+            let (head, answer) = tokio::select! {
+                waited = waited => waited,
+                _ = cut_off => {
+                    tracing::debug!("closed a waiting loopback connection to make room");
+                    return;
+                }
+            };
+            // The semaphore is never closed.
+            let Ok(_answer) = answer else { return };
+            lock(&reading).done(reader);
+            if serve(stream, port, head, &deliver).await {
                 ended.notify_one();
             }
-            drop(slot);
         });
     }
     tracing::info!(port, "stopped listening for the browser's redirect");
 }
 
-/// Serves one connection; true when its callback ended the sign-in.
-async fn serve(mut stream: TcpStream, port: u16, deliver: &Deliver, read_time: Duration) -> bool {
-    let head = match tokio::time::timeout(read_time, read_head(&mut stream)).await {
-        Ok(head) => head,
-        Err(_) => Err(HeadError::TooSlow),
-    };
-    let (page, ended) = match head {
+/// The connections whose request head is being read, or that wait to be answered, oldest
+/// first. Their number is bounded (a port scan must not pile up tasks), but a full house
+/// never turns a newcomer away: the connection that waited longest is closed instead,
+/// passing over those whose request line already names the callback. So sockets that some
+/// local program opens and leaves idle hold their place only until the browser's redirect
+/// needs it.
+#[derive(Default)]
+struct Reading {
+    admitted: u64,
+    readers: VecDeque<Reader>,
+}
+
+struct Reader {
+    id: u64,
+    names_callback: bool,
+    /// Dropping it closes the connection.
+    _cut_off: oneshot::Sender<()>,
+}
+
+impl Reading {
+    /// Makes room for a new connection; the receiver completes when it is to be closed.
+    fn admit(&mut self) -> (u64, oneshot::Receiver<()>) {
+        if self.readers.len() >= MAX_CONNECTIONS {
+            let longest_waiting = self
+                .readers
+                .iter()
+                .position(|reader| !reader.names_callback)
+                .unwrap_or(0);
+            self.readers.remove(longest_waiting);
+        }
+        self.admitted += 1;
+        let (cut_off, closes) = oneshot::channel();
+        self.readers.push_back(Reader {
+            id: self.admitted,
+            names_callback: false,
+            _cut_off: cut_off,
+        });
+        (self.admitted, closes)
+    }
+
+    /// The connection's request line is `GET /oauth/callback…`.
+    fn names_callback(&mut self, id: u64) {
+        if let Some(reader) = self.readers.iter_mut().find(|reader| reader.id == id) {
+            reader.names_callback = true;
+        }
+    }
+
+    /// The connection is being answered; it no longer waits.
+    fn done(&mut self, id: u64) {
+        self.readers.retain(|reader| reader.id != id);
+    }
+}
+
+fn lock(reading: &Mutex<Reading>) -> MutexGuard<'_, Reading> {
+    reading
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Answers one connection whose head was read; true when its callback ended the sign-in.
+async fn serve(
+    mut stream: TcpStream,
+    port: u16,
+    head: Result<RequestHead, HeadError>,
+    deliver: &Deliver,
+) -> bool {
+    let (page, ended) = match head.map(|head| callback_url(&head, port)) {
         Err(HeadError::Closed) => return false,
         Err(error) => (Page::for_bad_request(error), false),
-        Ok(head) if head.host.as_deref() != Some(&expected_host(port)) => {
-            (Page::MISDIRECTED, false)
-        }
-        Ok(head) if head.method != "GET" => (Page::METHOD_NOT_ALLOWED, false),
-        Ok(head) if head.path() != CALLBACK_PATH => (Page::NOT_FOUND, false),
-        Ok(head) => {
-            // The URL carries an authorization code: it is never logged.
-            let url = format!("http://127.0.0.1:{port}{}", head.target);
-            match deliver(url).await {
-                CallbackOutcome::Connected => (Page::CONNECTED, true),
-                CallbackOutcome::Failed(sentence) => (Page::failed(&sentence), true),
-                CallbackOutcome::Ignored => (Page::IGNORED, false),
-            }
-        }
+        Ok(Err(page)) => (page, false),
+        // The URL carries an authorization code: it is never logged.
+        Ok(Ok(url)) => match deliver(url).await {
+            CallbackOutcome::Connected => (Page::CONNECTED, true),
+            CallbackOutcome::Failed(sentence) => (Page::failed(&sentence), true),
+            CallbackOutcome::Ignored => (Page::IGNORED, false),
+        },
     };
     let answer = page.to_http();
     let _ = tokio::time::timeout(WRITE_TIME, async {
@@ -168,16 +252,35 @@ async fn serve(mut stream: TcpStream, port: u16, deliver: &Deliver, read_time: D
     ended
 }
 
+/// The callback URL a well-formed request head stands for, or the page that refuses it: the
+/// `Host` first, then the method, then the path.
+fn callback_url(head: &RequestHead, port: u16) -> Result<String, Page> {
+    if head.host.as_deref() != Some(&expected_host(port)) {
+        Err(Page::MISDIRECTED)
+    } else if head.method != "GET" {
+        Err(Page::METHOD_NOT_ALLOWED)
+    } else if head.path() != CALLBACK_PATH {
+        Err(Page::NOT_FOUND)
+    } else {
+        Ok(format!("http://127.0.0.1:{port}{}", head.target))
+    }
+}
+
 /// The only `Host` a request may name: the redirect URI's authority. A page on another name
 /// that resolves to 127.0.0.1 (DNS rebinding) sends its own name, and is refused.
 fn expected_host(port: u16) -> String {
     format!("127.0.0.1:{port}")
 }
 
-/// Reads until the head is complete, too large, malformed or the client hangs up.
-async fn read_head(stream: &mut TcpStream) -> Result<RequestHead, HeadError> {
+/// Reads until the head is complete, too large, malformed or the client hangs up; calls
+/// `on_callback_line` once the request line is known to be `GET /oauth/callback…`.
+async fn read_head(
+    stream: &mut TcpStream,
+    mut on_callback_line: impl FnMut(),
+) -> Result<RequestHead, HeadError> {
     let mut head = Vec::with_capacity(1024);
     let mut chunk = [0u8; 1024];
+    let mut callback_line = false;
     loop {
         let read = stream
             .read(&mut chunk)
@@ -191,11 +294,24 @@ async fn read_head(stream: &mut TcpStream) -> Result<RequestHead, HeadError> {
             });
         }
         head.extend_from_slice(&chunk[..read]);
+        if !callback_line && names_callback(&head) {
+            callback_line = true;
+            on_callback_line();
+        }
         match parse_head(&head) {
             Err(HeadError::Incomplete) => continue,
             outcome => return outcome,
         }
     }
+}
+
+/// Whether the bytes read so far start with `GET /oauth/callback` followed by its query or the
+/// end of the target: the browser's redirect, as far as a request line can say.
+fn names_callback(head: &[u8]) -> bool {
+    let target = head
+        .strip_prefix(b"GET ")
+        .and_then(|rest| rest.strip_prefix(CALLBACK_PATH.as_bytes()));
+    matches!(target, Some([b'?' | b' ', ..]))
 }
 
 /// The request line of a request, as far as the listener cares.
@@ -233,10 +349,11 @@ pub enum HeadError {
 /// Parses an HTTP/1.x request head (RFC 9112 §2–§5) from the bytes read so far.
 ///
 /// Checks, in order: the head ends with an empty line within [`MAX_HEAD`] bytes; it is ASCII
-/// without control characters other than the line ends; the request line is
-/// `METHOD SP origin-form SP HTTP/1.0|1.1` with a token method and a target starting with `/`;
-/// every header line is `name: value` with a token name (no folded lines, no bare CR or LF); at
-/// most one `Host` header. Of the header values only `Host`'s is kept.
+/// without control characters other than tab and the line ends, and every line ends in CRLF;
+/// `httparse` reads it as `METHOD SP request-target SP HTTP/1.0|1.1` with a token method, and
+/// at most [`MAX_HEADERS`] lines of `name: value` with token names (no folded lines); the
+/// target is origin-form, starting with `/`, without a fragment; at most one `Host` header. Of
+/// the header values only `Host`'s is kept.
 pub fn parse_head(bytes: &[u8]) -> Result<RequestHead, HeadError> {
     let Some(end) = bytes.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Err(if bytes.len() >= MAX_HEAD {
@@ -250,35 +367,36 @@ pub fn parse_head(bytes: &[u8]) -> Result<RequestHead, HeadError> {
     if end + 4 > MAX_HEAD {
         return Err(HeadError::TooLarge);
     }
-    let head = &bytes[..end];
+    let head = &bytes[..end + 4];
     if !head.iter().all(|b| is_head_byte(*b)) {
         return Err(HeadError::Malformed);
     }
-    let head = std::str::from_utf8(head).map_err(|_| HeadError::Malformed)?;
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or_default();
-    let mut parts = request_line.split(' ');
-    let (Some(method), Some(target), Some(version), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
+    let text = std::str::from_utf8(&head[..end]).map_err(|_| HeadError::Malformed)?;
+    // httparse also ends a line at a bare LF; a CR or LF outside a CRLF pair is refused.
+    if text.split("\r\n").any(|line| line.contains(['\r', '\n'])) {
+        return Err(HeadError::Malformed);
+    }
+    let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
+    let mut request = httparse::Request::new(&mut headers);
+    let (Ok(httparse::Status::Complete(_)), Some(method), Some(target)) =
+        (request.parse(head), request.method, request.path)
     else {
         return Err(HeadError::Malformed);
     };
-    let valid_method = !method.is_empty() && method.bytes().all(is_token_byte);
-    let valid_target = target.starts_with('/') && target.bytes().all(|b| b.is_ascii_graphic());
-    if !valid_method || !valid_target || !matches!(version, "HTTP/1.1" | "HTTP/1.0") {
+    // Origin-form (RFC 9112 §3.2.1): a fragment is never sent, so one is refused.
+    let valid_target =
+        target.starts_with('/') && target.bytes().all(|b| b.is_ascii_graphic() && b != b'#');
+    if !valid_target {
         return Err(HeadError::Malformed);
     }
     let mut host = None;
-    for line in lines {
-        let (name, value) = line.split_once(':').ok_or(HeadError::Malformed)?;
-        if name.is_empty() || !name.bytes().all(is_token_byte) || line.contains(['\r', '\n']) {
-            return Err(HeadError::Malformed);
-        }
-        if name.eq_ignore_ascii_case("host") {
+    for header in request.headers.iter() {
+        if header.name.eq_ignore_ascii_case("host") {
             // A second Host header makes the request ambiguous (RFC 9112 §3.2).
             if host.is_some() {
                 return Err(HeadError::Malformed);
             }
+            let value = std::str::from_utf8(header.value).map_err(|_| HeadError::Malformed)?;
             host = Some(value.trim_matches([' ', '\t']).to_owned());
         }
     }
@@ -292,11 +410,6 @@ pub fn parse_head(bytes: &[u8]) -> Result<RequestHead, HeadError> {
 /// Printable ASCII, space, tab and the line ends.
 fn is_head_byte(byte: u8) -> bool {
     matches!(byte, b' '..=b'~' | b'\t' | b'\r' | b'\n')
-}
-
-/// `tchar` of RFC 9110 §5.6.2.
-fn is_token_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
 }
 
 /// The page the browser shows.

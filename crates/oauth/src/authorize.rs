@@ -88,6 +88,32 @@ impl SavedSignIn {
         self.request_uri_expires_at
     }
 
+    /// Whether `callback_url` is addressed to this sign-in: sent to its redirect URI, each
+    /// parameter once, with its `state` (constant time). These are the checks under which
+    /// [`PendingAuthorization::complete`] ignores a callback; a saved sign-in that cannot be
+    /// restored yet (the provider is out of reach) uses them to tell its callback from forged
+    /// links.
+    pub fn is_addressed_by(&self, callback_url: &str) -> bool {
+        Url::parse(callback_url).is_ok_and(|callback| self.addressed_by(&callback).is_ok())
+    }
+
+    /// The callback's parameters, if it is addressed to this sign-in.
+    fn addressed_by(&self, callback: &Url) -> Result<HashMap<String, String>> {
+        if !same_endpoint(callback, &self.redirect_uri) {
+            return Err(Error::InvalidCallback(
+                "not sent to the redirect URI".into(),
+            ));
+        }
+        let params = single_valued_params(callback)?;
+        let state = params
+            .get("state")
+            .ok_or_else(|| Error::InvalidCallback("no state parameter".into()))?;
+        if !bool::from(state.as_bytes().ct_eq(self.state.as_bytes())) {
+            return Err(Error::StateMismatch);
+        }
+        Ok(params)
+    }
+
     /// A copy for storage; the one place a verifier is duplicated.
     fn snapshot(&self) -> Self {
         Self {
@@ -311,18 +337,7 @@ impl PendingAuthorization {
             .map_err(|_| Error::InvalidCallback("not a valid URL".into()))?;
         let mut slot = self.lock();
         let request = slot.as_ref().ok_or(Error::NoPendingAuthorization)?;
-        if !same_endpoint(&callback, &request.redirect_uri) {
-            return Err(Error::InvalidCallback(
-                "not sent to the redirect URI".into(),
-            ));
-        }
-        let params = single_valued_params(&callback)?;
-        let state = params
-            .get("state")
-            .ok_or_else(|| Error::InvalidCallback("no state parameter".into()))?;
-        if !bool::from(state.as_bytes().ct_eq(request.state.as_bytes())) {
-            return Err(Error::StateMismatch);
-        }
+        let params = request.addressed_by(&callback)?;
         let request = slot.take().ok_or(Error::NoPendingAuthorization)?;
         Ok((request, params))
     }
@@ -498,6 +513,25 @@ mod tests {
                 .complete(&callback(&format!("code=good&state={state}&iss={ISSUER}")))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn a_saved_sign_in_recognises_only_callbacks_with_its_address_and_state() {
+        let (pending, state) = started();
+        let saved = pending.saved().unwrap();
+        assert!(saved.is_addressed_by(&callback(&format!("code=a&state={state}"))));
+        assert!(saved.is_addressed_by(&callback(&format!("error=access_denied&state={state}"))));
+        for other in [
+            callback("code=a&state=forged"),
+            callback("code=a"),
+            callback(&format!("code=a&state={state}&state={state}")),
+            format!("com.example.photolink:/elsewhere?code=a&state={state}"),
+            format!("https://auth.example.com/oauth/callback?code=a&state={state}"),
+            "not a url".into(),
+        ] {
+            assert!(!saved.is_addressed_by(&other), "{other}");
+        }
+        assert!(pending.is_in_progress(), "asking used the sign-in up");
     }
 
     #[test]

@@ -943,6 +943,70 @@ async fn a_callback_that_arrives_while_the_provider_is_down_is_finished_by_try_a
 }
 
 #[tokio::test]
+async fn forged_links_while_the_provider_is_down_do_not_crowd_out_the_real_callback() {
+    let setup = set_up().await;
+    let first = setup.process();
+    first.connection.connect().await;
+    drop(first);
+    let callback = setup.approve().await;
+    setup
+        .computer
+        .provider_unreachable
+        .store(true, Ordering::SeqCst);
+    let cold = setup.process();
+    cold.connection.start_up().await;
+
+    for n in 0..DEFERRED_CALLBACKS + 4 {
+        let outcome = cold.connection.finish(&forged(&format!("forged{n}"))).await;
+        assert_eq!(outcome, CallbackOutcome::Ignored);
+        assert_eq!(
+            cold.notice().as_deref(),
+            Some(messages::LINK_IGNORED_WHILE_WAITING),
+            "forged link {n}"
+        );
+    }
+    cold.connection.finish(&callback).await;
+    setup
+        .computer
+        .provider_unreachable
+        .store(false, Ordering::SeqCst);
+    cold.connection.retry().await;
+
+    assert!(
+        matches!(cold.state(), Connection::Connected { .. }),
+        "{:?}",
+        cold.state()
+    );
+    assert!(setup.saved_refresh_token().is_some());
+}
+
+#[tokio::test]
+async fn a_link_while_the_provider_is_down_and_no_sign_in_is_saved_only_shows_a_notice() {
+    let setup = set_up().await;
+    setup
+        .computer
+        .provider_unreachable
+        .store(true, Ordering::SeqCst);
+    let cold = setup.process();
+    cold.connection.start_up().await;
+
+    let outcome = cold.connection.finish(&forged("anything")).await;
+
+    assert_eq!(outcome, CallbackOutcome::Ignored);
+    assert_eq!(
+        cold.notice().as_deref(),
+        Some(messages::LINK_IGNORED_NOT_WAITING)
+    );
+    assert!(matches!(
+        cold.phase(),
+        Phase::Failed {
+            retry: Retry::StartUp,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
 async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_by_its_late_callback() {
     let setup = set_up().await;
     let process = setup.process();

@@ -63,6 +63,7 @@ fn garbage_and_malformed_heads_are_refused() {
         "GET /x HTTP/2\r\n\r\n",
         "GET  /x HTTP/1.1\r\n\r\n",
         "GET http://evil.example/ HTTP/1.1\r\n\r\n",
+        "GET /oauth/callback?code=a#x HTTP/1.1\r\n\r\n",
         "GET * HTTP/1.1\r\n\r\n",
         "G(T /x HTTP/1.1\r\n\r\n",
         "GET /x HTTP/1.1 extra\r\n\r\n",
@@ -84,6 +85,13 @@ fn garbage_and_malformed_heads_are_refused() {
     assert_eq!(
         parse_head(b"GET /\0 HTTP/1.1\r\n\r\n"),
         Err(HeadError::Malformed)
+    );
+    let with_headers = |count: usize| format!("GET / HTTP/1.1\r\n{}\r\n", "A: b\r\n".repeat(count));
+    assert!(parsed(&with_headers(MAX_HEADERS)).is_ok());
+    assert_eq!(
+        parsed(&with_headers(MAX_HEADERS + 1)),
+        Err(HeadError::Malformed),
+        "more header lines than a browser sends"
     );
 }
 
@@ -424,4 +432,312 @@ async fn a_flood_of_idle_connections_is_cut_off_and_the_callback_then_completes(
     assert!(recorder.urls().is_empty());
     let good = get(port, "/oauth/callback?code=a&state=good").await;
     assert!(good.starts_with("HTTP/1.1 200 OK\r\n"), "{good}");
+}
+
+#[tokio::test]
+async fn idle_connections_holding_every_slot_do_not_keep_the_callback_out() {
+    let (listener, recorder) = listening(READ_TIME).await;
+    let port = listener.port();
+    let mut idle = Vec::new();
+    for _ in 0..MAX_CONNECTIONS + 8 {
+        idle.push(
+            TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+                .await
+                .unwrap(),
+        );
+    }
+
+    // Well inside the read time the idle connections are granted: nothing waits them out.
+    let good = tokio::time::timeout(
+        Duration::from_secs(2),
+        get(port, "/oauth/callback?code=a&state=good"),
+    )
+    .await
+    .expect("the callback waited for the idle connections");
+
+    assert!(good.starts_with("HTTP/1.1 200 OK\r\n"), "{good}");
+    assert_eq!(
+        recorder.urls(),
+        [format!(
+            "http://127.0.0.1:{port}/oauth/callback?code=a&state=good"
+        )]
+    );
+    drop(idle);
+}
+
+#[test]
+fn a_full_house_closes_the_longest_waiting_connection_that_does_not_name_the_callback() {
+    use tokio::sync::oneshot::error::TryRecvError;
+    let closed = |receiver: &mut oneshot::Receiver<()>| {
+        matches!(receiver.try_recv(), Err(TryRecvError::Closed))
+    };
+    let mut reading = Reading::default();
+    let (callback, mut callback_closes) = reading.admit();
+    reading.names_callback(callback);
+    let mut idle: Vec<_> = (1..MAX_CONNECTIONS).map(|_| reading.admit()).collect();
+
+    let (newcomer, mut newcomer_closes) = reading.admit();
+
+    assert!(closed(&mut idle[0].1), "the longest-waiting idle one stays");
+    assert!(!closed(&mut callback_closes), "the callback was closed");
+    assert!(idle[1..].iter_mut().all(|(_, r)| !closed(r)));
+    assert!(!closed(&mut newcomer_closes));
+
+    // Once every waiting connection names the callback, the longest-waiting one goes.
+    for (id, _) in &idle[1..] {
+        reading.names_callback(*id);
+    }
+    reading.names_callback(newcomer);
+    let (newest_id, _newest_closes) = reading.admit();
+    assert!(closed(&mut callback_closes));
+    reading.done(newest_id);
+    assert_eq!(reading.readers.len(), MAX_CONNECTIONS - 1);
+}
+
+#[test]
+fn only_a_get_of_the_callback_path_names_the_callback() {
+    for head in [
+        "GET /oauth/callback?code=a",
+        "GET /oauth/callback HTTP/1.1\r\n",
+    ] {
+        assert!(names_callback(head.as_bytes()), "{head:?}");
+    }
+    for head in [
+        "GET /oauth/callback",
+        "GET /oauth/callbackx?",
+        "GET /oauth/callback/?",
+        "get /oauth/callback?",
+        "POST /oauth/callback?",
+        "GET  /oauth/callback?",
+        "GET /OAUTH/callback?",
+        "",
+    ] {
+        assert!(!names_callback(head.as_bytes()), "{head:?}");
+    }
+}
+
+mod properties {
+    //! The request head parser and the listener's routing over arbitrary input: any bytes,
+    //! bytes 0x80–0xFF and controls, tabs, heads past [`MAX_HEAD`], and request lines and
+    //! `Host` headers that are near misses of the callback's.
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    const PORT: u16 = 49_152;
+
+    /// `tchar` of RFC 9110 §5.6.2.
+    fn is_token_byte(byte: u8) -> bool {
+        byte.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&byte)
+    }
+
+    fn callback_head(query: &str, extra: &str) -> String {
+        format!("GET /oauth/callback?{query} HTTP/1.1\r\nHost: 127.0.0.1:{PORT}\r\n{extra}\r\n")
+    }
+
+    /// Methods, paths and hosts with the one the listener accepts first.
+    const METHODS: &[&str] = &["GET", "get", "Get", "POST", "HEAD", "PUT", "GET\t"];
+    const PATHS: &[&str] = &[
+        "/oauth/callback",
+        "/oauth/callback/",
+        "/OAUTH/CALLBACK",
+        "/oauth/Callback",
+        "//oauth/callback",
+        "/oauth//callback",
+        "/oauth/%63allback",
+        "/oauth/callback;x",
+        "/oauth/callback%3F",
+        "/./oauth/callback",
+        "/oauth/callback/..",
+        "/",
+        "/oauth",
+    ];
+    fn hosts() -> Vec<String> {
+        vec![
+            format!("127.0.0.1:{PORT}"),
+            "127.0.0.1".into(),
+            format!("127.0.0.1:{}", PORT + 1),
+            format!("127.0.0.1:0{PORT}"),
+            format!("localhost:{PORT}"),
+            format!("LOCALHOST:{PORT}"),
+            format!("[::1]:{PORT}"),
+            format!("127.1:{PORT}"),
+            format!("2130706433:{PORT}"),
+            format!("0x7f.0.0.1:{PORT}"),
+            format!("127.0.0.2:{PORT}"),
+            format!("127.0.0.1.:{PORT}"),
+            format!("evil.example:{PORT}"),
+            format!("user@127.0.0.1:{PORT}"),
+            format!("127.0.0.1:{PORT}, evil.example"),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn any_bytes_never_panic_and_an_accepted_head_is_complete_small_and_plain(
+            bytes in prop_oneof![
+                prop::collection::vec(any::<u8>(), 0..MAX_HEAD + 2048),
+                prop::collection::vec(any::<u8>(), 0..MAX_HEAD + 2048).prop_map(|tail| {
+                    [callback_head("code=a&state=b", "").into_bytes(), tail].concat()
+                }),
+            ],
+        ) {
+            let end = bytes.windows(4).position(|w| w == b"\r\n\r\n");
+            match parse_head(&bytes) {
+                Ok(head) => {
+                    let end = end.expect("accepted without its empty line");
+                    prop_assert!(end + 4 <= MAX_HEAD);
+                    prop_assert!(bytes[..end].iter().all(|b| is_head_byte(*b)));
+                    prop_assert!(!head.method.is_empty());
+                    prop_assert!(head.method.bytes().all(is_token_byte));
+                    prop_assert!(head.target.starts_with('/'));
+                    prop_assert!(head.target.bytes().all(|b| b.is_ascii_graphic()));
+                    if let Some(host) = &head.host {
+                        prop_assert!(host.bytes().all(|b| matches!(b, b' '..=b'~' | b'\t')));
+                    }
+                }
+                Err(HeadError::Incomplete) => {
+                    prop_assert!(end.is_none());
+                    prop_assert!(bytes.len() < MAX_HEAD);
+                }
+                Err(HeadError::TooLarge) => {
+                    prop_assert!(end.is_none_or(|end| end + 4 > MAX_HEAD));
+                }
+                Err(HeadError::Malformed) => {}
+                Err(error @ (HeadError::TooSlow | HeadError::Closed)) => {
+                    prop_assert!(false, "the parser cannot say {error:?}");
+                }
+            }
+        }
+
+        #[test]
+        fn a_head_with_any_byte_outside_printable_ascii_is_refused(
+            byte in prop_oneof![0x80u8..=0xff, 0u8..0x09, 0x0bu8..0x0d, 0x0eu8..0x20, Just(0x7fu8)],
+            position in any::<prop::sample::Index>(),
+            query in "[a-z0-9=&._~-]{0,64}",
+        ) {
+            let mut head = callback_head(&query, "").into_bytes();
+            let at = position.index(head.len() - 4);
+            head.insert(at, byte);
+
+            prop_assert_eq!(parse_head(&head), Err(HeadError::Malformed));
+        }
+
+        #[test]
+        fn a_tab_in_the_request_line_is_refused_and_around_the_host_is_ignored(
+            position in any::<prop::sample::Index>(),
+            before in "[ \t]{0,3}",
+            after in "[ \t]{0,3}",
+        ) {
+            let line = "GET /oauth/callback?code=a&state=b HTTP/1.1";
+            let at = position.index(line.len() + 1);
+            let tabbed = format!("{}\t{}\r\nHost: 127.0.0.1:{PORT}\r\n\r\n", &line[..at], &line[at..]);
+            prop_assert_eq!(parse_head(tabbed.as_bytes()), Err(HeadError::Malformed));
+
+            let spaced = format!("{line}\r\nHost:{before}127.0.0.1:{PORT}{after}\r\n\r\n");
+            let head = parse_head(spaced.as_bytes()).unwrap();
+            prop_assert_eq!(callback_url(&head, PORT), Ok(format!("http://127.0.0.1:{PORT}/oauth/callback?code=a&state=b")));
+        }
+
+        #[test]
+        fn a_head_past_the_cap_is_refused_as_too_large(
+            padding in MAX_HEAD..MAX_HEAD + 4096,
+            filler in prop::sample::select(vec![b'a', b'\t', b' ', b'~']),
+            terminated in any::<bool>(),
+        ) {
+            let value: String = std::iter::repeat_n(char::from(filler), padding).collect();
+            let mut head = callback_head("code=a&state=b", &format!("X: {value}\r\n"));
+            if !terminated {
+                head.truncate(head.len() - 4);
+            }
+
+            prop_assert_eq!(parse_head(head.as_bytes()), Err(HeadError::TooLarge));
+        }
+
+        #[test]
+        fn only_a_get_of_the_callback_path_at_the_listeners_own_host_is_delivered(
+            method in 0..METHODS.len(),
+            path in 0..PATHS.len(),
+            host in 0..hosts().len(),
+            query in prop::option::of("[a-zA-Z0-9=&%._~-]{0,64}"),
+            fragment in prop::option::of("[a-z]{0,8}"),
+        ) {
+            let host_value = &hosts()[host];
+            let mut target = PATHS[path].to_owned();
+            if let Some(query) = &query {
+                target = format!("{target}?{query}");
+            }
+            if let Some(fragment) = &fragment {
+                target = format!("{target}#{fragment}");
+            }
+            let text = format!(
+                "{} {target} HTTP/1.1\r\nHost: {host_value}\r\nAccept: */*\r\n\r\n",
+                METHODS[method],
+            );
+            let routed = parse_head(text.as_bytes()).map(|head| callback_url(&head, PORT));
+
+            let callback = method == 0 && path == 0 && host == 0 && fragment.is_none();
+            match routed {
+                Ok(Ok(url)) => {
+                    prop_assert!(callback, "{text:?} was delivered");
+                    prop_assert_eq!(url, format!("http://127.0.0.1:{PORT}{target}"));
+                }
+                Ok(Err(_)) | Err(HeadError::Malformed) => prop_assert!(!callback, "{text:?} was refused"),
+                Err(error) => prop_assert!(false, "{text:?}: {error:?}"),
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn answers_in_progress_are_bounded_and_a_further_callback_waits_its_turn() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let gate = Arc::new(Semaphore::new(0));
+    let delivered = Arc::new(AtomicUsize::new(0));
+    let deliver: Deliver = {
+        let (gate, delivered) = (gate.clone(), delivered.clone());
+        Arc::new(move |url: String| {
+            let (gate, delivered) = (gate.clone(), delivered.clone());
+            Box::pin(async move {
+                delivered.fetch_add(1, Ordering::SeqCst);
+                if url.contains("state=hold") {
+                    gate.acquire().await.unwrap().forget();
+                    return CallbackOutcome::Ignored;
+                }
+                CallbackOutcome::Connected
+            })
+        })
+    };
+    let listener = LoopbackListener::start_with(None, deliver, READ_TIME)
+        .await
+        .unwrap();
+    let port = listener.port();
+    let held: Vec<_> = (0..MAX_ANSWERING)
+        .map(|_| tokio::spawn(get(port, "/oauth/callback?state=hold")))
+        .collect();
+    while delivered.load(Ordering::SeqCst) < MAX_ANSWERING {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+
+    let good = tokio::spawn(get(port, "/oauth/callback?code=a&state=good"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        delivered.load(Ordering::SeqCst),
+        MAX_ANSWERING,
+        "more answers ran at once than allowed"
+    );
+    gate.add_permits(1);
+
+    let good = tokio::time::timeout(Duration::from_secs(2), good)
+        .await
+        .expect("the waiting callback was never answered")
+        .unwrap();
+    assert!(good.starts_with("HTTP/1.1 200 OK\r\n"), "{good}");
+    gate.add_permits(MAX_ANSWERING);
+    for answer in held {
+        assert!(answer.await.unwrap().starts_with("HTTP/1.1 400 "));
+    }
 }
