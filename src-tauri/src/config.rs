@@ -396,8 +396,19 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     let message = error.message().trim_end_matches('.');
     match error.span() {
         Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            format!("line {line}: {message}")
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            // toml names the line but not the field; a value's error names the key before it.
+            let line_text = text[before.rfind('\n').map_or(0, |at| at + 1)..]
+                .lines()
+                .next()
+                .unwrap_or_default();
+            match line_text.split_once('=').map(|(key, _)| key.trim()) {
+                Some(key) if !key.is_empty() && !message.contains(key) => {
+                    format!("line {line}, `{key}`: {message}")
+                }
+                _ => format!("line {line}: {message}"),
+            }
         }
         None => message.to_owned(),
     }
@@ -444,7 +455,8 @@ prompt = "consent"
     fn dpop_can_be_asked_for() {
         let config = parse(&format!("dpop = true\n{EXAMPLE}")).unwrap();
         assert!(config.dpop);
-        assert!(parse(&format!("dpop = \"yes\"\n{EXAMPLE}")).is_err());
+        let error = parse(&format!("dpop = \"yes\"\n{EXAMPLE}")).unwrap_err();
+        assert!(error.starts_with("line 1, `dpop`:"), "{error}");
     }
 
     #[test]

@@ -17,6 +17,7 @@
 //! sign-in). They carry nothing but their name, and the default log filter leaves them out;
 //! `RUST_LOG=photolink_bench=info` turns them on.
 
+mod atomic_file;
 mod commands;
 mod config;
 mod connection;

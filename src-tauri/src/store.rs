@@ -46,7 +46,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::saved_metadata::replace_file;
+use crate::atomic_file::replace_file;
 
 /// Keyring service name (also the app identifier).
 pub const KEYRING_SERVICE: &str = "com.example.photolink";

@@ -233,8 +233,9 @@ def traced_app(request, monkeypatch, private_temp, clean_slate, app_binary, arti
     yield from _launcher(request, app_binary, artifacts, browser, config)
 
 
-def test_no_secret_reaches_output_files_ipc_or_the_page(traced_app, browser, relay, home, artifacts, private_temp):
-    app = traced_app
+def connect_gathering_evidence(app, browser, home, private_temp, artifacts):
+    """Launches PhotoLink with its link handler recorded and connects, reading the files while
+    the sign-in waits and right after the exchange, and the window once connected."""
     evidence = Evidence(home, private_temp, skip=(browser.state_dir,))
     app.launch()
     link_output = install_recorded_link_handler(app, artifacts)
@@ -250,6 +251,12 @@ def test_no_secret_reaches_output_files_ipc_or_the_page(traced_app, browser, rel
     evidence.files("right after the exchange")
     assert app.wait_for_photos() >= 1
     evidence.window(app, "connected")
+    return evidence, link_output
+
+
+def test_no_secret_reaches_output_files_ipc_or_the_page(traced_app, browser, relay, home, artifacts, private_temp):
+    app = traced_app
+    evidence, link_output = connect_gathering_evidence(app, browser, home, private_temp, artifacts)
 
     refresh_by_asking_for_photos(app, lambda: "refresh_token" in relay.grants())
     stored = stored_tokens()
@@ -308,21 +315,7 @@ def refreshed_at(provider: DemoProvider) -> bool:
 )
 def test_an_openid_pushed_dpop_sign_in_leaks_nothing(traced_oidc_app, browser, provider, home, artifacts, private_temp):
     app = traced_oidc_app
-    evidence = Evidence(home, private_temp, skip=(browser.state_dir,))
-    app.launch()
-    link_output = install_recorded_link_handler(app, artifacts)
-    app.record_ipc()
-
-    browser.configure(hold=True)
-    app.click("connect")
-    app.wait_for_state("waiting")
-    wait_for_browser_event(browser, "holding")
-    evidence.files("while waiting")
-    browser.release()
-    app.wait_for_state("connected")
-    evidence.files("right after the exchange")
-    assert app.wait_for_photos() >= 1
-    evidence.window(app, "connected")
+    evidence, link_output = connect_gathering_evidence(app, browser, home, private_temp, artifacts)
 
     refresh_by_asking_for_photos(app, lambda: refreshed_at(provider))
     stored = stored_tokens()

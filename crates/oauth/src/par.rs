@@ -117,6 +117,11 @@ fn authorize_url(endpoint: &Url, client_id: &str, request_uri: &str) -> Url {
     url
 }
 
+/// Longest `request_uri` taken, in bytes. It ends up in the address handed to the browser,
+/// whose length browsers and servers bound (typically 8 KiB); the ones servers issue are
+/// under 100 bytes.
+const MAX_REQUEST_URI_BYTES: usize = 2048;
+
 fn parse_response(response: &RawResponse, now: SystemTime) -> Result<PushedRequest> {
     let Some(object) = response.json_object() else {
         return Err(response.unexpected());
@@ -144,6 +149,9 @@ fn parse_response(response: &RawResponse, now: SystemTime) -> Result<PushedReque
         .and_then(Value::as_str)
         .filter(|uri| !uri.is_empty())
         .ok_or_else(|| response.unusable("no request_uri in the answer"))?;
+    if request_uri.len() > MAX_REQUEST_URI_BYTES {
+        return Err(response.unusable("a request_uri too long for an address"));
+    }
     let expires_in =
         lifetime(&object).map_err(|()| response.unusable("an expires_in that is not a number"))?;
     Ok(PushedRequest {
@@ -280,11 +288,16 @@ mod tests {
     }
 
     #[test]
-    fn answers_without_a_request_uri_name_the_status() {
+    fn answers_without_a_usable_request_uri_name_the_status() {
+        let too_long = format!(
+            r#"{{"request_uri":"urn:{}","expires_in":60}}"#,
+            "x".repeat(MAX_REQUEST_URI_BYTES)
+        );
         for (status, body) in [
             (201, r#"{"expires_in":60}"#),
             (201, r#"{"request_uri":"","expires_in":60}"#),
             (201, r#"{"request_uri":"urn:x","expires_in":"soon"}"#),
+            (201, too_long.as_str()),
             (500, "<html>down</html>"),
             (405, ""),
         ] {
@@ -398,7 +411,10 @@ mod tests {
                 let answer = response(status, &Value::Object(object.clone()).to_string());
                 let outcome = parse_response(&answer, now);
                 let error = object.get("error").and_then(Value::as_str);
-                let request_uri = object.get("request_uri").and_then(Value::as_str).filter(|u| !u.is_empty());
+                let request_uri = object
+                    .get("request_uri")
+                    .and_then(Value::as_str)
+                    .filter(|u| !u.is_empty() && u.len() <= MAX_REQUEST_URI_BYTES);
                 let expires_in = lifetime(&object);
                 match (error, outcome) {
                     (Some(_), Err(Error::PushedAuthorization { status: s, description, .. })) => {

@@ -430,7 +430,10 @@ async fn connect_waits_for_the_browser_keeps_the_sign_in_in_the_keyring_and_the_
         setup.saved_refresh_token().is_some(),
         "the tokens were not saved"
     );
-    assert!(process.connection.waiting_url().is_err());
+    assert!(matches!(
+        process.connection.waiting_url(),
+        Err(AppError::NotWaiting)
+    ));
 }
 
 #[tokio::test]
@@ -556,6 +559,10 @@ async fn the_waiting_view_times_out_by_itself_when_the_sign_in_expires() {
         setup.computer.sign_in.text(),
         None,
         "the expired sign-in stayed in the keyring"
+    );
+    assert!(
+        matches!(process.connection.waiting_url(), Err(AppError::NotWaiting)),
+        "an ended sign-in has no link to copy"
     );
 }
 
@@ -1006,22 +1013,27 @@ async fn a_link_while_the_provider_is_down_and_no_sign_in_is_saved_only_shows_a_
     ));
 }
 
-#[tokio::test]
-async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_by_its_late_callback() {
-    let setup = set_up().await;
-    let process = setup.process();
+/// Starts a sign-in and cancels it while the keyring refuses to delete the saved sign-in, so
+/// that only the record of ended sign-ins keeps it from coming back.
+async fn cancel_while_the_keyring_refuses_to_delete_the_sign_in(setup: &Setup, process: &Process) {
     process.connection.connect().await;
     setup
         .computer
         .sign_in
         .fail_deletes
         .store(true, Ordering::SeqCst);
-
     process.connection.cancel().await;
     assert!(
         setup.computer.sign_in.text().is_some(),
         "the fake refused the delete"
     );
+}
+
+#[tokio::test]
+async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_by_its_late_callback() {
+    let setup = set_up().await;
+    let process = setup.process();
+    cancel_while_the_keyring_refuses_to_delete_the_sign_in(&setup, &process).await;
     let late = setup.approve().await;
     process.connection.finish(&late).await;
 
@@ -1037,17 +1049,7 @@ async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_by_its
 async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_after_a_restart() {
     let setup = set_up().await;
     let process = setup.process();
-    process.connection.connect().await;
-    setup
-        .computer
-        .sign_in
-        .fail_deletes
-        .store(true, Ordering::SeqCst);
-    process.connection.cancel().await;
-    assert!(
-        setup.computer.sign_in.text().is_some(),
-        "the fake refused the delete"
-    );
+    cancel_while_the_keyring_refuses_to_delete_the_sign_in(&setup, &process).await;
     let late = setup.approve().await;
     drop(process);
 
