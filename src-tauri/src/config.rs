@@ -506,7 +506,7 @@ prompt = "consent"
         let error = parse(&format!("{EXAMPLE_TOP}scopes = [\"a b\"]\n")).unwrap_err();
         assert!(error.contains("`scopes`"), "{error}");
         let error = parse("name = ").unwrap_err();
-        assert!(error.starts_with("line 1:"), "{error}");
+        assert!(error.starts_with("line 1, `name`:"), "{error}");
     }
 
     #[test]
@@ -568,7 +568,7 @@ prompt = "consent"
             "{EXAMPLE_TOP}redirect = \"loopback\"\nredirect_port = 70000\n"
         ))
         .unwrap_err();
-        assert!(error.starts_with("line 6:"), "{error}");
+        assert!(error.starts_with("line 6, `redirect_port`:"), "{error}");
     }
 
     #[test]

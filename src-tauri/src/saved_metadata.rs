@@ -21,7 +21,6 @@
 //! single-tenant configuration. A rejected file is as no file: start-up says the provider
 //! cannot be reached. Each discovery replaces the file; it holds no secret.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
