@@ -232,7 +232,9 @@ mod config;
 mod consent;
 mod dpop;
 mod endpoints;
+#[cfg(feature = "test-machinery")]
 mod exchanges;
+#[cfg(feature = "test-machinery")]
 mod faults;
 mod grants;
 mod handle;
@@ -240,6 +242,7 @@ mod host;
 mod id_token;
 mod images;
 mod library;
+mod machinery;
 mod metadata;
 mod oauth_error;
 mod pages;
@@ -252,8 +255,10 @@ mod scene;
 mod scope;
 mod secrets;
 mod server;
+#[cfg(feature = "test-machinery")]
 mod stats;
 mod sync;
+#[cfg(feature = "test-machinery")]
 mod test_controls;
 mod token;
 mod userinfo;
@@ -261,12 +266,15 @@ mod userinfo;
 pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI};
 pub use config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
 pub use endpoints::Endpoints;
+#[cfg(feature = "test-machinery")]
 pub use exchanges::MAX_EXCHANGES;
+#[cfg(feature = "test-machinery")]
 pub use faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
 pub use handle::ProviderHandle;
 pub use persistence::StateFileError;
 pub use secrets::token_hash;
 pub use server::start;
+#[cfg(feature = "test-machinery")]
 pub use stats::Stats;
 
 /// Why the provider could not start or change its state.
@@ -285,6 +293,7 @@ pub enum Error {
     #[error("cannot generate the ID token signing key")]
     SigningKey,
     /// A fault cannot be armed (see [`ProviderHandle::set_faults`]).
+    #[cfg(feature = "test-machinery")]
     #[error("invalid fault: {0}")]
     InvalidFault(String),
 }
