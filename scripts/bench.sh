@@ -50,10 +50,12 @@ debs=("$release"/bundle/deb/*_"${version}"_*.deb)
 
 step "Building the baselines and benchmark programs (release)"
 # One cargo run, so their shared dependencies build once. The minimal window gets Tauri's
-# custom-protocol feature, as `tauri build` gives the app: pages served from the binary.
+# custom-protocol feature, as `tauri build` gives the app: pages served from the binary. The
+# provider gets its test machinery (the figures read its counters); nothing in this run embeds
+# it, and the app is built on its own above.
 timed "minimal window, demo provider, login floor, refresh storm" \
   cargo build --release -p photolink-bench-minimal-window -p photolink-demo-provider -p photolink-bench-oauth \
-  --features photolink-bench-minimal-window/custom-protocol
+  --features photolink-bench-minimal-window/custom-protocol,photolink-demo-provider/test-machinery
 
 step "Measuring (private session: Xvfb, D-Bus, gnome-keyring)"
 out="$PHOTOLINK_ROOT/.artifacts/bench"

@@ -3,7 +3,8 @@
 #   1. builds the .deb and .rpm with the pinned Tauri CLI, from the root tauri.conf.json;
 #   2. installs the .deb with apt-get (which pulls in the WebKit runtime);
 #   3. checks the installed desktop entry (desktop-file-validate, `Exec=… %u`, the URI scheme),
-#      that the OS resolves com.example.photolink: links to it, and that the binary is on PATH;
+#      that the OS resolves com.example.photolink: links to it, that the binary is on PATH, and
+#      that it holds none of the demo provider's test machinery (no /_test/ route, no fault);
 #   4. runs the end-to-end happy path (connect, photos, disconnect; the embedded demo provider)
 #      against the installed binary, with the build tree's UI, app sources and release output
 #      hidden, the link delivered by the OS through the installed .desktop file; then checks
@@ -97,6 +98,11 @@ no_missing_libraries() { # fails when ldd fails, not only when it names a missin
   local libraries
   libraries="$(ldd "$1")" || return 1
   ! grep_found 'not found' <<<"$libraries"
+}
+# has_no_test_machinery BINARY: none of the demo provider's test routes or fault answers were
+# compiled in (the test-machinery feature is off in the shipped app); a failed search fails.
+has_no_test_machinery() {
+  ! grep_found -aF -e '/_test/' -e 'the server failed on purpose' "$1"
 }
 path_absent() { [[ ! -e "$1" ]]; }
 list_has() { grep -qxF "$2" <<<"$1"; }
@@ -285,6 +291,8 @@ check_deb_contents() {
   check "package installs its copyright file" grep -q '^/usr/share/doc/.*/copyright$' <<<"$files"
   check_equal "the binary on PATH is the installed one" "$bin" "$(command -v photolink || true)"
   check "$bin finds all its shared libraries" no_missing_libraries "$bin"
+  check "$bin has none of the demo provider's test machinery (/_test/ routes, faults)" \
+    has_no_test_machinery "$bin"
   check "package depends on the WebKitGTK runtime" \
     grep -q 'libwebkit2gtk-4.1-0' <<<"$(dpkg-deb -f "$deb" Depends)"
   check "desktop-file-validate $desktop_file" desktop-file-validate "$desktop_file"
@@ -351,8 +359,8 @@ main() {
 
   ensure_tools
   build_packages
-  step "Building the demo provider the end-to-end tests run (debug)"
-  cargo build -p photolink-demo-provider
+  step "Building the demo provider the end-to-end tests run (debug, with its test machinery)"
+  cargo build -p photolink-demo-provider --features test-machinery
 
   local bundle version deb rpm_file package bin desktop_file
   bundle="$(photolink_target_dir)/release/bundle"

@@ -58,7 +58,10 @@ if [[ $run_cargo_tests -eq 1 ]]; then
 fi
 
 step "Building the app and the demo provider (debug) for the end-to-end tests"
-if timed "build app and provider" cargo build -p photolink -p photolink-demo-provider; then
+# Two cargo runs: in one, cargo would unify the provider's features and build the app with the
+# test machinery the tests need in the standalone provider (fault injection, /_test/ routes).
+if timed "build app" cargo build -p photolink &&
+  timed "build provider" cargo build -p photolink-demo-provider --features test-machinery; then
   step "End-to-end tests (private session: Xvfb, D-Bus, gnome-keyring, tauri-driver)"
   artifacts="$PHOTOLINK_ROOT/.artifacts/e2e"
   target="$(photolink_target_dir)"

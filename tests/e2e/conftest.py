@@ -32,7 +32,7 @@ def target_dir() -> Path:
 def built_binary(env_name: str, name: str) -> Path:
     path = Path(os.environ.get(env_name) or target_dir() / "debug" / name).resolve()
     if not path.is_file():
-        raise RuntimeError(f"{path} is missing: build it first (cargo build -p ...), or run scripts/test.sh")
+        raise RuntimeError(f"{path} is missing: build it first (cargo build -p photolink; cargo build -p photolink-demo-provider --features test-machinery), or run scripts/test.sh")
     return path
 
 

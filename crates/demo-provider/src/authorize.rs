@@ -10,12 +10,12 @@ use crate::client;
 use crate::config::IssParameter;
 use crate::consent::AuthorizationRequest;
 use crate::grants::ApprovedRequest;
+use crate::machinery::Count;
 use crate::oauth_error::ErrorCode;
 use crate::pages;
 use crate::params::Params;
 use crate::scope;
 use crate::server::AppState;
-use crate::stats::bump;
 
 /// `GET /authorize`.
 pub(crate) async fn show_consent(
@@ -91,7 +91,7 @@ pub(crate) async fn show_consent(
         nonce: params.get("nonce").map(str::to_owned),
         dpop_jkt: dpop_jkt.map(str::to_owned),
     });
-    bump(&app.counters.consent_pages);
+    app.counters.bump(Count::ConsentPages);
     pages::consent(
         &app.endpoints.authorization,
         &transaction,
@@ -135,7 +135,7 @@ pub(crate) async fn decide(
     };
     let state = Some(request.state.as_str());
     if !approved {
-        bump(&app.counters.denials);
+        app.counters.bump(Count::Denials);
         return redirect_with_error(
             &app,
             &request.redirect_uri,
@@ -154,7 +154,7 @@ pub(crate) async fn decide(
     });
     match issued {
         Ok(code) => {
-            bump(&app.counters.approvals);
+            app.counters.bump(Count::Approvals);
             redirect(&app, &request.redirect_uri, &[("code", &code)], state)
         }
         Err(error) => redirect_with_error(

@@ -13,9 +13,9 @@ use serde_json::json;
 
 use crate::dpop::{self, DPOP_NONCE, ProofRefusal, ProofTarget};
 use crate::grants::AccessGrant;
+use crate::machinery::Count;
 use crate::scope;
 use crate::server::AppState;
-use crate::stats::bump;
 
 /// Why a protected resource refused a request. `dpop` says whether the request used the
 /// `DPoP` scheme, which the challenge then names.
@@ -45,14 +45,14 @@ pub(crate) fn require(
     let grant =
         presented.and_then(|(_, token)| app.grants.authenticate(token).map(|grant| (token, grant)));
     let Some((token, grant)) = grant else {
-        bump(&app.counters.unauthorized_requests);
+        app.counters.bump(Count::UnauthorizedRequests);
         return Err(Refusal::InvalidToken { dpop });
     };
     match (&grant.jkt, dpop) {
         (Some(bound), true) => check_proof(app, uri, headers, token, bound)?,
         (None, false) => {}
         (Some(_), false) | (None, true) => {
-            bump(&app.counters.unauthorized_requests);
+            app.counters.bump(Count::UnauthorizedRequests);
             return Err(Refusal::InvalidToken { dpop });
         }
     }
@@ -82,13 +82,13 @@ fn check_proof(
     match dpop::request_proof(app, headers, &target) {
         Ok(Some(jkt)) if jkt == bound => Ok(()),
         Ok(Some(_)) => {
-            bump(&app.counters.dpop_proofs_refused);
+            app.counters.bump(Count::DpopProofsRefused);
             Err(Refusal::InvalidDpopProof(
                 "the proof is of another key than the token's",
             ))
         }
         Ok(None) => {
-            bump(&app.counters.dpop_proofs_refused);
+            app.counters.bump(Count::DpopProofsRefused);
             Err(Refusal::InvalidDpopProof(
                 "a DPoP-bound token needs a DPoP proof",
             ))

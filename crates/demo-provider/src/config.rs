@@ -40,12 +40,14 @@ pub struct Config {
     /// Serves the test control endpoints (`{issuer}/_test/faults` and `{issuer}/_test/stats`)
     /// for tests that run the provider as a separate process. Off by default: the routes then
     /// do not exist. Tests that embed the provider use
-    /// [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults) instead.
+    /// [`ProviderHandle::set_faults`](crate::ProviderHandle::set_faults) instead. Needs the
+    /// `test-machinery` feature: without it [`start`](crate::start) refuses the setting.
     pub test_controls: bool,
     /// Keeps the last requests and answers in plain text and serves them at
     /// `{issuer}/_test/exchanges` (see [`MAX_EXCHANGES`](crate::MAX_EXCHANGES)), so leak tests
     /// learn every secret that passed. Off by default; it buffers every answer whole, so it is
-    /// not combined with faults that stream or hang.
+    /// not combined with faults that stream or hang. Needs the `test-machinery` feature, like
+    /// [`test_controls`](Self::test_controls).
     pub record_exchanges: bool,
     /// Accepts authorization requests only when pushed first (RFC 9126), and says so in its
     /// metadata (`require_pushed_authorization_requests`). Pushing works either way.

@@ -34,9 +34,9 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use crate::machinery::Count;
 use crate::secrets::random_secret;
 use crate::server::Provider;
-use crate::stats::bump;
 use crate::sync::lock;
 
 /// The request header of a proof.
@@ -342,10 +342,10 @@ pub(crate) fn request_proof(
             .transpose()
     });
     match &verified {
-        Ok(Some(_)) => bump(&app.counters.dpop_proofs_accepted),
+        Ok(Some(_)) => app.counters.bump(Count::DpopProofsAccepted),
         Ok(None) => {}
-        Err(ProofRefusal::NonceNeeded) => bump(&app.counters.dpop_nonces_demanded),
-        Err(ProofRefusal::Invalid(_)) => bump(&app.counters.dpop_proofs_refused),
+        Err(ProofRefusal::NonceNeeded) => app.counters.bump(Count::DpopNoncesDemanded),
+        Err(ProofRefusal::Invalid(_)) => app.counters.bump(Count::DpopProofsRefused),
     }
     verified
 }
@@ -364,7 +364,7 @@ pub(crate) fn endpoint_proof(
     };
     match request_proof(app, headers, &target)? {
         None if app.require_dpop => {
-            bump(&app.counters.dpop_proofs_refused);
+            app.counters.bump(Count::DpopProofsRefused);
             Err(ProofRefusal::Invalid("a DPoP proof is required"))
         }
         jkt => Ok(jkt),

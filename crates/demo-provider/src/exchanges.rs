@@ -17,9 +17,11 @@
 //! value]` pairs, names in lower case), `request_body`, `status` and `response_body` (bodies as
 //! UTF-8 text, invalid bytes replaced; image bodies left out), oldest first; `dropped` counts the
 //! exchanges forgotten because the log was full.
+//!
+//! Part of the test machinery: compiled only with the `test-machinery` feature.
 
 use std::collections::VecDeque;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use axum::Json;
 use axum::body::{Body, to_bytes};
@@ -29,7 +31,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::server::AppState;
 use crate::sync::lock;
 
 /// How many exchanges the log keeps; older ones are dropped (and counted).
@@ -76,14 +77,14 @@ impl ExchangeLog {
 }
 
 /// `GET /_test/exchanges`.
-pub(crate) async fn exchanges(State(app): State<AppState>) -> Response {
+pub(crate) async fn exchanges(State(log): State<Arc<ExchangeLog>>) -> Response {
     #[derive(Serialize)]
     struct Answer {
         exchanges: Vec<Exchange>,
         dropped: u64,
     }
     let answer = {
-        let entries = lock(&app.exchanges.entries);
+        let entries = lock(&log.entries);
         Answer {
             exchanges: entries.exchanges.iter().cloned().collect(),
             dropped: entries.dropped,
@@ -97,7 +98,11 @@ pub(crate) async fn exchanges(State(app): State<AppState>) -> Response {
 }
 
 /// Middleware: passes the request on and writes it and its answer into the log.
-pub(crate) async fn record(State(app): State<AppState>, request: Request, next: Next) -> Response {
+pub(crate) async fn record(
+    State(log): State<Arc<ExchangeLog>>,
+    request: Request,
+    next: Next,
+) -> Response {
     let target = request.uri().path_and_query().map_or_else(
         || request.uri().path().to_owned(),
         |p| p.as_str().to_owned(),
@@ -124,7 +129,7 @@ pub(crate) async fn record(State(app): State<AppState>, request: Request, next: 
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
         .is_some_and(|value| value.starts_with("image/"));
-    app.exchanges.push(Exchange {
+    log.push(Exchange {
         method,
         target,
         request_headers,

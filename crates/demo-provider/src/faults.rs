@@ -18,6 +18,9 @@
 //! does the work and loses only its answer. Every faulty answer is counted in
 //! [`Stats::faults_served`](crate::Stats::faults_served) under its JSON name, and in the
 //! endpoint's request counter, never elsewhere.
+//!
+//! Part of the test machinery: compiled only with the `test-machinery` feature (see
+//! [`crate::machinery`]).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -38,6 +41,7 @@ use tokio::sync::watch;
 
 use crate::Error;
 use crate::bearer::Refusal;
+use crate::machinery::FaultTarget;
 use crate::metadata;
 use crate::secrets::random_secret;
 use crate::server::Provider;
@@ -131,17 +135,6 @@ pub enum Fault {
     DiscoveryMissing,
     /// Discovery: the documents name `issuer` instead of the provider's own issuer.
     DiscoveryOtherIssuer { issuer: String },
-}
-
-/// The endpoint group a fault belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FaultTarget {
-    Token,
-    Photos,
-    Discovery,
-    Jwks,
-    PushedAuthorization,
-    Userinfo,
 }
 
 impl Fault {

@@ -18,11 +18,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::Limits;
 use crate::id_token::OpenIdSignIn;
+use crate::machinery::{Count, Counters};
 use crate::oauth_error::{ErrorCode, OAuthError};
 use crate::persistence::{self, StateFileError};
 use crate::scope;
 use crate::secrets::{random_secret, token_hash, verifier_matches_challenge};
-use crate::stats::{Counters, bump};
 use crate::sync::lock;
 
 /// How long a used authorization code is remembered after it expired, to detect late reuse.
@@ -215,7 +215,7 @@ impl Grants {
         };
         if record.used {
             let grant_id = record.grant_id.clone();
-            bump(&self.counters.code_reuse_detected);
+            self.counters.bump(Count::CodeReuseDetected);
             if let Some(grant_id) = grant_id {
                 self.revoke_grant(&mut state, &grant_id);
             }
@@ -266,7 +266,7 @@ impl Grants {
         let mut tokens = self.issue_tokens(&mut state, &grant_id, scope, exchange.dpop_jkt);
         tokens.openid = openid;
         self.persist(&mut state)?;
-        bump(&self.counters.authorization_code_grants);
+        self.counters.bump(Count::AuthorizationCodeGrants);
         Ok(tokens)
     }
 
@@ -304,7 +304,7 @@ impl Grants {
             ));
         }
         if rotated {
-            bump(&self.counters.refresh_reuse_detected);
+            self.counters.bump(Count::RefreshReuseDetected);
             self.revoke_grant(&mut state, &grant_id);
             self.persist(&mut state)?;
             return Err(OAuthError::invalid_grant(
@@ -317,7 +317,7 @@ impl Grants {
         }
         let tokens = self.issue_tokens(&mut state, &grant_id, scope, dpop_jkt);
         self.persist(&mut state)?;
-        bump(&self.counters.refresh_grants);
+        self.counters.bump(Count::RefreshGrants);
         Ok(tokens)
     }
 
@@ -409,7 +409,7 @@ impl Grants {
             && !grant.revoked
         {
             grant.revoked = true;
-            bump(&self.counters.grants_revoked);
+            self.counters.bump(Count::GrantsRevoked);
         }
     }
 

@@ -8,9 +8,9 @@ use tokio::task::JoinHandle;
 
 use crate::Error;
 use crate::endpoints::Endpoints;
-use crate::faults::InjectedFault;
 use crate::server::AppState;
-use crate::stats::Stats;
+#[cfg(feature = "test-machinery")]
+use crate::{InjectedFault, Stats};
 
 /// How long [`ProviderHandle::shutdown`] waits for open connections to finish.
 const GRACEFUL_SHUTDOWN_LIMIT: Duration = Duration::from_secs(5);
@@ -54,30 +54,6 @@ impl ProviderHandle {
         self.address
     }
 
-    /// A snapshot of the request counters.
-    pub fn stats(&self) -> Stats {
-        self.app.counters.snapshot()
-    }
-
-    /// The random tokens the faulty token answers carried (the most recent 64, oldest first),
-    /// so a test can check that a client shows none of them.
-    pub fn fake_tokens_served(&self) -> Vec<String> {
-        self.app.faults.fake_tokens()
-    }
-
-    /// Replaces the armed faults with `faults` (see [`Fault`](crate::Fault)): each answers the
-    /// requests to its endpoint group in the order given, for its count or until cleared.
-    /// Refused, leaving the armed faults as they were, when a fault is invalid (a status
-    /// outside 500 to 599, `times` of 0, an empty issuer) or more than 32 are given.
-    pub fn set_faults(&self, faults: impl IntoIterator<Item = InjectedFault>) -> Result<(), Error> {
-        self.app.faults.set(faults.into_iter().collect())
-    }
-
-    /// Disarms every fault and releases requests held by [`Fault::TokenHang`](crate::Fault).
-    pub fn clear_faults(&self) {
-        self.app.faults.clear();
-    }
-
     /// Makes a new DPoP nonce current, as time passing would (the previous one is still
     /// accepted), for tests of a client that must pick up the new one.
     pub fn rotate_dpop_nonce(&self) {
@@ -110,6 +86,34 @@ impl ProviderHandle {
         {
             task.abort();
         }
+    }
+}
+
+/// The test machinery's controls (the `test-machinery` feature).
+#[cfg(feature = "test-machinery")]
+impl ProviderHandle {
+    /// A snapshot of the request counters.
+    pub fn stats(&self) -> Stats {
+        self.app.counters.snapshot()
+    }
+
+    /// The random tokens the faulty token answers carried (the most recent 64, oldest first),
+    /// so a test can check that a client shows none of them.
+    pub fn fake_tokens_served(&self) -> Vec<String> {
+        self.app.faults.fake_tokens()
+    }
+
+    /// Replaces the armed faults with `faults` (see [`Fault`](crate::Fault)): each answers the
+    /// requests to its endpoint group in the order given, for its count or until cleared.
+    /// Refused, leaving the armed faults as they were, when a fault is invalid (a status
+    /// outside 500 to 599, `times` of 0, an empty issuer) or more than 32 are given.
+    pub fn set_faults(&self, faults: impl IntoIterator<Item = InjectedFault>) -> Result<(), Error> {
+        self.app.faults.set(faults.into_iter().collect())
+    }
+
+    /// Disarms every fault and releases requests held by [`Fault::TokenHang`](crate::Fault).
+    pub fn clear_faults(&self) {
+        self.app.faults.clear();
     }
 }
 

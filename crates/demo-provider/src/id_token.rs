@@ -30,11 +30,10 @@ use sha2::{Digest, Sha256};
 
 use crate::Error;
 use crate::account;
-use crate::faults::FaultTarget;
+use crate::machinery::{Count, FaultTarget};
 use crate::persistence::{self, StateFileError};
 use crate::scope;
 use crate::server::AppState;
-use crate::stats::bump;
 
 /// How long an ID token is valid.
 const ID_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
@@ -197,7 +196,7 @@ fn generate(key_file: Option<&Path>) -> Result<SigningKey, Error> {
 
 /// `GET /jwks`.
 pub(crate) async fn jwks(State(app): State<AppState>) -> Response {
-    bump(&app.counters.jwks_requests);
+    app.counters.bump(Count::JwksRequests);
     if let Some(fault) = app.faults.take(FaultTarget::Jwks) {
         return fault.answer(&app).await;
     }

@@ -13,7 +13,6 @@
 //! let provider = start(Config::default()).await?; // ephemeral port
 //! println!("issuer: {}", provider.issuer_url()); // http://127.0.0.1:PORT
 //! println!("token endpoint: {}", provider.endpoints().token);
-//! assert_eq!(provider.stats().refresh_grants, 0);
 //! provider.shutdown().await; // or just drop it
 //! # Ok(())
 //! # }
@@ -21,11 +20,11 @@
 //!
 //! [`start`] returns a [`ProviderHandle`]: [`issuer_url`](ProviderHandle::issuer_url),
 //! [`endpoints`](ProviderHandle::endpoints), [`local_addr`](ProviderHandle::local_addr),
-//! [`stats`](ProviderHandle::stats) (a [`Stats`] snapshot of counters),
 //! [`expire_access_tokens`](ProviderHandle::expire_access_tokens) (to test refresh after a
-//! 401), [`rotate_dpop_nonce`](ProviderHandle::rotate_dpop_nonce), [`set_faults`](ProviderHandle::set_faults) and
-//! [`clear_faults`](ProviderHandle::clear_faults) (see [Faults](#faults)) and
-//! [`shutdown`](ProviderHandle::shutdown). Dropping the handle stops the server.
+//! 401), [`rotate_dpop_nonce`](ProviderHandle::rotate_dpop_nonce) and
+//! [`shutdown`](ProviderHandle::shutdown); with the test machinery also `stats`, `set_faults`,
+//! `clear_faults` and `fake_tokens_served` (see [The test machinery](#the-test-machinery)).
+//! Dropping the handle stops the server.
 //!
 //! [`Config`] sets the port, `access_token_ttl`, `authorization_code_ttl` (default 60 s),
 //! `photo_count` (default 12), `state_file`, and the knobs tests use to imitate other servers:
@@ -33,8 +32,9 @@
 //! ([`WellKnownDocuments`]), `issuer_path` (e.g. `/tenant`), `advertised_issuer` (a lying
 //! discovery document), `iss_parameter` ([`IssParameter`]: correct, omitted or wrong),
 //! `client_secret` (turns the client into a confidential one), `limits` ([`Limits`]),
-//! `test_controls` (the HTTP test controls, see [Faults](#faults)), `record_exchanges` (the
-//! exchange log of every request and answer in plain text, for leak tests), `require_par` (accept
+//! `test_controls` (the HTTP test controls, see [Faults](#faults)) and `record_exchanges` (the
+//! exchange log of every request and answer in plain text, for leak tests), both only with the
+//! [test machinery](#the-test-machinery), `require_par` (accept
 //! authorization requests only when pushed first, RFC 9126), `par_request_lifetime` (how
 //! long a pushed request's `request_uri` works, default 60 s), `offer_dpop`, `require_dpop`
 //! and `dpop_nonce` (see [DPoP](#dpop)).
@@ -42,7 +42,7 @@
 //!
 //! Every table that grows with requests is bounded by [`Limits`]: pending consents,
 //! authorization codes, grants, access tokens, rotated refresh tokens per grant and the
-//! presented refresh tokens in [`Stats`]. Past a limit the oldest entry is forgotten (revoked
+//! presented refresh tokens in `Stats`. Past a limit the oldest entry is forgotten (revoked
 //! grants first), so a flood of requests can exhaust neither memory nor the state file, and a
 //! request never fails because a table is full. The DPoP replay cache is bounded the same way.
 //!
@@ -53,10 +53,31 @@
 //! [--dpop-nonce] [--record-exchanges]` prints the issuer URL as the only line on stdout (logs go to stderr) and
 //! runs until SIGTERM or Ctrl-C. `--photos` (also spelled `--photo-count`) sets the library
 //! size, e.g. `--photos 10000`. `--test-controls` (no value) serves the test control
-//! endpoints below; without it they answer 404. `--require-par` (no value) accepts
+//! endpoints below; without it they answer 404. It and `--record-exchanges` exist only in a
+//! binary built with the test machinery (`cargo build -p photolink-demo-provider --features
+//! test-machinery`); any other build refuses them, naming the feature. `--require-par` (no value) accepts
 //! authorization requests only when pushed first. `--dpop`, `--require-dpop` and
 //! `--dpop-nonce` set [`Config::offer_dpop`], [`Config::require_dpop`] and
 //! [`Config::dpop_nonce`]; `--record-exchanges` sets [`Config::record_exchanges`].
+//!
+//! # The test machinery
+//!
+//! What only tests need sits behind the cargo feature `test-machinery`, off by default. The
+//! app that embeds the provider does not turn it on, so its build holds none of it; the tests
+//! do, through their `[dev-dependencies]`
+//! (`photolink-demo-provider = { workspace = true, features = ["test-machinery"] }`), and
+//! `scripts/test.sh` builds the standalone provider with `--features test-machinery` in a cargo
+//! run of its own (one run with the app would turn it on for the app as well).
+//!
+//! | Piece | With `test-machinery` | Without |
+//! |---|---|---|
+//! | Fault injection (`Fault`, `InjectedFault`, `set_faults`, `clear_faults`, `fake_tokens_served`) | Armed faults answer instead of the endpoints, see [Faults](#faults). | Not compiled: the endpoints' fault hook is an uninhabited type, so no request can take a fault. |
+//! | Test controls (`Config::test_controls`, `--test-controls`) | `POST`/`DELETE /_test/faults`, `GET /_test/stats`. | Not compiled: [`start`] refuses the setting (`Error::InvalidConfig`), the binary the flag. |
+//! | Exchange log (`Config::record_exchanges`, `--record-exchanges`, `MAX_EXCHANGES`) | Every request and answer recorded, `GET /_test/exchanges`. | Not compiled; refused like the test controls. |
+//! | Counters (`Stats`, `ProviderHandle::stats`) | Counted as requests are answered. | Nothing is counted: counting compiles to nothing. |
+//!
+//! The switch is made in one place (the crate's `machinery` module, and the registration of the
+//! test routes in `start`); the endpoints call the same hooks either way.
 //!
 //! # Endpoints
 //!
@@ -75,7 +96,7 @@
 //! | `GET /userinfo` | `{"sub","name","email"}` for a token with `profile` (Bearer, or DPoP with a proof). |
 //! | `GET /photos` | `{"photos":[{"id","title","url","thumbnail_url","width","height","taken_at"}],"next_page_token"}`; `page_size` (default 50, at most 100) and `page_token`; the last page has no token. Needs `photos:read`. |
 //! | `GET /photos/{id}/image`, `/thumbnail` | PNG, 1200×800 and 320×213, with `ETag` and private caching. Needs `photos:read`. |
-//! | `POST /_test/faults` | Only with `test_controls`. Body `{"faults":[…]}` (JSON, see [Faults](#faults)) replaces the armed faults: 204, or 400/422 with a plain-text reason, 415 without `Content-Type: application/json`. |
+//! | `POST /_test/faults` | Only with `test_controls` (and the [test machinery](#the-test-machinery)). Body `{"faults":[…]}` (JSON, see [Faults](#faults)) replaces the armed faults: 204, or 400/422 with a plain-text reason, 415 without `Content-Type: application/json`. |
 //! | `DELETE /_test/faults` | Only with `test_controls`. Disarms every fault and releases hanging requests: 204. |
 //! | `GET /_test/stats` | Only with `test_controls`. The [`Stats`] as JSON (member names as in Rust). |
 //! | `GET /_test/exchanges` | Only with `record_exchanges`. The last [`MAX_EXCHANGES`] requests and answers in plain text, for leak tests (the exchange log: codes, verifiers, tokens, `request_uri`s, nonces and DPoP proofs as they passed). |
@@ -146,12 +167,13 @@
 //!
 //! # Faults
 //!
-//! Tests of a client's resilience arm [`Fault`]s: with
-//! [`ProviderHandle::set_faults`] when the provider runs in the test, or with
+//! With the [test machinery](#the-test-machinery), tests of a client's resilience arm `Fault`s:
+//! with `ProviderHandle::set_faults` when the provider runs in the test, or with
 //! `POST {issuer}/_test/faults` when it runs as a separate process with `--test-controls`.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), photolink_demo_provider::Error> {
+//! # #[cfg(feature = "test-machinery")] {
 //! use photolink_demo_provider::{Config, Fault, start};
 //!
 //! let provider = start(Config::default()).await?;
@@ -162,6 +184,7 @@
 //! // … the client's first token request gets a 503, every photo request a 401 …
 //! assert_eq!(provider.stats().faults_served.get("token_server_error"), Some(&1));
 //! provider.clear_faults();
+//! # }
 //! # Ok(())
 //! # }
 //! ```
@@ -223,6 +246,12 @@
 //! designs with distinct palettes; photos after the twelfth vary a design. Listing costs nothing
 //! per photo, and images are rendered on first request and cached.
 
+// The docs link to the test machinery's items, which a build without it does not have.
+#![cfg_attr(
+    not(feature = "test-machinery"),
+    allow(rustdoc::broken_intra_doc_links)
+)]
+
 mod account;
 mod authorize;
 mod bearer;
@@ -232,7 +261,9 @@ mod config;
 mod consent;
 mod dpop;
 mod endpoints;
+#[cfg(feature = "test-machinery")]
 mod exchanges;
+#[cfg(feature = "test-machinery")]
 mod faults;
 mod grants;
 mod handle;
@@ -240,6 +271,7 @@ mod host;
 mod id_token;
 mod images;
 mod library;
+mod machinery;
 mod metadata;
 mod oauth_error;
 mod pages;
@@ -252,8 +284,10 @@ mod scene;
 mod scope;
 mod secrets;
 mod server;
+#[cfg(feature = "test-machinery")]
 mod stats;
 mod sync;
+#[cfg(feature = "test-machinery")]
 mod test_controls;
 mod token;
 mod userinfo;
@@ -261,12 +295,15 @@ mod userinfo;
 pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI};
 pub use config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
 pub use endpoints::Endpoints;
+#[cfg(feature = "test-machinery")]
 pub use exchanges::MAX_EXCHANGES;
+#[cfg(feature = "test-machinery")]
 pub use faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
 pub use handle::ProviderHandle;
 pub use persistence::StateFileError;
 pub use secrets::token_hash;
 pub use server::start;
+#[cfg(feature = "test-machinery")]
 pub use stats::Stats;
 
 /// Why the provider could not start or change its state.
@@ -285,6 +322,7 @@ pub enum Error {
     #[error("cannot generate the ID token signing key")]
     SigningKey,
     /// A fault cannot be armed (see [`ProviderHandle::set_faults`]).
+    #[cfg(feature = "test-machinery")]
     #[error("invalid fault: {0}")]
     InvalidFault(String),
 }

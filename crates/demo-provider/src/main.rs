@@ -2,7 +2,8 @@
 //!
 //! Prints the issuer URL as the only line on stdout, so scripts can read it; logs go to stderr.
 //! `--test-controls` serves `{issuer}/_test/faults` and `{issuer}/_test/stats`, for end-to-end
-//! tests that arm faults in a provider running as a separate process (see the crate docs).
+//! tests that arm faults in a provider running as a separate process (see the crate docs); it
+//! and `--record-exchanges` exist only in a binary built with `--features test-machinery`.
 //! `--require-par` accepts authorization requests only when pushed first (RFC 9126).
 
 use std::io::Write;
@@ -26,7 +27,8 @@ Options:
   --access-token-ttl <SECONDS>  Access token lifetime (default 3600)
   --state-file <PATH>           Keep grants (hashes only) in this file across restarts
   --test-controls               Serve the test controls: POST/DELETE {issuer}/_test/faults
-                                (arm/clear faults) and GET {issuer}/_test/stats
+                                (arm/clear faults) and GET {issuer}/_test/stats (only in
+                                a build with the test-machinery feature)
   --require-par                 Accept authorization requests only when pushed first
                                 to {issuer}/par (RFC 9126)
   --dpop                        Advertise DPoP (RFC 9449) in the discovery documents
@@ -34,7 +36,8 @@ Options:
                                 without a proof, so every token is DPoP-bound
   --dpop-nonce                  Demand DPoP nonces (use_dpop_nonce, DPoP-Nonce header)
   --record-exchanges            Keep the last requests and answers in plain text and
-                                serve them at GET {issuer}/_test/exchanges (leak tests)
+                                serve them at GET {issuer}/_test/exchanges (leak tests;
+                                only in a build with the test-machinery feature)
   -h, --help                    Show this help";
 
 fn main() -> ExitCode {
@@ -114,6 +117,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
             if inline_value.is_some() {
                 return Err(format!("{name} takes no value"));
             }
+            refuse_unbuilt_test_control(&name, cfg!(feature = "test-machinery"))?;
             *switch = true;
             continue;
         }
@@ -139,6 +143,17 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Option<Config>, 
         }
     }
     Ok(Some(config))
+}
+
+/// A flag of the test machinery in a build without it (`built` false) is a mistake to report,
+/// not a wish to ignore.
+fn refuse_unbuilt_test_control(flag: &str, built: bool) -> Result<(), String> {
+    if built || !["--test-controls", "--record-exchanges"].contains(&flag) {
+        return Ok(());
+    }
+    Err(format!(
+        "{flag} is a test control, and this build has none (build with --features test-machinery)"
+    ))
 }
 
 #[cfg(unix)]
@@ -198,6 +213,21 @@ mod tests {
         assert_eq!(config.photo_count, 10_000);
         assert_eq!(config.access_token_ttl, Duration::from_secs(5));
         assert_eq!(config.state_file, Some(PathBuf::from("/tmp/state.json")));
+    }
+
+    #[test]
+    fn a_build_without_the_test_machinery_refuses_its_flags() {
+        for flag in ["--test-controls", "--record-exchanges"] {
+            assert_eq!(
+                refuse_unbuilt_test_control(flag, false),
+                Err(format!(
+                    "{flag} is a test control, and this build has none \
+                     (build with --features test-machinery)"
+                ))
+            );
+            assert_eq!(refuse_unbuilt_test_control(flag, true), Ok(()));
+        }
+        assert_eq!(refuse_unbuilt_test_control("--require-par", false), Ok(()));
     }
 
     #[test]

@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use crate::dpop;
-use crate::faults::FaultTarget;
+use crate::machinery::FaultTarget;
 use crate::scope;
 use crate::server::{AppState, Provider};
 

@@ -29,13 +29,12 @@ use url::form_urlencoded;
 
 use crate::client;
 use crate::client_auth;
-use crate::faults::FaultTarget;
+use crate::machinery::{Count, FaultTarget};
 use crate::oauth_error::OAuthError;
 use crate::pages;
 use crate::params::Params;
 use crate::secrets::random_secret;
 use crate::server::AppState;
-use crate::stats::bump;
 use crate::sync::lock;
 use crate::token::form_params;
 
@@ -164,7 +163,7 @@ impl PushedRequests {
 
 /// `POST /par`.
 pub(crate) async fn push(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    bump(&app.counters.pushed_authorization_requests);
+    app.counters.bump(Count::PushedAuthorizationRequests);
     if let Some(fault) = app.faults.take(FaultTarget::PushedAuthorization) {
         return fault.answer(&app).await;
     }

@@ -10,12 +10,11 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
 use crate::bearer;
-use crate::faults::FaultTarget;
 use crate::images::Rendition;
+use crate::machinery::{Count, FaultTarget};
 use crate::params::Params;
 use crate::scope;
 use crate::server::AppState;
-use crate::stats::bump;
 
 /// Photos per page when the client does not say.
 const DEFAULT_PAGE_SIZE: usize = 50;
@@ -31,7 +30,7 @@ pub(crate) async fn list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    bump(&app.counters.photo_list_requests);
+    app.counters.bump(Count::PhotoListRequests);
     if let Some(fault) = app.faults.take(FaultTarget::Photos) {
         return fault.answer(&app).await;
     }
@@ -112,7 +111,7 @@ async fn image(
     id: String,
     rendition: Rendition,
 ) -> Response {
-    bump(&app.counters.image_requests);
+    app.counters.bump(Count::ImageRequests);
     if let Some(fault) = app.faults.take(FaultTarget::Photos) {
         return fault.answer(&app).await;
     }

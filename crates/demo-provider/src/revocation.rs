@@ -7,9 +7,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::client_auth;
 use crate::dpop;
+use crate::machinery::Count;
 use crate::oauth_error::OAuthError;
 use crate::server::AppState;
-use crate::stats::bump;
 use crate::token::form_params;
 
 /// `POST /revoke`: 200 for every valid request, whether or not the token was known.
@@ -20,7 +20,7 @@ pub(crate) async fn revoke(
 ) -> Response {
     let mut response = match revoke_token(&app, &headers, &body) {
         Ok(()) => {
-            bump(&app.counters.revocation_requests);
+            app.counters.bump(Count::RevocationRequests);
             (
                 StatusCode::OK,
                 [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],

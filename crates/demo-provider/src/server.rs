@@ -13,17 +13,15 @@ use crate::config::{Config, ExpiryField, IssParameter};
 use crate::consent::PendingConsents;
 use crate::dpop::DpopVerifier;
 use crate::endpoints::Endpoints;
-use crate::exchanges::{self, ExchangeLog};
-use crate::faults::FaultSwitch;
 use crate::grants::Grants;
 use crate::handle::ProviderHandle;
 use crate::host::{self, OwnAuthorities};
 use crate::id_token::{self, IdTokenSigner};
 use crate::images::ImageCache;
 use crate::library::Library;
+use crate::machinery::{Counters, FaultSwitch};
 use crate::par::{self, PushedRequests};
-use crate::stats::Counters;
-use crate::{authorize, metadata, photos, revocation, test_controls, token, userinfo};
+use crate::{authorize, metadata, photos, revocation, token, userinfo};
 
 /// State shared by every request handler.
 pub(crate) type AppState = Arc<Provider>;
@@ -53,13 +51,12 @@ pub(crate) struct Provider {
     pub pushed: PushedRequests,
     /// Signs ID tokens for sign-ins with `openid`.
     pub id_tokens: IdTokenSigner,
-    /// Requests and answers in plain text, only with [`Config::record_exchanges`].
-    pub exchanges: ExchangeLog,
 }
 
 /// Binds 127.0.0.1, loads saved grants and serves until the handle is shut down or dropped.
 pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
     validate_issuer_path(&config.issuer_path)?;
+    refuse_unbuilt_test_machinery(&config, cfg!(feature = "test-machinery"))?;
     config.limits.validate()?;
     let counters = Arc::new(Counters::new(config.limits.presented_refresh_tokens));
     let grants = Grants::open(
@@ -98,15 +95,10 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
             config.require_par,
         ),
         id_tokens,
-        exchanges: ExchangeLog::default(),
     });
-    let mut router = routes(&config, provider.clone());
-    if config.record_exchanges {
-        router = router.layer(middleware::from_fn_with_state(
-            provider.clone(),
-            exchanges::record,
-        ));
-    }
+    let router = routes(&config, provider.clone());
+    #[cfg(feature = "test-machinery")]
+    let router = crate::test_controls::add_test_routes(router, &config, &provider);
     let router = router.layer(middleware::from_fn_with_state(
         Arc::new(OwnAuthorities::of(address)),
         host::require_own_host,
@@ -128,20 +120,6 @@ fn routes(config: &Config, app: AppState) -> Router {
     let prefix = &config.issuer_path;
     let well_known = config.well_known;
     let mut router = Router::new();
-    if config.test_controls {
-        router = router
-            .route(
-                &format!("{prefix}/_test/faults"),
-                post(test_controls::set_faults).delete(test_controls::clear_faults),
-            )
-            .route(&format!("{prefix}/_test/stats"), get(test_controls::stats));
-    }
-    if config.record_exchanges {
-        router = router.route(
-            &format!("{prefix}/_test/exchanges"),
-            get(exchanges::exchanges),
-        );
-    }
     if well_known.serves_oauth() {
         router = router.route(
             &format!("/.well-known/oauth-authorization-server{prefix}"),
@@ -176,6 +154,21 @@ fn routes(config: &Config, app: AppState) -> Router {
         .with_state(app)
 }
 
+/// Without the `test-machinery` feature (`built` false) the test routes are not compiled:
+/// asking for them is a mistake to report, not a wish to ignore.
+fn refuse_unbuilt_test_machinery(config: &Config, built: bool) -> Result<(), Error> {
+    let asked_for = [
+        ("test_controls", config.test_controls),
+        ("record_exchanges", config.record_exchanges),
+    ];
+    match asked_for.iter().find(|(_, on)| *on) {
+        Some((setting, _)) if !built => Err(Error::InvalidConfig(format!(
+            "{setting} needs a provider built with the test-machinery feature"
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// The issuer path must be empty or look like `/a/b`: no trailing slash, query or fragment.
 fn validate_issuer_path(path: &str) -> Result<(), Error> {
     let valid = path.is_empty()
@@ -192,5 +185,45 @@ fn validate_issuer_path(path: &str) -> Result<(), Error> {
         Err(Error::InvalidConfig(format!(
             "issuer_path {path:?} must be empty or like \"/tenant\""
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_without_the_test_machinery_refuses_its_settings() {
+        let refusal = |config: Config| match refuse_unbuilt_test_machinery(&config, false) {
+            Err(Error::InvalidConfig(reason)) => reason,
+            other => panic!("expected InvalidConfig, got {other:?}"),
+        };
+        assert_eq!(
+            refusal(Config {
+                test_controls: true,
+                ..Config::default()
+            }),
+            "test_controls needs a provider built with the test-machinery feature"
+        );
+        assert_eq!(
+            refusal(Config {
+                record_exchanges: true,
+                ..Config::default()
+            }),
+            "record_exchanges needs a provider built with the test-machinery feature"
+        );
+        assert!(matches!(
+            refuse_unbuilt_test_machinery(&Config::default(), false),
+            Ok(())
+        ));
+        let everything = Config {
+            test_controls: true,
+            record_exchanges: true,
+            ..Config::default()
+        };
+        assert!(matches!(
+            refuse_unbuilt_test_machinery(&everything, true),
+            Ok(())
+        ));
     }
 }

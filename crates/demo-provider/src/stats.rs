@@ -1,5 +1,6 @@
 //! Counters of what the provider has seen, readable by tests through
-//! [`ProviderHandle::stats`](crate::ProviderHandle::stats).
+//! [`ProviderHandle::stats`](crate::ProviderHandle::stats). Part of the test machinery (the
+//! `test-machinery` feature); without it nothing is counted (see [`crate::machinery`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
@@ -7,6 +8,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
 
+use crate::machinery::Count;
+use crate::secrets::token_hash;
 use crate::sync::lock;
 
 /// A snapshot of the provider's counters (also served as JSON, with these member names, by
@@ -69,35 +72,10 @@ pub struct Stats {
 /// The live counters behind [`Stats`].
 #[derive(Debug, Default)]
 pub(crate) struct Counters {
-    pub consent_pages: AtomicU64,
-    pub approvals: AtomicU64,
-    pub denials: AtomicU64,
-    pub token_requests: AtomicU64,
-    pub token_errors: AtomicU64,
-    pub authorization_code_grants: AtomicU64,
-    pub refresh_grants: AtomicU64,
-    pub code_reuse_detected: AtomicU64,
-    pub refresh_reuse_detected: AtomicU64,
-    pub revocation_requests: AtomicU64,
-    pub grants_revoked: AtomicU64,
-    pub userinfo_requests: AtomicU64,
-    pub pushed_authorization_requests: AtomicU64,
-    pub jwks_requests: AtomicU64,
-    pub id_tokens_issued: AtomicU64,
-    pub photo_list_requests: AtomicU64,
-    pub image_requests: AtomicU64,
-    pub unauthorized_requests: AtomicU64,
-    pub dpop_proofs_accepted: AtomicU64,
-    pub dpop_proofs_refused: AtomicU64,
-    pub dpop_nonces_demanded: AtomicU64,
+    counts: [AtomicU64; Count::KINDS],
     refresh_tokens_presented: Mutex<VecDeque<String>>,
     presented_limit: usize,
     faults_served: Mutex<BTreeMap<&'static str, u64>>,
-}
-
-/// Adds one to a counter.
-pub(crate) fn bump(counter: &AtomicU64) {
-    counter.fetch_add(1, Ordering::Relaxed);
 }
 
 impl Counters {
@@ -109,9 +87,15 @@ impl Counters {
         }
     }
 
-    pub fn record_refresh_token_presented(&self, hash: String) {
+    /// Adds one to a counter.
+    pub fn bump(&self, count: Count) {
+        self.counts[count as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Keeps the hash of a refresh token presented to the token endpoint.
+    pub fn record_refresh_token_presented(&self, refresh_token: &str) {
         let mut presented = lock(&self.refresh_tokens_presented);
-        presented.push_back(hash);
+        presented.push_back(token_hash(refresh_token));
         while presented.len() > self.presented_limit {
             presented.pop_front();
         }
@@ -122,29 +106,29 @@ impl Counters {
     }
 
     pub fn snapshot(&self) -> Stats {
-        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        let read = |count: Count| self.counts[count as usize].load(Ordering::Relaxed);
         Stats {
-            consent_pages: read(&self.consent_pages),
-            approvals: read(&self.approvals),
-            denials: read(&self.denials),
-            token_requests: read(&self.token_requests),
-            token_errors: read(&self.token_errors),
-            authorization_code_grants: read(&self.authorization_code_grants),
-            refresh_grants: read(&self.refresh_grants),
-            code_reuse_detected: read(&self.code_reuse_detected),
-            refresh_reuse_detected: read(&self.refresh_reuse_detected),
-            revocation_requests: read(&self.revocation_requests),
-            grants_revoked: read(&self.grants_revoked),
-            userinfo_requests: read(&self.userinfo_requests),
-            pushed_authorization_requests: read(&self.pushed_authorization_requests),
-            jwks_requests: read(&self.jwks_requests),
-            id_tokens_issued: read(&self.id_tokens_issued),
-            photo_list_requests: read(&self.photo_list_requests),
-            image_requests: read(&self.image_requests),
-            unauthorized_requests: read(&self.unauthorized_requests),
-            dpop_proofs_accepted: read(&self.dpop_proofs_accepted),
-            dpop_proofs_refused: read(&self.dpop_proofs_refused),
-            dpop_nonces_demanded: read(&self.dpop_nonces_demanded),
+            consent_pages: read(Count::ConsentPages),
+            approvals: read(Count::Approvals),
+            denials: read(Count::Denials),
+            token_requests: read(Count::TokenRequests),
+            token_errors: read(Count::TokenErrors),
+            authorization_code_grants: read(Count::AuthorizationCodeGrants),
+            refresh_grants: read(Count::RefreshGrants),
+            code_reuse_detected: read(Count::CodeReuseDetected),
+            refresh_reuse_detected: read(Count::RefreshReuseDetected),
+            revocation_requests: read(Count::RevocationRequests),
+            grants_revoked: read(Count::GrantsRevoked),
+            userinfo_requests: read(Count::UserinfoRequests),
+            pushed_authorization_requests: read(Count::PushedAuthorizationRequests),
+            jwks_requests: read(Count::JwksRequests),
+            id_tokens_issued: read(Count::IdTokensIssued),
+            photo_list_requests: read(Count::PhotoListRequests),
+            image_requests: read(Count::ImageRequests),
+            unauthorized_requests: read(Count::UnauthorizedRequests),
+            dpop_proofs_accepted: read(Count::DpopProofsAccepted),
+            dpop_proofs_refused: read(Count::DpopProofsRefused),
+            dpop_nonces_demanded: read(Count::DpopNoncesDemanded),
             refresh_tokens_presented: lock(&self.refresh_tokens_presented)
                 .iter()
                 .cloned()

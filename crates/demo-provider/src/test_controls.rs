@@ -1,6 +1,8 @@
 //! Test controls over HTTP, for tests that run the provider as a separate process
-//! ([`Config::test_controls`](crate::Config::test_controls), the binary's `--test-controls`).
-//! Without that setting these routes do not exist and answer 404.
+//! ([`Config::test_controls`](crate::Config::test_controls), the binary's `--test-controls`),
+//! and the exchange log's route and recorder ([`Config::record_exchanges`](crate::Config::record_exchanges)).
+//! Without those settings these routes do not exist and answer 404; without the
+//! `test-machinery` feature this module is not compiled and the settings are refused.
 //!
 //! - `POST {issuer}/_test/faults` with `Content-Type: application/json` and a body
 //!   `{"faults":[…]}` (each element an [`InjectedFault`] in its JSON form) replaces the armed
@@ -13,14 +15,51 @@
 //! and `DELETE` both need a CORS preflight, which the provider never grants, and without CORS
 //! headers no page can read the stats.
 
-use axum::Json;
+use std::sync::Arc;
+
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router, middleware};
 use serde::Deserialize;
 
+use crate::config::Config;
+use crate::exchanges::{self, ExchangeLog};
 use crate::faults::InjectedFault;
 use crate::server::AppState;
+
+/// `router` with the test routes `config` asks for, under its issuer path, and, with
+/// [`Config::record_exchanges`], the recorder around every route.
+pub(crate) fn add_test_routes(router: Router, config: &Config, app: &AppState) -> Router {
+    let prefix = &config.issuer_path;
+    let mut router = router;
+    if config.test_controls {
+        router = router.merge(
+            Router::new()
+                .route(
+                    &format!("{prefix}/_test/faults"),
+                    post(set_faults).delete(clear_faults),
+                )
+                .route(&format!("{prefix}/_test/stats"), get(stats))
+                .with_state(app.clone()),
+        );
+    }
+    if config.record_exchanges {
+        let log = Arc::new(ExchangeLog::default());
+        router = router
+            .merge(
+                Router::new()
+                    .route(
+                        &format!("{prefix}/_test/exchanges"),
+                        get(exchanges::exchanges),
+                    )
+                    .with_state(log.clone()),
+            )
+            .layer(middleware::from_fn_with_state(log, exchanges::record));
+    }
+    router
+}
 
 /// The body of `POST /_test/faults`.
 #[derive(Deserialize)]

@@ -9,13 +9,12 @@ use serde_json::{Map, Value};
 
 use crate::client_auth;
 use crate::dpop;
-use crate::faults::FaultTarget;
 use crate::grants::{CodeExchange, IssuedTokens};
+use crate::machinery::{Count, FaultTarget};
 use crate::oauth_error::{ErrorCode, OAuthError};
 use crate::params::Params;
-use crate::secrets::{is_pkce_value, token_hash};
+use crate::secrets::is_pkce_value;
 use crate::server::AppState;
-use crate::stats::bump;
 
 /// `POST /token`.
 pub(crate) async fn token(
@@ -23,17 +22,17 @@ pub(crate) async fn token(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    bump(&app.counters.token_requests);
+    app.counters.bump(Count::TokenRequests);
     if let Some(fault) = app.faults.take(FaultTarget::Token) {
         if fault.does_the_work() && grant(&app, &headers, &body).is_err() {
-            bump(&app.counters.token_errors);
+            app.counters.bump(Count::TokenErrors);
         }
         return fault.answer(&app).await;
     }
     let mut response = match grant(&app, &headers, &body) {
         Ok(tokens) => success(&app, tokens),
         Err(error) => {
-            bump(&app.counters.token_errors);
+            app.counters.bump(Count::TokenErrors);
             error.into_response()
         }
     };
@@ -67,8 +66,7 @@ fn grant(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<IssuedToken
         }
         Some("refresh_token") => {
             let refresh_token = required(&params, "refresh_token")?;
-            app.counters
-                .record_refresh_token_presented(token_hash(refresh_token));
+            app.counters.record_refresh_token_presented(refresh_token);
             app.grants
                 .refresh(refresh_token, &client_id, params.get("scope"), dpop_jkt)
         }
@@ -129,7 +127,7 @@ fn success(app: &AppState, tokens: IssuedTokens) -> Response {
             "id_token".into(),
             app.id_tokens.issue(&app.issuer, sign_in).into(),
         );
-        bump(&app.counters.id_tokens_issued);
+        app.counters.bump(Count::IdTokensIssued);
     }
     let mut response = Json(Value::Object(body)).into_response();
     let headers = response.headers_mut();

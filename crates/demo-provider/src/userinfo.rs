@@ -8,10 +8,9 @@ use serde_json::json;
 
 use crate::account;
 use crate::bearer;
-use crate::faults::FaultTarget;
+use crate::machinery::{Count, FaultTarget};
 use crate::scope;
 use crate::server::AppState;
-use crate::stats::bump;
 
 /// `GET /userinfo` with a Bearer token that grants `profile`.
 pub(crate) async fn userinfo(
@@ -19,7 +18,7 @@ pub(crate) async fn userinfo(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    bump(&app.counters.userinfo_requests);
+    app.counters.bump(Count::UserinfoRequests);
     if let Some(fault) = app.faults.take(FaultTarget::Userinfo) {
         return fault.answer(&app).await;
     }
