@@ -41,6 +41,7 @@ use crate::error::{Error, Result};
 use crate::http::RawResponse;
 use crate::pkce::random_urlsafe;
 use crate::secret::AccessToken;
+use crate::sync::lock;
 
 /// The only proof algorithm this crate signs with.
 pub(crate) const DPOP_ALGORITHM: &str = "ES256";
@@ -264,9 +265,7 @@ impl DpopNonces {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
-        self.latest
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.latest)
     }
 }
 

@@ -16,6 +16,7 @@ use url::Url;
 
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, RawResponse};
+use crate::sync::lock;
 
 /// A signature algorithm this crate verifies. `none` and HMAC are never among them: a public
 /// client has no secret an HMAC could be checked with, and `none` proves nothing.
@@ -224,9 +225,7 @@ impl KeyCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<KeySet>>> {
         // Holds a whole value replaced at once: a poisoned lock still holds a consistent one.
-        self.keys
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.keys)
     }
 }
 

@@ -203,6 +203,7 @@ mod secret;
 mod server_text;
 mod session;
 mod store;
+mod sync;
 mod token;
 
 pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};

@@ -17,6 +17,7 @@ use crate::http::{RawResponse, challenge_error, describe_json_error};
 use crate::id_token::IdTokenClaims;
 use crate::secret::AccessToken;
 use crate::store::TokenStore;
+use crate::sync::lock;
 use crate::token::TokenSet;
 
 /// Where the account connection stands.
@@ -522,9 +523,7 @@ impl Session {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // State is replaced whole under the lock, so a poisoned lock still holds consistent data.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.state)
     }
 }
 

@@ -62,6 +62,7 @@ use super::index::Rendition;
 use super::library::{PhotoLibrary, PhotoPage};
 use super::source::SourcePage;
 use crate::error::AppError;
+use crate::sync::lock;
 
 /// How many bytes the disk cache of an account may take.
 pub const DISK_BUDGET_BYTES: u64 = 200 * 1024 * 1024;
@@ -379,9 +380,7 @@ impl PhotoCache {
     }
 
     fn lock_disk(&self) -> MutexGuard<'_, Option<(AccountKey, Arc<DiskCache>)>> {
-        self.disk
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.disk)
     }
 }
 

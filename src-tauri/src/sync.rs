@@ -1,0 +1,11 @@
+//! Working across threads: locks that survive a panic elsewhere.
+
+use std::sync::{Mutex, MutexGuard};
+
+/// Locks a mutex, recovering the data if another thread panicked while holding it: one failed
+/// request or task must not make the rest of the window unusable.
+pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
