@@ -15,7 +15,7 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, RawResponse};
+use crate::http::HttpClient;
 use crate::sync::lock;
 
 /// A signature algorithm this crate verifies. `none` and HMAC are never among them: a public
@@ -230,15 +230,7 @@ impl KeyCache {
 }
 
 async fn fetch(http: &HttpClient, jwks_uri: &Url) -> Result<KeySet> {
-    let response: RawResponse = http
-        .send(
-            http.get(jwks_uri)
-                .header(reqwest::header::ACCEPT, "application/json"),
-        )
-        .await?;
-    if !response.is_success() {
-        return Err(response.unexpected());
-    }
+    let response = http.get_json_document(jwks_uri).await?;
     KeySet::parse(&response.body).ok_or_else(|| Error::UnexpectedResponse {
         status: response.status,
         detail: "a key set that is not a JWK Set".into(),
