@@ -61,6 +61,7 @@ use crate::messages;
 use crate::provider::Provider;
 use crate::status::{Connection, Notice, ProviderSummary, Status, Tone};
 use crate::store::{OpenProblem, SignInStore};
+use crate::sync::{blocking, lock};
 
 /// The window: where the status goes.
 pub trait Window: Send + Sync + 'static {
@@ -845,20 +846,6 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     fn lock(&self) -> MutexGuard<'_, View> {
         lock(&self.view)
-    }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
-/// Runs a keyring call on a blocking thread: a keyring may wait for a person to unlock it.
-pub(crate) async fn blocking<T: Send + 'static>(call: impl FnOnce() -> T + Send + 'static) -> T {
-    match tokio::task::spawn_blocking(call).await {
-        Ok(value) => value,
-        Err(error) => std::panic::resume_unwind(error.into_panic()),
     }
 }
 

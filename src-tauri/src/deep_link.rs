@@ -14,6 +14,7 @@ use url::Url;
 
 use crate::provider::REDIRECT_URI;
 use crate::state::AppState;
+use crate::sync::lock;
 
 /// PhotoLink's private-use URI scheme.
 pub const SCHEME: &str = "com.example.photolink";
@@ -29,10 +30,7 @@ pub struct DeepLinks {
 impl DeepLinks {
     /// True the first time `url` is seen.
     fn accept(&self, url: &str) -> bool {
-        let mut accepted = self
-            .accepted
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut accepted = lock(&self.accepted);
         if accepted.iter().any(|seen| seen == url) {
             return false;
         }

@@ -34,6 +34,7 @@ mod saved_metadata;
 mod state;
 mod status;
 mod store;
+mod sync;
 
 use tauri::Manager;
 

@@ -34,6 +34,8 @@ use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
+use crate::sync::lock;
+
 /// Log filter when `RUST_LOG` is not set.
 pub const DEFAULT_FILTER: &str =
     "warn,photolink_lib=info,photolink_oauth=info,photolink_demo_provider=info";
@@ -77,9 +79,7 @@ impl LogFile {
     }
 
     fn lock(&self) -> MutexGuard<'_, Option<RotatingFile>> {
-        self.file
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.file)
     }
 }
 

@@ -29,7 +29,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::net::Ipv4Addr;
 use std::pin::Pin;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -37,6 +37,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, oneshot};
 
 use crate::connection::RedirectListener;
+use crate::sync::lock;
 
 /// The path of the redirect URI on the listener.
 pub const CALLBACK_PATH: &str = "/oauth/callback";
@@ -217,12 +218,6 @@ impl Reading {
     fn done(&mut self, id: u64) {
         self.readers.retain(|reader| reader.id != id);
     }
-}
-
-fn lock(reading: &Mutex<Reading>) -> MutexGuard<'_, Reading> {
-    reading
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Answers one connection whose head was read; true when its callback ended the sign-in.

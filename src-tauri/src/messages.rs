@@ -3,7 +3,7 @@
 //! naming the provider where that helps. Nothing a server sent is quoted: server text is data,
 //! and the codes it carries are only logged.
 
-use photolink_oauth::{AuthorizationErrorCode, Error as OAuthError, TokenErrorCode};
+use photolink_oauth::{AuthorizationErrorCode, Error as OAuthError, TokenErrorCode, shown_text};
 
 use crate::error::AppError;
 
@@ -58,10 +58,7 @@ pub fn settings_problem(error: &OAuthError) -> String {
         ),
         OAuthError::InsecureEndpoint { url, reason } => {
             // The address may come from the server's configuration: shown shortened.
-            let url = match url.char_indices().nth(SHOWN_ADDRESS) {
-                Some((cut, _)) => format!("{}…", &url[..cut]),
-                None => url.clone(),
-            };
+            let url = shown_text(url, SHOWN_ADDRESS);
             match reason {
                 Why::LocalhostName => {
                     format!("{url} uses plain http on localhost; write 127.0.0.1 instead")

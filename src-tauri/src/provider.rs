@@ -12,7 +12,6 @@ use tauri::{AppHandle, Manager};
 use url::Url;
 
 use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, PhotoApi, ProviderConfig, Redirect};
-use crate::connection::blocking;
 use crate::error::AppError;
 use crate::photos::PhotoLibrary;
 use crate::saved_metadata::{self, SavedMetadata};
@@ -20,6 +19,7 @@ use crate::status::ProviderSummary;
 use crate::store::{
     FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem,
 };
+use crate::sync::blocking;
 
 /// The redirect URI: PhotoLink's private-use scheme (RFC 8252 §7.1).
 pub const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
@@ -160,12 +160,10 @@ impl Provider {
         embedded: Option<ProviderHandle>,
     ) -> Result<Self, AppError> {
         let issuer = client.metadata().issuer.clone();
-        // The keyring may block (e.g. waiting for a person to unlock it): keep it off async threads.
-        let (store, open_problem) = tokio::task::spawn_blocking(move || {
+        let (store, open_problem) = blocking(move || {
             KeyringTokenStore::open(issuer, Box::new(KeyringEntry::tokens()), forgotten)
         })
-        .await
-        .map_err(|e| photolink_oauth::Error::Internal(e.to_string()))?;
+        .await;
         let store = Arc::new(store);
         let mut provider = Self::new(summary, client, store.clone(), photos_endpoint)?;
         provider.open_problem = open_problem;

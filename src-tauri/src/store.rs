@@ -47,6 +47,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::atomic_file::replace_file;
+use crate::sync::lock;
 
 /// Keyring service name (also the app identifier).
 pub const KEYRING_SERVICE: &str = "com.example.photolink";
@@ -374,9 +375,7 @@ impl KeyringTokenStore {
     }
 
     fn lock(&self) -> MutexGuard<'_, Held> {
-        self.held
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.held)
     }
 }
 
@@ -544,9 +543,7 @@ impl SignInStore {
     }
 
     fn lock_known(&self) -> MutexGuard<'_, Option<String>> {
-        self.known
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.known)
     }
 }
 

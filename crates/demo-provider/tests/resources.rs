@@ -172,9 +172,14 @@ async fn pages_follow_next_page_token_to_the_end() {
 }
 
 fn decode_png(bytes: &[u8]) -> (u32, u32, Vec<u8>) {
-    let decoder = png::Decoder::new(bytes);
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
     let mut reader = decoder.read_info().expect("a PNG header");
-    let mut pixels = vec![0; reader.output_buffer_size()];
+    let mut pixels = vec![
+        0;
+        reader
+            .output_buffer_size()
+            .expect("a size that fits in memory")
+    ];
     let frame = reader.next_frame(&mut pixels).expect("PNG image data");
     pixels.truncate(frame.buffer_size());
     (frame.width, frame.height, pixels)

@@ -14,6 +14,7 @@ use crate::dpop::DpopKey;
 use crate::error::{AuthorizationErrorCode, CallbackError, Error, Result};
 use crate::secret::{AuthorizationCode, PkceVerifier};
 use crate::server_text;
+use crate::sync::lock;
 use crate::token::{unix_seconds, unix_seconds_option};
 
 /// The sign-in in progress, as kept between opening the authorization URL and receiving the
@@ -344,9 +345,7 @@ impl PendingAuthorization {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<SavedSignIn>> {
         // The slot holds plain data, so a panic elsewhere cannot leave it half-written.
-        self.slot
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.slot)
     }
 }
 

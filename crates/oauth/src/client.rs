@@ -10,7 +10,7 @@ use url::form_urlencoded::byte_serialize;
 
 use crate::authorize::{AuthorizationResponse, SavedSignIn};
 use crate::config::ClientConfig;
-use crate::dpop::{DPOP_ALGORITHM, DpopKey, DpopNonces, is_token_nonce_challenge};
+use crate::dpop::{DPOP_ALGORITHM, DpopKey, DpopNonces, NonceRetry};
 use crate::error::{Error, Result};
 use crate::http::{HttpClient, RawResponse, Transport};
 use crate::id_token::IdTokenError;
@@ -450,7 +450,7 @@ impl OAuthClient {
         form: &[(&str, &str)],
         dpop_key: Option<&DpopKey>,
     ) -> Result<RawResponse> {
-        let mut nonce_retried = false;
+        let mut nonce_retry = NonceRetry::at_token_endpoint();
         loop {
             let mut request = self.form_request(endpoint, form);
             let Some(key) = dpop_key else {
@@ -459,8 +459,7 @@ impl OAuthClient {
             request = request.header(DPOP, self.dpop_proof(key, "POST", endpoint, None)?);
             let response = self.inner.http.send(request).await?;
             let fresh_nonce = self.remember_dpop_nonce(endpoint, &response);
-            if fresh_nonce && !nonce_retried && is_token_nonce_challenge(&response) {
-                nonce_retried = true;
+            if nonce_retry.again(fresh_nonce, &response) {
                 continue;
             }
             return Ok(response);

@@ -41,6 +41,7 @@ use crate::error::{Error, Result};
 use crate::http::RawResponse;
 use crate::pkce::random_urlsafe;
 use crate::secret::AccessToken;
+use crate::sync::lock;
 
 /// The only proof algorithm this crate signs with.
 pub(crate) const DPOP_ALGORITHM: &str = "ES256";
@@ -264,9 +265,7 @@ impl DpopNonces {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
-        self.latest
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.latest)
     }
 }
 
@@ -282,8 +281,39 @@ fn is_nonce(value: &str) -> bool {
             .all(|b| matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
 }
 
+/// The one time a DPoP request is sent again: its answer asked for a nonce and supplied one
+/// (RFC 9449 §8 at the token endpoint, §9 at a resource).
+pub(crate) struct NonceRetry {
+    asks_for_nonce: fn(&RawResponse) -> bool,
+    done: bool,
+}
+
+impl NonceRetry {
+    pub(crate) fn at_token_endpoint() -> Self {
+        Self {
+            asks_for_nonce: is_token_nonce_challenge,
+            done: false,
+        }
+    }
+
+    pub(crate) fn at_resource() -> Self {
+        Self {
+            asks_for_nonce: is_resource_nonce_challenge,
+            done: false,
+        }
+    }
+
+    /// Whether to send the request again with the nonce `response` supplied: `fresh_nonce`
+    /// says it carried a usable one (now remembered), and only the first such answer counts.
+    pub(crate) fn again(&mut self, fresh_nonce: bool, response: &RawResponse) -> bool {
+        let again = fresh_nonce && !self.done && (self.asks_for_nonce)(response);
+        self.done |= again;
+        again
+    }
+}
+
 /// Whether a token endpoint answer asks for a nonce (400 `use_dpop_nonce`, RFC 9449 §8).
-pub(crate) fn is_token_nonce_challenge(response: &RawResponse) -> bool {
+fn is_token_nonce_challenge(response: &RawResponse) -> bool {
     response.status == 400
         && response
             .json_object()
@@ -293,7 +323,7 @@ pub(crate) fn is_token_nonce_challenge(response: &RawResponse) -> bool {
 
 /// Whether a resource server answer asks for a nonce (401 with a `DPoP` challenge saying
 /// `use_dpop_nonce`, RFC 9449 §9).
-pub(crate) fn is_resource_nonce_challenge(response: &RawResponse) -> bool {
+fn is_resource_nonce_challenge(response: &RawResponse) -> bool {
     response.status == 401
         && response
             .www_authenticate
@@ -491,6 +521,25 @@ mod tests {
             nonces.remember(&url, &response(200, None, Some("n"), "{}"));
             assert!(nonces.lock().len() <= REMEMBERED_ORIGINS);
         }
+    }
+
+    #[test]
+    fn a_nonce_challenge_is_answered_once_and_only_with_a_fresh_nonce() {
+        let asks = response(400, None, Some("n"), r#"{"error":"use_dpop_nonce"}"#);
+        let mut retry = NonceRetry::at_token_endpoint();
+        assert!(!retry.again(false, &asks), "no usable nonce to send");
+        assert!(retry.again(true, &asks));
+        assert!(
+            !retry.again(true, &asks),
+            "a second challenge is not retried"
+        );
+        let refused = response(400, None, Some("n"), r#"{"error":"invalid_grant"}"#);
+        assert!(!NonceRetry::at_token_endpoint().again(true, &refused));
+        let challenge = r#"DPoP error="use_dpop_nonce""#;
+        let resource_asks = response(401, Some(challenge), Some("n"), "");
+        assert!(!NonceRetry::at_token_endpoint().again(true, &resource_asks));
+        assert!(NonceRetry::at_resource().again(true, &resource_asks));
+        assert!(!NonceRetry::at_resource().again(true, &asks));
     }
 
     #[test]

@@ -137,6 +137,20 @@ impl HttpClient {
         self.client_for(url).post(url.clone())
     }
 
+    /// GETs a JSON document a server publishes (discovery metadata, a JWK Set): an answer that
+    /// is not a success is an [`Error::UnexpectedResponse`] naming its status and kind; the
+    /// caller reads the body of one that is.
+    pub(crate) async fn get_json_document(&self, url: &Url) -> Result<RawResponse> {
+        let request = self
+            .get(url)
+            .header(reqwest::header::ACCEPT, "application/json");
+        let response = self.send(request).await?;
+        if !response.is_success() {
+            return Err(response.unexpected());
+        }
+        Ok(response)
+    }
+
     /// Sends a protocol request (body capped at `max_response_bytes`).
     pub(crate) async fn send(&self, request: reqwest::RequestBuilder) -> Result<RawResponse> {
         self.send_capped(request, self.options.max_response_bytes)

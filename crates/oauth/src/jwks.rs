@@ -15,7 +15,8 @@ use serde::Deserialize;
 use url::Url;
 
 use crate::error::{Error, Result};
-use crate::http::{HttpClient, RawResponse};
+use crate::http::HttpClient;
+use crate::sync::lock;
 
 /// A signature algorithm this crate verifies. `none` and HMAC are never among them: a public
 /// client has no secret an HMAC could be checked with, and `none` proves nothing.
@@ -224,22 +225,12 @@ impl KeyCache {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Arc<KeySet>>> {
         // Holds a whole value replaced at once: a poisoned lock still holds a consistent one.
-        self.keys
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.keys)
     }
 }
 
 async fn fetch(http: &HttpClient, jwks_uri: &Url) -> Result<KeySet> {
-    let response: RawResponse = http
-        .send(
-            http.get(jwks_uri)
-                .header(reqwest::header::ACCEPT, "application/json"),
-        )
-        .await?;
-    if !response.is_success() {
-        return Err(response.unexpected());
-    }
+    let response = http.get_json_document(jwks_uri).await?;
     KeySet::parse(&response.body).ok_or_else(|| Error::UnexpectedResponse {
         status: response.status,
         detail: "a key set that is not a JWK Set".into(),

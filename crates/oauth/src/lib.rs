@@ -26,6 +26,7 @@
 //! | [`DpopKey`] | The ES256 key a connection's tokens are bound to with DPoP: made when a sign-in starts, kept in the saved sign-in and with the tokens, never `Clone` or `Serialize`, `Debug` shows its thumbprint only. |
 //! | [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`], [`PkceVerifier`], [`ClientSecret`], [`IdToken`] | Secrets: `Debug` prints `[redacted]`, `.secret()` reads the value, no `==`; the single-use ones are neither `Clone` nor `Serialize`; a client secret deserializes from settings but never serializes. |
 //! | [`Error`], [`InsecureReason`], [`AuthorizationErrorCode`], [`TokenErrorCode`] | Every failure, with its data (a refused push is [`Error::PushedAuthorization`], a refused ID token [`Error::IdToken`]); `Display` is short and technical, without secrets. The app words it for people. |
+//! | [`shown_text`], [`is_invisible`] | Server text an app shows as content (a photo's title): invisible characters removed, whitespace collapsed, capped; no word hidden. |
 //!
 //! # Connecting an account
 //!
@@ -146,7 +147,9 @@
 //!   every word (run without whitespace) of 12 characters or more that does not look written
 //!   (words, numbers, ordinary addresses) replaced whole with `[hidden]`, and its length
 //!   capped. See the `server_text` module. `Debug` of a response
-//!   shows the body's length only.
+//!   shows the body's length only. Server text an app shows as content (a photo's title)
+//!   goes through [`shown_text`]: the same invisible characters ([`is_invisible`]) removed,
+//!   whitespace collapsed, capped, but no word hidden.
 //! - **Multi-tenant issuers**: only with a configured [`IssuerTemplate`] may a discovery
 //!   document name a templated issuer (or one tenant's issuer); an ID token in a token answer
 //!   must then name a plain tenant id and the issuer of exactly that tenant. See the
@@ -203,6 +206,7 @@ mod secret;
 mod server_text;
 mod session;
 mod store;
+mod sync;
 mod token;
 
 pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};
@@ -222,6 +226,7 @@ pub use retry::RetryPolicy;
 pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceVerifier, RefreshToken,
 };
+pub use server_text::{is_invisible, shown_text};
 pub use session::{Persistence, ResourceResponse, Session, SessionStatus, UserInfo};
 pub use store::{MemoryTokenStore, TokenStore};
 pub use token::TokenSet;

@@ -208,15 +208,7 @@ fn same_issuer(named: &str, configured: &str) -> bool {
 }
 
 async fn fetch_metadata(http: &HttpClient, url: &Url) -> Result<ServerMetadata> {
-    let response = http
-        .send(
-            http.get(url)
-                .header(reqwest::header::ACCEPT, "application/json"),
-        )
-        .await?;
-    if !response.is_success() {
-        return Err(response.unexpected());
-    }
+    let response = http.get_json_document(url).await?;
     serde_json::from_slice(&response.body).map_err(|_| response.unexpected())
 }
 

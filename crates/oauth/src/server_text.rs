@@ -55,12 +55,19 @@ const LONG_WORDS: &[&str] = &[
 /// Free server text (`error_description`, `error_uri`, a problem report's title or detail,
 /// an issuer named in a response), safe to show.
 pub(crate) fn text(raw: &str) -> String {
-    let visible: String = raw
-        .chars()
-        .map(|c| if is_invisible(c) { ' ' } else { c })
-        .collect();
+    let visible = visible(raw);
     let shown: Vec<&str> = visible.split_whitespace().map(shown_word).collect();
     cap(&shown.join(" "), MAX_TEXT_CHARS)
+}
+
+/// Server text that is content, not a message (a photo's title, a date), shown as written:
+/// control and invisible formatting characters become spaces, whitespace is collapsed, and at
+/// most `max_chars` characters are kept (a cut ends in `…`). No word is hidden, so text that
+/// might echo a request or a token goes through the error path instead.
+pub fn shown_text(raw: &str, max_chars: usize) -> String {
+    let visible = visible(raw);
+    let words: Vec<&str> = visible.split_whitespace().collect();
+    cap(&words.join(" "), max_chars)
 }
 
 /// A server-chosen code (`error`, `token_type`), safe to show: each word hidden as in
@@ -81,9 +88,16 @@ fn is_code_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ':')
 }
 
+/// `raw` with its control and invisible characters turned into spaces.
+fn visible(raw: &str) -> String {
+    raw.chars()
+        .map(|c| if is_invisible(c) { ' ' } else { c })
+        .collect()
+}
+
 /// Control characters and the invisible ones that can reorder or hide text (bidirectional
 /// marks and overrides, zero-width characters, soft hyphens, byte order mark).
-fn is_invisible(c: char) -> bool {
+pub fn is_invisible(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{206F}' | '\u{FEFF}' | '\u{FFF9}'..='\u{FFFB}')
 }
@@ -292,6 +306,16 @@ mod tests {
         assert_eq!(code("invalid_grant\n\u{7}"), "invalid_grant");
         assert_eq!(code("bad code!<script>"), "bad[hidden]");
         assert_eq!(code("bad <b>"), "badb");
+    }
+
+    #[test]
+    fn shown_text_keeps_every_visible_word_and_is_capped() {
+        assert_eq!(
+            shown_text(" IMG_20240101_123456.jpg\u{202E}\u{00AD}\n\tSea view ", 200),
+            "IMG_20240101_123456.jpg Sea view"
+        );
+        assert_eq!(shown_text("\u{200B}\u{0007}", 200), "");
+        assert_eq!(shown_text("été à la mer", 4), "été …");
     }
 
     #[test]

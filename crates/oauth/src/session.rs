@@ -11,12 +11,13 @@ use url::Url;
 
 use crate::authorize::AuthorizationResponse;
 use crate::client::{DPOP, OAuthClient, TokenTypeHint};
-use crate::dpop::{DpopKey, is_resource_nonce_challenge};
+use crate::dpop::{DpopKey, NonceRetry};
 use crate::error::{Error, Result, StoreError};
 use crate::http::{RawResponse, challenge_error, describe_json_error};
 use crate::id_token::IdTokenClaims;
 use crate::secret::AccessToken;
 use crate::store::TokenStore;
+use crate::sync::lock;
 use crate::token::TokenSet;
 
 /// Where the account connection stands.
@@ -463,7 +464,7 @@ impl Session {
         let http = self.client.http();
         let policy = http.options().resource_retry;
         let mut retries_done = 0;
-        let mut nonce_retried = false;
+        let mut nonce_retry = NonceRetry::at_resource();
         loop {
             let request = match tokens {
                 Some(tokens) => self.authorized(url, tokens)?,
@@ -472,8 +473,7 @@ impl Session {
             let response = http.send_resource(request).await?;
             if tokens.and_then(dpop_key_in_use).is_some() {
                 let fresh_nonce = self.client.remember_dpop_nonce(url, &response);
-                if fresh_nonce && !nonce_retried && is_resource_nonce_challenge(&response) {
-                    nonce_retried = true;
+                if nonce_retry.again(fresh_nonce, &response) {
                     continue;
                 }
             }
@@ -522,9 +522,7 @@ impl Session {
 
     fn lock(&self) -> MutexGuard<'_, State> {
         // State is replaced whole under the lock, so a poisoned lock still holds consistent data.
-        self.state
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.state)
     }
 }
 

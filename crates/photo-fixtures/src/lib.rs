@@ -225,8 +225,7 @@ impl Fixture {
     pub fn hold_next(&self) -> Held {
         let (arrived, arrived_here) = oneshot::channel();
         let (released, release) = oneshot::channel();
-        *self.state.hold.lock().unwrap_or_else(|p| p.into_inner()) =
-            Some(Hold { arrived, release });
+        *lock(&self.state.hold) = Some(Hold { arrived, release });
         Held {
             arrived: arrived_here,
             release: released,
@@ -240,11 +239,7 @@ impl Fixture {
 
     /// Every request received so far, in order.
     pub fn seen(&self) -> Vec<Seen> {
-        self.state
-            .seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone()
+        lock(&self.state.seen).clone()
     }
 }
 
@@ -258,11 +253,11 @@ impl Drop for Fixture {
 
 impl Shared {
     fn tokens(&self) -> MutexGuard<'_, Tokens> {
-        self.tokens.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.tokens)
     }
 
     fn faults(&self) -> MutexGuard<'_, VecDeque<Fault>> {
-        self.faults.lock().unwrap_or_else(|p| p.into_inner())
+        lock(&self.faults)
     }
 
     /// Records a request, and answers it with the error the API owes it, if any: a fault a
@@ -312,14 +307,11 @@ impl Shared {
             .get(header::AUTHORIZATION)
             .and_then(|value| value.to_str().ok())
             .map(str::to_owned);
-        self.seen
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .push(Seen {
-                content_server,
-                target,
-                authorization: authorization.clone(),
-            });
+        lock(&self.seen).push(Seen {
+            content_server,
+            target,
+            authorization: authorization.clone(),
+        });
         authorization
     }
 
@@ -347,7 +339,7 @@ pub(crate) trait ErrorBodies {
 
 /// Holds a request as [`Fixture::hold_next`] asked, then passes it on.
 async fn hold(State(state): State<Arc<Shared>>, request: Request, next: Next) -> Response {
-    let held = state.hold.lock().unwrap_or_else(|p| p.into_inner()).take();
+    let held = lock(&state.hold).take();
     if let Some(Hold { arrived, release }) = held {
         let _ = arrived.send(());
         // Err: the test dropped its side, which releases the request too.
@@ -395,6 +387,14 @@ async fn bind() -> TcpListener {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
         .await
         .expect("the fixture binds 127.0.0.1")
+}
+
+/// Locks a mutex, recovering the data if a handler panicked while holding it: one failed
+/// request must not fail every later one.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 fn serve(listener: TcpListener, router: Router) -> JoinHandle<()> {

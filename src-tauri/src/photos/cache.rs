@@ -62,6 +62,7 @@ use super::index::Rendition;
 use super::library::{PhotoLibrary, PhotoPage};
 use super::source::SourcePage;
 use crate::error::AppError;
+use crate::sync::{blocking, lock};
 
 /// How many bytes the disk cache of an account may take.
 pub const DISK_BUDGET_BYTES: u64 = 200 * 1024 * 1024;
@@ -379,9 +380,7 @@ impl PhotoCache {
     }
 
     fn lock_disk(&self) -> MutexGuard<'_, Option<(AccountKey, Arc<DiskCache>)>> {
-        self.disk
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.disk)
     }
 }
 
@@ -445,14 +444,6 @@ async fn saved_page(disk: Arc<DiskCache>, key: DiskKey) -> Option<SourcePage> {
             tracing::warn!(%error, "a saved page of the photo list is unreadable");
             None
         }
-    }
-}
-
-/// Runs file work on the blocking pool.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> T {
-    match tokio::task::spawn_blocking(work).await {
-        Ok(value) => value,
-        Err(error) => std::panic::resume_unwind(error.into_panic()),
     }
 }
 

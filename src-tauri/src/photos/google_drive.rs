@@ -29,8 +29,9 @@
 
 use photolink_oauth::ResourceResponse;
 use serde::Deserialize;
-use url::{Origin, Url};
+use url::Url;
 
+use super::api_root::ApiRoot;
 use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
 use crate::error::AppError;
 
@@ -43,25 +44,14 @@ const PAGE_SIZE: &str = "100";
 
 /// The images in Google Drive through the Drive API root `root`.
 pub struct GoogleDrive {
-    root: Url,
-    origin: Origin,
+    root: ApiRoot,
 }
 
 impl GoogleDrive {
     pub fn new(root: Url) -> Self {
         Self {
-            origin: root.origin(),
-            root,
+            root: ApiRoot::new(root),
         }
-    }
-
-    /// `{root}/{segments}`, whatever the root ends in.
-    fn under_root(&self, segments: &[&str]) -> Url {
-        let mut url = self.root.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
     }
 
     /// The photo `file` is; `None` for an id that is no path segment (empty, `.` or `..`),
@@ -70,14 +60,14 @@ impl GoogleDrive {
         if matches!(file.id.as_str(), "" | "." | "..") {
             return None;
         }
-        let mut content = self.under_root(&["files", &file.id]);
+        let mut content = self.root.url_under(&["files", &file.id]);
         content.query_pairs_mut().append_pair("alt", "media");
         let image = Download::WithToken(content);
         let thumbnail = file
             .thumbnail_link
             .as_deref()
             .and_then(|link| Url::parse(link).ok())
-            .map(|url| Download::listed(&self.origin, url))
+            .map(|url| Download::listed(self.root.origin(), url))
             .unwrap_or_else(|| image.clone());
         let metadata = file.image_media_metadata.unwrap_or_default();
         Some(SourcePhoto {
@@ -156,7 +146,7 @@ struct ImageMediaMetadata {
 
 impl PhotoSource for GoogleDrive {
     fn page_url(&self, page_token: Option<&str>) -> Result<Url, AppError> {
-        let mut url = self.under_root(&["files"]);
+        let mut url = self.root.url_under(&["files"]);
         {
             let mut query = url.query_pairs_mut();
             query

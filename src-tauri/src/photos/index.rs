@@ -23,6 +23,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 
 use super::source::Download;
+use crate::sync::lock;
 
 /// How many photos the index holds at most.
 pub const CAPACITY: usize = 20_000;
@@ -185,9 +186,7 @@ impl PhotoIndex {
     }
 
     fn lock(&self) -> MutexGuard<'_, Entries> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.inner)
     }
 }
 

@@ -25,7 +25,7 @@
 
 use std::sync::Arc;
 
-use photolink_oauth::{ResourceResponse, Session};
+use photolink_oauth::{ResourceResponse, Session, shown_text};
 use serde::Serialize;
 use url::{Origin, Url};
 
@@ -262,26 +262,6 @@ fn is_refusal(error: &AppError) -> bool {
     )
 }
 
-/// Server text fit to show as a name: control and invisible formatting characters removed,
-/// whitespace collapsed, at most `max_chars` characters.
-fn shown_text(raw: &str, max_chars: usize) -> String {
-    let visible: String = raw
-        .chars()
-        .map(|c| if is_invisible(c) { ' ' } else { c })
-        .collect();
-    let collapsed = visible.split_whitespace().collect::<Vec<_>>().join(" ");
-    match collapsed.char_indices().nth(max_chars) {
-        Some((end, _)) => format!("{}…", &collapsed[..end]),
-        None => collapsed,
-    }
-}
-
-/// Control characters and the invisible ones that can reorder or hide text.
-fn is_invisible(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
-}
-
 #[cfg(test)]
 mod tests {
     use photolink_oauth::{ClientConfig, MemoryTokenStore, OAuthClient, ServerMetadata};
@@ -426,6 +406,7 @@ mod tests {
     }
 
     mod properties {
+        use photolink_oauth::is_invisible;
         use proptest::prelude::*;
 
         use super::*;

@@ -32,8 +32,9 @@
 
 use photolink_oauth::ResourceResponse;
 use serde::Deserialize;
-use url::{Origin, Url};
+use url::Url;
 
+use super::api_root::ApiRoot;
 use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
 use crate::error::AppError;
 
@@ -42,35 +43,14 @@ const PAGE_SIZE: &str = "100";
 
 /// OneDrive's Photos folder through the Graph root `root`.
 pub struct MicrosoftGraph {
-    root: Url,
-    origin: Origin,
+    root: ApiRoot,
 }
 
 impl MicrosoftGraph {
     pub fn new(root: Url) -> Self {
         Self {
-            origin: root.origin(),
-            root,
+            root: ApiRoot::new(root),
         }
-    }
-
-    /// `{root}/{path}`, whatever the root ends in.
-    fn under_root(&self, segments: &[&str]) -> Url {
-        let mut url = self.root.clone();
-        if let Ok(mut path) = url.path_segments_mut() {
-            path.pop_if_empty().extend(segments);
-        }
-        url
-    }
-
-    /// Whether `url` is under the Graph root (same origin, and its path below the root's).
-    fn is_under_root(&self, url: &Url) -> bool {
-        let root_path = self.root.path().trim_end_matches('/');
-        url.origin() == self.origin
-            && url
-                .path()
-                .strip_prefix(root_path)
-                .is_some_and(|rest| rest.starts_with('/'))
     }
 
     fn photo(&self, item: DriveItem) -> Option<SourcePhoto> {
@@ -90,7 +70,7 @@ impl MicrosoftGraph {
             .next()
             .and_then(|set| set.medium.or(set.large).or(set.small))
             .and_then(|thumbnail| Url::parse(&thumbnail.url?).ok())
-            .map(|url| Download::listed(&self.origin, url))
+            .map(|url| Download::listed(self.root.origin(), url))
             .unwrap_or_else(|| image.clone());
         let size = item.image.unwrap_or_default();
         Some(SourcePhoto {
@@ -180,7 +160,9 @@ impl PhotoSource for MicrosoftGraph {
     fn page_url(&self, page_token: Option<&str>) -> Result<Url, AppError> {
         match page_token {
             None => {
-                let mut url = self.under_root(&["me", "drive", "special", "photos", "children"]);
+                let mut url = self
+                    .root
+                    .url_under(&["me", "drive", "special", "photos", "children"]);
                 url.query_pairs_mut()
                     .append_pair("$expand", "thumbnails")
                     .append_pair("$top", PAGE_SIZE);
@@ -188,7 +170,7 @@ impl PhotoSource for MicrosoftGraph {
             }
             Some(next_link) => Url::parse(next_link)
                 .ok()
-                .filter(|url| self.is_under_root(url))
+                .filter(|url| self.root.contains(url))
                 .ok_or_else(|| {
                     AppError::PhotoList("a next page that is not under the Graph root".into())
                 }),
@@ -199,7 +181,7 @@ impl PhotoSource for MicrosoftGraph {
         let page: Collection = answer.json()?;
         let next_page_token = page
             .next_link
-            .filter(|link| Url::parse(link).is_ok_and(|url| self.is_under_root(&url)));
+            .filter(|link| Url::parse(link).is_ok_and(|url| self.root.contains(&url)));
         Ok(SourcePage {
             photos: page
                 .value
@@ -391,7 +373,7 @@ mod tests {
                     prop_assert!(matches!(photo.image, Download::WithoutCredentials(_)));
                 }
                 if let Some(token) = &page.next_page_token {
-                    prop_assert!(graph.is_under_root(&Url::parse(token).unwrap()), "{token}");
+                    prop_assert!(graph.root.contains(&Url::parse(token).unwrap()), "{token}");
                     prop_assert_eq!(graph.page_url(Some(token)).unwrap(), Url::parse(token).unwrap());
                 }
             }
@@ -400,7 +382,7 @@ mod tests {
             fn a_page_token_outside_the_root_is_never_a_page_url(token in any_link(API)) {
                 let graph = graph();
                 if let Ok(url) = graph.page_url(Some(&token)) {
-                    prop_assert!(graph.is_under_root(&url), "{token}");
+                    prop_assert!(graph.root.contains(&url), "{token}");
                 }
             }
         }

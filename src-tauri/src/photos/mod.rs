@@ -9,6 +9,7 @@
 //! | [`photolink`] | The `photolink` source: PhotoLink's own `{"photos": [...], "next_page_token"}` list. |
 //! | [`microsoft_graph`] | The `microsoft-graph` source: OneDrive's Photos folder through Microsoft Graph, downloads by pre-authenticated URL. |
 //! | [`google_drive`] | The `google-drive` source: the images in Google Drive through the Drive API v3. |
+//! | [`api_root`] | [`ApiRoot`](api_root::ApiRoot): a photo API's root; the sources build their addresses under it and check the ones the service hands back. |
 //! | [`library`] | [`PhotoLibrary`]: makes every request for a source (the Bearer token only to the photos endpoint's origin) and gives the window its view of each photo. |
 //! | [`index`] | The id index: the opaque ids the window uses, and how each photo's renditions are fetched. |
 //! | [`scheme`] | The `photo:` scheme: answers `photo://localhost/{id}/{thumbnail\|image}`. |
@@ -26,6 +27,7 @@
 //!    pre-authenticated URL. The token never reaches the window. An image found in the
 //!    [`PhotoCache`] (memory, then disk) is served from there; one fetched is kept there.
 
+mod api_root;
 mod cache;
 mod google_drive;
 mod index;

@@ -10,33 +10,30 @@ use photolink_oauth::ResourceResponse;
 use serde::Deserialize;
 use url::Url;
 
+use super::api_root::ApiRoot;
 use super::index::Rendition;
 use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
 use crate::error::AppError;
 
 /// PhotoLink's list at one URL.
 pub struct PhotoLinkList {
-    endpoint: Url,
+    endpoint: ApiRoot,
 }
 
 impl PhotoLinkList {
     pub fn new(endpoint: Url) -> Self {
-        Self { endpoint }
+        Self {
+            endpoint: ApiRoot::new(endpoint),
+        }
     }
 
     /// The listed URL when it is on the endpoint's origin, else the conventional one under the
     /// endpoint (the Bearer token must not travel anywhere else).
     fn download(&self, id: &str, given: Option<&str>, rendition: Rendition) -> Download {
         let url = given
-            .and_then(|given| self.endpoint.join(given).ok())
-            .filter(|url| url.origin() == self.endpoint.origin())
-            .unwrap_or_else(|| {
-                let mut url = self.endpoint.clone();
-                if let Ok(mut segments) = url.path_segments_mut() {
-                    segments.pop_if_empty().push(id).push(rendition.name());
-                }
-                url
-            });
+            .and_then(|given| self.endpoint.url().join(given).ok())
+            .filter(|url| url.origin() == *self.endpoint.origin())
+            .unwrap_or_else(|| self.endpoint.url_under(&[id, rendition.name()]));
         Download::WithToken(url)
     }
 }
@@ -69,7 +66,7 @@ struct ListedPhoto {
 
 impl PhotoSource for PhotoLinkList {
     fn page_url(&self, page_token: Option<&str>) -> Result<Url, AppError> {
-        let mut url = self.endpoint.clone();
+        let mut url = self.endpoint.url().clone();
         if let Some(token) = page_token.filter(|t| !t.is_empty()) {
             url.query_pairs_mut().append_pair("page_token", token);
         }

@@ -42,6 +42,7 @@ use sha2::{Digest, Sha256};
 
 use super::CachedBody;
 use super::lru::Lru;
+use crate::sync::lock;
 
 /// First bytes of every entry file (format version 1).
 pub const MAGIC: &[u8; 4] = b"PLC1";
@@ -196,9 +197,7 @@ impl DiskCache {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.inner)
     }
 }
 

@@ -8,6 +8,7 @@ use std::sync::{Mutex, MutexGuard};
 
 use super::CachedBody;
 use super::lru::Lru;
+use crate::sync::lock;
 
 /// Images by key, within a budget of bytes.
 pub struct MemoryCache<K> {
@@ -67,9 +68,7 @@ impl<K: Eq + Hash + Clone> MemoryCache<K> {
     }
 
     fn lock(&self) -> MutexGuard<'_, Entries<K>> {
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        lock(&self.inner)
     }
 }
 
