@@ -49,13 +49,16 @@ debs=("$release"/bundle/deb/*_"${version}"_*.deb)
 [[ -f "${debs[0]}" ]] || die "no .deb for version $version in $release/bundle/deb"
 
 step "Building the baselines and benchmark programs (release)"
-# One cargo run, so their shared dependencies build once. The minimal window gets Tauri's
-# custom-protocol feature, as `tauri build` gives the app: pages served from the binary. The
-# provider gets its test machinery (the figures read its counters); nothing in this run embeds
-# it, and the app is built on its own above.
-timed "minimal window, demo provider, login floor, refresh storm" \
-  cargo build --release -p photolink-bench-minimal-window -p photolink-demo-provider -p photolink-bench-oauth \
-  --features photolink-bench-minimal-window/custom-protocol,photolink-demo-provider/test-machinery
+# The minimal window gets Tauri's custom-protocol feature, as `tauri build` gives the app: pages
+# served from the binary. The provider gets its test machinery (the figures read its counters)
+# in a cargo run of its own: its tests depend on it with that feature too, so in a shared run
+# `photolink-demo-provider/test-machinery` would name that dev-dependency, which a plain build
+# leaves out, and the provider would come out without it.
+timed "minimal window, login floor, refresh storm" \
+  cargo build --release -p photolink-bench-minimal-window -p photolink-bench-oauth \
+  --features photolink-bench-minimal-window/custom-protocol
+timed "demo provider with its test machinery" \
+  cargo build --release -p photolink-demo-provider --features test-machinery
 
 step "Measuring (private session: Xvfb, D-Bus, gnome-keyring)"
 out="$PHOTOLINK_ROOT/.artifacts/bench"
