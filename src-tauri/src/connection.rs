@@ -434,7 +434,11 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 return self.ended();
             }
         };
-        self.end_sign_in().await;
+        // The sign-in ends here and now in memory; its keyring entry is deleted once the
+        // outcome is shown, so that keyring call does not delay the frame that shows it. (The
+        // step lock is held until then: no other step sees the entry in between.)
+        self.stop_listening();
+        self.pending.cancel();
         self.set_phase(Phase::Exchanging);
         tracing::info!(target: "photolink_bench", "token-request-start"); // timing mark
         match provider.session.connect(response).await {
@@ -449,6 +453,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             }
             Err(error) => self.fail(provider, AppError::OAuth(error), Retry::Connect),
         }
+        self.delete_saved_sign_in().await;
         self.ended()
     }
 

@@ -19,16 +19,21 @@ use crate::store::{ForgottenEntries, KeyringTokenStore, SecretEntry};
 
 const PROVIDER: &str = "Test Photos";
 
-/// Records every status shown, and how often the account's data was dropped.
+/// Records every status shown, whether the keyring still held a sign-in when it was shown, and
+/// how often the account's data was dropped.
 #[derive(Clone, Default)]
 struct FakeWindow {
     shown: Arc<Mutex<Vec<Status>>>,
+    sign_in_kept_when_shown: Arc<Mutex<Vec<bool>>>,
+    sign_in: FakeEntry,
     forgotten: Arc<AtomicUsize>,
 }
 
 impl Window for FakeWindow {
     fn show(&self, status: &Status) {
         self.shown.lock().unwrap().push(status.clone());
+        let kept = self.sign_in.text().is_some();
+        self.sign_in_kept_when_shown.lock().unwrap().push(kept);
     }
 
     fn forget_account_data(&self) {
@@ -264,7 +269,10 @@ async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) 
 impl Setup {
     /// Starts a PhotoLink process (not yet started up).
     fn process(&self) -> Process {
-        let window = FakeWindow::default();
+        let window = FakeWindow {
+            sign_in: self.computer.sign_in.clone(),
+            ..FakeWindow::default()
+        };
         let os = FakeOs {
             computer: self.computer.clone(),
             sign_ins: Arc::new(SignInStore::over(
@@ -434,6 +442,38 @@ async fn connect_waits_for_the_browser_keeps_the_sign_in_in_the_keyring_and_the_
         process.connection.waiting_url(),
         Err(AppError::NotWaiting)
     ));
+}
+
+#[tokio::test]
+async fn connected_is_shown_before_the_ended_sign_in_is_deleted_from_the_keyring() {
+    let setup = set_up().await;
+    let process = setup.process();
+    process.connection.start_up().await;
+    process.connection.connect().await;
+
+    let callback = setup.approve().await;
+    process.connection.finish(&callback).await;
+
+    let shown = process.window.shown.lock().unwrap().clone();
+    let kept = process
+        .window
+        .sign_in_kept_when_shown
+        .lock()
+        .unwrap()
+        .clone();
+    let connected = shown
+        .iter()
+        .position(|status| matches!(status.connection, Connection::Connected { .. }))
+        .expect("connected was shown");
+    assert!(
+        kept[connected],
+        "the keyring call that deletes the sign-in came before the frame that shows connected"
+    );
+    assert_eq!(
+        setup.computer.sign_in.text(),
+        None,
+        "the ended sign-in stayed in the keyring"
+    );
 }
 
 #[tokio::test]
