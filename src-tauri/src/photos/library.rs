@@ -20,7 +20,10 @@
 //!    the title and date without control characters and capped in length.
 //! 5. A page token from the window is fetched only when it is one the [`PhotoIndex`] handed
 //!    out; any other is [`AppError::UnknownPageToken`], refused before a request is made.
-//! 6. A page fetched before the account went away ([`forget`](PhotoLibrary::forget)) is
+//! 6. A page that answers 404 or 410 is an error unless the source says what to show instead
+//!    ([`PhotoSource::instead_of_missing`]): a folder deleted while the library was being
+//!    walked is skipped, not the end of the list.
+//! 7. A page fetched before the account went away ([`forget`](PhotoLibrary::forget)) is
 //!    [`AppError::AccountChanged`]: it is not indexed, so it cannot fill the index again.
 
 use std::sync::Arc;
@@ -114,8 +117,17 @@ impl PhotoLibrary {
             return Err(AppError::UnknownPageToken);
         }
         let url = self.source.page_url(page_token)?;
-        let answer = self.get_with_token(&url).await?;
-        self.source.read_page(&answer)
+        let answer = match self.get_with_token(&url).await {
+            Err(error) if is_gone(&error) => {
+                let instead = self.source.instead_of_missing(page_token);
+                if instead.is_some() {
+                    tracing::info!("a listed collection went away; the list goes on without it");
+                }
+                return instead.ok_or(error);
+            }
+            answer => answer?,
+        };
+        self.source.read_page(page_token, &answer)
     }
 
     /// The window's view of `page` (fetched now, or saved when `offline`) during `listing`,
@@ -257,6 +269,17 @@ fn is_refusal(error: &AppError) -> bool {
         error,
         AppError::OAuth(photolink_oauth::Error::UnexpectedResponse {
             status: 401 | 403 | 404 | 410,
+            ..
+        })
+    )
+}
+
+/// An answer that says "gone" (404, 410): what the request named is not there (any more).
+fn is_gone(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::OAuth(photolink_oauth::Error::UnexpectedResponse {
+            status: 404 | 410,
             ..
         })
     )
