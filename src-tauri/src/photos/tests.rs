@@ -113,8 +113,8 @@ async fn graph_pages_through_the_camera_roll_then_its_folder_then_the_photos_fol
     let photo_counts: Vec<_> = pages.iter().map(|page| page.photos.len()).collect();
     assert_eq!(
         photo_counts,
-        [99, 100, 51, 0, 0],
-        "100 items a page: a folder and 250 photos, the empty folder, the Photos folder"
+        [99, 100, 51, 0],
+        "100 items a page: a folder and 250 photos, then the empty folder followed by the Photos folder"
     );
     let photos: Vec<_> = pages.iter().flat_map(|page| &page.photos).collect();
     assert_eq!(photos.len(), 250);
@@ -208,15 +208,52 @@ async fn graph_a_missing_camera_roll_is_skipped_and_the_walk_goes_on() {
     let library = library(&fixture, PhotoApi::MicrosoftGraph);
     fixture.refuse_next(404);
     let first = library.list(None).await.unwrap();
-    assert!(first.photos.is_empty());
-    let pages = list_rest(&library, vec![first]).await;
     assert_eq!(
-        pages.len(),
-        4,
-        "the missing Camera Roll, the Photos folder, the Camera Roll folder in it, the empty folder in that"
+        first.photos.len(),
+        3,
+        "the missing Camera Roll, then the Photos folder, then the Camera Roll folder in it"
     );
-    let photos: Vec<_> = pages.iter().flat_map(|page| &page.photos).collect();
-    assert_eq!(photos.len(), 3);
+    assert_eq!(
+        folders_listed(&fixture.seen()),
+        [
+            "/v1.0/me/drive/special/cameraroll/children",
+            "/v1.0/me/drive/special/photos/children",
+            "/v1.0/me/drive/items/folder-0/children",
+        ]
+    );
+    let last = library
+        .list(first.next_page_token.as_deref())
+        .await
+        .unwrap();
+    assert!(
+        last.photos.is_empty(),
+        "the empty folder in the Camera Roll"
+    );
+    assert_eq!(last.next_page_token, None);
+}
+
+#[tokio::test]
+async fn pages_without_photos_are_followed_before_the_window_is_answered() {
+    // Photo n is in folder n: the Camera Roll (folder 0) holds only folders.
+    let fixture = Fixture::start_graph(Library::nested(10, 30)).await;
+    let nested = library(&fixture, PhotoApi::MicrosoftGraph);
+    let first = nested.list(None).await.unwrap();
+    let titles: Vec<_> = first
+        .photos
+        .iter()
+        .map(|photo| photo.title.as_str())
+        .collect();
+    assert_eq!(titles, ["Photo 1.jpg"]);
+    assert_eq!(fixture.seen().len(), 2);
+
+    let empty = Fixture::start_graph(Library::nested(0, 100)).await;
+    let first = library(&empty, PhotoApi::MicrosoftGraph)
+        .list(None)
+        .await
+        .unwrap();
+    assert!(first.photos.is_empty());
+    assert!(first.next_page_token.is_some(), "the walk is not over");
+    assert_eq!(empty.seen().len(), 17, "the first page and 16 followed");
 }
 
 #[tokio::test]
@@ -371,15 +408,12 @@ async fn graph_401_refreshes_once_and_the_request_succeeds() {
 async fn graph_error_bodies_name_the_status_and_quote_nothing() {
     let fixture = Fixture::start(Service::MicrosoftGraph, 2).await;
     let library = library(&fixture, PhotoApi::MicrosoftGraph);
-    let first = library.list(None).await.unwrap();
-    let empty_folder = library
-        .list(first.next_page_token.as_deref())
-        .await
-        .unwrap();
-    let photos_folder = empty_folder.next_page_token.expect("the Photos folder");
-    for (status, token) in [(403, None), (404, Some(photos_folder.as_str()))] {
-        fixture.refuse_next(status);
-        let error = library.list(token).await.unwrap_err();
+    // A missing Camera Roll is skipped; a missing Photos folder after it is an error.
+    for (status, times) in [(403, 1), (404, 2)] {
+        for _ in 0..times {
+            fixture.refuse_next(status);
+        }
+        let error = library.list(None).await.unwrap_err();
         assert!(
             matches!(&error, AppError::OAuth(OAuthError::UnexpectedResponse { status: s, .. }) if *s == status),
             "{error:?}"
