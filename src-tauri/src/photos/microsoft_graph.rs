@@ -24,9 +24,11 @@
 //! A missing Camera Roll, or a folder deleted while the walk was under way (404 or 410), is
 //! skipped ([`PhotoSource::instead_of_missing`]); a missing Photos folder is an error.
 //!
-//! Photos come in the order of the walk, not newest first: Graph's `$orderby` applies to one
-//! folder's children, and not on every drive, so ordering a whole library by date would mean
-//! holding all of it before showing the first page.
+//! Photos come in the order of the walk, not strictly newest first: Graph's `$orderby` applies
+//! to one folder's children, and not on every drive, so ordering a whole library by date would
+//! mean holding all of it before showing the first page. The walk comes close for a Camera
+//! Roll of year and month folders: the folders a page lists are visited greatest name first
+//! (`2025` before `2024`, `12` before `01`); within a folder, photos come in Graph's order.
 //!
 //! # The page token is the walk's cursor
 //!
@@ -435,11 +437,14 @@ impl PhotoSource for MicrosoftGraph {
         let mut photos = Vec::new();
         for item in page.value {
             if item.folder.is_some() {
-                folders.push(item.id);
+                folders.push((item.name, item.id));
             } else if let Some(photo) = self.photo(item) {
                 photos.push(photo);
             }
         }
+        // The greatest name first: year and month folders newest first.
+        folders.sort_by(|(a, _), (b, _)| b.cmp(a));
+        let folders = folders.into_iter().map(|(_, id)| id).collect();
         Ok(SourcePage {
             photos,
             next_page_token: cursor
@@ -658,7 +663,7 @@ mod tests {
                         .map(|child| {
                             let parent = serde_json::json!({"id": folder});
                             match child.strip_prefix('+') {
-                                Some(id) => serde_json::json!({"id": id,
+                                Some(id) => serde_json::json!({"id": id, "name": id,
                                     "folder": {"childCount": 1}, "parentReference": parent}),
                                 None => serde_json::json!({"id": child, "image": {},
                                     "@microsoft.graph.downloadUrl": format!("https://dl.example/{child}"),
@@ -715,13 +720,13 @@ mod tests {
         assert_eq!(
             walked.photos,
             [
-                "r1", "a", "b", "c", "d", "e", "f", "g", "p1", "p2", "p3", "h"
+                "r1", "e", "f", "g", "a", "b", "c", "d", "p1", "p2", "p3", "h"
             ]
         );
         assert_eq!(
             walked.folders,
-            ["R", "2023", "01", "02", "2024", "01b", "P", "Other", "Deep"],
-            "the Camera Roll is walked once, though the Photos folder holds it"
+            ["R", "2024", "01b", "2023", "02", "01", "P", "Other", "Deep"],
+            "newest folders first; the Camera Roll walked once, though the Photos folder holds it"
         );
         for token in &walked.tokens {
             assert_eq!(cursor(token).token(), *token, "the token round-trips");

@@ -234,7 +234,8 @@ async fn graph_a_missing_camera_roll_is_skipped_and_the_walk_goes_on() {
 
 #[tokio::test]
 async fn pages_without_photos_are_followed_before_the_window_is_answered() {
-    // Photo n is in folder n: the Camera Roll (folder 0) holds only folders.
+    // Photo n is in folder n: the Camera Roll (folder 0) holds only folders, "01" to "12",
+    // visited greatest name first; folders 12 and 11 are empty.
     let fixture = Fixture::start_graph(Library::nested(10, 30)).await;
     let nested = library(&fixture, PhotoApi::MicrosoftGraph);
     let first = nested.list(None).await.unwrap();
@@ -243,8 +244,16 @@ async fn pages_without_photos_are_followed_before_the_window_is_answered() {
         .iter()
         .map(|photo| photo.title.as_str())
         .collect();
-    assert_eq!(titles, ["Photo 1.jpg"]);
-    assert_eq!(fixture.seen().len(), 2);
+    assert_eq!(titles, ["Photo 10.jpg"]);
+    assert_eq!(
+        folders_listed(&fixture.seen()),
+        [
+            "/v1.0/me/drive/special/cameraroll/children",
+            "/v1.0/me/drive/items/folder-12/children",
+            "/v1.0/me/drive/items/folder-11/children",
+            "/v1.0/me/drive/items/folder-10/children",
+        ]
+    );
 
     let empty = Fixture::start_graph(Library::nested(0, 100)).await;
     let first = library(&empty, PhotoApi::MicrosoftGraph)
