@@ -233,6 +233,32 @@ async fn graph_a_missing_camera_roll_is_skipped_and_the_walk_goes_on() {
 }
 
 #[tokio::test]
+async fn graph_a_folder_deleted_during_the_walk_is_skipped_and_the_walk_goes_on() {
+    // 120 photos over the Photos folder and 12 folders, photo n in slot n mod 13.
+    let fixture = Fixture::start_graph(Library::nested(120, 12)).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let first = library.list(None).await.unwrap();
+    fixture.refuse_next(404);
+    let pages = list_rest(&library, vec![first]).await;
+    let seen = fixture.seen();
+    assert_eq!(
+        seen[1].target.split('?').next(),
+        Some("/v1.0/me/drive/items/folder-11/children"),
+        "the folder that went away"
+    );
+    let titles: HashSet<_> = pages
+        .iter()
+        .flat_map(|page| &page.photos)
+        .map(|photo| photo.title.as_str())
+        .collect();
+    let expected: HashSet<_> = (1..=120)
+        .filter(|n| n % 13 != 11)
+        .map(|n| format!("Photo {n}.jpg"))
+        .collect();
+    assert_eq!(titles, expected.iter().map(String::as_str).collect());
+}
+
+#[tokio::test]
 async fn pages_without_photos_are_followed_before_the_window_is_answered() {
     // Photo n is in folder n: the Camera Roll (folder 0) holds only folders, "01" to "12",
     // visited greatest name first; folders 12 and 11 are empty.
