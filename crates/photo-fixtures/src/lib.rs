@@ -76,7 +76,10 @@ pub struct Fixture {
 
 /// What the fixture's servers share.
 pub(crate) struct Shared {
+    /// How many photos the Drive fixture lists.
     pub photos: usize,
+    /// The library the Graph fixture serves.
+    pub graph: microsoft_graph::Library,
     pub api_base: String,
     pub content_base: String,
     tokens: Mutex<Tokens>,
@@ -125,14 +128,25 @@ enum Fault {
 }
 
 impl Fixture {
-    /// Starts a fixture of `service` holding `photos` photos (and, for Graph, a folder).
+    /// Starts a fixture of `service` holding `photos` photos (for Graph, in the Camera Roll
+    /// after an empty folder: [`microsoft_graph::Library::flat`]).
     pub async fn start(service: Service, photos: usize) -> Self {
+        Self::start_with(service, photos, microsoft_graph::Library::flat(photos)).await
+    }
+
+    /// Starts a Graph fixture serving `library`.
+    pub async fn start_graph(library: microsoft_graph::Library) -> Self {
+        Self::start_with(Service::MicrosoftGraph, library.photos(), library).await
+    }
+
+    async fn start_with(service: Service, photos: usize, graph: microsoft_graph::Library) -> Self {
         let api_listener = bind().await;
         let content_listener = bind().await;
         let api = api_listener.local_addr().expect("a bound address");
         let content = content_listener.local_addr().expect("a bound address");
         let state = Arc::new(Shared {
             photos,
+            graph,
             api_base: format!("http://{api}"),
             content_base: format!("http://{content}"),
             tokens: Mutex::new(Tokens {

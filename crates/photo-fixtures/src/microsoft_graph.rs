@@ -1,25 +1,33 @@
-//! A fixture of Microsoft Graph v1.0 as PhotoLink's `microsoft-graph` source uses it: the
-//! children of OneDrive's Photos special folder, their thumbnails and pre-authenticated
-//! downloads. From Microsoft's documentation:
+//! A fixture of Microsoft Graph v1.0 as PhotoLink's `microsoft-graph` source uses it: a OneDrive
+//! library of folders and photos under the Photos and Camera Roll special folders, their
+//! thumbnails and pre-authenticated downloads. It is not Graph: it answers only what PhotoLink
+//! asks, in the shapes Microsoft documents:
 //!
 //! - [Get a special folder](https://learn.microsoft.com/graph/api/drive-get-specialfolder) and
 //!   [list children](https://learn.microsoft.com/graph/api/driveitem-list-children):
-//!   `GET /v1.0/me/drive/special/photos/children` answers `{"value": [driveItem…]}`, with
+//!   `GET /v1.0/me/drive/special/{photos|cameraroll}/children` and
+//!   `GET /v1.0/me/drive/items/{item-id}/children` answer `{"value": [driveItem…]}`, with
 //!   `@odata.nextLink` (an absolute URL carrying `$skiptoken`) while more remain
 //!   ([paging](https://learn.microsoft.com/graph/paging)); `$top` sets the page size and
 //!   `$expand=thumbnails` adds each item's
-//!   [thumbnailSet](https://learn.microsoft.com/graph/api/resources/thumbnailset)s.
+//!   [thumbnailSet](https://learn.microsoft.com/graph/api/resources/thumbnailset)s. An unknown
+//!   folder is 404 `itemNotFound`.
 //! - A [driveItem](https://learn.microsoft.com/graph/api/resources/driveitem) has `id`, `name`,
-//!   `createdDateTime`, the `file` (`mimeType`), `image` (`width`, `height`) and `photo`
-//!   (`takenDateTime`) facets, or the `folder` facet, and `@microsoft.graph.downloadUrl`, a
-//!   pre-authenticated URL ([download](https://learn.microsoft.com/graph/api/driveitem-get-content))
-//!   here served by the content server.
+//!   `createdDateTime`, `parentReference` (the parent folder's `id`), and either the `folder`
+//!   facet (`childCount`) or the `file` (`mimeType`), `image` (`width`, `height`) and `photo`
+//!   (`takenDateTime`) facets with `@microsoft.graph.downloadUrl`, a pre-authenticated URL
+//!   ([download](https://learn.microsoft.com/graph/api/driveitem-get-content)) here served by
+//!   the content server.
 //! - [Errors](https://learn.microsoft.com/graph/errors): `{"error": {"code", "message",
 //!   "innerError"}}` with the status; 401 `InvalidAuthenticationToken` with a
 //!   `WWW-Authenticate: Bearer` challenge that names no error; 429 `TooManyRequests` with
 //!   `Retry-After` ([throttling](https://learn.microsoft.com/graph/throttling)).
 //!
-//! The listing holds a folder ("Camera Roll", id `folder-1`) before the photos `p1`, `p2`, ….
+//! The library is a [`Library`]: [`Library::flat`] (what [`Fixture::start`](crate::Fixture::start)
+//! serves: the Camera Roll in the Photos folder, holding an empty folder, then the photos `p1`,
+//! `p2`, …) or
+//! [`Library::nested`] (photos spread over folders nested as phones upload them), with the
+//! Camera Roll in the Photos folder or, [`Library::camera_roll_elsewhere`], outside it.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -35,10 +43,132 @@ use crate::{ErrorBodies, SERVER_MESSAGE, Shared, target};
 
 /// Graph's page size when `$top` is not given.
 const DEFAULT_TOP: usize = 200;
+/// The Photos special folder's id.
+const PHOTOS_FOLDER: &str = "photos-folder";
+/// The drive's root folder's id (where an out-of-the-way Camera Roll lives).
+const DRIVE_ROOT: &str = "drive-root";
+/// The Camera Roll special folder's id.
+const CAMERA_ROLL: &str = "folder-0";
+/// Folders nest in twelves below the Camera Roll, as year and month folders do.
+const SUBFOLDERS_PER_FOLDER: usize = 12;
+
+/// A OneDrive library: which folder holds which items.
+#[derive(Debug, Clone)]
+pub struct Library {
+    /// A folder's id → its children, in listing order.
+    children: HashMap<String, Vec<Child>>,
+    photos: usize,
+}
+
+#[derive(Debug, Clone)]
+enum Child {
+    Folder {
+        id: String,
+        name: String,
+    },
+    /// The photo `p{n}`.
+    Photo(usize),
+}
+
+impl Library {
+    /// The Photos folder holds the Camera Roll, which holds an empty folder ("Screenshots",
+    /// `folder-1`), then the photos `p1` … `p{photos}`.
+    pub fn flat(photos: usize) -> Self {
+        let mut library = Self::empty(photos);
+        library.add_folder(PHOTOS_FOLDER, CAMERA_ROLL, "Camera Roll");
+        library.add_folder(CAMERA_ROLL, "folder-1", "Screenshots");
+        library
+            .children
+            .get_mut(CAMERA_ROLL)
+            .expect("the Camera Roll exists")
+            .extend((1..=photos).map(Child::Photo));
+        library
+    }
+
+    /// `photos` photos over the Photos folder and `folders` folders: the first folder is the
+    /// Camera Roll, in the Photos folder; each next folder goes into the first one holding
+    /// fewer than twelve (so 500 folders are the Camera Roll, 12 year folders, 144 month
+    /// folders and 343 below those). Photo `n` is in folder `n mod (folders + 1)`, the last
+    /// slot being the Photos folder itself; each folder lists its subfolders first.
+    pub fn nested(photos: usize, folders: usize) -> Self {
+        let mut library = Self::empty(photos);
+        for folder in 0..folders {
+            let id = format!("folder-{folder}");
+            if folder == 0 {
+                library.add_folder(PHOTOS_FOLDER, &id, "Camera Roll");
+            } else {
+                let parent = format!("folder-{}", (folder - 1) / SUBFOLDERS_PER_FOLDER);
+                library.add_folder(&parent, &id, &format!("{:02}", folder));
+            }
+        }
+        for photo in 1..=photos {
+            let slot = photo % (folders + 1);
+            let folder = if slot == folders {
+                PHOTOS_FOLDER.to_owned()
+            } else {
+                format!("folder-{slot}")
+            };
+            library
+                .children
+                .get_mut(&folder)
+                .expect("the folder exists")
+                .push(Child::Photo(photo));
+        }
+        library
+    }
+
+    /// The same library with the Camera Roll moved from the Photos folder to the drive's root,
+    /// so that only the Camera Roll special folder leads to it.
+    pub fn camera_roll_elsewhere(mut self) -> Self {
+        let in_photos = self
+            .children
+            .get_mut(PHOTOS_FOLDER)
+            .expect("the Photos folder exists");
+        let roll = in_photos
+            .iter()
+            .position(|child| matches!(child, Child::Folder { id, .. } if id == CAMERA_ROLL));
+        if let Some(roll) = roll {
+            let roll = in_photos.remove(roll);
+            self.children
+                .get_mut(DRIVE_ROOT)
+                .expect("the drive's root exists")
+                .push(roll);
+        }
+        self
+    }
+
+    /// How many photos the library holds.
+    pub fn photos(&self) -> usize {
+        self.photos
+    }
+
+    fn empty(photos: usize) -> Self {
+        let children = [(PHOTOS_FOLDER, Vec::new()), (DRIVE_ROOT, Vec::new())]
+            .into_iter()
+            .map(|(id, children)| (id.to_owned(), children))
+            .collect();
+        Self { children, photos }
+    }
+
+    fn add_folder(&mut self, parent: &str, id: &str, name: &str) {
+        self.children
+            .get_mut(parent)
+            .expect("the parent folder exists")
+            .push(Child::Folder {
+                id: id.to_owned(),
+                name: name.to_owned(),
+            });
+        self.children.insert(id.to_owned(), Vec::new());
+    }
+}
 
 pub(crate) fn api_routes() -> Router<Arc<Shared>> {
     Router::new()
-        .route("/v1.0/me/drive/special/photos/children", get(children))
+        .route(
+            "/v1.0/me/drive/special/{name}/children",
+            get(special_children),
+        )
+        .route("/v1.0/me/drive/items/{id}/children", get(item_children))
         .fallback(not_found)
 }
 
@@ -94,15 +224,47 @@ async fn not_found() -> Response {
     Graph.refused(404)
 }
 
-async fn children(
+async fn special_children(
     State(state): State<Arc<Shared>>,
     uri: Uri,
     headers: HeaderMap,
+    Path(name): Path<String>,
     Query(query): Query<HashMap<String, String>>,
 ) -> Response {
-    if let Some(refusal) = state.check_api_request(target(&uri), &headers, &Graph) {
+    let folder = match name.as_str() {
+        "photos" => Some(PHOTOS_FOLDER),
+        "cameraroll" => Some(CAMERA_ROLL),
+        _ => None,
+    };
+    children(&state, &uri, &headers, folder, &query)
+}
+
+async fn item_children(
+    State(state): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    children(&state, &uri, &headers, Some(&id), &query)
+}
+
+/// A page of `folder`'s children (`None`: a special folder Graph does not know).
+fn children(
+    state: &Shared,
+    uri: &Uri,
+    headers: &HeaderMap,
+    folder: Option<&str>,
+    query: &HashMap<String, String>,
+) -> Response {
+    if let Some(refusal) = state.check_api_request(target(uri), headers, &Graph) {
         return refusal;
     }
+    let Some((folder, listed)) =
+        folder.and_then(|folder| state.graph.children.get_key_value(folder))
+    else {
+        return Graph.refused(404);
+    };
     let top = match query.get("$top").map(|top| top.parse::<usize>()) {
         None => DEFAULT_TOP,
         Some(Ok(top)) if top > 0 => top,
@@ -116,16 +278,18 @@ async fn children(
     let thumbnails = query
         .get("$expand")
         .is_some_and(|expand| expand.split(',').any(|name| name.trim() == "thumbnails"));
-    let total = state.photos + 1;
-    let end = (skip + top).min(total);
-    let value: Vec<Value> = (skip..end)
-        .map(|index| item(&state, index, thumbnails))
+    let end = (skip + top).min(listed.len());
+    let value: Vec<Value> = listed
+        .get(skip..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|child| item(state, folder, child, thumbnails))
         .collect();
     let mut body = json!({
-        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#users('me')/drive/special/photos/children",
+        "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(driveItem)",
         "value": value,
     });
-    if end < total {
+    if end < listed.len() {
         let mut next = url::form_urlencoded::Serializer::new(String::new());
         if thumbnails {
             next.append_pair("$expand", "thumbnails");
@@ -133,30 +297,39 @@ async fn children(
         next.append_pair("$top", &top.to_string())
             .append_pair("$skiptoken", &end.to_string());
         body["@odata.nextLink"] = json!(format!(
-            "{}/v1.0/me/drive/special/photos/children?{}",
+            "{}{}?{}",
             state.api_base,
+            uri.path(),
             next.finish()
         ));
     }
     axum::Json(body).into_response()
 }
 
-/// The driveItem at `index` of the folder: the folder first, then `p1`, `p2`, ….
-fn item(state: &Shared, index: usize, thumbnails: bool) -> Value {
-    if index == 0 {
-        return json!({
-            "id": "folder-1",
-            "name": "Camera Roll",
-            "createdDateTime": "2024-01-01T00:00:00Z",
-            "folder": {"childCount": 12},
-        });
-    }
+/// The driveItem of `child`, listed in the folder `parent`.
+fn item(state: &Shared, parent: &str, child: &Child, thumbnails: bool) -> Value {
+    let parent_reference =
+        json!({"driveId": "fixture-drive", "driveType": "personal", "id": parent});
+    let index = match child {
+        Child::Folder { id, name } => {
+            let count = state.graph.children.get(id).map_or(0, Vec::len);
+            return json!({
+                "id": id,
+                "name": name,
+                "createdDateTime": "2024-01-01T00:00:00Z",
+                "parentReference": parent_reference,
+                "folder": {"childCount": count},
+            });
+        }
+        Child::Photo(index) => *index,
+    };
     let id = format!("p{index}");
     let content = &state.content_base;
     let mut item = json!({
         "id": id,
         "name": format!("Photo {index}.jpg"),
         "createdDateTime": "2024-02-01T00:00:00Z",
+        "parentReference": parent_reference,
         "file": {"mimeType": "image/jpeg"},
         "image": {"width": 4000, "height": 3000},
         "photo": {"takenDateTime": format!("2024-01-{:02}T10:00:00Z", index % 28 + 1)},

@@ -162,7 +162,11 @@ impl PhotoSource for GoogleDrive {
         Ok(url)
     }
 
-    fn read_page(&self, answer: &ResourceResponse) -> Result<SourcePage, AppError> {
+    fn read_page(
+        &self,
+        _page_token: Option<&str>,
+        answer: &ResourceResponse,
+    ) -> Result<SourcePage, AppError> {
         let list: FileList = answer.json()?;
         Ok(SourcePage {
             photos: list
@@ -206,8 +210,10 @@ mod tests {
     #[test]
     fn the_image_comes_with_the_token_and_the_thumbnail_link_without() {
         let page = drive()
-            .read_page(&answer(
-                r#"{"files":[
+            .read_page(
+                None,
+                &answer(
+                    r#"{"files":[
                 {"id":"a/1","name":"Sea.jpg","mimeType":"image/jpeg",
                  "thumbnailLink":"https://thumbs.example/a1=s220",
                  "imageMediaMetadata":{"width":4000,"height":3000,"time":"2019:03:14 10:00:00"},
@@ -216,7 +222,8 @@ mod tests {
                  "imageMediaMetadata":{"time":"sometime"},
                  "createdTime":"2024-01-02T00:00:00.000Z"}
                 ],"nextPageToken":"p2"}"#,
-            ))
+                ),
+            )
             .unwrap();
         let url = |text: &str| Url::parse(text).unwrap();
         let sea = &page.photos[0];
@@ -239,9 +246,10 @@ mod tests {
     #[test]
     fn a_file_whose_id_is_no_path_segment_is_skipped() {
         let page = drive()
-            .read_page(&answer(
-                r#"{"files":[{"id":".."},{"id":"."},{"id":""},{"id":"ok"}]}"#,
-            ))
+            .read_page(
+                None,
+                &answer(r#"{"files":[{"id":".."},{"id":"."},{"id":""},{"id":"ok"}]}"#),
+            )
             .unwrap();
         let ids: Vec<_> = page.photos.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["ok"], "`..` would make the image the list itself");
@@ -302,7 +310,7 @@ mod tests {
 
             #[test]
             fn any_bytes_are_read_or_refused_as_an_unusable_answer(body in any_bytes()) {
-                match drive().read_page(&answer_of(body)) {
+                match drive().read_page(None, &answer_of(body)) {
                     Ok(page) => prop_assert!(tokens_stay_on(&page, &origin(API))),
                     Err(error) => prop_assert!(
                         matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
@@ -317,7 +325,7 @@ mod tests {
                 next in proptest::option::of(any_text(100)),
             ) {
                 let body = json!({"files": files, "nextPageToken": next}).to_string();
-                let page = drive().read_page(&answer_of(body.into_bytes())).unwrap();
+                let page = drive().read_page(None, &answer_of(body.into_bytes())).unwrap();
                 let addressable = files
                     .iter()
                     .filter(|file| !matches!(file["id"].as_str(), Some("" | "." | "..")))

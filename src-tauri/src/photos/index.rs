@@ -22,15 +22,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::Rng;
 
-use super::source::Download;
+use super::source::{Download, PAGE_TOKEN_MAX_BYTES};
 use crate::sync::lock;
 
 /// How many photos the index holds at most.
 pub const CAPACITY: usize = 20_000;
 /// How many of the page tokens handed out are honoured (the newest).
 pub const PAGE_TOKENS: usize = 256;
-/// The longest page token handed out; a page naming a longer one is the last.
-pub const PAGE_TOKEN_MAX_BYTES: usize = 8 * 1024;
 
 /// The two renditions of a photo, as named in `photo:` URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -20,7 +20,13 @@
 //!    the title and date without control characters and capped in length.
 //! 5. A page token from the window is fetched only when it is one the [`PhotoIndex`] handed
 //!    out; any other is [`AppError::UnknownPageToken`], refused before a request is made.
-//! 6. A page fetched before the account went away ([`forget`](PhotoLibrary::forget)) is
+//! 6. A page without photos is followed by the next (up to [`EMPTY_PAGES_FOLLOWED`] more), the
+//!    next page token coming from the source, not the window; only the last page's token is
+//!    handed out.
+//! 7. A page that answers 404 or 410 is an error unless the source says what to show instead
+//!    ([`PhotoSource::instead_of_missing`]): a folder deleted while the library was being
+//!    walked is skipped, not the end of the list.
+//! 8. A page fetched before the account went away ([`forget`](PhotoLibrary::forget)) is
 //!    [`AppError::AccountChanged`]: it is not indexed, so it cannot fill the index again.
 
 use std::sync::Arc;
@@ -39,6 +45,12 @@ use crate::error::AppError;
 const MAX_TITLE_CHARS: usize = 200;
 /// Longest date shown, in characters (an RFC 3339 date with fractions fits easily).
 const MAX_DATE_CHARS: usize = 40;
+/// How many more pages the library fetches while a page has no photos, before answering the
+/// window: a walk through folders that hold only folders (OneDrive's Camera Roll of year
+/// folders) or a service's empty page (Drive may answer one with a next page token) costs the
+/// window no round trips, and a server that answers only empty pages is still answered in a
+/// bounded number of requests.
+const EMPTY_PAGES_FOLLOWED: usize = 16;
 
 /// The connected account's photos at one photo API.
 pub struct PhotoLibrary {
@@ -105,7 +117,8 @@ impl PhotoLibrary {
     }
 
     /// Fetches the page `page_token` names (the first for `None`), as the source reads it. A
-    /// token the library did not hand out is refused without a request.
+    /// token the library did not hand out is refused without a request. A page without photos
+    /// is followed by the next, up to [`EMPTY_PAGES_FOLLOWED`] times.
     pub async fn fetch_page(&self, page_token: Option<&str>) -> Result<SourcePage, AppError> {
         let page_token = page_token.filter(|t| !t.is_empty());
         if let Some(token) = page_token
@@ -113,9 +126,33 @@ impl PhotoLibrary {
         {
             return Err(AppError::UnknownPageToken);
         }
+        let mut page = self.fetch_one_page(page_token).await?;
+        for _ in 0..EMPTY_PAGES_FOLLOWED {
+            if !page.photos.is_empty() {
+                break;
+            }
+            let Some(next) = page.next_page_token.take() else {
+                break;
+            };
+            page = self.fetch_one_page(Some(&next)).await?;
+        }
+        Ok(page)
+    }
+
+    /// Fetches the page `page_token` names, a token the window was handed or the source's own.
+    async fn fetch_one_page(&self, page_token: Option<&str>) -> Result<SourcePage, AppError> {
         let url = self.source.page_url(page_token)?;
-        let answer = self.get_with_token(&url).await?;
-        self.source.read_page(&answer)
+        let answer = match self.get_with_token(&url).await {
+            Err(error) if is_gone(&error) => {
+                let instead = self.source.instead_of_missing(page_token);
+                if instead.is_some() {
+                    tracing::info!("a listed collection went away; the list goes on without it");
+                }
+                return instead.ok_or(error);
+            }
+            answer => answer?,
+        };
+        self.source.read_page(page_token, &answer)
     }
 
     /// The window's view of `page` (fetched now, or saved when `offline`) during `listing`,
@@ -257,6 +294,17 @@ fn is_refusal(error: &AppError) -> bool {
         error,
         AppError::OAuth(photolink_oauth::Error::UnexpectedResponse {
             status: 401 | 403 | 404 | 410,
+            ..
+        })
+    )
+}
+
+/// An answer that says "gone" (404, 410): what the request named is not there (any more).
+fn is_gone(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::OAuth(photolink_oauth::Error::UnexpectedResponse {
+            status: 404 | 410,
             ..
         })
     )

@@ -2,21 +2,65 @@
 //! v1.0. `photos_endpoint` is the Graph root, `https://graph.microsoft.com/v1.0`; the
 //! delegated permission `Files.Read` is enough.
 //!
-//! The shapes used, as Microsoft documents them:
+//! # What is listed
 //!
-//! - The list is the children of the Photos special folder, with their thumbnails:
-//!   `GET {root}/me/drive/special/photos/children?$expand=thumbnails&$top=100`
-//!   ([get a special folder](https://learn.microsoft.com/graph/api/drive-get-specialfolder),
-//!   [list children](https://learn.microsoft.com/graph/api/driveitem-list-children)). The answer
-//!   is `{"value": [driveItem, ...], "@odata.nextLink"?}`; the next page is the whole
-//!   `@odata.nextLink` URL ([paging](https://learn.microsoft.com/graph/paging)), which is the
-//!   page token the window passes back. The library fetches only page tokens it handed out
-//!   (see [`library`](super::library)); a next link that is not under the Graph root is not
-//!   handed out, and such a token is refused here too.
-//! - A [driveItem](https://learn.microsoft.com/graph/api/resources/driveitem) is kept when it is
-//!   an image: it has the `image` facet, or a `file` facet whose `mimeType` is `image/…`
-//!   (folders and other files are skipped). Its `name` is the title, `image.width` and
-//!   `image.height` the size, `photo.takenDateTime` (else `createdDateTime`) the date.
+//! Every image at any depth under two special folders
+//! ([get a special folder](https://learn.microsoft.com/graph/api/drive-get-specialfolder)):
+//! the Camera Roll (`cameraroll`, where the phone apps upload, usually into year and month
+//! folders), then the Photos folder (`photos`, which usually holds the Camera Roll). The walk is
+//! depth first; each folder is listed with
+//! [list children](https://learn.microsoft.com/graph/api/driveitem-list-children):
+//! `GET {root}/me/drive/special/{name}/children?$expand=thumbnails&$top=100` for the two
+//! special folders, `GET {root}/me/drive/items/{id}/children?…` for the folders below them.
+//! The answer is `{"value": [driveItem, ...], "@odata.nextLink"?}`; the rest of a folder is the
+//! whole `@odata.nextLink` URL ([paging](https://learn.microsoft.com/graph/paging)), fetched
+//! only when it is under the Graph root (a folder whose next link is not is listed no further).
+//!
+//! No photo twice: the items of the Camera Roll's first page name it in
+//! `parentReference.id`, and the walk of the Photos folder skips that folder; a folder already
+//! on the way down or waiting to be visited is not queued again. OneDrive is a tree, so those
+//! are the only ways to meet a folder twice; should a server list one folder under two parents
+//! anyway, its photos get the same ids in the library's index, and the window keeps one of each.
+//! A missing Camera Roll, or a folder deleted while the walk was under way (404 or 410), is
+//! skipped ([`PhotoSource::instead_of_missing`]); a missing Photos folder is an error.
+//!
+//! Photos come in the order of the walk, not strictly newest first: Graph's `$orderby` applies
+//! to one folder's children, and not on every drive, so ordering a whole library by date would
+//! mean holding all of it before showing the first page. The walk comes close for a Camera
+//! Roll of year and month folders: the folders a page lists are visited greatest name first
+//! (`2025` before `2024`, `12` before `01`); within a folder, photos come in Graph's order.
+//!
+//! # The page token is the walk's cursor
+//!
+//! The source does no I/O and keeps no state between pages: everything the walk needs next
+//! is in the page token, a [`Cursor`] in JSON: which special folder, the ids of the folders
+//! from it down to the one being listed, that folder's next link, the folders still to visit
+//! (with their depth), and the Camera Roll's id. So a page can be asked for again (the
+//! window's retry, the offline cache keyed by page token) and gives the same walk, the library
+//! keeps making every request and checking every token (only tokens it handed out are
+//! fetched, the newest 256), and nothing grows with the library but the token, which is
+//! capped. A hostile server can make PhotoLink hold no more than [`PAGE_TOKEN_MAX_BYTES`] per
+//! token:
+//!
+//! | Cap | What happens beyond it |
+//! | --- | --- |
+//! | [`MAX_DEPTH`] folders below a special folder | deeper folders are not visited |
+//! | [`MAX_PENDING_FOLDERS`] folders waiting, and the token within [`PAGE_TOKEN_MAX_BYTES`] | further folders found are not visited |
+//! | a folder id of [`MAX_FOLDER_ID_BYTES`], printable ASCII | that folder is not visited |
+//! | a next link of [`MAX_NEXT_LINK_BYTES`] | the rest of that folder is not listed |
+//!
+//! Each is logged (as a count, never the server's text), and the walk goes on with the
+//! folders it holds. A real library stays far inside them: years of month folders below the
+//! Camera Roll keep a few dozen folders waiting, three deep.
+//!
+//! # The items
+//!
+//! - A [driveItem](https://learn.microsoft.com/graph/api/resources/driveitem) with the `folder`
+//!   facet is a folder to visit. One is kept as a photo when it is an image: it has the
+//!   `image` facet, or a `file` facet whose `mimeType` is `image/…` (other files, and items
+//!   shared from other drives, `remoteItem`, are skipped). Its `name` is the title,
+//!   `image.width` and `image.height` the size, `photo.takenDateTime` (else `createdDateTime`)
+//!   the date.
 //! - The full image is `@microsoft.graph.downloadUrl`, a short-lived pre-authenticated URL:
 //!   fetched **without** the Bearer token ([download](https://learn.microsoft.com/graph/api/driveitem-get-content)).
 //!   An item listed without one is skipped.
@@ -27,23 +71,219 @@
 //! - Errors are `{"error": {"code", "message"}}` with the HTTP status
 //!   ([errors](https://learn.microsoft.com/graph/errors)); throttling is a 429 with
 //!   `Retry-After` ([throttling](https://learn.microsoft.com/graph/throttling)). The core
-//!   retries 429 and 5xx as its policy allows, refreshes once on a 401, and never quotes the
-//!   body, so the server's `message` is shown nowhere.
+//!   retries 429 and 5xx on every request of the walk as its policy allows, refreshes once on
+//!   a 401, and never quotes the body, so the server's `message` is shown nowhere.
 
 use photolink_oauth::ResourceResponse;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::api_root::ApiRoot;
-use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
+use super::source::{Download, PAGE_TOKEN_MAX_BYTES, PhotoSource, SourcePage, SourcePhoto};
 use crate::error::AppError;
 
 /// Items per page asked for (Graph's `$top`).
 const PAGE_SIZE: &str = "100";
+/// The deepest folder visited, counted from the special folder (whose children are 1).
+const MAX_DEPTH: usize = 16;
+/// The most folders waiting to be visited.
+const MAX_PENDING_FOLDERS: usize = 64;
+/// The longest folder id kept (OneDrive's are about 20 to 40 characters).
+const MAX_FOLDER_ID_BYTES: usize = 64;
+/// The longest next link kept (Graph's are a few hundred characters).
+const MAX_NEXT_LINK_BYTES: usize = 2048;
 
-/// OneDrive's Photos folder through the Graph root `root`.
+/// OneDrive's photos through the Graph root `root`.
 pub struct MicrosoftGraph {
     root: ApiRoot,
+}
+
+/// A special folder the walk starts at; the Camera Roll is walked first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+enum Special {
+    CameraRoll,
+    Photos,
+}
+
+impl Special {
+    /// Its name in `/me/drive/special/{name}`.
+    fn name(self) -> &'static str {
+        match self {
+            Self::CameraRoll => "cameraroll",
+            Self::Photos => "photos",
+        }
+    }
+
+    /// The special folder walked after this one.
+    fn next(self) -> Option<Self> {
+        match self {
+            Self::CameraRoll => Some(Self::Photos),
+            Self::Photos => None,
+        }
+    }
+}
+
+/// Where the walk stands: the page to fetch, and everything left to visit. The page token is
+/// its JSON (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cursor {
+    special: Special,
+    /// The ids of the folders from below the special folder down to the one being listed;
+    /// empty while the special folder itself is.
+    path: Vec<String>,
+    /// The rest of that folder: its `@odata.nextLink`; `None` for its first page.
+    next: Option<String>,
+    /// Folders still to visit, each with its depth; the last is visited next.
+    pending: Vec<(String, usize)>,
+    /// The Camera Roll's id, once its children named it.
+    camera_roll: Option<String>,
+}
+
+impl Cursor {
+    /// The walk's first page: the Camera Roll's.
+    fn start() -> Self {
+        Self {
+            special: Special::CameraRoll,
+            path: Vec::new(),
+            next: None,
+            pending: Vec::new(),
+            camera_roll: None,
+        }
+    }
+
+    /// The cursor `page_token` carries (the start for `None`); an error for a token no walk
+    /// hands out.
+    fn from_token(page_token: Option<&str>, root: &ApiRoot) -> Result<Self, AppError> {
+        let Some(token) = page_token else {
+            return Ok(Self::start());
+        };
+        serde_json::from_str::<Self>(token)
+            .ok()
+            .filter(|cursor| cursor.is_within_caps(root))
+            .ok_or_else(|| AppError::PhotoList("a page token that is not a OneDrive walk".into()))
+    }
+
+    fn token(&self) -> String {
+        serde_json::to_string(self).expect("a cursor is plain data")
+    }
+
+    /// Whether every cap holds and the next link is under the root, as for every cursor the
+    /// walk makes.
+    fn is_within_caps(&self, root: &ApiRoot) -> bool {
+        let mut ids = self
+            .path
+            .iter()
+            .chain(&self.camera_roll)
+            .chain(self.pending.iter().map(|(id, _)| id));
+        self.path.len() <= MAX_DEPTH
+            && self.pending.len() <= MAX_PENDING_FOLDERS
+            && self
+                .pending
+                .iter()
+                .all(|(_, depth)| (1..=MAX_DEPTH).contains(depth))
+            && ids.all(|id| is_folder_id(id))
+            && self
+                .next
+                .as_deref()
+                .is_none_or(|link| next_link(root, link).is_some())
+            && self.token().len() <= PAGE_TOKEN_MAX_BYTES
+    }
+
+    /// The URL of the page the cursor names.
+    fn page_url(&self, root: &ApiRoot) -> Result<Url, AppError> {
+        if let Some(link) = &self.next {
+            return next_link(root, link).ok_or_else(|| {
+                AppError::PhotoList("a next page that is not under the Graph root".into())
+            });
+        }
+        let mut url = match self.path.last() {
+            Some(folder) => root.url_under(&["me", "drive", "items", folder.as_str(), "children"]),
+            None => root.url_under(&["me", "drive", "special", self.special.name(), "children"]),
+        };
+        url.query_pairs_mut()
+            .append_pair("$expand", "thumbnails")
+            .append_pair("$top", PAGE_SIZE);
+        Ok(url)
+    }
+
+    /// The cursor after a page of the current folder that listed `folders` and named `next`
+    /// for its rest; `None` when the walk is over.
+    fn after_page(mut self, folders: Vec<String>, next: Option<Url>) -> Option<Self> {
+        let depth = self.path.len() + 1;
+        self.next = next.map(String::from);
+        // What the token holds already; each folder queued adds its id, its depth and JSON's
+        // punctuation (`["id",16],`), at most 8 bytes besides the id.
+        let mut bytes = self.token().len();
+        let mut queued = Vec::new();
+        let mut beyond_caps = 0_usize;
+        for id in folders {
+            let known = self.path.contains(&id)
+                || self.pending.iter().any(|(pending, _)| *pending == id)
+                || queued.contains(&id)
+                || (self.special == Special::Photos && self.camera_roll.as_ref() == Some(&id));
+            if known {
+                continue;
+            }
+            let fits = depth <= MAX_DEPTH
+                && is_folder_id(&id)
+                && self.pending.len() + queued.len() < MAX_PENDING_FOLDERS
+                && bytes + id.len() + 8 <= PAGE_TOKEN_MAX_BYTES;
+            if fits {
+                bytes += id.len() + 8;
+                queued.push(id);
+            } else {
+                beyond_caps += 1;
+            }
+        }
+        if beyond_caps > 0 {
+            tracing::warn!(
+                folders = beyond_caps,
+                "folders beyond the walk's caps; their photos are not listed"
+            );
+        }
+        // Last queued, first visited: a page's folders in the order listed.
+        self.pending
+            .extend(queued.into_iter().rev().map(|id| (id, depth)));
+        if self.next.is_some() {
+            Some(self)
+        } else {
+            self.next_folder()
+        }
+    }
+
+    /// The cursor at the first page of the next folder to visit once the current one is done;
+    /// `None` when none is left.
+    fn next_folder(mut self) -> Option<Self> {
+        self.next = None;
+        if let Some((folder, depth)) = self.pending.pop() {
+            self.path.truncate(depth - 1);
+            self.path.push(folder);
+            return Some(self);
+        }
+        Some(Self {
+            special: self.special.next()?,
+            camera_roll: self.camera_roll,
+            ..Self::start()
+        })
+    }
+}
+
+/// Whether `id` can be a folder's id in a cursor: printable ASCII that JSON writes as it is
+/// (no `"` or `\`), not empty, at most [`MAX_FOLDER_ID_BYTES`].
+fn is_folder_id(id: &str) -> bool {
+    (1..=MAX_FOLDER_ID_BYTES).contains(&id.len())
+        && id
+            .bytes()
+            .all(|byte| byte.is_ascii_graphic() && byte != b'"' && byte != b'\\')
+}
+
+/// `link` as a page to fetch: under the Graph root, and at most [`MAX_NEXT_LINK_BYTES`].
+fn next_link(root: &ApiRoot, link: &str) -> Option<Url> {
+    Url::parse(link)
+        .ok()
+        .filter(|url| url.as_str().len() <= MAX_NEXT_LINK_BYTES && root.contains(url))
 }
 
 impl MicrosoftGraph {
@@ -105,6 +345,8 @@ struct DriveItem {
     #[serde(default)]
     created_date_time: Option<String>,
     #[serde(default)]
+    parent_reference: Option<ItemReference>,
+    #[serde(default)]
     file: Option<FileFacet>,
     #[serde(default)]
     folder: Option<serde_json::Value>,
@@ -116,6 +358,14 @@ struct DriveItem {
     thumbnails: Vec<ThumbnailSet>,
     #[serde(rename = "@microsoft.graph.downloadUrl", default)]
     download_url: Option<String>,
+}
+
+/// An [itemReference](https://learn.microsoft.com/graph/api/resources/itemreference): here, the
+/// parent folder.
+#[derive(Debug, Deserialize)]
+struct ItemReference {
+    #[serde(default)]
+    id: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,37 +408,59 @@ struct Thumbnail {
 
 impl PhotoSource for MicrosoftGraph {
     fn page_url(&self, page_token: Option<&str>) -> Result<Url, AppError> {
-        match page_token {
-            None => {
-                let mut url = self
-                    .root
-                    .url_under(&["me", "drive", "special", "photos", "children"]);
-                url.query_pairs_mut()
-                    .append_pair("$expand", "thumbnails")
-                    .append_pair("$top", PAGE_SIZE);
-                Ok(url)
-            }
-            Some(next_link) => Url::parse(next_link)
-                .ok()
-                .filter(|url| self.root.contains(url))
-                .ok_or_else(|| {
-                    AppError::PhotoList("a next page that is not under the Graph root".into())
-                }),
-        }
+        Cursor::from_token(page_token, &self.root)?.page_url(&self.root)
     }
 
-    fn read_page(&self, answer: &ResourceResponse) -> Result<SourcePage, AppError> {
+    fn read_page(
+        &self,
+        page_token: Option<&str>,
+        answer: &ResourceResponse,
+    ) -> Result<SourcePage, AppError> {
+        let mut cursor = Cursor::from_token(page_token, &self.root)?;
         let page: Collection = answer.json()?;
-        let next_page_token = page
-            .next_link
-            .filter(|link| Url::parse(link).is_ok_and(|url| self.root.contains(&url)));
-        Ok(SourcePage {
-            photos: page
+        if cursor.special == Special::CameraRoll && cursor.path.is_empty() {
+            let named = page
                 .value
-                .into_iter()
-                .filter_map(|item| self.photo(item))
-                .collect(),
-            next_page_token,
+                .iter()
+                .find_map(|item| item.parent_reference.as_ref()?.id.clone())
+                .filter(|id| is_folder_id(id));
+            cursor.camera_roll = cursor.camera_roll.or(named);
+        }
+        let next = page.next_link.and_then(|link| {
+            let next = next_link(&self.root, &link);
+            if next.is_none() {
+                tracing::warn!("a next link outside the caps; the rest of a folder is not listed");
+            }
+            next
+        });
+        let mut folders = Vec::new();
+        let mut photos = Vec::new();
+        for item in page.value {
+            if item.folder.is_some() {
+                folders.push((item.name, item.id));
+            } else if let Some(photo) = self.photo(item) {
+                photos.push(photo);
+            }
+        }
+        // The greatest name first: year and month folders newest first.
+        folders.sort_by(|(a, _), (b, _)| b.cmp(a));
+        let folders = folders.into_iter().map(|(_, id)| id).collect();
+        Ok(SourcePage {
+            photos,
+            next_page_token: cursor
+                .after_page(folders, next)
+                .map(|cursor| cursor.token()),
+        })
+    }
+
+    /// The Camera Roll (which an account may not have) and the folders below either special
+    /// folder are skipped when missing; the Photos folder is not.
+    fn instead_of_missing(&self, page_token: Option<&str>) -> Option<SourcePage> {
+        let cursor = Cursor::from_token(page_token, &self.root).ok()?;
+        let skippable = cursor.special == Special::CameraRoll || !cursor.path.is_empty();
+        skippable.then(|| SourcePage {
+            photos: Vec::new(),
+            next_page_token: cursor.next_folder().map(|cursor| cursor.token()),
         })
     }
 }
@@ -202,41 +474,66 @@ mod tests {
         MicrosoftGraph::new(Url::parse("https://graph.example/v1.0").unwrap())
     }
 
+    /// The cursor a page token carries.
+    fn cursor(token: &str) -> Cursor {
+        Cursor::from_token(Some(token), &graph().root).unwrap()
+    }
+
     #[test]
-    fn the_first_page_is_the_photos_folders_children_with_thumbnails() {
+    fn the_first_page_is_the_camera_rolls_children_with_thumbnails() {
         assert_eq!(
             graph().page_url(None).unwrap().as_str(),
-            "https://graph.example/v1.0/me/drive/special/photos/children?%24expand=thumbnails&%24top=100"
+            "https://graph.example/v1.0/me/drive/special/cameraroll/children?%24expand=thumbnails&%24top=100"
         );
     }
 
     #[test]
     fn a_next_page_must_be_under_the_graph_root() {
-        let next = "https://graph.example/v1.0/me/drive/special/photos/children?$skiptoken=x";
-        assert_eq!(graph().page_url(Some(next)).unwrap().as_str(), next);
+        let next = "https://graph.example/v1.0/me/drive/items/F/children?$skiptoken=x";
+        let at = |link: &str| {
+            Cursor {
+                next: Some(link.into()),
+                ..Cursor::start()
+            }
+            .token()
+        };
+        assert_eq!(graph().page_url(Some(&at(next))).unwrap().as_str(), next);
         for foreign in [
             "https://evil.example/v1.0/me/drive/special/photos/children",
             "http://graph.example/v1.0/me/drive",
             "https://graph.example/v1.0evil/me",
             "https://graph.example/beta/me/drive",
             "not a url",
+            next,
         ] {
-            assert!(graph().page_url(Some(foreign)).is_err(), "{foreign}");
+            let token = if foreign == next {
+                // A next link as Graph writes it is not a page token of the walk.
+                foreign.to_owned()
+            } else {
+                at(foreign)
+            };
+            assert!(graph().page_url(Some(&token)).is_err(), "{foreign}");
         }
         let page = graph()
-            .read_page(&answer(
-                r#"{"value":[],"@odata.nextLink":"https://evil.example/v1.0/next"}"#,
-            ))
+            .read_page(
+                None,
+                &answer(r#"{"value":[],"@odata.nextLink":"https://evil.example/v1.0/next"}"#),
+            )
             .unwrap();
-        assert_eq!(page.next_page_token, None);
+        let after = cursor(page.next_page_token.as_deref().unwrap());
+        assert_eq!(
+            (after.special, after.next),
+            (Special::Photos, None),
+            "the rest of the Camera Roll is not listed; the walk goes on"
+        );
     }
 
     #[test]
     fn images_are_kept_and_downloads_go_without_the_token() {
         let page = graph()
-            .read_page(&answer(
+            .read_page(None, &answer(
                 r#"{"value":[
-                {"id":"F","name":"Camera Roll","folder":{"childCount":3}},
+                {"id":"F","name":"2024","folder":{"childCount":3}},
                 {"id":"D","name":"notes.txt","file":{"mimeType":"text/plain"},
                  "@microsoft.graph.downloadUrl":"https://dl.example/D"},
                 {"id":"N","name":"no-url.jpg","file":{"mimeType":"image/jpeg"}},
@@ -272,26 +569,285 @@ mod tests {
         let hill = &page.photos[1];
         assert_eq!(hill.thumbnail, hill.image, "no thumbnail: the image");
         assert_eq!(hill.taken_at.as_deref(), Some("2024-06-02T00:00:00Z"));
+        let next = cursor(page.next_page_token.as_deref().unwrap());
         assert_eq!(
-            page.next_page_token.as_deref(),
+            next.next.as_deref(),
             Some("https://graph.example/v1.0/me/drive/special/photos/children?$skiptoken=2")
+        );
+        assert_eq!(
+            next.pending,
+            [("F".to_owned(), 1)],
+            "the folder waits its turn"
         );
     }
 
     #[test]
     fn a_thumbnail_on_another_origin_is_fetched_without_the_token() {
         let page = graph()
-            .read_page(&answer(
-                r#"{"value":[{"id":"A","image":{},
+            .read_page(
+                None,
+                &answer(
+                    r#"{"value":[{"id":"A","image":{},
                  "@microsoft.graph.downloadUrl":"https://dl.example/A",
                  "thumbnails":[{"id":"0","large":{"url":"https://th.example/A/l"}}]}]}"#,
-            ))
+                ),
+            )
             .unwrap();
         assert_eq!(
             page.photos[0].thumbnail,
             Download::WithoutCredentials(Url::parse("https://th.example/A/l").unwrap())
         );
-        assert_eq!(page.next_page_token, None);
+    }
+
+    /// A drive to walk without a server: each folder's id and children (`+id` a folder, any
+    /// other a photo), and the ids of the Camera Roll and the Photos folder (`None`: missing).
+    struct Drive {
+        folders: Vec<(&'static str, Vec<&'static str>)>,
+        camera_roll: Option<&'static str>,
+        photos: Option<&'static str>,
+    }
+
+    /// What a walk of a [`Drive`] listed: every photo in order, and every folder whose first
+    /// page was asked for.
+    #[derive(Debug, Default)]
+    struct Walked {
+        photos: Vec<String>,
+        folders: Vec<String>,
+        tokens: Vec<String>,
+    }
+
+    /// Walks `drive` to the end as the library would, two items a page; `Err` when a page the
+    /// source could not skip was missing.
+    fn walk(drive: &Drive) -> Result<Walked, String> {
+        let graph = graph();
+        let mut walked = Walked::default();
+        let mut token: Option<String> = None;
+        for _ in 0..10_000 {
+            let url = graph.page_url(token.as_deref()).unwrap();
+            assert!(graph.root.contains(&url), "{url}");
+            let path = url.path().strip_prefix("/v1.0/me/drive/").unwrap();
+            let path = path.strip_suffix("/children").unwrap();
+            let folder = match path.split_once('/').unwrap() {
+                ("special", "cameraroll") => drive.camera_roll,
+                ("special", "photos") => drive.photos,
+                ("items", id) => drive
+                    .folders
+                    .iter()
+                    .map(|(folder, _)| *folder)
+                    .find(|folder| *folder == id),
+                _ => panic!("{url}"),
+            };
+            let skip: usize = url
+                .query_pairs()
+                .find(|(name, _)| name == "$skiptoken")
+                .map_or(0, |(_, skip)| skip.parse().unwrap());
+            if skip == 0 {
+                walked.folders.push(folder.unwrap_or("missing").to_owned());
+            }
+            let children = folder.and_then(|folder| {
+                drive
+                    .folders
+                    .iter()
+                    .find(|(id, _)| *id == folder)
+                    .map(|(_, children)| children)
+            });
+            let page = match children {
+                None => graph
+                    .instead_of_missing(token.as_deref())
+                    .ok_or_else(|| format!("{url} is missing"))?,
+                Some(children) => {
+                    let items: Vec<_> = children
+                        .iter()
+                        .skip(skip)
+                        .take(2)
+                        .map(|child| {
+                            let parent = serde_json::json!({"id": folder});
+                            match child.strip_prefix('+') {
+                                Some(id) => serde_json::json!({"id": id, "name": id,
+                                    "folder": {"childCount": 1}, "parentReference": parent}),
+                                None => serde_json::json!({"id": child, "image": {},
+                                    "@microsoft.graph.downloadUrl": format!("https://dl.example/{child}"),
+                                    "parentReference": parent}),
+                            }
+                        })
+                        .collect();
+                    let mut body = serde_json::json!({"value": items});
+                    if skip + 2 < children.len() {
+                        let mut next = url.clone();
+                        next.query_pairs_mut()
+                            .clear()
+                            .append_pair("$skiptoken", &(skip + 2).to_string());
+                        body["@odata.nextLink"] = next.as_str().into();
+                    }
+                    graph
+                        .read_page(token.as_deref(), &answer(&body.to_string()))
+                        .unwrap()
+                }
+            };
+            walked
+                .photos
+                .extend(page.photos.into_iter().map(|photo| photo.id));
+            match page.next_page_token {
+                Some(next) => {
+                    assert!(next.len() <= PAGE_TOKEN_MAX_BYTES);
+                    walked.tokens.push(next.clone());
+                    token = Some(next);
+                }
+                None => return Ok(walked),
+            }
+        }
+        panic!("the walk never ends");
+    }
+
+    #[test]
+    fn the_walk_lists_every_photo_at_any_depth_once_camera_roll_first() {
+        let drive = Drive {
+            folders: vec![
+                ("P", vec!["+R", "p1", "+Other", "p2", "p3"]),
+                ("R", vec!["+2023", "+2024", "r1"]),
+                ("2023", vec!["+01", "+02", "a", "b", "c"]),
+                ("01", vec!["d"]),
+                ("02", vec![]),
+                ("2024", vec!["+01b", "e"]),
+                ("01b", vec!["f", "g"]),
+                ("Other", vec!["+Deep"]),
+                ("Deep", vec!["h"]),
+            ],
+            camera_roll: Some("R"),
+            photos: Some("P"),
+        };
+        let walked = walk(&drive).unwrap();
+        assert_eq!(
+            walked.photos,
+            [
+                "r1", "e", "f", "g", "a", "b", "c", "d", "p1", "p2", "p3", "h"
+            ]
+        );
+        assert_eq!(
+            walked.folders,
+            ["R", "2024", "01b", "2023", "02", "01", "P", "Other", "Deep"],
+            "newest folders first; the Camera Roll walked once, though the Photos folder holds it"
+        );
+        for token in &walked.tokens {
+            assert_eq!(cursor(token).token(), *token, "the token round-trips");
+        }
+    }
+
+    #[test]
+    fn a_camera_roll_outside_the_photos_folder_is_walked_too() {
+        let drive = Drive {
+            folders: vec![("P", vec!["p1", "+A"]), ("A", vec!["a"]), ("R", vec!["r1"])],
+            camera_roll: Some("R"),
+            photos: Some("P"),
+        };
+        assert_eq!(walk(&drive).unwrap().photos, ["r1", "p1", "a"]);
+    }
+
+    #[test]
+    fn a_missing_camera_roll_or_folder_is_skipped_but_not_a_missing_photos_folder() {
+        let drive = Drive {
+            folders: vec![("P", vec!["p1", "+Gone", "+A"]), ("A", vec!["a"])],
+            camera_roll: None,
+            photos: Some("P"),
+        };
+        let walked = walk(&drive).unwrap();
+        assert_eq!(walked.photos, ["p1", "a"]);
+        assert_eq!(walked.folders, ["missing", "P", "A", "missing"]);
+        let no_photos = Drive {
+            folders: vec![("R", vec!["r1"])],
+            camera_roll: Some("R"),
+            photos: None,
+        };
+        assert!(walk(&no_photos).is_err());
+    }
+
+    #[test]
+    fn a_folder_listed_inside_itself_or_twice_is_visited_once() {
+        let drive = Drive {
+            folders: vec![
+                ("P", vec!["+A", "+A", "+B"]),
+                ("A", vec!["+A", "a"]),
+                ("B", vec!["+A", "+B", "b"]),
+                ("R", vec![]),
+            ],
+            camera_roll: Some("R"),
+            photos: Some("P"),
+        };
+        let walked = walk(&drive).unwrap();
+        assert_eq!(walked.folders, ["R", "P", "B", "A"]);
+        assert_eq!(walked.photos, ["b", "a"]);
+    }
+
+    #[test]
+    fn folders_deeper_than_the_cap_are_not_visited() {
+        let names: Vec<&'static str> = (0..MAX_DEPTH + 4)
+            .map(|depth| &*format!("d{depth}").leak())
+            .collect();
+        let mut folders: Vec<_> = names
+            .iter()
+            .zip(names.iter().skip(1))
+            .map(|(folder, child)| (*folder, vec![*folder, &*format!("+{child}").leak()]))
+            .collect();
+        folders.push(("P", vec!["+d0"]));
+        let drive = Drive {
+            folders,
+            camera_roll: None,
+            photos: Some("P"),
+        };
+        let walked = walk(&drive).unwrap();
+        assert_eq!(walked.photos, names[..MAX_DEPTH]);
+    }
+
+    #[test]
+    fn folders_beyond_the_pending_cap_are_not_visited() {
+        let names: Vec<&'static str> = (0..MAX_PENDING_FOLDERS + 20)
+            .map(|n| &*format!("f{n}").leak())
+            .collect();
+        let mut folders: Vec<_> = names.iter().map(|name| (*name, vec![*name])).collect();
+        let children = names
+            .iter()
+            .map(|name| &*format!("+{name}").leak())
+            .collect();
+        folders.push(("P", children));
+        let drive = Drive {
+            folders,
+            camera_roll: None,
+            photos: Some("P"),
+        };
+        let mut photos = walk(&drive).unwrap().photos;
+        photos.sort_by_key(|photo| photo[1..].parse::<usize>().unwrap());
+        assert_eq!(photos, names[..MAX_PENDING_FOLDERS]);
+    }
+
+    #[test]
+    fn a_token_at_every_cap_fits_what_the_library_hands_out() {
+        let long_id = |n: usize| format!("{n:0>width$}", width = MAX_FOLDER_ID_BYTES);
+        let link = format!(
+            "https://graph.example/v1.0/me/drive/items/x/children?$skiptoken={}",
+            "\\".repeat(MAX_NEXT_LINK_BYTES)
+        );
+        let link = &link[..MAX_NEXT_LINK_BYTES];
+        let next = Url::parse(link).unwrap();
+        assert!(
+            next_link(&graph().root, link).is_some(),
+            "a link at the cap is kept"
+        );
+        let cursor = Cursor {
+            path: (0..MAX_DEPTH - 1).map(long_id).collect(),
+            camera_roll: Some(long_id(99_999)),
+            ..Cursor::start()
+        };
+        let folders = (0..2 * MAX_PENDING_FOLDERS)
+            .map(|n| long_id(n + 100))
+            .collect();
+        let after = cursor.after_page(folders, Some(next)).unwrap();
+        let token = after.token();
+        assert!(token.len() <= PAGE_TOKEN_MAX_BYTES, "{} bytes", token.len());
+        assert!(!after.pending.is_empty());
+        assert_eq!(
+            Cursor::from_token(Some(&token), &graph().root).unwrap(),
+            after
+        );
     }
 
     mod properties {
@@ -350,7 +906,7 @@ mod tests {
 
             #[test]
             fn any_bytes_are_read_or_refused_as_an_unusable_answer(body in any_bytes()) {
-                match graph().read_page(&answer_of(body)) {
+                match graph().read_page(None, &answer_of(body)) {
                     Ok(page) => prop_assert!(tokens_stay_on(&page, &origin(API))),
                     Err(error) => prop_assert!(
                         matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
@@ -366,16 +922,14 @@ mod tests {
             ) {
                 let body = json!({"value": items, "@odata.nextLink": next}).to_string();
                 let graph = graph();
-                let page = graph.read_page(&answer_of(body.into_bytes())).unwrap();
+                let page = graph.read_page(None, &answer_of(body.into_bytes())).unwrap();
                 prop_assert!(tokens_stay_on(&page, &origin(API)));
                 prop_assert!(page.photos.len() <= items.len());
                 for photo in &page.photos {
                     prop_assert!(matches!(photo.image, Download::WithoutCredentials(_)));
                 }
-                if let Some(token) = &page.next_page_token {
-                    prop_assert!(graph.root.contains(&Url::parse(token).unwrap()), "{token}");
-                    prop_assert_eq!(graph.page_url(Some(token)).unwrap(), Url::parse(token).unwrap());
-                }
+                let token = page.next_page_token.expect("the Photos folder is still to walk");
+                prop_assert!(graph.root.contains(&graph.page_url(Some(&token)).unwrap()), "{token}");
             }
 
             #[test]
@@ -383,6 +937,50 @@ mod tests {
                 let graph = graph();
                 if let Ok(url) = graph.page_url(Some(&token)) {
                     prop_assert!(graph.root.contains(&url), "{token}");
+                }
+            }
+        }
+
+        proptest! {
+            // A walk of up to 30 pages is slower than one page: fewer cases.
+            #![proptest_config(ProptestConfig::with_cases(64))]
+
+            #[test]
+            fn every_token_of_any_walk_fits_round_trips_and_names_a_page_under_the_root(
+                steps in proptest::collection::vec(
+                    (
+                        proptest::collection::vec(
+                            prop_oneof![
+                                3 => "[A-Za-z0-9!]{1,70}",
+                                1 => any_text(80),
+                            ],
+                            0..40,
+                        ),
+                        proptest::option::of(prop_oneof![
+                            any_link(API),
+                            // Up to past the cap, and backslashes, which JSON doubles.
+                            (0..3000_usize, proptest::sample::select(vec!["a", "\\\\"])).prop_map(|(count, text)| {
+                                format!("{API}/v1.0/me/drive/items/x/children?$skiptoken={}", text.repeat(count))
+                            }),
+                        ]),
+                    ),
+                    1..30,
+                ),
+            ) {
+                let graph = graph();
+                let mut cursor = Cursor::start();
+                for (folders, next) in steps {
+                    let next = next.and_then(|link| next_link(&graph.root, &link));
+                    let Some(after) = cursor.after_page(folders, next) else {
+                        break;
+                    };
+                    let token = after.token();
+                    prop_assert!(token.len() <= PAGE_TOKEN_MAX_BYTES, "{} bytes", token.len());
+                    prop_assert_eq!(&Cursor::from_token(Some(&token), &graph.root).unwrap(), &after);
+                    prop_assert!(graph.root.contains(&graph.page_url(Some(&token)).unwrap()));
+                    prop_assert!(after.path.len() <= MAX_DEPTH);
+                    prop_assert!(after.pending.len() <= MAX_PENDING_FOLDERS);
+                    cursor = after;
                 }
             }
         }

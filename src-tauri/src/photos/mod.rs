@@ -7,7 +7,7 @@
 //! | --- | --- |
 //! | [`source`] | The seam to a photo API: [`PhotoSource`] says how to ask for a page, how to read it, and how each rendition is fetched ([`Download`]). |
 //! | [`photolink`] | The `photolink` source: PhotoLink's own `{"photos": [...], "next_page_token"}` list. |
-//! | [`microsoft_graph`] | The `microsoft-graph` source: OneDrive's Photos folder through Microsoft Graph, downloads by pre-authenticated URL. |
+//! | [`microsoft_graph`] | The `microsoft-graph` source: every photo under OneDrive's Camera Roll and Photos folders through Microsoft Graph, the walk's cursor in the page token, downloads by pre-authenticated URL. |
 //! | [`google_drive`] | The `google-drive` source: the images in Google Drive through the Drive API v3. |
 //! | [`api_root`] | [`ApiRoot`](api_root::ApiRoot): a photo API's root; the sources build their addresses under it and check the ones the service hands back. |
 //! | [`library`] | [`PhotoLibrary`]: makes every request for a source (the Bearer token only to the photos endpoint's origin) and gives the window its view of each photo. |

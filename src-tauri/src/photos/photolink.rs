@@ -73,7 +73,11 @@ impl PhotoSource for PhotoLinkList {
         Ok(url)
     }
 
-    fn read_page(&self, answer: &ResourceResponse) -> Result<SourcePage, AppError> {
+    fn read_page(
+        &self,
+        _page_token: Option<&str>,
+        answer: &ResourceResponse,
+    ) -> Result<SourcePage, AppError> {
         let answer: ListAnswer = answer.json()?;
         let photos = answer
             .photos
@@ -108,7 +112,7 @@ mod tests {
     fn images_stay_on_the_photo_apis_origin() {
         let list = PhotoLinkList::new(Url::parse("https://api.example/v1/photos").unwrap());
         let page = list
-            .read_page(&answer(
+            .read_page(None, &answer(
                 r#"{"photos":[
                     {"id":"a","url":"https://api.example/img/a.jpg","thumbnail_url":"/thumbs/a.jpg"},
                     {"id":"a b/c","url":"https://evil.example/a.jpg"}
@@ -144,12 +148,15 @@ mod tests {
             "http://127.0.0.1:1/photos?size=9&page_token=a%26b"
         );
         let page = list
-            .read_page(&answer(r#"{"photos":[{"id":"x"}],"next_page_token":""}"#))
+            .read_page(
+                None,
+                &answer(r#"{"photos":[{"id":"x"}],"next_page_token":""}"#),
+            )
             .unwrap();
         assert_eq!(page.next_page_token, None);
         assert_eq!(page.photos[0].id, "x");
         let page = list
-            .read_page(&answer(r#"{"photos":[],"next_page_token":"n2"}"#))
+            .read_page(None, &answer(r#"{"photos":[],"next_page_token":"n2"}"#))
             .unwrap();
         assert_eq!(page.next_page_token.as_deref(), Some("n2"));
     }
@@ -158,7 +165,7 @@ mod tests {
     fn an_answer_without_a_photo_list_is_an_error_that_quotes_nothing() {
         let list = PhotoLinkList::new(Url::parse("http://127.0.0.1:1/photos").unwrap());
         for body in [r#"{"items":["secret-value"]}"#, "<html>", r#"{"photos":"#] {
-            let error = list.read_page(&answer(body)).unwrap_err().to_string();
+            let error = list.read_page(None, &answer(body)).unwrap_err().to_string();
             assert!(!error.contains("secret-value"), "{error}");
             assert!(!error.contains("items"), "{error}");
         }
@@ -200,7 +207,7 @@ mod tests {
 
             #[test]
             fn any_bytes_are_read_or_refused_as_an_unusable_answer(body in any_bytes()) {
-                match list().read_page(&answer_of(body)) {
+                match list().read_page(None, &answer_of(body)) {
                     Ok(page) => prop_assert!(tokens_stay_on(&page, &origin(API))),
                     Err(error) => prop_assert!(
                         matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
@@ -215,7 +222,7 @@ mod tests {
                 next in proptest::option::of(any_text(100)),
             ) {
                 let body = json!({"photos": photos, "next_page_token": next}).to_string();
-                let page = list().read_page(&answer_of(body.into_bytes())).unwrap();
+                let page = list().read_page(None, &answer_of(body.into_bytes())).unwrap();
                 prop_assert_eq!(page.photos.len(), photos.len());
                 prop_assert!(tokens_stay_on(&page, &origin(API)));
                 prop_assert_eq!(page.next_page_token, next.filter(|token| !token.is_empty()));

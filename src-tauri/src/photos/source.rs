@@ -13,6 +13,10 @@ use super::photolink::PhotoLinkList;
 use crate::config::PhotoApi;
 use crate::error::AppError;
 
+/// The longest page token handed out; a page naming a longer one is the last. A source whose
+/// tokens carry state of its own keeps them within it.
+pub const PAGE_TOKEN_MAX_BYTES: usize = 8 * 1024;
+
 /// A photo API, as the [`PhotoLibrary`](super::PhotoLibrary) uses it.
 pub trait PhotoSource: Send + Sync {
     /// The URL of the page `page_token` names, or of the first page for `None`. The library
@@ -20,8 +24,20 @@ pub trait PhotoSource: Send + Sync {
     /// token this source never handed out is an error.
     fn page_url(&self, page_token: Option<&str>) -> Result<Url, AppError>;
 
-    /// The photos in the answer to a page request, and the next page's token.
-    fn read_page(&self, answer: &ResourceResponse) -> Result<SourcePage, AppError>;
+    /// The photos in the answer to the request for the page `page_token` names, and the next
+    /// page's token.
+    fn read_page(
+        &self,
+        page_token: Option<&str>,
+        answer: &ResourceResponse,
+    ) -> Result<SourcePage, AppError>;
+
+    /// What to show instead when the page `page_token` names answered 404 or 410, or `None`
+    /// when that is an error. A source whose list spans several collections skips one that went
+    /// away (a folder deleted while it was being listed); a single list has nothing to skip to.
+    fn instead_of_missing(&self, _page_token: Option<&str>) -> Option<SourcePage> {
+        None
+    }
 }
 
 /// The source for `api` at `endpoint` (the list's URL for `photolink`, the API root for the

@@ -3,6 +3,7 @@
 //! pre-authenticated URLs fetched without it, throttling with `Retry-After`, a 401 refreshed
 //! once, and error bodies shown nowhere. None of this was run against the live services.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -10,6 +11,7 @@ use photolink_oauth::{
     ClientConfig, Error as OAuthError, MemoryTokenStore, OAuthClient, RetryPolicy, ServerMetadata,
     Session, TokenSet,
 };
+use photolink_photo_fixtures::microsoft_graph::Library;
 use photolink_photo_fixtures::{Fixture, SERVER_MESSAGE, Seen, Service};
 use tauri::http::{Request, StatusCode};
 use url::Url;
@@ -68,12 +70,24 @@ pub(super) fn library_and_session(
 
 /// Every page, following the next page tokens to the end.
 async fn list_all(library: &PhotoLibrary) -> Vec<PhotoPage> {
-    let mut pages = vec![library.list(None).await.unwrap()];
+    list_rest(library, vec![library.list(None).await.unwrap()]).await
+}
+
+/// `pages`, and every page after the last of them to the end.
+async fn list_rest(library: &PhotoLibrary, mut pages: Vec<PhotoPage>) -> Vec<PhotoPage> {
     while let Some(token) = pages.last().unwrap().next_page_token.clone() {
         pages.push(library.list(Some(&token)).await.unwrap());
-        assert!(pages.len() < 100, "the pages never end");
+        assert!(pages.len() < 2_000, "the pages never end");
     }
     pages
+}
+
+/// The path of each first page of a folder the fixture was asked for (not its next pages).
+fn folders_listed(seen: &[Seen]) -> Vec<&str> {
+    seen.iter()
+        .filter(|seen| !seen.content_server && !seen.target.contains("skiptoken"))
+        .map(|seen| seen.target.split('?').next().unwrap())
+        .collect()
 }
 
 fn body_text(body: &[u8]) -> String {
@@ -92,11 +106,16 @@ fn assert_quotes_nothing(error: &AppError) {
 }
 
 #[tokio::test]
-async fn graph_pages_through_the_photos_folder_and_skips_the_folder_in_it() {
+async fn graph_pages_through_the_camera_roll_then_its_folder_then_the_photos_folder() {
     let fixture = Fixture::start(Service::MicrosoftGraph, 250).await;
     let library = library(&fixture, PhotoApi::MicrosoftGraph);
     let pages = list_all(&library).await;
-    assert_eq!(pages.len(), 3, "100 items a page, a folder and 250 photos");
+    let photo_counts: Vec<_> = pages.iter().map(|page| page.photos.len()).collect();
+    assert_eq!(
+        photo_counts,
+        [99, 100, 51, 0],
+        "100 items a page: a folder and 250 photos, then the empty folder followed by the Photos folder"
+    );
     let photos: Vec<_> = pages.iter().flat_map(|page| &page.photos).collect();
     assert_eq!(photos.len(), 250);
     assert_eq!(photos[0].title, "Photo 1.jpg");
@@ -112,13 +131,231 @@ async fn graph_pages_through_the_photos_folder_and_skips_the_folder_in_it() {
     );
 
     let seen = fixture.seen();
-    assert_eq!(seen.len(), 3);
+    assert_eq!(seen.len(), 5);
     assert!(seen[0].target.contains("%24expand=thumbnails"), "{seen:?}");
     assert!(seen[1].target.contains("skiptoken=100"), "{seen:?}");
+    assert_eq!(
+        folders_listed(&seen),
+        [
+            "/v1.0/me/drive/special/cameraroll/children",
+            "/v1.0/me/drive/items/folder-1/children",
+            "/v1.0/me/drive/special/photos/children",
+        ],
+        "the Camera Roll, which the Photos folder holds, is listed once"
+    );
     let bearer = format!("Bearer {}", fixture.access_token());
     assert!(
         seen.iter()
             .all(|seen| seen.authorization.as_deref() == Some(bearer.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn graph_walks_a_nested_library_of_10000_photos_in_500_folders_completely_once() {
+    let fixture = Fixture::start_graph(Library::nested(10_000, 500)).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let pages = list_all(&library).await;
+    let titles: Vec<_> = pages
+        .iter()
+        .flat_map(|page| &page.photos)
+        .map(|photo| photo.title.as_str())
+        .collect();
+    assert_eq!(titles.len(), 10_000);
+    let distinct: HashSet<_> = titles.iter().collect();
+    assert_eq!(distinct.len(), 10_000, "a photo was listed twice");
+    assert_eq!(library.indexed(), 10_000);
+
+    let seen = fixture.seen();
+    let folders = folders_listed(&seen);
+    assert_eq!(
+        folders.len(),
+        501,
+        "the two special folders and 499 below the Camera Roll"
+    );
+    let distinct: HashSet<_> = folders.iter().collect();
+    assert_eq!(distinct.len(), 501, "a folder was listed twice");
+    assert!(!folders.contains(&"/v1.0/me/drive/items/folder-0/children"));
+    let bearer = format!("Bearer {}", fixture.access_token());
+    assert!(
+        seen.iter()
+            .all(|seen| seen.authorization.as_deref() == Some(bearer.as_str()))
+    );
+}
+
+#[tokio::test]
+async fn graph_lists_a_camera_roll_outside_the_photos_folder() {
+    let fixture = Fixture::start_graph(Library::nested(300, 30).camera_roll_elsewhere()).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let photos = list_all(&library)
+        .await
+        .into_iter()
+        .flat_map(|page| page.photos);
+    let titles: HashSet<_> = photos.map(|photo| photo.title).collect();
+    assert_eq!(titles.len(), 300);
+    assert!(
+        titles.contains("Photo 1.jpg"),
+        "in a folder below the Camera Roll"
+    );
+    assert!(
+        titles.contains("Photo 30.jpg"),
+        "the Photos folder's own photo"
+    );
+}
+
+#[tokio::test]
+async fn graph_a_missing_camera_roll_is_skipped_and_the_walk_goes_on() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 3).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    fixture.refuse_next(404);
+    let first = library.list(None).await.unwrap();
+    assert_eq!(
+        first.photos.len(),
+        3,
+        "the missing Camera Roll, then the Photos folder, then the Camera Roll folder in it"
+    );
+    assert_eq!(
+        folders_listed(&fixture.seen()),
+        [
+            "/v1.0/me/drive/special/cameraroll/children",
+            "/v1.0/me/drive/special/photos/children",
+            "/v1.0/me/drive/items/folder-0/children",
+        ]
+    );
+    let last = library
+        .list(first.next_page_token.as_deref())
+        .await
+        .unwrap();
+    assert!(
+        last.photos.is_empty(),
+        "the empty folder in the Camera Roll"
+    );
+    assert_eq!(last.next_page_token, None);
+}
+
+#[tokio::test]
+async fn graph_a_folder_deleted_during_the_walk_is_skipped_and_the_walk_goes_on() {
+    // 120 photos over the Photos folder and 12 folders, photo n in slot n mod 13.
+    let fixture = Fixture::start_graph(Library::nested(120, 12)).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let first = library.list(None).await.unwrap();
+    fixture.refuse_next(404);
+    let pages = list_rest(&library, vec![first]).await;
+    let seen = fixture.seen();
+    assert_eq!(
+        seen[1].target.split('?').next(),
+        Some("/v1.0/me/drive/items/folder-11/children"),
+        "the folder that went away"
+    );
+    let titles: HashSet<_> = pages
+        .iter()
+        .flat_map(|page| &page.photos)
+        .map(|photo| photo.title.as_str())
+        .collect();
+    let expected: HashSet<_> = (1..=120)
+        .filter(|n| n % 13 != 11)
+        .map(|n| format!("Photo {n}.jpg"))
+        .collect();
+    assert_eq!(titles, expected.iter().map(String::as_str).collect());
+}
+
+#[tokio::test]
+async fn pages_without_photos_are_followed_before_the_window_is_answered() {
+    // Photo n is in folder n: the Camera Roll (folder 0) holds only folders, "01" to "12",
+    // visited greatest name first; folders 12 and 11 are empty.
+    let fixture = Fixture::start_graph(Library::nested(10, 30)).await;
+    let nested = library(&fixture, PhotoApi::MicrosoftGraph);
+    let first = nested.list(None).await.unwrap();
+    let titles: Vec<_> = first
+        .photos
+        .iter()
+        .map(|photo| photo.title.as_str())
+        .collect();
+    assert_eq!(titles, ["Photo 10.jpg"]);
+    assert_eq!(
+        folders_listed(&fixture.seen()),
+        [
+            "/v1.0/me/drive/special/cameraroll/children",
+            "/v1.0/me/drive/items/folder-12/children",
+            "/v1.0/me/drive/items/folder-11/children",
+            "/v1.0/me/drive/items/folder-10/children",
+        ]
+    );
+
+    let empty = Fixture::start_graph(Library::nested(0, 100)).await;
+    let first = library(&empty, PhotoApi::MicrosoftGraph)
+        .list(None)
+        .await
+        .unwrap();
+    assert!(first.photos.is_empty());
+    assert!(first.next_page_token.is_some(), "the walk is not over");
+    assert_eq!(empty.seen().len(), 17, "the first page and 16 followed");
+}
+
+#[tokio::test]
+async fn graph_throttling_inside_the_walk_is_waited_out_as_retry_after_asks() {
+    let fixture = Fixture::start_graph(Library::nested(120, 12)).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let first = library.list(None).await.unwrap();
+    let before = fixture.seen().len();
+    fixture.throttle(1, 1);
+    let started = std::time::Instant::now();
+    let second = library
+        .list(first.next_page_token.as_deref())
+        .await
+        .unwrap();
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "Retry-After was not honoured"
+    );
+    let seen = fixture.seen();
+    assert_eq!(seen.len(), before + 2);
+    assert_eq!(
+        seen[before].target,
+        seen[before + 1].target,
+        "the same page again"
+    );
+    assert!(
+        seen[before].target.contains("/me/drive/items/"),
+        "a folder below the Camera Roll: {}",
+        seen[before].target
+    );
+    let pages = list_rest(&library, vec![first, second]).await;
+    let photos: HashSet<_> = pages
+        .iter()
+        .flat_map(|page| &page.photos)
+        .map(|photo| &photo.title)
+        .collect();
+    assert_eq!(photos.len(), 120);
+}
+
+#[tokio::test]
+async fn a_walk_token_leading_off_the_graph_root_is_refused_without_a_request() {
+    let fixture = Fixture::start(Service::MicrosoftGraph, 2).await;
+    let library = library(&fixture, PhotoApi::MicrosoftGraph);
+    let first = library.list(None).await.unwrap();
+    let issued = first.next_page_token.expect("the walk goes on");
+    let seen = fixture.seen().len();
+    let elsewhere = serde_json::json!({
+        "special": "photos",
+        "path": [],
+        "next": format!("{}/v1.0/me/drive/special/photos/children", fixture.content_origin()),
+        "pending": [],
+        "camera_roll": null,
+    })
+    .to_string();
+    let mut changed: serde_json::Value = serde_json::from_str(&issued).unwrap();
+    changed["path"] = serde_json::json!(["folder-99"]);
+    for forged in [elsewhere, changed.to_string()] {
+        let error = library.list(Some(&forged)).await.unwrap_err();
+        assert!(
+            matches!(error, AppError::UnknownPageToken),
+            "{forged}: {error:?}"
+        );
+    }
+    assert_eq!(
+        fixture.seen().len(),
+        seen,
+        "a forged page token was fetched"
     );
 }
 
@@ -206,8 +443,11 @@ async fn graph_401_refreshes_once_and_the_request_succeeds() {
 async fn graph_error_bodies_name_the_status_and_quote_nothing() {
     let fixture = Fixture::start(Service::MicrosoftGraph, 2).await;
     let library = library(&fixture, PhotoApi::MicrosoftGraph);
-    for status in [403, 404] {
-        fixture.refuse_next(status);
+    // A missing Camera Roll is skipped; a missing Photos folder after it is an error.
+    for (status, times) in [(403, 1), (404, 2)] {
+        for _ in 0..times {
+            fixture.refuse_next(status);
+        }
         let error = library.list(None).await.unwrap_err();
         assert!(
             matches!(&error, AppError::OAuth(OAuthError::UnexpectedResponse { status: s, .. }) if *s == status),
