@@ -29,8 +29,12 @@
 // |                          | scheme and a fresh proof (`htm`, `htu`, `ath`, the bound key, no    |
 // |                          | reused `jti`), checked with `jose`, the library's own JOSE crate   |
 // | `GET /_test/last-authorization` | the parameters of the last accepted authorization request   |
+// | `--large-id-token`       | the ID token also carries the `profile` claims, among them a        |
+// |                          | `groups` claim of 200 group ids (about 8 KB of claims), as accounts |
+// |                          | of large organisations get from Microsoft Entra ID                  |
 //
 // Usage: node server.mjs [--port N] [--access-token-ttl SECONDS] [--resource-indicators] [--dpop]
+//        [--large-id-token]
 // Listens on 127.0.0.1 only (port 0, the default, lets the OS pick) and prints the issuer URL
 // on one stdout line once it accepts connections. Stops on SIGTERM or SIGINT.
 
@@ -62,8 +66,12 @@ const { values: options } = parseArgs({
     'access-token-ttl': { type: 'string', default: '3600' },
     'resource-indicators': { type: 'boolean', default: false },
     dpop: { type: 'boolean', default: false },
+    'large-id-token': { type: 'boolean', default: false },
   },
 });
+// With --large-id-token every account belongs to this many groups, each named by a GUID.
+const largeIdToken = options['large-id-token'];
+const GROUP_COUNT = 200;
 // With --dpop the server offers DPoP (RFC 9449) and demands nonces at its own endpoints.
 const dpop = options.dpop;
 // The `jti` of every DPoP proof the photo API accepted (bounded: proofs are only fresh for a minute).
@@ -122,7 +130,10 @@ function configuration() {
     }],
     // With resource indicators, `photos:read` is the photo API's scope, not the server's own.
     scopes: ['openid', 'offline_access', 'profile', ...(resourceIndicators ? [] : [PHOTOS_SCOPE])],
-    claims: { openid: ['sub'], profile: ['name'] },
+    claims: { openid: ['sub'], profile: ['name', ...(largeIdToken ? ['groups'] : [])] },
+    // The library's default keeps scope claims out of an ID token issued with an access token;
+    // with --large-id-token they go in, so the ID token is as large as the claims.
+    conformIdTokenClaims: !largeIdToken,
     pkce: { required: () => true },
     ttl: { AccessToken: accessTokenTtl },
     features: {
@@ -145,9 +156,18 @@ function configuration() {
     },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     async findAccount(_ctx, sub) {
-      return { accountId: sub, claims: async () => ({ sub, name: sub }) };
+      const groups = largeIdToken ? accountGroups(sub) : undefined;
+      return { accountId: sub, claims: async () => ({ sub, name: sub, groups }) };
     },
   };
+}
+
+/** The account's groups with --large-id-token: GUID-shaped ids derived from its name. */
+function accountGroups(sub) {
+  return Array.from({ length: GROUP_COUNT }, (_, n) => {
+    const hex = createHash('sha256').update(`${sub}/${n}`).digest('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  });
 }
 
 /** The provider under ISSUER_PATH (as if mounted there), the photo API at PHOTOS_PATH. */
