@@ -811,7 +811,8 @@ pub mod fakes {
     pub const MAX_TARGET_NAME_CHARS: usize = 337;
 
     /// A **stand-in** for Windows' Credential Manager as the keyring crate uses it, in memory:
-    /// an entry's target name is `{name}.{service}`, its text is stored as UTF-16, and a write
+    /// an entry's target name is `{name}.{service}` (the default of windows-native-keyring-store,
+    /// keyring 4's store there), its text is stored as UTF-16, and a write
     /// past either limit is refused as the real store refuses it. Each kind of call can be made
     /// to fail; clones share the entries and the switches.
     #[derive(Clone, Default)]
