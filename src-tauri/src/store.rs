@@ -11,14 +11,14 @@
 //!
 //! Every entry fits Windows' Credential Manager, the strictest of the keyrings: at most 2,560
 //! bytes of secret, which the keyring crate stores as UTF-16 (so 1,280 code units), under a
-//! target name `{entry}.{service}` of at most 337 characters. A
-//! token set with an ID token, or a sign-in with a long authorization address, does not fit one
-//! entry, so [`SplitEntry`] keeps each text over a manifest and parts: a save writes the new
-//! parts, then the manifest, then deletes the old parts, so a start finds one whole generation or
-//! an unreadable set, never a mix; the tombstones below stand for the whole text. A token set
-//! saved whole in `oauth-tokens` (before texts were split) is still read, and split at its next
-//! save. A part that a crash or a refused delete leaves behind without its manifest is never
-//! read.
+//! target name `{entry}.{service}` of at most 337 characters. A token set with an ID token, or a
+//! sign-in with a long authorization address, can outgrow one entry, so [`SplitEntry`] keeps
+//! each of them over a manifest and parts: a save writes the new parts, then the manifest, then
+//! deletes the old parts, so a start finds one whole generation or an unreadable set, never a
+//! mix; the tombstones below stand for the whole text. A token set saved whole in
+//! `oauth-tokens` (before texts were split) is still read, and split at its next save. A part
+//! that a crash or a refused delete leaves behind without its manifest is never read. The
+//! sealing key is one short entry.
 //!
 //! Beside them, two small files in the app data folder list **hashes** of entries that
 //! PhotoLink meant to delete but the keyring refused to: the [`ForgottenEntries`] tombstones,
