@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every PhotoLink test on Debian 12, installing whatever is missing first:
-#   1. the cargo tests of all crates (OAuth core, demo provider, app), formatting, clippy with
+#   1. the cargo tests of all crates (OAuth core, demo provider, app), the app's tests of the OS
+#      keyring inside a private session with gnome-keyring, formatting, clippy with
 #      warnings denied, the window's photo-list logic under Node's test runner, and a
 #      dependency audit against the vendored RustSec advisory database,
 #   2. the end-to-end tests: the real app window driven through tauri-driver, inside a private
@@ -39,6 +40,11 @@ timed "install what is missing" bash scripts/install-deps.sh test || die "could 
 if [[ $run_cargo_tests -eq 1 ]]; then
   step "Cargo tests of all crates"
   timed "cargo tests" cargo test --workspace || true
+
+  step "OS keyring tests (private session with an unlocked gnome-keyring)"
+  # Ignored in plain cargo runs, which may have no keyring: here they get a real one.
+  timed "keyring tests" bash scripts/headless-session.sh \
+    cargo test -p photolink --lib os_keyring -- --ignored || true
 
   step "Formatting and lints"
   timed "cargo fmt --check" cargo fmt --all --check || true

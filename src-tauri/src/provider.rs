@@ -17,7 +17,8 @@ use crate::photos::PhotoLibrary;
 use crate::saved_metadata::{self, SavedMetadata};
 use crate::status::ProviderSummary;
 use crate::store::{
-    FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem,
+    FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem, OsKeyring,
+    SplitEntry,
 };
 use crate::sync::blocking;
 
@@ -161,7 +162,11 @@ impl Provider {
     ) -> Result<Self, AppError> {
         let issuer = client.metadata().issuer.clone();
         let (store, open_problem) = blocking(move || {
-            KeyringTokenStore::open(issuer, Box::new(KeyringEntry::tokens()), forgotten)
+            KeyringTokenStore::open(
+                issuer,
+                Box::new(SplitEntry::tokens(Arc::new(OsKeyring))),
+                forgotten,
+            )
         })
         .await;
         let store = Arc::new(store);

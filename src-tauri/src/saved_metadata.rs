@@ -182,7 +182,8 @@ fn read_capped(path: &Path) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::fakes::FakeEntry;
+    use crate::store::NamedEntries;
+    use crate::store::fakes::{CredentialManagerStandIn, FakeEntry};
 
     const ISSUER: &str = "https://id.example.com";
 
@@ -236,6 +237,20 @@ mod tests {
             document,
         };
         std::fs::write(&saved.path, serde_json::to_vec(&sealed).unwrap()).unwrap();
+    }
+
+    #[test]
+    fn the_sealing_key_fits_a_credential_manager_entry() {
+        // The stand-in refuses a write past Windows' limits, as Credential Manager does.
+        let keyring = CredentialManagerStandIn::default();
+        let saved = SavedMetadata::at(
+            folder().join(FILE_NAME),
+            Arc::from(keyring.entry(KEY_ACCOUNT)),
+        );
+
+        saved.key_for_saving().unwrap();
+
+        assert_eq!(keyring.names(), [KEY_ACCOUNT]);
     }
 
     #[test]

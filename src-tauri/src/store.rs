@@ -4,9 +4,21 @@
 //!
 //! | Keyring entry (service `com.example.photolink`) | What it holds |
 //! | --- | --- |
-//! | `oauth-tokens` | The connected account's token set as JSON, tagged with its issuer ([`KeyringTokenStore`]). |
-//! | `sign-in` | The sign-in waiting for the browser, while it lasts ([`SignInStore`]). |
+//! | `oauth-tokens` | The manifest of the connected account's token set ([`KeyringTokenStore`] over a [`SplitEntry`]): its generation, how many parts, the SHA-256 of the whole text. |
+//! | `oauth-tokens.<generation>.<n>` | Part `n` of that token set: the JSON text tagged with its issuer, cut into pieces of at most 1,280 UTF-16 code units. |
+//! | `sign-in`, `sign-in.<generation>.<n>` | The sign-in waiting for the browser, while it lasts ([`SignInStore`]), kept the same way. |
 //! | `provider-metadata-key` | The key that seals the saved provider endpoints ([`crate::saved_metadata`]). |
+//!
+//! Every entry fits Windows' Credential Manager, the strictest of the keyrings: at most 2,560
+//! bytes of secret, which the keyring crate stores as UTF-16 (so 1,280 code units), under a
+//! target name `{entry}.{service}` of at most 337 characters. A token set with an ID token, or a
+//! sign-in with a long authorization address, can outgrow one entry, so [`SplitEntry`] keeps
+//! each of them over a manifest and parts: a save writes the new parts, then the manifest, then
+//! deletes the old parts, so a start finds one whole generation or an unreadable set, never a
+//! mix; the tombstones below stand for the whole text. A token set saved whole in
+//! `oauth-tokens` (before texts were split) is still read, and split at its next save. A part
+//! that a crash or a refused delete leaves behind without its manifest is never read. The
+//! sealing key is one short entry.
 //!
 //! Beside them, two small files in the app data folder list **hashes** of entries that
 //! PhotoLink meant to delete but the keyring refused to: the [`ForgottenEntries`] tombstones,
@@ -39,7 +51,7 @@
 
 use std::io::Read;
 use std::path::PathBuf;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use photolink_oauth::{SavedSignIn, StoreError, TokenSet, TokenStore};
 use serde::{Deserialize, Serialize};
@@ -84,26 +96,36 @@ pub trait SecretEntry: Send + Sync {
     fn delete(&self) -> Result<(), KeyringError>;
 }
 
+/// A keyring's entries by name: the OS keyring, or a stand-in in tests.
+pub trait NamedEntries: Send + Sync {
+    /// The entry called `name` (it need not exist yet).
+    fn entry(&self, name: &str) -> Box<dyn SecretEntry>;
+}
+
+/// The OS keyring's entries under [`KEYRING_SERVICE`].
+pub struct OsKeyring;
+
+impl NamedEntries for OsKeyring {
+    fn entry(&self, name: &str) -> Box<dyn SecretEntry> {
+        Box::new(KeyringEntry::named(name))
+    }
+}
+
 /// An entry of the OS keyring under [`KEYRING_SERVICE`].
 pub struct KeyringEntry {
-    account: &'static str,
+    account: String,
 }
 
 impl KeyringEntry {
-    /// The token set's entry.
-    pub fn tokens() -> Self {
+    /// The entry named `account`.
+    pub fn named(account: impl Into<String>) -> Self {
         Self {
-            account: TOKENS_ACCOUNT,
+            account: account.into(),
         }
     }
 
-    /// The entry named `account`.
-    pub fn named(account: &'static str) -> Self {
-        Self { account }
-    }
-
     fn entry(&self) -> Result<keyring::Entry, KeyringError> {
-        keyring::Entry::new(KEYRING_SERVICE, self.account).map_err(|e| describe(&e))
+        keyring::Entry::new(KEYRING_SERVICE, &self.account).map_err(|e| describe(&e))
     }
 }
 
@@ -141,6 +163,222 @@ fn describe(error: &keyring::Error) -> KeyringError {
         }
         _ => KeyringError::Refused("an unexpected error".into()),
     }
+}
+
+/// How many UTF-16 code units one part of a [`SplitEntry`] holds: Windows' Credential Manager
+/// keeps at most 2,560 bytes per credential, and the keyring crate stores text there as UTF-16.
+const PART_UTF16_UNITS: usize = 1280;
+/// The most parts one text is split into (about 80,000 characters): a longer text is refused
+/// rather than written, and a manifest naming more is damaged.
+const MAX_PARTS: usize = 64;
+
+/// One text kept over several keyring entries, each within the strictest keyring's limits
+/// (Windows' Credential Manager: 2,560 bytes per secret, stored as UTF-16).
+///
+/// The entry called `name` holds a small manifest: a generation (a random id), how many parts
+/// there are and the SHA-256 of the whole text. The parts are the entries
+/// `name.<generation>.<n>`, each at most [`PART_UTF16_UNITS`] UTF-16 code units of the text,
+/// in order.
+///
+/// - A **write** puts the new generation's parts first, then the manifest that names them, then
+///   deletes the previous generation's parts: a reader finds the old set or the new one, never a
+///   mix. A write that fails deletes the new parts it wrote.
+/// - A **read** that finds a part missing, a part past the count, a damaged manifest or a text
+///   whose digest differs gives text no caller can parse (empty, like an entry that is not
+///   UTF-8), never a piece of a text.
+/// - An entry `name` that holds no manifest holds the whole text itself, as PhotoLink kept it
+///   before texts were split; the next write replaces it with a manifest.
+/// - A **delete** removes the manifest first: once it is gone nothing reads the parts, even one
+///   the keyring then refuses to delete (that refusal is still an error).
+pub struct SplitEntry {
+    entries: Arc<dyn NamedEntries>,
+    name: String,
+}
+
+/// What a [`SplitEntry`]'s manifest says.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SplitManifest {
+    /// 16 lower-case hex digits, part of every part's name.
+    generation: String,
+    parts: usize,
+    /// The whole text's SHA-256, in lower-case hex.
+    sha256: String,
+}
+
+/// What the entry a [`SplitEntry`] is named after holds.
+enum Kept {
+    Nothing,
+    /// A text kept whole (the layout before texts were split).
+    Whole(String),
+    Split(SplitManifest),
+    /// A manifest with impossible values.
+    Damaged,
+}
+
+impl SplitEntry {
+    /// The text called `name` among `entries`.
+    pub fn new(entries: Arc<dyn NamedEntries>, name: impl Into<String>) -> Self {
+        Self {
+            entries,
+            name: name.into(),
+        }
+    }
+
+    /// The saved connection among `entries`.
+    pub fn tokens(entries: Arc<dyn NamedEntries>) -> Self {
+        Self::new(entries, TOKENS_ACCOUNT)
+    }
+
+    /// The sign-in waiting for the browser among `entries`.
+    pub fn sign_in(entries: Arc<dyn NamedEntries>) -> Self {
+        Self::new(entries, SIGN_IN_ACCOUNT)
+    }
+
+    fn manifest(&self) -> Box<dyn SecretEntry> {
+        self.entries.entry(&self.name)
+    }
+
+    fn part(&self, generation: &str, n: usize) -> Box<dyn SecretEntry> {
+        self.entries
+            .entry(&format!("{}.{generation}.{n}", self.name))
+    }
+
+    fn kept(&self) -> Result<Kept, KeyringError> {
+        let Some(text) = self.manifest().read()? else {
+            return Ok(Kept::Nothing);
+        };
+        Ok(match serde_json::from_str::<SplitManifest>(&text) {
+            Ok(manifest)
+                if is_lower_hex(&manifest.generation, 16)
+                    && manifest.parts <= MAX_PARTS
+                    && is_lower_hex(&manifest.sha256, 64) =>
+            {
+                Kept::Split(manifest)
+            }
+            Ok(_) => Kept::Damaged,
+            Err(_) => Kept::Whole(text),
+        })
+    }
+
+    /// The text the parts of `manifest` hold together; `None` when they do not fit together.
+    fn joined(&self, manifest: &SplitManifest) -> Result<Option<String>, KeyringError> {
+        let mut text = String::new();
+        for n in 0..manifest.parts {
+            match self.part(&manifest.generation, n).read()? {
+                Some(piece) => text.push_str(&piece),
+                None => return Ok(None),
+            }
+        }
+        let past_the_count = self
+            .part(&manifest.generation, manifest.parts)
+            .read()?
+            .is_some();
+        Ok((!past_the_count && entry_hash(&text) == manifest.sha256).then_some(text))
+    }
+
+    /// Deletes the first `count` parts of `generation`, every one even when some fail; the
+    /// first failure is the error.
+    fn delete_parts(&self, generation: &str, count: usize) -> Result<(), KeyringError> {
+        let mut outcome = Ok(());
+        for n in 0..count {
+            if let Err(error) = self.part(generation, n).delete() {
+                outcome = outcome.and(Err(error));
+            }
+        }
+        outcome
+    }
+}
+
+impl SecretEntry for SplitEntry {
+    fn read(&self) -> Result<Option<String>, KeyringError> {
+        let torn = match self.kept()? {
+            Kept::Nothing => return Ok(None),
+            Kept::Whole(text) => return Ok(Some(text)),
+            Kept::Split(manifest) => match self.joined(&manifest)? {
+                Some(text) => return Ok(Some(text)),
+                None => "its parts do not fit together",
+            },
+            Kept::Damaged => "its manifest is damaged",
+        };
+        tracing::warn!(entry = %self.name, "a saved keyring text is unusable: {torn}");
+        Ok(Some(String::new()))
+    }
+
+    fn write(&self, text: &str) -> Result<(), KeyringError> {
+        let pieces = pieces(text);
+        if pieces.len() > MAX_PARTS {
+            return Err(KeyringError::Refused(
+                "the text is longer than PhotoLink keeps in the keyring".into(),
+            ));
+        }
+        let previous = match self.kept()? {
+            Kept::Split(manifest) => Some(manifest),
+            Kept::Nothing | Kept::Whole(_) | Kept::Damaged => None,
+        };
+        let generation = loop {
+            let generation = format!("{:016x}", rand::random::<u64>());
+            if previous.as_ref().is_none_or(|p| p.generation != generation) {
+                break generation;
+            }
+        };
+        let manifest = SplitManifest {
+            generation,
+            parts: pieces.len(),
+            sha256: entry_hash(text),
+        };
+        let manifest_text = serde_json::to_string(&manifest)
+            .map_err(|_| KeyringError::Refused("the manifest could not be prepared".into()))?;
+        let written = pieces
+            .iter()
+            .enumerate()
+            .try_for_each(|(n, piece)| self.part(&manifest.generation, n).write(piece))
+            .and_then(|()| self.manifest().write(&manifest_text));
+        if let Err(error) = written {
+            if let Err(cleanup) = self.delete_parts(&manifest.generation, manifest.parts) {
+                tracing::warn!(%cleanup, "could not delete the parts of a failed keyring write");
+            }
+            return Err(error);
+        }
+        if let Some(previous) = previous
+            && let Err(cleanup) = self.delete_parts(&previous.generation, previous.parts)
+        {
+            tracing::warn!(%cleanup, "could not delete the parts of a replaced keyring text");
+        }
+        Ok(())
+    }
+
+    fn delete(&self) -> Result<(), KeyringError> {
+        let kept = self.kept();
+        self.manifest().delete()?;
+        match kept? {
+            Kept::Split(manifest) => self.delete_parts(&manifest.generation, manifest.parts),
+            Kept::Nothing | Kept::Whole(_) | Kept::Damaged => Ok(()),
+        }
+    }
+}
+
+/// `text` in pieces of at most [`PART_UTF16_UNITS`] UTF-16 code units, split between
+/// characters; none for an empty text.
+fn pieces(text: &str) -> Vec<&str> {
+    let mut pieces = Vec::new();
+    let (mut start, mut units) = (0, 0);
+    for (at, character) in text.char_indices() {
+        if units + character.len_utf16() > PART_UTF16_UNITS {
+            pieces.push(&text[start..at]);
+            (start, units) = (at, 0);
+        }
+        units += character.len_utf16();
+    }
+    if start < text.len() {
+        pieces.push(&text[start..]);
+    }
+    pieces
+}
+
+/// Whether `text` is `digits` lower-case hex digits.
+fn is_lower_hex(text: &str, digits: usize) -> bool {
+    text.len() == digits && text.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
 /// Hashes of keyring entries that must not be restored: the tombstones (see the module docs).
@@ -222,16 +460,13 @@ fn parse_tombstones(bytes: &[u8]) -> Option<Vec<String>> {
         return None;
     }
     let hashes: Vec<String> = serde_json::from_slice(bytes).ok()?;
-    let well_formed = |hash: &String| {
-        hash.len() == 64
-            && hash
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    };
-    hashes.iter().all(well_formed).then_some(hashes)
+    hashes
+        .iter()
+        .all(|hash| is_lower_hex(hash, 64))
+        .then_some(hashes)
 }
 
-/// The tombstone for an entry's text: its SHA-256, in hex.
+/// The SHA-256 of a text, in lower-case hex: an entry's tombstone, a split text's digest.
 fn entry_hash(text: &str) -> String {
     Sha256::digest(text.as_bytes())
         .iter()
@@ -463,7 +698,7 @@ pub struct SignInStore {
 impl SignInStore {
     /// The OS keyring's sign-in entry, its tombstones in the file `ended`.
     pub fn keyring(ended: Option<ForgottenEntries>) -> Self {
-        Self::over(Box::new(KeyringEntry::named(SIGN_IN_ACCOUNT)), ended)
+        Self::over(Box::new(SplitEntry::sign_in(Arc::new(OsKeyring))), ended)
     }
 
     /// A sign-in store over any entry.
@@ -560,12 +795,134 @@ fn stored_sign_in(text: &str) -> Option<(Url, SavedSignIn)> {
 
 #[cfg(test)]
 pub mod fakes {
-    //! A keyring entry that fails on demand.
+    //! Keyring entries that fail on demand, and a stand-in for Windows' Credential Manager.
 
+    use std::collections::BTreeMap;
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
 
-    use super::{KeyringError, SecretEntry};
+    use super::{KEYRING_SERVICE, KeyringError, NamedEntries, SecretEntry};
+
+    /// Credential Manager's limit on a credential's secret, in bytes
+    /// (`CRED_MAX_CREDENTIAL_BLOB_SIZE`).
+    pub const MAX_SECRET_BYTES: usize = 2560;
+    /// The limit kept to on a credential's target name, in characters
+    /// (`CRED_MAX_DOMAIN_TARGET_NAME_LENGTH`, stricter than the one for generic credentials).
+    pub const MAX_TARGET_NAME_CHARS: usize = 337;
+
+    /// A **stand-in** for Windows' Credential Manager as the keyring crate uses it, in memory:
+    /// an entry's target name is `{name}.{service}` (the default of windows-native-keyring-store,
+    /// keyring 4's store there), its text is stored as UTF-16, and a write
+    /// past either limit is refused as the real store refuses it. Each kind of call can be made
+    /// to fail; clones share the entries and the switches.
+    #[derive(Clone, Default)]
+    pub struct CredentialManagerStandIn {
+        entries: Arc<Mutex<BTreeMap<String, String>>>,
+        pub fail_reads: Arc<AtomicBool>,
+        pub fail_writes: Arc<AtomicBool>,
+        pub fail_deletes: Arc<AtomicBool>,
+        /// When set, writes fail once this many more have succeeded.
+        writes_left: Arc<Mutex<Option<usize>>>,
+    }
+
+    impl CredentialManagerStandIn {
+        /// The names of the entries it holds, in order.
+        pub fn names(&self) -> Vec<String> {
+            self.entries.lock().unwrap().keys().cloned().collect()
+        }
+
+        /// The text of the entry called `name`.
+        pub fn text_of(&self, name: &str) -> Option<String> {
+            self.entries.lock().unwrap().get(name).cloned()
+        }
+
+        /// Sets the text of the entry called `name`, within the limits or not.
+        pub fn put(&self, name: &str, text: &str) {
+            self.entries
+                .lock()
+                .unwrap()
+                .insert(name.to_owned(), text.to_owned());
+        }
+
+        /// Removes the entry called `name`, as if something outside PhotoLink did.
+        pub fn remove(&self, name: &str) {
+            self.entries.lock().unwrap().remove(name);
+        }
+
+        /// Lets `count` more writes succeed, and fails the ones after.
+        pub fn fail_writes_after(&self, count: usize) {
+            *self.writes_left.lock().unwrap() = Some(count);
+        }
+
+        pub fn fail_everything(&self, fail: bool) {
+            for switch in [&self.fail_reads, &self.fail_writes, &self.fail_deletes] {
+                switch.store(fail, Ordering::SeqCst);
+            }
+            *self.writes_left.lock().unwrap() = None;
+        }
+
+        /// Whether Credential Manager would take `text` under `name`; the refusal in its words
+        /// otherwise (as the keyring error describes it).
+        pub fn within_limits(name: &str, text: &str) -> Result<(), KeyringError> {
+            let target = format!("{name}.{KEYRING_SERVICE}");
+            if target.chars().count() > MAX_TARGET_NAME_CHARS {
+                return Err(KeyringError::Refused(format!(
+                    "the target is longer than it allows ({MAX_TARGET_NAME_CHARS})"
+                )));
+            }
+            if text.encode_utf16().count() * 2 > MAX_SECRET_BYTES {
+                return Err(KeyringError::Refused(format!(
+                    "the password encoded as UTF-16 is longer than it allows ({MAX_SECRET_BYTES})"
+                )));
+            }
+            Ok(())
+        }
+
+        fn write(&self, name: &str, text: &str) -> Result<(), KeyringError> {
+            FakeEntry::check(&self.fail_writes)?;
+            if let Some(left) = self.writes_left.lock().unwrap().as_mut() {
+                if *left == 0 {
+                    return Err(KeyringError::Locked);
+                }
+                *left -= 1;
+            }
+            Self::within_limits(name, text)?;
+            self.put(name, text);
+            Ok(())
+        }
+    }
+
+    impl NamedEntries for CredentialManagerStandIn {
+        fn entry(&self, name: &str) -> Box<dyn SecretEntry> {
+            Box::new(StandInEntry {
+                store: self.clone(),
+                name: name.to_owned(),
+            })
+        }
+    }
+
+    /// One entry of a [`CredentialManagerStandIn`].
+    struct StandInEntry {
+        store: CredentialManagerStandIn,
+        name: String,
+    }
+
+    impl SecretEntry for StandInEntry {
+        fn read(&self) -> Result<Option<String>, KeyringError> {
+            FakeEntry::check(&self.store.fail_reads)?;
+            Ok(self.store.text_of(&self.name))
+        }
+
+        fn write(&self, text: &str) -> Result<(), KeyringError> {
+            self.store.write(&self.name, text)
+        }
+
+        fn delete(&self) -> Result<(), KeyringError> {
+            FakeEntry::check(&self.store.fail_deletes)?;
+            self.store.remove(&self.name);
+            Ok(())
+        }
+    }
 
     /// An in-memory keyring entry; each kind of call can be made to fail. Clones share it.
     #[derive(Clone, Default)]
@@ -629,7 +986,7 @@ mod tests {
 
     use photolink_oauth::{AccessToken, RefreshToken};
 
-    use super::fakes::FakeEntry;
+    use super::fakes::{CredentialManagerStandIn, FakeEntry};
     use super::*;
 
     const ISSUER: &str = "http://127.0.0.1:47821";
@@ -921,6 +1278,416 @@ mod tests {
         assert_eq!(folder, [FORGOTTEN_FILE_NAME], "a temporary file was left");
     }
 
+    /// A token set of about `kilobytes` KB of JSON, its access token full of characters
+    /// outside ASCII (two and four bytes in UTF-8, one and two code units in UTF-16).
+    fn large_tokens(refresh: &str, kilobytes: usize) -> TokenSet {
+        let mut large = tokens(refresh);
+        let access: String = "é写😀a"
+            .chars()
+            .cycle()
+            .take(kilobytes * 1024 * 2 / 5)
+            .collect();
+        large.access_token = AccessToken::new(access);
+        large
+    }
+
+    fn split_over(keyring: &CredentialManagerStandIn, name: &str) -> SplitEntry {
+        SplitEntry::new(Arc::new(keyring.clone()), name)
+    }
+
+    fn open_split(
+        keyring: &CredentialManagerStandIn,
+        path: &std::path::Path,
+    ) -> (KeyringTokenStore, Option<OpenProblem>) {
+        KeyringTokenStore::open(
+            ISSUER,
+            Box::new(split_over(keyring, TOKENS_ACCOUNT)),
+            ForgottenEntries::at(path.to_owned()),
+        )
+    }
+
+    /// The manifest the stand-in holds for the token entry.
+    fn manifest_in(keyring: &CredentialManagerStandIn) -> SplitManifest {
+        serde_json::from_str(&keyring.text_of(TOKENS_ACCOUNT).unwrap()).unwrap()
+    }
+
+    /// The names of a generation's parts.
+    fn part_names(manifest: &SplitManifest) -> Vec<String> {
+        (0..manifest.parts)
+            .map(|n| format!("{TOKENS_ACCOUNT}.{}.{n}", manifest.generation))
+            .collect()
+    }
+
+    /// The stand-in holds the manifest and exactly the parts it names, each within
+    /// Credential Manager's limits.
+    fn assert_one_generation(keyring: &CredentialManagerStandIn) -> SplitManifest {
+        let manifest = manifest_in(keyring);
+        let mut expected = part_names(&manifest);
+        expected.push(TOKENS_ACCOUNT.to_owned());
+        expected.sort();
+        assert_eq!(keyring.names(), expected);
+        for name in keyring.names() {
+            let text = keyring.text_of(&name).unwrap();
+            assert_eq!(
+                CredentialManagerStandIn::within_limits(&name, &text),
+                Ok(()),
+                "{name}"
+            );
+        }
+        manifest
+    }
+
+    #[test]
+    fn a_large_token_set_round_trips_over_entries_that_each_fit_credential_manager() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("split-large");
+        let (store, _) = open_split(&keyring, &path);
+        let large = large_tokens("r1", 20);
+        let text = serde_json::to_string(&StoredTokens {
+            issuer: ISSUER.into(),
+            tokens: large.clone(),
+        })
+        .unwrap();
+        assert!(text.len() > 20_000, "{}", text.len());
+        assert!(
+            CredentialManagerStandIn::within_limits(TOKENS_ACCOUNT, &text).is_err(),
+            "one entry would do"
+        );
+
+        store.save(&large).unwrap();
+
+        let manifest = assert_one_generation(&keyring);
+        assert!(manifest.parts >= 8, "{} parts", manifest.parts);
+        let (next_start, problem) = open_split(&keyring, &path);
+        assert_eq!(problem, None);
+        assert_eq!(
+            next_start.load().unwrap().unwrap().access_token.secret(),
+            large.access_token.secret()
+        );
+    }
+
+    /// Saves a large token set, damages what the stand-in holds with `damage`, and opens it.
+    fn open_damaged(
+        test: &str,
+        damage: impl FnOnce(&CredentialManagerStandIn, &SplitManifest),
+    ) -> (KeyringTokenStore, Option<OpenProblem>) {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten(test);
+        let (store, _) = open_split(&keyring, &path);
+        store.save(&large_tokens("r1", 8)).unwrap();
+        damage(&keyring, &manifest_in(&keyring));
+        open_split(&keyring, &path)
+    }
+
+    #[test]
+    fn a_torn_set_of_entries_is_unreadable_and_restores_nothing() {
+        let other_generation = |keyring: &CredentialManagerStandIn, _: &SplitManifest| {
+            // One generation's manifest beside the next generation's parts: the parts it
+            // names are gone.
+            let earlier = keyring.text_of(TOKENS_ACCOUNT).unwrap();
+            split_over(keyring, TOKENS_ACCOUNT)
+                .write(&saved(ISSUER, "r2"))
+                .unwrap();
+            keyring.put(TOKENS_ACCOUNT, &earlier);
+        };
+        type Damage = Box<dyn Fn(&CredentialManagerStandIn, &SplitManifest)>;
+        let damages: Vec<(&str, Damage)> = vec![
+            (
+                "missing part",
+                Box::new(
+                    |keyring: &CredentialManagerStandIn, manifest: &SplitManifest| {
+                        keyring.remove(&part_names(manifest)[1])
+                    },
+                ),
+            ),
+            ("parts of another generation", Box::new(other_generation)),
+            (
+                "a part of another generation under this one's name",
+                Box::new(
+                    |keyring: &CredentialManagerStandIn, manifest: &SplitManifest| {
+                        let elsewhere = CredentialManagerStandIn::default();
+                        split_over(&elsewhere, TOKENS_ACCOUNT)
+                            .write(&saved(ISSUER, &"r9".repeat(2000)))
+                            .unwrap();
+                        let other_part = &part_names(&manifest_in(&elsewhere))[0];
+                        keyring.put(
+                            &part_names(manifest)[0],
+                            &elsewhere.text_of(other_part).unwrap(),
+                        );
+                    },
+                ),
+            ),
+            (
+                "an extra part",
+                Box::new(
+                    |keyring: &CredentialManagerStandIn, manifest: &SplitManifest| {
+                        let name = format!(
+                            "{TOKENS_ACCOUNT}.{}.{}",
+                            manifest.generation, manifest.parts
+                        );
+                        keyring.put(&name, "}");
+                    },
+                ),
+            ),
+            (
+                "fewer parts named than kept",
+                Box::new(
+                    |keyring: &CredentialManagerStandIn, manifest: &SplitManifest| {
+                        let fewer = SplitManifest {
+                            generation: manifest.generation.clone(),
+                            parts: manifest.parts - 1,
+                            sha256: manifest.sha256.clone(),
+                        };
+                        keyring.put(TOKENS_ACCOUNT, &serde_json::to_string(&fewer).unwrap());
+                    },
+                ),
+            ),
+            (
+                "digest mismatch",
+                Box::new(
+                    |keyring: &CredentialManagerStandIn, manifest: &SplitManifest| {
+                        let damaged = SplitManifest {
+                            generation: manifest.generation.clone(),
+                            parts: manifest.parts,
+                            sha256: entry_hash("another text"),
+                        };
+                        keyring.put(TOKENS_ACCOUNT, &serde_json::to_string(&damaged).unwrap());
+                    },
+                ),
+            ),
+            (
+                "manifest cut short",
+                Box::new(|keyring: &CredentialManagerStandIn, _: &SplitManifest| {
+                    let text = keyring.text_of(TOKENS_ACCOUNT).unwrap();
+                    keyring.put(TOKENS_ACCOUNT, &text[..text.len() / 2]);
+                }),
+            ),
+            (
+                "manifest naming too many parts",
+                Box::new(
+                    |keyring: &CredentialManagerStandIn, manifest: &SplitManifest| {
+                        let text = keyring.text_of(TOKENS_ACCOUNT).unwrap();
+                        let many = format!("\"parts\":{}", MAX_PARTS + 1);
+                        keyring.put(
+                            TOKENS_ACCOUNT,
+                            &text.replace(&format!("\"parts\":{}", manifest.parts), &many),
+                        );
+                    },
+                ),
+            ),
+            (
+                "manifest with an impossible generation",
+                Box::new(
+                    |keyring: &CredentialManagerStandIn, manifest: &SplitManifest| {
+                        let text = keyring.text_of(TOKENS_ACCOUNT).unwrap();
+                        keyring.put(
+                            TOKENS_ACCOUNT,
+                            &text.replace(&manifest.generation, "../../elsewhere"),
+                        );
+                    },
+                ),
+            ),
+        ];
+        for (n, (what, damage)) in damages.into_iter().enumerate() {
+            let (store, problem) = open_damaged(&format!("split-torn-{n}"), damage);
+            assert_eq!(problem, Some(OpenProblem::Unreadable), "{what}");
+            assert!(store.load().unwrap().is_none(), "{what} restored tokens");
+        }
+    }
+
+    #[test]
+    fn a_smaller_token_set_deletes_the_parts_it_no_longer_needs() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("split-shrink");
+        let (store, _) = open_split(&keyring, &path);
+        store.save(&large_tokens("r1", 12)).unwrap();
+        let large = assert_one_generation(&keyring);
+
+        store.save(&tokens("r2")).unwrap();
+
+        let small = assert_one_generation(&keyring);
+        assert_eq!(small.parts, 1);
+        assert_ne!(small.generation, large.generation);
+        let (next_start, _) = open_split(&keyring, &path);
+        assert_eq!(refresh_token_of(&next_start).as_deref(), Some("r2"));
+    }
+
+    #[test]
+    fn disconnect_deletes_every_entry_of_the_set() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("split-clear");
+        let (store, _) = open_split(&keyring, &path);
+        store.save(&large_tokens("r1", 12)).unwrap();
+
+        store.clear().unwrap();
+
+        assert_eq!(keyring.names(), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_write_that_fails_midway_leaves_no_entry_behind() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("split-midway");
+        let (store, _) = open_split(&keyring, &path);
+        store.save(&large_tokens("r1", 8)).unwrap();
+        let parts = manifest_in(&keyring).parts;
+        // The new parts, the manifest, and every write between.
+        for succeeding in [0, 2, parts] {
+            store.save(&large_tokens("r1", 8)).unwrap();
+            keyring.fail_writes_after(succeeding);
+
+            assert!(store.save(&large_tokens("r2", 8)).is_err());
+
+            assert_eq!(
+                keyring.names(),
+                Vec::<String>::new(),
+                "after {succeeding} writes: the rotated r1 or a piece of r2 stayed behind"
+            );
+            keyring.fail_everything(false);
+        }
+    }
+
+    #[test]
+    fn a_write_that_fails_midway_while_deletes_fail_too_restores_nothing() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("split-midway-undeletable");
+        let (store, _) = open_split(&keyring, &path);
+        store.save(&large_tokens("r1", 8)).unwrap();
+        keyring.fail_writes_after(2);
+        keyring.fail_deletes.store(true, Ordering::SeqCst);
+
+        assert!(store.save(&large_tokens("r2", 8)).is_err());
+
+        let (next_start, problem) = open_split(&keyring, &path);
+        assert_eq!(problem, None);
+        assert!(
+            next_start.load().unwrap().is_none(),
+            "the stale r1 came back"
+        );
+        keyring.fail_everything(false);
+        let (later_start, _) = open_split(&keyring, &path);
+        assert!(later_start.load().unwrap().is_none());
+        assert_eq!(
+            keyring.text_of(TOKENS_ACCOUNT),
+            None,
+            "the delete is retried at start"
+        );
+    }
+
+    #[test]
+    fn a_disconnect_the_keyring_refuses_is_not_restored_and_keeps_the_set_whole() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("split-undeletable");
+        let (store, _) = open_split(&keyring, &path);
+        store.save(&large_tokens("r1", 8)).unwrap();
+        keyring.fail_deletes.store(true, Ordering::SeqCst);
+
+        assert!(store.clear().is_err());
+
+        assert_one_generation(&keyring);
+        let (next_start, problem) = open_split(&keyring, &path);
+        assert_eq!(problem, None, "the tombstone covers the whole set");
+        assert!(next_start.load().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_connection_saved_whole_before_splitting_stays_connected_and_is_split_at_the_next_save() {
+        let keyring = CredentialManagerStandIn::default();
+        keyring.put(TOKENS_ACCOUNT, &saved(ISSUER, "r1"));
+        let (_, path) = forgotten("split-whole");
+
+        let (store, problem) = open_split(&keyring, &path);
+
+        assert_eq!(problem, None);
+        assert_eq!(refresh_token_of(&store).as_deref(), Some("r1"));
+        store.save(&large_tokens("r2", 4)).unwrap();
+        assert_one_generation(&keyring);
+        let (next_start, _) = open_split(&keyring, &path);
+        assert_eq!(refresh_token_of(&next_start).as_deref(), Some("r2"));
+    }
+
+    #[test]
+    fn a_text_past_the_most_parts_is_refused_and_nothing_is_written() {
+        let keyring = CredentialManagerStandIn::default();
+        let entry = split_over(&keyring, TOKENS_ACCOUNT);
+        let too_long = "a".repeat(PART_UTF16_UNITS * MAX_PARTS + 1);
+
+        assert!(entry.write(&too_long).is_err());
+
+        assert_eq!(keyring.names(), Vec::<String>::new());
+        let longest = "a".repeat(PART_UTF16_UNITS * MAX_PARTS);
+        entry.write(&longest).unwrap();
+        assert_eq!(entry.read().unwrap().as_deref(), Some(longest.as_str()));
+    }
+
+    #[test]
+    fn a_sign_in_with_long_addresses_fits_credential_manager() {
+        let keyring = CredentialManagerStandIn::default();
+        let store = SignInStore::over(Box::new(split_over(&keyring, SIGN_IN_ACCOUNT)), None);
+        let (mut url, saved_sign_in) = sign_in();
+        let long_scopes = vec!["https://graph.microsoft.com/Files.Read.All"; 40].join(" ");
+        url.query_pairs_mut().append_pair("scope", &long_scopes);
+        assert!(
+            url.as_str().len() > PART_UTF16_UNITS,
+            "{}",
+            url.as_str().len()
+        );
+
+        store.save(&url, saved_sign_in).unwrap();
+
+        assert!(keyring.names().len() > 2, "{:?}", keyring.names());
+        assert_eq!(store.load().unwrap().map(|(shown, _)| shown), Some(url));
+        store.delete().unwrap();
+        assert_eq!(keyring.names(), Vec::<String>::new());
+    }
+
+    /// The OS keyring (Secret Service here), as the app uses it. It needs an unlocked keyring:
+    /// `scripts/test.sh` runs it inside `scripts/headless-session.sh`.
+    #[test]
+    #[ignore = "needs the OS keyring: run inside scripts/headless-session.sh"]
+    fn os_keyring_keeps_a_large_token_set_over_split_entries() {
+        const NAME: &str = "oauth-tokens-round-trip";
+        let (_, path) = forgotten("os-keyring");
+        let open = || {
+            KeyringTokenStore::open(
+                ISSUER,
+                Box::new(SplitEntry::new(Arc::new(OsKeyring), NAME)),
+                ForgottenEntries::at(path.clone()),
+            )
+        };
+        let (store, problem) = open();
+        assert_eq!(problem, None);
+        let large = large_tokens("r1", 8);
+
+        store.save(&large).unwrap();
+
+        let manifest: SplitManifest =
+            serde_json::from_str(&KeyringEntry::named(NAME).read().unwrap().unwrap()).unwrap();
+        assert!(manifest.parts >= 4, "{} parts", manifest.parts);
+        for n in 0..manifest.parts {
+            let name = format!("{NAME}.{}.{n}", manifest.generation);
+            let part = KeyringEntry::named(&name).read().unwrap().unwrap();
+            assert_eq!(
+                CredentialManagerStandIn::within_limits(&name, &part),
+                Ok(())
+            );
+        }
+        let (next_start, problem) = open();
+        assert_eq!(problem, None);
+        assert_eq!(
+            next_start.load().unwrap().unwrap().access_token.secret(),
+            large.access_token.secret()
+        );
+
+        next_start.save(&tokens("r2")).unwrap();
+        let first_part = format!("{NAME}.{}.0", manifest.generation);
+        assert_eq!(KeyringEntry::named(&first_part).read().unwrap(), None);
+        next_start.clear().unwrap();
+        assert_eq!(KeyringEntry::named(NAME).read().unwrap(), None);
+        let (after_disconnect, _) = open();
+        assert!(after_disconnect.load().unwrap().is_none());
+    }
+
     fn sign_in() -> (Url, SavedSignIn) {
         let client = photolink_oauth::OAuthClient::new(
             photolink_oauth::ClientConfig::new("photolink-desktop", "com.example.photolink:/cb"),
@@ -1093,6 +1860,38 @@ mod tests {
                         }
                     }
                 }
+            }
+
+            /// Any text, up to about five parts of any characters, round-trips over entries
+            /// that each fit Credential Manager (the stand-in refuses any that does not); a
+            /// later text leaves only its own parts; losing any one entry gives no piece of
+            /// the text; a delete leaves nothing.
+            #[test]
+            fn any_text_round_trips_over_split_entries_and_leaves_only_its_own(
+                first in proptest::collection::vec(any::<char>(), 0..6000),
+                second in proptest::collection::vec(any::<char>(), 0..3000),
+                lost in any::<prop::sample::Index>(),
+            ) {
+                let keyring = CredentialManagerStandIn::default();
+                let entry = split_over(&keyring, TOKENS_ACCOUNT);
+                let first: String = first.into_iter().collect();
+                let second: String = second.into_iter().collect();
+
+                entry.write(&first).unwrap();
+                prop_assert_eq!(entry.read().unwrap(), Some(first));
+                entry.write(&second).unwrap();
+                prop_assert_eq!(entry.read().unwrap(), Some(second.clone()));
+                let names = keyring.names();
+                prop_assert_eq!(names.len(), 1 + pieces(&second).len());
+
+                let lost = &names[lost.index(names.len())];
+                let kept = keyring.text_of(lost).unwrap();
+                keyring.remove(lost);
+                let read = entry.read().unwrap();
+                prop_assert!(read.is_none() || read.as_deref() == Some(""), "{:?}", read.map(|t| t.len()));
+                keyring.put(lost, &kept);
+                entry.delete().unwrap();
+                prop_assert!(keyring.names().is_empty());
             }
 
             /// A list of hashes round-trips; cut short anywhere, it is unreadable, so it

@@ -55,26 +55,70 @@ def run(command: list[str], check: bool = True, timeout: float = 30) -> subproce
 # --- keyring ---------------------------------------------------------------------------------
 
 
-def keyring_secrets() -> list[str]:
-    """The secrets of every keyring item of PhotoLink's service."""
+def keyring_items() -> dict[str, str]:
+    """Every keyring item of PhotoLink's service: its user name and its secret."""
     done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE], check=False)
-    return [line[len("secret = "):] for line in done.stdout.splitlines() if line.startswith("secret = ")]
+    # `secret-tool search` prints attributes on stderr.
+    prefix = "attribute.username = "
+    names = [line[len(prefix):] for line in done.stderr.splitlines() if line.startswith(prefix)]
+    items = {}
+    for name in names:
+        looked = run(["secret-tool", "lookup", "service", KEYRING_SERVICE, "username", name], check=False)
+        if looked.returncode == 0:
+            items[name] = looked.stdout
+    return items
 
 
-# The keyring items of the account: its tokens and a sign-in in progress. The third item,
-# `provider-metadata-key` (the key that seals the saved provider endpoints), belongs to the
-# installation and holds nothing of an account.
+def split_manifest(secret: str) -> dict | None:
+    """The manifest of a text kept over several items (`SplitEntry` in src-tauri/src/store.rs):
+    `generation`, `parts` and `sha256`; None when `secret` is not one."""
+    try:
+        value = json.loads(secret)
+    except ValueError:
+        return None
+    if isinstance(value, dict) and set(value) == {"generation", "parts", "sha256"}:
+        return value
+    return None
+
+
+def joined_text(items: dict[str, str], name: str) -> str | None:
+    """The text PhotoLink reads from the item `name`: its parts joined when it is a manifest
+    (None when one is missing), else its secret."""
+    secret = items.get(name)
+    manifest = split_manifest(secret) if secret is not None else None
+    if manifest is None:
+        return secret
+    parts = [items.get(f"{name}.{manifest['generation']}.{n}") for n in range(manifest["parts"])]
+    return None if None in parts else "".join(parts)
+
+
+def keyring_secrets() -> list[str]:
+    """The texts in the keyring items of PhotoLink's service: a text split over several items
+    joined back (in place of its parts), every other item's secret as it is."""
+    items = keyring_items()
+    texts, joined_parts = [], set()
+    for name, secret in items.items():
+        manifest = split_manifest(secret)
+        text = joined_text(items, name) if manifest else None
+        if text is not None:
+            texts.append(text)
+            joined_parts.update(f"{name}.{manifest['generation']}.{n}" for n in range(manifest["parts"]))
+    return texts + [secret for name, secret in items.items() if name not in joined_parts]
+
+
+# The keyring items of the account: its tokens and a sign-in in progress, each a manifest named
+# so and its parts named `<name>.<generation>.<n>`. The other item, `provider-metadata-key` (the
+# key that seals the saved provider endpoints), belongs to the installation and holds nothing of
+# an account.
 ACCOUNT_ENTRIES = ("oauth-tokens", "sign-in")
 
 
 def keyring_item_count() -> int:
-    """How many of the account's keyring items exist."""
-    total = 0
-    for username in ACCOUNT_ENTRIES:
-        done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE,
-                    "username", username], check=False)
-        total += sum(1 for line in done.stdout.splitlines() if line.startswith("["))
-    return total
+    """How many of the account's keyring items exist, parts included."""
+    return sum(
+        1 for name in keyring_items()
+        if any(name == entry or name.startswith(f"{entry}.") for entry in ACCOUNT_ENTRIES)
+    )
 
 
 def clear_keyring() -> None:
@@ -135,7 +179,8 @@ def unlock_keyring() -> None:
 
 
 def stored_tokens() -> dict[str, str]:
-    """`access_token` / `refresh_token` found in PhotoLink's keyring items (any JSON shape)."""
+    """`access_token` / `refresh_token` in the account's texts as PhotoLink reads them from the
+    keyring (any JSON shape)."""
     found: dict[str, str] = {}
 
     def walk(value) -> None:
@@ -149,9 +194,11 @@ def stored_tokens() -> dict[str, str]:
             for inner in value:
                 walk(inner)
 
-    for secret in keyring_secrets():
+    items = keyring_items()
+    for name in ACCOUNT_ENTRIES:
+        text = joined_text(items, name)
         try:
-            walk(json.loads(secret))
+            walk(json.loads(text or ""))
         except json.JSONDecodeError:
             continue
     return found

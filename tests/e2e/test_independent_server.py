@@ -15,7 +15,7 @@ import urllib.parse
 import pytest
 
 from conftest import PROVIDER_NAME
-from desktop import keyring_item_count, stored_tokens, wait_until
+from desktop import keyring_item_count, keyring_items, stored_tokens, wait_until
 from dpop_proof import DpopKey, get_with_proof
 from test_dpop import saved_connection
 from test_loopback_redirect import CALLBACK_PATH
@@ -25,6 +25,8 @@ DECLINED = f"You declined access at {PROVIDER_NAME}."
 # Access tokens live this long in the refresh test; PhotoLink refreshes once half of that is left.
 SHORT_ACCESS_TOKEN_TTL_SECONDS = 10
 REFRESH_TIMEOUT_SECONDS = 45
+# Windows' Credential Manager keeps at most 2,560 bytes per credential, stored as UTF-16.
+CREDENTIAL_MANAGER_MAX_UTF16_BYTES = 2560
 
 
 def connect(app, browser) -> None:
@@ -192,6 +194,37 @@ def test_dpop_bound_tokens_from_the_independent_server_work_and_a_copied_token_d
     app.wait_for_state("connected")
     assert app.wait_for_photos() >= 1
 
+    app.click("disconnect")
+    app.wait_for_state("disconnected")
+    assert keyring_item_count() == 0
+
+
+@pytest.mark.provider_args("--large-id-token", "--jwt-access-tokens")
+def test_a_token_set_too_large_for_one_keyring_entry_is_kept_in_parts_and_survives_a_restart(
+    independent_app, browser, independent_server, redirect_style, artifacts
+):
+    app, server = independent_app, independent_server
+    server.write_app_config(artifacts / "provider.toml", PROVIDER_NAME, redirect_style, server.photos_resource)
+    connect(app, browser)
+    assert app.wait_for_photos() >= 1
+    tokens = saved_connection()
+    assert len(tokens.get("id_token", "")) > 6000, "the server issued no large ID token"
+    assert tokens["access_token"].count(".") == 2, "the server issued no JWT access token"
+    items = keyring_items()
+    parts = [name for name in items if name.startswith("oauth-tokens.")]
+    assert len(parts) >= 3, f"the token set is not split: {sorted(items)}"
+    for name, secret in items.items():
+        size = len(secret.encode("utf-16-le"))
+        assert size <= CREDENTIAL_MANAGER_MAX_UTF16_BYTES, f"{name} takes {size} bytes as UTF-16"
+
+    app.restart()
+
+    app.wait_for_state("connected")
+    assert app.wait_for_photos() >= 1
+    assert len(browser.visits()) == 1, "the restart needed the browser"
+    # The start may renew the tokens (here it does: the ID token comes back re-issued); what it
+    # keeps is split the same way.
+    assert len(saved_connection().get("id_token", "")) > 6000
     app.click("disconnect")
     app.wait_for_state("disconnected")
     assert keyring_item_count() == 0

@@ -29,8 +29,16 @@
 // |                          | scheme and a fresh proof (`htm`, `htu`, `ath`, the bound key, no    |
 // |                          | reused `jti`), checked with `jose`, the library's own JOSE crate   |
 // | `GET /_test/last-authorization` | the parameters of the last accepted authorization request   |
+// | `--large-id-token`       | the ID token also carries the `profile` claims, among them a        |
+// |                          | `groups` claim of 200 group ids (about 8 KB of claims), as accounts |
+// |                          | of large organisations get from Microsoft Entra ID                  |
+// | `--jwt-access-tokens`    | with resource indicators (implied), the photo API's access tokens  |
+// |                          | are JWTs (RFC 9068) signed with the server's keys, as Microsoft's  |
+// |                          | and Google's are; the photo API verifies them against the server's |
+// |                          | JWKS with `jose` (a JWT is not in the server's store, nor revoked) |
 //
 // Usage: node server.mjs [--port N] [--access-token-ttl SECONDS] [--resource-indicators] [--dpop]
+//        [--large-id-token] [--jwt-access-tokens]
 // Listens on 127.0.0.1 only (port 0, the default, lets the OS pick) and prints the issuer URL
 // on one stdout line once it accepts connections. Stops on SIGTERM or SIGINT.
 
@@ -38,7 +46,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { parseArgs } from 'node:util';
 
-import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify } from 'jose';
+import { calculateJwkThumbprint, createRemoteJWKSet, EmbeddedJWK, jwtVerify } from 'jose';
 import Provider, { errors } from 'oidc-provider';
 
 const CLIENT_ID = 'photolink-desktop';
@@ -62,15 +70,21 @@ const { values: options } = parseArgs({
     'access-token-ttl': { type: 'string', default: '3600' },
     'resource-indicators': { type: 'boolean', default: false },
     dpop: { type: 'boolean', default: false },
+    'large-id-token': { type: 'boolean', default: false },
+    'jwt-access-tokens': { type: 'boolean', default: false },
   },
 });
+const jwtAccessTokens = options['jwt-access-tokens'];
+// With --large-id-token every account belongs to this many groups, each named by a GUID.
+const largeIdToken = options['large-id-token'];
+const GROUP_COUNT = 200;
 // With --dpop the server offers DPoP (RFC 9449) and demands nonces at its own endpoints.
 const dpop = options.dpop;
 // The `jti` of every DPoP proof the photo API accepted (bounded: proofs are only fresh for a minute).
 const seenProofs = new Set();
 const MAX_SEEN_PROOFS = 10000;
 const PROOF_MAX_AGE_SECONDS = 60;
-const resourceIndicators = options['resource-indicators'];
+const resourceIndicators = options['resource-indicators'] || jwtAccessTokens;
 // The photo API's resource indicator (RFC 8707), known once the port is.
 let photosResource;
 const accessTokenTtl = Number(options['access-token-ttl']);
@@ -122,7 +136,10 @@ function configuration() {
     }],
     // With resource indicators, `photos:read` is the photo API's scope, not the server's own.
     scopes: ['openid', 'offline_access', 'profile', ...(resourceIndicators ? [] : [PHOTOS_SCOPE])],
-    claims: { openid: ['sub'], profile: ['name'] },
+    claims: { openid: ['sub'], profile: ['name', ...(largeIdToken ? ['groups'] : [])] },
+    // The library's default keeps scope claims out of an ID token issued with an access token;
+    // with --large-id-token they go in, so the ID token is as large as the claims.
+    conformIdTokenClaims: !largeIdToken,
     pkce: { required: () => true },
     ttl: { AccessToken: accessTokenTtl },
     features: {
@@ -139,15 +156,28 @@ function configuration() {
         // for the server's own userinfo endpoint, not for the photo API.
         async getResourceServerInfo(_ctx, indicator) {
           if (indicator !== photosResource) throw new errors.InvalidTarget();
-          return { scope: PHOTOS_SCOPE, audience: photosResource, accessTokenFormat: 'opaque' };
+          return {
+            scope: PHOTOS_SCOPE,
+            audience: photosResource,
+            accessTokenFormat: jwtAccessTokens ? 'jwt' : 'opaque',
+          };
         },
       },
     },
     cookies: { keys: [randomBytes(32).toString('base64url')] },
     async findAccount(_ctx, sub) {
-      return { accountId: sub, claims: async () => ({ sub, name: sub }) };
+      const groups = largeIdToken ? accountGroups(sub) : undefined;
+      return { accountId: sub, claims: async () => ({ sub, name: sub, groups }) };
     },
   };
+}
+
+/** The account's groups with --large-id-token: GUID-shaped ids derived from its name. */
+function accountGroups(sub) {
+  return Array.from({ length: GROUP_COUNT }, (_, n) => {
+    const hex = createHash('sha256').update(`${sub}/${n}`).digest('hex');
+    return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
+  });
 }
 
 /** The provider under ISSUER_PATH (as if mounted there), the photo API at PHOTOS_PATH. */
@@ -208,8 +238,9 @@ async function photos(req, res, pathname) {
 async function tokenRefusal(req, pathname) {
   const match = /^(Bearer|DPoP) ([!-~]+)$/i.exec(req.headers.authorization ?? '');
   if (!match) return 'invalid_request';
-  // The server's own store: unknown, expired, revoked and consumed tokens are not found.
-  const token = await provider.AccessToken.find(match[2]);
+  // The server's own store: unknown, expired, revoked and consumed tokens are not found. A
+  // JWT access token is not kept there: its signature, issuer, audience and expiry decide.
+  const token = jwtAccessTokens ? await verifiedJwtAccessToken(match[2]) : await provider.AccessToken.find(match[2]);
   if (!token) return 'invalid_token';
   // A DPoP-bound token only with the `DPoP` scheme and a proof of its key (RFC 9449 §7).
   if (token.jkt || match[1].toLowerCase() === 'dpop') {
@@ -220,6 +251,25 @@ async function tokenRefusal(req, pathname) {
   if (resourceIndicators && token.aud !== photosResource) return 'invalid_token';
   if (!token.scope?.split(' ').includes(PHOTOS_SCOPE)) return 'insufficient_scope';
   return undefined;
+}
+
+// The server's signing keys as its JWKS endpoint publishes them, fetched once they are needed.
+let serverKeys;
+
+/** The parts of a JWT access token (RFC 9068) the photo API checks, when the server issued it
+ * for the photo API and it has not expired; nothing otherwise. */
+async function verifiedJwtAccessToken(value) {
+  serverKeys ??= createRemoteJWKSet(new URL(`${provider.issuer}/jwks`));
+  try {
+    const { payload } = await jwtVerify(value, serverKeys, {
+      issuer: provider.issuer,
+      audience: photosResource,
+      typ: 'at+jwt',
+    });
+    return { jkt: payload.cnf?.jkt, aud: photosResource, scope: payload.scope };
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether `proof` is a fresh, unused DPoP proof of the key `jkt` for a GET of `url` with `accessToken`. */

@@ -14,8 +14,8 @@ use url::Url;
 use super::*;
 use crate::config::Redirect;
 use crate::provider::REDIRECT_URI;
-use crate::store::fakes::FakeEntry;
-use crate::store::{ForgottenEntries, KeyringTokenStore, SecretEntry};
+use crate::store::fakes::CredentialManagerStandIn;
+use crate::store::{ForgottenEntries, KeyringTokenStore, SecretEntry, SplitEntry};
 
 const PROVIDER: &str = "Test Photos";
 
@@ -41,13 +41,14 @@ impl Window for FakeWindow {
     }
 }
 
-/// What one test's "computer" holds: the keyring's two entries, the tombstone file, the
-/// browser's visits, and whether the provider can be reached. Shared by every process.
+/// What one test's "computer" holds: the keyring's entries (the saved connection's and the
+/// sign-in's, each failing on demand on its own), the tombstone file, the browser's visits,
+/// and whether the provider can be reached. Shared by every process.
 #[derive(Clone)]
 struct FakeComputer {
     issuer: String,
-    tokens: FakeEntry,
-    sign_in: FakeEntry,
+    tokens: CredentialManagerStandIn,
+    sign_in: CredentialManagerStandIn,
     forgotten: PathBuf,
     /// The ended sign-ins' tombstones.
     ended: PathBuf,
@@ -65,6 +66,23 @@ struct FakeComputer {
     openid: bool,
     /// Signs in with `openid` and ignores the provider's userinfo endpoint.
     openid_without_userinfo: bool,
+}
+
+impl FakeComputer {
+    /// The saved connection, split over the keyring's entries as the app keeps it.
+    fn tokens_entry(&self) -> SplitEntry {
+        SplitEntry::tokens(Arc::new(self.tokens.clone()))
+    }
+
+    fn saved_tokens(&self) -> Option<String> {
+        self.tokens_entry().read().unwrap()
+    }
+
+    fn saved_sign_in(&self) -> Option<String> {
+        SplitEntry::sign_in(Arc::new(self.sign_in.clone()))
+            .read()
+            .unwrap()
+    }
 }
 
 /// A loopback listener as the fake OS started it: its port, what it hands callbacks to, and
@@ -135,7 +153,7 @@ impl Os for FakeOs {
         let client = OAuthClient::new(config, metadata)?;
         let (store, problem) = KeyringTokenStore::open(
             computer.issuer.clone(),
-            Box::new(computer.tokens.clone()),
+            Box::new(computer.tokens_entry()),
             ForgottenEntries::at(computer.forgotten.clone()),
         );
         let summary = ProviderSummary {
@@ -240,8 +258,8 @@ async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) 
     let _ = std::fs::remove_dir_all(&dir);
     let computer = FakeComputer {
         issuer: provider.issuer_url().to_owned(),
-        tokens: FakeEntry::default(),
-        sign_in: FakeEntry::default(),
+        tokens: CredentialManagerStandIn::default(),
+        sign_in: CredentialManagerStandIn::default(),
         forgotten: dir.join("forgotten.json"),
         ended: dir.join("ended.json"),
         visits: Arc::default(),
@@ -276,7 +294,7 @@ impl Setup {
         let os = FakeOs {
             computer: self.computer.clone(),
             sign_ins: Arc::new(SignInStore::over(
-                Box::new(self.computer.sign_in.clone()),
+                Box::new(SplitEntry::sign_in(Arc::new(self.computer.sign_in.clone()))),
                 Some(ForgottenEntries::at(self.computer.ended.clone())),
             )),
         };
@@ -339,7 +357,7 @@ impl Setup {
     }
 
     fn saved_refresh_token(&self) -> Option<String> {
-        let text = self.computer.tokens.text()?;
+        let text = self.computer.saved_tokens()?;
         let json: serde_json::Value = serde_json::from_str(&text).ok()?;
         json["tokens"]["refresh_token"].as_str().map(str::to_owned)
     }
@@ -413,8 +431,7 @@ async fn connect_waits_for_the_browser_keeps_the_sign_in_in_the_keyring_and_the_
     );
     let kept = setup
         .computer
-        .sign_in
-        .text()
+        .saved_sign_in()
         .expect("the sign-in is kept in the keyring");
     assert!(kept.contains(&setup.computer.issuer));
 
@@ -430,7 +447,7 @@ async fn connect_waits_for_the_browser_keeps_the_sign_in_in_the_keyring_and_the_
     assert!(!account.is_empty());
     assert!(scopes.contains(&"photos:read".to_owned()));
     assert_eq!(
-        setup.computer.sign_in.text(),
+        setup.computer.saved_sign_in(),
         None,
         "the ended sign-in stayed in the keyring"
     );
@@ -490,7 +507,7 @@ async fn a_forged_callback_is_ignored_and_the_sign_in_still_waits() {
         process.notice().as_deref(),
         Some(messages::LINK_IGNORED_WHILE_WAITING)
     );
-    assert!(setup.computer.sign_in.text().is_some());
+    assert!(setup.computer.saved_sign_in().is_some());
     let callback = setup.approve().await;
     process.connection.finish(&callback).await;
     assert!(matches!(process.state(), Connection::Connected { .. }));
@@ -520,7 +537,7 @@ async fn cancel_ends_the_sign_in_everywhere_and_its_late_callback_is_ignored() {
     process.connection.cancel().await;
 
     assert_eq!(process.state(), Connection::Disconnected);
-    assert_eq!(setup.computer.sign_in.text(), None);
+    assert_eq!(setup.computer.saved_sign_in(), None);
     let late = setup.approve().await;
     process.connection.finish(&late).await;
     assert_eq!(process.state(), Connection::Disconnected);
@@ -544,7 +561,7 @@ async fn a_refusal_names_the_provider_and_try_again_starts_a_new_sign_in() {
         process.error_message(),
         "You declined access at Test Photos."
     );
-    assert_eq!(setup.computer.sign_in.text(), None);
+    assert_eq!(setup.computer.saved_sign_in(), None);
     assert!(matches!(
         process.phase(),
         Phase::Failed {
@@ -596,7 +613,7 @@ async fn the_waiting_view_times_out_by_itself_when_the_sign_in_expires() {
         }
     ));
     assert_eq!(
-        setup.computer.sign_in.text(),
+        setup.computer.saved_sign_in(),
         None,
         "the expired sign-in stayed in the keyring"
     );
@@ -647,7 +664,7 @@ async fn a_callback_delivered_to_a_new_process_finishes_the_sign_in_the_old_one_
         1,
         "the new process opened the browser again"
     );
-    assert_eq!(setup.computer.sign_in.text(), None);
+    assert_eq!(setup.computer.saved_sign_in(), None);
 }
 
 #[tokio::test]
@@ -679,7 +696,7 @@ async fn a_callback_after_the_sign_in_expired_says_so_also_in_a_new_process() {
     second.connection.finish(&callback).await;
 
     assert_eq!(second.error_message(), "That sign-in expired. Try again.");
-    assert_eq!(setup.computer.sign_in.text(), None);
+    assert_eq!(setup.computer.saved_sign_in(), None);
     assert!(setup.saved_refresh_token().is_none());
 }
 
@@ -795,7 +812,7 @@ async fn a_damaged_saved_connection_says_so_and_connecting_still_works() {
             setup.computer.issuer
         ),
     ] {
-        setup.computer.tokens.write(&damaged).unwrap();
+        setup.computer.tokens_entry().write(&damaged).unwrap();
         let process = setup.process();
 
         process.connection.start_up().await;
@@ -807,6 +824,29 @@ async fn a_damaged_saved_connection_says_so_and_connecting_still_works() {
         );
         setup.connect(&process).await;
     }
+}
+
+#[tokio::test]
+async fn a_saved_connection_missing_one_of_its_entries_says_it_could_not_be_read() {
+    let setup = set_up().await;
+    let process = setup.process();
+    setup.connect(&process).await;
+    let names = setup.computer.tokens.names();
+    let part = names
+        .iter()
+        .find(|name| name.starts_with("oauth-tokens."))
+        .expect("the connection is kept in parts");
+    setup.computer.tokens.remove(part);
+
+    let next = setup.process();
+    next.connection.start_up().await;
+
+    assert_eq!(next.state(), Connection::Disconnected);
+    assert_eq!(
+        next.notice().as_deref(),
+        Some(messages::SAVED_CONNECTION_UNREADABLE)
+    );
+    setup.connect(&next).await;
 }
 
 #[tokio::test]
@@ -823,7 +863,11 @@ async fn a_keyring_that_refuses_writes_keeps_the_connection_for_this_run_with_a_
 
     let warning = process.warning().expect("a visible warning");
     assert!(warning.contains("until PhotoLink closes"), "{warning}");
-    assert_eq!(setup.computer.tokens.text(), None, "nothing half-stored");
+    assert_eq!(
+        setup.computer.tokens.names(),
+        Vec::<String>::new(),
+        "nothing half-stored"
+    );
 }
 
 #[tokio::test]
@@ -889,7 +933,7 @@ async fn disconnect_revokes_forgets_and_drops_the_accounts_data() {
     process.connection.disconnect().await;
 
     assert_eq!(process.state(), Connection::Disconnected);
-    assert_eq!(setup.computer.tokens.text(), None);
+    assert_eq!(setup.computer.saved_tokens(), None);
     assert!(!setup.provider_accepts(&refresh).await);
     assert!(process.window.forgotten.load(Ordering::SeqCst) > dropped);
 }
@@ -1064,7 +1108,7 @@ async fn cancel_while_the_keyring_refuses_to_delete_the_sign_in(setup: &Setup, p
         .store(true, Ordering::SeqCst);
     process.connection.cancel().await;
     assert!(
-        setup.computer.sign_in.text().is_some(),
+        setup.computer.saved_sign_in().is_some(),
         "the fake refused the delete"
     );
 }
@@ -1144,7 +1188,7 @@ async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_dr
         .expect("the window was told about the keyring");
     assert!(warning.contains("until PhotoLink closes"), "{warning}");
     assert_eq!(
-        setup.computer.tokens.text(),
+        setup.computer.saved_tokens(),
         None,
         "a stale refresh token stayed behind"
     );
@@ -1198,7 +1242,7 @@ async fn a_refused_code_exchange_ends_the_sign_in_with_try_again() {
             ..
         }
     ));
-    assert_eq!(setup.computer.sign_in.text(), None);
+    assert_eq!(setup.computer.saved_sign_in(), None);
     assert!(setup.saved_refresh_token().is_none(), "nothing half-stored");
 }
 
@@ -1245,7 +1289,7 @@ async fn a_loopback_provider_listens_sends_its_redirect_uri_and_keeps_nothing_in
         format!("http://127.0.0.1:{}/oauth/callback", listener.port)
     );
     assert_eq!(
-        setup.computer.sign_in.text(),
+        setup.computer.saved_sign_in(),
         None,
         "a loopback sign-in cannot finish in another process"
     );
