@@ -25,14 +25,16 @@ const PROVIDER: &str = "Test Photos";
 struct FakeWindow {
     shown: Arc<Mutex<Vec<Status>>>,
     sign_in_kept_when_shown: Arc<Mutex<Vec<bool>>>,
-    sign_in: FakeEntry,
+    sign_in: CredentialManagerStandIn,
     forgotten: Arc<AtomicUsize>,
 }
 
 impl Window for FakeWindow {
     fn show(&self, status: &Status) {
         self.shown.lock().unwrap().push(status.clone());
-        let kept = self.sign_in.text().is_some();
+        let kept = SplitEntry::sign_in(Arc::new(self.sign_in.clone()))
+            .read()
+            .is_ok_and(|text| text.is_some());
         self.sign_in_kept_when_shown.lock().unwrap().push(kept);
     }
 
@@ -487,7 +489,7 @@ async fn connected_is_shown_before_the_ended_sign_in_is_deleted_from_the_keyring
         "the keyring call that deletes the sign-in came before the frame that shows connected"
     );
     assert_eq!(
-        setup.computer.sign_in.text(),
+        setup.computer.saved_sign_in(),
         None,
         "the ended sign-in stayed in the keyring"
     );
