@@ -10,11 +10,16 @@
 #   3. bench/driver/run_bench.py, which measures each figure (bench/driver/figures.py).
 #
 # Writes .artifacts/bench/results.md (the table), results.json and logs/.
-# Exits 0 when every figure was measured and every goal met, 3 when a goal was missed, and 1
-# when the benchmark itself broke (a build failed, a figure could not be measured).
+# Goals are of two kinds. Correctness goals (exactly one token request in the refresh storm,
+# every call answered, DOM tiles bounded and the end reached in the scroll, no thumbnail
+# requested on a start from the disk cache) do not depend on the machine and are enforced in
+# every mode; timing goals are enforced in full runs only. Exits 0 when every figure was
+# measured and every enforced goal met, 1 when the benchmark itself broke (a build failed, a
+# figure could not be measured), 4 when a correctness goal failed, 3 when a timing goal was
+# missed in a full run.
 #
-#   bash scripts/bench.sh            # 5 runs of each figure, goals enforced
-#   bash scripts/bench.sh --quick    # 1 run of each figure, goals reported but not enforced (CI)
+#   bash scripts/bench.sh            # 5 runs of each figure, every goal enforced
+#   bash scripts/bench.sh --quick    # 1 run of each figure, timing goals only reported (CI)
 #   PHOTOLINK_BENCH_RUNS=9 bash scripts/bench.sh
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"

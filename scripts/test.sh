@@ -2,8 +2,9 @@
 # Runs every PhotoLink test on Debian 12, installing whatever is missing first:
 #   1. the cargo tests of all crates (OAuth core, demo provider, app), the app's tests of the OS
 #      keyring inside a private session with gnome-keyring, formatting, clippy with
-#      warnings denied, the window's photo-list logic under Node's test runner, and a
-#      dependency audit against the vendored RustSec advisory database,
+#      warnings denied, the window's photo-list logic under Node's test runner, the benchmark
+#      driver's own logic (bench/driver/test_*.py), and a dependency audit against the vendored
+#      RustSec advisory database,
 #   2. the end-to-end tests: the real app window driven through tauri-driver, inside a private
 #      session (fresh HOME, D-Bus, Xvfb, unlocked gnome-keyring), against the demo provider,
 #      with a stand-in system browser and the OS link handler.
@@ -58,6 +59,9 @@ if [[ $run_cargo_tests -eq 1 ]]; then
   shopt -u nullglob
   [[ ${#ui_tests[@]} -gt 0 ]] || die "no window unit tests found in tests/ui/"
   timed "ui unit tests" node --test "${ui_tests[@]}" || true
+
+  step "Benchmark driver unit tests (marks, statistics, goals, the table; standard library only)"
+  timed "bench driver unit tests" python3 -m unittest discover -s bench/driver -p 'test_*.py' || true
 
   step "Dependency audit (RustSec advisories vendored in vendor/advisory-db; ignores in .cargo/audit.toml)"
   timed "cargo audit" cargo audit --db vendor/advisory-db --no-fetch --stale || true

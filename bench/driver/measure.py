@@ -84,6 +84,15 @@ def pss_kib(pid: int) -> int:
     return int(found.group(1)) if found else 0
 
 
+def process_started_at(pid: int) -> float:
+    """When a process started, in seconds since the epoch: its start time in /proc/PID/stat
+    (clock ticks since boot, so to 1/100 s on Linux) after the boot time in /proc/stat."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    ticks = int(stat[stat.rfind(")") + 2 :].split()[19])
+    boot = int(re.search(r"^btime\s+(\d+)", Path("/proc/stat").read_text(), re.MULTILINE).group(1))
+    return boot + ticks / os.sysconf("SC_CLK_TCK")
+
+
 def process_name(pid: int) -> str:
     """The program's file name (`comm` would cut it at 15 characters)."""
     try:

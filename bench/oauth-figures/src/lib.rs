@@ -2,8 +2,8 @@
 //!
 //! | Binary | Figure |
 //! | --- | --- |
-//! | `login-floor` | The least a program can do to finish a sign-in: one token POST and one keyring write, timed separately. PhotoLink's "link received → connected" is reported as a ratio to it. |
-//! | `refresh-storm` | Many concurrent photo API calls through one core [`Session`](photolink_oauth::Session) whose access token has expired; the provider's counters say how many refresh requests reached it. |
+//! | `login-floor` | The least a program can do to finish a sign-in the way PhotoLink does: a DPoP proof, one token POST, one keyring write and one userinfo request, timed separately. PhotoLink's "link received → connected" is reported as a ratio to it. |
+//! | `refresh-storm` | Many concurrent photo API calls through one core [`Session`](photolink_oauth::Session) whose access token has expired; the provider's counters say how many token requests and refresh grants reached it and whether it saw a refresh token presented twice. |
 //!
 //! Both print one JSON object per line on stdout and nothing else; errors go to stderr with a
 //! non-zero exit. The pieces they share:
@@ -76,6 +76,10 @@ pub struct Provider {
     pub issuer: String,
     pub authorization_endpoint: String,
     pub token_endpoint: String,
+    pub userinfo_endpoint: String,
+    /// Whether the provider offers DPoP (`dpop_signing_alg_values_supported`), so that a
+    /// client binds its tokens to a key, as PhotoLink does.
+    pub offers_dpop: bool,
     http: reqwest::Client,
 }
 
@@ -102,6 +106,8 @@ impl Provider {
         Ok(Self {
             authorization_endpoint: endpoint("authorization_endpoint")?,
             token_endpoint: endpoint("token_endpoint")?,
+            userinfo_endpoint: endpoint("userinfo_endpoint")?,
+            offers_dpop: metadata["dpop_signing_alg_values_supported"].is_array(),
             issuer,
             http,
         })

@@ -244,7 +244,9 @@
 //! The account has `photo_count` photos (default 12). Each is a procedurally generated
 //! landscape (sky gradient, sun or moon, stars, layered mountains or hills, lakes) from twelve
 //! designs with distinct palettes; photos after the twelfth vary a design. Listing costs nothing
-//! per photo, and images are rendered on first request and cached.
+//! per photo. Each image is drawn and encoded on its first request and then served stored:
+//! every thumbnail of even a 10,000-photo library stays kept (see the `images` module for
+//! the budgets).
 
 // The docs link to the test machinery's items, which a build without it does not have.
 #![cfg_attr(

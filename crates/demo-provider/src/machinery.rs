@@ -44,6 +44,7 @@ pub(crate) enum Count {
     IdTokensIssued,
     PhotoListRequests,
     ImageRequests,
+    ThumbnailRequests,
     UnauthorizedRequests,
     DpopProofsAccepted,
     DpopProofsRefused,

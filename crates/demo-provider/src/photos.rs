@@ -112,6 +112,9 @@ async fn image(
     rendition: Rendition,
 ) -> Response {
     app.counters.bump(Count::ImageRequests);
+    if rendition == Rendition::Thumbnail {
+        app.counters.bump(Count::ThumbnailRequests);
+    }
     if let Some(fault) = app.faults.take(FaultTarget::Photos) {
         return fault.answer(&app).await;
     }

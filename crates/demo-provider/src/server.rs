@@ -17,7 +17,7 @@ use crate::grants::Grants;
 use crate::handle::ProviderHandle;
 use crate::host::{self, OwnAuthorities};
 use crate::id_token::{self, IdTokenSigner};
-use crate::images::ImageCache;
+use crate::images::ImageStore;
 use crate::library::Library;
 use crate::machinery::{Counters, FaultSwitch};
 use crate::par::{self, PushedRequests};
@@ -46,7 +46,7 @@ pub(crate) struct Provider {
     pub faults: FaultSwitch,
     pub counters: Arc<Counters>,
     pub library: Library,
-    pub images: ImageCache,
+    pub images: ImageStore,
     /// Pushed authorization requests (RFC 9126).
     pub pushed: PushedRequests,
     /// Signs ID tokens for sign-ins with `openid`.
@@ -88,7 +88,7 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
         faults: FaultSwitch::new(counters.clone()),
         counters,
         library: Library::new(config.photo_count),
-        images: ImageCache::default(),
+        images: ImageStore::default(),
         pushed: PushedRequests::new(
             config.par_request_lifetime,
             config.limits.pending_consents,

@@ -50,6 +50,8 @@ pub struct Stats {
     pub photo_list_requests: u64,
     /// Requests for a photo image or thumbnail.
     pub image_requests: u64,
+    /// Of those, requests for a thumbnail.
+    pub thumbnail_requests: u64,
     /// Protected-resource requests refused with 401 (missing, expired or revoked token; not
     /// the 401s of [`Fault::PhotosInvalidToken`](crate::Fault::PhotosInvalidToken)).
     pub unauthorized_requests: u64,
@@ -125,6 +127,7 @@ impl Counters {
             id_tokens_issued: read(Count::IdTokensIssued),
             photo_list_requests: read(Count::PhotoListRequests),
             image_requests: read(Count::ImageRequests),
+            thumbnail_requests: read(Count::ThumbnailRequests),
             unauthorized_requests: read(Count::UnauthorizedRequests),
             dpop_proofs_accepted: read(Count::DpopProofsAccepted),
             dpop_proofs_refused: read(Count::DpopProofsRefused),

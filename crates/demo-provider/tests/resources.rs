@@ -260,6 +260,22 @@ async fn thumbnails_of_different_photos_differ() {
     assert_ne!(images[0], images[1]);
     assert_ne!(images[1], images[2]);
     assert_eq!(provider.stats().image_requests, 3);
+    assert_eq!(provider.stats().thumbnail_requests, 3);
+}
+
+#[tokio::test]
+async fn thumbnail_requests_are_counted_apart_from_full_images() {
+    let provider = provider(Config::default()).await;
+    let http = http();
+    let token = string(&tokens(&http, &provider).await, "access_token");
+    for rendition in ["image", "thumbnail", "thumbnail"] {
+        let url = format!("{}/p00003/{rendition}", provider.endpoints().photos);
+        let response = http.get(url).bearer_auth(&token).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{rendition}");
+    }
+    let stats = provider.stats();
+    assert_eq!(stats.image_requests, 3);
+    assert_eq!(stats.thumbnail_requests, 2);
 }
 
 #[tokio::test]

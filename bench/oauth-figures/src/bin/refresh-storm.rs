@@ -9,9 +9,12 @@
 //!
 //!     refresh-storm --issuer http://127.0.0.1:PORT --ttl 2 [--calls 1000]
 //!
-//! Prints `{"calls": …, "succeeded": …, "refresh_requests": …, "token_requests": …, "wall_ms": …}`:
-//! `refresh_requests` counts successful `refresh_token` grants, `token_requests` every request
-//! to the token endpoint, both during the storm.
+//! Prints `{"calls": …, "succeeded": …, "refresh_requests": …, "token_requests": …,
+//! "refresh_reuse_detected": …, "wall_ms": …}`: `refresh_requests` counts successful
+//! `refresh_token` grants, `token_requests` every request to the token endpoint, and
+//! `refresh_reuse_detected` the already-rotated refresh tokens presented (each one ends the
+//! grant), all during the storm. Single-flight holds when both request counts are 1, reuse is
+//! 0 and every call succeeded; the benchmark driver checks that.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -54,6 +57,7 @@ async fn run() -> Result<()> {
 
     let refreshes_before = provider.counter("refresh_grants").await?;
     let token_requests_before = provider.counter("token_requests").await?;
+    let reuse_before = provider.counter("refresh_reuse_detected").await?;
     let photos = format!("{}/photos", provider.issuer);
     let started = Instant::now();
     let storm: Vec<_> = (0..calls)
@@ -72,6 +76,7 @@ async fn run() -> Result<()> {
     let wall_ms = millis_since(started);
     let refresh_requests = provider.counter("refresh_grants").await? - refreshes_before;
     let token_requests = provider.counter("token_requests").await? - token_requests_before;
+    let refresh_reuse_detected = provider.counter("refresh_reuse_detected").await? - reuse_before;
     println!(
         "{}",
         serde_json::json!({
@@ -79,6 +84,7 @@ async fn run() -> Result<()> {
             "succeeded": succeeded,
             "refresh_requests": refresh_requests,
             "token_requests": token_requests,
+            "refresh_reuse_detected": refresh_reuse_detected,
             "wall_ms": wall_ms,
         })
     );

@@ -1,0 +1,218 @@
+"""What a figure is, how its goals are judged, and the table that reports them.
+
+A figure has two kinds of goal. A **timing goal** (`passes`: its median against a number) is
+met or missed; machines are noisy, so quick mode (one run, CI) reports it without enforcing it.
+A **correctness goal** (`checks`: exactly one refresh, every call answered, DOM tiles bounded,
+the end reached, no thumbnail fetched again) does not depend on the machine: it fails the run in
+every mode. `exit_status` turns that into the driver's exit status.
+
+No imports beyond the standard library and `measure`, so the driver's unit tests run anywhere.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+from measure import Samples
+
+# The driver's exit statuses (scripts/bench.sh passes them on).
+MEASURED = 0
+BROKEN = 1  # a figure could not be measured: the benchmark itself is broken
+GOAL_MISSED = 3  # a timing goal was missed (full runs only)
+CHECK_FAILED = 4  # a correctness goal failed (in every mode)
+
+
+@dataclass(frozen=True)
+class Check:
+    """A correctness goal of a figure: `held` is whether every run kept it."""
+
+    goal: str
+    held: bool
+    # What was seen when it did not hold.
+    seen: str = ""
+
+
+@dataclass
+class Figure:
+    name: str
+    unit: str
+    goal: str
+    samples: Samples = field(default_factory=Samples)
+    baseline: Samples | None = None
+    baseline_name: str = ""
+    # The timing goal: met when the median passes; None when there is no numeric goal.
+    passes: bool | None = None
+    checks: list[Check] = field(default_factory=list)
+    # Parts of the figure (name -> samples), shown under the table, in `split_unit` (the
+    # figure's unit when empty).
+    split: dict[str, Samples] = field(default_factory=dict)
+    split_unit: str = ""
+    notes: list[str] = field(default_factory=list)
+    missing: str = ""  # "needs …" when the feature is not there yet, "broken: …" when it broke
+
+    def check(self, goal: str, held: bool, seen: str = "") -> None:
+        self.checks.append(Check(goal, held, "" if held else seen))
+
+    @property
+    def failed_checks(self) -> list[Check]:
+        return [check for check in self.checks if not check.held]
+
+
+def exit_status(results: list[Figure], broken: list[str], quick: bool) -> int:
+    """Broken first (nothing else can be trusted), then a failed correctness goal, then a
+    missed timing goal, which quick mode only reports."""
+    if broken:
+        return BROKEN
+    if any(figure.failed_checks for figure in results):
+        return CHECK_FAILED
+    if not quick and any(figure.passes is False for figure in results):
+        return GOAL_MISSED
+    return MEASURED
+
+
+# --- the goals of particular figures ----------------------------------------------------------
+
+
+def storm_checks(figure: Figure, runs: list[dict]) -> None:
+    """The storm's correctness goals over every run: single-flight means one token request, a
+    refresh grant, for all the calls; every call answered; no rotated refresh token presented.
+    No runs hold none of them."""
+    if not runs:
+        figure.check("the storm ran", False, "no runs")
+        return
+
+    def seen(key: str) -> str:
+        return ", ".join(str(run[key]) for run in runs)
+
+    figure.check("exactly 1 token request", all(run["token_requests"] == 1 for run in runs), f"token requests per run: {seen('token_requests')}")
+    figure.check("exactly 1 refresh grant", all(run["refresh_requests"] == 1 for run in runs), f"refresh grants per run: {seen('refresh_requests')}")
+    figure.check(
+        "every call answered",
+        all(run["succeeded"] == run["calls"] for run in runs),
+        "answered per run: " + ", ".join(f"{run['succeeded']} of {run['calls']}" for run in runs),
+    )
+    figure.check(
+        "no refresh token reuse detected",
+        all(run["refresh_reuse_detected"] == 0 for run in runs),
+        f"reuse detected per run: {seen('refresh_reuse_detected')}",
+    )
+
+
+# The most photo tiles the DOM may hold at once while scrolling, in screens of tiles: the grid
+# keeps the screen in view and one above and below, and this leaves room for partial rows.
+SCREENS_OF_TILES = 4
+
+
+def scroll_tiles_bound(layout: dict) -> int:
+    """The most photo tiles the scrolled grid may hold: SCREENS_OF_TILES screens, a screen being
+    the grid's columns times the rows a viewport shows plus one (a partly shown row), from the
+    layout `App.gallery()` reads."""
+    rows = math.ceil(layout["viewport"] / max(layout["row_height"], 1)) + 1
+    return SCREENS_OF_TILES * layout["columns"] * rows
+
+
+# --- the table --------------------------------------------------------------------------------
+
+
+def number(value: float, unit: str) -> str:
+    if unit == "s":
+        return f"{value:.3f} s"
+    if unit == "ms":
+        return f"{value:.1f} ms"
+    if unit == "MiB":
+        return f"{value:.2f} MiB" if value < 20 else f"{value:.0f} MiB"
+    if unit == "/s":
+        return f"{value:.0f}/s"
+    return f"{value:g}"
+
+
+def spread(samples: Samples, unit: str) -> str:
+    low, high = samples.spread()
+    return "—" if len(samples.values) == 1 else f"{number(low, unit)} – {number(high, unit)}"
+
+
+def verdict(figure: Figure, quick: bool) -> str:
+    """The goal column: the timing goal and whether it was met, then each correctness goal and
+    whether it held."""
+    parts = []
+    if figure.passes is None:
+        if figure.goal:
+            parts.append(figure.goal)
+    else:
+        outcome = "met" if figure.passes else "**missed**"
+        parts.append(f"{figure.goal}: {outcome}{' (not enforced)' if quick else ''}")
+    for check in figure.checks:
+        parts.append(f"{check.goal}: held" if check.held else f"{check.goal}: **failed** ({check.seen})")
+    return "; ".join(parts)
+
+
+def header(when: str, commit: str, quick: bool, runs: int, seconds: float, host: dict[str, str]) -> list[str]:
+    mode = (
+        " in quick mode (one run each, timing goals reported, correctness goals enforced)"
+        if quick
+        else f", {runs} runs of each figure"
+    )
+    return [
+        f"Measured {when} at commit `{commit}`{mode}; the whole run took {seconds:.0f} s.",
+        "",
+        f"Machine: {host['cpu']}, {host['cores']} cores, {host['memory']} memory, {host['kernel']};"
+        f" load average at the end {host['load']}.",
+        "",
+    ]
+
+
+def table(results: list[Figure], quick: bool) -> list[str]:
+    lines = [
+        "| figure | median | spread (min – max) | runs | goal | same-run baseline | ratio |",
+        "| --- | ---: | ---: | ---: | --- | --- | ---: |",
+    ]
+    for figure in results:
+        if figure.missing:
+            na = "n/a" if figure.missing.startswith("broken") else f"n/a (needs {figure.missing})"
+            lines.append(f"| {figure.name} | {na} | | | {figure.goal} | | |")
+            continue
+        baseline, ratio = "", ""
+        if figure.baseline:
+            baseline = f"{figure.baseline_name}: {number(figure.baseline.median, figure.unit)}"
+            if figure.baseline.median:
+                ratio = f"{figure.samples.median / figure.baseline.median:.2f}×"
+        lines.append(
+            f"| {figure.name} | {number(figure.samples.median, figure.unit)} | {spread(figure.samples, figure.unit)}"
+            f" | {len(figure.samples.values)} | {verdict(figure, quick)} | {baseline} | {ratio} |"
+        )
+    return lines
+
+
+def details(results: list[Figure]) -> list[str]:
+    """Under the table: each figure's split and notes."""
+    lines: list[str] = []
+    for figure in results:
+        if not figure.split and not figure.notes:
+            continue
+        lines += ["", f"**{figure.name}**", ""]
+        if figure.split and not figure.missing:
+            unit = figure.split_unit or figure.unit
+            lines += ["| part | median | spread (min – max) |", "| --- | ---: | ---: |"]
+            for part, samples in figure.split.items():
+                if samples:
+                    lines.append(f"| {part} | {number(samples.median, unit)} | {spread(samples, unit)} |")
+            lines.append("")
+        lines += [f"- {note}" for note in figure.notes]
+    return lines
+
+
+def as_json(figure: Figure) -> dict:
+    return {
+        "name": figure.name,
+        "unit": figure.unit,
+        "goal": figure.goal,
+        "samples": figure.samples.values,
+        "baseline": figure.baseline.values if figure.baseline else None,
+        "baseline_name": figure.baseline_name,
+        "passes": figure.passes,
+        "checks": [{"goal": check.goal, "held": check.held, "seen": check.seen} for check in figure.checks],
+        "split": {part: samples.values for part, samples in figure.split.items()},
+        "notes": figure.notes,
+        "missing": figure.missing,
+    }
