@@ -8,32 +8,23 @@ use axum::Json;
 use axum::response::IntoResponse;
 use photolink_demo_provider::{Config, ProviderHandle};
 use photolink_oauth::{
-    ClientConfig, Error, IdTokenError, MemoryTokenStore, OAuthClient, PendingAuthorization,
-    SavedSignIn, Session, TokenSet,
+    ClientConfig, Error, IdTokenError, OAuthClient, PendingAuthorization, SavedSignIn, TokenSet,
 };
 use serde_json::json;
 
-use crate::support::consent::{Decision, decide};
 use crate::support::mock::{Mock, REDIRECT_URI, query_param};
-use crate::support::provider::{client_with, start};
+use crate::support::provider::{approve_and_connect, approve_and_exchange, client_with, start};
 
 fn openid_config() -> ClientConfig {
     ClientConfig::new("photolink-desktop", REDIRECT_URI).with_scopes(["openid", "profile"])
 }
 
-/// Signs in through `pending` (which may have been restored) and exchanges the code.
-async fn finish(client: &OAuthClient, pending: &PendingAuthorization, url: &url::Url) -> TokenSet {
-    let callback = decide(url, Decision::Approve).await;
-    client
-        .exchange_code(pending.complete(&callback).unwrap())
-        .await
-        .expect("the ID token verifies")
-}
-
 async fn sign_in(client: &OAuthClient) -> TokenSet {
     let pending = PendingAuthorization::new();
     let url = pending.start(client).await.unwrap();
-    finish(client, &pending, &url).await
+    approve_and_exchange(client, &pending, &url)
+        .await
+        .expect("the ID token verifies")
 }
 
 async fn openid_client(provider: &ProviderHandle) -> OAuthClient {
@@ -50,13 +41,7 @@ async fn a_pushed_openid_sign_in_is_verified_and_names_the_account() {
     let client = openid_client(&provider).await;
     let pending = PendingAuthorization::new();
     let url = pending.start(&client).await.unwrap();
-    let callback = decide(&url, Decision::Approve).await;
-    let session = Session::new(client, Arc::new(MemoryTokenStore::new())).unwrap();
-    let persistence = session
-        .connect(pending.complete(&callback).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(persistence, photolink_oauth::Persistence::Saved);
+    let session = approve_and_connect(client, &pending, &url).await;
     let claims = session.id_token_claims().expect("verified claims");
     assert_eq!(claims.sub, "demo-user-alex");
     assert_eq!(claims.name.as_deref(), Some("Alex Rivera"));
@@ -98,7 +83,9 @@ async fn a_sign_in_restored_in_a_new_process_verifies_its_nonce() {
     let restarted = PendingAuthorization::new();
     let saved: SavedSignIn = serde_json::from_str(&stored).unwrap();
     restarted.restore(&restarted_client, saved).unwrap();
-    let tokens = finish(&restarted_client, &restarted, &url).await;
+    let tokens = approve_and_exchange(&restarted_client, &restarted, &url)
+        .await
+        .expect("the ID token verifies");
     assert_eq!(tokens.id_token_claims.unwrap().sub, "demo-user-alex");
 }
 
@@ -296,10 +283,8 @@ async fn an_openid_sign_in_saved_without_a_nonce_is_refused_before_the_code_is_s
     restored
         .restore(&client, without_nonce(pending.saved().unwrap()))
         .unwrap();
-    let callback = decide(&url, Decision::Approve).await;
 
-    let error = client
-        .exchange_code(restored.complete(&callback).unwrap())
+    let error = approve_and_exchange(&client, &restored, &url)
         .await
         .unwrap_err();
 
@@ -329,9 +314,7 @@ async fn a_sign_in_started_before_openid_was_configured_is_refused() {
     restored
         .restore(&after, serde_json::from_str(&stored).unwrap())
         .unwrap();
-    let callback = decide(&url, Decision::Approve).await;
-    let error = after
-        .exchange_code(restored.complete(&callback).unwrap())
+    let error = approve_and_exchange(&after, &restored, &url)
         .await
         .unwrap_err();
 

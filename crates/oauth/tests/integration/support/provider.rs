@@ -8,6 +8,8 @@ use photolink_oauth::{
     ResourceResponse, Session, TokenSet, TokenStore,
 };
 
+use url::Url;
+
 use super::consent::{Decision, decide};
 use super::mock::config;
 
@@ -76,6 +78,35 @@ pub async fn authorize(client: &OAuthClient, decision: Decision) -> (PendingAuth
     let url = pending.begin(client).unwrap();
     let callback = decide(&url, decision).await;
     (pending, callback)
+}
+
+/// Approves the sign-in `pending` started at `url` and exchanges its code with `client`.
+pub async fn approve_and_exchange(
+    client: &OAuthClient,
+    pending: &PendingAuthorization,
+    url: &Url,
+) -> Result<TokenSet, Error> {
+    let callback = decide(url, Decision::Approve).await;
+    client
+        .exchange_code(pending.complete(&callback).unwrap())
+        .await
+}
+
+/// Approves the sign-in `pending` started at `url` and connects a new session of `client`,
+/// over a store in memory, with its code; the tokens are saved.
+pub async fn approve_and_connect(
+    client: OAuthClient,
+    pending: &PendingAuthorization,
+    url: &Url,
+) -> Session {
+    let callback = decide(url, Decision::Approve).await;
+    let session = Session::new(client, Arc::new(MemoryTokenStore::new())).unwrap();
+    let persistence = session
+        .connect(pending.complete(&callback).unwrap())
+        .await
+        .expect("the code exchange works");
+    assert_eq!(persistence, Persistence::Saved);
+    session
 }
 
 /// Approves a sign-in of `client` at the consent page and connects `session` with its code.
