@@ -479,14 +479,11 @@ async fn a_sign_in_finished_by_a_new_process_redeems_its_code_with_the_saved_key
     let url = started.begin(&client).unwrap();
     let dpop_jkt = mock::query_param(&url, "dpop_jkt").unwrap();
     // What the keyring's sign-in entry holds, read back by the process the callback starts.
-    let saved = serde_json::to_string(&started.saved().unwrap()).unwrap();
+    let saved = started.saved().unwrap();
     drop(started);
     let callback = decide(&url, Decision::Approve).await;
 
-    let restored = PendingAuthorization::new();
-    restored
-        .restore(&client, serde_json::from_str(&saved).unwrap())
-        .unwrap();
+    let restored = provider::restored_in_a_new_process(&client, saved);
     let tokens = client
         .exchange_code(restored.complete(&callback).unwrap())
         .await

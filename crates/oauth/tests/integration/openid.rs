@@ -13,7 +13,9 @@ use photolink_oauth::{
 use serde_json::json;
 
 use crate::support::mock::{Mock, REDIRECT_URI, query_param};
-use crate::support::provider::{approve_and_connect, approve_and_exchange, client_with, start};
+use crate::support::provider::{
+    approve_and_connect, approve_and_exchange, client_with, restored_in_a_new_process, start,
+};
 
 fn openid_config() -> ClientConfig {
     ClientConfig::new("photolink-desktop", REDIRECT_URI).with_scopes(["openid", "profile"])
@@ -76,13 +78,11 @@ async fn a_sign_in_restored_in_a_new_process_verifies_its_nonce() {
     let client = openid_client(&provider).await;
     let pending = PendingAuthorization::new();
     let url = pending.start(&client).await.unwrap();
-    let stored = serde_json::to_string(&pending.saved().unwrap()).unwrap();
+    let saved = pending.saved().unwrap();
     drop(pending);
 
     let restarted_client = openid_client(&provider).await;
-    let restarted = PendingAuthorization::new();
-    let saved: SavedSignIn = serde_json::from_str(&stored).unwrap();
-    restarted.restore(&restarted_client, saved).unwrap();
+    let restarted = restored_in_a_new_process(&restarted_client, saved);
     let tokens = approve_and_exchange(&restarted_client, &restarted, &url)
         .await
         .expect("the ID token verifies");
@@ -279,10 +279,7 @@ async fn an_openid_sign_in_saved_without_a_nonce_is_refused_before_the_code_is_s
     let client = openid_client(&provider).await;
     let pending = PendingAuthorization::new();
     let url = pending.start(&client).await.unwrap();
-    let restored = PendingAuthorization::new();
-    restored
-        .restore(&client, without_nonce(pending.saved().unwrap()))
-        .unwrap();
+    let restored = restored_in_a_new_process(&client, without_nonce(pending.saved().unwrap()));
 
     let error = approve_and_exchange(&client, &restored, &url)
         .await
@@ -307,13 +304,10 @@ async fn a_sign_in_started_before_openid_was_configured_is_refused() {
     .await;
     let pending = PendingAuthorization::new();
     let url = pending.start(&before).await.unwrap();
-    let stored = serde_json::to_string(&pending.saved().unwrap()).unwrap();
+    let saved = pending.saved().unwrap();
 
     let after = openid_client(&provider).await;
-    let restored = PendingAuthorization::new();
-    restored
-        .restore(&after, serde_json::from_str(&stored).unwrap())
-        .unwrap();
+    let restored = restored_in_a_new_process(&after, saved);
     let error = approve_and_exchange(&after, &restored, &url)
         .await
         .unwrap_err();

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use photolink_demo_provider::{Config, ProviderHandle};
 use photolink_oauth::{
     ClientConfig, Error, MemoryTokenStore, OAuthClient, PendingAuthorization, Persistence,
-    ResourceResponse, Session, TokenSet, TokenStore,
+    ResourceResponse, SavedSignIn, Session, TokenSet, TokenStore,
 };
 
 use url::Url;
@@ -78,6 +78,17 @@ pub async fn authorize(client: &OAuthClient, decision: Decision) -> (PendingAuth
     let url = pending.begin(client).unwrap();
     let callback = decide(&url, decision).await;
     (pending, callback)
+}
+
+/// The sign-in `saved` as a new process finds it: through its stored (JSON) form, restored
+/// into a new sign-in of `client`.
+pub fn restored_in_a_new_process(client: &OAuthClient, saved: SavedSignIn) -> PendingAuthorization {
+    let stored = serde_json::to_string(&saved).unwrap();
+    let restored = PendingAuthorization::new();
+    restored
+        .restore(client, serde_json::from_str(&stored).unwrap())
+        .unwrap();
+    restored
 }
 
 /// Approves the sign-in `pending` started at `url` and exchanges its code with `client`.
