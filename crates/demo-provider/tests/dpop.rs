@@ -9,19 +9,11 @@ use photolink_demo_provider::Config;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-async fn discovery(provider: &photolink_demo_provider::ProviderHandle) -> Value {
-    let url = format!(
-        "{}/.well-known/oauth-authorization-server",
-        provider.issuer_url()
-    );
-    http().get(url).send().await.unwrap().json().await.unwrap()
-}
-
 #[tokio::test]
 async fn dpop_is_advertised_only_when_offered_or_required() {
     let plain = provider(Config::default()).await;
     assert!(
-        discovery(&plain)
+        oauth_metadata(&plain)
             .await
             .get("dpop_signing_alg_values_supported")
             .is_none()
@@ -38,7 +30,7 @@ async fn dpop_is_advertised_only_when_offered_or_required() {
     ] {
         let provider = provider(config).await;
         assert_eq!(
-            discovery(&provider).await["dpop_signing_alg_values_supported"],
+            oauth_metadata(&provider).await["dpop_signing_alg_values_supported"],
             serde_json::json!(["ES256"])
         );
     }

@@ -71,6 +71,20 @@ pub fn authorize_url(provider: &ProviderHandle, pkce: &Pkce, extra: &[(&str, &st
     Url::parse_with_params(&provider.endpoints().authorization, &params).unwrap()
 }
 
+/// GETs the authorization URL with `extra` (see [`authorize_url`]); the answer, redirect
+/// not followed.
+pub async fn get_authorize_url(
+    http: &Client,
+    provider: &ProviderHandle,
+    pkce: &Pkce,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    http.get(authorize_url(provider, pkce, extra))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Loads the consent page and returns its transaction id.
 pub async fn open_consent(http: &Client, url: Url) -> String {
     let response = http.get(url).send().await.unwrap();
@@ -245,11 +259,44 @@ pub async fn tokens_with(
     body
 }
 
+/// GETs `url` and reads the answer as JSON.
+pub async fn get_json(http: &Client, url: impl reqwest::IntoUrl) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// The provider's authorization server metadata (RFC 8414).
+pub async fn oauth_metadata(provider: &ProviderHandle) -> Value {
+    let url = format!(
+        "{}/.well-known/oauth-authorization-server",
+        provider.issuer_url()
+    );
+    get_json(&http(), url).await
+}
+
 pub fn string(value: &Value, name: &str) -> String {
     value[name]
         .as_str()
         .unwrap_or_else(|| panic!("{name} in {value}"))
         .to_owned()
+}
+
+/// Asserts that the access token in `tokens` is refused with 401, and that a refresh with
+/// its refresh token gives an access token the photos accept.
+pub async fn assert_only_a_refresh_brings_the_photos_back(
+    http: &Client,
+    provider: &ProviderHandle,
+    tokens: &Value,
+) {
+    assert_eq!(
+        photos_status(http, provider, &string(tokens, "access_token")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = refresh(http, provider, &string(tokens, "refresh_token")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        photos_status(http, provider, &string(&body, "access_token")).await,
+        StatusCode::OK
+    );
 }
 
 /// `GET /photos` with the token.
