@@ -12,7 +12,7 @@ use photolink_oauth::{
 };
 use serde_json::json;
 
-use crate::support::mock::{Mock, REDIRECT_URI, query_param};
+use crate::support::mock::{Mock, REDIRECT_URI, exchange, query_param};
 use crate::support::provider::{
     approve_and_connect, approve_and_exchange, client_with, restored_in_a_new_process, start,
 };
@@ -31,6 +31,13 @@ async fn sign_in(client: &OAuthClient) -> TokenSet {
 
 async fn openid_client(provider: &ProviderHandle) -> OAuthClient {
     client_with(provider, openid_config()).await
+}
+
+/// An OpenID client of `mock`, whose JWK Set is at `/jwks`.
+fn openid_client_of_mock(mock: &Mock) -> OAuthClient {
+    let mut metadata = mock.metadata();
+    metadata.jwks_uri = Some(format!("{}/jwks", mock.base));
+    OAuthClient::new(openid_config(), metadata).unwrap()
 }
 
 #[tokio::test]
@@ -113,13 +120,7 @@ async fn an_openid_answer_without_an_id_token_is_refused() {
     })
     .await;
     let client = mock.client_with(openid_config());
-    let pending = PendingAuthorization::new();
-    let url = pending.begin(&client).unwrap();
-    let state = query_param(&url, "state").unwrap();
-    let response = pending
-        .complete(&format!("{REDIRECT_URI}?code=c&state={state}"))
-        .unwrap();
-    let error = client.exchange_code(response).await.unwrap_err();
+    let error = exchange(&client, "c").await.unwrap_err();
     assert!(
         matches!(error, Error::IdToken(IdTokenError::Missing)),
         "{error:?}"
@@ -142,15 +143,8 @@ async fn a_kid_still_unknown_after_one_more_fetch_is_refused() {
             .into_response(),
     })
     .await;
-    let mut metadata = mock.metadata();
-    metadata.jwks_uri = Some(format!("{}/jwks", mock.base));
-    let client = OAuthClient::new(openid_config(), metadata).unwrap();
-    let pending = PendingAuthorization::new();
-    let state = query_param(&pending.begin(&client).unwrap(), "state").unwrap();
-    let response = pending
-        .complete(&format!("{REDIRECT_URI}?code=c&state={state}"))
-        .unwrap();
-    let error = client.exchange_code(response).await.unwrap_err();
+    let client = openid_client_of_mock(&mock);
+    let error = exchange(&client, "c").await.unwrap_err();
     assert!(
         matches!(error, Error::IdToken(IdTokenError::UnknownKey)),
         "{error:?}"
@@ -239,9 +233,7 @@ async fn a_refreshed_id_token_must_verify_and_name_the_same_account() {
     })
     .await;
     base.set(mock.base.clone()).unwrap();
-    let mut metadata = mock.metadata();
-    metadata.jwks_uri = Some(format!("{}/jwks", mock.base));
-    let client = OAuthClient::new(openid_config(), metadata).unwrap();
+    let client = openid_client_of_mock(&mock);
     let pending = PendingAuthorization::new();
     let url = pending.begin(&client).unwrap();
     *nonce.lock().unwrap() = query_param(&url, "nonce").unwrap();
