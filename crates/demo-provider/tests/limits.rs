@@ -76,15 +76,7 @@ async fn revoked_grants_then_the_oldest_grant_are_forgotten_past_the_limit() {
     let http = http();
     let first = tokens(&http, &provider).await;
     let second = tokens(&http, &provider).await;
-    let (status, _, _) = post_form(
-        &http,
-        &provider.endpoints().revocation,
-        &[
-            ("token", &string(&first, "refresh_token")),
-            ("client_id", CLIENT_ID),
-        ],
-    )
-    .await;
+    let status = revoke(&http, &provider, &string(&first, "refresh_token"), None).await;
     assert_eq!(status, StatusCode::OK);
     let third = tokens(&http, &provider).await;
     assert!(

@@ -241,6 +241,21 @@ pub async fn refresh(
     (status, body)
 }
 
+/// Revokes `token` as the public client, with `token_type_hint` when given.
+pub async fn revoke(
+    http: &Client,
+    provider: &ProviderHandle,
+    token: &str,
+    hint: Option<&str>,
+) -> StatusCode {
+    let mut form = vec![("token", token)];
+    form.extend(hint.map(|hint| ("token_type_hint", hint)));
+    form.push(("client_id", CLIENT_ID));
+    post_form(http, &provider.endpoints().revocation, &form)
+        .await
+        .0
+}
+
 /// Tokens from a complete, successful flow.
 pub async fn tokens(http: &Client, provider: &ProviderHandle) -> Value {
     tokens_with(http, provider, &[]).await
