@@ -60,8 +60,7 @@ async fn with_dpop_required_a_request_without_a_proof_is_refused_and_spends_noth
     let pkce = Pkce::new();
     let code = authorization_code(&http, &provider, &pkce).await;
     let (status, body) = exchange(&http, &provider, &code, &pkce.verifier).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_dpop_proof");
+    assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
     let stats = provider.stats();
     assert_eq!(stats.dpop_proofs_refused, 1);
     assert_eq!(stats.code_reuse_detected, 0);
@@ -72,8 +71,7 @@ async fn with_dpop_required_a_request_without_a_proof_is_refused_and_spends_noth
         &[("token", "anything"), ("client_id", CLIENT_ID)],
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_dpop_proof");
+    assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
 }
 
 #[tokio::test]
@@ -113,8 +111,7 @@ async fn demanded_nonces_come_with_every_token_answer() {
         &refresh_form("unknown", &[]),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_dpop_proof");
+    assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
     let nonce = headers
         .get("dpop-nonce")
         .and_then(|v| v.to_str().ok())

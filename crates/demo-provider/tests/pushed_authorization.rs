@@ -192,8 +192,7 @@ async fn the_par_endpoint_refuses_bad_pushes_with_oauth_errors() {
         &pushed_params(&pkce, &[]),
     )
     .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["error"], "invalid_client");
+    assert_oauth_error(status, &body, StatusCode::UNAUTHORIZED, "invalid_client");
 }
 
 #[tokio::test]

@@ -9,12 +9,6 @@ use photolink_demo_provider::{Config, ExpiryField, token_hash};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-fn assert_oauth_error(status: StatusCode, body: &Value, expected_status: StatusCode, error: &str) {
-    assert_eq!(status, expected_status, "{body}");
-    assert_eq!(body["error"], error, "{body}");
-    assert!(body["error_description"].is_string());
-}
-
 #[tokio::test]
 async fn code_exchange_returns_bearer_tokens() {
     let provider = provider(Config::default()).await;

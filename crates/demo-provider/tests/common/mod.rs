@@ -288,6 +288,18 @@ pub async fn oauth_metadata(provider: &ProviderHandle) -> Value {
     get_json(&http(), url).await
 }
 
+/// Asserts that an OAuth error answer has `expected_status`, the `error` code and a description.
+pub fn assert_oauth_error(
+    status: StatusCode,
+    body: &Value,
+    expected_status: StatusCode,
+    error: &str,
+) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["error"], error, "{body}");
+    assert!(body["error_description"].is_string());
+}
+
 pub fn string(value: &Value, name: &str) -> String {
     value[name]
         .as_str()
