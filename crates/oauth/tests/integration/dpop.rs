@@ -15,6 +15,7 @@ use photolink_oauth::{
 };
 use url::Url;
 
+use crate::support::assert_unexpected_status;
 use crate::support::consent::{Decision, decide};
 use crate::support::mock::{self, Captured, Mock, config, exchange, json};
 use crate::support::provider::{self, Connected, connected, expire_locally};
@@ -451,10 +452,7 @@ async fn a_resource_nonce_challenge_is_retried_once_with_the_nonce_and_the_token
         .authorized_get(&format!("{}/photos?page_size=5#top", server.base))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 401);
     let requests = server.requests_to("/photos");
     assert_eq!(requests.len(), 2, "one retry, no more");
     assert_eq!(

@@ -8,6 +8,7 @@ use photolink_oauth::{
     Error, MemoryTokenStore, Persistence, Session, SessionStatus, StoreError, TokenSet, TokenStore,
 };
 
+use crate::support::assert_unexpected_status;
 use crate::support::mock::{
     Mock, bearer, callback_for, json, reply, stored_tokens, tokens, unauthorized,
 };
@@ -323,10 +324,7 @@ async fn a_token_rejected_again_after_refresh_is_an_error_without_a_loop() {
         .authorized_get(&format!("{}/photos", mock.base))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 401);
     assert_eq!(mock.requests_to("/token").len(), 1);
     assert_eq!(mock.requests_to("/photos").len(), 2);
 }
@@ -344,10 +342,7 @@ async fn other_refusals_do_not_trigger_a_refresh() {
         .authorized_get(&format!("{}/scoped", mock.base))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 401);
     let error = session
         .authorized_get(&format!("{}/photos/9", mock.base))
         .await
@@ -414,10 +409,7 @@ async fn client_errors_are_not_retried() {
         .authorized_get(&format!("{}/photos", mock.base))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 404, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 404);
     assert_eq!(mock.requests_to("/photos").len(), 1);
 }
 
@@ -456,10 +448,7 @@ async fn a_passing_refresh_failure_falls_back_to_the_still_valid_token() {
 
     let session = session_expired(&mock);
     let error = session.access_token().await.unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 503, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 503);
     assert_eq!(
         session.status(),
         SessionStatus::Connected,
@@ -516,10 +505,7 @@ async fn a_resource_that_is_not_the_expected_json_is_described_without_quoting_i
         .await
         .unwrap();
     let error = response.json::<Vec<u32>>().unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 200, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 200);
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains("2YotnFZFEjr1zCsicMWpAA"), "{shown}");
 }
@@ -685,10 +671,7 @@ async fn a_resource_fetched_without_credentials_carries_no_token_and_a_401_refre
         .get_without_credentials(&format!("{}/expired", mock.base))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 401);
     assert_eq!(mock.requests().len(), 2);
     assert!(
         mock.requests()

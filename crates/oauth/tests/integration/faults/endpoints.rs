@@ -12,6 +12,7 @@ use photolink_oauth::{
 use super::{
     SignedOut, assert_connection_kept, assert_shows_no_token, fault_config, served, signed_out,
 };
+use crate::support::assert_unexpected_status;
 use crate::support::consent::{Decision, decide};
 use crate::support::provider::{connected_with, sign_in};
 
@@ -30,10 +31,7 @@ async fn a_failing_key_set_refuses_the_openid_sign_in_and_stores_nothing() {
 
     let error = sign_in(&client, &session).await.unwrap_err();
 
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 502, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 502);
     assert!(error.is_transient());
     assert_shows_no_token(&error, &[]);
     assert_eq!(session.status(), SessionStatus::SignedOut);
@@ -121,10 +119,7 @@ async fn a_failing_userinfo_endpoint_is_retried_then_an_error_and_the_connection
 
     let error = connected.session.userinfo().await.unwrap_err();
 
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 500, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 500);
     assert!(error.is_transient());
     assert_connection_kept(&error, &connected, &connected.session, &good);
     assert_eq!(

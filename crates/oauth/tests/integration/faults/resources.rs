@@ -10,6 +10,7 @@ use super::{
     assert_connection_kept, assert_photos_arrive_once_cleared, assert_shows_no_token, fault_config,
     served,
 };
+use crate::support::assert_unexpected_status;
 use crate::support::provider::{Connected, connected_with, sign_in};
 
 async fn connected() -> Connected {
@@ -51,10 +52,7 @@ async fn server_errors_beyond_the_retry_bound_end_after_three_requests_and_a_lat
 
     let error = connected.get_photos().await.unwrap_err();
 
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 500, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 500);
     assert!(error.is_transient());
     assert_connection_kept(&error, &connected, &connected.session, &before);
     assert_eq!(connected.provider.stats().photo_list_requests, 3);
@@ -96,10 +94,7 @@ async fn a_retry_after_beyond_the_cap_ends_the_retries_at_once() {
     let started = Instant::now();
     let error = connected.get_photos().await.unwrap_err();
 
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 503, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 503);
     assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
     assert!(started.elapsed() < Duration::from_secs(2), "no waiting");
     assert_eq!(connected.provider.stats().photo_list_requests, 1);
@@ -140,10 +135,7 @@ async fn a_401_that_persists_after_the_refresh_is_an_error_without_a_loop() {
 
     let error = connected.get_photos().await.unwrap_err();
 
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 401);
     let refreshed = connected.saved();
     assert_shows_no_token(
         &error,
