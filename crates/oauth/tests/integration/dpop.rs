@@ -15,6 +15,7 @@ use photolink_oauth::{
 };
 use url::Url;
 
+use crate::faults::{SignedOut, signed_out};
 use crate::support::assert_unexpected_status;
 use crate::support::consent::{Decision, decide};
 use crate::support::mock::{self, Captured, Mock, config, exchange, json};
@@ -492,10 +493,12 @@ async fn a_sign_in_finished_by_a_new_process_redeems_its_code_with_the_saved_key
 
 #[tokio::test]
 async fn with_dpop_required_by_the_configuration_a_bearer_answer_is_refused() {
-    let provider = provider::start(Config::default()).await;
-    let client = provider::client_with(&provider, config().with_dpop(true)).await;
-    let store = Arc::new(MemoryTokenStore::new());
-    let session = Session::new(client.clone(), store.clone()).unwrap();
+    let SignedOut {
+        provider,
+        client,
+        store,
+        session,
+    } = signed_out(Config::default(), config().with_dpop(true)).await;
     provider
         .set_faults([photolink_demo_provider::Fault::TokenUnboundBearer.times(1)])
         .unwrap();
