@@ -10,11 +10,7 @@ use url::Url;
 #[tokio::test]
 async fn consent_page_names_provider_app_account_and_scopes() {
     let provider = provider(Config::default()).await;
-    let response = http()
-        .get(authorize_url(&provider, &Pkce::new(), &[]))
-        .send()
-        .await
-        .unwrap();
+    let response = get_authorize_url(&http(), &provider, &Pkce::new(), &[]).await;
     assert_eq!(response.status(), StatusCode::OK);
     let headers = response.headers().clone();
     assert!(
@@ -134,11 +130,7 @@ async fn unknown_client_or_unregistered_redirect_gets_an_error_page_not_a_redire
         ],
     ];
     for extra in cases {
-        let response = http()
-            .get(authorize_url(&provider, &pkce, extra))
-            .send()
-            .await
-            .unwrap();
+        let response = get_authorize_url(&http(), &provider, &pkce, extra).await;
         assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{extra:?}");
         assert!(response.headers().get("location").is_none(), "{extra:?}");
         let html = response.text().await.unwrap();
@@ -173,11 +165,7 @@ async fn loopback_redirect_accepts_any_port() {
 /// Requests from a registered client that break a rule come back as error redirects.
 async fn error_redirect(extra: &[(&str, &str)]) -> (String, Option<String>) {
     let provider = provider(Config::default()).await;
-    let response = http()
-        .get(authorize_url(&provider, &Pkce::new(), extra))
-        .send()
-        .await
-        .unwrap();
+    let response = get_authorize_url(&http(), &provider, &Pkce::new(), extra).await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER, "{extra:?}");
     let callback = location(&response);
     assert!(callback.as_str().starts_with(REDIRECT_URI));

@@ -4,17 +4,10 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 
-#[tokio::test]
-async fn prints_the_issuer_serves_and_stops_on_sigterm() {
+/// Starts the binary with `args` and returns it with its issuer URL.
+fn spawn(args: &[&str]) -> (std::process::Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_photolink-demo-provider"))
-        .args([
-            "--port",
-            "0",
-            "--photo-count",
-            "3",
-            "--access-token-ttl",
-            "30",
-        ])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -23,7 +16,19 @@ async fn prints_the_issuer_serves_and_stops_on_sigterm() {
     BufReader::new(child.stdout.take().unwrap())
         .read_line(&mut line)
         .unwrap();
-    let issuer = line.trim().to_owned();
+    (child, line.trim().to_owned())
+}
+
+#[tokio::test]
+async fn prints_the_issuer_serves_and_stops_on_sigterm() {
+    let (mut child, issuer) = spawn(&[
+        "--port",
+        "0",
+        "--photo-count",
+        "3",
+        "--access-token-ttl",
+        "30",
+    ]);
     assert!(issuer.starts_with("http://127.0.0.1:"), "{issuer:?}");
 
     let metadata: serde_json::Value =
@@ -56,21 +61,6 @@ fn bad_flags_fail_with_usage() {
         stderr.contains("--port") && stderr.contains("Usage"),
         "{stderr}"
     );
-}
-
-/// Starts the binary with `args` and returns it with its issuer URL.
-fn spawn(args: &[&str]) -> (std::process::Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_photolink-demo-provider"))
-        .args(args)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    (child, line.trim().to_owned())
 }
 
 #[tokio::test]

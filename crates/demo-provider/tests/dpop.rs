@@ -9,19 +9,11 @@ use photolink_demo_provider::Config;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-async fn discovery(provider: &photolink_demo_provider::ProviderHandle) -> Value {
-    let url = format!(
-        "{}/.well-known/oauth-authorization-server",
-        provider.issuer_url()
-    );
-    http().get(url).send().await.unwrap().json().await.unwrap()
-}
-
 #[tokio::test]
 async fn dpop_is_advertised_only_when_offered_or_required() {
     let plain = provider(Config::default()).await;
     assert!(
-        discovery(&plain)
+        oauth_metadata(&plain)
             .await
             .get("dpop_signing_alg_values_supported")
             .is_none()
@@ -38,7 +30,7 @@ async fn dpop_is_advertised_only_when_offered_or_required() {
     ] {
         let provider = provider(config).await;
         assert_eq!(
-            discovery(&provider).await["dpop_signing_alg_values_supported"],
+            oauth_metadata(&provider).await["dpop_signing_alg_values_supported"],
             serde_json::json!(["ES256"])
         );
     }
@@ -68,8 +60,7 @@ async fn with_dpop_required_a_request_without_a_proof_is_refused_and_spends_noth
     let pkce = Pkce::new();
     let code = authorization_code(&http, &provider, &pkce).await;
     let (status, body) = exchange(&http, &provider, &code, &pkce.verifier).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_dpop_proof");
+    assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
     let stats = provider.stats();
     assert_eq!(stats.dpop_proofs_refused, 1);
     assert_eq!(stats.code_reuse_detected, 0);
@@ -80,8 +71,7 @@ async fn with_dpop_required_a_request_without_a_proof_is_refused_and_spends_noth
         &[("token", "anything"), ("client_id", CLIENT_ID)],
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_dpop_proof");
+    assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
 }
 
 #[tokio::test]
@@ -121,8 +111,7 @@ async fn demanded_nonces_come_with_every_token_answer() {
         &refresh_form("unknown", &[]),
     )
     .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_dpop_proof");
+    assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_dpop_proof");
     let nonce = headers
         .get("dpop-nonce")
         .and_then(|v| v.to_str().ok())

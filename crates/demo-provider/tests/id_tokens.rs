@@ -19,26 +19,14 @@ async fn sign_in(provider: &ProviderHandle, scope: &str, nonce: Option<&str>) ->
         extra.push(("nonce", nonce));
     }
     let code = authorization_code_with(&http(), provider, &pkce, &extra).await;
-    let (status, _, body) = post_form(
-        &http(),
-        &provider.endpoints().token,
-        &code_exchange_form(&code, &pkce.verifier, &[]),
-    )
-    .await;
+    let (status, body) = exchange(&http(), provider, &code, &pkce.verifier).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     body
 }
 
 /// The claims of `token`, after checking its signature with the provider's JWK Set.
 async fn verified_claims(provider: &ProviderHandle, token: &str) -> Value {
-    let jwks: Value = http()
-        .get(&provider.endpoints().jwks)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let jwks = get_json(&http(), &provider.endpoints().jwks).await;
     let (input, signature) = token.rsplit_once('.').unwrap();
     let decode = |text: &str| URL_SAFE_NO_PAD.decode(text).unwrap();
     let header: Value = serde_json::from_slice(&decode(input.split('.').next().unwrap())).unwrap();

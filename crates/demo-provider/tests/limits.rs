@@ -53,8 +53,7 @@ async fn the_oldest_authorization_code_is_forgotten_past_the_limit() {
     }
     let (code, pkce) = &codes[0];
     let (status, body) = exchange(&http, &provider, code, &pkce.verifier).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_grant");
+    assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_grant");
     for (code, pkce) in &codes[1..] {
         let (status, body) = exchange(&http, &provider, code, &pkce.verifier).await;
         assert_eq!(status, StatusCode::OK, "{body}");
@@ -76,15 +75,7 @@ async fn revoked_grants_then_the_oldest_grant_are_forgotten_past_the_limit() {
     let http = http();
     let first = tokens(&http, &provider).await;
     let second = tokens(&http, &provider).await;
-    let (status, _, _) = post_form(
-        &http,
-        &provider.endpoints().revocation,
-        &[
-            ("token", &string(&first, "refresh_token")),
-            ("client_id", CLIENT_ID),
-        ],
-    )
-    .await;
+    let status = revoke(&http, &provider, &string(&first, "refresh_token"), None).await;
     assert_eq!(status, StatusCode::OK);
     let third = tokens(&http, &provider).await;
     assert!(
@@ -99,8 +90,7 @@ async fn revoked_grants_then_the_oldest_grant_are_forgotten_past_the_limit() {
         "then the oldest one"
     );
     let (status, body) = refresh(&http, &provider, &string(&second, "refresh_token")).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_grant");
+    assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_grant");
     assert!(works(&http, &provider, &third).await);
     assert!(works(&http, &provider, &fourth).await);
 }
@@ -137,8 +127,7 @@ async fn only_the_latest_rotated_refresh_tokens_of_a_grant_are_remembered() {
     }
     // Rotated: 0, 1 and 2; only 1 and 2 are remembered. 3 is the live one.
     let (status, body) = refresh(&http, &provider, &refresh_tokens[0]).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_grant");
+    assert_oauth_error(status, &body, StatusCode::BAD_REQUEST, "invalid_grant");
     assert_eq!(
         provider.stats().refresh_reuse_detected,
         0,

@@ -98,15 +98,7 @@ async fn revocation_survives_a_restart() {
     let http = http();
     let first = provider(config(&state_file)).await;
     let body = tokens(&http, &first).await;
-    let (status, _, _) = post_form(
-        &http,
-        &first.endpoints().revocation,
-        &[
-            ("token", &string(&body, "refresh_token")),
-            ("client_id", CLIENT_ID),
-        ],
-    )
-    .await;
+    let status = revoke(&http, &first, &string(&body, "refresh_token"), None).await;
     assert_eq!(status, StatusCode::OK);
     drop(first);
     let second = provider(config(&state_file)).await;

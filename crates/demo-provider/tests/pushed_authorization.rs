@@ -66,12 +66,7 @@ async fn a_pushed_request_signs_in_with_its_own_parameters() {
         Some("pushed-state")
     );
     let code = query_param(&callback, "code").unwrap();
-    let (status, _, body) = post_form(
-        &http(),
-        &provider.endpoints().token,
-        &code_exchange_form(&code, &pkce.verifier, &[]),
-    )
-    .await;
+    let (status, body) = exchange(&http(), &provider, &code, &pkce.verifier).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(provider.stats().pushed_authorization_requests, 1);
 }
@@ -197,8 +192,7 @@ async fn the_par_endpoint_refuses_bad_pushes_with_oauth_errors() {
         &pushed_params(&pkce, &[]),
     )
     .await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED);
-    assert_eq!(body["error"], "invalid_client");
+    assert_oauth_error(status, &body, StatusCode::UNAUTHORIZED, "invalid_client");
 }
 
 #[tokio::test]
@@ -208,24 +202,10 @@ async fn when_pushing_is_required_a_plain_request_is_refused() {
         ..Config::default()
     })
     .await;
-    let metadata: serde_json::Value = http()
-        .get(format!(
-            "{}/.well-known/oauth-authorization-server",
-            provider.issuer_url()
-        ))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let metadata = oauth_metadata(&provider).await;
     assert_eq!(metadata["require_pushed_authorization_requests"], true);
     let pkce = Pkce::new();
-    let plain = http()
-        .get(authorize_url(&provider, &pkce, &[]))
-        .send()
-        .await
-        .unwrap();
+    let plain = get_authorize_url(&http(), &provider, &pkce, &[]).await;
     assert_eq!(plain.status(), StatusCode::BAD_REQUEST);
     assert!(
         plain

@@ -175,11 +175,7 @@ async fn the_consent_page_lets_the_browser_send_its_origin_with_the_decision() {
     // With `no-referrer`, browsers send `Origin: null` on every POST (Fetch, "append a request
     // Origin header"), and the decision from the real page would be refused as cross-site.
     let provider = provider(Config::default()).await;
-    let response = http()
-        .get(authorize_url(&provider, &Pkce::new(), &[]))
-        .send()
-        .await
-        .unwrap();
+    let response = get_authorize_url(&http(), &provider, &Pkce::new(), &[]).await;
     assert_eq!(response.headers()["referrer-policy"], "same-origin");
     let page = response.text().await.unwrap();
     assert!(

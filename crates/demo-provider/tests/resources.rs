@@ -301,14 +301,5 @@ async fn expire_access_tokens_makes_the_provider_answer_401() {
         StatusCode::OK
     );
     provider.expire_access_tokens().unwrap();
-    assert_eq!(
-        photos_status(&http, &provider, &access).await,
-        StatusCode::UNAUTHORIZED
-    );
-    let (status, body) = refresh(&http, &provider, &string(&body, "refresh_token")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        photos_status(&http, &provider, &string(&body, "access_token")).await,
-        StatusCode::OK
-    );
+    assert_only_a_refresh_brings_the_photos_back(&http, &provider, &body).await;
 }

@@ -6,21 +6,6 @@ use common::*;
 use photolink_demo_provider::Config;
 use reqwest::StatusCode;
 
-/// Revokes `token` as the public client, with `token_type_hint` when given.
-async fn revoke(
-    http: &reqwest::Client,
-    provider: &photolink_demo_provider::ProviderHandle,
-    token: &str,
-    hint: Option<&str>,
-) -> StatusCode {
-    let mut form = vec![("token", token)];
-    form.extend(hint.map(|hint| ("token_type_hint", hint)));
-    form.push(("client_id", CLIENT_ID));
-    post_form(http, &provider.endpoints().revocation, &form)
-        .await
-        .0
-}
-
 /// A provider with one grant, and that grant's access and refresh token.
 async fn granted(
     http: &reqwest::Client,

@@ -9,12 +9,6 @@ use photolink_demo_provider::{Config, ExpiryField, token_hash};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-fn assert_oauth_error(status: StatusCode, body: &Value, expected_status: StatusCode, error: &str) {
-    assert_eq!(status, expected_status, "{body}");
-    assert_eq!(body["error"], error, "{body}");
-    assert!(body["error_description"].is_string());
-}
-
 #[tokio::test]
 async fn code_exchange_returns_bearer_tokens() {
     let provider = provider(Config::default()).await;
@@ -305,16 +299,7 @@ async fn access_tokens_expire_after_the_configured_lifetime() {
         StatusCode::OK
     );
     tokio::time::sleep(Duration::from_millis(1300)).await;
-    assert_eq!(
-        photos_status(&http, &provider, &access_token).await,
-        StatusCode::UNAUTHORIZED
-    );
-    let (status, body) = refresh(&http, &provider, &string(&body, "refresh_token")).await;
-    assert_eq!(status, StatusCode::OK);
-    assert_eq!(
-        photos_status(&http, &provider, &string(&body, "access_token")).await,
-        StatusCode::OK
-    );
+    assert_only_a_refresh_brings_the_photos_back(&http, &provider, &body).await;
 }
 
 #[tokio::test]

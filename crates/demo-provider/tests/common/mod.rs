@@ -71,6 +71,20 @@ pub fn authorize_url(provider: &ProviderHandle, pkce: &Pkce, extra: &[(&str, &st
     Url::parse_with_params(&provider.endpoints().authorization, &params).unwrap()
 }
 
+/// GETs the authorization URL with `extra` (see [`authorize_url`]); the answer, redirect
+/// not followed.
+pub async fn get_authorize_url(
+    http: &Client,
+    provider: &ProviderHandle,
+    pkce: &Pkce,
+    extra: &[(&str, &str)],
+) -> reqwest::Response {
+    http.get(authorize_url(provider, pkce, extra))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// Loads the consent page and returns its transaction id.
 pub async fn open_consent(http: &Client, url: Url) -> String {
     let response = http.get(url).send().await.unwrap();
@@ -227,6 +241,21 @@ pub async fn refresh(
     (status, body)
 }
 
+/// Revokes `token` as the public client, with `token_type_hint` when given.
+pub async fn revoke(
+    http: &Client,
+    provider: &ProviderHandle,
+    token: &str,
+    hint: Option<&str>,
+) -> StatusCode {
+    let mut form = vec![("token", token)];
+    form.extend(hint.map(|hint| ("token_type_hint", hint)));
+    form.push(("client_id", CLIENT_ID));
+    post_form(http, &provider.endpoints().revocation, &form)
+        .await
+        .0
+}
+
 /// Tokens from a complete, successful flow.
 pub async fn tokens(http: &Client, provider: &ProviderHandle) -> Value {
     tokens_with(http, provider, &[]).await
@@ -245,11 +274,56 @@ pub async fn tokens_with(
     body
 }
 
+/// GETs `url` and reads the answer as JSON.
+pub async fn get_json(http: &Client, url: impl reqwest::IntoUrl) -> Value {
+    http.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// The provider's authorization server metadata (RFC 8414).
+pub async fn oauth_metadata(provider: &ProviderHandle) -> Value {
+    let url = format!(
+        "{}/.well-known/oauth-authorization-server",
+        provider.issuer_url()
+    );
+    get_json(&http(), url).await
+}
+
+/// Asserts that an OAuth error answer has `expected_status`, the `error` code and a description.
+pub fn assert_oauth_error(
+    status: StatusCode,
+    body: &Value,
+    expected_status: StatusCode,
+    error: &str,
+) {
+    assert_eq!(status, expected_status, "{body}");
+    assert_eq!(body["error"], error, "{body}");
+    assert!(body["error_description"].is_string());
+}
+
 pub fn string(value: &Value, name: &str) -> String {
     value[name]
         .as_str()
         .unwrap_or_else(|| panic!("{name} in {value}"))
         .to_owned()
+}
+
+/// Asserts that the access token in `tokens` is refused with 401, and that a refresh with
+/// its refresh token gives an access token the photos accept.
+pub async fn assert_only_a_refresh_brings_the_photos_back(
+    http: &Client,
+    provider: &ProviderHandle,
+    tokens: &Value,
+) {
+    assert_eq!(
+        photos_status(http, provider, &string(tokens, "access_token")).await,
+        StatusCode::UNAUTHORIZED
+    );
+    let (status, body) = refresh(http, provider, &string(tokens, "refresh_token")).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(
+        photos_status(http, provider, &string(&body, "access_token")).await,
+        StatusCode::OK
+    );
 }
 
 /// `GET /photos` with the token.

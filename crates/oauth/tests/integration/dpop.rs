@@ -10,11 +10,13 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use photolink_demo_provider::Config;
 use photolink_oauth::{
-    DpopKey, Error, MemoryTokenStore, PendingAuthorization, Persistence, ServerMetadata, Session,
-    TokenErrorCode, TokenSet, TokenStore,
+    AccessToken, DpopKey, Error, MemoryTokenStore, PendingAuthorization, Persistence,
+    ServerMetadata, Session, TokenErrorCode, TokenSet, TokenStore,
 };
 use url::Url;
 
+use crate::faults::{SignedOut, signed_out};
+use crate::support::assert_unexpected_status;
 use crate::support::consent::{Decision, decide};
 use crate::support::mock::{self, Captured, Mock, config, exchange, json};
 use crate::support::provider::{self, Connected, connected, expire_locally};
@@ -56,6 +58,17 @@ async fn get(url: &str, authorization: &str, proof: Option<String>) -> reqwest::
     request.send().await.unwrap()
 }
 
+/// GETs `url` with `token` as a DPoP token and a proof signed by `key`.
+async fn get_with_proof_of(key: &DpopKey, url: &Url, token: &AccessToken) -> reqwest::Response {
+    let proof = key.proof("GET", url, Some(token), None).unwrap();
+    get(
+        url.as_str(),
+        &format!("DPoP {}", token.secret()),
+        Some(proof),
+    )
+    .await
+}
+
 fn challenge(response: &reqwest::Response) -> String {
     response
         .headers()
@@ -73,11 +86,7 @@ async fn with_dpop_required_tokens_are_bound_and_connect_refresh_and_fetch_photo
     assert_eq!(saved.token_type, "DPoP");
     assert!(saved.dpop_key.is_some(), "the key is kept with the tokens");
 
-    let photos = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap();
+    let photos = connected.get_photos().await.unwrap();
     assert_eq!(photos.status, 200);
     assert_eq!(
         connected.session.userinfo().await.unwrap().sub,
@@ -86,8 +95,7 @@ async fn with_dpop_required_tokens_are_bound_and_connect_refresh_and_fetch_photo
 
     connected.provider.expire_access_tokens().unwrap();
     connected
-        .session
-        .authorized_get(&connected.photos_url())
+        .get_photos()
         .await
         .expect("the bound refresh token refreshes with a proof");
     let stats = connected.provider.stats();
@@ -131,13 +139,7 @@ async fn the_authorization_request_names_the_key_the_tokens_are_bound_to() {
     let other = DpopKey::generate().unwrap();
     assert_ne!(other.thumbprint(), dpop_jkt);
     let photos = Url::parse(&provider.endpoints().photos).unwrap();
-    let proof = other.proof("GET", &photos, Some(&token), None).unwrap();
-    let refused = get(
-        photos.as_str(),
-        &format!("DPoP {}", token.secret()),
-        Some(proof),
-    )
-    .await;
+    let refused = get_with_proof_of(&other, &photos, &token).await;
     assert_eq!(refused.status(), 401);
 }
 
@@ -176,11 +178,7 @@ async fn with_nonces_demanded_each_challenge_is_answered_once_and_the_nonce_is_r
         1,
         "the first token request learns the nonce"
     );
-    connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap();
+    connected.get_photos().await.unwrap();
     assert_eq!(
         connected.provider.stats().dpop_nonces_demanded,
         1,
@@ -191,16 +189,14 @@ async fn with_nonces_demanded_each_challenge_is_answered_once_and_the_nonce_is_r
     connected.provider.rotate_dpop_nonce();
     connected.provider.rotate_dpop_nonce();
     connected
-        .session
-        .authorized_get(&connected.photos_url())
+        .get_photos()
         .await
         .expect("the resource request is retried with the new nonce");
     assert_eq!(connected.provider.stats().dpop_nonces_demanded, 2);
 
     connected.provider.expire_access_tokens().unwrap();
     connected
-        .session
-        .authorized_get(&connected.photos_url())
+        .get_photos()
         .await
         .expect("the refresh carries the latest nonce");
     let stats = connected.provider.stats();
@@ -236,8 +232,7 @@ async fn a_stolen_dpop_bound_access_token_is_refused_as_bearer_and_from_another_
 
     let thief = DpopKey::generate().unwrap();
     let url = Url::parse(&photos).unwrap();
-    let proof = thief.proof("GET", &url, Some(&token), None).unwrap();
-    let other_key = get(&photos, &format!("DPoP {}", token.secret()), Some(proof)).await;
+    let other_key = get_with_proof_of(&thief, &url, &token).await;
     assert_eq!(other_key.status(), 401);
     assert!(challenge(&other_key).contains("invalid_dpop_proof"));
 
@@ -299,8 +294,7 @@ async fn bound_tokens_work_after_a_restart_and_disconnect_revokes_them_with_proo
     restarted.provider.expire_access_tokens().unwrap();
     expire_locally(&restarted);
     restarted
-        .session
-        .authorized_get(&restarted.photos_url())
+        .get_photos()
         .await
         .expect("the stored key refreshes the bound refresh token");
     assert_eq!(restarted.provider.stats().refresh_grants, 1);
@@ -321,13 +315,7 @@ async fn bound_tokens_work_after_a_restart_and_disconnect_revokes_them_with_proo
     assert_eq!(stats.dpop_proofs_refused, 0);
     let key = DpopKey::generate().unwrap();
     let url = Url::parse(&restarted.photos_url()).unwrap();
-    let proof = key.proof("GET", &url, Some(&token), None).unwrap();
-    let after = get(
-        url.as_str(),
-        &format!("DPoP {}", token.secret()),
-        Some(proof),
-    )
-    .await;
+    let after = get_with_proof_of(&key, &url, &token).await;
     assert_eq!(after.status(), 401);
 }
 
@@ -465,10 +453,7 @@ async fn a_resource_nonce_challenge_is_retried_once_with_the_nonce_and_the_token
         .authorized_get(&format!("{}/photos?page_size=5#top", server.base))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 401);
     let requests = server.requests_to("/photos");
     assert_eq!(requests.len(), 2, "one retry, no more");
     assert_eq!(
@@ -493,14 +478,11 @@ async fn a_sign_in_finished_by_a_new_process_redeems_its_code_with_the_saved_key
     let url = started.begin(&client).unwrap();
     let dpop_jkt = mock::query_param(&url, "dpop_jkt").unwrap();
     // What the keyring's sign-in entry holds, read back by the process the callback starts.
-    let saved = serde_json::to_string(&started.saved().unwrap()).unwrap();
+    let saved = started.saved().unwrap();
     drop(started);
     let callback = decide(&url, Decision::Approve).await;
 
-    let restored = PendingAuthorization::new();
-    restored
-        .restore(&client, serde_json::from_str(&saved).unwrap())
-        .unwrap();
+    let restored = provider::restored_in_a_new_process(&client, saved);
     let tokens = client
         .exchange_code(restored.complete(&callback).unwrap())
         .await
@@ -511,19 +493,17 @@ async fn a_sign_in_finished_by_a_new_process_redeems_its_code_with_the_saved_key
 
 #[tokio::test]
 async fn with_dpop_required_by_the_configuration_a_bearer_answer_is_refused() {
-    let provider = provider::start(Config::default()).await;
-    let client = provider::client_with(&provider, config().with_dpop(true)).await;
-    let store = Arc::new(MemoryTokenStore::new());
-    let session = Session::new(client.clone(), store.clone()).unwrap();
+    let SignedOut {
+        provider,
+        client,
+        store,
+        session,
+    } = signed_out(Config::default(), config().with_dpop(true)).await;
     provider
         .set_faults([photolink_demo_provider::Fault::TokenUnboundBearer.times(1)])
         .unwrap();
 
-    let (pending, callback) = provider::authorize(&client, Decision::Approve).await;
-    let error = session
-        .connect(pending.complete(&callback).unwrap())
-        .await
-        .unwrap_err();
+    let error = provider::sign_in(&client, &session).await.unwrap_err();
 
     assert!(matches!(error, Error::DpopNotBound), "{error:?}");
     assert_eq!(
@@ -536,11 +516,7 @@ async fn with_dpop_required_by_the_configuration_a_bearer_answer_is_refused() {
 
     // A server that binds the tokens connects with the same configuration.
     provider.clear_faults();
-    let (pending, callback) = provider::authorize(&client, Decision::Approve).await;
-    let persistence = session
-        .connect(pending.complete(&callback).unwrap())
-        .await
-        .unwrap();
+    let persistence = provider::sign_in(&client, &session).await.unwrap();
     assert_eq!(persistence, Persistence::Saved);
     let bound = store.load().unwrap().unwrap();
     assert_eq!(bound.token_type, "DPoP");

@@ -8,36 +8,36 @@ use axum::Json;
 use axum::response::IntoResponse;
 use photolink_demo_provider::{Config, ProviderHandle};
 use photolink_oauth::{
-    ClientConfig, Error, IdTokenError, MemoryTokenStore, OAuthClient, PendingAuthorization,
-    SavedSignIn, Session, TokenSet,
+    ClientConfig, Error, IdTokenError, OAuthClient, PendingAuthorization, SavedSignIn, TokenSet,
 };
 use serde_json::json;
 
-use crate::support::consent::{Decision, decide};
-use crate::support::mock::{Mock, REDIRECT_URI, query_param};
-use crate::support::provider::{client_with, start};
+use crate::support::mock::{Mock, REDIRECT_URI, exchange, query_param};
+use crate::support::provider::{
+    approve_and_connect, approve_and_exchange, client_with, restored_in_a_new_process, start,
+};
 
 fn openid_config() -> ClientConfig {
     ClientConfig::new("photolink-desktop", REDIRECT_URI).with_scopes(["openid", "profile"])
 }
 
-/// Signs in through `pending` (which may have been restored) and exchanges the code.
-async fn finish(client: &OAuthClient, pending: &PendingAuthorization, url: &url::Url) -> TokenSet {
-    let callback = decide(url, Decision::Approve).await;
-    client
-        .exchange_code(pending.complete(&callback).unwrap())
+async fn sign_in(client: &OAuthClient) -> TokenSet {
+    let pending = PendingAuthorization::new();
+    let url = pending.start(client).await.unwrap();
+    approve_and_exchange(client, &pending, &url)
         .await
         .expect("the ID token verifies")
 }
 
-async fn sign_in(client: &OAuthClient) -> TokenSet {
-    let pending = PendingAuthorization::new();
-    let url = pending.start(client).await.unwrap();
-    finish(client, &pending, &url).await
-}
-
 async fn openid_client(provider: &ProviderHandle) -> OAuthClient {
     client_with(provider, openid_config()).await
+}
+
+/// An OpenID client of `mock`, whose JWK Set is at `/jwks`.
+fn openid_client_of_mock(mock: &Mock) -> OAuthClient {
+    let mut metadata = mock.metadata();
+    metadata.jwks_uri = Some(format!("{}/jwks", mock.base));
+    OAuthClient::new(openid_config(), metadata).unwrap()
 }
 
 #[tokio::test]
@@ -50,13 +50,7 @@ async fn a_pushed_openid_sign_in_is_verified_and_names_the_account() {
     let client = openid_client(&provider).await;
     let pending = PendingAuthorization::new();
     let url = pending.start(&client).await.unwrap();
-    let callback = decide(&url, Decision::Approve).await;
-    let session = Session::new(client, Arc::new(MemoryTokenStore::new())).unwrap();
-    let persistence = session
-        .connect(pending.complete(&callback).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(persistence, photolink_oauth::Persistence::Saved);
+    let session = approve_and_connect(client, &pending, &url).await;
     let claims = session.id_token_claims().expect("verified claims");
     assert_eq!(claims.sub, "demo-user-alex");
     assert_eq!(claims.name.as_deref(), Some("Alex Rivera"));
@@ -91,14 +85,14 @@ async fn a_sign_in_restored_in_a_new_process_verifies_its_nonce() {
     let client = openid_client(&provider).await;
     let pending = PendingAuthorization::new();
     let url = pending.start(&client).await.unwrap();
-    let stored = serde_json::to_string(&pending.saved().unwrap()).unwrap();
+    let saved = pending.saved().unwrap();
     drop(pending);
 
     let restarted_client = openid_client(&provider).await;
-    let restarted = PendingAuthorization::new();
-    let saved: SavedSignIn = serde_json::from_str(&stored).unwrap();
-    restarted.restore(&restarted_client, saved).unwrap();
-    let tokens = finish(&restarted_client, &restarted, &url).await;
+    let restarted = restored_in_a_new_process(&restarted_client, saved);
+    let tokens = approve_and_exchange(&restarted_client, &restarted, &url)
+        .await
+        .expect("the ID token verifies");
     assert_eq!(tokens.id_token_claims.unwrap().sub, "demo-user-alex");
 }
 
@@ -126,13 +120,7 @@ async fn an_openid_answer_without_an_id_token_is_refused() {
     })
     .await;
     let client = mock.client_with(openid_config());
-    let pending = PendingAuthorization::new();
-    let url = pending.begin(&client).unwrap();
-    let state = query_param(&url, "state").unwrap();
-    let response = pending
-        .complete(&format!("{REDIRECT_URI}?code=c&state={state}"))
-        .unwrap();
-    let error = client.exchange_code(response).await.unwrap_err();
+    let error = exchange(&client, "c").await.unwrap_err();
     assert!(
         matches!(error, Error::IdToken(IdTokenError::Missing)),
         "{error:?}"
@@ -155,15 +143,8 @@ async fn a_kid_still_unknown_after_one_more_fetch_is_refused() {
             .into_response(),
     })
     .await;
-    let mut metadata = mock.metadata();
-    metadata.jwks_uri = Some(format!("{}/jwks", mock.base));
-    let client = OAuthClient::new(openid_config(), metadata).unwrap();
-    let pending = PendingAuthorization::new();
-    let state = query_param(&pending.begin(&client).unwrap(), "state").unwrap();
-    let response = pending
-        .complete(&format!("{REDIRECT_URI}?code=c&state={state}"))
-        .unwrap();
-    let error = client.exchange_code(response).await.unwrap_err();
+    let client = openid_client_of_mock(&mock);
+    let error = exchange(&client, "c").await.unwrap_err();
     assert!(
         matches!(error, Error::IdToken(IdTokenError::UnknownKey)),
         "{error:?}"
@@ -252,9 +233,7 @@ async fn a_refreshed_id_token_must_verify_and_name_the_same_account() {
     })
     .await;
     base.set(mock.base.clone()).unwrap();
-    let mut metadata = mock.metadata();
-    metadata.jwks_uri = Some(format!("{}/jwks", mock.base));
-    let client = OAuthClient::new(openid_config(), metadata).unwrap();
+    let client = openid_client_of_mock(&mock);
     let pending = PendingAuthorization::new();
     let url = pending.begin(&client).unwrap();
     *nonce.lock().unwrap() = query_param(&url, "nonce").unwrap();
@@ -292,14 +271,9 @@ async fn an_openid_sign_in_saved_without_a_nonce_is_refused_before_the_code_is_s
     let client = openid_client(&provider).await;
     let pending = PendingAuthorization::new();
     let url = pending.start(&client).await.unwrap();
-    let restored = PendingAuthorization::new();
-    restored
-        .restore(&client, without_nonce(pending.saved().unwrap()))
-        .unwrap();
-    let callback = decide(&url, Decision::Approve).await;
+    let restored = restored_in_a_new_process(&client, without_nonce(pending.saved().unwrap()));
 
-    let error = client
-        .exchange_code(restored.complete(&callback).unwrap())
+    let error = approve_and_exchange(&client, &restored, &url)
         .await
         .unwrap_err();
 
@@ -322,16 +296,11 @@ async fn a_sign_in_started_before_openid_was_configured_is_refused() {
     .await;
     let pending = PendingAuthorization::new();
     let url = pending.start(&before).await.unwrap();
-    let stored = serde_json::to_string(&pending.saved().unwrap()).unwrap();
+    let saved = pending.saved().unwrap();
 
     let after = openid_client(&provider).await;
-    let restored = PendingAuthorization::new();
-    restored
-        .restore(&after, serde_json::from_str(&stored).unwrap())
-        .unwrap();
-    let callback = decide(&url, Decision::Approve).await;
-    let error = after
-        .exchange_code(restored.complete(&callback).unwrap())
+    let restored = restored_in_a_new_process(&after, saved);
+    let error = approve_and_exchange(&after, &restored, &url)
         .await
         .unwrap_err();
 

@@ -11,7 +11,9 @@ use photolink_oauth::{
 
 use crate::support::consent::{Decision, decide};
 use crate::support::mock::query_param;
-use crate::support::provider::{authorize, client_for, connected, start};
+use crate::support::provider::{
+    authorize, client_for, connected, restored_in_a_new_process, start,
+};
 
 #[tokio::test]
 async fn happy_path_connects_and_reads_photos_and_profile() {
@@ -111,14 +113,11 @@ async fn a_sign_in_saved_before_a_restart_completes_in_the_new_process() {
     let provider = start(Config::default()).await;
     let client = client_for(&provider).await;
     let (pending, callback) = authorize(&client, Decision::Approve).await;
-    let stored = serde_json::to_string(&pending.saved().unwrap()).unwrap();
+    let saved = pending.saved().unwrap();
     drop(pending);
 
     let restarted_client = client_for(&provider).await;
-    let restarted = PendingAuthorization::new();
-    restarted
-        .restore(&restarted_client, serde_json::from_str(&stored).unwrap())
-        .unwrap();
+    let restarted = restored_in_a_new_process(&restarted_client, saved);
     let tokens = restarted_client
         .exchange_code(restarted.complete(&callback).unwrap())
         .await

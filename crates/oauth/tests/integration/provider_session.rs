@@ -37,11 +37,7 @@ async fn a_token_the_server_expired_is_refreshed_after_the_401() {
     let connected = connected(Config::default()).await;
     connected.provider.expire_access_tokens().unwrap();
 
-    let photos = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap();
+    let photos = connected.get_photos().await.unwrap();
     assert_eq!(photos.status, 200);
     let stats = connected.provider.stats();
     assert_eq!(stats.unauthorized_requests, 1);
@@ -82,11 +78,7 @@ async fn an_old_refresh_token_is_never_sent_again() {
     let mut issued = vec![connected.saved().refresh_token.unwrap()];
     for _ in 0..3 {
         connected.provider.expire_access_tokens().unwrap();
-        connected
-            .session
-            .authorized_get(&connected.photos_url())
-            .await
-            .unwrap();
+        connected.get_photos().await.unwrap();
         issued.push(connected.saved().refresh_token.unwrap());
     }
 
@@ -103,18 +95,9 @@ async fn an_old_refresh_token_is_never_sent_again() {
 #[tokio::test]
 async fn a_revoked_grant_means_reconnect_needed() {
     let connected = connected(Config::default()).await;
-    let tokens = connected.saved();
-    connected
-        .client
-        .revoke_refresh_token(tokens.refresh_token.as_ref().unwrap())
-        .await
-        .unwrap();
+    connected.revoke_grant().await;
 
-    let error = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap_err();
+    let error = connected.get_photos().await.unwrap_err();
     assert!(matches!(error, Error::ReconnectNeeded), "{error:?}");
     assert_eq!(connected.session.status(), SessionStatus::ReconnectNeeded);
     assert!(connected.store.load().unwrap().is_none());

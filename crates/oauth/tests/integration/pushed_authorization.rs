@@ -1,22 +1,17 @@
 //! Pushed authorization requests (RFC 9126) against the demo provider requiring them, and the
 //! pushed request as it goes over the wire to a scripted server.
 
-use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use photolink_demo_provider::Config;
-use photolink_oauth::{
-    AuthorizationErrorCode, ClientSecret, Error, MemoryTokenStore, PendingAuthorization,
-    Persistence, Session,
-};
+use photolink_oauth::{AuthorizationErrorCode, ClientSecret, Error, PendingAuthorization};
 use serde_json::json;
 
-use crate::support::consent::{Decision, decide};
 use crate::support::mock::{Mock, config};
-use crate::support::provider::{client_with, start};
+use crate::support::provider::{approve_and_connect, approve_and_exchange, client_with, start};
 
 fn requiring_par() -> Config {
     Config {
@@ -37,13 +32,7 @@ async fn with_pushing_required_the_browser_gets_only_a_request_uri_and_the_sign_
         .collect();
     assert_eq!(names, ["client_id", "request_uri"]);
 
-    let callback = decide(&url, Decision::Approve).await;
-    let session = Session::new(client, Arc::new(MemoryTokenStore::new())).unwrap();
-    let persistence = session
-        .connect(pending.complete(&callback).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(persistence, Persistence::Saved);
+    let session = approve_and_connect(client, &pending, &url).await;
     session
         .authorized_get(&provider.endpoints().photos)
         .await
@@ -71,13 +60,7 @@ async fn with_pushing_and_dpop_both_required_the_pushed_sign_in_gets_tokens_boun
         "the key's thumbprint went in the pushed request, not the browser's address"
     );
 
-    let callback = decide(&url, Decision::Approve).await;
-    let session = Session::new(client, Arc::new(MemoryTokenStore::new())).unwrap();
-    let persistence = session
-        .connect(pending.complete(&callback).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(persistence, Persistence::Saved);
+    let session = approve_and_connect(client, &pending, &url).await;
     session
         .authorized_get(&provider.endpoints().photos)
         .await
@@ -170,11 +153,8 @@ async fn a_confidential_client_authenticates_its_push_like_its_token_requests() 
     )
     .await;
     let pending = PendingAuthorization::new();
-    let callback = decide(&pending.start(&client).await.unwrap(), Decision::Approve).await;
-    let tokens = client
-        .exchange_code(pending.complete(&callback).unwrap())
-        .await
-        .unwrap();
+    let url = pending.start(&client).await.unwrap();
+    let tokens = approve_and_exchange(&client, &pending, &url).await.unwrap();
     assert!(!tokens.access_token.secret().is_empty());
 }
 

@@ -8,6 +8,7 @@ use photolink_oauth::{
     Error, MemoryTokenStore, Persistence, Session, SessionStatus, StoreError, TokenSet, TokenStore,
 };
 
+use crate::support::assert_unexpected_status;
 use crate::support::mock::{
     Mock, bearer, callback_for, json, reply, stored_tokens, tokens, unauthorized,
 };
@@ -21,10 +22,29 @@ fn memory(tokens: TokenSet) -> Arc<MemoryTokenStore> {
     Arc::new(MemoryTokenStore::with_tokens(tokens))
 }
 
+/// A store holding at-1 and rt-1, the access token valid for 50 more minutes.
+fn valid_store() -> Arc<MemoryTokenStore> {
+    memory(stored_tokens("at-1", Some("rt-1"), 3000))
+}
+
+/// A session of `mock` holding at-1 and rt-1, the access token valid for 50 more minutes.
+fn session_valid(mock: &Mock) -> Session {
+    session(mock, valid_store())
+}
+
+/// A store double holding at-1 and rt-1, the access token expired a second ago.
+fn expired_double() -> Arc<TokenStoreDouble> {
+    Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
+        "at-1",
+        Some("rt-1"),
+        -1,
+    )))
+}
+
 #[tokio::test]
 async fn a_fresh_token_is_used_without_refreshing() {
     let mock = Mock::start(|_| json(500, "{}")).await;
-    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let session = session_valid(&mock);
     assert_eq!(session.status(), SessionStatus::Connected);
     assert_eq!(session.access_token().await.unwrap().secret(), "at-1");
     assert!(mock.requests().is_empty());
@@ -136,11 +156,7 @@ fn refresh_tokens_sent(mock: &Mock) -> Vec<String> {
 #[tokio::test]
 async fn a_refresh_whose_save_fails_keeps_working_in_memory_and_leaves_no_stale_refresh_token() {
     let mock = rotating_server(3600).await;
-    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
-        "at-1",
-        Some("rt-1"),
-        -1,
-    )));
+    let store = expired_double();
     let session = session(&mock, store.clone());
     store.fail_saves(true);
 
@@ -166,11 +182,7 @@ async fn a_refresh_whose_save_fails_keeps_working_in_memory_and_leaves_no_stale_
 #[tokio::test]
 async fn the_next_successful_save_clears_the_storage_problem() {
     let mock = rotating_server(3600).await;
-    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
-        "at-1",
-        Some("rt-1"),
-        -1,
-    )));
+    let store = expired_double();
     let session = session(&mock, store.clone());
     store.fail_saves(true);
     session.access_token().await.unwrap();
@@ -187,11 +199,7 @@ async fn the_next_successful_save_clears_the_storage_problem() {
 #[tokio::test]
 async fn a_failed_save_and_a_failed_clear_are_retried_until_the_store_holds_the_current_tokens() {
     let mock = rotating_server(3600).await;
-    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
-        "at-1",
-        Some("rt-1"),
-        -1,
-    )));
+    let store = expired_double();
     let session = session(&mock, store.clone());
     store.fail_saves(true);
     store.fail_clears(true);
@@ -212,11 +220,7 @@ async fn a_failed_save_and_a_failed_clear_are_retried_until_the_store_holds_the_
 #[tokio::test]
 async fn a_failed_save_keeps_the_rotated_tokens_and_the_old_refresh_token_is_not_sent_again() {
     let mock = rotating_server(0).await;
-    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
-        "at-1",
-        Some("rt-1"),
-        -1,
-    )));
+    let store = expired_double();
     store.fail_saves(true);
     store.fail_clears(true);
     let session = session(&mock, store);
@@ -272,11 +276,7 @@ async fn store_calls_run_off_the_async_workers() {
     // A current-thread runtime: anything run inline runs on this very thread.
     let test_thread = std::thread::current().id();
     let mock = rotating_server(3600).await;
-    let store = Arc::new(TokenStoreDouble::with_tokens(stored_tokens(
-        "at-1",
-        Some("rt-1"),
-        -1,
-    )));
+    let store = expired_double();
     let session = Session::open(mock.client(), store.clone()).await.unwrap();
     session.access_token().await.unwrap();
     session.disconnect().await.unwrap();
@@ -296,7 +296,7 @@ async fn a_rejected_token_is_refreshed_once_and_the_request_retried() {
         _ => unauthorized("invalid_token"),
     })
     .await;
-    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let session = session_valid(&mock);
     let response = session
         .authorized_get(&format!("{}/photos", mock.base))
         .await
@@ -319,15 +319,12 @@ async fn a_token_rejected_again_after_refresh_is_an_error_without_a_loop() {
         _ => unauthorized("invalid_token"),
     })
     .await;
-    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let session = session_valid(&mock);
     let error = session
         .authorized_get(&format!("{}/photos", mock.base))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 401);
     assert_eq!(mock.requests_to("/token").len(), 1);
     assert_eq!(mock.requests_to("/photos").len(), 2);
 }
@@ -340,15 +337,12 @@ async fn other_refusals_do_not_trigger_a_refresh() {
         _ => reply(404, "text/plain", "no such photo"),
     })
     .await;
-    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let session = session_valid(&mock);
     let error = session
         .authorized_get(&format!("{}/scoped", mock.base))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 401);
     let error = session
         .authorized_get(&format!("{}/photos/9", mock.base))
         .await
@@ -390,11 +384,7 @@ async fn too_many_requests_is_retried_after_the_date_in_retry_after() {
         answer
     })
     .await;
-    let session = Session::new(
-        mock.client_with(quick_retries()),
-        memory(stored_tokens("at-1", Some("rt-1"), 3000)),
-    )
-    .unwrap();
+    let session = Session::new(mock.client_with(quick_retries()), valid_store()).unwrap();
 
     let started = Instant::now();
     let photos = session
@@ -414,19 +404,12 @@ async fn too_many_requests_is_retried_after_the_date_in_retry_after() {
 #[tokio::test]
 async fn client_errors_are_not_retried() {
     let mock = photos_after(|| reply(404, "text/plain", "gone")).await;
-    let session = Session::new(
-        mock.client_with(quick_retries()),
-        memory(stored_tokens("at-1", Some("rt-1"), 3000)),
-    )
-    .unwrap();
+    let session = Session::new(mock.client_with(quick_retries()), valid_store()).unwrap();
     let error = session
         .authorized_get(&format!("{}/photos", mock.base))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 404, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 404);
     assert_eq!(mock.requests_to("/photos").len(), 1);
 }
 
@@ -465,10 +448,7 @@ async fn a_passing_refresh_failure_falls_back_to_the_still_valid_token() {
 
     let session = session_expired(&mock);
     let error = session.access_token().await.unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 503, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 503);
     assert_eq!(
         session.status(),
         SessionStatus::Connected,
@@ -519,16 +499,13 @@ async fn not_connected_until_tokens_exist() {
 #[tokio::test]
 async fn a_resource_that_is_not_the_expected_json_is_described_without_quoting_it() {
     let mock = Mock::start(|_| json(200, r#"["2YotnFZFEjr1zCsicMWpAA"]"#)).await;
-    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let session = session_valid(&mock);
     let response = session
         .authorized_get(&format!("{}/numbers", mock.base))
         .await
         .unwrap();
     let error = response.json::<Vec<u32>>().unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 200, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 200);
     let shown = format!("{error} {error:?}");
     assert!(!shown.contains("2YotnFZFEjr1zCsicMWpAA"), "{shown}");
 }
@@ -536,7 +513,7 @@ async fn a_resource_that_is_not_the_expected_json_is_described_without_quoting_i
 #[tokio::test]
 async fn insecure_resource_urls_never_get_the_token() {
     let mock = Mock::start(|_| json(200, "{}")).await;
-    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let session = session_valid(&mock);
     let error = session
         .authorized_get("http://photos.example.com/photos")
         .await
@@ -554,7 +531,7 @@ async fn userinfo_is_read_with_the_token() {
         _ => unauthorized("invalid_token"),
     })
     .await;
-    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let session = session_valid(&mock);
     let user = session.userinfo().await.unwrap();
     assert_eq!(
         (user.sub.as_str(), user.name.as_deref()),
@@ -566,7 +543,7 @@ async fn userinfo_is_read_with_the_token() {
     metadata.userinfo_endpoint = None;
     let client =
         photolink_oauth::OAuthClient::new(crate::support::mock::config(), metadata).unwrap();
-    let session = Session::new(client, memory(stored_tokens("at-1", Some("rt-1"), 3000))).unwrap();
+    let session = Session::new(client, valid_store()).unwrap();
     assert!(matches!(
         session.userinfo().await,
         Err(Error::NoUserinfoEndpoint)
@@ -576,7 +553,7 @@ async fn userinfo_is_read_with_the_token() {
 #[tokio::test]
 async fn disconnect_revokes_refresh_then_access_token_and_forgets_them() {
     let mock = Mock::start(|_| reply(200, "text/plain", "")).await;
-    let store = memory(stored_tokens("at-1", Some("rt-1"), 3000));
+    let store = valid_store();
     let session = session(&mock, store.clone());
     session.disconnect().await.unwrap();
 
@@ -605,7 +582,7 @@ async fn disconnect_revokes_refresh_then_access_token_and_forgets_them() {
 #[tokio::test]
 async fn a_failed_revocation_still_forgets_the_tokens_and_is_reported() {
     let mock = Mock::start(|_| reply(503, "text/html", "<html>down</html>")).await;
-    let store = memory(stored_tokens("at-1", Some("rt-1"), 3000));
+    let store = valid_store();
     let session = session(&mock, store.clone());
     let error = session.disconnect().await.unwrap_err();
     assert!(matches!(error, Error::RevocationFailed { .. }), "{error:?}");
@@ -683,7 +660,7 @@ async fn a_resource_fetched_without_credentials_carries_no_token_and_a_401_refre
         _ => unauthorized("invalid_token"),
     })
     .await;
-    let session = session(&mock, memory(stored_tokens("at-1", Some("rt-1"), 3000)));
+    let session = session_valid(&mock);
     let fetched = session
         .get_without_credentials(&format!("{}/download", mock.base))
         .await
@@ -694,10 +671,7 @@ async fn a_resource_fetched_without_credentials_carries_no_token_and_a_401_refre
         .get_without_credentials(&format!("{}/expired", mock.base))
         .await
         .unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 401);
     assert_eq!(mock.requests().len(), 2);
     assert!(
         mock.requests()

@@ -9,6 +9,7 @@ use photolink_oauth::{ClientSecret, Error, TokenErrorCode};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
 
+use crate::support::assert_unexpected_status;
 use crate::support::mock::{Mock, REDIRECT_URI, config, exchange, json, reply, tokens};
 
 #[tokio::test]
@@ -276,10 +277,7 @@ async fn an_unknown_token_type_is_named_without_echoing_a_token() {
     })
     .await;
     let error = exchange(&mock.client(), "c").await.unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 200, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 200);
     assert_shows_no_token(&error);
 }
 
@@ -385,10 +383,7 @@ async fn redirects_are_not_followed() {
     .await;
     let client = mock.client();
     let error = exchange(&client, "c").await.unwrap_err();
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 307, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 307);
     assert!(mock.requests_to("/elsewhere").is_empty());
 }
 

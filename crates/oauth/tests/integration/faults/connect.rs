@@ -1,39 +1,33 @@
 //! The code exchange failing. A first connection stores nothing, a reconnection keeps the
 //! previous connection, and a new sign-in works once the fault is gone.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use photolink_demo_provider::{Config, Fault};
-use photolink_oauth::{Error, Persistence, Session, SessionStatus, TokenErrorCode};
+use photolink_oauth::{Error, Persistence, SessionStatus, TokenErrorCode};
 
-use super::{TIMEOUT, assert_shows_no_token, fault_config};
-use crate::support::consent::Decision;
-use crate::support::provider::{authorize, client_with, connected_with, start};
-use crate::support::store::TokenStoreDouble;
+use super::{
+    SignedOut, TIMEOUT, assert_connection_kept, assert_shows_no_served_token, detail_of_200,
+    fault_config, signed_out,
+};
+use crate::support::provider::{connected_with, sign_in};
 
 /// Connects for the first time while `fault` answers the token request. Checks that the
 /// error shows no token, that nothing was stored, and that a new sign-in connects once the
 /// fault is gone; returns the error.
 async fn first_connection_with(fault: Fault) -> Error {
-    let provider = start(Config::default()).await;
-    let client = client_with(&provider, fault_config()).await;
-    let store = Arc::new(TokenStoreDouble::default());
-    let session = Session::new(client.clone(), store.clone()).unwrap();
+    let SignedOut {
+        provider,
+        client,
+        store,
+        session,
+    } = signed_out(Config::default(), fault_config()).await;
     let name = fault.name();
     provider.set_faults([fault.times(1)]).unwrap();
 
-    let (pending, callback) = authorize(&client, Decision::Approve).await;
-    let error = session
-        .connect(pending.complete(&callback).unwrap())
-        .await
-        .unwrap_err();
+    let error = sign_in(&client, &session).await.unwrap_err();
 
-    let served = provider.fake_tokens_served();
-    assert_shows_no_token(
-        &error,
-        &served.iter().map(String::as_str).collect::<Vec<_>>(),
-    );
+    assert_shows_no_served_token(&error, &provider, &[]);
     assert_eq!(session.status(), SessionStatus::SignedOut);
     assert_eq!(session.persistence(), Persistence::Saved);
     assert!(store.held().is_none(), "nothing is stored");
@@ -42,9 +36,7 @@ async fn first_connection_with(fault: Fault) -> Error {
     assert_eq!(stats.authorization_code_grants, 0);
 
     provider.clear_faults();
-    let (pending, callback) = authorize(&client, Decision::Approve).await;
-    let persistence = session
-        .connect(pending.complete(&callback).unwrap())
+    let persistence = sign_in(&client, &session)
         .await
         .expect("a new sign-in connects once the fault is gone");
     assert_eq!(persistence, Persistence::Saved);
@@ -55,19 +47,6 @@ async fn first_connection_with(fault: Fault) -> Error {
         .unwrap();
     assert_eq!(photos.status, 200);
     error
-}
-
-/// The `detail` of an [`Error::UnexpectedResponse`] for a 200 answer.
-#[track_caller]
-fn detail_of_200(error: &Error) -> &str {
-    match error {
-        Error::UnexpectedResponse {
-            status: 200,
-            detail,
-            retry_after: None,
-        } => detail,
-        other => panic!("expected an unusable 200 answer, got {other:?}"),
-    }
 }
 
 #[tokio::test]
@@ -177,33 +156,22 @@ async fn a_failed_reconnection_keeps_the_previous_connection() {
         .set_faults([Fault::TokenFormEncoded.times(1)])
         .unwrap();
 
-    let (pending, callback) = authorize(&connected.client, Decision::Approve).await;
-    let error = connected
-        .session
-        .connect(pending.complete(&callback).unwrap())
+    let error = sign_in(&connected.client, &connected.session)
         .await
         .unwrap_err();
 
-    let served = connected.provider.fake_tokens_served();
-    assert_eq!(served.len(), 2, "the form-encoded body carried two tokens");
-    let mut known: Vec<&str> = served.iter().map(String::as_str).collect();
-    known.push(previous.access_token.secret());
-    known.push(previous.refresh_token.as_ref().unwrap().secret());
-    assert_shows_no_token(&error, &known);
-    assert_eq!(connected.session.status(), SessionStatus::Connected);
-    let kept = connected.saved();
-    assert_eq!(kept.access_token.secret(), previous.access_token.secret());
     assert_eq!(
-        kept.refresh_token.unwrap().secret(),
-        previous.refresh_token.unwrap().secret()
+        connected.provider.fake_tokens_served().len(),
+        2,
+        "the form-encoded body carried two tokens"
     );
+    assert_connection_kept(&error, &connected, &connected.session, &previous);
     assert_eq!(
         connected.session.access_token().await.unwrap().secret(),
         previous.access_token.secret()
     );
     connected
-        .session
-        .authorized_get(&connected.photos_url())
+        .get_photos()
         .await
         .expect("the previous connection still works");
 }

@@ -2,49 +2,36 @@
 //! that needs them fails with nothing stored, a connection that has them keeps its tokens,
 //! and each works again once the fault is gone.
 
-use std::sync::Arc;
 use std::time::Duration;
 
-use photolink_demo_provider::{Config, Fault, ProviderHandle};
+use photolink_demo_provider::{Config, Fault};
 use photolink_oauth::{
-    AuthorizationErrorCode, Error, PendingAuthorization, Persistence, Session, SessionStatus,
+    AuthorizationErrorCode, Error, PendingAuthorization, Persistence, SessionStatus,
 };
 
-use super::{assert_shows_no_token, fault_config};
+use super::{
+    SignedOut, assert_connection_kept, assert_shows_no_token, fault_config, served, signed_out,
+};
+use crate::support::assert_unexpected_status;
 use crate::support::consent::{Decision, decide};
-use crate::support::provider::{authorize, client_with, connected_with, start};
-use crate::support::store::TokenStoreDouble;
-
-fn served(provider: &ProviderHandle, fault: &str) -> u64 {
-    provider
-        .stats()
-        .faults_served
-        .get(fault)
-        .copied()
-        .unwrap_or(0)
-}
+use crate::support::provider::{connected_with, sign_in};
 
 #[tokio::test]
 async fn a_failing_key_set_refuses_the_openid_sign_in_and_stores_nothing() {
-    let provider = start(Config::default()).await;
     let config = fault_config().with_scopes(["openid", "profile", "photos:read"]);
-    let client = client_with(&provider, config).await;
-    let store = Arc::new(TokenStoreDouble::default());
-    let session = Session::new(client.clone(), store.clone()).unwrap();
+    let SignedOut {
+        provider,
+        client,
+        store,
+        session,
+    } = signed_out(Config::default(), config).await;
     provider
         .set_faults([Fault::JwksServerError { status: 502 }.until_cleared()])
         .unwrap();
 
-    let (pending, callback) = authorize(&client, Decision::Approve).await;
-    let error = session
-        .connect(pending.complete(&callback).unwrap())
-        .await
-        .unwrap_err();
+    let error = sign_in(&client, &session).await.unwrap_err();
 
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 502, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 502);
     assert!(error.is_transient());
     assert_shows_no_token(&error, &[]);
     assert_eq!(session.status(), SessionStatus::SignedOut);
@@ -52,9 +39,7 @@ async fn a_failing_key_set_refuses_the_openid_sign_in_and_stores_nothing() {
     assert_eq!(served(&provider, "jwks_server_error"), 1);
 
     provider.clear_faults();
-    let (pending, callback) = authorize(&client, Decision::Approve).await;
-    let persistence = session
-        .connect(pending.complete(&callback).unwrap())
+    let persistence = sign_in(&client, &session)
         .await
         .expect("a new sign-in connects once the key set is back");
     assert_eq!(persistence, Persistence::Saved);
@@ -64,14 +49,19 @@ async fn a_failing_key_set_refuses_the_openid_sign_in_and_stores_nothing() {
 
 #[tokio::test]
 async fn a_failing_pushed_authorization_endpoint_starts_no_sign_in_and_a_new_start_works() {
-    let provider = start(Config {
-        require_par: true,
-        ..Config::default()
-    })
+    let SignedOut {
+        provider,
+        client,
+        store,
+        session,
+    } = signed_out(
+        Config {
+            require_par: true,
+            ..Config::default()
+        },
+        fault_config(),
+    )
     .await;
-    let client = client_with(&provider, fault_config()).await;
-    let store = Arc::new(TokenStoreDouble::default());
-    let session = Session::new(client.clone(), store.clone()).unwrap();
     provider
         .set_faults([Fault::ParServerError {
             status: 503,
@@ -129,26 +119,14 @@ async fn a_failing_userinfo_endpoint_is_retried_then_an_error_and_the_connection
 
     let error = connected.session.userinfo().await.unwrap_err();
 
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 500, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 500);
     assert!(error.is_transient());
-    assert_shows_no_token(
-        &error,
-        &[
-            good.access_token.secret(),
-            good.refresh_token.as_ref().unwrap().secret(),
-        ],
-    );
+    assert_connection_kept(&error, &connected, &connected.session, &good);
     assert_eq!(
         served(&connected.provider, "userinfo_server_error"),
         3,
         "the request and two retries"
     );
-    assert_eq!(connected.session.status(), SessionStatus::Connected);
-    let kept = connected.saved();
-    assert_eq!(kept.access_token.secret(), good.access_token.secret());
     assert_eq!(connected.provider.stats().refresh_grants, 0);
 
     connected.provider.clear_faults();

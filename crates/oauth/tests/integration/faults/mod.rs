@@ -12,11 +12,17 @@ mod refresh;
 mod resources;
 mod unreachable;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use photolink_oauth::{ClientConfig, Error, RetryPolicy};
+use photolink_demo_provider::{Config, ProviderHandle};
+use photolink_oauth::{
+    ClientConfig, Error, OAuthClient, RetryPolicy, Session, SessionStatus, TokenSet,
+};
 
 use crate::support::mock::config;
+use crate::support::provider::{Connected, client_with, start};
+use crate::support::store::TokenStoreDouble;
 
 /// The client timeout in fault tests: a hanging server fails the request after this long.
 pub const TIMEOUT: Duration = Duration::from_secs(1);
@@ -32,6 +38,114 @@ pub fn fault_config() -> ClientConfig {
         max_wait: Duration::from_secs(2),
     };
     config
+}
+
+/// A running provider and a session that has not connected yet, over a store that can be
+/// told to fail.
+pub struct SignedOut {
+    pub provider: ProviderHandle,
+    pub client: OAuthClient,
+    pub store: Arc<TokenStoreDouble>,
+    pub session: Session,
+}
+
+/// Starts a provider with `provider_config` and a session with `client_config` that
+/// discovered it and holds no tokens.
+pub async fn signed_out(provider_config: Config, client_config: ClientConfig) -> SignedOut {
+    let provider = start(provider_config).await;
+    let client = client_with(&provider, client_config).await;
+    let store = Arc::new(TokenStoreDouble::default());
+    let session = Session::new(client.clone(), store.clone()).unwrap();
+    SignedOut {
+        provider,
+        client,
+        store,
+        session,
+    }
+}
+
+/// How many times `provider` has served the fault named `fault`.
+pub fn served(provider: &ProviderHandle, fault: &str) -> u64 {
+    provider
+        .stats()
+        .faults_served
+        .get(fault)
+        .copied()
+        .unwrap_or(0)
+}
+
+/// The `detail` of an [`Error::UnexpectedResponse`] for a 200 answer.
+#[track_caller]
+pub fn detail_of_200(error: &Error) -> &str {
+    match error {
+        Error::UnexpectedResponse {
+            status: 200,
+            detail,
+            retry_after: None,
+        } => detail,
+        other => panic!("expected an unusable 200 answer, got {other:?}"),
+    }
+}
+
+/// Asserts that `held` are the `good` tokens: the same access and refresh token.
+#[track_caller]
+pub fn assert_same_tokens(held: &TokenSet, good: &TokenSet) {
+    assert_eq!(
+        held.access_token.secret(),
+        good.access_token.secret(),
+        "the access token is kept"
+    );
+    assert_eq!(
+        held.refresh_token.as_ref().map(|t| t.secret()),
+        good.refresh_token.as_ref().map(|t| t.secret()),
+        "the refresh token is kept"
+    );
+}
+
+/// Asserts that `session`'s connection outlived `error`: the error shows no token (neither
+/// `good`'s nor any `connected`'s provider served), the session is still connected, and the
+/// store still holds `good`.
+#[track_caller]
+pub fn assert_connection_kept(
+    error: &Error,
+    connected: &Connected,
+    session: &Session,
+    good: &TokenSet,
+) {
+    assert_shows_no_served_token(
+        error,
+        &connected.provider,
+        &[
+            good.access_token.secret(),
+            good.refresh_token.as_ref().unwrap().secret(),
+        ],
+    );
+    assert_eq!(
+        session.status(),
+        SessionStatus::Connected,
+        "a failure that is not the grant's is not a lost connection"
+    );
+    assert_same_tokens(&connected.saved(), good);
+}
+
+/// Clears the faults and asserts that the photo list then arrives.
+pub async fn assert_photos_arrive_once_cleared(connected: &Connected) {
+    connected.provider.clear_faults();
+    let photos = connected
+        .get_photos()
+        .await
+        .expect("the photos arrive once the fault is gone");
+    assert_eq!(photos.status, 200);
+}
+
+/// Asserts that `error` shows no token: none of `known`, none of the random tokens
+/// `provider`'s faulty bodies carried, nothing token-shaped.
+#[track_caller]
+pub fn assert_shows_no_served_token(error: &Error, provider: &ProviderHandle, known: &[&str]) {
+    let served = provider.fake_tokens_served();
+    let mut shown_nowhere: Vec<&str> = served.iter().map(String::as_str).collect();
+    shown_nowhere.extend(known);
+    assert_shows_no_token(error, &shown_nowhere);
 }
 
 /// Asserts that neither `Display` nor `Debug` of `error` shows a token: none of `known`, and

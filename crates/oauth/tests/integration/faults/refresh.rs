@@ -7,11 +7,13 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use photolink_demo_provider::{Config, Fault};
-use photolink_oauth::{Error, Persistence, SessionStatus, TokenSet, TokenStore};
+use photolink_oauth::{Error, Persistence, SessionStatus, TokenStore};
 
-use super::{TIMEOUT, assert_shows_no_token, fault_config};
-use crate::support::consent::Decision;
-use crate::support::provider::{Connected, authorize, connected_with, expire_locally};
+use super::{
+    TIMEOUT, assert_connection_kept, assert_same_tokens, assert_shows_no_token, detail_of_200,
+    fault_config,
+};
+use crate::support::provider::{Connected, connected_with, expire_locally, sign_in};
 
 /// Rewrites the saved tokens so the access token is still valid but due for a refresh
 /// (it expires within the refresh skew).
@@ -23,15 +25,6 @@ fn expire_soon(connected: &Connected) {
     connected.store.save(&tokens).unwrap();
 }
 
-#[track_caller]
-fn assert_same_tokens(held: &TokenSet, good: &TokenSet) {
-    assert_eq!(held.access_token.secret(), good.access_token.secret());
-    assert_eq!(
-        held.refresh_token.as_ref().map(|t| t.secret()),
-        good.refresh_token.as_ref().map(|t| t.secret())
-    );
-}
-
 /// Refreshes while `fault` answers every token request: first with a still-valid access
 /// token, which keeps being used, then with an expired one, which fails. Checks that the
 /// store keeps the good tokens throughout, that the error shows none of them, and that a
@@ -39,10 +32,6 @@ fn assert_same_tokens(held: &TokenSet, good: &TokenSet) {
 async fn refresh_with(fault: Fault) -> Error {
     let connected = connected_with(Config::default(), fault_config()).await;
     let good = connected.saved();
-    let known = [
-        good.access_token.secret(),
-        good.refresh_token.as_ref().unwrap().secret(),
-    ];
     let name = fault.name();
     connected
         .provider
@@ -64,17 +53,8 @@ async fn refresh_with(fault: Fault) -> Error {
         .authorized_get(&connected.photos_url())
         .await
         .unwrap_err();
-    let served = connected.provider.fake_tokens_served();
-    let mut shown_nowhere: Vec<&str> = served.iter().map(String::as_str).collect();
-    shown_nowhere.extend(known);
-    assert_shows_no_token(&error, &shown_nowhere);
-    assert_eq!(
-        session.status(),
-        SessionStatus::Connected,
-        "a failed refresh is not a lost connection"
-    );
+    assert_connection_kept(&error, &connected, &session, &good);
     assert_eq!(session.persistence(), Persistence::Saved);
-    assert_same_tokens(&connected.saved(), &good);
     let stats = connected.provider.stats();
     assert_eq!(stats.faults_served.get(name), Some(&2), "one per phase");
     assert_eq!(stats.refresh_grants, 0);
@@ -89,23 +69,10 @@ async fn refresh_with(fault: Fault) -> Error {
     assert_eq!(stats.refresh_reuse_detected, 0);
     assert_ne!(
         connected.saved().refresh_token.unwrap().secret(),
-        known[1],
+        good.refresh_token.unwrap().secret(),
         "the rotated refresh token is saved"
     );
     error
-}
-
-/// The `detail` of an [`Error::UnexpectedResponse`] for a 200 answer.
-#[track_caller]
-fn detail_of_200(error: &Error) -> &str {
-    match error {
-        Error::UnexpectedResponse {
-            status: 200,
-            detail,
-            ..
-        } => detail,
-        other => panic!("expected an unusable 200 answer, got {other:?}"),
-    }
 }
 
 #[tokio::test]
@@ -228,9 +195,7 @@ async fn a_refresh_whose_answer_is_lost_meets_reuse_detection_and_asks_to_connec
     assert_eq!(stats.grants_revoked, 1);
 
     // Connecting again works.
-    let (pending, callback) = authorize(&connected.client, Decision::Approve).await;
-    let persistence = session
-        .connect(pending.complete(&callback).unwrap())
+    let persistence = sign_in(&connected.client, &session)
         .await
         .expect("a new sign-in connects");
     assert_eq!(persistence, Persistence::Saved);

@@ -3,24 +3,18 @@
 
 use std::time::{Duration, Instant};
 
-use photolink_demo_provider::{Config, Fault, ProviderHandle};
-use photolink_oauth::{Error, SessionStatus, TokenStore};
+use photolink_demo_provider::{Config, Fault};
+use photolink_oauth::{Error, Persistence, SessionStatus, TokenStore};
 
-use super::{assert_shows_no_token, fault_config};
-use crate::support::consent::Decision;
-use crate::support::provider::{Connected, authorize, connected_with};
+use super::{
+    assert_connection_kept, assert_photos_arrive_once_cleared, assert_shows_no_token, fault_config,
+    served,
+};
+use crate::support::assert_unexpected_status;
+use crate::support::provider::{Connected, connected_with, sign_in};
 
 async fn connected() -> Connected {
     connected_with(Config::default(), fault_config()).await
-}
-
-fn served(provider: &ProviderHandle, fault: &str) -> u64 {
-    provider
-        .stats()
-        .faults_served
-        .get(fault)
-        .copied()
-        .unwrap_or(0)
 }
 
 fn server_error(status: u16, retry_after: Option<u64>) -> Fault {
@@ -38,11 +32,7 @@ async fn server_errors_within_the_retry_bound_are_retried_until_the_photos_arriv
         .set_faults([server_error(502, None).times(2)])
         .unwrap();
 
-    let photos = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap();
+    let photos = connected.get_photos().await.unwrap();
 
     assert_eq!(photos.status, 200);
     let stats = connected.provider.stats();
@@ -60,34 +50,15 @@ async fn server_errors_beyond_the_retry_bound_end_after_three_requests_and_a_lat
         .set_faults([server_error(500, None).times(5)])
         .unwrap();
 
-    let error = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap_err();
+    let error = connected.get_photos().await.unwrap_err();
 
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 500, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 500);
     assert!(error.is_transient());
-    assert_shows_no_token(&error, &[before.access_token.secret()]);
+    assert_connection_kept(&error, &connected, &connected.session, &before);
     assert_eq!(connected.provider.stats().photo_list_requests, 3);
     assert_eq!(served(&connected.provider, "photos_server_error"), 3);
-    assert_eq!(connected.session.status(), SessionStatus::Connected);
-    assert_eq!(
-        connected.saved().access_token.secret(),
-        before.access_token.secret(),
-        "the tokens are untouched"
-    );
 
-    connected.provider.clear_faults();
-    let photos = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap();
-    assert_eq!(photos.status, 200);
+    assert_photos_arrive_once_cleared(&connected).await;
     assert_eq!(connected.provider.stats().photo_list_requests, 4);
 }
 
@@ -100,11 +71,7 @@ async fn a_retry_after_within_the_cap_is_waited_for() {
         .unwrap();
 
     let started = Instant::now();
-    let photos = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap();
+    let photos = connected.get_photos().await.unwrap();
 
     assert_eq!(photos.status, 200);
     assert!(
@@ -125,33 +92,15 @@ async fn a_retry_after_beyond_the_cap_ends_the_retries_at_once() {
         .unwrap();
 
     let started = Instant::now();
-    let error = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap_err();
+    let error = connected.get_photos().await.unwrap_err();
 
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 503, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 503);
     assert_eq!(error.retry_after(), Some(Duration::from_secs(30)));
     assert!(started.elapsed() < Duration::from_secs(2), "no waiting");
     assert_eq!(connected.provider.stats().photo_list_requests, 1);
-    assert_shows_no_token(&error, &[before.access_token.secret()]);
-    assert_eq!(
-        connected.saved().access_token.secret(),
-        before.access_token.secret(),
-        "the tokens are untouched"
-    );
+    assert_connection_kept(&error, &connected, &connected.session, &before);
 
-    connected.provider.clear_faults();
-    let photos = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .expect("the photos arrive once the fault is gone");
-    assert_eq!(photos.status, 200);
+    assert_photos_arrive_once_cleared(&connected).await;
 }
 
 #[tokio::test]
@@ -163,11 +112,7 @@ async fn a_401_mid_session_is_refreshed_once_and_the_request_retried() {
         .set_faults([Fault::PhotosInvalidToken.times(1)])
         .unwrap();
 
-    let photos = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap();
+    let photos = connected.get_photos().await.unwrap();
 
     assert_eq!(photos.status, 200);
     let stats = connected.provider.stats();
@@ -188,16 +133,9 @@ async fn a_401_that_persists_after_the_refresh_is_an_error_without_a_loop() {
         .set_faults([Fault::PhotosInvalidToken.until_cleared()])
         .unwrap();
 
-    let error = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap_err();
+    let error = connected.get_photos().await.unwrap_err();
 
-    assert!(
-        matches!(error, Error::UnexpectedResponse { status: 401, .. }),
-        "{error:?}"
-    );
+    assert_unexpected_status(&error, 401);
     let refreshed = connected.saved();
     assert_shows_no_token(
         &error,
@@ -211,34 +149,20 @@ async fn a_401_that_persists_after_the_refresh_is_an_error_without_a_loop() {
     assert_eq!(stats.photo_list_requests, 2, "the request and one retry");
     assert_eq!(connected.session.status(), SessionStatus::Connected);
 
-    connected.provider.clear_faults();
-    connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap();
+    assert_photos_arrive_once_cleared(&connected).await;
     assert_eq!(connected.provider.stats().refresh_grants, 1);
 }
 
 #[tokio::test]
 async fn a_401_mid_session_with_a_dead_grant_means_reconnect_needed() {
     let connected = connected().await;
-    let tokens = connected.saved();
-    connected
-        .client
-        .revoke_refresh_token(tokens.refresh_token.as_ref().unwrap())
-        .await
-        .unwrap();
+    let tokens = connected.revoke_grant().await;
     connected
         .provider
         .set_faults([Fault::PhotosInvalidToken.times(1)])
         .unwrap();
 
-    let error = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap_err();
+    let error = connected.get_photos().await.unwrap_err();
 
     assert!(matches!(error, Error::ReconnectNeeded), "{error:?}");
     assert_shows_no_token(
@@ -255,17 +179,10 @@ async fn a_401_mid_session_with_a_dead_grant_means_reconnect_needed() {
     );
     assert_eq!(connected.provider.stats().photo_list_requests, 1);
 
-    let (pending, callback) = authorize(&connected.client, Decision::Approve).await;
-    let persistence = connected
-        .session
-        .connect(pending.complete(&callback).unwrap())
+    let persistence = sign_in(&connected.client, &connected.session)
         .await
         .expect("connecting again works");
-    assert_eq!(persistence, photolink_oauth::Persistence::Saved);
-    let photos = connected
-        .session
-        .authorized_get(&connected.photos_url())
-        .await
-        .unwrap();
+    assert_eq!(persistence, Persistence::Saved);
+    let photos = connected.get_photos().await.unwrap();
     assert_eq!(photos.status, 200);
 }

@@ -10,7 +10,7 @@ use photolink_oauth::{
 };
 use url::Url;
 
-use super::{assert_shows_no_token, fault_config};
+use super::{assert_same_tokens, assert_shows_no_token, fault_config};
 use crate::support::mock::{REDIRECT_URI, query_param};
 use crate::support::provider::{Connected, connected_with, start};
 
@@ -28,8 +28,13 @@ impl StateDir {
         Self(dir)
     }
 
-    fn state_file(&self) -> PathBuf {
-        self.0.join("provider-state.json")
+    /// A provider configuration that keeps its state (its grants) in this directory, so a
+    /// provider started again with it knows the tokens it issued before.
+    fn provider_config(&self) -> Config {
+        Config {
+            state_file: Some(self.0.join("provider-state.json")),
+            ..Config::default()
+        }
     }
 }
 
@@ -50,12 +55,8 @@ fn assert_refused(error: &Error) {
 
 #[tokio::test]
 async fn a_stopped_provider_is_a_network_error_and_the_saved_tokens_survive_until_it_is_back() {
-    let state = StateDir::new();
-    let provider_config = || Config {
-        state_file: Some(state.state_file()),
-        ..Config::default()
-    };
-    let connected = connected_with(provider_config(), fault_config()).await;
+    let state_dir = StateDir::new();
+    let connected = connected_with(state_dir.provider_config(), fault_config()).await;
     let good = connected.saved();
     let known = [
         good.access_token.secret(),
@@ -79,9 +80,7 @@ async fn a_stopped_provider_is_a_network_error_and_the_saved_tokens_survive_unti
     assert_refused(&error);
     assert_shows_no_token(&error, &known);
     assert_eq!(session.status(), SessionStatus::Connected);
-    let held = store.load().unwrap().expect("the tokens are kept");
-    assert_eq!(held.access_token.secret(), known[0]);
-    assert_eq!(held.refresh_token.unwrap().secret(), known[1]);
+    assert_same_tokens(&store.load().unwrap().expect("the tokens are kept"), &good);
 
     // A first connection.
     let empty = Arc::new(MemoryTokenStore::new());
@@ -105,7 +104,7 @@ async fn a_stopped_provider_is_a_network_error_and_the_saved_tokens_survive_unti
     // The provider is back on the same port, with the same grants.
     let provider = start(Config {
         port,
-        ..provider_config()
+        ..state_dir.provider_config()
     })
     .await;
     let photos = session
@@ -119,12 +118,8 @@ async fn a_stopped_provider_is_a_network_error_and_the_saved_tokens_survive_unti
 
 #[tokio::test]
 async fn a_photo_request_to_a_stopped_provider_is_a_network_error_and_the_connection_is_kept() {
-    let state = StateDir::new();
-    let provider_config = || Config {
-        state_file: Some(state.state_file()),
-        ..Config::default()
-    };
-    let connected = connected_with(provider_config(), fault_config()).await;
+    let state_dir = StateDir::new();
+    let connected = connected_with(state_dir.provider_config(), fault_config()).await;
     let photos_url = connected.photos_url();
     let good = connected.saved();
     let Connected {
@@ -146,12 +141,11 @@ async fn a_photo_request_to_a_stopped_provider_is_a_network_error_and_the_connec
         ],
     );
     assert_eq!(session.status(), SessionStatus::Connected);
-    let held = store.load().unwrap().expect("the tokens are kept");
-    assert_eq!(held.access_token.secret(), good.access_token.secret());
+    assert_same_tokens(&store.load().unwrap().expect("the tokens are kept"), &good);
 
     let _provider = start(Config {
         port,
-        ..provider_config()
+        ..state_dir.provider_config()
     })
     .await;
     let photos = session
