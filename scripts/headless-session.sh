@@ -6,7 +6,10 @@
 #   - a virtual X display (xvfb-run, 1280x800),
 #   - a real, unlocked gnome-keyring (Secret Service), ready before the command starts,
 #   - no desktop-environment variables (with XDG_CURRENT_DESKTOP=GNOME, xdg-open would
-#     delegate to gio and ignore $BROWSER).
+#     delegate to gio and ignore $BROWSER),
+#   - no Mesa shader cache: its writer thread ("disk$0", software GL under Xvfb) was seen
+#     running on for more than 20 s after an exiting PhotoLink's main thread had ended,
+#     keeping the process, and its single-instance name on the bus, alive.
 # The session ends, and its HOME is deleted, when the command exits; its exit code is kept.
 #
 #   bash scripts/headless-session.sh COMMAND [ARGS...]
@@ -84,6 +87,7 @@ env \
   XDG_STATE_HOME="$session_home/.local/state" \
   XDG_CACHE_HOME="$session_home/.cache" \
   XDG_RUNTIME_DIR="$session_home/runtime" \
+  MESA_SHADER_CACHE_DISABLE=true \
   PHOTOLINK_HEADLESS_SESSION=inner \
   dbus-run-session -- xvfb-run -a -s '-screen 0 1280x800x24 -nolisten tcp' \
   bash "${BASH_SOURCE[0]}" "$@" || status=$?

@@ -23,6 +23,7 @@ from selenium.webdriver.support.ui import WebDriverWait
 from desktop import (
     SINGLE_INSTANCE_NAME,
     dbus_name_has_owner,
+    dbus_name_owner,
     pids_running,
     process_alive,
     stop_process,
@@ -134,7 +135,10 @@ class App:
             leftover = pids_running(self.binary)
             for pid in leftover:
                 os.kill(pid, 9)
-            raise AssertionError(f"PhotoLink did not exit within {APP_EXIT_TIMEOUT_SECONDS} s (pids {leftover})")
+            raise AssertionError(
+                f"PhotoLink did not exit within {APP_EXIT_TIMEOUT_SECONDS} s (pids {leftover}); "
+                f"the single-instance name's owner: {dbus_name_owner(SINGLE_INSTANCE_NAME)}"
+            )
 
     def restart(self) -> "App":
         self.quit()

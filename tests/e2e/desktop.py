@@ -321,6 +321,32 @@ def dbus_name_has_owner(name: str) -> bool:
     return "boolean true" in done.stdout
 
 
+def dbus_name_owner(name: str) -> str:
+    """Who holds `name` on the session bus, for an error message: the owner's pid, its command
+    line, and the state of each of its threads (or why that cannot be told)."""
+    done = run(
+        ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
+         "org.freedesktop.DBus.GetConnectionUnixProcessID", f"string:{name}"],
+        check=False,
+    )
+    found = re.search(r"uint32 (\d+)", done.stdout)
+    if not found:
+        return "no owner"
+    pid = found.group(1)
+    try:
+        command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
+    except OSError as error:
+        command = f"(command line unreadable: {error.strerror})"
+    threads = []
+    for task in sorted(Path(f"/proc/{pid}/task").glob("*")):
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            threads.append(f"{(task / 'comm').read_text().strip()}:{fields[0]}:{(task / 'wchan').read_text().strip() or '-'}")
+        except OSError:
+            continue
+    return f"pid {pid} {command!r}, threads (name:state:wait) {threads}"
+
+
 def pids_running(binary: Path) -> list[int]:
     """Live processes of `binary` in this private session (zombies excluded).
 
