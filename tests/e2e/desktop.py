@@ -312,24 +312,25 @@ def process_alive(pid: int) -> bool:
     return bool(state) and state.group(1) not in ("Z", "X")
 
 
-def dbus_name_has_owner(name: str) -> bool:
+def _ask_the_bus(method: str, name: str) -> str:
+    """The session bus's answer to `org.freedesktop.DBus.<method>(name)`, as dbus-send prints it
+    (empty when the call failed)."""
     done = run(
         ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-         "org.freedesktop.DBus.NameHasOwner", f"string:{name}"],
+         f"org.freedesktop.DBus.{method}", f"string:{name}"],
         check=False,
     )
-    return "boolean true" in done.stdout
+    return done.stdout
+
+
+def dbus_name_has_owner(name: str) -> bool:
+    return "boolean true" in _ask_the_bus("NameHasOwner", name)
 
 
 def dbus_name_owner(name: str) -> str:
     """Who holds `name` on the session bus, for an error message: the owner's pid, its command
     line, and the state of each of its threads (or why that cannot be told)."""
-    done = run(
-        ["dbus-send", "--session", "--print-reply", "--dest=org.freedesktop.DBus", "/org/freedesktop/DBus",
-         "org.freedesktop.DBus.GetConnectionUnixProcessID", f"string:{name}"],
-        check=False,
-    )
-    found = re.search(r"uint32 (\d+)", done.stdout)
+    found = re.search(r"uint32 (\d+)", _ask_the_bus("GetConnectionUnixProcessID", name))
     if not found:
         return "no owner"
     pid = found.group(1)
