@@ -48,13 +48,20 @@ function render(status) {
   }
   if (status.state === "connected") {
     renderAccount(status);
-    if (previous !== "connected") gallery.start();
+    // The photos start loading once `connected` is on screen: the first page and its
+    // thumbnails take the processor from the frame that shows it otherwise.
+    if (previous !== "connected") afterNextPaint(() => current.state === "connected" && gallery.start());
   } else if (previous === "connected") {
     gallery.stop();
   }
   renderNotice(status.notice);
   renderWarning(status.warning);
   if (previous !== status.state) keepFocusVisible();
+}
+
+/** Runs `task` once the next frame has been painted (the task after that frame's callbacks). */
+function afterNextPaint(task) {
+  requestAnimationFrame(() => setTimeout(task, 0));
 }
 
 function renderProvider(provider) {

@@ -42,9 +42,9 @@ export class Gallery {
     $("gallery-retry").addEventListener("click", () => list.retry());
   }
 
-  /** Shows the photos of the account just connected. */
+  /** Shows the photos of the account just connected (the gallery was stopped when the previous
+   * account went away). The grid may have asked for the first page already. */
   start() {
-    this.stop();
     this.list.loadMore();
   }
 

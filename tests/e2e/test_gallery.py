@@ -126,6 +126,33 @@ def test_the_viewer_opens_a_photo_large_moves_with_the_arrows_and_closes_with_es
     assert focused.get_attribute("data-index") == "0", "focus did not return to the photo last shown"
 
 
+# Records (epoch milliseconds) when the frame that paints `connected` starts.
+WATCH_CONNECTED_FRAME = """
+const element = document.querySelector('[data-testid="connection-status"]');
+window.__connectedFrameAt = null;
+const observer = new MutationObserver(() => {
+  if (element.dataset.state !== 'connected') return;
+  observer.disconnect();
+  requestAnimationFrame(() => { window.__connectedFrameAt = performance.timeOrigin + performance.now(); });
+});
+observer.observe(element, { attributes: true, attributeFilter: ['data-state'] });
+"""
+
+
+def test_the_photos_are_asked_for_only_after_connected_is_on_screen(app, browser, provider):
+    app.launch()
+    app.driver.execute_script(WATCH_CONNECTED_FRAME)
+    connect(app, browser)
+    painted_at = app.wait_for(lambda d: d.execute_script("return window.__connectedFrameAt;"), "the connected frame")
+    app.wait_for(lambda d: app.painted_on_screen(), "the first screen of thumbnails")
+
+    stats = provider.stats()
+    assert stats["photo_list_requests"] == 1
+    assert stats["first_photo_list_request_unix_ms"] >= painted_at, (
+        "the photo list was asked for before the frame that shows `connected`"
+    )
+
+
 @pytest.mark.provider_args("--photos", str(PAGE_SIZE + 10), "--test-controls")
 def test_the_viewers_next_arrow_fetches_the_next_page_at_the_end_of_the_known_photos(app, browser, provider):
     app.launch()

@@ -30,7 +30,7 @@ pub(crate) async fn list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    app.counters.bump(Count::PhotoListRequests);
+    app.counters.record_photo_list_request();
     if let Some(fault) = app.faults.take(FaultTarget::Photos) {
         return fault.answer(&app).await;
     }

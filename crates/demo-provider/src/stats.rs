@@ -3,8 +3,9 @@
 //! `test-machinery` feature); without it nothing is counted (see [`crate::machinery`]).
 
 use std::collections::{BTreeMap, VecDeque};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
@@ -48,6 +49,9 @@ pub struct Stats {
     pub id_tokens_issued: u64,
     /// Requests for the photo list.
     pub photo_list_requests: u64,
+    /// When the first photo list request arrived, in milliseconds since the Unix epoch (a test
+    /// compares it with when the window painted a change).
+    pub first_photo_list_request_unix_ms: Option<u64>,
     /// Requests for a photo image or thumbnail.
     pub image_requests: u64,
     /// Of those, requests for a thumbnail.
@@ -78,6 +82,7 @@ pub(crate) struct Counters {
     refresh_tokens_presented: Mutex<VecDeque<String>>,
     presented_limit: usize,
     faults_served: Mutex<BTreeMap<&'static str, u64>>,
+    first_photo_list_request: OnceLock<u64>,
 }
 
 impl Counters {
@@ -92,6 +97,18 @@ impl Counters {
     /// Adds one to a counter.
     pub fn bump(&self, count: Count) {
         self.counts[count as usize].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a photo list request, and keeps when the first one arrived.
+    pub fn record_photo_list_request(&self) {
+        self.bump(Count::PhotoListRequests);
+        self.first_photo_list_request.get_or_init(|| {
+            SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |since| {
+                    u64::try_from(since.as_millis()).unwrap_or(u64::MAX)
+                })
+        });
     }
 
     /// Keeps the hash of a refresh token presented to the token endpoint.
@@ -126,6 +143,7 @@ impl Counters {
             jwks_requests: read(Count::JwksRequests),
             id_tokens_issued: read(Count::IdTokensIssued),
             photo_list_requests: read(Count::PhotoListRequests),
+            first_photo_list_request_unix_ms: self.first_photo_list_request.get().copied(),
             image_requests: read(Count::ImageRequests),
             thumbnail_requests: read(Count::ThumbnailRequests),
             unauthorized_requests: read(Count::UnauthorizedRequests),

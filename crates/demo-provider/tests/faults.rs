@@ -305,7 +305,10 @@ async fn the_photo_api_says_invalid_token_for_the_next_requests() {
     let f = fixture().await;
     let access_token = string(&f.tokens, "access_token");
     f.arm(Fault::PhotosInvalidToken.times(2));
+    assert_eq!(f.provider.stats().first_photo_list_request_unix_ms, None);
+    let before = unix_ms();
     let response = get_photos(&f.http, &f.provider, &access_token).await;
+    let first_list_at = f.provider.stats().first_photo_list_request_unix_ms;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     let challenge = response.headers()["www-authenticate"].to_str().unwrap();
     assert!(
@@ -329,7 +332,19 @@ async fn the_photo_api_says_invalid_token_for_the_next_requests() {
     assert_eq!(stats.faults_served["photos_invalid_token"], 2);
     assert_eq!(stats.unauthorized_requests, 0, "no real refusal happened");
     assert_eq!(stats.photo_list_requests, 2);
+    assert!(first_list_at.is_some_and(|at| (before..=unix_ms()).contains(&at)));
+    assert_eq!(
+        stats.first_photo_list_request_unix_ms, first_list_at,
+        "only the first list request is timed"
+    );
     assert_eq!(stats.image_requests, 1);
+}
+
+fn unix_ms() -> u64 {
+    let since = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap();
+    u64::try_from(since.as_millis()).unwrap()
 }
 
 #[tokio::test]
