@@ -56,7 +56,7 @@ use url::Url;
 
 use crate::config::Redirect;
 use crate::error::AppError;
-use crate::loopback::{self, CallbackOutcome, Deliver};
+use crate::loopback::{self, CallbackOutcome, Deliver, RedirectListener};
 use crate::messages;
 use crate::provider::Provider;
 use crate::status::{Connection, Notice, ProviderSummary, Status, Tone};
@@ -89,12 +89,6 @@ pub trait Os: Send + Sync + 'static {
         port: Option<u16>,
         deliver: Deliver,
     ) -> impl Future<Output = std::io::Result<Self::Listener>> + Send;
-}
-
-/// A listener for the loopback redirect; dropping it stops it and closes its port.
-pub trait RedirectListener: Send + 'static {
-    /// The port it listens on.
-    fn port(&self) -> u16;
 }
 
 /// How many callbacks are kept while start-up cannot finish (the provider is unreachable).
@@ -868,15 +862,6 @@ fn account_of_id_token(
         (Some(name), email) => (name, email),
         (None, Some(email)) => (email, None),
         (None, None) => (provider.to_owned(), None),
-    }
-}
-
-/// For code that uses the connection (the photo list and `photo:` scheme): reports a failure
-/// to the app's [`AccountConnection::connection_failed`].
-pub fn connection_failed(app: &tauri::AppHandle, error: &AppError) {
-    use tauri::Manager;
-    if let Some(state) = app.try_state::<crate::state::AppState>() {
-        state.connection.connection_failed(error);
     }
 }
 

@@ -73,10 +73,12 @@ pub fn run() {
                 Err(error) => tracing::warn!(%error, "no log folder; logging to stderr only"),
             }
             main_window::create(app.handle())?;
-            let state = state::AppState::new(app.handle());
+            app.manage(photos::Photos::in_cache_folder(app.handle()));
+            let fields = photos::settings::FIELDS;
+            let state = state::AppState::new(app.handle(), fields, photos::forget_account);
             let connection = state.connection.clone();
             app.manage(state);
-            if let Some(provider) = provider::announced(app.handle()) {
+            if let Some(provider) = provider::announced(app.handle(), &fields) {
                 connection.announce(provider);
             }
             tauri::async_runtime::spawn(async move { connection.start_up().await });

@@ -9,11 +9,11 @@ use photolink_oauth::{
     ClientConfig, HttpClient, OAuthClient, ServerMetadata, Session, TokenStore, discover_with,
 };
 use tauri::{AppHandle, Manager};
-use url::Url;
 
-use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, PhotoApi, ProviderConfig, Redirect};
+use crate::config::{
+    AppFields, AppSettings, CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig, Redirect,
+};
 use crate::error::AppError;
-use crate::photos::PhotoLibrary;
 use crate::saved_metadata::{self, SavedMetadata};
 use crate::status::ProviderSummary;
 use crate::store::{
@@ -45,12 +45,13 @@ pub struct Provider {
     /// The keyring store behind the session, when it is one: whether a Disconnect it could
     /// not complete will last.
     pub saved_connection: Option<Arc<KeyringTokenStore>>,
-    /// The account's photos at the photo API.
-    pub photos: PhotoLibrary,
     /// Where the browser sends the sign-in back.
     pub redirect: Redirect,
-    /// Keeps the embedded demo provider running while PhotoLink runs.
-    _embedded: Option<ProviderHandle>,
+    /// What the app read from its own fields of the settings file (nothing for the embedded
+    /// demo provider).
+    pub app: AppSettings,
+    /// The embedded demo provider, running while PhotoLink runs, when no settings file exists.
+    pub embedded: Option<ProviderHandle>,
 }
 
 /// Which provider the settings ask for.
@@ -63,14 +64,14 @@ enum Choice {
 }
 
 impl Choice {
-    /// Reads the settings file (if any).
-    fn read(app: &AppHandle) -> Result<Self, AppError> {
+    /// Reads the settings file (if any), the app's `fields` with it.
+    fn read(app: &AppHandle, fields: &AppFields) -> Result<Self, AppError> {
         let config_dir = app
             .path()
             .app_config_dir()
             .map_err(|_| AppError::MissingDirectory("settings"))?;
         let source = ConfigSource::locate(std::env::var_os(CONFIG_ENV), &config_dir);
-        Ok(match source.load()? {
+        Ok(match source.load(fields)? {
             Some(config) => Self::Configured {
                 source,
                 config: Box::new(config),
@@ -97,15 +98,18 @@ impl Choice {
 
 /// Which provider PhotoLink will connect to, before setting it up (`None` when the settings
 /// cannot be read; setting up says why).
-pub fn announced(app: &AppHandle) -> Option<ProviderSummary> {
-    Choice::read(app).ok().map(|choice| choice.summary())
+pub fn announced(app: &AppHandle, fields: &AppFields) -> Option<ProviderSummary> {
+    Choice::read(app, fields)
+        .ok()
+        .map(|choice| choice.summary())
 }
 
 impl Provider {
     /// Reads the settings, starts the embedded provider if there are none, discovers the
-    /// server's endpoints and opens the saved connection from the keyring.
-    pub async fn set_up(app: &AppHandle) -> Result<Self, AppError> {
-        let choice = Choice::read(app)?;
+    /// server's endpoints and opens the saved connection from the keyring. The app's `fields`
+    /// of the settings file are read with the sign-in's.
+    pub async fn set_up(app: &AppHandle, fields: &AppFields) -> Result<Self, AppError> {
+        let choice = Choice::read(app, fields)?;
         let mut summary = choice.summary();
         let forgotten = ForgottenEntries::at(data_dir(app)?.join(FORGOTTEN_FILE_NAME));
         match choice {
@@ -118,20 +122,9 @@ impl Provider {
                 let client = configured_client(&config, &saved)
                     .await
                     .map_err(|error| settings_error(&source, error))?;
-                let photos_endpoint = Url::parse(&config.photos_endpoint).map_err(|e| {
-                    settings_error(
-                        &source,
-                        photolink_oauth::Error::InvalidConfig(e.to_string()),
-                    )
-                })?;
-                let mut provider =
-                    Self::open(summary, client, photos_endpoint.clone(), forgotten, None).await?;
+                let mut provider = Self::open(summary, client, forgotten, None).await?;
                 provider.redirect = config.redirect();
-                provider.photos = PhotoLibrary::for_api(
-                    provider.session.clone(),
-                    config.photo_api,
-                    photos_endpoint,
-                );
+                provider.app = config.app;
                 Ok(provider)
             }
             Choice::Embedded => {
@@ -145,9 +138,7 @@ impl Provider {
                     ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI).with_scopes(DEMO_SCOPES),
                 );
                 let client = OAuthClient::discover(config, handle.issuer_url()).await?;
-                let photos_endpoint = Url::parse(&handle.endpoints().photos)
-                    .map_err(|e| photolink_oauth::Error::Internal(e.to_string()))?;
-                Self::open(summary, client, photos_endpoint, forgotten, Some(handle)).await
+                Self::open(summary, client, forgotten, Some(handle)).await
             }
         }
     }
@@ -156,7 +147,6 @@ impl Provider {
     async fn open(
         summary: ProviderSummary,
         client: OAuthClient,
-        photos_endpoint: Url,
         forgotten: ForgottenEntries,
         embedded: Option<ProviderHandle>,
     ) -> Result<Self, AppError> {
@@ -170,30 +160,27 @@ impl Provider {
         })
         .await;
         let store = Arc::new(store);
-        let mut provider = Self::new(summary, client, store.clone(), photos_endpoint)?;
+        let mut provider = Self::new(summary, client, store.clone())?;
         provider.open_problem = open_problem;
         provider.saved_connection = Some(store);
-        provider._embedded = embedded;
+        provider.embedded = embedded;
         Ok(provider)
     }
 
-    /// A provider over any token store (tests use stores that fail on demand), its photos in
-    /// PhotoLink's own list format at `photos_endpoint`.
+    /// A provider over any token store (tests use stores that fail on demand).
     pub fn new(
         summary: ProviderSummary,
         client: OAuthClient,
         store: Arc<dyn TokenStore>,
-        photos_endpoint: Url,
     ) -> Result<Self, AppError> {
-        let session = Arc::new(Session::new(client, store)?);
         Ok(Self {
             summary,
-            photos: PhotoLibrary::for_api(session.clone(), PhotoApi::PhotoLink, photos_endpoint),
-            session,
+            session: Arc::new(Session::new(client, store)?),
             open_problem: None,
             saved_connection: None,
             redirect: Redirect::Scheme,
-            _embedded: None,
+            app: AppSettings::default(),
+            embedded: None,
         })
     }
 }
@@ -345,7 +332,7 @@ mod tests {
     use photolink_demo_provider::Config;
 
     use super::*;
-    use crate::config::parse;
+    use crate::config::an_app::parse;
 
     /// Saved metadata in a fresh temporary folder, removed when dropped.
     struct TempSaved(PathBuf, SavedMetadata);

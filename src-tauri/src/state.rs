@@ -1,6 +1,8 @@
-//! The app's shared state (managed by Tauri; reach it with `app.state::<AppState>()`), and the
-//! desktop side of the connection: the window and the OS as [`connection`](crate::connection)
-//! needs them.
+//! The sign-in's shared state (managed by Tauri; reach it with `app.state::<AppState>()`), and
+//! the desktop side of the connection: the window and the OS as
+//! [`connection`](crate::connection) needs them. What the app keeps of an account (its photos)
+//! is its own: the connection tells it when the account changes or goes through the hook given
+//! to [`AppState::new`].
 
 use std::sync::Arc;
 
@@ -8,10 +10,10 @@ use tauri::{AppHandle, Emitter, Manager};
 use tauri_plugin_opener::OpenerExt;
 use url::Url;
 
+use crate::config::AppFields;
 use crate::connection::{AccountConnection, Os, Window};
 use crate::error::AppError;
 use crate::loopback::{Deliver, LoopbackListener};
-use crate::photos::PhotoCache;
 use crate::provider::Provider;
 use crate::status::Status;
 use crate::store::{ENDED_SIGN_INS_FILE_NAME, ForgottenEntries, SignInStore};
@@ -24,27 +26,41 @@ pub type DesktopConnection = AccountConnection<AppWindow, DesktopOs>;
 
 pub struct AppState {
     pub connection: Arc<DesktopConnection>,
-    /// Thumbnails and the photo list of the connected account, in memory and on disk.
-    pub cache: PhotoCache,
 }
 
+/// What the app does when the connected account changed or went away: drop whatever of it it
+/// shows or keeps.
+pub type AccountGone = fn(&AppHandle);
+
 impl AppState {
-    pub fn new(app: &AppHandle) -> Self {
+    /// The connection, reading the app's `fields` of the settings file with the sign-in's.
+    pub fn new(app: &AppHandle, fields: AppFields, account_gone: AccountGone) -> Self {
         Self {
             connection: AccountConnection::new(
-                AppWindow { app: app.clone() },
+                AppWindow {
+                    app: app.clone(),
+                    account_gone,
+                },
                 DesktopOs {
                     app: app.clone(),
+                    fields,
                     sign_ins: Arc::new(SignInStore::keyring(ended_sign_ins(app))),
                 },
             ),
-            cache: PhotoCache::in_cache_folder(app),
         }
     }
 
     /// The provider if it is set up already (never waits).
     pub fn provider(&self) -> Option<Arc<Provider>> {
         self.connection.provider()
+    }
+}
+
+/// For code that uses the connection (the app's API calls): reports a failure to the
+/// connection ([`AccountConnection::connection_failed`]).
+pub fn connection_failed(app: &AppHandle, error: &AppError) {
+    if let Some(state) = app.try_state::<AppState>() {
+        state.connection.connection_failed(error);
     }
 }
 
@@ -57,6 +73,7 @@ fn ended_sign_ins(app: &AppHandle) -> Option<ForgottenEntries> {
 /// The main window, told about every status change by the `connection-changed` event.
 pub struct AppWindow {
     app: AppHandle,
+    account_gone: AccountGone,
 }
 
 impl Window for AppWindow {
@@ -67,19 +84,14 @@ impl Window for AppWindow {
     }
 
     fn forget_account_data(&self) {
-        let Some(state) = self.app.try_state::<AppState>() else {
-            return;
-        };
-        if let Some(provider) = state.provider() {
-            provider.photos.forget();
-        }
-        state.cache.forget_account();
+        (self.account_gone)(&self.app);
     }
 }
 
 /// The system browser, the settings, the OS keyring and the loopback listener.
 pub struct DesktopOs {
     app: AppHandle,
+    fields: AppFields,
     sign_ins: Arc<SignInStore>,
 }
 
@@ -92,7 +104,7 @@ impl Os for DesktopOs {
     }
 
     async fn set_up_provider(&self) -> Result<Provider, AppError> {
-        Provider::set_up(&self.app).await
+        Provider::set_up(&self.app, &self.fields).await
     }
 
     fn sign_ins(&self) -> Arc<SignInStore> {

@@ -163,9 +163,8 @@ impl Os for FakeOs {
             issuer: Some(computer.issuer.clone()),
             embedded: false,
         };
-        let photos = Url::parse(&format!("{}/photos", computer.issuer)).unwrap();
         let store = Arc::new(store);
-        let mut provider = Provider::new(summary, client, store.clone(), photos)?;
+        let mut provider = Provider::new(summary, client, store.clone())?;
         provider.open_problem = problem;
         provider.saved_connection = Some(store);
         provider.redirect = computer.redirect;

@@ -38,8 +38,8 @@ use url::{Origin, Url};
 use super::index::{Listing, PhotoIndex, Rendition, Sources};
 use super::scheme;
 use super::source::{self, Download, PhotoSource, SourcePage};
-use crate::config::PhotoApi;
 use crate::error::AppError;
+use crate::photos::settings::PhotoApi;
 
 /// Longest title shown, in characters.
 const MAX_TITLE_CHARS: usize = 200;

@@ -10,8 +10,8 @@ use url::{Origin, Url};
 use super::google_drive::GoogleDrive;
 use super::microsoft_graph::MicrosoftGraph;
 use super::photolink::PhotoLinkList;
-use crate::config::PhotoApi;
 use crate::error::AppError;
+use crate::photos::settings::PhotoApi;
 
 /// The longest page token handed out; a page naming a longer one is the last. A source whose
 /// tokens carry state of its own keeps them within it.
