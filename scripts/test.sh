@@ -45,7 +45,7 @@ if [[ $run_cargo_tests -eq 1 ]]; then
   step "OS keyring tests (private session with an unlocked gnome-keyring)"
   # Ignored in plain cargo runs, which may have no keyring: here they get a real one.
   timed "keyring tests" bash scripts/headless-session.sh \
-    cargo test -p photolink --lib os_keyring -- --ignored || true
+    cargo test -p tauri-plugin-sign-in --lib os_keyring -- --ignored || true
 
   step "Formatting and lints"
   timed "cargo fmt --check" cargo fmt --all --check || true

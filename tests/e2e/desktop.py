@@ -70,7 +70,7 @@ def keyring_items() -> dict[str, str]:
 
 
 def split_manifest(secret: str) -> dict | None:
-    """The manifest of a text kept over several items (`SplitEntry` in src-tauri/src/store.rs):
+    """The manifest of a text kept over several items (`SplitEntry` in crates/tauri-plugin-sign-in/src/store.rs):
     `generation`, `parts` and `sha256`; None when `secret` is not one."""
     try:
         value = json.loads(secret)

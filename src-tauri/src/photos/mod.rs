@@ -46,11 +46,10 @@ use std::sync::{Arc, OnceLock};
 use photolink_oauth::Error as OAuthError;
 use tauri::http::Request;
 use tauri::{AppHandle, Manager, UriSchemeResponder};
+use tauri_plugin_sign_in::{Provider, SignInExt};
 use url::Url;
 
 use crate::error::AppError;
-use crate::provider::Provider;
-use crate::state::{self, AppState};
 
 pub use cache::PhotoCache;
 pub use library::{PhotoLibrary, PhotoPage};
@@ -109,7 +108,7 @@ pub fn forget_account(app: &AppHandle) {
 /// Lists one page of the connected account's photos.
 pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPage, AppError> {
     let provider = app
-        .state::<AppState>()
+        .sign_in()
         .provider()
         .ok_or(AppError::OAuth(OAuthError::NotConnected))?;
     let photos = app.state::<Photos>();
@@ -122,8 +121,8 @@ pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPa
         }
         Err(error) => Err(error),
     };
-    if let Err(error) = &listed {
-        state::connection_failed(app, error);
+    if let Err(AppError::OAuth(error)) = &listed {
+        app.sign_in().connection_failed(error);
     }
     listed
 }
@@ -132,17 +131,17 @@ pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPa
 pub fn serve(app: &AppHandle, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let state = app.state::<AppState>();
+        let sign_in = app.sign_in();
         let photos = app.state::<Photos>();
-        let library = state
+        let library = sign_in
             .provider()
             .and_then(|provider| photos.library(&provider).ok());
         let (response, failure) = scheme::answer(library.as_deref(), &photos.cache, &request).await;
-        if let Some(error) = failure {
-            state::connection_failed(&app, &error);
+        if let Some(AppError::OAuth(error)) = failure {
+            sign_in.connection_failed(&error);
         }
         // A refresh made for this image may have saved tokens, or failed to.
-        state.connection.connection_used();
+        sign_in.connection_used();
         responder.respond(response);
     });
 }

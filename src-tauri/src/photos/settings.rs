@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use url::Url;
 
-use crate::config::{AppFields, AppSettings, check_web_url};
+use tauri_plugin_sign_in::{AppFields, AppSettings, check_web_url};
 
 /// The photo API fields, read with the sign-in's from the same file.
 pub const FIELDS: AppFields = AppFields {
@@ -74,7 +74,7 @@ fn read(fields: toml::de::Deserializer<'_>) -> Result<AppSettings, toml::de::Err
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{ProviderConfig, parse};
+    use tauri_plugin_sign_in::{ProviderConfig, parse};
 
     const EXAMPLE_TOP: &str = "name = \"X\"\nissuer = \"https://a.example\"\nclient_id = \"c\"\nphotos_endpoint = \"https://a.example/photos\"\n";
 

@@ -11,7 +11,7 @@ use url::Url;
 use super::*;
 use crate::photos::photolink::PhotoLinkList;
 use crate::photos::scheme;
-use crate::provider::REDIRECT_URI;
+use tauri_plugin_sign_in::REDIRECT_URI;
 
 /// A demo provider and a session connected to it through a real sign-in.
 struct Connected {

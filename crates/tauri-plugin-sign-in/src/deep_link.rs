@@ -8,13 +8,13 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use tauri::{App, AppHandle, Manager};
+use photolink_oauth::sync::lock;
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
 use url::Url;
 
+use crate::SignIn;
 use crate::provider::REDIRECT_URI;
-use crate::state::AppState;
-use crate::sync::lock;
 
 /// PhotoLink's private-use URI scheme.
 pub const SCHEME: &str = "com.example.photolink";
@@ -48,18 +48,18 @@ impl DeepLinks {
 /// scheme through their desktop entry), and always on Windows, where the scheme declared for the
 /// installer has been seen not to register in some NSIS installs (tauri#10095, tauri#12726).
 /// macOS registers only through the bundle's `Info.plist`.
-pub fn set_up(app: &App) {
+pub fn set_up<R: Runtime>(app: &AppHandle<R>) {
     #[cfg(any(windows, all(debug_assertions, target_os = "linux")))]
     if let Err(error) = app.deep_link().register_all() {
         tracing::warn!(%error, "could not register the {SCHEME}: link handler with the OS");
     }
 
-    let handle = app.handle().clone();
+    let handle = app.clone();
     app.deep_link().on_open_url(move |event| {
         receive(&handle, event.urls().into_iter().map(String::from));
     });
     match app.deep_link().get_current() {
-        Ok(Some(urls)) => receive(app.handle(), urls.into_iter().map(String::from)),
+        Ok(Some(urls)) => receive(app, urls.into_iter().map(String::from)),
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "could not read the link PhotoLink was started with"),
     }
@@ -67,7 +67,7 @@ pub fn set_up(app: &App) {
 
 /// A second PhotoLink was started (by the OS for a link, or by the person): bring this window
 /// forward and handle any link among its arguments.
-pub fn from_second_instance(app: &AppHandle, args: Vec<String>) {
+pub fn from_second_instance<R: Runtime>(app: &AppHandle<R>, args: Vec<String>) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();
@@ -76,8 +76,12 @@ pub fn from_second_instance(app: &AppHandle, args: Vec<String>) {
     receive(app, args.into_iter());
 }
 
-fn receive(app: &AppHandle, candidates: impl Iterator<Item = String>) {
-    let links = app.state::<DeepLinks>();
+fn receive<R: Runtime>(app: &AppHandle<R>, candidates: impl Iterator<Item = String>) {
+    let (Some(links), Some(sign_in)) = (app.try_state::<DeepLinks>(), app.try_state::<SignIn<R>>())
+    else {
+        tracing::warn!("a link arrived before the sign-in was set up; dropped");
+        return;
+    };
     for url in candidates.filter(|candidate| is_callback_link(candidate)) {
         if !links.accept(&url) {
             tracing::debug!("a link arrived a second time; already handled");
@@ -86,7 +90,7 @@ fn receive(app: &AppHandle, candidates: impl Iterator<Item = String>) {
         // The URL carries an authorization code: it is never logged.
         tracing::info!("a {SCHEME}: link arrived");
         tracing::info!(target: "photolink_bench", "link-received"); // timing mark, see lib.rs
-        let connection = app.state::<AppState>().connection.clone();
+        let connection = sign_in.connection.clone();
         tauri::async_runtime::spawn(async move {
             connection.finish(&url).await;
         });

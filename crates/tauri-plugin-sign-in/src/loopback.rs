@@ -36,7 +36,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, oneshot};
 
-use crate::sync::lock;
+use photolink_oauth::sync::lock;
 
 /// The path of the redirect URI on the listener.
 pub const CALLBACK_PATH: &str = "/oauth/callback";

@@ -8,19 +8,19 @@ use photolink_demo_provider::{self as demo, ProviderHandle, StateFileError};
 use photolink_oauth::{
     ClientConfig, HttpClient, OAuthClient, ServerMetadata, Session, TokenStore, discover_with,
 };
-use tauri::{AppHandle, Manager};
+use tauri::{AppHandle, Manager, Runtime};
 
 use crate::config::{
     AppFields, AppSettings, CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig, Redirect,
 };
-use crate::error::AppError;
+use crate::error::Error;
 use crate::saved_metadata::{self, SavedMetadata};
 use crate::status::ProviderSummary;
 use crate::store::{
     FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem, OsKeyring,
     SplitEntry,
 };
-use crate::sync::blocking;
+use photolink_oauth::sync::blocking;
 
 /// The redirect URI: PhotoLink's private-use scheme (RFC 8252 §7.1).
 pub const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
@@ -65,11 +65,11 @@ enum Choice {
 
 impl Choice {
     /// Reads the settings file (if any), the app's `fields` with it.
-    fn read(app: &AppHandle, fields: &AppFields) -> Result<Self, AppError> {
+    fn read<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Result<Self, Error> {
         let config_dir = app
             .path()
             .app_config_dir()
-            .map_err(|_| AppError::MissingDirectory("settings"))?;
+            .map_err(|_| Error::MissingDirectory("settings"))?;
         let source = ConfigSource::locate(std::env::var_os(CONFIG_ENV), &config_dir);
         Ok(match source.load(fields)? {
             Some(config) => Self::Configured {
@@ -98,7 +98,7 @@ impl Choice {
 
 /// Which provider PhotoLink will connect to, before setting it up (`None` when the settings
 /// cannot be read; setting up says why).
-pub fn announced(app: &AppHandle, fields: &AppFields) -> Option<ProviderSummary> {
+pub fn announced<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Option<ProviderSummary> {
     Choice::read(app, fields)
         .ok()
         .map(|choice| choice.summary())
@@ -108,7 +108,7 @@ impl Provider {
     /// Reads the settings, starts the embedded provider if there are none, discovers the
     /// server's endpoints and opens the saved connection from the keyring. The app's `fields`
     /// of the settings file are read with the sign-in's.
-    pub async fn set_up(app: &AppHandle, fields: &AppFields) -> Result<Self, AppError> {
+    pub async fn set_up<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Result<Self, Error> {
         let choice = Choice::read(app, fields)?;
         let mut summary = choice.summary();
         let forgotten = ForgottenEntries::at(data_dir(app)?.join(FORGOTTEN_FILE_NAME));
@@ -149,7 +149,7 @@ impl Provider {
         client: OAuthClient,
         forgotten: ForgottenEntries,
         embedded: Option<ProviderHandle>,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, Error> {
         let issuer = client.metadata().issuer.clone();
         let (store, open_problem) = blocking(move || {
             KeyringTokenStore::open(
@@ -172,7 +172,7 @@ impl Provider {
         summary: ProviderSummary,
         client: OAuthClient,
         store: Arc<dyn TokenStore>,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, Error> {
         Ok(Self {
             summary,
             session: Arc::new(Session::new(client, store)?),
@@ -185,10 +185,10 @@ impl Provider {
     }
 }
 
-fn data_dir(app: &AppHandle) -> Result<PathBuf, AppError> {
+fn data_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, Error> {
     app.path()
         .app_data_dir()
-        .map_err(|_| AppError::MissingDirectory("data"))
+        .map_err(|_| Error::MissingDirectory("data"))
 }
 
 /// The client settings with the sign-in lifetime [`SIGN_IN_LIFETIME_ENV`] asks for, if any.
@@ -277,23 +277,23 @@ async fn configured_client(
 
 /// Errors that only a change to the settings file can fix name the file; others (the server
 /// cannot be reached, …) stay as they are, since trying again may help.
-fn settings_error(source: &ConfigSource, error: photolink_oauth::Error) -> AppError {
+fn settings_error(source: &ConfigSource, error: photolink_oauth::Error) -> Error {
     use photolink_oauth::Error as OAuth;
     match error {
         OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. } | OAuth::IssuerMismatch { .. } => {
-            AppError::Config(ConfigError {
+            Error::Config(ConfigError {
                 path: source.path().to_owned(),
                 detail: crate::messages::settings_problem(&error),
             })
         }
-        other => AppError::OAuth(other),
+        other => Error::OAuth(other),
     }
 }
 
 /// Starts the demo provider on its preferred port (or a free one), with its grants in
 /// `data_dir`. A state file it cannot read is set aside, so the demo still starts.
-async fn start_demo_provider(data_dir: &Path) -> Result<ProviderHandle, AppError> {
-    std::fs::create_dir_all(data_dir).map_err(|_| AppError::MissingDirectory("data"))?;
+async fn start_demo_provider(data_dir: &Path) -> Result<ProviderHandle, Error> {
+    std::fs::create_dir_all(data_dir).map_err(|_| Error::MissingDirectory("data"))?;
     let state_file = data_dir.join(DEMO_STATE_FILE);
     let config = demo::Config {
         port: DEMO_PORT,

@@ -273,10 +273,10 @@ fn without_a_preset_nothing_is_filled_in() {
 }
 
 /// The provider guide and the example files it shows.
-const GUIDE: &str = include_str!("../../../docs/providers.md");
-const DEMO_EXAMPLE: &str = include_str!("../../../docs/examples/demo-provider.toml");
-const MICROSOFT_EXAMPLE: &str = include_str!("../../../docs/examples/microsoft.toml");
-const GOOGLE_EXAMPLE: &str = include_str!("../../../docs/examples/google.toml");
+const GUIDE: &str = include_str!("../../../../docs/providers.md");
+const DEMO_EXAMPLE: &str = include_str!("../../../../docs/examples/demo-provider.toml");
+const MICROSOFT_EXAMPLE: &str = include_str!("../../../../docs/examples/microsoft.toml");
+const GOOGLE_EXAMPLE: &str = include_str!("../../../../docs/examples/google.toml");
 
 #[test]
 fn the_guide_shows_each_example_file_unchanged() {

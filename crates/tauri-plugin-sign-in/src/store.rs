@@ -59,7 +59,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::atomic_file::replace_file;
-use crate::sync::lock;
+use photolink_oauth::sync::lock;
 
 /// Keyring service name (also the app identifier).
 pub const KEYRING_SERVICE: &str = "com.example.photolink";

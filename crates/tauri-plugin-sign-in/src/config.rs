@@ -94,6 +94,14 @@ pub struct AppFields {
     pub read: fn(toml::de::Deserializer<'_>) -> Result<AppSettings, toml::de::Error>,
 }
 
+impl AppFields {
+    /// An app with no fields of its own in the file.
+    pub const NONE: Self = Self {
+        names: &[],
+        read: |_| Ok(AppSettings::default()),
+    };
+}
+
 /// What the app read from its own fields; it takes it back with [`get`](Self::get).
 #[derive(Clone)]
 pub struct AppSettings(Arc<dyn Any + Send + Sync>);
@@ -497,12 +505,6 @@ mod tests {
     use super::an_app::{self, parse};
     use super::*;
 
-    /// An app with no fields of its own in the file.
-    const NO_FIELDS: AppFields = AppFields {
-        names: &[],
-        read: |_| Ok(AppSettings::default()),
-    };
-
     const EXAMPLE: &str = r#"
 name = "Demo Photos"
 issuer = "https://photos.example.com"
@@ -583,7 +585,7 @@ prompt = "consent"
         let error = parse(&EXAMPLE_TOP.replace("photos_endpoint", "photo_endpoint")).unwrap_err();
         assert!(error.starts_with("line 4:"), "{error}");
         assert!(error.contains("photo_endpoint"), "{error}");
-        let error = super::parse(EXAMPLE_TOP, &NO_FIELDS).unwrap_err();
+        let error = super::parse(EXAMPLE_TOP, &AppFields::NONE).unwrap_err();
         assert!(
             error.contains("photos_endpoint"),
             "an app without fields: {error}"
@@ -677,10 +679,10 @@ prompt = "consent"
         let env = ConfigSource::locate(Some("/nonexistent/p.toml".into()), dir);
         assert_eq!(env, ConfigSource::Env("/nonexistent/p.toml".into()));
         assert!(matches!(
-            ConfigSource::Default(dir.join("provider.toml")).load(&NO_FIELDS),
+            ConfigSource::Default(dir.join("provider.toml")).load(&AppFields::NONE),
             Ok(None)
         ));
-        let error = env.load(&NO_FIELDS).unwrap_err();
+        let error = env.load(&AppFields::NONE).unwrap_err();
         assert!(error.to_string().contains("/nonexistent/p.toml"), "{error}");
         assert!(error.to_string().contains(CONFIG_ENV), "{error}");
     }
