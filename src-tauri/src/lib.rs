@@ -105,3 +105,17 @@ fn start_over_once() -> ! {
     tracing::error!("another PhotoLink is running but did not answer; close it and try again");
     std::process::exit(1)
 }
+
+#[cfg(test)]
+mod tests {
+    /// The sign-in's redirect URI is the identifier as a scheme: the scheme the OS must hand to
+    /// PhotoLink is that identifier.
+    #[test]
+    fn the_link_scheme_registered_is_the_identifier() {
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+        let identifier = config["identifier"].as_str().unwrap();
+        let schemes = &config["plugins"]["deep-link"]["desktop"]["schemes"];
+        assert_eq!(schemes, &serde_json::json!([identifier]), "{config}");
+    }
+}

@@ -13,7 +13,7 @@ use crate::config::AppFields;
 use crate::connection::{AccountConnection, Os, Window};
 use crate::error::Error;
 use crate::loopback::{Deliver, LoopbackListener};
-use crate::provider::Provider;
+use crate::provider::{AppNames, Provider};
 use crate::status::Status;
 use crate::store::{ENDED_SIGN_INS_FILE_NAME, ForgottenEntries, SignInStore};
 
@@ -31,8 +31,10 @@ pub type AccountChanged<R> = Box<dyn Fn(&AppHandle<R>) + Send + Sync>;
 pub fn connection<R: Runtime>(
     app: &AppHandle<R>,
     fields: AppFields,
+    names: AppNames,
     account_changed: Option<AccountChanged<R>>,
 ) -> Arc<DesktopConnection<R>> {
+    let sign_ins = SignInStore::keyring(names.keyring.clone(), ended_sign_ins(app));
     AccountConnection::new(
         AppWindow {
             app: app.clone(),
@@ -41,7 +43,8 @@ pub fn connection<R: Runtime>(
         DesktopOs {
             app: app.clone(),
             fields,
-            sign_ins: Arc::new(SignInStore::keyring(ended_sign_ins(app))),
+            names,
+            sign_ins: Arc::new(sign_ins),
         },
     )
 }
@@ -76,6 +79,7 @@ impl<R: Runtime> Window for AppWindow<R> {
 pub struct DesktopOs<R: Runtime> {
     app: AppHandle<R>,
     fields: AppFields,
+    names: AppNames,
     sign_ins: Arc<SignInStore>,
 }
 
@@ -88,7 +92,7 @@ impl<R: Runtime> Os for DesktopOs<R> {
     }
 
     async fn set_up_provider(&self) -> Result<Provider, Error> {
-        Provider::set_up(&self.app, &self.fields).await
+        Provider::set_up(&self.app, &self.fields, &self.names).await
     }
 
     fn sign_ins(&self) -> Arc<SignInStore> {

@@ -106,11 +106,13 @@
 //! - **Steps run one at a time**, and the window receives changes in the order they happened
 //!   (`revision` increases with each).
 //!
-//! # What is still PhotoLink's
+//! # The app's names
 //!
-//! The redirect URI (`com.example.photolink:/oauth/callback`, [`REDIRECT_URI`]), the keyring
-//! service name, the settings variable ([`CONFIG_ENV`]) and the embedded demo provider are fixed
-//! today; the sentences name PhotoLink.
+//! The redirect URI is the app's identifier as a scheme, `{identifier}:/oauth/callback`
+//! (PhotoLink: `com.example.photolink:/oauth/callback`), unless [`Builder::redirect_uri`] names
+//! another; the keyring entries are kept under the identifier as the service. The settings
+//! variable ([`CONFIG_ENV`]) and the embedded demo provider are PhotoLink's, and the sentences
+//! name PhotoLink.
 //!
 //! # Timing marks
 //!
@@ -142,10 +144,11 @@ use tauri::{AppHandle, Manager, Runtime};
 pub use config::{AppFields, AppSettings, CONFIG_ENV, ProviderConfig, check_web_url, parse};
 pub use desktop::CONNECTION_CHANGED;
 pub use error::{CommandError, Error};
-pub use provider::{Provider, REDIRECT_URI};
+pub use provider::Provider;
 pub use status::{Connection, Notice, ProviderSummary, Status, Tone};
 
 use desktop::{AccountChanged, DesktopConnection};
+use provider::AppNames;
 
 /// The sign-in of this process (managed by the plugin; reach it with [`SignInExt::sign_in`]).
 pub struct SignIn<R: Runtime> {
@@ -211,6 +214,7 @@ impl<R: Runtime, T: Manager<R>> SignInExt<R> for T {
 /// The plugin's settings.
 pub struct Builder<R: Runtime> {
     fields: AppFields,
+    redirect_uri: Option<String>,
     account_changed: Option<AccountChanged<R>>,
 }
 
@@ -224,8 +228,16 @@ impl<R: Runtime> Builder<R> {
     pub fn new() -> Self {
         Self {
             fields: AppFields::NONE,
+            redirect_uri: None,
             account_changed: None,
         }
+    }
+
+    /// The address the provider sends the sign-in back to, when it is not the app's identifier
+    /// as a scheme (`{identifier}:/oauth/callback`); the app registers its scheme with the OS.
+    pub fn redirect_uri(mut self, redirect_uri: impl Into<String>) -> Self {
+        self.redirect_uri = Some(redirect_uri.into());
+        self
     }
 
     /// The app's own fields in `provider.toml`: read with the sign-in's, handed back as
@@ -248,6 +260,7 @@ impl<R: Runtime> Builder<R> {
     pub fn build(self) -> TauriPlugin<R> {
         let Self {
             fields,
+            redirect_uri,
             account_changed,
         } = self;
         tauri::plugin::Builder::new("sign-in")
@@ -261,8 +274,12 @@ impl<R: Runtime> Builder<R> {
                 commands::disconnect,
             ])
             .setup(move |app, _api| {
-                app.manage(deep_link::DeepLinks::default());
-                let connection = desktop::connection(app, fields, account_changed);
+                let mut names = AppNames::of(&app.config().identifier);
+                if let Some(redirect_uri) = redirect_uri {
+                    names.redirect_uri = redirect_uri;
+                }
+                app.manage(deep_link::DeepLinks::new(names.redirect_uri.clone()));
+                let connection = desktop::connection(app, fields, names, account_changed);
                 app.manage(SignIn {
                     connection: connection.clone(),
                 });

@@ -17,13 +17,30 @@ use crate::error::Error;
 use crate::saved_metadata::{self, SavedMetadata};
 use crate::status::ProviderSummary;
 use crate::store::{
-    FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem, OsKeyring,
-    SplitEntry,
+    FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringTokenStore, OpenProblem, OsKeyring, SplitEntry,
 };
 use photolink_oauth::sync::blocking;
 
-/// The redirect URI: PhotoLink's private-use scheme (RFC 8252 §7.1).
-pub const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
+/// What the sign-in is called for this app: the address the browser sends it back to, and the
+/// OS keyring's service its entries are kept under.
+#[derive(Debug, Clone)]
+pub struct AppNames {
+    /// The redirect URI: the app's private-use scheme (RFC 8252 §7.1), `{identifier}:/oauth/callback`
+    /// unless the app names another.
+    pub redirect_uri: String,
+    /// The app's entries in the OS keyring, under its identifier.
+    pub keyring: Arc<OsKeyring>,
+}
+
+impl AppNames {
+    /// The names that follow from the app's identifier (`com.example.photolink`).
+    pub fn of(identifier: &str) -> Self {
+        Self {
+            redirect_uri: format!("{identifier}:/oauth/callback"),
+            keyring: Arc::new(OsKeyring::new(identifier)),
+        }
+    }
+}
 /// Name of the embedded demo provider.
 pub const DEMO_NAME: &str = "Demo Photos";
 /// The embedded provider's preferred port: a fixed one keeps its issuer, and with it the saved
@@ -107,8 +124,12 @@ pub fn announced<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Option<P
 impl Provider {
     /// Reads the settings, starts the embedded provider if there are none, discovers the
     /// server's endpoints and opens the saved connection from the keyring. The app's `fields`
-    /// of the settings file are read with the sign-in's.
-    pub async fn set_up<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Result<Self, Error> {
+    /// of the settings file are read with the sign-in's; `names` are the app's.
+    pub async fn set_up<R: Runtime>(
+        app: &AppHandle<R>,
+        fields: &AppFields,
+        names: &AppNames,
+    ) -> Result<Self, Error> {
         let choice = Choice::read(app, fields)?;
         let mut summary = choice.summary();
         let forgotten = ForgottenEntries::at(data_dir(app)?.join(FORGOTTEN_FILE_NAME));
@@ -117,12 +138,12 @@ impl Provider {
                 tracing::info!(issuer = %config.issuer, "using the configured provider");
                 let saved = SavedMetadata::at(
                     data_dir(app)?.join(saved_metadata::FILE_NAME),
-                    Arc::new(KeyringEntry::named(saved_metadata::KEY_ACCOUNT)),
+                    Arc::new(names.keyring.named(saved_metadata::KEY_ACCOUNT)),
                 );
-                let client = configured_client(&config, &saved)
+                let client = configured_client(&config, &names.redirect_uri, &saved)
                     .await
                     .map_err(|error| settings_error(&source, error))?;
-                let mut provider = Self::open(summary, client, forgotten, None).await?;
+                let mut provider = Self::open(summary, client, names, forgotten, None).await?;
                 provider.redirect = config.redirect();
                 provider.app = config.app;
                 Ok(provider)
@@ -135,10 +156,11 @@ impl Provider {
                     "using the embedded demo provider"
                 );
                 let config = with_sign_in_lifetime(
-                    ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI).with_scopes(DEMO_SCOPES),
+                    ClientConfig::new(demo::CLIENT_ID, &names.redirect_uri)
+                        .with_scopes(DEMO_SCOPES),
                 );
                 let client = OAuthClient::discover(config, handle.issuer_url()).await?;
-                Self::open(summary, client, forgotten, Some(handle)).await
+                Self::open(summary, client, names, forgotten, Some(handle)).await
             }
         }
     }
@@ -147,16 +169,14 @@ impl Provider {
     async fn open(
         summary: ProviderSummary,
         client: OAuthClient,
+        names: &AppNames,
         forgotten: ForgottenEntries,
         embedded: Option<ProviderHandle>,
     ) -> Result<Self, Error> {
         let issuer = client.metadata().issuer.clone();
+        let keyring = names.keyring.clone();
         let (store, open_problem) = blocking(move || {
-            KeyringTokenStore::open(
-                issuer,
-                Box::new(SplitEntry::tokens(Arc::new(OsKeyring))),
-                forgotten,
-            )
+            KeyringTokenStore::open(issuer, Box::new(SplitEntry::tokens(keyring)), forgotten)
         })
         .await;
         let store = Arc::new(store);
@@ -212,10 +232,11 @@ fn with_sign_in_lifetime(mut config: ClientConfig) -> ClientConfig {
 /// [`saved_metadata`]); revocation and userinfo endpoints in the file win over discovery.
 async fn configured_client(
     config: &ProviderConfig,
+    redirect_uri: &str,
     saved: &SavedMetadata,
 ) -> Result<OAuthClient, photolink_oauth::Error> {
     let mut client_config = with_sign_in_lifetime(
-        ClientConfig::new(&config.client_id, REDIRECT_URI)
+        ClientConfig::new(&config.client_id, redirect_uri)
             .with_scopes(config.scopes.clone())
             .with_par(config.par)
             .with_dpop(config.dpop),
@@ -334,6 +355,16 @@ mod tests {
     use super::*;
     use crate::config::an_app::parse;
 
+    const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
+
+    #[test]
+    fn the_apps_names_follow_from_its_identifier() {
+        let names = AppNames::of("com.example.photolink");
+        assert_eq!(names.redirect_uri, REDIRECT_URI);
+        let names = AppNames::of("org.example.notes");
+        assert_eq!(names.redirect_uri, "org.example.notes:/oauth/callback");
+    }
+
     /// Saved metadata in a fresh temporary folder, removed when dropped.
     struct TempSaved(PathBuf, SavedMetadata);
 
@@ -391,7 +422,7 @@ mod tests {
             &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
         );
 
-        let client = configured_client(&config, &TempSaved::new().1)
+        let client = configured_client(&config, REDIRECT_URI, &TempSaved::new().1)
             .await
             .unwrap();
 
@@ -405,7 +436,7 @@ mod tests {
     #[tokio::test]
     async fn without_the_template_a_templated_issuer_is_refused() {
         let (_provider, port) = multi_tenant_provider().await;
-        let error = configured_client(&settings(port, ""), &TempSaved::new().1)
+        let error = configured_client(&settings(port, ""), REDIRECT_URI, &TempSaved::new().1)
             .await
             .unwrap_err();
         assert!(
@@ -423,13 +454,17 @@ mod tests {
         );
         let saved = TempSaved::new();
         let never_saved = TempSaved::new();
-        let discovered = configured_client(&config, &saved.1).await.unwrap();
+        let discovered = configured_client(&config, REDIRECT_URI, &saved.1)
+            .await
+            .unwrap();
         provider.shutdown().await;
 
-        let offline = configured_client(&config, &saved.1).await.unwrap();
+        let offline = configured_client(&config, REDIRECT_URI, &saved.1)
+            .await
+            .unwrap();
         assert_eq!(offline.metadata(), discovered.metadata());
 
-        let error = configured_client(&config, &never_saved.1)
+        let error = configured_client(&config, REDIRECT_URI, &never_saved.1)
             .await
             .unwrap_err();
         assert!(
@@ -446,7 +481,9 @@ mod tests {
             &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
         );
         let saved = TempSaved::new();
-        configured_client(&config, &saved.1).await.unwrap();
+        configured_client(&config, REDIRECT_URI, &saved.1)
+            .await
+            .unwrap();
         provider.shutdown().await;
         let path = saved.0.join(saved_metadata::FILE_NAME);
         let file = std::fs::read_to_string(&path).unwrap();
@@ -458,7 +495,9 @@ mod tests {
         )
         .unwrap();
 
-        let error = configured_client(&config, &saved.1).await.unwrap_err();
+        let error = configured_client(&config, REDIRECT_URI, &saved.1)
+            .await
+            .unwrap_err();
 
         assert!(
             matches!(error, photolink_oauth::Error::Network(_)),

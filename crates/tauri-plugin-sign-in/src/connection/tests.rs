@@ -13,11 +13,11 @@ use url::Url;
 
 use super::*;
 use crate::config::Redirect;
-use crate::provider::REDIRECT_URI;
 use crate::store::fakes::CredentialManagerStandIn;
 use crate::store::{ForgottenEntries, KeyringTokenStore, SecretEntry, SplitEntry};
 
 const PROVIDER: &str = "Test Photos";
+const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
 
 /// Records every status shown, whether the keyring still held a sign-in when it was shown, and
 /// how often the account's data was dropped.
