@@ -55,15 +55,15 @@ def run(command: list[str], check: bool = True, timeout: float = 30) -> subproce
 # --- keyring ---------------------------------------------------------------------------------
 
 
-def keyring_items() -> dict[str, str]:
-    """Every keyring item of PhotoLink's service: its user name and its secret."""
-    done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE], check=False)
+def keyring_items(service: str = KEYRING_SERVICE) -> dict[str, str]:
+    """Every keyring item of PhotoLink's service (or another app's): its user name and its secret."""
+    done = run(["secret-tool", "search", "--all", "--unlock", "service", service], check=False)
     # `secret-tool search` prints attributes on stderr.
     prefix = "attribute.username = "
     names = [line[len(prefix):] for line in done.stderr.splitlines() if line.startswith(prefix)]
     items = {}
     for name in names:
-        looked = run(["secret-tool", "lookup", "service", KEYRING_SERVICE, "username", name], check=False)
+        looked = run(["secret-tool", "lookup", "service", service, "username", name], check=False)
         if looked.returncode == 0:
             items[name] = looked.stdout
     return items
@@ -113,17 +113,17 @@ def keyring_secrets() -> list[str]:
 ACCOUNT_ENTRIES = ("oauth-tokens", "sign-in")
 
 
-def keyring_item_count() -> int:
+def keyring_item_count(service: str = KEYRING_SERVICE) -> int:
     """How many of the account's keyring items exist, parts included."""
     return sum(
-        1 for name in keyring_items()
+        1 for name in keyring_items(service)
         if any(name == entry or name.startswith(f"{entry}.") for entry in ACCOUNT_ENTRIES)
     )
 
 
-def clear_keyring() -> None:
-    run(["secret-tool", "clear", "service", KEYRING_SERVICE], check=False)
-    if keyring_item_count():
+def clear_keyring(service: str = KEYRING_SERVICE) -> None:
+    run(["secret-tool", "clear", "service", service], check=False)
+    if keyring_item_count(service):
         raise RuntimeError("could not clear PhotoLink's keyring items before the test")
 
 
@@ -178,7 +178,7 @@ def unlock_keyring() -> None:
         raise RuntimeError("the keyring daemon did not come back")
 
 
-def stored_tokens() -> dict[str, str]:
+def stored_tokens(service: str = KEYRING_SERVICE) -> dict[str, str]:
     """`access_token` / `refresh_token` in the account's texts as PhotoLink reads them from the
     keyring (any JSON shape)."""
     found: dict[str, str] = {}
@@ -194,7 +194,7 @@ def stored_tokens() -> dict[str, str]:
             for inner in value:
                 walk(inner)
 
-    items = keyring_items()
+    items = keyring_items(service)
     for name in ACCOUNT_ENTRIES:
         text = joined_text(items, name)
         try:

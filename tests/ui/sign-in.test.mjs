@@ -8,7 +8,8 @@ import { test } from "node:test";
 import * as signIn from "../../ui/sign-in.js";
 
 const shipped = new URL("../../crates/tauri-plugin-sign-in/guest-js/index.js", import.meta.url);
-const copied = new URL("../../ui/sign-in.js", import.meta.url);
+const copies = ["../../ui/sign-in.js", "../../examples/sign-in/ui/sign-in.js"].map((path) => new URL(path, import.meta.url));
+const example = new URL("../../examples/sign-in/", import.meta.url);
 
 /** A stand-in `window.__TAURI__`: `invoke` answers `answer(command)`, `listen` keeps handlers. */
 function standIn(answer = () => null) {
@@ -28,8 +29,15 @@ function standIn(answer = () => null) {
   return { invoked, handlers };
 }
 
-test("the window's copy of the module is the one the plugin ships", async () => {
-  assert.equal(await readFile(copied, "utf8"), await readFile(shipped, "utf8"));
+test("the windows' copies of the module are the one the plugin ships", async () => {
+  for (const copy of copies) assert.equal(await readFile(copy, "utf8"), await readFile(shipped, "utf8"), copy.pathname);
+});
+
+test("the example app is at most 150 lines of its own code", async () => {
+  const own = ["src/main.rs", "build.rs", "ui/index.html", "ui/app.js"];
+  const texts = await Promise.all(own.map((path) => readFile(new URL(path, example), "utf8")));
+  const lines = texts.reduce((sum, text) => sum + text.split("\n").filter((line) => line.trim()).length, 0);
+  assert.ok(lines > 0 && lines <= 150, `${lines} lines`);
 });
 
 test("each call invokes the plugin's command of that name, with no arguments", async () => {
