@@ -59,7 +59,7 @@ pub struct ProviderConfig {
     /// to be registered; without it the OS picks a free port for each sign-in.
     #[serde(default)]
     pub redirect_port: Option<u16>,
-    /// A provider whose settings PhotoLink knows (see [`presets`]); the file's own fields win.
+    /// A provider whose settings PhotoLink knows (the `presets` module); the file's own fields win.
     #[serde(default)]
     pub preset: Option<Preset>,
     /// Which accounts a preset with tenants signs in (`common` when absent).
