@@ -92,10 +92,10 @@ def joined_text(items: dict[str, str], name: str) -> str | None:
     return None if None in parts else "".join(parts)
 
 
-def keyring_secrets() -> list[str]:
-    """The texts in the keyring items of PhotoLink's service: a text split over several items
-    joined back (in place of its parts), every other item's secret as it is."""
-    items = keyring_items()
+def keyring_secrets(service: str = KEYRING_SERVICE) -> list[str]:
+    """The texts in the keyring items of PhotoLink's service (or another app's): a text split over
+    several items joined back (in place of its parts), every other item's secret as it is."""
+    items = keyring_items(service)
     texts, joined_parts = [], set()
     for name, secret in items.items():
         manifest = split_manifest(secret)
