@@ -45,7 +45,7 @@ if [[ $run_cargo_tests -eq 1 ]]; then
   step "OS keyring tests (private session with an unlocked gnome-keyring)"
   # Ignored in plain cargo runs, which may have no keyring: here they get a real one.
   timed "keyring tests" bash scripts/headless-session.sh \
-    cargo test -p photolink --lib os_keyring -- --ignored || true
+    cargo test -p tauri-plugin-sign-in --lib os_keyring -- --ignored || true
 
   step "Formatting and lints"
   timed "cargo fmt --check" cargo fmt --all --check || true
@@ -70,7 +70,7 @@ fi
 step "Building the app and the demo provider (debug) for the end-to-end tests"
 # Two cargo runs: in one, cargo would unify the provider's features and build the app with the
 # test machinery the tests need in the standalone provider (fault injection, /_test/ routes).
-if timed "build app" cargo build -p photolink &&
+if timed "build app" cargo build -p photolink -p sign-in-example &&
   timed "build provider" cargo build -p photolink-demo-provider --features test-machinery; then
   step "End-to-end tests (private session: Xvfb, D-Bus, gnome-keyring, tauri-driver)"
   artifacts="$PHOTOLINK_ROOT/.artifacts/e2e"
@@ -78,6 +78,7 @@ if timed "build app" cargo build -p photolink &&
   timed "end-to-end tests" env \
     PHOTOLINK_E2E_ARTIFACTS="$artifacts" \
     PHOTOLINK_APP_BINARY="$target/debug/photolink" \
+    PHOTOLINK_EXAMPLE_BINARY="$target/debug/sign-in-example" \
     PHOTOLINK_PROVIDER_BINARY="$target/debug/photolink-demo-provider" \
     bash scripts/headless-session.sh \
     bash -c 'cd tests/e2e && exec .venv/bin/python -m pytest' || true

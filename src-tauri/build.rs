@@ -1,16 +1,8 @@
 //! Reads `tauri.conf.json` (the symlink to the repository root's file) and declares the app's
-//! commands so that capabilities can allow exactly those.
+//! own commands so that capabilities can allow exactly those (the sign-in's are the sign-in
+//! plugin's).
 
-const COMMANDS: &[&str] = &[
-    "status",
-    "connect",
-    "retry",
-    "cancel",
-    "open_browser_again",
-    "copy_link",
-    "disconnect",
-    "photos",
-];
+const COMMANDS: &[&str] = &["photos"];
 
 fn main() {
     tauri_build::try_build(

@@ -3,9 +3,9 @@
 // photo titles and `photo:` image URLs.
 
 import { Gallery } from "./gallery.js";
+import * as signIn from "./sign-in.js";
 
 const { invoke } = window.__TAURI__.core;
-const { listen } = window.__TAURI__.event;
 
 const STATES = ["disconnected", "waiting", "exchanging", "connected", "error"];
 const STATUS_TEXT = {
@@ -126,11 +126,11 @@ function keepFocusVisible() {
 
 // ---- Commands -----------------------------------------------------------------------------
 
-/** Runs a command from a button, disabling it meanwhile; failures show as a notice. */
-async function run(button, command, args) {
+/** Runs a sign-in call from a button, disabling it meanwhile; failures show as a notice. */
+async function run(button, call) {
   button.disabled = true;
   try {
-    return await invoke(command, args);
+    return await call();
   } catch (error) {
     showNotice(String(error), "warning");
   } finally {
@@ -138,13 +138,13 @@ async function run(button, command, args) {
   }
 }
 
-$("connect").addEventListener("click", (event) => run(event.currentTarget, "connect"));
+$("connect").addEventListener("click", (event) => run(event.currentTarget, signIn.connect));
 // "Try again" repeats what failed: start-up (restoring the saved connection) or connecting.
-$("retry").addEventListener("click", (event) => run(event.currentTarget, "retry"));
-$("cancel").addEventListener("click", (event) => run(event.currentTarget, "cancel"));
-$("open-browser-again").addEventListener("click", (event) => run(event.currentTarget, "open_browser_again"));
-$("copy-link").addEventListener("click", (event) => run(event.currentTarget, "copy_link"));
-$("disconnect").addEventListener("click", (event) => run(event.currentTarget, "disconnect"));
+$("retry").addEventListener("click", (event) => run(event.currentTarget, signIn.retry));
+$("cancel").addEventListener("click", (event) => run(event.currentTarget, signIn.cancel));
+$("open-browser-again").addEventListener("click", (event) => run(event.currentTarget, signIn.openBrowserAgain));
+$("copy-link").addEventListener("click", (event) => run(event.currentTarget, signIn.copyLink));
+$("disconnect").addEventListener("click", (event) => run(event.currentTarget, signIn.disconnect));
 $("notice-dismiss").addEventListener("click", () => {
   if (current && current.notice) dismissedNotice = current.notice.id;
   noticeElement.hidden = true;
@@ -154,8 +154,8 @@ $("notice-dismiss").addEventListener("click", () => {
 
 async function start() {
   // Listen first, then pull: events sent before the listener existed are lost.
-  await listen("connection-changed", (event) => render(event.payload));
-  render(await invoke("status"));
+  await signIn.onConnectionChanged(render);
+  render(await signIn.status());
   // A user-timing mark at the frame that paints the first status; the benchmark reads it.
   requestAnimationFrame(() => performance.mark("status-painted"));
 }

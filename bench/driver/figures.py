@@ -164,7 +164,7 @@ SIGN_IN_STEPS = (
     ("keyring write", "keyring-write-start", "keyring-write-end"),
     ("account details (userinfo with its DPoP proof), `connected` sent", "keyring-write-end", "connected-sent"),
 )
-# The embedded demo provider's issuer: its preferred port (DEMO_PORT in src-tauri/src/provider.rs).
+# The embedded demo provider's issuer: its preferred port (DEMO_PORT in crates/tauri-plugin-sign-in/src/provider.rs).
 # A clean slate leaves no other PhotoLink holding it; the app logs a warning when it is taken.
 EMBEDDED_ISSUER = "http://127.0.0.1:47821"
 EMBEDDED_PORT_TAKEN = "demo provider port taken"

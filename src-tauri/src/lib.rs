@@ -1,9 +1,10 @@
-//! PhotoLink's desktop shell: the window, its commands and events, deep links, the loopback
-//! redirect listener, the keyring and the `photo:` scheme. OAuth itself lives in
+//! PhotoLink's desktop shell: the window, the photo sources, their caches and the `photo:`
+//! scheme. The sign-in (connection, deep links, the loopback redirect listener, the keyring,
+//! provider settings) is the `tauri-plugin-sign-in` plugin; OAuth itself lives in
 //! `photolink_oauth`.
 //!
-//! Commands: `status`, `connect`, `retry`, `cancel`, `open_browser_again`, `copy_link`,
-//! `disconnect`, `photos(pageToken)`. Event: `connection-changed` with the [`status::Status`].
+//! Commands: the sign-in plugin's (`plugin:sign-in|status`, `…|connect`, …, event
+//! `connection-changed`) and PhotoLink's own `photos(pageToken)`.
 //!
 //! The main window shows PhotoLink's own pages only ([`main_window`]); logs go to stderr and to
 //! a bounded, rotated file in the platform's log folder ([`logging`]).
@@ -11,29 +12,18 @@
 //! # Timing marks
 //!
 //! A few `info` events of target `photolink_bench` mark the moments `scripts/bench.sh` measures
-//! (BENCHMARKS.md): `status-sent` (the window pulled the status, in `commands::status`),
-//! `link-received` (a sign-in link was accepted), `callback-checked`, `token-request-start`,
-//! `keyring-write-start`, `keyring-write-end` and `connected-sent` (the steps of finishing a
-//! sign-in). They carry nothing but their name, and the default log filter leaves them out;
-//! `RUST_LOG=photolink_bench=info` turns them on.
+//! (BENCHMARKS.md): `status-sent` (the window pulled the status), `link-received` (a sign-in
+//! link was accepted), `callback-checked`, `token-request-start`, `keyring-write-start`,
+//! `keyring-write-end` and `connected-sent` (the steps of finishing a sign-in). The sign-in
+//! plugin logs them (see its documentation); they carry nothing but their name, and the default
+//! log filter leaves them out; `RUST_LOG=photolink_bench=info` turns them on.
 
-mod atomic_file;
 mod commands;
-mod config;
-mod connection;
-mod deep_link;
 mod error;
 mod logging;
-mod loopback;
 mod main_window;
 mod messages;
 mod photos;
-mod presets;
-mod provider;
-mod saved_metadata;
-mod state;
-mod status;
-mod store;
 mod sync;
 
 use tauri::Manager;
@@ -44,26 +34,20 @@ pub fn run() {
 
     let app = tauri::Builder::default()
         // First, so that a second PhotoLink forwards its arguments and exits before doing anything else.
-        .plugin(tauri_plugin_single_instance::init(|app, args, _cwd| {
-            deep_link::from_second_instance(app, args);
-        }))
+        .plugin(tauri_plugin_sign_in::single_instance())
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .manage(deep_link::DeepLinks::default())
+        .plugin(
+            tauri_plugin_sign_in::Builder::new()
+                .app_fields(photos::settings::FIELDS)
+                .on_account_changed(photos::forget_account)
+                .build(),
+        )
         .register_asynchronous_uri_scheme_protocol(photos::SCHEME, |context, request, responder| {
             photos::serve(context.app_handle(), request, responder);
         })
-        .invoke_handler(tauri::generate_handler![
-            commands::status,
-            commands::connect,
-            commands::retry,
-            commands::cancel,
-            commands::open_browser_again,
-            commands::copy_link,
-            commands::disconnect,
-            commands::photos,
-        ])
+        .invoke_handler(tauri::generate_handler![commands::photos])
         .setup(move |app| {
             match app.path().app_log_dir() {
                 Ok(folder) => match log_file.open_in(&folder) {
@@ -72,15 +56,8 @@ pub fn run() {
                 },
                 Err(error) => tracing::warn!(%error, "no log folder; logging to stderr only"),
             }
+            app.manage(photos::Photos::in_cache_folder(app.handle()));
             main_window::create(app.handle())?;
-            let state = state::AppState::new(app.handle());
-            let connection = state.connection.clone();
-            app.manage(state);
-            if let Some(provider) = provider::announced(app.handle()) {
-                connection.announce(provider);
-            }
-            tauri::async_runtime::spawn(async move { connection.start_up().await });
-            deep_link::set_up(app);
             Ok(())
         })
         .build(tauri::generate_context!());
@@ -127,4 +104,18 @@ fn start_over_once() -> ! {
 fn start_over_once() -> ! {
     tracing::error!("another PhotoLink is running but did not answer; close it and try again");
     std::process::exit(1)
+}
+
+#[cfg(test)]
+mod tests {
+    /// The sign-in's redirect URI is the identifier as a scheme: the scheme the OS must hand to
+    /// PhotoLink is that identifier.
+    #[test]
+    fn the_link_scheme_registered_is_the_identifier() {
+        let config: serde_json::Value =
+            serde_json::from_str(include_str!("../../tauri.conf.json")).unwrap();
+        let identifier = config["identifier"].as_str().unwrap();
+        let schemes = &config["plugins"]["deep-link"]["desktop"]["schemes"];
+        assert_eq!(schemes, &serde_json::json!([identifier]), "{config}");
+    }
 }

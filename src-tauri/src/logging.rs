@@ -37,8 +37,7 @@ use tracing_subscriber::util::SubscriberInitExt;
 use crate::sync::lock;
 
 /// Log filter when `RUST_LOG` is not set.
-pub const DEFAULT_FILTER: &str =
-    "warn,photolink_lib=info,photolink_oauth=info,photolink_demo_provider=info";
+pub const DEFAULT_FILTER: &str = "warn,photolink_lib=info,tauri_plugin_sign_in=info,photolink_oauth=info,photolink_demo_provider=info";
 /// Name of the current log file; older ones get `.1`, `.2`, … appended.
 pub const FILE_NAME: &str = "photolink.log";
 /// Size at which the log file is rotated.

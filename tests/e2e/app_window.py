@@ -96,8 +96,9 @@ class TauriDriver:
 class App:
     """Starts and stops PhotoLink's window; one WebDriver session per app run."""
 
-    def __init__(self, binary: Path, driver: TauriDriver) -> None:
+    def __init__(self, binary: Path, driver: TauriDriver, single_instance_name: str = SINGLE_INSTANCE_NAME) -> None:
         self.binary = binary
+        self.single_instance_name = single_instance_name
         self._tauri_driver = driver
         self.driver: webdriver.Remote | None = None
         self.pids: list[int] = []
@@ -120,7 +121,7 @@ class App:
         return (
             not any(process_alive(pid) for pid in self.pids)
             and not pids_running(self.binary)
-            and not dbus_name_has_owner(SINGLE_INSTANCE_NAME)
+            and not dbus_name_has_owner(self.single_instance_name)
         )
 
     def quit(self) -> None:
@@ -137,7 +138,7 @@ class App:
                 os.kill(pid, 9)
             raise AssertionError(
                 f"PhotoLink did not exit within {APP_EXIT_TIMEOUT_SECONDS} s (pids {leftover}); "
-                f"the single-instance name's owner: {dbus_name_owner(SINGLE_INSTANCE_NAME)}"
+                f"the single-instance name's owner: {dbus_name_owner(self.single_instance_name)}"
             )
 
     def restart(self) -> "App":

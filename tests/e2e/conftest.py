@@ -17,7 +17,14 @@ from pathlib import Path
 import pytest
 
 from app_window import App, TauriDriver
-from desktop import StandinBrowser, clear_keyring, pids_running, require_private_session, wait_until
+from desktop import (
+    SINGLE_INSTANCE_NAME,
+    StandinBrowser,
+    clear_keyring,
+    pids_running,
+    require_private_session,
+    wait_until,
+)
 from independent_server import REDIRECT_STYLES, IndependentServer
 from provider import DemoProvider
 
@@ -178,7 +185,7 @@ def provider(request, provider_binary, artifacts) -> DemoProvider:
     running.stop()
 
 
-def _launcher(request, app_binary, artifacts, browser, config: Path | None):
+def _launcher(request, app_binary, artifacts, browser, config: Path | None, single_instance_name: str | None = None):
     env = dict(os.environ)
     env.pop("PHOTOLINK_PROVIDER_CONFIG", None)
     if config is not None:
@@ -192,10 +199,12 @@ def _launcher(request, app_binary, artifacts, browser, config: Path | None):
         env[name] = value
         # Links the OS delivers start PhotoLink with the same environment.
         os.environ[name] = value
-    env.setdefault("RUST_LOG", "warn,photolink_lib=debug,photolink_oauth=debug,photolink_demo_provider=info")
+    env.setdefault(
+        "RUST_LOG", "warn,photolink_lib=debug,tauri_plugin_sign_in=debug,photolink_oauth=debug,photolink_demo_provider=info"
+    )
     env.setdefault("RUST_BACKTRACE", "1")
     tauri_driver = TauriDriver(artifacts / "app-and-driver.log", env)
-    app = App(app_binary, tauri_driver)
+    app = App(app_binary, tauri_driver, single_instance_name or SINGLE_INSTANCE_NAME)
     try:
         yield app
     finally:

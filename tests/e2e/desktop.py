@@ -55,22 +55,22 @@ def run(command: list[str], check: bool = True, timeout: float = 30) -> subproce
 # --- keyring ---------------------------------------------------------------------------------
 
 
-def keyring_items() -> dict[str, str]:
-    """Every keyring item of PhotoLink's service: its user name and its secret."""
-    done = run(["secret-tool", "search", "--all", "--unlock", "service", KEYRING_SERVICE], check=False)
+def keyring_items(service: str = KEYRING_SERVICE) -> dict[str, str]:
+    """Every keyring item of PhotoLink's service (or another app's): its user name and its secret."""
+    done = run(["secret-tool", "search", "--all", "--unlock", "service", service], check=False)
     # `secret-tool search` prints attributes on stderr.
     prefix = "attribute.username = "
     names = [line[len(prefix):] for line in done.stderr.splitlines() if line.startswith(prefix)]
     items = {}
     for name in names:
-        looked = run(["secret-tool", "lookup", "service", KEYRING_SERVICE, "username", name], check=False)
+        looked = run(["secret-tool", "lookup", "service", service, "username", name], check=False)
         if looked.returncode == 0:
             items[name] = looked.stdout
     return items
 
 
 def split_manifest(secret: str) -> dict | None:
-    """The manifest of a text kept over several items (`SplitEntry` in src-tauri/src/store.rs):
+    """The manifest of a text kept over several items (`SplitEntry` in crates/tauri-plugin-sign-in/src/store.rs):
     `generation`, `parts` and `sha256`; None when `secret` is not one."""
     try:
         value = json.loads(secret)
@@ -92,10 +92,10 @@ def joined_text(items: dict[str, str], name: str) -> str | None:
     return None if None in parts else "".join(parts)
 
 
-def keyring_secrets() -> list[str]:
-    """The texts in the keyring items of PhotoLink's service: a text split over several items
-    joined back (in place of its parts), every other item's secret as it is."""
-    items = keyring_items()
+def keyring_secrets(service: str = KEYRING_SERVICE) -> list[str]:
+    """The texts in the keyring items of PhotoLink's service (or another app's): a text split over
+    several items joined back (in place of its parts), every other item's secret as it is."""
+    items = keyring_items(service)
     texts, joined_parts = [], set()
     for name, secret in items.items():
         manifest = split_manifest(secret)
@@ -113,17 +113,17 @@ def keyring_secrets() -> list[str]:
 ACCOUNT_ENTRIES = ("oauth-tokens", "sign-in")
 
 
-def keyring_item_count() -> int:
+def keyring_item_count(service: str = KEYRING_SERVICE) -> int:
     """How many of the account's keyring items exist, parts included."""
     return sum(
-        1 for name in keyring_items()
+        1 for name in keyring_items(service)
         if any(name == entry or name.startswith(f"{entry}.") for entry in ACCOUNT_ENTRIES)
     )
 
 
-def clear_keyring() -> None:
-    run(["secret-tool", "clear", "service", KEYRING_SERVICE], check=False)
-    if keyring_item_count():
+def clear_keyring(service: str = KEYRING_SERVICE) -> None:
+    run(["secret-tool", "clear", "service", service], check=False)
+    if keyring_item_count(service):
         raise RuntimeError("could not clear PhotoLink's keyring items before the test")
 
 
@@ -178,7 +178,7 @@ def unlock_keyring() -> None:
         raise RuntimeError("the keyring daemon did not come back")
 
 
-def stored_tokens() -> dict[str, str]:
+def stored_tokens(service: str = KEYRING_SERVICE) -> dict[str, str]:
     """`access_token` / `refresh_token` in the account's texts as PhotoLink reads them from the
     keyring (any JSON shape)."""
     found: dict[str, str] = {}
@@ -194,7 +194,7 @@ def stored_tokens() -> dict[str, str]:
             for inner in value:
                 walk(inner)
 
-    items = keyring_items()
+    items = keyring_items(service)
     for name in ACCOUNT_ENTRIES:
         text = joined_text(items, name)
         try:

@@ -136,7 +136,7 @@ def test_connecting_again_while_connected_revokes_the_old_grant(app, browser, pr
     assert "refresh_token" in old, "the keyring holds no refresh token"
     assert provider.stats()["grants_revoked"] == 0
 
-    app.driver.execute_script("window.__TAURI__.core.invoke('connect')")
+    app.driver.execute_script("window.__TAURI__.core.invoke('plugin:sign-in|connect')")
     # Already connected, so only the new sign-in's browser visit and tokens show it happened.
     wait_for_browser_event(browser, "visit", count=2)
     assert wait_until(lambda: stored_tokens().get("refresh_token") not in (None, old["refresh_token"]), 30), (

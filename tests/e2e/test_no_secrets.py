@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 
 from conftest import PROVIDER_NAME, _launcher
-from desktop import keyring_secrets, register_link_handler, stored_tokens, wait_until
+from desktop import KEYRING_SERVICE, keyring_secrets, register_link_handler, stored_tokens, wait_until
 from provider import CLIENT_ID, SCOPES, DemoProvider
 from recording_relay import RecordingRelay
 from secret_scan import Needles, Secret, dpop_key_secrets, files_under, leaks_in, secret
@@ -85,8 +85,9 @@ read().then((found) => done(JSON.stringify(found)), (error) => done(JSON.stringi
 class Evidence:
     """Everything PhotoLink left where it could be read, kept until every secret is known."""
 
-    def __init__(self, home: Path, private_temp: Path, skip: tuple[Path, ...]) -> None:
+    def __init__(self, home: Path, private_temp: Path, skip: tuple[Path, ...], service: str = KEYRING_SERVICE) -> None:
         self.home = home
+        self.service = service
         self.private_temp = private_temp
         # The private folder was made in the system's temp folder.
         self.system_temp = private_temp.parent
@@ -105,7 +106,7 @@ class Evidence:
         recent = files_under(self.system_temp, (self.home, self.private_temp), newer_than=self.started)
         for path, content in recent.items():
             self.haystacks[f"{moment}: {path}"] = content
-        self.keyring.extend(keyring_secrets())
+        self.keyring.extend(keyring_secrets(self.service))
 
     def window(self, app, moment: str) -> None:
         """The page as it stands and the web view's localStorage, sessionStorage and IndexedDB."""

@@ -11,6 +11,8 @@
 // | issuer                   | `http://127.0.0.1:{port}/oidc`: an issuer WITH a path               |
 // | client `photolink-desktop` | public native client (`token_endpoint_auth_method: none`), both   |
 // |                          | redirect URIs registered: `com.example.photolink:/oauth/callback`  |
+// |                          | (and the sign-in plugin's example app's                            |
+// |                          | `com.example.signin:/oauth/callback`)                              |
 // |                          | and `http://127.0.0.1/oauth/callback` (any port: RFC 8252 §7.3)     |
 // | PKCE                     | required for every authorization request (S256 only)              |
 // | refresh tokens           | issued with `offline_access` + `prompt=consent`; rotated on use;   |
@@ -50,7 +52,11 @@ import { calculateJwkThumbprint, createRemoteJWKSet, EmbeddedJWK, jwtVerify } fr
 import Provider, { errors } from 'oidc-provider';
 
 const CLIENT_ID = 'photolink-desktop';
-const REDIRECT_URIS = ['com.example.photolink:/oauth/callback', 'http://127.0.0.1/oauth/callback'];
+const REDIRECT_URIS = [
+  'com.example.photolink:/oauth/callback',
+  'com.example.signin:/oauth/callback',
+  'http://127.0.0.1/oauth/callback',
+];
 const ISSUER_PATH = '/oidc';
 const PHOTOS_PATH = '/photos';
 const PHOTOS_SCOPE = 'photos:read';

@@ -6,6 +6,9 @@ pub const CLIENT_ID: &str = "photolink-desktop";
 pub(crate) const CLIENT_NAME: &str = "PhotoLink";
 /// Private-use URI scheme redirect (RFC 8252 §7.1), matched exactly.
 pub const CUSTOM_SCHEME_REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
+/// The sign-in plugin's example app (`examples/sign-in`) signs in as the same client, through
+/// its own scheme, matched exactly too.
+pub const EXAMPLE_REDIRECT_URI: &str = "com.example.signin:/oauth/callback";
 
 const LOOPBACK_PREFIX: &str = "http://127.0.0.1";
 const LOOPBACK_PATH: &str = "/oauth/callback";
@@ -18,7 +21,7 @@ pub(crate) fn is_registered(client_id: &str) -> bool {
 /// Whether `redirect_uri` is registered: the custom-scheme URI exactly, or
 /// `http://127.0.0.1:{port}/oauth/callback` with any port (RFC 8252 §7.3).
 pub(crate) fn is_registered_redirect_uri(redirect_uri: &str) -> bool {
-    if redirect_uri == CUSTOM_SCHEME_REDIRECT_URI {
+    if redirect_uri == CUSTOM_SCHEME_REDIRECT_URI || redirect_uri == EXAMPLE_REDIRECT_URI {
         return true;
     }
     let Some(rest) = redirect_uri.strip_prefix(LOOPBACK_PREFIX) else {
@@ -44,6 +47,7 @@ mod tests {
     fn accepts_registered_redirect_uris() {
         for uri in [
             "com.example.photolink:/oauth/callback",
+            "com.example.signin:/oauth/callback",
             "http://127.0.0.1:49152/oauth/callback",
             "http://127.0.0.1:8080/oauth/callback",
             "http://127.0.0.1/oauth/callback",
@@ -59,6 +63,7 @@ mod tests {
             "com.example.photolink://oauth/callback",
             "com.example.photolink:/oauth/callback?x=1",
             "com.evil.photolink:/oauth/callback",
+            "com.example.signin:/oauth/callback/",
             "http://localhost:8080/oauth/callback",
             "http://[::1]:8080/oauth/callback",
             "https://127.0.0.1:8080/oauth/callback",

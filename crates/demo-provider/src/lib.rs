@@ -107,7 +107,8 @@
 //!   `localhost:PORT` (DNS rebinding defence). Any other host gets `421 Misdirected Request`,
 //!   a missing or repeated `Host` gets `400`, both with a short plain-text body.
 //! - One registered public client, [`CLIENT_ID`] (`photolink-desktop`), with redirect URIs
-//!   [`CUSTOM_SCHEME_REDIRECT_URI`] (exact match) and `http://127.0.0.1:{any port}/oauth/callback`.
+//!   [`CUSTOM_SCHEME_REDIRECT_URI`] and the sign-in plugin's example app's [`EXAMPLE_REDIRECT_URI`]
+//!   (exact match), and `http://127.0.0.1:{any port}/oauth/callback`.
 //!   An unknown client or unregistered redirect URI gets an HTML error page, never a redirect.
 //! - `response_type=code`, `state` and PKCE with `code_challenge_method=S256` are required;
 //!   otherwise the client is sent back an `invalid_request` error. Scopes: `photos:read`,
@@ -294,7 +295,7 @@ mod test_controls;
 mod token;
 mod userinfo;
 
-pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI};
+pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI, EXAMPLE_REDIRECT_URI};
 pub use config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
 pub use endpoints::Endpoints;
 #[cfg(feature = "test-machinery")]

@@ -27,6 +27,7 @@
 //! | [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`], [`PkceVerifier`], [`ClientSecret`], [`IdToken`] | Secrets: `Debug` prints `[redacted]`, `.secret()` reads the value, no `==`; the single-use ones are neither `Clone` nor `Serialize`; a client secret deserializes from settings but never serializes. |
 //! | [`Error`], [`InsecureReason`], [`AuthorizationErrorCode`], [`TokenErrorCode`] | Every failure, with its data (a refused push is [`Error::PushedAuthorization`], a refused ID token [`Error::IdToken`]); `Display` is short and technical, without secrets. The app words it for people. |
 //! | [`shown_text`], [`is_invisible`] | Server text an app shows as content (a photo's title): invisible characters removed, whitespace collapsed, capped; no word hidden. |
+//! | [`sync`] | Locks that survive a panic elsewhere, and blocking work (keyring, files) kept off the async threads: one policy for the core, the sign-in plugin and the app. |
 //!
 //! # Connecting an account
 //!
@@ -206,7 +207,7 @@ mod secret;
 mod server_text;
 mod session;
 mod store;
-mod sync;
+pub mod sync;
 mod token;
 
 pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};

@@ -766,7 +766,7 @@ mod tests {
         let fixture = Fixture::start(Service::GoogleDrive, 3).await;
         let (library, session) = crate::photos::tests::library_and_session(
             &fixture,
-            crate::config::PhotoApi::GoogleDrive,
+            crate::photos::settings::PhotoApi::GoogleDrive,
         );
         let root = root("late-list");
         let cache = PhotoCache::new(Some(root.clone()));

@@ -30,6 +30,18 @@ pub const CAPACITY: usize = 20_000;
 /// How many of the page tokens handed out are honoured (the newest).
 pub const PAGE_TOKENS: usize = 256;
 
+/// How the window addresses the `photo:` scheme (WebView2 and Android map custom schemes to
+/// http).
+#[cfg(any(windows, target_os = "android"))]
+const SCHEME_BASE: &str = "http://photo.localhost";
+#[cfg(not(any(windows, target_os = "android")))]
+const SCHEME_BASE: &str = "photo://localhost";
+
+/// The `photo:` URL of `rendition` of the photo `id` stands for.
+pub fn url(id: &str, rendition: Rendition) -> String {
+    format!("{SCHEME_BASE}/{id}/{}", rendition.name())
+}
+
 /// The two renditions of a photo, as named in `photo:` URLs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Rendition {

@@ -35,11 +35,13 @@ use photolink_oauth::{ResourceResponse, Session, shown_text};
 use serde::Serialize;
 use url::{Origin, Url};
 
-use super::index::{Listing, PhotoIndex, Rendition, Sources};
-use super::scheme;
-use super::source::{self, Download, PhotoSource, SourcePage};
-use crate::config::PhotoApi;
+use super::google_drive::GoogleDrive;
+use super::index::{self, Listing, PhotoIndex, Rendition, Sources};
+use super::microsoft_graph::MicrosoftGraph;
+use super::photolink::PhotoLinkList;
+use super::source::{Download, PhotoSource, SourcePage};
 use crate::error::AppError;
+use crate::photos::settings::PhotoApi;
 
 /// Longest title shown, in characters.
 const MAX_TITLE_CHARS: usize = 200;
@@ -97,7 +99,7 @@ impl PhotoLibrary {
 
     /// The photos `session`'s account keeps at the photo API `api` at `endpoint`.
     pub fn for_api(session: Arc<Session>, api: PhotoApi, endpoint: Url) -> Self {
-        let source = source::for_api(api, endpoint.clone());
+        let source = source_for(api, endpoint.clone());
         Self::new(session, &endpoint, source)
     }
 
@@ -269,8 +271,8 @@ impl Shown {
     /// The window's view of the photo indexed as `id` (see the module docs, step 4).
     fn photo(self, id: String) -> Photo {
         Photo {
-            thumbnail: scheme::url(&id, Rendition::Thumbnail),
-            image: scheme::url(&id, Rendition::Image),
+            thumbnail: index::url(&id, Rendition::Thumbnail),
+            image: index::url(&id, Rendition::Image),
             id,
             title: self
                 .title
@@ -308,6 +310,16 @@ fn is_gone(error: &AppError) -> bool {
             ..
         })
     )
+}
+
+/// The source for `api` at `endpoint` (the list's URL for `photolink`, the API root for the
+/// others).
+fn source_for(api: PhotoApi, endpoint: Url) -> Box<dyn PhotoSource> {
+    match api {
+        PhotoApi::PhotoLink => Box::new(PhotoLinkList::new(endpoint)),
+        PhotoApi::MicrosoftGraph => Box::new(MicrosoftGraph::new(endpoint)),
+        PhotoApi::GoogleDrive => Box::new(GoogleDrive::new(endpoint)),
+    }
 }
 
 #[cfg(test)]
@@ -365,10 +377,10 @@ mod tests {
         let untitled = shown(&library, listed("x", Some(" "), "http://127.0.0.1:1/t/x"));
         assert_eq!(untitled.title, "Untitled");
         assert_ne!(untitled.id, "x");
-        assert_eq!(untitled.image, scheme::url(&untitled.id, Rendition::Image));
+        assert_eq!(untitled.image, index::url(&untitled.id, Rendition::Image));
         assert_eq!(
             untitled.thumbnail,
-            scheme::url(&untitled.id, Rendition::Thumbnail)
+            index::url(&untitled.id, Rendition::Thumbnail)
         );
         assert_eq!(untitled.taken_at.as_deref(), Some("2024-05-01T10:00:00Z"));
         assert_eq!(untitled.width, Some(4));

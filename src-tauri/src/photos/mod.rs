@@ -5,6 +5,7 @@
 //!
 //! | Module | What it is |
 //! | --- | --- |
+//! | [`settings`] | PhotoLink's own fields in `provider.toml`: the photo API and where it is. |
 //! | [`source`] | The seam to a photo API: [`PhotoSource`] says how to ask for a page, how to read it, and how each rendition is fetched ([`Download`]). |
 //! | [`photolink`] | The `photolink` source: PhotoLink's own `{"photos": [...], "next_page_token"}` list. |
 //! | [`microsoft_graph`] | The `microsoft-graph` source: every photo under OneDrive's Camera Roll and Photos folders through Microsoft Graph, the walk's cursor in the page token, downloads by pre-authenticated URL. |
@@ -17,7 +18,7 @@
 //!
 //! # How a photo reaches the window
 //!
-//! 1. The window calls the `photos` command; [`list`] asks the provider's [`PhotoLibrary`],
+//! 1. The window calls the `photos` command; [`list`] asks the account's [`PhotoLibrary`],
 //!    which fetches a page with the Bearer token, has the source read it, and indexes each
 //!    photo under an opaque id. The [`PhotoCache`] saves the page; when the provider cannot be
 //!    reached, it answers with the saved page instead, marked `offline`.
@@ -35,34 +36,93 @@ mod library;
 mod microsoft_graph;
 mod photolink;
 mod scheme;
+pub mod settings;
 mod source;
 #[cfg(test)]
 mod tests;
 
+use std::sync::{Arc, OnceLock};
+
 use photolink_oauth::Error as OAuthError;
 use tauri::http::Request;
 use tauri::{AppHandle, Manager, UriSchemeResponder};
+use tauri_plugin_sign_in::{Provider, SignInExt};
+use url::Url;
 
-use crate::connection;
 use crate::error::AppError;
-use crate::state::AppState;
 
 pub use cache::PhotoCache;
 pub use library::{PhotoLibrary, PhotoPage};
 pub use scheme::SCHEME;
+use settings::{PhotoApi, PhotoSettings};
+
+/// The photos of the connected account (managed by Tauri; reach it with
+/// `app.state::<Photos>()`).
+pub struct Photos {
+    /// Thumbnails and the photo list of the connected account, in memory and on disk.
+    cache: PhotoCache,
+    /// The photo API of the provider, once set up (it is set up once a process).
+    library: OnceLock<Arc<PhotoLibrary>>,
+}
+
+impl Photos {
+    pub fn in_cache_folder(app: &AppHandle) -> Self {
+        Self {
+            cache: PhotoCache::in_cache_folder(app),
+            library: OnceLock::new(),
+        }
+    }
+
+    /// The photo API of `provider`: from PhotoLink's fields of its settings file, or the
+    /// embedded demo provider's own.
+    fn library(&self, provider: &Provider) -> Result<Arc<PhotoLibrary>, AppError> {
+        if let Some(library) = self.library.get() {
+            return Ok(library.clone());
+        }
+        let settings = match (provider.app.get::<PhotoSettings>(), &provider.embedded) {
+            (Some(settings), _) => settings.clone(),
+            (None, Some(embedded)) => PhotoSettings {
+                api: PhotoApi::PhotoLink,
+                endpoint: Url::parse(&embedded.endpoints().photos)
+                    .map_err(|error| AppError::PhotoList(error.to_string()))?,
+            },
+            (None, None) => return Err(AppError::PhotoList("no photo API is set up".into())),
+        };
+        let library =
+            PhotoLibrary::for_api(provider.session.clone(), settings.api, settings.endpoint);
+        Ok(self.library.get_or_init(|| Arc::new(library)).clone())
+    }
+}
+
+/// The connected account changed or went away: drops its photos, here and on disk.
+pub fn forget_account(app: &AppHandle) {
+    let Some(photos) = app.try_state::<Photos>() else {
+        return;
+    };
+    if let Some(library) = photos.library.get() {
+        library.forget();
+    }
+    photos.cache.forget_account();
+}
 
 /// Lists one page of the connected account's photos.
 pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPage, AppError> {
-    let state = app.state::<AppState>();
-    let provider = state
+    let provider = app
+        .sign_in()
         .provider()
         .ok_or(AppError::OAuth(OAuthError::NotConnected))?;
-    let listed = state
-        .cache
-        .list(&provider.photos, &provider.session, page_token.as_deref())
-        .await;
-    if let Err(error) = &listed {
-        connection::connection_failed(app, error);
+    let photos = app.state::<Photos>();
+    let listed = match photos.library(&provider) {
+        Ok(library) => {
+            photos
+                .cache
+                .list(&library, &provider.session, page_token.as_deref())
+                .await
+        }
+        Err(error) => Err(error),
+    };
+    if let Err(AppError::OAuth(error)) = &listed {
+        app.sign_in().connection_failed(error);
     }
     listed
 }
@@ -71,15 +131,17 @@ pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPa
 pub fn serve(app: &AppHandle, request: Request<Vec<u8>>, responder: UriSchemeResponder) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
-        let state = app.state::<AppState>();
-        let provider = state.provider();
-        let library = provider.as_ref().map(|provider| &provider.photos);
-        let (response, failure) = scheme::answer(library, &state.cache, &request).await;
-        if let Some(error) = failure {
-            connection::connection_failed(&app, &error);
+        let sign_in = app.sign_in();
+        let photos = app.state::<Photos>();
+        let library = sign_in
+            .provider()
+            .and_then(|provider| photos.library(&provider).ok());
+        let (response, failure) = scheme::answer(library.as_deref(), &photos.cache, &request).await;
+        if let Some(AppError::OAuth(error)) = failure {
+            sign_in.connection_failed(&error);
         }
         // A refresh made for this image may have saved tokens, or failed to.
-        state.connection.connection_used();
+        sign_in.connection_used();
         responder.respond(response);
     });
 }

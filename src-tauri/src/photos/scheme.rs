@@ -28,12 +28,6 @@ use crate::error::AppError;
 /// The URI scheme serving photos to the window.
 pub const SCHEME: &str = "photo";
 
-/// How the window addresses the scheme (WebView2 and Android map custom schemes to http).
-#[cfg(any(windows, target_os = "android"))]
-const SCHEME_BASE: &str = "http://photo.localhost";
-#[cfg(not(any(windows, target_os = "android")))]
-const SCHEME_BASE: &str = "photo://localhost";
-
 /// The image types the window is given: raster formats web views decode as plain pictures.
 pub const RASTER_TYPES: [&str; 6] = [
     "image/png",
@@ -48,11 +42,6 @@ pub const RASTER_TYPES: [&str; 6] = [
 pub const THUMBNAIL_MAX_BYTES: usize = 2 * 1024 * 1024;
 /// The largest full-size image passed on.
 pub const IMAGE_MAX_BYTES: usize = 32 * 1024 * 1024;
-
-/// The `photo:` URL of `rendition` of the photo `id` stands for.
-pub fn url(id: &str, rendition: Rendition) -> String {
-    format!("{SCHEME_BASE}/{id}/{}", rendition.name())
-}
 
 /// The answer to one `photo:` request, and the failure behind it when the connection itself
 /// failed (the caller decides what that means for the connection).
@@ -278,7 +267,7 @@ mod tests {
                 let ids: Vec<_> = (0..listed).map(|n| index.add(&n.to_string(), sources())).collect();
                 for id in &ids {
                     for rendition in [Rendition::Thumbnail, Rendition::Image] {
-                        let url = Url::parse(&url(id, rendition)).unwrap();
+                        let url = Url::parse(&index::url(id, rendition)).unwrap();
                         prop_assert_eq!(parse_path(url.path()), Some((id.as_str(), rendition)));
                     }
                 }

@@ -7,10 +7,6 @@ use photolink_oauth::ResourceResponse;
 use serde::{Deserialize, Serialize};
 use url::{Origin, Url};
 
-use super::google_drive::GoogleDrive;
-use super::microsoft_graph::MicrosoftGraph;
-use super::photolink::PhotoLinkList;
-use crate::config::PhotoApi;
 use crate::error::AppError;
 
 /// The longest page token handed out; a page naming a longer one is the last. A source whose
@@ -37,16 +33,6 @@ pub trait PhotoSource: Send + Sync {
     /// away (a folder deleted while it was being listed); a single list has nothing to skip to.
     fn instead_of_missing(&self, _page_token: Option<&str>) -> Option<SourcePage> {
         None
-    }
-}
-
-/// The source for `api` at `endpoint` (the list's URL for `photolink`, the API root for the
-/// others).
-pub fn for_api(api: PhotoApi, endpoint: Url) -> Box<dyn PhotoSource> {
-    match api {
-        PhotoApi::PhotoLink => Box::new(PhotoLinkList::new(endpoint)),
-        PhotoApi::MicrosoftGraph => Box::new(MicrosoftGraph::new(endpoint)),
-        PhotoApi::GoogleDrive => Box::new(GoogleDrive::new(endpoint)),
     }
 }
 

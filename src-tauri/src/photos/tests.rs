@@ -20,8 +20,8 @@ use super::cache::PhotoCache;
 use super::index::Rendition;
 use super::library::{PhotoLibrary, PhotoPage};
 use super::scheme;
-use crate::config::PhotoApi;
 use crate::error::AppError;
+use crate::photos::settings::PhotoApi;
 
 /// A library over `api` at the fixture, for a session holding the fixture's current tokens.
 fn library(fixture: &Fixture, api: PhotoApi) -> PhotoLibrary {

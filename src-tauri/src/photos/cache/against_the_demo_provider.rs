@@ -11,7 +11,9 @@ use url::Url;
 use super::*;
 use crate::photos::photolink::PhotoLinkList;
 use crate::photos::scheme;
-use crate::provider::REDIRECT_URI;
+
+/// PhotoLink's callback address.
+const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
 
 /// A demo provider and a session connected to it through a real sign-in.
 struct Connected {

@@ -55,13 +55,13 @@ use photolink_oauth::{
 use url::Url;
 
 use crate::config::Redirect;
-use crate::error::AppError;
-use crate::loopback::{self, CallbackOutcome, Deliver};
+use crate::error::Error;
+use crate::loopback::{self, CallbackOutcome, Deliver, RedirectListener};
 use crate::messages;
 use crate::provider::Provider;
 use crate::status::{Connection, Notice, ProviderSummary, Status, Tone};
 use crate::store::{OpenProblem, SignInStore};
-use crate::sync::{blocking, lock};
+use photolink_oauth::sync::{blocking, lock};
 
 /// The window: where the status goes.
 pub trait Window: Send + Sync + 'static {
@@ -77,7 +77,7 @@ pub trait Os: Send + Sync + 'static {
     fn open_browser(&self, url: &Url) -> Result<(), String>;
     /// Reads the settings and sets the provider up (may start the embedded one, discover the
     /// server's endpoints, read the keyring).
-    fn set_up_provider(&self) -> impl Future<Output = Result<Provider, AppError>> + Send;
+    fn set_up_provider(&self) -> impl Future<Output = Result<Provider, Error>> + Send;
     /// Where the sign-in in progress is kept while it lasts.
     fn sign_ins(&self) -> Arc<SignInStore>;
     /// A running loopback listener.
@@ -89,12 +89,6 @@ pub trait Os: Send + Sync + 'static {
         port: Option<u16>,
         deliver: Deliver,
     ) -> impl Future<Output = std::io::Result<Self::Listener>> + Send;
-}
-
-/// A listener for the loopback redirect; dropping it stops it and closes its port.
-pub trait RedirectListener: Send + 'static {
-    /// The port it listens on.
-    fn port(&self) -> u16;
 }
 
 /// How many callbacks are kept while start-up cannot finish (the provider is unreachable).
@@ -291,7 +285,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 }
                 Err(error) => {
                     self.end_sign_in().await;
-                    return self.fail(&provider, AppError::RedirectListener(error), Retry::Connect);
+                    return self.fail(&provider, Error::RedirectListener(error), Retry::Connect);
                 }
             },
         };
@@ -299,7 +293,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             Ok(url) => url,
             Err(error) => {
                 self.stop_listening();
-                return self.fail(&provider, AppError::OAuth(error), Retry::Connect);
+                return self.fail(&provider, Error::OAuth(error), Retry::Connect);
             }
         };
         if provider.redirect != Redirect::Scheme {
@@ -333,22 +327,22 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     /// and the PKCE challenge are useless without the verifier, which never leaves the backend;
     /// a pushed request's `request_uri` works once, for a short time. Once that time is over
     /// the address is refused as expired: Connect pushes a new request.
-    pub fn waiting_url(&self) -> Result<Url, AppError> {
+    pub fn waiting_url(&self) -> Result<Url, Error> {
         let url_expired = self
             .pending
             .authorize_url_expires_at()
             .is_some_and(|expires_at| expires_at <= SystemTime::now());
         match &self.lock().phase {
             Phase::Waiting { .. } if url_expired => {
-                Err(AppError::OAuth(OAuthError::AuthorizationExpired))
+                Err(Error::OAuth(OAuthError::AuthorizationExpired))
             }
             Phase::Waiting { authorize_url, .. } => Ok(authorize_url.clone()),
-            _ => Err(AppError::NotWaiting),
+            _ => Err(Error::NotWaiting),
         }
     }
 
     /// Opens the sign-in page again.
-    pub fn open_browser_again(&self) -> Result<(), AppError> {
+    pub fn open_browser_again(&self) -> Result<(), Error> {
         let url = self.waiting_url()?;
         self.open_in_browser(&url);
         Ok(())
@@ -430,7 +424,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             }
             Err(CallbackError::Failed(error)) => {
                 self.end_sign_in().await;
-                self.fail(provider, AppError::OAuth(error), Retry::Connect);
+                self.fail(provider, Error::OAuth(error), Retry::Connect);
                 return self.ended();
             }
         };
@@ -451,7 +445,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 self.show_connected(provider).await;
                 tracing::info!(target: "photolink_bench", "connected-sent"); // timing mark
             }
-            Err(error) => self.fail(provider, AppError::OAuth(error), Retry::Connect),
+            Err(error) => self.fail(provider, Error::OAuth(error), Retry::Connect),
         }
         self.delete_saved_sign_in().await;
         self.ended()
@@ -488,12 +482,12 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     /// A failure while using the connection (e.g. listing photos): a dead grant means the
     /// person has to connect again.
-    pub fn connection_failed(&self, error: &AppError) {
-        if matches!(error, AppError::OAuth(OAuthError::ReconnectNeeded)) {
+    pub fn connection_failed(&self, error: &OAuthError) {
+        if matches!(error, OAuthError::ReconnectNeeded) {
             self.window.forget_account_data();
             let provider = self.provider_name();
             self.set_phase(Phase::Failed {
-                message: messages::app(error, &provider),
+                message: messages::oauth(error, &provider),
                 retry: Retry::Connect,
             });
         }
@@ -509,8 +503,8 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     }
 
     /// The sentence the window shows for `error`, naming the provider in use.
-    pub fn explain(&self, error: &AppError) -> String {
-        messages::app(error, &self.provider_name())
+    pub fn explain(&self, error: &Error) -> String {
+        messages::error(error, &self.provider_name())
     }
 
     /// Shows a passing notice.
@@ -546,7 +540,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 let provider = self.provider_name();
                 tracing::warn!(%error, "PhotoLink could not set the provider up");
                 self.set_phase(Phase::Failed {
-                    message: messages::app(&error, &provider),
+                    message: messages::error(&error, &provider),
                     retry,
                 });
                 return None;
@@ -748,7 +742,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             Err(OAuthError::ReconnectNeeded) => {
                 return self.fail(
                     provider,
-                    AppError::OAuth(OAuthError::ReconnectNeeded),
+                    Error::OAuth(OAuthError::ReconnectNeeded),
                     Retry::Connect,
                 );
             }
@@ -770,7 +764,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         });
     }
 
-    fn fail(&self, provider: &Provider, error: AppError, retry: Retry) {
+    fn fail(&self, provider: &Provider, error: Error, retry: Retry) {
         tracing::warn!(%error, "connection error");
         let retry = if error.is_retryable() {
             retry
@@ -778,7 +772,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             Retry::Nothing
         };
         self.set_phase(Phase::Failed {
-            message: messages::app(&error, &provider.summary.name),
+            message: messages::error(&error, &provider.summary.name),
             retry,
         });
     }
@@ -815,7 +809,8 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         }
     }
 
-    fn provider_name(&self) -> String {
+    /// The name of the provider in use, for sentences that name it.
+    pub fn provider_name(&self) -> String {
         self.lock()
             .provider
             .as_ref()
@@ -868,15 +863,6 @@ fn account_of_id_token(
         (Some(name), email) => (name, email),
         (None, Some(email)) => (email, None),
         (None, None) => (provider.to_owned(), None),
-    }
-}
-
-/// For code that uses the connection (the photo list and `photo:` scheme): reports a failure
-/// to the app's [`AccountConnection::connection_failed`].
-pub fn connection_failed(app: &tauri::AppHandle, error: &AppError) {
-    use tauri::Manager;
-    if let Some(state) = app.try_state::<crate::state::AppState>() {
-        state.connection.connection_failed(error);
     }
 }
 

@@ -29,8 +29,6 @@ use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use crate::config::ProviderConfig;
-
 /// The tenant the Microsoft preset signs in when the file names none: any work, school or
 /// personal Microsoft account.
 const DEFAULT_TENANT: &str = "common";
@@ -144,11 +142,15 @@ fn is_plain_tenant(tenant: &str) -> bool {
         && !tenant.contains("..")
 }
 
-/// Parses `provider.toml` text with its preset applied (see the module documentation).
-pub fn read(text: &str) -> Result<ProviderConfig, toml::de::Error> {
+/// Parses `provider.toml` text, applies its preset (see the module documentation) and hands the
+/// whole to `read`.
+pub fn read<T>(
+    text: &str,
+    read: impl FnOnce(Spanned<DeTable<'_>>) -> Result<T, toml::de::Error>,
+) -> Result<T, toml::de::Error> {
     let root = DeTable::parse(text)?;
     let Some((preset, at)) = named_preset(root.get_ref()) else {
-        return ProviderConfig::deserialize(toml::de::Deserializer::from(root));
+        return read(root);
     };
     let tenant = match root.get_ref().get("tenant").map(|t| t.get_ref().as_str()) {
         None => Some(DEFAULT_TENANT),
@@ -157,14 +159,14 @@ pub fn read(text: &str) -> Result<ProviderConfig, toml::de::Error> {
         Some(_) => None,
     };
     let Some(tenant) = tenant else {
-        return ProviderConfig::deserialize(toml::de::Deserializer::from(root));
+        return read(root);
     };
     let preset_text = preset.text(tenant);
     let preset_fields = DeTable::parse(&preset_text)?.into_inner();
     let span = root.span();
     let mut merged = root.into_inner();
     fill_in(&mut merged, preset_fields, &at);
-    ProviderConfig::deserialize(toml::de::Deserializer::from(Spanned::new(span, merged)))
+    read(Spanned::new(span, merged))
 }
 
 /// The preset the file names and where, if it names a known one (an unknown name is reported

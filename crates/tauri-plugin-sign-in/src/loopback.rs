@@ -36,8 +36,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{Notify, Semaphore, oneshot};
 
-use crate::connection::RedirectListener;
-use crate::sync::lock;
+use photolink_oauth::sync::lock;
 
 /// The path of the redirect URI on the listener.
 pub const CALLBACK_PATH: &str = "/oauth/callback";
@@ -65,6 +64,12 @@ pub enum CallbackOutcome {
     Failed(String),
     /// Not for the sign-in in progress, which still waits.
     Ignored,
+}
+
+/// A listener for the loopback redirect; dropping it stops it and closes its port.
+pub trait RedirectListener: Send + 'static {
+    /// The port it listens on.
+    fn port(&self) -> u16;
 }
 
 /// Hands a callback URL to the connection and answers what came of it.

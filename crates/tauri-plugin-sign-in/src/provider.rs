@@ -8,22 +8,39 @@ use photolink_demo_provider::{self as demo, ProviderHandle, StateFileError};
 use photolink_oauth::{
     ClientConfig, HttpClient, OAuthClient, ServerMetadata, Session, TokenStore, discover_with,
 };
-use tauri::{AppHandle, Manager};
-use url::Url;
+use tauri::{AppHandle, Manager, Runtime};
 
-use crate::config::{CONFIG_ENV, ConfigError, ConfigSource, PhotoApi, ProviderConfig, Redirect};
-use crate::error::AppError;
-use crate::photos::PhotoLibrary;
+use crate::config::{
+    AppFields, AppSettings, CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig, Redirect,
+};
+use crate::error::Error;
 use crate::saved_metadata::{self, SavedMetadata};
 use crate::status::ProviderSummary;
 use crate::store::{
-    FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringEntry, KeyringTokenStore, OpenProblem, OsKeyring,
-    SplitEntry,
+    FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringTokenStore, OpenProblem, OsKeyring, SplitEntry,
 };
-use crate::sync::blocking;
+use photolink_oauth::sync::blocking;
 
-/// The redirect URI: PhotoLink's private-use scheme (RFC 8252 §7.1).
-pub const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
+/// What the sign-in is called for this app: the address the browser sends it back to, and the
+/// OS keyring's service its entries are kept under.
+#[derive(Debug, Clone)]
+pub struct AppNames {
+    /// The redirect URI: the app's private-use scheme (RFC 8252 §7.1), `{identifier}:/oauth/callback`
+    /// unless the app names another.
+    pub redirect_uri: String,
+    /// The app's entries in the OS keyring, under its identifier.
+    pub keyring: Arc<OsKeyring>,
+}
+
+impl AppNames {
+    /// The names that follow from the app's identifier (`com.example.photolink`).
+    pub fn of(identifier: &str) -> Self {
+        Self {
+            redirect_uri: format!("{identifier}:/oauth/callback"),
+            keyring: Arc::new(OsKeyring::new(identifier)),
+        }
+    }
+}
 /// Name of the embedded demo provider.
 pub const DEMO_NAME: &str = "Demo Photos";
 /// The embedded provider's preferred port: a fixed one keeps its issuer, and with it the saved
@@ -45,12 +62,13 @@ pub struct Provider {
     /// The keyring store behind the session, when it is one: whether a Disconnect it could
     /// not complete will last.
     pub saved_connection: Option<Arc<KeyringTokenStore>>,
-    /// The account's photos at the photo API.
-    pub photos: PhotoLibrary,
     /// Where the browser sends the sign-in back.
     pub redirect: Redirect,
-    /// Keeps the embedded demo provider running while PhotoLink runs.
-    _embedded: Option<ProviderHandle>,
+    /// What the app read from its own fields of the settings file (nothing for the embedded
+    /// demo provider).
+    pub app: AppSettings,
+    /// The embedded demo provider, running while PhotoLink runs, when no settings file exists.
+    pub embedded: Option<ProviderHandle>,
 }
 
 /// Which provider the settings ask for.
@@ -63,14 +81,14 @@ enum Choice {
 }
 
 impl Choice {
-    /// Reads the settings file (if any).
-    fn read(app: &AppHandle) -> Result<Self, AppError> {
+    /// Reads the settings file (if any), the app's `fields` with it.
+    fn read<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Result<Self, Error> {
         let config_dir = app
             .path()
             .app_config_dir()
-            .map_err(|_| AppError::MissingDirectory("settings"))?;
+            .map_err(|_| Error::MissingDirectory("settings"))?;
         let source = ConfigSource::locate(std::env::var_os(CONFIG_ENV), &config_dir);
-        Ok(match source.load()? {
+        Ok(match source.load(fields)? {
             Some(config) => Self::Configured {
                 source,
                 config: Box::new(config),
@@ -97,15 +115,22 @@ impl Choice {
 
 /// Which provider PhotoLink will connect to, before setting it up (`None` when the settings
 /// cannot be read; setting up says why).
-pub fn announced(app: &AppHandle) -> Option<ProviderSummary> {
-    Choice::read(app).ok().map(|choice| choice.summary())
+pub fn announced<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Option<ProviderSummary> {
+    Choice::read(app, fields)
+        .ok()
+        .map(|choice| choice.summary())
 }
 
 impl Provider {
     /// Reads the settings, starts the embedded provider if there are none, discovers the
-    /// server's endpoints and opens the saved connection from the keyring.
-    pub async fn set_up(app: &AppHandle) -> Result<Self, AppError> {
-        let choice = Choice::read(app)?;
+    /// server's endpoints and opens the saved connection from the keyring. The app's `fields`
+    /// of the settings file are read with the sign-in's; `names` are the app's.
+    pub async fn set_up<R: Runtime>(
+        app: &AppHandle<R>,
+        fields: &AppFields,
+        names: &AppNames,
+    ) -> Result<Self, Error> {
+        let choice = Choice::read(app, fields)?;
         let mut summary = choice.summary();
         let forgotten = ForgottenEntries::at(data_dir(app)?.join(FORGOTTEN_FILE_NAME));
         match choice {
@@ -113,25 +138,14 @@ impl Provider {
                 tracing::info!(issuer = %config.issuer, "using the configured provider");
                 let saved = SavedMetadata::at(
                     data_dir(app)?.join(saved_metadata::FILE_NAME),
-                    Arc::new(KeyringEntry::named(saved_metadata::KEY_ACCOUNT)),
+                    Arc::new(names.keyring.named(saved_metadata::KEY_ACCOUNT)),
                 );
-                let client = configured_client(&config, &saved)
+                let client = configured_client(&config, &names.redirect_uri, &saved)
                     .await
                     .map_err(|error| settings_error(&source, error))?;
-                let photos_endpoint = Url::parse(&config.photos_endpoint).map_err(|e| {
-                    settings_error(
-                        &source,
-                        photolink_oauth::Error::InvalidConfig(e.to_string()),
-                    )
-                })?;
-                let mut provider =
-                    Self::open(summary, client, photos_endpoint.clone(), forgotten, None).await?;
+                let mut provider = Self::open(summary, client, names, forgotten, None).await?;
                 provider.redirect = config.redirect();
-                provider.photos = PhotoLibrary::for_api(
-                    provider.session.clone(),
-                    config.photo_api,
-                    photos_endpoint,
-                );
+                provider.app = config.app;
                 Ok(provider)
             }
             Choice::Embedded => {
@@ -142,12 +156,11 @@ impl Provider {
                     "using the embedded demo provider"
                 );
                 let config = with_sign_in_lifetime(
-                    ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI).with_scopes(DEMO_SCOPES),
+                    ClientConfig::new(demo::CLIENT_ID, &names.redirect_uri)
+                        .with_scopes(DEMO_SCOPES),
                 );
                 let client = OAuthClient::discover(config, handle.issuer_url()).await?;
-                let photos_endpoint = Url::parse(&handle.endpoints().photos)
-                    .map_err(|e| photolink_oauth::Error::Internal(e.to_string()))?;
-                Self::open(summary, client, photos_endpoint, forgotten, Some(handle)).await
+                Self::open(summary, client, names, forgotten, Some(handle)).await
             }
         }
     }
@@ -156,52 +169,46 @@ impl Provider {
     async fn open(
         summary: ProviderSummary,
         client: OAuthClient,
-        photos_endpoint: Url,
+        names: &AppNames,
         forgotten: ForgottenEntries,
         embedded: Option<ProviderHandle>,
-    ) -> Result<Self, AppError> {
+    ) -> Result<Self, Error> {
         let issuer = client.metadata().issuer.clone();
+        let keyring = names.keyring.clone();
         let (store, open_problem) = blocking(move || {
-            KeyringTokenStore::open(
-                issuer,
-                Box::new(SplitEntry::tokens(Arc::new(OsKeyring))),
-                forgotten,
-            )
+            KeyringTokenStore::open(issuer, Box::new(SplitEntry::tokens(keyring)), forgotten)
         })
         .await;
         let store = Arc::new(store);
-        let mut provider = Self::new(summary, client, store.clone(), photos_endpoint)?;
+        let mut provider = Self::new(summary, client, store.clone())?;
         provider.open_problem = open_problem;
         provider.saved_connection = Some(store);
-        provider._embedded = embedded;
+        provider.embedded = embedded;
         Ok(provider)
     }
 
-    /// A provider over any token store (tests use stores that fail on demand), its photos in
-    /// PhotoLink's own list format at `photos_endpoint`.
+    /// A provider over any token store (tests use stores that fail on demand).
     pub fn new(
         summary: ProviderSummary,
         client: OAuthClient,
         store: Arc<dyn TokenStore>,
-        photos_endpoint: Url,
-    ) -> Result<Self, AppError> {
-        let session = Arc::new(Session::new(client, store)?);
+    ) -> Result<Self, Error> {
         Ok(Self {
             summary,
-            photos: PhotoLibrary::for_api(session.clone(), PhotoApi::PhotoLink, photos_endpoint),
-            session,
+            session: Arc::new(Session::new(client, store)?),
             open_problem: None,
             saved_connection: None,
             redirect: Redirect::Scheme,
-            _embedded: None,
+            app: AppSettings::default(),
+            embedded: None,
         })
     }
 }
 
-fn data_dir(app: &AppHandle) -> Result<PathBuf, AppError> {
+fn data_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, Error> {
     app.path()
         .app_data_dir()
-        .map_err(|_| AppError::MissingDirectory("data"))
+        .map_err(|_| Error::MissingDirectory("data"))
 }
 
 /// The client settings with the sign-in lifetime [`SIGN_IN_LIFETIME_ENV`] asks for, if any.
@@ -225,10 +232,11 @@ fn with_sign_in_lifetime(mut config: ClientConfig) -> ClientConfig {
 /// [`saved_metadata`]); revocation and userinfo endpoints in the file win over discovery.
 async fn configured_client(
     config: &ProviderConfig,
+    redirect_uri: &str,
     saved: &SavedMetadata,
 ) -> Result<OAuthClient, photolink_oauth::Error> {
     let mut client_config = with_sign_in_lifetime(
-        ClientConfig::new(&config.client_id, REDIRECT_URI)
+        ClientConfig::new(&config.client_id, redirect_uri)
             .with_scopes(config.scopes.clone())
             .with_par(config.par)
             .with_dpop(config.dpop),
@@ -290,23 +298,23 @@ async fn configured_client(
 
 /// Errors that only a change to the settings file can fix name the file; others (the server
 /// cannot be reached, …) stay as they are, since trying again may help.
-fn settings_error(source: &ConfigSource, error: photolink_oauth::Error) -> AppError {
+fn settings_error(source: &ConfigSource, error: photolink_oauth::Error) -> Error {
     use photolink_oauth::Error as OAuth;
     match error {
         OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. } | OAuth::IssuerMismatch { .. } => {
-            AppError::Config(ConfigError {
+            Error::Config(ConfigError {
                 path: source.path().to_owned(),
                 detail: crate::messages::settings_problem(&error),
             })
         }
-        other => AppError::OAuth(other),
+        other => Error::OAuth(other),
     }
 }
 
 /// Starts the demo provider on its preferred port (or a free one), with its grants in
 /// `data_dir`. A state file it cannot read is set aside, so the demo still starts.
-async fn start_demo_provider(data_dir: &Path) -> Result<ProviderHandle, AppError> {
-    std::fs::create_dir_all(data_dir).map_err(|_| AppError::MissingDirectory("data"))?;
+async fn start_demo_provider(data_dir: &Path) -> Result<ProviderHandle, Error> {
+    std::fs::create_dir_all(data_dir).map_err(|_| Error::MissingDirectory("data"))?;
     let state_file = data_dir.join(DEMO_STATE_FILE);
     let config = demo::Config {
         port: DEMO_PORT,
@@ -345,7 +353,17 @@ mod tests {
     use photolink_demo_provider::Config;
 
     use super::*;
-    use crate::config::parse;
+    use crate::config::an_app::parse;
+
+    const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
+
+    #[test]
+    fn the_apps_names_follow_from_its_identifier() {
+        let names = AppNames::of("com.example.photolink");
+        assert_eq!(names.redirect_uri, REDIRECT_URI);
+        let names = AppNames::of("org.example.notes");
+        assert_eq!(names.redirect_uri, "org.example.notes:/oauth/callback");
+    }
 
     /// Saved metadata in a fresh temporary folder, removed when dropped.
     struct TempSaved(PathBuf, SavedMetadata);
@@ -404,7 +422,7 @@ mod tests {
             &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
         );
 
-        let client = configured_client(&config, &TempSaved::new().1)
+        let client = configured_client(&config, REDIRECT_URI, &TempSaved::new().1)
             .await
             .unwrap();
 
@@ -418,7 +436,7 @@ mod tests {
     #[tokio::test]
     async fn without_the_template_a_templated_issuer_is_refused() {
         let (_provider, port) = multi_tenant_provider().await;
-        let error = configured_client(&settings(port, ""), &TempSaved::new().1)
+        let error = configured_client(&settings(port, ""), REDIRECT_URI, &TempSaved::new().1)
             .await
             .unwrap_err();
         assert!(
@@ -436,13 +454,17 @@ mod tests {
         );
         let saved = TempSaved::new();
         let never_saved = TempSaved::new();
-        let discovered = configured_client(&config, &saved.1).await.unwrap();
+        let discovered = configured_client(&config, REDIRECT_URI, &saved.1)
+            .await
+            .unwrap();
         provider.shutdown().await;
 
-        let offline = configured_client(&config, &saved.1).await.unwrap();
+        let offline = configured_client(&config, REDIRECT_URI, &saved.1)
+            .await
+            .unwrap();
         assert_eq!(offline.metadata(), discovered.metadata());
 
-        let error = configured_client(&config, &never_saved.1)
+        let error = configured_client(&config, REDIRECT_URI, &never_saved.1)
             .await
             .unwrap_err();
         assert!(
@@ -459,7 +481,9 @@ mod tests {
             &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
         );
         let saved = TempSaved::new();
-        configured_client(&config, &saved.1).await.unwrap();
+        configured_client(&config, REDIRECT_URI, &saved.1)
+            .await
+            .unwrap();
         provider.shutdown().await;
         let path = saved.0.join(saved_metadata::FILE_NAME);
         let file = std::fs::read_to_string(&path).unwrap();
@@ -471,7 +495,9 @@ mod tests {
         )
         .unwrap();
 
-        let error = configured_client(&config, &saved.1).await.unwrap_err();
+        let error = configured_client(&config, REDIRECT_URI, &saved.1)
+            .await
+            .unwrap_err();
 
         assert!(
             matches!(error, photolink_oauth::Error::Network(_)),

@@ -13,11 +13,11 @@ use url::Url;
 
 use super::*;
 use crate::config::Redirect;
-use crate::provider::REDIRECT_URI;
 use crate::store::fakes::CredentialManagerStandIn;
 use crate::store::{ForgottenEntries, KeyringTokenStore, SecretEntry, SplitEntry};
 
 const PROVIDER: &str = "Test Photos";
+const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
 
 /// Records every status shown, whether the keyring still held a sign-in when it was shown, and
 /// how often the account's data was dropped.
@@ -131,10 +131,10 @@ impl Os for FakeOs {
         Ok(())
     }
 
-    async fn set_up_provider(&self) -> Result<Provider, AppError> {
+    async fn set_up_provider(&self) -> Result<Provider, Error> {
         let computer = &self.computer;
         if computer.provider_unreachable.load(Ordering::SeqCst) {
-            return Err(AppError::OAuth(OAuthError::Network(
+            return Err(Error::OAuth(OAuthError::Network(
                 "connection refused".into(),
             )));
         }
@@ -163,9 +163,8 @@ impl Os for FakeOs {
             issuer: Some(computer.issuer.clone()),
             embedded: false,
         };
-        let photos = Url::parse(&format!("{}/photos", computer.issuer)).unwrap();
         let store = Arc::new(store);
-        let mut provider = Provider::new(summary, client, store.clone(), photos)?;
+        let mut provider = Provider::new(summary, client, store.clone())?;
         provider.open_problem = problem;
         provider.saved_connection = Some(store);
         provider.redirect = computer.redirect;
@@ -407,11 +406,11 @@ async fn a_failed_command_is_explained_in_words_that_name_the_provider() {
 
     let sentence = process
         .connection
-        .explain(&AppError::PhotoList("missing field `photos`".into()));
+        .explain(&Error::OAuth(OAuthError::Network("refused".into())));
 
     assert_eq!(
         sentence,
-        format!("{PROVIDER} sent a photo list PhotoLink could not read.")
+        format!("PhotoLink could not reach {PROVIDER}. Check your connection and try again.")
     );
 }
 
@@ -459,7 +458,7 @@ async fn connect_waits_for_the_browser_keeps_the_sign_in_in_the_keyring_and_the_
     );
     assert!(matches!(
         process.connection.waiting_url(),
-        Err(AppError::NotWaiting)
+        Err(Error::NotWaiting)
     ));
 }
 
@@ -620,7 +619,7 @@ async fn the_waiting_view_times_out_by_itself_when_the_sign_in_expires() {
         "the expired sign-in stayed in the keyring"
     );
     assert!(
-        matches!(process.connection.waiting_url(), Err(AppError::NotWaiting)),
+        matches!(process.connection.waiting_url(), Err(Error::NotWaiting)),
         "an ended sign-in has no link to copy"
     );
 }
@@ -949,7 +948,7 @@ async fn a_dead_grant_while_in_use_shows_the_error_view_and_drops_the_accounts_d
 
     process
         .connection
-        .connection_failed(&AppError::OAuth(OAuthError::ReconnectNeeded));
+        .connection_failed(&OAuthError::ReconnectNeeded);
 
     assert_eq!(
         process.error_message(),
@@ -967,9 +966,7 @@ async fn a_provider_out_of_reach_while_in_use_keeps_the_connection_and_the_saved
 
     process
         .connection
-        .connection_failed(&AppError::OAuth(OAuthError::Network(
-            "could not connect".into(),
-        )));
+        .connection_failed(&OAuthError::Network("could not connect".into()));
 
     assert!(
         matches!(process.state(), Connection::Connected { .. }),

@@ -1,12 +1,16 @@
 //! The provider settings file (`provider.toml`): where it lives, what it holds, and how a bad
 //! file is explained.
 
+use std::any::Any;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use photolink_oauth::{ClientSecret, IssuerTemplate};
 use serde::Deserialize;
+use toml::Spanned;
+use toml::de::DeTable;
 use url::Url;
 
 use crate::presets::{self, Preset};
@@ -40,12 +44,6 @@ pub struct ProviderConfig {
     pub client_secret: Option<ClientSecret>,
     #[serde(default)]
     pub scopes: Vec<String>,
-    /// Where the photo API is: the photo list for `photolink`, the API root for the others
-    /// (see [`PhotoApi`]). The Bearer token is sent to this origin only.
-    pub photos_endpoint: String,
-    /// Which photo API `photos_endpoint` speaks.
-    #[serde(default)]
-    pub photo_api: PhotoApi,
     /// Extra authorization request parameters, e.g. `prompt`.
     #[serde(default)]
     pub authorize_params: BTreeMap<String, String>,
@@ -61,7 +59,7 @@ pub struct ProviderConfig {
     /// to be registered; without it the OS picks a free port for each sign-in.
     #[serde(default)]
     pub redirect_port: Option<u16>,
-    /// A provider whose settings PhotoLink knows (see [`presets`]); the file's own fields win.
+    /// A provider whose settings PhotoLink knows (the `presets` module); the file's own fields win.
     #[serde(default)]
     pub preset: Option<Preset>,
     /// Which accounts a preset with tenants signs in (`common` when absent).
@@ -80,6 +78,55 @@ pub struct ProviderConfig {
     /// `dpop_signing_alg_values_supported`; when it does, PhotoLink uses DPoP anyway.
     #[serde(default)]
     pub dpop: bool,
+    /// The app's own fields of the same file, as its [`AppFields::read`] made them.
+    #[serde(skip)]
+    pub app: AppSettings,
+}
+
+/// The app's own fields in `provider.toml` (PhotoLink's photo API, say): the file is one, the
+/// sign-in reads its fields and hands the app's to the app, which reads and checks them. A
+/// field that is neither the sign-in's nor the app's is refused, naming its line.
+#[derive(Clone, Copy)]
+pub struct AppFields {
+    /// The names of the app's fields.
+    pub names: &'static [&'static str],
+    /// Reads them (a preset's values included); an error that names no line names its field.
+    pub read: fn(toml::de::Deserializer<'_>) -> Result<AppSettings, toml::de::Error>,
+}
+
+impl AppFields {
+    /// An app with no fields of its own in the file.
+    pub const NONE: Self = Self {
+        names: &[],
+        read: |_| Ok(AppSettings::default()),
+    };
+}
+
+/// What the app read from its own fields; it takes it back with [`get`](Self::get).
+#[derive(Clone)]
+pub struct AppSettings(Arc<dyn Any + Send + Sync>);
+
+impl AppSettings {
+    pub fn new(settings: impl Any + Send + Sync) -> Self {
+        Self(Arc::new(settings))
+    }
+
+    /// The settings, when they are a `T`.
+    pub fn get<T: Any>(&self) -> Option<&T> {
+        self.0.downcast_ref()
+    }
+}
+
+impl Default for AppSettings {
+    fn default() -> Self {
+        Self::new(())
+    }
+}
+
+impl fmt::Debug for AppSettings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("AppSettings(..)")
+    }
 }
 
 /// The `redirect` field: how the browser hands the sign-in back to PhotoLink.
@@ -100,33 +147,6 @@ impl<'de> Deserialize<'de> for RedirectStyle {
             "loopback" => Ok(Self::Loopback),
             _ => Err(serde::de::Error::custom(
                 "the field `redirect` must be \"scheme\" or \"loopback\"",
-            )),
-        }
-    }
-}
-
-/// The `photo_api` field: which photo API the account's photos come from.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum PhotoApi {
-    /// PhotoLink's own list format; `photos_endpoint` is the list's URL.
-    #[default]
-    PhotoLink,
-    /// OneDrive through Microsoft Graph; `photos_endpoint` is the Graph root
-    /// (`https://graph.microsoft.com/v1.0`).
-    MicrosoftGraph,
-    /// Google Drive API v3; `photos_endpoint` is its root
-    /// (`https://www.googleapis.com/drive/v3`).
-    GoogleDrive,
-}
-
-impl<'de> Deserialize<'de> for PhotoApi {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        match String::deserialize(deserializer)?.as_str() {
-            "photolink" => Ok(Self::PhotoLink),
-            "microsoft-graph" => Ok(Self::MicrosoftGraph),
-            "google-drive" => Ok(Self::GoogleDrive),
-            _ => Err(serde::de::Error::custom(
-                "the field `photo_api` must be \"photolink\", \"microsoft-graph\" or \"google-drive\"",
             )),
         }
     }
@@ -191,7 +211,6 @@ impl ProviderConfig {
             ("token_endpoint", self.token_endpoint.as_ref()),
             ("revocation_endpoint", self.revocation_endpoint.as_ref()),
             ("userinfo_endpoint", self.userinfo_endpoint.as_ref()),
-            ("photos_endpoint", Some(&self.photos_endpoint)),
         ];
         for (field, value) in urls {
             if let Some(value) = value {
@@ -355,8 +374,9 @@ impl ConfigSource {
         }
     }
 
-    /// Reads the settings: `Ok(None)` means "no file, use the embedded demo provider".
-    pub fn load(&self) -> Result<Option<ProviderConfig>, ConfigError> {
+    /// Reads the settings, the app's `fields` with them: `Ok(None)` means "no file, use the
+    /// embedded demo provider".
+    pub fn load(&self, fields: &AppFields) -> Result<Option<ProviderConfig>, ConfigError> {
         let path = self.path();
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -376,19 +396,45 @@ impl ConfigSource {
                 });
             }
         };
-        parse(&text).map(Some).map_err(|detail| ConfigError {
-            path: path.to_owned(),
-            detail,
-        })
+        parse(&text, fields)
+            .map(Some)
+            .map_err(|detail| ConfigError {
+                path: path.to_owned(),
+                detail,
+            })
     }
 }
 
-/// Parses and checks the file's text; the error names the line and field.
-pub fn parse(text: &str) -> Result<ProviderConfig, String> {
-    let config = presets::read(text).map_err(|error| describe_toml_error(text, &error))?;
+/// Parses and checks the file's text, the app's `fields` with it; the error names the line and
+/// field.
+pub fn parse(text: &str, fields: &AppFields) -> Result<ProviderConfig, String> {
+    let config = presets::read(text, |whole| read_both(whole, fields))
+        .map_err(|error| describe_toml_error(text, &error))?;
     config
         .validate()
         .map_err(|e| format!("the field `{}` {}", e.field, e.reason))?;
+    Ok(config)
+}
+
+/// Reads the whole file (preset applied): the sign-in's fields here, the app's by the app.
+fn read_both(
+    whole: Spanned<DeTable<'_>>,
+    fields: &AppFields,
+) -> Result<ProviderConfig, toml::de::Error> {
+    let span = whole.span();
+    let (mut sign_in, mut app) = (DeTable::new(), DeTable::new());
+    for (name, value) in whole.into_inner() {
+        let part = match fields.names.contains(&name.get_ref().as_ref()) {
+            true => &mut app,
+            false => &mut sign_in,
+        };
+        part.insert(name, value);
+    }
+    let mut config = ProviderConfig::deserialize(toml::de::Deserializer::from(Spanned::new(
+        span.clone(),
+        sign_in,
+    )))?;
+    config.app = (fields.read)(toml::de::Deserializer::from(Spanned::new(span, app)))?;
     Ok(config)
 }
 
@@ -414,7 +460,8 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     }
 }
 
-fn check_web_url(value: &str) -> Result<(), String> {
+/// Checks that `value` is an `http` or `https` address (the app checks its own fields with it).
+pub fn check_web_url(value: &str) -> Result<(), String> {
     let url = Url::parse(value).map_err(|e| format!("is not a valid address ({e})"))?;
     if !matches!(url.scheme(), "https" | "http") {
         return Err(format!("must be an https address, not {}:", url.scheme()));
@@ -422,8 +469,40 @@ fn check_web_url(value: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// An app with fields of its own, for the tests of reading the file: PhotoLink's photo API
+/// fields, kept as written.
+#[cfg(test)]
+pub(crate) mod an_app {
+    use serde::Deserialize;
+
+    use super::{AppFields, AppSettings, ProviderConfig};
+
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct Fields {
+        pub photos_endpoint: String,
+        #[serde(default)]
+        pub photo_api: Option<String>,
+    }
+
+    pub const FIELDS: AppFields = AppFields {
+        names: &["photos_endpoint", "photo_api"],
+        read: |fields| Ok(AppSettings::new(Fields::deserialize(fields)?)),
+    };
+
+    pub fn parse(text: &str) -> Result<ProviderConfig, String> {
+        super::parse(text, &FIELDS)
+    }
+
+    /// The app's fields of a file that was read with them.
+    pub fn fields(config: &ProviderConfig) -> &Fields {
+        config.app.get().expect("read with the app's fields")
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::an_app::{self, parse};
     use super::*;
 
     const EXAMPLE: &str = r#"
@@ -496,10 +575,25 @@ prompt = "consent"
     }
 
     #[test]
+    fn the_apps_fields_go_to_the_app_and_its_errors_name_their_line() {
+        let config = parse(&format!("{EXAMPLE_TOP}photo_api = \"google-drive\"\n")).unwrap();
+        let fields = an_app::fields(&config);
+        assert_eq!(fields.photos_endpoint, "https://a.example/photos");
+        assert_eq!(fields.photo_api.as_deref(), Some("google-drive"));
+        let error = parse(&format!("{EXAMPLE_TOP}photo_api = 3\n")).unwrap_err();
+        assert!(error.starts_with("line 5, `photo_api`:"), "{error}");
+        let error = parse(&EXAMPLE_TOP.replace("photos_endpoint", "photo_endpoint")).unwrap_err();
+        assert!(error.starts_with("line 4:"), "{error}");
+        assert!(error.contains("photo_endpoint"), "{error}");
+        let error = super::parse(EXAMPLE_TOP, &AppFields::NONE).unwrap_err();
+        assert!(
+            error.contains("photos_endpoint"),
+            "an app without fields: {error}"
+        );
+    }
+
+    #[test]
     fn bad_values_are_named() {
-        let error =
-            parse(&EXAMPLE_TOP.replace("https://a.example/photos", "not a url")).unwrap_err();
-        assert!(error.contains("`photos_endpoint`"), "{error}");
         let error =
             parse(&EXAMPLE_TOP.replace("https://a.example\"", "ftp://a.example\"")).unwrap_err();
         assert!(error.contains("`issuer`"), "{error}");
@@ -572,22 +666,6 @@ prompt = "consent"
     }
 
     #[test]
-    fn the_photo_api_is_photolinks_own_unless_another_is_named() {
-        assert_eq!(parse(EXAMPLE_TOP).unwrap().photo_api, PhotoApi::PhotoLink);
-        for (written, api) in [
-            ("photolink", PhotoApi::PhotoLink),
-            ("microsoft-graph", PhotoApi::MicrosoftGraph),
-            ("google-drive", PhotoApi::GoogleDrive),
-        ] {
-            let config = parse(&format!("{EXAMPLE_TOP}photo_api = \"{written}\"\n")).unwrap();
-            assert_eq!(config.photo_api, api, "{written}");
-        }
-        let error = parse(&format!("{EXAMPLE_TOP}photo_api = \"onedrive\"\n")).unwrap_err();
-        assert!(error.starts_with("line 5:"), "{error}");
-        assert!(error.contains("`photo_api`"), "{error}");
-    }
-
-    #[test]
     fn the_environment_wins_and_must_name_an_existing_file() {
         let dir = Path::new("/nonexistent-photolink-config");
         assert_eq!(
@@ -601,10 +679,10 @@ prompt = "consent"
         let env = ConfigSource::locate(Some("/nonexistent/p.toml".into()), dir);
         assert_eq!(env, ConfigSource::Env("/nonexistent/p.toml".into()));
         assert!(matches!(
-            ConfigSource::Default(dir.join("provider.toml")).load(),
+            ConfigSource::Default(dir.join("provider.toml")).load(&AppFields::NONE),
             Ok(None)
         ));
-        let error = env.load().unwrap_err();
+        let error = env.load(&AppFields::NONE).unwrap_err();
         assert!(error.to_string().contains("/nonexistent/p.toml"), "{error}");
         assert!(error.to_string().contains(CONFIG_ENV), "{error}");
     }

@@ -1,6 +1,7 @@
 //! Presets applied to `provider.toml` text, through the same `parse` the app uses.
 
-use crate::config::{PhotoApi, Redirect, parse};
+use crate::config::an_app::{fields, parse};
+use crate::config::{ProviderConfig, Redirect};
 
 use super::*;
 
@@ -39,8 +40,14 @@ fn the_microsoft_preset_needs_only_a_client_id() {
             "User.Read"
         ]
     );
-    assert_eq!(config.photos_endpoint, "https://graph.microsoft.com/v1.0");
-    assert_eq!(config.photo_api, PhotoApi::MicrosoftGraph);
+    assert_eq!(
+        fields(&config).photos_endpoint,
+        "https://graph.microsoft.com/v1.0"
+    );
+    assert_eq!(
+        fields(&config).photo_api.as_deref(),
+        Some("microsoft-graph")
+    );
     assert_eq!(config.redirect(), Redirect::Loopback { port: None });
     assert!(config.client_secret.is_none(), "a public client");
     assert!(config.authorize_params.is_empty());
@@ -124,10 +131,10 @@ fn the_google_preset_needs_a_client_id_and_googles_client_secret() {
         ]
     );
     assert_eq!(
-        config.photos_endpoint,
+        fields(&config).photos_endpoint,
         "https://www.googleapis.com/drive/v3"
     );
-    assert_eq!(config.photo_api, PhotoApi::GoogleDrive);
+    assert_eq!(fields(&config).photo_api.as_deref(), Some("google-drive"));
     let params: Vec<(&str, &str)> = config
         .authorize_params
         .iter()
@@ -161,7 +168,10 @@ fn explicit_fields_override_the_preset() {
         "https://login.microsoftonline.com/organizations/v2.0"
     );
     assert_eq!(config.scopes, ["offline_access", "Files.Read"]);
-    assert_eq!(config.photos_endpoint, "https://graph.microsoft.com/beta");
+    assert_eq!(
+        fields(&config).photos_endpoint,
+        "https://graph.microsoft.com/beta"
+    );
     assert_eq!(config.redirect(), Redirect::Loopback { port: Some(8765) });
 
     let scheme = microsoft("redirect = \"scheme\"\n").unwrap();
@@ -214,8 +224,8 @@ fn errors_in_the_persons_own_lines_keep_their_line_under_a_preset() {
     let error = google("redirect = \"localhost\"\n").unwrap_err();
     assert!(error.starts_with("line 4:"), "{error}");
     assert!(error.contains("`redirect`"), "{error}");
-    let error = microsoft("photos_endpoint = \"not a url\"\n").unwrap_err();
-    assert!(error.contains("`photos_endpoint`"), "{error}");
+    let error = microsoft("photos_endpoint = 3\n").unwrap_err();
+    assert!(error.starts_with("line 3, `photos_endpoint`:"), "{error}");
     let error = parse("preset = \"microsoft\"\n").unwrap_err();
     assert!(error.contains("client_id"), "{error}");
 }
@@ -263,10 +273,10 @@ fn without_a_preset_nothing_is_filled_in() {
 }
 
 /// The provider guide and the example files it shows.
-const GUIDE: &str = include_str!("../../../docs/providers.md");
-const DEMO_EXAMPLE: &str = include_str!("../../../docs/examples/demo-provider.toml");
-const MICROSOFT_EXAMPLE: &str = include_str!("../../../docs/examples/microsoft.toml");
-const GOOGLE_EXAMPLE: &str = include_str!("../../../docs/examples/google.toml");
+const GUIDE: &str = include_str!("../../../../docs/providers.md");
+const DEMO_EXAMPLE: &str = include_str!("../../../../docs/examples/demo-provider.toml");
+const MICROSOFT_EXAMPLE: &str = include_str!("../../../../docs/examples/microsoft.toml");
+const GOOGLE_EXAMPLE: &str = include_str!("../../../../docs/examples/google.toml");
 
 #[test]
 fn the_guide_shows_each_example_file_unchanged() {
@@ -317,7 +327,7 @@ async fn the_demo_provider_example_fits_the_demo_provider() {
     let on_this_port = |address: &str| address.replace("47900", &port.to_string());
     assert_eq!(on_this_port(&config.issuer), provider.issuer_url());
     assert_eq!(
-        on_this_port(&config.photos_endpoint),
+        on_this_port(&fields(&config).photos_endpoint),
         provider.endpoints().photos
     );
     let known = ["photos:read", "profile"];

@@ -59,10 +59,8 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::atomic_file::replace_file;
-use crate::sync::lock;
+use photolink_oauth::sync::lock;
 
-/// Keyring service name (also the app identifier).
-pub const KEYRING_SERVICE: &str = "com.example.photolink";
 /// Keyring user name of the token entry.
 const TOKENS_ACCOUNT: &str = "oauth-tokens";
 /// File name of the token entries' tombstones in the app data folder.
@@ -102,30 +100,44 @@ pub trait NamedEntries: Send + Sync {
     fn entry(&self, name: &str) -> Box<dyn SecretEntry>;
 }
 
-/// The OS keyring's entries under [`KEYRING_SERVICE`].
-pub struct OsKeyring;
+/// The OS keyring's entries under one service name (the app's identifier).
+#[derive(Debug, Clone)]
+pub struct OsKeyring {
+    service: Arc<str>,
+}
 
-impl NamedEntries for OsKeyring {
-    fn entry(&self, name: &str) -> Box<dyn SecretEntry> {
-        Box::new(KeyringEntry::named(name))
+impl OsKeyring {
+    /// The entries under `service`.
+    pub fn new(service: impl Into<Arc<str>>) -> Self {
+        Self {
+            service: service.into(),
+        }
+    }
+
+    /// The entry named `account` (it need not exist yet).
+    pub fn named(&self, account: impl Into<String>) -> KeyringEntry {
+        KeyringEntry {
+            service: self.service.clone(),
+            account: account.into(),
+        }
     }
 }
 
-/// An entry of the OS keyring under [`KEYRING_SERVICE`].
+impl NamedEntries for OsKeyring {
+    fn entry(&self, name: &str) -> Box<dyn SecretEntry> {
+        Box::new(self.named(name))
+    }
+}
+
+/// An entry of the OS keyring.
 pub struct KeyringEntry {
+    service: Arc<str>,
     account: String,
 }
 
 impl KeyringEntry {
-    /// The entry named `account`.
-    pub fn named(account: impl Into<String>) -> Self {
-        Self {
-            account: account.into(),
-        }
-    }
-
     fn entry(&self) -> Result<keyring::Entry, KeyringError> {
-        keyring::Entry::new(KEYRING_SERVICE, &self.account).map_err(|e| describe(&e))
+        keyring::Entry::new(&self.service, &self.account).map_err(|e| describe(&e))
     }
 }
 
@@ -696,9 +708,9 @@ pub struct SignInStore {
 }
 
 impl SignInStore {
-    /// The OS keyring's sign-in entry, its tombstones in the file `ended`.
-    pub fn keyring(ended: Option<ForgottenEntries>) -> Self {
-        Self::over(Box::new(SplitEntry::sign_in(Arc::new(OsKeyring))), ended)
+    /// The sign-in entry of the OS `keyring`, its tombstones in the file `ended`.
+    pub fn keyring(keyring: Arc<OsKeyring>, ended: Option<ForgottenEntries>) -> Self {
+        Self::over(Box::new(SplitEntry::sign_in(keyring)), ended)
     }
 
     /// A sign-in store over any entry.
@@ -801,7 +813,10 @@ pub mod fakes {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
 
-    use super::{KEYRING_SERVICE, KeyringError, NamedEntries, SecretEntry};
+    use super::{KeyringError, NamedEntries, SecretEntry};
+
+    /// The keyring service PhotoLink's entries are kept under: its identifier.
+    pub const KEYRING_SERVICE: &str = "com.example.photolink";
 
     /// Credential Manager's limit on a credential's secret, in bytes
     /// (`CRED_MAX_CREDENTIAL_BLOB_SIZE`).
@@ -1641,6 +1656,11 @@ mod tests {
         assert_eq!(keyring.names(), Vec::<String>::new());
     }
 
+    /// The OS keyring's entries under PhotoLink's service.
+    fn os_keyring() -> OsKeyring {
+        OsKeyring::new(super::fakes::KEYRING_SERVICE)
+    }
+
     /// The OS keyring (Secret Service here), as the app uses it. It needs an unlocked keyring:
     /// `scripts/test.sh` runs it inside `scripts/headless-session.sh`.
     #[test]
@@ -1651,7 +1671,7 @@ mod tests {
         let open = || {
             KeyringTokenStore::open(
                 ISSUER,
-                Box::new(SplitEntry::new(Arc::new(OsKeyring), NAME)),
+                Box::new(SplitEntry::new(Arc::new(os_keyring()), NAME)),
                 ForgottenEntries::at(path.clone()),
             )
         };
@@ -1662,11 +1682,11 @@ mod tests {
         store.save(&large).unwrap();
 
         let manifest: SplitManifest =
-            serde_json::from_str(&KeyringEntry::named(NAME).read().unwrap().unwrap()).unwrap();
+            serde_json::from_str(&os_keyring().named(NAME).read().unwrap().unwrap()).unwrap();
         assert!(manifest.parts >= 4, "{} parts", manifest.parts);
         for n in 0..manifest.parts {
             let name = format!("{NAME}.{}.{n}", manifest.generation);
-            let part = KeyringEntry::named(&name).read().unwrap().unwrap();
+            let part = os_keyring().named(&name).read().unwrap().unwrap();
             assert_eq!(
                 CredentialManagerStandIn::within_limits(&name, &part),
                 Ok(())
@@ -1681,9 +1701,9 @@ mod tests {
 
         next_start.save(&tokens("r2")).unwrap();
         let first_part = format!("{NAME}.{}.0", manifest.generation);
-        assert_eq!(KeyringEntry::named(&first_part).read().unwrap(), None);
+        assert_eq!(os_keyring().named(&first_part).read().unwrap(), None);
         next_start.clear().unwrap();
-        assert_eq!(KeyringEntry::named(NAME).read().unwrap(), None);
+        assert_eq!(os_keyring().named(NAME).read().unwrap(), None);
         let (after_disconnect, _) = open();
         assert!(after_disconnect.load().unwrap().is_none());
     }

@@ -8,26 +8,30 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
-use tauri::{App, AppHandle, Manager};
+use photolink_oauth::sync::lock;
+use tauri::{AppHandle, Manager, Runtime};
 use tauri_plugin_deep_link::DeepLinkExt;
 use url::Url;
 
-use crate::provider::REDIRECT_URI;
-use crate::state::AppState;
-use crate::sync::lock;
-
-/// PhotoLink's private-use URI scheme.
-pub const SCHEME: &str = "com.example.photolink";
+use crate::SignIn;
 /// How many handled links are remembered to recognise a second delivery.
 const REMEMBERED_LINKS: usize = 16;
 
-/// Links already accepted. Managed by Tauri.
-#[derive(Default)]
+/// The app's callback address, and the links already accepted. Managed by Tauri.
 pub struct DeepLinks {
+    redirect_uri: String,
     accepted: Mutex<VecDeque<String>>,
 }
 
 impl DeepLinks {
+    /// Links to `redirect_uri`.
+    pub fn new(redirect_uri: impl Into<String>) -> Self {
+        Self {
+            redirect_uri: redirect_uri.into(),
+            accepted: Mutex::default(),
+        }
+    }
+
     /// True the first time `url` is seen.
     fn accept(&self, url: &str) -> bool {
         let mut accepted = lock(&self.accepted);
@@ -48,18 +52,18 @@ impl DeepLinks {
 /// scheme through their desktop entry), and always on Windows, where the scheme declared for the
 /// installer has been seen not to register in some NSIS installs (tauri#10095, tauri#12726).
 /// macOS registers only through the bundle's `Info.plist`.
-pub fn set_up(app: &App) {
+pub fn set_up<R: Runtime>(app: &AppHandle<R>) {
     #[cfg(any(windows, all(debug_assertions, target_os = "linux")))]
     if let Err(error) = app.deep_link().register_all() {
-        tracing::warn!(%error, "could not register the {SCHEME}: link handler with the OS");
+        tracing::warn!(%error, "could not register the app's link scheme with the OS");
     }
 
-    let handle = app.handle().clone();
+    let handle = app.clone();
     app.deep_link().on_open_url(move |event| {
         receive(&handle, event.urls().into_iter().map(String::from));
     });
     match app.deep_link().get_current() {
-        Ok(Some(urls)) => receive(app.handle(), urls.into_iter().map(String::from)),
+        Ok(Some(urls)) => receive(app, urls.into_iter().map(String::from)),
         Ok(None) => {}
         Err(error) => tracing::warn!(%error, "could not read the link PhotoLink was started with"),
     }
@@ -67,7 +71,7 @@ pub fn set_up(app: &App) {
 
 /// A second PhotoLink was started (by the OS for a link, or by the person): bring this window
 /// forward and handle any link among its arguments.
-pub fn from_second_instance(app: &AppHandle, args: Vec<String>) {
+pub fn from_second_instance<R: Runtime>(app: &AppHandle<R>, args: Vec<String>) {
     if let Some(window) = app.get_webview_window("main") {
         let _ = window.unminimize();
         let _ = window.show();
@@ -76,17 +80,21 @@ pub fn from_second_instance(app: &AppHandle, args: Vec<String>) {
     receive(app, args.into_iter());
 }
 
-fn receive(app: &AppHandle, candidates: impl Iterator<Item = String>) {
-    let links = app.state::<DeepLinks>();
-    for url in candidates.filter(|candidate| is_callback_link(candidate)) {
+fn receive<R: Runtime>(app: &AppHandle<R>, candidates: impl Iterator<Item = String>) {
+    let (Some(links), Some(sign_in)) = (app.try_state::<DeepLinks>(), app.try_state::<SignIn<R>>())
+    else {
+        tracing::warn!("a link arrived before the sign-in was set up; dropped");
+        return;
+    };
+    for url in candidates.filter(|candidate| is_callback_link(candidate, &links.redirect_uri)) {
         if !links.accept(&url) {
             tracing::debug!("a link arrived a second time; already handled");
             continue;
         }
         // The URL carries an authorization code: it is never logged.
-        tracing::info!("a {SCHEME}: link arrived");
+        tracing::info!("a sign-in link arrived");
         tracing::info!(target: "photolink_bench", "link-received"); // timing mark, see lib.rs
-        let connection = app.state::<AppState>().connection.clone();
+        let connection = sign_in.connection.clone();
         tauri::async_runtime::spawn(async move {
             connection.finish(&url).await;
         });
@@ -97,8 +105,8 @@ fn receive(app: &AppHandle, candidates: impl Iterator<Item = String>) {
 /// schemes go), no authority, and exactly its path; query and fragment aside. Anything else a
 /// second process is started with (its own path, flags, a link to another place in the app)
 /// never reaches the connection.
-fn is_callback_link(candidate: &str) -> bool {
-    let (Ok(link), Ok(redirect)) = (Url::parse(candidate), Url::parse(REDIRECT_URI)) else {
+fn is_callback_link(candidate: &str, redirect_uri: &str) -> bool {
+    let (Ok(link), Ok(redirect)) = (Url::parse(candidate), Url::parse(redirect_uri)) else {
         return false;
     };
     // `host()` is `None` for an empty authority (`scheme:///path`) as for none at all.
@@ -113,15 +121,21 @@ fn is_callback_link(candidate: &str) -> bool {
 mod tests {
     use super::*;
 
+    /// PhotoLink's scheme and callback address.
+    const SCHEME: &str = "com.example.photolink";
+    const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
+
+    fn is_ours(candidate: &str) -> bool {
+        is_callback_link(candidate, REDIRECT_URI)
+    }
+
     #[test]
     fn only_the_callback_address_counts_as_a_link() {
-        assert!(is_callback_link(
+        assert!(is_ours(
             "com.example.photolink:/oauth/callback?code=a&state=b"
         ));
-        assert!(is_callback_link("COM.EXAMPLE.PHOTOLINK:/oauth/callback"));
-        assert!(is_callback_link(
-            "com.example.photolink:/oauth/callback#_=_"
-        ));
+        assert!(is_ours("COM.EXAMPLE.PHOTOLINK:/oauth/callback"));
+        assert!(is_ours("com.example.photolink:/oauth/callback#_=_"));
         for other in [
             "/usr/bin/photolink",
             "https://example.com/oauth/callback",
@@ -135,13 +149,13 @@ mod tests {
             "com.example.photolink:/oauth/%63allback",
             "http://127.0.0.1:5000/oauth/callback?code=a&state=b",
         ] {
-            assert!(!is_callback_link(other), "{other}");
+            assert!(!is_ours(other), "{other}");
         }
     }
 
     #[test]
     fn a_link_is_accepted_once() {
-        let links = DeepLinks::default();
+        let links = DeepLinks::new(REDIRECT_URI);
         assert!(links.accept("com.example.photolink:/oauth/callback?state=1"));
         assert!(!links.accept("com.example.photolink:/oauth/callback?state=1"));
         assert!(links.accept("com.example.photolink:/oauth/callback?state=2"));
@@ -225,7 +239,7 @@ mod tests {
                             // The scheme is case-insensitive (RFC 3986 §3.1); the rest is not.
                             let ours = scheme < 3 && authority == 0 && path < 4;
 
-                            prop_assert_eq!(is_callback_link(&link), ours, "{}", link);
+                            prop_assert_eq!(is_ours(&link), ours, "{}", link);
                         }
                     }
                 }
@@ -243,7 +257,7 @@ mod tests {
                     any::<String>().prop_map(|tail| format!("{REDIRECT_URI}{tail}")),
                 ],
             ) {
-                if is_callback_link(&text) {
+                if is_ours(&text) {
                     let link = Url::parse(&text).unwrap();
                     prop_assert_eq!(link.scheme(), SCHEME);
                     prop_assert!(!link.has_authority());
@@ -257,7 +271,7 @@ mod tests {
                 fragment in any::<String>(),
             ) {
                 let link = format!("{REDIRECT_URI}?{query}#{fragment}");
-                prop_assert!(is_callback_link(&link), "{}", link);
+                prop_assert!(is_ours(&link), "{}", link);
             }
         }
     }

@@ -1,0 +1,72 @@
+//! The window's commands: thin calls into [`SignIn`]. None takes or returns a secret.
+
+use tauri::{AppHandle, Runtime};
+use tauri_plugin_clipboard_manager::ClipboardExt;
+
+use crate::SignInExt;
+use crate::error::{CommandError, Error};
+use crate::messages;
+use crate::status::{Status, Tone};
+
+/// The current status; the window calls it on load, then follows `connection-changed`.
+#[tauri::command]
+pub fn status<R: Runtime>(app: AppHandle<R>) -> Status {
+    tracing::info!(target: "photolink_bench", "status-sent"); // timing mark, see lib.rs
+    app.sign_in().status()
+}
+
+/// Starts connecting: opens the provider's sign-in page in the system browser.
+#[tauri::command]
+pub async fn connect<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
+    app.sign_in().connection.connect().await;
+    Ok(())
+}
+
+/// "Try again" in the error view: repeats the step that failed (start-up or connect).
+#[tauri::command]
+pub async fn retry<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
+    app.sign_in().connection.retry().await;
+    Ok(())
+}
+
+/// Gives up the sign-in that waits for the browser.
+#[tauri::command]
+pub async fn cancel<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
+    app.sign_in().connection.cancel().await;
+    Ok(())
+}
+
+/// Opens the sign-in page in the browser again.
+#[tauri::command]
+pub fn open_browser_again<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
+    let sign_in = app.sign_in();
+    sign_in
+        .connection
+        .open_browser_again()
+        .map_err(|error| sign_in.command_error(&error))
+}
+
+/// Copies the sign-in page's address to the clipboard, for pasting into another browser.
+#[tauri::command]
+pub fn copy_link<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
+    let sign_in = app.sign_in();
+    let copied = sign_in.connection.waiting_url().and_then(|url| {
+        app.clipboard()
+            .write_text(url.as_str())
+            .map_err(|e| Error::Clipboard(e.to_string()))
+    });
+    match copied {
+        Ok(()) => {
+            sign_in.connection.notify(Tone::Info, messages::LINK_COPIED);
+            Ok(())
+        }
+        Err(error) => Err(sign_in.command_error(&error)),
+    }
+}
+
+/// Disconnects: revokes the tokens at the provider and removes them from the keyring.
+#[tauri::command]
+pub async fn disconnect<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
+    app.sign_in().connection.disconnect().await;
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! Errors of the sign-in. `Display` is technical (for logs); the window gets the plain sentence
+//! from [`messages`](crate::messages), naming the provider in use: in the status, or as a
+//! command's [`CommandError`], which serialises as that sentence. Neither ever holds a secret or
+//! server text.
+
+use serde::Serialize;
+
+use crate::config::ConfigError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("provider settings: {0}")]
+    Config(#[from] ConfigError),
+    #[error("embedded demo provider: {0}")]
+    DemoProvider(#[from] photolink_demo_provider::Error),
+    #[error(transparent)]
+    OAuth(#[from] photolink_oauth::Error),
+    #[error("no {0} folder")]
+    MissingDirectory(&'static str),
+    #[error("no sign-in is waiting")]
+    NotWaiting,
+    #[error("clipboard: {0}")]
+    Clipboard(String),
+    #[error("cannot listen on 127.0.0.1 for the browser's redirect: {0}")]
+    RedirectListener(std::io::Error),
+}
+
+impl Error {
+    /// Whether trying again can help without the person changing anything first.
+    pub fn is_retryable(&self) -> bool {
+        use photolink_oauth::Error as OAuth;
+        !matches!(
+            self,
+            Self::Config(_)
+                | Self::DemoProvider(_)
+                | Self::MissingDirectory(_)
+                | Self::OAuth(OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. })
+        )
+    }
+}
+
+/// A command's failure as the window receives it: the plain sentence for the [`Error`], naming
+/// the provider in use. The error itself stays technical, for the log.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct CommandError(String);
+
+impl CommandError {
+    pub(crate) fn new(sentence: String) -> Self {
+        Self(sentence)
+    }
+}

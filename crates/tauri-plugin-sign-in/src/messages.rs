@@ -1,0 +1,404 @@
+//! Every sentence of the sign-in the window shows. The OAuth core's errors are technical
+//! (short, for logs); here each one becomes plain words for the person in front of the window,
+//! naming the provider where that helps. Nothing a server sent is quoted: server text is data,
+//! and the codes it carries are only logged.
+
+use photolink_oauth::{AuthorizationErrorCode, Error as OAuthError, TokenErrorCode, shown_text};
+
+use crate::error::Error;
+
+/// A sign-in whose time ran out (in the waiting view, or when its callback came too late).
+pub const SIGN_IN_EXPIRED: &str = "That sign-in expired. Try again.";
+/// The keyring entry exists but is not something PhotoLink can use.
+pub const SAVED_CONNECTION_UNREADABLE: &str =
+    "Your saved connection could not be read. Connect again.";
+/// A link that does not belong to the sign-in waiting for the browser.
+pub const LINK_IGNORED_WHILE_WAITING: &str = "PhotoLink ignored a sign-in link that does not belong to this sign-in. It is still waiting for your browser.";
+/// A link that arrived while no sign-in was waiting.
+pub const LINK_IGNORED_NOT_WAITING: &str =
+    "PhotoLink ignored a sign-in link because no sign-in is in progress.";
+/// The browser could not be started.
+pub const BROWSER_NOT_OPENED: &str =
+    "PhotoLink could not open your browser. Use Copy link and paste the address into your browser.";
+/// "Copy link" worked.
+pub const LINK_COPIED: &str = "Link copied. Paste it into your browser's address bar.";
+
+/// The persistent warning while the connection cannot be kept in the keyring.
+pub fn memory_only(reason: &impl std::fmt::Display) -> String {
+    format!(
+        "PhotoLink could not save your connection in the system keyring ({reason}). \
+         You are connected until PhotoLink closes; after that you will need to connect again."
+    )
+}
+
+/// The keyring could not be read at start.
+pub fn keyring_unavailable(reason: &impl std::fmt::Display) -> String {
+    format!(
+        "PhotoLink could not read the system keyring ({reason}), so it cannot restore or keep \
+         your connection. You can still connect for this session."
+    )
+}
+
+/// Disconnect forgot the account here, but the keyring still holds it (it will not be restored).
+pub const DISCONNECTED_KEYRING_KEPT: &str = "You are disconnected. The system keyring did not let PhotoLink delete the saved connection; PhotoLink will not use it and will delete it at its next start.";
+/// Disconnect forgot the account here, but the keyring still holds it and PhotoLink could not
+/// record that it must not be used: the next start may restore it.
+pub const DISCONNECTED_KEYRING_KEPT_UNRECORDED: &str = "You are disconnected until PhotoLink closes. The system keyring did not let PhotoLink delete the saved connection, and PhotoLink could not record that it must not be used, so it may be connected again at the next start. Disconnect again then, or remove PhotoLink's entry from the system keyring.";
+
+/// What is wrong with `provider.toml`, when setting the provider up refused it, in words that
+/// complete "The provider settings in … cannot be used: …". An address named here is the one
+/// the file (or the server's configuration, for the file's issuer) gave, never other server text.
+pub fn settings_problem(error: &OAuthError) -> String {
+    use photolink_oauth::InsecureReason as Why;
+    const SHOWN_ADDRESS: usize = 120;
+    match error {
+        OAuthError::IssuerMismatch { expected, .. } => format!(
+            "the server's configuration names a different issuer than the file's issuer ({expected}); \
+             check the issuer address, including any path and the trailing slash"
+        ),
+        OAuthError::InsecureEndpoint { url, reason } => {
+            // The address may come from the server's configuration: shown shortened.
+            let url = shown_text(url, SHOWN_ADDRESS);
+            match reason {
+                Why::LocalhostName => {
+                    format!("{url} uses plain http on localhost; write 127.0.0.1 instead")
+                }
+                Why::IssuerNotOnLoopback => format!(
+                    "{url} uses plain http, which PhotoLink accepts only when the issuer itself is on this computer"
+                ),
+                _ => format!("{url} must use https"),
+            }
+        }
+        OAuthError::InvalidConfig(detail) => detail.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The sentence for an OAuth core error; `provider` is the provider's display name.
+pub fn oauth(error: &OAuthError, provider: &str) -> String {
+    use OAuthError as E;
+    match error {
+        E::InvalidConfig(_) | E::InsecureEndpoint { .. } => format!(
+            "PhotoLink's settings for {provider} cannot be used. Check the provider settings and start PhotoLink again."
+        ),
+        E::NoPendingAuthorization
+        | E::StateMismatch
+        | E::InvalidCallback(_)
+        | E::SavedSignInMismatch => "That sign-in link could not be used. Try again.".into(),
+        E::AuthorizationExpired => SIGN_IN_EXPIRED.into(),
+        E::IssuerMismatch { .. } => format!(
+            "The sign-in answer did not come from {provider}, so PhotoLink rejected it. Try again."
+        ),
+        E::Authorization { code, .. } => authorization(code, provider),
+        E::PushedAuthorization { status, .. } if *status >= 500 => {
+            format!("{provider} had a problem (HTTP {status}). Try again later.")
+        }
+        E::PushedAuthorization { code, .. } => pushed_authorization(code, provider),
+        E::IdToken(_) => format!(
+            "PhotoLink could not confirm that the sign-in came from {provider}, so it rejected it. Try again."
+        ),
+        // A 5xx is the server failing on its side, whatever error code it sends along.
+        E::Token { status, .. } | E::UnexpectedResponse { status, .. } if *status >= 500 => {
+            format!("{provider} had a problem (HTTP {status}). Try again later.")
+        }
+        E::Token { code, .. } => token(code, provider),
+        E::UnexpectedResponse { status, .. } => {
+            format!("{provider} gave an answer PhotoLink could not use (HTTP {status}).")
+        }
+        E::DpopNotBound => format!(
+            "{provider} did not bind the sign-in to this computer's key (DPoP), which the provider settings require, so PhotoLink did not use it."
+        ),
+        E::ResponseTooLarge { .. } => {
+            format!("{provider} sent an answer too large to read. Try again later.")
+        }
+        E::Network(_) => {
+            format!("PhotoLink could not reach {provider}. Check your connection and try again.")
+        }
+        E::Discovery(_) => {
+            format!("PhotoLink could not read {provider}'s sign-in settings. Try again later.")
+        }
+        E::NotConnected => "No account is connected.".into(),
+        E::ReconnectNeeded => {
+            format!("Your connection to {provider} has expired or was withdrawn. Connect again.")
+        }
+        E::NoUserinfoEndpoint => format!("{provider} does not share account details."),
+        E::RevocationFailed { .. } => format!(
+            "You are disconnected on this computer, but {provider} could not be asked to withdraw PhotoLink's access. You can withdraw it in your {provider} account settings."
+        ),
+        E::Storage(_) => "PhotoLink could not use the system keyring.".into(),
+        E::Internal(_) => "Something went wrong inside PhotoLink. Try again.".into(),
+        _ => "Something went wrong while talking to your photo service. Try again.".into(),
+    }
+}
+
+fn authorization(code: &AuthorizationErrorCode, provider: &str) -> String {
+    use AuthorizationErrorCode as C;
+    match code {
+        C::AccessDenied => format!("You declined access at {provider}."),
+        C::ServerError => format!("{provider} had a problem during sign-in. Try again."),
+        C::TemporarilyUnavailable => {
+            format!("{provider} is busy or down for maintenance. Try again later.")
+        }
+        C::InvalidScope => format!("{provider} does not allow the access PhotoLink asks for."),
+        C::InvalidRequest | C::UnauthorizedClient | C::UnsupportedResponseType | C::Other(_) => {
+            format!("{provider} refused the sign-in.")
+        }
+    }
+}
+
+/// The provider refused the sign-in request PhotoLink sends it before opening the browser
+/// (RFC 9126); the codes are authorization request codes, plus client authentication's.
+fn pushed_authorization(code: &AuthorizationErrorCode, provider: &str) -> String {
+    use AuthorizationErrorCode as C;
+    match code {
+        C::TemporarilyUnavailable | C::ServerError => authorization(code, provider),
+        C::InvalidScope => format!("{provider} does not allow the access PhotoLink asks for."),
+        C::UnauthorizedClient => {
+            format!("{provider} does not recognise PhotoLink. Check the provider settings.")
+        }
+        C::Other(other) if other == "invalid_client" => {
+            format!("{provider} does not recognise PhotoLink. Check the provider settings.")
+        }
+        _ => format!(
+            "{provider} refused to start the sign-in, so your browser was not opened. Check the provider settings and try again."
+        ),
+    }
+}
+
+fn token(code: &TokenErrorCode, provider: &str) -> String {
+    use TokenErrorCode as C;
+    match code {
+        C::InvalidGrant => format!(
+            "{provider} no longer accepts that sign-in (it expired, was used or was withdrawn). Try again."
+        ),
+        C::InvalidClient | C::UnauthorizedClient => {
+            format!("{provider} does not recognise PhotoLink. Check the provider settings.")
+        }
+        C::InvalidScope => format!("{provider} does not allow the access PhotoLink asks for."),
+        C::InvalidRequest | C::UnsupportedGrantType | C::Other(_) => {
+            format!("{provider} refused to finish the sign-in. Try again.")
+        }
+    }
+}
+
+/// The sentence for any error of the sign-in.
+pub fn error(error: &Error, provider: &str) -> String {
+    match error {
+        Error::OAuth(error) => oauth(error, provider),
+        Error::Config(error) => format!("{error} Fix the file and start PhotoLink again."),
+        Error::DemoProvider(_) => {
+            "The built-in Demo Photos provider could not start. Start PhotoLink again.".into()
+        }
+        Error::MissingDirectory(which) => {
+            format!("PhotoLink could not find its {which} folder.")
+        }
+        Error::NotWaiting => "No sign-in is waiting for your browser.".into(),
+        Error::Clipboard(_) => "The link could not be copied.".into(),
+        Error::RedirectListener(_) => "PhotoLink could not get ready to receive the sign-in from your browser. Another program may be using the port in the provider settings (redirect_port). Try again.".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use photolink_oauth::StoreError;
+
+    const PROVIDER: &str = "Demo Photos";
+
+    #[test]
+    fn a_refusal_names_the_provider() {
+        let denied = OAuthError::Authorization {
+            code: AuthorizationErrorCode::AccessDenied,
+            description: Some("The user said no".into()),
+            uri: None,
+        };
+        assert_eq!(
+            oauth(&denied, PROVIDER),
+            "You declined access at Demo Photos."
+        );
+    }
+
+    #[test]
+    fn an_expired_sign_in_says_so_and_invites_a_retry() {
+        assert_eq!(
+            oauth(&OAuthError::AuthorizationExpired, PROVIDER),
+            "That sign-in expired. Try again."
+        );
+    }
+
+    #[test]
+    fn server_text_is_never_quoted() {
+        let hostile = "access_token=leaked <script>";
+        let errors = [
+            OAuthError::Authorization {
+                code: AuthorizationErrorCode::Other(hostile.into()),
+                description: Some(hostile.into()),
+                uri: Some(hostile.into()),
+            },
+            OAuthError::Token {
+                code: TokenErrorCode::Other(hostile.into()),
+                description: Some(hostile.into()),
+                uri: None,
+                status: 400,
+                retry_after: None,
+            },
+            OAuthError::UnexpectedResponse {
+                status: 502,
+                detail: hostile.into(),
+                retry_after: None,
+            },
+            OAuthError::Network(hostile.into()),
+            OAuthError::Discovery(hostile.into()),
+            OAuthError::InvalidCallback(hostile.into()),
+            OAuthError::RevocationFailed {
+                reason: hostile.into(),
+            },
+            OAuthError::Storage(StoreError::new(hostile)),
+            OAuthError::Internal(hostile.into()),
+            OAuthError::InvalidConfig(hostile.into()),
+        ];
+        for error in &errors {
+            let sentence = oauth(error, PROVIDER);
+            assert!(!sentence.contains("leaked"), "{error:?} → {sentence}");
+            assert!(sentence.ends_with('.'), "{sentence}");
+        }
+    }
+
+    #[test]
+    fn every_sentence_is_plain_words() {
+        let errors = [
+            OAuthError::NoPendingAuthorization,
+            OAuthError::StateMismatch,
+            OAuthError::IssuerMismatch {
+                expected: "a".into(),
+                found: None,
+            },
+            OAuthError::ResponseTooLarge { limit: 1 },
+            OAuthError::NotConnected,
+            OAuthError::ReconnectNeeded,
+            OAuthError::NoUserinfoEndpoint,
+            OAuthError::InsecureEndpoint {
+                url: "x".into(),
+                reason: photolink_oauth::InsecureReason::NotHttps,
+            },
+            OAuthError::UnexpectedResponse {
+                status: 404,
+                detail: "x".into(),
+                retry_after: None,
+            },
+        ];
+        for error in &errors {
+            let sentence = oauth(error, PROVIDER);
+            assert!(
+                !sentence.contains('_') && sentence.ends_with('.'),
+                "{error:?} → {sentence}"
+            );
+        }
+        assert_eq!(
+            oauth(&OAuthError::ReconnectNeeded, PROVIDER),
+            "Your connection to Demo Photos has expired or was withdrawn. Connect again."
+        );
+    }
+
+    #[test]
+    fn settings_problems_are_explained_without_the_servers_words() {
+        let mismatch = OAuthError::IssuerMismatch {
+            expected: "https://photos.example.com".into(),
+            found: Some("https://impostor.example".into()),
+        };
+        assert_eq!(
+            settings_problem(&mismatch),
+            "the server's configuration names a different issuer than the file's issuer \
+             (https://photos.example.com); check the issuer address, including any path and the \
+             trailing slash"
+        );
+        let localhost = OAuthError::InsecureEndpoint {
+            url: "http://localhost:8080/token".into(),
+            reason: photolink_oauth::InsecureReason::LocalhostName,
+        };
+        assert_eq!(
+            settings_problem(&localhost),
+            "http://localhost:8080/token uses plain http on localhost; write 127.0.0.1 instead"
+        );
+        let long = OAuthError::InsecureEndpoint {
+            url: format!("http://photos.example.com/{}", "a".repeat(5000)),
+            reason: photolink_oauth::InsecureReason::NotHttps,
+        };
+        let sentence = settings_problem(&long);
+        assert!(
+            sentence.len() < 200 && sentence.ends_with("… must use https"),
+            "{sentence}"
+        );
+    }
+
+    #[test]
+    fn a_token_endpoint_that_fails_on_its_side_is_not_called_a_refusal() {
+        let unavailable = OAuthError::Token {
+            code: TokenErrorCode::Other("temporarily_unavailable".into()),
+            description: None,
+            uri: None,
+            status: 503,
+            retry_after: Some(std::time::Duration::from_secs(2)),
+        };
+        assert_eq!(
+            oauth(&unavailable, PROVIDER),
+            "Demo Photos had a problem (HTTP 503). Try again later."
+        );
+    }
+
+    #[test]
+    fn a_refused_pushed_request_says_the_browser_was_not_opened_and_quotes_nothing() {
+        let refused = |code: &str, status| OAuthError::PushedAuthorization {
+            code: AuthorizationErrorCode::parse(code),
+            description: Some("redirect_uri not allowed for tGzv3JOkF0XG5Qx2TlKWIA".into()),
+            uri: None,
+            status,
+            retry_after: None,
+        };
+        let sentence = oauth(&refused("invalid_request", 400), PROVIDER);
+        assert_eq!(
+            sentence,
+            "Demo Photos refused to start the sign-in, so your browser was not opened. Check the provider settings and try again."
+        );
+        assert_eq!(
+            oauth(&refused("invalid_client", 401), PROVIDER),
+            "Demo Photos does not recognise PhotoLink. Check the provider settings."
+        );
+        assert_eq!(
+            oauth(&refused("server_error", 503), PROVIDER),
+            "Demo Photos had a problem (HTTP 503). Try again later."
+        );
+    }
+
+    #[test]
+    fn a_refused_id_token_is_a_rejected_sign_in() {
+        let error = OAuthError::IdToken(photolink_oauth::IdTokenError::BadSignature);
+        assert_eq!(
+            oauth(&error, PROVIDER),
+            "PhotoLink could not confirm that the sign-in came from Demo Photos, so it rejected it. Try again."
+        );
+    }
+
+    #[test]
+    fn an_unbound_token_under_required_dpop_says_what_the_settings_require() {
+        assert_eq!(
+            oauth(&OAuthError::DpopNotBound, PROVIDER),
+            "Demo Photos did not bind the sign-in to this computer's key (DPoP), which the provider settings require, so PhotoLink did not use it."
+        );
+    }
+
+    #[test]
+    fn sign_in_errors_have_sentences_too() {
+        assert_eq!(
+            error(&Error::NotWaiting, PROVIDER),
+            "No sign-in is waiting for your browser."
+        );
+        assert_eq!(
+            error(
+                &Error::OAuth(OAuthError::Network("refused".into())),
+                PROVIDER
+            ),
+            "PhotoLink could not reach Demo Photos. Check your connection and try again."
+        );
+    }
+}
