@@ -7,6 +7,7 @@ use photolink_oauth::ResourceResponse;
 use serde::{Deserialize, Serialize};
 use url::{Origin, Url};
 
+use super::details::{self, TakenAt};
 use super::google_drive::GoogleDrive;
 use super::microsoft_graph::MicrosoftGraph;
 use super::photolink::PhotoLinkList;
@@ -58,8 +59,9 @@ pub struct SourcePage {
     pub next_page_token: Option<String>,
 }
 
-/// One photo, as a source read it. Every text is the server's, unchecked: the library
-/// sanitises it before the window sees it.
+/// One photo, as a source read it. The title is the server's text, unchecked: the library
+/// sanitises it before the window sees it. The date and sizes were read strictly
+/// ([`details`](super::details)).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SourcePhoto {
     /// The service's id of the photo; never shown to the window.
@@ -67,8 +69,14 @@ pub struct SourcePhoto {
     pub title: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
-    /// When the photo was taken (or, failing that, created), as the service writes it.
-    pub taken_at: Option<String>,
+    /// When the photo was taken (or, failing that, created). A list saved by an earlier
+    /// PhotoLink may hold a date written otherwise: it is read again, and no date if it is not
+    /// one now.
+    #[serde(default, deserialize_with = "details::saved_taken_at")]
+    pub taken_at: Option<TakenAt>,
+    /// The size of the full image's file, in bytes.
+    #[serde(default)]
+    pub bytes: Option<u64>,
     pub thumbnail: Download,
     pub image: Download,
 }
