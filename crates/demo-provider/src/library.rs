@@ -377,7 +377,9 @@ mod tests {
     fn dates_go_back_six_years_newest_first_whatever_the_size() {
         for count in [1, 12, 60, 10_000] {
             let library = Library::new(count);
-            let dates: Vec<_> = (0..count).map(|index| library.info(index).taken_at).collect();
+            let dates: Vec<_> = (0..count)
+                .map(|index| library.info(index).taken_at)
+                .collect();
             assert_eq!(dates[0], "2026-11-28T15:42:00Z", "{count}");
             assert!(
                 dates.windows(2).all(|pair| pair[0] > pair[1]),
@@ -393,7 +395,11 @@ mod tests {
         let months: std::collections::BTreeSet<_> = (0..12)
             .map(|index| twelve.info(index).taken_at[..7].to_owned())
             .collect();
-        assert_eq!(months.len(), 12, "the embedded account's photos spread over the years");
+        assert_eq!(
+            months.len(),
+            12,
+            "the embedded account's photos spread over the years"
+        );
     }
 
     #[test]

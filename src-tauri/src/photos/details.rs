@@ -172,7 +172,11 @@ impl Reader<'_> {
 
     /// Skips the ASCII digits that follow; how many there were.
     fn digits(&mut self) -> usize {
-        let count = self.0.iter().take_while(|byte| byte.is_ascii_digit()).count();
+        let count = self
+            .0
+            .iter()
+            .take_while(|byte| byte.is_ascii_digit())
+            .count();
         self.0 = &self.0[count..];
         count
     }
@@ -180,7 +184,9 @@ impl Reader<'_> {
 
 fn days_in_month(year: u16, month: u16) -> u16 {
     match month {
-        2 if year % 4 == 0 && (year % 100 != 0 || year % 400 == 0) => 29,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => {
+            29
+        }
         2 => 28,
         4 | 6 | 9 | 11 => 30,
         _ => 31,
@@ -222,22 +228,25 @@ impl Lenient {
         match self {
             Self::Whole(number) => Some(number),
             // Google's APIs write 64-bit integers as decimal strings.
-            Self::Text(text) if (1..=20).contains(&text.len()) => {
-                text.bytes().all(|b| b.is_ascii_digit()).then(|| text.parse().ok())?
-            }
+            Self::Text(text) if (1..=20).contains(&text.len()) => text
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                .then(|| text.parse().ok())?,
             _ => None,
         }
     }
 }
 
-/// A width or height in pixels (`#[serde(default, deserialize_with = "pixels")]`): a whole
-/// number from 1 to a million, else nothing.
+/// A width or height in pixels (`#[serde(default, deserialize_with = "pixels")]`): a JSON
+/// whole number from 1 to a million, else nothing.
 pub fn pixels<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<u32>, D::Error> {
     let value = Option::<Lenient>::deserialize(deserializer)?;
-    Ok(value
-        .and_then(Lenient::whole)
-        .filter(|pixels| (1..=u64::from(MAX_PIXELS_PER_SIDE)).contains(pixels))
-        .map(|pixels| pixels as u32))
+    Ok(match value {
+        Some(Lenient::Whole(pixels)) => Some(pixels),
+        _ => None,
+    }
+    .filter(|pixels| (1..=u64::from(MAX_PIXELS_PER_SIDE)).contains(pixels))
+    .map(|pixels| pixels as u32))
 }
 
 /// A file's size in bytes (`#[serde(default, deserialize_with = "bytes")]`): a whole number,
@@ -336,7 +345,7 @@ mod tests {
             "2024-05-01T10:00:00+24:00",
             "2024-05-01T10:00:00.Z",
             "2024-05-01T10:00:00.1234567890Z",
-            "2024-05-01T10:00:00",  // RFC 3339 needs the zone
+            "2024-05-01T10:00:00", // RFC 3339 needs the zone
             "2024-05-01T10:00Z",
             "2024-05-01 10:00:00Z",
             "2024-05-01T10:00:00Z ",
@@ -350,8 +359,16 @@ mod tests {
         ] {
             assert_eq!(rfc3339(text), None, "{text}");
         }
-        assert_eq!(rfc3339("2026-12-08T23:59:59Z").as_deref(), Some("2026-12-08T23:59:59Z"));
-        for text in ["0000:00:00 00:00:00", "2019-03-14T10:00:00", "2019:03:14 10:00:00Z", "2019:02:30 10:00:00"] {
+        assert_eq!(
+            rfc3339("2026-12-08T23:59:59Z").as_deref(),
+            Some("2026-12-08T23:59:59Z")
+        );
+        for text in [
+            "0000:00:00 00:00:00",
+            "2019-03-14T10:00:00",
+            "2019:03:14 10:00:00Z",
+            "2019:02:30 10:00:00",
+        ] {
             assert_eq!(exif(text), None, "{text}");
         }
     }
@@ -382,10 +399,19 @@ mod tests {
 
     #[test]
     fn sizes_are_whole_numbers_in_range_and_anything_else_is_no_size() {
-        assert_eq!(sizes(r#"{"width":4000,"size":3500000}"#), (Some(4000), Some(3_500_000), None));
-        assert_eq!(sizes(r#"{"size":"3500000"}"#).1, Some(3_500_000), "Drive's int64 string");
+        assert_eq!(
+            sizes(r#"{"width":4000,"size":3500000}"#),
+            (Some(4000), Some(3_500_000), None)
+        );
+        assert_eq!(
+            sizes(r#"{"size":"3500000"}"#).1,
+            Some(3_500_000),
+            "Drive's int64 string"
+        );
         assert_eq!(sizes("{}"), (None, None, None));
-        for width in ["0", "-1", "1.5", "1000001", "\"4000\"", "null", "[]", "{}", "true"] {
+        for width in [
+            "0", "-1", "1.5", "1000001", "\"4000\"", "null", "[]", "{}", "true",
+        ] {
             let json = format!(r#"{{"width":{width}}}"#);
             assert_eq!(sizes(&json).0, None, "{json}");
         }
@@ -435,10 +461,8 @@ mod tests {
 
         #[test]
         fn any_text_is_a_real_date_in_range_or_no_date(text in any_text(40)) {
-            for read in [rfc3339(&text), iso8601(&text), exif(&text)] {
-                if let Some(date) = read {
-                    prop_assert_eq!(iso8601(&date), Some(date.clone()), "a written date reads back");
-                }
+            for date in [rfc3339(&text), iso8601(&text), exif(&text)].into_iter().flatten() {
+                prop_assert_eq!(iso8601(&date), Some(date.clone()), "a written date reads back");
             }
         }
 

@@ -280,7 +280,12 @@ mod tests {
         assert_eq!(
             read,
             [
-                (Some("2023-07-14T18:22:05"), Some(4032), Some(3024), Some(2_495_381)),
+                (
+                    Some("2023-07-14T18:22:05"),
+                    Some(4032),
+                    Some(3024),
+                    Some(2_495_381)
+                ),
                 (None, None, None, None),
                 (Some("2021-06-01T08:00:00Z"), None, None, Some(12)),
             ]

@@ -638,7 +638,12 @@ mod tests {
         assert_eq!(
             read,
             [
-                (Some("2024-05-31T18:04:55Z"), Some(4032), Some(3024), Some(3_518_417)),
+                (
+                    Some("2024-05-31T18:04:55Z"),
+                    Some(4032),
+                    Some(3024),
+                    Some(3_518_417)
+                ),
                 (Some("2023-11-05T07:00:00Z"), None, None, None),
                 (None, None, None, Some(12)),
             ]

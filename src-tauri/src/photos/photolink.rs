@@ -200,7 +200,12 @@ mod tests {
         assert_eq!(
             read,
             [
-                (Some("2026-11-28T15:42:00Z"), Some(1200), Some(800), Some(245_760)),
+                (
+                    Some("2026-11-28T15:42:00Z"),
+                    Some(1200),
+                    Some(800),
+                    Some(245_760)
+                ),
                 (Some("2024-02-29T08:15:00"), None, None, None),
                 (None, None, None, None),
                 (None, None, None, None),

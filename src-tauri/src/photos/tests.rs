@@ -525,7 +525,11 @@ async fn drive_pages_through_the_images_with_the_documented_query() {
     assert_eq!(photos.len(), 230);
     assert_eq!(photos[0].title, "Photo 1.png");
     assert_eq!(photos[0].taken_at.as_deref(), Some("2024-01-02T10:00:00"));
-    assert_eq!(photos[0].bytes, Some(2_000_001), "Drive's size, a decimal string");
+    assert_eq!(
+        photos[0].bytes,
+        Some(2_000_001),
+        "Drive's size, a decimal string"
+    );
     assert_eq!(
         (photos[0].width, photos[0].height),
         (Some(4000), Some(3000))
