@@ -169,7 +169,8 @@ export class VirtualGrid {
         this.release(index);
       }
     }
-    const placing = order(start, end, Math.max(start, visibleStart), Math.min(end, visibleEnd));
+    const onScreenStart = Math.min(Math.max(start, visibleStart), end);
+    const placing = order(start, end, onScreenStart, Math.min(Math.max(onScreenStart, visibleEnd), end));
     for (const index of placing) this.place(index, count);
     this.placeHeadings(timeline.headingsIn(top - viewportHeight, top + 2 * viewportHeight));
 

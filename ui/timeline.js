@@ -127,10 +127,12 @@ export class TimelineLayout {
 
   /**
    * The slots whose rows reach between `from` and `to` (grid coordinates, `from` < `to`), as
-   * `[start, end)`; a heading counts as the top of its first row.
+   * `[start, end)`; a heading counts as the top of its first row. Above the grid the range is
+   * empty at its start, below it empty at its end.
    */
   range(from, to) {
-    if (this.parts.length === 0 || to < 0 || from >= this.height) return [0, 0];
+    if (this.parts.length === 0 || to < 0) return [0, 0];
+    if (from >= this.height) return [this.slots, this.slots];
     const first = this.partAt(from);
     const last = this.partAt(to);
     const start = this.rowStart(first, from);

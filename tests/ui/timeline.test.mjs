@@ -85,7 +85,7 @@ test("each month starts a new row under its heading and placeholders continue th
   assert.deepEqual(layout.range(150, 260), [3, 8], "November's second row to October's first");
   assert.deepEqual(layout.range(-500, 10_000), [0, 11]);
   assert.deepEqual(layout.range(-500, -1), [0, 0], "above the grid");
-  assert.deepEqual(layout.range(480, 900), [0, 0], "below the grid");
+  assert.deepEqual(layout.range(480, 900), [11, 11], "below the grid");
   assert.deepEqual(
     layout.headingsIn(250, 260).map((p) => p.start),
     [5],

@@ -6,14 +6,18 @@
 //! The shapes used, as Google documents them:
 //!
 //! - The list is [`files.list`](https://developers.google.com/drive/api/reference/rest/v3/files/list):
-//!   `GET {root}/files?q=mimeType contains 'image/' and trashed=false&spaces=drive&orderBy=createdTime desc&pageSize=100&fields=nextPageToken,files(id,name,mimeType,thumbnailLink,imageMediaMetadata(width,height,time),createdTime)`
+//!   `GET {root}/files?q=mimeType contains 'image/' and trashed=false&spaces=drive&orderBy=createdTime desc&pageSize=100&fields=nextPageToken,files(id,name,mimeType,thumbnailLink,size,imageMediaMetadata(width,height,time),createdTime)`
 //!   ([search for files](https://developers.google.com/drive/api/guides/search-files),
 //!   [return specific fields](https://developers.google.com/drive/api/guides/fields-parameter)).
 //!   The answer is `{"files": [file, ...], "nextPageToken"?}`; the next page repeats the request
 //!   with `pageToken`.
+//!   The order is newest first by `createdTime` (when the file reached Drive): `orderBy` offers
+//!   no date taken, so a photo uploaded long after it was taken comes among its upload's time.
 //! - A [file](https://developers.google.com/drive/api/reference/rest/v3/files)'s `name` is the
-//!   title, `imageMediaMetadata.width`/`height` the size, `imageMediaMetadata.time` (EXIF
-//!   `YYYY:MM:DD HH:MM:SS`, shown as `YYYY-MM-DDTHH:MM:SS`) else `createdTime` the date.
+//!   title, `imageMediaMetadata.width`/`height` the size in pixels, `size` the file's bytes (an
+//!   int64, written as a decimal string), `imageMediaMetadata.time` (EXIF
+//!   `YYYY:MM:DD HH:MM:SS`, a local time, shown as `YYYY-MM-DDTHH:MM:SS`) else `createdTime`
+//!   (RFC 3339) the date; each read strictly ([`details`](super::details)).
 //! - The full image is `GET {root}/files/{id}?alt=media`, with the Bearer token
 //!   ([download files](https://developers.google.com/drive/api/guides/manage-downloads)).
 //! - The thumbnail is `thumbnailLink`, a short-lived URL on another origin, fetched without

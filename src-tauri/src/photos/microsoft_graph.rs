@@ -29,6 +29,8 @@
 //! mean holding all of it before showing the first page. The walk comes close for a Camera
 //! Roll of year and month folders: the folders a page lists are visited greatest name first
 //! (`2025` before `2024`, `12` before `01`); within a folder, photos come in Graph's order.
+//! Photos already shown are never moved: the window's month headings follow the walk, so a
+//! month met again in another folder gets a heading again.
 //!
 //! # The page token is the walk's cursor
 //!
@@ -59,8 +61,9 @@
 //!   facet is a folder to visit. One is kept as a photo when it is an image: it has the
 //!   `image` facet, or a `file` facet whose `mimeType` is `image/…` (other files, and items
 //!   shared from other drives, `remoteItem`, are skipped). Its `name` is the title,
-//!   `image.width` and `image.height` the size, `photo.takenDateTime` (else `createdDateTime`)
-//!   the date.
+//!   `image.width` and `image.height` the size in pixels, `size` the file's bytes,
+//!   `photo.takenDateTime` (else `createdDateTime`) the date; each read strictly
+//!   ([`details`](super::details)), so an unset `0001-01-01T00:00:00Z` is no date.
 //! - The full image is `@microsoft.graph.downloadUrl`, a short-lived pre-authenticated URL:
 //!   fetched **without** the Bearer token ([download](https://learn.microsoft.com/graph/api/driveitem-get-content)).
 //!   An item listed without one is skipped.
