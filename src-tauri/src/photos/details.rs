@@ -298,34 +298,30 @@ mod tests {
 
     #[test]
     fn documented_forms_are_read_to_the_second() {
-        // Graph's takenDateTime / createdDateTime and Drive's createdTime (RFC 3339).
-        assert_eq!(
-            rfc3339("2024-05-01T10:00:00Z").as_deref(),
-            Some("2024-05-01T10:00:00Z")
-        );
-        assert_eq!(
-            rfc3339("2024-01-01T00:00:00.000Z").as_deref(),
-            Some("2024-01-01T00:00:00Z")
-        );
-        assert_eq!(
-            rfc3339("2016-12-31t23:59:60.5+01:30").as_deref(),
-            Some("2016-12-31T23:59:59+01:30"),
-            "a leap second is the second before it"
-        );
-        // Drive's imageMediaMetadata.time (EXIF DateTime, local).
-        assert_eq!(
-            exif("2019:03:14 10:00:00").as_deref(),
-            Some("2019-03-14T10:00:00")
-        );
-        // PhotoLink's own format: either.
-        assert_eq!(
-            iso8601("2024-02-29T08:15:00").as_deref(),
-            Some("2024-02-29T08:15:00")
-        );
-        assert_eq!(
-            iso8601("2024-02-29T08:15:00-05:00").as_deref(),
-            Some("2024-02-29T08:15:00-05:00")
-        );
+        type Read = fn(&str) -> Option<String>;
+        let cases: [(Read, &str, &str); 6] = [
+            // Graph's takenDateTime / createdDateTime and Drive's createdTime (RFC 3339).
+            (rfc3339, "2024-05-01T10:00:00Z", "2024-05-01T10:00:00Z"),
+            (rfc3339, "2024-01-01T00:00:00.000Z", "2024-01-01T00:00:00Z"),
+            // A leap second is the second before it.
+            (
+                rfc3339,
+                "2016-12-31t23:59:60.5+01:30",
+                "2016-12-31T23:59:59+01:30",
+            ),
+            // Drive's imageMediaMetadata.time (EXIF DateTime, local).
+            (exif, "2019:03:14 10:00:00", "2019-03-14T10:00:00"),
+            // PhotoLink's own format: with or without the zone.
+            (iso8601, "2024-02-29T08:15:00", "2024-02-29T08:15:00"),
+            (
+                iso8601,
+                "2024-02-29T08:15:00-05:00",
+                "2024-02-29T08:15:00-05:00",
+            ),
+        ];
+        for (read, text, written) in cases {
+            assert_eq!(read(text).as_deref(), Some(written), "{text}");
+        }
     }
 
     #[test]

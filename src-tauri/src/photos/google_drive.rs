@@ -167,7 +167,7 @@ impl PhotoSource for GoogleDrive {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::photos::source::tests::answer;
+    use crate::photos::source::tests::{answer, details_read};
 
     fn drive() -> GoogleDrive {
         GoogleDrive::new(Url::parse("https://drive.example/drive/v3").unwrap())
@@ -269,20 +269,8 @@ mod tests {
                 ),
             )
             .unwrap();
-        let read: Vec<_> = page
-            .photos
-            .iter()
-            .map(|photo| {
-                (
-                    photo.taken_at.as_ref().map(TakenAt::as_str),
-                    photo.width,
-                    photo.height,
-                    photo.bytes,
-                )
-            })
-            .collect();
         assert_eq!(
-            read,
+            details_read(&page),
             [
                 (
                     Some("2023-07-14T18:22:05"),

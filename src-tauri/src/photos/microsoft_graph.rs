@@ -478,7 +478,7 @@ impl PhotoSource for MicrosoftGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::photos::source::tests::answer;
+    use crate::photos::source::tests::{answer, details_read};
 
     fn graph() -> MicrosoftGraph {
         MicrosoftGraph::new(Url::parse("https://graph.example/v1.0").unwrap())
@@ -626,20 +626,8 @@ mod tests {
                 ),
             )
             .unwrap();
-        let read: Vec<_> = page
-            .photos
-            .iter()
-            .map(|photo| {
-                (
-                    photo.taken_at.as_ref().map(TakenAt::as_str),
-                    photo.width,
-                    photo.height,
-                    photo.bytes,
-                )
-            })
-            .collect();
         assert_eq!(
-            read,
+            details_read(&page),
             [
                 (
                     Some("2024-05-31T18:04:55Z"),

@@ -113,7 +113,7 @@ impl PhotoSource for PhotoLinkList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::photos::source::tests::answer;
+    use crate::photos::source::tests::{answer, details_read};
 
     #[test]
     fn images_stay_on_the_photo_apis_origin() {
@@ -185,20 +185,8 @@ mod tests {
                 ),
             )
             .unwrap();
-        let read: Vec<_> = page
-            .photos
-            .iter()
-            .map(|photo| {
-                (
-                    photo.taken_at.as_ref().map(TakenAt::as_str),
-                    photo.width,
-                    photo.height,
-                    photo.bytes,
-                )
-            })
-            .collect();
         assert_eq!(
-            read,
+            details_read(&page),
             [
                 (
                     Some("2026-11-28T15:42:00Z"),

@@ -174,6 +174,20 @@ pub(crate) mod tests {
         Url::parse(url).unwrap().origin()
     }
 
+    /// A photo's date taken, width, height and bytes, as a source read them.
+    pub(crate) type Details<'a> = (Option<&'a str>, Option<u32>, Option<u32>, Option<u64>);
+
+    /// What a source read of each photo of `page` besides its renditions.
+    pub(crate) fn details_read(page: &SourcePage) -> Vec<Details<'_>> {
+        page.photos
+            .iter()
+            .map(|photo| {
+                let taken_at = photo.taken_at.as_ref().map(|taken| taken.as_str());
+                (taken_at, photo.width, photo.height, photo.bytes)
+            })
+            .collect()
+    }
+
     /// A photo API's 200 JSON answer, as the adapters' tests read pages from it.
     pub(crate) fn answer(json: &str) -> ResourceResponse {
         ResourceResponse {
