@@ -1,6 +1,7 @@
 //! The demo account's photos: metadata derived from the photo's position, so even a library of
 //! 10,000 photos costs nothing until a page of it is listed, and a scene per photo. Whatever
-//! its size, the library spans six years, newest first, as a person's camera roll would.
+//! its size, the library spans about six years of outings, newest first, as a person's camera
+//! roll would.
 //!
 //! Twelve landscape designs with distinct palettes; photos beyond the twelfth reuse a design
 //! with a different seed (other mountains, another sun position).
@@ -80,18 +81,25 @@ fn photo_id(index: usize) -> String {
 
 /// When the newest photo was taken: 2026-11-28T15:42:00Z, in seconds since 1970.
 const NEWEST_TAKEN: i64 = days_since_epoch(2026, 11, 28) * DAY + 15 * 3600 + 42 * 60;
-/// How far back the library reaches, whatever its size: six years.
-const SPAN: i64 = 6 * 365 * DAY;
+/// How far back the oldest outing lies, whatever the library's size: 2,100 days (about five
+/// years and nine months, so that a small library's few outings fall in different months).
+const SPAN: i64 = 2_100 * DAY;
+/// Photos taken on one outing, a few minutes apart.
+const OUTING: usize = 4;
 const DAY: i64 = 24 * 3600;
 
-/// When the photo at `index` of `count` was taken: the library spans [`SPAN`] back from
-/// [`NEWEST_TAKEN`], one photo every `SPAN / count`, each a varied part of that step earlier,
-/// so that every photo is older than the one before it (the list is served newest first).
+/// When the photo at `index` of `count` was taken. The library is a series of outings of
+/// [`OUTING`] photos, evenly spread over [`SPAN`] back from [`NEWEST_TAKEN`], each outing at a
+/// varied time of day, its photos a few minutes apart; every photo is older than the one before
+/// it (the list is served newest first) while outings are more than an hour apart, that is for
+/// libraries of up to about 200,000 photos.
 fn taken_at(index: usize, count: usize) -> String {
-    let step = SPAN / count.max(1) as i64;
-    // Up to half a step earlier: still later than the next photo's time.
-    let jitter = (index as i64).wrapping_mul(7_919) % (step / 2).max(1);
-    let taken = NEWEST_TAKEN - index as i64 * step - jitter;
+    let (outing, within) = ((index / OUTING) as i64, (index % OUTING) as i64);
+    let outings = count.div_ceil(OUTING) as i64;
+    let step = SPAN / (outings - 1).max(1);
+    // Up to a day (or half a step) earlier, which keeps the outings in order.
+    let earlier = (outing * 7_919 * 60) % (step / 2).clamp(1, DAY);
+    let taken = NEWEST_TAKEN - outing * step - earlier - within * (7 * 60 + outing % 60);
     let (year, month, day) = civil_from_days(taken.div_euclid(DAY));
     let seconds = taken.rem_euclid(DAY);
     let (hour, minute) = (seconds / 3600, seconds % 3600 / 60);
@@ -374,7 +382,7 @@ mod tests {
     }
 
     #[test]
-    fn dates_go_back_six_years_newest_first_whatever_the_size() {
+    fn dates_go_back_about_six_years_in_outings_newest_first_whatever_the_size() {
         for count in [1, 12, 60, 10_000] {
             let library = Library::new(count);
             let dates: Vec<_> = (0..count)
@@ -386,19 +394,19 @@ mod tests {
                 "{count} photos are not newest first"
             );
             let oldest = dates.last().unwrap();
-            if count > 1 {
-                assert!(oldest.as_str() >= "2020-11-29", "{count}: {oldest}");
-                assert!(oldest.as_str() < "2021-06", "{count}: {oldest}");
+            if count > OUTING {
+                assert!(oldest.as_str() >= "2021-02-26", "{count}: {oldest}");
+                assert!(oldest.as_str() < "2021-03-02", "{count}: {oldest}");
             }
         }
         let twelve = Library::new(12);
-        let months: std::collections::BTreeSet<_> = (0..12)
-            .map(|index| twelve.info(index).taken_at[..7].to_owned())
+        let days: Vec<_> = (0..12)
+            .map(|index| twelve.info(index).taken_at[..10].to_owned())
             .collect();
         assert_eq!(
-            months.len(),
-            12,
-            "the embedded account's photos spread over the years"
+            days,
+            [["2026-11-28"; 4], ["2024-01-13"; 4], ["2021-02-26"; 4]].concat(),
+            "the embedded account's photos are three outings, years apart"
         );
     }
 
