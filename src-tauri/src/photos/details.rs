@@ -24,7 +24,7 @@ const MAX_BYTES: u64 = 1 << 40;
 /// When a photo was taken, as the window is told it: an ISO 8601 date and time to the second,
 /// `YYYY-MM-DDTHH:MM:SS`, then `Z` or `±HH:MM` when the service gave the time zone, or nothing
 /// for a local time (EXIF's), which the window takes as the time where it is shown. Always a
-/// real calendar date, from 1826 to today.
+/// real calendar date, from 1826 to tomorrow (UTC).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(into = "String")]
 pub struct TakenAt(String);
@@ -62,6 +62,8 @@ impl TakenAt {
         &self.0
     }
 
+    /// `text` when it is exactly a date, `time_separators` and a time of this form (dates
+    /// separated by `date_separator`), dated from [`EARLIEST_YEAR`] to tomorrow.
     fn parse(text: &str, date_separator: u8, time_separators: &[u8], zone: Zone) -> Option<Self> {
         Self::parse_until(
             text,
