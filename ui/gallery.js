@@ -65,7 +65,7 @@ export class Gallery {
     $("gallery-problem").hidden = !problem;
     if (problem) $("gallery-problem-text").textContent = `Your photos could not be loaded. ${problem}`;
     $("gallery-empty").hidden = !(started && count === 0 && !problem && !loading && !this.list.hasMore);
-    $("gallery-count").textContent = countText(count, this.list.hasMore);
+    $("gallery-count").textContent = countText(count, this.list.hasMore, this.list.newestFirst);
     this.grid.invalidate();
     this.viewer.refresh();
   }

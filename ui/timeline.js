@@ -172,9 +172,12 @@ export function monthKey(month) {
   return month === null ? "none" : `${String(month.year).padStart(4, "0")}-${String(month.month).padStart(2, "0")}`;
 }
 
-/** "10,000 photos", "1 photo", "1,200 photos so far" (more pages to come) in the person's locale. */
-export function countText(count, more, locale) {
+/**
+ * "10,000 photos", "1 photo", "1,200 photos so far" (more pages to come) in the person's locale,
+ * then ", newest first" when the service says it lists them so.
+ */
+export function countText(count, more, newestFirst, locale) {
   if (count === 0) return "";
   const number = new Intl.NumberFormat(locale).format(count);
-  return `${number} photo${count === 1 ? "" : "s"}${more ? " so far" : ""}`;
+  return `${number} photo${count === 1 ? "" : "s"}${more ? " so far" : ""}${newestFirst ? ", newest first" : ""}`;
 }

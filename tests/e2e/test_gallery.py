@@ -93,8 +93,9 @@ def in_page_locale(app, script: str, *args):
 
 
 def count_text(app, count: int, more: bool) -> str:
+    """The count line for the demo provider, which says it lists newest first."""
     number = in_page_locale(app, "return new Intl.NumberFormat().format(arguments[0]);", count)
-    return f"{number} photos" + (" so far" if more else "")
+    return f"{number} photos" + (" so far" if more else "") + ", newest first"
 
 
 def topbar_bottom(app) -> float:

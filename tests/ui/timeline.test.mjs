@@ -130,9 +130,10 @@ test("months and counts are written in the person's locale", () => {
   assert.equal(monthLabel({ year: 2026, month: 12 }, "en-US"), "December 2026");
   assert.equal(monthLabel({ year: 2026, month: 12 }, "de-DE"), "Dezember 2026");
   assert.equal(monthLabel(null, "en-US"), "Date unknown");
-  assert.equal(countText(10_000, false, "en-US"), "10,000 photos");
-  assert.equal(countText(1_200, true, "en-US"), "1,200 photos so far");
-  assert.equal(countText(1, false, "en-US"), "1 photo");
-  assert.equal(countText(0, true, "en-US"), "");
-  assert.equal(countText(10_000, false, "de-DE"), "10.000 photos");
+  assert.equal(countText(10_000, false, false, "en-US"), "10,000 photos");
+  assert.equal(countText(1_200, true, false, "en-US"), "1,200 photos so far");
+  assert.equal(countText(1_200, true, true, "en-US"), "1,200 photos so far, newest first");
+  assert.equal(countText(1, false, true, "en-US"), "1 photo, newest first");
+  assert.equal(countText(0, true, true, "en-US"), "");
+  assert.equal(countText(10_000, false, false, "de-DE"), "10.000 photos");
 });

@@ -72,7 +72,8 @@ pub(crate) async fn list(
             })
         })
         .collect();
-    let mut body = json!({ "photos": photos });
+    // The library is newest first (library.rs), which PhotoLink's list format lets it say.
+    let mut body = json!({ "photos": photos, "order": "newest_first" });
     if end < app.library.len() {
         body["next_page_token"] = encode_page_token(end).into();
     }

@@ -160,6 +160,8 @@ impl PhotoSource for GoogleDrive {
                 .filter_map(|file| self.photo(file))
                 .collect(),
             next_page_token: list.next_page_token.filter(|t| !t.is_empty()),
+            // `orderBy=createdTime desc`: newest first, by when the files reached Drive.
+            newest_first: true,
         })
     }
 }

@@ -69,6 +69,9 @@ pub struct PhotoPage {
     pub next_page_token: Option<String>,
     /// The provider could not be reached: this is the page as saved in the cache.
     pub offline: bool,
+    /// The service lists its photos newest first across pages (by date taken, or for Google
+    /// Drive by upload); `false` claims no order.
+    pub newest_first: bool,
 }
 
 #[derive(Debug, Serialize)]
@@ -199,6 +202,7 @@ impl PhotoLibrary {
                 .collect(),
             next_page_token,
             offline,
+            newest_first: page.newest_first,
         })
     }
 
@@ -346,6 +350,7 @@ mod tests {
         let page = SourcePage {
             photos: vec![photo],
             next_page_token: None,
+            newest_first: false,
         };
         let mut shown = library.show_page(page, false, library.listing()).unwrap();
         shown.photos.remove(0)
@@ -511,9 +516,10 @@ mod tests {
                     photo
                 }).collect::<Vec<_>>();
                 let count = photos.len();
-                let page = SourcePage { photos, next_page_token: None };
+                let page = SourcePage { photos, next_page_token: None, newest_first: true };
                 let page = library.show_page(page, false, library.listing()).unwrap();
                 prop_assert_eq!(page.photos.len(), count);
+                prop_assert!(page.newest_first, "the source's word on its order is passed on");
                 for photo in &page.photos {
                     prop_assert!(!photo.title.is_empty());
                     assert_shown(&photo.title, MAX_TITLE_CHARS)?;

@@ -460,6 +460,8 @@ impl PhotoSource for MicrosoftGraph {
             next_page_token: cursor
                 .after_page(folders, next)
                 .map(|cursor| cursor.token()),
+            // The walk's order: by folder, not by date (see the module docs).
+            newest_first: false,
         })
     }
 
@@ -471,6 +473,7 @@ impl PhotoSource for MicrosoftGraph {
         skippable.then(|| SourcePage {
             photos: Vec::new(),
             next_page_token: cursor.next_folder().map(|cursor| cursor.token()),
+            newest_first: false,
         })
     }
 }

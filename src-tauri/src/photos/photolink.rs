@@ -2,9 +2,11 @@
 //!
 //! `GET {photos_endpoint}[?page_token=…]` with the Bearer token answers
 //! `{"photos": [{"id", "title"?, "url"?, "thumbnail_url"?, "width"?, "height"?, "taken_at"?,
-//! "size"?}], "next_page_token"?}`. `width` and `height` are the full image's pixels, `size` its
-//! file's bytes, `taken_at` an ISO 8601 date and time with its time zone (RFC 3339) or without
-//! one (a local time); a value out of shape is ignored, not an error. Both renditions are fetched with the Bearer token: from the listed
+//! "size"?}], "next_page_token"?, "order"?}`. `width` and `height` are the full image's pixels,
+//! `size` its file's bytes, `taken_at` an ISO 8601 date and time with its time zone (RFC 3339)
+//! or without one (a local time); a value out of shape is ignored, not an error. `order:
+//! "newest_first"` says the server lists newest `taken_at` first across its pages (the window
+//! says so); without it the order is the server's, unclaimed. Both renditions are fetched with the Bearer token: from the listed
 //! URLs when they are on the endpoint's origin, else from `{photos_endpoint}/{id}/image` and
 //! `{photos_endpoint}/{id}/thumbnail`.
 
@@ -41,12 +43,16 @@ impl PhotoLinkList {
     }
 }
 
-/// The list answer: `{"photos": [...], "next_page_token": "..."}`.
+/// The list answer: `{"photos": [...], "next_page_token": "...", "order": "newest_first"}`.
 #[derive(Debug, Deserialize)]
 struct ListAnswer {
     photos: Vec<ListedPhoto>,
     #[serde(default)]
     next_page_token: Option<String>,
+    /// `newest_first` when the server lists the photos newest taken first across its pages;
+    /// anything else claims no order.
+    #[serde(default, deserialize_with = "details::text")]
+    order: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,6 +112,7 @@ impl PhotoSource for PhotoLinkList {
         Ok(SourcePage {
             photos,
             next_page_token: answer.next_page_token.filter(|t| !t.is_empty()),
+            newest_first: answer.order.as_deref() == Some("newest_first"),
         })
     }
 }
@@ -200,6 +207,21 @@ mod tests {
                 (None, None, None, None),
             ]
         );
+    }
+
+    #[test]
+    fn only_an_order_of_newest_first_is_claimed() {
+        let list = PhotoLinkList::new(Url::parse("http://127.0.0.1:1/photos").unwrap());
+        let claimed = |body: &str| list.read_page(None, &answer(body)).unwrap().newest_first;
+        assert!(claimed(r#"{"photos":[],"order":"newest_first"}"#));
+        for body in [
+            r#"{"photos":[]}"#,
+            r#"{"photos":[],"order":"oldest_first"}"#,
+            r#"{"photos":[],"order":"Newest_First"}"#,
+            r#"{"photos":[],"order":true}"#,
+        ] {
+            assert!(!claimed(body), "{body}");
+        }
     }
 
     #[test]

@@ -57,6 +57,10 @@ pub struct SourcePage {
     pub photos: Vec<SourcePhoto>,
     /// The token of the next page; `None` on the last page.
     pub next_page_token: Option<String>,
+    /// The service lists the photos newest first, across pages (a list saved by an earlier
+    /// PhotoLink says nothing of its order).
+    #[serde(default)]
+    pub newest_first: bool,
 }
 
 /// One photo, as a source read it. The title is the server's text, unchecked: the library

@@ -127,6 +127,10 @@ async fn graph_pages_through_the_camera_roll_then_its_folder_then_the_photos_fol
     assert_eq!(photos[0].taken_at.as_deref(), Some("2024-01-02T10:00:00Z"));
     assert_eq!(photos[0].bytes, Some(2_000_001));
     assert!(
+        pages.iter().all(|page| !page.newest_first),
+        "a folder walk claims no order"
+    );
+    assert!(
         photos.iter().all(|photo| photo.id.len() == 22),
         "the service's ids reached the window"
     );
@@ -529,6 +533,10 @@ async fn drive_pages_through_the_images_with_the_documented_query() {
         photos[0].bytes,
         Some(2_000_001),
         "Drive's size, a decimal string"
+    );
+    assert!(
+        pages.iter().all(|page| page.newest_first),
+        "orderBy=createdTime desc"
     );
     assert_eq!(
         (photos[0].width, photos[0].height),
