@@ -4,6 +4,7 @@
 // | ----------- | ----------------------------------------------------------- | -------------- |
 // | PhotoList   | the photos known so far, page by page, offline and back     | photo-list.js  |
 // | VirtualGrid | the grid, with only the tiles near the screen in the DOM    | grid.js        |
+// | Months      | the photos by month, and where tiles and headings lie       | timeline.js    |
 // | ImageQueue  | thumbnails load at most IMAGE_LOADS at a time               | image-queue.js |
 // | Viewer      | one photo large, with previous and next                     | viewer.js      |
 //
@@ -13,6 +14,7 @@
 import { VirtualGrid } from "./grid.js";
 import { ImageQueue } from "./image-queue.js";
 import { PhotoList } from "./photo-list.js";
+import { countText } from "./timeline.js";
 import { Viewer } from "./viewer.js";
 
 /** Thumbnails loading at once through the `photo:` scheme. */
@@ -28,6 +30,7 @@ export class Gallery {
     const source = {
       count: () => list.photos.length,
       photo: (index) => list.photos[index],
+      photos: () => list.photos,
       hasMore: () => list.hasMore && !list.problem,
       loadMore: () => list.loadMore(),
     };
@@ -35,7 +38,7 @@ export class Gallery {
     this.viewer = new Viewer(source, (index) => {
       if (list.photos[index]) this.grid.reveal(index);
     });
-    this.grid = new VirtualGrid($("grid"), source, new ImageQueue(IMAGE_LOADS), {
+    this.grid = new VirtualGrid($("grid"), $("grid-months"), source, new ImageQueue(IMAGE_LOADS), {
       open: (index) => this.viewer.open(index),
       nearEnd: () => list.loadMore(),
     });
@@ -62,8 +65,7 @@ export class Gallery {
     $("gallery-problem").hidden = !problem;
     if (problem) $("gallery-problem-text").textContent = `Your photos could not be loaded. ${problem}`;
     $("gallery-empty").hidden = !(started && count === 0 && !problem && !loading && !this.list.hasMore);
-    $("gallery-count").textContent =
-      count === 0 ? "" : `${count} photo${count === 1 ? "" : "s"}${this.list.hasMore ? " so far" : ""}`;
+    $("gallery-count").textContent = countText(count, this.list.hasMore, this.list.newestFirst);
     this.grid.invalidate();
     this.viewer.refresh();
   }

@@ -2,23 +2,31 @@
 // DOM. The grid element is as tall as every known photo would make it (plus a row of
 // placeholders while more may follow), so the scrollbar reflects what is known; tiles are
 // absolutely positioned with `transform`, all of one size computed from the column count.
+// The photos are grouped by month (timeline.js): each month starts a new row under its
+// heading, which stays at the top of the window while its month is scrolled through (sticky,
+// within a band as tall as the month). The headings are in a layer of their own over the grid,
+// hidden from assistive technology (each tile's label says its date), never focusable.
 //
 // Each animation frame that something changed (scroll, resize, new photos):
 //   1. reads the layout once: the grid's box and the window's height (width comes from a
-//      ResizeObserver), nothing else, and never after a write;
+//      ResizeObserver, the top bar's height too), nothing else, and never after a write;
 //   2. computes the rows on screen and one screen above and below;
-//   3. releases the tiles outside that range (their image loads are dropped or cancelled) and
-//      places tiles inside it, reusing released ones;
+//   3. releases the tiles and month headings outside that range (their image loads are dropped
+//      or cancelled) and places those inside it, reusing released tiles;
 //   4. once scrolling has paused for SETTLE_MS, asks the image queue for the thumbnails of the
 //      placed tiles, those on screen first (a fast scroll past thousands of photos loads none
 //      of the tiles it only flew by);
 //   5. tells the owner when that range reaches the last known photo, to fetch the next page.
+
+import { Months, TimelineLayout, monthKey, monthLabel } from "./timeline.js";
 
 /** Narrowest tile; the column count is as many as fit. */
 const MIN_TILE_WIDTH = 220;
 const GAP = 16;
 /** Title and date under the image, borders included (the CSS uses the same value). */
 const CAPTION_HEIGHT = 64;
+/** A month heading's height above its first row (the CSS uses the same value). */
+const HEADING_HEIGHT = 48;
 /** Images are shown 3:2, cropped to fill. */
 const IMAGE_RATIO = 2 / 3;
 /** How long scrolling must pause before thumbnails start loading. */
@@ -28,12 +36,21 @@ const dateFormat = new Intl.DateTimeFormat(undefined, { dateStyle: "medium" });
 export class VirtualGrid {
   /**
    * @param element the grid element (`role="list"`), positioned, empty
-   * @param source `{ count(), photo(index), hasMore() }`: the known photos
+   * @param headings the month headings' layer, as large as the grid and over it, empty
+   * @param source `{ count(), photo(index), photos(), hasMore() }`: the known photos
    * @param queue the ImageQueue thumbnails load through
    * @param handlers `{ open(index), nearEnd() }`
    */
-  constructor(element, source, queue, handlers) {
+  constructor(element, headings, source, queue, handlers) {
     this.element = element;
+    this.headings = headings;
+    this.months = new Months();
+    /** The TimelineLayout drawn last. */
+    this.timeline = null;
+    /** month part's first index → its heading band placed now. */
+    this.bands = new Map();
+    /** How much of the window's top the sticky top bar covers. */
+    this.topbarHeight = 0;
     this.source = source;
     this.queue = queue;
     this.handlers = handlers;
@@ -53,6 +70,11 @@ export class VirtualGrid {
       this.width = entries[entries.length - 1].contentRect.width;
       this.invalidate();
     }).observe(element);
+    const topbar = document.querySelector(".topbar");
+    new ResizeObserver(() => {
+      this.topbarHeight = topbar.offsetHeight;
+      this.headings.style.setProperty("--sticky-top", `${this.topbarHeight}px`);
+    }).observe(topbar);
     window.addEventListener(
       "scroll",
       () => {
@@ -86,16 +108,20 @@ export class VirtualGrid {
   /** Removes every tile (the list was replaced by another account's or emptied). */
   clear() {
     for (const index of [...this.placed.keys()]) this.release(index);
+    for (const band of this.bands.values()) band.remove();
+    this.bands.clear();
+    this.months = new Months();
+    this.timeline = null;
     this.element.style.height = "0px";
     this.invalidate();
   }
 
   /** Scrolls the tile of `index` into view and focuses it (after the viewer closes). */
   reveal(index) {
-    if (this.columns === 0) return;
+    if (!this.timeline) return;
     const rect = this.element.getBoundingClientRect();
-    const top = rect.top + Math.floor(index / this.columns) * this.rowHeight;
-    const covered = document.querySelector(".topbar")?.offsetHeight ?? 0;
+    const top = rect.top + this.timeline.place(index).top;
+    const covered = this.topbarHeight + HEADING_HEIGHT; // the top bar and a month's heading
     if (top < covered || top + this.rowHeight > window.innerHeight) {
       window.scrollTo({ top: window.scrollY + top - (window.innerHeight - this.rowHeight) / 2, behavior: "instant" });
     }
@@ -111,25 +137,31 @@ export class VirtualGrid {
     if (this.width <= 0) return; // hidden
 
     // 2. Layout and range.
-    const previous = { columns: this.columns, rowHeight: this.rowHeight };
-    this.layout();
+    const previous = this.timeline;
+    const resized = this.layout();
+    const regrouped = this.months.update(this.source.photos());
     const count = this.source.count();
     const columns = this.columns;
-    const placeholders = this.source.hasMore() ? ((columns - (count % columns)) % columns) + columns : 0;
+    // The last known month's last row is filled, and one more row follows, while more may come.
+    const lastMonth = this.months.sections.at(-1);
+    const filled = lastMonth ? lastMonth.count % columns : 0;
+    const placeholders = this.source.hasMore() ? ((columns - filled) % columns) + columns : 0;
     const total = count + placeholders;
-    const rows = Math.ceil(total / columns);
-    this.element.style.height = `${Math.max(0, rows * this.rowHeight - GAP)}px`;
+    const timeline = new TimelineLayout(this.months.sections, total, {
+      columns,
+      rowHeight: this.rowHeight,
+      headingHeight: HEADING_HEIGHT,
+    });
+    this.timeline = timeline;
+    this.element.style.height = `${Math.max(0, timeline.height - GAP)}px`;
+    // Every placed tile moves when the columns or the months changed.
+    if (resized || regrouped) for (const [index, tile] of this.placed) this.position(tile, index);
 
     let top = -rect.top; // how far the window's top is into the grid
-    if (previous.columns && previous.columns !== columns && top > 0) top = this.keepAnchor(top, previous);
-    const firstVisibleRow = Math.max(0, Math.floor(top / this.rowHeight));
-    const lastVisibleRow = Math.floor((top + viewportHeight) / this.rowHeight);
-    const screenRows = Math.ceil(viewportHeight / this.rowHeight);
-    const firstRow = Math.max(0, firstVisibleRow - screenRows);
-    const lastRow = Math.min(rows - 1, lastVisibleRow + screenRows);
-    const start = firstRow * columns;
-    const end = Math.min(total, (lastRow + 1) * columns);
-    this.shownEnd = Math.min(count, (lastVisibleRow + 1) * columns);
+    if (previous && previous.columns !== columns && top > 0) top = this.keepAnchor(top, previous, timeline);
+    const [visibleStart, visibleEnd] = timeline.range(top, top + viewportHeight);
+    const [start, end] = timeline.range(top - viewportHeight, top + 2 * viewportHeight);
+    this.shownEnd = Math.min(count, visibleEnd);
 
     // 3. Write: release what left the range, place what is in it (on-screen tiles first).
     for (const index of [...this.placed.keys()]) {
@@ -137,10 +169,10 @@ export class VirtualGrid {
         this.release(index);
       }
     }
-    const visibleStart = Math.max(start, firstVisibleRow * columns);
-    const visibleEnd = Math.min(end, (lastVisibleRow + 1) * columns);
-    const placing = order(start, end, visibleStart, visibleEnd);
+    const onScreenStart = Math.min(Math.max(start, visibleStart), end);
+    const placing = order(start, end, onScreenStart, Math.min(Math.max(onScreenStart, visibleEnd), end));
     for (const index of placing) this.place(index, count);
+    this.placeHeadings(timeline.headingsIn(top - viewportHeight, top + 2 * viewportHeight));
 
     // 4. Thumbnails, once scrolling pauses.
     this.loadImages(placing);
@@ -169,12 +201,13 @@ export class VirtualGrid {
     }
   }
 
+  /** Sizes the tiles for the grid's width; whether anything changed. */
   layout() {
     const columns = Math.max(1, Math.floor((this.width + GAP) / (MIN_TILE_WIDTH + GAP)));
     const tileWidth = (this.width - (columns - 1) * GAP) / columns;
     const imageHeight = Math.round(tileWidth * IMAGE_RATIO);
     const rowHeight = imageHeight + CAPTION_HEIGHT + GAP;
-    if (columns === this.columns && rowHeight === this.rowHeight && tileWidth === this.tileWidth) return;
+    if (columns === this.columns && rowHeight === this.rowHeight && tileWidth === this.tileWidth) return false;
     this.columns = columns;
     this.rowHeight = rowHeight;
     this.tileWidth = tileWidth;
@@ -182,17 +215,39 @@ export class VirtualGrid {
     this.element.style.setProperty("--tile-width", `${tileWidth}px`);
     this.element.style.setProperty("--image-height", `${imageHeight}px`);
     this.element.style.setProperty("--caption-height", `${CAPTION_HEIGHT}px`);
-    // Every placed tile moves.
-    for (const [index, tile] of this.placed) this.position(tile, index);
+    this.headings.style.setProperty("--heading-height", `${HEADING_HEIGHT}px`);
+    return true;
   }
 
   /** After the column count changed: scrolls so that the photo at the top stays at the top. */
-  keepAnchor(top, previous) {
-    const anchor = Math.floor(top / previous.rowHeight) * previous.columns;
-    const within = (top % previous.rowHeight) / previous.rowHeight;
-    const newTop = (Math.floor(anchor / this.columns) + within) * this.rowHeight;
+  keepAnchor(top, previous, timeline) {
+    const anchor = previous.rowStart(previous.partAt(top), top);
+    const within = Math.min(1, Math.max(0, (top - previous.place(anchor).top) / previous.rowHeight));
+    const newTop = timeline.place(anchor).top + within * timeline.rowHeight;
     window.scrollTo({ top: window.scrollY + newTop - top, behavior: "instant" });
     return newTop;
+  }
+
+  /** Shows the headings of `parts` (and no other), each in a band as tall as its month. */
+  placeHeadings(parts) {
+    const wanted = new Map(parts.map((part) => [part.start, part]));
+    for (const [start, band] of this.bands) {
+      const part = wanted.get(start);
+      if (!part || band.dataset.month !== monthKey(part.month)) {
+        band.remove();
+        this.bands.delete(start);
+      }
+    }
+    for (const part of parts) {
+      let band = this.bands.get(part.start);
+      if (!band) {
+        band = newBand(part.month);
+        this.bands.set(part.start, band);
+        this.headings.append(band);
+      }
+      band.style.top = `${part.top}px`;
+      band.style.height = `${part.height - GAP}px`;
+    }
   }
 
   kindOf(index, count) {
@@ -221,9 +276,8 @@ export class VirtualGrid {
   }
 
   position(tile, index) {
-    const column = index % this.columns;
-    const row = Math.floor(index / this.columns);
-    tile.style.transform = `translate(${column * (this.tileWidth + GAP)}px, ${row * this.rowHeight}px)`;
+    const { top, column } = this.timeline.place(index);
+    tile.style.transform = `translate(${column * (this.tileWidth + GAP)}px, ${top}px)`;
   }
 
   show(tile, photo, index, count) {
@@ -235,10 +289,11 @@ export class VirtualGrid {
     tile.setAttribute("aria-posinset", String(index + 1));
     tile.setAttribute("aria-setsize", this.source.hasMore() ? "-1" : String(count));
     button.dataset.index = String(index);
-    button.setAttribute("aria-label", `${photo.title}, open large`);
+    const taken = formatDate(photo.taken_at);
+    button.setAttribute("aria-label", taken ? `${photo.title}, ${taken}, open large` : `${photo.title}, open large`);
     title.textContent = photo.title;
     title.title = photo.title;
-    date.textContent = formatDate(photo.taken_at);
+    date.textContent = taken;
     frame.classList.remove("broken");
     image.classList.remove("loaded");
     tile.thumbnail = photo.thumbnail; // loaded by loadImages
@@ -299,6 +354,22 @@ function newTile() {
   button.append(frame, caption);
   tile.append(button);
   return tile;
+}
+
+/** A month's band: as tall as the month, holding its heading, which sticks within it. */
+function newBand(month) {
+  const band = document.createElement("div");
+  band.className = "month-band";
+  band.dataset.month = monthKey(month);
+  const heading = document.createElement("p");
+  heading.className = "month-heading";
+  heading.dataset.testid = "month-heading";
+  const time = document.createElement("time");
+  if (month !== null) time.dateTime = monthKey(month);
+  time.textContent = monthLabel(month);
+  heading.append(time);
+  band.append(heading);
+  return band;
 }
 
 function newPlaceholder() {

@@ -4,6 +4,7 @@
 // - One page at a time; a page that fails sets `problem` and nothing loads by itself until
 //   `retry()` (the backend already retried; repeating it here would hammer a failing service).
 // - A photo listed twice (the provider's list changed between pages) is kept once, by id.
+// - `newest_first === true` in the latest answer means the service lists newest first.
 // - `offline === true` in an answer means the backend showed its saved list because the provider
 //   could not be reached. The first page is then asked for again every OFFLINE_RETRY_MS; once an
 //   answer comes back online, a fresh list is loaded up to what the grid shows and replaces the
@@ -35,6 +36,7 @@ export class PhotoList {
     this.pending = null;
     this.problem = null;
     this.offline = false;
+    this.newestFirst = false;
     clearTimeout(this.offlineTimer);
     this.offlineTimer = null;
   }
@@ -89,6 +91,7 @@ export class PhotoList {
   append(page) {
     this.started = true;
     this.nextPageToken = page.next_page_token ?? null;
+    this.newestFirst = page.newest_first === true;
     for (const photo of page.photos) {
       if (this.ids.has(photo.id)) continue;
       this.ids.add(photo.id);
@@ -147,6 +150,7 @@ export class PhotoList {
     this.photos = fresh.photos;
     this.ids = fresh.ids;
     this.nextPageToken = fresh.nextPageToken;
+    this.newestFirst = fresh.newestFirst;
     this.problem = null;
     this.offline = false;
   }

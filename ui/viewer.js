@@ -2,7 +2,9 @@
 // the previous and next photo, fetching the next page when the known ones run out; Escape (or
 // the close button, or a click beside the photo) closes it and puts focus back on the photo's
 // tile. A spinner shows while the large image loads; an image that fails says so in place, and
-// the arrows keep working.
+// the arrows keep working. Under the photo, when it was taken and its size (photo-details.js).
+
+import { detailsText } from "./photo-details.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -82,6 +84,7 @@ export class Viewer {
     const photo = this.source.photo(this.shown);
     if (!photo) return;
     $("lightbox-title").textContent = photo.title;
+    $("lightbox-details").textContent = detailsText(photo);
     $("lightbox-failed").hidden = true;
     $("lightbox-loading").hidden = false;
     this.image.hidden = true;

@@ -283,7 +283,8 @@ class App:
     def gallery(self) -> dict:
         """The grid as laid out now: `tiles` (photo tiles in the DOM), `first`/`last` (the
         smallest and largest photo index among them), `columns`, `row_height` (a tile's height
-        plus the gap), `viewport` (the window's inner height), `width` (the grid's) and
+        plus the gap: the least distance between two rows, as a month heading lies between the
+        rows of two months), `viewport` (the window's inner height), `width` (the grid's) and
         `rightmost` (the largest right edge of a tile, relative to the grid)."""
         return self.driver.execute_script(
             """
@@ -299,7 +300,7 @@ class App:
               first: indexes.length ? Math.min(...indexes) : -1,
               last: indexes.length ? Math.max(...indexes) : -1,
               columns: Number(grid.dataset.columns || 0),
-              row_height: rows.length > 1 ? rows[1] - rows[0] : (heights[0] || 0),
+              row_height: rows.length > 1 ? Math.min(...rows.slice(1).map((top, n) => top - rows[n])) : (heights[0] || 0),
               viewport: window.innerHeight,
               width: box.width,
               rightmost: slots.length ? Math.max(...slots.map((slot) => slot.right - box.left)) : 0,

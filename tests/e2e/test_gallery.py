@@ -1,7 +1,9 @@
 """The gallery in the real window against large and empty libraries of the demo provider.
 
 The grid is virtual: whatever the scroll position, only the tiles near the screen exist and load
-their thumbnails, and further pages are fetched as the end of the known photos comes near.
+their thumbnails, and further pages are fetched as the end of the known photos comes near. The
+photos are shown newest first under month headings that stay at the top while their month
+scrolls by, with the number of photos known.
 """
 
 from __future__ import annotations
@@ -34,6 +36,11 @@ TITLES = [
 ]
 # The demo provider's default page size.
 PAGE_SIZE = 50
+# The demo library's newest photo was taken 2026-11-28T15:42:00Z, whatever its size; the rest go
+# back to February 2021 in outings of four photos, each older than the one before
+# (crates/demo-provider/src/library.rs).
+NEWEST_TAKEN = "2026-11-28T15:42:00Z"
+NEWEST_MONTH = "2026-11"
 FAR_DOWN = 5000
 RECONNECT_NEEDED = f"Your connection to {PROVIDER_NAME} has expired or was withdrawn. Connect again."
 
@@ -48,6 +55,51 @@ def most_tiles(layout: dict) -> int:
     the partly shown rows at each edge: what the grid may hold at any scroll position."""
     screen_rows = math.ceil(layout["viewport"] / layout["row_height"])
     return layout["columns"] * (3 * screen_rows + 2)
+
+
+def assert_tile_label(app, index: int) -> None:
+    """The tile of photo `index` is labelled with its title, its date and what it does."""
+    label = app.tile(index).get_attribute("aria-label")
+    title = demo_title(index)
+    assert label.startswith(f"{title}, ") and label.endswith(", open large"), label
+    assert label[len(title) + 2 : -len(", open large")].strip(), f"no date in {label!r}"
+
+
+def month_headings(app) -> list[dict]:
+    """The month headings in the DOM from the top of the grid down: `month` (the `datetime`
+    of its `<time>`, `YYYY-MM`), `text`, and the window coordinates of the heading (`top`) and
+    of the month's band (`band_top`, `band_bottom`), within which it sticks."""
+    return app.driver.execute_script(
+        """
+        return [...document.querySelectorAll('[data-testid="month-heading"]')].map((heading) => {
+          const band = heading.parentElement.getBoundingClientRect();
+          const time = heading.querySelector('time');
+          return {
+            month: time ? time.getAttribute('datetime') : null,
+            text: heading.innerText.trim(),
+            top: heading.getBoundingClientRect().top,
+            band_top: band.top,
+            band_bottom: band.bottom,
+          };
+        }).sort((a, b) => a.band_top - b.band_top);
+        """
+    )
+
+
+def in_page_locale(app, script: str, *args):
+    """`script`'s answer in the window, which formats with the person's locale (whatever the
+    test session's is)."""
+    return app.driver.execute_script(script, *args)
+
+
+def count_text(app, count: int, more: bool) -> str:
+    """The count line for the demo provider, which says it lists newest first."""
+    number = in_page_locale(app, "return new Intl.NumberFormat().format(arguments[0]);", count)
+    return f"{number} photos" + (" so far" if more else "") + ", newest first"
+
+
+def topbar_bottom(app) -> float:
+    return app.driver.execute_script("return document.querySelector('.topbar').getBoundingClientRect().bottom;")
 
 
 def viewer_position(app) -> str:
@@ -85,7 +137,7 @@ def test_a_ten_thousand_photo_library_shows_its_first_screen_and_keeps_few_tiles
     assert first["columns"] >= 2, first
     assert first["first"] == 0 and first["tiles"] <= most_tiles(first), first
     assert first["last"] < PAGE_SIZE, f"more than the first page was listed before scrolling: {first}"
-    assert app.tile(0).get_attribute("aria-label") == f"{demo_title(0)}, open large"
+    assert_tile_label(app, 0)
 
     app.scroll_gallery_to(FAR_DOWN)
 
@@ -94,8 +146,62 @@ def test_a_ten_thousand_photo_library_shows_its_first_screen_and_keeps_few_tiles
     assert far["first"] <= FAR_DOWN <= far["last"], far
     assert far["tiles"] <= most_tiles(far), f"the DOM holds more than a few screens of tiles: {far}"
     assert far["first"] > FAR_DOWN - most_tiles(far), f"tiles scrolled far away are still in the DOM: {far}"
-    assert app.tile(FAR_DOWN).get_attribute("aria-label") == f"{demo_title(FAR_DOWN)}, open large"
+    assert_tile_label(app, FAR_DOWN)
     assert provider.stats()["photo_list_requests"] <= FAR_DOWN // PAGE_SIZE + 4, "pages were fetched ahead of need"
+
+
+@pytest.mark.provider_args("--photos", str(PAGE_SIZE + 10), "--test-controls")
+def test_photos_are_under_month_headings_newest_first_with_their_count(app, browser, provider):
+    # 60 photos in 15 outings about five months apart: the first screens hold several months.
+    app.launch()
+    connect(app, browser)
+    app.wait_for(lambda d: app.painted_on_screen(), "the first screen of thumbnails")
+
+    so_far = count_text(app, PAGE_SIZE, more=True)
+    app.wait_for(lambda d: app.find("gallery-count").text == so_far, f"the count {so_far!r}")
+    headings = month_headings(app)
+    assert len(headings) >= 3, headings
+    newest_label = in_page_locale(
+        app,
+        "return new Intl.DateTimeFormat(undefined, {month: 'long', year: 'numeric'}).format(new Date(2026, 10, 1));",
+    )
+    assert (headings[0]["month"], headings[0]["text"]) == (NEWEST_MONTH, newest_label), headings[0]
+    months = [heading["month"] for heading in headings]
+    assert months == sorted(months, reverse=True) and len(set(months)) == len(months), (
+        f"the months are not newest first, each once: {months}"
+    )
+    # Each heading lies above its month's first row, never over a tile at rest.
+    first_tile = app.tile(0).rect
+    assert headings[0]["band_top"] <= headings[0]["top"] < first_tile["y"], (headings[0], first_tile)
+    for upper, lower in zip(headings, headings[1:]):
+        assert upper["band_bottom"] <= lower["band_top"], f"two months' bands overlap: {upper}, {lower}"
+
+    app.driver.execute_script("window.scrollTo(0, document.documentElement.scrollHeight)")
+    everything = count_text(app, PAGE_SIZE + 10, more=False)
+    app.wait_for(lambda d: app.find("gallery-count").text == everything, f"the count {everything!r}")
+    app.scroll_gallery_to(PAGE_SIZE + 9)  # the last page made the grid taller
+    app.wait_for(lambda d: app.painted_on_screen(), "the last thumbnails")
+    oldest = month_headings(app)[-1]["month"]
+    assert oldest == "2021-02", f"the oldest month shown is {oldest}"
+
+
+def test_the_months_heading_stays_at_the_top_while_its_photos_scroll_by(app, browser, provider):
+    app.launch()
+    connect(app, browser)
+    app.wait_for(lambda d: app.painted_on_screen(), "the first screen of thumbnails")
+    at_rest = month_headings(app)[0]
+    assert at_rest["month"] == NEWEST_MONTH and at_rest["top"] == at_rest["band_top"], at_rest
+
+    app.driver.execute_script("window.scrollBy(0, arguments[0])", 2 * app.gallery()["row_height"] + 400)
+    app.wait_for_paint()
+
+    top = topbar_bottom(app)
+    scrolled = month_headings(app)[0]
+    assert scrolled["band_top"] < top < scrolled["band_bottom"], f"the window is not within the month: {scrolled}"
+    assert abs(scrolled["top"] - top) <= 1, f"the heading left the top of the window: {scrolled}, top bar ends at {top}"
+    assert scrolled["month"] == NEWEST_MONTH
+    layout = app.gallery()
+    assert layout["tiles"] <= most_tiles(layout), layout
 
 
 def test_the_viewer_opens_a_photo_large_moves_with_the_arrows_and_closes_with_escape(app, browser, provider):
@@ -109,14 +215,25 @@ def test_the_viewer_opens_a_photo_large_moves_with_the_arrows_and_closes_with_es
     app.wait_for(lambda d: viewer_image_loaded(app), "the large image to load")
     assert app.find("viewer-position").text.startswith("2 of ")
     assert not app.visible("viewer-loading") and not app.visible("viewer-error")
+    pixels = in_page_locale(app, "const n = new Intl.NumberFormat(); return `${n.format(1200)} × ${n.format(800)} pixels`;")
+    second_details = app.find("viewer-details").text
+    assert second_details.endswith(f" · {pixels}"), second_details
 
     press(app, Keys.ARROW_RIGHT)
     app.wait_for(lambda d: viewer_position(app).startswith("3 of "), "the next photo")
     assert demo_title(2) in app.find("viewer").text
     app.wait_for(lambda d: viewer_image_loaded(app), "the next large image to load")
+    third_details = app.find("viewer-details").text
+    assert third_details.endswith(f" · {pixels}") and third_details != second_details, third_details
     press(app, Keys.ARROW_LEFT)
     press(app, Keys.ARROW_LEFT)
     app.wait_for(lambda d: viewer_position(app).startswith("1 of "), "the first photo")
+    newest = in_page_locale(
+        app,
+        "return new Intl.DateTimeFormat(undefined, {dateStyle: 'long', timeStyle: 'short'}).format(new Date(arguments[0]));",
+        NEWEST_TAKEN,
+    )
+    assert app.find("viewer-details").text == f"{newest} · {pixels}", "the date taken is not shown"
     press(app, Keys.ARROW_LEFT)  # nothing before the first photo
     assert viewer_position(app).startswith("1 of ")
 
@@ -239,7 +356,7 @@ def test_failing_thumbnails_pages_and_large_images_are_shown_in_place_and_the_re
     app.click("gallery-retry")
     app.wait_for(lambda d: not app.visible("gallery-problem"), "the problem line to go")
     app.scroll_gallery_to(PAGE_SIZE)
-    assert app.tile(PAGE_SIZE).get_attribute("aria-label") == f"{demo_title(PAGE_SIZE)}, open large"
+    assert_tile_label(app, PAGE_SIZE)
 
 
 def broken_tiles(app) -> list[dict]:

@@ -37,6 +37,21 @@ test("pages are appended in order and a photo listed twice is kept once", async 
   assert.equal(calls.length, 2);
 });
 
+test("the list is newest first as far as the latest answer says so", async () => {
+  const newest = { ...page(["a"], "t1"), newest_first: true };
+  const { invoke } = scripted(newest, page(["b"], "t2"), { ...page(["c"]), newest_first: "yes" });
+  const list = new PhotoList(invoke, () => {}, () => 0);
+  assert.equal(list.newestFirst, false, "nothing is claimed before an answer");
+  await list.loadMore();
+  assert.equal(list.newestFirst, true);
+  await list.loadMore();
+  assert.equal(list.newestFirst, false, "an answer without the field claims no order");
+  await list.loadMore();
+  assert.equal(list.newestFirst, false, "only true claims it");
+  list.reset();
+  assert.equal(list.newestFirst, false);
+});
+
 test("a failed page stops loading until Try again", async () => {
   const { invoke, calls } = scripted(page(["a"], "t1"), new Error("Test Photos had a problem (HTTP 500)."), page(["b"]));
   const list = new PhotoList(invoke, () => {}, () => 0);

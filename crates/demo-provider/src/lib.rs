@@ -94,7 +94,7 @@
 //! | `GET /jwks` | The JWK Set (one P-256 key, `ES256`) that verifies ID tokens; advertised as `jwks_uri`. |
 //! | `POST /revoke` | RFC 7009; 200 even for unknown tokens. |
 //! | `GET /userinfo` | `{"sub","name","email"}` for a token with `profile` (Bearer, or DPoP with a proof). |
-//! | `GET /photos` | `{"photos":[{"id","title","url","thumbnail_url","width","height","taken_at"}],"next_page_token"}`; `page_size` (default 50, at most 100) and `page_token`; the last page has no token. Needs `photos:read`. |
+//! | `GET /photos` | `{"photos":[{"id","title","url","thumbnail_url","width","height","taken_at"}],"next_page_token","order":"newest_first"}`; `page_size` (default 50, at most 100) and `page_token`; the last page has no token. Newest `taken_at` first (RFC 3339, UTC), in outings of four photos back to February 2021 whatever the library's size. Needs `photos:read`. |
 //! | `GET /photos/{id}/image`, `/thumbnail` | PNG, 1200×800 and 320×213, with `ETag` and private caching. Needs `photos:read`. |
 //! | `POST /_test/faults` | Only with `test_controls` (and the [test machinery](#the-test-machinery)). Body `{"faults":[…]}` (JSON, see [Faults](#faults)) replaces the armed faults: 204, or 400/422 with a plain-text reason, 415 without `Content-Type: application/json`. |
 //! | `DELETE /_test/faults` | Only with `test_controls`. Disarms every fault and releases hanging requests: 204. |

@@ -1,5 +1,7 @@
 //! The demo account's photos: metadata derived from the photo's position, so even a library of
-//! 10,000 photos costs nothing until a page of it is listed, and a scene per photo.
+//! 10,000 photos costs nothing until a page of it is listed, and a scene per photo. Whatever
+//! its size, the library spans about six years of outings, newest first, as a person's camera
+//! roll would.
 //!
 //! Twelve landscape designs with distinct palettes; photos beyond the twelfth reuse a design
 //! with a different seed (other mountains, another sun position).
@@ -61,7 +63,7 @@ impl Library {
         PhotoInfo {
             id: photo_id(index),
             title,
-            taken_at: taken_at(index),
+            taken_at: taken_at(index, self.count),
         }
     }
 
@@ -77,17 +79,35 @@ fn photo_id(index: usize) -> String {
     format!("p{:05}", index + 1)
 }
 
-/// A capture time, going back about 1.5 days per photo from 2025-06-21, at varied hours.
-fn taken_at(index: usize) -> String {
-    let days_back = (index as i64 * 3) / 2;
-    let hour = [6, 21, 19, 8, 23, 18, 12, 20, 16, 7, 19, 22][index % 12];
-    let minute = (index * 17) % 60;
-    let (year, month, day) = civil_from_days(days_since_epoch(2025, 6, 21) - days_back);
+/// When the newest photo was taken: 2026-11-28T15:42:00Z, in seconds since 1970.
+const NEWEST_TAKEN: i64 = days_since_epoch(2026, 11, 28) * DAY + 15 * 3600 + 42 * 60;
+/// How far back the oldest outing lies, whatever the library's size: 2,100 days (about five
+/// years and nine months, so that a small library's few outings fall in different months).
+const SPAN: i64 = 2_100 * DAY;
+/// Photos taken on one outing, a few minutes apart.
+const OUTING: usize = 4;
+const DAY: i64 = 24 * 3600;
+
+/// When the photo at `index` of `count` was taken. The library is a series of outings of
+/// [`OUTING`] photos, evenly spread over [`SPAN`] back from [`NEWEST_TAKEN`], each outing at a
+/// varied time of day, its photos a few minutes apart; every photo is older than the one before
+/// it (the list is served newest first) while outings are more than an hour apart, that is for
+/// libraries of up to about 200,000 photos.
+fn taken_at(index: usize, count: usize) -> String {
+    let (outing, within) = ((index / OUTING) as i64, (index % OUTING) as i64);
+    let outings = count.div_ceil(OUTING) as i64;
+    let step = SPAN / (outings - 1).max(1);
+    // Up to a day (or half a step) earlier, which keeps the outings in order.
+    let earlier = (outing * 7_919 * 60) % (step / 2).clamp(1, DAY);
+    let taken = NEWEST_TAKEN - outing * step - earlier - within * (7 * 60 + outing % 60);
+    let (year, month, day) = civil_from_days(taken.div_euclid(DAY));
+    let seconds = taken.rem_euclid(DAY);
+    let (hour, minute) = (seconds / 3600, seconds % 3600 / 60);
     format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:00Z")
 }
 
 /// Days from 1970-01-01 to a date (proleptic Gregorian; H. Hinnant's algorithm).
-fn days_since_epoch(year: i64, month: i64, day: i64) -> i64 {
+const fn days_since_epoch(year: i64, month: i64, day: i64) -> i64 {
     let year = if month <= 2 { year - 1 } else { year };
     let era = year.div_euclid(400);
     let year_of_era = year - era * 400;
@@ -359,8 +379,35 @@ mod tests {
         let library = Library::new(30);
         assert_eq!(library.info(0).title, "Alpine sunrise");
         assert_eq!(library.info(12).title, "Alpine sunrise 2");
-        assert_eq!(library.info(0).taken_at, "2025-06-21T06:00:00Z");
-        assert_eq!(library.info(2).taken_at, "2025-06-18T19:34:00Z");
+    }
+
+    #[test]
+    fn dates_go_back_about_six_years_in_outings_newest_first_whatever_the_size() {
+        for count in [1, 12, 60, 10_000] {
+            let library = Library::new(count);
+            let dates: Vec<_> = (0..count)
+                .map(|index| library.info(index).taken_at)
+                .collect();
+            assert_eq!(dates[0], "2026-11-28T15:42:00Z", "{count}");
+            assert!(
+                dates.windows(2).all(|pair| pair[0] > pair[1]),
+                "{count} photos are not newest first"
+            );
+            let oldest = dates.last().unwrap();
+            if count > OUTING {
+                assert!(oldest.as_str() >= "2021-02-26", "{count}: {oldest}");
+                assert!(oldest.as_str() < "2021-03-02", "{count}: {oldest}");
+            }
+        }
+        let twelve = Library::new(12);
+        let days: Vec<_> = (0..12)
+            .map(|index| twelve.info(index).taken_at[..10].to_owned())
+            .collect();
+        assert_eq!(
+            days,
+            [["2026-11-28"; 4], ["2024-01-13"; 4], ["2021-02-26"; 4]].concat(),
+            "the embedded account's photos are three outings, years apart"
+        );
     }
 
     #[test]

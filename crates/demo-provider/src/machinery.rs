@@ -76,7 +76,7 @@ mod without {
 
         pub fn bump(&self, _: Count) {}
 
-        pub fn record_photo_list_request(&self) {}
+        pub fn record_photo_list_request_time(&self) {}
 
         pub fn record_refresh_token_presented(&self, _refresh_token: &str) {}
     }

@@ -30,7 +30,8 @@ pub(crate) async fn list(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    app.counters.record_photo_list_request();
+    app.counters.bump(Count::PhotoListRequests);
+    app.counters.record_photo_list_request_time();
     if let Some(fault) = app.faults.take(FaultTarget::Photos) {
         return fault.answer(&app).await;
     }
@@ -72,7 +73,8 @@ pub(crate) async fn list(
             })
         })
         .collect();
-    let mut body = json!({ "photos": photos });
+    // The library is newest first (library.rs), which PhotoLink's list format lets it say.
+    let mut body = json!({ "photos": photos, "order": "newest_first" });
     if end < app.library.len() {
         body["next_page_token"] = encode_page_token(end).into();
     }

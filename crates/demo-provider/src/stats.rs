@@ -99,9 +99,8 @@ impl Counters {
         self.counts[count as usize].fetch_add(1, Ordering::Relaxed);
     }
 
-    /// Counts a photo list request, and keeps when the first one arrived.
-    pub fn record_photo_list_request(&self) {
-        self.bump(Count::PhotoListRequests);
+    /// Keeps when the first photo list request arrived.
+    pub fn record_photo_list_request_time(&self) {
         self.first_photo_list_request.get_or_init(|| {
             SystemTime::now()
                 .duration_since(UNIX_EPOCH)

@@ -89,6 +89,7 @@ async fn the_default_library_has_twelve_distinct_photos_on_one_page() {
         (Some(1200), Some(800))
     );
     assert!(first["taken_at"].as_str().unwrap().ends_with('Z'));
+    assert_eq!(body["order"], "newest_first");
     let prefix = format!("{}/", provider.endpoints().photos);
     for photo in photos {
         assert!(photo["url"].as_str().unwrap().starts_with(&prefix));

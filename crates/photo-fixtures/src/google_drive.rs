@@ -11,7 +11,7 @@
 //!   ([search for files](https://developers.google.com/drive/api/guides/search-files)); any
 //!   other is a 400 `badRequest`.
 //! - A [file](https://developers.google.com/drive/api/reference/rest/v3/files) has `id`, `name`,
-//!   `mimeType`, `createdTime`, `imageMediaMetadata` (`width`, `height`, `time` in EXIF form)
+//!   `mimeType`, `createdTime`, `size` (bytes, an int64 written as a decimal string), `imageMediaMetadata` (`width`, `height`, `time` in EXIF form)
 //!   and `thumbnailLink`, "a short-lived link"; for a file not shared publicly it "must be
 //!   fetched using a credentialed request". Here the links are on the content server, and
 //!   those of the even photos (`p2`, `p4`, …, "not shared") answer 403 to a request without
@@ -152,6 +152,8 @@ fn file_resource(state: &Shared, index: usize, all_fields: bool) -> Value {
     });
     if all_fields {
         file["createdTime"] = json!("2024-02-01T00:00:00.000Z");
+        // An int64, which Google's APIs write as a decimal string.
+        file["size"] = json!((2_000_000 + index).to_string());
         file["thumbnailLink"] = json!(format!("{}/thumbnail/{id}=s220", state.content_base));
         file["imageMediaMetadata"] = json!({
             "width": 4000,

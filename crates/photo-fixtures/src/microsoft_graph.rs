@@ -13,7 +13,7 @@
 //!   [thumbnailSet](https://learn.microsoft.com/graph/api/resources/thumbnailset)s. An unknown
 //!   folder is 404 `itemNotFound`.
 //! - A [driveItem](https://learn.microsoft.com/graph/api/resources/driveitem) has `id`, `name`,
-//!   `createdDateTime`, `parentReference` (the parent folder's `id`), and either the `folder`
+//!   `createdDateTime`, `parentReference` (the parent folder's `id`), `size` (bytes), and either the `folder`
 //!   facet (`childCount`) or the `file` (`mimeType`), `image` (`width`, `height`) and `photo`
 //!   (`takenDateTime`) facets with `@microsoft.graph.downloadUrl`, a pre-authenticated URL
 //!   ([download](https://learn.microsoft.com/graph/api/driveitem-get-content)) here served by
@@ -329,6 +329,7 @@ fn item(state: &Shared, parent: &str, child: &Child, thumbnails: bool) -> Value 
         "id": id,
         "name": format!("Photo {index}.jpg"),
         "createdDateTime": "2024-02-01T00:00:00Z",
+        "size": 2_000_000 + index,
         "parentReference": parent_reference,
         "file": {"mimeType": "image/jpeg"},
         "image": {"width": 4000, "height": 3000},

@@ -6,14 +6,18 @@
 //! The shapes used, as Google documents them:
 //!
 //! - The list is [`files.list`](https://developers.google.com/drive/api/reference/rest/v3/files/list):
-//!   `GET {root}/files?q=mimeType contains 'image/' and trashed=false&spaces=drive&orderBy=createdTime desc&pageSize=100&fields=nextPageToken,files(id,name,mimeType,thumbnailLink,imageMediaMetadata(width,height,time),createdTime)`
+//!   `GET {root}/files?q=mimeType contains 'image/' and trashed=false&spaces=drive&orderBy=createdTime desc&pageSize=100&fields=nextPageToken,files(id,name,mimeType,thumbnailLink,size,imageMediaMetadata(width,height,time),createdTime)`
 //!   ([search for files](https://developers.google.com/drive/api/guides/search-files),
 //!   [return specific fields](https://developers.google.com/drive/api/guides/fields-parameter)).
 //!   The answer is `{"files": [file, ...], "nextPageToken"?}`; the next page repeats the request
 //!   with `pageToken`.
+//!   The order is newest first by `createdTime` (when the file reached Drive): `orderBy` offers
+//!   no date taken, so a photo uploaded long after it was taken comes among its upload's time.
 //! - A [file](https://developers.google.com/drive/api/reference/rest/v3/files)'s `name` is the
-//!   title, `imageMediaMetadata.width`/`height` the size, `imageMediaMetadata.time` (EXIF
-//!   `YYYY:MM:DD HH:MM:SS`, shown as `YYYY-MM-DDTHH:MM:SS`) else `createdTime` the date.
+//!   title, `imageMediaMetadata.width`/`height` the size in pixels, `size` the file's bytes (an
+//!   int64, written as a decimal string), `imageMediaMetadata.time` (EXIF
+//!   `YYYY:MM:DD HH:MM:SS`, a local time, shown as `YYYY-MM-DDTHH:MM:SS`) else `createdTime`
+//!   (RFC 3339) the date; each read strictly ([`details`](super::details)).
 //! - The full image is `GET {root}/files/{id}?alt=media`, with the Bearer token
 //!   ([download files](https://developers.google.com/drive/api/guides/manage-downloads)).
 //! - The thumbnail is `thumbnailLink`, a short-lived URL on another origin, fetched without
@@ -32,13 +36,14 @@ use serde::Deserialize;
 use url::Url;
 
 use super::api_root::ApiRoot;
+use super::details::{self, TakenAt};
 use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
 use crate::error::AppError;
 
 /// The `q` of `files.list`: images not in the trash.
 const QUERY: &str = "mimeType contains 'image/' and trashed=false";
 /// The `fields` of `files.list`: what PhotoLink reads, nothing more.
-const FIELDS: &str = "nextPageToken,files(id,name,mimeType,thumbnailLink,imageMediaMetadata(width,height,time),createdTime)";
+const FIELDS: &str = "nextPageToken,files(id,name,mimeType,thumbnailLink,size,imageMediaMetadata(width,height,time),createdTime)";
 /// Files per page asked for (`pageSize`).
 const PAGE_SIZE: &str = "100";
 
@@ -78,36 +83,13 @@ impl GoogleDrive {
             taken_at: metadata
                 .time
                 .as_deref()
-                .and_then(exif_date_time)
-                .or(file.created_time),
+                .and_then(TakenAt::exif)
+                .or_else(|| file.created_time.as_deref().and_then(TakenAt::rfc3339)),
+            bytes: file.size,
             thumbnail,
             image,
         })
     }
-}
-
-/// An EXIF date and time (`2019:03:14 10:00:00`) in the ISO 8601 form the window reads
-/// (`2019-03-14T10:00:00`); `None` for anything else.
-fn exif_date_time(exif: &str) -> Option<String> {
-    let bytes = exif.as_bytes();
-    let shape = b"dddd:dd:dd dd:dd:dd";
-    let fits = bytes.len() == shape.len()
-        && bytes
-            .iter()
-            .zip(shape)
-            .all(|(byte, expected)| match expected {
-                b'd' => byte.is_ascii_digit(),
-                other => byte == other,
-            });
-    fits.then(|| {
-        format!(
-            "{}-{}-{}T{}",
-            &exif[0..4],
-            &exif[5..7],
-            &exif[8..10],
-            &exif[11..]
-        )
-    })
 }
 
 /// A `files.list` answer.
@@ -130,17 +112,20 @@ struct File {
     thumbnail_link: Option<String>,
     #[serde(default)]
     image_media_metadata: Option<ImageMediaMetadata>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::text")]
     created_time: Option<String>,
+    /// The file's size in bytes, an int64 written as a decimal string.
+    #[serde(default, deserialize_with = "details::bytes")]
+    size: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 struct ImageMediaMetadata {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::pixels")]
     width: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::pixels")]
     height: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::text")]
     time: Option<String>,
 }
 
@@ -175,6 +160,8 @@ impl PhotoSource for GoogleDrive {
                 .filter_map(|file| self.photo(file))
                 .collect(),
             next_page_token: list.next_page_token.filter(|t| !t.is_empty()),
+            // `orderBy=createdTime desc`: newest first, by when the files reached Drive.
+            newest_first: true,
         })
     }
 }
@@ -182,7 +169,7 @@ impl PhotoSource for GoogleDrive {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::photos::source::tests::answer;
+    use crate::photos::source::tests::{answer, details_read};
 
     fn drive() -> GoogleDrive {
         GoogleDrive::new(Url::parse("https://drive.example/drive/v3").unwrap())
@@ -236,10 +223,17 @@ mod tests {
             Download::WithoutCredentials(url("https://thumbs.example/a1=s220"))
         );
         assert_eq!((sea.width, sea.height), (Some(4000), Some(3000)));
-        assert_eq!(sea.taken_at.as_deref(), Some("2019-03-14T10:00:00"));
+        assert_eq!(
+            sea.taken_at.as_ref().map(TakenAt::as_str),
+            Some("2019-03-14T10:00:00")
+        );
         let hill = &page.photos[1];
         assert_eq!(hill.thumbnail, hill.image, "no thumbnail link: the image");
-        assert_eq!(hill.taken_at.as_deref(), Some("2024-01-02T00:00:00.000Z"));
+        assert_eq!(
+            hill.taken_at.as_ref().map(TakenAt::as_str),
+            Some("2024-01-02T00:00:00Z"),
+            "no EXIF time: the creation time"
+        );
         assert_eq!(page.next_page_token.as_deref(), Some("p2"));
     }
 
@@ -256,19 +250,40 @@ mod tests {
     }
 
     #[test]
-    fn only_exif_date_times_are_rewritten() {
+    fn the_date_is_the_exif_time_else_the_creation_time_and_sizes_are_read_strictly() {
+        // A file resource in the shapes Google documents: `size` an int64 as a decimal string,
+        // `imageMediaMetadata.time` EXIF's `YYYY:MM:DD HH:MM:SS`, `createdTime` RFC 3339.
+        let page = drive()
+            .read_page(
+                None,
+                &answer(
+                    r#"{"files":[
+                {"id":"a","name":"Lake.jpg","mimeType":"image/jpeg","size":"2495381",
+                 "imageMediaMetadata":{"width":4032,"height":3024,"time":"2023:07:14 18:22:05"},
+                 "createdTime":"2023-07-15T09:12:44.123Z"},
+                {"id":"b","name":"Scan.png","mimeType":"image/png","size":"0",
+                 "imageMediaMetadata":{"width":-1,"height":"3024","time":"0000:00:00 00:00:00"},
+                 "createdTime":"2023-02-30T09:12:44.123Z"},
+                {"id":"c","name":"Old.png","mimeType":"image/png","size":12,
+                 "imageMediaMetadata":{"time":"2023:02:30 10:00:00"},
+                 "createdTime":"2021-06-01T08:00:00Z"}
+                ]}"#,
+                ),
+            )
+            .unwrap();
         assert_eq!(
-            exif_date_time("2019:03:14 10:00:00").as_deref(),
-            Some("2019-03-14T10:00:00")
+            details_read(&page),
+            [
+                (
+                    Some("2023-07-14T18:22:05"),
+                    Some(4032),
+                    Some(3024),
+                    Some(2_495_381)
+                ),
+                (None, None, None, None),
+                (Some("2021-06-01T08:00:00Z"), None, None, Some(12)),
+            ]
         );
-        for other in [
-            "2019-03-14T10:00:00",
-            "2019:03:14",
-            "2019:03:14 10:00:0x",
-            "é",
-        ] {
-            assert_eq!(exif_date_time(other), None, "{other}");
-        }
     }
 
     mod properties {
@@ -351,40 +366,6 @@ mod tests {
                 prop_assert_eq!(url.path(), "/drive/v3/files");
                 let tokens: Vec<_> = url.query_pairs().filter(|(key, _)| key == "pageToken").map(|(_, value)| value.into_owned()).collect();
                 prop_assert_eq!(tokens, vec![token]);
-            }
-
-            #[test]
-            fn an_exif_date_is_rewritten_character_for_character(exif in exif()) {
-                let iso = exif_date_time(&exif).unwrap();
-                let back: String = iso
-                    .char_indices()
-                    .map(|(n, c)| match (n, c) {
-                        (4 | 7, '-') => ':',
-                        (10, 'T') => ' ',
-                        (_, c) => c,
-                    })
-                    .collect();
-                prop_assert_eq!(back, exif);
-            }
-
-            #[test]
-            fn one_character_out_of_shape_is_no_exif_date(
-                exif in exif(),
-                at in 0..19usize,
-                replacement in any::<char>(),
-                suffix in any_text(4),
-            ) {
-                let mut chars: Vec<char> = exif.chars().collect();
-                chars[at] = replacement;
-                let text: String = chars.into_iter().collect();
-                let fits = match at {
-                    4 | 7 | 13 | 16 => replacement == ':',
-                    10 => replacement == ' ',
-                    _ => replacement.is_ascii_digit(),
-                };
-                prop_assert_eq!(exif_date_time(&text).is_some(), fits);
-                let longer = format!("{exif}{suffix}");
-                prop_assert_eq!(exif_date_time(&longer).is_some(), suffix.is_empty());
             }
         }
     }

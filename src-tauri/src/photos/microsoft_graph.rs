@@ -29,6 +29,8 @@
 //! mean holding all of it before showing the first page. The walk comes close for a Camera
 //! Roll of year and month folders: the folders a page lists are visited greatest name first
 //! (`2025` before `2024`, `12` before `01`); within a folder, photos come in Graph's order.
+//! Photos already shown are never moved: the window's month headings follow the walk, so a
+//! month met again in another folder gets a heading again.
 //!
 //! # The page token is the walk's cursor
 //!
@@ -59,8 +61,9 @@
 //!   facet is a folder to visit. One is kept as a photo when it is an image: it has the
 //!   `image` facet, or a `file` facet whose `mimeType` is `image/…` (other files, and items
 //!   shared from other drives, `remoteItem`, are skipped). Its `name` is the title,
-//!   `image.width` and `image.height` the size, `photo.takenDateTime` (else `createdDateTime`)
-//!   the date.
+//!   `image.width` and `image.height` the size in pixels, `size` the file's bytes,
+//!   `photo.takenDateTime` (else `createdDateTime`) the date; each read strictly
+//!   ([`details`](super::details)), so an unset `0001-01-01T00:00:00Z` is no date.
 //! - The full image is `@microsoft.graph.downloadUrl`, a short-lived pre-authenticated URL:
 //!   fetched **without** the Bearer token ([download](https://learn.microsoft.com/graph/api/driveitem-get-content)).
 //!   An item listed without one is skipped.
@@ -79,6 +82,7 @@ use serde::{Deserialize, Serialize};
 use url::Url;
 
 use super::api_root::ApiRoot;
+use super::details::{self, TakenAt};
 use super::source::{Download, PAGE_TOKEN_MAX_BYTES, PhotoSource, SourcePage, SourcePhoto};
 use crate::error::AppError;
 
@@ -321,7 +325,10 @@ impl MicrosoftGraph {
             taken_at: item
                 .photo
                 .and_then(|photo| photo.taken_date_time)
-                .or(item.created_date_time),
+                .as_deref()
+                .and_then(TakenAt::rfc3339)
+                .or_else(|| item.created_date_time.as_deref().and_then(TakenAt::rfc3339)),
+            bytes: item.size,
             thumbnail,
             image,
         })
@@ -342,8 +349,11 @@ struct DriveItem {
     id: String,
     #[serde(default)]
     name: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::text")]
     created_date_time: Option<String>,
+    /// The file's size in bytes.
+    #[serde(default, deserialize_with = "details::bytes")]
+    size: Option<u64>,
     #[serde(default)]
     parent_reference: Option<ItemReference>,
     #[serde(default)]
@@ -377,16 +387,16 @@ struct FileFacet {
 
 #[derive(Debug, Default, Deserialize)]
 struct ImageFacet {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::pixels")]
     width: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::pixels")]
     height: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct PhotoFacet {
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::text")]
     taken_date_time: Option<String>,
 }
 
@@ -450,6 +460,8 @@ impl PhotoSource for MicrosoftGraph {
             next_page_token: cursor
                 .after_page(folders, next)
                 .map(|cursor| cursor.token()),
+            // The walk's order: by folder, not by date (see the module docs).
+            newest_first: false,
         })
     }
 
@@ -461,6 +473,7 @@ impl PhotoSource for MicrosoftGraph {
         skippable.then(|| SourcePage {
             photos: Vec::new(),
             next_page_token: cursor.next_folder().map(|cursor| cursor.token()),
+            newest_first: false,
         })
     }
 }
@@ -468,7 +481,7 @@ impl PhotoSource for MicrosoftGraph {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::photos::source::tests::answer;
+    use crate::photos::source::tests::{answer, details_read};
 
     fn graph() -> MicrosoftGraph {
         MicrosoftGraph::new(Url::parse("https://graph.example/v1.0").unwrap())
@@ -565,10 +578,16 @@ mod tests {
             Download::WithToken(url("https://graph.example/v1.0/A/m"))
         );
         assert_eq!((sea.width, sea.height), (Some(4000), Some(3000)));
-        assert_eq!(sea.taken_at.as_deref(), Some("2024-05-01T10:00:00Z"));
+        assert_eq!(
+            sea.taken_at.as_ref().map(TakenAt::as_str),
+            Some("2024-05-01T10:00:00Z")
+        );
         let hill = &page.photos[1];
         assert_eq!(hill.thumbnail, hill.image, "no thumbnail: the image");
-        assert_eq!(hill.taken_at.as_deref(), Some("2024-06-02T00:00:00Z"));
+        assert_eq!(
+            hill.taken_at.as_ref().map(TakenAt::as_str),
+            Some("2024-06-02T00:00:00Z")
+        );
         let next = cursor(page.next_page_token.as_deref().unwrap());
         assert_eq!(
             next.next.as_deref(),
@@ -578,6 +597,50 @@ mod tests {
             next.pending,
             [("F".to_owned(), 1)],
             "the folder waits its turn"
+        );
+    }
+
+    #[test]
+    fn the_date_is_the_photo_facets_else_the_files_and_sizes_are_read_strictly() {
+        // driveItems in the shapes Microsoft documents: `size` an Int64, `image.width` and
+        // `height` Int32, `photo.takenDateTime` and `createdDateTime` DateTimeOffsets. An unset
+        // takenDateTime can come as `0001-01-01T00:00:00Z`.
+        let page = graph()
+            .read_page(
+                None,
+                &answer(
+                    r#"{"value":[
+                {"id":"A","name":"IMG_0001.JPG","size":3518417,
+                 "createdDateTime":"2024-06-01T09:30:12.877Z",
+                 "file":{"mimeType":"image/jpeg"},"image":{"width":4032,"height":3024},
+                 "photo":{"takenDateTime":"2024-05-31T18:04:55Z","cameraMake":"Apple"},
+                 "@microsoft.graph.downloadUrl":"https://dl.example/A"},
+                {"id":"B","name":"Scan.png","size":-3,
+                 "createdDateTime":"2023-11-05T07:00:00Z",
+                 "image":{"width":0,"height":4.5},
+                 "photo":{"takenDateTime":"0001-01-01T00:00:00Z"},
+                 "@microsoft.graph.downloadUrl":"https://dl.example/B"},
+                {"id":"C","name":"Odd.jpg","size":"12",
+                 "createdDateTime":"2023-13-05T07:00:00Z",
+                 "image":{"width":"4000"},
+                 "photo":{"takenDateTime":1700000000},
+                 "@microsoft.graph.downloadUrl":"https://dl.example/C"}
+                ]}"#,
+                ),
+            )
+            .unwrap();
+        assert_eq!(
+            details_read(&page),
+            [
+                (
+                    Some("2024-05-31T18:04:55Z"),
+                    Some(4032),
+                    Some(3024),
+                    Some(3_518_417)
+                ),
+                (Some("2023-11-05T07:00:00Z"), None, None, None),
+                (None, None, None, Some(12)),
+            ]
         );
     }
 

@@ -1,8 +1,12 @@
 //! The `photolink` source: PhotoLink's own list format, as the demo provider serves it.
 //!
 //! `GET {photos_endpoint}[?page_token=…]` with the Bearer token answers
-//! `{"photos": [{"id", "title"?, "url"?, "thumbnail_url"?, "width"?, "height"?, "taken_at"?}],
-//! "next_page_token"?}`. Both renditions are fetched with the Bearer token: from the listed
+//! `{"photos": [{"id", "title"?, "url"?, "thumbnail_url"?, "width"?, "height"?, "taken_at"?,
+//! "size"?}], "next_page_token"?, "order"?}`. `width` and `height` are the full image's pixels,
+//! `size` its file's bytes, `taken_at` an ISO 8601 date and time with its time zone (RFC 3339)
+//! or without one (a local time); a value out of shape is ignored, not an error. `order:
+//! "newest_first"` says the server lists newest `taken_at` first across its pages (the window
+//! says so); without it the order is the server's, unclaimed. Both renditions are fetched with the Bearer token: from the listed
 //! URLs when they are on the endpoint's origin, else from `{photos_endpoint}/{id}/image` and
 //! `{photos_endpoint}/{id}/thumbnail`.
 
@@ -11,6 +15,7 @@ use serde::Deserialize;
 use url::Url;
 
 use super::api_root::ApiRoot;
+use super::details::{self, TakenAt};
 use super::index::Rendition;
 use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
 use crate::error::AppError;
@@ -38,12 +43,16 @@ impl PhotoLinkList {
     }
 }
 
-/// The list answer: `{"photos": [...], "next_page_token": "..."}`.
+/// The list answer: `{"photos": [...], "next_page_token": "...", "order": "newest_first"}`.
 #[derive(Debug, Deserialize)]
 struct ListAnswer {
     photos: Vec<ListedPhoto>,
     #[serde(default)]
     next_page_token: Option<String>,
+    /// `newest_first` when the server lists the photos newest taken first across its pages;
+    /// anything else claims no order.
+    #[serde(default, deserialize_with = "details::text")]
+    order: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -56,12 +65,15 @@ struct ListedPhoto {
     url: Option<String>,
     #[serde(default)]
     thumbnail_url: Option<String>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::pixels")]
     width: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::pixels")]
     height: Option<u32>,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "details::text")]
     taken_at: Option<String>,
+    /// The full image's file size in bytes.
+    #[serde(default, deserialize_with = "details::bytes")]
+    size: Option<u64>,
 }
 
 impl PhotoSource for PhotoLinkList {
@@ -93,12 +105,14 @@ impl PhotoSource for PhotoLinkList {
                 title: listed.title,
                 width: listed.width,
                 height: listed.height,
-                taken_at: listed.taken_at,
+                taken_at: listed.taken_at.as_deref().and_then(TakenAt::iso8601),
+                bytes: listed.size,
             })
             .collect();
         Ok(SourcePage {
             photos,
             next_page_token: answer.next_page_token.filter(|t| !t.is_empty()),
+            newest_first: answer.order.as_deref() == Some("newest_first"),
         })
     }
 }
@@ -106,7 +120,7 @@ impl PhotoSource for PhotoLinkList {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::photos::source::tests::answer;
+    use crate::photos::source::tests::{answer, details_read};
 
     #[test]
     fn images_stay_on_the_photo_apis_origin() {
@@ -159,6 +173,55 @@ mod tests {
             .read_page(None, &answer(r#"{"photos":[],"next_page_token":"n2"}"#))
             .unwrap();
         assert_eq!(page.next_page_token.as_deref(), Some("n2"));
+    }
+
+    #[test]
+    fn dates_and_sizes_are_read_strictly_and_a_list_without_them_still_works() {
+        let list = PhotoLinkList::new(Url::parse("http://127.0.0.1:1/photos").unwrap());
+        let page = list
+            .read_page(
+                None,
+                &answer(
+                    r#"{"photos":[
+                {"id":"a","width":1200,"height":800,"size":245760,"taken_at":"2026-11-28T15:42:00Z"},
+                {"id":"b","taken_at":"2024-02-29T08:15:00.250"},
+                {"id":"c","width":"wide","height":-800,"size":1.5,"taken_at":"2023-02-29T08:15:00Z"},
+                {"id":"d","taken_at":["2024"]},
+                {"id":"e"}
+                ]}"#,
+                ),
+            )
+            .unwrap();
+        assert_eq!(
+            details_read(&page),
+            [
+                (
+                    Some("2026-11-28T15:42:00Z"),
+                    Some(1200),
+                    Some(800),
+                    Some(245_760)
+                ),
+                (Some("2024-02-29T08:15:00"), None, None, None),
+                (None, None, None, None),
+                (None, None, None, None),
+                (None, None, None, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn only_an_order_of_newest_first_is_claimed() {
+        let list = PhotoLinkList::new(Url::parse("http://127.0.0.1:1/photos").unwrap());
+        let claimed = |body: &str| list.read_page(None, &answer(body)).unwrap().newest_first;
+        assert!(claimed(r#"{"photos":[],"order":"newest_first"}"#));
+        for body in [
+            r#"{"photos":[]}"#,
+            r#"{"photos":[],"order":"oldest_first"}"#,
+            r#"{"photos":[],"order":"Newest_First"}"#,
+            r#"{"photos":[],"order":true}"#,
+        ] {
+            assert!(!claimed(body), "{body}");
+        }
     }
 
     #[test]

@@ -7,6 +7,7 @@ use photolink_oauth::ResourceResponse;
 use serde::{Deserialize, Serialize};
 use url::{Origin, Url};
 
+use super::details::{self, TakenAt};
 use crate::error::AppError;
 
 /// The longest page token handed out; a page naming a longer one is the last. A source whose
@@ -42,10 +43,15 @@ pub struct SourcePage {
     pub photos: Vec<SourcePhoto>,
     /// The token of the next page; `None` on the last page.
     pub next_page_token: Option<String>,
+    /// The service lists the photos newest first, across pages (a list saved by an earlier
+    /// PhotoLink says nothing of its order).
+    #[serde(default)]
+    pub newest_first: bool,
 }
 
-/// One photo, as a source read it. Every text is the server's, unchecked: the library
-/// sanitises it before the window sees it.
+/// One photo, as a source read it. The title is the server's text, unchecked: the library
+/// sanitises it before the window sees it. The date and sizes were read strictly
+/// ([`details`](super::details)).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SourcePhoto {
     /// The service's id of the photo; never shown to the window.
@@ -53,8 +59,14 @@ pub struct SourcePhoto {
     pub title: Option<String>,
     pub width: Option<u32>,
     pub height: Option<u32>,
-    /// When the photo was taken (or, failing that, created), as the service writes it.
-    pub taken_at: Option<String>,
+    /// When the photo was taken (or, failing that, created). A list saved by an earlier
+    /// PhotoLink may hold a date written otherwise: it is read again, and no date if it is not
+    /// one now.
+    #[serde(default, deserialize_with = "details::saved_taken_at")]
+    pub taken_at: Option<TakenAt>,
+    /// The size of the full image's file, in bytes.
+    #[serde(default)]
+    pub bytes: Option<u64>,
     pub thumbnail: Download,
     pub image: Download,
 }
@@ -150,6 +162,20 @@ pub(crate) mod tests {
     /// `url`'s origin.
     pub(crate) fn origin(url: &str) -> Origin {
         Url::parse(url).unwrap().origin()
+    }
+
+    /// A photo's date taken, width, height and bytes, as a source read them.
+    pub(crate) type Details<'a> = (Option<&'a str>, Option<u32>, Option<u32>, Option<u64>);
+
+    /// What a source read of each photo of `page` besides its renditions.
+    pub(crate) fn details_read(page: &SourcePage) -> Vec<Details<'_>> {
+        page.photos
+            .iter()
+            .map(|photo| {
+                let taken_at = photo.taken_at.as_ref().map(|taken| taken.as_str());
+                (taken_at, photo.width, photo.height, photo.bytes)
+            })
+            .collect()
     }
 
     /// A photo API's 200 JSON answer, as the adapters' tests read pages from it.

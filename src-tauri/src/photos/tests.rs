@@ -125,6 +125,11 @@ async fn graph_pages_through_the_camera_roll_then_its_folder_then_the_photos_fol
         (Some(4000), Some(3000))
     );
     assert_eq!(photos[0].taken_at.as_deref(), Some("2024-01-02T10:00:00Z"));
+    assert_eq!(photos[0].bytes, Some(2_000_001));
+    assert!(
+        pages.iter().all(|page| !page.newest_first),
+        "a folder walk claims no order"
+    );
     assert!(
         photos.iter().all(|photo| photo.id.len() == 22),
         "the service's ids reached the window"
@@ -524,6 +529,15 @@ async fn drive_pages_through_the_images_with_the_documented_query() {
     assert_eq!(photos.len(), 230);
     assert_eq!(photos[0].title, "Photo 1.png");
     assert_eq!(photos[0].taken_at.as_deref(), Some("2024-01-02T10:00:00"));
+    assert_eq!(
+        photos[0].bytes,
+        Some(2_000_001),
+        "Drive's size, a decimal string"
+    );
+    assert!(
+        pages.iter().all(|page| page.newest_first),
+        "orderBy=createdTime desc"
+    );
     assert_eq!(
         (photos[0].width, photos[0].height),
         (Some(4000), Some(3000))
