@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "copy_link",
     "disconnect",
     "photos",
+    "save_original",
+    "cancel_save",
 ];
 
 fn main() {

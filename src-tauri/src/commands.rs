@@ -1,12 +1,13 @@
 //! The window's commands: thin calls into the connection. None takes or returns a secret.
 
 use serde::Serialize;
+use tauri::ipc::Channel;
 use tauri::{AppHandle, State};
 use tauri_plugin_clipboard_manager::ClipboardExt;
 
 use crate::error::AppError;
 use crate::messages;
-use crate::photos::{self, PhotoPage};
+use crate::photos::{self, PhotoPage, SaveProgress, Saving};
 use crate::state::AppState;
 use crate::status::{Status, Tone};
 
@@ -97,3 +98,28 @@ pub async fn photos(
     state.connection.connection_used();
     page.map_err(|error| CommandError::new(&state, &error))
 }
+
+/// "Save original…": opens the system's save dialog (in the Pictures folder, `title` made
+/// into a safe file name suggested) and saves the original of the photo `id` there, telling
+/// `on_progress` how far it has come. What to tell the person when it was saved, `None` when
+/// they closed the dialog. The window names no path: only the person does, in the dialog.
+#[tauri::command]
+pub async fn save_original(
+    app: AppHandle,
+    state: State<'_, AppState>,
+    id: String,
+    title: String,
+    on_progress: Channel<SaveProgress>,
+) -> Result<Option<String>, CommandError> {
+    match photos::save_original(&app, id, title, on_progress).await {
+        Ok(saved) => Ok(saved.map(|file_name| messages::original_saved(&file_name))),
+        Err(error) => Err(CommandError::new(&state, &AppError::Save(Box::new(error)))),
+    }
+}
+
+/// Cancels the save of an original in progress; the partial file is removed.
+#[tauri::command]
+pub fn cancel_save(saving: State<'_, Saving>) {
+    saving.cancel();
+}
+

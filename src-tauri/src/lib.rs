@@ -3,7 +3,8 @@
 //! `photolink_oauth`.
 //!
 //! Commands: `status`, `connect`, `retry`, `cancel`, `open_browser_again`, `copy_link`,
-//! `disconnect`, `photos(pageToken)`. Event: `connection-changed` with the [`status::Status`].
+//! `disconnect`, `photos(pageToken)`, `save_original(id, title, onProgress)`, `cancel_save`.
+//! Event: `connection-changed` with the [`status::Status`].
 //!
 //! The main window shows PhotoLink's own pages only ([`main_window`]); logs go to stderr and to
 //! a bounded, rotated file in the platform's log folder ([`logging`]).
@@ -50,7 +51,10 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        // Only the backend opens dialogs: the window has no dialog permission.
+        .plugin(tauri_plugin_dialog::init())
         .manage(deep_link::DeepLinks::default())
+        .manage(photos::Saving::default())
         .register_asynchronous_uri_scheme_protocol(photos::SCHEME, |context, request, responder| {
             photos::serve(context.app_handle(), request, responder);
         })
@@ -63,6 +67,8 @@ pub fn run() {
             commands::copy_link,
             commands::disconnect,
             commands::photos,
+            commands::save_original,
+            commands::cancel_save,
         ])
         .setup(move |app| {
             match app.path().app_log_dir() {

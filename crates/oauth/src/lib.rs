@@ -227,6 +227,8 @@ pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceVerifier, RefreshToken,
 };
 pub use server_text::{is_invisible, shown_text};
-pub use session::{Persistence, ResourceResponse, Session, SessionStatus, UserInfo};
+pub use session::{
+    Persistence, ResourceDownload, ResourceResponse, Session, SessionStatus, UserInfo,
+};
 pub use store::{MemoryTokenStore, TokenStore};
 pub use token::TokenSet;
