@@ -16,7 +16,7 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".new");
-    let mut replacement = Replacement::at(path, PathBuf::from(temporary), File::create)?;
+    let mut replacement = Replacement::at(path, PathBuf::from(temporary), |temporary| File::create(temporary))?;
     replacement.write(bytes)?;
     replacement.commit()
 }

@@ -1,0 +1,88 @@
+"""Save original… in the real window, through the real GTK save dialog.
+
+The dialog is a window of its own that WebDriver cannot reach: the test finds it on the virtual
+display with xdotool and answers it with the keyboard, as a person would. The file that lands in
+the Pictures folder must be byte for byte the original the provider serves.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import urllib.request
+from pathlib import Path
+
+from selenium.webdriver.common.keys import Keys
+
+from desktop import stored_tokens
+from provider import send
+from test_account_link import connect
+from test_gallery import demo_title, press, viewer_image_loaded, viewer_open
+
+DIALOG_TITLE = "Save original"
+DIALOG_TIMEOUT_SECONDS = 30
+
+
+def pictures_folder(home: Path) -> Path:
+    """Makes `~/Pictures` the session's Pictures folder, as desktop sessions do with xdg-user-dirs."""
+    pictures = home / "Pictures"
+    pictures.mkdir(exist_ok=True)
+    (home / ".config" / "user-dirs.dirs").write_text('XDG_PICTURES_DIR="$HOME/Pictures"\n')
+    for old in pictures.iterdir():
+        old.unlink()
+    return pictures
+
+
+def xdotool(*args: str) -> str:
+    done = subprocess.run(
+        ["xdotool", *args], capture_output=True, text=True, timeout=DIALOG_TIMEOUT_SECONDS, check=True
+    )
+    return done.stdout.strip()
+
+
+def answer_the_save_dialog() -> None:
+    """Waits for the save dialog on the display, gives it the keyboard and presses Enter: the
+    suggested name in the folder the dialog opened in."""
+    window = xdotool("search", "--sync", "--onlyvisible", "--name", f"^{DIALOG_TITLE}$").splitlines()[0]
+    xdotool("windowfocus", "--sync", window)
+    xdotool("key", "--clearmodifiers", "Return")
+
+
+def original_from_provider(provider, index: int) -> bytes:
+    """The bytes of photo `index`'s full image, fetched from the demo provider with the account's
+    access token, the way any client would."""
+    token = stored_tokens()["access_token"]
+    photo = provider.get_photos(token).json()["photos"][index]
+    url = photo.get("url") or f"{provider.photos_endpoint}/{photo['id']}/image"
+    answer = send(urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"}))
+    assert answer.status == 200, answer.status
+    return answer.body
+
+
+def test_save_original_saves_the_providers_bytes_in_pictures_under_the_photos_title(app, browser, provider, home):
+    pictures = pictures_folder(home)
+    app.launch()
+    connect(app, browser)
+    app.wait_for(lambda d: app.painted_on_screen(), "the first screen of thumbnails")
+    app.tile(0).send_keys(Keys.ENTER)
+    app.wait_for(lambda d: viewer_open(app), "the viewer to open")
+    app.wait_for(lambda d: viewer_image_loaded(app), "the large image to load")
+
+    # From the close button, which has the focus, one step back is Save original….
+    press(app, Keys.SHIFT + Keys.TAB)
+    focused = app.driver.switch_to.active_element
+    assert focused.get_attribute("data-testid") == "save-original", focused.get_attribute("outerHTML")
+    press(app, Keys.ENTER)
+    answer_the_save_dialog()
+
+    expected_name = f"{demo_title(0)}.png"
+    app.wait_for(
+        lambda d: app.find("save-status").text == f"Saved {expected_name}.", "the save to be reported"
+    )
+    assert app.find("save-status").get_attribute("aria-live") == "polite"
+    assert [path.name for path in pictures.iterdir()] == [expected_name], "a partial file was left"
+    saved = (pictures / expected_name).read_bytes()
+    assert saved == original_from_provider(provider, 0), "the saved file differs from the provider's original"
+    assert not app.visible("save-cancel") and not app.visible("save-progress")
+
+    press(app, Keys.ESCAPE)
+    app.wait_for(lambda d: not viewer_open(app), "Escape to close the viewer")
