@@ -16,7 +16,9 @@ pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     let mut temporary = path.as_os_str().to_owned();
     temporary.push(".new");
-    let mut replacement = Replacement::at(path, PathBuf::from(temporary), |temporary| File::create(temporary))?;
+    let mut replacement = Replacement::at(path, PathBuf::from(temporary), |temporary| {
+        File::create(temporary)
+    })?;
     replacement.write(bytes)?;
     replacement.commit()
 }
@@ -37,15 +39,9 @@ impl Replacement {
     /// name is, so it fits wherever that name does).
     pub fn begin(path: &Path) -> std::io::Result<Self> {
         let dir = path.parent().unwrap_or(Path::new(""));
-        let temporary = dir.join(format!(
-            ".photolink-{:016x}.partial",
-            rand::random::<u64>()
-        ));
+        let temporary = dir.join(format!(".photolink-{:016x}.partial", rand::random::<u64>()));
         Self::at(path, temporary, |temporary| {
-            File::options()
-                .write(true)
-                .create_new(true)
-                .open(temporary)
+            File::options().write(true).create_new(true).open(temporary)
         })
     }
 

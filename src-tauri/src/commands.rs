@@ -122,4 +122,3 @@ pub async fn save_original(
 pub fn cancel_save(saving: State<'_, Saving>) {
     saving.cancel();
 }
-

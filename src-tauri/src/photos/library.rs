@@ -245,10 +245,7 @@ impl PhotoLibrary {
     /// photos endpoint's origin, a pre-authenticated URL without credentials, the core's
     /// address rule, retries and refresh for both), its body read piece by piece. `None` when
     /// no listed photo has that id.
-    pub async fn download_original(
-        &self,
-        id: &str,
-    ) -> Option<Result<ResourceDownload, AppError>> {
+    pub async fn download_original(&self, id: &str) -> Option<Result<ResourceDownload, AppError>> {
         let download = self.index.source(id, Rendition::Image)?;
         Some(match &download {
             Download::WithToken(url) => match self.check_token_address(url) {

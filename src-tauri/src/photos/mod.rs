@@ -157,9 +157,9 @@ async fn choose_and_save(
     cancelled: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Option<String>, SaveError> {
     let state = app.state::<AppState>();
-    let provider = state
-        .provider()
-        .ok_or(SaveError::Provider(AppError::OAuth(OAuthError::NotConnected)))?;
+    let provider = state.provider().ok_or(SaveError::Provider(AppError::OAuth(
+        OAuthError::NotConnected,
+    )))?;
     // The viewer has shown the full image, so its type is known from the cache (a title
     // without an extension then gets the right one).
     let shown = state
@@ -224,4 +224,3 @@ fn starting_folder(app: &AppHandle) -> Option<PathBuf> {
         .flatten()
         .find(|folder| folder.is_dir())
 }
-

@@ -166,7 +166,7 @@ pub fn suggested_file_name(title: &str, media_type: Option<&str>) -> String {
     let cleaned: String = title
         .chars()
         .map(|c| {
-            if c.is_control() || is_invisible(c) {
+            if is_invisible(c) {
                 ' '
             } else if matches!(c, '/' | '\\' | '<' | '>' | ':' | '"' | '|' | '?' | '*') {
                 '_'
@@ -195,9 +195,7 @@ pub fn suggested_file_name(title: &str, media_type: Option<&str>) -> String {
             chars + suffix <= FILE_NAME_MAX_CHARS && bytes + suffix <= FILE_NAME_MAX_BYTES
         })
         .collect();
-    let mut stem = stem
-        .trim_matches(|c: char| c == '.' || c == ' ')
-        .to_owned();
+    let mut stem = stem.trim_matches(|c: char| c == '.' || c == ' ').to_owned();
     if stem.is_empty() {
         stem = FALLBACK_STEM.to_owned();
     }

@@ -92,7 +92,9 @@ async fn an_original_from_the_api_is_saved_whole_with_its_progress() {
         })
     );
     assert!(
-        reports.windows(2).all(|pair| pair[0].bytes <= pair[1].bytes),
+        reports
+            .windows(2)
+            .all(|pair| pair[0].bytes <= pair[1].bytes),
         "{reports:?}"
     );
     let seen = fixture.seen();
@@ -171,7 +173,10 @@ async fn a_save_cancelled_mid_way_leaves_nothing_and_the_old_file_as_it_was() {
         {
             break partial;
         }
-        assert!(!saving.is_finished(), "the save ended before it was cancelled");
+        assert!(
+            !saving.is_finished(),
+            "the save ended before it was cancelled"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     };
     switch.send_replace(true);
@@ -228,10 +233,12 @@ async fn a_failed_answer_is_a_provider_error_and_no_file_is_started() {
     .await;
 
     match &outcome {
-        Err(error @ SaveError::Provider(AppError::OAuth(OAuthError::UnexpectedResponse {
-            status: 403,
-            ..
-        }))) => {
+        Err(
+            error @ SaveError::Provider(AppError::OAuth(OAuthError::UnexpectedResponse {
+                status: 403,
+                ..
+            })),
+        ) => {
             let shown = format!("{error} {error:?}");
             assert!(
                 !shown.contains(photolink_photo_fixtures::SERVER_MESSAGE),
@@ -297,8 +304,15 @@ async fn an_original_at_a_refused_address_is_not_requested() {
         never_cancelled(),
     )
     .await;
-    assert!(matches!(unknown, Err(SaveError::NoSuchPhoto)), "{unknown:?}");
-    assert_eq!(fixture.seen().len(), before, "a refused address was requested");
+    assert!(
+        matches!(unknown, Err(SaveError::NoSuchPhoto)),
+        "{unknown:?}"
+    );
+    assert_eq!(
+        fixture.seen().len(),
+        before,
+        "a refused address was requested"
+    );
     assert_eq!(names_in(&folder), Vec::<String>::new());
     std::fs::remove_dir_all(folder).unwrap();
 }
@@ -318,8 +332,16 @@ fn hostile_titles_become_safe_file_names() {
         ("../../.bashrc", Some("image/jpeg"), "_.._.bashrc.jpg"),
         ("..", Some("image/jpeg"), "Photo.jpg"),
         ("/etc/passwd", None, "_etc_passwd"),
-        ("C:\\Windows\\evil.exe", Some("image/gif"), "C__Windows_evil.exe.gif"),
-        ("a\u{0}b\nc\u{202E}gpj.exe", Some("image/webp"), "a b c gpj.exe.webp"),
+        (
+            "C:\\Windows\\evil.exe",
+            Some("image/gif"),
+            "C__Windows_evil.exe.gif",
+        ),
+        (
+            "a\u{0}b\nc\u{202E}gpj.exe",
+            Some("image/webp"),
+            "a b c gpj.exe.webp",
+        ),
         ("   ", Some("image/bmp"), "Photo.bmp"),
         ("CON", Some("image/png"), "CON_.png"),
         ("com1.jpg", None, "com1_.jpg"),
