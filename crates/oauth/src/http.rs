@@ -217,6 +217,7 @@ impl HttpClient {
         let body = OpenBody {
             status,
             retry_after,
+            content_length: response.content_length(),
             response,
         };
         Ok((head, body))
@@ -228,6 +229,8 @@ impl HttpClient {
 pub(crate) struct OpenBody {
     status: u16,
     retry_after: Option<Duration>,
+    /// As announced, kept: the response's own count goes down as the body is read.
+    content_length: Option<u64>,
     response: reqwest::Response,
 }
 
@@ -243,7 +246,7 @@ impl fmt::Debug for OpenBody {
 impl OpenBody {
     /// The `Content-Length` the server announced, if any.
     pub fn content_length(&self) -> Option<u64> {
-        self.response.content_length()
+        self.content_length
     }
 
     /// The whole body, when it is at most `limit` bytes.
