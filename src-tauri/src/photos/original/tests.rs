@@ -399,3 +399,30 @@ mod properties {
         }
     }
 }
+
+/// `/sys` takes no new files, whoever asks (root included): a folder PhotoLink may not write in.
+#[cfg(target_os = "linux")]
+#[tokio::test]
+async fn a_folder_that_takes_no_files_is_a_disk_error_saying_so() {
+    let fixture = Fixture::start(Service::GoogleDrive, 1).await;
+    let (library, id) = first_photo(&fixture, PhotoApi::GoogleDrive).await;
+    let path = Path::new("/sys/photolink-original.png");
+
+    let outcome = save(&library, &id, path, |_| {}, never_cancelled()).await;
+
+    let error = outcome.unwrap_err();
+    assert!(
+        matches!(&error, SaveError::Disk(e) if e.kind() == std::io::ErrorKind::PermissionDenied),
+        "{error:?}"
+    );
+    assert_eq!(
+        crate::messages::save(&error, "Demo Photos"),
+        "The original was not saved: PhotoLink may not write in that folder. Choose another place and try again."
+    );
+    assert!(!path.exists());
+    let partials = names_in(Path::new("/sys"))
+        .into_iter()
+        .filter(|name| name.starts_with(".photolink-"))
+        .count();
+    assert_eq!(partials, 0);
+}
