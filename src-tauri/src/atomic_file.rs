@@ -99,16 +99,23 @@ impl Drop for Replacement {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    #[test]
-    fn replacing_a_file_leaves_the_new_bytes_and_no_temporary_file() {
-        let dir = std::env::temp_dir().join(format!(
-            "photolink-atomic-file-{}-{:x}",
+    /// A new, empty folder of the temp folder's, named for `purpose`.
+    pub(crate) fn fresh_folder(purpose: &str) -> PathBuf {
+        let folder = std::env::temp_dir().join(format!(
+            "photolink-{purpose}-{}-{:x}",
             std::process::id(),
             rand::random::<u64>()
         ));
+        std::fs::create_dir_all(&folder).unwrap();
+        folder
+    }
+
+    #[test]
+    fn replacing_a_file_leaves_the_new_bytes_and_no_temporary_file() {
+        let dir = fresh_folder("atomic-file");
         let path = dir.join("nested").join("file.json");
         replace_file(&path, b"old").unwrap();
         replace_file(&path, b"new").unwrap();
@@ -127,12 +134,7 @@ mod tests {
 
     #[test]
     fn a_replacement_takes_the_place_of_the_file_only_when_committed() {
-        let dir = std::env::temp_dir().join(format!(
-            "photolink-replacement-{}-{:x}",
-            std::process::id(),
-            rand::random::<u64>()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
+        let dir = fresh_folder("replacement");
         let path = dir.join("photo.jpg");
         std::fs::write(&path, b"before").unwrap();
 

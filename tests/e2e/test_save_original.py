@@ -16,7 +16,7 @@ from selenium.webdriver.common.keys import Keys
 from desktop import stored_tokens
 from provider import send
 from test_account_link import connect
-from test_gallery import demo_title, press, viewer_image_loaded, viewer_open
+from test_gallery import demo_title, open_in_viewer, press, viewer_open
 
 DIALOG_TITLE = "Save original"
 DIALOG_TIMEOUT_SECONDS = 30
@@ -67,10 +67,7 @@ def test_save_original_saves_the_providers_bytes_in_pictures_under_the_photos_ti
     pictures = pictures_folder(home)
     app.launch()
     connect(app, browser)
-    app.wait_for(lambda d: app.painted_on_screen(), "the first screen of thumbnails")
-    app.tile(0).send_keys(Keys.ENTER)
-    app.wait_for(lambda d: viewer_open(app), "the viewer to open")
-    app.wait_for(lambda d: viewer_image_loaded(app), "the large image to load")
+    open_in_viewer(app, 0)
 
     # From the close button, which has the focus, one step back is Save original….
     press(app, Keys.SHIFT + Keys.TAB)

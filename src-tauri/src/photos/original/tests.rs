@@ -11,6 +11,7 @@ use photolink_photo_fixtures::{Fixture, Service};
 use url::Url;
 
 use super::*;
+use crate::atomic_file::tests::fresh_folder;
 use crate::config::PhotoApi;
 use crate::photos::source::{Download, SourcePage, SourcePhoto};
 use crate::photos::tests::library_and_session;
@@ -20,13 +21,7 @@ const LARGE: usize = 3 * 1024 * 1024 + 17;
 
 /// A fresh, empty folder of its own.
 fn folder() -> PathBuf {
-    let folder = std::env::temp_dir().join(format!(
-        "photolink-original-{}-{:x}",
-        std::process::id(),
-        rand::random::<u64>()
-    ));
-    std::fs::create_dir_all(&folder).unwrap();
-    folder
+    fresh_folder("original")
 }
 
 /// The names in `folder`, hidden ones included.
@@ -39,14 +34,20 @@ fn names_in(folder: &Path) -> Vec<String> {
     names
 }
 
-/// A library over `api` at `fixture`, and the id of its first photo (whose service id is `p1`).
-async fn first_photo(fixture: &Fixture, api: PhotoApi) -> (PhotoLibrary, String) {
-    let (library, _) = library_and_session(fixture, api);
+/// A fixture of `service` whose full images are [`LARGE`] and end as `ending`, a library over
+/// it, and the id of its first photo (whose service id is `p1`).
+async fn started(service: Service, ending: Ending) -> (Fixture, PhotoLibrary, String) {
+    let fixture = Fixture::start(service, 3).await;
+    fixture.set_images(LARGE, ending);
+    let api = match service {
+        Service::GoogleDrive => PhotoApi::GoogleDrive,
+        Service::MicrosoftGraph => PhotoApi::MicrosoftGraph,
+    };
+    let (library, _) = library_and_session(&fixture, api);
     let page = library.list(None).await.unwrap();
-    let photo = &page.photos[0];
-    assert_eq!(library.provider_id(&photo.id).as_deref(), Some("p1"));
-    let id = photo.id.clone();
-    (library, id)
+    let id = page.photos[0].id.clone();
+    assert_eq!(library.provider_id(&id).as_deref(), Some("p1"));
+    (fixture, library, id)
 }
 
 /// Every progress report, in order.
@@ -66,9 +67,7 @@ fn never_cancelled() -> watch::Receiver<bool> {
 
 #[tokio::test]
 async fn an_original_from_the_api_is_saved_whole_with_its_progress() {
-    let fixture = Fixture::start(Service::GoogleDrive, 3).await;
-    fixture.set_images(LARGE, Ending::Complete);
-    let (library, id) = first_photo(&fixture, PhotoApi::GoogleDrive).await;
+    let (fixture, library, id) = started(Service::GoogleDrive, Ending::Complete).await;
     let folder = folder();
     let path = folder.join("Sea.png");
     let (reports, progress) = recorder();
@@ -109,9 +108,7 @@ async fn an_original_from_the_api_is_saved_whole_with_its_progress() {
 
 #[tokio::test]
 async fn a_pre_authenticated_original_is_saved_without_the_token_replacing_the_file_there() {
-    let fixture = Fixture::start(Service::MicrosoftGraph, 3).await;
-    fixture.set_images(LARGE, Ending::Complete);
-    let (library, id) = first_photo(&fixture, PhotoApi::MicrosoftGraph).await;
+    let (fixture, library, id) = started(Service::MicrosoftGraph, Ending::Complete).await;
     let folder = folder();
     let path = folder.join("Photo 1.jpg");
     std::fs::write(&path, b"the file the person chose to replace").unwrap();
@@ -131,9 +128,7 @@ async fn a_pre_authenticated_original_is_saved_without_the_token_replacing_the_f
 
 #[tokio::test]
 async fn an_expired_token_is_refreshed_once_and_the_original_saved() {
-    let fixture = Fixture::start(Service::GoogleDrive, 1).await;
-    fixture.set_images(LARGE, Ending::Complete);
-    let (library, id) = first_photo(&fixture, PhotoApi::GoogleDrive).await;
+    let (fixture, library, id) = started(Service::GoogleDrive, Ending::Complete).await;
     fixture.expire_access_token();
     let folder = folder();
     let path = folder.join("p1.png");
@@ -149,10 +144,8 @@ async fn an_expired_token_is_refreshed_once_and_the_original_saved() {
 
 #[tokio::test]
 async fn a_save_cancelled_mid_way_leaves_nothing_and_the_old_file_as_it_was() {
-    let fixture = Fixture::start(Service::GoogleDrive, 1).await;
     let sent = 1024 * 1024;
-    fixture.set_images(LARGE, Ending::StallAfter(sent));
-    let (library, id) = first_photo(&fixture, PhotoApi::GoogleDrive).await;
+    let (_fixture, library, id) = started(Service::GoogleDrive, Ending::StallAfter(sent)).await;
     let folder = folder();
     let path = folder.join("Sea.png");
     std::fs::write(&path, b"before").unwrap();
@@ -191,9 +184,8 @@ async fn a_save_cancelled_mid_way_leaves_nothing_and_the_old_file_as_it_was() {
 
 #[tokio::test]
 async fn a_save_cut_off_mid_way_by_the_server_leaves_nothing() {
-    let fixture = Fixture::start(Service::MicrosoftGraph, 1).await;
-    fixture.set_images(LARGE, Ending::CutOffAfter(LARGE / 2));
-    let (library, id) = first_photo(&fixture, PhotoApi::MicrosoftGraph).await;
+    let (_fixture, library, id) =
+        started(Service::MicrosoftGraph, Ending::CutOffAfter(LARGE / 2)).await;
     let folder = folder();
     let path = folder.join("Photo 1.jpg");
     let (reports, progress) = recorder();
@@ -218,8 +210,7 @@ async fn a_save_cut_off_mid_way_by_the_server_leaves_nothing() {
 
 #[tokio::test]
 async fn a_failed_answer_is_a_provider_error_and_no_file_is_started() {
-    let fixture = Fixture::start(Service::GoogleDrive, 1).await;
-    let (library, id) = first_photo(&fixture, PhotoApi::GoogleDrive).await;
+    let (fixture, library, id) = started(Service::GoogleDrive, Ending::Complete).await;
     fixture.refuse_next(403);
     let folder = folder();
 
@@ -404,8 +395,7 @@ mod properties {
 #[cfg(target_os = "linux")]
 #[tokio::test]
 async fn a_folder_that_takes_no_files_is_a_disk_error_saying_so() {
-    let fixture = Fixture::start(Service::GoogleDrive, 1).await;
-    let (library, id) = first_photo(&fixture, PhotoApi::GoogleDrive).await;
+    let (_fixture, library, id) = started(Service::GoogleDrive, Ending::Complete).await;
     let path = Path::new("/sys/photolink-original.png");
 
     let outcome = save(&library, &id, path, |_| {}, never_cancelled()).await;
