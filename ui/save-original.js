@@ -116,7 +116,8 @@ export function bindSaveOriginal(invoke, Channel, currentPhoto) {
     },
     () => {
       const { state } = saver;
-      button.disabled = saver.busy;
+      // Not `disabled`: a disabled button loses the focus, and the person their place.
+      button.setAttribute("aria-disabled", String(saver.busy));
       cancel.hidden = !saver.busy;
       bar.hidden = state !== "saving";
       if (saver.fraction === null) bar.removeAttribute("value");

@@ -1,8 +1,11 @@
 """Save original… in the real window, through the real GTK save dialog.
 
-The dialog is a window of its own that WebDriver cannot reach: the test finds it on the virtual
-display with xdotool and answers it with the keyboard, as a person would. The file that lands in
-the Pictures folder must be byte for byte the original the provider serves.
+The dialog is a window of its own that WebDriver cannot reach: the tests find it on the virtual
+display with xdotool and answer it with the keyboard, as a person would. A file that lands in the
+Pictures folder must be byte for byte the original the provider serves; a save the provider fails
+must say so and leave nothing there. (Cancelling mid-way and a server cutting the original off
+are tested below the dialog, against loopback fixtures that can stall or cut a download:
+src-tauri/src/photos/original/tests.rs.)
 """
 
 from __future__ import annotations
@@ -11,8 +14,10 @@ import subprocess
 import urllib.request
 from pathlib import Path
 
+import pytest
 from selenium.webdriver.common.keys import Keys
 
+from conftest import PROVIDER_NAME
 from desktop import stored_tokens
 from provider import send
 from test_account_link import connect
@@ -37,6 +42,18 @@ def xdotool(*args: str) -> str:
         ["xdotool", *args], capture_output=True, text=True, timeout=DIALOG_TIMEOUT_SECONDS, check=True
     )
     return done.stdout.strip()
+
+
+def focused_testid(app) -> str | None:
+    return app.driver.execute_script("return document.activeElement.dataset.testid;")
+
+
+def save_from_the_keyboard(app) -> None:
+    """From the viewer's close button, which has the focus when it opens, one step back is
+    Save original…: Enter presses it."""
+    press(app, Keys.SHIFT + Keys.TAB)
+    assert focused_testid(app) == "save-original"
+    press(app, Keys.ENTER)
 
 
 def answer_the_save_dialog() -> None:
@@ -69,11 +86,7 @@ def test_save_original_saves_the_providers_bytes_in_pictures_under_the_photos_ti
     connect(app, browser)
     open_in_viewer(app, 0)
 
-    # From the close button, which has the focus, one step back is Save original….
-    press(app, Keys.SHIFT + Keys.TAB)
-    focused = app.driver.switch_to.active_element
-    assert focused.get_attribute("data-testid") == "save-original", focused.get_attribute("outerHTML")
-    press(app, Keys.ENTER)
+    save_from_the_keyboard(app)
     answer_the_save_dialog()
 
     expected_name = f"{demo_title(0)}.png"
@@ -83,6 +96,25 @@ def test_save_original_saves_the_providers_bytes_in_pictures_under_the_photos_ti
     saved = (pictures / expected_name).read_bytes()
     assert saved == original_from_provider(provider, 0), "the saved file differs from the provider's original"
     assert not app.visible("save-cancel") and not app.visible("save-progress")
+    assert focused_testid(app) == "save-original", "the focus left the button"
 
     press(app, Keys.ESCAPE)
     app.wait_for(lambda d: not viewer_open(app), "Escape to close the viewer")
+
+
+@pytest.mark.provider_args("--test-controls")
+def test_a_save_the_provider_fails_says_so_and_leaves_no_file(app, browser, provider, home):
+    pictures = pictures_folder(home)
+    app.launch()
+    connect(app, browser)
+    open_in_viewer(app, 0)
+    provider.arm_faults({"fault": "photos_server_error", "status": 503})
+
+    save_from_the_keyboard(app)
+    answer_the_save_dialog()
+
+    failed = f"The original was not saved. {PROVIDER_NAME} had a problem (HTTP 503). Try again later."
+    app.wait_for(lambda d: save_status(app) == failed, "the failed save to be reported")
+    assert list(pictures.iterdir()) == [], "a partial file was left"
+    assert app.state() == "connected"
+    assert focused_testid(app) == "save-original", "the focus left the button"
