@@ -416,3 +416,64 @@ async fn a_folder_that_takes_no_files_is_a_disk_error_saying_so() {
         .count();
     assert_eq!(partials, 0);
 }
+
+/// A tmpfs mounted over a folder for one test, unmounted (and the folder removed) after it.
+#[cfg(target_os = "linux")]
+struct SmallDisk(PathBuf);
+
+#[cfg(target_os = "linux")]
+impl SmallDisk {
+    /// A fresh folder with a file system of `size` (as `mount -o size=` reads it) over it.
+    fn mount(size: &str) -> Self {
+        let folder = folder();
+        let mounted = std::process::Command::new("mount")
+            .args([
+                "-t",
+                "tmpfs",
+                "-o",
+                &format!("size={size}"),
+                "photolink-test",
+            ])
+            .arg(&folder)
+            .status()
+            .unwrap();
+        assert!(mounted.success(), "could not mount a tmpfs: it needs root");
+        Self(folder)
+    }
+}
+
+#[cfg(target_os = "linux")]
+impl Drop for SmallDisk {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("umount").arg(&self.0).status();
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test]
+#[ignore = "mounts a small tmpfs, which needs root: scripts/test.sh runs it"]
+async fn a_full_disk_is_a_disk_error_saying_so_and_leaves_nothing() {
+    let disk = SmallDisk::mount("1m");
+    let (_fixture, library, id) = started(Service::GoogleDrive, Ending::Complete).await;
+
+    let outcome = save(
+        &library,
+        &id,
+        &disk.0.join("Sea.png"),
+        |_| {},
+        never_cancelled(),
+    )
+    .await;
+
+    let error = outcome.unwrap_err();
+    assert!(
+        matches!(&error, SaveError::Disk(e) if e.kind() == std::io::ErrorKind::StorageFull),
+        "{error:?}"
+    );
+    assert_eq!(
+        crate::messages::save(&error, "Demo Photos"),
+        "The original was not saved: the disk is full. Free some space or choose another place, and try again."
+    );
+    assert_eq!(names_in(&disk.0), Vec::<String>::new(), "a file was left");
+}
