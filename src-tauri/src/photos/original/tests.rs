@@ -391,6 +391,17 @@ mod properties {
     }
 }
 
+/// `outcome` is a disk error of `kind`, which the window is told as `sentence`.
+#[cfg(target_os = "linux")]
+fn assert_disk_error(outcome: Result<u64, SaveError>, kind: std::io::ErrorKind, sentence: &str) {
+    let error = outcome.unwrap_err();
+    assert!(
+        matches!(&error, SaveError::Disk(e) if e.kind() == kind),
+        "{error:?}"
+    );
+    assert_eq!(crate::messages::save(&error, "Demo Photos"), sentence);
+}
+
 /// `/sys` takes no new files, whoever asks (root included): a folder PhotoLink may not write in.
 #[cfg(target_os = "linux")]
 #[tokio::test]
@@ -400,14 +411,10 @@ async fn a_folder_that_takes_no_files_is_a_disk_error_saying_so() {
 
     let outcome = save(&library, &id, path, |_| {}, never_cancelled()).await;
 
-    let error = outcome.unwrap_err();
-    assert!(
-        matches!(&error, SaveError::Disk(e) if e.kind() == std::io::ErrorKind::PermissionDenied),
-        "{error:?}"
-    );
-    assert_eq!(
-        crate::messages::save(&error, "Demo Photos"),
-        "The original was not saved: PhotoLink may not write in that folder. Choose another place and try again."
+    assert_disk_error(
+        outcome,
+        std::io::ErrorKind::PermissionDenied,
+        "The original was not saved: PhotoLink may not write in that folder. Choose another place and try again.",
     );
     assert!(!path.exists());
     let partials = names_in(Path::new("/sys"))
@@ -466,14 +473,10 @@ async fn a_full_disk_is_a_disk_error_saying_so_and_leaves_nothing() {
     )
     .await;
 
-    let error = outcome.unwrap_err();
-    assert!(
-        matches!(&error, SaveError::Disk(e) if e.kind() == std::io::ErrorKind::StorageFull),
-        "{error:?}"
-    );
-    assert_eq!(
-        crate::messages::save(&error, "Demo Photos"),
-        "The original was not saved: the disk is full. Free some space or choose another place, and try again."
+    assert_disk_error(
+        outcome,
+        std::io::ErrorKind::StorageFull,
+        "The original was not saved: the disk is full. Free some space or choose another place, and try again.",
     );
     assert_eq!(names_in(&disk.0), Vec::<String>::new(), "a file was left");
 }
