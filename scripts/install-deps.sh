@@ -16,9 +16,10 @@ APP_PACKAGES=(
   libssl-dev libxdo-dev
   xdg-utils desktop-file-utils dbus dbus-x11 gnome-keyring libsecret-tools
 )
-# Driving the real window: a virtual display, WebKit's WebDriver, screenshots, the test venv.
+# Driving the real window: a virtual display, WebKit's WebDriver, screenshots, the test venv,
+# and xdotool for the system's own dialogs (the save dialog), which WebDriver cannot reach.
 TEST_PACKAGES=(
-  xvfb xauth webkit2gtk-driver imagemagick python3 python3-venv
+  xvfb xauth webkit2gtk-driver imagemagick python3 python3-venv xdotool
 )
 E2E_DIR="$PHOTOLINK_ROOT/tests/e2e"
 VENV="$E2E_DIR/.venv"

@@ -47,6 +47,10 @@ if [[ $run_cargo_tests -eq 1 ]]; then
   timed "keyring tests" bash scripts/headless-session.sh \
     cargo test -p tauri-plugin-sign-in --lib os_keyring -- --ignored || true
 
+  step "Saving an original onto a full disk (a 1 MiB tmpfs, which only root may mount)"
+  # Ignored in plain cargo runs, which may not be root: here, as in CI, they are.
+  timed "full disk test" cargo test -p photolink --lib full_disk -- --ignored || true
+
   step "Formatting and lints"
   timed "cargo fmt --check" cargo fmt --all --check || true
   timed "cargo clippy" cargo clippy --workspace --all-targets -- -D warnings || true

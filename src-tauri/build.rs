@@ -2,7 +2,7 @@
 //! own commands so that capabilities can allow exactly those (the sign-in's are the sign-in
 //! plugin's).
 
-const COMMANDS: &[&str] = &["photos"];
+const COMMANDS: &[&str] = &["photos", "save_original", "cancel_save"];
 
 fn main() {
     tauri_build::try_build(

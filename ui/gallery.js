@@ -35,9 +35,13 @@ export class Gallery {
       loadMore: () => list.loadMore(),
     };
     // Back in the grid, the photo shown last is scrolled to and focused (if still listed).
-    this.viewer = new Viewer(source, (index) => {
-      if (list.photos[index]) this.grid.reveal(index);
-    });
+    this.viewer = new Viewer(
+      source,
+      (index) => {
+        if (list.photos[index]) this.grid.reveal(index);
+      },
+      invoke,
+    );
     this.grid = new VirtualGrid($("grid"), $("grid-months"), source, new ImageQueue(IMAGE_LOADS), {
       open: (index) => this.viewer.open(index),
       nearEnd: () => list.loadMore(),

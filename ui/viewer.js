@@ -3,8 +3,10 @@
 // the close button, or a click beside the photo) closes it and puts focus back on the photo's
 // tile. A spinner shows while the large image loads; an image that fails says so in place, and
 // the arrows keep working. Under the photo, when it was taken and its size (photo-details.js).
+// Save original… saves the shown photo's original (save-original.js).
 
 import { detailsText } from "./photo-details.js";
+import { bindSaveOriginal } from "./save-original.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -12,14 +14,16 @@ export class Viewer {
   /**
    * @param source `{ count(), photo(index), hasMore(), loadMore() }`: the known photos
    * @param onClose called with the index of the photo shown last
+   * @param invoke the Tauri `invoke`, for Save original…
    */
-  constructor(source, onClose) {
+  constructor(source, onClose, invoke) {
     this.source = source;
     this.onClose = onClose;
     this.dialog = $("lightbox");
     this.image = $("lightbox-image");
     this.shown = -1;
     this.stepping = false;
+    this.saver = bindSaveOriginal(invoke, window.__TAURI__.core.Channel, () => this.source.photo(this.shown));
 
     this.dialog.addEventListener("keydown", (event) => {
       if (event.key === "ArrowLeft" || event.key === "ArrowRight") {
@@ -91,6 +95,7 @@ export class Viewer {
     this.image.alt = photo.title;
     this.image.decoding = "async";
     this.image.src = photo.image;
+    this.saver.photoChanged();
     this.updateControls();
   }
 

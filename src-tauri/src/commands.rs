@@ -1,13 +1,15 @@
-//! PhotoLink's own command: the photos. The sign-in's commands are the sign-in plugin's. None
+//! PhotoLink's own commands: the photos, and saving an original. The sign-in's commands are the sign-in plugin's. None
 //! takes or returns a secret.
 
 use serde::Serialize;
 use tauri::AppHandle;
+use tauri::State;
+use tauri::ipc::Channel;
 use tauri_plugin_sign_in::SignInExt;
 
 use crate::error::AppError;
 use crate::messages;
-use crate::photos::{self, PhotoPage};
+use crate::photos::{self, PhotoPage, SaveProgress, Saving};
 
 /// A command's failure as the window receives it: the plain sentence for the [`AppError`],
 /// naming the provider in use. The error itself stays technical, for the log.
@@ -30,4 +32,27 @@ pub async fn photos(app: AppHandle, page_token: Option<String>) -> Result<PhotoP
     let page = photos::list(&app, page_token).await;
     app.sign_in().connection_used();
     page.map_err(|error| CommandError::new(&app, &error))
+}
+
+/// "Save original…": opens the system's save dialog (in the Pictures folder, `title` made
+/// into a safe file name suggested) and saves the original of the photo `id` there, telling
+/// `on_progress` how far it has come. What to tell the person when it was saved, `None` when
+/// they closed the dialog. The window names no path: only the person does, in the dialog.
+#[tauri::command]
+pub async fn save_original(
+    app: AppHandle,
+    id: String,
+    title: String,
+    on_progress: Channel<SaveProgress>,
+) -> Result<Option<String>, CommandError> {
+    match photos::save_original(&app, id, title, on_progress).await {
+        Ok(saved) => Ok(saved.map(|file_name| messages::original_saved(&file_name))),
+        Err(error) => Err(CommandError::new(&app, &AppError::Save(Box::new(error)))),
+    }
+}
+
+/// Cancels the save of an original in progress; the partial file is removed.
+#[tauri::command]
+pub fn cancel_save(saving: State<'_, Saving>) {
+    saving.cancel();
 }

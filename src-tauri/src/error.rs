@@ -9,6 +9,9 @@ pub enum AppError {
     OAuth(#[from] photolink_oauth::Error),
     #[error("unreadable photo list: {0}")]
     PhotoList(String),
+    /// The photo API named an address outside its origin for a request with the token.
+    #[error("an address outside the photo API, refused for the token")]
+    AddressRefused,
     /// The window asked for a page of photos by a token PhotoLink did not hand out (or has
     /// forgotten since).
     #[error("a page token PhotoLink did not hand out")]
@@ -16,4 +19,47 @@ pub enum AppError {
     /// The account went away (or was replaced) while its photos were being listed.
     #[error("the account changed while its photos were listed")]
     AccountChanged,
+    #[error(transparent)]
+    Save(Box<SaveError>),
+}
+
+/// Why an original was not saved. `Display` is technical, for the log; the window gets the
+/// sentence from [`messages::save`](crate::messages::save). Neither holds a token.
+#[derive(Debug, thiserror::Error)]
+pub enum SaveError {
+    /// The original's address is one PhotoLink may not fetch it from (outside the photo API
+    /// for the token, or not `https` where that is required).
+    #[error("the original's address was refused: {0}")]
+    AddressRefused(AppError),
+    /// The photo service (or the way to it) failed: an error status, a cut-off answer, no
+    /// connection, an expired connection.
+    #[error("the photo service failed: {0}")]
+    Provider(AppError),
+    #[error("the original is larger than PhotoLink saves")]
+    TooLarge,
+    /// The file could not be written (disk full, no permission, …).
+    #[error("the file could not be written: {0}")]
+    Disk(std::io::Error),
+    #[error("the save was cancelled")]
+    Cancelled,
+    /// No listed photo has that id (any more).
+    #[error("no listed photo has that id")]
+    NoSuchPhoto,
+    /// Another original is being saved.
+    #[error("another original is being saved")]
+    Busy,
+    /// The save dialog could not be shown.
+    #[error("the save dialog could not be shown: {0}")]
+    Dialog(String),
+}
+
+impl SaveError {
+    /// The connection's failure behind this one, if any (a grant that ended, say), for the
+    /// connection to act on.
+    pub fn connection_failure(&self) -> Option<&AppError> {
+        match self {
+            Self::Provider(error) => Some(error),
+            _ => None,
+        }
+    }
 }

@@ -4,7 +4,8 @@
 //! `photolink_oauth`.
 //!
 //! Commands: the sign-in plugin's (`plugin:sign-in|status`, `…|connect`, …, event
-//! `connection-changed`) and PhotoLink's own `photos(pageToken)`.
+//! `connection-changed`) and PhotoLink's own `photos(pageToken)`,
+//! `save_original(id, title, onProgress)` and `cancel_save`.
 //!
 //! The main window shows PhotoLink's own pages only ([`main_window`]); logs go to stderr and to
 //! a bounded, rotated file in the platform's log folder ([`logging`]).
@@ -38,16 +39,23 @@ pub fn run() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
+        // Only the backend opens dialogs: the window has no dialog permission.
+        .plugin(tauri_plugin_dialog::init())
         .plugin(
             tauri_plugin_sign_in::Builder::new()
                 .app_fields(photos::settings::FIELDS)
                 .on_account_changed(photos::forget_account)
                 .build(),
         )
+        .manage(photos::Saving::default())
         .register_asynchronous_uri_scheme_protocol(photos::SCHEME, |context, request, responder| {
             photos::serve(context.app_handle(), request, responder);
         })
-        .invoke_handler(tauri::generate_handler![commands::photos])
+        .invoke_handler(tauri::generate_handler![
+            commands::photos,
+            commands::save_original,
+            commands::cancel_save,
+        ])
         .setup(move |app| {
             match app.path().app_log_dir() {
                 Ok(folder) => match log_file.open_in(&folder) {

@@ -128,6 +128,15 @@ def press(app, key: str) -> None:
     app.driver.switch_to.active_element.send_keys(key)
 
 
+def open_in_viewer(app, index: int) -> None:
+    """Opens photo `index` from the keyboard (Enter on its tile) once the first screen of
+    thumbnails is painted, and waits for its large image."""
+    app.wait_for(lambda d: app.painted_on_screen(), "the first screen of thumbnails")
+    app.tile(index).send_keys(Keys.ENTER)
+    app.wait_for(lambda d: viewer_open(app), "the viewer to open")
+    app.wait_for(lambda d: viewer_image_loaded(app), "the large image to load")
+
+
 def test_a_ten_thousand_photo_library_shows_its_first_screen_and_keeps_few_tiles_far_down(app, browser, provider):
     app.launch()
     connect(app, browser)
@@ -207,12 +216,9 @@ def test_the_months_heading_stays_at_the_top_while_its_photos_scroll_by(app, bro
 def test_the_viewer_opens_a_photo_large_moves_with_the_arrows_and_closes_with_escape(app, browser, provider):
     app.launch()
     connect(app, browser)
-    app.wait_for(lambda d: app.painted_on_screen(), "the first screen of thumbnails")
 
-    app.tile(1).send_keys(Keys.ENTER)
+    open_in_viewer(app, 1)
 
-    app.wait_for(lambda d: viewer_open(app), "the viewer to open")
-    app.wait_for(lambda d: viewer_image_loaded(app), "the large image to load")
     assert app.find("viewer-position").text.startswith("2 of ")
     assert not app.visible("viewer-loading") and not app.visible("viewer-error")
     pixels = in_page_locale(app, "const n = new Intl.NumberFormat(); return `${n.format(1200)} × ${n.format(800)} pixels`;")

@@ -43,6 +43,11 @@ pub struct HttpOptions {
     /// How resource requests are retried after a 5xx or 429 answer (default: twice, after
     /// 0.5 s and 1 s, waiting at most 10 s for a `Retry-After`). See [`RetryPolicy`].
     pub resource_retry: RetryPolicy,
+    /// Time allowed for a whole download read piece by piece with
+    /// [`Session::authorized_download`](crate::Session::authorized_download), which has no size
+    /// cap (default 2 h); between two pieces of its body at most [`timeout`](Self::timeout)
+    /// may pass.
+    pub download_timeout: Duration,
 }
 
 impl fmt::Debug for HttpOptions {
@@ -54,6 +59,7 @@ impl fmt::Debug for HttpOptions {
             .field("max_resource_bytes", &self.max_resource_bytes)
             .field("proxy", &self.proxy.as_ref().map(|_| "[set]"))
             .field("resource_retry", &self.resource_retry)
+            .field("download_timeout", &self.download_timeout)
             .finish()
     }
 }
@@ -67,6 +73,7 @@ impl Default for HttpOptions {
             max_resource_bytes: 32 * 1024 * 1024,
             proxy: None,
             resource_retry: RetryPolicy::default(),
+            download_timeout: Duration::from_secs(2 * 60 * 60),
         }
     }
 }
@@ -157,13 +164,19 @@ impl HttpClient {
             .await
     }
 
-    /// Sends a resource request (body capped at `max_resource_bytes`).
+    /// Sends a resource request: the head of the answer, and the body of a 2xx answer still
+    /// to be read ([`OpenBody`]); any other answer's body is read at once (capped at
+    /// `max_resource_bytes`), for [`RawResponse::unexpected`] to describe.
     pub(crate) async fn send_resource(
         &self,
         request: reqwest::RequestBuilder,
-    ) -> Result<RawResponse> {
-        self.send_capped(request, self.options.max_resource_bytes)
-            .await
+    ) -> Result<(RawResponse, Option<OpenBody>)> {
+        let (mut head, body) = self.open(request).await?;
+        if head.is_success() {
+            return Ok((head, Some(body)));
+        }
+        head.body = body.read_capped(self.options.max_resource_bytes).await?;
+        Ok((head, None))
     }
 
     async fn send_capped(
@@ -171,7 +184,15 @@ impl HttpClient {
         request: reqwest::RequestBuilder,
         limit: usize,
     ) -> Result<RawResponse> {
-        let mut response = request.send().await.map_err(network_error)?;
+        let (mut head, body) = self.open(request).await?;
+        head.body = body.read_capped(limit).await?;
+        Ok(head)
+    }
+
+    /// Sends `request` and reads the head of the answer (its `body` left empty) and nothing of
+    /// its body.
+    async fn open(&self, request: reqwest::RequestBuilder) -> Result<(RawResponse, OpenBody)> {
+        let response = request.send().await.map_err(network_error)?;
         let status = response.status().as_u16();
         let header = |name| {
             response
@@ -185,40 +206,83 @@ impl HttpClient {
         let retry_after =
             header(RETRY_AFTER).and_then(|value| parse_retry_after(&value, SystemTime::now()));
         let dpop_nonce = header(DPOP_NONCE);
-        if response
-            .content_length()
-            .is_some_and(|len| len > limit as u64)
-        {
-            return Err(Error::ResponseTooLarge { limit });
-        }
-        let mut body = Vec::new();
-        loop {
-            match response.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > limit {
-                        return Err(Error::ResponseTooLarge { limit });
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) if e.is_timeout() => return Err(network_error(e)),
-                Err(_) => {
-                    return Err(Error::UnexpectedResponse {
-                        status,
-                        detail: "a response that was cut off before it was complete".into(),
-                        retry_after,
-                    });
-                }
-            }
-        }
-        Ok(RawResponse {
+        let head = RawResponse {
             status,
             content_type,
             www_authenticate,
             retry_after,
             dpop_nonce,
-            body,
-        })
+            body: Vec::new(),
+        };
+        let body = OpenBody {
+            status,
+            retry_after,
+            content_length: response.content_length(),
+            response,
+        };
+        Ok((head, body))
+    }
+}
+
+/// The body of an answer, not read yet: read it whole ([`read_capped`](Self::read_capped)) or
+/// piece by piece ([`next_chunk`](Self::next_chunk)).
+pub(crate) struct OpenBody {
+    status: u16,
+    retry_after: Option<Duration>,
+    /// As announced, kept: the response's own count goes down as the body is read.
+    content_length: Option<u64>,
+    response: reqwest::Response,
+}
+
+impl fmt::Debug for OpenBody {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpenBody")
+            .field("status", &self.status)
+            .field("content_length", &self.content_length())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OpenBody {
+    /// The `Content-Length` the server announced, if any.
+    pub fn content_length(&self) -> Option<u64> {
+        self.content_length
+    }
+
+    /// The whole body, when it is at most `limit` bytes.
+    pub async fn read_capped(mut self, limit: usize) -> Result<Vec<u8>> {
+        if self.content_length().is_some_and(|len| len > limit as u64) {
+            return Err(Error::ResponseTooLarge { limit });
+        }
+        let mut body = Vec::new();
+        while let Some(chunk) = self.next_chunk(None).await? {
+            if body.len() + chunk.len() > limit {
+                return Err(Error::ResponseTooLarge { limit });
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(body)
+    }
+
+    /// The next piece of the body as it arrives, `None` after the last. A body cut off before
+    /// it was complete is an error, and so is one silent for longer than `idle` (when given).
+    pub async fn next_chunk(&mut self, idle: Option<Duration>) -> Result<Option<Vec<u8>>> {
+        let chunk = match idle {
+            Some(idle) => match tokio::time::timeout(idle, self.response.chunk()).await {
+                Ok(chunk) => chunk,
+                Err(_) => return Err(Error::Network("timed out".into())),
+            },
+            None => self.response.chunk().await,
+        };
+        match chunk {
+            Ok(chunk) => Ok(chunk.map(Vec::from)),
+            Err(e) if e.is_timeout() => Err(network_error(e)),
+            Err(_) => Err(Error::UnexpectedResponse {
+                status: self.status,
+                detail: "a response that was cut off before it was complete".into(),
+                retry_after: self.retry_after,
+            }),
+        }
     }
 }
 

@@ -166,7 +166,8 @@
 //!   request and its outcome; a rotated refresh token is saved before use and the old one is
 //!   never sent again (a refresh answer without a refresh token keeps the old one);
 //!   `invalid_grant` makes the status [`SessionStatus::ReconnectNeeded`].
-//! - **Retries**: a resource request ([`Session::authorized_get`], [`Session::userinfo`])
+//! - **Retries**: a resource request ([`Session::authorized_get`], [`Session::userinfo`],
+//!   [`Session::authorized_download`], whose body is then read piece by piece)
 //!   answered 5xx or 429 is sent again at most [`RetryPolicy::max_retries`] times (2), after
 //!   a backoff of 0.5 s doubling each time, never sooner than the answer's `Retry-After`
 //!   (seconds or an HTTP date); a `Retry-After` longer than [`RetryPolicy::max_wait`] (10 s)
@@ -228,6 +229,8 @@ pub use secret::{
     AccessToken, AuthorizationCode, ClientSecret, IdToken, PkceVerifier, RefreshToken,
 };
 pub use server_text::{is_invisible, shown_text};
-pub use session::{Persistence, ResourceResponse, Session, SessionStatus, UserInfo};
+pub use session::{
+    Persistence, ResourceDownload, ResourceResponse, Session, SessionStatus, UserInfo,
+};
 pub use store::{MemoryTokenStore, TokenStore};
 pub use token::TokenSet;

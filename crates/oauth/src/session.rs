@@ -2,7 +2,7 @@
 
 use std::fmt;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::de::DeserializeOwned;
@@ -13,7 +13,7 @@ use crate::authorize::AuthorizationResponse;
 use crate::client::{DPOP, OAuthClient, TokenTypeHint};
 use crate::dpop::{DpopKey, NonceRetry};
 use crate::error::{Error, Result, StoreError};
-use crate::http::{RawResponse, challenge_error, describe_json_error};
+use crate::http::{OpenBody, RawResponse, challenge_error, describe_json_error};
 use crate::id_token::IdTokenClaims;
 use crate::secret::AccessToken;
 use crate::store::TokenStore;
@@ -120,6 +120,42 @@ impl fmt::Debug for ResourceResponse {
             .field("body_bytes", &self.body.len())
             .finish()
     }
+}
+
+/// A protected resource being downloaded with [`Session::authorized_download`] (or
+/// [`Session::download_without_credentials`]): a 2xx answer whose body is read piece by piece as
+/// it arrives, with no cap on its size. `Debug` never shows the body.
+#[derive(Debug)]
+pub struct ResourceDownload {
+    /// The HTTP status (always 2xx).
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    body: OpenBody,
+    /// How long the body may be silent.
+    idle: Duration,
+}
+
+impl ResourceDownload {
+    /// The body's length as the server announced it (`Content-Length`), if it did.
+    pub fn content_length(&self) -> Option<u64> {
+        self.body.content_length()
+    }
+
+    /// The next piece of the body, `None` after the last. A body cut off before it was
+    /// complete is [`Error::UnexpectedResponse`]; one silent for longer than
+    /// [`HttpOptions::timeout`](crate::HttpOptions::timeout) is [`Error::Network`].
+    pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>> {
+        self.body.next_chunk(Some(self.idle)).await
+    }
+}
+
+/// How a resource's body is read: whole into memory (under the size cap and the request
+/// timeout), or piece by piece (under the download timeout, with no size cap).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reading {
+    Whole,
+    Pieces,
 }
 
 impl ResourceResponse {
@@ -257,16 +293,34 @@ impl Session {
     /// refuses with `invalid_grant` is [`Error::ReconnectNeeded`]. Other non-2xx answers, and
     /// the last answer when the retries are used up, become errors naming the status.
     pub async fn authorized_get(&self, url: &str) -> Result<ResourceResponse> {
+        let answer = self.authorized_open(url, Reading::Whole).await?;
+        self.whole(answer).await
+    }
+
+    /// Like [`authorized_get`](Self::authorized_get) (the same authorization, retries, refresh
+    /// and endpoint rule), but the body is handed out piece by piece as it arrives, with no
+    /// size cap: for downloads too large to hold in memory. The whole download may take
+    /// [`HttpOptions::download_timeout`](crate::HttpOptions::download_timeout), its body may be
+    /// silent for [`HttpOptions::timeout`](crate::HttpOptions::timeout) at a time.
+    pub async fn authorized_download(&self, url: &str) -> Result<ResourceDownload> {
+        let answer = self.authorized_open(url, Reading::Pieces).await?;
+        self.download(answer)
+    }
+
+    /// A GET of `url` with the tokens, refreshed once on a 401 that rejects them.
+    async fn authorized_open(
+        &self,
+        url: &str,
+        reading: Reading,
+    ) -> Result<(RawResponse, Option<OpenBody>)> {
         let url = self.client.transport().endpoint(url)?;
         let (tokens, version) = self.tokens_with_version().await?;
-        let response = self.get_with(&url, Some(&tokens)).await?;
-        let response = if is_token_rejection(&response) {
+        let answer = self.get_with(&url, Some(&tokens), reading).await?;
+        if is_token_rejection(&answer.0) {
             let tokens = self.refresh(version, RefreshReason::Rejected).await?;
-            self.get_with(&url, Some(&tokens)).await?
-        } else {
-            response
-        };
-        successful(response)
+            return self.get_with(&url, Some(&tokens), reading).await;
+        }
+        Ok(answer)
     }
 
     /// GETs a resource that needs no credentials, such as a pre-authenticated download URL a
@@ -277,7 +331,38 @@ impl Session {
     /// the status.
     pub async fn get_without_credentials(&self, url: &str) -> Result<ResourceResponse> {
         let url = self.client.transport().endpoint(url)?;
-        successful(self.get_with(&url, None).await?)
+        let answer = self.get_with(&url, None, Reading::Whole).await?;
+        self.whole(answer).await
+    }
+
+    /// Like [`get_without_credentials`](Self::get_without_credentials), with the body handed
+    /// out piece by piece as [`authorized_download`](Self::authorized_download) does.
+    pub async fn download_without_credentials(&self, url: &str) -> Result<ResourceDownload> {
+        let url = self.client.transport().endpoint(url)?;
+        let answer = self.get_with(&url, None, Reading::Pieces).await?;
+        self.download(answer)
+    }
+
+    /// A 2xx answer read whole, under the cap on resources.
+    async fn whole(&self, answer: (RawResponse, Option<OpenBody>)) -> Result<ResourceResponse> {
+        let (head, body) = successful(answer)?;
+        let limit = self.client.http().options().max_resource_bytes;
+        Ok(ResourceResponse {
+            status: head.status,
+            content_type: head.content_type,
+            body: body.read_capped(limit).await?,
+        })
+    }
+
+    /// A 2xx answer whose body is read piece by piece.
+    fn download(&self, answer: (RawResponse, Option<OpenBody>)) -> Result<ResourceDownload> {
+        let (head, body) = successful(answer)?;
+        Ok(ResourceDownload {
+            status: head.status,
+            content_type: head.content_type,
+            body,
+            idle: self.client.http().options().timeout,
+        })
     }
 
     /// The account details from the server's `userinfo_endpoint`.
@@ -459,8 +544,13 @@ impl Session {
     /// One resource GET, with the tokens' authorization when tokens are given (`Bearer`, or
     /// `DPoP` with a proof). An answer with a passing status (5xx, 429) is tried again as the
     /// [`RetryPolicy`](crate::RetryPolicy) allows, and one asking for a DPoP nonce once more;
-    /// the last answer is returned.
-    async fn get_with(&self, url: &Url, tokens: Option<&TokenSet>) -> Result<RawResponse> {
+    /// the last answer is returned, with the body of a 2xx answer still to be read.
+    async fn get_with(
+        &self,
+        url: &Url,
+        tokens: Option<&TokenSet>,
+        reading: Reading,
+    ) -> Result<(RawResponse, Option<OpenBody>)> {
         let http = self.client.http();
         let policy = http.options().resource_retry;
         let mut retries_done = 0;
@@ -470,7 +560,11 @@ impl Session {
                 Some(tokens) => self.authorized(url, tokens)?,
                 None => http.get(url),
             };
-            let response = http.send_resource(request).await?;
+            let request = match reading {
+                Reading::Whole => request,
+                Reading::Pieces => request.timeout(http.options().download_timeout),
+            };
+            let (response, body) = http.send_resource(request).await?;
             if tokens.and_then(dpop_key_in_use).is_some() {
                 let fresh_nonce = self.client.remember_dpop_nonce(url, &response);
                 if nonce_retry.again(fresh_nonce, &response) {
@@ -482,7 +576,7 @@ impl Session {
                     tokio::time::sleep(wait).await;
                     retries_done += 1;
                 }
-                None => return Ok(response),
+                None => return Ok((response, body)),
             }
         }
     }
@@ -550,16 +644,13 @@ fn settle_failure(error: Error, still_valid: bool, tokens: TokenSet) -> Result<T
     }
 }
 
-/// A resource answer as the caller gets it: a 2xx answer, or an error naming the status.
-fn successful(response: RawResponse) -> Result<ResourceResponse> {
-    if !response.is_success() {
-        return Err(response.unexpected());
+/// A resource answer as the caller gets it: a 2xx answer with its body to read, or an error
+/// naming the status.
+fn successful((head, body): (RawResponse, Option<OpenBody>)) -> Result<(RawResponse, OpenBody)> {
+    match body {
+        Some(body) if head.is_success() => Ok((head, body)),
+        _ => Err(head.unexpected()),
     }
-    Ok(ResourceResponse {
-        status: response.status,
-        content_type: response.content_type,
-        body: response.body,
-    })
 }
 
 /// The key resource requests prove possession of: the tokens' key, when the server bound the

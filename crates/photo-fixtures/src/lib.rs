@@ -23,11 +23,15 @@
 //! - [`Fixture::hold_next`]: the next API request waits, unanswered, until the test releases
 //!   it (so a test can change things while a request is in flight, without sleeping).
 //!
+//! - [`Fixture::set_images`]: full images as large as asked, sent piece by piece, and cut off
+//!   or stalled after some of their bytes ([`originals`]).
+//!
 //! Photos are `p1`, `p2`, …; their bytes are `image/png`-typed markers naming the photo and the
 //! rendition (PhotoLink passes bytes on without decoding them).
 
 pub mod google_drive;
 pub mod microsoft_graph;
+pub mod originals;
 
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -87,6 +91,8 @@ pub(crate) struct Shared {
     faults: Mutex<VecDeque<Fault>>,
     seen: Mutex<Vec<Seen>>,
     thumbnail_bytes: AtomicUsize,
+    /// How long full images are (0: a short marker), and how they end.
+    images: Mutex<(usize, originals::Ending)>,
     hold: Mutex<Option<Hold>>,
 }
 
@@ -158,6 +164,7 @@ impl Fixture {
             faults: Mutex::new(VecDeque::new()),
             seen: Mutex::new(Vec::new()),
             thumbnail_bytes: AtomicUsize::new(0),
+            images: Mutex::new((0, originals::Ending::Complete)),
             hold: Mutex::new(None),
         });
         let api_routes = match service {
@@ -251,6 +258,12 @@ impl Fixture {
         self.state.thumbnail_bytes.store(bytes, Ordering::SeqCst);
     }
 
+    /// Full images are `bytes` long from now on ([`originals::large_image`]; 0: a short
+    /// marker), sent piece by piece and ending as `ending` says.
+    pub fn set_images(&self, bytes: usize, ending: originals::Ending) {
+        *lock(&self.state.images) = (bytes, ending);
+    }
+
     /// Every request received so far, in order.
     pub fn seen(&self) -> Vec<Seen> {
         lock(&self.state.seen).clone()
@@ -331,6 +344,10 @@ impl Shared {
 
     /// The bytes of a rendition of photo `id`.
     pub(crate) fn picture(&self, id: &str, rendition: &str) -> Response {
+        let (image_bytes, ending) = *lock(&self.images);
+        if rendition == "image" && image_bytes > 0 {
+            return originals::response(originals::large_image(id, image_bytes), ending);
+        }
         let marker = format!("\u{89}PNG {id} {rendition}").into_bytes();
         let size = self.thumbnail_bytes.load(Ordering::SeqCst);
         let body = if rendition != "image" && size > marker.len() {

@@ -121,7 +121,9 @@
 //! `callback-checked`, `token-request-start`, `keyring-write-start`, `keyring-write-end` and
 //! `connected-sent` (the steps of finishing a sign-in). They carry nothing but their name.
 
-mod atomic_file;
+/// Files written whole or not at all; public because the app writes its own files (saved
+/// originals) the same one way.
+pub mod atomic_file;
 mod commands;
 mod config;
 mod connection;

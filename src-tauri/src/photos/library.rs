@@ -32,7 +32,7 @@
 
 use std::sync::Arc;
 
-use photolink_oauth::{ResourceResponse, Session, shown_text};
+use photolink_oauth::{ResourceDownload, ResourceResponse, Session, shown_text};
 use serde::Serialize;
 use url::{Origin, Url};
 
@@ -252,6 +252,30 @@ impl PhotoLibrary {
         }
     }
 
+    /// Starts downloading the original of the photo `id` stands for: its full image as the
+    /// service listed it, by the same rules as [`fetch`](Self::fetch) (the token only to the
+    /// photos endpoint's origin, a pre-authenticated URL without credentials, the core's
+    /// address rule, retries and refresh for both), its body read piece by piece. `None` when
+    /// no listed photo has that id.
+    pub async fn download_original(&self, id: &str) -> Option<Result<ResourceDownload, AppError>> {
+        let download = self.index.source(id, Rendition::Image)?;
+        Some(match &download {
+            Download::WithToken(url) => match self.check_token_address(url) {
+                Ok(()) => self
+                    .session
+                    .authorized_download(url.as_str())
+                    .await
+                    .map_err(AppError::from),
+                Err(error) => Err(error),
+            },
+            Download::WithoutCredentials(url) => self
+                .session
+                .download_without_credentials(url.as_str())
+                .await
+                .map_err(AppError::from),
+        })
+    }
+
     /// Forgets every listed photo and page token (after disconnecting). Their ids are never
     /// handed out again, and a page still being fetched is not indexed.
     pub fn forget(&self) {
@@ -260,12 +284,17 @@ impl PhotoLibrary {
 
     /// A GET with the Bearer token, refused unless it goes to the photos endpoint's origin.
     async fn get_with_token(&self, url: &Url) -> Result<ResourceResponse, AppError> {
-        if url.origin() != self.api_origin {
-            return Err(AppError::PhotoList(
-                "an address outside the photo API, refused for the token".into(),
-            ));
-        }
+        self.check_token_address(url)?;
         Ok(self.session.authorized_get(url.as_str()).await?)
+    }
+
+    /// Whether `url` may be sent the Bearer token: only on the photos endpoint's origin.
+    fn check_token_address(&self, url: &Url) -> Result<(), AppError> {
+        if url.origin() == self.api_origin {
+            Ok(())
+        } else {
+            Err(AppError::AddressRefused)
+        }
     }
 }
 
@@ -416,7 +445,7 @@ mod tests {
             .await
             .expect("the photo is listed");
         assert!(
-            matches!(refused, Err(AppError::PhotoList(_))),
+            matches!(refused, Err(AppError::AddressRefused)),
             "{refused:?}"
         );
         assert!(library.fetch("unknown", Rendition::Image).await.is_none());

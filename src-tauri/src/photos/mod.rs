@@ -16,6 +16,7 @@
 //! | [`index`] | The id index: the opaque ids the window uses, and how each photo's renditions are fetched. |
 //! | [`scheme`] | The `photo:` scheme: answers `photo://localhost/{id}/{thumbnail\|image}`. |
 //! | [`cache`] | [`PhotoCache`]: images in memory for the session, thumbnails and list pages on disk per account, the saved list when offline. |
+//! | [`original`] | Saving a photo's original to a file the person chose, piece by piece, with no partial file left behind; the suggested file name. |
 //!
 //! # How a photo reaches the window
 //!
@@ -28,6 +29,15 @@
 //!    with the Bearer token from the photo API's origin, or without any credentials from a
 //!    pre-authenticated URL. The token never reaches the window. An image found in the
 //!    [`PhotoCache`] (memory, then disk) is served from there; one fetched is kept there.
+//!
+//! # How an original is saved
+//!
+//! **Save original…** in the viewer calls the `save_original` command; [`save_original`] opens
+//! the system's save dialog (the window itself may not open one, nor name a path), starting in
+//! the Pictures folder with a safe name suggested from the photo's title. The [`PhotoLibrary`]
+//! downloads the full image by the same rules as the `photo:` scheme, and [`original::save`]
+//! writes it beside the chosen file, which it replaces only once complete, telling the window
+//! how far it has come over a channel; `cancel_save` stops it, leaving nothing behind.
 
 mod api_root;
 mod cache;
@@ -36,6 +46,7 @@ mod google_drive;
 mod index;
 mod library;
 mod microsoft_graph;
+mod original;
 mod photolink;
 mod scheme;
 pub mod settings;
@@ -43,18 +54,23 @@ mod source;
 #[cfg(test)]
 mod tests;
 
-use std::sync::{Arc, OnceLock};
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use photolink_oauth::Error as OAuthError;
 use tauri::http::Request;
+use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, UriSchemeResponder};
+use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_sign_in::{Provider, SignInExt};
 use url::Url;
 
-use crate::error::AppError;
+use crate::error::{AppError, SaveError};
+use crate::sync::lock;
 
 pub use cache::PhotoCache;
 pub use library::{PhotoLibrary, PhotoPage};
+pub use original::Progress as SaveProgress;
 pub use scheme::SCHEME;
 use settings::{PhotoApi, PhotoSettings};
 
@@ -146,4 +162,131 @@ pub fn serve(app: &AppHandle, request: Request<Vec<u8>>, responder: UriSchemeRes
         sign_in.connection_used();
         responder.respond(response);
     });
+}
+
+/// The save of an original in progress, if any (one at a time): the switch that cancels it.
+#[derive(Default)]
+pub struct Saving {
+    current: Mutex<Option<original::CancelSwitch>>,
+}
+
+impl Saving {
+    /// Cancels the save in progress, if any. A save still waiting for the person in the
+    /// dialog is cancelled as soon as they choose.
+    pub fn cancel(&self) {
+        if let Some(switch) = lock(&self.current).as_ref() {
+            switch.send_replace(true);
+        }
+    }
+}
+
+/// Saves the original of the photo `id` (titled `title` in the window) where the person
+/// chooses in the system's save dialog, telling `progress` how far it has come. The name of
+/// the file saved, `None` when the person closed the dialog without choosing.
+pub async fn save_original(
+    app: &AppHandle,
+    id: String,
+    title: String,
+    progress: Channel<SaveProgress>,
+) -> Result<Option<String>, SaveError> {
+    let saving = app.state::<Saving>();
+    let (switch, cancelled) = original::cancel_switch();
+    {
+        let mut current = lock(&saving.current);
+        if current.is_some() {
+            return Err(SaveError::Busy);
+        }
+        *current = Some(switch);
+    }
+    let saved = choose_and_save(app, &id, &title, progress, cancelled).await;
+    *lock(&saving.current) = None;
+    if let Err(error) = &saved {
+        tracing::warn!(%error, "an original was not saved");
+        if let Some(AppError::OAuth(failure)) = error.connection_failure() {
+            app.sign_in().connection_failed(failure);
+        }
+    }
+    // A refresh made for this download may have saved tokens, or failed to.
+    app.sign_in().connection_used();
+    saved
+}
+
+async fn choose_and_save(
+    app: &AppHandle,
+    id: &str,
+    title: &str,
+    progress: Channel<SaveProgress>,
+    cancelled: tokio::sync::watch::Receiver<bool>,
+) -> Result<Option<String>, SaveError> {
+    let provider = app
+        .sign_in()
+        .provider()
+        .ok_or(SaveError::Provider(AppError::OAuth(
+            OAuthError::NotConnected,
+        )))?;
+    let photos = app.state::<Photos>();
+    let library = photos.library(&provider).map_err(SaveError::Provider)?;
+    // The viewer has shown the full image, so its type is known from the cache (a title
+    // without an extension then gets the right one).
+    let shown = photos
+        .cache
+        .image(&library, id, index::Rendition::Image)
+        .find()
+        .await;
+    let file_name =
+        original::suggested_file_name(title, shown.as_ref().map(|body| body.media_type.as_str()));
+    let Some(path) = choose_file(app, &file_name).await? else {
+        return Ok(None);
+    };
+    let report = |step: SaveProgress| {
+        // The window may have gone; the save goes on regardless.
+        let _ = progress.send(step);
+    };
+    let bytes = original::save(&library, id, &path, report, cancelled).await?;
+    tracing::info!(bytes, "saved an original");
+    Ok(Some(
+        path.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+    ))
+}
+
+/// The file the person chooses in the system's save dialog, starting in the Pictures folder
+/// with `file_name` suggested; `None` when they close it without choosing.
+async fn choose_file(app: &AppHandle, file_name: &str) -> Result<Option<PathBuf>, SaveError> {
+    let (chosen, choice) = tokio::sync::oneshot::channel();
+    let mut dialog = app
+        .dialog()
+        .file()
+        .set_title("Save original")
+        .set_file_name(file_name)
+        .set_can_create_directories(true);
+    if let Some(folder) = starting_folder(app) {
+        dialog = dialog.set_directory(folder);
+    }
+    if let Some(window) = app.get_webview_window(crate::main_window::LABEL) {
+        dialog = dialog.set_parent(&window);
+    }
+    dialog.save_file(move |path| {
+        let _ = chosen.send(path);
+    });
+    let Some(path) = choice
+        .await
+        .map_err(|_| SaveError::Dialog("the dialog went away".into()))?
+    else {
+        return Ok(None);
+    };
+    path.into_path()
+        .map(Some)
+        .map_err(|error| SaveError::Dialog(error.to_string()))
+}
+
+/// Where the save dialog starts: the Pictures folder, else Downloads, else the home folder,
+/// whichever exists first (`None`: the dialog's own choice).
+fn starting_folder(app: &AppHandle) -> Option<PathBuf> {
+    let paths = app.path();
+    [paths.picture_dir(), paths.download_dir(), paths.home_dir()]
+        .into_iter()
+        .flatten()
+        .find(|folder| folder.is_dir())
 }

@@ -144,3 +144,52 @@ async fn disconnect_with_the_server_gone_still_forgets_the_tokens() {
     assert!(store.load().unwrap().is_none());
     assert_eq!(session.status(), SessionStatus::SignedOut);
 }
+
+#[tokio::test]
+async fn a_download_is_read_piece_by_piece_after_the_same_refresh_as_a_get() {
+    let connected = connected(Config::default()).await;
+    let photos: serde_json::Value = connected.get_photos().await.unwrap().json().unwrap();
+    let id = photos["photos"][0]["id"].as_str().unwrap();
+    let image_url = format!("{}/{id}/image", connected.photos_url());
+    let whole = connected.session.authorized_get(&image_url).await.unwrap();
+    connected.provider.expire_access_tokens().unwrap();
+
+    let mut download = connected
+        .session
+        .authorized_download(&image_url)
+        .await
+        .unwrap();
+
+    assert_eq!(download.status, 200);
+    assert_eq!(download.content_type.as_deref(), Some("image/png"));
+    let mut pieces = Vec::new();
+    while let Some(piece) = download.next_chunk().await.unwrap() {
+        pieces.push(piece);
+    }
+    assert_eq!(pieces.concat(), whole.body);
+    assert_eq!(
+        download.content_length(),
+        Some(whole.body.len() as u64),
+        "the announced length"
+    );
+    assert_eq!(connected.provider.stats().refresh_grants, 1);
+
+    let missing = connected
+        .session
+        .authorized_download(&format!("{}/no-such-photo/image", connected.photos_url()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(missing, Error::UnexpectedResponse { status: 404, .. }),
+        "{missing:?}"
+    );
+    let refused = connected
+        .session
+        .download_without_credentials("http://photos.example/a.png")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(refused, Error::InsecureEndpoint { .. }),
+        "{refused:?}"
+    );
+}
