@@ -39,10 +39,10 @@ class TimingMarks(unittest.TestCase):
         self.assertAlmostEqual(mark.at, at("2026-12-01T00:17:46.123456"), places=6)
 
     def test_colours_around_a_mark_are_ignored(self):
-        line = "\x1b[2m2026-12-01T00:17:46.000001Z\x1b[0m \x1b[32m INFO\x1b[0m \x1b[2mphotolink_bench\x1b[0m: status-sent"
+        line = "\x1b[2m2026-12-01T00:17:46.000001Z\x1b[0m \x1b[32m INFO\x1b[0m \x1b[2mphotolink_bench\x1b[0m: link-received"
         mark = parse_mark(line)
         self.assertIsNotNone(mark)
-        self.assertEqual(mark.name, "status-sent")
+        self.assertEqual(mark.name, "link-received")
 
     def test_other_lines_are_not_marks(self):
         for line in (

@@ -13,11 +13,12 @@
 //! # Timing marks
 //!
 //! A few `info` events of target `photolink_bench` mark the moments `scripts/bench.sh` measures
-//! (BENCHMARKS.md): `status-sent` (the window pulled the status), `link-received` (a sign-in
-//! link was accepted), `callback-checked`, `token-request-start`, `keyring-write-start`,
-//! `keyring-write-end` and `connected-sent` (the steps of finishing a sign-in). The sign-in
-//! plugin logs them (see its documentation); they carry nothing but their name, and the default
-//! log filter leaves them out; `RUST_LOG=photolink_bench=info` turns them on.
+//! (BENCHMARKS.md): `link-received` (a sign-in link was accepted), `callback-checked`,
+//! `token-request-start`, `keyring-write-start`, `keyring-write-end` and `connected-sent` (the
+//! steps of finishing a sign-in). The sign-in plugin logs them (see its documentation); they
+//! carry nothing but their name, and the default log filter leaves them out;
+//! `RUST_LOG=photolink_bench=info` turns them on. The window's page sets one user-timing mark,
+//! `status-painted`, in the frame that paints its first status.
 
 mod commands;
 mod error;

@@ -1,9 +1,9 @@
 //! The floor of PhotoLink's start-up figure (`scripts/bench.sh`, BENCHMARKS.md): the least a
 //! Tauri 2 window does to show a status. It has PhotoLink's window size, security settings and
 //! release profile, and nothing else: no plugins, no keyring, no provider, no styling. Its page
-//! invokes [`status`] on load and shows the answer, as PhotoLink's page does, and [`status`]
-//! logs the same `status-sent` timing mark (target `photolink_bench`, off unless `RUST_LOG`
-//! turns it on), so the benchmark times both windows from process start to the same moment.
+//! invokes [`status`] on load, shows the answer and marks the frame that paints it
+//! (`status-painted`), as PhotoLink's page does, so the benchmark times both windows from
+//! process start to the same moment.
 
 // No console window next to it on Windows release builds, as for PhotoLink.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
@@ -13,7 +13,6 @@ use tracing_subscriber::EnvFilter;
 /// The status the page shows: a fixed word, since there is nothing to connect.
 #[tauri::command]
 fn status() -> &'static str {
-    tracing::info!(target: "photolink_bench", "status-sent");
     "disconnected"
 }
 

@@ -11,7 +11,6 @@ use crate::status::{Status, Tone};
 /// The current status; the window calls it on load, then follows `connection-changed`.
 #[tauri::command]
 pub fn status<R: Runtime>(app: AppHandle<R>) -> Status {
-    tracing::info!(target: "photolink_bench", "status-sent"); // timing mark, see lib.rs
     app.sign_in().status()
 }
 

@@ -117,9 +117,9 @@
 //! # Timing marks
 //!
 //! A few `info` events of target `photolink_bench` mark the moments a benchmark measures:
-//! `status-sent` (the window pulled the status), `link-received` (a sign-in link was accepted),
-//! `callback-checked`, `token-request-start`, `keyring-write-start`, `keyring-write-end` and
-//! `connected-sent` (the steps of finishing a sign-in). They carry nothing but their name.
+//! `link-received` (a sign-in link was accepted), `callback-checked`, `token-request-start`,
+//! `keyring-write-start`, `keyring-write-end` and `connected-sent` (the steps of finishing a
+//! sign-in). They carry nothing but their name.
 
 /// Files written whole or not at all; public because the app writes its own files (saved
 /// originals) the same one way.
