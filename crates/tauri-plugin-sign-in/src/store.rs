@@ -202,13 +202,27 @@ const MAX_PARTS: usize = 64;
 ///   before texts were split; the next write replaces it with a manifest.
 /// - A **delete** removes the manifest first: once it is gone nothing reads the parts, even one
 ///   the keyring then refuses to delete (that refusal is still an error).
+/// - The entry remembers the manifest it last read or wrote, so a write after a read (the
+///   connection saved at sign-in, after start-up found none) asks the keyring nothing first.
+///   One PhotoLink runs at a time and it is the only writer of its entries; after a failed
+///   write or delete the entry reads the keyring again.
 pub struct SplitEntry {
     entries: Arc<dyn NamedEntries>,
     name: String,
+    last_seen: Mutex<LastSeen>,
+}
+
+/// The manifest a [`SplitEntry`] last read or wrote.
+enum LastSeen {
+    /// Not known: ask the keyring.
+    Unknown,
+    /// No manifest, so no parts (nothing, a text kept whole, or a damaged manifest).
+    NoParts,
+    Manifest(SplitManifest),
 }
 
 /// What a [`SplitEntry`]'s manifest says.
-#[derive(Serialize, Deserialize)]
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SplitManifest {
     /// 16 lower-case hex digits, part of every part's name.
@@ -234,6 +248,7 @@ impl SplitEntry {
         Self {
             entries,
             name: name.into(),
+            last_seen: Mutex::new(LastSeen::Unknown),
         }
     }
 
@@ -256,7 +271,18 @@ impl SplitEntry {
             .entry(&format!("{}.{generation}.{n}", self.name))
     }
 
+    /// What the keyring holds under the entry's name, remembered as the manifest last seen.
     fn kept(&self) -> Result<Kept, KeyringError> {
+        let kept = self.kept_in_the_keyring();
+        *lock(&self.last_seen) = match &kept {
+            Ok(Kept::Split(manifest)) => LastSeen::Manifest(manifest.clone()),
+            Ok(Kept::Nothing | Kept::Whole(_) | Kept::Damaged) => LastSeen::NoParts,
+            Err(_) => LastSeen::Unknown,
+        };
+        kept
+    }
+
+    fn kept_in_the_keyring(&self) -> Result<Kept, KeyringError> {
         let Some(text) = self.manifest().read()? else {
             return Ok(Kept::Nothing);
         };
@@ -324,9 +350,15 @@ impl SecretEntry for SplitEntry {
                 "the text is longer than PhotoLink keeps in the keyring".into(),
             ));
         }
-        let previous = match self.kept()? {
-            Kept::Split(manifest) => Some(manifest),
-            Kept::Nothing | Kept::Whole(_) | Kept::Damaged => None,
+        // Unknown until this write succeeds.
+        let last_seen = std::mem::replace(&mut *lock(&self.last_seen), LastSeen::Unknown);
+        let previous = match last_seen {
+            LastSeen::Manifest(manifest) => Some(manifest),
+            LastSeen::NoParts => None,
+            LastSeen::Unknown => match self.kept()? {
+                Kept::Split(manifest) => Some(manifest),
+                Kept::Nothing | Kept::Whole(_) | Kept::Damaged => None,
+            },
         };
         let generation = loop {
             let generation = format!("{:016x}", rand::random::<u64>());
@@ -347,11 +379,13 @@ impl SecretEntry for SplitEntry {
             .try_for_each(|(n, piece)| self.part(&manifest.generation, n).write(piece))
             .and_then(|()| self.manifest().write(&manifest_text));
         if let Err(error) = written {
+            *lock(&self.last_seen) = LastSeen::Unknown;
             if let Err(cleanup) = self.delete_parts(&manifest.generation, manifest.parts) {
                 tracing::warn!(%cleanup, "could not delete the parts of a failed keyring write");
             }
             return Err(error);
         }
+        *lock(&self.last_seen) = LastSeen::Manifest(manifest);
         if let Some(previous) = previous
             && let Err(cleanup) = self.delete_parts(&previous.generation, previous.parts)
         {
@@ -361,12 +395,18 @@ impl SecretEntry for SplitEntry {
     }
 
     fn delete(&self) -> Result<(), KeyringError> {
+        // Read, not remembered: a delete removes every part the keyring holds.
         let kept = self.kept();
+        *lock(&self.last_seen) = LastSeen::Unknown;
         self.manifest().delete()?;
-        match kept? {
+        let deleted = match kept? {
             Kept::Split(manifest) => self.delete_parts(&manifest.generation, manifest.parts),
             Kept::Nothing | Kept::Whole(_) | Kept::Damaged => Ok(()),
+        };
+        if deleted.is_ok() {
+            *lock(&self.last_seen) = LastSeen::NoParts;
         }
+        deleted
     }
 }
 
@@ -1508,6 +1548,51 @@ mod tests {
             assert_eq!(problem, Some(OpenProblem::Unreadable), "{what}");
             assert!(store.load().unwrap().is_none(), "{what} restored tokens");
         }
+    }
+
+    #[test]
+    fn saves_after_start_up_ask_the_keyring_nothing_but_still_replace_the_old_generation() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("split-remembered");
+        let (store, _) = open_split(&keyring, &path);
+        // From here on the keyring can be written but not read.
+        keyring.fail_reads.store(true, Ordering::SeqCst);
+
+        store.save(&large_tokens("r1", 6)).unwrap();
+        let first = assert_one_generation(&keyring);
+        store.save(&tokens("r2")).unwrap();
+
+        let second = assert_one_generation(&keyring);
+        assert_ne!(second.generation, first.generation);
+        keyring.fail_reads.store(false, Ordering::SeqCst);
+        let (next_start, _) = open_split(&keyring, &path);
+        assert_eq!(refresh_token_of(&next_start).as_deref(), Some("r2"));
+    }
+
+    #[test]
+    fn a_save_after_a_failed_one_reads_the_keyring_again() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("split-after-failure");
+        let (store, _) = open_split(&keyring, &path);
+        store.save(&large_tokens("r1", 6)).unwrap();
+        // A write that fails, and a keyring that then keeps the old set too: what it holds is
+        // not known any more.
+        keyring.fail_writes.store(true, Ordering::SeqCst);
+        keyring.fail_deletes.store(true, Ordering::SeqCst);
+        assert!(store.save(&tokens("r2")).is_err());
+        keyring.fail_writes.store(false, Ordering::SeqCst);
+        keyring.fail_deletes.store(false, Ordering::SeqCst);
+        keyring.fail_reads.store(true, Ordering::SeqCst);
+
+        assert!(
+            store.save(&tokens("r3")).is_err(),
+            "after a failed write the entry must ask the keyring what it holds"
+        );
+        keyring.fail_reads.store(false, Ordering::SeqCst);
+        store.save(&tokens("r4")).unwrap();
+
+        let (next_start, _) = open_split(&keyring, &path);
+        assert_eq!(refresh_token_of(&next_start).as_deref(), Some("r4"));
     }
 
     #[test]
