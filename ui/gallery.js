@@ -25,14 +25,18 @@ const $ = (id) => document.getElementById(id);
 export class Gallery {
   constructor(invoke) {
     this.list = new PhotoList(invoke, () => this.changed(), () => this.grid.shownCount());
+    /** Between start() and stop(): only then is a page asked for. */
+    this.active = false;
     const list = this.list;
-    // What the grid and the viewer see: no placeholders or further pages after a failure.
+    const loadMore = () => (this.active ? list.loadMore() : Promise.resolve());
+    // What the grid and the viewer see: no placeholders or further pages after a failure or
+    // while stopped.
     const source = {
       count: () => list.photos.length,
       photo: (index) => list.photos[index],
       photos: () => list.photos,
-      hasMore: () => list.hasMore && !list.problem,
-      loadMore: () => list.loadMore(),
+      hasMore: () => this.active && list.hasMore && !list.problem,
+      loadMore,
     };
     // Back in the grid, the photo shown last is scrolled to and focused (if still listed).
     this.viewer = new Viewer(
@@ -44,19 +48,21 @@ export class Gallery {
     );
     this.grid = new VirtualGrid($("grid"), $("grid-months"), source, new ImageQueue(IMAGE_LOADS), {
       open: (index) => this.viewer.open(index),
-      nearEnd: () => list.loadMore(),
+      nearEnd: loadMore,
     });
     $("gallery-retry").addEventListener("click", () => list.retry());
   }
 
-  /** Shows the photos of the account just connected (the gallery was stopped when the previous
-   * account went away). The grid may have asked for the first page already. */
+  /** Shows the photos of the account just connected, from a fresh list. */
   start() {
+    this.active = true;
+    this.list.reset();
     this.list.loadMore();
   }
 
-  /** Forgets the photos shown (disconnected). */
+  /** Forgets the photos shown (disconnected); nothing is asked for until the next start(). */
   stop() {
+    this.active = false;
     this.list.reset();
     this.viewer.close();
     this.grid.clear();
