@@ -223,7 +223,7 @@ in_session() {
   if [[ ${#tokens[@]} -gt 0 ]]; then
     check_no_token_files "no token in what stays in the user's home after removal" "${tokens[@]}"
   fi
-  note "stays in the user's home after removal (see README, Installers):"
+  note "stays in the user's home after removal (see README, Where PhotoLink keeps your data):"
   printf '%s\n' "${leftovers:-(nothing)}" | sed "s|^$HOME/|        ~/|; s|^(|        (|"
   note "keyring items of $KEYRING_SERVICE still there: ${#tokens[@]} token(s), encrypted by the keyring" \
     "(Disconnect, or: secret-tool clear service $KEYRING_SERVICE)"
