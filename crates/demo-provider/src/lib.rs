@@ -255,59 +255,24 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
-mod account;
-mod authorize;
-mod bearer;
-mod client;
-mod client_auth;
-mod config;
-mod consent;
-mod dpop;
-mod endpoints;
-#[cfg(feature = "test-machinery")]
-mod exchanges;
-#[cfg(feature = "test-machinery")]
-mod faults;
-mod grants;
-mod handle;
-mod host;
-mod id_token;
-mod images;
-mod library;
-mod machinery;
-mod metadata;
-mod oauth_error;
-mod pages;
-mod par;
-mod params;
-mod persistence;
-mod photos;
-mod revocation;
-mod scene;
-mod scope;
-mod secrets;
-mod server;
-#[cfg(feature = "test-machinery")]
-mod stats;
-mod sync;
-#[cfg(feature = "test-machinery")]
-mod test_controls;
-mod token;
-mod userinfo;
+mod authorization;
+mod photo_api;
+mod shared;
+mod test_machinery;
 
-pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI, EXAMPLE_REDIRECT_URI};
-pub use config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
-pub use endpoints::Endpoints;
+pub use authorization::client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI, EXAMPLE_REDIRECT_URI};
+pub use shared::config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
+pub use shared::endpoints::Endpoints;
+pub use shared::handle::ProviderHandle;
+pub use shared::persistence::StateFileError;
+pub use shared::secrets::token_hash;
+pub use shared::server::start;
 #[cfg(feature = "test-machinery")]
-pub use exchanges::MAX_EXCHANGES;
+pub use test_machinery::exchanges::MAX_EXCHANGES;
 #[cfg(feature = "test-machinery")]
-pub use faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
-pub use handle::ProviderHandle;
-pub use persistence::StateFileError;
-pub use secrets::token_hash;
-pub use server::start;
+pub use test_machinery::faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
 #[cfg(feature = "test-machinery")]
-pub use stats::Stats;
+pub use test_machinery::stats::Stats;
 
 /// Why the provider could not start or change its state.
 #[derive(Debug, thiserror::Error)]
