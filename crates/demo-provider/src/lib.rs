@@ -46,6 +46,17 @@
 //! grants first), so a flood of requests can exhaust neither memory nor the state file, and a
 //! request never fails because a table is full. The DPoP replay cache is bounded the same way.
 //!
+//! # The modules
+//!
+//! The source is grouped by concern, one folder each:
+//!
+//! | Folder | What it holds |
+//! |---|---|
+//! | `authorization` | The authorization server: `authorize` (the authorization request and the consent form), `consent` (requests waiting for a decision), `pages` (the consent and error pages), `client` and `client_auth` (the registered client and its authentication), `scope`, `account` (the demo account), `grants` (codes, grants and tokens), `token`, `par` (pushed requests), `dpop`, `id_token` (ID tokens and the JWK Set), `metadata` (the discovery documents), `revocation`, `userinfo`, `bearer` (the access token check the protected resources share) and `oauth_error`. |
+//! | `photo_api` | The photo API: `photos` (the listing and image endpoints), `library` (the photos' metadata), `images` (drawing, encoding and keeping the images) and `scene` (the landscapes). |
+//! | `test_machinery` | `machinery` (the hooks the endpoints call, empty without the feature), and, only with the [test machinery](#the-test-machinery), `faults`, `stats`, `test_controls` (the `/_test/…` routes) and `exchanges` (the exchange log). |
+//! | `shared` | What the others share: `server` ([`start`] and the routes), `provider` (the state every handler is given), `handle` ([`ProviderHandle`]), `config`, `endpoints`, `host` (the `Host` check), `params` (form parameters), `persistence` (the state file), `secrets` (random values, hashes, PKCE) and `sync` (locks). |
+//!
 //! # The binary
 //!
 //! `photolink-demo-provider [--port N] [--photos N] [--access-token-ttl SECONDS]
@@ -76,7 +87,7 @@
 //! | Exchange log (`Config::record_exchanges`, `--record-exchanges`, `MAX_EXCHANGES`) | Every request and answer recorded, `GET /_test/exchanges`. | Not compiled; refused like the test controls. |
 //! | Counters (`Stats`, `ProviderHandle::stats`) | Counted as requests are answered. | Nothing is counted: counting compiles to nothing. |
 //!
-//! The switch is made in one place (the crate's `machinery` module, and the registration of the
+//! The switch is made in one place (the `test_machinery::machinery` module, and the registration of the
 //! test routes in `start`); the endpoints call the same hooks either way.
 //!
 //! # Endpoints
@@ -246,7 +257,7 @@
 //! landscape (sky gradient, sun or moon, stars, layered mountains or hills, lakes) from twelve
 //! designs with distinct palettes; photos after the twelfth vary a design. Listing costs nothing
 //! per photo. Each image is drawn and encoded on its first request and then served stored:
-//! every thumbnail of even a 10,000-photo library stays kept (see the `images` module for
+//! every thumbnail of even a 10,000-photo library stays kept (see the `photo_api::images` module for
 //! the budgets).
 
 // The docs link to the test machinery's items, which a build without it does not have.
