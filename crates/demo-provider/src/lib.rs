@@ -279,6 +279,8 @@ pub use shared::persistence::StateFileError;
 pub use shared::secrets::token_hash;
 pub use shared::server::start;
 #[cfg(feature = "test-machinery")]
+pub use test_machinery::consent_page;
+#[cfg(feature = "test-machinery")]
 pub use test_machinery::exchanges::MAX_EXCHANGES;
 #[cfg(feature = "test-machinery")]
 pub use test_machinery::faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
