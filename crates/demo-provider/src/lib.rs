@@ -54,7 +54,7 @@
 //! |---|---|
 //! | `authorization` | The authorization server: `authorize` (the authorization request and the consent form), `consent` (requests waiting for a decision), `pages` (the consent and error pages), `client` and `client_auth` (the registered client and its authentication), `scope`, `account` (the demo account), `grants` (codes, grants and tokens), `token`, `par` (pushed requests), `dpop`, `id_token` (ID tokens and the JWK Set), `metadata` (the discovery documents), `revocation`, `userinfo`, `bearer` (the access token check the protected resources share) and `oauth_error`. |
 //! | `photo_api` | The photo API: `photos` (the listing and image endpoints), `library` (the photos' metadata), `images` (drawing, encoding and keeping the images) and `scene` (the landscapes). |
-//! | `test_machinery` | `machinery` (the hooks the endpoints call, empty without the feature), and, only with the [test machinery](#the-test-machinery), `faults`, `stats`, `test_controls` (the `/_test/…` routes) and `exchanges` (the exchange log). |
+//! | `test_machinery` | `machinery` (the hooks the endpoints call, empty without the feature), and, only with the [test machinery](#the-test-machinery), `faults`, `stats`, `test_controls` (the `/_test/…` routes), `exchanges` (the exchange log) and `consent_page` (the consent page driver the tests sign in with). |
 //! | `shared` | What the others share: `server` ([`start`] and the routes), `provider` (the state every handler is given), `handle` ([`ProviderHandle`]), `config`, `endpoints`, `host` (the `Host` check), `params` (form parameters), `persistence` (the state file), `secrets` (random values, hashes, PKCE) and `sync` (locks). |
 //!
 //! # The binary
@@ -86,6 +86,7 @@
 //! | Test controls (`Config::test_controls`, `--test-controls`) | `POST`/`DELETE /_test/faults`, `GET /_test/stats`. | Not compiled: [`start`] refuses the setting (`Error::InvalidConfig`), the binary the flag. |
 //! | Exchange log (`Config::record_exchanges`, `--record-exchanges`, `MAX_EXCHANGES`) | Every request and answer recorded, `GET /_test/exchanges`. | Not compiled; refused like the test controls. |
 //! | Counters (`Stats`, `ProviderHandle::stats`) | Counted as requests are answered. | Nothing is counted: counting compiles to nothing. |
+//! | Consent page driver (`consent_page::decide`, `consent_page::approve`) | Plays the person at the consent page over HTTP (GET the authorization URL, read the form, POST the decision as a browser would) and returns the callback URL; every test that signs in through the provider uses it. | Not compiled, nor its HTTP client (`reqwest`). |
 //!
 //! The switch is made in one place (the `test_machinery::machinery` module, and the registration of the
 //! test routes in `start`); the endpoints call the same hooks either way.
