@@ -38,7 +38,7 @@ TITLES = [
 PAGE_SIZE = 50
 # The demo library's newest photo was taken 2026-11-28T15:42:00Z, whatever its size; the rest go
 # back to February 2021 in outings of four photos, each older than the one before
-# (crates/demo-provider/src/library.rs).
+# (crates/demo-provider/src/photo_api/library.rs).
 NEWEST_TAKEN = "2026-11-28T15:42:00Z"
 NEWEST_MONTH = "2026-11"
 FAR_DOWN = 5000

@@ -46,6 +46,17 @@
 //! grants first), so a flood of requests can exhaust neither memory nor the state file, and a
 //! request never fails because a table is full. The DPoP replay cache is bounded the same way.
 //!
+//! # The modules
+//!
+//! The source is grouped by concern, one folder each:
+//!
+//! | Folder | What it holds |
+//! |---|---|
+//! | `authorization` | The authorization server: `authorize` (the authorization request and the consent form), `consent` (requests waiting for a decision), `pages` (the consent and error pages), `client` and `client_auth` (the registered client and its authentication), `scope`, `account` (the demo account), `grants` (codes, grants and tokens), `token`, `par` (pushed requests), `dpop`, `id_token` (ID tokens and the JWK Set), `metadata` (the discovery documents), `revocation`, `userinfo`, `bearer` (the access token check the protected resources share) and `oauth_error`. |
+//! | `photo_api` | The photo API: `photos` (the listing and image endpoints), `library` (the photos' metadata), `images` (drawing, encoding and keeping the images) and `scene` (the landscapes). |
+//! | `test_machinery` | `machinery` (the hooks the endpoints call, empty without the feature), and, only with the [test machinery](#the-test-machinery), `faults`, `stats`, `test_controls` (the `/_test/…` routes), `exchanges` (the exchange log) and `consent_page` (the consent page driver the tests sign in with). |
+//! | `shared` | What the others share: `server` ([`start`] and the routes), `provider` (the state every handler is given), `handle` ([`ProviderHandle`]), `config`, `endpoints`, `host` (the `Host` check), `params` (form parameters), `persistence` (the state file), `secrets` (random values, hashes, PKCE) and `sync` (locks). |
+//!
 //! # The binary
 //!
 //! `photolink-demo-provider [--port N] [--photos N] [--access-token-ttl SECONDS]
@@ -75,8 +86,9 @@
 //! | Test controls (`Config::test_controls`, `--test-controls`) | `POST`/`DELETE /_test/faults`, `GET /_test/stats`. | Not compiled: [`start`] refuses the setting (`Error::InvalidConfig`), the binary the flag. |
 //! | Exchange log (`Config::record_exchanges`, `--record-exchanges`, `MAX_EXCHANGES`) | Every request and answer recorded, `GET /_test/exchanges`. | Not compiled; refused like the test controls. |
 //! | Counters (`Stats`, `ProviderHandle::stats`) | Counted as requests are answered. | Nothing is counted: counting compiles to nothing. |
+//! | Consent page driver (`consent_page::decide`, `consent_page::approve`) | Plays the person at the consent page over HTTP (GET the authorization URL, read the form, POST the decision as a browser would) and returns the callback URL; every test that signs in through the provider uses it. | Not compiled, nor its HTTP client (`reqwest`). |
 //!
-//! The switch is made in one place (the crate's `machinery` module, and the registration of the
+//! The switch is made in one place (the `test_machinery::machinery` module, and the registration of the
 //! test routes in `start`); the endpoints call the same hooks either way.
 //!
 //! # Endpoints
@@ -246,7 +258,7 @@
 //! landscape (sky gradient, sun or moon, stars, layered mountains or hills, lakes) from twelve
 //! designs with distinct palettes; photos after the twelfth vary a design. Listing costs nothing
 //! per photo. Each image is drawn and encoded on its first request and then served stored:
-//! every thumbnail of even a 10,000-photo library stays kept (see the `images` module for
+//! every thumbnail of even a 10,000-photo library stays kept (see the `photo_api::images` module for
 //! the budgets).
 
 // The docs link to the test machinery's items, which a build without it does not have.
@@ -255,59 +267,26 @@
     allow(rustdoc::broken_intra_doc_links)
 )]
 
-mod account;
-mod authorize;
-mod bearer;
-mod client;
-mod client_auth;
-mod config;
-mod consent;
-mod dpop;
-mod endpoints;
-#[cfg(feature = "test-machinery")]
-mod exchanges;
-#[cfg(feature = "test-machinery")]
-mod faults;
-mod grants;
-mod handle;
-mod host;
-mod id_token;
-mod images;
-mod library;
-mod machinery;
-mod metadata;
-mod oauth_error;
-mod pages;
-mod par;
-mod params;
-mod persistence;
-mod photos;
-mod revocation;
-mod scene;
-mod scope;
-mod secrets;
-mod server;
-#[cfg(feature = "test-machinery")]
-mod stats;
-mod sync;
-#[cfg(feature = "test-machinery")]
-mod test_controls;
-mod token;
-mod userinfo;
+mod authorization;
+mod photo_api;
+mod shared;
+mod test_machinery;
 
-pub use client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI, EXAMPLE_REDIRECT_URI};
-pub use config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
-pub use endpoints::Endpoints;
+pub use authorization::client::{CLIENT_ID, CUSTOM_SCHEME_REDIRECT_URI, EXAMPLE_REDIRECT_URI};
+pub use shared::config::{Config, ExpiryField, IssParameter, Limits, WellKnownDocuments};
+pub use shared::endpoints::Endpoints;
+pub use shared::handle::ProviderHandle;
+pub use shared::persistence::StateFileError;
+pub use shared::secrets::token_hash;
+pub use shared::server::start;
 #[cfg(feature = "test-machinery")]
-pub use exchanges::MAX_EXCHANGES;
+pub use test_machinery::consent_page;
 #[cfg(feature = "test-machinery")]
-pub use faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
-pub use handle::ProviderHandle;
-pub use persistence::StateFileError;
-pub use secrets::token_hash;
-pub use server::start;
+pub use test_machinery::exchanges::MAX_EXCHANGES;
 #[cfg(feature = "test-machinery")]
-pub use stats::Stats;
+pub use test_machinery::faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
+#[cfg(feature = "test-machinery")]
+pub use test_machinery::stats::Stats;
 
 /// Why the provider could not start or change its state.
 #[derive(Debug, thiserror::Error)]

@@ -72,7 +72,7 @@ async fn approve_redirects_with_code_state_and_iss() {
     let provider = provider(Config::default()).await;
     let http = http();
     let url = authorize_url(&provider, &Pkce::new(), &[]);
-    let callback = consent_callback(&http, &provider, url, "approve").await;
+    let callback = consent_callback(&http, url, Decision::Approve).await;
     assert_eq!(callback.scheme(), "com.example.photolink");
     assert_eq!(callback.path(), "/oauth/callback");
     assert!(query_param(&callback, "code").is_some_and(|c| c.len() >= 32));
@@ -85,7 +85,7 @@ async fn deny_redirects_with_access_denied() {
     let provider = provider(Config::default()).await;
     let http = http();
     let url = authorize_url(&provider, &Pkce::new(), &[]);
-    let callback = consent_callback(&http, &provider, url, "deny").await;
+    let callback = consent_callback(&http, url, Decision::Deny).await;
     assert_eq!(
         query_param(&callback, "error").as_deref(),
         Some("access_denied")
@@ -156,7 +156,7 @@ async fn loopback_redirect_accepts_any_port() {
     let http = http();
     let redirect = "http://127.0.0.1:53682/oauth/callback";
     let url = authorize_url(&provider, &Pkce::new(), &[("redirect_uri", redirect)]);
-    let callback = consent_callback(&http, &provider, url, "approve").await;
+    let callback = consent_callback(&http, url, Decision::Approve).await;
     assert_eq!(callback.port(), Some(53682));
     assert_eq!(callback.host_str(), Some("127.0.0.1"));
     assert!(query_param(&callback, "code").is_some());
@@ -245,7 +245,7 @@ async fn iss_parameter_can_be_omitted_or_wrong_for_client_tests() {
         .await;
         let http = http();
         let url = authorize_url(&provider, &Pkce::new(), &[]);
-        let callback = consent_callback(&http, &provider, url, "approve").await;
+        let callback = consent_callback(&http, url, Decision::Approve).await;
         assert_eq!(query_param(&callback, "iss").as_deref(), expected);
     }
 }

@@ -60,7 +60,7 @@ async fn a_pushed_request_signs_in_with_its_own_parameters() {
     // Parameters in the URL besides client_id and request_uri are ignored.
     let mut url = url_for(&provider, &request_uri);
     url.query_pairs_mut().append_pair("state", "from-the-url");
-    let callback = consent_callback(&http(), &provider, url, "approve").await;
+    let callback = consent_callback(&http(), url, Decision::Approve).await;
     assert_eq!(
         query_param(&callback, "state").as_deref(),
         Some("pushed-state")

@@ -4,6 +4,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use photolink_demo_provider::consent_page;
+pub use photolink_demo_provider::consent_page::Decision;
 use photolink_demo_provider::{Config, ProviderHandle, start};
 use reqwest::{Client, StatusCode, redirect};
 use serde_json::Value;
@@ -127,14 +129,11 @@ pub async fn decide(
 }
 
 /// Opens the consent page for `url`, answers it with `decision`, and returns the callback URL.
-pub async fn consent_callback(
-    http: &Client,
-    provider: &ProviderHandle,
-    url: Url,
-    decision: &str,
-) -> Url {
-    let transaction = open_consent(http, url).await;
-    decide(http, provider, &transaction, decision).await
+pub async fn consent_callback(http: &Client, url: Url, decision: Decision) -> Url {
+    let callback = consent_page::decide(http, &url, decision)
+        .await
+        .expect("the consent page is answered");
+    Url::parse(&callback).unwrap()
 }
 
 pub fn location(response: &reqwest::Response) -> Url {
@@ -166,7 +165,7 @@ pub async fn authorization_code_with(
     extra: &[(&str, &str)],
 ) -> String {
     let url = authorize_url(provider, pkce, extra);
-    let callback = consent_callback(http, provider, url, "approve").await;
+    let callback = consent_callback(http, url, Decision::Approve).await;
     query_param(&callback, "code").expect("a code")
 }
 

@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use photolink_demo_provider::consent_page::{self, Decision};
 use photolink_demo_provider::{self as demo, ProviderHandle};
 use photolink_oauth::{ClientConfig, OAuthClient};
 use url::Url;
@@ -311,38 +312,19 @@ impl Setup {
 
     /// What a person does in the browser: opens the last page PhotoLink sent them to and
     /// presses `decision`; returns the callback URL the provider redirects to.
-    async fn decide(&self, decision: &str) -> String {
+    async fn decide(&self, decision: Decision) -> String {
         let page = self
             .visits()
             .last()
             .cloned()
             .expect("the browser was opened");
-        let html = self
-            .http
-            .get(page)
-            .send()
+        consent_page::decide(&self.http, &page, decision)
             .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
-        let marker = r#"name="transaction" value=""#;
-        let start = html.find(marker).expect("a consent form") + marker.len();
-        let transaction = &html[start..start + html[start..].find('"').unwrap()];
-        let answer = self
-            .http
-            .post(&self.provider.endpoints().authorization)
-            .header("Origin", self.provider.issuer_url())
-            .header("Sec-Fetch-Site", "same-origin")
-            .form(&[("transaction", transaction), ("decision", decision)])
-            .send()
-            .await
-            .unwrap();
-        answer.headers()["location"].to_str().unwrap().to_owned()
+            .unwrap_or_else(|error| panic!("the consent page is answered: {error}"))
     }
 
     async fn approve(&self) -> String {
-        self.decide("approve").await
+        self.decide(Decision::Approve).await
     }
 
     /// Connects `process` through the browser.
@@ -555,7 +537,7 @@ async fn a_refusal_names_the_provider_and_try_again_starts_a_new_sign_in() {
     let process = setup.process();
     process.connection.connect().await;
 
-    let denied = setup.decide("deny").await;
+    let denied = setup.decide(Decision::Deny).await;
     process.connection.finish(&denied).await;
 
     assert_eq!(
@@ -1361,7 +1343,7 @@ async fn a_refusal_through_the_listener_tells_the_browser_why_and_stops_it() {
     process.connection.connect().await;
     let listener = setup.last_listener();
 
-    let denied = setup.decide("deny").await;
+    let denied = setup.decide(Decision::Deny).await;
     let outcome = (listener.deliver)(denied).await;
 
     assert_eq!(

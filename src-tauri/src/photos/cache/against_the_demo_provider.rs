@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use photolink_demo_provider::{self as demo, Fault, ProviderHandle};
+use photolink_demo_provider::{self as demo, Fault, ProviderHandle, consent_page};
 use photolink_oauth::{ClientConfig, MemoryTokenStore, OAuthClient, PendingAuthorization};
 use tauri::http::{Request, StatusCode};
 use url::Url;
@@ -39,7 +39,13 @@ async fn connected_with(scopes: &[&str]) -> Connected {
         Arc::new(Session::new(client.clone(), Arc::new(MemoryTokenStore::new())).unwrap());
     let pending = PendingAuthorization::new();
     let authorize_url = pending.begin(&client).unwrap();
-    let callback = approve(&provider, &authorize_url).await;
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let callback = consent_page::approve(&http, &authorize_url)
+        .await
+        .unwrap_or_else(|error| panic!("the consent page is answered: {error}"));
     let response = pending.complete(&callback).unwrap();
     let _ = session.connect(response).await.unwrap();
     let endpoint = Url::parse(&format!("{}/photos", provider.issuer_url())).unwrap();
@@ -53,34 +59,6 @@ async fn connected_with(scopes: &[&str]) -> Connected {
         session,
         library,
     }
-}
-
-/// What a person does on the consent page: approves. Returns the callback URL.
-async fn approve(provider: &ProviderHandle, authorize_url: &Url) -> String {
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let html = http
-        .get(authorize_url.as_str())
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let marker = r#"name="transaction" value=""#;
-    let start = html.find(marker).expect("a consent form") + marker.len();
-    let transaction = &html[start..start + html[start..].find('"').unwrap()];
-    let answer = http
-        .post(&provider.endpoints().authorization)
-        .header("Origin", provider.issuer_url())
-        .header("Sec-Fetch-Site", "same-origin")
-        .form(&[("transaction", transaction), ("decision", "approve")])
-        .send()
-        .await
-        .unwrap();
-    answer.headers()["location"].to_str().unwrap().to_owned()
 }
 
 fn cache_root(test: &str) -> PathBuf {

@@ -7,14 +7,14 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
-use crate::client_auth;
-use crate::dpop;
-use crate::grants::{CodeExchange, IssuedTokens};
-use crate::machinery::{Count, FaultTarget};
-use crate::oauth_error::{ErrorCode, OAuthError};
-use crate::params::Params;
-use crate::secrets::is_pkce_value;
-use crate::server::AppState;
+use crate::authorization::client_auth;
+use crate::authorization::dpop;
+use crate::authorization::grants::{CodeExchange, IssuedTokens};
+use crate::authorization::oauth_error::{ErrorCode, OAuthError};
+use crate::shared::params::Params;
+use crate::shared::provider::AppState;
+use crate::shared::secrets::is_pkce_value;
+use crate::test_machinery::machinery::{Count, FaultTarget};
 
 /// `POST /token`.
 pub(crate) async fn token(

@@ -27,16 +27,16 @@ use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use url::form_urlencoded;
 
-use crate::client;
-use crate::client_auth;
-use crate::machinery::{Count, FaultTarget};
-use crate::oauth_error::OAuthError;
-use crate::pages;
-use crate::params::Params;
-use crate::secrets::random_secret;
-use crate::server::AppState;
-use crate::sync::lock;
-use crate::token::form_params;
+use crate::authorization::client;
+use crate::authorization::client_auth;
+use crate::authorization::oauth_error::OAuthError;
+use crate::authorization::pages;
+use crate::authorization::token::form_params;
+use crate::shared::params::Params;
+use crate::shared::provider::AppState;
+use crate::shared::secrets::random_secret;
+use crate::shared::sync::lock;
+use crate::test_machinery::machinery::{Count, FaultTarget};
 
 /// The prefix of every `request_uri` (RFC 9126 §2.2).
 const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";

@@ -6,16 +6,16 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
-use crate::client;
-use crate::config::IssParameter;
-use crate::consent::AuthorizationRequest;
-use crate::grants::ApprovedRequest;
-use crate::machinery::Count;
-use crate::oauth_error::ErrorCode;
-use crate::pages;
-use crate::params::Params;
-use crate::scope;
-use crate::server::AppState;
+use crate::authorization::client;
+use crate::authorization::consent::AuthorizationRequest;
+use crate::authorization::grants::ApprovedRequest;
+use crate::authorization::oauth_error::ErrorCode;
+use crate::authorization::pages;
+use crate::authorization::scope;
+use crate::shared::config::IssParameter;
+use crate::shared::params::Params;
+use crate::shared::provider::AppState;
+use crate::test_machinery::machinery::Count;
 
 /// `GET /authorize`.
 pub(crate) async fn show_consent(

@@ -24,10 +24,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router, middleware};
 use serde::Deserialize;
 
-use crate::config::Config;
-use crate::exchanges::{self, ExchangeLog};
-use crate::faults::InjectedFault;
-use crate::server::AppState;
+use crate::shared::config::Config;
+use crate::shared::provider::AppState;
+use crate::test_machinery::exchanges::{self, ExchangeLog};
+use crate::test_machinery::faults::InjectedFault;
 
 /// `router` with the test routes `config` asks for, under its issuer path, and, with
 /// [`Config::record_exchanges`], the recorder around every route.

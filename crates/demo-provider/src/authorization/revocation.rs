@@ -5,12 +5,12 @@ use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use crate::client_auth;
-use crate::dpop;
-use crate::machinery::Count;
-use crate::oauth_error::OAuthError;
-use crate::server::AppState;
-use crate::token::form_params;
+use crate::authorization::client_auth;
+use crate::authorization::dpop;
+use crate::authorization::oauth_error::OAuthError;
+use crate::authorization::token::form_params;
+use crate::shared::provider::AppState;
+use crate::test_machinery::machinery::Count;
 
 /// `POST /revoke`: 200 for every valid request, whether or not the token was known.
 pub(crate) async fn revoke(

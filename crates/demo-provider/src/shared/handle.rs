@@ -7,8 +7,8 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::Error;
-use crate::endpoints::Endpoints;
-use crate::server::AppState;
+use crate::shared::endpoints::Endpoints;
+use crate::shared::provider::AppState;
 #[cfg(feature = "test-machinery")]
 use crate::{InjectedFault, Stats};
 

@@ -10,9 +10,9 @@ use base64::engine::general_purpose::STANDARD;
 use subtle::ConstantTimeEq;
 use url::form_urlencoded;
 
-use crate::client;
-use crate::oauth_error::OAuthError;
-use crate::params::Params;
+use crate::authorization::client;
+use crate::authorization::oauth_error::OAuthError;
+use crate::shared::params::Params;
 
 /// The authenticated client's id.
 pub(crate) fn authenticate(
@@ -99,8 +99,8 @@ mod tests {
     use axum::http::HeaderValue;
 
     use super::*;
-    use crate::client::CLIENT_ID;
-    use crate::oauth_error::ErrorCode;
+    use crate::authorization::client::CLIENT_ID;
+    use crate::authorization::oauth_error::ErrorCode;
 
     const SECRET: &str = "demo-client-secret";
 

@@ -31,7 +31,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-use crate::sync::lock;
+use crate::shared::sync::lock;
 
 /// How many exchanges the log keeps; older ones are dropped (and counted).
 pub const MAX_EXCHANGES: usize = 4096;

@@ -6,7 +6,7 @@
 //! Twelve landscape designs with distinct palettes; photos beyond the twelfth reuse a design
 //! with a different seed (other mountains, another sun position).
 
-use crate::scene::{Celestial, Lake, Layer, Relief, Rgb, Scene};
+use crate::photo_api::scene::{Celestial, Lake, Layer, Relief, Rgb, Scene};
 
 /// Full-size image dimensions.
 pub(crate) const FULL_SIZE: (u32, u32) = (1200, 800);

@@ -1,6 +1,6 @@
 //! Counters of what the provider has seen, readable by tests through
 //! [`ProviderHandle::stats`](crate::ProviderHandle::stats). Part of the test machinery (the
-//! `test-machinery` feature); without it nothing is counted (see [`crate::machinery`]).
+//! `test-machinery` feature); without it nothing is counted (see [`crate::test_machinery::machinery`]).
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -9,9 +9,9 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::machinery::Count;
-use crate::secrets::token_hash;
-use crate::sync::lock;
+use crate::shared::secrets::token_hash;
+use crate::shared::sync::lock;
+use crate::test_machinery::machinery::Count;
 
 /// A snapshot of the provider's counters (also served as JSON, with these member names, by
 /// `GET {issuer}/_test/stats` when test controls are on).

@@ -7,8 +7,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::secrets::random_secret;
-use crate::sync::lock;
+use crate::shared::secrets::random_secret;
+use crate::shared::sync::lock;
 
 /// How long a consent page stays answerable.
 const CONSENT_TTL: Duration = Duration::from_secs(600);

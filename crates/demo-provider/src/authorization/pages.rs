@@ -6,9 +6,9 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::account;
-use crate::client::CLIENT_NAME;
-use crate::scope;
+use crate::authorization::account;
+use crate::authorization::client::CLIENT_NAME;
+use crate::authorization::scope;
 
 /// Name of the provider as people see it.
 pub(crate) const PROVIDER_NAME: &str = "Demo Photos";

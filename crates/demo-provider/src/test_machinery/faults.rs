@@ -20,7 +20,7 @@
 //! endpoint's request counter, never elsewhere.
 //!
 //! Part of the test machinery: compiled only with the `test-machinery` feature (see
-//! [`crate::machinery`]).
+//! [`crate::test_machinery::machinery`]).
 
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -40,13 +40,13 @@ use serde_json::{Map, Value, json};
 use tokio::sync::watch;
 
 use crate::Error;
-use crate::bearer::Refusal;
-use crate::machinery::FaultTarget;
-use crate::metadata;
-use crate::secrets::random_secret;
-use crate::server::Provider;
-use crate::stats::Counters;
-use crate::sync::lock;
+use crate::authorization::bearer::Refusal;
+use crate::authorization::metadata;
+use crate::shared::provider::Provider;
+use crate::shared::secrets::random_secret;
+use crate::shared::sync::lock;
+use crate::test_machinery::machinery::FaultTarget;
+use crate::test_machinery::stats::Counters;
 
 /// The most faults one `set_faults` may arm.
 pub(crate) const MAX_FAULTS: usize = 32;

@@ -34,10 +34,10 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::machinery::Count;
-use crate::secrets::random_secret;
-use crate::server::Provider;
-use crate::sync::lock;
+use crate::shared::provider::Provider;
+use crate::shared::secrets::random_secret;
+use crate::shared::sync::lock;
+use crate::test_machinery::machinery::Count;
 
 /// The request header of a proof.
 pub(crate) const DPOP: HeaderName = HeaderName::from_static("dpop");

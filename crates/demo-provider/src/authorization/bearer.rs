@@ -11,11 +11,11 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::dpop::{self, DPOP_NONCE, ProofRefusal, ProofTarget};
-use crate::grants::AccessGrant;
-use crate::machinery::Count;
-use crate::scope;
-use crate::server::AppState;
+use crate::authorization::dpop::{self, DPOP_NONCE, ProofRefusal, ProofTarget};
+use crate::authorization::grants::AccessGrant;
+use crate::authorization::scope;
+use crate::shared::provider::AppState;
+use crate::test_machinery::machinery::Count;
 
 /// Why a protected resource refused a request. `dpop` says whether the request used the
 /// `DPoP` scheme, which the challenge then names.

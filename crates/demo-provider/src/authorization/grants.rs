@@ -16,14 +16,14 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Limits;
-use crate::id_token::OpenIdSignIn;
-use crate::machinery::{Count, Counters};
-use crate::oauth_error::{ErrorCode, OAuthError};
-use crate::persistence::{self, StateFileError};
-use crate::scope;
-use crate::secrets::{random_secret, token_hash, verifier_matches_challenge};
-use crate::sync::lock;
+use crate::authorization::id_token::OpenIdSignIn;
+use crate::authorization::oauth_error::{ErrorCode, OAuthError};
+use crate::authorization::scope;
+use crate::shared::config::Limits;
+use crate::shared::persistence::{self, StateFileError};
+use crate::shared::secrets::{random_secret, token_hash, verifier_matches_challenge};
+use crate::shared::sync::lock;
+use crate::test_machinery::machinery::{Count, Counters};
 
 /// How long a used authorization code is remembered after it expired, to detect late reuse.
 const USED_CODE_MEMORY: Duration = Duration::from_secs(3600);

@@ -6,10 +6,10 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
-use crate::dpop;
-use crate::machinery::FaultTarget;
-use crate::scope;
-use crate::server::{AppState, Provider};
+use crate::authorization::dpop;
+use crate::authorization::scope;
+use crate::shared::provider::{AppState, Provider};
+use crate::test_machinery::machinery::FaultTarget;
 
 /// `GET` of either well-known path.
 pub(crate) async fn document(State(app): State<AppState>) -> Response {

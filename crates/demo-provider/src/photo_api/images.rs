@@ -17,9 +17,9 @@ use std::sync::{Arc, Mutex};
 use axum::body::Bytes;
 use tokio::sync::OnceCell;
 
-use crate::library::{self, FULL_SIZE, THUMBNAIL_SIZE};
-use crate::scene;
-use crate::sync::lock;
+use crate::photo_api::library::{self, FULL_SIZE, THUMBNAIL_SIZE};
+use crate::photo_api::scene;
+use crate::shared::sync::lock;
 
 /// Bytes of encoded thumbnails kept: 10,000 of the largest fit.
 const THUMBNAIL_BYTES: usize = 768 * 1024 * 1024;

@@ -29,11 +29,11 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::Error;
-use crate::account;
-use crate::machinery::{Count, FaultTarget};
-use crate::persistence::{self, StateFileError};
-use crate::scope;
-use crate::server::AppState;
+use crate::authorization::account;
+use crate::authorization::scope;
+use crate::shared::persistence::{self, StateFileError};
+use crate::shared::provider::AppState;
+use crate::test_machinery::machinery::{Count, FaultTarget};
 
 /// How long an ID token is valid.
 const ID_TOKEN_LIFETIME: Duration = Duration::from_secs(600);

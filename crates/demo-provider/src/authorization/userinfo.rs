@@ -6,11 +6,11 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::account;
-use crate::bearer;
-use crate::machinery::{Count, FaultTarget};
-use crate::scope;
-use crate::server::AppState;
+use crate::authorization::account;
+use crate::authorization::bearer;
+use crate::authorization::scope;
+use crate::shared::provider::AppState;
+use crate::test_machinery::machinery::{Count, FaultTarget};
 
 /// `GET /userinfo` with a Bearer token that grants `profile`.
 pub(crate) async fn userinfo(

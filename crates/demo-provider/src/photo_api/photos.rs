@@ -9,12 +9,12 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::json;
 
-use crate::bearer;
-use crate::images::Rendition;
-use crate::machinery::{Count, FaultTarget};
-use crate::params::Params;
-use crate::scope;
-use crate::server::AppState;
+use crate::authorization::bearer;
+use crate::authorization::scope;
+use crate::photo_api::images::Rendition;
+use crate::shared::params::Params;
+use crate::shared::provider::AppState;
+use crate::test_machinery::machinery::{Count, FaultTarget};
 
 /// Photos per page when the client does not say.
 const DEFAULT_PAGE_SIZE: usize = 50;

@@ -7,7 +7,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::dpop::ProofRefusal;
+use crate::authorization::dpop::ProofRefusal;
 
 /// An OAuth error code (RFC 6749 §4.1.2.1 and §5.2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,15 +1,15 @@
 //! Where the test machinery meets the provider: the one place that decides whether it exists.
 //!
 //! With the `test-machinery` feature, handlers count what they see in [`Counters`] and ask the
-//! [`FaultSwitch`] whether to misbehave (see [`crate::faults`] and [`crate::stats`]). Without
+//! [`FaultSwitch`] whether to misbehave (see [`crate::test_machinery::faults`] and [`crate::test_machinery::stats`]). Without
 //! it, which is how PhotoLink ships, both are empty types whose calls compile to nothing, and a
 //! [`ServedFault`] cannot exist, so no handler holds a line of fault code and the release
 //! binary has no test route.
 
 #[cfg(feature = "test-machinery")]
-pub(crate) use crate::faults::FaultSwitch;
+pub(crate) use crate::test_machinery::faults::FaultSwitch;
 #[cfg(feature = "test-machinery")]
-pub(crate) use crate::stats::Counters;
+pub(crate) use crate::test_machinery::stats::Counters;
 #[cfg(not(feature = "test-machinery"))]
 pub(crate) use without::{Counters, FaultSwitch};
 
@@ -64,7 +64,7 @@ mod without {
     use axum::response::Response;
 
     use super::{Count, FaultTarget};
-    use crate::server::Provider;
+    use crate::shared::provider::Provider;
 
     /// Nothing is counted.
     pub(crate) struct Counters;

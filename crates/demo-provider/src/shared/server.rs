@@ -9,49 +9,21 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 use crate::Error;
-use crate::config::{Config, ExpiryField, IssParameter};
-use crate::consent::PendingConsents;
-use crate::dpop::DpopVerifier;
-use crate::endpoints::Endpoints;
-use crate::grants::Grants;
-use crate::handle::ProviderHandle;
-use crate::host::{self, OwnAuthorities};
-use crate::id_token::{self, IdTokenSigner};
-use crate::images::ImageStore;
-use crate::library::Library;
-use crate::machinery::{Counters, FaultSwitch};
-use crate::par::{self, PushedRequests};
-use crate::{authorize, metadata, photos, revocation, token, userinfo};
-
-/// State shared by every request handler.
-pub(crate) type AppState = Arc<Provider>;
-
-/// One running provider.
-pub(crate) struct Provider {
-    pub issuer: String,
-    /// `http://127.0.0.1:PORT`, the origin of the consent page.
-    pub own_origin: String,
-    pub advertised_issuer: Option<String>,
-    pub iss_parameter: IssParameter,
-    pub expiry_field: ExpiryField,
-    pub client_secret: Option<String>,
-    /// The discovery documents advertise DPoP.
-    pub offer_dpop: bool,
-    /// Token and revocation requests must carry a DPoP proof.
-    pub require_dpop: bool,
-    pub dpop: DpopVerifier,
-    pub endpoints: Endpoints,
-    pub grants: Grants,
-    pub consents: PendingConsents,
-    pub faults: FaultSwitch,
-    pub counters: Arc<Counters>,
-    pub library: Library,
-    pub images: ImageStore,
-    /// Pushed authorization requests (RFC 9126).
-    pub pushed: PushedRequests,
-    /// Signs ID tokens for sign-ins with `openid`.
-    pub id_tokens: IdTokenSigner,
-}
+use crate::authorization::consent::PendingConsents;
+use crate::authorization::dpop::DpopVerifier;
+use crate::authorization::grants::Grants;
+use crate::authorization::id_token::{self, IdTokenSigner};
+use crate::authorization::par::{self, PushedRequests};
+use crate::authorization::{authorize, metadata, revocation, token, userinfo};
+use crate::photo_api::images::ImageStore;
+use crate::photo_api::library::Library;
+use crate::photo_api::photos;
+use crate::shared::config::Config;
+use crate::shared::endpoints::Endpoints;
+use crate::shared::handle::ProviderHandle;
+use crate::shared::host::{self, OwnAuthorities};
+use crate::shared::provider::{AppState, Provider};
+use crate::test_machinery::machinery::{Counters, FaultSwitch};
 
 /// Binds 127.0.0.1, loads saved grants and serves until the handle is shut down or dropped.
 pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
@@ -98,7 +70,7 @@ pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
     });
     let router = routes(&config, provider.clone());
     #[cfg(feature = "test-machinery")]
-    let router = crate::test_controls::add_test_routes(router, &config, &provider);
+    let router = crate::test_machinery::test_controls::add_test_routes(router, &config, &provider);
     let router = router.layer(middleware::from_fn_with_state(
         Arc::new(OwnAuthorities::of(address)),
         host::require_own_host,

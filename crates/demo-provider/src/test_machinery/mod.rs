@@ -1,0 +1,16 @@
+//! The test machinery: fault injection, the test control routes, the exchange log, the
+//! counters and the consent page driver the tests sign in with, compiled only with the
+//! `test-machinery` feature. `machinery` is the one module compiled either way: the hooks the
+//! endpoints call, empty without the feature.
+
+#[cfg(feature = "test-machinery")]
+pub mod consent_page;
+#[cfg(feature = "test-machinery")]
+pub(crate) mod exchanges;
+#[cfg(feature = "test-machinery")]
+pub(crate) mod faults;
+pub(crate) mod machinery;
+#[cfg(feature = "test-machinery")]
+pub(crate) mod stats;
+#[cfg(feature = "test-machinery")]
+pub(crate) mod test_controls;
