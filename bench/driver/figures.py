@@ -159,7 +159,7 @@ observer.observe(element, { attributes: true, attributeFilter: ['data-state'] })
 
 SIGN_IN_STEPS = (
     ("callback checks", "link-received", "callback-checked"),
-    ("sign-in cleanup (saved sign-in deleted from the keyring, `exchanging` sent)", "callback-checked", "token-request-start"),
+    ("sign-in ended in memory (listener stopped), `exchanging` sent", "callback-checked", "token-request-start"),
     ("token request (DPoP proof, POST, answer read)", "token-request-start", "keyring-write-start"),
     ("keyring write", "keyring-write-start", "keyring-write-end"),
     ("account details (userinfo with its DPoP proof), `connected` sent", "keyring-write-end", "connected-sent"),
