@@ -13,9 +13,10 @@
 //! - A [file](https://developers.google.com/drive/api/reference/rest/v3/files) has `id`, `name`,
 //!   `mimeType`, `createdTime`, `size` (bytes, an int64 written as a decimal string), `imageMediaMetadata` (`width`, `height`, `time` in EXIF form)
 //!   and `thumbnailLink`, "a short-lived link"; for a file not shared publicly it "must be
-//!   fetched using a credentialed request". Here the links are on the content server, and
-//!   those of the even photos (`p2`, `p4`, …, "not shared") answer 403 to a request without
-//!   credentials.
+//!   fetched using a credentialed request". Here the links are on the content server: those of
+//!   the even photos (`p2`, `p4`, …, "not shared") answer 403 to a request without credentials,
+//!   every link answers a request with the account's Bearer token, and one with another token
+//!   answers 401.
 //! - [Downloads](https://developers.google.com/drive/api/guides/manage-downloads):
 //!   `GET /drive/v3/files/{id}?alt=media` with the Bearer token answers the content.
 //! - [Errors](https://developers.google.com/drive/api/guides/handle-errors):
@@ -33,7 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::{ErrorBodies, SERVER_MESSAGE, Shared, target};
+use crate::{Credentials, ErrorBodies, SERVER_MESSAGE, Shared, target};
 
 /// The one `q` the fixture understands.
 pub const IMAGES_QUERY: &str = "mimeType contains 'image/' and trashed=false";
@@ -184,21 +185,21 @@ async fn file(
     }
 }
 
-/// `p{index}=s220`: the thumbnail of a photo, refused without credentials for the even ones.
+/// `p{index}=s220`: the thumbnail of a photo, refused without credentials for the even ones
+/// (not shared publicly), served to the account's Bearer token for any.
 async fn thumbnail(
     State(state): State<Arc<Shared>>,
     uri: Uri,
     headers: HeaderMap,
     Path(link): Path<String>,
 ) -> Response {
-    if let Some(refusal) = state.check_content_request(target(&uri), &headers) {
-        return refusal;
-    }
+    let credentials = state.check_credentialed_content_request(target(&uri), &headers);
     let id = link.split('=').next().unwrap_or_default();
-    match photo_index(&state, id) {
-        None => StatusCode::NOT_FOUND.into_response(),
-        Some(index) if index % 2 == 0 => StatusCode::FORBIDDEN.into_response(),
-        Some(_) => state.picture(id, "thumbnail"),
+    match (photo_index(&state, id), credentials) {
+        (None, _) => StatusCode::NOT_FOUND.into_response(),
+        (Some(_), Credentials::Invalid) => StatusCode::UNAUTHORIZED.into_response(),
+        (Some(index), Credentials::None) if index % 2 == 0 => StatusCode::FORBIDDEN.into_response(),
+        (Some(_), _) => state.picture(id, "thumbnail"),
     }
 }
 

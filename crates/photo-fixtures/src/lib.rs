@@ -278,6 +278,15 @@ impl Drop for Fixture {
     }
 }
 
+/// What a request to a link that takes credentials carried.
+pub(crate) enum Credentials {
+    None,
+    /// The account's current access token.
+    Valid,
+    /// Something else: a stale token, or no Bearer token at all.
+    Invalid,
+}
+
 impl Shared {
     fn tokens(&self) -> MutexGuard<'_, Tokens> {
         lock(&self.tokens)
@@ -327,6 +336,21 @@ impl Shared {
             )
                 .into_response()
         })
+    }
+
+    /// Records a request to the content server for a link its service documents as taking
+    /// the account's Bearer token (Drive's thumbnail links of files not shared publicly), and
+    /// says what it carried.
+    pub(crate) fn check_credentialed_content_request(
+        &self,
+        target: String,
+        headers: &HeaderMap,
+    ) -> Credentials {
+        match self.record(true, target, headers) {
+            None => Credentials::None,
+            Some(sent) if sent == format!("Bearer {}", self.tokens().access) => Credentials::Valid,
+            Some(_) => Credentials::Invalid,
+        }
     }
 
     fn record(&self, content_server: bool, target: String, headers: &HeaderMap) -> Option<String> {

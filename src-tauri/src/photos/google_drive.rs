@@ -20,11 +20,15 @@
 //!   (RFC 3339) the date; each read strictly ([`details`](super::details)).
 //! - The full image is `GET {root}/files/{id}?alt=media`, with the Bearer token
 //!   ([download files](https://developers.google.com/drive/api/guides/manage-downloads)).
-//! - The thumbnail is `thumbnailLink`, a short-lived URL on another origin, fetched without
-//!   credentials (the token never leaves the API root's origin). Google documents that the
-//!   link of a file not shared publicly needs a credentialed request; when it is refused, the
-//!   library shows the full image instead (see [`library`](super::library)). A file without a
-//!   `thumbnailLink` shows its full image.
+//! - The thumbnail is `thumbnailLink`, a short-lived URL on another origin. Google documents
+//!   that the link of a file not shared publicly "must be fetched using a credentialed
+//!   request", so a link on the thumbnail host, [`THUMBNAIL_ORIGIN`]
+//!   (`https://lh3.googleusercontent.com`, where Drive's answers put them:
+//!   `…/drive-storage/…=s220`; the reference names no host), is fetched with the Bearer
+//!   token: the one origin besides the API root's that Drive's token goes to, and only for a
+//!   photo's renditions. A link anywhere else is fetched without credentials, and when it is
+//!   refused the library shows the full image instead (see [`library`](super::library)); so
+//!   does a file without a `thumbnailLink`.
 //! - Errors are `{"error": {"code", "message", "errors": [{"domain", "reason", "message"}]}}`
 //!   with the HTTP status ([resolve errors](https://developers.google.com/drive/api/guides/handle-errors)):
 //!   401 `authError` (the core refreshes once), 429 `rateLimitExceeded` and 5xx (retried by the
@@ -33,11 +37,11 @@
 
 use photolink_oauth::ResourceResponse;
 use serde::Deserialize;
-use url::Url;
+use url::{Origin, Url};
 
 use super::api_root::ApiRoot;
 use super::details::{self, TakenAt};
-use super::source::{Download, PhotoSource, SourcePage, SourcePhoto};
+use super::source::{Download, PhotoSource, SourcePage, SourcePhoto, TokenOrigins};
 use crate::error::AppError;
 
 /// The `q` of `files.list`: images not in the trash.
@@ -47,16 +51,37 @@ const FIELDS: &str = "nextPageToken,files(id,name,mimeType,thumbnailLink,size,im
 /// Files per page asked for (`pageSize`).
 const PAGE_SIZE: &str = "100";
 
+/// The origin of Drive's thumbnail links, which take the Bearer token.
+pub const THUMBNAIL_ORIGIN: &str = "https://lh3.googleusercontent.com";
+
 /// The images in Google Drive through the Drive API root `root`.
 pub struct GoogleDrive {
     root: ApiRoot,
+    /// The API root's origin and the thumbnail host's.
+    token_origins: TokenOrigins,
 }
 
 impl GoogleDrive {
     pub fn new(root: Url) -> Self {
+        let thumbnails = Url::parse(THUMBNAIL_ORIGIN).expect("a URL").origin();
+        Self::with_thumbnails_at(root, thumbnails)
+    }
+
+    /// Drive at `root`, whose thumbnail links at `thumbnails` take the token.
+    fn with_thumbnails_at(root: Url, thumbnails: Origin) -> Self {
+        let root = ApiRoot::new(root);
+        let token_origins = TokenOrigins::api(root.origin()).with_renditions_at(&[thumbnails]);
         Self {
-            root: ApiRoot::new(root),
+            root,
+            token_origins,
         }
+    }
+
+    /// Drive at a fixture's `root`, whose thumbnail links at `thumbnails` take the token, as
+    /// the real thumbnail host's do.
+    #[cfg(test)]
+    pub(crate) fn with_fixture_thumbnails_at(root: Url, thumbnails: Origin) -> Self {
+        Self::with_thumbnails_at(root, thumbnails)
     }
 
     /// The photo `file` is; `None` for an id that is no path segment (empty, `.` or `..`),
@@ -72,7 +97,7 @@ impl GoogleDrive {
             .thumbnail_link
             .as_deref()
             .and_then(|link| Url::parse(link).ok())
-            .map(|url| Download::listed(self.root.origin(), url))
+            .map(|url| Download::listed(&self.token_origins, url))
             .unwrap_or_else(|| image.clone());
         let metadata = file.image_media_metadata.unwrap_or_default();
         Some(SourcePhoto {
@@ -164,6 +189,10 @@ impl PhotoSource for GoogleDrive {
             newest_first: true,
         })
     }
+
+    fn rendition_token_origins(&self) -> &[Origin] {
+        self.token_origins.renditions()
+    }
 }
 
 #[cfg(test)]
@@ -238,6 +267,52 @@ mod tests {
     }
 
     #[test]
+    fn only_a_thumbnail_link_on_the_thumbnail_host_takes_the_token() {
+        let links = [
+            (
+                "https://lh3.googleusercontent.com/drive-storage/AJQ=s220",
+                true,
+            ),
+            (
+                "https://lh3.googleusercontent.com:443/drive-storage/a=s220",
+                true,
+            ),
+            (
+                "http://lh3.googleusercontent.com/drive-storage/a=s220",
+                false,
+            ),
+            (
+                "https://lh3.googleusercontent.com:8443/drive-storage/a=s220",
+                false,
+            ),
+            (
+                "https://lh3.googleusercontent.com.evil.example/a=s220",
+                false,
+            ),
+            ("https://lh4.googleusercontent.com/a=s220", false),
+            (
+                "https://evil.example/lh3.googleusercontent.com/a=s220",
+                false,
+            ),
+        ];
+        for (link, with_token) in links {
+            let body = format!(r#"{{"files":[{{"id":"a","thumbnailLink":"{link}"}}]}}"#);
+            let page = drive().read_page(None, &answer(&body)).unwrap();
+            let url = Url::parse(link).unwrap();
+            let expected = if with_token {
+                Download::WithToken(url)
+            } else {
+                Download::WithoutCredentials(url)
+            };
+            assert_eq!(page.photos[0].thumbnail, expected, "{link}");
+        }
+        assert_eq!(
+            drive().rendition_token_origins(),
+            [Url::parse(THUMBNAIL_ORIGIN).unwrap().origin()]
+        );
+    }
+
+    #[test]
     fn a_file_whose_id_is_no_path_segment_is_skipped() {
         let page = drive()
             .read_page(
@@ -293,7 +368,7 @@ mod tests {
 
         use super::*;
         use crate::photos::source::tests::{
-            answer_of, any_bytes, any_link, any_text, origin, tokens_stay_on,
+            answer_of, any_bytes, any_link, any_text, origin, tokens_stay_within,
         };
 
         const API: &str = "https://drive.example";
@@ -325,8 +400,9 @@ mod tests {
 
             #[test]
             fn any_bytes_are_read_or_refused_as_an_unusable_answer(body in any_bytes()) {
-                match drive().read_page(None, &answer_of(body)) {
-                    Ok(page) => prop_assert!(tokens_stay_on(&page, &origin(API))),
+                let drive = drive();
+                match drive.read_page(None, &answer_of(body)) {
+                    Ok(page) => prop_assert!(tokens_stay_within(&page, &drive.token_origins)),
                     Err(error) => prop_assert!(
                         matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
                         "{error:?}"
@@ -340,13 +416,14 @@ mod tests {
                 next in proptest::option::of(any_text(100)),
             ) {
                 let body = json!({"files": files, "nextPageToken": next}).to_string();
-                let page = drive().read_page(None, &answer_of(body.into_bytes())).unwrap();
+                let drive = drive();
+                let page = drive.read_page(None, &answer_of(body.into_bytes())).unwrap();
                 let addressable = files
                     .iter()
                     .filter(|file| !matches!(file["id"].as_str(), Some("" | "." | "..")))
                     .count();
                 prop_assert_eq!(page.photos.len(), addressable);
-                prop_assert!(tokens_stay_on(&page, &origin(API)));
+                prop_assert!(tokens_stay_within(&page, &drive.token_origins));
                 for photo in &page.photos {
                     let Download::WithToken(image) = &photo.image else {
                         return Err(TestCaseError::fail("the image is fetched with the token"));

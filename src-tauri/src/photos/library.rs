@@ -3,15 +3,17 @@
 //!
 //! Every request the photos make goes through here, in this order of checks:
 //!
-//! 1. A URL fetched with the Bearer token (a page, or a [`Download::WithToken`]) must be on
-//!    the photos endpoint's origin; anything else is refused before a request is made.
+//! 1. A URL fetched with the Bearer token must be on the photos endpoint's origin for a page;
+//!    a [`Download::WithToken`] may also be on an origin its source names for renditions
+//!    ([`PhotoSource::rendition_token_origins`]: Drive's thumbnail host). Anything else is
+//!    refused before a request is made.
 //! 2. A [`Download::WithoutCredentials`] is fetched with no `Authorization` header through
 //!    the core's HTTP client (`Session::get_without_credentials`), so the core's endpoint rule
 //!    holds for it (`https`, or `http` on a loopback IP literal when the provider is there
-//!    too), as do its proxy rule, its size cap and its retries of 5xx and 429 answers. When
-//!    such a thumbnail is refused (401, 403, 404, 410: a link that expired, or one the service
-//!    wants credentials for), the photo's full image is fetched instead; the `photo:` scheme
-//!    still applies the thumbnail's size cap.
+//!    too), as do its proxy rule, its size cap and its retries of 5xx and 429 answers. When a
+//!    thumbnail off the photo API's origin is refused (401, 403, 404, 410: a link that
+//!    expired, or one the service wants credentials for), the photo's full image is fetched
+//!    instead; the `photo:` scheme still applies the thumbnail's size cap.
 //! 3. Requests with the token use the core's `Session::authorized_get`: 5xx and 429 answers
 //!    are retried as the core's retry policy allows (honouring `Retry-After`), and a 401
 //!    refreshes the token once.
@@ -34,14 +36,14 @@ use std::sync::Arc;
 
 use photolink_oauth::{ResourceDownload, ResourceResponse, Session, shown_text};
 use serde::Serialize;
-use url::{Origin, Url};
+use url::Url;
 
 use super::details::TakenAt;
 use super::google_drive::GoogleDrive;
 use super::index::{self, Listing, PhotoIndex, Rendition, Sources};
 use super::microsoft_graph::MicrosoftGraph;
 use super::photolink::PhotoLinkList;
-use super::source::{Download, PhotoSource, SourcePage};
+use super::source::{Download, PhotoSource, SourcePage, TokenOrigins};
 use crate::error::AppError;
 use crate::photos::settings::PhotoApi;
 
@@ -58,8 +60,9 @@ const EMPTY_PAGES_FOLLOWED: usize = 16;
 pub struct PhotoLibrary {
     session: Arc<Session>,
     source: Box<dyn PhotoSource>,
-    /// The only origin the Bearer token is sent to: the photos endpoint's.
-    api_origin: Origin,
+    /// Where the Bearer token is sent: the photos endpoint's origin, and for renditions the
+    /// origins the source names.
+    token_origins: TokenOrigins,
     index: PhotoIndex,
 }
 
@@ -97,10 +100,12 @@ pub struct Photo {
 impl PhotoLibrary {
     /// The photos `session`'s account keeps at `source`, whose endpoint is `endpoint`.
     pub fn new(session: Arc<Session>, endpoint: &Url, source: Box<dyn PhotoSource>) -> Self {
+        let token_origins = TokenOrigins::api(&endpoint.origin())
+            .with_renditions_at(source.rendition_token_origins());
         Self {
             session,
             source,
-            api_origin: endpoint.origin(),
+            token_origins,
             index: PhotoIndex::default(),
         }
     }
@@ -152,7 +157,7 @@ impl PhotoLibrary {
     /// Fetches the page `page_token` names, a token the window was handed or the source's own.
     async fn fetch_one_page(&self, page_token: Option<&str>) -> Result<SourcePage, AppError> {
         let url = self.source.page_url(page_token)?;
-        let answer = match self.get_with_token(&url).await {
+        let answer = match self.get_with_token(&url, Request::Page).await {
             Err(error) if is_gone(&error) => {
                 let instead = self.source.instead_of_missing(page_token);
                 if instead.is_some() {
@@ -231,7 +236,7 @@ impl PhotoLibrary {
         Some(match fetched {
             Err(error)
                 if rendition == Rendition::Thumbnail
-                    && matches!(download, Download::WithoutCredentials(_))
+                    && self.off_the_api(&download)
                     && is_refusal(&error) =>
             {
                 tracing::info!("a thumbnail link was refused; showing the full image instead");
@@ -245,7 +250,7 @@ impl PhotoLibrary {
     /// Fetches one rendition as its [`Download`] says: with the token, or with no credentials.
     async fn get(&self, download: &Download) -> Result<ResourceResponse, AppError> {
         match download {
-            Download::WithToken(url) => self.get_with_token(url).await,
+            Download::WithToken(url) => self.get_with_token(url, Request::Rendition).await,
             Download::WithoutCredentials(url) => {
                 Ok(self.session.get_without_credentials(url.as_str()).await?)
             }
@@ -260,7 +265,7 @@ impl PhotoLibrary {
     pub async fn download_original(&self, id: &str) -> Option<Result<ResourceDownload, AppError>> {
         let download = self.index.source(id, Rendition::Image)?;
         Some(match &download {
-            Download::WithToken(url) => match self.check_token_address(url) {
+            Download::WithToken(url) => match self.check_token_address(url, Request::Rendition) {
                 Ok(()) => self
                     .session
                     .authorized_download(url.as_str())
@@ -282,20 +287,48 @@ impl PhotoLibrary {
         self.index.clear();
     }
 
-    /// A GET with the Bearer token, refused unless it goes to the photos endpoint's origin.
-    async fn get_with_token(&self, url: &Url) -> Result<ResourceResponse, AppError> {
-        self.check_token_address(url)?;
+    /// A GET with the Bearer token, refused unless the token may go there for `request`.
+    async fn get_with_token(
+        &self,
+        url: &Url,
+        request: Request,
+    ) -> Result<ResourceResponse, AppError> {
+        self.check_token_address(url, request)?;
         Ok(self.session.authorized_get(url.as_str()).await?)
     }
 
-    /// Whether `url` may be sent the Bearer token: only on the photos endpoint's origin.
-    fn check_token_address(&self, url: &Url) -> Result<(), AppError> {
-        if url.origin() == self.api_origin {
+    /// Whether `url` may be sent the Bearer token for `request`: a page only on the photos
+    /// endpoint's origin, a rendition there or on an origin the source names.
+    fn check_token_address(&self, url: &Url, request: Request) -> Result<(), AppError> {
+        let allowed = match request {
+            Request::Page => self.token_origins.is_api(url),
+            Request::Rendition => self.token_origins.take_rendition(url),
+        };
+        if allowed {
             Ok(())
         } else {
             Err(AppError::AddressRefused)
         }
     }
+
+    /// Whether `download` is fetched from somewhere other than the photo API (a thumbnail
+    /// link, which may have expired or want credentials it was not given).
+    fn off_the_api(&self, download: &Download) -> bool {
+        match download {
+            Download::WithToken(url) | Download::WithoutCredentials(url) => {
+                !self.token_origins.is_api(url)
+            }
+        }
+    }
+}
+
+/// What a request with the Bearer token is for.
+#[derive(Debug, Clone, Copy)]
+enum Request {
+    /// A page of the list.
+    Page,
+    /// A photo's thumbnail or full image.
+    Rendition,
 }
 
 /// What the window sees of a listed photo besides its id.

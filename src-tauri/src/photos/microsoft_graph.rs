@@ -83,7 +83,9 @@ use url::Url;
 
 use super::api_root::ApiRoot;
 use super::details::{self, TakenAt};
-use super::source::{Download, PAGE_TOKEN_MAX_BYTES, PhotoSource, SourcePage, SourcePhoto};
+use super::source::{
+    Download, PAGE_TOKEN_MAX_BYTES, PhotoSource, SourcePage, SourcePhoto, TokenOrigins,
+};
 use crate::error::AppError;
 
 /// Items per page asked for (Graph's `$top`).
@@ -314,7 +316,7 @@ impl MicrosoftGraph {
             .next()
             .and_then(|set| set.medium.or(set.large).or(set.small))
             .and_then(|thumbnail| Url::parse(&thumbnail.url?).ok())
-            .map(|url| Download::listed(self.root.origin(), url))
+            .map(|url| Download::listed(&TokenOrigins::api(self.root.origin()), url))
             .unwrap_or_else(|| image.clone());
         let size = item.image.unwrap_or_default();
         Some(SourcePhoto {

@@ -35,6 +35,54 @@ pub trait PhotoSource: Send + Sync {
     fn instead_of_missing(&self, _page_token: Option<&str>) -> Option<SourcePage> {
         None
     }
+
+    /// The origins besides the photo API's that the service documents as wanting the Bearer
+    /// token for a photo's renditions (Google Drive's thumbnail links). The library sends the
+    /// token for renditions there too, and for nothing else anywhere else.
+    fn rendition_token_origins(&self) -> &[Origin] {
+        &[]
+    }
+}
+
+/// Where the Bearer token may go for a photo's renditions: the photo API's origin, and the
+/// origins its source names ([`PhotoSource::rendition_token_origins`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenOrigins {
+    api: Origin,
+    renditions: Vec<Origin>,
+}
+
+impl TokenOrigins {
+    /// The photo API's origin only.
+    pub fn api(api: &Origin) -> Self {
+        Self {
+            api: api.clone(),
+            renditions: Vec::new(),
+        }
+    }
+
+    /// These, and the renditions at `origins` too.
+    pub fn with_renditions_at(mut self, origins: &[Origin]) -> Self {
+        self.renditions.extend_from_slice(origins);
+        self
+    }
+
+    /// Whether the token may go to `url` for a photo's rendition: on the photo API's origin or
+    /// a rendition origin. (A page goes to the photo API's origin only: [`Self::is_api`].)
+    pub fn take_rendition(&self, url: &Url) -> bool {
+        let origin = url.origin();
+        origin == self.api || self.renditions.contains(&origin)
+    }
+
+    /// The origins of renditions besides the photo API's.
+    pub fn renditions(&self) -> &[Origin] {
+        &self.renditions
+    }
+
+    /// Whether `url` is on the photo API's origin.
+    pub fn is_api(&self, url: &Url) -> bool {
+        url.origin() == self.api
+    }
 }
 
 /// One page of the list, as a source read it (and as the cache saves it).
@@ -82,10 +130,10 @@ pub enum Download {
 }
 
 impl Download {
-    /// A URL the service listed for a rendition: fetched with the token when it is on the photo
-    /// API's origin, else taken for a pre-authenticated URL and fetched without credentials.
-    pub fn listed(api_origin: &Origin, url: Url) -> Self {
-        if url.origin() == *api_origin {
+    /// A URL the service listed for a rendition: fetched with the token where `token_origins`
+    /// allow it, else taken for a pre-authenticated URL and fetched without credentials.
+    pub fn listed(token_origins: &TokenOrigins, url: Url) -> Self {
+        if token_origins.take_rendition(&url) {
             Self::WithToken(url)
         } else {
             Self::WithoutCredentials(url)
@@ -99,7 +147,7 @@ pub(crate) mod tests {
     use proptest::prelude::*;
     use url::{Origin, Url};
 
-    use super::{Download, SourcePage};
+    use super::{Download, SourcePage, TokenOrigins};
 
     /// Any bytes, empty to past a page of a real list.
     pub(crate) fn any_bytes() -> impl Strategy<Value = Vec<u8>> {
@@ -140,11 +188,16 @@ pub(crate) mod tests {
 
     /// Whether every rendition of `page` fetched with the token stays on `api_origin`.
     pub(crate) fn tokens_stay_on(page: &SourcePage, api_origin: &Origin) -> bool {
+        tokens_stay_within(page, &TokenOrigins::api(api_origin))
+    }
+
+    /// Whether every rendition of `page` fetched with the token goes where `origins` allow.
+    pub(crate) fn tokens_stay_within(page: &SourcePage, origins: &TokenOrigins) -> bool {
         page.photos.iter().all(|photo| {
             [&photo.thumbnail, &photo.image]
                 .into_iter()
                 .all(|download| match download {
-                    Download::WithToken(url) => url.origin() == *api_origin,
+                    Download::WithToken(url) => origins.take_rendition(url),
                     Download::WithoutCredentials(_) => true,
                 })
         })
@@ -176,6 +229,32 @@ pub(crate) mod tests {
                 (taken_at, photo.width, photo.height, photo.bytes)
             })
             .collect()
+    }
+
+    #[test]
+    fn the_token_goes_to_a_rendition_origin_for_renditions_only() {
+        let origins = TokenOrigins::api(&origin("https://api.example"))
+            .with_renditions_at(&[origin("https://thumbs.example")]);
+        let url = |text: &str| Url::parse(text).unwrap();
+        assert!(origins.is_api(&url("https://api.example/v1/list")));
+        assert!(origins.take_rendition(&url("https://api.example/v1/p/1")));
+        assert!(origins.take_rendition(&url("https://thumbs.example/p1=s220")));
+        assert!(
+            !origins.is_api(&url("https://thumbs.example/v1/list")),
+            "a page only on the API's origin"
+        );
+        for elsewhere in [
+            "http://thumbs.example/p1",
+            "https://thumbs.example:8443/p1",
+            "https://thumbs.example.evil.example/p1",
+            "https://evil.example/thumbs.example/p1",
+        ] {
+            assert!(!origins.take_rendition(&url(elsewhere)), "{elsewhere}");
+            assert_eq!(
+                Download::listed(&origins, url(elsewhere)),
+                Download::WithoutCredentials(url(elsewhere))
+            );
+        }
     }
 
     /// A photo API's 200 JSON answer, as the adapters' tests read pages from it.

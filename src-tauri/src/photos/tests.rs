@@ -17,6 +17,7 @@ use tauri::http::{Request, StatusCode};
 use url::Url;
 
 use super::cache::PhotoCache;
+use super::google_drive::GoogleDrive;
 use super::index::Rendition;
 use super::library::{PhotoLibrary, PhotoPage};
 use super::scheme;
@@ -597,6 +598,45 @@ async fn drive_a_thumbnail_link_refused_without_credentials_shows_the_image_inst
         "the token left the API's origin"
     );
     assert_eq!(seen.last().unwrap().target, "/drive/v3/files/p2?alt=media");
+}
+
+#[tokio::test]
+async fn drive_a_private_thumbnail_comes_from_the_thumbnail_host_with_the_token() {
+    let fixture = Fixture::start(Service::GoogleDrive, 2).await;
+    let (_, session) = library_and_session(&fixture, PhotoApi::GoogleDrive);
+    let root = Url::parse(&fixture.api_root()).unwrap();
+    // The fixture's content server stands in for Drive's thumbnail host.
+    let thumbnails = Url::parse(&fixture.content_origin()).unwrap().origin();
+    let drive = GoogleDrive::with_fixture_thumbnails_at(root.clone(), thumbnails);
+    let library = PhotoLibrary::new(session, &root, Box::new(drive));
+    let page = library.list(None).await.unwrap();
+    let not_shared = &page.photos[1];
+    fixture.expire_access_token();
+
+    let thumbnail = library
+        .fetch(&not_shared.id, Rendition::Thumbnail)
+        .await
+        .unwrap()
+        .unwrap();
+
+    assert_eq!(body_text(&thumbnail.body), "\u{89}PNG p2 thumbnail");
+    assert_eq!(fixture.refreshes(), 1, "the thumbnail host's 401 refreshed");
+    let seen = fixture.seen();
+    let content: Vec<_> = seen.iter().filter(|seen| seen.content_server).collect();
+    assert_eq!(content.len(), 2, "{seen:?}");
+    assert!(
+        content
+            .iter()
+            .all(|seen| seen.target == "/thumbnail/p2=s220")
+    );
+    assert_eq!(
+        content[1].authorization,
+        Some(format!("Bearer {}", fixture.access_token()))
+    );
+    assert!(
+        !seen.iter().any(|seen| seen.target.contains("alt=media")),
+        "the full image was not fetched instead"
+    );
 }
 
 #[tokio::test]
