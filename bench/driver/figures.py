@@ -326,8 +326,8 @@ def refresh_storm(bench: Bench) -> Figure:
     figure.notes.append(
         f"Core `Session` against the demo provider (`--access-token-ttl {ttl}`), the calls started "
         "once the access token has expired; token requests, refresh grants and refresh token reuse "
-        "counted by the provider. Not yet through the app's own photo path (its photo library "
-        "is private to the app crate)."
+        "counted by the provider. Through the app's own photo path, the same goals are a test "
+        "(`a_storm_of_photo_requests_on_an_expired_token_refreshes_it_once`)."
     )
     return figure
 

@@ -28,9 +28,12 @@ async fn connected() -> Connected {
 
 /// Like [`connected`], asking for `scopes`.
 async fn connected_with(scopes: &[&str]) -> Connected {
-    let provider = demo::start(demo::Config::default())
-        .await
-        .expect("the demo provider starts");
+    connected_to(demo::Config::default(), scopes).await
+}
+
+/// Like [`connected_with`], to a demo provider started with `config`.
+async fn connected_to(config: demo::Config, scopes: &[&str]) -> Connected {
+    let provider = demo::start(config).await.expect("the demo provider starts");
     let config = ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI).with_scopes(scopes.to_vec());
     let client = OAuthClient::discover(config, provider.issuer_url())
         .await
@@ -133,6 +136,87 @@ async fn a_thumbnail_is_fetched_from_the_provider_once_then_served_from_memory_t
         "the full image was fetched twice in a session"
     );
     std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+}
+
+/// The refresh storm through the app's own photo path (the `photo:` scheme, the cache, the
+/// library, the session): many photo requests and list calls at once, all on an access token
+/// the provider has just expired, refresh it once, and every one is answered.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_storm_of_photo_requests_on_an_expired_token_refreshes_it_once() {
+    const PHOTOS: usize = 100;
+    const LISTS: usize = 20;
+    let config = demo::Config {
+        photo_count: PHOTOS,
+        ..demo::Config::default()
+    };
+    let connected = Arc::new(connected_to(config, &["photos:read", "profile"]).await);
+    let cache = Arc::new(PhotoCache::new(None));
+    let mut thumbnails = Vec::new();
+    let mut page_token = None;
+    loop {
+        let page = cache
+            .list(
+                &connected.library,
+                &connected.session,
+                page_token.as_deref(),
+            )
+            .await
+            .unwrap();
+        thumbnails.extend(page.photos.iter().map(|photo| photo.thumbnail.clone()));
+        page_token = page.next_page_token;
+        if page_token.is_none() {
+            break;
+        }
+    }
+    assert_eq!(thumbnails.len(), PHOTOS);
+    let before = connected.provider.stats();
+    connected.provider.expire_access_tokens().unwrap();
+
+    let mut storm = tokio::task::JoinSet::new();
+    for thumbnail in thumbnails {
+        let (connected, cache) = (connected.clone(), cache.clone());
+        storm.spawn(async move {
+            let (status, _, failure) = load(&connected.library, &cache, &thumbnail).await;
+            (status == StatusCode::OK).then_some(()).ok_or(failure)
+        });
+    }
+    for _ in 0..LISTS {
+        let (connected, cache) = (connected.clone(), cache.clone());
+        storm.spawn(async move {
+            match cache
+                .list(&connected.library, &connected.session, None)
+                .await
+            {
+                Ok(page) if !page.offline => Ok(()),
+                Ok(_) => Err(None),
+                Err(error) => Err(Some(error)),
+            }
+        });
+    }
+    let answers = storm.join_all().await;
+
+    let failed: Vec<_> = answers.iter().filter(|answer| answer.is_err()).collect();
+    assert!(
+        failed.is_empty(),
+        "{} of {} failed: {failed:?}",
+        failed.len(),
+        answers.len()
+    );
+    let after = connected.provider.stats();
+    assert_eq!(
+        after.token_requests - before.token_requests,
+        1,
+        "token requests"
+    );
+    assert_eq!(
+        after.refresh_grants - before.refresh_grants,
+        1,
+        "refresh grants"
+    );
+    assert_eq!(
+        after.refresh_reuse_detected, 0,
+        "a rotated refresh token came back"
+    );
 }
 
 #[tokio::test]
