@@ -6,6 +6,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use url::Url;
 
+use crate::authorization::account::{self, Account};
 use crate::authorization::client;
 use crate::authorization::consent::AuthorizationRequest;
 use crate::authorization::grants::ApprovedRequest;
@@ -92,15 +93,23 @@ pub(crate) async fn show_consent(
         dpop_jkt: dpop_jkt.map(str::to_owned),
     });
     app.counters.bump(Count::ConsentPages);
+    // OpenID Connect's `login_hint` names the account the client expects; the page suggests it
+    // when it is a name an account can have.
+    let suggested = params
+        .get("login_hint")
+        .and_then(Account::named)
+        .unwrap_or_default();
     pages::consent(
         &app.endpoints.authorization,
         &transaction,
         &scopes,
         redirect_uri,
+        &suggested,
     )
 }
 
-/// `POST /authorize`: the consent form's `transaction` and `decision` (`approve` or `deny`).
+/// `POST /authorize`: the consent form's `transaction`, `decision` (`approve` or `deny`) and
+/// the account's name (the suggested account when the form has none).
 ///
 /// Only the provider's own consent page may answer. A decision sent from another site is
 /// refused before the transaction is looked at, so the real page can still be answered.
@@ -122,6 +131,27 @@ pub(crate) async fn decide(
         Some("approve") => true,
         Some("deny") => false,
         _ => return bad_form(),
+    };
+    // Checked before the transaction is taken, so that going back to the page still works.
+    let named = params.is_present(pages::ACCOUNT_NAME_FIELD).then(|| {
+        params
+            .get(pages::ACCOUNT_NAME_FIELD)
+            .and_then(Account::named)
+    });
+    let account = match named {
+        None => Account::default(),
+        Some(Some(account)) => account,
+        Some(None) => {
+            return pages::error(
+                StatusCode::BAD_REQUEST,
+                "That account name cannot be used",
+                &format!(
+                    "An account name has 1 to {} characters and no control characters. Go back \
+                     and type another.",
+                    account::MAX_NAME_CHARS
+                ),
+            );
+        }
     };
     let Some(request) = params
         .get("transaction")
@@ -151,6 +181,7 @@ pub(crate) async fn decide(
         code_challenge: request.code_challenge,
         nonce: request.nonce,
         dpop_jkt: request.dpop_jkt,
+        account,
     });
     match issued {
         Ok(code) => {

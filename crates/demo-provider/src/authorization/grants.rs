@@ -16,6 +16,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde::{Deserialize, Serialize};
 
+use crate::authorization::account::Account;
 use crate::authorization::id_token::OpenIdSignIn;
 use crate::authorization::oauth_error::{ErrorCode, OAuthError};
 use crate::authorization::scope;
@@ -39,6 +40,8 @@ pub(crate) struct ApprovedRequest {
     pub nonce: Option<String>,
     /// The `dpop_jkt` of the request: the key the code may be redeemed with (RFC 9449 §10).
     pub dpop_jkt: Option<String>,
+    /// The account the person approved for.
+    pub account: Account,
 }
 
 /// The parameters of an `authorization_code` token request.
@@ -70,6 +73,8 @@ pub(crate) struct AccessGrant {
     pub scope: String,
     /// The thumbprint of the DPoP key the token is bound to (its `cnf.jkt`), if it is.
     pub jkt: Option<String>,
+    /// The account the grant is for.
+    pub account: Account,
 }
 
 /// Everything that is persisted. Map keys are SHA-256 hashes, never raw values.
@@ -95,6 +100,10 @@ struct Grant {
     /// The DPoP key the grant's refresh tokens are bound to (RFC 9449 §5).
     #[serde(default)]
     jkt: Option<String>,
+    /// The account the grant is for (files written before there were several: the suggested
+    /// one).
+    #[serde(default)]
+    account: Account,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -115,6 +124,9 @@ struct CodeRecord {
     /// The `dpop_jkt` of the authorization request.
     #[serde(default)]
     dpop_jkt: Option<String>,
+    /// The account the person approved for.
+    #[serde(default)]
+    account: Account,
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -197,6 +209,7 @@ impl Grants {
                 used: false,
                 grant_id: None,
                 dpop_jkt: request.dpop_jkt,
+                account: request.account,
             },
         );
         self.persist(&mut state)?;
@@ -243,10 +256,12 @@ impl Grants {
             return Err(OAuthError::invalid_grant(description));
         }
         let (client_id, scope) = (record.client_id.clone(), record.scope.clone());
+        let account = record.account.clone();
         let openid = scope::contains(&scope, scope::OPENID).then(|| OpenIdSignIn {
             client_id: client_id.clone(),
             scope: scope.clone(),
             nonce: record.nonce.clone(),
+            account: account.clone(),
         });
         let grant_id = format!("{:016x}", rand::random::<u64>());
         if let Some(record) = state.codes.get_mut(&code_hash) {
@@ -261,6 +276,7 @@ impl Grants {
                 scope: scope.clone(),
                 revoked: false,
                 jkt: exchange.dpop_jkt.map(str::to_owned),
+                account,
             },
         );
         let mut tokens = self.issue_tokens(&mut state, &grant_id, scope, exchange.dpop_jkt);
@@ -353,6 +369,7 @@ impl Grants {
         (!grant.revoked && record.expires_at_ms > now_ms()).then(|| AccessGrant {
             scope: record.scope.clone(),
             jkt: record.jkt.clone(),
+            account: grant.account.clone(),
         })
     }
 

@@ -29,7 +29,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::Error;
-use crate::authorization::account;
+use crate::authorization::account::Account;
 use crate::authorization::scope;
 use crate::shared::persistence::{self, StateFileError};
 use crate::shared::provider::AppState;
@@ -44,6 +44,8 @@ pub(crate) struct OpenIdSignIn {
     pub client_id: String,
     pub scope: String,
     pub nonce: Option<String>,
+    /// The account signed in.
+    pub account: Account,
 }
 
 struct SigningKey {
@@ -142,7 +144,7 @@ impl IdTokenSigner {
             .map_or(0, |d| d.as_secs());
         let mut claims = json!({
             "iss": issuer,
-            "sub": account::SUBJECT,
+            "sub": sign_in.account.subject(),
             "aud": sign_in.client_id,
             "exp": now + ID_TOKEN_LIFETIME.as_secs(),
             "iat": now,
@@ -152,8 +154,8 @@ impl IdTokenSigner {
             claims["nonce"] = json!(nonce);
         }
         if scope::contains(&sign_in.scope, scope::PROFILE) {
-            claims["name"] = json!(account::NAME);
-            claims["email"] = json!(account::EMAIL);
+            claims["name"] = json!(sign_in.account.name());
+            claims["email"] = json!(sign_in.account.email());
         }
         let key = self.read();
         let header = json!({"alg": "ES256", "typ": "JWT", "kid": key.kid});
@@ -219,6 +221,7 @@ mod tests {
             client_id: "photolink-desktop".into(),
             scope: scope.into(),
             nonce: nonce.map(str::to_owned),
+            account: Account::named("Sam Lee").unwrap(),
         }
     }
 
@@ -255,9 +258,10 @@ mod tests {
         assert_eq!(header["kid"], signer.jwks()["keys"][0]["kid"]);
         assert_eq!(claims["iss"], "http://127.0.0.1:1");
         assert_eq!(claims["aud"], "photolink-desktop");
-        assert_eq!(claims["sub"], account::SUBJECT);
+        assert_eq!(claims["sub"], Account::named("sam lee").unwrap().subject());
         assert_eq!(claims["nonce"], "n1");
-        assert_eq!(claims["name"], account::NAME);
+        assert_eq!(claims["name"], "Sam Lee");
+        assert_eq!(claims["email"], "sam.lee@demo.photos");
         let lifetime = claims["exp"].as_u64().unwrap() - claims["iat"].as_u64().unwrap();
         assert_eq!(lifetime, ID_TOKEN_LIFETIME.as_secs());
     }

@@ -6,19 +6,24 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 
-use crate::authorization::account;
+use crate::authorization::account::{self, Account};
 use crate::authorization::client::CLIENT_NAME;
 use crate::authorization::scope;
 
 /// Name of the provider as people see it.
 pub(crate) const PROVIDER_NAME: &str = "Demo Photos";
 
-/// The consent page for a validated request waiting under `transaction`.
+/// The consent form's field for the account's name.
+pub(crate) const ACCOUNT_NAME_FIELD: &str = "account_name";
+
+/// The consent page for a validated request waiting under `transaction`, with the name of the
+/// `suggested` account filled in.
 pub(crate) fn consent(
     form_action: &str,
     transaction: &str,
     scopes: &[&str],
     redirect_uri: &str,
+    suggested: &Account,
 ) -> Response {
     let permissions: String = scopes
         .iter()
@@ -33,19 +38,22 @@ pub(crate) fn consent(
         r#"<main class="card" aria-labelledby="title">
   <header class="brand">{LOGO}<span>{PROVIDER_NAME}</span></header>
   <h1 id="title"><strong>{CLIENT_NAME}</strong> wants to access your {PROVIDER_NAME} account</h1>
-  <div class="account" aria-label="Signed-in account">
-    <span class="avatar" aria-hidden="true">{initials}</span>
-    <span class="who"><span class="name">{name}</span><span class="email">{email}</span></span>
-    <span class="signed-in">Signed in</span>
-  </div>
-  <section>
-    <h2>This will allow {CLIENT_NAME} to:</h2>
-    <ul class="permissions">{permissions}</ul>
-  </section>
-  <p class="note">{CLIENT_NAME} cannot change or delete your photos. You can take back its access at
-    any time by disconnecting it in {CLIENT_NAME}.</p>
   <form method="post" action="{action}">
     <input type="hidden" name="transaction" value="{transaction}">
+    <div class="account">
+      <span class="avatar" aria-hidden="true">{initials}</span>
+      <label class="who"><span class="name">Account name</span>
+        <input type="text" name="{ACCOUNT_NAME_FIELD}" value="{name}" required maxlength="{max_name}"
+          autocomplete="username" spellcheck="false" aria-describedby="account-hint"></label>
+    </div>
+    <p class="hint" id="account-hint">{PROVIDER_NAME} has no passwords: each name is an account of
+      its own ({email} for this one). Type another name to link another account.</p>
+    <section>
+      <h2>This will allow {CLIENT_NAME} to:</h2>
+      <ul class="permissions">{permissions}</ul>
+    </section>
+    <p class="note">{CLIENT_NAME} cannot change or delete your photos. You can take back its access
+      at any time by disconnecting it in {CLIENT_NAME}.</p>
     <div class="buttons">
       <button type="submit" name="decision" value="deny" class="secondary">Deny</button>
       <button type="submit" name="decision" value="approve" class="primary" autofocus>Approve</button>
@@ -54,9 +62,10 @@ pub(crate) fn consent(
   <p class="destination">After you choose, you will return to {CLIENT_NAME}
     (<code>{redirect}</code>).</p>
 </main>"#,
-        initials = account::INITIALS,
-        name = escape(account::NAME),
-        email = escape(account::EMAIL),
+        initials = escape(&suggested.initials()),
+        name = escape(suggested.name()),
+        email = escape(&suggested.email()),
+        max_name = account::MAX_NAME_CHARS,
         action = escape(form_action),
         transaction = escape(transaction),
         redirect = escape(redirect_uri),
@@ -180,10 +189,14 @@ h2 { font-size: 14px; font-weight: 600; margin: 20px 0 8px; color: var(--muted);
   width: 38px; height: 38px; border-radius: 50%; display: grid; place-items: center;
   background: linear-gradient(135deg, #845ef7, #ff8787); color: #fff; font-weight: 700; font-size: 14px;
 }
-.who { display: flex; flex-direction: column; min-width: 0; flex: 1; }
-.name { font-weight: 600; }
-.email { color: var(--muted); font-size: 13px; overflow-wrap: anywhere; }
-.signed-in { font-size: 12px; color: var(--ok); font-weight: 600; }
+.who { display: flex; flex-direction: column; gap: 4px; min-width: 0; flex: 1; }
+.name { font-weight: 600; font-size: 13px; color: var(--muted); }
+.who input {
+  font: inherit; font-weight: 600; color: var(--text); background: var(--card); width: 100%;
+  border: 1px solid var(--line); border-radius: 8px; padding: 6px 10px;
+}
+.who input:focus-visible { outline: 3px solid var(--accent); outline-offset: 1px; }
+.hint { color: var(--muted); font-size: 13px; margin: 8px 2px 0; overflow-wrap: anywhere; }
 .permissions { list-style: none; margin: 0; padding: 0; }
 .permissions li { display: flex; align-items: center; gap: 10px; padding: 8px 0; border-bottom: 1px solid var(--line); }
 .permissions li:last-child { border-bottom: 0; }

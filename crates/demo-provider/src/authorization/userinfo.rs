@@ -1,4 +1,4 @@
-//! The userinfo endpoint: who the demo account is.
+//! The userinfo endpoint: who the token's demo account is.
 
 use axum::Json;
 use axum::extract::State;
@@ -6,7 +6,6 @@ use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use crate::authorization::account;
 use crate::authorization::bearer;
 use crate::authorization::scope;
 use crate::shared::provider::AppState;
@@ -22,13 +21,14 @@ pub(crate) async fn userinfo(
     if let Some(fault) = app.faults.take(FaultTarget::Userinfo) {
         return fault.answer(&app).await;
     }
-    if let Err(refusal) = bearer::require(&app, &uri, &headers, scope::PROFILE) {
-        return refusal.into_response();
-    }
+    let grant = match bearer::require(&app, &uri, &headers, scope::PROFILE) {
+        Ok(grant) => grant,
+        Err(refusal) => return refusal.into_response(),
+    };
     let mut response = Json(json!({
-        "sub": account::SUBJECT,
-        "name": account::NAME,
-        "email": account::EMAIL,
+        "sub": grant.account.subject(),
+        "name": grant.account.name(),
+        "email": grant.account.email(),
     }))
     .into_response();
     response

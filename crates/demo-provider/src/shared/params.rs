@@ -38,6 +38,11 @@ impl Params {
             .filter(|v| !v.is_empty())
     }
 
+    /// Whether the request names `name` at all, even with an empty value.
+    pub fn is_present(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
     pub fn is_repeated(&self, name: &str) -> bool {
         self.repeated.iter().any(|r| r == name)
     }
