@@ -82,8 +82,8 @@ pub struct Fixture {
 pub(crate) struct Shared {
     /// How many photos the Drive fixture lists.
     pub photos: usize,
-    /// The library the Graph fixture serves.
-    pub graph: microsoft_graph::Library,
+    /// The library the Graph fixture serves, as a test changes it.
+    pub graph: Mutex<microsoft_graph::Library>,
     pub api_base: String,
     pub content_base: String,
     tokens: Mutex<Tokens>,
@@ -152,7 +152,7 @@ impl Fixture {
         let content = content_listener.local_addr().expect("a bound address");
         let state = Arc::new(Shared {
             photos,
-            graph,
+            graph: Mutex::new(graph),
             api_base: format!("http://{api}"),
             content_base: format!("http://{content}"),
             tokens: Mutex::new(Tokens {
@@ -267,6 +267,12 @@ impl Fixture {
     /// Every request received so far, in order.
     pub fn seen(&self) -> Vec<Seen> {
         lock(&self.state.seen).clone()
+    }
+
+    /// Changes the Graph library being served (adding or deleting photos, expiring delta
+    /// links); what `change` returns.
+    pub fn change_graph<T>(&self, change: impl FnOnce(&mut microsoft_graph::Library) -> T) -> T {
+        change(&mut lock(&self.state.graph))
     }
 }
 

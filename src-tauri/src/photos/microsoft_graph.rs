@@ -83,11 +83,20 @@ use url::Url;
 
 use super::api_root::ApiRoot;
 use super::details::{self, TakenAt};
-use super::source::{Download, PAGE_TOKEN_MAX_BYTES, PhotoSource, SourcePage, SourcePhoto};
+use super::source::{
+    Change, DeltaFolder, DeltaNext, DeltaPage, DeltaSource, Download, PAGE_TOKEN_MAX_BYTES,
+    PhotoSource, SourcePage, SourcePhoto,
+};
 use crate::error::AppError;
 
 /// Items per page asked for (Graph's `$top`).
 const PAGE_SIZE: &str = "100";
+/// Items per page of a delta asked for: a whole library is read before its first page is
+/// shown, so in as few requests as Graph allows.
+const DELTA_PAGE_SIZE: &str = "1000";
+/// The longest item id kept in the saved library (OneDrive's are about 20 to 40
+/// characters); an item with a longer one is skipped.
+const MAX_ITEM_ID_BYTES: usize = 256;
 /// The deepest folder visited, counted from the special folder (whose children are 1).
 const MAX_DEPTH: usize = 16;
 /// The most folders waiting to be visited.
@@ -335,12 +344,111 @@ impl MicrosoftGraph {
     }
 }
 
-/// A page of a driveItem collection.
+impl DeltaSource for MicrosoftGraph {
+    /// The Photos folder, then the Camera Roll (skipped when the Photos folder holds it).
+    fn folders(&self) -> Vec<Url> {
+        [Special::Photos, Special::CameraRoll]
+            .into_iter()
+            .map(|special| {
+                self.root
+                    .url_under(&["me", "drive", "special", special.name()])
+            })
+            .collect()
+    }
+
+    fn read_folder(&self, answer: &ResourceResponse) -> Result<DeltaFolder, AppError> {
+        let item: DriveItem = answer.json()?;
+        if item.id.is_empty() || item.id.len() > MAX_ITEM_ID_BYTES {
+            return Err(AppError::PhotoList(
+                "a special folder without a usable id".into(),
+            ));
+        }
+        let drive_type = item
+            .parent_reference
+            .and_then(|parent| parent.drive_type)
+            .unwrap_or_default();
+        Ok(DeltaFolder {
+            id: item.id,
+            follows_changes: drive_type == "personal",
+        })
+    }
+
+    fn delta_url(&self, id: &str) -> Result<Url, AppError> {
+        if id.is_empty() || id.len() > MAX_ITEM_ID_BYTES {
+            return Err(AppError::PhotoList("a folder id too long to follow".into()));
+        }
+        let mut url = self.root.url_under(&["me", "drive", "items", id, "delta"]);
+        url.query_pairs_mut()
+            .append_pair("$expand", "thumbnails")
+            .append_pair("$top", DELTA_PAGE_SIZE);
+        Ok(url)
+    }
+
+    fn delta_link(&self, link: &str) -> Option<Url> {
+        next_link(&self.root, link)
+    }
+
+    fn read_delta(&self, answer: &ResourceResponse) -> Result<DeltaPage, AppError> {
+        let page: Collection = answer.json()?;
+        let link = |link: Option<String>| {
+            link.and_then(|link| next_link(&self.root, &link))
+                .ok_or_else(|| {
+                    AppError::PhotoList(
+                        "a delta page without a next or delta link under the Graph root".into(),
+                    )
+                })
+        };
+        let next = match page.next_link {
+            Some(next) => DeltaNext::More(link(Some(next))?),
+            None => DeltaNext::Done(link(page.delta_link)?),
+        };
+        let mut skipped = 0_usize;
+        let changes = page
+            .value
+            .into_iter()
+            .filter(|item| {
+                let usable = !item.id.is_empty() && item.id.len() <= MAX_ITEM_ID_BYTES;
+                skipped += usize::from(!usable);
+                usable
+            })
+            .filter_map(|item| {
+                let parent = item
+                    .parent_reference
+                    .as_ref()
+                    .and_then(|parent| parent.id.clone())
+                    .filter(|id| id.len() <= MAX_ITEM_ID_BYTES);
+                if item.deleted.is_some() {
+                    Some(Change::Removed { id: item.id })
+                } else if item.folder.is_some() {
+                    Some(Change::Folder {
+                        id: item.id,
+                        parent,
+                    })
+                } else {
+                    // A file that is not a photo (any more) is gone from the library.
+                    let id = item.id.clone();
+                    Some(match self.photo(item) {
+                        Some(photo) => Change::Photo { photo, parent },
+                        None => Change::Removed { id },
+                    })
+                }
+            })
+            .collect();
+        if skipped > 0 {
+            tracing::warn!(items = skipped, "items with ids beyond the cap; not listed");
+        }
+        Ok(DeltaPage { changes, next })
+    }
+}
+
+/// A page of a driveItem collection (children, or a delta).
 #[derive(Debug, Deserialize)]
 struct Collection {
     value: Vec<DriveItem>,
     #[serde(rename = "@odata.nextLink", default)]
     next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink", default)]
+    delta_link: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -368,14 +476,21 @@ struct DriveItem {
     thumbnails: Vec<ThumbnailSet>,
     #[serde(rename = "@microsoft.graph.downloadUrl", default)]
     download_url: Option<String>,
+    /// In a delta: the item was deleted (or moved out of the folder followed).
+    #[serde(default)]
+    deleted: Option<serde_json::Value>,
 }
 
 /// An [itemReference](https://learn.microsoft.com/graph/api/resources/itemreference): here, the
-/// parent folder.
+/// parent folder, and the drive's type.
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ItemReference {
     #[serde(default)]
     id: Option<String>,
+    /// `personal`, `business` or `documentLibrary`.
+    #[serde(default)]
+    drive_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -475,6 +590,10 @@ impl PhotoSource for MicrosoftGraph {
             next_page_token: cursor.next_folder().map(|cursor| cursor.token()),
             newest_first: false,
         })
+    }
+
+    fn delta(&self) -> Option<&dyn DeltaSource> {
+        Some(self)
     }
 }
 

@@ -10,6 +10,7 @@
 //! | [`photolink`] | The `photolink` source: PhotoLink's own `{"photos": [...], "next_page_token"}` list. |
 //! | [`microsoft_graph`] | The `microsoft-graph` source: every photo under OneDrive's Camera Roll and Photos folders through Microsoft Graph, the walk's cursor in the page token, downloads by pre-authenticated URL. |
 //! | [`google_drive`] | The `google-drive` source: the images in Google Drive through the Drive API v3. |
+//! | [`delta`] | [`SavedLibrary`](delta::SavedLibrary): for a source that says what changed (OneDrive's `delta`), the whole library's metadata newest first, kept up to date by its changes and saved in the account's cache folder. |
 //! | [`details`] | What a listing says of a photo besides its renditions, read strictly: [`TakenAt`](details::TakenAt) (the date taken, as ISO 8601), pixel and byte sizes. |
 //! | [`api_root`] | [`ApiRoot`](api_root::ApiRoot): a photo API's root; the sources build their addresses under it and check the ones the service hands back. |
 //! | [`library`] | [`PhotoLibrary`]: makes every request for a source (the Bearer token only to the photos endpoint's origin) and gives the window its view of each photo. |
@@ -41,6 +42,7 @@
 
 mod api_root;
 mod cache;
+mod delta;
 mod details;
 mod google_drive;
 mod index;

@@ -59,6 +59,9 @@ pub enum DiskKey {
     Thumbnail(String),
     /// The page of the list at this page token (`None`: the first page).
     ListPage(Option<String>),
+    /// The library as read through the source's changes
+    /// ([`SavedLibrary`](crate::photos::delta::SavedLibrary)).
+    SavedLibrary,
 }
 
 impl DiskKey {
@@ -66,6 +69,7 @@ impl DiskKey {
         let (prefix, key) = match self {
             Self::Thumbnail(provider_id) => ("t-", provider_id.as_str()),
             Self::ListPage(token) => ("l-", token.as_deref().unwrap_or_default()),
+            Self::SavedLibrary => ("s-", "library"),
         };
         format!("{prefix}{}", hex(&Sha256::digest(key.as_bytes())))
     }
