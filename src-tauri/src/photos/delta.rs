@@ -216,6 +216,9 @@ impl SavedLibrary {
 }
 
 #[cfg(test)]
+mod against_the_graph_fixture;
+
+#[cfg(test)]
 mod tests {
     use url::Url;
 

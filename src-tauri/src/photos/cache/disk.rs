@@ -261,6 +261,7 @@ fn is_entry_name(name: &str) -> bool {
     let hash = name
         .strip_prefix("t-")
         .or_else(|| name.strip_prefix("l-"))
+        .or_else(|| name.strip_prefix("s-"))
         .unwrap_or_default();
     hash.len() == 64
         && hash
