@@ -66,6 +66,9 @@ pub struct Library {
     changes: Vec<Change>,
     /// Delta tokens carry it; [`expire_delta_links`](Self::expire_delta_links) bumps it.
     generation: usize,
+    /// Pre-authenticated links carry it; [`expire_download_links`](Self::expire_download_links)
+    /// bumps it.
+    links_generation: usize,
 }
 
 /// One change: a photo added to or deleted from a folder.
@@ -211,6 +214,22 @@ impl Library {
         self.generation += 1;
     }
 
+    /// Every pre-authenticated link (downloads and thumbnails) handed out so far answers 401
+    /// from now on, as they do once they expire; the API hands out new ones.
+    pub fn expire_download_links(&mut self) {
+        self.links_generation += 1;
+    }
+
+    /// The folder holding the photo `n`, if it is there.
+    fn folder_of(&self, photo: usize) -> Option<&str> {
+        self.children.iter().find_map(|(folder, children)| {
+            children
+                .iter()
+                .any(|child| matches!(child, Child::Photo(n) if *n == photo))
+                .then_some(folder.as_str())
+        })
+    }
+
     /// The folder's id → its parent's id, for every folder.
     fn parents(&self) -> HashMap<&str, &str> {
         self.children
@@ -265,6 +284,7 @@ impl Library {
             drive_type: "personal",
             changes: Vec::new(),
             generation: 0,
+            links_generation: 0,
         }
     }
 
@@ -289,6 +309,7 @@ pub(crate) fn api_routes() -> Router<Arc<Shared>> {
         .route("/v1.0/me/drive/items/{id}/children", get(item_children))
         .route("/v1.0/me/drive/special/{name}", get(special_folder))
         .route("/v1.0/me/drive/items/{id}/delta", get(delta))
+        .route("/v1.0/me/drive/items/{id}", get(photo_item))
         .fallback(not_found)
 }
 
@@ -445,6 +466,7 @@ fn item(library: &Library, state: &Shared, parent: &str, child: &Child, thumbnai
     };
     let id = format!("p{index}");
     let content = &state.content_base;
+    let links = library.links_generation;
     let mut item = json!({
         "id": id,
         "name": format!("Photo {index}.jpg"),
@@ -454,10 +476,10 @@ fn item(library: &Library, state: &Shared, parent: &str, child: &Child, thumbnai
         "file": {"mimeType": "image/jpeg"},
         "image": {"width": 4000, "height": 3000},
         "photo": {"takenDateTime": format!("2024-01-{:02}T10:00:00Z", index % 28 + 1)},
-        "@microsoft.graph.downloadUrl": format!("{content}/download/{id}?tempauth=fixture-{index}"),
+        "@microsoft.graph.downloadUrl": format!("{content}/download/{id}?tempauth=fixture-{links}-{index}"),
     });
     if thumbnails {
-        let size = |name: &str, width: u32, height: u32| json!({"url": format!("{content}/thumbnail/{id}/{name}"), "width": width, "height": height});
+        let size = |name: &str, width: u32, height: u32| json!({"url": format!("{content}/thumbnail/{id}/{name}?tempauth=fixture-{links}"), "width": width, "height": height});
         item["thumbnails"] = json!([{
             "id": "0",
             "small": size("small", 48, 48),
@@ -625,6 +647,51 @@ fn resync() -> Response {
     error(StatusCode::GONE, "resyncChangesApplyDifferences")
 }
 
+/// `GET /me/drive/items/{id}` of a photo
+/// ([get an item](https://learn.microsoft.com/graph/api/driveitem-get)): its driveItem, with
+/// new pre-authenticated links; 404 `itemNotFound` for one not there.
+async fn photo_item(
+    State(state): State<Arc<Shared>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    if let Some(refusal) = state.check_api_request(target(&uri), &headers, &Graph) {
+        return refusal;
+    }
+    let library = crate::lock(&state.graph);
+    let thumbnails = query
+        .get("$expand")
+        .is_some_and(|expand| expand.split(',').any(|name| name.trim() == "thumbnails"));
+    let photo = id.strip_prefix('p').and_then(|n| n.parse::<usize>().ok());
+    match photo.and_then(|photo| Some((photo, library.folder_of(photo)?))) {
+        Some((photo, folder)) => axum::Json(item(
+            &library,
+            &state,
+            folder,
+            &Child::Photo(photo),
+            thumbnails,
+        ))
+        .into_response(),
+        None => Graph.refused(404),
+    }
+}
+
+/// Whether a pre-authenticated link's `tempauth` is of the links handed out now.
+fn is_current_link(state: &Shared, uri: &Uri) -> bool {
+    let generation = crate::lock(&state.graph).links_generation;
+    let tempauth = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .find(|(name, _)| name == "tempauth")
+        .map(|(_, value)| value.into_owned());
+    tempauth.is_some_and(|tempauth| {
+        tempauth
+            .strip_prefix("fixture-")
+            .and_then(|rest| rest.split('-').next())
+            .is_some_and(|links| links == generation.to_string())
+    })
+}
+
 async fn download(
     State(state): State<Arc<Shared>>,
     uri: Uri,
@@ -633,6 +700,9 @@ async fn download(
 ) -> Response {
     if let Some(refusal) = state.check_content_request(target(&uri), &headers) {
         return refusal;
+    }
+    if !is_current_link(&state, &uri) {
+        return StatusCode::UNAUTHORIZED.into_response();
     }
     state.picture(&id, "image")
 }
@@ -645,6 +715,9 @@ async fn thumbnail(
 ) -> Response {
     if let Some(refusal) = state.check_content_request(target(&uri), &headers) {
         return refusal;
+    }
+    if !is_current_link(&state, &uri) {
+        return StatusCode::UNAUTHORIZED.into_response();
     }
     state.picture(&id, &size)
 }

@@ -178,6 +178,17 @@ impl SavedLibrary {
         });
     }
 
+    /// Keeps `photo` as read afresh (its links renewed), if it is held; whether it was.
+    pub fn renew(&mut self, photo: SourcePhoto) -> bool {
+        match self.photos.get_mut(&photo.id) {
+            Some(kept) => {
+                kept.photo = photo;
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Orders the photos newest first (see the module docs).
     pub fn sort(&mut self) {
         let mut order: Vec<(&str, &str)> = self

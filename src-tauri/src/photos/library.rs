@@ -412,8 +412,16 @@ impl PhotoLibrary {
         id: &str,
         rendition: Rendition,
     ) -> Option<Result<ResourceResponse, AppError>> {
-        let download = self.index.source(id, rendition)?;
-        let fetched = self.get(&download).await;
+        let mut download = self.index.source(id, rendition)?;
+        let mut fetched = self.get(&download).await;
+        if let Err(error) = &fetched
+            && matches!(download, Download::WithoutCredentials(_))
+            && is_refusal(error)
+            && let Some(renewed) = self.renew(id).await
+        {
+            download = renewed.of(rendition);
+            fetched = self.get(&download).await;
+        }
         Some(match fetched {
             Err(error)
                 if rendition == Rendition::Thumbnail
@@ -445,7 +453,23 @@ impl PhotoLibrary {
     /// no listed photo has that id.
     pub async fn download_original(&self, id: &str) -> Option<Result<ResourceDownload, AppError>> {
         let download = self.index.source(id, Rendition::Image)?;
-        Some(match &download {
+        let started = self.start_download(&download).await;
+        Some(match started {
+            Err(error)
+                if matches!(download, Download::WithoutCredentials(_)) && is_refusal(&error) =>
+            {
+                match self.renew(id).await {
+                    Some(renewed) => self.start_download(&renewed.image).await,
+                    None => Err(error),
+                }
+            }
+            started => started,
+        })
+    }
+
+    /// Starts downloading `download` (see [`download_original`](Self::download_original)).
+    async fn start_download(&self, download: &Download) -> Result<ResourceDownload, AppError> {
+        match download {
             Download::WithToken(url) => match self.check_token_address(url) {
                 Ok(()) => self
                     .session
@@ -459,7 +483,46 @@ impl PhotoLibrary {
                 .download_without_credentials(url.as_str())
                 .await
                 .map_err(AppError::from),
-        })
+        }
+    }
+
+    /// Reads the photo `id` stands for afresh from a source that can say so
+    /// ([`DeltaSource::photo_url`]), when the pre-authenticated links it was listed with were
+    /// refused (they expire: a library read in an earlier run keeps them). Its renditions are
+    /// fetched by the new links from now on; `None` when there are none (another source, a
+    /// photo gone, an error, or the same links again).
+    async fn renew(&self, id: &str) -> Option<Sources> {
+        let delta = self.source.delta()?;
+        let provider_id = self.index.provider_id(id)?;
+        let url = delta.photo_url(&provider_id).ok()?;
+        let read = match self.get_with_token(&url).await {
+            Ok(answer) => delta.read_photo(&answer),
+            Err(error) => Err(error),
+        };
+        let photo = match read {
+            Ok(Some(photo)) if photo.id == provider_id => photo,
+            Ok(_) => return None,
+            Err(error) => {
+                tracing::info!(%error, "a photo's links could not be renewed");
+                return None;
+            }
+        };
+        let sources = Sources {
+            thumbnail: photo.thumbnail.clone(),
+            image: photo.image.clone(),
+        };
+        let known = self.index.source(id, Rendition::Image)?;
+        if known == sources.image
+            && self.index.source(id, Rendition::Thumbnail)? == sources.thumbnail
+        {
+            return None;
+        }
+        tracing::info!("a photo's links had expired; renewed them");
+        self.index.renew(id, sources.clone());
+        if let Following::Read(library) = &mut *lock(&self.changes) {
+            library.renew(photo);
+        }
+        Some(sources)
     }
 
     /// Forgets every listed photo and page token (after disconnecting). Their ids are never

@@ -439,6 +439,24 @@ impl DeltaSource for MicrosoftGraph {
         }
         Ok(DeltaPage { changes, next })
     }
+
+    fn photo_url(&self, id: &str) -> Result<Url, AppError> {
+        if id.is_empty() || id.len() > MAX_ITEM_ID_BYTES {
+            return Err(AppError::PhotoList("a photo id too long to ask for".into()));
+        }
+        let mut url = self.root.url_under(&["me", "drive", "items", id]);
+        url.query_pairs_mut().append_pair("$expand", "thumbnails");
+        Ok(url)
+    }
+
+    fn read_photo(&self, answer: &ResourceResponse) -> Result<Option<SourcePhoto>, AppError> {
+        let item: DriveItem = answer.json()?;
+        Ok(if item.deleted.is_some() {
+            None
+        } else {
+            self.photo(item)
+        })
+    }
 }
 
 /// A page of a driveItem collection (children, or a delta).

@@ -65,6 +65,14 @@ pub trait DeltaSource: Send + Sync {
 
     /// The changes in one page of a folder's contents or changes.
     fn read_delta(&self, answer: &ResourceResponse) -> Result<DeltaPage, AppError>;
+
+    /// The URL of the photo `id` itself: how its renditions are fetched now, when the
+    /// pre-authenticated links saved with it have expired.
+    fn photo_url(&self, id: &str) -> Result<Url, AppError>;
+
+    /// The photo in the answer for [`photo_url`](Self::photo_url); `None` when the item is no
+    /// photo (any more).
+    fn read_photo(&self, answer: &ResourceResponse) -> Result<Option<SourcePhoto>, AppError>;
 }
 
 /// One of the folders a [`DeltaSource`] follows.

@@ -12,16 +12,14 @@ use photolink_photo_fixtures::microsoft_graph::Library;
 use photolink_photo_fixtures::{Fixture, Seen};
 
 use crate::photos::cache::{FOLDER, PhotoCache};
+use crate::photos::index::Rendition;
 use crate::photos::library::{PhotoLibrary, PhotoPage};
 use crate::photos::settings::PhotoApi;
 use crate::photos::tests::library_and_session;
 
 /// An empty cache folder of its own for `test`.
 fn cache_root(test: &str) -> PathBuf {
-    let base = std::env::temp_dir().join(format!(
-        "photolink-delta-{}-{test}",
-        std::process::id()
-    ));
+    let base = std::env::temp_dir().join(format!("photolink-delta-{}-{test}", std::process::id()));
     let _ = std::fs::remove_dir_all(&base);
     base.join(FOLDER)
 }
@@ -75,7 +73,11 @@ async fn a_personal_library_of_10000_photos_in_500_folders_is_read_through_delta
     let (library, pages) = start(&fixture, &root).await;
     let titles = titles(&pages);
     assert_eq!(titles.len(), 10_000);
-    assert_eq!(titles.iter().collect::<HashSet<_>>().len(), 10_000, "a photo twice");
+    assert_eq!(
+        titles.iter().collect::<HashSet<_>>().len(),
+        10_000,
+        "a photo twice"
+    );
     assert_newest_first(&pages);
     assert!(
         pages.iter().all(|page| page.photos.len() <= 100),
@@ -125,11 +127,21 @@ async fn a_later_start_fetches_only_the_changes_new_and_deleted() {
         ["/v1.0/me/drive/items/photos-folder/delta"],
         "only the saved link to the changes is fetched"
     );
-    assert!(seen[before].target.contains("token="), "{}", seen[before].target);
+    assert!(
+        seen[before].target.contains("token="),
+        "{}",
+        seen[before].target
+    );
     let titles = titles(&later);
     assert_eq!(titles.len(), 300);
-    assert!(!titles.contains(&"Photo 7.jpg"), "a deleted photo is still listed");
-    assert!(titles.contains(&"Photo 301.jpg"), "a new photo is not listed");
+    assert!(
+        !titles.contains(&"Photo 7.jpg"),
+        "a deleted photo is still listed"
+    );
+    assert!(
+        titles.contains(&"Photo 301.jpg"),
+        "a new photo is not listed"
+    );
     assert_newest_first(&later);
 
     // And nothing changed since: one request, the same photos.
@@ -151,11 +163,14 @@ async fn a_saved_link_the_service_no_longer_follows_reads_the_whole_library_agai
     let before = fixture.seen().len();
     let (_, later) = start(&fixture, &root).await;
     let seen = fixture.seen();
-    assert!(seen[before].target.contains("token="), "the saved link first");
     assert!(
-        seen[before + 1..]
-            .iter()
-            .any(|seen| seen.target.ends_with("/delta?%24expand=thumbnails&%24top=1000")),
+        seen[before].target.contains("token="),
+        "the saved link first"
+    );
+    assert!(
+        seen[before + 1..].iter().any(|seen| seen
+            .target
+            .ends_with("/delta?%24expand=thumbnails&%24top=1000")),
         "after the 410, the whole library from the start: {seen:?}"
     );
     let titles = titles(&later);
@@ -186,7 +201,11 @@ async fn a_camera_roll_outside_the_photos_folder_is_followed_too() {
     fixture.change_graph(|library| library.add_photo("folder-3"));
     let before = fixture.seen().len();
     let (_, later) = start(&fixture, &root).await;
-    assert_eq!(fixture.seen().len(), before + 2, "one saved link per folder followed");
+    assert_eq!(
+        fixture.seen().len(),
+        before + 2,
+        "one saved link per folder followed"
+    );
     assert_eq!(titles(&later).len(), 301);
 }
 
@@ -196,10 +215,16 @@ async fn a_work_or_school_drive_is_walked_folder_by_folder() {
     let root = cache_root("business");
     let (_, pages) = start(&fixture, &root).await;
     assert_eq!(titles(&pages).iter().collect::<HashSet<_>>().len(), 120);
-    assert!(pages.iter().all(|page| !page.newest_first), "a walk claims no order");
+    assert!(
+        pages.iter().all(|page| !page.newest_first),
+        "a walk claims no order"
+    );
     let seen = fixture.seen();
     let paths = paths(&seen);
-    assert!(paths.iter().all(|path| !path.ends_with("/delta")), "{paths:?}");
+    assert!(
+        paths.iter().all(|path| !path.ends_with("/delta")),
+        "{paths:?}"
+    );
     assert!(paths.iter().any(|path| path.ends_with("/children")));
 }
 
@@ -218,7 +243,59 @@ async fn throttling_while_the_changes_are_read_is_waited_out_as_retry_after_asks
         "Retry-After was not honoured"
     );
     let seen = fixture.seen();
-    assert_eq!(seen.len(), before + 2, "the saved link, throttled, then again");
+    assert_eq!(
+        seen.len(),
+        before + 2,
+        "the saved link, throttled, then again"
+    );
     assert_eq!(seen[before].target, seen[before + 1].target);
     assert_eq!(titles(&later).len(), titles(&first).len() + 1);
+}
+
+#[tokio::test]
+async fn links_saved_in_an_earlier_run_that_expired_are_renewed_for_the_photos_shown() {
+    let fixture = Fixture::start_graph(Library::nested(120, 12)).await;
+    let root = cache_root("expired-links");
+    start(&fixture, &root).await;
+    fixture.change_graph(|library| library.expire_download_links());
+    let (library, later) = start(&fixture, &root).await;
+    let shown = &later[0].photos[0];
+    let before = fixture.seen().len();
+
+    let thumbnail = library
+        .fetch(&shown.id, Rendition::Thumbnail)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&thumbnail.body).ends_with(" medium"));
+    let seen = fixture.seen();
+    let api: Vec<_> = seen[before..]
+        .iter()
+        .filter(|seen| !seen.content_server)
+        .map(|seen| seen.target.as_str())
+        .collect();
+    assert_eq!(
+        api.len(),
+        1,
+        "one request renews the photo's links: {api:?}"
+    );
+    assert!(api[0].starts_with("/v1.0/me/drive/items/p"), "{api:?}");
+
+    let before = fixture.seen().len();
+    let image = library.fetch(&shown.id, Rendition::Image).await.unwrap();
+    assert!(image.is_ok());
+    assert!(
+        fixture.seen()[before..]
+            .iter()
+            .all(|seen| seen.content_server),
+        "the renewed links are kept"
+    );
+    assert!(
+        fixture
+            .seen()
+            .iter()
+            .filter(|seen| seen.content_server)
+            .all(|seen| seen.authorization.is_none()),
+        "a pre-authenticated link was sent the token"
+    );
 }
