@@ -629,6 +629,176 @@ mod tests {
         Cursor::from_token(Some(token), &graph().root).unwrap()
     }
 
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    /// The changes a delta page reads, as `(kind, id, parent)`.
+    fn changes(page: &DeltaPage) -> Vec<(&'static str, &str, Option<&str>)> {
+        page.changes
+            .iter()
+            .map(|change| match change {
+                Change::Photo { photo, parent } => ("photo", photo.id.as_str(), parent.as_deref()),
+                Change::Folder { id, parent } => ("folder", id.as_str(), parent.as_deref()),
+                Change::Removed { id } => ("removed", id.as_str(), None),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn delta_starts_at_a_folder_with_thumbnails_a_thousand_at_a_time() {
+        assert_eq!(
+            graph().delta_url("F1").unwrap().as_str(),
+            "https://graph.example/v1.0/me/drive/items/F1/delta?%24expand=thumbnails&%24top=1000"
+        );
+        assert_eq!(
+            graph().photo_url("P!1").unwrap().as_str(),
+            "https://graph.example/v1.0/me/drive/items/P!1?%24expand=thumbnails"
+        );
+        assert!(
+            graph()
+                .delta_url(&"x".repeat(MAX_ITEM_ID_BYTES + 1))
+                .is_err()
+        );
+        let folders: Vec<_> = graph().folders().iter().map(Url::to_string).collect();
+        assert_eq!(
+            folders,
+            [
+                "https://graph.example/v1.0/me/drive/special/photos",
+                "https://graph.example/v1.0/me/drive/special/cameraroll"
+            ],
+            "the Photos folder first, so that a Camera Roll inside it is read once"
+        );
+    }
+
+    #[test]
+    fn a_delta_page_reads_photos_folders_and_deleted_items_then_its_next_link() {
+        let page = graph()
+            .read_delta(&answer(
+                r#"{"value": [
+                    {"id": "F", "name": "2024", "folder": {"childCount": 2}, "parentReference": {"id": "ROOT"}},
+                    {"id": "A", "name": "a.jpg", "image": {}, "parentReference": {"id": "F"},
+                     "photo": {"takenDateTime": "2024-05-01T10:00:00Z"},
+                     "@microsoft.graph.downloadUrl": "https://dl.example/A"},
+                    {"id": "GONE", "name": "gone.jpg", "deleted": {"state": "deleted"}},
+                    {"id": "DOC", "name": "notes.txt", "file": {"mimeType": "text/plain"}},
+                    {"id": "", "name": "no id", "image": {}},
+                    {"id": "GONE-FOLDER", "folder": {}, "deleted": {}}
+                ],
+                "@odata.nextLink": "https://graph.example/v1.0/me/drive/items/ROOT/delta?token=abc"}"#,
+            ))
+            .unwrap();
+        assert_eq!(
+            changes(&page),
+            [
+                ("folder", "F", Some("ROOT")),
+                ("photo", "A", Some("F")),
+                ("removed", "GONE", None),
+                ("removed", "DOC", None),
+                ("removed", "GONE-FOLDER", None),
+            ],
+            "a file that is no photo is gone from the library; an item without an id is skipped"
+        );
+        assert_eq!(
+            page.next,
+            DeltaNext::More(url(
+                "https://graph.example/v1.0/me/drive/items/ROOT/delta?token=abc"
+            ))
+        );
+    }
+
+    #[test]
+    fn the_last_delta_page_names_its_delta_link_under_the_root_or_is_refused() {
+        let last = graph()
+            .read_delta(&answer(
+                r#"{"value": [], "@odata.deltaLink": "https://graph.example/v1.0/me/drive/items/ROOT/delta?token=latest1"}"#,
+            ))
+            .unwrap();
+        assert!(last.changes.is_empty());
+        assert_eq!(
+            last.next,
+            DeltaNext::Done(url(
+                "https://graph.example/v1.0/me/drive/items/ROOT/delta?token=latest1"
+            ))
+        );
+        for body in [
+            r#"{"value": []}"#,
+            r#"{"value": [], "@odata.deltaLink": "https://evil.example/v1.0/delta?token=1"}"#,
+            r#"{"value": [], "@odata.nextLink": "https://graph.example/elsewhere/delta"}"#,
+        ] {
+            assert!(
+                graph().read_delta(&answer(body)).is_err(),
+                "a delta page with no link to follow under the root: {body}"
+            );
+        }
+        assert!(
+            graph()
+                .delta_link("https://graph.example/v1.0/me/drive/items/R/delta?token=1")
+                .is_some()
+        );
+        assert!(
+            graph()
+                .delta_link("https://evil.example/v1.0/me/drive/items/R/delta?token=1")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_special_folder_says_whether_its_drive_follows_changes() {
+        let read = |drive_type: &str| {
+            graph()
+                .read_folder(&answer(&format!(
+                    r#"{{"id": "F1", "folder": {{}}, "specialFolder": {{"name": "photos"}},
+                        "parentReference": {{"driveType": "{drive_type}", "id": "ROOT"}}}}"#
+                )))
+                .unwrap()
+        };
+        assert_eq!(
+            read("personal"),
+            DeltaFolder {
+                id: "F1".into(),
+                follows_changes: true
+            }
+        );
+        assert!(!read("business").follows_changes);
+        assert!(!read("documentLibrary").follows_changes);
+        let unknown = graph()
+            .read_folder(&answer(r#"{"id": "F1", "folder": {}}"#))
+            .unwrap();
+        assert!(
+            !unknown.follows_changes,
+            "a drive of unknown type is walked"
+        );
+        assert!(graph().read_folder(&answer(r#"{"id": ""}"#)).is_err());
+    }
+
+    #[test]
+    fn a_photo_read_afresh_has_its_new_links_and_a_deleted_one_is_none() {
+        let photo = graph()
+            .read_photo(&answer(
+                r#"{"id": "A", "name": "a.jpg", "image": {},
+                    "@microsoft.graph.downloadUrl": "https://dl.example/A?tempauth=new"}"#,
+            ))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            photo.image,
+            Download::WithoutCredentials(url("https://dl.example/A?tempauth=new"))
+        );
+        assert!(
+            graph()
+                .read_photo(&answer(r#"{"id": "A", "deleted": {}}"#))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            graph()
+                .read_photo(&answer(r#"{"id": "A", "folder": {}}"#))
+                .unwrap()
+                .is_none()
+        );
+    }
+
     #[test]
     fn the_first_page_is_the_camera_rolls_children_with_thumbnails() {
         assert_eq!(
@@ -704,7 +874,6 @@ mod tests {
             .unwrap();
         let ids: Vec<_> = page.photos.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["A", "B"]);
-        let url = |text: &str| Url::parse(text).unwrap();
         let sea = &page.photos[0];
         assert_eq!(
             sea.image,
@@ -1137,6 +1306,40 @@ mod tests {
                 let graph = graph();
                 if let Ok(url) = graph.page_url(Some(&token)) {
                     prop_assert!(graph.root.contains(&url), "{token}");
+                }
+            }
+
+            #[test]
+            fn any_bytes_are_a_delta_page_or_refused_and_its_links_stay_under_the_root(body in any_bytes()) {
+                let graph = graph();
+                if let Ok(page) = graph.read_delta(&answer_of(body)) {
+                    let (DeltaNext::More(link) | DeltaNext::Done(link)) = &page.next;
+                    prop_assert!(graph.root.contains(link));
+                }
+            }
+
+            #[test]
+            fn a_delta_page_keeps_images_with_a_download_and_its_links_stay_under_the_root(
+                items in proptest::collection::vec(drive_item(), 0..12),
+                next in any_link(API),
+                last in any::<bool>(),
+            ) {
+                let name = if last { "@odata.deltaLink" } else { "@odata.nextLink" };
+                let body = json!({"value": items, name: next}).to_string();
+                let graph = graph();
+                match graph.read_delta(&answer_of(body.into_bytes())) {
+                    Ok(page) => {
+                        let (DeltaNext::More(link) | DeltaNext::Done(link)) = &page.next;
+                        prop_assert!(graph.root.contains(link));
+                        prop_assert!(page.changes.len() <= items.len());
+                        for change in &page.changes {
+                            if let Change::Photo { photo, .. } = change {
+                                prop_assert!(matches!(photo.image, Download::WithoutCredentials(_)));
+                                prop_assert!(!photo.id.is_empty() && photo.id.len() <= MAX_ITEM_ID_BYTES);
+                            }
+                        }
+                    }
+                    Err(_) => prop_assert!(graph.delta_link(&next).is_none(), "{next}"),
                 }
             }
         }
