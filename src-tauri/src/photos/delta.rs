@@ -123,7 +123,13 @@ impl SavedLibrary {
                         beyond_caps += 1;
                         continue;
                     }
-                    self.photos.insert(photo.id.clone(), Kept { photo, parent });
+                    self.photos.insert(
+                        photo.id.clone(),
+                        Kept {
+                            photo: *photo,
+                            parent,
+                        },
+                    );
                 }
                 Change::Folder { id, parent } => {
                     if self.folders.len() >= MAX_FOLDERS && !self.folders.contains_key(&id) {
@@ -253,7 +259,7 @@ mod tests {
 
     fn put(id: &str, taken: &str, parent: &str) -> Change {
         Change::Photo {
-            photo: photo(id, Some(taken)),
+            photo: Box::new(photo(id, Some(taken))),
             parent: Some(parent.into()),
         }
     }
@@ -297,7 +303,7 @@ mod tests {
             put("mid", "2024-03-01T10:00:00Z", "root"),
         ]);
         library.apply(vec![Change::Photo {
-            photo: photo("undated", None),
+            photo: Box::new(photo("undated", None)),
             parent: Some("root".into()),
         }]);
         library.sort();

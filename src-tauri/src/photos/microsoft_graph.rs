@@ -411,26 +411,29 @@ impl DeltaSource for MicrosoftGraph {
                 skipped += usize::from(!usable);
                 usable
             })
-            .filter_map(|item| {
+            .map(|item| {
                 let parent = item
                     .parent_reference
                     .as_ref()
                     .and_then(|parent| parent.id.clone())
                     .filter(|id| id.len() <= MAX_ITEM_ID_BYTES);
                 if item.deleted.is_some() {
-                    Some(Change::Removed { id: item.id })
+                    Change::Removed { id: item.id }
                 } else if item.folder.is_some() {
-                    Some(Change::Folder {
+                    Change::Folder {
                         id: item.id,
                         parent,
-                    })
+                    }
                 } else {
                     // A file that is not a photo (any more) is gone from the library.
                     let id = item.id.clone();
-                    Some(match self.photo(item) {
-                        Some(photo) => Change::Photo { photo, parent },
+                    match self.photo(item) {
+                        Some(photo) => Change::Photo {
+                            photo: Box::new(photo),
+                            parent,
+                        },
                         None => Change::Removed { id },
-                    })
+                    }
                 }
             })
             .collect();

@@ -106,7 +106,7 @@ pub enum DeltaNext {
 pub enum Change {
     /// A photo, new or changed, in the folder `parent`.
     Photo {
-        photo: SourcePhoto,
+        photo: Box<SourcePhoto>,
         parent: Option<String>,
     },
     /// A folder, new or changed (moved), in the folder `parent`.

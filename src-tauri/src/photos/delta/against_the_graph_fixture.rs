@@ -5,7 +5,7 @@
 //! throttling waited out. None of this was run against the live service.
 
 use std::collections::HashSet;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use photolink_photo_fixtures::microsoft_graph::Library;
@@ -26,9 +26,9 @@ fn cache_root(test: &str) -> PathBuf {
 
 /// One start of the app: a library over the fixture's Graph and the cache in `root`, listed
 /// to the end as the window pages through it.
-async fn start(fixture: &Fixture, root: &PathBuf) -> (PhotoLibrary, Vec<PhotoPage>) {
+async fn start(fixture: &Fixture, root: &Path) -> (PhotoLibrary, Vec<PhotoPage>) {
     let (library, session) = library_and_session(fixture, PhotoApi::MicrosoftGraph);
-    let cache = PhotoCache::new(Some(root.clone()));
+    let cache = PhotoCache::new(Some(root.to_path_buf()));
     let mut pages = vec![cache.list(&library, &session, None).await.unwrap()];
     while let Some(token) = pages.last().unwrap().next_page_token.clone() {
         pages.push(cache.list(&library, &session, Some(&token)).await.unwrap());
