@@ -576,11 +576,13 @@ async fn delta(
         format!("{base}?{}", query.finish())
     };
     let token = query.get("token");
-    let items: Vec<Value> = match token.map(String::as_str) {
+    // Each item below the folder with the folder holding it, or a deleted photo's change; only
+    // the page asked for is written out.
+    let listed: Vec<(&str, Listed)> = match token.map(String::as_str) {
         None => library
             .descendants(&id)
             .into_iter()
-            .map(|(parent, child)| item(&library, &state, parent, child, thumbnails))
+            .map(|(parent, child)| (parent, Listed::Now(child.clone())))
             .collect(),
         Some("latest") => Vec::new(),
         Some(token) => {
@@ -610,26 +612,36 @@ async fn delta(
             latest
                 .into_iter()
                 .map(|change| {
-                    if change.deleted {
-                        json!({
-                            "id": format!("p{}", change.photo),
-                            "name": format!("Photo {}.jpg", change.photo),
-                            "parentReference": {"driveId": "fixture-drive", "driveType": library.drive_type, "id": change.folder},
-                            "deleted": {"state": "deleted"},
-                        })
+                    let listed = if change.deleted {
+                        Listed::Deleted(change.photo)
                     } else {
-                        item(&library, &state, &change.folder, &Child::Photo(change.photo), thumbnails)
-                    }
+                        Listed::Now(Child::Photo(change.photo))
+                    };
+                    (change.folder.as_str(), listed)
                 })
                 .collect()
         }
     };
-    let end = (skip + top).min(items.len());
+    let end = (skip + top).min(listed.len());
+    let items: Vec<Value> = listed
+        .get(skip..end)
+        .unwrap_or_default()
+        .iter()
+        .map(|(parent, listed)| match listed {
+            Listed::Now(child) => item(&library, &state, parent, child, thumbnails),
+            Listed::Deleted(photo) => json!({
+                "id": format!("p{photo}"),
+                "name": format!("Photo {photo}.jpg"),
+                "parentReference": {"driveId": "fixture-drive", "driveType": library.drive_type, "id": parent},
+                "deleted": {"state": "deleted"},
+            }),
+        })
+        .collect();
     let mut body = json!({
         "@odata.context": "https://graph.microsoft.com/v1.0/$metadata#Collection(driveItem)",
-        "value": items.get(skip..end).unwrap_or_default(),
+        "value": items,
     });
-    if end < items.len() {
+    if end < listed.len() {
         let mut pairs = vec![("$skiptoken", end.to_string())];
         if let Some(token) = token {
             pairs.push(("token", token.clone()));
@@ -640,6 +652,12 @@ async fn delta(
         body["@odata.deltaLink"] = json!(link(&[("token", now)]));
     }
     axum::Json(body).into_response()
+}
+
+/// An item of a delta: as it is now, or a photo deleted.
+enum Listed {
+    Now(Child),
+    Deleted(usize),
 }
 
 /// The documented answer to a delta token the service can no longer follow.

@@ -234,6 +234,8 @@ impl SavedLibrary {
 
 #[cfg(test)]
 mod against_the_graph_fixture;
+#[cfg(test)]
+mod figures;
 
 #[cfg(test)]
 mod tests {
