@@ -25,6 +25,8 @@
 //!
 //! - [`Fixture::set_images`]: full images as large as asked, sent piece by piece, and cut off
 //!   or stalled after some of their bytes ([`originals`]).
+//! - [`Fixture::change_graph`]: photos added to or deleted from the Graph library, its delta
+//!   links or pre-authenticated links expired ([`microsoft_graph::Library`]).
 //!
 //! Photos are `p1`, `p2`, …; their bytes are `image/png`-typed markers naming the photo and the
 //! rendition (PhotoLink passes bytes on without decoding them).

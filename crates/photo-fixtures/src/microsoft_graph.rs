@@ -17,7 +17,26 @@
 //!   facet (`childCount`) or the `file` (`mimeType`), `image` (`width`, `height`) and `photo`
 //!   (`takenDateTime`) facets with `@microsoft.graph.downloadUrl`, a pre-authenticated URL
 //!   ([download](https://learn.microsoft.com/graph/api/driveitem-get-content)) here served by
-//!   the content server.
+//!   the content server. Its links (and the thumbnails') carry a `tempauth` that
+//!   [`Library::expire_download_links`] makes the content server refuse with 401, as expired
+//!   links are.
+//! - `GET /v1.0/me/drive/special/{photos|cameraroll}`: the special folder's driveItem, with
+//!   `specialFolder` and `parentReference.driveType` (`personal`, or `business` for
+//!   [`Library::business`]); `GET /v1.0/me/drive/items/{photo-id}`
+//!   ([get an item](https://learn.microsoft.com/graph/api/driveitem-get)): a photo's driveItem
+//!   with fresh links.
+//! - [delta](https://learn.microsoft.com/graph/api/driveitem-delta):
+//!   `GET /v1.0/me/drive/items/{folder-id}/delta`, without `token` every item below the folder
+//!   (folders and photos, depth first), with `token=latest` none, with the `token` of a delta
+//!   link the photos added or deleted below the folder since (deleted ones with the `deleted`
+//!   facet); paged by `$top` (`@odata.nextLink`), the last page naming `@odata.deltaLink`. A
+//!   link from before [`Library::expire_delta_links`] answers the documented 410 Gone
+//!   (`resyncChangesApplyDifferences`, with a `Location` to start again). On a `business`
+//!   drive, delta on any folder but the root answers 400 `invalidRequest` (Graph documents
+//!   delta on folders for personal OneDrive only, but not what others answer).
+//!   [`Library::add_photo`] and [`Library::delete_photo`] make the changes
+//!   ([`Fixture::change_graph`](crate::Fixture::change_graph)); every request is recorded
+//!   ([`Fixture::seen`](crate::Fixture::seen)), so a test can count them.
 //! - [Errors](https://learn.microsoft.com/graph/errors): `{"error": {"code", "message",
 //!   "innerError"}}` with the status; 401 `InvalidAuthenticationToken` with a
 //!   `WWW-Authenticate: Bearer` challenge that names no error; 429 `TooManyRequests` with

@@ -2,13 +2,32 @@
 //! v1.0. `photos_endpoint` is the Graph root, `https://graph.microsoft.com/v1.0`; the
 //! delegated permission `Files.Read` is enough.
 //!
-//! # What is listed
+//! # What is listed, and how
 //!
 //! Every image at any depth under two special folders
 //! ([get a special folder](https://learn.microsoft.com/graph/api/drive-get-specialfolder)):
 //! the Camera Roll (`cameraroll`, where the phone apps upload, usually into year and month
-//! folders), then the Photos folder (`photos`, which usually holds the Camera Roll). The walk is
-//! depth first; each folder is listed with
+//! folders) and the Photos folder (`photos`, which usually holds the Camera Roll). Two ways:
+//!
+//! - **Through `delta`, on a personal OneDrive** ([`DeltaSource`]): the library reads each
+//!   special folder's item (`GET {root}/me/drive/special/{name}`: its `id`, and
+//!   `parentReference.driveType`), then, when the drive is `personal`, the folder's whole
+//!   contents with [delta](https://learn.microsoft.com/graph/api/driveitem-delta)
+//!   (`GET {root}/me/drive/items/{id}/delta?$expand=thumbnails&$top=1000`), page after page by
+//!   `@odata.nextLink` to the page that names `@odata.deltaLink`, the link to the changes from
+//!   then on. The Photos folder is read first; the Camera Roll is read only when the Photos
+//!   folder's contents did not hold it. Items with the `deleted` facet, and files that are no
+//!   image (any more), are removals; folders are kept for their place in the tree. Graph follows
+//!   `delta` on a folder other than the root on a personal OneDrive only: another drive type
+//!   makes the library walk the folders instead (below). What is done with the changes, and
+//!   the documented 410 resync, is in [`delta`](super::delta). A photo whose saved links were
+//!   refused is read again by its id (`GET {root}/me/drive/items/{id}?$expand=thumbnails`,
+//!   [get an item](https://learn.microsoft.com/graph/api/driveitem-get)). Next and delta links
+//!   are followed only under the Graph root and within [`MAX_NEXT_LINK_BYTES`]; item ids
+//!   longer than [`MAX_ITEM_ID_BYTES`] are skipped.
+//! - **A folder walk, elsewhere** ([`PhotoSource::page_url`]): the Camera Roll, then the
+//!   Photos folder, as the rest of these docs describe. The walk is depth first; each folder is
+//!   listed with
 //! [list children](https://learn.microsoft.com/graph/api/driveitem-list-children):
 //! `GET {root}/me/drive/special/{name}/children?$expand=thumbnails&$top=100` for the two
 //! special folders, `GET {root}/me/drive/items/{id}/children?…` for the folders below them.
@@ -24,7 +43,8 @@
 //! A missing Camera Roll, or a folder deleted while the walk was under way (404 or 410), is
 //! skipped ([`PhotoSource::instead_of_missing`]); a missing Photos folder is an error.
 //!
-//! Photos come in the order of the walk, not strictly newest first: Graph's `$orderby` applies
+//! Through `delta`, photos are newest first by date taken. In a walk, photos come in the order
+//! of the walk, not strictly newest first: Graph's `$orderby` applies
 //! to one folder's children, and not on every drive, so ordering a whole library by date would
 //! mean holding all of it before showing the first page. The walk comes close for a Camera
 //! Roll of year and month folders: the folders a page lists are visited greatest name first
@@ -74,8 +94,9 @@
 //! - Errors are `{"error": {"code", "message"}}` with the HTTP status
 //!   ([errors](https://learn.microsoft.com/graph/errors)); throttling is a 429 with
 //!   `Retry-After` ([throttling](https://learn.microsoft.com/graph/throttling)). The core
-//!   retries 429 and 5xx on every request of the walk as its policy allows, refreshes once on
-//!   a 401, and never quotes the body, so the server's `message` is shown nowhere.
+//!   retries 429 and 5xx on every request, of the walk and of `delta` alike, as its policy
+//!   allows, refreshes once on a 401, and never quotes the body, so the server's `message` is
+//!   shown nowhere.
 
 use photolink_oauth::ResourceResponse;
 use serde::{Deserialize, Serialize};
