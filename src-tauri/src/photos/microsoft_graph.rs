@@ -26,8 +26,9 @@
 //!   are followed only under the Graph root and within [`MAX_NEXT_LINK_BYTES`]; item ids
 //!   longer than [`MAX_ITEM_ID_BYTES`] are skipped.
 //! - **A folder walk, elsewhere** ([`PhotoSource::page_url`]): the Camera Roll, then the
-//!   Photos folder, as the rest of these docs describe. The walk is depth first; each folder is
-//!   listed with
+//!   Photos folder, as the rest of these docs describe.
+//!
+//! The walk is depth first; each folder is listed with
 //! [list children](https://learn.microsoft.com/graph/api/driveitem-list-children):
 //! `GET {root}/me/drive/special/{name}/children?$expand=thumbnails&$top=100` for the two
 //! special folders, `GET {root}/me/drive/items/{id}/children?…` for the folders below them.
