@@ -409,6 +409,42 @@ async fn item_children(
     children(&state, &uri, &headers, Some(&id), &query)
 }
 
+/// What a collection request asks for: `$top` items (Graph's default without it) from the
+/// `$skiptoken`th, with thumbnails when `$expand` names them.
+struct Paging {
+    top: usize,
+    skip: usize,
+    thumbnails: bool,
+}
+
+impl Paging {
+    /// The paging `query` asks for; `None` for a `$top` or `$skiptoken` that is no count.
+    fn of(query: &HashMap<String, String>) -> Option<Self> {
+        let top = match query.get("$top").map(|top| top.parse::<usize>()) {
+            None => DEFAULT_TOP,
+            Some(Ok(top)) if top > 0 => top,
+            Some(_) => return None,
+        };
+        let skip = match query.get("$skiptoken").map(|skip| skip.parse::<usize>()) {
+            None => 0,
+            Some(Ok(skip)) => skip,
+            Some(Err(_)) => return None,
+        };
+        Some(Self {
+            top,
+            skip,
+            thumbnails: expands_thumbnails(query),
+        })
+    }
+}
+
+/// Whether `$expand` names `thumbnails`.
+fn expands_thumbnails(query: &HashMap<String, String>) -> bool {
+    query
+        .get("$expand")
+        .is_some_and(|expand| expand.split(',').any(|name| name.trim() == "thumbnails"))
+}
+
 /// A page of `folder`'s children (`None`: a special folder Graph does not know).
 fn children(
     state: &Shared,
@@ -425,19 +461,14 @@ fn children(
     else {
         return Graph.refused(404);
     };
-    let top = match query.get("$top").map(|top| top.parse::<usize>()) {
-        None => DEFAULT_TOP,
-        Some(Ok(top)) if top > 0 => top,
-        Some(_) => return Graph.refused(400),
+    let Some(Paging {
+        top,
+        skip,
+        thumbnails,
+    }) = Paging::of(query)
+    else {
+        return Graph.refused(400);
     };
-    let skip = match query.get("$skiptoken").map(|skip| skip.parse::<usize>()) {
-        None => 0,
-        Some(Ok(skip)) => skip,
-        Some(Err(_)) => return Graph.refused(400),
-    };
-    let thumbnails = query
-        .get("$expand")
-        .is_some_and(|expand| expand.split(',').any(|name| name.trim() == "thumbnails"));
     let end = (skip + top).min(listed.len());
     let value: Vec<Value> = listed
         .get(skip..end)
@@ -569,19 +600,14 @@ async fn delta(
     if library.drive_type != "personal" && id != DRIVE_ROOT {
         return Graph.refused(400);
     }
-    let top = match query.get("$top").map(|top| top.parse::<usize>()) {
-        None => DEFAULT_TOP,
-        Some(Ok(top)) if top > 0 => top,
-        Some(_) => return Graph.refused(400),
+    let Some(Paging {
+        top,
+        skip,
+        thumbnails,
+    }) = Paging::of(&query)
+    else {
+        return Graph.refused(400);
     };
-    let skip = match query.get("$skiptoken").map(|skip| skip.parse::<usize>()) {
-        None => 0,
-        Some(Ok(skip)) => skip,
-        Some(Err(_)) => return Graph.refused(400),
-    };
-    let thumbnails = query
-        .get("$expand")
-        .is_some_and(|expand| expand.split(',').any(|name| name.trim() == "thumbnails"));
     let base = format!("{}{}", state.api_base, uri.path());
     let link = |pairs: &[(&str, String)]| {
         let mut query = url::form_urlencoded::Serializer::new(String::new());
@@ -698,9 +724,7 @@ async fn photo_item(
         return refusal;
     }
     let library = crate::lock(&state.graph);
-    let thumbnails = query
-        .get("$expand")
-        .is_some_and(|expand| expand.split(',').any(|name| name.trim() == "thumbnails"));
+    let thumbnails = expands_thumbnails(&query);
     let photo = id.strip_prefix('p').and_then(|n| n.parse::<usize>().ok());
     match photo.and_then(|photo| Some((photo, library.folder_of(photo)?))) {
         Some((photo, folder)) => axum::Json(item(
