@@ -58,6 +58,7 @@ use sha2::{Digest, Sha256};
 pub use disk::{DiskCache, DiskKey};
 pub use memory::MemoryCache;
 
+use super::delta::SavedLibrary;
 use super::index::Rendition;
 use super::library::{PhotoLibrary, PhotoPage};
 use super::source::SourcePage;
@@ -437,13 +438,18 @@ async fn read_changes_then_first_page(
     library: &PhotoLibrary,
     disk: Option<Arc<DiskCache>>,
 ) -> Result<SourcePage, AppError> {
+    // Read (megabytes of JSON for a large library) off the async threads.
     let saved = match disk.clone() {
-        Some(disk) => blocking(move || disk.get(&DiskKey::SavedLibrary)).await,
+        Some(disk) => {
+            blocking(move || {
+                disk.get(&DiskKey::SavedLibrary)
+                    .and_then(|body| SavedLibrary::read(&body.bytes))
+            })
+            .await
+        }
         None => None,
     };
-    let read = library
-        .read_changes(saved.as_ref().map(|body| &*body.bytes))
-        .await?;
+    let read = library.read_changes(saved).await?;
     if let (Some(bytes), Some(disk)) = (read, disk) {
         let body = CachedBody::new(PAGE_MEDIA_TYPE, bytes);
         if let Err(error) = blocking(move || disk.put(&DiskKey::SavedLibrary, &body)).await {

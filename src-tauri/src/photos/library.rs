@@ -213,16 +213,19 @@ impl PhotoLibrary {
         self.source.delta().is_some() && !matches!(*lock(&self.changes), Following::Refused)
     }
 
-    /// Brings the library read through the source's changes up to date: from `saved` (what
-    /// the last call returned, in an earlier run) only the changes since, else the whole
-    /// library. What to save for the next run, or `None` when the service does not follow
-    /// changes here (the library is then walked page by page).
-    pub async fn read_changes(&self, saved: Option<&[u8]>) -> Result<Option<Vec<u8>>, AppError> {
+    /// Brings the library read through the source's changes up to date: from `saved` (read
+    /// from what the last call returned, in an earlier run) only the changes since, else the
+    /// whole library. What to save for the next run, or `None` when the service does not
+    /// follow changes here (the library is then walked page by page).
+    pub async fn read_changes(
+        &self,
+        saved: Option<SavedLibrary>,
+    ) -> Result<Option<Vec<u8>>, AppError> {
         let Some(delta) = self.source.delta() else {
             return Ok(None);
         };
         let listing = self.listing();
-        let read = match saved.and_then(SavedLibrary::read) {
+        let read = match saved {
             Some(mut library) => {
                 if self.read_since(delta, &mut library).await? {
                     Some(library)
