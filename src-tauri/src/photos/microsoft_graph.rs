@@ -17,7 +17,8 @@
 //!   `@odata.nextLink` to the page that names `@odata.deltaLink`, the link to the changes from
 //!   then on. The Photos folder is read first; the Camera Roll is read only when the Photos
 //!   folder's contents did not hold it. Items with the `deleted` facet, and files that are no
-//!   image (any more), are removals; folders are kept for their place in the tree. Graph follows
+//!   image (any more), are removals; an image listed without `@microsoft.graph.downloadUrl` is
+//!   left as it was; folders are kept for their place in the tree. Graph follows
 //!   `delta` on a folder other than the root on a personal OneDrive only: another drive type
 //!   makes the library walk the folders instead (below). What is done with the changes, and
 //!   the documented 410 resync, is in [`delta`](super::delta). A photo whose saved links were
@@ -329,13 +330,7 @@ impl MicrosoftGraph {
     }
 
     fn photo(&self, item: DriveItem) -> Option<SourcePhoto> {
-        let is_image = item.image.is_some()
-            || item
-                .file
-                .as_ref()
-                .and_then(|file| file.mime_type.as_deref())
-                .is_some_and(|mime| mime.to_ascii_lowercase().starts_with("image/"));
-        if !is_image || item.folder.is_some() {
+        if !item.is_image() || item.folder.is_some() {
             return None;
         }
         let image = Download::WithoutCredentials(Url::parse(item.download_url.as_deref()?).ok()?);
@@ -424,43 +419,54 @@ impl DeltaSource for MicrosoftGraph {
             Some(next) => DeltaNext::More(link(Some(next))?),
             None => DeltaNext::Done(link(page.delta_link)?),
         };
-        let mut skipped = 0_usize;
-        let changes = page
-            .value
-            .into_iter()
-            .filter(|item| {
-                let usable = !item.id.is_empty() && item.id.len() <= MAX_ITEM_ID_BYTES;
-                skipped += usize::from(!usable);
-                usable
-            })
-            .map(|item| {
-                let parent = item
-                    .parent_reference
-                    .as_ref()
-                    .and_then(|parent| parent.id.clone())
-                    .filter(|id| id.len() <= MAX_ITEM_ID_BYTES);
-                if item.deleted.is_some() {
-                    Change::Removed { id: item.id }
-                } else if item.folder.is_some() {
-                    Change::Folder {
-                        id: item.id,
+        let mut beyond_cap = 0_usize;
+        let mut without_download = 0_usize;
+        let mut changes = Vec::with_capacity(page.value.len());
+        for item in page.value {
+            if item.id.is_empty() || item.id.len() > MAX_ITEM_ID_BYTES {
+                beyond_cap += 1;
+                continue;
+            }
+            let parent = item
+                .parent_reference
+                .as_ref()
+                .and_then(|parent| parent.id.clone())
+                .filter(|id| id.len() <= MAX_ITEM_ID_BYTES);
+            changes.push(if item.deleted.is_some() {
+                Change::Removed { id: item.id }
+            } else if item.folder.is_some() {
+                Change::Folder {
+                    id: item.id,
+                    parent,
+                }
+            } else if !item.is_image() {
+                // A file that is not a photo (any more) is gone from the library.
+                Change::Removed { id: item.id }
+            } else {
+                match self.photo(item) {
+                    Some(photo) => Change::Photo {
+                        photo: Box::new(photo),
                         parent,
-                    }
-                } else {
-                    // A file that is not a photo (any more) is gone from the library.
-                    let id = item.id.clone();
-                    match self.photo(item) {
-                        Some(photo) => Change::Photo {
-                            photo: Box::new(photo),
-                            parent,
-                        },
-                        None => Change::Removed { id },
+                    },
+                    // Listed without a link to its content: left as it was, not removed.
+                    None => {
+                        without_download += 1;
+                        continue;
                     }
                 }
-            })
-            .collect();
-        if skipped > 0 {
-            tracing::warn!(items = skipped, "items with ids beyond the cap; not listed");
+            });
+        }
+        if beyond_cap > 0 {
+            tracing::warn!(
+                items = beyond_cap,
+                "items with ids beyond the cap; not listed"
+            );
+        }
+        if without_download > 0 {
+            tracing::warn!(
+                items = without_download,
+                "images listed without a download link; not changed"
+            );
         }
         Ok(DeltaPage { changes, next })
     }
@@ -522,6 +528,19 @@ struct DriveItem {
     /// In a delta: the item was deleted (or moved out of the folder followed).
     #[serde(default)]
     deleted: Option<serde_json::Value>,
+}
+
+impl DriveItem {
+    /// Whether it is an image: the `image` facet, or a `file` facet whose `mimeType` is
+    /// `image/…`.
+    fn is_image(&self) -> bool {
+        self.image.is_some()
+            || self
+                .file
+                .as_ref()
+                .and_then(|file| file.mime_type.as_deref())
+                .is_some_and(|mime| mime.to_ascii_lowercase().starts_with("image/"))
+    }
 }
 
 /// An [itemReference](https://learn.microsoft.com/graph/api/resources/itemreference): here, the
@@ -708,6 +727,7 @@ mod tests {
                     {"id": "GONE", "name": "gone.jpg", "deleted": {"state": "deleted"}},
                     {"id": "DOC", "name": "notes.txt", "file": {"mimeType": "text/plain"}},
                     {"id": "", "name": "no id", "image": {}},
+                    {"id": "NO-LINK", "name": "b.jpg", "image": {}, "parentReference": {"id": "F"}},
                     {"id": "GONE-FOLDER", "folder": {}, "deleted": {}}
                 ],
                 "@odata.nextLink": "https://graph.example/v1.0/me/drive/items/ROOT/delta?token=abc"}"#,
@@ -722,7 +742,7 @@ mod tests {
                 ("removed", "DOC", None),
                 ("removed", "GONE-FOLDER", None),
             ],
-            "a file that is no photo is gone from the library; an item without an id is skipped"
+            "a file that is no photo is gone from the library; an item without an id, or an image without a download link, is left as it was"
         );
         assert_eq!(
             page.next,

@@ -529,7 +529,10 @@ mod tests {
         let name = thumbnail("holiday/IMG_0001.jpg").file_name();
         assert!(is_entry_name(&name), "{name}");
         let saved = DiskKey::SavedLibrary.file_name();
-        assert!(is_entry_name(&saved), "the saved library is kept on opening: {saved}");
+        assert!(
+            is_entry_name(&saved),
+            "the saved library is kept on opening: {saved}"
+        );
         assert!(!name.contains("IMG"));
         assert_ne!(
             DiskKey::ListPage(None).file_name(),
