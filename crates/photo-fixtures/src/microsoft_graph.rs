@@ -32,8 +32,9 @@
 //!   facet); paged by `$top` (`@odata.nextLink`), the last page naming `@odata.deltaLink`. A
 //!   link from before [`Library::expire_delta_links`] answers the documented 410 Gone
 //!   (`resyncChangesApplyDifferences`, with a `Location` to start again). On a `business`
-//!   drive, delta on any folder but the root answers 400 `invalidRequest` (Graph documents
-//!   delta on folders for personal OneDrive only, but not what others answer).
+//!   drive (or [`Library::refusing_folder_delta`]), delta on any folder but the root answers
+//!   400 `invalidRequest` (Graph documents delta on folders for personal OneDrive only, but not
+//!   what others answer).
 //!   [`Library::add_photo`] and [`Library::delete_photo`] make the changes
 //!   ([`Fixture::change_graph`](crate::Fixture::change_graph)); every request is recorded
 //!   ([`Fixture::seen`](crate::Fixture::seen)), so a test can count them.
@@ -78,8 +79,10 @@ pub struct Library {
     children: HashMap<String, Vec<Child>>,
     /// The highest photo number handed out.
     photos: usize,
-    /// `personal`, or `business` (where `delta` is refused on any folder but the root).
+    /// `personal`, or `business`.
     drive_type: &'static str,
+    /// Whether `delta` is refused on any folder but the root (as on a business drive).
+    refuses_folder_delta: bool,
     /// Every change made since the library was served, oldest first; a delta token is a
     /// position in it.
     changes: Vec<Change>,
@@ -181,6 +184,14 @@ impl Library {
     /// error a business drive gives is not documented, so this is the fixture's choice).
     pub fn business(mut self) -> Self {
         self.drive_type = "business";
+        self.refuses_folder_delta = true;
+        self
+    }
+
+    /// The same library on a drive that says it is `personal` yet answers `delta` on a folder
+    /// as a business drive does (400): not a documented case, but one a client must survive.
+    pub fn refusing_folder_delta(mut self) -> Self {
+        self.refuses_folder_delta = true;
         self
     }
 
@@ -301,6 +312,7 @@ impl Library {
             children,
             photos,
             drive_type: "personal",
+            refuses_folder_delta: false,
             changes: Vec::new(),
             generation: 0,
             links_generation: 0,
@@ -597,7 +609,7 @@ async fn delta(
     if !library.children.contains_key(&id) {
         return Graph.refused(404);
     }
-    if library.drive_type != "personal" && id != DRIVE_ROOT {
+    if library.refuses_folder_delta && id != DRIVE_ROOT {
         return Graph.refused(400);
     }
     let Some(Paging {

@@ -229,6 +229,27 @@ async fn a_work_or_school_drive_is_walked_folder_by_folder() {
 }
 
 #[tokio::test]
+async fn a_drive_that_refuses_delta_on_its_folders_is_walked_too() {
+    let fixture = Fixture::start_graph(Library::nested(120, 12).refusing_folder_delta()).await;
+    let root = cache_root("refused");
+    let (library, pages) = start(&fixture, &root).await;
+    assert_eq!(titles(&pages).iter().collect::<HashSet<_>>().len(), 120);
+    assert!(
+        pages.iter().all(|page| !page.newest_first),
+        "a walk claims no order"
+    );
+    let seen = fixture.seen();
+    let paths = paths(&seen);
+    assert_eq!(
+        paths.iter().filter(|path| path.ends_with("/delta")).count(),
+        1,
+        "delta is asked for once: {paths:?}"
+    );
+    assert!(!library.follows_changes(), "and not again in this run");
+    assert!(paths.iter().any(|path| path.ends_with("/children")));
+}
+
+#[tokio::test]
 async fn throttling_while_the_changes_are_read_is_waited_out_as_retry_after_asks() {
     let fixture = Fixture::start_graph(Library::nested(120, 12)).await;
     let root = cache_root("throttled");
