@@ -130,6 +130,7 @@ def graph_run(**changes) -> dict:
         "walk_flat": {"all_pages_ms": 500.0, "requests": 104, "photos": 10000},
         "second_start": {"first_page_ms": 80.0, "requests": 1, "changes_shown": True},
         "resident_growth_kib": 20480,
+        "saved_library_kib": 5120,
     }
     for key, value in changes.items():
         run[key] = {**run[key], **value} if isinstance(value, dict) else value
@@ -150,6 +151,7 @@ class GraphLibrary(unittest.TestCase):
         self.assertEqual(listing.baseline.median, 300.0)
         self.assertEqual(second.samples.median, 1)
         self.assertEqual(memory.samples.median, 20.0)
+        self.assertEqual(memory.split["the saved library on disk"].median, 5.0)
         slow = graph_library_figures([graph_run(nested={"all_pages_ms": 601.0})])[0]
         self.assertFalse(slow.passes, "more than twice one folder's time")
 

@@ -92,6 +92,27 @@ fn resident_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// The size of the saved library in the account folder under `root` (its cache entry, whose
+/// name begins `s-`).
+fn saved_library_bytes(root: &Path) -> u64 {
+    let entries = std::fs::read_dir(root)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .filter(|entry| entry.path().is_dir())
+        .flat_map(|account| {
+            std::fs::read_dir(account.path())
+                .into_iter()
+                .flatten()
+                .flatten()
+        });
+    entries
+        .filter(|entry| entry.file_name().to_string_lossy().starts_with("s-"))
+        .filter_map(|entry| entry.metadata().ok())
+        .map(|metadata| metadata.len())
+        .sum()
+}
+
 /// One start over a fresh cache of `library`.
 async fn listed(library: Library, name: &str) -> Listed {
     let fixture = Fixture::start_graph(library).await;
@@ -120,6 +141,7 @@ async fn graph_library_figures() {
     }
     let resident_growth_kib = resident_kib().saturating_sub(resident_before);
     drop((shown, cache, library, session, fixture));
+    let saved_library_kib = saved_library_bytes(&root) / 1024;
 
     let nested = listed(Library::nested(PHOTOS, FOLDERS), "nested").await;
     let flat = listed(Library::flat(PHOTOS), "flat").await;
@@ -154,6 +176,7 @@ async fn graph_library_figures() {
         "second_start": {"first_page_ms": second.first_page_ms, "requests": second.requests,
                          "changes_shown": changes_shown},
         "resident_growth_kib": resident_growth_kib,
+        "saved_library_kib": saved_library_kib,
     });
     println!("graph-library-figures {figures}");
 }
