@@ -7,12 +7,15 @@
 #   1. the app and its .deb, as the installers build them (`tauri build`, release profile);
 #   2. the baselines and benchmark programs in bench/ (release profile): a minimal Tauri 2
 #      window, the login floor, the refresh storm; and the demo provider;
-#   3. bench/driver/run_bench.py, which measures each figure (bench/driver/figures.py).
+#   3. the app crate's test binary (release profile), whose ignored `graph_library_figures`
+#      test measures the OneDrive library against the Graph fixture;
+#   4. bench/driver/run_bench.py, which measures each figure (bench/driver/figures.py).
 #
 # Writes .artifacts/bench/results.md (the table), results.json and logs/.
 # Goals are of two kinds. Correctness goals (exactly one token request in the refresh storm,
 # every call answered, DOM tiles bounded and the end reached in the scroll, no thumbnail
-# requested on a start from the disk cache) do not depend on the machine and are enforced in
+# requested on a start from the disk cache, every OneDrive photo listed once and newest first,
+# a second start that fetches only the changes) do not depend on the machine and are enforced in
 # every mode; timing goals are enforced in full runs only. Exits 0 when every figure was
 # measured and every enforced goal met, 1 when the benchmark itself broke (a build failed, a
 # figure could not be measured), 4 when a correctness goal failed, 3 when a timing goal was
@@ -65,6 +68,17 @@ timed "minimal window, login floor, refresh storm" \
 timed "demo provider with its test machinery" \
   cargo build --release -p photolink-demo-provider --features test-machinery
 
+step "Building the app's photo code with its tests (release): the OneDrive library figures"
+timed "app crate test binary" cargo test --release -p photolink --lib --no-run
+library_figures="$(cargo test --release -p photolink --lib --no-run --message-format=json | python3 -c '
+import json, sys
+for line in sys.stdin:
+    message = json.loads(line)
+    if message.get("reason") == "compiler-artifact" and message.get("profile", {}).get("test") and message.get("executable"):
+        print(message["executable"])
+')"
+[[ -x "$library_figures" ]] || die "no test binary of the app crate was built"
+
 step "Measuring (private session: Xvfb, D-Bus, gnome-keyring)"
 out="$PHOTOLINK_ROOT/.artifacts/bench"
 rm -rf "$out"
@@ -78,6 +92,7 @@ bash scripts/headless-session.sh tests/e2e/.venv/bin/python bench/driver/run_ben
   --provider "$release/photolink-demo-provider" \
   --login-floor "$release/login-floor" \
   --refresh-storm "$release/refresh-storm" \
+  --library-figures "$library_figures" \
   --deb "${debs[0]}" || status=$?
 note "table: ${out#"$PHOTOLINK_ROOT"/}/results.md; logs: ${out#"$PHOTOLINK_ROOT"/}/logs/"
 exit "$status"

@@ -32,7 +32,7 @@ from desktop import (
 )
 from measure import MARKS_ENV, Samples, children_of, first, marks_in, process_started_at, window_pss_mib
 from provider import DemoProvider
-from report import SCREENS_OF_TILES, Figure, scroll_tiles_bound, storm_checks
+from report import SCREENS_OF_TILES, Figure, graph_figures_in, graph_library_figures, scroll_tiles_bound, storm_checks
 
 MIB = 1024 * 1024
 START_TIMEOUT_SECONDS = 60
@@ -50,6 +50,9 @@ class Bench:
     provider: Path
     login_floor: Path
     refresh_storm: Path
+    # The app crate's test binary, built in release: its ignored `graph_library_figures` test
+    # prints the OneDrive library figures.
+    library_figures: Path
     deb: Path | None
     runs: int
     logs: Path
@@ -330,6 +333,41 @@ def refresh_storm(bench: Bench) -> Figure:
         "(`a_storm_of_photo_requests_on_an_expired_token_refreshes_it_once`)."
     )
     return figure
+
+
+# --- the OneDrive library ---------------------------------------------------------------------
+
+
+def graph_library(bench: Bench) -> tuple[Figure, Figure, Figure]:
+    runs = []
+    for run in range(bench.runs):
+        done = subprocess.run(
+            [str(bench.library_figures), "--ignored", "--exact", "photos::delta::figures::graph_library_figures", "--nocapture"],
+            capture_output=True, text=True, timeout=600,
+        )
+        bench.log(f"graph-library-{run}.log").write_text(done.stdout + done.stderr)
+        if done.returncode != 0:
+            raise RuntimeError(f"the OneDrive library figures failed: {done.stderr.strip()[-2000:]}")
+        runs.append(graph_figures_in(done.stdout))
+    listing, second, memory = graph_library_figures(runs)
+    listing.notes.append(
+        "The app's photo code (PhotoCache → PhotoLibrary → the microsoft-graph source; its test binary in "
+        "release) against the Graph fixture on loopback, from the first request to the last page the window "
+        "is handed: a personal OneDrive, read whole through `delta` (1,000 items a page), sorted newest first, "
+        "saved, then paged. The split's folder walk is the same library on a work or school drive, where "
+        "`delta` is not followed on folders: one `children` request per 100 items of each folder."
+    )
+    second.notes.append(
+        "A restarted app (a new library and cache over the same cache folder) after the fixture added one "
+        "photo and deleted one: the requests to the Graph API until the first page, and the photos listed."
+    )
+    memory.notes.append(
+        "Growth of the process's resident memory (VmRSS) from before the first request to after the last "
+        "page, the library (saved library and id index) still held; the fixture serving it runs in the same "
+        "process, so this is an upper bound. Not the window: the fixture's tokens are not a sign-in the app "
+        "can make, so the gallery's memory is measured with the demo provider (the figures above)."
+    )
+    return listing, second, memory
 
 
 # --- memory -----------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ No imports beyond the standard library and `measure`, so the driver's unit tests
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 
@@ -97,6 +98,80 @@ def storm_checks(figure: Figure, runs: list[dict]) -> None:
         all(run["refresh_reuse_detected"] == 0 for run in runs),
         f"reuse detected per run: {seen('refresh_reuse_detected')}",
     )
+
+
+# How much longer listing the nested OneDrive library may take than the same photos in one
+# folder (issue 18's goal).
+NESTED_LISTING_RATIO = 2.0
+# The marker before the JSON line of the OneDrive library figures (src-tauri/src/photos/delta/figures.rs).
+GRAPH_FIGURES_MARKER = "graph-library-figures "
+
+
+def graph_figures_in(output: str) -> dict:
+    """The OneDrive library figures one run printed."""
+    for line in output.splitlines():
+        if line.startswith(GRAPH_FIGURES_MARKER):
+            return json.loads(line[len(GRAPH_FIGURES_MARKER):])
+    raise ValueError("no graph-library-figures line in the output")
+
+
+def graph_library_figures(runs: list[dict]) -> tuple[Figure, Figure, Figure]:
+    """The three OneDrive library figures over `runs` (each what one run printed): the nested
+    library's listing against the same photos in one folder (timing goal: at most
+    NESTED_LISTING_RATIO times as long; every photo once, newest first, held in every run), a
+    second start with the saved delta link (correctness goal: one request, the changes shown),
+    and the memory the listed library holds."""
+    photos = runs[0]["photos"] if runs else 0
+    folders = runs[0]["folders"] if runs else 0
+    listing = Figure(
+        f"listing {photos:,} OneDrive photos in {folders} nested folders (delta, to the last page)",
+        "ms",
+        f"≤ {NESTED_LISTING_RATIO:g}× one folder",
+    )
+    listing.baseline, listing.baseline_name = Samples(), f"the same {photos:,} in one folder"
+    walk_nested, walk_flat, first_nested = Samples(), Samples(), Samples()
+    second = Figure("second start's listing with a saved delta link (1 photo added, 1 deleted)", "requests", "")
+    second_ms = Samples()
+    memory = Figure(f"memory held by the listed nested library ({photos:,} photos; process RSS growth)", "MiB", "")
+    saved = Samples()
+    for run in runs:
+        listing.samples.add(run["nested"]["all_pages_ms"])
+        listing.baseline.add(run["flat"]["all_pages_ms"])
+        first_nested.add(run["nested"]["first_page_ms"])
+        walk_nested.add(run["walk_nested"]["all_pages_ms"])
+        walk_flat.add(run["walk_flat"]["all_pages_ms"])
+        second.samples.add(run["second_start"]["requests"])
+        second_ms.add(run["second_start"]["first_page_ms"])
+        memory.samples.add(run["resident_growth_kib"] / 1024)
+        saved.add(run["saved_library_kib"] / 1024)
+    if runs:
+        listing.passes = listing.samples.median <= NESTED_LISTING_RATIO * listing.baseline.median
+    listing.check(
+        "every photo listed once, newest first",
+        bool(runs) and all(
+            run[kind]["photos"] == run["photos"] and run[kind]["newest_first"] for run in runs for kind in ("nested", "flat")
+        ),
+        "listed per run: " + ", ".join(f"{run['nested']['photos']} nested, {run['flat']['photos']} flat" for run in runs),
+    )
+    listing.split = {
+        "nested, to the first page": first_nested,
+        "folder walk (work or school drive), nested": walk_nested,
+        "folder walk (work or school drive), one folder": walk_flat,
+    }
+    second.check(
+        "only the changes are fetched (1 request)",
+        bool(runs) and all(run["second_start"]["requests"] == 1 for run in runs),
+        "requests per run: " + ", ".join(str(run["second_start"]["requests"]) for run in runs),
+    )
+    second.check(
+        "the changes are shown",
+        bool(runs) and all(run["second_start"]["changes_shown"] for run in runs),
+        "not in every run",
+    )
+    second.split = {"to the first page": second_ms}
+    second.split_unit = "ms"
+    memory.split = {"the saved library on disk": saved}
+    return listing, second, memory
 
 
 # The most photo tiles the DOM may hold at once while scrolling, in screens of tiles: the grid

@@ -19,6 +19,8 @@ from report import (
     Figure,
     details,
     exit_status,
+    graph_figures_in,
+    graph_library_figures,
     header,
     number,
     scroll_tiles_bound,
@@ -116,6 +118,56 @@ class Goals(unittest.TestCase):
         # the one entering.
         bound = scroll_tiles_bound({"columns": 4, "viewport": 600, "row_height": 250})
         self.assertEqual(bound, SCREENS_OF_TILES * 4 * 4)
+
+
+def graph_run(**changes) -> dict:
+    run = {
+        "photos": 10000,
+        "folders": 500,
+        "nested": {"first_page_ms": 300.0, "all_pages_ms": 400.0, "requests": 13, "photos": 10000, "newest_first": True},
+        "flat": {"first_page_ms": 250.0, "all_pages_ms": 300.0, "requests": 13, "photos": 10000, "newest_first": True},
+        "walk_nested": {"all_pages_ms": 900.0, "requests": 502, "photos": 10000},
+        "walk_flat": {"all_pages_ms": 500.0, "requests": 104, "photos": 10000},
+        "second_start": {"first_page_ms": 80.0, "requests": 1, "changes_shown": True},
+        "resident_growth_kib": 20480,
+        "saved_library_kib": 5120,
+    }
+    for key, value in changes.items():
+        run[key] = {**run[key], **value} if isinstance(value, dict) else value
+    return run
+
+
+class GraphLibrary(unittest.TestCase):
+    def test_the_figures_line_is_found_among_the_test_output(self):
+        output = "running 1 test\ngraph-library-figures {\"photos\": 3}\ntest ... ok\n"
+        self.assertEqual(graph_figures_in(output), {"photos": 3})
+        with self.assertRaises(ValueError):
+            graph_figures_in("running 1 test\n")
+
+    def test_good_runs_hold_every_check_and_the_ratio_is_judged(self):
+        listing, second, memory = graph_library_figures([graph_run(), graph_run()])
+        self.assertEqual(listing.failed_checks + second.failed_checks, [])
+        self.assertTrue(listing.passes)
+        self.assertEqual(listing.baseline.median, 300.0)
+        self.assertEqual(second.samples.median, 1)
+        self.assertEqual(memory.samples.median, 20.0)
+        self.assertEqual(memory.split["the saved library on disk"].median, 5.0)
+        slow = graph_library_figures([graph_run(nested={"all_pages_ms": 601.0})])[0]
+        self.assertFalse(slow.passes, "more than twice one folder's time")
+
+    def test_a_second_start_that_fetches_more_than_the_changes_fails(self):
+        for broken in ({"requests": 13}, {"changes_shown": False}):
+            _, second, _ = graph_library_figures([graph_run(), graph_run(second_start=broken)])
+            self.assertEqual(len(second.failed_checks), 1, broken)
+
+    def test_a_photo_missing_or_out_of_order_fails_the_listing(self):
+        for broken in ({"photos": 9999}, {"newest_first": False}):
+            listing, _, _ = graph_library_figures([graph_run(nested=broken)])
+            self.assertEqual(len(listing.failed_checks), 1, broken)
+
+    def test_no_runs_hold_no_check(self):
+        listing, second, _ = graph_library_figures([])
+        self.assertTrue(listing.failed_checks and second.failed_checks)
 
 
 class ExitStatus(unittest.TestCase):

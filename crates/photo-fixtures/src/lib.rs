@@ -25,6 +25,8 @@
 //!
 //! - [`Fixture::set_images`]: full images as large as asked, sent piece by piece, and cut off
 //!   or stalled after some of their bytes ([`originals`]).
+//! - [`Fixture::change_graph`]: photos added to or deleted from the Graph library, its delta
+//!   links or pre-authenticated links expired ([`microsoft_graph::Library`]).
 //!
 //! Photos are `p1`, `p2`, …; their bytes are `image/png`-typed markers naming the photo and the
 //! rendition (PhotoLink passes bytes on without decoding them).
@@ -82,8 +84,8 @@ pub struct Fixture {
 pub(crate) struct Shared {
     /// How many photos the Drive fixture lists.
     pub photos: usize,
-    /// The library the Graph fixture serves.
-    pub graph: microsoft_graph::Library,
+    /// The library the Graph fixture serves, as a test changes it.
+    pub graph: Mutex<microsoft_graph::Library>,
     pub api_base: String,
     pub content_base: String,
     tokens: Mutex<Tokens>,
@@ -152,7 +154,7 @@ impl Fixture {
         let content = content_listener.local_addr().expect("a bound address");
         let state = Arc::new(Shared {
             photos,
-            graph,
+            graph: Mutex::new(graph),
             api_base: format!("http://{api}"),
             content_base: format!("http://{content}"),
             tokens: Mutex::new(Tokens {
@@ -267,6 +269,12 @@ impl Fixture {
     /// Every request received so far, in order.
     pub fn seen(&self) -> Vec<Seen> {
         lock(&self.state.seen).clone()
+    }
+
+    /// Changes the Graph library being served (adding or deleting photos, expiring delta
+    /// links); what `change` returns.
+    pub fn change_graph<T>(&self, change: impl FnOnce(&mut microsoft_graph::Library) -> T) -> T {
+        change(&mut lock(&self.state.graph))
     }
 }
 

@@ -58,6 +58,7 @@ use sha2::{Digest, Sha256};
 pub use disk::{DiskCache, DiskKey};
 pub use memory::MemoryCache;
 
+use super::delta::SavedLibrary;
 use super::index::Rendition;
 use super::library::{PhotoLibrary, PhotoPage};
 use super::source::SourcePage;
@@ -311,7 +312,15 @@ impl PhotoCache {
         // whenever the account goes away.
         let generation = self.generation.load(Ordering::SeqCst);
         let listing = library.listing();
-        let (fetched, disk) = tokio::join!(library.fetch_page(page_token), self.disk_for(session));
+        let (fetched, disk) = if page_token.is_none() && library.follows_changes() {
+            let disk = self.disk_for(session).await;
+            (
+                read_changes_then_first_page(library, disk.clone()).await,
+                disk,
+            )
+        } else {
+            tokio::join!(library.fetch_page(page_token), self.disk_for(session))
+        };
         if self.generation.load(Ordering::SeqCst) != generation {
             tracing::info!("the account changed while its photos were listed; answer dropped");
             return Err(AppError::AccountChanged);
@@ -421,6 +430,33 @@ impl CachedImage<'_> {
 /// opposed to answering with an error.
 fn provider_unreachable(error: &AppError) -> bool {
     matches!(error, AppError::OAuth(OAuthError::Network(_)))
+}
+
+/// Brings `library`'s photos up to date through its source's changes, from and into the
+/// library saved in `disk` (none: read whole, kept in memory only), then its first page.
+async fn read_changes_then_first_page(
+    library: &PhotoLibrary,
+    disk: Option<Arc<DiskCache>>,
+) -> Result<SourcePage, AppError> {
+    // Read (megabytes of JSON for a large library) off the async threads.
+    let saved = match disk.clone() {
+        Some(disk) => {
+            blocking(move || {
+                disk.get(&DiskKey::SavedLibrary)
+                    .and_then(|body| SavedLibrary::read(&body.bytes))
+            })
+            .await
+        }
+        None => None,
+    };
+    let read = library.read_changes(saved).await?;
+    if let (Some(bytes), Some(disk)) = (read, disk) {
+        let body = CachedBody::new(PAGE_MEDIA_TYPE, bytes);
+        if let Err(error) = blocking(move || disk.put(&DiskKey::SavedLibrary, &body)).await {
+            tracing::warn!(%error, "could not save the library");
+        }
+    }
+    library.fetch_page(None).await
 }
 
 async fn save_page(disk: Arc<DiskCache>, key: DiskKey, page: &SourcePage) {

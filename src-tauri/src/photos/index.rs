@@ -75,6 +75,16 @@ pub struct Sources {
     pub image: Download,
 }
 
+impl Sources {
+    /// How `rendition` is fetched.
+    pub fn of(&self, rendition: Rendition) -> Download {
+        match rendition {
+            Rendition::Thumbnail => self.thumbnail.clone(),
+            Rendition::Image => self.image.clone(),
+        }
+    }
+}
+
 /// Photos listed so far: opaque id → how to fetch its renditions.
 #[derive(Default)]
 pub struct PhotoIndex {
@@ -181,10 +191,22 @@ impl PhotoIndex {
 
     /// How `rendition` of the photo `id` stands for is fetched.
     pub fn source(&self, id: &str, rendition: Rendition) -> Option<Download> {
-        self.lock().photos.get(id).map(|entry| match rendition {
-            Rendition::Thumbnail => entry.sources.thumbnail.clone(),
-            Rendition::Image => entry.sources.image.clone(),
-        })
+        self.lock()
+            .photos
+            .get(id)
+            .map(|entry| entry.sources.of(rendition))
+    }
+
+    /// Fetches the photo `id` stands for by `sources` from now on (its earlier links expired);
+    /// `false` when no listed photo has that id.
+    pub fn renew(&self, id: &str, sources: Sources) -> bool {
+        match self.lock().photos.get_mut(id) {
+            Some(entry) => {
+                entry.sources = sources;
+                true
+            }
+            None => false,
+        }
     }
 
     /// The provider's id of the photo `id` stands for.

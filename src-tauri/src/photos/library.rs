@@ -31,21 +31,36 @@
 //!    walked is skipped, not the end of the list.
 //! 8. A page fetched before the account went away ([`forget`](PhotoLibrary::forget)) is
 //!    [`AppError::AccountChanged`]: it is not indexed, so it cannot fill the index again.
+//!
+//! # Following changes
+//!
+//! A source that can say what changed ([`PhotoSource::delta`]: Graph's `delta` on a personal
+//! OneDrive) is not walked page by page: [`read_changes`](PhotoLibrary::read_changes) brings
+//! a [`SavedLibrary`] up to date (the whole library the first time, only the changes since its
+//! saved links later), by the same rules as every page (the token only to the photos
+//! endpoint's origin, the core's retries of 429 and 5xx with `Retry-After`, one refresh on a
+//! 401), and the window's pages are cut from it, newest first, without a request. Where the
+//! service says it does not follow changes (a work or school drive; or a 400, 405 or 501 to
+//! the first request for them), the library walks the source's pages as above.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use photolink_oauth::{ResourceDownload, ResourceResponse, Session, shown_text};
 use serde::Serialize;
 use url::Url;
 
+use super::delta::{Followed, MAX_PAGES, SavedLibrary};
 use super::details::TakenAt;
 use super::google_drive::GoogleDrive;
 use super::index::{self, Listing, PhotoIndex, Rendition, Sources};
 use super::microsoft_graph::MicrosoftGraph;
 use super::photolink::PhotoLinkList;
-use super::source::{Download, PhotoSource, SourcePage, TokenOrigins};
+use super::source::{
+    Change, DeltaNext, DeltaSource, Download, PhotoSource, SourcePage, TokenOrigins,
+};
 use crate::error::AppError;
 use crate::photos::settings::PhotoApi;
+use crate::sync::lock;
 
 /// Longest title shown, in characters.
 const MAX_TITLE_CHARS: usize = 200;
@@ -55,6 +70,10 @@ const MAX_TITLE_CHARS: usize = 200;
 /// window no round trips, and a server that answers only empty pages is still answered in a
 /// bounded number of requests.
 const EMPTY_PAGES_FOLLOWED: usize = 16;
+/// Photos per page cut from a [`SavedLibrary`].
+const SAVED_PAGE_PHOTOS: usize = 100;
+/// How the page tokens of pages cut from a [`SavedLibrary`] begin (then the offset).
+const SAVED_PAGE_TOKEN: &str = "newest-first:";
 
 /// The connected account's photos at one photo API.
 pub struct PhotoLibrary {
@@ -64,6 +83,18 @@ pub struct PhotoLibrary {
     /// origins the source names.
     token_origins: TokenOrigins,
     index: PhotoIndex,
+    /// Whether the source's changes are followed, and the library they keep.
+    changes: Mutex<Following>,
+}
+
+/// Where following a source's changes stands.
+enum Following {
+    /// Not tried yet in this listing: the library is walked until it is.
+    NotYet,
+    /// The service does not follow changes here: the library is walked.
+    Refused,
+    /// Read, and the window's pages are cut from it.
+    Read(SavedLibrary),
 }
 
 /// One page of photos as the window sees it.
@@ -107,6 +138,7 @@ impl PhotoLibrary {
             source,
             token_origins,
             index: PhotoIndex::default(),
+            changes: Mutex::new(Following::NotYet),
         }
     }
 
@@ -141,6 +173,9 @@ impl PhotoLibrary {
         {
             return Err(AppError::UnknownPageToken);
         }
+        if let Some(page) = self.saved_page(page_token) {
+            return page;
+        }
         let mut page = self.fetch_one_page(page_token).await?;
         for _ in 0..EMPTY_PAGES_FOLLOWED {
             if !page.photos.is_empty() {
@@ -152,6 +187,162 @@ impl PhotoLibrary {
             page = self.fetch_one_page(Some(&next)).await?;
         }
         Ok(page)
+    }
+
+    /// The page `page_token` names cut from the library read through its changes, if it was
+    /// (`None`: a page to walk to). A token of such a page when none is read is an error.
+    fn saved_page(&self, page_token: Option<&str>) -> Option<Result<SourcePage, AppError>> {
+        let offset = match page_token {
+            None => 0,
+            Some(token) => match token.strip_prefix(SAVED_PAGE_TOKEN) {
+                Some(offset) => match offset.parse::<usize>() {
+                    Ok(offset) => offset,
+                    Err(_) => return Some(Err(AppError::UnknownPageToken)),
+                },
+                None => return None,
+            },
+        };
+        let following = lock(&self.changes);
+        let Following::Read(library) = &*following else {
+            return page_token.map(|_| Err(AppError::UnknownPageToken));
+        };
+        let (photos, next) = library.page(offset, SAVED_PAGE_PHOTOS);
+        Some(Ok(SourcePage {
+            photos,
+            next_page_token: next.map(|offset| format!("{SAVED_PAGE_TOKEN}{offset}")),
+            newest_first: true,
+        }))
+    }
+
+    /// Whether the first page should come from [`read_changes`](Self::read_changes): the
+    /// source can say what changed, and the service has not refused to.
+    pub fn follows_changes(&self) -> bool {
+        self.source.delta().is_some() && !matches!(*lock(&self.changes), Following::Refused)
+    }
+
+    /// Brings the library read through the source's changes up to date: from `saved` (read
+    /// from what the last call returned, in an earlier run) only the changes since, else the
+    /// whole library. What to save for the next run, or `None` when the service does not
+    /// follow changes here (the library is then walked page by page).
+    pub async fn read_changes(
+        &self,
+        saved: Option<SavedLibrary>,
+    ) -> Result<Option<Vec<u8>>, AppError> {
+        let Some(delta) = self.source.delta() else {
+            return Ok(None);
+        };
+        let listing = self.listing();
+        let read = match saved {
+            Some(mut library) => {
+                if self.read_since(delta, &mut library).await? {
+                    Some(library)
+                } else {
+                    tracing::info!(
+                        "the saved links to the changes are not followed any more; reading the whole library"
+                    );
+                    self.read_whole(delta).await?
+                }
+            }
+            None => self.read_whole(delta).await?,
+        };
+        let mut following = lock(&self.changes);
+        if self.listing() != listing {
+            return Err(AppError::AccountChanged);
+        }
+        Ok(match read {
+            None => {
+                tracing::info!("the service does not follow changes here; walking the folders");
+                *following = Following::Refused;
+                None
+            }
+            Some(mut library) => {
+                library.sort();
+                tracing::info!(photos = library.len(), "the library is up to date");
+                let bytes = library.to_bytes();
+                *following = Following::Read(library);
+                Some(bytes)
+            }
+        })
+    }
+
+    /// Applies the changes since `library`'s links; `false` when a link is not followed any
+    /// more (404, 410: the library must be read whole).
+    async fn read_since(
+        &self,
+        delta: &dyn DeltaSource,
+        library: &mut SavedLibrary,
+    ) -> Result<bool, AppError> {
+        let mut followed = std::mem::take(&mut library.followed);
+        for folder in &mut followed {
+            let Some(url) = delta.delta_link(&folder.link) else {
+                return Ok(false);
+            };
+            let mut changes = Vec::new();
+            folder.link = match self.read_pages(delta, url, &mut changes).await {
+                Err(error) if is_gone(&error) => return Ok(false),
+                link => link?,
+            };
+            library.apply(changes);
+        }
+        library.followed = followed;
+        Ok(true)
+    }
+
+    /// Reads every folder the source follows whole; `None` when the service does not follow
+    /// changes on them.
+    async fn read_whole(&self, delta: &dyn DeltaSource) -> Result<Option<SavedLibrary>, AppError> {
+        let mut library = SavedLibrary::new();
+        for (n, url) in delta.folders().into_iter().enumerate() {
+            let answer = match self.get_with_token(&url, Request::Page).await {
+                Err(error) if n > 0 && is_gone(&error) => continue,
+                answer => answer?,
+            };
+            let folder = delta.read_folder(&answer)?;
+            if !folder.follows_changes {
+                return Ok(None);
+            }
+            if library.holds_folder(&folder.id) {
+                // Read already, inside a folder read before it.
+                continue;
+            }
+            let mut changes = Vec::new();
+            let link = match self
+                .read_pages(delta, delta.delta_url(&folder.id)?, &mut changes)
+                .await
+            {
+                Err(error) if is_not_followed(&error) => return Ok(None),
+                link => link?,
+            };
+            library.apply(changes);
+            library.followed.push(Followed {
+                id: folder.id,
+                link,
+            });
+        }
+        Ok(Some(library))
+    }
+
+    /// Reads the pages of contents or changes from `first` on into `changes`; the link to the
+    /// changes after them.
+    async fn read_pages(
+        &self,
+        delta: &dyn DeltaSource,
+        first: Url,
+        changes: &mut Vec<Change>,
+    ) -> Result<String, AppError> {
+        let mut url = first;
+        for _ in 0..MAX_PAGES {
+            let answer = self.get_with_token(&url, Request::Page).await?;
+            let page = delta.read_delta(&answer)?;
+            changes.extend(page.changes);
+            match page.next {
+                DeltaNext::More(next) => url = next,
+                DeltaNext::Done(link) => return Ok(link.into()),
+            }
+        }
+        Err(AppError::PhotoList(
+            "the library's changes did not end within the cap on pages".into(),
+        ))
     }
 
     /// Fetches the page `page_token` names, a token the window was handed or the source's own.
@@ -231,8 +422,16 @@ impl PhotoLibrary {
         id: &str,
         rendition: Rendition,
     ) -> Option<Result<ResourceResponse, AppError>> {
-        let download = self.index.source(id, rendition)?;
-        let fetched = self.get(&download).await;
+        let mut download = self.index.source(id, rendition)?;
+        let mut fetched = self.get(&download).await;
+        if let Err(error) = &fetched
+            && matches!(download, Download::WithoutCredentials(_))
+            && is_refusal(error)
+            && let Some(renewed) = self.renew(id).await
+        {
+            download = renewed.of(rendition);
+            fetched = self.get(&download).await;
+        }
         Some(match fetched {
             Err(error)
                 if rendition == Rendition::Thumbnail
@@ -264,7 +463,23 @@ impl PhotoLibrary {
     /// no listed photo has that id.
     pub async fn download_original(&self, id: &str) -> Option<Result<ResourceDownload, AppError>> {
         let download = self.index.source(id, Rendition::Image)?;
-        Some(match &download {
+        let started = self.start_download(&download).await;
+        Some(match started {
+            Err(error)
+                if matches!(download, Download::WithoutCredentials(_)) && is_refusal(&error) =>
+            {
+                match self.renew(id).await {
+                    Some(renewed) => self.start_download(&renewed.image).await,
+                    None => Err(error),
+                }
+            }
+            started => started,
+        })
+    }
+
+    /// Starts downloading `download` (see [`download_original`](Self::download_original)).
+    async fn start_download(&self, download: &Download) -> Result<ResourceDownload, AppError> {
+        match download {
             Download::WithToken(url) => match self.check_token_address(url, Request::Rendition) {
                 Ok(()) => self
                     .session
@@ -278,13 +493,53 @@ impl PhotoLibrary {
                 .download_without_credentials(url.as_str())
                 .await
                 .map_err(AppError::from),
-        })
+        }
+    }
+
+    /// Reads the photo `id` stands for afresh from a source that can say so
+    /// ([`DeltaSource::photo_url`]), when the pre-authenticated links it was listed with were
+    /// refused (they expire: a library read in an earlier run keeps them). Its renditions are
+    /// fetched by the new links from now on; `None` when there are none (another source, a
+    /// photo gone, an error, or the same links again).
+    async fn renew(&self, id: &str) -> Option<Sources> {
+        let delta = self.source.delta()?;
+        let provider_id = self.index.provider_id(id)?;
+        let url = delta.photo_url(&provider_id).ok()?;
+        let read = match self.get_with_token(&url, Request::Page).await {
+            Ok(answer) => delta.read_photo(&answer),
+            Err(error) => Err(error),
+        };
+        let photo = match read {
+            Ok(Some(photo)) if photo.id == provider_id => photo,
+            Ok(_) => return None,
+            Err(error) => {
+                tracing::info!(%error, "a photo's links could not be renewed");
+                return None;
+            }
+        };
+        let sources = Sources {
+            thumbnail: photo.thumbnail.clone(),
+            image: photo.image.clone(),
+        };
+        let known = self.index.source(id, Rendition::Image)?;
+        if known == sources.image
+            && self.index.source(id, Rendition::Thumbnail)? == sources.thumbnail
+        {
+            return None;
+        }
+        tracing::info!("a photo's links had expired; renewed them");
+        self.index.renew(id, sources.clone());
+        if let Following::Read(library) = &mut *lock(&self.changes) {
+            library.renew(photo);
+        }
+        Some(sources)
     }
 
     /// Forgets every listed photo and page token (after disconnecting). Their ids are never
     /// handed out again, and a page still being fetched is not indexed.
     pub fn forget(&self) {
         self.index.clear();
+        *lock(&self.changes) = Following::NotYet;
     }
 
     /// A GET with the Bearer token, refused unless the token may go there for `request`.
@@ -325,7 +580,8 @@ impl PhotoLibrary {
 /// What a request with the Bearer token is for.
 #[derive(Debug, Clone, Copy)]
 enum Request {
-    /// A page of the list.
+    /// A page of the list, or another request about the list to the API itself (a folder, a
+    /// page of its changes, one photo's item).
     Page,
     /// A photo's thumbnail or full image.
     Rendition,
@@ -378,6 +634,19 @@ fn is_gone(error: &AppError) -> bool {
         error,
         AppError::OAuth(photolink_oauth::Error::UnexpectedResponse {
             status: 404 | 410,
+            ..
+        })
+    )
+}
+
+/// An answer that says the service does not follow changes on that folder: 400, 405 or 501
+/// to the first request for them (Graph follows them on a folder only on a personal OneDrive,
+/// and documents no error for the others).
+fn is_not_followed(error: &AppError) -> bool {
+    matches!(
+        error,
+        AppError::OAuth(photolink_oauth::Error::UnexpectedResponse {
+            status: 400 | 405 | 501,
             ..
         })
     )

@@ -2,13 +2,34 @@
 //! v1.0. `photos_endpoint` is the Graph root, `https://graph.microsoft.com/v1.0`; the
 //! delegated permission `Files.Read` is enough.
 //!
-//! # What is listed
+//! # What is listed, and how
 //!
 //! Every image at any depth under two special folders
 //! ([get a special folder](https://learn.microsoft.com/graph/api/drive-get-specialfolder)):
 //! the Camera Roll (`cameraroll`, where the phone apps upload, usually into year and month
-//! folders), then the Photos folder (`photos`, which usually holds the Camera Roll). The walk is
-//! depth first; each folder is listed with
+//! folders) and the Photos folder (`photos`, which usually holds the Camera Roll). Two ways:
+//!
+//! - **Through `delta`, on a personal OneDrive** ([`DeltaSource`]): the library reads each
+//!   special folder's item (`GET {root}/me/drive/special/{name}`: its `id`, and
+//!   `parentReference.driveType`), then, when the drive is `personal`, the folder's whole
+//!   contents with [delta](https://learn.microsoft.com/graph/api/driveitem-delta)
+//!   (`GET {root}/me/drive/items/{id}/delta?$expand=thumbnails&$top=1000`), page after page by
+//!   `@odata.nextLink` to the page that names `@odata.deltaLink`, the link to the changes from
+//!   then on. The Photos folder is read first; the Camera Roll is read only when the Photos
+//!   folder's contents did not hold it. Items with the `deleted` facet, and files that are no
+//!   image (any more), are removals; an image listed without `@microsoft.graph.downloadUrl` is
+//!   left as it was; folders are kept for their place in the tree. Graph follows
+//!   `delta` on a folder other than the root on a personal OneDrive only: another drive type
+//!   makes the library walk the folders instead (below). What is done with the changes, and
+//!   the documented 410 resync, is in [`delta`](super::delta). A photo whose saved links were
+//!   refused is read again by its id (`GET {root}/me/drive/items/{id}?$expand=thumbnails`,
+//!   [get an item](https://learn.microsoft.com/graph/api/driveitem-get)). Next and delta links
+//!   are followed only under the Graph root and within [`MAX_NEXT_LINK_BYTES`]; item ids
+//!   longer than [`MAX_ITEM_ID_BYTES`] are skipped.
+//! - **A folder walk, elsewhere** ([`PhotoSource::page_url`]): the Camera Roll, then the
+//!   Photos folder, as the rest of these docs describe.
+//!
+//! The walk is depth first; each folder is listed with
 //! [list children](https://learn.microsoft.com/graph/api/driveitem-list-children):
 //! `GET {root}/me/drive/special/{name}/children?$expand=thumbnails&$top=100` for the two
 //! special folders, `GET {root}/me/drive/items/{id}/children?…` for the folders below them.
@@ -24,7 +45,8 @@
 //! A missing Camera Roll, or a folder deleted while the walk was under way (404 or 410), is
 //! skipped ([`PhotoSource::instead_of_missing`]); a missing Photos folder is an error.
 //!
-//! Photos come in the order of the walk, not strictly newest first: Graph's `$orderby` applies
+//! Through `delta`, photos are newest first by date taken. In a walk, photos come in the order
+//! of the walk, not strictly newest first: Graph's `$orderby` applies
 //! to one folder's children, and not on every drive, so ordering a whole library by date would
 //! mean holding all of it before showing the first page. The walk comes close for a Camera
 //! Roll of year and month folders: the folders a page lists are visited greatest name first
@@ -74,8 +96,9 @@
 //! - Errors are `{"error": {"code", "message"}}` with the HTTP status
 //!   ([errors](https://learn.microsoft.com/graph/errors)); throttling is a 429 with
 //!   `Retry-After` ([throttling](https://learn.microsoft.com/graph/throttling)). The core
-//!   retries 429 and 5xx on every request of the walk as its policy allows, refreshes once on
-//!   a 401, and never quotes the body, so the server's `message` is shown nowhere.
+//!   retries 429 and 5xx on every request, of the walk and of `delta` alike, as its policy
+//!   allows, refreshes once on a 401, and never quotes the body, so the server's `message` is
+//!   shown nowhere.
 
 use photolink_oauth::ResourceResponse;
 use serde::{Deserialize, Serialize};
@@ -84,12 +107,19 @@ use url::Url;
 use super::api_root::ApiRoot;
 use super::details::{self, TakenAt};
 use super::source::{
-    Download, PAGE_TOKEN_MAX_BYTES, PhotoSource, SourcePage, SourcePhoto, TokenOrigins,
+    Change, DeltaFolder, DeltaNext, DeltaPage, DeltaSource, Download, PAGE_TOKEN_MAX_BYTES,
+    PhotoSource, SourcePage, SourcePhoto, TokenOrigins,
 };
 use crate::error::AppError;
 
 /// Items per page asked for (Graph's `$top`).
 const PAGE_SIZE: &str = "100";
+/// Items per page of a delta asked for: a whole library is read before its first page is
+/// shown, so in as few requests as Graph allows.
+const DELTA_PAGE_SIZE: &str = "1000";
+/// The longest item id kept in the saved library (OneDrive's are about 20 to 40
+/// characters); an item with a longer one is skipped.
+const MAX_ITEM_ID_BYTES: usize = 256;
 /// The deepest folder visited, counted from the special folder (whose children are 1).
 const MAX_DEPTH: usize = 16;
 /// The most folders waiting to be visited.
@@ -300,13 +330,7 @@ impl MicrosoftGraph {
     }
 
     fn photo(&self, item: DriveItem) -> Option<SourcePhoto> {
-        let is_image = item.image.is_some()
-            || item
-                .file
-                .as_ref()
-                .and_then(|file| file.mime_type.as_deref())
-                .is_some_and(|mime| mime.to_ascii_lowercase().starts_with("image/"));
-        if !is_image || item.folder.is_some() {
+        if !item.is_image() || item.folder.is_some() {
             return None;
         }
         let image = Download::WithoutCredentials(Url::parse(item.download_url.as_deref()?).ok()?);
@@ -337,12 +361,143 @@ impl MicrosoftGraph {
     }
 }
 
-/// A page of a driveItem collection.
+impl DeltaSource for MicrosoftGraph {
+    /// The Photos folder, then the Camera Roll (skipped when the Photos folder holds it).
+    fn folders(&self) -> Vec<Url> {
+        [Special::Photos, Special::CameraRoll]
+            .into_iter()
+            .map(|special| {
+                self.root
+                    .url_under(&["me", "drive", "special", special.name()])
+            })
+            .collect()
+    }
+
+    fn read_folder(&self, answer: &ResourceResponse) -> Result<DeltaFolder, AppError> {
+        let item: DriveItem = answer.json()?;
+        if item.id.is_empty() || item.id.len() > MAX_ITEM_ID_BYTES {
+            return Err(AppError::PhotoList(
+                "a special folder without a usable id".into(),
+            ));
+        }
+        let drive_type = item
+            .parent_reference
+            .and_then(|parent| parent.drive_type)
+            .unwrap_or_default();
+        Ok(DeltaFolder {
+            id: item.id,
+            follows_changes: drive_type == "personal",
+        })
+    }
+
+    fn delta_url(&self, id: &str) -> Result<Url, AppError> {
+        if id.is_empty() || id.len() > MAX_ITEM_ID_BYTES {
+            return Err(AppError::PhotoList("a folder id too long to follow".into()));
+        }
+        let mut url = self.root.url_under(&["me", "drive", "items", id, "delta"]);
+        url.query_pairs_mut()
+            .append_pair("$expand", "thumbnails")
+            .append_pair("$top", DELTA_PAGE_SIZE);
+        Ok(url)
+    }
+
+    fn delta_link(&self, link: &str) -> Option<Url> {
+        next_link(&self.root, link)
+    }
+
+    fn read_delta(&self, answer: &ResourceResponse) -> Result<DeltaPage, AppError> {
+        let page: Collection = answer.json()?;
+        let link = |link: Option<String>| {
+            link.and_then(|link| next_link(&self.root, &link))
+                .ok_or_else(|| {
+                    AppError::PhotoList(
+                        "a delta page without a next or delta link under the Graph root".into(),
+                    )
+                })
+        };
+        let next = match page.next_link {
+            Some(next) => DeltaNext::More(link(Some(next))?),
+            None => DeltaNext::Done(link(page.delta_link)?),
+        };
+        let mut beyond_cap = 0_usize;
+        let mut without_download = 0_usize;
+        let mut changes = Vec::with_capacity(page.value.len());
+        for item in page.value {
+            if item.id.is_empty() || item.id.len() > MAX_ITEM_ID_BYTES {
+                beyond_cap += 1;
+                continue;
+            }
+            let parent = item
+                .parent_reference
+                .as_ref()
+                .and_then(|parent| parent.id.clone())
+                .filter(|id| id.len() <= MAX_ITEM_ID_BYTES);
+            changes.push(if item.deleted.is_some() {
+                Change::Removed { id: item.id }
+            } else if item.folder.is_some() {
+                Change::Folder {
+                    id: item.id,
+                    parent,
+                }
+            } else if !item.is_image() {
+                // A file that is not a photo (any more) is gone from the library.
+                Change::Removed { id: item.id }
+            } else {
+                match self.photo(item) {
+                    Some(photo) => Change::Photo {
+                        photo: Box::new(photo),
+                        parent,
+                    },
+                    // Listed without a link to its content: left as it was, not removed.
+                    None => {
+                        without_download += 1;
+                        continue;
+                    }
+                }
+            });
+        }
+        if beyond_cap > 0 {
+            tracing::warn!(
+                items = beyond_cap,
+                "items with ids beyond the cap; not listed"
+            );
+        }
+        if without_download > 0 {
+            tracing::warn!(
+                items = without_download,
+                "images listed without a download link; not changed"
+            );
+        }
+        Ok(DeltaPage { changes, next })
+    }
+
+    fn photo_url(&self, id: &str) -> Result<Url, AppError> {
+        if id.is_empty() || id.len() > MAX_ITEM_ID_BYTES {
+            return Err(AppError::PhotoList("a photo id too long to ask for".into()));
+        }
+        let mut url = self.root.url_under(&["me", "drive", "items", id]);
+        url.query_pairs_mut().append_pair("$expand", "thumbnails");
+        Ok(url)
+    }
+
+    fn read_photo(&self, answer: &ResourceResponse) -> Result<Option<SourcePhoto>, AppError> {
+        let item: DriveItem = answer.json()?;
+        Ok(if item.deleted.is_some() {
+            None
+        } else {
+            self.photo(item)
+        })
+    }
+}
+
+/// A page of a driveItem collection (children, or a delta).
 #[derive(Debug, Deserialize)]
 struct Collection {
     value: Vec<DriveItem>,
     #[serde(rename = "@odata.nextLink", default)]
     next_link: Option<String>,
+    #[serde(rename = "@odata.deltaLink", default)]
+    delta_link: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -370,14 +525,34 @@ struct DriveItem {
     thumbnails: Vec<ThumbnailSet>,
     #[serde(rename = "@microsoft.graph.downloadUrl", default)]
     download_url: Option<String>,
+    /// In a delta: the item was deleted (or moved out of the folder followed).
+    #[serde(default)]
+    deleted: Option<serde_json::Value>,
+}
+
+impl DriveItem {
+    /// Whether it is an image: the `image` facet, or a `file` facet whose `mimeType` is
+    /// `image/…`.
+    fn is_image(&self) -> bool {
+        self.image.is_some()
+            || self
+                .file
+                .as_ref()
+                .and_then(|file| file.mime_type.as_deref())
+                .is_some_and(|mime| mime.to_ascii_lowercase().starts_with("image/"))
+    }
 }
 
 /// An [itemReference](https://learn.microsoft.com/graph/api/resources/itemreference): here, the
-/// parent folder.
+/// parent folder, and the drive's type.
 #[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 struct ItemReference {
     #[serde(default)]
     id: Option<String>,
+    /// `personal`, `business` or `documentLibrary`.
+    #[serde(default)]
+    drive_type: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -478,6 +653,10 @@ impl PhotoSource for MicrosoftGraph {
             newest_first: false,
         })
     }
+
+    fn delta(&self) -> Option<&dyn DeltaSource> {
+        Some(self)
+    }
 }
 
 #[cfg(test)]
@@ -492,6 +671,177 @@ mod tests {
     /// The cursor a page token carries.
     fn cursor(token: &str) -> Cursor {
         Cursor::from_token(Some(token), &graph().root).unwrap()
+    }
+
+    fn url(text: &str) -> Url {
+        Url::parse(text).unwrap()
+    }
+
+    /// The changes a delta page reads, as `(kind, id, parent)`.
+    fn changes(page: &DeltaPage) -> Vec<(&'static str, &str, Option<&str>)> {
+        page.changes
+            .iter()
+            .map(|change| match change {
+                Change::Photo { photo, parent } => ("photo", photo.id.as_str(), parent.as_deref()),
+                Change::Folder { id, parent } => ("folder", id.as_str(), parent.as_deref()),
+                Change::Removed { id } => ("removed", id.as_str(), None),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn delta_starts_at_a_folder_with_thumbnails_a_thousand_at_a_time() {
+        assert_eq!(
+            graph().delta_url("F1").unwrap().as_str(),
+            "https://graph.example/v1.0/me/drive/items/F1/delta?%24expand=thumbnails&%24top=1000"
+        );
+        assert_eq!(
+            graph().photo_url("P!1").unwrap().as_str(),
+            "https://graph.example/v1.0/me/drive/items/P!1?%24expand=thumbnails"
+        );
+        assert!(
+            graph()
+                .delta_url(&"x".repeat(MAX_ITEM_ID_BYTES + 1))
+                .is_err()
+        );
+        let folders: Vec<_> = graph().folders().iter().map(Url::to_string).collect();
+        assert_eq!(
+            folders,
+            [
+                "https://graph.example/v1.0/me/drive/special/photos",
+                "https://graph.example/v1.0/me/drive/special/cameraroll"
+            ],
+            "the Photos folder first, so that a Camera Roll inside it is read once"
+        );
+    }
+
+    #[test]
+    fn a_delta_page_reads_photos_folders_and_deleted_items_then_its_next_link() {
+        let page = graph()
+            .read_delta(&answer(
+                r#"{"value": [
+                    {"id": "F", "name": "2024", "folder": {"childCount": 2}, "parentReference": {"id": "ROOT"}},
+                    {"id": "A", "name": "a.jpg", "image": {}, "parentReference": {"id": "F"},
+                     "photo": {"takenDateTime": "2024-05-01T10:00:00Z"},
+                     "@microsoft.graph.downloadUrl": "https://dl.example/A"},
+                    {"id": "GONE", "name": "gone.jpg", "deleted": {"state": "deleted"}},
+                    {"id": "DOC", "name": "notes.txt", "file": {"mimeType": "text/plain"}},
+                    {"id": "", "name": "no id", "image": {}},
+                    {"id": "NO-LINK", "name": "b.jpg", "image": {}, "parentReference": {"id": "F"}},
+                    {"id": "GONE-FOLDER", "folder": {}, "deleted": {}}
+                ],
+                "@odata.nextLink": "https://graph.example/v1.0/me/drive/items/ROOT/delta?token=abc"}"#,
+            ))
+            .unwrap();
+        assert_eq!(
+            changes(&page),
+            [
+                ("folder", "F", Some("ROOT")),
+                ("photo", "A", Some("F")),
+                ("removed", "GONE", None),
+                ("removed", "DOC", None),
+                ("removed", "GONE-FOLDER", None),
+            ],
+            "a file that is no photo is gone from the library; an item without an id, or an image without a download link, is left as it was"
+        );
+        assert_eq!(
+            page.next,
+            DeltaNext::More(url(
+                "https://graph.example/v1.0/me/drive/items/ROOT/delta?token=abc"
+            ))
+        );
+    }
+
+    #[test]
+    fn the_last_delta_page_names_its_delta_link_under_the_root_or_is_refused() {
+        let last = graph()
+            .read_delta(&answer(
+                r#"{"value": [], "@odata.deltaLink": "https://graph.example/v1.0/me/drive/items/ROOT/delta?token=latest1"}"#,
+            ))
+            .unwrap();
+        assert!(last.changes.is_empty());
+        assert_eq!(
+            last.next,
+            DeltaNext::Done(url(
+                "https://graph.example/v1.0/me/drive/items/ROOT/delta?token=latest1"
+            ))
+        );
+        for body in [
+            r#"{"value": []}"#,
+            r#"{"value": [], "@odata.deltaLink": "https://evil.example/v1.0/delta?token=1"}"#,
+            r#"{"value": [], "@odata.nextLink": "https://graph.example/elsewhere/delta"}"#,
+        ] {
+            assert!(
+                graph().read_delta(&answer(body)).is_err(),
+                "a delta page with no link to follow under the root: {body}"
+            );
+        }
+        assert!(
+            graph()
+                .delta_link("https://graph.example/v1.0/me/drive/items/R/delta?token=1")
+                .is_some()
+        );
+        assert!(
+            graph()
+                .delta_link("https://evil.example/v1.0/me/drive/items/R/delta?token=1")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_special_folder_says_whether_its_drive_follows_changes() {
+        let read = |drive_type: &str| {
+            graph()
+                .read_folder(&answer(&format!(
+                    r#"{{"id": "F1", "folder": {{}}, "specialFolder": {{"name": "photos"}},
+                        "parentReference": {{"driveType": "{drive_type}", "id": "ROOT"}}}}"#
+                )))
+                .unwrap()
+        };
+        assert_eq!(
+            read("personal"),
+            DeltaFolder {
+                id: "F1".into(),
+                follows_changes: true
+            }
+        );
+        assert!(!read("business").follows_changes);
+        assert!(!read("documentLibrary").follows_changes);
+        let unknown = graph()
+            .read_folder(&answer(r#"{"id": "F1", "folder": {}}"#))
+            .unwrap();
+        assert!(
+            !unknown.follows_changes,
+            "a drive of unknown type is walked"
+        );
+        assert!(graph().read_folder(&answer(r#"{"id": ""}"#)).is_err());
+    }
+
+    #[test]
+    fn a_photo_read_afresh_has_its_new_links_and_a_deleted_one_is_none() {
+        let photo = graph()
+            .read_photo(&answer(
+                r#"{"id": "A", "name": "a.jpg", "image": {},
+                    "@microsoft.graph.downloadUrl": "https://dl.example/A?tempauth=new"}"#,
+            ))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            photo.image,
+            Download::WithoutCredentials(url("https://dl.example/A?tempauth=new"))
+        );
+        assert!(
+            graph()
+                .read_photo(&answer(r#"{"id": "A", "deleted": {}}"#))
+                .unwrap()
+                .is_none()
+        );
+        assert!(
+            graph()
+                .read_photo(&answer(r#"{"id": "A", "folder": {}}"#))
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -569,7 +919,6 @@ mod tests {
             .unwrap();
         let ids: Vec<_> = page.photos.iter().map(|p| p.id.as_str()).collect();
         assert_eq!(ids, ["A", "B"]);
-        let url = |text: &str| Url::parse(text).unwrap();
         let sea = &page.photos[0];
         assert_eq!(
             sea.image,
@@ -1002,6 +1351,40 @@ mod tests {
                 let graph = graph();
                 if let Ok(url) = graph.page_url(Some(&token)) {
                     prop_assert!(graph.root.contains(&url), "{token}");
+                }
+            }
+
+            #[test]
+            fn any_bytes_are_a_delta_page_or_refused_and_its_links_stay_under_the_root(body in any_bytes()) {
+                let graph = graph();
+                if let Ok(page) = graph.read_delta(&answer_of(body)) {
+                    let (DeltaNext::More(link) | DeltaNext::Done(link)) = &page.next;
+                    prop_assert!(graph.root.contains(link));
+                }
+            }
+
+            #[test]
+            fn a_delta_page_keeps_images_with_a_download_and_its_links_stay_under_the_root(
+                items in proptest::collection::vec(drive_item(), 0..12),
+                next in any_link(API),
+                last in any::<bool>(),
+            ) {
+                let name = if last { "@odata.deltaLink" } else { "@odata.nextLink" };
+                let body = json!({"value": items, name: next}).to_string();
+                let graph = graph();
+                match graph.read_delta(&answer_of(body.into_bytes())) {
+                    Ok(page) => {
+                        let (DeltaNext::More(link) | DeltaNext::Done(link)) = &page.next;
+                        prop_assert!(graph.root.contains(link));
+                        prop_assert!(page.changes.len() <= items.len());
+                        for change in &page.changes {
+                            if let Change::Photo { photo, .. } = change {
+                                prop_assert!(matches!(photo.image, Download::WithoutCredentials(_)));
+                                prop_assert!(!photo.id.is_empty() && photo.id.len() <= MAX_ITEM_ID_BYTES);
+                            }
+                        }
+                    }
+                    Err(_) => prop_assert!(graph.delta_link(&next).is_none(), "{next}"),
                 }
             }
         }

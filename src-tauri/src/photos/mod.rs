@@ -8,8 +8,9 @@
 //! | [`settings`] | PhotoLink's own fields in `provider.toml`: the photo API and where it is. |
 //! | [`source`] | The seam to a photo API: [`PhotoSource`] says how to ask for a page, how to read it, and how each rendition is fetched ([`Download`]). |
 //! | [`photolink`] | The `photolink` source: PhotoLink's own `{"photos": [...], "next_page_token"}` list. |
-//! | [`microsoft_graph`] | The `microsoft-graph` source: every photo under OneDrive's Camera Roll and Photos folders through Microsoft Graph, the walk's cursor in the page token, downloads by pre-authenticated URL. |
+//! | [`microsoft_graph`] | The `microsoft-graph` source: every photo under OneDrive's Camera Roll and Photos folders through Microsoft Graph: their `delta` on a personal OneDrive, else a folder walk with its cursor in the page token; downloads by pre-authenticated URL. |
 //! | [`google_drive`] | The `google-drive` source: the images in Google Drive through the Drive API v3. |
+//! | [`delta`] | [`SavedLibrary`](delta::SavedLibrary): for a source that says what changed (OneDrive's `delta`), the whole library's metadata newest first, kept up to date by its changes and saved in the account's cache folder. |
 //! | [`details`] | What a listing says of a photo besides its renditions, read strictly: [`TakenAt`](details::TakenAt) (the date taken, as ISO 8601), pixel and byte sizes. |
 //! | [`api_root`] | [`ApiRoot`](api_root::ApiRoot): a photo API's root; the sources build their addresses under it and check the ones the service hands back. |
 //! | [`library`] | [`PhotoLibrary`]: makes every request for a source (the Bearer token only to the photos endpoint's origin) and gives the window its view of each photo. |
@@ -22,7 +23,9 @@
 //!
 //! 1. The window calls the `photos` command; [`list`] asks the account's [`PhotoLibrary`],
 //!    which fetches a page with the Bearer token, has the source read it, and indexes each
-//!    photo under an opaque id. The [`PhotoCache`] saves the page; when the provider cannot be
+//!    photo under an opaque id. (For a source that says what changed, the first page brings
+//!    the library saved in the cache up to date first, and the pages are cut from it:
+//!    [`delta`].) The [`PhotoCache`] saves the page; when the provider cannot be
 //!    reached, it answers with the saved page instead, marked `offline`.
 //! 2. The window shows `photo://localhost/{id}/thumbnail` in an `<img>`.
 //! 3. [`serve`] hands the request to the scheme, which has the library fetch the rendition:
@@ -41,6 +44,7 @@
 
 mod api_root;
 mod cache;
+mod delta;
 mod details;
 mod google_drive;
 mod index;

@@ -42,6 +42,13 @@ pub trait PhotoSource: Send + Sync {
     fn rendition_token_origins(&self) -> &[Origin] {
         &[]
     }
+
+    /// How to follow the library's changes instead of listing it page by page, for a service
+    /// that can say what changed since a link it handed out (Graph's `delta`); `None` for one
+    /// that cannot.
+    fn delta(&self) -> Option<&dyn DeltaSource> {
+        None
+    }
 }
 
 /// Where the Bearer token may go for a photo's renditions: the photo API's origin, and the
@@ -85,6 +92,78 @@ impl TokenOrigins {
     }
 }
 
+/// A photo API that can list a folder's whole contents, then only what changed since
+/// (see [`SavedLibrary`](super::delta::SavedLibrary)). Like [`PhotoSource`], it does no I/O:
+/// the library fetches every URL it names with the Bearer token, after checking its origin.
+pub trait DeltaSource: Send + Sync {
+    /// The folders whose changes are followed, each by the URL of its own item, in the order
+    /// they are asked for. The first is required; a later one that answers 404 or 410 is not
+    /// there, and skipped.
+    fn folders(&self) -> Vec<Url>;
+
+    /// What the answer for one of [`folders`](Self::folders) says of it.
+    fn read_folder(&self, answer: &ResourceResponse) -> Result<DeltaFolder, AppError>;
+
+    /// The first page of the folder `id`'s whole contents.
+    fn delta_url(&self, id: &str) -> Result<Url, AppError>;
+
+    /// A link this source handed out (a next page, or a saved link to the changes), as a URL
+    /// to fetch with the token; `None` for one it would not hand out.
+    fn delta_link(&self, link: &str) -> Option<Url>;
+
+    /// The changes in one page of a folder's contents or changes.
+    fn read_delta(&self, answer: &ResourceResponse) -> Result<DeltaPage, AppError>;
+
+    /// The URL of the photo `id` itself: how its renditions are fetched now, when the
+    /// pre-authenticated links saved with it have expired.
+    fn photo_url(&self, id: &str) -> Result<Url, AppError>;
+
+    /// The photo in the answer for [`photo_url`](Self::photo_url); `None` when the item is no
+    /// photo (any more).
+    fn read_photo(&self, answer: &ResourceResponse) -> Result<Option<SourcePhoto>, AppError>;
+}
+
+/// One of the folders a [`DeltaSource`] follows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeltaFolder {
+    /// The service's id of the folder.
+    pub id: String,
+    /// Whether the service follows changes on it (Graph: only on a personal OneDrive).
+    pub follows_changes: bool,
+}
+
+/// One page of a folder's contents or changes.
+#[derive(Debug)]
+pub struct DeltaPage {
+    pub changes: Vec<Change>,
+    pub next: DeltaNext,
+}
+
+/// What comes after a [`DeltaPage`].
+#[derive(Debug, PartialEq, Eq)]
+pub enum DeltaNext {
+    /// The rest of the changes, at this URL (under the API's root).
+    More(Url),
+    /// No more for now; this link (under the API's root) gives the changes from here on.
+    Done(Url),
+}
+
+/// One item of a [`DeltaPage`]: as it is now, or gone. The same item may come more than once;
+/// the last one counts.
+#[derive(Debug)]
+pub enum Change {
+    /// A photo, new or changed, in the folder `parent`.
+    Photo {
+        photo: Box<SourcePhoto>,
+        parent: Option<String>,
+    },
+    /// A folder, new or changed (moved), in the folder `parent`.
+    Folder { id: String, parent: Option<String> },
+    /// An item deleted, or moved out of the folders followed: a photo, or a folder with all
+    /// it held.
+    Removed { id: String },
+}
+
 /// One page of the list, as a source read it (and as the cache saves it).
 #[derive(Debug, Serialize, Deserialize)]
 pub struct SourcePage {
@@ -100,7 +179,7 @@ pub struct SourcePage {
 /// One photo, as a source read it. The title is the server's text, unchecked: the library
 /// sanitises it before the window sees it. The date and sizes were read strictly
 /// ([`details`](super::details)).
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct SourcePhoto {
     /// The service's id of the photo; never shown to the window.
     pub id: String,

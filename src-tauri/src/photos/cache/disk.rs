@@ -59,6 +59,9 @@ pub enum DiskKey {
     Thumbnail(String),
     /// The page of the list at this page token (`None`: the first page).
     ListPage(Option<String>),
+    /// The library as read through the source's changes
+    /// ([`SavedLibrary`](crate::photos::delta::SavedLibrary)).
+    SavedLibrary,
 }
 
 impl DiskKey {
@@ -66,6 +69,7 @@ impl DiskKey {
         let (prefix, key) = match self {
             Self::Thumbnail(provider_id) => ("t-", provider_id.as_str()),
             Self::ListPage(token) => ("l-", token.as_deref().unwrap_or_default()),
+            Self::SavedLibrary => ("s-", "library"),
         };
         format!("{prefix}{}", hex(&Sha256::digest(key.as_bytes())))
     }
@@ -257,6 +261,7 @@ fn is_entry_name(name: &str) -> bool {
     let hash = name
         .strip_prefix("t-")
         .or_else(|| name.strip_prefix("l-"))
+        .or_else(|| name.strip_prefix("s-"))
         .unwrap_or_default();
     hash.len() == 64
         && hash
@@ -523,6 +528,11 @@ mod tests {
     fn file_names_are_hashes_of_the_keys() {
         let name = thumbnail("holiday/IMG_0001.jpg").file_name();
         assert!(is_entry_name(&name), "{name}");
+        let saved = DiskKey::SavedLibrary.file_name();
+        assert!(
+            is_entry_name(&saved),
+            "the saved library is kept on opening: {saved}"
+        );
         assert!(!name.contains("IMG"));
         assert_ne!(
             DiskKey::ListPage(None).file_name(),
