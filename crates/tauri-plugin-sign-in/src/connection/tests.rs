@@ -1537,3 +1537,28 @@ async fn userinfo_about_another_account_is_ignored_for_the_verified_id_tokens_ac
     let stats = setup.provider.stats();
     assert_eq!(stats.faults_served.get("userinfo_other_subject"), Some(&1));
 }
+
+#[tokio::test]
+async fn a_dead_grant_reported_while_a_new_sign_in_waits_leaves_the_sign_in_waiting() {
+    let setup = set_up_loopback(None).await;
+    let process = setup.process();
+    setup.connect(&process).await;
+    // The person connects again while a photo request with the old grant is still out.
+    process.connection.connect().await;
+    let listener = setup.last_listener();
+
+    process
+        .connection
+        .connection_failed(&OAuthError::ReconnectNeeded);
+
+    assert_eq!(process.state(), Connection::Waiting);
+    assert!(
+        !listener.stopped.load(Ordering::SeqCst),
+        "the sign-in's listener was stopped"
+    );
+    let callback = setup.approve().await;
+    assert_eq!(
+        (listener.deliver)(callback).await,
+        CallbackOutcome::Connected
+    );
+}
