@@ -30,7 +30,7 @@
 //!             if let Some(provider) = handle.sign_in().provider() {
 //!                 match provider.session.authorized_get("https://api.example.com/me").await {
 //!                     Ok(_answer) => {}
-//!                     Err(error) => handle.sign_in().connection_failed(&error),
+//!                     Err(error) => handle.sign_in().connection_failed(&error).await,
 //!                 }
 //!                 handle.sign_in().connection_used();
 //!             }
@@ -170,9 +170,10 @@ impl<R: Runtime> SignIn<R> {
     }
 
     /// The app's request with the session failed: a grant that died means the person has to
-    /// connect again, which the window then shows.
-    pub fn connection_failed(&self, error: &photolink_oauth::Error) {
-        self.connection.connection_failed(error);
+    /// connect again, which the window then shows. It waits for the sign-in step that runs, if
+    /// any, and changes nothing once the person has started connecting again.
+    pub async fn connection_failed(&self, error: &photolink_oauth::Error) {
+        self.connection.connection_failed(error).await;
     }
 
     /// The app used the session (a refresh may have saved tokens, or failed to): brings the
