@@ -90,6 +90,10 @@ pub trait Os: Send + Sync + 'static {
         port: Option<u16>,
         deliver: Deliver,
     ) -> impl Future<Output = std::io::Result<Self::Listener>> + Send;
+    /// The time on the system clock, which sign-ins expire by.
+    fn now(&self) -> SystemTime;
+    /// Waits until the system clock reaches `deadline`.
+    fn sleep_until(&self, deadline: SystemTime) -> impl Future<Output = ()> + Send + 'static;
 }
 
 /// How many callbacks are kept while start-up cannot finish (the provider is unreachable).
@@ -422,7 +426,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     /// the address is refused as expired: Connect pushes a new request.
     pub fn waiting_url(&self) -> Result<Url, Error> {
         match &self.view().waiting_link {
-            Some(link) if link.expires_at.is_some_and(|at| at <= SystemTime::now()) => {
+            Some(link) if link.expires_at.is_some_and(|at| at <= self.os.now()) => {
                 Err(Error::OAuth(OAuthError::AuthorizationExpired))
             }
             Some(link) => Ok(link.url.clone()),
@@ -660,13 +664,12 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     ) -> WaitingSignIn<O::Listener> {
         account.sign_ins_started += 1;
         let number = account.sign_ins_started;
-        let lifetime = secrets
-            .expires_at()
-            .and_then(|expires_at| expires_at.duration_since(SystemTime::now()).ok())
-            .unwrap_or_default();
+        let lifetime_over = self
+            .os
+            .sleep_until(secrets.expires_at().unwrap_or_else(|| self.os.now()));
         let connection = Arc::downgrade(self);
         let timer = tokio::spawn(async move {
-            tokio::time::sleep(lifetime).await;
+            lifetime_over.await;
             if let Some(connection) = connection.upgrade() {
                 connection.expire(number).await;
             }
@@ -757,7 +760,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 return None;
             }
         };
-        let expired = saved.expires_at() <= SystemTime::now();
+        let expired = saved.expires_at() <= self.os.now();
         let secrets = PendingAuthorization::new();
         if let Err(error) = secrets.restore(provider.session.client(), saved) {
             tracing::info!(%error, "the saved sign-in is not for this provider; dropping it");

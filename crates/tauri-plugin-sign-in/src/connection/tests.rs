@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use photolink_demo_provider::consent_page::{self, Decision};
 use photolink_demo_provider::{self as demo, ProviderHandle};
@@ -69,6 +69,49 @@ struct FakeComputer {
     openid: bool,
     /// Signs in with `openid` and ignores the provider's userinfo endpoint.
     openid_without_userinfo: bool,
+    clock: FakeClock,
+}
+
+/// The system clock, moved on by the test instead of by waiting: the real time plus what the
+/// test let pass. (The core and the demo provider read the real clock; the tests set their
+/// lifetimes so that they agree.)
+#[derive(Clone)]
+struct FakeClock {
+    passed: Arc<tokio::sync::watch::Sender<Duration>>,
+}
+
+impl Default for FakeClock {
+    fn default() -> Self {
+        Self {
+            passed: Arc::new(tokio::sync::watch::Sender::new(Duration::ZERO)),
+        }
+    }
+}
+
+impl FakeClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now() + *self.passed.borrow()
+    }
+
+    fn pass(&self, time: Duration) {
+        self.passed.send_modify(|passed| *passed += time);
+    }
+
+    /// How many waits on the clock run (a waiting sign-in's expiry is one).
+    fn timers(&self) -> usize {
+        self.passed.receiver_count()
+    }
+
+    fn sleep_until(&self, deadline: SystemTime) -> impl Future<Output = ()> + Send + 'static {
+        let mut passed = self.passed.subscribe();
+        async move {
+            while SystemTime::now() + *passed.borrow_and_update() < deadline {
+                if passed.changed().await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 impl FakeComputer {
@@ -200,6 +243,14 @@ impl Os for FakeOs {
         });
         Ok(FakeListener { port, stopped })
     }
+
+    fn now(&self) -> SystemTime {
+        self.computer.clock.now()
+    }
+
+    fn sleep_until(&self, deadline: SystemTime) -> impl Future<Output = ()> + Send + 'static {
+        self.computer.clock.sleep_until(deadline)
+    }
 }
 
 type TestConnection = AccountConnection<FakeWindow, FakeOs>;
@@ -246,8 +297,11 @@ impl Process {
     }
 }
 
+/// How long a sign-in lasts in the tests, unless one says otherwise.
+const SIGN_IN_LIFETIME: Duration = Duration::from_secs(600);
+
 async fn set_up() -> Setup {
-    set_up_with(Duration::from_secs(600)).await
+    set_up_with(SIGN_IN_LIFETIME).await
 }
 
 async fn set_up_with(sign_in_lifetime: Duration) -> Setup {
@@ -279,6 +333,7 @@ async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) 
         pushes,
         openid: false,
         openid_without_userinfo: false,
+        clock: FakeClock::default(),
     };
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -344,6 +399,12 @@ impl Setup {
         );
     }
 
+    /// Lets `time` pass on the clock and the steps that sets off (an expiry) finish.
+    async fn let_time_pass(&self, process: &Process, time: Duration) {
+        self.computer.clock.pass(time);
+        settle(process).await;
+    }
+
     fn saved_refresh_token(&self) -> Option<String> {
         let text = self.computer.saved_tokens()?;
         let json: serde_json::Value = serde_json::from_str(&text).ok()?;
@@ -366,6 +427,14 @@ impl Setup {
             .status()
             .is_success()
     }
+}
+
+/// Lets the tasks that are ready run, then waits for the step that runs, if any, to finish.
+async fn settle(process: &Process) {
+    for _ in 0..4 {
+        tokio::task::yield_now().await;
+    }
+    drop(process.connection.step().await);
 }
 
 fn forged(state: &str) -> String {
@@ -579,12 +648,15 @@ async fn a_browser_that_cannot_open_leaves_the_sign_in_waiting_with_a_notice() {
 
 #[tokio::test]
 async fn the_waiting_view_times_out_by_itself_when_the_sign_in_expires() {
-    let setup = set_up_with(Duration::from_secs(1)).await;
+    let setup = set_up().await;
     let process = setup.process();
     process.connection.connect().await;
+    setup
+        .let_time_pass(&process, SIGN_IN_LIFETIME - Duration::from_secs(1))
+        .await;
     assert_eq!(process.state(), Connection::Waiting);
 
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    setup.let_time_pass(&process, Duration::from_secs(1)).await;
 
     assert_eq!(process.error_message(), messages::SIGN_IN_EXPIRED);
     assert!(process.retry() == Some(Retry::Connect));
@@ -600,21 +672,23 @@ async fn the_waiting_view_times_out_by_itself_when_the_sign_in_expires() {
 }
 
 #[tokio::test]
-async fn an_expiry_timer_does_not_end_a_newer_sign_in() {
-    let setup = set_up_with(Duration::from_secs(1)).await;
+async fn an_ended_sign_ins_expiry_is_called_off() {
+    let setup = set_up().await;
     let process = setup.process();
     process.connection.connect().await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    process.connection.cancel().await;
-    process.connection.connect().await;
+    assert_eq!(setup.computer.clock.timers(), 1);
 
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    process.connection.cancel().await;
+    settle(&process).await;
 
     assert_eq!(
-        process.state(),
-        Connection::Waiting,
-        "the first timer ended the second sign-in"
+        setup.computer.clock.timers(),
+        0,
+        "the cancelled sign-in's expiry still runs"
     );
+    process.connection.connect().await;
+    assert_eq!(setup.computer.clock.timers(), 1);
+    assert_eq!(process.state(), Connection::Waiting);
 }
 
 #[tokio::test]
@@ -659,12 +733,13 @@ async fn a_new_process_shows_the_sign_in_an_old_one_started_as_waiting() {
 
 #[tokio::test]
 async fn a_callback_after_the_sign_in_expired_says_so_also_in_a_new_process() {
-    let setup = set_up_with(Duration::from_secs(1)).await;
+    // A sign-in that has expired as soon as it started (the core reads the real clock): the
+    // first process closes before its expiry runs.
+    let setup = set_up_with(Duration::ZERO).await;
     let first = setup.process();
     first.connection.connect().await;
-    let callback = setup.approve().await;
     drop(first);
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let callback = setup.approve().await;
 
     let second = setup.process();
     second.connection.start_up().await;
@@ -1114,11 +1189,7 @@ async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_after_
 
 #[tokio::test]
 async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_drops_it() {
-    let config = demo::Config {
-        access_token_ttl: Duration::from_secs(2),
-        ..demo::Config::default()
-    };
-    let setup = set_up_with_provider(Duration::from_secs(600), config).await;
+    let setup = set_up().await;
     let process = setup.process();
     setup.connect(&process).await;
     let provider = process.connection.provider().unwrap();
@@ -1128,9 +1199,10 @@ async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_dr
         .tokens
         .fail_writes
         .store(true, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The access token dies at the provider: the next request's 401 makes the session refresh.
+    setup.provider.expire_access_tokens().unwrap();
 
-    provider.session.access_token().await.expect("refreshed");
+    provider.session.userinfo().await.expect("refreshed");
     process.connection.connection_used();
 
     let shown = process
@@ -1156,8 +1228,8 @@ async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_dr
         .tokens
         .fail_writes
         .store(false, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    provider.session.access_token().await.expect("refreshed");
+    setup.provider.expire_access_tokens().unwrap();
+    provider.session.userinfo().await.expect("refreshed");
     process.connection.connection_used();
 
     let shown = process
@@ -1178,14 +1250,13 @@ async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_dr
 #[tokio::test]
 async fn a_refused_code_exchange_ends_the_sign_in_with_try_again() {
     let config = demo::Config {
-        authorization_code_ttl: Duration::from_millis(1),
+        authorization_code_ttl: Duration::ZERO,
         ..demo::Config::default()
     };
-    let setup = set_up_with_provider(Duration::from_secs(600), config).await;
+    let setup = set_up_with_provider(SIGN_IN_LIFETIME, config).await;
     let process = setup.process();
     process.connection.connect().await;
     let callback = setup.approve().await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
 
     process.connection.finish(&callback).await;
 
@@ -1357,13 +1428,12 @@ async fn cancel_disconnect_and_a_new_connect_stop_the_listener() {
 
 #[tokio::test]
 async fn the_sign_ins_timeout_stops_the_listener() {
-    let mut setup = set_up_with(Duration::from_millis(300)).await;
-    setup.computer.redirect = Redirect::Loopback { port: None };
+    let setup = set_up_loopback(None).await;
     let process = setup.process();
     process.connection.connect().await;
     let listener = setup.last_listener();
 
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    setup.let_time_pass(&process, SIGN_IN_LIFETIME).await;
 
     assert_eq!(process.error_message(), messages::SIGN_IN_EXPIRED);
     assert!(listener.stopped.load(Ordering::SeqCst));
@@ -1390,7 +1460,7 @@ async fn a_port_that_cannot_be_listened_on_shows_the_error_view_with_try_again()
 
 async fn set_up_requiring_par(config: demo::Config) -> Setup {
     set_up_with_provider(
-        Duration::from_secs(600),
+        SIGN_IN_LIFETIME,
         demo::Config {
             require_par: true,
             ..config
