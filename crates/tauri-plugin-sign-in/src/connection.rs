@@ -1,48 +1,69 @@
 //! The connection state machine: starting up, connecting, finishing a sign-in from its
 //! callback, cancelling, expiring, disconnecting. Every change of the connection goes through
-//! [`AccountConnection`], which knows nothing of Tauri: the window and the OS sit behind the
-//! [`Window`] and [`Os`] traits, so every transition is unit-tested with fakes.
+//! [`AccountConnection`], which knows nothing of Tauri: the window, the OS and the clock sit
+//! behind the [`Window`] and [`Os`] traits, so every transition is unit-tested with fakes.
 //!
 //! # States
 //!
-//! | From | Step | To |
-//! | --- | --- | --- |
-//! | (process start) | start-up: provider set up, keyring read | Connected (saved account), Waiting (saved sign-in still running), else Disconnected; Failed { retry: StartUp } when the provider cannot be set up |
-//! | Disconnected, Failed | connect | Waiting (sign-in saved in the keyring, browser opened) |
-//! | Connected | connect | the grant is revoked and forgotten first, then Waiting |
-//! | Disconnected, Failed, Connected | connect, provider with `redirect = "loopback"` | as above, with a loopback listener started first and the sign-in kept in memory only (the listener dies with the process); Failed { retry: Connect } when it cannot listen |
-//! | Waiting | callback for this sign-in | Exchanging, then Connected, or Failed { retry: Connect } |
-//! | Waiting | callback the core ignores (forged, superseded) | Waiting, with a notice |
-//! | Waiting | cancel | Disconnected |
-//! | Waiting | the sign-in's lifetime ends | Failed { retry: Connect } ("That sign-in expired. Try again.") |
-//! | any | callback, no sign-in in memory | the keyring's saved sign-in is put back (unless it ended here and the keyring would not delete it) and the callback tried once more; otherwise a notice |
-//! | Failed { retry: StartUp } | callback for the sign-in the keyring holds | kept, and handled when "Try again" makes start-up succeed |
-//! | Failed { retry: StartUp } | any other callback | Failed, with a notice |
-//! | Connected, Waiting | disconnect | Disconnected (a keyring or revocation failure is a notice) |
-//! | Connected | the grant dies while in use | Failed { retry: Connect } |
+//! Each row is a row of the test `every_transition_of_the_table`, in this order. "Ends" is
+//! what the step stops or deletes; a waiting sign-in's listener, expiry and keyring entry end
+//! whenever it does, whatever the step.
 //!
-//! "Try again" in the error view runs the failed step again: start-up (which restores the saved
-//! connection, no browser) or connect.
+//! | # | From | Step | To | Ends, starts |
+//! | --- | --- | --- | --- | --- |
+//! | 1 | (process start) | start-up, nothing saved | Disconnected | |
+//! | 2 | (process start) | start-up, an account saved | Connected | no browser |
+//! | 3 | (process start) | start-up, a sign-in an earlier process saved | Waiting | its expiry starts again; no browser |
+//! | 4 | (process start) | start-up, a saved sign-in that has expired | Disconnected | its entry deleted; the sign-in kept in memory only, so that its late callback says it expired |
+//! | 5 | (process start) | start-up, the provider cannot be set up | Failed { retry: StartUp } | |
+//! | 6 | Disconnected, Failed | connect | Waiting | the sign-in saved in the keyring, its expiry started, the browser opened |
+//! | 7 | Disconnected, Failed | connect, provider with `redirect = "loopback"` | Waiting | a loopback listener started first; nothing saved (the listener dies with the process) |
+//! | 8 | Disconnected, Failed | connect, the port cannot be listened on | Failed { retry: Connect } | no browser |
+//! | 9 | Connected | connect | Waiting | the grant revoked and forgotten first |
+//! | 10 | Waiting | connect | Disconnected, then Waiting (a new sign-in) | the old sign-in ends as with cancel before the new one listens or is saved |
+//! | 11 | Waiting | its callback | Exchanging, then Connected | listener and expiry at once; the entry once Connected is shown |
+//! | 12 | Waiting | its callback, refused (or the exchange fails) | Failed { retry: Connect } | listener, expiry, entry |
+//! | 13 | Waiting | a callback the core ignores (forged, superseded) | Waiting, with a notice | nothing |
+//! | 14 | Waiting | cancel | Disconnected | listener, expiry, entry |
+//! | 15 | Waiting | its lifetime ends | Failed { retry: Connect } ("That sign-in expired. Try again.") | listener, entry |
+//! | 16 | Waiting | disconnect | Disconnected | listener, expiry, entry |
+//! | 17 | Waiting, Exchanging, Disconnected, Failed | the app reports a dead grant | unchanged | nothing: the report is about a grant that is gone already |
+//! | 18 | Connected | the app reports a dead grant | Failed { retry: Connect } | the account's data dropped |
+//! | 19 | Connected | disconnect | Disconnected | the grant revoked, its tokens deleted (a keyring or revocation failure is a notice) |
+//! | 20 | Disconnected, Connected, Failed | a callback, the keyring holds a sign-in another process saved | Waiting, then as 11 | |
+//! | 21 | Disconnected, Connected, Failed | a callback, no sign-in saved (or one that ended here and the keyring would not delete) | unchanged, with a notice | |
+//! | 22 | Failed { retry: StartUp } | the callback of the sign-in the keyring holds | unchanged | the callback kept, and handled by the start-up "Try again" runs |
+//! | 23 | Failed { retry: StartUp } | any other callback | unchanged, with a notice | |
+//! | 24 | Failed { retry: StartUp } | try again | as start-up | |
+//! | 25 | Failed { retry: Connect } | try again | as connect | |
 //!
-//! # One source of truth
+//! Exchanging lasts one step: no other step runs meanwhile, and a dead grant reported then
+//! waits for it (row 17).
 //!
-//! The [`Phase`] is the only record of where the connection stands; "waiting" lives there,
-//! with the page the browser was sent to. The sign-in's secrets (state, PKCE verifier) live in
-//! the core's [`PendingAuthorization`] and, while the sign-in lasts, in the keyring's sign-in
-//! entry ([`SignInStore`]), so that a PhotoLink started cold with the callback can finish it.
+//! # Simple by construction
+//!
+//! The [`Phase`] is the only record of where the connection stands, and it owns what each
+//! phase needs: a waiting sign-in ([`WaitingSignIn`]) owns its secrets (the core's
+//! [`PendingAuthorization`], single-use and never copied), its loopback listener, its expiry
+//! and its keyring entry. Leaving Waiting drops them, so the listener stops and the expiry is
+//! called off without a call anyone must remember. Deleting the keyring entry is keyring
+//! work, which no drop may do: [`AccountConnection::go`], the one function that changes the
+//! phase, deletes it. A process that exits while a sign-in waits leaves its entry on purpose,
+//! so that a PhotoLink started cold with the callback can finish the sign-in.
+//!
+//! The account's state ([`Account`]: the phase and what outlasts a phase) sits behind one
+//! async lock. Each step holds it from start to end, so steps run one at a time (a callback
+//! handled at a cold start waits for start-up), and only a step can reach `go`. That includes
+//! the app's reports ([`AccountConnection::connection_failed`]), which change the phase only
+//! from Connected. The window reads a copy of what it was last shown, so reading the status
+//! never waits for a step.
+//!
 //! Whether a callback was for the sign-in in progress ("ignored" or "failed") is the core's
-//! answer, not inferred here.
+//! answer, not inferred here. A loopback listener ([`crate::loopback`]) hands its callbacks to
+//! [`AccountConnection::finish`] like deep links.
 //!
-//! A loopback listener ([`crate::loopback`]) belongs to the sign-in it was started for: the
-//! connection starts it through [`Os::listen_for_redirect`], it hands its callbacks to
-//! [`AccountConnection::finish`] like deep links, and it is stopped whenever that sign-in ends
-//! (its callback, cancel, expiry, a new Connect, Disconnect).
-//!
-//! # Order
-//!
-//! Steps run one at a time (a callback handled at a cold start waits for start-up). The first
-//! step of a process sets the provider up and restores what the keyring holds: the account's
-//! tokens and the sign-in in progress, if any.
+//! Time comes from [`Os::now`] and [`Os::sleep_until`]: the tests move a clock instead of
+//! waiting.
 
 use std::future::Future;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};

@@ -1598,3 +1598,355 @@ async fn a_dead_grant_reported_while_a_new_sign_in_waits_leaves_the_sign_in_wait
         CallbackOutcome::Connected
     );
 }
+
+// --- the table of the module docs ---------------------------------------------------------------
+
+/// Where a row starts. A process that is not started yet is "process start".
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Before {
+    ProcessStart,
+    /// An earlier process connected.
+    ProcessStartWithAccount,
+    /// An earlier process started a sign-in and closed.
+    ProcessStartWithSignIn,
+    /// As `ProcessStartWithSignIn`, with a sign-in that has expired.
+    ProcessStartWithExpiredSignIn,
+    ProcessStartProviderDown,
+    Disconnected,
+    /// Disconnected, and another process then started a sign-in and closed.
+    DisconnectedWithAnotherProcesssSignIn,
+    /// Disconnected, with a loopback port that cannot be listened on.
+    DisconnectedPortTaken,
+    Connected,
+    /// Run once with the scheme redirect (the keyring entry is checked) and once with a
+    /// loopback listener (the listener is checked).
+    Waiting,
+    /// Start-up failed while the keyring held a sign-in an earlier process started.
+    FailedStartUpWithSignIn,
+    /// Start-up failed with nothing saved; the provider is back for "Try again".
+    FailedStartUp,
+    /// The sign-in was refused.
+    FailedConnect,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    StartUp,
+    Connect,
+    ItsCallback,
+    ItsCallbackRefused,
+    ForgedCallback,
+    Cancel,
+    LifetimeEnds,
+    Disconnect,
+    DeadGrant,
+    TryAgain,
+}
+
+/// What the window shows after the step.
+#[derive(Clone, Debug, PartialEq)]
+enum Shown {
+    Disconnected,
+    Waiting,
+    Connected,
+    Failed(Retry),
+}
+
+/// One row: from, step, to, and what ended or started (`None`: not checked in this row).
+struct Row {
+    number: usize,
+    before: Before,
+    step: Step,
+    after: Shown,
+    /// Whether the sign-in's loopback listener was stopped (with the loopback redirect).
+    listener_stopped: Option<bool>,
+    /// Whether the keyring holds a sign-in afterwards (with the scheme redirect).
+    sign_in_saved: Option<bool>,
+    notice: bool,
+    browser_opened: bool,
+}
+
+const fn row(number: usize, before: Before, step: Step, after: Shown) -> Row {
+    Row {
+        number,
+        before,
+        step,
+        after,
+        listener_stopped: None,
+        sign_in_saved: None,
+        notice: false,
+        browser_opened: false,
+    }
+}
+
+impl Row {
+    const fn ends_sign_in(self) -> Self {
+        Self {
+            listener_stopped: Some(true),
+            sign_in_saved: Some(false),
+            ..self
+        }
+    }
+
+    const fn keeps_sign_in(self) -> Self {
+        Self {
+            listener_stopped: Some(false),
+            sign_in_saved: Some(true),
+            ..self
+        }
+    }
+
+    const fn saved(self, saved: bool) -> Self {
+        Self {
+            sign_in_saved: Some(saved),
+            ..self
+        }
+    }
+
+    const fn notice(self) -> Self {
+        Self {
+            notice: true,
+            ..self
+        }
+    }
+
+    const fn opens_browser(self) -> Self {
+        Self {
+            browser_opened: true,
+            ..self
+        }
+    }
+}
+
+/// The module docs' table, row by row.
+fn table() -> Vec<Row> {
+    use Before as B;
+    use Shown as S;
+    use Step as T;
+    vec![
+        row(1, B::ProcessStart, T::StartUp, S::Disconnected).saved(false),
+        row(2, B::ProcessStartWithAccount, T::StartUp, S::Connected),
+        row(3, B::ProcessStartWithSignIn, T::StartUp, S::Waiting).saved(true),
+        row(
+            4,
+            B::ProcessStartWithExpiredSignIn,
+            T::StartUp,
+            S::Disconnected,
+        )
+        .saved(false),
+        row(
+            5,
+            B::ProcessStartProviderDown,
+            T::StartUp,
+            S::Failed(Retry::StartUp),
+        ),
+        row(6, B::Disconnected, T::Connect, S::Waiting)
+            .saved(true)
+            .opens_browser(),
+        row(7, B::Disconnected, T::Connect, S::Waiting).opens_browser(),
+        row(
+            8,
+            B::DisconnectedPortTaken,
+            T::Connect,
+            S::Failed(Retry::Connect),
+        ),
+        row(9, B::Connected, T::Connect, S::Waiting).opens_browser(),
+        row(10, B::Waiting, T::Connect, S::Waiting)
+            .saved(true)
+            .opens_browser(),
+        row(11, B::Waiting, T::ItsCallback, S::Connected).ends_sign_in(),
+        row(
+            12,
+            B::Waiting,
+            T::ItsCallbackRefused,
+            S::Failed(Retry::Connect),
+        )
+        .ends_sign_in(),
+        row(13, B::Waiting, T::ForgedCallback, S::Waiting)
+            .keeps_sign_in()
+            .notice(),
+        row(14, B::Waiting, T::Cancel, S::Disconnected).ends_sign_in(),
+        row(15, B::Waiting, T::LifetimeEnds, S::Failed(Retry::Connect)).ends_sign_in(),
+        row(16, B::Waiting, T::Disconnect, S::Disconnected).ends_sign_in(),
+        row(17, B::Waiting, T::DeadGrant, S::Waiting).keeps_sign_in(),
+        row(18, B::Connected, T::DeadGrant, S::Failed(Retry::Connect)),
+        row(19, B::Connected, T::Disconnect, S::Disconnected),
+        row(
+            20,
+            B::DisconnectedWithAnotherProcesssSignIn,
+            T::ItsCallback,
+            S::Connected,
+        )
+        .saved(false),
+        row(21, B::Disconnected, T::ForgedCallback, S::Disconnected).notice(),
+        row(
+            22,
+            B::FailedStartUpWithSignIn,
+            T::ItsCallback,
+            S::Failed(Retry::StartUp),
+        )
+        .saved(true),
+        row(
+            23,
+            B::FailedStartUpWithSignIn,
+            T::ForgedCallback,
+            S::Failed(Retry::StartUp),
+        )
+        .saved(true)
+        .notice(),
+        row(24, B::FailedStartUp, T::TryAgain, S::Disconnected),
+        row(25, B::FailedConnect, T::TryAgain, S::Waiting).opens_browser(),
+    ]
+}
+
+/// Brings a new process to `before`, with `redirect` for the sign-ins it starts.
+async fn arrive(before: Before, redirect: Redirect) -> (Setup, Process) {
+    let lifetime = match before {
+        Before::ProcessStartWithExpiredSignIn => Duration::ZERO,
+        _ => SIGN_IN_LIFETIME,
+    };
+    let mut setup = set_up_with(lifetime).await;
+    setup.computer.redirect = redirect;
+    let earlier = setup.process();
+    match before {
+        Before::ProcessStartWithAccount => setup.connect(&earlier).await,
+        Before::ProcessStartWithSignIn
+        | Before::ProcessStartWithExpiredSignIn
+        | Before::FailedStartUpWithSignIn => earlier.connection.connect().await,
+        _ => {}
+    }
+    drop(earlier); // closed before its expiry could run
+    let process = setup.process();
+    let unreachable = &setup.computer.provider_unreachable;
+    match before {
+        Before::ProcessStart
+        | Before::ProcessStartWithAccount
+        | Before::ProcessStartWithSignIn
+        | Before::ProcessStartWithExpiredSignIn => {}
+        Before::ProcessStartProviderDown => unreachable.store(true, Ordering::SeqCst),
+        Before::Disconnected => process.connection.start_up().await,
+        Before::DisconnectedWithAnotherProcesssSignIn => {
+            process.connection.start_up().await;
+            let another = setup.process();
+            another.connection.connect().await;
+        }
+        Before::DisconnectedPortTaken => {
+            setup.computer.redirect = Redirect::Loopback { port: Some(8765) };
+            let process = setup.process();
+            process.connection.start_up().await;
+            setup.computer.listen_fails.store(true, Ordering::SeqCst);
+            return (setup, process);
+        }
+        Before::Connected => setup.connect(&process).await,
+        Before::Waiting => process.connection.connect().await,
+        Before::FailedStartUpWithSignIn | Before::FailedStartUp => {
+            unreachable.store(true, Ordering::SeqCst);
+            process.connection.start_up().await;
+            if before == Before::FailedStartUp {
+                unreachable.store(false, Ordering::SeqCst);
+            }
+        }
+        Before::FailedConnect => {
+            process.connection.connect().await;
+            let denied = setup.decide(Decision::Deny).await;
+            process.connection.finish(&denied).await;
+        }
+    }
+    (setup, process)
+}
+
+async fn take(step: Step, setup: &Setup, process: &Process) {
+    let connection = &process.connection;
+    match step {
+        Step::StartUp => connection.start_up().await,
+        Step::Connect => connection.connect().await,
+        Step::ItsCallback => {
+            let callback = setup.approve().await;
+            connection.finish(&callback).await;
+        }
+        Step::ItsCallbackRefused => {
+            let denied = setup.decide(Decision::Deny).await;
+            connection.finish(&denied).await;
+        }
+        Step::ForgedCallback => {
+            connection.finish(&forged("forged")).await;
+        }
+        Step::Cancel => connection.cancel().await,
+        Step::LifetimeEnds => setup.let_time_pass(process, SIGN_IN_LIFETIME).await,
+        Step::Disconnect => connection.disconnect().await,
+        Step::DeadGrant => {
+            connection
+                .connection_failed(&OAuthError::ReconnectNeeded)
+                .await
+        }
+        Step::TryAgain => connection.retry().await,
+    }
+}
+
+fn shown(process: &Process) -> Shown {
+    match process.state() {
+        Connection::Disconnected => Shown::Disconnected,
+        Connection::Waiting => Shown::Waiting,
+        Connection::Connected { .. } => Shown::Connected,
+        Connection::Error { .. } => Shown::Failed(process.retry().expect("a failure")),
+        Connection::Exchanging => panic!("a step ended while exchanging"),
+    }
+}
+
+#[tokio::test]
+async fn every_transition_of_the_table() {
+    for row in table() {
+        let loopback = row.number == 7 || row.before == Before::Waiting;
+        let redirects: &[Redirect] = match (row.number, loopback) {
+            (7, _) => &[Redirect::Loopback { port: None }],
+            (_, true) => &[Redirect::Scheme, Redirect::Loopback { port: None }],
+            (_, false) => &[Redirect::Scheme],
+        };
+        for &redirect in redirects {
+            let what = format!("row {} ({:?}, {redirect:?})", row.number, row.step);
+            let (setup, process) = arrive(row.before, redirect).await;
+            let visits = setup.visits().len();
+            let listeners = setup.listeners().len();
+
+            take(row.step, &setup, &process).await;
+            settle(&process).await;
+
+            assert_eq!(shown(&process), row.after, "{what}");
+            assert_eq!(process.notice().is_some(), row.notice, "{what}");
+            assert_eq!(
+                setup.visits().len() > visits,
+                row.browser_opened,
+                "{what}: the browser"
+            );
+            match redirect {
+                Redirect::Scheme => {
+                    if let Some(saved) = row.sign_in_saved {
+                        let kept = setup.computer.saved_sign_in().is_some();
+                        assert_eq!(kept, saved, "{what}: the keyring's sign-in");
+                    }
+                }
+                Redirect::Loopback { .. } => {
+                    assert_eq!(
+                        setup.computer.saved_sign_in(),
+                        None,
+                        "{what}: a loopback sign-in was saved"
+                    );
+                    let started = setup.listeners();
+                    if let Some(stopped) = row.listener_stopped {
+                        let first = &started[listeners - 1];
+                        assert_eq!(
+                            first.stopped.load(Ordering::SeqCst),
+                            stopped,
+                            "{what}: the listener"
+                        );
+                    }
+                    if row.after == Shown::Waiting {
+                        let last = started.last().expect("a listener");
+                        assert!(!last.stopped.load(Ordering::SeqCst), "{what}");
+                        assert!(last.earlier_stopped, "{what}: an old listener still ran");
+                    }
+                }
+            }
+        }
+    }
+}
