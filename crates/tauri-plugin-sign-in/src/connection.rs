@@ -125,7 +125,7 @@ const DEFERRED_CALLBACKS: usize = 4;
 enum Phase<L> {
     Disconnected,
     /// The sign-in page is open in the browser.
-    Waiting(WaitingSignIn<L>),
+    Waiting(Box<WaitingSignIn<L>>),
     /// The code is being exchanged for tokens. Holds the keyring entry of the sign-in it ended
     /// (moved in by [`AccountConnection::go`]), deleted once the outcome is shown.
     Exchanging(Option<SavedSignInEntry>),
@@ -682,7 +682,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         secrets: PendingAuthorization,
         authorize_url: Url,
         listener: Option<O::Listener>,
-    ) -> WaitingSignIn<O::Listener> {
+    ) -> Box<WaitingSignIn<O::Listener>> {
         account.sign_ins_started += 1;
         let number = account.sign_ins_started;
         let lifetime_over = self
@@ -695,14 +695,14 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 connection.expire(number).await;
             }
         });
-        WaitingSignIn {
+        Box::new(WaitingSignIn {
             number,
             authorize_url,
             secrets,
             _listener: listener,
             _expiry: Expiry(timer.abort_handle()),
             saved: self.saved_sign_in_entry(),
-        }
+        })
     }
 
     /// The sign-in numbered `sign_in` reached the end of its lifetime: ends it if it still
@@ -771,7 +771,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         self: &Arc<Self>,
         account: &mut Account<O::Listener>,
         provider: &Provider,
-    ) -> Option<WaitingSignIn<O::Listener>> {
+    ) -> Option<Box<WaitingSignIn<O::Listener>>> {
         let sign_ins = self.os.sign_ins();
         let (authorize_url, saved) = match blocking(move || sign_ins.load()).await {
             Ok(Some(found)) => found,
