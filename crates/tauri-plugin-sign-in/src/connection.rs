@@ -292,10 +292,12 @@ pub struct AccountConnection<W: Window, O: Os> {
     provider: OnceLock<Arc<Provider>>,
     /// The account's connection. Held by the step that runs: steps run one at a time.
     account: tokio::sync::Mutex<Account<O::Listener>>,
+    /// What the window was last shown.
     view: Mutex<View>,
 }
 
-type Steps<'a, O> = tokio::sync::MutexGuard<'a, Account<<O as Os>::Listener>>;
+/// The account, held by the step that runs.
+type HeldAccount<'a, O> = tokio::sync::MutexGuard<'a, Account<<O as Os>::Listener>>;
 
 impl<W: Window, O: Os> AccountConnection<W, O> {
     pub fn new(window: W, os: O) -> Arc<Self> {
@@ -338,7 +340,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     }
 
     /// Waits for the step that runs, if any, and holds the account for the next one.
-    async fn step(&self) -> Steps<'_, O> {
+    async fn step(&self) -> HeldAccount<'_, O> {
         self.account.lock().await
     }
 
