@@ -1,57 +1,79 @@
 //! The connection state machine: starting up, connecting, finishing a sign-in from its
 //! callback, cancelling, expiring, disconnecting. Every change of the connection goes through
-//! [`AccountConnection`], which knows nothing of Tauri: the window and the OS sit behind the
-//! [`Window`] and [`Os`] traits, so every transition is unit-tested with fakes.
+//! [`AccountConnection`], which knows nothing of Tauri: the window, the OS and the clock sit
+//! behind the [`Window`] and [`Os`] traits, so every transition is unit-tested with fakes.
 //!
 //! # States
 //!
-//! | From | Step | To |
-//! | --- | --- | --- |
-//! | (process start) | start-up: provider set up, keyring read | Connected (saved account), Waiting (saved sign-in still running), else Disconnected; Failed { retry: StartUp } when the provider cannot be set up |
-//! | Disconnected, Failed | connect | Waiting (sign-in saved in the keyring, browser opened) |
-//! | Connected | connect | the grant is revoked and forgotten first, then Waiting |
-//! | Disconnected, Failed, Connected | connect, provider with `redirect = "loopback"` | as above, with a loopback listener started first and the sign-in kept in memory only (the listener dies with the process); Failed { retry: Connect } when it cannot listen |
-//! | Waiting | callback for this sign-in | Exchanging, then Connected, or Failed { retry: Connect } |
-//! | Waiting | callback the core ignores (forged, superseded) | Waiting, with a notice |
-//! | Waiting | cancel | Disconnected |
-//! | Waiting | the sign-in's lifetime ends | Failed { retry: Connect } ("That sign-in expired. Try again.") |
-//! | any | callback, no sign-in in memory | the keyring's saved sign-in is put back (unless it ended here and the keyring would not delete it) and the callback tried once more; otherwise a notice |
-//! | Failed { retry: StartUp } | callback for the sign-in the keyring holds | kept, and handled when "Try again" makes start-up succeed |
-//! | Failed { retry: StartUp } | any other callback | Failed, with a notice |
-//! | Connected, Waiting | disconnect | Disconnected (a keyring or revocation failure is a notice) |
-//! | Connected | the grant dies while in use | Failed { retry: Connect } |
+//! Each row is a row of the test `every_transition_of_the_table`, in this order. "Ends" is
+//! what the step stops or deletes; a waiting sign-in's listener, expiry and keyring entry end
+//! whenever it does, whatever the step.
 //!
-//! "Try again" in the error view runs the failed step again: start-up (which restores the saved
-//! connection, no browser) or connect.
+//! | # | From | Step | To | Ends, starts |
+//! | --- | --- | --- | --- | --- |
+//! | 1 | (process start) | start-up, nothing saved | Disconnected | |
+//! | 2 | (process start) | start-up, an account saved | Connected | no browser |
+//! | 3 | (process start) | start-up, a sign-in an earlier process saved | Waiting | its expiry starts again; no browser |
+//! | 4 | (process start) | start-up, a saved sign-in that has expired | Disconnected | its entry deleted; the sign-in kept in memory only, so that its late callback says it expired |
+//! | 5 | (process start) | start-up, the provider cannot be set up | Failed { retry: StartUp } | |
+//! | 6 | Disconnected, Failed | connect | Waiting | the sign-in saved in the keyring, its expiry started, the browser opened |
+//! | 7 | Disconnected, Failed | connect, provider with `redirect = "loopback"` | Waiting | a loopback listener started first; nothing saved (the listener dies with the process) |
+//! | 8 | Disconnected, Failed | connect, the port cannot be listened on | Failed { retry: Connect } | no browser |
+//! | 9 | Connected | connect | Waiting | the grant revoked and forgotten first |
+//! | 10 | Waiting | connect | Disconnected, then Waiting (a new sign-in) | the old sign-in ends as with cancel before the new one listens or is saved |
+//! | 11 | Waiting | its callback | Exchanging, then Connected | listener and expiry at once; the entry once Connected is shown |
+//! | 12 | Waiting | its callback, refused (or the exchange fails) | Failed { retry: Connect } | listener, expiry, entry |
+//! | 13 | Waiting | a callback the core ignores (forged, superseded) | Waiting, with a notice | nothing |
+//! | 14 | Waiting | cancel | Disconnected | listener, expiry, entry |
+//! | 15 | Waiting | its lifetime ends | Failed { retry: Connect } ("That sign-in expired. Try again.") | listener, entry |
+//! | 16 | Waiting | disconnect | Disconnected | listener, expiry, entry |
+//! | 17 | Waiting, Exchanging, Disconnected, Failed | the app reports a dead grant | unchanged | nothing: the report is about a grant that is gone already |
+//! | 18 | Connected | the app reports a dead grant | Failed { retry: Connect } | the account's data dropped |
+//! | 19 | Connected | disconnect | Disconnected | the grant revoked, its tokens deleted (a keyring or revocation failure is a notice) |
+//! | 20 | Disconnected, Connected, Failed | a callback, the keyring holds a sign-in another process saved | Waiting, then as 11 | |
+//! | 21 | Disconnected, Connected, Failed | a callback, no sign-in saved (or one that ended here and the keyring would not delete) | unchanged, with a notice | |
+//! | 22 | Failed { retry: StartUp } | the callback of the sign-in the keyring holds | unchanged | the callback kept, and handled by the start-up "Try again" runs |
+//! | 23 | Failed { retry: StartUp } | any other callback | unchanged, with a notice | |
+//! | 24 | Failed { retry: StartUp } | try again | as start-up | |
+//! | 25 | Failed { retry: Connect } | try again | as connect | |
 //!
-//! # One source of truth
+//! Exchanging lasts one step: no other step runs meanwhile, and a dead grant reported then
+//! waits for it (row 17).
 //!
-//! The [`Phase`] is the only record of where the connection stands; "waiting" lives there,
-//! with the page the browser was sent to. The sign-in's secrets (state, PKCE verifier) live in
-//! the core's [`PendingAuthorization`] and, while the sign-in lasts, in the keyring's sign-in
-//! entry ([`SignInStore`]), so that a PhotoLink started cold with the callback can finish it.
+//! # Simple by construction
+//!
+//! The [`Phase`] is the only record of where the connection stands, and it owns what each
+//! phase needs: a waiting sign-in ([`WaitingSignIn`]) owns its secrets (the core's
+//! [`PendingAuthorization`], single-use and never copied), its loopback listener, its expiry
+//! and its keyring entry. Leaving Waiting drops them, so the listener stops and the expiry is
+//! called off without a call anyone must remember. Deleting the keyring entry is keyring
+//! work, which no drop may do: [`AccountConnection::go`], the one function that changes the
+//! phase, deletes it. A process that exits while a sign-in waits leaves its entry on purpose,
+//! so that a PhotoLink started cold with the callback can finish the sign-in.
+//!
+//! The account's state ([`Account`]: the phase and what outlasts a phase) sits behind one
+//! async lock. Each step holds it from start to end, so steps run one at a time (a callback
+//! handled at a cold start waits for start-up), and only a step can reach `go`. That includes
+//! the app's reports ([`AccountConnection::connection_failed`]), which change the phase only
+//! from Connected. The window reads a copy of what it was last shown, so reading the status
+//! never waits for a step.
+//!
 //! Whether a callback was for the sign-in in progress ("ignored" or "failed") is the core's
-//! answer, not inferred here.
+//! answer, not inferred here. A loopback listener ([`crate::loopback`]) hands its callbacks to
+//! [`AccountConnection::finish`] like deep links.
 //!
-//! A loopback listener ([`crate::loopback`]) belongs to the sign-in it was started for: the
-//! connection starts it through [`Os::listen_for_redirect`], it hands its callbacks to
-//! [`AccountConnection::finish`] like deep links, and it is stopped whenever that sign-in ends
-//! (its callback, cancel, expiry, a new Connect, Disconnect).
-//!
-//! # Order
-//!
-//! Steps run one at a time (a callback handled at a cold start waits for start-up). The first
-//! step of a process sets the provider up and restores what the keyring holds: the account's
-//! tokens and the sign-in in progress, if any.
+//! Time comes from [`Os::now`] and [`Os::sleep_until`]: the tests move a clock instead of
+//! waiting.
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::SystemTime;
 
 use photolink_oauth::{
-    CallbackError, Error as OAuthError, PendingAuthorization, Persistence, SessionStatus,
+    AuthorizationResponse, CallbackError, Error as OAuthError, PendingAuthorization, Persistence,
+    SessionStatus,
 };
+use tokio::task::AbortHandle;
 use url::Url;
 
 use crate::config::Redirect;
@@ -60,7 +82,7 @@ use crate::loopback::{self, CallbackOutcome, Deliver, RedirectListener};
 use crate::messages;
 use crate::provider::Provider;
 use crate::status::{Connection, Notice, ProviderSummary, Status, Tone};
-use crate::store::{OpenProblem, SignInStore};
+use crate::store::{KeyringError, OpenProblem, SignInStore};
 use photolink_oauth::sync::{blocking, lock};
 
 /// The window: where the status goes.
@@ -89,21 +111,24 @@ pub trait Os: Send + Sync + 'static {
         port: Option<u16>,
         deliver: Deliver,
     ) -> impl Future<Output = std::io::Result<Self::Listener>> + Send;
+    /// The time on the system clock, which sign-ins expire by.
+    fn now(&self) -> SystemTime;
+    /// Waits until the system clock reaches `deadline`.
+    fn sleep_until(&self, deadline: SystemTime) -> impl Future<Output = ()> + Send + 'static;
 }
 
 /// How many callbacks are kept while start-up cannot finish (the provider is unreachable).
 const DEFERRED_CALLBACKS: usize = 4;
 
-/// Where the connection stands: the one record of it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Phase {
+/// Where the connection stands, with what each phase owns: the one record of it. Only
+/// [`AccountConnection::go`] changes it.
+enum Phase<L> {
     Disconnected,
-    /// The sign-in page is open in the browser. `sign_in` tells one sign-in from the next.
-    Waiting {
-        sign_in: u64,
-        authorize_url: Url,
-    },
-    Exchanging,
+    /// The sign-in page is open in the browser.
+    Waiting(Box<WaitingSignIn<L>>),
+    /// The code is being exchanged for tokens. Holds the keyring entry of the sign-in it ended
+    /// (moved in by [`AccountConnection::go`]), deleted once the outcome is shown.
+    Exchanging(Option<SavedSignInEntry>),
     Connected {
         account: String,
         email: Option<String>,
@@ -113,6 +138,57 @@ enum Phase {
         message: String,
         retry: Retry,
     },
+}
+
+/// A sign-in waiting for its callback, with everything that lasts exactly as long as it does.
+/// Leaving [`Phase::Waiting`] drops it: its secrets are forgotten, its listener stops and its
+/// expiry is called off; [`AccountConnection::go`] deletes its keyring entry.
+struct WaitingSignIn<L> {
+    /// Tells one sign-in from the next, so that an expiry only ever ends its own.
+    number: u64,
+    /// The page the browser was sent to.
+    authorize_url: Url,
+    /// Its secrets (`state`, PKCE verifier), kept by the core's rules: single use, no copies.
+    secrets: PendingAuthorization,
+    /// The loopback listener, when the provider redirects to one; held to be dropped.
+    _listener: Option<L>,
+    /// Ends the sign-in when its lifetime is over; held to be dropped.
+    _expiry: Expiry,
+    /// Its copy in the keyring, for a later process to finish it.
+    saved: SavedSignInEntry,
+}
+
+impl<L> WaitingSignIn<L> {
+    /// Ends the sign-in: all it owns is dropped but its keyring entry, which is keyring work
+    /// for the caller to do off the async threads.
+    fn end(self) -> SavedSignInEntry {
+        self.saved
+    }
+}
+
+/// The keyring entry that keeps a sign-in in progress for a later process (a PhotoLink
+/// started cold with its callback). Deleting it is keyring work, so dropping it does nothing:
+/// [`AccountConnection::go`] deletes it when its sign-in ends. A process that exits while a
+/// sign-in waits leaves it on purpose, for the next process to finish that sign-in.
+struct SavedSignInEntry(Arc<SignInStore>);
+
+impl SavedSignInEntry {
+    async fn delete(self) -> Result<(), KeyringError> {
+        let Self(sign_ins) = self;
+        blocking(move || sign_ins.delete()).await
+    }
+}
+
+/// The timer that ends a waiting sign-in when its lifetime is over; dropping it calls it off,
+/// unless it is the timer itself that is ending the sign-in.
+struct Expiry(AbortHandle);
+
+impl Drop for Expiry {
+    fn drop(&mut self) {
+        if tokio::task::try_id() != Some(self.0.id()) {
+            self.0.abort();
+        }
+    }
 }
 
 /// What "Try again" does after a failure.
@@ -126,12 +202,12 @@ enum Retry {
     Nothing,
 }
 
-impl Phase {
+impl<L> Phase<L> {
     fn connection(&self) -> Connection {
         match self {
             Self::Disconnected => Connection::Disconnected,
-            Self::Waiting { .. } => Connection::Waiting,
-            Self::Exchanging => Connection::Exchanging,
+            Self::Waiting(_) => Connection::Waiting,
+            Self::Exchanging(_) => Connection::Exchanging,
             Self::Connected {
                 account,
                 email,
@@ -147,11 +223,47 @@ impl Phase {
             },
         }
     }
+
+    fn waiting_link(&self) -> Option<WaitingLink> {
+        match self {
+            Self::Waiting(sign_in) => Some(WaitingLink {
+                url: sign_in.authorize_url.clone(),
+                expires_at: sign_in.secrets.authorize_url_expires_at(),
+            }),
+            _ => None,
+        }
+    }
 }
 
+/// The sign-in page while a sign-in waits, for "Open again" and "Copy link".
+#[derive(Clone)]
+struct WaitingLink {
+    url: Url,
+    /// When the address stops working (a pushed request's `request_uri`).
+    expires_at: Option<SystemTime>,
+}
+
+/// The connection of one account: its phase, and what outlasts a phase. Held by the step that
+/// runs (steps run one at a time); its phase changes only through [`AccountConnection::go`].
+struct Account<L> {
+    phase: Phase<L>,
+    /// How many sign-ins this process started or restored; numbers the next.
+    sign_ins_started: u64,
+    /// The keyring refused to delete a sign-in that ended here: it must not be put back.
+    ended_sign_in_kept: bool,
+    /// A sign-in an earlier process started that had expired when this one read it: kept in
+    /// memory only, so that its late callback says it expired. A new sign-in replaces it.
+    expired_sign_in: Option<PendingAuthorization>,
+    /// Callbacks for the saved sign-in that arrived while start-up could not finish; handled
+    /// once it does.
+    deferred_callbacks: Vec<String>,
+}
+
+/// What the window was last shown: a copy of the phase, readable without waiting for a step.
 struct View {
     revision: u64,
-    phase: Phase,
+    connection: Connection,
+    waiting_link: Option<WaitingLink>,
     provider: Option<ProviderSummary>,
     notice: Option<Notice>,
     notices_shown: u64,
@@ -164,7 +276,7 @@ impl View {
     fn status(&self, warning: Option<String>) -> Status {
         Status {
             revision: self.revision,
-            connection: self.phase.connection(),
+            connection: self.connection.clone(),
             provider: self.provider.clone(),
             notice: self.notice.clone(),
             warning,
@@ -176,50 +288,45 @@ impl View {
 pub struct AccountConnection<W: Window, O: Os> {
     window: W,
     os: O,
-    view: Mutex<View>,
     /// The provider once set up.
     provider: OnceLock<Arc<Provider>>,
-    /// The sign-in's secrets, while one is in progress.
-    pending: PendingAuthorization,
-    /// Numbers sign-ins, so an expiry timer only ends its own.
-    sign_ins_started: AtomicU64,
-    /// The keyring refused to delete a sign-in that ended here: it must not be put back.
-    ended_sign_in_kept: AtomicBool,
-    /// Callbacks for the saved sign-in that arrived while start-up could not finish; handled
-    /// once it does.
-    deferred_callbacks: Mutex<Vec<String>>,
-    /// The loopback listener of the sign-in in progress, when the provider uses one.
-    listener: Mutex<Option<O::Listener>>,
-    /// Held by the step that runs; steps run one at a time.
-    steps: tokio::sync::Mutex<()>,
+    /// The account's connection. Held by the step that runs: steps run one at a time.
+    account: tokio::sync::Mutex<Account<O::Listener>>,
+    /// What the window was last shown.
+    view: Mutex<View>,
 }
+
+/// The account, held by the step that runs.
+type HeldAccount<'a, O> = tokio::sync::MutexGuard<'a, Account<<O as Os>::Listener>>;
 
 impl<W: Window, O: Os> AccountConnection<W, O> {
     pub fn new(window: W, os: O) -> Arc<Self> {
         Arc::new(Self {
             window,
             os,
+            provider: OnceLock::new(),
+            account: tokio::sync::Mutex::new(Account {
+                phase: Phase::Disconnected,
+                sign_ins_started: 0,
+                ended_sign_in_kept: false,
+                expired_sign_in: None,
+                deferred_callbacks: Vec::new(),
+            }),
             view: Mutex::new(View {
                 revision: 0,
-                phase: Phase::Disconnected,
+                connection: Connection::Disconnected,
+                waiting_link: None,
                 provider: None,
                 notice: None,
                 notices_shown: 0,
                 warning_shown: None,
             }),
-            provider: OnceLock::new(),
-            pending: PendingAuthorization::new(),
-            sign_ins_started: AtomicU64::new(0),
-            ended_sign_in_kept: AtomicBool::new(false),
-            deferred_callbacks: Mutex::new(Vec::new()),
-            listener: Mutex::new(None),
-            steps: tokio::sync::Mutex::new(()),
         })
     }
 
     /// The current status (the window pulls it on load).
     pub fn status(&self) -> Status {
-        self.lock().status(self.storage_warning())
+        self.view().status(self.storage_warning())
     }
 
     /// The provider if it is set up already (never waits).
@@ -232,23 +339,29 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         self.update(|view| view.provider = Some(provider));
     }
 
+    /// Waits for the step that runs, if any, and holds the account for the next one.
+    async fn step(&self) -> HeldAccount<'_, O> {
+        self.account.lock().await
+    }
+
     /// At start-up: sets the provider up and restores the saved connection and any sign-in in
     /// progress, without the browser.
     /// Callbacks that arrived while start-up failed are handled once it succeeds.
     pub async fn start_up(self: &Arc<Self>) {
-        let _step = self.steps.lock().await;
-        let Some(provider) = self.ready().await else {
+        let mut account = self.step().await;
+        let Some(provider) = self.ready(&mut account).await else {
             return;
         };
-        let deferred = std::mem::take(&mut *lock(&self.deferred_callbacks));
+        let deferred = std::mem::take(&mut account.deferred_callbacks);
         for callback_url in deferred {
-            self.handle_callback(&provider, &callback_url).await;
+            self.handle_callback(&mut account, &provider, &callback_url)
+                .await;
         }
     }
 
     /// "Try again" in the error view: runs the step that failed again.
     pub async fn retry(self: &Arc<Self>) {
-        let retry = match &self.lock().phase {
+        let retry = match &self.step().await.phase {
             Phase::Failed { retry, .. } => *retry,
             _ => return,
         };
@@ -259,64 +372,71 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         }
     }
 
-    /// Starts a sign-in and opens its page in the browser. A connected account is
-    /// disconnected first (its grant revoked), so that no grant is left behind.
+    /// Starts a sign-in and opens its page in the browser. A sign-in in progress ends first,
+    /// as with Cancel; a connected account is disconnected first (its grant revoked), so that
+    /// no grant is left behind.
     pub async fn connect(self: &Arc<Self>) {
-        let _step = self.steps.lock().await;
+        let mut account = self.step().await;
         self.clear_notice();
-        let Some(provider) = self.ready().await else {
+        let Some(provider) = self.ready(&mut account).await else {
             return;
         };
+        if matches!(account.phase, Phase::Waiting(_)) {
+            // Before listening again: a fixed port must be free for the new listener. And the
+            // keyring keeps one sign-in: the old one's entry goes before the new one is saved.
+            self.go(&mut account, Phase::Disconnected).await;
+        }
         let mut warning = None;
         if provider.session.status() == SessionStatus::Connected {
             tracing::info!("connecting again: revoking the current grant first");
             warning = self.forget_account(&provider).await;
         }
-        // Before listening again: a fixed port must be free for the new listener.
-        self.stop_listening();
+        let secrets = PendingAuthorization::new();
         let client = provider.session.client();
-        let begun = match provider.redirect {
-            Redirect::Scheme => self.pending.start(client).await,
+        let (begun, listener) = match provider.redirect {
+            Redirect::Scheme => (secrets.start(client).await, None),
             Redirect::Loopback { port } => match self.listen(port).await {
-                Ok(redirect_uri) => {
-                    self.pending
-                        .start_with_redirect_uri(client, &redirect_uri)
-                        .await
+                Ok(listener) => {
+                    let redirect_uri = loopback::redirect_uri(listener.port());
+                    let begun = secrets.start_with_redirect_uri(client, &redirect_uri).await;
+                    (begun, Some(listener))
                 }
                 Err(error) => {
-                    self.end_sign_in().await;
-                    return self.fail(&provider, Error::RedirectListener(error), Retry::Connect);
+                    let error = Error::RedirectListener(error);
+                    return self
+                        .fail(&mut account, &provider, error, Retry::Connect)
+                        .await;
                 }
             },
         };
         let authorize_url = match begun {
             Ok(url) => url,
             Err(error) => {
-                self.stop_listening();
-                return self.fail(&provider, Error::OAuth(error), Retry::Connect);
+                drop(listener);
+                let error = Error::OAuth(error);
+                return self
+                    .fail(&mut account, &provider, error, Retry::Connect)
+                    .await;
             }
         };
-        if provider.redirect != Redirect::Scheme {
+        if listener.is_some() {
             // Only this process's listener can receive the callback: nothing to finish in a
             // later process, and an older saved sign-in must not come back.
-            self.delete_saved_sign_in().await;
-        } else if let Some(saved) = self.pending.saved() {
+            self.delete_saved_sign_in(&mut account, self.saved_sign_in_entry())
+                .await;
+        } else if let Some(saved) = secrets.saved() {
             let sign_ins = self.os.sign_ins();
             let url = authorize_url.clone();
             match blocking(move || sign_ins.save(&url, saved)).await {
-                Ok(()) => self.ended_sign_in_kept.store(false, Ordering::SeqCst),
+                Ok(()) => account.ended_sign_in_kept = false,
                 Err(error) => tracing::warn!(
                     %error,
                     "could not keep the sign-in in the keyring; it ends with this run"
                 ),
             }
         }
-        let sign_in = self.sign_ins_started.fetch_add(1, Ordering::SeqCst) + 1;
-        self.set_phase(Phase::Waiting {
-            sign_in,
-            authorize_url: authorize_url.clone(),
-        });
-        self.expire_later(sign_in);
+        let sign_in = self.waiting(&mut account, secrets, authorize_url.clone(), listener);
+        self.go(&mut account, Phase::Waiting(sign_in)).await;
         if let Some(warning) = warning {
             self.notify(Tone::Warning, warning);
         }
@@ -328,16 +448,12 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     /// a pushed request's `request_uri` works once, for a short time. Once that time is over
     /// the address is refused as expired: Connect pushes a new request.
     pub fn waiting_url(&self) -> Result<Url, Error> {
-        let url_expired = self
-            .pending
-            .authorize_url_expires_at()
-            .is_some_and(|expires_at| expires_at <= SystemTime::now());
-        match &self.lock().phase {
-            Phase::Waiting { .. } if url_expired => {
+        match &self.view().waiting_link {
+            Some(link) if link.expires_at.is_some_and(|at| at <= self.os.now()) => {
                 Err(Error::OAuth(OAuthError::AuthorizationExpired))
             }
-            Phase::Waiting { authorize_url, .. } => Ok(authorize_url.clone()),
-            _ => Err(Error::NotWaiting),
+            Some(link) => Ok(link.url.clone()),
+            None => Err(Error::NotWaiting),
         }
     }
 
@@ -350,10 +466,9 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     /// Gives up the sign-in in progress; a callback for it arriving later is ignored.
     pub async fn cancel(self: &Arc<Self>) {
-        let _step = self.steps.lock().await;
-        if matches!(self.lock().phase, Phase::Waiting { .. }) {
-            self.end_sign_in().await;
-            self.set_phase(Phase::Disconnected);
+        let mut account = self.step().await;
+        if matches!(account.phase, Phase::Waiting(_)) {
+            self.go(&mut account, Phase::Disconnected).await;
         }
     }
 
@@ -367,19 +482,20 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     /// Answers what came of the callback, for the loopback listener's page. A kept callback
     /// answers [`CallbackOutcome::Ignored`]: no loopback listener runs before start-up succeeds.
     pub async fn finish(self: &Arc<Self>, callback_url: &str) -> CallbackOutcome {
-        let _step = self.steps.lock().await;
-        let Some(provider) = self.ready().await else {
-            self.defer_callback(callback_url).await;
+        let mut account = self.step().await;
+        let Some(provider) = self.ready(&mut account).await else {
+            self.defer_callback(&mut account, callback_url).await;
             return CallbackOutcome::Ignored;
         };
-        self.handle_callback(&provider, callback_url).await
+        self.handle_callback(&mut account, &provider, callback_url)
+            .await
     }
 
     /// Keeps a callback that arrived while start-up cannot finish. Only the saved sign-in's
     /// own callback is kept: any other link could never finish it, and keeping forged links
     /// would let them fill the slots before the real one arrives. When the keyring cannot be
     /// read, the link cannot be told apart and takes a slot while one is free.
-    async fn defer_callback(&self, callback_url: &str) {
+    async fn defer_callback(&self, account: &mut Account<O::Listener>, callback_url: &str) {
         let sign_ins = self.os.sign_ins();
         let ignored = match blocking(move || sign_ins.load()).await {
             Ok(Some((_, saved))) if saved.is_addressed_by(callback_url) => None,
@@ -394,27 +510,28 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             tracing::warn!("ignored a sign-in link that is not for the saved sign-in");
             return self.notify(Tone::Info, message);
         }
-        let mut deferred = lock(&self.deferred_callbacks);
+        let deferred = &mut account.deferred_callbacks;
         if deferred.len() < DEFERRED_CALLBACKS && !deferred.iter().any(|kept| kept == callback_url)
         {
             deferred.push(callback_url.to_owned());
         }
     }
 
-    /// Finishes the sign-in with a callback; called with the step lock held.
+    /// Finishes the sign-in with a callback; called by a step.
     async fn handle_callback(
         self: &Arc<Self>,
+        account: &mut Account<O::Listener>,
         provider: &Provider,
         callback_url: &str,
     ) -> CallbackOutcome {
-        let response = match self.complete(provider, callback_url).await {
+        let response = match self.complete(account, provider, callback_url).await {
             Ok(response) => {
                 tracing::info!(target: "photolink_bench", "callback-checked"); // timing mark
                 response
             }
             Err(CallbackError::Ignored(reason)) => {
                 tracing::warn!(%reason, "ignored a sign-in link");
-                let message = if matches!(self.lock().phase, Phase::Waiting { .. }) {
+                let message = if matches!(account.phase, Phase::Waiting(_)) {
                     messages::LINK_IGNORED_WHILE_WAITING
                 } else {
                     messages::LINK_IGNORED_NOT_WAITING
@@ -423,17 +540,12 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 return CallbackOutcome::Ignored;
             }
             Err(CallbackError::Failed(error)) => {
-                self.end_sign_in().await;
-                self.fail(provider, Error::OAuth(error), Retry::Connect);
-                return self.ended();
+                let error = Error::OAuth(error);
+                self.fail(account, provider, error, Retry::Connect).await;
+                return Self::ended(account);
             }
         };
-        // The sign-in ends here and now in memory; its keyring entry is deleted once the
-        // outcome is shown, so that keyring call does not delay the frame that shows it. (The
-        // step lock is held until then: no other step sees the entry in between.)
-        self.stop_listening();
-        self.pending.cancel();
-        self.set_phase(Phase::Exchanging);
+        self.go(account, Phase::Exchanging(None)).await;
         tracing::info!(target: "photolink_bench", "token-request-start"); // timing mark
         match provider.session.connect(response).await {
             Ok(persistence) => {
@@ -442,31 +554,30 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 }
                 tracing::info!("account connected");
                 self.window.forget_account_data();
-                self.show_connected(provider).await;
-                tracing::info!(target: "photolink_bench", "connected-sent"); // timing mark
+                self.show_connected(account, provider).await;
             }
-            Err(error) => self.fail(provider, Error::OAuth(error), Retry::Connect),
+            Err(error) => {
+                let error = Error::OAuth(error);
+                self.fail(account, provider, error, Retry::Connect).await;
+            }
         }
-        self.delete_saved_sign_in().await;
-        self.ended()
+        Self::ended(account)
     }
 
     /// How a sign-in ended, as its loopback page tells the browser: a callback that ended
     /// the sign-in leaves the connection connected or failed.
-    fn ended(&self) -> CallbackOutcome {
-        match &self.lock().phase {
+    fn ended(account: &Account<O::Listener>) -> CallbackOutcome {
+        match &account.phase {
             Phase::Failed { message, .. } => CallbackOutcome::Failed(message.clone()),
             _ => CallbackOutcome::Connected,
         }
     }
 
-    /// Revokes the tokens at the provider and forgets them here. Ends disconnected even when
-    /// revocation or the keyring fails; that is reported in plain words.
+    /// Revokes the tokens at the provider and forgets them here; ends a sign-in in progress.
+    /// Ends disconnected even when revocation or the keyring fails; that is reported in plain
+    /// words.
     pub async fn disconnect(self: &Arc<Self>) {
-        let _step = self.steps.lock().await;
-        if matches!(self.lock().phase, Phase::Waiting { .. }) {
-            self.end_sign_in().await;
-        }
+        let mut account = self.step().await;
         let warning = match self.provider() {
             Some(provider) => self.forget_account(&provider).await,
             None => {
@@ -474,30 +585,40 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 None
             }
         };
-        self.set_phase(Phase::Disconnected);
+        self.go(&mut account, Phase::Disconnected).await;
         if let Some(warning) = warning {
             self.notify(Tone::Warning, warning);
         }
     }
 
     /// A failure while using the connection (e.g. listing photos): a dead grant means the
-    /// person has to connect again.
-    pub fn connection_failed(&self, error: &OAuthError) {
-        if matches!(error, OAuthError::ReconnectNeeded) {
-            self.window.forget_account_data();
-            let provider = self.provider_name();
-            self.set_phase(Phase::Failed {
-                message: messages::oauth(error, &provider),
-                retry: Retry::Connect,
-            });
+    /// person has to connect again. Only the connected account's grant can die in use: a
+    /// report that arrives once the person started connecting again is about the grant that
+    /// connecting replaced, and changes nothing. Waits for the step that runs.
+    pub async fn connection_failed(&self, error: &OAuthError) {
+        if !matches!(error, OAuthError::ReconnectNeeded) {
+            return;
         }
+        let mut account = self.step().await;
+        if !matches!(account.phase, Phase::Connected { .. }) {
+            tracing::info!("a dead grant was reported after the connection changed; ignored");
+            return;
+        }
+        self.window.forget_account_data();
+        let message = messages::oauth(error, &self.provider_name());
+        let failed = Phase::Failed {
+            message,
+            retry: Retry::Connect,
+        };
+        self.go(&mut account, failed).await;
     }
 
     /// After the connection was used (a refresh may have saved tokens, or failed to): shows
-    /// or drops the keyring warning when that changed.
+    /// or drops the keyring warning when that changed. The phase is not touched, so this
+    /// never waits for a step.
     pub fn connection_used(&self) {
         let warning = self.storage_warning();
-        if self.lock().warning_shown != warning {
+        if self.view().warning_shown != warning {
             self.update(|_| {});
         }
     }
@@ -520,12 +641,92 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         });
     }
 
+    // --- the one writer of the phase ---------------------------------------------------------
+
+    /// Moves the account to the phase `to` and shows it: the only place the phase changes,
+    /// called by a step (so under the one lock). What the phase left owned ends here:
+    ///
+    /// - leaving Waiting drops the sign-in's secrets, listener and expiry; its keyring entry is
+    ///   deleted before the new phase is shown, unless the new phase is Exchanging, which
+    ///   takes the entry along;
+    /// - leaving Exchanging deletes that entry once the outcome is shown, so that keyring call
+    ///   does not delay the frame that shows it (no other step runs in between).
+    async fn go(&self, account: &mut Account<O::Listener>, to: Phase<O::Listener>) {
+        if matches!(to, Phase::Waiting(_)) {
+            account.expired_sign_in = None;
+        }
+        match std::mem::replace(&mut account.phase, to) {
+            Phase::Waiting(sign_in) => {
+                let saved = sign_in.end();
+                match &mut account.phase {
+                    Phase::Exchanging(entry) => *entry = Some(saved),
+                    _ => self.delete_saved_sign_in(account, saved).await,
+                }
+                self.show(account);
+            }
+            Phase::Exchanging(saved) => {
+                self.show(account);
+                if matches!(account.phase, Phase::Connected { .. }) {
+                    tracing::info!(target: "photolink_bench", "connected-sent"); // timing mark
+                }
+                if let Some(saved) = saved {
+                    self.delete_saved_sign_in(account, saved).await;
+                }
+            }
+            _ => self.show(account),
+        }
+    }
+
+    /// A waiting sign-in from its started or restored `secrets`; its expiry starts now.
+    fn waiting(
+        self: &Arc<Self>,
+        account: &mut Account<O::Listener>,
+        secrets: PendingAuthorization,
+        authorize_url: Url,
+        listener: Option<O::Listener>,
+    ) -> Box<WaitingSignIn<O::Listener>> {
+        account.sign_ins_started += 1;
+        let number = account.sign_ins_started;
+        let lifetime_over = self
+            .os
+            .sleep_until(secrets.expires_at().unwrap_or_else(|| self.os.now()));
+        let connection = Arc::downgrade(self);
+        let timer = tokio::spawn(async move {
+            lifetime_over.await;
+            if let Some(connection) = connection.upgrade() {
+                connection.expire(number).await;
+            }
+        });
+        Box::new(WaitingSignIn {
+            number,
+            authorize_url,
+            secrets,
+            _listener: listener,
+            _expiry: Expiry(timer.abort_handle()),
+            saved: self.saved_sign_in_entry(),
+        })
+    }
+
+    /// The sign-in numbered `sign_in` reached the end of its lifetime: ends it if it still
+    /// waits.
+    async fn expire(&self, sign_in: u64) {
+        let mut account = self.step().await;
+        if matches!(&account.phase, Phase::Waiting(waiting) if waiting.number == sign_in) {
+            tracing::info!("the sign-in expired");
+            let expired = Phase::Failed {
+                message: messages::SIGN_IN_EXPIRED.into(),
+                retry: Retry::Connect,
+            };
+            self.go(&mut account, expired).await;
+        }
+    }
+
     // --- steps -----------------------------------------------------------------------------
 
     /// The provider, set up by the first step of this process: restores the saved connection
     /// and the sign-in in progress. A failure shows the error view with "Try again" running
-    /// start-up again. Called with the step lock held.
-    async fn ready(self: &Arc<Self>) -> Option<Arc<Provider>> {
+    /// start-up again. Called by a step.
+    async fn ready(self: &Arc<Self>, account: &mut Account<O::Listener>) -> Option<Arc<Provider>> {
         if let Some(provider) = self.provider.get() {
             return Some(provider.clone());
         }
@@ -539,10 +740,11 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 };
                 let provider = self.provider_name();
                 tracing::warn!(%error, "PhotoLink could not set the provider up");
-                self.set_phase(Phase::Failed {
+                let failed = Phase::Failed {
                     message: messages::error(&error, &provider),
                     retry,
-                });
+                };
+                self.go(account, failed).await;
                 return None;
             }
         };
@@ -554,16 +756,12 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             }
             Some(OpenProblem::Unavailable(_)) | None => {}
         }
-        let restored = self.restore_sign_in(&provider).await;
-        if let Some((sign_in, authorize_url)) = restored {
-            self.set_phase(Phase::Waiting {
-                sign_in,
-                authorize_url,
-            });
+        if let Some(sign_in) = self.restore_sign_in(account, &provider).await {
+            self.go(account, Phase::Waiting(sign_in)).await;
         } else if provider.session.status() == SessionStatus::Connected {
-            self.show_connected(&provider).await;
+            self.show_connected(account, &provider).await;
         } else {
-            self.set_phase(Phase::Disconnected);
+            self.go(account, Phase::Disconnected).await;
         }
         Some(provider)
     }
@@ -571,7 +769,11 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     /// Puts back the sign-in the keyring holds (started by an earlier PhotoLink process). One
     /// still running is waited for again; an expired one is kept in memory only, so that its
     /// late callback says "expired".
-    async fn restore_sign_in(self: &Arc<Self>, provider: &Provider) -> Option<(u64, Url)> {
+    async fn restore_sign_in(
+        self: &Arc<Self>,
+        account: &mut Account<O::Listener>,
+        provider: &Provider,
+    ) -> Option<Box<WaitingSignIn<O::Listener>>> {
         let sign_ins = self.os.sign_ins();
         let (authorize_url, saved) = match blocking(move || sign_ins.load()).await {
             Ok(Some(found)) => found,
@@ -581,20 +783,22 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 return None;
             }
         };
-        let expired = saved.expires_at() <= SystemTime::now();
-        if let Err(error) = self.pending.restore(provider.session.client(), saved) {
+        let expired = saved.expires_at() <= self.os.now();
+        let secrets = PendingAuthorization::new();
+        if let Err(error) = secrets.restore(provider.session.client(), saved) {
             tracing::info!(%error, "the saved sign-in is not for this provider; dropping it");
-            self.delete_saved_sign_in().await;
+            self.delete_saved_sign_in(account, self.saved_sign_in_entry())
+                .await;
             return None;
         }
         if expired {
-            self.delete_saved_sign_in().await;
+            self.delete_saved_sign_in(account, self.saved_sign_in_entry())
+                .await;
+            account.expired_sign_in = Some(secrets);
             return None;
         }
         tracing::info!("continuing the sign-in an earlier PhotoLink started");
-        let sign_in = self.sign_ins_started.fetch_add(1, Ordering::SeqCst) + 1;
-        self.expire_later(sign_in);
-        Some((sign_in, authorize_url))
+        Some(self.waiting(account, secrets, authorize_url, None))
     }
 
     /// Validates a callback. When no sign-in is in progress here, the keyring may hold one that
@@ -602,61 +806,39 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     /// back and the callback tried once more, unless it is one that ended here.
     async fn complete(
         self: &Arc<Self>,
+        account: &mut Account<O::Listener>,
         provider: &Provider,
         callback_url: &str,
-    ) -> Result<photolink_oauth::AuthorizationResponse, CallbackError> {
-        match self.pending.complete(callback_url) {
+    ) -> Result<AuthorizationResponse, CallbackError> {
+        match Self::check(account, callback_url) {
             Err(CallbackError::Ignored(OAuthError::NoPendingAuthorization))
-                if !self.ended_sign_in_kept.load(Ordering::SeqCst) =>
+                if !account.ended_sign_in_kept =>
             {
-                if let Some((sign_in, authorize_url)) = self.restore_sign_in(provider).await {
-                    self.set_phase(Phase::Waiting {
-                        sign_in,
-                        authorize_url,
-                    });
+                if let Some(sign_in) = self.restore_sign_in(account, provider).await {
+                    self.go(account, Phase::Waiting(sign_in)).await;
                 }
-                self.pending.complete(callback_url)
+                Self::check(account, callback_url)
             }
             outcome => outcome,
         }
     }
 
-    /// The timer that ends the waiting view when the sign-in expires.
-    fn expire_later(self: &Arc<Self>, sign_in: u64) {
-        let Some(expires_at) = self.pending.expires_at() else {
-            return;
-        };
-        let remaining = expires_at
-            .duration_since(SystemTime::now())
-            .unwrap_or_default();
-        let connection = Arc::downgrade(self);
-        tokio::spawn(async move {
-            tokio::time::sleep(remaining).await;
-            if let Some(connection) = connection.upgrade() {
-                connection.expire(sign_in).await;
-            }
-        });
-    }
-
-    async fn expire(self: &Arc<Self>, sign_in: u64) {
-        let _step = self.steps.lock().await;
-        let still_waiting = matches!(
-            self.lock().phase,
-            Phase::Waiting { sign_in: waiting, .. } if waiting == sign_in
-        );
-        if still_waiting {
-            tracing::info!("the sign-in expired");
-            self.end_sign_in().await;
-            self.set_phase(Phase::Failed {
-                message: messages::SIGN_IN_EXPIRED.into(),
-                retry: Retry::Connect,
-            });
+    /// Checks a callback against the sign-in it can be for: the waiting one, else an expired
+    /// one an earlier process started.
+    fn check(
+        account: &Account<O::Listener>,
+        callback_url: &str,
+    ) -> Result<AuthorizationResponse, CallbackError> {
+        match (&account.phase, &account.expired_sign_in) {
+            (Phase::Waiting(sign_in), _) => sign_in.secrets.complete(callback_url),
+            (_, Some(expired)) => expired.complete(callback_url),
+            (_, None) => Err(CallbackError::Ignored(OAuthError::NoPendingAuthorization)),
         }
     }
 
-    /// Starts the loopback listener for a new sign-in; returns its redirect URI. Its callbacks
-    /// go to [`finish`](Self::finish) of this connection while it lives.
-    async fn listen(self: &Arc<Self>, port: Option<u16>) -> std::io::Result<String> {
+    /// Starts the loopback listener for a new sign-in. Its callbacks go to
+    /// [`finish`](Self::finish) of this connection while it lives.
+    async fn listen(self: &Arc<Self>, port: Option<u16>) -> std::io::Result<O::Listener> {
         let connection = Arc::downgrade(self);
         let deliver: Deliver = Arc::new(move |callback_url: String| {
             let connection = connection.clone();
@@ -667,32 +849,24 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 }
             })
         });
-        let listener = self.os.listen_for_redirect(port, deliver).await?;
-        let redirect_uri = loopback::redirect_uri(listener.port());
-        *lock(&self.listener) = Some(listener);
-        Ok(redirect_uri)
+        self.os.listen_for_redirect(port, deliver).await
     }
 
-    /// Stops the loopback listener, if one runs.
-    fn stop_listening(&self) {
-        let listener = lock(&self.listener).take();
-        drop(listener);
+    /// The keyring entry of the sign-in in progress.
+    fn saved_sign_in_entry(&self) -> SavedSignInEntry {
+        SavedSignInEntry(self.os.sign_ins())
     }
 
-    /// Forgets the sign-in in progress, here and in the keyring, and stops its listener.
-    async fn end_sign_in(&self) {
-        self.stop_listening();
-        self.pending.cancel();
-        self.delete_saved_sign_in().await;
-    }
-
-    async fn delete_saved_sign_in(&self) {
-        let sign_ins = self.os.sign_ins();
-        match blocking(move || sign_ins.delete()).await {
-            Ok(()) => self.ended_sign_in_kept.store(false, Ordering::SeqCst),
+    async fn delete_saved_sign_in(
+        &self,
+        account: &mut Account<O::Listener>,
+        saved: SavedSignInEntry,
+    ) {
+        match saved.delete().await {
+            Ok(()) => account.ended_sign_in_kept = false,
             Err(error) => {
                 tracing::warn!(%error, "could not delete the saved sign-in");
-                self.ended_sign_in_kept.store(true, Ordering::SeqCst);
+                account.ended_sign_in_kept = true;
             }
         }
     }
@@ -727,10 +901,10 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     /// Shows the account as connected, with its name from userinfo when the provider offers it,
     /// else from the verified ID token of an OpenID Connect sign-in.
-    async fn show_connected(&self, provider: &Provider) {
+    async fn show_connected(&self, account: &mut Account<O::Listener>, provider: &Provider) {
         let session = &provider.session;
         let scopes = session.granted_scopes();
-        let (account, email) = match session.userinfo().await {
+        let (name, email) = match session.userinfo().await {
             Ok(info) => match (
                 info.name.filter(|n| !n.is_empty()),
                 info.email.filter(|e| !e.is_empty()),
@@ -740,11 +914,8 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 (None, None) => (provider.summary.name.clone(), None),
             },
             Err(OAuthError::ReconnectNeeded) => {
-                return self.fail(
-                    provider,
-                    Error::OAuth(OAuthError::ReconnectNeeded),
-                    Retry::Connect,
-                );
+                let error = Error::OAuth(OAuthError::ReconnectNeeded);
+                return self.fail(account, provider, error, Retry::Connect).await;
             }
             Err(error) => match session.id_token_claims() {
                 Some(claims) => {
@@ -757,24 +928,32 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 }
             },
         };
-        self.set_phase(Phase::Connected {
-            account,
+        let connected = Phase::Connected {
+            account: name,
             email,
             scopes,
-        });
+        };
+        self.go(account, connected).await;
     }
 
-    fn fail(&self, provider: &Provider, error: Error, retry: Retry) {
+    async fn fail(
+        &self,
+        account: &mut Account<O::Listener>,
+        provider: &Provider,
+        error: Error,
+        retry: Retry,
+    ) {
         tracing::warn!(%error, "connection error");
         let retry = if error.is_retryable() {
             retry
         } else {
             Retry::Nothing
         };
-        self.set_phase(Phase::Failed {
+        let failed = Phase::Failed {
             message: messages::error(&error, &provider.summary.name),
             retry,
-        });
+        };
+        self.go(account, failed).await;
     }
 
     fn open_in_browser(&self, url: &Url) {
@@ -811,25 +990,28 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
 
     /// The name of the provider in use, for sentences that name it.
     pub fn provider_name(&self) -> String {
-        self.lock()
+        self.view()
             .provider
             .as_ref()
             .map_or_else(|| "your photo service".into(), |p| p.name.clone())
     }
 
-    /// Changes the phase. A notice belongs to the state it was given in, so moving to another
-    /// state (say from waiting to connected) clears it.
-    fn set_phase(&self, phase: Phase) {
+    /// Shows the account's phase. A notice belongs to the state it was given in, so moving to
+    /// another state (say from waiting to connected) clears it.
+    fn show(&self, account: &Account<O::Listener>) {
+        let connection = account.phase.connection();
+        let waiting_link = account.phase.waiting_link();
         self.update(|view| {
-            if std::mem::discriminant(&view.phase) != std::mem::discriminant(&phase) {
+            if std::mem::discriminant(&view.connection) != std::mem::discriminant(&connection) {
                 view.notice = None;
             }
-            view.phase = phase;
+            view.connection = connection;
+            view.waiting_link = waiting_link;
         });
     }
 
     fn clear_notice(&self) {
-        if self.lock().notice.is_some() {
+        if self.view().notice.is_some() {
             self.update(|view| view.notice = None);
         }
     }
@@ -837,14 +1019,14 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     /// Changes the view and shows the new status while still holding the lock, so that the
     /// window receives changes in the order they happened.
     fn update(&self, change: impl FnOnce(&mut View)) {
-        let mut view = self.lock();
+        let mut view = self.view();
         change(&mut view);
         view.revision += 1;
         view.warning_shown = self.storage_warning();
         self.window.show(&view.status(view.warning_shown.clone()));
     }
 
-    fn lock(&self) -> MutexGuard<'_, View> {
+    fn view(&self) -> MutexGuard<'_, View> {
         lock(&self.view)
     }
 }

@@ -3,7 +3,9 @@
 //! (its photos, say) is its own: the connection tells it when the account changes or goes
 //! through the hook given to [`Builder::on_account_changed`](crate::Builder::on_account_changed).
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::SystemTime;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_opener::OpenerExt;
@@ -75,7 +77,7 @@ impl<R: Runtime> Window for AppWindow<R> {
     }
 }
 
-/// The system browser, the settings, the OS keyring and the loopback listener.
+/// The system browser, the settings, the OS keyring, the loopback listener and the clock.
 pub struct DesktopOs<R: Runtime> {
     app: AppHandle<R>,
     fields: AppFields,
@@ -107,5 +109,16 @@ impl<R: Runtime> Os for DesktopOs<R> {
         deliver: Deliver,
     ) -> std::io::Result<LoopbackListener> {
         LoopbackListener::start(port, deliver).await
+    }
+
+    fn now(&self) -> SystemTime {
+        SystemTime::now()
+    }
+
+    fn sleep_until(&self, deadline: SystemTime) -> impl Future<Output = ()> + Send + 'static {
+        let remaining = deadline
+            .duration_since(SystemTime::now())
+            .unwrap_or_default();
+        tokio::time::sleep(remaining)
     }
 }

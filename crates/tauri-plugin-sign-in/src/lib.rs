@@ -30,7 +30,7 @@
 //!             if let Some(provider) = handle.sign_in().provider() {
 //!                 match provider.session.authorized_get("https://api.example.com/me").await {
 //!                     Ok(_answer) => {}
-//!                     Err(error) => handle.sign_in().connection_failed(&error),
+//!                     Err(error) => handle.sign_in().connection_failed(&error).await,
 //!                 }
 //!                 handle.sign_in().connection_used();
 //!             }
@@ -62,7 +62,8 @@
 //!    saved in the keyring, the account named (userinfo, else the verified ID token) and the
 //!    window told: `connection-changed` with the new [`Status`].
 //! 5. The app makes its API calls with [`SignIn::provider`]'s `session`, reports a dead grant
-//!    with [`SignIn::connection_failed`] (the window then asks to connect again) and calls
+//!    with [`SignIn::connection_failed`] (the window then asks to connect again, unless the
+//!    person has started connecting again meanwhile) and calls
 //!    [`SignIn::connection_used`] afterwards (a refresh may have changed whether the keyring
 //!    holds the tokens).
 //! 6. `disconnect` revokes the grant at the provider, deletes the tokens, and calls the app's
@@ -76,7 +77,7 @@
 //! | --- | --- |
 //! | `lib.rs` | [`Builder`], [`SignIn`] (what the app uses), [`SignInExt`], [`single_instance`]. |
 //! | `commands` | The window's commands, thin calls into [`SignIn`]: `status`, `connect`, `retry`, `cancel`, `open_browser_again`, `copy_link`, `disconnect`. |
-//! | `connection` | The state machine, without Tauri: the window and the OS behind traits, unit-tested with fakes against the demo provider. |
+//! | `connection` | The state machine, without Tauri: the window, the OS and the clock behind traits, unit-tested with fakes against the demo provider; its transition table is tested row by row. |
 //! | `desktop` | Those traits over Tauri: the [`CONNECTION_CHANGED`] event, the browser, the keyring, the loopback listener, the app's hook. |
 //! | `deep_link` | The one place where links enter: the deep-link plugin, a second process, a cold start; only the exact callback address counts, once. |
 //! | `loopback` | The loopback redirect listener (RFC 8252 §7.3) and its request checks. |
@@ -104,7 +105,11 @@
 //!   and never restored.
 //! - **Keyring and file work never blocks an async thread** (`photolink_oauth::sync`).
 //! - **Steps run one at a time**, and the window receives changes in the order they happened
-//!   (`revision` increases with each).
+//!   (`revision` increases with each). One function, under the one lock the steps hold,
+//!   changes the connection's phase, the app's reports included.
+//! - **A sign-in's resources end with it**: a waiting sign-in owns its secrets, its loopback
+//!   listener, its expiry and its keyring entry, so leaving the waiting phase ends them all,
+//!   however it is left.
 //!
 //! # The app's names
 //!
@@ -170,9 +175,10 @@ impl<R: Runtime> SignIn<R> {
     }
 
     /// The app's request with the session failed: a grant that died means the person has to
-    /// connect again, which the window then shows.
-    pub fn connection_failed(&self, error: &photolink_oauth::Error) {
-        self.connection.connection_failed(error);
+    /// connect again, which the window then shows. It waits for the sign-in step that runs, if
+    /// any, and changes nothing once the person has started connecting again.
+    pub async fn connection_failed(&self, error: &photolink_oauth::Error) {
+        self.connection.connection_failed(error).await;
     }
 
     /// The app used the session (a refresh may have saved tokens, or failed to): brings the

@@ -144,7 +144,7 @@ pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPa
         Err(error) => Err(error),
     };
     if let Err(AppError::OAuth(error)) = &listed {
-        app.sign_in().connection_failed(error);
+        app.sign_in().connection_failed(error).await;
     }
     listed
 }
@@ -160,7 +160,7 @@ pub fn serve(app: &AppHandle, request: Request<Vec<u8>>, responder: UriSchemeRes
             .and_then(|provider| photos.library(&provider).ok());
         let (response, failure) = scheme::answer(library.as_deref(), &photos.cache, &request).await;
         if let Some(AppError::OAuth(error)) = failure {
-            sign_in.connection_failed(&error);
+            sign_in.connection_failed(&error).await;
         }
         // A refresh made for this image may have saved tokens, or failed to.
         sign_in.connection_used();
@@ -207,7 +207,7 @@ pub async fn save_original(
     if let Err(error) = &saved {
         tracing::warn!(%error, "an original was not saved");
         if let Some(AppError::OAuth(failure)) = error.connection_failure() {
-            app.sign_in().connection_failed(failure);
+            app.sign_in().connection_failed(failure).await;
         }
     }
     // A refresh made for this download may have saved tokens, or failed to.

@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use photolink_demo_provider::consent_page::{self, Decision};
 use photolink_demo_provider::{self as demo, ProviderHandle};
@@ -69,6 +69,49 @@ struct FakeComputer {
     openid: bool,
     /// Signs in with `openid` and ignores the provider's userinfo endpoint.
     openid_without_userinfo: bool,
+    clock: FakeClock,
+}
+
+/// The system clock, moved on by the test instead of by waiting: the real time plus what the
+/// test let pass. (The core and the demo provider read the real clock; the tests set their
+/// lifetimes so that they agree.)
+#[derive(Clone)]
+struct FakeClock {
+    passed: Arc<tokio::sync::watch::Sender<Duration>>,
+}
+
+impl Default for FakeClock {
+    fn default() -> Self {
+        Self {
+            passed: Arc::new(tokio::sync::watch::Sender::new(Duration::ZERO)),
+        }
+    }
+}
+
+impl FakeClock {
+    fn now(&self) -> SystemTime {
+        SystemTime::now() + *self.passed.borrow()
+    }
+
+    fn pass(&self, time: Duration) {
+        self.passed.send_modify(|passed| *passed += time);
+    }
+
+    /// How many waits on the clock run (a waiting sign-in's expiry is one).
+    fn timers(&self) -> usize {
+        self.passed.receiver_count()
+    }
+
+    fn sleep_until(&self, deadline: SystemTime) -> impl Future<Output = ()> + Send + 'static {
+        let mut passed = self.passed.subscribe();
+        async move {
+            while SystemTime::now() + *passed.borrow_and_update() < deadline {
+                if passed.changed().await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
 }
 
 impl FakeComputer {
@@ -200,6 +243,14 @@ impl Os for FakeOs {
         });
         Ok(FakeListener { port, stopped })
     }
+
+    fn now(&self) -> SystemTime {
+        self.computer.clock.now()
+    }
+
+    fn sleep_until(&self, deadline: SystemTime) -> impl Future<Output = ()> + Send + 'static {
+        self.computer.clock.sleep_until(deadline)
+    }
 }
 
 type TestConnection = AccountConnection<FakeWindow, FakeOs>;
@@ -217,8 +268,13 @@ struct Process {
 }
 
 impl Process {
-    fn phase(&self) -> Phase {
-        self.connection.lock().phase.clone()
+    /// What "Try again" does, in the error view.
+    fn retry(&self) -> Option<Retry> {
+        let account = self.connection.account.try_lock().expect("no step runs");
+        match account.phase {
+            Phase::Failed { retry, .. } => Some(retry),
+            _ => None,
+        }
     }
 
     fn state(&self) -> Connection {
@@ -241,8 +297,11 @@ impl Process {
     }
 }
 
+/// How long a sign-in lasts in the tests, unless one says otherwise.
+const SIGN_IN_LIFETIME: Duration = Duration::from_secs(600);
+
 async fn set_up() -> Setup {
-    set_up_with(Duration::from_secs(600)).await
+    set_up_with(SIGN_IN_LIFETIME).await
 }
 
 async fn set_up_with(sign_in_lifetime: Duration) -> Setup {
@@ -274,6 +333,7 @@ async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) 
         pushes,
         openid: false,
         openid_without_userinfo: false,
+        clock: FakeClock::default(),
     };
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -339,6 +399,12 @@ impl Setup {
         );
     }
 
+    /// Lets `time` pass on the clock and the steps that sets off (an expiry) finish.
+    async fn let_time_pass(&self, process: &Process, time: Duration) {
+        self.computer.clock.pass(time);
+        settle(process).await;
+    }
+
     fn saved_refresh_token(&self) -> Option<String> {
         let text = self.computer.saved_tokens()?;
         let json: serde_json::Value = serde_json::from_str(&text).ok()?;
@@ -361,6 +427,14 @@ impl Setup {
             .status()
             .is_success()
     }
+}
+
+/// Lets the tasks that are ready run, then waits for the step that runs, if any, to finish.
+async fn settle(process: &Process) {
+    for _ in 0..4 {
+        tokio::task::yield_now().await;
+    }
+    drop(process.connection.step().await);
 }
 
 fn forged(state: &str) -> String {
@@ -545,13 +619,7 @@ async fn a_refusal_names_the_provider_and_try_again_starts_a_new_sign_in() {
         "You declined access at Test Photos."
     );
     assert_eq!(setup.computer.saved_sign_in(), None);
-    assert!(matches!(
-        process.phase(),
-        Phase::Failed {
-            retry: Retry::Connect,
-            ..
-        }
-    ));
+    assert!(process.retry() == Some(Retry::Connect));
 
     process.connection.retry().await;
 
@@ -580,21 +648,18 @@ async fn a_browser_that_cannot_open_leaves_the_sign_in_waiting_with_a_notice() {
 
 #[tokio::test]
 async fn the_waiting_view_times_out_by_itself_when_the_sign_in_expires() {
-    let setup = set_up_with(Duration::from_secs(1)).await;
+    let setup = set_up().await;
     let process = setup.process();
     process.connection.connect().await;
+    setup
+        .let_time_pass(&process, SIGN_IN_LIFETIME - Duration::from_secs(1))
+        .await;
     assert_eq!(process.state(), Connection::Waiting);
 
-    tokio::time::sleep(Duration::from_millis(1500)).await;
+    setup.let_time_pass(&process, Duration::from_secs(1)).await;
 
     assert_eq!(process.error_message(), messages::SIGN_IN_EXPIRED);
-    assert!(matches!(
-        process.phase(),
-        Phase::Failed {
-            retry: Retry::Connect,
-            ..
-        }
-    ));
+    assert!(process.retry() == Some(Retry::Connect));
     assert_eq!(
         setup.computer.saved_sign_in(),
         None,
@@ -607,21 +672,23 @@ async fn the_waiting_view_times_out_by_itself_when_the_sign_in_expires() {
 }
 
 #[tokio::test]
-async fn an_expiry_timer_does_not_end_a_newer_sign_in() {
-    let setup = set_up_with(Duration::from_secs(1)).await;
+async fn an_ended_sign_ins_expiry_is_called_off() {
+    let setup = set_up().await;
     let process = setup.process();
     process.connection.connect().await;
-    tokio::time::sleep(Duration::from_millis(600)).await;
-    process.connection.cancel().await;
-    process.connection.connect().await;
+    assert_eq!(setup.computer.clock.timers(), 1);
 
-    tokio::time::sleep(Duration::from_millis(600)).await;
+    process.connection.cancel().await;
+    settle(&process).await;
 
     assert_eq!(
-        process.state(),
-        Connection::Waiting,
-        "the first timer ended the second sign-in"
+        setup.computer.clock.timers(),
+        0,
+        "the cancelled sign-in's expiry still runs"
     );
+    process.connection.connect().await;
+    assert_eq!(setup.computer.clock.timers(), 1);
+    assert_eq!(process.state(), Connection::Waiting);
 }
 
 #[tokio::test]
@@ -666,12 +733,13 @@ async fn a_new_process_shows_the_sign_in_an_old_one_started_as_waiting() {
 
 #[tokio::test]
 async fn a_callback_after_the_sign_in_expired_says_so_also_in_a_new_process() {
-    let setup = set_up_with(Duration::from_secs(1)).await;
+    // A sign-in that has expired as soon as it started (the core reads the real clock): the
+    // first process closes before its expiry runs.
+    let setup = set_up_with(Duration::ZERO).await;
     let first = setup.process();
     first.connection.connect().await;
-    let callback = setup.approve().await;
     drop(first);
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let callback = setup.approve().await;
 
     let second = setup.process();
     second.connection.start_up().await;
@@ -737,13 +805,7 @@ async fn try_again_after_a_failed_start_up_restores_the_saved_connection_without
         .store(true, Ordering::SeqCst);
     let process = setup.process();
     process.connection.start_up().await;
-    assert!(matches!(
-        process.phase(),
-        Phase::Failed {
-            retry: Retry::StartUp,
-            ..
-        }
-    ));
+    assert!(process.retry() == Some(Retry::StartUp));
     assert_eq!(
         process.error_message(),
         "PhotoLink could not reach your photo service. Check your connection and try again."
@@ -930,7 +992,8 @@ async fn a_dead_grant_while_in_use_shows_the_error_view_and_drops_the_accounts_d
 
     process
         .connection
-        .connection_failed(&OAuthError::ReconnectNeeded);
+        .connection_failed(&OAuthError::ReconnectNeeded)
+        .await;
 
     assert_eq!(
         process.error_message(),
@@ -948,7 +1011,8 @@ async fn a_provider_out_of_reach_while_in_use_keeps_the_connection_and_the_saved
 
     process
         .connection
-        .connection_failed(&OAuthError::Network("could not connect".into()));
+        .connection_failed(&OAuthError::Network("could not connect".into()))
+        .await;
 
     assert!(
         matches!(process.state(), Connection::Connected { .. }),
@@ -992,13 +1056,7 @@ async fn a_callback_that_arrives_while_the_provider_is_down_is_finished_by_try_a
     let cold = setup.process(); // started by the OS with the link, while the provider is down
     cold.connection.start_up().await;
     cold.connection.finish(&callback).await;
-    assert!(matches!(
-        cold.phase(),
-        Phase::Failed {
-            retry: Retry::StartUp,
-            ..
-        }
-    ));
+    assert!(cold.retry() == Some(Retry::StartUp));
 
     setup
         .computer
@@ -1069,13 +1127,7 @@ async fn a_link_while_the_provider_is_down_and_no_sign_in_is_saved_only_shows_a_
         cold.notice().as_deref(),
         Some(messages::LINK_IGNORED_NOT_WAITING)
     );
-    assert!(matches!(
-        cold.phase(),
-        Phase::Failed {
-            retry: Retry::StartUp,
-            ..
-        }
-    ));
+    assert!(cold.retry() == Some(Retry::StartUp));
 }
 
 /// Starts a sign-in and cancels it while the keyring refuses to delete the saved sign-in, so
@@ -1137,11 +1189,7 @@ async fn a_cancelled_sign_in_the_keyring_would_not_delete_is_not_put_back_after_
 
 #[tokio::test]
 async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_drops_it() {
-    let config = demo::Config {
-        access_token_ttl: Duration::from_secs(2),
-        ..demo::Config::default()
-    };
-    let setup = set_up_with_provider(Duration::from_secs(600), config).await;
+    let setup = set_up().await;
     let process = setup.process();
     setup.connect(&process).await;
     let provider = process.connection.provider().unwrap();
@@ -1151,9 +1199,10 @@ async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_dr
         .tokens
         .fail_writes
         .store(true, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
+    // The access token dies at the provider: the next request's 401 makes the session refresh.
+    setup.provider.expire_access_tokens().unwrap();
 
-    provider.session.access_token().await.expect("refreshed");
+    provider.session.userinfo().await.expect("refreshed");
     process.connection.connection_used();
 
     let shown = process
@@ -1179,8 +1228,8 @@ async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_dr
         .tokens
         .fail_writes
         .store(false, Ordering::SeqCst);
-    tokio::time::sleep(Duration::from_millis(1100)).await;
-    provider.session.access_token().await.expect("refreshed");
+    setup.provider.expire_access_tokens().unwrap();
+    provider.session.userinfo().await.expect("refreshed");
     process.connection.connection_used();
 
     let shown = process
@@ -1201,14 +1250,13 @@ async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_dr
 #[tokio::test]
 async fn a_refused_code_exchange_ends_the_sign_in_with_try_again() {
     let config = demo::Config {
-        authorization_code_ttl: Duration::from_millis(1),
+        authorization_code_ttl: Duration::ZERO,
         ..demo::Config::default()
     };
-    let setup = set_up_with_provider(Duration::from_secs(600), config).await;
+    let setup = set_up_with_provider(SIGN_IN_LIFETIME, config).await;
     let process = setup.process();
     process.connection.connect().await;
     let callback = setup.approve().await;
-    tokio::time::sleep(Duration::from_millis(50)).await;
 
     process.connection.finish(&callback).await;
 
@@ -1216,13 +1264,7 @@ async fn a_refused_code_exchange_ends_the_sign_in_with_try_again() {
         process.error_message(),
         "Test Photos no longer accepts that sign-in (it expired, was used or was withdrawn). Try again."
     );
-    assert!(matches!(
-        process.phase(),
-        Phase::Failed {
-            retry: Retry::Connect,
-            ..
-        }
-    ));
+    assert!(process.retry() == Some(Retry::Connect));
     assert_eq!(setup.computer.saved_sign_in(), None);
     assert!(setup.saved_refresh_token().is_none(), "nothing half-stored");
 }
@@ -1386,13 +1428,12 @@ async fn cancel_disconnect_and_a_new_connect_stop_the_listener() {
 
 #[tokio::test]
 async fn the_sign_ins_timeout_stops_the_listener() {
-    let mut setup = set_up_with(Duration::from_millis(300)).await;
-    setup.computer.redirect = Redirect::Loopback { port: None };
+    let setup = set_up_loopback(None).await;
     let process = setup.process();
     process.connection.connect().await;
     let listener = setup.last_listener();
 
-    tokio::time::sleep(Duration::from_millis(800)).await;
+    setup.let_time_pass(&process, SIGN_IN_LIFETIME).await;
 
     assert_eq!(process.error_message(), messages::SIGN_IN_EXPIRED);
     assert!(listener.stopped.load(Ordering::SeqCst));
@@ -1407,13 +1448,7 @@ async fn a_port_that_cannot_be_listened_on_shows_the_error_view_with_try_again()
     process.connection.connect().await;
 
     assert!(process.error_message().contains("redirect_port"));
-    assert!(matches!(
-        process.phase(),
-        Phase::Failed {
-            retry: Retry::Connect,
-            ..
-        }
-    ));
+    assert!(process.retry() == Some(Retry::Connect));
     assert!(
         setup.visits().is_empty(),
         "the browser opened without a listener"
@@ -1425,7 +1460,7 @@ async fn a_port_that_cannot_be_listened_on_shows_the_error_view_with_try_again()
 
 async fn set_up_requiring_par(config: demo::Config) -> Setup {
     set_up_with_provider(
-        Duration::from_secs(600),
+        SIGN_IN_LIFETIME,
         demo::Config {
             require_par: true,
             ..config
@@ -1536,4 +1571,382 @@ async fn userinfo_about_another_account_is_ignored_for_the_verified_id_tokens_ac
     assert_eq!(email.as_deref(), Some("alex@demo.photos"));
     let stats = setup.provider.stats();
     assert_eq!(stats.faults_served.get("userinfo_other_subject"), Some(&1));
+}
+
+#[tokio::test]
+async fn a_dead_grant_reported_while_a_new_sign_in_waits_leaves_the_sign_in_waiting() {
+    let setup = set_up_loopback(None).await;
+    let process = setup.process();
+    setup.connect(&process).await;
+    // The person connects again while a photo request with the old grant is still out.
+    process.connection.connect().await;
+    let listener = setup.last_listener();
+
+    process
+        .connection
+        .connection_failed(&OAuthError::ReconnectNeeded)
+        .await;
+
+    assert_eq!(process.state(), Connection::Waiting);
+    assert!(
+        !listener.stopped.load(Ordering::SeqCst),
+        "the sign-in's listener was stopped"
+    );
+    let callback = setup.approve().await;
+    assert_eq!(
+        (listener.deliver)(callback).await,
+        CallbackOutcome::Connected
+    );
+}
+
+// --- the table of the module docs ---------------------------------------------------------------
+
+/// Where a row starts. A process that is not started yet is "process start".
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Before {
+    ProcessStart,
+    /// An earlier process connected.
+    ProcessStartWithAccount,
+    /// An earlier process started a sign-in and closed.
+    ProcessStartWithSignIn,
+    /// As `ProcessStartWithSignIn`, with a sign-in that has expired.
+    ProcessStartWithExpiredSignIn,
+    ProcessStartProviderDown,
+    Disconnected,
+    /// Disconnected, and another process then started a sign-in and closed.
+    DisconnectedWithAnotherProcesssSignIn,
+    /// Disconnected, with a loopback port that cannot be listened on.
+    DisconnectedPortTaken,
+    Connected,
+    /// Run once with the scheme redirect (the keyring entry is checked) and once with a
+    /// loopback listener (the listener is checked).
+    Waiting,
+    /// Start-up failed while the keyring held a sign-in an earlier process started.
+    FailedStartUpWithSignIn,
+    /// Start-up failed with nothing saved; the provider is back for "Try again".
+    FailedStartUp,
+    /// The sign-in was refused.
+    FailedConnect,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Step {
+    StartUp,
+    Connect,
+    ItsCallback,
+    ItsCallbackRefused,
+    ForgedCallback,
+    Cancel,
+    LifetimeEnds,
+    Disconnect,
+    DeadGrant,
+    TryAgain,
+}
+
+/// What the window shows after the step.
+#[derive(Clone, Debug, PartialEq)]
+enum Shown {
+    Disconnected,
+    Waiting,
+    Connected,
+    Failed(Retry),
+}
+
+/// One row: from, step, to, and what ended or started (`None`: not checked in this row).
+struct Row {
+    number: usize,
+    before: Before,
+    step: Step,
+    after: Shown,
+    /// Whether the sign-in's loopback listener was stopped (with the loopback redirect).
+    listener_stopped: Option<bool>,
+    /// Whether the keyring holds a sign-in afterwards (with the scheme redirect).
+    sign_in_saved: Option<bool>,
+    notice: bool,
+    browser_opened: bool,
+}
+
+const fn row(number: usize, before: Before, step: Step, after: Shown) -> Row {
+    Row {
+        number,
+        before,
+        step,
+        after,
+        listener_stopped: None,
+        sign_in_saved: None,
+        notice: false,
+        browser_opened: false,
+    }
+}
+
+impl Row {
+    const fn ends_sign_in(self) -> Self {
+        Self {
+            listener_stopped: Some(true),
+            sign_in_saved: Some(false),
+            ..self
+        }
+    }
+
+    const fn keeps_sign_in(self) -> Self {
+        Self {
+            listener_stopped: Some(false),
+            sign_in_saved: Some(true),
+            ..self
+        }
+    }
+
+    const fn saved(self, saved: bool) -> Self {
+        Self {
+            sign_in_saved: Some(saved),
+            ..self
+        }
+    }
+
+    const fn notice(self) -> Self {
+        Self {
+            notice: true,
+            ..self
+        }
+    }
+
+    const fn opens_browser(self) -> Self {
+        Self {
+            browser_opened: true,
+            ..self
+        }
+    }
+}
+
+/// The module docs' table, row by row.
+fn table() -> Vec<Row> {
+    use Before as B;
+    use Shown as S;
+    use Step as T;
+    vec![
+        row(1, B::ProcessStart, T::StartUp, S::Disconnected).saved(false),
+        row(2, B::ProcessStartWithAccount, T::StartUp, S::Connected),
+        row(3, B::ProcessStartWithSignIn, T::StartUp, S::Waiting).saved(true),
+        row(
+            4,
+            B::ProcessStartWithExpiredSignIn,
+            T::StartUp,
+            S::Disconnected,
+        )
+        .saved(false),
+        row(
+            5,
+            B::ProcessStartProviderDown,
+            T::StartUp,
+            S::Failed(Retry::StartUp),
+        ),
+        row(6, B::Disconnected, T::Connect, S::Waiting)
+            .saved(true)
+            .opens_browser(),
+        row(7, B::Disconnected, T::Connect, S::Waiting).opens_browser(),
+        row(
+            8,
+            B::DisconnectedPortTaken,
+            T::Connect,
+            S::Failed(Retry::Connect),
+        ),
+        row(9, B::Connected, T::Connect, S::Waiting).opens_browser(),
+        row(10, B::Waiting, T::Connect, S::Waiting)
+            .saved(true)
+            .opens_browser(),
+        row(11, B::Waiting, T::ItsCallback, S::Connected).ends_sign_in(),
+        row(
+            12,
+            B::Waiting,
+            T::ItsCallbackRefused,
+            S::Failed(Retry::Connect),
+        )
+        .ends_sign_in(),
+        row(13, B::Waiting, T::ForgedCallback, S::Waiting)
+            .keeps_sign_in()
+            .notice(),
+        row(14, B::Waiting, T::Cancel, S::Disconnected).ends_sign_in(),
+        row(15, B::Waiting, T::LifetimeEnds, S::Failed(Retry::Connect)).ends_sign_in(),
+        row(16, B::Waiting, T::Disconnect, S::Disconnected).ends_sign_in(),
+        row(17, B::Waiting, T::DeadGrant, S::Waiting).keeps_sign_in(),
+        row(18, B::Connected, T::DeadGrant, S::Failed(Retry::Connect)),
+        row(19, B::Connected, T::Disconnect, S::Disconnected),
+        row(
+            20,
+            B::DisconnectedWithAnotherProcesssSignIn,
+            T::ItsCallback,
+            S::Connected,
+        )
+        .saved(false),
+        row(21, B::Disconnected, T::ForgedCallback, S::Disconnected).notice(),
+        row(
+            22,
+            B::FailedStartUpWithSignIn,
+            T::ItsCallback,
+            S::Failed(Retry::StartUp),
+        )
+        .saved(true),
+        row(
+            23,
+            B::FailedStartUpWithSignIn,
+            T::ForgedCallback,
+            S::Failed(Retry::StartUp),
+        )
+        .saved(true)
+        .notice(),
+        row(24, B::FailedStartUp, T::TryAgain, S::Disconnected),
+        row(25, B::FailedConnect, T::TryAgain, S::Waiting).opens_browser(),
+    ]
+}
+
+/// Brings a new process to `before`, with `redirect` for the sign-ins it starts.
+async fn arrive(before: Before, redirect: Redirect) -> (Setup, Process) {
+    let lifetime = match before {
+        Before::ProcessStartWithExpiredSignIn => Duration::ZERO,
+        _ => SIGN_IN_LIFETIME,
+    };
+    let mut setup = set_up_with(lifetime).await;
+    setup.computer.redirect = redirect;
+    let earlier = setup.process();
+    match before {
+        Before::ProcessStartWithAccount => setup.connect(&earlier).await,
+        Before::ProcessStartWithSignIn
+        | Before::ProcessStartWithExpiredSignIn
+        | Before::FailedStartUpWithSignIn => earlier.connection.connect().await,
+        _ => {}
+    }
+    drop(earlier); // closed before its expiry could run
+    let process = setup.process();
+    let unreachable = &setup.computer.provider_unreachable;
+    match before {
+        Before::ProcessStart
+        | Before::ProcessStartWithAccount
+        | Before::ProcessStartWithSignIn
+        | Before::ProcessStartWithExpiredSignIn => {}
+        Before::ProcessStartProviderDown => unreachable.store(true, Ordering::SeqCst),
+        Before::Disconnected => process.connection.start_up().await,
+        Before::DisconnectedWithAnotherProcesssSignIn => {
+            process.connection.start_up().await;
+            let another = setup.process();
+            another.connection.connect().await;
+        }
+        Before::DisconnectedPortTaken => {
+            setup.computer.redirect = Redirect::Loopback { port: Some(8765) };
+            let process = setup.process();
+            process.connection.start_up().await;
+            setup.computer.listen_fails.store(true, Ordering::SeqCst);
+            return (setup, process);
+        }
+        Before::Connected => setup.connect(&process).await,
+        Before::Waiting => process.connection.connect().await,
+        Before::FailedStartUpWithSignIn | Before::FailedStartUp => {
+            unreachable.store(true, Ordering::SeqCst);
+            process.connection.start_up().await;
+            if before == Before::FailedStartUp {
+                unreachable.store(false, Ordering::SeqCst);
+            }
+        }
+        Before::FailedConnect => {
+            process.connection.connect().await;
+            let denied = setup.decide(Decision::Deny).await;
+            process.connection.finish(&denied).await;
+        }
+    }
+    (setup, process)
+}
+
+async fn take(step: Step, setup: &Setup, process: &Process) {
+    let connection = &process.connection;
+    match step {
+        Step::StartUp => connection.start_up().await,
+        Step::Connect => connection.connect().await,
+        Step::ItsCallback => {
+            let callback = setup.approve().await;
+            connection.finish(&callback).await;
+        }
+        Step::ItsCallbackRefused => {
+            let denied = setup.decide(Decision::Deny).await;
+            connection.finish(&denied).await;
+        }
+        Step::ForgedCallback => {
+            connection.finish(&forged("forged")).await;
+        }
+        Step::Cancel => connection.cancel().await,
+        Step::LifetimeEnds => setup.let_time_pass(process, SIGN_IN_LIFETIME).await,
+        Step::Disconnect => connection.disconnect().await,
+        Step::DeadGrant => {
+            connection
+                .connection_failed(&OAuthError::ReconnectNeeded)
+                .await
+        }
+        Step::TryAgain => connection.retry().await,
+    }
+}
+
+fn shown(process: &Process) -> Shown {
+    match process.state() {
+        Connection::Disconnected => Shown::Disconnected,
+        Connection::Waiting => Shown::Waiting,
+        Connection::Connected { .. } => Shown::Connected,
+        Connection::Error { .. } => Shown::Failed(process.retry().expect("a failure")),
+        Connection::Exchanging => panic!("a step ended while exchanging"),
+    }
+}
+
+#[tokio::test]
+async fn every_transition_of_the_table() {
+    for row in table() {
+        let loopback = row.number == 7 || row.before == Before::Waiting;
+        let redirects: &[Redirect] = match (row.number, loopback) {
+            (7, _) => &[Redirect::Loopback { port: None }],
+            (_, true) => &[Redirect::Scheme, Redirect::Loopback { port: None }],
+            (_, false) => &[Redirect::Scheme],
+        };
+        for &redirect in redirects {
+            let what = format!("row {} ({:?}, {redirect:?})", row.number, row.step);
+            let (setup, process) = arrive(row.before, redirect).await;
+            let visits = setup.visits().len();
+            let listeners = setup.listeners().len();
+
+            take(row.step, &setup, &process).await;
+            settle(&process).await;
+
+            assert_eq!(shown(&process), row.after, "{what}");
+            assert_eq!(process.notice().is_some(), row.notice, "{what}");
+            assert_eq!(
+                setup.visits().len() > visits,
+                row.browser_opened,
+                "{what}: the browser"
+            );
+            match redirect {
+                Redirect::Scheme => {
+                    if let Some(saved) = row.sign_in_saved {
+                        let kept = setup.computer.saved_sign_in().is_some();
+                        assert_eq!(kept, saved, "{what}: the keyring's sign-in");
+                    }
+                }
+                Redirect::Loopback { .. } => {
+                    assert_eq!(
+                        setup.computer.saved_sign_in(),
+                        None,
+                        "{what}: a loopback sign-in was saved"
+                    );
+                    let started = setup.listeners();
+                    if let Some(stopped) = row.listener_stopped {
+                        let first = &started[listeners - 1];
+                        assert_eq!(
+                            first.stopped.load(Ordering::SeqCst),
+                            stopped,
+                            "{what}: the listener"
+                        );
+                    }
+                    if row.after == Shown::Waiting {
+                        let last = started.last().expect("a listener");
+                        assert!(!last.stopped.load(Ordering::SeqCst), "{what}");
+                        assert!(last.earlier_stopped, "{what}: an old listener still ran");
+                    }
+                }
+            }
+        }
+    }
 }

@@ -184,7 +184,7 @@ async fn get(port: u16, target: &str) -> String {
     .await
 }
 
-/// Whether the port refuses connections within a second.
+/// Whether the port refuses connections once the listener's task has had its turns to stop.
 async fn closed(port: u16) -> bool {
     for _ in 0..50 {
         if TcpStream::connect((Ipv4Addr::LOCALHOST, port))
@@ -193,7 +193,7 @@ async fn closed(port: u16) -> bool {
         {
             return true;
         }
-        tokio::time::sleep(Duration::from_millis(20)).await;
+        tokio::task::yield_now().await;
     }
     false
 }
@@ -422,8 +422,7 @@ async fn a_flood_of_idle_connections_is_cut_off_and_the_callback_then_completes(
         );
     }
 
-    tokio::time::sleep(Duration::from_millis(800)).await;
-
+    // Each one is closed by the listener when it is over the limit or its read time is over.
     for mut stream in idle {
         let mut answer = Vec::new();
         let ended = tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut answer));
@@ -694,15 +693,14 @@ mod properties {
 
 #[tokio::test]
 async fn answers_in_progress_are_bounded_and_a_further_callback_waits_its_turn() {
-    use std::sync::atomic::{AtomicUsize, Ordering};
     let gate = Arc::new(Semaphore::new(0));
-    let delivered = Arc::new(AtomicUsize::new(0));
+    let delivered = Arc::new(tokio::sync::watch::Sender::new(0_usize));
     let deliver: Deliver = {
         let (gate, delivered) = (gate.clone(), delivered.clone());
         Arc::new(move |url: String| {
             let (gate, delivered) = (gate.clone(), delivered.clone());
             Box::pin(async move {
-                delivered.fetch_add(1, Ordering::SeqCst);
+                delivered.send_modify(|count| *count += 1);
                 if url.contains("state=hold") {
                     gate.acquire().await.unwrap().forget();
                     return CallbackOutcome::Ignored;
@@ -718,15 +716,18 @@ async fn answers_in_progress_are_bounded_and_a_further_callback_waits_its_turn()
     let held: Vec<_> = (0..MAX_ANSWERING)
         .map(|_| tokio::spawn(get(port, "/oauth/callback?state=hold")))
         .collect();
-    while delivered.load(Ordering::SeqCst) < MAX_ANSWERING {
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    let mut count = delivered.subscribe();
+    count.wait_for(|n| *n >= MAX_ANSWERING).await.unwrap();
 
     let good = tokio::spawn(get(port, "/oauth/callback?code=a&state=good"));
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    assert_eq!(
-        delivered.load(Ordering::SeqCst),
-        MAX_ANSWERING,
+    // Nothing tells when the listener has read the request and waits for a turn: give it
+    // 200 ms, in which no further answer may start.
+    let further = tokio::time::timeout(
+        Duration::from_millis(200),
+        count.wait_for(|n| *n > MAX_ANSWERING),
+    );
+    assert!(
+        further.await.is_err(),
         "more answers ran at once than allowed"
     );
     gate.add_permits(1);
