@@ -126,6 +126,7 @@
 //! `keyring-write-start`, `keyring-write-end` and `connected-sent` (the steps of finishing a
 //! sign-in). They carry nothing but their name.
 
+mod accounts;
 /// Files written whole or not at all; public because the app writes its own files (saved
 /// originals) the same one way.
 pub mod atomic_file;
@@ -152,44 +153,44 @@ pub use config::{AppFields, AppSettings, CONFIG_ENV, ProviderConfig, check_web_u
 pub use desktop::CONNECTION_CHANGED;
 pub use error::{CommandError, Error};
 pub use provider::Provider;
-pub use status::{Connection, Notice, ProviderSummary, Status, Tone};
+pub use status::{AccountItem, Connection, Notice, ProviderSummary, Status, Tone};
 
-use desktop::{AccountChanged, DesktopConnection};
+use desktop::{AccountChanged, DesktopAccounts};
 use provider::AppNames;
 
 /// The sign-in of this process (managed by the plugin; reach it with [`SignInExt::sign_in`]).
 pub struct SignIn<R: Runtime> {
-    connection: Arc<DesktopConnection<R>>,
+    accounts: Arc<DesktopAccounts<R>>,
 }
 
 impl<R: Runtime> SignIn<R> {
     /// Where the connection stands, as the window is shown it.
     pub fn status(&self) -> Status {
-        self.connection.status()
+        self.accounts.status()
     }
 
     /// The provider and its session, once set up (never waits): `provider.session` makes the
     /// app's authorized requests (DPoP, refresh and 401 handling included).
     pub fn provider(&self) -> Option<Arc<Provider>> {
-        self.connection.provider()
+        self.accounts.provider()
     }
 
     /// The app's request with the session failed: a grant that died means the person has to
     /// connect again, which the window then shows. It waits for the sign-in step that runs, if
     /// any, and changes nothing once the person has started connecting again.
     pub async fn connection_failed(&self, error: &photolink_oauth::Error) {
-        self.connection.connection_failed(error).await;
+        self.accounts.chosen().connection_failed(error).await;
     }
 
     /// The app used the session (a refresh may have saved tokens, or failed to): brings the
     /// keyring warning up to date.
     pub fn connection_used(&self) {
-        self.connection.connection_used();
+        self.accounts.chosen().connection_used();
     }
 
     /// The name of the provider in use, for the app's sentences.
     pub fn provider_name(&self) -> String {
-        self.connection.provider_name()
+        self.accounts.chosen().provider_name()
     }
 
     /// The sentence for a failed request with the session, naming the provider in use.
@@ -199,7 +200,7 @@ impl<R: Runtime> SignIn<R> {
 
     fn command_error(&self, error: &Error) -> CommandError {
         tracing::warn!(%error, "a command failed");
-        CommandError::new(self.connection.explain(error))
+        CommandError::new(self.accounts.chosen().explain(error))
     }
 }
 
@@ -280,6 +281,8 @@ impl<R: Runtime> Builder<R> {
                 commands::open_browser_again,
                 commands::copy_link,
                 commands::disconnect,
+                commands::add_account,
+                commands::choose_account,
             ])
             .setup(move |app, _api| {
                 let mut names = AppNames::of(&app.config().identifier);
@@ -287,14 +290,14 @@ impl<R: Runtime> Builder<R> {
                     names.redirect_uri = redirect_uri;
                 }
                 app.manage(deep_link::DeepLinks::new(names.redirect_uri.clone()));
-                let connection = desktop::connection(app, fields, names, account_changed);
+                let accounts = desktop::accounts(app, fields, names, account_changed);
                 app.manage(SignIn {
-                    connection: connection.clone(),
+                    accounts: accounts.clone(),
                 });
                 if let Some(provider) = provider::announced(app, &fields) {
-                    connection.announce(provider);
+                    accounts.announce(provider);
                 }
-                tauri::async_runtime::spawn(async move { connection.start_up().await });
+                tauri::async_runtime::spawn(async move { accounts.start_up().await });
                 deep_link::set_up(app);
                 Ok(())
             })
