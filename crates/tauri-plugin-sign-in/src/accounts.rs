@@ -35,7 +35,8 @@ pub trait Host: Send + Sync + 'static {
     fn os(&self, slot: Slot, choose_account: bool) -> Self::Os;
     /// Shows the window's status (the chosen account's, with the list).
     fn show(&self, status: &Status);
-    /// The chosen account changed, or its data went away: the app drops what it shows of it.
+    /// The chosen account's data went away (Disconnect, a new sign-in, a dead grant): the app
+    /// drops what it keeps of it.
     fn forget_account_data(&self);
     /// The slots of the accounts linked when this process last changed them (blocking).
     fn linked(&self) -> Vec<Slot>;
@@ -429,7 +430,8 @@ impl<H: Host> Accounts<H> {
         }
     }
 
-    /// Shows the account `id`'s status and gallery.
+    /// Shows the account `id`'s status (and the app its gallery: [`Accounts::provider`] is
+    /// then its own). False when there is no such account.
     pub fn choose(&self, id: u32) -> bool {
         let slot = Slot(id);
         {
@@ -439,7 +441,7 @@ impl<H: Host> Accounts<H> {
             }
             list.chosen = slot;
         }
-        self.host.forget_account_data();
+        // Nothing of either account is forgotten: the app tells them apart by their sessions.
         self.emit();
         true
     }
@@ -476,7 +478,6 @@ impl<H: Host> Accounts<H> {
         self.end_other_sign_ins(slot).await;
         let connection = self.open(slot, choose_account, false);
         self.list().chosen = slot;
-        self.host.forget_account_data();
         connection.connect().await;
     }
 

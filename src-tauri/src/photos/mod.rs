@@ -59,9 +59,9 @@ mod source;
 mod tests;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-use photolink_oauth::Error as OAuthError;
+use photolink_oauth::{Error as OAuthError, Session};
 use tauri::http::Request;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, UriSchemeResponder};
@@ -83,23 +83,32 @@ use settings::{PhotoApi, PhotoSettings};
 pub struct Photos {
     /// Thumbnails and the photo list of the connected account, in memory and on disk.
     cache: PhotoCache,
-    /// The photo API of the provider, once set up (it is set up once a process).
-    library: OnceLock<Arc<PhotoLibrary>>,
+    /// The photo API with the session of the account shown, once set up: another account
+    /// shown gets a library of its own (its own ids).
+    library: Mutex<Option<(Arc<Session>, Arc<PhotoLibrary>)>>,
 }
 
 impl Photos {
     pub fn in_cache_folder(app: &AppHandle) -> Self {
         Self {
             cache: PhotoCache::in_cache_folder(app),
-            library: OnceLock::new(),
+            library: Mutex::new(None),
         }
     }
 
     /// The photo API of `provider`: from PhotoLink's fields of its settings file, or the
     /// embedded demo provider's own.
     fn library(&self, provider: &Provider) -> Result<Arc<PhotoLibrary>, AppError> {
-        if let Some(library) = self.library.get() {
-            return Ok(library.clone());
+        let mut current = lock(&self.library);
+        match &*current {
+            Some((session, library)) if Arc::ptr_eq(session, &provider.session) => {
+                return Ok(library.clone());
+            }
+            Some((_, shown_before)) => {
+                shown_before.forget();
+                self.cache.switch_account();
+            }
+            None => {}
         }
         let settings = match (provider.app.get::<PhotoSettings>(), &provider.embedded) {
             (Some(settings), _) => settings.clone(),
@@ -110,9 +119,13 @@ impl Photos {
             },
             (None, None) => return Err(AppError::PhotoList("no photo API is set up".into())),
         };
-        let library =
-            PhotoLibrary::for_api(provider.session.clone(), settings.api, settings.endpoint);
-        Ok(self.library.get_or_init(|| Arc::new(library)).clone())
+        let library = Arc::new(PhotoLibrary::for_api(
+            provider.session.clone(),
+            settings.api,
+            settings.endpoint,
+        ));
+        *current = Some((provider.session.clone(), library.clone()));
+        Ok(library)
     }
 }
 
@@ -121,7 +134,7 @@ pub fn forget_account(app: &AppHandle) {
     let Some(photos) = app.try_state::<Photos>() else {
         return;
     };
-    if let Some(library) = photos.library.get() {
+    if let Some((_, library)) = &*lock(&photos.library) {
         library.forget();
     }
     photos.cache.forget_account();
