@@ -124,7 +124,8 @@ impl<H: Host> Accounts<H> {
         }
     }
 
-    /// A new account in `slot` (not shown until it says where it stands).
+    /// The account in `slot`, opened (not shown until it says where it stands) unless it is
+    /// open already.
     fn open(&self, slot: Slot, choose_account: bool, linked: bool) -> Arc<Connected<H>> {
         let window = AccountWindow {
             slot,
@@ -134,6 +135,9 @@ impl<H: Host> Accounts<H> {
         let status = connection.status();
         let announced = {
             let mut list = self.list();
+            if let Some(open) = list.entries.iter().find(|entry| entry.slot == slot) {
+                return open.connection.clone();
+            }
             list.entries.push(Entry {
                 slot,
                 connection: connection.clone(),
@@ -355,15 +359,18 @@ impl<H: Host> Accounts<H> {
             .map(|entry| entry.slot)
     }
 
-    /// The chosen account's connection (there is always one).
+    /// The chosen account's connection. Before start-up has read the list, that is the first
+    /// account's (a command or a link may come first; its steps wait as they always do).
     pub fn chosen(&self) -> Arc<Connected<H>> {
-        let list = self.list();
-        list.entries
-            .iter()
-            .find(|entry| entry.slot == list.chosen)
-            .or(list.entries.first())
-            .map(|entry| entry.connection.clone())
-            .expect("the list always holds an account once started")
+        let found = {
+            let list = self.list();
+            list.entries
+                .iter()
+                .find(|entry| entry.slot == list.chosen)
+                .or(list.entries.first())
+                .map(|entry| entry.connection.clone())
+        };
+        found.unwrap_or_else(|| self.open(Slot::FIRST, false, true))
     }
 
     /// The chosen account's provider and session, once set up.

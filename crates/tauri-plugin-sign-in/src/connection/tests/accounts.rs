@@ -304,3 +304,21 @@ async fn only_one_sign_in_waits_and_an_ended_ones_callback_lands_nowhere() {
         "the added account went"
     );
 }
+
+#[tokio::test]
+async fn connect_before_start_up_has_read_the_list_is_the_first_accounts() {
+    let desk = Desk::new().await;
+    let host = FakeHost {
+        computer: desk.setup.computer.clone(),
+        shown: Arc::default(),
+        forgotten: Arc::default(),
+        linked: desk.linked.clone(),
+    };
+    let accounts = Accounts::new(host);
+
+    accounts.connect().await;
+    accounts.finish(&desk.approve_as(ALEX).await).await;
+    accounts.start_up().await;
+
+    assert_eq!(listed(&accounts), [connected(ALEX, true)]);
+}
