@@ -462,6 +462,15 @@ impl<H: Host> Accounts<H> {
         chosen.connect().await;
     }
 
+    /// "Try again" for the chosen account (a sign-in waiting for another one ends first).
+    pub async fn retry(&self) {
+        let chosen = self.chosen();
+        if let Some(slot) = self.slot_of(&chosen) {
+            self.end_other_sign_ins(slot).await;
+        }
+        chosen.retry().await;
+    }
+
     /// Adds an account: a sign-in for a new slot, chosen at once. At a provider with a linked
     /// account the provider is asked for its account chooser.
     pub async fn add(&self) {

@@ -24,7 +24,7 @@ pub async fn connect<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> 
 /// "Try again" in the error view: repeats the step that failed (start-up or connect).
 #[tauri::command]
 pub async fn retry<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
-    app.sign_in().accounts.chosen().retry().await;
+    app.sign_in().accounts.retry().await;
     Ok(())
 }
 
