@@ -95,6 +95,9 @@ pub struct Accounts<H: Host> {
     /// The checks of newly connected accounts that run; a step that can connect one waits
     /// for them before it returns.
     checks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+    /// Whether start-up has opened every account of the list: a link waits for that, so that
+    /// it can go to the account whose sign-in it finishes.
+    listed: tokio::sync::watch::Sender<bool>,
 }
 
 impl<H: Host> Accounts<H> {
@@ -109,6 +112,7 @@ impl<H: Host> Accounts<H> {
                 announced: None,
             }),
             checks: Mutex::new(Vec::new()),
+            listed: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -170,6 +174,7 @@ impl<H: Host> Accounts<H> {
             .map(|&slot| self.open(slot, false, true))
             .collect();
         self.list().chosen = slots[0];
+        self.listed.send_replace(true);
         // In parallel: each start-up reads its own keyring entries.
         let started: Vec<_> = connections
             .into_iter()
@@ -192,6 +197,11 @@ impl<H: Host> Accounts<H> {
         };
         for slot in gone {
             self.drop_unless_alone(slot);
+        }
+        // A sign-in an earlier process started for an account it added links that account
+        // only once it connects.
+        for entry in self.list().entries.iter_mut() {
+            entry.linked = !matches!(entry.status.connection, Connection::Waiting);
         }
         self.choose_first_connected();
         self.keep_linked().await;
@@ -301,6 +311,7 @@ impl<H: Host> Accounts<H> {
                     self.host.forget_account_data();
                     other.notify(Tone::Info, messages::ACCOUNT_ALREADY_LINKED);
                     self.emit();
+                    self.keep_linked().await;
                     return;
                 }
             }
@@ -311,14 +322,13 @@ impl<H: Host> Accounts<H> {
         self.keep_linked().await;
     }
 
+    /// Keeps the slots of the open accounts for the next start: the linked ones, and one
+    /// added whose sign-in waits (so that a PhotoLink started cold with its callback finishes
+    /// it). An account that start-up finds disconnected leaves the list then.
     async fn keep_linked(&self) {
         let slots: Vec<Slot> = {
             let list = self.list();
-            list.entries
-                .iter()
-                .filter(|entry| entry.linked)
-                .map(|entry| entry.slot)
-                .collect()
+            list.entries.iter().map(|entry| entry.slot).collect()
         };
         let me = self.me.clone();
         photolink_oauth::sync::blocking(move || {
@@ -495,6 +505,7 @@ impl<H: Host> Accounts<H> {
         let connection = self.open(slot, choose_account, false);
         self.list().chosen = slot;
         connection.connect().await;
+        self.keep_linked().await;
     }
 
     /// Gives up the sign-in the chosen account waits for; an account added for it goes.
@@ -502,6 +513,7 @@ impl<H: Host> Accounts<H> {
         let chosen = self.chosen();
         chosen.cancel().await;
         self.drop_unlinked(&chosen);
+        self.keep_linked().await;
     }
 
     /// An account added whose sign-in was given up (it is disconnected, never linked) goes
@@ -541,10 +553,14 @@ impl<H: Host> Accounts<H> {
         self.emit();
     }
 
-    /// A sign-in link: goes to the account whose sign-in waits (only one does), else to the
-    /// chosen one (which may finish a sign-in an earlier process saved, or says the link is
-    /// not for a sign-in in progress).
+    /// A sign-in link (once start-up has opened every account): goes to the account whose
+    /// sign-in waits (only one does), else to the account whose sign-in in the keyring it is
+    /// addressed to (an earlier process started it), else to the chosen one (which says the
+    /// link is not for a sign-in in progress).
     pub async fn finish(&self, callback_url: &str) -> CallbackOutcome {
+        let mut listed = self.listed.subscribe();
+        // The sender lives as long as `self`: waiting cannot fail.
+        let _ = listed.wait_for(|listed| *listed).await;
         let waiting = {
             let list = self.list();
             list.entries
@@ -552,10 +568,32 @@ impl<H: Host> Accounts<H> {
                 .find(|entry| entry.status.connection == Connection::Waiting)
                 .map(|entry| entry.connection.clone())
         };
-        let connection = waiting.unwrap_or_else(|| self.chosen());
+        let mut addressed = None;
+        if waiting.is_none() {
+            for connection in self.connections() {
+                if connection.keeps_sign_in_for(callback_url).await {
+                    addressed = Some(connection);
+                    break;
+                }
+            }
+        }
+        let connection = waiting.or(addressed).unwrap_or_else(|| self.chosen());
         let outcome = connection.finish(callback_url).await;
         self.checked().await;
         self.drop_unlinked(&connection);
+        // The account just signed in to is the one shown (a cold start shows it too).
+        let signed_in = {
+            let list = self.list();
+            list.entries
+                .iter()
+                .find(|entry| Arc::ptr_eq(&entry.connection, &connection))
+                .filter(|entry| matches!(entry.status.connection, Connection::Connected { .. }))
+                .map(|entry| entry.slot)
+        };
+        if let Some(slot) = signed_in {
+            self.choose(slot.0);
+        }
+        self.keep_linked().await;
         outcome
     }
 }

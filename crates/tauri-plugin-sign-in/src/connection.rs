@@ -358,6 +358,18 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         }
     }
 
+    /// Whether the keyring holds a sign-in of this account that `callback_url` is addressed to
+    /// (its `state`): the account a link belongs to when no sign-in waits here yet (a cold
+    /// start with the link).
+    pub async fn keeps_sign_in_for(&self, callback_url: &str) -> bool {
+        let sign_ins = self.os.sign_ins();
+        let callback_url = callback_url.to_owned();
+        blocking(move || {
+            matches!(sign_ins.load(), Ok(Some((_, saved))) if saved.is_addressed_by(&callback_url))
+        })
+        .await
+    }
+
     /// Says which provider PhotoLink will connect to, before it is set up.
     pub fn announce(&self, provider: ProviderSummary) {
         self.update(|view| view.provider = Some(provider));

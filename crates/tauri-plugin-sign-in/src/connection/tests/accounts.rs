@@ -317,8 +317,44 @@ async fn connect_before_start_up_has_read_the_list_is_the_first_accounts() {
     let accounts = Accounts::new(host);
 
     accounts.connect().await;
-    accounts.finish(&desk.approve_as(ALEX).await).await;
+    let callback = desk.approve_as(ALEX).await;
     accounts.start_up().await;
+    accounts.finish(&callback).await;
 
     assert_eq!(listed(&accounts), [connected(ALEX, true)]);
+}
+
+#[tokio::test]
+async fn a_callback_at_a_cold_start_finishes_the_sign_in_an_earlier_process_added() {
+    let desk = Desk::new().await;
+    let (first, _host) = desk.start().await;
+    first.connect().await;
+    first.finish(&desk.approve_as(ALEX).await).await;
+    first.add().await;
+    let page = desk.setup.visits().last().cloned().unwrap();
+    drop(first);
+    let callback = consent_page::approve_as(&desk.setup.http, &page, SAM)
+        .await
+        .unwrap();
+
+    // The OS starts PhotoLink with the link: it arrives while start-up runs.
+    let host = FakeHost {
+        computer: desk.setup.computer.clone(),
+        shown: Arc::default(),
+        forgotten: Arc::default(),
+        linked: desk.linked.clone(),
+    };
+    let accounts = Accounts::new(host);
+    let finishing = tokio::spawn({
+        let accounts = accounts.clone();
+        async move { accounts.finish(&callback).await }
+    });
+    accounts.start_up().await;
+    finishing.await.unwrap();
+
+    assert_eq!(
+        listed(&accounts),
+        [connected(ALEX, false), connected(SAM, true)]
+    );
+    assert_eq!(*desk.linked.lock().unwrap(), [Slot::FIRST, Slot(1)]);
 }
