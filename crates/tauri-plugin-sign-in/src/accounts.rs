@@ -78,6 +78,9 @@ struct Entry<H: Host> {
     status: Status,
     /// Whether it is in the list of linked accounts (kept for the next start).
     linked: bool,
+    /// The account's name as last shown connected: it names the account in the list also
+    /// once it needs connecting again.
+    name: Option<String>,
 }
 
 struct List<H: Host> {
@@ -147,6 +150,7 @@ impl<H: Host> Accounts<H> {
                 connection: connection.clone(),
                 status,
                 linked,
+                name: None,
             });
             list.announced.clone()
         };
@@ -237,10 +241,7 @@ impl<H: Host> Accounts<H> {
             .iter()
             .map(|entry| AccountItem {
                 id: entry.slot.0,
-                name: match &entry.status.connection {
-                    Connection::Connected { account, .. } => Some(account.clone()),
-                    _ => None,
-                },
+                name: entry.name.clone(),
                 provider: entry.status.provider.as_ref().map(|p| p.name.clone()),
                 state: entry.status.connection.state_name(),
                 chosen: entry.slot == list.chosen,
@@ -258,6 +259,11 @@ impl<H: Host> Accounts<H> {
             };
             let was_connected = matches!(entry.status.connection, Connection::Connected { .. });
             let connected = matches!(status.connection, Connection::Connected { .. });
+            match &status.connection {
+                Connection::Connected { account, .. } => entry.name = Some(account.clone()),
+                Connection::Disconnected => entry.name = None,
+                _ => {}
+            }
             entry.status = status;
             list.revision += 1;
             self.host.show(&Self::window_status(&list));
@@ -391,6 +397,20 @@ impl<H: Host> Accounts<H> {
             .iter()
             .find(|entry| entry.slot == list.chosen)?;
         entry.connection.provider()
+    }
+
+    /// The app's request with `provider`'s session failed: reported to the account of that
+    /// session only (the person may have chosen another meanwhile).
+    pub async fn connection_failed(&self, provider: &Provider, error: &photolink_oauth::Error) {
+        let owner = self.connections().into_iter().find(|connection| {
+            connection
+                .provider()
+                .is_some_and(|own| Arc::ptr_eq(&own.session, &provider.session))
+        });
+        match owner {
+            Some(connection) => connection.connection_failed(error).await,
+            None => tracing::info!("a failure was reported for an account no longer linked"),
+        }
     }
 
     fn remove(&self, slot: Slot) {

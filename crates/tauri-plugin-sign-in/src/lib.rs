@@ -30,7 +30,7 @@
 //!             if let Some(provider) = handle.sign_in().provider() {
 //!                 match provider.session.authorized_get("https://api.example.com/me").await {
 //!                     Ok(_answer) => {}
-//!                     Err(error) => handle.sign_in().connection_failed(&error).await,
+//!                     Err(error) => handle.sign_in().connection_failed(&provider, &error).await,
 //!                 }
 //!                 handle.sign_in().connection_used();
 //!             }
@@ -69,19 +69,24 @@
 //! 6. `disconnect` revokes the grant at the provider, deletes the tokens, and calls the app's
 //!    `on_account_changed`.
 //!
-//! Every state and step is tabled in the `connection` module's documentation.
+//! Several accounts can be linked (the `accounts` module): `add_account` runs these steps for
+//! another account beside those linked, each account with its own session, keyring entries and
+//! sign-in; the status is the chosen account's (`choose_account`), with the list of every
+//! account, and [`SignIn::provider`] gives the chosen account's session. Every state and step
+//! of one account is tabled in the `connection` module's documentation.
 //!
 //! # The pieces
 //!
 //! | Module | What it is |
 //! | --- | --- |
 //! | `lib.rs` | [`Builder`], [`SignIn`] (what the app uses), [`SignInExt`], [`single_instance`]. |
-//! | `commands` | The window's commands, thin calls into [`SignIn`]: `status`, `connect`, `retry`, `cancel`, `open_browser_again`, `copy_link`, `disconnect`. |
+//! | `commands` | The window's commands, thin calls into [`SignIn`]: `status`, `connect`, `retry`, `cancel`, `open_browser_again`, `copy_link`, `disconnect`, `add_account`, `choose_account`. |
+//! | `accounts` | The linked accounts: one `connection` per account in a keyed collection, the chosen one, the list kept for the next start; one sign-in waits at a time and a link goes to it; an account linked twice is given back. Unit-tested with the `connection` fakes. |
 //! | `connection` | The state machine, without Tauri: the window, the OS and the clock behind traits, unit-tested with fakes against the demo provider; its transition table is tested row by row. |
 //! | `desktop` | Those traits over Tauri: the [`CONNECTION_CHANGED`] event, the browser, the keyring, the loopback listener, the app's hook. |
 //! | `deep_link` | The one place where links enter: the deep-link plugin, a second process, a cold start; only the exact callback address counts, once. |
 //! | `loopback` | The loopback redirect listener (RFC 8252 §7.3) and its request checks. |
-//! | `store` | The OS keyring: the token set and the sign-in in progress over split entries, the tombstones of entries it could not delete. |
+//! | `store` | The OS keyring: each account's token set and sign-in in progress over split entries named by its slot, the tombstones of entries it could not delete. |
 //! | `config`, `presets` | `provider.toml`: the sign-in's fields, the presets (`microsoft`, `google`), and the app's own fields ([`AppFields`]). |
 //! | `provider` | Setting the provider up: the settings or the embedded demo provider, discovery, the saved connection. |
 //! | `saved_metadata` | The endpoints last discovered, sealed with a key in the keyring, for starts without a network. |
@@ -107,6 +112,9 @@
 //! - **Steps run one at a time**, and the window receives changes in the order they happened
 //!   (`revision` increases with each). One function, under the one lock the steps hold,
 //!   changes the connection's phase, the app's reports included.
+//! - **One sign-in waits at a time, and an account is linked once**: adding or connecting an
+//!   account ends a sign-in waiting for another; a link goes to the account whose sign-in it
+//!   finishes; an account signed in to twice (same issuer and subject) keeps its first grant.
 //! - **A sign-in's resources end with it**: a waiting sign-in owns its secrets, its loopback
 //!   listener, its expiry and its keyring entry, so leaving the waiting phase ends them all,
 //!   however it is left.
@@ -169,17 +177,19 @@ impl<R: Runtime> SignIn<R> {
         self.accounts.status()
     }
 
-    /// The provider and its session, once set up (never waits): `provider.session` makes the
-    /// app's authorized requests (DPoP, refresh and 401 handling included).
+    /// The provider and the chosen account's session, once set up (never waits):
+    /// `provider.session` makes the app's authorized requests (DPoP, refresh and 401 handling
+    /// included). Another account chosen has another session.
     pub fn provider(&self) -> Option<Arc<Provider>> {
         self.accounts.provider()
     }
 
-    /// The app's request with the session failed: a grant that died means the person has to
-    /// connect again, which the window then shows. It waits for the sign-in step that runs, if
-    /// any, and changes nothing once the person has started connecting again.
-    pub async fn connection_failed(&self, error: &photolink_oauth::Error) {
-        self.accounts.chosen().connection_failed(error).await;
+    /// The app's request with `provider`'s session failed: a grant that died means the person
+    /// has to connect that account again, which the window then shows. It waits for the
+    /// sign-in step that runs, if any, and changes nothing once the person has started
+    /// connecting again, nor when the account is no longer linked.
+    pub async fn connection_failed(&self, provider: &Provider, error: &photolink_oauth::Error) {
+        self.accounts.connection_failed(provider, error).await;
     }
 
     /// The app used the session (a refresh may have saved tokens, or failed to): brings the

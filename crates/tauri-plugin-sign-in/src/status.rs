@@ -76,7 +76,8 @@ pub struct Status {
 pub struct AccountItem {
     /// Names the account in commands (`choose`).
     pub id: u32,
-    /// The account's name once connected, else `None`.
+    /// The account's name once it has connected (kept while it needs connecting again), else
+    /// `None`.
     pub name: Option<String>,
     /// The provider's name.
     pub provider: Option<String>,

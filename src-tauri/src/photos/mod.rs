@@ -157,7 +157,7 @@ pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPa
         Err(error) => Err(error),
     };
     if let Err(AppError::OAuth(error)) = &listed {
-        app.sign_in().connection_failed(error).await;
+        app.sign_in().connection_failed(&provider, error).await;
     }
     listed
 }
@@ -168,12 +168,13 @@ pub fn serve(app: &AppHandle, request: Request<Vec<u8>>, responder: UriSchemeRes
     tauri::async_runtime::spawn(async move {
         let sign_in = app.sign_in();
         let photos = app.state::<Photos>();
-        let library = sign_in
-            .provider()
-            .and_then(|provider| photos.library(&provider).ok());
+        let provider = sign_in.provider();
+        let library = provider
+            .as_ref()
+            .and_then(|provider| photos.library(provider).ok());
         let (response, failure) = scheme::answer(library.as_deref(), &photos.cache, &request).await;
-        if let Some(AppError::OAuth(error)) = failure {
-            sign_in.connection_failed(&error).await;
+        if let (Some(AppError::OAuth(error)), Some(provider)) = (failure, &provider) {
+            sign_in.connection_failed(provider, &error).await;
         }
         // A refresh made for this image may have saved tokens, or failed to.
         sign_in.connection_used();
@@ -215,12 +216,20 @@ pub async fn save_original(
         }
         *current = Some(switch);
     }
-    let saved = choose_and_save(app, &id, &title, progress, cancelled).await;
+    let provider = app.sign_in().provider();
+    let saved = match &provider {
+        Some(provider) => choose_and_save(app, provider, &id, &title, progress, cancelled).await,
+        None => Err(SaveError::Provider(AppError::OAuth(
+            OAuthError::NotConnected,
+        ))),
+    };
     *lock(&saving.current) = None;
     if let Err(error) = &saved {
         tracing::warn!(%error, "an original was not saved");
-        if let Some(AppError::OAuth(failure)) = error.connection_failure() {
-            app.sign_in().connection_failed(failure).await;
+        if let (Some(AppError::OAuth(failure)), Some(provider)) =
+            (error.connection_failure(), &provider)
+        {
+            app.sign_in().connection_failed(provider, failure).await;
         }
     }
     // A refresh made for this download may have saved tokens, or failed to.
@@ -230,19 +239,14 @@ pub async fn save_original(
 
 async fn choose_and_save(
     app: &AppHandle,
+    provider: &Provider,
     id: &str,
     title: &str,
     progress: Channel<SaveProgress>,
     cancelled: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Option<String>, SaveError> {
-    let provider = app
-        .sign_in()
-        .provider()
-        .ok_or(SaveError::Provider(AppError::OAuth(
-            OAuthError::NotConnected,
-        )))?;
     let photos = app.state::<Photos>();
-    let library = photos.library(&provider).map_err(SaveError::Provider)?;
+    let library = photos.library(provider).map_err(SaveError::Provider)?;
     // The viewer has shown the full image, so its type is known from the cache (a title
     // without an extension then gets the right one).
     let shown = photos

@@ -358,3 +358,29 @@ async fn a_callback_at_a_cold_start_finishes_the_sign_in_an_earlier_process_adde
     );
     assert_eq!(*desk.linked.lock().unwrap(), [Slot::FIRST, Slot(1)]);
 }
+
+#[tokio::test]
+async fn a_dead_grant_is_reported_to_its_own_account_whichever_is_chosen() {
+    let desk = Desk::new().await;
+    let (accounts, _host) = desk.start().await;
+    desk.link_alex_and_sam(&accounts).await;
+    assert!(accounts.choose(0));
+    let alex = accounts.provider().expect("Alex's provider");
+    assert!(accounts.choose(1), "Sam chosen while Alex's request runs");
+
+    accounts
+        .connection_failed(&alex, &OAuthError::ReconnectNeeded)
+        .await;
+
+    let states: Vec<_> = listed(&accounts)
+        .into_iter()
+        .map(|(name, state, _)| (name, state))
+        .collect();
+    assert_eq!(
+        states,
+        [
+            (Some(ALEX.to_owned()), "error"),
+            (Some(SAM.to_owned()), "connected")
+        ]
+    );
+}
