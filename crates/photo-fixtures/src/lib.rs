@@ -8,7 +8,7 @@
 //! | Piece | What it is |
 //! | --- | --- |
 //! | [`Fixture`] | One running fixture: the photo API, a token endpoint, and a content server on another origin. |
-//! | [`Service`] | Which API the fixture speaks: [`microsoft_graph`] or [`google_drive`]. |
+//! | [`Service`] | Which API the fixture speaks: [`microsoft_graph`], [`google_drive`] or [`google_photos_picker`]. |
 //! | The token endpoint | `POST /token`, `grant_type=refresh_token` only (RFC 6749 §6): hands out a new access token and rotates the refresh token. |
 //! | The content server | A second listener (so a second origin) for pre-authenticated downloads and thumbnail links. It refuses any request that carries an `Authorization` header, and records it. |
 //!
@@ -23,6 +23,9 @@
 //! - [`Fixture::hold_next`]: the next API request waits, unanswered, until the test releases
 //!   it (so a test can change things while a request is in flight, without sleeping).
 //!
+//! - [`Fixture::expire_base_urls`], [`Fixture::expire_picking_sessions`]: the Picker API's base
+//!   URLs and sessions reach the end of their documented lifetimes ([`google_photos_picker`]).
+//!
 //! - [`Fixture::set_images`]: full images as large as asked, sent piece by piece, and cut off
 //!   or stalled after some of their bytes ([`originals`]).
 //!
@@ -30,6 +33,7 @@
 //! rendition (PhotoLink passes bytes on without decoding them).
 
 pub mod google_drive;
+pub mod google_photos_picker;
 pub mod microsoft_graph;
 pub mod originals;
 
@@ -57,6 +61,7 @@ pub const SERVER_MESSAGE: &str = "Fixture says: the request was refused <script>
 pub enum Service {
     MicrosoftGraph,
     GoogleDrive,
+    GooglePhotosPicker,
 }
 
 /// A request a fixture received: where, and with which `Authorization` header.
@@ -80,7 +85,7 @@ pub struct Fixture {
 
 /// What the fixture's servers share.
 pub(crate) struct Shared {
-    /// How many photos the Drive fixture lists.
+    /// How many photos the Drive fixture lists (and the Picker fixture offers to pick).
     pub photos: usize,
     /// The library the Graph fixture serves.
     pub graph: microsoft_graph::Library,
@@ -94,6 +99,8 @@ pub(crate) struct Shared {
     /// How long full images are (0: a short marker), and how they end.
     images: Mutex<(usize, originals::Ending)>,
     hold: Mutex<Option<Hold>>,
+    /// The Picker fixture's sessions.
+    picker: Mutex<google_photos_picker::Picker>,
 }
 
 /// The fixture's side of [`Fixture::hold_next`].
@@ -166,16 +173,19 @@ impl Fixture {
             thumbnail_bytes: AtomicUsize::new(0),
             images: Mutex::new((0, originals::Ending::Complete)),
             hold: Mutex::new(None),
+            picker: Mutex::new(google_photos_picker::Picker::default()),
         });
         let api_routes = match service {
             Service::MicrosoftGraph => microsoft_graph::api_routes(),
             Service::GoogleDrive => google_drive::api_routes(),
+            Service::GooglePhotosPicker => google_photos_picker::api_routes(),
         }
         .route("/token", post(token))
         .layer(middleware::from_fn_with_state(state.clone(), hold));
         let content_routes = match service {
             Service::MicrosoftGraph => microsoft_graph::content_routes(),
             Service::GoogleDrive => google_drive::content_routes(),
+            Service::GooglePhotosPicker => google_photos_picker::content_routes(),
         };
         let tasks = vec![
             serve(api_listener, api_routes.with_state(state.clone())),
@@ -201,6 +211,7 @@ impl Fixture {
         match self.service {
             Service::MicrosoftGraph => format!("http://{}/v1.0", self.api),
             Service::GoogleDrive => format!("http://{}/drive/v3", self.api),
+            Service::GooglePhotosPicker => format!("http://{}/v1", self.api),
         }
     }
 
