@@ -40,6 +40,7 @@ use url::Url;
 
 use super::details::TakenAt;
 use super::google_drive::GoogleDrive;
+use super::google_photos_picker::GooglePhotosPicker;
 use super::index::{self, Listing, PhotoIndex, Rendition, Sources};
 use super::microsoft_graph::MicrosoftGraph;
 use super::photolink::PhotoLinkList;
@@ -55,6 +56,9 @@ const MAX_TITLE_CHARS: usize = 200;
 /// window no round trips, and a server that answers only empty pages is still answered in a
 /// bounded number of requests.
 const EMPTY_PAGES_FOLLOWED: usize = 16;
+/// The most pages of a list read whole ([`PhotoLibrary::fetch_whole`]): 100 pages of 100
+/// photos, far past what a person picks by hand (the Picker allows up to 2,000).
+const WHOLE_LIST_PAGES: usize = 100;
 
 /// The connected account's photos at one photo API.
 pub struct PhotoLibrary {
@@ -152,6 +156,24 @@ impl PhotoLibrary {
             page = self.fetch_one_page(Some(&next)).await?;
         }
         Ok(page)
+    }
+
+    /// Every page of a list read whole at once, from the page the source's own token `first`
+    /// names (never one handed to the window) to the end, at most [`WHOLE_LIST_PAGES`] pages:
+    /// the photos picked in a Google Photos Picker session, which are saved, since the list
+    /// ends with the session.
+    pub async fn fetch_whole(&self, first: &str) -> Result<Vec<SourcePage>, AppError> {
+        let mut pages = vec![self.fetch_one_page(Some(first)).await?];
+        while let Some(next) = pages.last().and_then(|page| page.next_page_token.clone()) {
+            if pages.len() >= WHOLE_LIST_PAGES {
+                if let Some(page) = pages.last_mut() {
+                    page.next_page_token = None;
+                }
+                break;
+            }
+            pages.push(self.fetch_one_page(Some(&next)).await?);
+        }
+        Ok(pages)
     }
 
     /// Fetches the page `page_token` names, a token the window was handed or the source's own.
@@ -390,6 +412,7 @@ fn source_for(api: PhotoApi, endpoint: Url) -> Box<dyn PhotoSource> {
         PhotoApi::PhotoLink => Box::new(PhotoLinkList::new(endpoint)),
         PhotoApi::MicrosoftGraph => Box::new(MicrosoftGraph::new(endpoint)),
         PhotoApi::GoogleDrive => Box::new(GoogleDrive::new(endpoint)),
+        PhotoApi::GooglePhotosPicker => Box::new(GooglePhotosPicker::new(endpoint)),
     }
 }
 

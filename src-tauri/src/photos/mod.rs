@@ -10,6 +10,7 @@
 //! | [`photolink`] | The `photolink` source: PhotoLink's own `{"photos": [...], "next_page_token"}` list. |
 //! | [`microsoft_graph`] | The `microsoft-graph` source: every photo under OneDrive's Camera Roll and Photos folders through Microsoft Graph, the walk's cursor in the page token, downloads by pre-authenticated URL. |
 //! | [`google_drive`] | The `google-drive` source: the images in Google Drive through the Drive API v3. |
+//! | [`google_photos_picker`] | The `google-photos-picker` source: the photos a person chose in Google Photos, through the Picker API, listed from a picking session. |
 //! | [`details`] | What a listing says of a photo besides its renditions, read strictly: [`TakenAt`](details::TakenAt) (the date taken, as ISO 8601), pixel and byte sizes. |
 //! | [`api_root`] | [`ApiRoot`](api_root::ApiRoot): a photo API's root; the sources build their addresses under it and check the ones the service hands back. |
 //! | [`library`] | [`PhotoLibrary`]: makes every request for a source (the Bearer token only to the photos endpoint's origin) and gives the window its view of each photo. |
@@ -43,6 +44,7 @@ mod api_root;
 mod cache;
 mod details;
 mod google_drive;
+mod google_photos_picker;
 mod index;
 mod library;
 mod microsoft_graph;
