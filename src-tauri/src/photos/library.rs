@@ -176,6 +176,22 @@ impl PhotoLibrary {
         Ok(pages)
     }
 
+    /// A request with the Bearer token to the photo API itself, besides its list (the
+    /// Picker's sessions): refused unless `url` is on the photos endpoint's origin.
+    pub async fn call_api(
+        &self,
+        call: ApiCall<'_>,
+        url: &Url,
+    ) -> Result<ResourceResponse, AppError> {
+        self.check_token_address(url, Request::Page)?;
+        let url = url.as_str();
+        Ok(match call {
+            ApiCall::Get => self.session.authorized_get(url).await?,
+            ApiCall::PostJson(body) => self.session.authorized_post_json(url, body).await?,
+            ApiCall::Delete => self.session.authorized_delete(url).await?,
+        })
+    }
+
     /// Fetches the page `page_token` names, a token the window was handed or the source's own.
     async fn fetch_one_page(&self, page_token: Option<&str>) -> Result<SourcePage, AppError> {
         let url = self.source.page_url(page_token)?;
@@ -342,6 +358,14 @@ impl PhotoLibrary {
             }
         }
     }
+}
+
+/// A request to the photo API besides a page of its list ([`PhotoLibrary::call_api`]).
+#[derive(Debug, Clone, Copy)]
+pub enum ApiCall<'a> {
+    Get,
+    PostJson(&'a serde_json::Value),
+    Delete,
 }
 
 /// What a request with the Bearer token is for.

@@ -11,6 +11,7 @@
 //! | [`microsoft_graph`] | The `microsoft-graph` source: every photo under OneDrive's Camera Roll and Photos folders through Microsoft Graph, the walk's cursor in the page token, downloads by pre-authenticated URL. |
 //! | [`google_drive`] | The `google-drive` source: the images in Google Drive through the Drive API v3. |
 //! | [`google_photos_picker`] | The `google-photos-picker` source: the photos a person chose in Google Photos, through the Picker API, listed from a picking session. |
+//! | [`picking`] | Choosing photos in Google Photos: the Picker's session, opened in the browser, polled, listed and deleted; the photos chosen, kept for the account. |
 //! | [`details`] | What a listing says of a photo besides its renditions, read strictly: [`TakenAt`](details::TakenAt) (the date taken, as ISO 8601), pixel and byte sizes. |
 //! | [`api_root`] | [`ApiRoot`](api_root::ApiRoot): a photo API's root; the sources build their addresses under it and check the ones the service hands back. |
 //! | [`library`] | [`PhotoLibrary`]: makes every request for a source (the Bearer token only to the photos endpoint's origin) and gives the window its view of each photo. |
@@ -50,6 +51,7 @@ mod library;
 mod microsoft_graph;
 mod original;
 mod photolink;
+mod picking;
 mod scheme;
 pub mod settings;
 mod source;
