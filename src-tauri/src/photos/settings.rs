@@ -135,5 +135,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(settings(&google).api, PhotoApi::GoogleDrive);
+        let google_photos = parse(
+            "preset = \"google-photos\"\nclient_id = \"c\"\nclient_secret = \"s\"\n",
+            &FIELDS,
+        )
+        .unwrap();
+        assert_eq!(settings(&google_photos).api, PhotoApi::GooglePhotosPicker);
     }
 }
