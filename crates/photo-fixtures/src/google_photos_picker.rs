@@ -294,12 +294,13 @@ async fn list_media_items(
 
 /// Photo `p{index}` as a PickedMediaItem, its base URL of `generation`.
 fn media_item(state: &Shared, generation: usize, index: usize) -> Value {
+    let links = lock(&state.links_base).clone();
     json!({
         "id": format!("p{index}"),
         "createTime": format!("2024-01-{:02}T10:00:00Z", index % 28 + 1),
         "type": "PHOTO",
         "mediaFile": {
-            "baseUrl": format!("{}/media/{generation}/p{index}", state.content_base),
+            "baseUrl": format!("{links}/media/{generation}/p{index}"),
             "mimeType": "image/png",
             "filename": format!("Photo {index}.png"),
             "mediaFileMetadata": {

@@ -36,6 +36,7 @@ pub mod google_drive;
 pub mod google_photos_picker;
 pub mod microsoft_graph;
 pub mod originals;
+mod trusted_issuer;
 
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -101,6 +102,11 @@ pub(crate) struct Shared {
     hold: Mutex<Option<Hold>>,
     /// The Picker fixture's sessions.
     picker: Mutex<google_photos_picker::Picker>,
+    /// Where base URLs and thumbnail links point: the content server, or the API itself.
+    links_base: Mutex<String>,
+    /// The userinfo endpoint of an issuer whose access tokens are accepted too
+    /// ([`Fixture::accept_tokens_of`]), with the tokens it vouched for.
+    trusted_issuer: Mutex<Option<(String, Vec<String>)>>,
 }
 
 /// The fixture's side of [`Fixture::hold_next`].
@@ -174,6 +180,8 @@ impl Fixture {
             images: Mutex::new((0, originals::Ending::Complete)),
             hold: Mutex::new(None),
             picker: Mutex::new(google_photos_picker::Picker::default()),
+            links_base: Mutex::new(format!("http://{content}")),
+            trusted_issuer: Mutex::new(None),
         });
         let api_routes = match service {
             Service::MicrosoftGraph => microsoft_graph::api_routes(),
@@ -187,6 +195,11 @@ impl Fixture {
             Service::GoogleDrive => google_drive::content_routes(),
             Service::GooglePhotosPicker => google_photos_picker::content_routes(),
         };
+        // The content routes answer on the API's origin too ([`Fixture::links_on_the_api`]).
+        let api_routes = api_routes.merge(content_routes.clone());
+        let trust = middleware::from_fn_with_state(state.clone(), trusted_issuer::vouch);
+        let (api_routes, content_routes) =
+            (api_routes.layer(trust.clone()), content_routes.layer(trust));
         let tasks = vec![
             serve(api_listener, api_routes.with_state(state.clone())),
             serve(content_listener, content_routes.with_state(state.clone())),
@@ -273,6 +286,20 @@ impl Fixture {
     /// marker), sent piece by piece and ending as `ending` says.
     pub fn set_images(&self, bytes: usize, ending: originals::Ending) {
         *lock(&self.state.images) = (bytes, ending);
+    }
+
+    /// The Picker's base URLs point at
+    /// the API's own origin instead of the content server's: for a client that sends the
+    /// token only to the API's origin, as the app does outside its tests.
+    pub fn links_on_the_api(&self) {
+        *lock(&self.state.links_base) = format!("http://{}", self.api);
+    }
+
+    /// Accepts the access tokens of the issuer whose userinfo endpoint is `userinfo` too, as a
+    /// resource server of that issuer would: a token the issuer's userinfo answers 200 to is
+    /// taken for the fixture's own ([`trusted_issuer`]).
+    pub fn accept_tokens_of(&self, userinfo: &str) {
+        *lock(&self.state.trusted_issuer) = Some((userinfo.to_owned(), Vec::new()));
     }
 
     /// Every request received so far, in order.

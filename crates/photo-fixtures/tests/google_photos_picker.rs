@@ -263,3 +263,63 @@ async fn every_request_to_the_api_needs_the_token_and_polling_can_be_set() {
         json!({"pollInterval": "0.05s", "timeoutIn": "2s"})
     );
 }
+
+/// A userinfo endpoint on loopback that knows one access token.
+async fn userinfo_knowing(token: &'static str) -> String {
+    use axum::http::{HeaderMap, StatusCode as Status};
+    let app = axum::Router::new().route(
+        "/userinfo",
+        axum::routing::get(move |headers: HeaderMap| async move {
+            let sent = headers.get("authorization").and_then(|v| v.to_str().ok());
+            if sent == Some(&format!("Bearer {token}")) {
+                (Status::OK, "{\"sub\":\"a\"}")
+            } else {
+                (Status::UNAUTHORIZED, "{}")
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{address}/userinfo")
+}
+
+#[tokio::test]
+async fn tokens_another_issuer_vouches_for_are_accepted_and_base_urls_can_be_on_the_api() {
+    let api = Api::start(2).await;
+    api.fixture
+        .accept_tokens_of(&userinfo_knowing("issued-elsewhere").await);
+    api.fixture.links_on_the_api();
+    let create = |token: &'static str| {
+        api.http
+            .post(format!("{}/sessions", api.fixture.api_root()))
+            .bearer_auth(token)
+            .send()
+    };
+    assert_eq!(
+        create("unknown").await.unwrap().status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let session: Value = create("issued-elsewhere")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = session["id"].as_str().unwrap();
+    api.pick(session["pickerUri"].as_str().unwrap(), &["p2"])
+        .await;
+    let (_, page) = api
+        .call(reqwest::Method::GET, &format!("/mediaItems?sessionId={id}"))
+        .await;
+    let base = page["mediaItems"][0]["mediaFile"]["baseUrl"]
+        .as_str()
+        .unwrap();
+    let api_origin = api.fixture.issuer();
+    assert!(base.starts_with(&api_origin), "{base}");
+    let (status, body) = api
+        .get_content(&format!("{base}=w512-h512"), Some("issued-elsewhere"))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(String::from_utf8_lossy(&body).ends_with("p2 thumbnail"));
+}
