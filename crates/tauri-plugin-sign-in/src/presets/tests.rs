@@ -324,7 +324,7 @@ fn the_guide_shows_each_example_file_unchanged() {
 
 #[test]
 fn the_guide_shows_each_preset_as_it_is() {
-    for preset in [MICROSOFT, GOOGLE] {
+    for preset in [MICROSOFT, GOOGLE, GOOGLE_PHOTOS] {
         let shown = format!("```toml\n{}\n```", preset.trim());
         assert!(
             GUIDE.contains(&shown),
