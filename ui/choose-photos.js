@@ -6,6 +6,8 @@
 // `ChoosePhotos` is the logic (no DOM, tested under Node in tests/ui); `bindChoosePhotos` ties
 // it to the connected view's elements.
 
+import { channelMaker } from "./save-original.js";
+
 export class ChoosePhotos {
   /**
    * @param invoke the Tauri `invoke`
@@ -103,11 +105,7 @@ export function bindChoosePhotos(invoke, Channel, added) {
   const button = $("choose-photos");
   const chooser = new ChoosePhotos(
     invoke,
-    (onMessage) => {
-      const channel = new Channel();
-      channel.onmessage = onMessage;
-      return channel;
-    },
+    channelMaker(Channel),
     () => {
       panel.hidden = !chooser.picker;
       $("picker-explanation").textContent = chooser.explanation;

@@ -29,12 +29,12 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::{Credentials, ErrorBodies, SERVER_MESSAGE, Shared, target};
+use crate::{Credentials, ErrorBodies, SERVER_MESSAGE, Shared, target, with_google_challenge};
 
 /// The one `q` the fixture understands.
 pub const IMAGES_QUERY: &str = "mimeType contains 'image/' and trashed=false";
@@ -58,14 +58,7 @@ struct Drive;
 
 impl ErrorBodies for Drive {
     fn unauthorized(&self) -> Response {
-        let mut response = error(StatusCode::UNAUTHORIZED, "global", "authError");
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static(
-                "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\"",
-            ),
-        );
-        response
+        with_google_challenge(error(StatusCode::UNAUTHORIZED, "global", "authError"))
     }
 
     fn throttled(&self) -> Response {

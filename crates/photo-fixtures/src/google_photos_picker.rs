@@ -49,12 +49,14 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::{Credentials, ErrorBodies, Fixture, SERVER_MESSAGE, Shared, lock, target};
+use crate::{
+    Credentials, ErrorBodies, Fixture, SERVER_MESSAGE, Shared, lock, target, with_google_challenge,
+};
 
 /// `pageSize` of `mediaItems.list` when not given, and the most it serves.
 const DEFAULT_PAGE_SIZE: usize = 25;
@@ -131,14 +133,7 @@ struct Errors;
 
 impl ErrorBodies for Errors {
     fn unauthorized(&self) -> Response {
-        let mut response = error(StatusCode::UNAUTHORIZED);
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static(
-                "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\"",
-            ),
-        );
-        response
+        with_google_challenge(error(StatusCode::UNAUTHORIZED))
     }
 
     fn throttled(&self) -> Response {

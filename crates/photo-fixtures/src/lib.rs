@@ -423,6 +423,17 @@ impl Shared {
     }
 }
 
+/// `response` with the `WWW-Authenticate` challenge Google's APIs send with a 401.
+pub(crate) fn with_google_challenge(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static(
+            "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\"",
+        ),
+    );
+    response
+}
+
 /// How a service writes its errors.
 pub(crate) trait ErrorBodies {
     fn unauthorized(&self) -> Response;

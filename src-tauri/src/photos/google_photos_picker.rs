@@ -479,4 +479,4 @@ mod tests {
 }
 
 #[cfg(test)]
-mod against_the_fixture;
+pub(crate) mod against_the_fixture;

@@ -13,22 +13,30 @@ use crate::photos::library::PhotoLibrary;
 use crate::photos::settings::PhotoApi;
 use crate::photos::tests::library_and_session;
 
-/// A Picker fixture of `photos` photos and a library over it whose base URLs are on the
-/// fixture's content server (standing in for Google's base URL host).
-async fn started(photos: usize) -> (Fixture, PhotoLibrary) {
+/// A Picker fixture of `photos` photos, a library over it whose base URLs are on the
+/// fixture's content server (standing in for Google's base URL host), and the API root.
+pub(crate) async fn started(photos: usize) -> (Fixture, PhotoLibrary, Url) {
     let fixture = Fixture::start(Service::GooglePhotosPicker, photos).await;
     let (_, session) = library_and_session(&fixture, PhotoApi::GooglePhotosPicker);
     let root = Url::parse(&fixture.api_root()).unwrap();
     let base_urls = Url::parse(&fixture.content_origin()).unwrap().origin();
     let picker = GooglePhotosPicker::with_fixture_base_urls_at(root.clone(), base_urls);
     let library = PhotoLibrary::new(session, &root, Box::new(picker));
-    (fixture, library)
+    (fixture, library, root)
 }
 
-/// A session in which `items` were picked on the fixture's picker page, as a browser does.
-async fn picked(fixture: &Fixture, items: &[String]) -> String {
-    let http = reqwest::Client::new();
-    let session: serde_json::Value = http
+/// Whether no request to the fixture's picker page (the browser's) carried credentials.
+pub(crate) fn picker_page_never_sent_a_token(fixture: &Fixture) -> bool {
+    fixture
+        .seen()
+        .iter()
+        .filter(|seen| seen.target.starts_with("/picker/"))
+        .all(|seen| seen.authorization.is_none())
+}
+
+/// A new session, created as the app does.
+async fn created(fixture: &Fixture) -> serde_json::Value {
+    reqwest::Client::new()
         .post(format!("{}/sessions", fixture.api_root()))
         .bearer_auth(fixture.access_token())
         .json(&serde_json::json!({}))
@@ -37,9 +45,14 @@ async fn picked(fixture: &Fixture, items: &[String]) -> String {
         .unwrap()
         .json()
         .await
-        .unwrap();
+        .unwrap()
+}
+
+/// A session in which `items` were picked on the fixture's picker page, as a browser does.
+async fn picked(fixture: &Fixture, items: &[String]) -> String {
+    let session = created(fixture).await;
     let form: Vec<_> = items.iter().map(|item| ("item", item.as_str())).collect();
-    let done = http
+    let done = reqwest::Client::new()
         .post(session["pickerUri"].as_str().unwrap())
         .form(&form)
         .send()
@@ -55,7 +68,7 @@ fn ids(count: usize, step: usize) -> Vec<String> {
 
 #[tokio::test]
 async fn the_picked_photos_are_read_whole_in_pages_of_100_in_the_order_picked() {
-    let (fixture, library) = started(500).await;
+    let (fixture, library, _) = started(500).await;
     let chosen: Vec<_> = ids(230, 2).into_iter().rev().collect();
     let session = picked(&fixture, &chosen).await;
 
@@ -94,7 +107,7 @@ async fn the_picked_photos_are_read_whole_in_pages_of_100_in_the_order_picked() 
 
 #[tokio::test]
 async fn renditions_come_from_the_base_urls_with_the_token_until_they_expire() {
-    let (fixture, library) = started(5).await;
+    let (fixture, library, _) = started(5).await;
     let session = picked(&fixture, &["p2".into(), "p4".into()]).await;
     let pages = library
         .fetch_whole(&GooglePhotosPicker::first_page(&session))
@@ -134,10 +147,8 @@ async fn renditions_come_from_the_base_urls_with_the_token_until_they_expire() {
             .all(|seen| seen.authorization.as_deref() == Some(bearer.as_str()))
     );
     assert!(
-        seen.iter()
-            .filter(|seen| seen.target.starts_with("/picker/"))
-            .all(|seen| seen.authorization.is_none()),
-        "the picker page is the browser's, never sent the token"
+        picker_page_never_sent_a_token(&fixture),
+        "the picker page is the browser's"
     );
 
     fixture.expire_base_urls();
@@ -151,16 +162,8 @@ async fn renditions_come_from_the_base_urls_with_the_token_until_they_expire() {
 
 #[tokio::test]
 async fn a_list_asked_for_before_the_person_picked_or_after_the_session_ended_is_an_error() {
-    let (fixture, library) = started(3).await;
-    let session: serde_json::Value = reqwest::Client::new()
-        .post(format!("{}/sessions", fixture.api_root()))
-        .bearer_auth(fixture.access_token())
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let (fixture, library, _) = started(3).await;
+    let session = created(&fixture).await;
     let first = GooglePhotosPicker::first_page(session["id"].as_str().unwrap());
     let early = library.fetch_whole(&first).await.unwrap_err();
     assert!(matches!(early, AppError::OAuth(_)), "{early:?}");

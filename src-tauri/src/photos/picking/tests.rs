@@ -5,15 +5,14 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use photolink_photo_fixtures::{Fixture, Service};
 use proptest::prelude::*;
 use url::Url;
 
 use super::*;
-use crate::photos::google_photos_picker::GooglePhotosPicker;
-use crate::photos::settings::PhotoApi;
+use crate::photos::google_photos_picker::against_the_fixture::{
+    picker_page_never_sent_a_token, started,
+};
 use crate::photos::source::Download;
-use crate::photos::tests::library_and_session;
 
 /// A clock that moves only when the flow sleeps, recording each sleep. A sleep still yields to
 /// the runtime for a moment, so the browser's part (another task) can go on meanwhile.
@@ -44,16 +43,6 @@ impl Clock for TestClock {
         self.sleeps.lock().unwrap().push(duration);
         tokio::time::sleep(Duration::from_millis(2))
     }
-}
-
-async fn started(photos: usize) -> (Fixture, PhotoLibrary, Url) {
-    let fixture = Fixture::start(Service::GooglePhotosPicker, photos).await;
-    let (_, session) = library_and_session(&fixture, PhotoApi::GooglePhotosPicker);
-    let root = Url::parse(&fixture.api_root()).unwrap();
-    let base_urls = Url::parse(&fixture.content_origin()).unwrap().origin();
-    let picker = GooglePhotosPicker::with_fixture_base_urls_at(root.clone(), base_urls);
-    let library = PhotoLibrary::new(session, &root, Box::new(picker));
-    (fixture, library, root)
 }
 
 /// An opener that plays the browser: picks `items` on the page it is handed (in another task,
@@ -138,12 +127,7 @@ async fn the_flow_opens_the_picker_polls_at_its_interval_lists_the_picked_photos
         api.iter()
             .all(|seen| seen.authorization.as_deref() == Some(bearer.as_str()))
     );
-    assert!(
-        seen.iter()
-            .filter(|seen| seen.target.starts_with("/picker/"))
-            .all(|seen| seen.authorization.is_none()),
-        "the picker page is never sent the token"
-    );
+    assert!(picker_page_never_sent_a_token(&fixture));
 }
 
 #[tokio::test]
