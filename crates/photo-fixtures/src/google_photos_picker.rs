@@ -55,7 +55,8 @@ use axum::routing::get;
 use serde_json::{Value, json};
 
 use crate::{
-    Credentials, ErrorBodies, Fixture, SERVER_MESSAGE, Shared, lock, target, with_google_challenge,
+    Credentials, ErrorBodies, Fixture, SERVER_MESSAGE, Shared, lock, page_start, target,
+    with_google_challenge,
 };
 
 /// `pageSize` of `mediaItems.list` when not given, and the most it serves.
@@ -254,15 +255,8 @@ async fn list_media_items(
         Some(Ok(size)) if size >= 1 => size.min(MAX_PAGE_SIZE),
         Some(_) => return Errors.refused(400),
     };
-    let start = match query.get("pageToken") {
-        None => 0,
-        Some(token) => match token
-            .strip_prefix(PAGE_TOKEN_PREFIX)
-            .and_then(|offset| offset.parse::<usize>().ok())
-        {
-            Some(offset) => offset,
-            None => return Errors.refused(400),
-        },
+    let Some(start) = page_start(query.get("pageToken"), PAGE_TOKEN_PREFIX) else {
+        return Errors.refused(400);
     };
     let picker = lock(&state.picker);
     let Some(session) = query

@@ -423,6 +423,16 @@ impl Shared {
     }
 }
 
+/// Where the page a `pageToken` names starts (`0` without one), for Google's lists, whose
+/// tokens the fixtures write as the offset behind `prefix`; `None` for a token they never
+/// handed out.
+pub(crate) fn page_start(page_token: Option<&String>, prefix: &str) -> Option<usize> {
+    match page_token {
+        None => Some(0),
+        Some(token) => token.strip_prefix(prefix)?.parse().ok(),
+    }
+}
+
 /// `response` with the `WWW-Authenticate` challenge Google's APIs send with a 401.
 pub(crate) fn with_google_challenge(mut response: Response) -> Response {
     response.headers_mut().insert(
