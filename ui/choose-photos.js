@@ -14,12 +14,16 @@ export class ChoosePhotos {
    * @param makeChannel `(onMessage) => channel`: a Tauri `Channel` whose messages go to `onMessage`
    * @param changed called after every change
    * @param added called after photos were chosen, so that the gallery lists them
+   * @param later `(task, milliseconds) => cancel`: runs `task` later (a timer)
    */
-  constructor(invoke, makeChannel, changed, added) {
+  constructor(invoke, makeChannel, changed, added, later) {
     this.invoke = invoke;
     this.makeChannel = makeChannel;
     this.changed = changed;
     this.added = added;
+    this.later = later;
+    /** Cancels the timer that asks again once Google's links have expired. */
+    this.cancelTimer = null;
     /** Whether the account's photos come from the Picker (else nothing of this is shown). */
     this.picker = false;
     this.chosen = 0;
@@ -52,7 +56,17 @@ export class ChoosePhotos {
     this.chosen = state.chosen;
     this.explanation = state.explanation ?? "";
     this.expired = state.expired ?? "";
+    this.stopTimer();
+    // Google's links expire while the window is open: ask again then, so that it says so.
+    if (state.expiresInSeconds) {
+      this.cancelTimer = this.later(() => this.refresh(), (state.expiresInSeconds + 1) * 1000);
+    }
     this.changed();
+  }
+
+  stopTimer() {
+    if (this.cancelTimer) this.cancelTimer();
+    this.cancelTimer = null;
   }
 
   /** Choose photos…: resolves when choosing has ended. */
@@ -81,6 +95,7 @@ export class ChoosePhotos {
   /** Disconnected: forgets everything; answers still on their way are dropped. */
   reset() {
     this.generation += 1;
+    this.stopTimer();
     this.picker = false;
     this.chosen = 0;
     this.explanation = "";
@@ -118,6 +133,10 @@ export function bindChoosePhotos(invoke, Channel, added) {
       if (status.textContent !== chooser.message) status.textContent = chooser.message;
     },
     added,
+    (task, milliseconds) => {
+      const timer = setTimeout(task, milliseconds);
+      return () => clearTimeout(timer);
+    },
   );
   button.addEventListener("click", () => chooser.choose());
   return chooser;

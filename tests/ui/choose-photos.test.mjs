@@ -39,9 +39,22 @@ function backend() {
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
-function chooser(server) {
+/** Timers the test runs by hand. */
+function timers() {
+  const pending = [];
+  const later = (task, milliseconds) => {
+    const timer = { task, milliseconds, cancelled: false };
+    pending.push(timer);
+    return () => {
+      timer.cancelled = true;
+    };
+  };
+  return { later, live: () => pending.filter((timer) => !timer.cancelled) };
+}
+
+function chooser(server, clock = timers()) {
   const added = [];
-  const chooser = new ChoosePhotos(server.invoke, server.makeChannel, () => {}, () => added.push(true));
+  const chooser = new ChoosePhotos(server.invoke, server.makeChannel, () => {}, () => added.push(true), clock.later);
   return { chooser, added };
 }
 
@@ -122,4 +135,27 @@ test("expired links are said, and answers that arrive after a disconnect are dro
   assert.equal(photos.state, "idle");
   assert.equal(photos.message, "");
   assert.equal(added.length, 0);
+});
+
+test("the window asks again when Google's links expire, so that it says so without a restart", async () => {
+  const server = backend();
+  const clock = timers();
+  const { chooser: photos } = chooser(server, clock);
+  const refreshed = photos.refresh();
+  server.next("chosen_photos").resolve({ ...PICKER, chosen: 3, expiresInSeconds: 120 });
+  await refreshed;
+  assert.equal(photos.expired, "");
+  assert.deepEqual(clock.live().map((timer) => timer.milliseconds), [121000]);
+
+  clock.live()[0].task();
+  server.next("chosen_photos").resolve({ ...PICKER, chosen: 3, expired: "Choose again to see them in full." });
+  await settle();
+  assert.equal(photos.expired, "Choose again to see them in full.");
+  assert.deepEqual(clock.live().length, 0, "the first timer was spent, and no other is needed");
+
+  const again = photos.refresh();
+  server.next("chosen_photos").resolve({ ...PICKER, chosen: 3, expiresInSeconds: 60 });
+  await again;
+  photos.reset();
+  assert.equal(clock.live().length, 0, "a disconnect cancels the timer");
 });

@@ -39,6 +39,8 @@ pub struct ChosenState {
     pub explanation: Option<String>,
     /// Set once the base URLs of the photos chosen have expired.
     pub expired: Option<String>,
+    /// Until then, in how many seconds they do (to ask again then).
+    pub expires_in_seconds: Option<u64>,
 }
 
 /// How far choosing has come, with the sentence the window shows for it.
@@ -76,6 +78,7 @@ pub async fn state(app: &AppHandle) -> Result<ChosenState, AppError> {
             chosen: 0,
             explanation: None,
             expired: None,
+            expires_in_seconds: None,
         });
     }
     let photos = app.state::<Photos>();
@@ -84,12 +87,13 @@ pub async fn state(app: &AppHandle) -> Result<ChosenState, AppError> {
         None => Selection::default(),
     };
     let chosen = selection.photos.len();
-    let expired = chosen > 0 && selection.expired(SystemTime::now());
+    let expires_in = selection.expires_in(SystemTime::now());
     Ok(ChosenState {
         picker: true,
         chosen,
         explanation: Some(messages::picker_explanation(chosen)),
-        expired: expired.then(messages::picker_links_expired),
+        expired: (chosen > 0 && expires_in == 0).then(messages::picker_links_expired),
+        expires_in_seconds: (chosen > 0 && expires_in > 0).then_some(expires_in),
     })
 }
 

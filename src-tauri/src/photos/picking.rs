@@ -318,9 +318,10 @@ impl Selection {
         added
     }
 
-    /// Whether the base URLs listed last have expired by `now`.
-    pub fn expired(&self, now: SystemTime) -> bool {
-        seconds(now).saturating_sub(self.listed_at) >= BASE_URL_LIFETIME.as_secs()
+    /// How many seconds after `now` the base URLs listed last expire (0: they have).
+    pub fn expires_in(&self, now: SystemTime) -> u64 {
+        let since = seconds(now).saturating_sub(self.listed_at);
+        BASE_URL_LIFETIME.as_secs().saturating_sub(since)
     }
 
     /// The selection as the one page of the account's list.

@@ -288,8 +288,9 @@ fn choosing_again_adds_in_front_and_a_photo_chosen_again_moves_there() {
     assert_eq!(selection.add(vec![photo("c"), photo("a")], later), 1);
     let ids: Vec<_> = selection.photos.iter().map(|p| p.id.as_str()).collect();
     assert_eq!(ids, ["c", "a", "b"]);
-    assert!(!selection.expired(later + Duration::from_secs(3599)));
-    assert!(selection.expired(later + BASE_URL_LIFETIME));
+    assert_eq!(selection.expires_in(later + Duration::from_secs(3599)), 1);
+    assert_eq!(selection.expires_in(later + BASE_URL_LIFETIME), 0);
+    assert_eq!(selection.expires_in(later + 2 * BASE_URL_LIFETIME), 0);
 }
 
 #[tokio::test]
