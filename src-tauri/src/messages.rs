@@ -88,8 +88,7 @@ pub fn picker_waiting(timeout_seconds: u64) -> String {
 }
 
 pub const PICKER_READING: &str = "Reading the photos you chose…";
-pub const PICKER_TIMED_OUT: &str =
-    "Choosing photos ended: Google Photos waited too long for Done. Choose photos… to start again.";
+pub const PICKER_ENDED: &str = "Choosing photos ended before you pressed Done in Google Photos. Choose photos… to start again.";
 pub const PICKER_NO_BROWSER: &str = "PhotoLink could not open your browser to choose photos.";
 pub const PICKER_BUSY: &str =
     "Photos are already being chosen in your browser. Press Done there, or wait for it to end.";

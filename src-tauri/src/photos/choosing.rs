@@ -157,7 +157,7 @@ async fn choose_now(
     let chosen = picking::choose(&library, &settings.endpoint, open, &SystemClock, report)
         .await
         .map_err(|error| match error {
-            PickingError::TimedOut => messages::PICKER_TIMED_OUT.into(),
+            PickingError::Ended => messages::PICKER_ENDED.into(),
             PickingError::Browser(reason) => {
                 tracing::warn!(%reason, "could not open the browser");
                 messages::PICKER_NO_BROWSER.into()

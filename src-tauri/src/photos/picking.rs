@@ -20,7 +20,8 @@
 //! 3. [`sessions.get`](https://developers.google.com/photos/picker/reference/rest/v1/sessions/get)
 //!    every `pollInterval` (kept within [`MIN_POLL_INTERVAL`]..=[`MAX_POLL_INTERVAL`]) until
 //!    `mediaItemsSet`, or until `timeoutIn` has passed since the session was created (kept
-//!    within [`MAX_TIMEOUT`]), which the window shows and which ends the flow.
+//!    within [`MAX_TIMEOUT`]), which the window shows and which ends the flow; so does a session
+//!    Google no longer knows (404 `NOT_FOUND`: past its `expireTime`).
 //! 4. The picked items, every page of
 //!    [`mediaItems.list`](https://developers.google.com/photos/picker/reference/rest/v1/mediaItems/list)
 //!    ([`PhotoLibrary::fetch_whole`]), as the
@@ -44,6 +45,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use photolink_oauth::Error as OAuthError;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
@@ -215,9 +217,10 @@ pub enum Progress {
 /// How choosing ended, when no photos came of it.
 #[derive(Debug, thiserror::Error)]
 pub enum PickingError {
-    /// The person did not finish within the session's `timeoutIn`.
-    #[error("the picking session timed out")]
-    TimedOut,
+    /// The person did not finish within the session's `timeoutIn`, or the session ended
+    /// before (Google answered that it is not found: past its `expireTime`).
+    #[error("the picking session ended before the photos were picked")]
+    Ended,
     /// The browser could not be opened.
     #[error("the browser could not be opened: {0}")]
     Browser(String),
@@ -281,10 +284,15 @@ async fn follow(
             .timeout
             .saturating_sub(clock.now().duration_since(created_at));
         if left.is_zero() {
-            return Err(PickingError::TimedOut);
+            return Err(PickingError::Ended);
         }
         clock.sleep(current.poll_interval.min(left)).await;
-        let answer = library.call_api(ApiCall::Get, session_url).await?;
+        let answer = match library.call_api(ApiCall::Get, session_url).await {
+            Err(AppError::OAuth(OAuthError::UnexpectedResponse { status: 404, .. })) => {
+                return Err(PickingError::Ended);
+            }
+            answer => answer?,
+        };
         current = PickingSession::read(&answer)?;
     }
     progress(Progress::Reading);
