@@ -49,7 +49,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
@@ -90,7 +90,7 @@ struct PickingSession {
 pub(crate) fn api_routes() -> Router<Arc<Shared>> {
     Router::new()
         .route("/v1/sessions", axum::routing::post(create_session))
-        .route("/v1/sessions/{id}", get(get_session).delete(delete_session))
+        .route("/v1/sessions/{id}", get(session).delete(session))
         .route("/v1/mediaItems", get(list_media_items))
         .fallback(not_found)
 }
@@ -208,24 +208,10 @@ async fn create_session(
     axum::Json(session_resource(&state, &picker, &id)).into_response()
 }
 
-async fn get_session(
+/// `sessions.get` and `sessions.delete`.
+async fn session(
     State(state): State<Arc<Shared>>,
-    uri: Uri,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Response {
-    if let Some(refusal) = state.check_api_request(target(&uri), &headers, &Errors) {
-        return refusal;
-    }
-    let picker = lock(&state.picker);
-    if !picker.sessions.contains_key(&id) {
-        return Errors.refused(404);
-    }
-    axum::Json(session_resource(&state, &picker, &id)).into_response()
-}
-
-async fn delete_session(
-    State(state): State<Arc<Shared>>,
+    method: Method,
     uri: Uri,
     headers: HeaderMap,
     Path(id): Path<String>,
@@ -234,11 +220,15 @@ async fn delete_session(
         return refusal;
     }
     let mut picker = lock(&state.picker);
-    if picker.sessions.remove(&id).is_none() {
+    if !picker.sessions.contains_key(&id) {
         return Errors.refused(404);
     }
-    picker.deleted += 1;
-    axum::Json(json!({})).into_response()
+    if method == Method::DELETE {
+        picker.sessions.remove(&id);
+        picker.deleted += 1;
+        return axum::Json(json!({})).into_response();
+    }
+    axum::Json(session_resource(&state, &picker, &id)).into_response()
 }
 
 async fn list_media_items(

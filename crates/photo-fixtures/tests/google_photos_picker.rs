@@ -73,6 +73,20 @@ impl Api {
             .status()
     }
 
+    /// The base URL of the one photo `item`, picked in `session` and listed.
+    async fn base_url_picked(&self, session: &Value, item: &str) -> String {
+        let id = session["id"].as_str().unwrap();
+        self.pick(session["pickerUri"].as_str().unwrap(), &[item])
+            .await;
+        let (_, page) = self
+            .call(reqwest::Method::GET, &format!("/mediaItems?sessionId={id}"))
+            .await;
+        page["mediaItems"][0]["mediaFile"]["baseUrl"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
     async fn get_content(&self, url: &str, token: Option<&str>) -> (StatusCode, Vec<u8>) {
         let mut request = self.http.get(url);
         if let Some(token) = token {
@@ -186,15 +200,7 @@ async fn base_urls_take_the_token_and_size_parameters_and_expire() {
     let api = Api::start(2).await;
     let session = api.create_session().await;
     let id = session["id"].as_str().unwrap();
-    api.pick(session["pickerUri"].as_str().unwrap(), &["p1"])
-        .await;
-    let (_, page) = api
-        .call(reqwest::Method::GET, &format!("/mediaItems?sessionId={id}"))
-        .await;
-    let base = page["mediaItems"][0]["mediaFile"]["baseUrl"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let base = api.base_url_picked(&session, "p1").await;
     assert!(base.starts_with(&api.fixture.content_origin()), "{base}");
     let token = api.fixture.access_token();
 
@@ -306,15 +312,7 @@ async fn tokens_another_issuer_vouches_for_are_accepted_and_base_urls_can_be_on_
         .json()
         .await
         .unwrap();
-    let id = session["id"].as_str().unwrap();
-    api.pick(session["pickerUri"].as_str().unwrap(), &["p2"])
-        .await;
-    let (_, page) = api
-        .call(reqwest::Method::GET, &format!("/mediaItems?sessionId={id}"))
-        .await;
-    let base = page["mediaItems"][0]["mediaFile"]["baseUrl"]
-        .as_str()
-        .unwrap();
+    let base = api.base_url_picked(&session, "p2").await;
     let api_origin = api.fixture.issuer();
     assert!(base.starts_with(&api_origin), "{base}");
     let (status, body) = api
