@@ -2,6 +2,7 @@
 // account's photos (gallery.js). The backend holds every secret; this page only sees the status,
 // photo titles and `photo:` image URLs.
 
+import { bindChoosePhotos } from "./choose-photos.js";
 import { Gallery } from "./gallery.js";
 import * as signIn from "./sign-in.js";
 
@@ -26,6 +27,8 @@ const $ = (id) => document.getElementById(id);
 const statusElement = document.querySelector('[data-testid="connection-status"]');
 const noticeElement = document.querySelector('[data-testid="notice"]');
 const gallery = new Gallery(invoke);
+// Photos chosen in Google Photos: the gallery lists them afresh.
+const choosePhotos = bindChoosePhotos(invoke, window.__TAURI__.core.Channel, () => gallery.start());
 
 let current = null;
 let dismissedNotice = 0;
@@ -50,9 +53,13 @@ function render(status) {
     renderAccount(status);
     // The photos start loading once `connected` is on screen: the first page and its
     // thumbnails take the processor from the frame that shows it otherwise.
-    if (previous !== "connected") afterNextPaint(() => current.state === "connected" && gallery.start());
+    if (previous !== "connected") {
+      afterNextPaint(() => current.state === "connected" && gallery.start());
+      choosePhotos.refresh();
+    }
   } else if (previous === "connected") {
     gallery.stop();
+    choosePhotos.reset();
   }
   renderNotice(status.notice);
   renderWarning(status.warning);

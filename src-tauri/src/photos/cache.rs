@@ -215,7 +215,7 @@ impl PhotoCache {
 
     /// The disk cache of the account `session` is connected to, learning the account first
     /// when needed (once per account and process).
-    async fn disk_for(&self, session: &Session) -> Option<Arc<DiskCache>> {
+    pub(super) async fn disk_for(&self, session: &Session) -> Option<Arc<DiskCache>> {
         if let Some(disk) = self.disk() {
             return Some(disk);
         }

@@ -34,6 +34,9 @@ pub enum PhotoApi {
     /// Google Drive API v3; `photos_endpoint` is its root
     /// (`https://www.googleapis.com/drive/v3`).
     GoogleDrive,
+    /// The photos a person chooses in Google Photos, through the Google Photos Picker API;
+    /// `photos_endpoint` is its root (`https://photospicker.googleapis.com/v1`).
+    GooglePhotosPicker,
 }
 
 impl<'de> Deserialize<'de> for PhotoApi {
@@ -42,8 +45,9 @@ impl<'de> Deserialize<'de> for PhotoApi {
             "photolink" => Ok(Self::PhotoLink),
             "microsoft-graph" => Ok(Self::MicrosoftGraph),
             "google-drive" => Ok(Self::GoogleDrive),
+            "google-photos-picker" => Ok(Self::GooglePhotosPicker),
             _ => Err(serde::de::Error::custom(
-                "the field `photo_api` must be \"photolink\", \"microsoft-graph\" or \"google-drive\"",
+                "the field `photo_api` must be \"photolink\", \"microsoft-graph\", \"google-drive\" or \"google-photos-picker\"",
             )),
         }
     }
@@ -94,6 +98,7 @@ mod tests {
             ("photolink", PhotoApi::PhotoLink),
             ("microsoft-graph", PhotoApi::MicrosoftGraph),
             ("google-drive", PhotoApi::GoogleDrive),
+            ("google-photos-picker", PhotoApi::GooglePhotosPicker),
         ] {
             let text = format!("{EXAMPLE_TOP}photo_api = \"{written}\"\n");
             let config = parse(&text, &FIELDS).unwrap();
@@ -130,5 +135,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(settings(&google).api, PhotoApi::GoogleDrive);
+        let google_photos = parse(
+            "preset = \"google-photos\"\nclient_id = \"c\"\nclient_secret = \"s\"\n",
+            &FIELDS,
+        )
+        .unwrap();
+        assert_eq!(settings(&google_photos).api, PhotoApi::GooglePhotosPicker);
     }
 }

@@ -709,3 +709,46 @@ async fn userinfo_about_another_account_than_the_verified_id_token_is_refused() 
         Some("Ada")
     );
 }
+
+#[tokio::test]
+async fn a_post_of_json_and_a_delete_carry_the_token_and_are_refreshed_once_when_rejected() {
+    let mock = Mock::start(|request| match (request.path.as_str(), bearer(request)) {
+        ("/token", _) => tokens("at-2", Some("rt-2"), 3600),
+        ("/sessions", Some("at-1")) => json(200, r#"{"id":"s1"}"#),
+        ("/sessions/s1", Some("at-2")) => json(200, "{}"),
+        _ => unauthorized("invalid_token"),
+    })
+    .await;
+    let session = session_valid(&mock);
+    let created = session
+        .authorized_post_json(
+            &format!("{}/sessions", mock.base),
+            &serde_json::json!({"pickingConfig": {}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.json::<serde_json::Value>().unwrap()["id"], "s1");
+    let post = &mock.requests_to("/sessions")[0];
+    assert_eq!(post.method, axum::http::Method::POST);
+    assert_eq!(post.header("content-type"), Some("application/json"));
+    assert_eq!(
+        post.param(r#"{"pickingConfig":{}}"#),
+        Some(""),
+        "the JSON body as sent"
+    );
+
+    let deleted = session
+        .authorized_delete(&format!("{}/sessions/s1", mock.base))
+        .await
+        .unwrap();
+    assert_eq!(deleted.status, 200);
+    let deletes = mock.requests_to("/sessions/s1");
+    assert_eq!(deletes.len(), 2, "rejected, refreshed, retried");
+    assert!(
+        deletes
+            .iter()
+            .all(|r| r.method == axum::http::Method::DELETE)
+    );
+    assert_eq!(bearer(&deletes[1]), Some("at-2"));
+    assert_eq!(mock.requests_to("/token").len(), 1);
+}
