@@ -517,7 +517,7 @@ prompt = "consent"
 "#;
 
     #[test]
-    fn the_readme_example_parses() {
+    fn a_minimal_config_parses_with_its_extra_authorize_params_and_defaults() {
         let config = parse(EXAMPLE).unwrap();
         assert_eq!(config.name, "Demo Photos");
         assert_eq!(config.scopes, ["photos:read"]);
