@@ -853,6 +853,8 @@ pub mod fakes {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
 
+    use photolink_oauth::sync::lock;
+
     use super::{KeyringError, NamedEntries, SecretEntry};
 
     /// The keyring service PhotoLink's entries are kept under: its identifier.
@@ -883,37 +885,34 @@ pub mod fakes {
     impl CredentialManagerStandIn {
         /// The names of the entries it holds, in order.
         pub fn names(&self) -> Vec<String> {
-            self.entries.lock().unwrap().keys().cloned().collect()
+            lock(&self.entries).keys().cloned().collect()
         }
 
         /// The text of the entry called `name`.
         pub fn text_of(&self, name: &str) -> Option<String> {
-            self.entries.lock().unwrap().get(name).cloned()
+            lock(&self.entries).get(name).cloned()
         }
 
         /// Sets the text of the entry called `name`, within the limits or not.
         pub fn put(&self, name: &str, text: &str) {
-            self.entries
-                .lock()
-                .unwrap()
-                .insert(name.to_owned(), text.to_owned());
+            lock(&self.entries).insert(name.to_owned(), text.to_owned());
         }
 
         /// Removes the entry called `name`, as if something outside PhotoLink did.
         pub fn remove(&self, name: &str) {
-            self.entries.lock().unwrap().remove(name);
+            lock(&self.entries).remove(name);
         }
 
         /// Lets `count` more writes succeed, and fails the ones after.
         pub fn fail_writes_after(&self, count: usize) {
-            *self.writes_left.lock().unwrap() = Some(count);
+            *lock(&self.writes_left) = Some(count);
         }
 
         pub fn fail_everything(&self, fail: bool) {
             for switch in [&self.fail_reads, &self.fail_writes, &self.fail_deletes] {
                 switch.store(fail, Ordering::SeqCst);
             }
-            *self.writes_left.lock().unwrap() = None;
+            *lock(&self.writes_left) = None;
         }
 
         /// Whether Credential Manager would take `text` under `name`; the refusal in its words
@@ -935,7 +934,7 @@ pub mod fakes {
 
         fn write(&self, name: &str, text: &str) -> Result<(), KeyringError> {
             FakeEntry::check(&self.fail_writes)?;
-            if let Some(left) = self.writes_left.lock().unwrap().as_mut() {
+            if let Some(left) = lock(&self.writes_left).as_mut() {
                 if *left == 0 {
                     return Err(KeyringError::Locked);
                 }
@@ -991,12 +990,12 @@ pub mod fakes {
     impl FakeEntry {
         pub fn holding(text: &str) -> Self {
             let entry = Self::default();
-            *entry.text.lock().unwrap() = Some(text.to_owned());
+            *lock(&entry.text) = Some(text.to_owned());
             entry
         }
 
         pub fn text(&self) -> Option<String> {
-            self.text.lock().unwrap().clone()
+            lock(&self.text).clone()
         }
 
         pub fn fail_everything(&self, fail: bool) {
@@ -1022,13 +1021,13 @@ pub mod fakes {
 
         fn write(&self, text: &str) -> Result<(), KeyringError> {
             Self::check(&self.fail_writes)?;
-            *self.text.lock().unwrap() = Some(text.to_owned());
+            *lock(&self.text) = Some(text.to_owned());
             Ok(())
         }
 
         fn delete(&self) -> Result<(), KeyringError> {
             Self::check(&self.fail_deletes)?;
-            *self.text.lock().unwrap() = None;
+            *lock(&self.text) = None;
             Ok(())
         }
     }
