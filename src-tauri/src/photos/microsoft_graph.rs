@@ -166,7 +166,7 @@ impl Cursor {
         serde_json::from_str::<Self>(token)
             .ok()
             .filter(|cursor| cursor.is_within_caps(root))
-            .ok_or_else(|| AppError::PhotoList("a page token that is not a OneDrive walk".into()))
+            .ok_or(AppError::UnknownPageToken)
     }
 
     fn token(&self) -> String {
@@ -198,9 +198,7 @@ impl Cursor {
     /// The URL of the page the cursor names.
     fn page_url(&self, root: &ApiRoot) -> Result<Url, AppError> {
         if let Some(link) = &self.next {
-            return next_link(root, link).ok_or_else(|| {
-                AppError::PhotoList("a next page that is not under the Graph root".into())
-            });
+            return next_link(root, link).ok_or(AppError::AddressRefused);
         }
         let mut url = match self.path.last() {
             Some(folder) => root.url_under(&["me", "drive", "items", folder.as_str(), "children"]),
@@ -427,7 +425,7 @@ impl PhotoSource for MicrosoftGraph {
         answer: &ResourceResponse,
     ) -> Result<SourcePage, AppError> {
         let mut cursor = Cursor::from_token(page_token, &self.root)?;
-        let page: Collection = answer.json()?;
+        let page: Collection = answer.json().map_err(AppError::UnreadableList)?;
         if cursor.special == Special::CameraRoll && cursor.path.is_empty() {
             let named = page
                 .value
@@ -972,7 +970,7 @@ mod tests {
                 match graph().read_page(None, &answer_of(body)) {
                     Ok(page) => prop_assert!(tokens_stay_on(&page, &origin(API))),
                     Err(error) => prop_assert!(
-                        matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
+                        matches!(error, AppError::UnreadableList(OAuthError::UnexpectedResponse { status: 200, .. })),
                         "{error:?}"
                     ),
                 }
