@@ -214,7 +214,8 @@ impl ProviderConfig {
         ];
         for (field, value) in urls {
             if let Some(value) = value {
-                check_web_url(value).map_err(|reason| FieldError::new(field, reason))?;
+                check_web_url(value)
+                    .map_err(|reason| FieldError::new(field, reason.to_string()))?;
             }
         }
         match (&self.authorization_endpoint, &self.token_endpoint) {
@@ -309,35 +310,67 @@ impl ProviderConfig {
                     "must be an address with {tenantid} as one whole path segment",
                 )
             })?;
-            check_web_url(template).map_err(|reason| FieldError::new("issuer_template", reason))?;
+            check_web_url(template)
+                .map_err(|reason| FieldError::new("issuer_template", reason.to_string()))?;
         }
         Ok(())
     }
 }
 
-/// Why a settings file cannot be used, naming the file and, where known, the line and field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a settings file cannot be used: the file, and what is wrong with it. `Display` is
+/// technical; the window's sentence is [`messages::settings`](crate::messages::settings).
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("provider settings {}: {problem}", path.display())]
 pub struct ConfigError {
     pub path: PathBuf,
-    pub detail: String,
+    pub problem: ConfigProblem,
 }
 
-impl fmt::Display for ConfigError {
+/// What is wrong with a settings file, naming the line and field where known.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ConfigProblem {
+    /// The environment variable named in `env` names a file that does not exist.
+    #[error("the file does not exist (it is named by {env})")]
+    Missing { env: String },
+    #[error("the file cannot be read ({0})")]
+    Unreadable(std::io::ErrorKind),
+    /// Not TOML, or a field of the wrong type, unknown or missing: where, and what.
+    #[error("{0}")]
+    Syntax(SyntaxError),
+    /// A field's value cannot be used.
+    #[error("{0}")]
+    Field(FieldError),
+    /// The provider's server, reached with the file's settings, showed them wrong (an issuer
+    /// that is not the server's, an endpoint without https).
+    #[error("{0}")]
+    Provider(photolink_oauth::Error),
+}
+
+/// A TOML error at a line of the file, with the key written on it when that helps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    /// toml's own description, without its final period.
+    pub message: String,
+}
+
+impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let detail = self.detail.trim_end_matches('.');
-        write!(
-            f,
-            "The provider settings in {} cannot be used: {detail}.",
-            self.path.display()
-        )
+        match (self.line, &self.key) {
+            (Some(line), Some(key)) => write!(f, "line {line}, `{key}`: {}", self.message),
+            (Some(line), None) => write!(f, "line {line}: {}", self.message),
+            (None, _) => f.write_str(&self.message),
+        }
     }
 }
 
-impl std::error::Error for ConfigError {}
-
-struct FieldError {
-    field: &'static str,
-    reason: String,
+/// A field whose value cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the field `{field}` {reason}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub reason: String,
 }
 
 impl FieldError {
@@ -385,34 +418,34 @@ impl ConfigSource {
                     Self::Default(_) => Ok(None),
                     Self::Env(_) => Err(ConfigError {
                         path: path.to_owned(),
-                        detail: format!("the file does not exist (it is named by {CONFIG_ENV})"),
+                        problem: ConfigProblem::Missing {
+                            env: CONFIG_ENV.to_owned(),
+                        },
                     }),
                 };
             }
             Err(error) => {
                 return Err(ConfigError {
                     path: path.to_owned(),
-                    detail: format!("the file cannot be read ({error})"),
+                    problem: ConfigProblem::Unreadable(error.kind()),
                 });
             }
         };
         parse(&text, fields)
             .map(Some)
-            .map_err(|detail| ConfigError {
+            .map_err(|problem| ConfigError {
                 path: path.to_owned(),
-                detail,
+                problem,
             })
     }
 }
 
 /// Parses and checks the file's text, the app's `fields` with it; the error names the line and
 /// field.
-pub fn parse(text: &str, fields: &AppFields) -> Result<ProviderConfig, String> {
+pub fn parse(text: &str, fields: &AppFields) -> Result<ProviderConfig, ConfigProblem> {
     let config = presets::read(text, |whole| read_both(whole, fields))
-        .map_err(|error| describe_toml_error(text, &error))?;
-    config
-        .validate()
-        .map_err(|e| format!("the field `{}` {}", e.field, e.reason))?;
+        .map_err(|error| ConfigProblem::Syntax(syntax_error(text, &error)))?;
+    config.validate().map_err(ConfigProblem::Field)?;
     Ok(config)
 }
 
@@ -438,35 +471,51 @@ fn read_both(
     Ok(config)
 }
 
-fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
-    let message = error.message().trim_end_matches('.');
-    match error.span() {
-        Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            // toml names the line but not the field; a value's error names the key before it.
-            let line_text = text[before.rfind('\n').map_or(0, |at| at + 1)..]
-                .lines()
-                .next()
-                .unwrap_or_default();
-            match line_text.split_once('=').map(|(key, _)| key.trim()) {
-                Some(key) if !key.is_empty() && !message.contains(key) => {
-                    format!("line {line}, `{key}`: {message}")
-                }
-                _ => format!("line {line}: {message}"),
-            }
-        }
-        None => message.to_owned(),
+fn syntax_error(text: &str, error: &toml::de::Error) -> SyntaxError {
+    let message = error.message().trim_end_matches('.').to_owned();
+    let Some(span) = error.span() else {
+        return SyntaxError {
+            line: None,
+            key: None,
+            message,
+        };
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    // toml names the line but not the field; a value's error names the key before it.
+    let line_text = text[before.rfind('\n').map_or(0, |at| at + 1)..]
+        .lines()
+        .next()
+        .unwrap_or_default();
+    let key = line_text
+        .split_once('=')
+        .map(|(key, _)| key.trim())
+        .filter(|key| !key.is_empty() && !message.contains(key))
+        .map(str::to_owned);
+    SyntaxError {
+        line: Some(line),
+        key,
+        message,
     }
 }
 
-/// Checks that `value` is an `http` or `https` address (the app checks its own fields with it).
-pub fn check_web_url(value: &str) -> Result<(), String> {
-    let url = Url::parse(value).map_err(|e| format!("is not a valid address ({e})"))?;
+/// Why a field meant to hold a web address does not; `Display` completes "the field `x` …".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebUrlError {
+    #[error("is not a valid address ({0})")]
+    NotAnAddress(#[from] url::ParseError),
+    /// The address's scheme, which is not `http` or `https`.
+    #[error("must be an https address, not {0}:")]
+    NotWeb(String),
+}
+
+/// `value` as an `http` or `https` address (the app checks its own fields with it).
+pub fn check_web_url(value: &str) -> Result<Url, WebUrlError> {
+    let url = Url::parse(value)?;
     if !matches!(url.scheme(), "https" | "http") {
-        return Err(format!("must be an https address, not {}:", url.scheme()));
+        return Err(WebUrlError::NotWeb(url.scheme().to_owned()));
     }
-    Ok(())
+    Ok(url)
 }
 
 /// An app with fields of its own, for the tests of reading the file: PhotoLink's photo API
@@ -490,8 +539,9 @@ pub(crate) mod an_app {
         read: |fields| Ok(AppSettings::new(Fields::deserialize(fields)?)),
     };
 
+    /// The file's text read with these fields; the error as its technical text.
     pub fn parse(text: &str) -> Result<ProviderConfig, String> {
-        super::parse(text, &FIELDS)
+        super::parse(text, &FIELDS).map_err(|problem| problem.to_string())
     }
 
     /// The app's fields of a file that was read with them.
@@ -585,7 +635,9 @@ prompt = "consent"
         let error = parse(&EXAMPLE_TOP.replace("photos_endpoint", "photo_endpoint")).unwrap_err();
         assert!(error.starts_with("line 4:"), "{error}");
         assert!(error.contains("photo_endpoint"), "{error}");
-        let error = super::parse(EXAMPLE_TOP, &AppFields::NONE).unwrap_err();
+        let error = super::parse(EXAMPLE_TOP, &AppFields::NONE)
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("photos_endpoint"),
             "an app without fields: {error}"

@@ -9,7 +9,7 @@ use crate::config::ConfigError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("provider settings: {0}")]
+    #[error(transparent)]
     Config(#[from] ConfigError),
     #[error("embedded demo provider: {0}")]
     DemoProvider(#[from] photolink_demo_provider::Error),
@@ -20,7 +20,7 @@ pub enum Error {
     #[error("no sign-in is waiting")]
     NotWaiting,
     #[error("clipboard: {0}")]
-    Clipboard(String),
+    Clipboard(#[source] tauri_plugin_clipboard_manager::Error),
     #[error("cannot listen on 127.0.0.1 for the browser's redirect: {0}")]
     RedirectListener(std::io::Error),
 }

@@ -143,7 +143,10 @@ use std::sync::Arc;
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, Runtime};
 
-pub use config::{AppFields, AppSettings, CONFIG_ENV, ProviderConfig, check_web_url, parse};
+pub use config::{
+    AppFields, AppSettings, CONFIG_ENV, ConfigError, ConfigProblem, FieldError, ProviderConfig,
+    SyntaxError, WebUrlError, check_web_url, parse,
+};
 pub use desktop::CONNECTION_CHANGED;
 pub use error::{CommandError, Error};
 pub use provider::Provider;

@@ -5,6 +5,7 @@
 
 use photolink_oauth::{AuthorizationErrorCode, Error as OAuthError, TokenErrorCode, shown_text};
 
+use crate::config::ConfigError;
 use crate::error::Error;
 
 /// A sign-in whose time ran out (in the waiting view, or when its callback came too late).
@@ -44,6 +45,20 @@ pub const DISCONNECTED_KEYRING_KEPT: &str = "You are disconnected. The system ke
 /// Disconnect forgot the account here, but the keyring still holds it and PhotoLink could not
 /// record that it must not be used: the next start may restore it.
 pub const DISCONNECTED_KEYRING_KEPT_UNRECORDED: &str = "You are disconnected until PhotoLink closes. The system keyring did not let PhotoLink delete the saved connection, and PhotoLink could not record that it must not be used, so it may be connected again at the next start. Disconnect again then, or remove PhotoLink's entry from the system keyring.";
+
+/// A settings file that cannot be used: which, what is wrong, and what to do.
+pub fn settings(error: &ConfigError) -> String {
+    use crate::config::ConfigProblem as Problem;
+    let problem = match &error.problem {
+        Problem::Provider(error) => settings_problem(error),
+        other => other.to_string(),
+    };
+    format!(
+        "The provider settings in {} cannot be used: {}. Fix the file and start PhotoLink again.",
+        error.path.display(),
+        problem.trim_end_matches('.')
+    )
+}
 
 /// What is wrong with `provider.toml`, when setting the provider up refused it, in words that
 /// complete "The provider settings in … cannot be used: …". An address named here is the one
@@ -185,7 +200,7 @@ fn token(code: &TokenErrorCode, provider: &str) -> String {
 pub fn error(error: &Error, provider: &str) -> String {
     match error {
         Error::OAuth(error) => oauth(error, provider),
-        Error::Config(error) => format!("{error} Fix the file and start PhotoLink again."),
+        Error::Config(error) => settings(error),
         Error::DemoProvider(_) => {
             "The built-in Demo Photos provider could not start. Start PhotoLink again.".into()
         }
@@ -297,6 +312,26 @@ mod tests {
         assert_eq!(
             oauth(&OAuthError::ReconnectNeeded, PROVIDER),
             "Your connection to Demo Photos has expired or was withdrawn. Connect again."
+        );
+    }
+
+    #[test]
+    fn a_bad_settings_file_is_a_technical_error_and_a_sentence() {
+        use crate::config::{ConfigProblem, FieldError};
+        let error = ConfigError {
+            path: "/home/a/provider.toml".into(),
+            problem: ConfigProblem::Field(FieldError {
+                field: "client_id",
+                reason: "must not be empty".into(),
+            }),
+        };
+        assert_eq!(
+            error.to_string(),
+            "provider settings /home/a/provider.toml: the field `client_id` must not be empty"
+        );
+        assert_eq!(
+            settings(&error),
+            "The provider settings in /home/a/provider.toml cannot be used: the field `client_id` must not be empty. Fix the file and start PhotoLink again."
         );
     }
 

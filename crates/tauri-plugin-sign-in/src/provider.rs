@@ -11,7 +11,8 @@ use photolink_oauth::{
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::config::{
-    AppFields, AppSettings, CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig, Redirect,
+    AppFields, AppSettings, CONFIG_ENV, ConfigError, ConfigProblem, ConfigSource, ProviderConfig,
+    Redirect,
 };
 use crate::error::Error;
 use crate::saved_metadata::{self, SavedMetadata};
@@ -304,7 +305,7 @@ fn settings_error(source: &ConfigSource, error: photolink_oauth::Error) -> Error
         OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. } | OAuth::IssuerMismatch { .. } => {
             Error::Config(ConfigError {
                 path: source.path().to_owned(),
-                detail: crate::messages::settings_problem(&error),
+                problem: ConfigProblem::Provider(error),
             })
         }
         other => Error::OAuth(other),
