@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use photolink_oauth::{ClientSecret, IssuerTemplate};
 use serde::Deserialize;
@@ -15,10 +16,112 @@ use url::Url;
 
 use crate::presets::{self, Preset};
 
-/// Environment variable naming a provider settings file; it wins over the default location.
-pub const CONFIG_ENV: &str = "PHOTOLINK_PROVIDER_CONFIG";
 /// File name of the provider settings in the app's config directory.
 pub const CONFIG_FILE_NAME: &str = "provider.toml";
+/// The longest a sign-in waits for the browser, and how long it waits unless configured (the
+/// core's default `pending_lifetime`): the saved sign-in in the keyring is kept that long.
+pub const LONGEST_SIGN_IN_LIFETIME: Duration = Duration::from_secs(10 * 60);
+
+/// The plugin's configuration: `plugins.sign-in` in the app's `tauri.conf.json` (camelCase
+/// keys), each value replaced by the one given to the [`Builder`](crate::Builder), if any.
+///
+/// ```json
+/// "plugins": {
+///   "sign-in": {
+///     "providerConfigEnv": "MYAPP_PROVIDER_CONFIG",
+///     "signInLifetimeSeconds": 300
+///   }
+/// }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PluginConfig {
+    /// An environment variable that names the provider settings file; when it is set, that
+    /// file is read instead of `provider.toml` in the app's config folder (and must exist).
+    /// Without it no variable is read.
+    #[serde(default)]
+    pub provider_config_env: Option<String>,
+    /// How long a sign-in waits for the browser, in whole seconds: 1 to 600, 600 unless given.
+    #[serde(default)]
+    pub sign_in_lifetime_seconds: Option<u64>,
+    /// An environment variable that shortens the sign-in's lifetime further, in whole seconds
+    /// (tests of the expiry use it). Without it no variable is read.
+    #[serde(default)]
+    pub sign_in_lifetime_env: Option<String>,
+}
+
+/// A plugin configuration that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PluginConfigError {
+    #[error("signInLifetimeSeconds must be from 1 to {longest}, not {0}", longest = LONGEST_SIGN_IN_LIFETIME.as_secs())]
+    SignInLifetime(u64),
+    #[error("{0} must name an environment variable, not be empty")]
+    EmptyEnvName(&'static str),
+}
+
+impl PluginConfig {
+    /// `self` (from `tauri.conf.json`) with every value `builder` gives in its place, checked.
+    pub fn with(self, builder: Self) -> Result<Self, PluginConfigError> {
+        let config = Self {
+            provider_config_env: builder.provider_config_env.or(self.provider_config_env),
+            sign_in_lifetime_seconds: builder
+                .sign_in_lifetime_seconds
+                .or(self.sign_in_lifetime_seconds),
+            sign_in_lifetime_env: builder.sign_in_lifetime_env.or(self.sign_in_lifetime_env),
+        };
+        for (name, value) in [
+            ("providerConfigEnv", &config.provider_config_env),
+            ("signInLifetimeEnv", &config.sign_in_lifetime_env),
+        ] {
+            if value
+                .as_deref()
+                .is_some_and(|value| value.trim().is_empty())
+            {
+                return Err(PluginConfigError::EmptyEnvName(name));
+            }
+        }
+        if let Some(seconds) = config.sign_in_lifetime_seconds
+            && !(1..=LONGEST_SIGN_IN_LIFETIME.as_secs()).contains(&seconds)
+        {
+            return Err(PluginConfigError::SignInLifetime(seconds));
+        }
+        Ok(config)
+    }
+
+    /// Where the provider settings are: the file the configured variable names, when it is
+    /// set in `environment`, else `provider.toml` in `config_dir`.
+    pub fn config_source(
+        &self,
+        environment: impl Fn(&str) -> Option<std::ffi::OsString>,
+        config_dir: &Path,
+    ) -> ConfigSource {
+        let named = self.provider_config_env.as_deref().and_then(|env| {
+            environment(env)
+                .filter(|value| !value.is_empty())
+                .map(|value| (env.to_owned(), PathBuf::from(value)))
+        });
+        match named {
+            Some((env, path)) => ConfigSource::Env { env, path },
+            None => ConfigSource::Default(config_dir.join(CONFIG_FILE_NAME)),
+        }
+    }
+
+    /// How long a sign-in waits: the configured lifetime, shortened by the configured
+    /// variable when `environment` sets it to a whole number of seconds above zero.
+    pub fn sign_in_lifetime(&self, environment: impl Fn(&str) -> Option<String>) -> Duration {
+        let configured = self
+            .sign_in_lifetime_seconds
+            .map_or(LONGEST_SIGN_IN_LIFETIME, Duration::from_secs);
+        let asked = self
+            .sign_in_lifetime_env
+            .as_deref()
+            .and_then(environment)
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .filter(|seconds| *seconds > 0)
+            .map(Duration::from_secs);
+        asked.map_or(configured, |asked| asked.min(configured))
+    }
+}
 
 /// A provider PhotoLink connects to, as written in `provider.toml`. `Debug` shows no client
 /// secret (it is the core's [`ClientSecret`]).
@@ -382,33 +485,25 @@ impl FieldError {
     }
 }
 
-/// Where the settings come from.
+/// Where the settings come from ([`PluginConfig::config_source`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigSource {
-    /// `PHOTOLINK_PROVIDER_CONFIG` names this file; it must exist.
-    Env(PathBuf),
-    /// `provider.toml` in the config directory; when absent the embedded demo provider is used.
+    /// The environment variable `env` names this file; it must exist.
+    Env { env: String, path: PathBuf },
+    /// `provider.toml` in the config directory; it may be absent.
     Default(PathBuf),
 }
 
 impl ConfigSource {
-    /// The file named by the environment, else `provider.toml` in `config_dir`.
-    pub fn locate(env_value: Option<std::ffi::OsString>, config_dir: &Path) -> Self {
-        match env_value.filter(|value| !value.is_empty()) {
-            Some(value) => Self::Env(PathBuf::from(value)),
-            None => Self::Default(config_dir.join(CONFIG_FILE_NAME)),
-        }
-    }
-
     /// The settings file's path.
     pub fn path(&self) -> &Path {
         match self {
-            Self::Env(path) | Self::Default(path) => path,
+            Self::Env { path, .. } | Self::Default(path) => path,
         }
     }
 
-    /// Reads the settings, the app's `fields` with them: `Ok(None)` means "no file, use the
-    /// embedded demo provider".
+    /// Reads the settings, the app's `fields` with them: `Ok(None)` means "no file in the
+    /// config folder".
     pub fn load(&self, fields: &AppFields) -> Result<Option<ProviderConfig>, ConfigError> {
         let path = self.path();
         let text = match std::fs::read_to_string(path) {
@@ -416,11 +511,9 @@ impl ConfigSource {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return match self {
                     Self::Default(_) => Ok(None),
-                    Self::Env(_) => Err(ConfigError {
+                    Self::Env { env, .. } => Err(ConfigError {
                         path: path.to_owned(),
-                        problem: ConfigProblem::Missing {
-                            env: CONFIG_ENV.to_owned(),
-                        },
+                        problem: ConfigProblem::Missing { env: env.clone() },
                     }),
                 };
             }
@@ -717,25 +810,140 @@ prompt = "consent"
         assert!(error.starts_with("line 6, `redirect_port`:"), "{error}");
     }
 
+    /// An environment with one variable set.
+    fn environment(name: &'static str, value: &'static str) -> impl Fn(&str) -> Option<String> {
+        move |asked| (asked == name).then(|| value.to_owned())
+    }
+
+    fn os_environment(
+        name: &'static str,
+        value: &'static str,
+    ) -> impl Fn(&str) -> Option<std::ffi::OsString> {
+        move |asked| (asked == name).then(|| value.into())
+    }
+
     #[test]
-    fn the_environment_wins_and_must_name_an_existing_file() {
-        let dir = Path::new("/nonexistent-photolink-config");
+    fn the_configured_variable_wins_and_must_name_an_existing_file() {
+        let dir = Path::new("/nonexistent-app-config");
+        let default = ConfigSource::Default(dir.join("provider.toml"));
+        let config = PluginConfig {
+            provider_config_env: Some("MYAPP_PROVIDER_CONFIG".into()),
+            ..PluginConfig::default()
+        };
+        assert_eq!(config.config_source(|_| None, dir), default);
         assert_eq!(
-            ConfigSource::locate(None, dir),
-            ConfigSource::Default(dir.join("provider.toml"))
+            config.config_source(os_environment("MYAPP_PROVIDER_CONFIG", ""), dir),
+            default
+        );
+        let env = config.config_source(
+            os_environment("MYAPP_PROVIDER_CONFIG", "/nonexistent/p.toml"),
+            dir,
         );
         assert_eq!(
-            ConfigSource::locate(Some("".into()), dir),
-            ConfigSource::Default(dir.join("provider.toml"))
+            env,
+            ConfigSource::Env {
+                env: "MYAPP_PROVIDER_CONFIG".into(),
+                path: "/nonexistent/p.toml".into()
+            }
         );
-        let env = ConfigSource::locate(Some("/nonexistent/p.toml".into()), dir);
-        assert_eq!(env, ConfigSource::Env("/nonexistent/p.toml".into()));
-        assert!(matches!(
-            ConfigSource::Default(dir.join("provider.toml")).load(&AppFields::NONE),
-            Ok(None)
-        ));
+        assert!(matches!(default.load(&AppFields::NONE), Ok(None)));
         let error = env.load(&AppFields::NONE).unwrap_err();
         assert!(error.to_string().contains("/nonexistent/p.toml"), "{error}");
-        assert!(error.to_string().contains(CONFIG_ENV), "{error}");
+        assert!(
+            error.to_string().contains("MYAPP_PROVIDER_CONFIG"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn without_a_configured_variable_no_environment_is_read() {
+        let dir = Path::new("/nonexistent-app-config");
+        let source = PluginConfig::default().config_source(
+            |asked| panic!("{asked} was read without being configured"),
+            dir,
+        );
+        assert_eq!(source, ConfigSource::Default(dir.join("provider.toml")));
+        let lifetime = PluginConfig::default()
+            .sign_in_lifetime(|asked| panic!("{asked} was read without being configured"));
+        assert_eq!(lifetime, LONGEST_SIGN_IN_LIFETIME);
+    }
+
+    #[test]
+    fn the_plugin_config_is_read_from_tauri_conf_in_camel_case() {
+        let read = |json: serde_json::Value| serde_json::from_value::<Option<PluginConfig>>(json);
+        assert_eq!(read(serde_json::Value::Null).unwrap(), None, "no section");
+        let config = read(serde_json::json!({
+            "providerConfigEnv": "MYAPP_PROVIDER_CONFIG",
+            "signInLifetimeSeconds": 300,
+            "signInLifetimeEnv": "MYAPP_SIGN_IN_LIFETIME_SECONDS",
+        }))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            config.provider_config_env.as_deref(),
+            Some("MYAPP_PROVIDER_CONFIG")
+        );
+        assert_eq!(config.sign_in_lifetime_seconds, Some(300));
+        let error = read(serde_json::json!({"provider_config_env": "X"})).unwrap_err();
+        assert!(error.to_string().contains("provider_config_env"), "{error}");
+    }
+
+    #[test]
+    fn the_builders_values_replace_the_files_and_are_checked() {
+        let file = PluginConfig {
+            provider_config_env: Some("FROM_FILE".into()),
+            sign_in_lifetime_seconds: Some(300),
+            sign_in_lifetime_env: None,
+        };
+        let builder = PluginConfig {
+            provider_config_env: Some("FROM_BUILDER".into()),
+            ..PluginConfig::default()
+        };
+        let merged = file.clone().with(builder).unwrap();
+        assert_eq!(merged.provider_config_env.as_deref(), Some("FROM_BUILDER"));
+        assert_eq!(
+            merged.sign_in_lifetime_seconds,
+            Some(300),
+            "kept from the file"
+        );
+        for seconds in [0, 601] {
+            let builder = PluginConfig {
+                sign_in_lifetime_seconds: Some(seconds),
+                ..PluginConfig::default()
+            };
+            assert_eq!(
+                file.clone().with(builder),
+                Err(PluginConfigError::SignInLifetime(seconds))
+            );
+        }
+        let empty = PluginConfig {
+            sign_in_lifetime_env: Some(" ".into()),
+            ..PluginConfig::default()
+        };
+        assert_eq!(
+            file.with(empty),
+            Err(PluginConfigError::EmptyEnvName("signInLifetimeEnv"))
+        );
+    }
+
+    #[test]
+    fn the_lifetime_is_configured_and_the_variable_only_shortens_it() {
+        let config = PluginConfig {
+            sign_in_lifetime_seconds: Some(300),
+            sign_in_lifetime_env: Some("LIFETIME".into()),
+            ..PluginConfig::default()
+        };
+        assert_eq!(config.sign_in_lifetime(|_| None), Duration::from_secs(300));
+        assert_eq!(
+            config.sign_in_lifetime(environment("LIFETIME", "4")),
+            Duration::from_secs(4)
+        );
+        for ignored in ["900", "0", "soon", ""] {
+            assert_eq!(
+                config.sign_in_lifetime(environment("LIFETIME", ignored)),
+                Duration::from_secs(300),
+                "{ignored:?}"
+            );
+        }
     }
 }

@@ -9,7 +9,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_opener::OpenerExt;
 use url::Url;
 
-use crate::config::AppFields;
+use crate::config::{AppFields, PluginConfig};
 use crate::connection::{AccountConnection, Os, Window};
 use crate::error::Error;
 use crate::loopback::{Deliver, LoopbackListener};
@@ -32,6 +32,7 @@ pub fn connection<R: Runtime>(
     app: &AppHandle<R>,
     fields: AppFields,
     names: AppNames,
+    plugin: PluginConfig,
     account_changed: Option<AccountChanged<R>>,
 ) -> Arc<DesktopConnection<R>> {
     let sign_ins = SignInStore::keyring(names.keyring.clone(), ended_sign_ins(app));
@@ -44,6 +45,7 @@ pub fn connection<R: Runtime>(
             app: app.clone(),
             fields,
             names,
+            plugin,
             sign_ins: Arc::new(sign_ins),
         },
     )
@@ -80,6 +82,7 @@ pub struct DesktopOs<R: Runtime> {
     app: AppHandle<R>,
     fields: AppFields,
     names: AppNames,
+    plugin: PluginConfig,
     sign_ins: Arc<SignInStore>,
 }
 
@@ -92,7 +95,7 @@ impl<R: Runtime> Os for DesktopOs<R> {
     }
 
     async fn set_up_provider(&self) -> Result<Provider, Error> {
-        Provider::set_up(&self.app, &self.fields, &self.names).await
+        Provider::set_up(&self.app, &self.fields, &self.names, &self.plugin).await
     }
 
     fn sign_ins(&self) -> Arc<SignInStore> {

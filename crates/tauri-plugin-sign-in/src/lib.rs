@@ -144,8 +144,9 @@ use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, Runtime};
 
 pub use config::{
-    AppFields, AppSettings, CONFIG_ENV, ConfigError, ConfigProblem, FieldError, ProviderConfig,
-    SyntaxError, WebUrlError, check_web_url, parse,
+    AppFields, AppSettings, ConfigError, ConfigProblem, FieldError, LONGEST_SIGN_IN_LIFETIME,
+    PluginConfig, PluginConfigError, ProviderConfig, SyntaxError, WebUrlError, check_web_url,
+    parse,
 };
 pub use desktop::CONNECTION_CHANGED;
 pub use error::{CommandError, Error};
@@ -220,6 +221,8 @@ impl<R: Runtime, T: Manager<R>> SignInExt<R> for T {
 pub struct Builder<R: Runtime> {
     fields: AppFields,
     redirect_uri: Option<String>,
+    /// Replaces the values of `plugins.sign-in` in `tauri.conf.json` it gives.
+    config: PluginConfig,
     account_changed: Option<AccountChanged<R>>,
 }
 
@@ -234,8 +237,31 @@ impl<R: Runtime> Builder<R> {
         Self {
             fields: AppFields::NONE,
             redirect_uri: None,
+            config: PluginConfig::default(),
             account_changed: None,
         }
+    }
+
+    /// The environment variable that names the provider settings file, read instead of
+    /// `provider.toml` in the app's config folder when set
+    /// ([`PluginConfig::provider_config_env`]).
+    pub fn provider_config_env(mut self, name: impl Into<String>) -> Self {
+        self.config.provider_config_env = Some(name.into());
+        self
+    }
+
+    /// How long a sign-in waits for the browser, at most [`LONGEST_SIGN_IN_LIFETIME`] (whole
+    /// seconds count; [`PluginConfig::sign_in_lifetime_seconds`]).
+    pub fn sign_in_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.config.sign_in_lifetime_seconds = Some(lifetime.as_secs());
+        self
+    }
+
+    /// The environment variable that shortens the sign-in's lifetime, in whole seconds
+    /// ([`PluginConfig::sign_in_lifetime_env`]).
+    pub fn sign_in_lifetime_env(mut self, name: impl Into<String>) -> Self {
+        self.config.sign_in_lifetime_env = Some(name.into());
+        self
     }
 
     /// The address the provider sends the sign-in back to, when it is not the app's identifier
@@ -262,13 +288,15 @@ impl<R: Runtime> Builder<R> {
         self
     }
 
-    pub fn build(self) -> TauriPlugin<R> {
+    pub fn build(self) -> TauriPlugin<R, Option<PluginConfig>> {
         let Self {
             fields,
             redirect_uri,
+            config,
             account_changed,
         } = self;
-        tauri::plugin::Builder::new("sign-in")
+        // `None` when tauri.conf.json has no `plugins.sign-in` section.
+        tauri::plugin::Builder::<R, Option<PluginConfig>>::new("sign-in")
             .invoke_handler(tauri::generate_handler![
                 commands::status,
                 commands::connect,
@@ -278,17 +306,19 @@ impl<R: Runtime> Builder<R> {
                 commands::copy_link,
                 commands::disconnect,
             ])
-            .setup(move |app, _api| {
+            .setup(move |app, api| {
+                let plugin = api.config().clone().unwrap_or_default().with(config)?;
                 let mut names = AppNames::of(&app.config().identifier);
                 if let Some(redirect_uri) = redirect_uri {
                     names.redirect_uri = redirect_uri;
                 }
                 app.manage(deep_link::DeepLinks::new(names.redirect_uri.clone()));
-                let connection = desktop::connection(app, fields, names, account_changed);
+                let announced = provider::announced(app, &fields, &plugin);
+                let connection = desktop::connection(app, fields, names, plugin, account_changed);
                 app.manage(SignIn {
                     connection: connection.clone(),
                 });
-                if let Some(provider) = provider::announced(app, &fields) {
+                if let Some(provider) = announced {
                     connection.announce(provider);
                 }
                 tauri::async_runtime::spawn(async move { connection.start_up().await });

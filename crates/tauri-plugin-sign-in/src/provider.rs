@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use photolink_demo_provider::{self as demo, ProviderHandle, StateFileError};
 use photolink_oauth::{
@@ -11,7 +12,7 @@ use photolink_oauth::{
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::config::{
-    AppFields, AppSettings, CONFIG_ENV, ConfigError, ConfigProblem, ConfigSource, ProviderConfig,
+    AppFields, AppSettings, ConfigError, ConfigProblem, ConfigSource, PluginConfig, ProviderConfig,
     Redirect,
 };
 use crate::error::Error;
@@ -50,9 +51,6 @@ const DEMO_PORT: u16 = 47821;
 const DEMO_SCOPES: [&str; 2] = ["photos:read", "profile"];
 /// File in the app data directory where the embedded provider keeps its grants (hashes only).
 const DEMO_STATE_FILE: &str = "demo-provider-state.json";
-/// Shortens how long a sign-in waits for its callback (whole seconds, at most the default of
-/// 10 minutes); for tests of the expiry.
-pub const SIGN_IN_LIFETIME_ENV: &str = "PHOTOLINK_SIGN_IN_LIFETIME_SECONDS";
 
 /// The provider in use and the session with it.
 pub struct Provider {
@@ -82,13 +80,17 @@ enum Choice {
 }
 
 impl Choice {
-    /// Reads the settings file (if any), the app's `fields` with it.
-    fn read<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Result<Self, Error> {
+    /// Reads the settings file (if any) where `plugin` says, the app's `fields` with it.
+    fn read<R: Runtime>(
+        app: &AppHandle<R>,
+        fields: &AppFields,
+        plugin: &PluginConfig,
+    ) -> Result<Self, Error> {
         let config_dir = app
             .path()
             .app_config_dir()
             .map_err(|_| Error::MissingDirectory("settings"))?;
-        let source = ConfigSource::locate(std::env::var_os(CONFIG_ENV), &config_dir);
+        let source = plugin.config_source(|name| std::env::var_os(name), &config_dir);
         Ok(match source.load(fields)? {
             Some(config) => Self::Configured {
                 source,
@@ -116,8 +118,12 @@ impl Choice {
 
 /// Which provider PhotoLink will connect to, before setting it up (`None` when the settings
 /// cannot be read; setting up says why).
-pub fn announced<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Option<ProviderSummary> {
-    Choice::read(app, fields)
+pub fn announced<R: Runtime>(
+    app: &AppHandle<R>,
+    fields: &AppFields,
+    plugin: &PluginConfig,
+) -> Option<ProviderSummary> {
+    Choice::read(app, fields, plugin)
         .ok()
         .map(|choice| choice.summary())
 }
@@ -130,8 +136,10 @@ impl Provider {
         app: &AppHandle<R>,
         fields: &AppFields,
         names: &AppNames,
+        plugin: &PluginConfig,
     ) -> Result<Self, Error> {
-        let choice = Choice::read(app, fields)?;
+        let choice = Choice::read(app, fields, plugin)?;
+        let lifetime = plugin.sign_in_lifetime(|name| std::env::var(name).ok());
         let mut summary = choice.summary();
         let forgotten = ForgottenEntries::at(data_dir(app)?.join(FORGOTTEN_FILE_NAME));
         match choice {
@@ -141,7 +149,7 @@ impl Provider {
                     data_dir(app)?.join(saved_metadata::FILE_NAME),
                     Arc::new(names.keyring.named(saved_metadata::KEY_ACCOUNT)),
                 );
-                let client = configured_client(&config, &names.redirect_uri, &saved)
+                let client = configured_client(&config, &names.redirect_uri, lifetime, &saved)
                     .await
                     .map_err(|error| settings_error(&source, error))?;
                 let mut provider = Self::open(summary, client, names, forgotten, None).await?;
@@ -159,6 +167,7 @@ impl Provider {
                 let config = with_sign_in_lifetime(
                     ClientConfig::new(demo::CLIENT_ID, &names.redirect_uri)
                         .with_scopes(DEMO_SCOPES),
+                    lifetime,
                 );
                 let client = OAuthClient::discover(config, handle.issuer_url()).await?;
                 Self::open(summary, client, names, forgotten, Some(handle)).await
@@ -212,16 +221,12 @@ fn data_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, Error> {
         .map_err(|_| Error::MissingDirectory("data"))
 }
 
-/// The client settings with the sign-in lifetime [`SIGN_IN_LIFETIME_ENV`] asks for, if any.
-fn with_sign_in_lifetime(mut config: ClientConfig) -> ClientConfig {
-    let asked = std::env::var(SIGN_IN_LIFETIME_ENV)
-        .ok()
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .map(std::time::Duration::from_secs);
-    if let Some(lifetime) = asked.filter(|l| !l.is_zero() && *l < config.pending_lifetime) {
+/// The client settings with the sign-in `lifetime` the plugin's configuration gives.
+fn with_sign_in_lifetime(mut config: ClientConfig, lifetime: Duration) -> ClientConfig {
+    if lifetime != config.pending_lifetime {
         tracing::info!(
             seconds = lifetime.as_secs(),
-            "sign-ins expire early, as asked"
+            "sign-ins expire as configured"
         );
         config.pending_lifetime = lifetime;
     }
@@ -234,6 +239,7 @@ fn with_sign_in_lifetime(mut config: ClientConfig) -> ClientConfig {
 async fn configured_client(
     config: &ProviderConfig,
     redirect_uri: &str,
+    lifetime: Duration,
     saved: &SavedMetadata,
 ) -> Result<OAuthClient, photolink_oauth::Error> {
     let mut client_config = with_sign_in_lifetime(
@@ -241,6 +247,7 @@ async fn configured_client(
             .with_scopes(config.scopes.clone())
             .with_par(config.par)
             .with_dpop(config.dpop),
+        lifetime,
     );
     if let Some(secret) = &config.client_secret {
         client_config = client_config.with_client_secret(secret.clone());
@@ -354,6 +361,7 @@ mod tests {
     use photolink_demo_provider::Config;
 
     use super::*;
+    use crate::config::LONGEST_SIGN_IN_LIFETIME;
     use crate::config::an_app::parse;
 
     const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
@@ -423,9 +431,14 @@ mod tests {
             &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
         );
 
-        let client = configured_client(&config, REDIRECT_URI, &TempSaved::new().1)
-            .await
-            .unwrap();
+        let client = configured_client(
+            &config,
+            REDIRECT_URI,
+            LONGEST_SIGN_IN_LIFETIME,
+            &TempSaved::new().1,
+        )
+        .await
+        .unwrap();
 
         assert_eq!(
             client.metadata().issuer,
@@ -437,9 +450,14 @@ mod tests {
     #[tokio::test]
     async fn without_the_template_a_templated_issuer_is_refused() {
         let (_provider, port) = multi_tenant_provider().await;
-        let error = configured_client(&settings(port, ""), REDIRECT_URI, &TempSaved::new().1)
-            .await
-            .unwrap_err();
+        let error = configured_client(
+            &settings(port, ""),
+            REDIRECT_URI,
+            LONGEST_SIGN_IN_LIFETIME,
+            &TempSaved::new().1,
+        )
+        .await
+        .unwrap_err();
         assert!(
             matches!(error, photolink_oauth::Error::IssuerMismatch { .. }),
             "{error:?}"
@@ -455,19 +473,25 @@ mod tests {
         );
         let saved = TempSaved::new();
         let never_saved = TempSaved::new();
-        let discovered = configured_client(&config, REDIRECT_URI, &saved.1)
-            .await
-            .unwrap();
+        let discovered =
+            configured_client(&config, REDIRECT_URI, LONGEST_SIGN_IN_LIFETIME, &saved.1)
+                .await
+                .unwrap();
         provider.shutdown().await;
 
-        let offline = configured_client(&config, REDIRECT_URI, &saved.1)
+        let offline = configured_client(&config, REDIRECT_URI, LONGEST_SIGN_IN_LIFETIME, &saved.1)
             .await
             .unwrap();
         assert_eq!(offline.metadata(), discovered.metadata());
 
-        let error = configured_client(&config, REDIRECT_URI, &never_saved.1)
-            .await
-            .unwrap_err();
+        let error = configured_client(
+            &config,
+            REDIRECT_URI,
+            LONGEST_SIGN_IN_LIFETIME,
+            &never_saved.1,
+        )
+        .await
+        .unwrap_err();
         assert!(
             matches!(error, photolink_oauth::Error::Network(_)),
             "{error:?}"
@@ -482,7 +506,7 @@ mod tests {
             &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
         );
         let saved = TempSaved::new();
-        configured_client(&config, REDIRECT_URI, &saved.1)
+        configured_client(&config, REDIRECT_URI, LONGEST_SIGN_IN_LIFETIME, &saved.1)
             .await
             .unwrap();
         provider.shutdown().await;
@@ -496,7 +520,7 @@ mod tests {
         )
         .unwrap();
 
-        let error = configured_client(&config, REDIRECT_URI, &saved.1)
+        let error = configured_client(&config, REDIRECT_URI, LONGEST_SIGN_IN_LIFETIME, &saved.1)
             .await
             .unwrap_err();
 

@@ -9,7 +9,12 @@ fn main() {
         .plugin(tauri_plugin_deep_link::init())
         .plugin(tauri_plugin_opener::init())
         .plugin(tauri_plugin_clipboard_manager::init())
-        .plugin(tauri_plugin_sign_in::Builder::new().build())
+        .plugin(
+            tauri_plugin_sign_in::Builder::new()
+                // The same variable as PhotoLink's, so that the same tests drive both.
+                .provider_config_env("PHOTOLINK_PROVIDER_CONFIG")
+                .build(),
+        )
         .run(tauri::generate_context!())
         .expect("the example could not start");
 }
