@@ -432,6 +432,10 @@ pub struct ConfigError {
 /// What is wrong with a settings file, naming the line and field where known.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum ConfigProblem {
+    /// The config folder has no settings file, and the app has no embedded provider to use
+    /// instead (the `demo-provider` feature).
+    #[error("the file does not exist, and there is no embedded provider")]
+    Absent,
     /// The environment variable named in `env` names a file that does not exist.
     #[error("the file does not exist (it is named by {env})")]
     Missing { env: String },

@@ -11,6 +11,7 @@ use crate::config::ConfigError;
 pub enum Error {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[cfg(feature = "demo-provider")]
     #[error("embedded demo provider: {0}")]
     DemoProvider(#[from] photolink_demo_provider::Error),
     #[error(transparent)]
@@ -29,13 +30,14 @@ impl Error {
     /// Whether trying again can help without the person changing anything first.
     pub fn is_retryable(&self) -> bool {
         use photolink_oauth::Error as OAuth;
-        !matches!(
-            self,
+        match self {
             Self::Config(_)
-                | Self::DemoProvider(_)
-                | Self::MissingDirectory(_)
-                | Self::OAuth(OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. })
-        )
+            | Self::MissingDirectory(_)
+            | Self::OAuth(OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. }) => false,
+            #[cfg(feature = "demo-provider")]
+            Self::DemoProvider(_) => false,
+            _ => true,
+        }
     }
 }
 

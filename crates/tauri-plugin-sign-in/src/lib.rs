@@ -129,6 +129,8 @@ mod config;
 mod connection;
 mod deep_link;
 mod desktop;
+#[cfg(feature = "demo-provider")]
+mod embedded;
 mod error;
 mod loopback;
 mod messages;

@@ -50,6 +50,12 @@ pub const DISCONNECTED_KEYRING_KEPT_UNRECORDED: &str = "You are disconnected unt
 pub fn settings(error: &ConfigError) -> String {
     use crate::config::ConfigProblem as Problem;
     let problem = match &error.problem {
+        Problem::Absent => {
+            return format!(
+                "There are no provider settings. Write them in {} and start PhotoLink again.",
+                error.path.display()
+            );
+        }
         Problem::Provider(error) => settings_problem(error),
         other => other.to_string(),
     };
@@ -201,6 +207,7 @@ pub fn error(error: &Error, provider: &str) -> String {
     match error {
         Error::OAuth(error) => oauth(error, provider),
         Error::Config(error) => settings(error),
+        #[cfg(feature = "demo-provider")]
         Error::DemoProvider(_) => {
             "The built-in Demo Photos provider could not start. Start PhotoLink again.".into()
         }
@@ -332,6 +339,14 @@ mod tests {
         assert_eq!(
             settings(&error),
             "The provider settings in /home/a/provider.toml cannot be used: the field `client_id` must not be empty. Fix the file and start PhotoLink again."
+        );
+        let absent = ConfigError {
+            path: "/home/a/provider.toml".into(),
+            problem: ConfigProblem::Absent,
+        };
+        assert_eq!(
+            settings(&absent),
+            "There are no provider settings. Write them in /home/a/provider.toml and start PhotoLink again."
         );
     }
 

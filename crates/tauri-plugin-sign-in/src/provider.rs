@@ -1,11 +1,12 @@
-//! Setting up the provider PhotoLink connects to: from `provider.toml`, or the embedded demo
-//! provider when no file exists.
+//! Setting up the provider the app connects to: from `provider.toml`, or, with the
+//! `demo-provider` feature, the embedded demo provider when no file exists.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use photolink_demo_provider::{self as demo, ProviderHandle, StateFileError};
+#[cfg(feature = "demo-provider")]
+use photolink_demo_provider::ProviderHandle;
 use photolink_oauth::{
     ClientConfig, HttpClient, OAuthClient, ServerMetadata, Session, TokenStore, discover_with,
 };
@@ -43,14 +44,6 @@ impl AppNames {
         }
     }
 }
-/// Name of the embedded demo provider.
-pub const DEMO_NAME: &str = "Demo Photos";
-/// The embedded provider's preferred port: a fixed one keeps its issuer, and with it the saved
-/// connection, the same across restarts. A free port is used when it is taken.
-const DEMO_PORT: u16 = 47821;
-const DEMO_SCOPES: [&str; 2] = ["photos:read", "profile"];
-/// File in the app data directory where the embedded provider keeps its grants (hashes only).
-const DEMO_STATE_FILE: &str = "demo-provider-state.json";
 
 /// The provider in use and the session with it.
 pub struct Provider {
@@ -66,7 +59,8 @@ pub struct Provider {
     /// What the app read from its own fields of the settings file (nothing for the embedded
     /// demo provider).
     pub app: AppSettings,
-    /// The embedded demo provider, running while PhotoLink runs, when no settings file exists.
+    /// The embedded demo provider, running while the app runs, when no settings file exists.
+    #[cfg(feature = "demo-provider")]
     pub embedded: Option<ProviderHandle>,
 }
 
@@ -76,6 +70,7 @@ enum Choice {
         source: ConfigSource,
         config: Box<ProviderConfig>,
     },
+    #[cfg(feature = "demo-provider")]
     Embedded,
 }
 
@@ -91,13 +86,19 @@ impl Choice {
             .app_config_dir()
             .map_err(|_| Error::MissingDirectory("settings"))?;
         let source = plugin.config_source(|name| std::env::var_os(name), &config_dir);
-        Ok(match source.load(fields)? {
-            Some(config) => Self::Configured {
+        match source.load(fields)? {
+            Some(config) => Ok(Self::Configured {
                 source,
                 config: Box::new(config),
-            },
-            None => Self::Embedded,
-        })
+            }),
+            #[cfg(feature = "demo-provider")]
+            None => Ok(Self::Embedded),
+            #[cfg(not(feature = "demo-provider"))]
+            None => Err(Error::Config(ConfigError {
+                path: source.path().to_owned(),
+                problem: ConfigProblem::Absent,
+            })),
+        }
     }
 
     fn summary(&self) -> ProviderSummary {
@@ -107,8 +108,9 @@ impl Choice {
                 issuer: Some(config.issuer.clone()),
                 embedded: false,
             },
+            #[cfg(feature = "demo-provider")]
             Self::Embedded => ProviderSummary {
-                name: DEMO_NAME.into(),
+                name: crate::embedded::NAME.into(),
                 issuer: None,
                 embedded: true,
             },
@@ -116,7 +118,7 @@ impl Choice {
     }
 }
 
-/// Which provider PhotoLink will connect to, before setting it up (`None` when the settings
+/// Which provider the app will connect to, before setting it up (`None` when the settings
 /// cannot be read; setting up says why).
 pub fn announced<R: Runtime>(
     app: &AppHandle<R>,
@@ -140,7 +142,7 @@ impl Provider {
     ) -> Result<Self, Error> {
         let choice = Choice::read(app, fields, plugin)?;
         let lifetime = plugin.sign_in_lifetime(|name| std::env::var(name).ok());
-        let mut summary = choice.summary();
+        let summary = choice.summary();
         let forgotten = ForgottenEntries::at(data_dir(app)?.join(FORGOTTEN_FILE_NAME));
         match choice {
             Choice::Configured { source, config } => {
@@ -152,25 +154,30 @@ impl Provider {
                 let client = configured_client(&config, &names.redirect_uri, lifetime, &saved)
                     .await
                     .map_err(|error| settings_error(&source, error))?;
-                let mut provider = Self::open(summary, client, names, forgotten, None).await?;
+                let mut provider = Self::open(summary, client, names, forgotten).await?;
                 provider.redirect = config.redirect();
                 provider.app = config.app;
                 Ok(provider)
             }
+            #[cfg(feature = "demo-provider")]
             Choice::Embedded => {
-                let handle = start_demo_provider(&data_dir(app)?).await?;
-                summary.issuer = Some(handle.issuer_url().to_owned());
+                let handle = crate::embedded::start(&data_dir(app)?).await?;
+                let summary = ProviderSummary {
+                    issuer: Some(handle.issuer_url().to_owned()),
+                    ..summary
+                };
                 tracing::info!(
                     issuer = handle.issuer_url(),
                     "using the embedded demo provider"
                 );
                 let config = with_sign_in_lifetime(
-                    ClientConfig::new(demo::CLIENT_ID, &names.redirect_uri)
-                        .with_scopes(DEMO_SCOPES),
+                    crate::embedded::client_config(&names.redirect_uri),
                     lifetime,
                 );
                 let client = OAuthClient::discover(config, handle.issuer_url()).await?;
-                Self::open(summary, client, names, forgotten, Some(handle)).await
+                let mut provider = Self::open(summary, client, names, forgotten).await?;
+                provider.embedded = Some(handle);
+                Ok(provider)
             }
         }
     }
@@ -181,7 +188,6 @@ impl Provider {
         client: OAuthClient,
         names: &AppNames,
         forgotten: ForgottenEntries,
-        embedded: Option<ProviderHandle>,
     ) -> Result<Self, Error> {
         let issuer = client.metadata().issuer.clone();
         let keyring = names.keyring.clone();
@@ -193,7 +199,6 @@ impl Provider {
         let mut provider = Self::new(summary, client, store.clone())?;
         provider.open_problem = open_problem;
         provider.saved_connection = Some(store);
-        provider.embedded = embedded;
         Ok(provider)
     }
 
@@ -210,6 +215,7 @@ impl Provider {
             saved_connection: None,
             redirect: Redirect::Scheme,
             app: AppSettings::default(),
+            #[cfg(feature = "demo-provider")]
             embedded: None,
         })
     }
@@ -319,46 +325,9 @@ fn settings_error(source: &ConfigSource, error: photolink_oauth::Error) -> Error
     }
 }
 
-/// Starts the demo provider on its preferred port (or a free one), with its grants in
-/// `data_dir`. A state file it cannot read is set aside, so the demo still starts.
-async fn start_demo_provider(data_dir: &Path) -> Result<ProviderHandle, Error> {
-    std::fs::create_dir_all(data_dir).map_err(|_| Error::MissingDirectory("data"))?;
-    let state_file = data_dir.join(DEMO_STATE_FILE);
-    let config = demo::Config {
-        port: DEMO_PORT,
-        state_file: Some(state_file.clone()),
-        // The embedded provider shows PhotoLink at its best: DPoP-bound tokens.
-        offer_dpop: true,
-        ..demo::Config::default()
-    };
-    match demo::start(config.clone()).await {
-        Ok(handle) => Ok(handle),
-        Err(demo::Error::Bind(error)) => {
-            tracing::warn!(%error, port = DEMO_PORT, "demo provider port taken; using a free port");
-            Ok(demo::start(demo::Config { port: 0, ..config }).await?)
-        }
-        Err(demo::Error::StateFile(StateFileError::Corrupt { .. })) => {
-            let aside = set_aside(&state_file);
-            tracing::warn!(file = %aside.display(), "demo provider state was unreadable; set it aside");
-            Ok(demo::start(config).await?)
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
-fn set_aside(path: &Path) -> PathBuf {
-    let mut aside = path.as_os_str().to_owned();
-    aside.push(".unreadable");
-    let aside = PathBuf::from(aside);
-    if let Err(error) = std::fs::rename(path, &aside) {
-        tracing::warn!(%error, "could not move the unreadable demo provider state");
-    }
-    aside
-}
-
 #[cfg(test)]
 mod tests {
-    use photolink_demo_provider::Config;
+    use photolink_demo_provider::{self as demo, Config, ProviderHandle};
 
     use super::*;
     use crate::config::LONGEST_SIGN_IN_LIFETIME;
