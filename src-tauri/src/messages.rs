@@ -93,10 +93,19 @@ mod tests {
             app(&AppError::UnknownPageToken, "Demo Photos"),
             "That page of photos is no longer available. Try again."
         );
+        // The sign-in plugin's sentence, which names the app once the plugin has started (not
+        // in these tests).
         let network = AppError::OAuth(photolink_oauth::Error::Network("refused".into()));
         assert_eq!(
             app(&network, "Demo Photos"),
-            "PhotoLink could not reach Demo Photos. Check your connection and try again."
+            tauri_plugin_sign_in::sentence(
+                &photolink_oauth::Error::Network("refused".into()),
+                "Demo Photos"
+            )
+        );
+        assert!(
+            app(&network, "Demo Photos")
+                .ends_with("could not reach Demo Photos. Check your connection and try again."),
         );
     }
 

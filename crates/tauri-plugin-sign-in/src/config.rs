@@ -123,7 +123,7 @@ impl PluginConfig {
     }
 }
 
-/// A provider PhotoLink connects to, as written in `provider.toml`. `Debug` shows no client
+/// A provider the app connects to, as written in `provider.toml`. `Debug` shows no client
 /// secret (it is the core's [`ClientSecret`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -154,7 +154,7 @@ pub struct ProviderConfig {
     /// request and on every token request.
     #[serde(default)]
     pub resource: Option<String>,
-    /// How the browser hands the sign-in back: PhotoLink's scheme (the default) or a loopback
+    /// How the browser hands the sign-in back: the app's scheme (the default) or a loopback
     /// listener.
     #[serde(default)]
     pub redirect: RedirectStyle,
@@ -162,7 +162,7 @@ pub struct ProviderConfig {
     /// to be registered; without it the OS picks a free port for each sign-in.
     #[serde(default)]
     pub redirect_port: Option<u16>,
-    /// A provider whose settings PhotoLink knows (the `presets` module); the file's own fields win.
+    /// A provider whose settings the plugin knows (the `presets` module); the file's own fields win.
     #[serde(default)]
     pub preset: Option<Preset>,
     /// Which accounts a preset with tenants signs in (`common` when absent).
@@ -178,7 +178,7 @@ pub struct ProviderConfig {
     #[serde(default)]
     pub par: bool,
     /// Use DPoP-bound tokens (RFC 9449) even when the provider's metadata does not advertise
-    /// `dpop_signing_alg_values_supported`; when it does, PhotoLink uses DPoP anyway.
+    /// `dpop_signing_alg_values_supported`; when it does, the app uses DPoP anyway.
     #[serde(default)]
     pub dpop: bool,
     /// The app's own fields of the same file, as its [`AppFields::read`] made them.
@@ -186,7 +186,7 @@ pub struct ProviderConfig {
     pub app: AppSettings,
 }
 
-/// The app's own fields in `provider.toml` (PhotoLink's photo API, say): the file is one, the
+/// The app's own fields in `provider.toml` (a photo API, say): the file is one, the
 /// sign-in reads its fields and hands the app's to the app, which reads and checks them. A
 /// field that is neither the sign-in's nor the app's is refused, naming its line.
 #[derive(Clone, Copy)]
@@ -232,13 +232,13 @@ impl fmt::Debug for AppSettings {
     }
 }
 
-/// The `redirect` field: how the browser hands the sign-in back to PhotoLink.
+/// The `redirect` field: how the browser hands the sign-in back to the app.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum RedirectStyle {
     /// `com.example.photolink:/oauth/callback`, through the OS (RFC 8252 §7.1).
     #[default]
     Scheme,
-    /// `http://127.0.0.1:{port}/oauth/callback`, to a listener PhotoLink runs while the
+    /// `http://127.0.0.1:{port}/oauth/callback`, to a listener the app runs while the
     /// sign-in lasts (RFC 8252 §7.3).
     Loopback,
 }
@@ -258,7 +258,7 @@ impl<'de> Deserialize<'de> for RedirectStyle {
 /// Where the browser sends the sign-in back, as the connection uses it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Redirect {
-    /// PhotoLink's private-use scheme.
+    /// The app's private-use scheme.
     #[default]
     Scheme,
     /// A loopback listener on `port`, or on a free port when `None`.
@@ -421,7 +421,7 @@ impl ProviderConfig {
 }
 
 /// Why a settings file cannot be used: the file, and what is wrong with it. `Display` is
-/// technical; the window's sentence is [`messages::settings`](crate::messages::settings).
+/// technical; the window's sentence comes from the `messages` module.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("provider settings {}: {problem}", path.display())]
 pub struct ConfigError {
@@ -615,7 +615,7 @@ pub fn check_web_url(value: &str) -> Result<Url, WebUrlError> {
     Ok(url)
 }
 
-/// An app with fields of its own, for the tests of reading the file: PhotoLink's photo API
+/// An app with fields of its own, for the tests of reading the file: a photo API's
 /// fields, kept as written.
 #[cfg(test)]
 pub(crate) mod an_app {

@@ -45,8 +45,9 @@
 //!
 //! # A sign-in, step by step
 //!
-//! 1. At start the plugin reads `provider.toml` (from `PHOTOLINK_PROVIDER_CONFIG`, else the
-//!    app's config folder; without a file it starts the embedded demo provider), announces the
+//! 1. At start the plugin reads `provider.toml` (from the variable the configuration names, else
+//!    the app's config folder; without a file, and with the `demo-provider` feature, it starts
+//!    the embedded demo provider), announces the
 //!    provider to the window, discovers its endpoints (or uses those last discovered, sealed,
 //!    when it cannot be reached), and restores the saved connection and any sign-in in progress
 //!    from the keyring.
@@ -81,11 +82,12 @@
 //! | `deep_link` | The one place where links enter: the deep-link plugin, a second process, a cold start; only the exact callback address counts, once. |
 //! | `loopback` | The loopback redirect listener (RFC 8252 §7.3) and its request checks. |
 //! | `store` | The OS keyring: the token set and the sign-in in progress over split entries, the tombstones of entries it could not delete. |
-//! | `config`, `presets` | `provider.toml`: the sign-in's fields, the presets (`microsoft`, `google`), and the app's own fields ([`AppFields`]). |
+//! | `config`, `presets` | The plugin's configuration ([`PluginConfig`]); `provider.toml`: the sign-in's fields, the presets (`microsoft`, `google`), and the app's own fields ([`AppFields`]). |
 //! | `provider` | Setting the provider up: the settings or the embedded demo provider, discovery, the saved connection. |
+//! | `embedded` | The embedded demo provider (feature `demo-provider`). |
 //! | `saved_metadata` | The endpoints last discovered, sealed with a key in the keyring, for starts without a network. |
 //! | `status` | What the window is told ([`Status`]). |
-//! | `messages` | Every sentence of the sign-in a person reads. |
+//! | `messages` | Every sentence of the sign-in a person reads, in the window and on the loopback listener's pages. |
 //! | `error` | [`Error`] (technical `Display`) and [`CommandError`] (the sentence the window gets). |
 //!
 //! # Rules it enforces
@@ -109,10 +111,24 @@
 //! # The app's names
 //!
 //! The redirect URI is the app's identifier as a scheme, `{identifier}:/oauth/callback`
-//! (PhotoLink: `com.example.photolink:/oauth/callback`), unless [`Builder::redirect_uri`] names
-//! another; the keyring entries are kept under the identifier as the service. The settings
-//! variable ([`CONFIG_ENV`]) and the embedded demo provider are PhotoLink's, and the sentences
-//! name PhotoLink.
+//! (`com.example.notes` has `com.example.notes:/oauth/callback`), unless
+//! [`Builder::redirect_uri`] names another; the keyring entries are kept under the identifier as
+//! the service. The sentences a person reads name the app by its product name
+//! (`productName` in `tauri.conf.json`).
+//!
+//! # Configuration
+//!
+//! [`PluginConfig`], from `plugins.sign-in` in `tauri.conf.json`, each value replaceable through
+//! the [`Builder`]: the environment variable that names the settings file
+//! (`providerConfigEnv`), how long a sign-in waits (`signInLifetimeSeconds`) and a variable that
+//! shortens it (`signInLifetimeEnv`). The plugin reads no environment variable it is not given.
+//!
+//! # Cargo features
+//!
+//! `demo-provider` (off by default): without a settings file, the plugin starts a demo provider
+//! inside the app and signs in to it (`Provider::embedded`), so that the app can be tried with
+//! nothing set up. Without it the demo provider is not linked, and a missing file is an error
+//! whose sentence says where to write one.
 //!
 //! # Timing marks
 //!
@@ -310,6 +326,7 @@ impl<R: Runtime> Builder<R> {
             ])
             .setup(move |app, api| {
                 let plugin = api.config().clone().unwrap_or_default().with(config)?;
+                messages::name_the_app(&app.package_info().name);
                 let mut names = AppNames::of(&app.config().identifier);
                 if let Some(redirect_uri) = redirect_uri {
                     names.redirect_uri = redirect_uri;

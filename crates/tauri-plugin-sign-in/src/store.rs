@@ -1,4 +1,4 @@
-//! The OS keyring as PhotoLink's secure storage.
+//! The OS keyring as the app's secure storage.
 //!
 //! # What is kept where
 //!
@@ -21,7 +21,7 @@
 //! sealing key is one short entry.
 //!
 //! Beside them, two small files in the app data folder list **hashes** of entries that
-//! PhotoLink meant to delete but the keyring refused to: the [`ForgottenEntries`] tombstones,
+//! The app meant to delete but the keyring refused to: the [`ForgottenEntries`] tombstones,
 //! `forgotten-connections.json` for token entries and `ended-sign-ins.json` for sign-in
 //! entries. They hold no secret. Each is replaced atomically (a temporary file, synced, renamed
 //! over it), so a crash leaves the old list or the new one; a list that cannot be read (torn,
@@ -31,7 +31,7 @@
 //! # When the keyring fails
 //!
 //! Every failure is a real error for the caller ([`TokenStore::save`] and [`TokenStore::clear`]
-//! return it), and never leaves a token entry behind that PhotoLink no longer trusts:
+//! return it), and never leaves a token entry behind that the app no longer trusts:
 //!
 //! 1. A failed **write** leaves the previous (already rotated) refresh token in the keyring, so
 //!    the store deletes that entry; if the delete fails too, the entry is tombstoned.
@@ -70,7 +70,7 @@ pub const ENDED_SIGN_INS_FILE_NAME: &str = "ended-sign-ins.json";
 /// How many tombstones are kept (each stands for one entry the keyring would not delete; the
 /// newest always stands for the text the entry holds now).
 const REMEMBERED_TOMBSTONES: usize = 8;
-/// A larger tombstone file is not PhotoLink's (eight hashes take about 540 bytes).
+/// A larger tombstone file is not the app's (eight hashes take about 540 bytes).
 const MAX_TOMBSTONE_FILE_BYTES: u64 = 4096;
 
 /// Why the keyring could not be used, in words that carry no stored bytes.
@@ -146,7 +146,7 @@ impl SecretEntry for KeyringEntry {
         match self.entry()?.get_password() {
             Ok(text) => Ok(Some(text)),
             Err(keyring::Error::NoEntry) => Ok(None),
-            // Text that is not UTF-8 is as unusable as text PhotoLink cannot parse.
+            // Text that is not UTF-8 is as unusable as text the app cannot parse.
             Err(keyring::Error::BadEncoding(_)) => Ok(Some(String::new())),
             Err(error) => Err(describe(&error)),
         }
@@ -198,13 +198,13 @@ const MAX_PARTS: usize = 64;
 /// - A **read** that finds a part missing, a part past the count, a damaged manifest or a text
 ///   whose digest differs gives text no caller can parse (empty, like an entry that is not
 ///   UTF-8), never a piece of a text.
-/// - An entry `name` that holds no manifest holds the whole text itself, as PhotoLink kept it
+/// - An entry `name` that holds no manifest holds the whole text itself, as the app kept it
 ///   before texts were split; the next write replaces it with a manifest.
 /// - A **delete** removes the manifest first: once it is gone nothing reads the parts, even one
 ///   the keyring then refuses to delete (that refusal is still an error).
 /// - The entry remembers the manifest it last read or wrote, so a write after a read (the
 ///   connection saved at sign-in, after start-up found none) asks the keyring nothing first.
-///   One PhotoLink runs at a time and it is the only writer of its entries; after a failed
+///   One process of the app runs at a time and it is the only writer of its entries; after a failed
 ///   write or delete the entry reads the keyring again.
 pub struct SplitEntry {
     entries: Arc<dyn NamedEntries>,
@@ -347,7 +347,7 @@ impl SecretEntry for SplitEntry {
         let pieces = pieces(text);
         if pieces.len() > MAX_PARTS {
             return Err(KeyringError::Refused(
-                "the text is longer than PhotoLink keeps in the keyring".into(),
+                "the text is longer than the app keeps in the keyring".into(),
             ));
         }
         // Unknown until this write succeeds.
@@ -536,7 +536,7 @@ struct StoredTokens {
 /// Why no saved connection could be restored at start, when there was one to restore.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpenProblem {
-    /// The entry is damaged (not PhotoLink's JSON, or impossible values).
+    /// The entry is damaged (not the app's JSON, or impossible values).
     Unreadable,
     /// The keyring could not be read.
     Unavailable(KeyringError),
@@ -734,7 +734,7 @@ struct StoredSignIn {
 }
 
 /// The sign-in waiting for the browser, kept in its own keyring entry while it lasts, so that a
-/// PhotoLink started later (the OS starts one for the callback) can finish it. A sign-in that
+/// a process started later (the OS starts one for the callback) can finish it. A sign-in that
 /// ended and that the keyring would not delete is tombstoned, and never loaded again (see the
 /// module docs). Blocking calls.
 pub struct SignInStore {
@@ -776,7 +776,7 @@ impl SignInStore {
         Ok(())
     }
 
-    /// The kept sign-in, if there is one PhotoLink can read (a damaged one counts as none)
+    /// The kept sign-in, if there is one the app can read (a damaged one counts as none)
     /// and it did not end (a tombstoned one, or any while the tombstones cannot be read,
     /// counts as none; the delete of a tombstoned one is retried).
     pub fn load(&self) -> Result<Option<(Url, SavedSignIn)>, KeyringError> {
@@ -857,7 +857,7 @@ pub mod fakes {
 
     use super::{KeyringError, NamedEntries, SecretEntry};
 
-    /// The keyring service PhotoLink's entries are kept under: its identifier.
+    /// The keyring service the app's entries are kept under: its identifier.
     pub const KEYRING_SERVICE: &str = "com.example.photolink";
 
     /// Credential Manager's limit on a credential's secret, in bytes
@@ -898,7 +898,7 @@ pub mod fakes {
             lock(&self.entries).insert(name.to_owned(), text.to_owned());
         }
 
-        /// Removes the entry called `name`, as if something outside PhotoLink did.
+        /// Removes the entry called `name`, as if something outside the app did.
         pub fn remove(&self, name: &str) {
             lock(&self.entries).remove(name);
         }
@@ -1226,7 +1226,7 @@ mod tests {
         assert_eq!(refresh_token_of(&next_start).as_deref(), Some("r3"));
     }
 
-    /// A tombstone file that is torn, edited or not PhotoLink's, and one past the size cap.
+    /// A tombstone file that is torn, edited or not the app's, and one past the size cap.
     fn damaged_tombstone_files() -> Vec<Vec<u8>> {
         let hash = entry_hash("x");
         vec![
@@ -1740,7 +1740,7 @@ mod tests {
         assert_eq!(keyring.names(), Vec::<String>::new());
     }
 
-    /// The OS keyring's entries under PhotoLink's service.
+    /// The OS keyring's entries under the app's service.
     fn os_keyring() -> OsKeyring {
         OsKeyring::new(super::fakes::KEYRING_SERVICE)
     }
@@ -1914,7 +1914,7 @@ mod tests {
                 prop_assert_eq!(tokens_for(&text[..at], ISSUER).err(), Some(OpenProblem::Unreadable));
             }
 
-            /// Any sign-in entry text: no panic; only PhotoLink's JSON is a sign-in.
+            /// Any sign-in entry text: no panic; only the app's JSON is a sign-in.
             #[test]
             fn any_sign_in_entry_is_a_sign_in_or_none(
                 bytes in proptest::collection::vec(any::<u8>(), 0..800),

@@ -1,6 +1,7 @@
 //! The least a Tauri app needs to sign in with `tauri-plugin-sign-in`: the plugin, the plugins
 //! it relies on, and a window (`ui/`). The provider comes from `provider.toml`
-//! (`PHOTOLINK_PROVIDER_CONFIG`, else this app's config folder), or is the embedded demo one.
+//! (`PHOTOLINK_PROVIDER_CONFIG`, else this app's config folder); without one the window says where
+//! to write it (the example has no embedded demo provider).
 
 fn main() {
     tauri::Builder::default()
