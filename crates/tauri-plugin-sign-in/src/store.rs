@@ -80,8 +80,21 @@ pub enum KeyringError {
     Locked,
     #[error("no system keyring is available")]
     Missing,
+    /// The platform's keyring failed; its description, which never holds stored bytes.
     #[error("the system keyring refused: {0}")]
-    Refused(String),
+    Platform(String),
+    /// A value is longer than the keyring takes: which, and its limit.
+    #[error("the {what} is longer than it allows ({limit})")]
+    TooLong { what: String, limit: u32 },
+    /// The text needs more parts than an entry is split into.
+    #[error("the text is longer than the sign-in keeps in the keyring")]
+    TooManyParts,
+    /// What was to be written could not be made into text.
+    #[error("the {0} could not be prepared")]
+    Unprepared(&'static str),
+    /// The keyring crate reported an error of a kind it did not have when this was written.
+    #[error("the system keyring failed unexpectedly")]
+    Unexpected,
 }
 
 /// One keyring entry's text. The OS keyring implements it; tests use fakes that fail on demand.
@@ -169,11 +182,12 @@ fn describe(error: &keyring::Error) -> KeyringError {
     match error {
         keyring::Error::NoStorageAccess(_) => KeyringError::Locked,
         keyring::Error::NoDefaultStore => KeyringError::Missing,
-        keyring::Error::PlatformFailure(cause) => KeyringError::Refused(cause.to_string()),
-        keyring::Error::TooLong(what, limit) => {
-            KeyringError::Refused(format!("the {what} is longer than it allows ({limit})"))
-        }
-        _ => KeyringError::Refused("an unexpected error".into()),
+        keyring::Error::PlatformFailure(cause) => KeyringError::Platform(cause.to_string()),
+        keyring::Error::TooLong(what, limit) => KeyringError::TooLong {
+            what: what.clone(),
+            limit: *limit,
+        },
+        _ => KeyringError::Unexpected,
     }
 }
 
@@ -346,9 +360,7 @@ impl SecretEntry for SplitEntry {
     fn write(&self, text: &str) -> Result<(), KeyringError> {
         let pieces = pieces(text);
         if pieces.len() > MAX_PARTS {
-            return Err(KeyringError::Refused(
-                "the text is longer than the app keeps in the keyring".into(),
-            ));
+            return Err(KeyringError::TooManyParts);
         }
         // Unknown until this write succeeds.
         let last_seen = std::mem::replace(&mut *lock(&self.last_seen), LastSeen::Unknown);
@@ -371,8 +383,8 @@ impl SecretEntry for SplitEntry {
             parts: pieces.len(),
             sha256: entry_hash(text),
         };
-        let manifest_text = serde_json::to_string(&manifest)
-            .map_err(|_| KeyringError::Refused("the manifest could not be prepared".into()))?;
+        let manifest_text =
+            serde_json::to_string(&manifest).map_err(|_| KeyringError::Unprepared("manifest"))?;
         let written = pieces
             .iter()
             .enumerate()
@@ -768,8 +780,8 @@ impl SignInStore {
             authorize_url: authorize_url.clone(),
             sign_in,
         };
-        let text = serde_json::to_string(&stored)
-            .map_err(|_| KeyringError::Refused("the sign-in could not be prepared".into()))?;
+        let text =
+            serde_json::to_string(&stored).map_err(|_| KeyringError::Unprepared("sign-in"))?;
         self.entry.write(&text)?;
         *self.lock_known() = Some(entry_hash(&text));
         self.drop_tombstones();
@@ -920,14 +932,16 @@ pub mod fakes {
         pub fn within_limits(name: &str, text: &str) -> Result<(), KeyringError> {
             let target = format!("{name}.{KEYRING_SERVICE}");
             if target.chars().count() > MAX_TARGET_NAME_CHARS {
-                return Err(KeyringError::Refused(format!(
-                    "the target is longer than it allows ({MAX_TARGET_NAME_CHARS})"
-                )));
+                return Err(KeyringError::TooLong {
+                    what: "target".into(),
+                    limit: MAX_TARGET_NAME_CHARS as u32,
+                });
             }
             if text.encode_utf16().count() * 2 > MAX_SECRET_BYTES {
-                return Err(KeyringError::Refused(format!(
-                    "the password encoded as UTF-16 is longer than it allows ({MAX_SECRET_BYTES})"
-                )));
+                return Err(KeyringError::TooLong {
+                    what: "password encoded as UTF-16".into(),
+                    limit: MAX_SECRET_BYTES as u32,
+                });
             }
             Ok(())
         }
