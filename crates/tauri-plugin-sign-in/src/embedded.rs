@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 
 use photolink_demo_provider::{self as demo, ProviderHandle, StateFileError};
 use photolink_oauth::ClientConfig;
+use photolink_oauth::sync::blocking;
 
 use crate::error::Error;
 
@@ -27,7 +28,10 @@ pub fn client_config(redirect_uri: &str) -> ClientConfig {
 /// Starts the demo provider on its preferred port (or a free one), with its grants in
 /// `data_dir`. A state file it cannot read is set aside, so the demo still starts.
 pub async fn start(data_dir: &Path) -> Result<ProviderHandle, Error> {
-    std::fs::create_dir_all(data_dir).map_err(|_| Error::MissingDirectory("data"))?;
+    let folder = data_dir.to_owned();
+    blocking(move || std::fs::create_dir_all(folder))
+        .await
+        .map_err(|_| Error::MissingDirectory("data"))?;
     let state_file = data_dir.join(STATE_FILE);
     let config = demo::Config {
         port: PORT,
@@ -43,7 +47,10 @@ pub async fn start(data_dir: &Path) -> Result<ProviderHandle, Error> {
             Ok(demo::start(demo::Config { port: 0, ..config }).await?)
         }
         Err(demo::Error::StateFile(StateFileError::Corrupt { .. })) => {
-            let aside = set_aside(&state_file);
+            let aside = {
+                let state_file = state_file.clone();
+                blocking(move || set_aside(&state_file)).await
+            };
             tracing::warn!(file = %aside.display(), "demo provider state was unreadable; set it aside");
             Ok(demo::start(config).await?)
         }

@@ -140,7 +140,11 @@ impl Provider {
         names: &AppNames,
         plugin: &PluginConfig,
     ) -> Result<Self, Error> {
-        let choice = Choice::read(app, fields, plugin)?;
+        // The settings file is read on the blocking pool, as every file is.
+        let choice = {
+            let (app, fields, plugin) = (app.clone(), *fields, plugin.clone());
+            blocking(move || Choice::read(&app, &fields, &plugin)).await?
+        };
         let lifetime = plugin.sign_in_lifetime(|name| std::env::var(name).ok());
         let summary = choice.summary();
         let forgotten = ForgottenEntries::at(data_dir(app)?.join(FORGOTTEN_FILE_NAME));
