@@ -235,7 +235,7 @@ impl fmt::Debug for AppSettings {
 /// The `redirect` field: how the browser hands the sign-in back to the app.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum RedirectStyle {
-    /// `com.example.photolink:/oauth/callback`, through the OS (RFC 8252 §7.1).
+    /// The app's scheme, `{identifier}:/oauth/callback`, through the OS (RFC 8252 §7.1).
     #[default]
     Scheme,
     /// `http://127.0.0.1:{port}/oauth/callback`, to a listener the app runs while the

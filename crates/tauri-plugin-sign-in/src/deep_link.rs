@@ -1,4 +1,4 @@
-//! The one place where `com.example.photolink:` links enter the app, from every source: the
+//! The one place where links of the app's scheme (`{identifier}:`) enter the app, from every source: the
 //! deep-link plugin (`on_open_url`), a second process of the app forwarding its arguments
 //! (single-instance), and the command line of a cold start (`get_current`).
 //!

@@ -36,7 +36,7 @@ pub struct AppNames {
 }
 
 impl AppNames {
-    /// The names that follow from the app's identifier (`com.example.photolink`).
+    /// The names that follow from the app's identifier (`com.example.notes`).
     pub fn of(identifier: &str) -> Self {
         Self {
             redirect_uri: format!("{identifier}:/oauth/callback"),
