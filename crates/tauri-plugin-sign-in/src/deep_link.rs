@@ -1,6 +1,6 @@
-//! The one place where links of the app's scheme (`{identifier}:`) enter the app, from every source: the
-//! deep-link plugin (`on_open_url`), a second process of the app forwarding its arguments
-//! (single-instance), and the command line of a cold start (`get_current`).
+//! The one place where links of the app's scheme (`{identifier}:`) enter the app, from every
+//! source: the deep-link plugin (`on_open_url`), a second process of the app forwarding its
+//! arguments (single-instance), and the command line of a cold start (`get_current`).
 //!
 //! The same URL may arrive by more than one of these paths, so handling is idempotent: a URL
 //! already accepted is dropped. The connection handles links one step at a time.
