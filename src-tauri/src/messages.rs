@@ -6,7 +6,18 @@ use crate::error::{AppError, SaveError};
 /// The sentence for a failure of the photo code, naming the provider in use.
 pub fn app(error: &AppError, provider: &str) -> String {
     match error {
-        AppError::PhotoList(_) => format!("{provider} sent a photo list PhotoLink could not read."),
+        AppError::UnreadableList(_) => {
+            format!("{provider} sent a photo list PhotoLink could not read.")
+        }
+        AppError::UnusableAnswer(_) => {
+            format!("{provider} sent an answer PhotoLink could not use. Try again later.")
+        }
+        AppError::ChosenNotKept => {
+            "PhotoLink could not keep the photos you chose on this computer. Check that the disk has room, then choose again.".into()
+        }
+        AppError::NoPhotoApi => format!(
+            "PhotoLink does not know where {provider} keeps your photos. Add the photo API to the provider settings and start PhotoLink again."
+        ),
         AppError::Save(error) => save(error, provider),
         AppError::AddressRefused => format!(
             "{provider} named an address outside its photo service, so PhotoLink did not send your sign-in there."
@@ -55,8 +66,8 @@ pub fn save(error: &SaveError, provider: &str) -> String {
         SaveError::Busy => {
             "Another original is being saved. Wait for it to finish, or cancel it.".into()
         }
-        SaveError::Dialog(_) => {
-            "The original was not saved: PhotoLink could not open the save dialog.".into()
+        SaveError::DialogGone | SaveError::DialogPath => {
+            "The original was not saved: PhotoLink could not use the save dialog.".into()
         }
     }
 }
@@ -115,20 +126,57 @@ mod tests {
 
     const PROVIDER: &str = "Demo Photos";
 
+    /// A list PhotoLink could not read, as the core reports a body that is not JSON.
+    fn unreadable_list() -> AppError {
+        AppError::UnreadableList(OAuthError::UnexpectedResponse {
+            status: 200,
+            detail: "not JSON".into(),
+            retry_after: None,
+        })
+    }
+
     #[test]
     fn photo_errors_have_sentences_naming_the_provider() {
         assert_eq!(
-            app(&AppError::PhotoList("not json".into()), "Demo Photos"),
+            app(&unreadable_list(), "Demo Photos"),
             "Demo Photos sent a photo list PhotoLink could not read."
         );
         assert_eq!(
             app(&AppError::UnknownPageToken, "Demo Photos"),
             "That page of photos is no longer available. Try again."
         );
+        // The sign-in plugin's sentence, which names the app once the plugin has started (not
+        // in these tests).
         let network = AppError::OAuth(photolink_oauth::Error::Network("refused".into()));
         assert_eq!(
             app(&network, "Demo Photos"),
-            "PhotoLink could not reach Demo Photos. Check your connection and try again."
+            tauri_plugin_sign_in::sentence(
+                &photolink_oauth::Error::Network("refused".into()),
+                "Demo Photos"
+            )
+        );
+        assert!(
+            app(&network, "Demo Photos")
+                .ends_with("could not reach Demo Photos. Check your connection and try again."),
+        );
+    }
+
+    #[test]
+    fn a_refused_address_and_an_unreadable_list_are_told_apart() {
+        let refused = AppError::AddressRefused;
+        let unreadable = unreadable_list();
+        assert_ne!(refused.to_string(), unreadable.to_string());
+        assert_eq!(
+            app(&refused, PROVIDER),
+            "Demo Photos named an address outside its photo service, so PhotoLink did not send your sign-in there."
+        );
+        assert_eq!(
+            app(&unreadable, PROVIDER),
+            "Demo Photos sent a photo list PhotoLink could not read."
+        );
+        assert_ne!(
+            app(&AppError::NoPhotoApi, PROVIDER),
+            app(&unreadable, PROVIDER)
         );
     }
 
@@ -150,7 +198,7 @@ mod tests {
             SaveError::Cancelled,
             SaveError::NoSuchPhoto,
             SaveError::Busy,
-            SaveError::Dialog(hostile.into()),
+            SaveError::DialogGone,
         ];
         let sentences: Vec<_> = errors.iter().map(|e| save(e, PROVIDER)).collect();
         for (error, sentence) in errors.iter().zip(&sentences) {

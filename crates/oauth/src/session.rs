@@ -16,8 +16,9 @@ use crate::error::{Error, Result, StoreError};
 use crate::http::{OpenBody, RawResponse, challenge_error, describe_json_error};
 use crate::id_token::IdTokenClaims;
 use crate::secret::AccessToken;
+use crate::server_text;
 use crate::store::TokenStore;
-use crate::sync::lock;
+use crate::sync::{blocking, lock};
 use crate::token::TokenSet;
 
 /// Where the account connection stands.
@@ -59,7 +60,8 @@ enum RefreshReason {
 /// token at once, one refresh request is made and all of them get its result. A rotated refresh
 /// token is saved to the [`TokenStore`] before it is used, and the old one is never sent again.
 ///
-/// Every store call runs on the blocking pool (`spawn_blocking`), since a keyring may block.
+/// Every store call runs on the blocking pool ([`sync::blocking`](crate::sync::blocking)), since a
+/// keyring may block; a panic in the store is resumed in the caller.
 /// A failed save does not lose the connection: the new tokens stay in memory, the store is
 /// cleared (so it keeps no refresh token the server has already retired), and
 /// [`persistence`](Self::persistence) says [`Persistence::MemoryOnly`] until a later token use
@@ -205,13 +207,14 @@ impl ResourceResponse {
 pub struct UserInfo {
     /// The account's stable identifier.
     pub sub: String,
-    /// A display name.
+    /// A display name, cleaned to be shown (invisible characters removed, capped), as
+    /// [`Session::userinfo`] returns it.
     #[serde(default)]
     pub name: Option<String>,
-    /// An e-mail address.
+    /// An e-mail address, cleaned as `name` is.
     #[serde(default)]
     pub email: Option<String>,
-    /// Any other claims.
+    /// Any other claims, as the server wrote them.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
 }
@@ -441,7 +444,9 @@ impl Session {
             .ok_or(Error::NoUserinfoEndpoint)?
             .clone();
         let verified = self.id_token_claims();
-        let info: UserInfo = self.authorized_get(endpoint.as_str()).await?.json()?;
+        let mut info: UserInfo = self.authorized_get(endpoint.as_str()).await?.json()?;
+        info.name = info.name.as_deref().and_then(server_text::account_detail);
+        info.email = info.email.as_deref().and_then(server_text::account_detail);
         // The claims as they were when asked, and as they are now: a new sign-in meanwhile
         // must not make another account's answer pass.
         let names_another =
@@ -698,9 +703,7 @@ async fn run_blocking<T: Send + 'static>(
     call: impl FnOnce(&dyn TokenStore) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
     let store = store.clone();
-    tokio::task::spawn_blocking(move || call(store.as_ref()))
-        .await
-        .unwrap_or_else(|_| Err(StoreError::new("token store call panicked")))
+    blocking(move || call(store.as_ref())).await
 }
 
 /// After a failed refresh: a still-valid access token is still good unless the token endpoint

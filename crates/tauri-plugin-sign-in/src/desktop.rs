@@ -11,7 +11,7 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_opener::OpenerExt;
 use url::Url;
 
-use crate::config::AppFields;
+use crate::config::{AppFields, PluginConfig};
 use crate::connection::{AccountConnection, Os, Window};
 use crate::error::Error;
 use crate::loopback::{Deliver, LoopbackListener};
@@ -34,6 +34,7 @@ pub fn connection<R: Runtime>(
     app: &AppHandle<R>,
     fields: AppFields,
     names: AppNames,
+    plugin: PluginConfig,
     account_changed: Option<AccountChanged<R>>,
 ) -> Arc<DesktopConnection<R>> {
     let sign_ins = SignInStore::keyring(names.keyring.clone(), ended_sign_ins(app));
@@ -46,6 +47,7 @@ pub fn connection<R: Runtime>(
             app: app.clone(),
             fields,
             names,
+            plugin,
             sign_ins: Arc::new(sign_ins),
         },
     )
@@ -82,6 +84,7 @@ pub struct DesktopOs<R: Runtime> {
     app: AppHandle<R>,
     fields: AppFields,
     names: AppNames,
+    plugin: PluginConfig,
     sign_ins: Arc<SignInStore>,
 }
 
@@ -94,7 +97,7 @@ impl<R: Runtime> Os for DesktopOs<R> {
     }
 
     async fn set_up_provider(&self) -> Result<Provider, Error> {
-        Provider::set_up(&self.app, &self.fields, &self.names).await
+        Provider::set_up(&self.app, &self.fields, &self.names, &self.plugin).await
     }
 
     fn sign_ins(&self) -> Arc<SignInStore> {

@@ -81,7 +81,7 @@ access_type = "offline"
 prompt = "consent"
 "#;
 
-/// The `preset` field: a provider whose settings PhotoLink knows.
+/// The `preset` field: a provider whose settings the plugin knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preset {
     /// [`MICROSOFT`].

@@ -183,7 +183,7 @@ async fn choose_now(
         .cache
         .disk_for(&provider.session)
         .await
-        .ok_or_else(|| AppError::PhotoList("no folder to keep the photos chosen".into()))?;
+        .ok_or(AppError::ChosenNotKept)?;
     let ids: Vec<_> = chosen.iter().map(|photo| photo.id.clone()).collect();
     let mut selection = Selection::load(disk.clone()).await;
     let added = selection.add(chosen, SystemTime::now());

@@ -344,8 +344,8 @@ impl PhotoLibrary {
                 DeltaNext::Done(link) => return Ok(link.into()),
             }
         }
-        Err(AppError::PhotoList(
-            "the library's changes did not end within the cap on pages".into(),
+        Err(AppError::UnusableAnswer(
+            "the library's changes did not end within the cap on pages",
         ))
     }
 

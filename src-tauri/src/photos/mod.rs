@@ -123,9 +123,9 @@ impl Photos {
                 (None, Some(embedded)) => PhotoSettings {
                     api: PhotoApi::PhotoLink,
                     endpoint: Url::parse(&embedded.endpoints().photos)
-                        .map_err(|error| AppError::PhotoList(error.to_string()))?,
+                        .map_err(|_| AppError::NoPhotoApi)?,
                 },
-                (None, None) => return Err(AppError::PhotoList("no photo API is set up".into())),
+                (None, None) => return Err(AppError::NoPhotoApi),
             },
         )
     }
@@ -294,15 +294,12 @@ async fn choose_file(app: &AppHandle, file_name: &str) -> Result<Option<PathBuf>
     dialog.save_file(move |path| {
         let _ = chosen.send(path);
     });
-    let Some(path) = choice
-        .await
-        .map_err(|_| SaveError::Dialog("the dialog went away".into()))?
-    else {
+    let Some(path) = choice.await.map_err(|_| SaveError::DialogGone)? else {
         return Ok(None);
     };
     path.into_path()
         .map(Some)
-        .map_err(|error| SaveError::Dialog(error.to_string()))
+        .map_err(|_| SaveError::DialogPath)
 }
 
 /// Where the save dialog starts: the Pictures folder, else Downloads, else the home folder,

@@ -113,17 +113,16 @@ impl PickingSession {
     /// The session in `answer`; an answer without an id or a usable `pickerUri` is an error.
     fn read(answer: &photolink_oauth::ResourceResponse) -> Result<Self, AppError> {
         let resource: SessionResource = answer.json()?;
-        let unusable =
-            |what: &str| AppError::PhotoList(format!("a picking session without {what}"));
+        let unusable = AppError::UnusableAnswer;
         let id = resource
             .id
             .filter(|id| !id.is_empty())
-            .ok_or_else(|| unusable("an id"))?;
+            .ok_or_else(|| unusable("a picking session without an id"))?;
         let picker_uri = resource
             .picker_uri
             .and_then(|uri| Url::parse(&uri).ok())
             .filter(opens_in_the_browser)
-            .ok_or_else(|| unusable("a picker address"))?;
+            .ok_or_else(|| unusable("a picking session without a picker address"))?;
         let polling = resource.polling_config;
         let given = |read: fn(&PollingConfig) -> Option<&String>| {
             polling
@@ -355,13 +354,16 @@ impl Selection {
 
     /// Saves the selection in the account's cache folder `disk`.
     pub async fn save(&self, disk: Arc<DiskCache>) -> Result<(), AppError> {
-        let json =
-            serde_json::to_vec(self).map_err(|error| AppError::PhotoList(error.to_string()))?;
+        let json = serde_json::to_vec(self).map_err(|error| {
+            tracing::warn!(%error, "the photos chosen could not be written down");
+            AppError::ChosenNotKept
+        })?;
         let body = CachedBody::new(SELECTION_MEDIA_TYPE, json);
         blocking(move || disk.put(&SELECTION_KEY, &body))
             .await
             .map_err(|error| {
-                AppError::PhotoList(format!("the photos chosen were not saved: {error}"))
+                tracing::warn!(%error, "the photos chosen were not saved");
+                AppError::ChosenNotKept
             })
     }
 }

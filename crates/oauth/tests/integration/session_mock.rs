@@ -551,6 +551,20 @@ async fn userinfo_is_read_with_the_token() {
 }
 
 #[tokio::test]
+async fn userinfo_names_are_cleaned_to_be_shown() {
+    let mock = Mock::start(|_| {
+        json(
+            200,
+            r#"{"sub":"u1","name":"\u202eAda\n\tLovelace","email":"\u200b"}"#,
+        )
+    })
+    .await;
+    let user = session_valid(&mock).userinfo().await.unwrap();
+    assert_eq!(user.name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(user.email, None, "nothing visible is no e-mail");
+}
+
+#[tokio::test]
 async fn disconnect_revokes_refresh_then_access_token_and_forgets_them() {
     let mock = Mock::start(|_| reply(200, "text/plain", "")).await;
     let store = valid_store();
