@@ -71,11 +71,12 @@ if [[ $run_cargo_tests -eq 1 ]]; then
   timed "cargo audit" cargo audit --db vendor/advisory-db --no-fetch --stale || true
 fi
 
-step "Building the app and the demo provider (debug) for the end-to-end tests"
+step "Building the app, the demo provider and the photo fixture (debug) for the end-to-end tests"
 # Two cargo runs: in one, cargo would unify the provider's features and build the app with the
 # test machinery the tests need in the standalone provider (fault injection, /_test/ routes).
 if timed "build app" cargo build -p photolink -p sign-in-example &&
-  timed "build provider" cargo build -p photolink-demo-provider --features test-machinery; then
+  timed "build provider" cargo build -p photolink-demo-provider --features test-machinery &&
+  timed "build photo fixture" cargo build -p photolink-photo-fixtures --bin photolink-photo-fixture; then
   step "End-to-end tests (private session: Xvfb, D-Bus, gnome-keyring, tauri-driver)"
   artifacts="$PHOTOLINK_ROOT/.artifacts/e2e"
   target="$(photolink_target_dir)"
@@ -84,6 +85,7 @@ if timed "build app" cargo build -p photolink -p sign-in-example &&
     PHOTOLINK_APP_BINARY="$target/debug/photolink" \
     PHOTOLINK_EXAMPLE_BINARY="$target/debug/sign-in-example" \
     PHOTOLINK_PROVIDER_BINARY="$target/debug/photolink-demo-provider" \
+    PHOTOLINK_FIXTURE_BINARY="$target/debug/photolink-photo-fixture" \
     bash scripts/headless-session.sh \
     bash -c 'cd tests/e2e && exec .venv/bin/python -m pytest' || true
 fi

@@ -2,7 +2,13 @@
 //! own commands so that capabilities can allow exactly those (the sign-in's are the sign-in
 //! plugin's).
 
-const COMMANDS: &[&str] = &["photos", "save_original", "cancel_save"];
+const COMMANDS: &[&str] = &[
+    "photos",
+    "save_original",
+    "cancel_save",
+    "chosen_photos",
+    "choose_photos",
+];
 
 fn main() {
     tauri_build::try_build(

@@ -3,6 +3,7 @@
 // photo titles and `photo:` image URLs.
 
 import { AccountChooser, accountItems, chosenId, nextIndex, showsAccountList } from "./account-list.js";
+import { bindChoosePhotos } from "./choose-photos.js";
 import { Gallery } from "./gallery.js";
 import * as signIn from "./sign-in.js";
 
@@ -28,6 +29,8 @@ const statusElement = document.querySelector('[data-testid="connection-status"]'
 const noticeElement = document.querySelector('[data-testid="notice"]');
 const gallery = new Gallery(invoke);
 const chooser = new AccountChooser(signIn.chooseAccount, (problem) => showNotice(problem, "warning"));
+// Photos chosen in Google Photos: the gallery lists them afresh.
+const choosePhotos = bindChoosePhotos(invoke, window.__TAURI__.core.Channel, () => gallery.start());
 
 let current = null;
 let dismissedNotice = 0;
@@ -54,14 +57,18 @@ function render(status) {
     renderAccount(status);
     // The photos start loading once `connected` is on screen: the first page and its
     // thumbnails take the processor from the frame that shows it otherwise.
-    if (previous !== "connected") afterNextPaint(() => current.state === "connected" && gallery.start());
-    else if (previousAccount !== chosenId(status)) {
+    if (previous !== "connected") {
+      afterNextPaint(() => current.state === "connected" && gallery.start());
+      choosePhotos.refresh();
+    } else if (previousAccount !== chosenId(status)) {
       // Another account chosen: its own gallery, from its first page.
       gallery.stop();
       afterNextPaint(() => current.state === "connected" && gallery.start());
+      choosePhotos.refresh();
     }
   } else if (previous === "connected") {
     gallery.stop();
+    choosePhotos.reset();
   }
   renderNotice(status.notice);
   renderWarning(status.warning);

@@ -97,6 +97,15 @@ export class SaveOriginal {
   }
 }
 
+/** `(onMessage) => channel`: makes Tauri `Channel`s whose messages go to `onMessage`. */
+export function channelMaker(Channel) {
+  return (onMessage) => {
+    const channel = new Channel();
+    channel.onmessage = onMessage;
+    return channel;
+  };
+}
+
 /**
  * Ties a `SaveOriginal` to the viewer's Save original… elements.
  * @param currentPhoto `() => photo`: the photo the viewer shows
@@ -109,11 +118,7 @@ export function bindSaveOriginal(invoke, Channel, currentPhoto) {
   const status = $("save-status");
   const saver = new SaveOriginal(
     invoke,
-    (onMessage) => {
-      const channel = new Channel();
-      channel.onmessage = onMessage;
-      return channel;
-    },
+    channelMaker(Channel),
     () => {
       const { state } = saver;
       // Not `disabled`: a disabled button loses the focus, and the person their place.

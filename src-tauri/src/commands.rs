@@ -1,4 +1,4 @@
-//! PhotoLink's own commands: the photos, and saving an original. The sign-in's commands are the sign-in plugin's. None
+//! PhotoLink's own commands: the photos, saving an original, and choosing photos in Google Photos. The sign-in's commands are the sign-in plugin's. None
 //! takes or returns a secret.
 
 use serde::Serialize;
@@ -9,7 +9,7 @@ use tauri_plugin_sign_in::SignInExt;
 
 use crate::error::AppError;
 use crate::messages;
-use crate::photos::{self, PhotoPage, SaveProgress, Saving};
+use crate::photos::{self, ChoosingProgress, ChosenState, PhotoPage, SaveProgress, Saving};
 
 /// A command's failure as the window receives it: the plain sentence for the [`AppError`],
 /// naming the provider in use. The error itself stays technical, for the log.
@@ -18,6 +18,11 @@ use crate::photos::{self, PhotoPage, SaveProgress, Saving};
 pub struct CommandError(String);
 
 impl CommandError {
+    /// A sentence from [`messages`] already.
+    fn sentence(sentence: String) -> Self {
+        Self(sentence)
+    }
+
     fn new(app: &AppHandle, error: &AppError) -> Self {
         tracing::warn!(%error, "a command failed");
         Self(messages::app(error, &app.sign_in().provider_name()))
@@ -55,4 +60,27 @@ pub async fn save_original(
 #[tauri::command]
 pub fn cancel_save(saving: State<'_, Saving>) {
     saving.cancel();
+}
+
+/// What the window shows about the photos chosen in Google Photos (when the account's photos
+/// come from the Picker): how many, what choosing means, and whether their full images have
+/// expired.
+#[tauri::command]
+pub async fn chosen_photos(app: AppHandle) -> Result<ChosenState, CommandError> {
+    photos::chosen_state(&app)
+        .await
+        .map_err(|error| CommandError::new(&app, &error))
+}
+
+/// **Choose photos…**: opens Google Photos' picker in the browser, waits for the person to
+/// press Done (telling `on_progress`, with the time allowed), and keeps the photos chosen.
+/// What to tell the person: how many photos were added, or why none were.
+#[tauri::command]
+pub async fn choose_photos(
+    app: AppHandle,
+    on_progress: Channel<ChoosingProgress>,
+) -> Result<String, CommandError> {
+    photos::choose(&app, on_progress)
+        .await
+        .map_err(CommandError::sentence)
 }

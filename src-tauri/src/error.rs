@@ -7,11 +7,27 @@ pub enum AppError {
     /// The photo API refused or failed a request, or the connection it needs is gone.
     #[error(transparent)]
     OAuth(#[from] photolink_oauth::Error),
+    /// The photo API answered a list request with something that is not a photo list of its
+    /// format (not JSON, another shape, a cut-off body): the core's error says what.
     #[error("unreadable photo list: {0}")]
-    PhotoList(String),
-    /// The photo API named an address outside its origin for a request with the token.
+    UnreadableList(#[source] photolink_oauth::Error),
+    /// The photo API answered in its format but without what PhotoLink needs from it (a
+    /// folder without a usable id, a page of changes without its next link, a picking session
+    /// without its picker's address), or a list of changes that did not end within its cap.
+    /// The reason is PhotoLink's own words, never the server's.
+    #[error("an unusable answer from the photo API: {0}")]
+    UnusableAnswer(&'static str),
+    /// The photos chosen in a picker could not be kept in the account's cache folder (no
+    /// folder, or writing it failed: the log says why).
+    #[error("the photos chosen could not be kept")]
+    ChosenNotKept,
+    /// The photo API named an address outside it for a request with the token: a download
+    /// outside its origin, or a next page outside its root.
     #[error("an address outside the photo API, refused for the token")]
     AddressRefused,
+    /// Neither the settings file nor an embedded provider gives a photo API to list from.
+    #[error("no photo API is set up")]
+    NoPhotoApi,
     /// The window asked for a page of photos by a token PhotoLink did not hand out (or has
     /// forgotten since).
     #[error("a page token PhotoLink did not hand out")]
@@ -48,9 +64,12 @@ pub enum SaveError {
     /// Another original is being saved.
     #[error("another original is being saved")]
     Busy,
-    /// The save dialog could not be shown.
-    #[error("the save dialog could not be shown: {0}")]
-    Dialog(String),
+    /// The save dialog went away without an answer.
+    #[error("the save dialog closed without an answer")]
+    DialogGone,
+    /// The save dialog answered with something that is not a path on this computer.
+    #[error("the save dialog answered no path on this computer")]
+    DialogPath,
 }
 
 impl SaveError {

@@ -49,6 +49,7 @@ pub fn run() {
                 .build(),
         )
         .manage(photos::Saving::default())
+        .manage(photos::Choosing::default())
         .register_asynchronous_uri_scheme_protocol(photos::SCHEME, |context, request, responder| {
             photos::serve(context.app_handle(), request, responder);
         })
@@ -56,6 +57,8 @@ pub fn run() {
             commands::photos,
             commands::save_original,
             commands::cancel_save,
+            commands::chosen_photos,
+            commands::choose_photos,
         ])
         .setup(move |app| {
             match app.path().app_log_dir() {

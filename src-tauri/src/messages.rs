@@ -6,7 +6,18 @@ use crate::error::{AppError, SaveError};
 /// The sentence for a failure of the photo code, naming the provider in use.
 pub fn app(error: &AppError, provider: &str) -> String {
     match error {
-        AppError::PhotoList(_) => format!("{provider} sent a photo list PhotoLink could not read."),
+        AppError::UnreadableList(_) => {
+            format!("{provider} sent a photo list PhotoLink could not read.")
+        }
+        AppError::UnusableAnswer(_) => {
+            format!("{provider} sent an answer PhotoLink could not use. Try again later.")
+        }
+        AppError::ChosenNotKept => {
+            "PhotoLink could not keep the photos you chose on this computer. Check that the disk has room, then choose again.".into()
+        }
+        AppError::NoPhotoApi => format!(
+            "PhotoLink does not know where {provider} keeps your photos. Add the photo API to the provider settings and start PhotoLink again."
+        ),
         AppError::Save(error) => save(error, provider),
         AppError::AddressRefused => format!(
             "{provider} named an address outside its photo service, so PhotoLink did not send your sign-in there."
@@ -55,9 +66,55 @@ pub fn save(error: &SaveError, provider: &str) -> String {
         SaveError::Busy => {
             "Another original is being saved. Wait for it to finish, or cancel it.".into()
         }
-        SaveError::Dialog(_) => {
-            "The original was not saved: PhotoLink could not open the save dialog.".into()
+        SaveError::DialogGone | SaveError::DialogPath => {
+            "The original was not saved: PhotoLink could not use the save dialog.".into()
         }
+    }
+}
+
+/// What the Google Photos Picker means, above the gallery of the photos chosen.
+pub fn picker_explanation(chosen: usize) -> String {
+    let what = "PhotoLink sees only the photos you choose in Google Photos, never the rest of your library.";
+    if chosen == 0 {
+        format!(
+            "{what} Choose photos… opens Google Photos in your browser: pick photos there and press Done."
+        )
+    } else {
+        format!("{what} Choose photos… again to add more: the ones you pick are added to these.")
+    }
+}
+
+/// The photos chosen were listed more than 60 minutes ago: Google's links to them have expired.
+pub fn picker_links_expired() -> String {
+    "Google Photos lets PhotoLink load these photos for 60 minutes after you choose them. The saved thumbnails still show; to see a photo in full, choose it again (Choose photos… adds to these, it removes nothing).".into()
+}
+
+/// The picker is open in the browser; choosing ends after `timeout_seconds`.
+pub fn picker_waiting(timeout_seconds: u64) -> String {
+    let minutes = timeout_seconds.div_ceil(60);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    format!(
+        "Choose photos in the Google Photos page that opened in your browser, then press Done. This ends in {minutes} {unit} if nothing is chosen."
+    )
+}
+
+pub const PICKER_READING: &str = "Reading the photos you chose…";
+pub const PICKER_ENDED: &str = "Choosing photos ended before you pressed Done in Google Photos. Choose photos… to start again.";
+pub const PICKER_NO_BROWSER: &str = "PhotoLink could not open your browser to choose photos.";
+pub const PICKER_BUSY: &str =
+    "Photos are already being chosen in your browser. Press Done there, or wait for it to end.";
+
+/// Choosing ended with `picked` photos, `added` of them new to the gallery.
+pub fn picker_added(picked: usize, added: usize) -> String {
+    let photos = |n: usize| if n == 1 { "photo" } else { "photos" };
+    match (picked, added) {
+        (0, _) => "No photos were chosen.".into(),
+        (picked, added) if added == picked => format!("Added {added} {}.", photos(added)),
+        (picked, added) => format!(
+            "Added {added} {} ({} already here).",
+            photos(added),
+            picked - added
+        ),
     }
 }
 
@@ -69,20 +126,57 @@ mod tests {
 
     const PROVIDER: &str = "Demo Photos";
 
+    /// A list PhotoLink could not read, as the core reports a body that is not JSON.
+    fn unreadable_list() -> AppError {
+        AppError::UnreadableList(OAuthError::UnexpectedResponse {
+            status: 200,
+            detail: "not JSON".into(),
+            retry_after: None,
+        })
+    }
+
     #[test]
     fn photo_errors_have_sentences_naming_the_provider() {
         assert_eq!(
-            app(&AppError::PhotoList("not json".into()), "Demo Photos"),
+            app(&unreadable_list(), "Demo Photos"),
             "Demo Photos sent a photo list PhotoLink could not read."
         );
         assert_eq!(
             app(&AppError::UnknownPageToken, "Demo Photos"),
             "That page of photos is no longer available. Try again."
         );
+        // The sign-in plugin's sentence, which names the app once the plugin has started (not
+        // in these tests).
         let network = AppError::OAuth(photolink_oauth::Error::Network("refused".into()));
         assert_eq!(
             app(&network, "Demo Photos"),
-            "PhotoLink could not reach Demo Photos. Check your connection and try again."
+            tauri_plugin_sign_in::sentence(
+                &photolink_oauth::Error::Network("refused".into()),
+                "Demo Photos"
+            )
+        );
+        assert!(
+            app(&network, "Demo Photos")
+                .ends_with("could not reach Demo Photos. Check your connection and try again."),
+        );
+    }
+
+    #[test]
+    fn a_refused_address_and_an_unreadable_list_are_told_apart() {
+        let refused = AppError::AddressRefused;
+        let unreadable = unreadable_list();
+        assert_ne!(refused.to_string(), unreadable.to_string());
+        assert_eq!(
+            app(&refused, PROVIDER),
+            "Demo Photos named an address outside its photo service, so PhotoLink did not send your sign-in there."
+        );
+        assert_eq!(
+            app(&unreadable, PROVIDER),
+            "Demo Photos sent a photo list PhotoLink could not read."
+        );
+        assert_ne!(
+            app(&AppError::NoPhotoApi, PROVIDER),
+            app(&unreadable, PROVIDER)
         );
     }
 
@@ -104,7 +198,7 @@ mod tests {
             SaveError::Cancelled,
             SaveError::NoSuchPhoto,
             SaveError::Busy,
-            SaveError::Dialog(hostile.into()),
+            SaveError::DialogGone,
         ];
         let sentences: Vec<_> = errors.iter().map(|e| save(e, PROVIDER)).collect();
         for (error, sentence) in errors.iter().zip(&sentences) {
@@ -122,5 +216,19 @@ mod tests {
             "The original was not saved: the disk is full. Free some space or choose another place, and try again."
         );
         assert_eq!(sentences[6], "Saving was cancelled. Nothing was saved.");
+    }
+
+    #[test]
+    fn choosing_photos_says_what_the_picker_means_what_was_added_and_when_it_ends() {
+        assert!(picker_explanation(0).contains("only the photos you choose"));
+        assert!(picker_explanation(3).contains("added to these"));
+        assert!(picker_links_expired().contains("60 minutes"));
+        assert!(picker_links_expired().contains("adds to these"));
+        assert!(picker_waiting(1800).ends_with("This ends in 30 minutes if nothing is chosen."));
+        assert!(picker_waiting(10).contains("ends in 1 minute "));
+        assert_eq!(picker_added(3, 3), "Added 3 photos.");
+        assert_eq!(picker_added(1, 1), "Added 1 photo.");
+        assert_eq!(picker_added(3, 1), "Added 1 photo (2 already here).");
+        assert_eq!(picker_added(0, 0), "No photos were chosen.");
     }
 }

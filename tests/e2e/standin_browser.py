@@ -24,6 +24,8 @@ What it should do comes from `control.json` in its state directory, written by t
      "hold": false,                    # wait for a `release` file before pressing it
      "handoff": "gio" | "xdg-open",    # how the final URL goes to the OS (default gio)
      "login": "alice", "password": "…",  # what a login form gets (defaults below)
+     "pick": ["p2", "p5"],             # on a page of check boxes (a photo picker): tick
+                                       # those values, press Done, and record the answer
      "account_name": "Sam Lee"}        # typed into a consent page's `account_name` field
                                        # (else the page's own value is kept)
 What it did is appended, one JSON object a line, to `browser.log` in the same directory.
@@ -71,6 +73,8 @@ class Form:
         self.method = method
         self.fields: list[tuple[str, str]] = []
         self.buttons: list[dict] = []
+        # Every check box, checked or not: (name, value).
+        self.checkboxes: list[tuple[str, str]] = []
         # Names of the text and password inputs, which a login form fills in.
         self.text_inputs: list[str] = []
         self.password_inputs: list[str] = []
@@ -108,6 +112,8 @@ class PageParser(html.parser.HTMLParser):
                     {"name": a.get("name", ""), "value": a.get("value", ""), "label": a.get("value", "")}
                 )
             elif kind in ("checkbox", "radio"):
+                if kind == "checkbox" and a.get("name"):
+                    self._form.checkboxes.append((a["name"], a.get("value", "on")))
                 if "checked" in a and a.get("name"):
                     self._form.fields.append((a["name"], a.get("value", "on")))
             elif kind not in ("button", "reset", "file") and a.get("name"):
@@ -224,7 +230,34 @@ class Browser:
         login_form = next((form for form in page.forms if form.password_inputs), None)
         if login_form is not None:
             return self.sign_in(page_url, page, login_form)
+        picker_form = next((form for form in page.forms if form.checkboxes), None)
+        if picker_form is not None and "pick" in self.control:
+            return self.pick(page_url, page, picker_form)
         return self.consent(page_url, page, body)
+
+    def pick(self, page_url: str, page: PageParser, form: Form) -> int:
+        """Ticks the check boxes whose values the test named and presses Done, as a person
+        choosing photos does; the answer is the picker's last page, recorded."""
+        wanted = list(self.control["pick"])
+        offered = [value for _, value in form.checkboxes]
+        fields = list(form.fields) + [(name, value) for name, value in form.checkboxes if value in wanted]
+        button = next((b for b in form.buttons if re.search(r"\bdone\b", b["label"], re.IGNORECASE)), None)
+        self.log("picker-page", title=page.title, offered=len(offered), picked=[v for v in wanted if v in offered])
+        if button is None or any(value not in offered for value in wanted):
+            self.log("no-pick", buttons=[b["label"] for b in form.buttons])
+            return 1
+        if button["name"]:
+            fields.append((button["name"], button["value"]))
+        action = urllib.parse.urljoin(page_url, form.action or page_url)
+        request = urllib.request.Request(
+            action,
+            data=urllib.parse.urlencode(fields).encode(),
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+            method=form.method.upper(),
+        )
+        status, _, body, _ = self.fetch(request)
+        self.log("picked", status=status, text=visible_text(body)[:500])
+        return 0 if status == 200 else 1
 
     def sign_in(self, page_url: str, page: PageParser, form: Form) -> int:
         """Fills a login form's name and password fields and submits it with its button."""

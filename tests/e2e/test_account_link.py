@@ -27,9 +27,9 @@ from desktop import (
 REDIRECT_URI = "com.example.photolink:/oauth/callback"
 FORGED_CALLBACK = "com.example.photolink:/oauth/callback?code=x&state=forged"
 LINK_IGNORED_WHILE_WAITING = (
-    "PhotoLink ignored a sign-in link that does not belong to this sign-in. It is still waiting for your browser."
+    "A sign-in link that does not belong to this sign-in was ignored. The sign-in is still waiting for your browser."
 )
-LINK_IGNORED_NOT_WAITING = "PhotoLink ignored a sign-in link because no sign-in is in progress."
+LINK_IGNORED_NOT_WAITING = "A sign-in link was ignored because no sign-in is in progress."
 
 
 def connect(app, browser) -> None:

@@ -6,15 +6,13 @@
 //! | `refresh-storm` | Many concurrent photo API calls through one core [`Session`](photolink_oauth::Session) whose access token has expired; the provider's counters say how many token requests and refresh grants reached it and whether it saw a refresh token presented twice. |
 //!
 //! Both print one JSON object per line on stdout and nothing else; errors go to stderr with a
-//! non-zero exit. The pieces they share:
+//! non-zero exit. They approve sign-ins with the demo provider's consent page driver
+//! ([`photolink_demo_provider::consent_page`]), as the tests do. The pieces they share:
 //!
 //! | Item | What it is |
 //! | --- | --- |
-//! | [`consent::approve`] | Plays the person at the consent page over HTTP and returns the callback URL. |
 //! | [`Provider`] | The demo provider's endpoints (from discovery) and its test-control counters. |
 //! | [`Args`] | `--name value` command-line options. |
-
-pub mod consent;
 
 use std::collections::HashMap;
 use std::time::Instant;

@@ -86,7 +86,7 @@
 //! | Test controls (`Config::test_controls`, `--test-controls`) | `POST`/`DELETE /_test/faults`, `GET /_test/stats`. | Not compiled: [`start`] refuses the setting (`Error::InvalidConfig`), the binary the flag. |
 //! | Exchange log (`Config::record_exchanges`, `--record-exchanges`, `MAX_EXCHANGES`) | Every request and answer recorded, `GET /_test/exchanges`. | Not compiled; refused like the test controls. |
 //! | Counters (`Stats`, `ProviderHandle::stats`) | Counted as requests are answered. | Nothing is counted: counting compiles to nothing. |
-//! | Consent page driver (`consent_page::decide`, `consent_page::approve`) | Plays the person at the consent page over HTTP (GET the authorization URL, read the form, POST the decision as a browser would) and returns the callback URL; every test that signs in through the provider uses it. | Not compiled, nor its HTTP client (`reqwest`). |
+//! | Consent page driver (`consent_page::decide`, `consent_page::approve`) | Plays the person at the consent page over HTTP (GET the authorization URL, read the form, POST the decision as a browser would) and returns the callback URL; every test that signs in through the provider uses it, and so do the benchmark programs (`bench/oauth-figures`). | Not compiled, nor its HTTP client (`reqwest`). |
 //!
 //! The switch is made in one place (the `test_machinery::machinery` module, and the registration of the
 //! test routes in `start`); the endpoints call the same hooks either way.

@@ -144,6 +144,10 @@ impl HttpClient {
         self.client_for(url).post(url.clone())
     }
 
+    pub(crate) fn delete(&self, url: &Url) -> reqwest::RequestBuilder {
+        self.client_for(url).delete(url.clone())
+    }
+
     /// GETs a JSON document a server publishes (discovery metadata, a JWK Set): an answer that
     /// is not a success is an [`Error::UnexpectedResponse`] naming its status and kind; the
     /// caller reads the body of one that is.

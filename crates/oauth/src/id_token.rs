@@ -45,7 +45,8 @@ use crate::server_text;
 pub const CLOCK_SKEW: Duration = Duration::from_secs(60);
 
 /// The account an ID token names, after verification. Stored with the tokens, so a later start
-/// can show the account without verifying again.
+/// can show the account without verifying again. The name, e-mail and username are cleaned to
+/// be shown (invisible characters removed, whitespace collapsed, capped).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IdTokenClaims {
     /// The account's stable identifier at this issuer.
@@ -270,7 +271,7 @@ fn check_claims(
     if expected.subject.is_some_and(|known| known != sub) {
         return Err(IdTokenError::WrongSubject);
     }
-    let optional = |name: &str| text(name).filter(|v| !v.is_empty()).map(str::to_owned);
+    let optional = |name: &str| text(name).and_then(server_text::account_detail);
     Ok(IdTokenClaims {
         sub: sub.to_owned(),
         name: optional("name"),
@@ -448,6 +449,19 @@ pub(crate) mod tests {
         assert_eq!(claims.sub, "alex");
         assert_eq!(claims.name.as_deref(), Some("Alex Rivera"));
         assert_eq!(claims.email.as_deref(), Some("alex@demo.photos"));
+    }
+
+    #[test]
+    fn the_account_names_are_cleaned_to_be_shown() {
+        let claims = with_claims(|claims| {
+            claims["name"] = json!("\u{202E}Alex\n Rivera");
+            claims["email"] = json!("\u{200B}");
+            claims["preferred_username"] = json!(" alex\u{0007}");
+        })
+        .unwrap();
+        assert_eq!(claims.name.as_deref(), Some("Alex Rivera"));
+        assert_eq!(claims.email, None, "nothing visible is no e-mail");
+        assert_eq!(claims.preferred_username.as_deref(), Some("alex"));
     }
 
     #[test]

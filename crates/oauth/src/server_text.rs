@@ -70,6 +70,13 @@ pub fn shown_text(raw: &str, max_chars: usize) -> String {
     cap(&words.join(" "), max_chars)
 }
 
+/// A name or e-mail address a server gives for the account (userinfo, an ID token), which a
+/// window shows: cleaned as [`shown_text`], at most [`MAX_TEXT_CHARS`] characters; `None` when
+/// nothing visible is left.
+pub(crate) fn account_detail(raw: &str) -> Option<String> {
+    Some(shown_text(raw, MAX_TEXT_CHARS)).filter(|shown| !shown.is_empty())
+}
+
 /// A server-chosen code (`error`, `token_type`), safe to show: each word hidden as in
 /// [`text`], then only the characters codes are made of (RFC 6749 §5.2 allows a little more,
 /// never needed in practice), without spaces, capped.
@@ -316,6 +323,17 @@ mod tests {
         );
         assert_eq!(shown_text("\u{200B}\u{0007}", 200), "");
         assert_eq!(shown_text("été à la mer", 4), "été …");
+    }
+
+    #[test]
+    fn account_details_are_cleaned_and_none_when_nothing_is_visible() {
+        assert_eq!(
+            account_detail("\u{202E}Alex\n\tRivera\u{200B}").as_deref(),
+            Some("Alex Rivera")
+        );
+        assert_eq!(account_detail("\u{200B}\u{0007} "), None);
+        let long = account_detail(&"a".repeat(1000)).unwrap();
+        assert_eq!(long.chars().count(), MAX_TEXT_CHARS + 1);
     }
 
     #[test]

@@ -16,8 +16,9 @@ use crate::error::{Error, Result, StoreError};
 use crate::http::{OpenBody, RawResponse, challenge_error, describe_json_error};
 use crate::id_token::IdTokenClaims;
 use crate::secret::AccessToken;
+use crate::server_text;
 use crate::store::TokenStore;
-use crate::sync::lock;
+use crate::sync::{blocking, lock};
 use crate::token::TokenSet;
 
 /// Where the account connection stands.
@@ -59,7 +60,8 @@ enum RefreshReason {
 /// token at once, one refresh request is made and all of them get its result. A rotated refresh
 /// token is saved to the [`TokenStore`] before it is used, and the old one is never sent again.
 ///
-/// Every store call runs on the blocking pool (`spawn_blocking`), since a keyring may block.
+/// Every store call runs on the blocking pool ([`sync::blocking`](crate::sync::blocking)), since a
+/// keyring may block; a panic in the store is resumed in the caller.
 /// A failed save does not lose the connection: the new tokens stay in memory, the store is
 /// cleared (so it keeps no refresh token the server has already retired), and
 /// [`persistence`](Self::persistence) says [`Persistence::MemoryOnly`] until a later token use
@@ -158,6 +160,37 @@ enum Reading {
     Pieces,
 }
 
+/// What a request to a resource does.
+#[derive(Debug, Clone, Copy)]
+enum Call<'a> {
+    Get,
+    /// A POST of this JSON body.
+    PostJson(&'a [u8]),
+    Delete,
+}
+
+impl Call<'_> {
+    fn request(self, http: &crate::http::HttpClient, url: &Url) -> reqwest::RequestBuilder {
+        match self {
+            Self::Get => http.get(url),
+            Self::PostJson(body) => http
+                .post(url)
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body.to_vec()),
+            Self::Delete => http.delete(url),
+        }
+    }
+
+    /// The method, as a DPoP proof names it (RFC 9449 §4.2, `htm`).
+    fn method(self) -> &'static str {
+        match self {
+            Self::Get => "GET",
+            Self::PostJson(_) => "POST",
+            Self::Delete => "DELETE",
+        }
+    }
+}
+
 impl ResourceResponse {
     /// The body parsed as JSON.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
@@ -174,13 +207,14 @@ impl ResourceResponse {
 pub struct UserInfo {
     /// The account's stable identifier.
     pub sub: String,
-    /// A display name.
+    /// A display name, cleaned to be shown (invisible characters removed, capped), as
+    /// [`Session::userinfo`] returns it.
     #[serde(default)]
     pub name: Option<String>,
-    /// An e-mail address.
+    /// An e-mail address, cleaned as `name` is.
     #[serde(default)]
     pub email: Option<String>,
-    /// Any other claims.
+    /// Any other claims, as the server wrote them.
     #[serde(flatten)]
     pub other: serde_json::Map<String, serde_json::Value>,
 }
@@ -293,7 +327,33 @@ impl Session {
     /// refuses with `invalid_grant` is [`Error::ReconnectNeeded`]. Other non-2xx answers, and
     /// the last answer when the retries are used up, become errors naming the status.
     pub async fn authorized_get(&self, url: &str) -> Result<ResourceResponse> {
-        let answer = self.authorized_open(url, Reading::Whole).await?;
+        let answer = self.authorized_open(Call::Get, url, Reading::Whole).await?;
+        self.whole(answer).await
+    }
+
+    /// POSTs `body` as JSON to a protected resource, with the authorization, retries, refresh
+    /// and endpoint rule of [`authorized_get`](Self::authorized_get). A 5xx or 429 answer is
+    /// retried like a GET's, so a request that creates something may create it twice: use it
+    /// for what the service lets expire unused (a Google Photos Picker session).
+    pub async fn authorized_post_json(
+        &self,
+        url: &str,
+        body: &serde_json::Value,
+    ) -> Result<ResourceResponse> {
+        let body = serde_json::to_vec(body)
+            .map_err(|_| Error::Internal("the request body cannot be written".into()))?;
+        let answer = self
+            .authorized_open(Call::PostJson(&body), url, Reading::Whole)
+            .await?;
+        self.whole(answer).await
+    }
+
+    /// DELETEs a protected resource, with the authorization, retries, refresh and endpoint
+    /// rule of [`authorized_get`](Self::authorized_get).
+    pub async fn authorized_delete(&self, url: &str) -> Result<ResourceResponse> {
+        let answer = self
+            .authorized_open(Call::Delete, url, Reading::Whole)
+            .await?;
         self.whole(answer).await
     }
 
@@ -303,22 +363,25 @@ impl Session {
     /// [`HttpOptions::download_timeout`](crate::HttpOptions::download_timeout), its body may be
     /// silent for [`HttpOptions::timeout`](crate::HttpOptions::timeout) at a time.
     pub async fn authorized_download(&self, url: &str) -> Result<ResourceDownload> {
-        let answer = self.authorized_open(url, Reading::Pieces).await?;
+        let answer = self
+            .authorized_open(Call::Get, url, Reading::Pieces)
+            .await?;
         self.download(answer)
     }
 
-    /// A GET of `url` with the tokens, refreshed once on a 401 that rejects them.
+    /// `call` of `url` with the tokens, refreshed once on a 401 that rejects them.
     async fn authorized_open(
         &self,
+        call: Call<'_>,
         url: &str,
         reading: Reading,
     ) -> Result<(RawResponse, Option<OpenBody>)> {
         let url = self.client.transport().endpoint(url)?;
         let (tokens, version) = self.tokens_with_version().await?;
-        let answer = self.get_with(&url, Some(&tokens), reading).await?;
+        let answer = self.send_with(call, &url, Some(&tokens), reading).await?;
         if is_token_rejection(&answer.0) {
             let tokens = self.refresh(version, RefreshReason::Rejected).await?;
-            return self.get_with(&url, Some(&tokens), reading).await;
+            return self.send_with(call, &url, Some(&tokens), reading).await;
         }
         Ok(answer)
     }
@@ -331,7 +394,9 @@ impl Session {
     /// the status.
     pub async fn get_without_credentials(&self, url: &str) -> Result<ResourceResponse> {
         let url = self.client.transport().endpoint(url)?;
-        let answer = self.get_with(&url, None, Reading::Whole).await?;
+        let answer = self
+            .send_with(Call::Get, &url, None, Reading::Whole)
+            .await?;
         self.whole(answer).await
     }
 
@@ -339,7 +404,9 @@ impl Session {
     /// out piece by piece as [`authorized_download`](Self::authorized_download) does.
     pub async fn download_without_credentials(&self, url: &str) -> Result<ResourceDownload> {
         let url = self.client.transport().endpoint(url)?;
-        let answer = self.get_with(&url, None, Reading::Pieces).await?;
+        let answer = self
+            .send_with(Call::Get, &url, None, Reading::Pieces)
+            .await?;
         self.download(answer)
     }
 
@@ -377,7 +444,9 @@ impl Session {
             .ok_or(Error::NoUserinfoEndpoint)?
             .clone();
         let verified = self.id_token_claims();
-        let info: UserInfo = self.authorized_get(endpoint.as_str()).await?.json()?;
+        let mut info: UserInfo = self.authorized_get(endpoint.as_str()).await?.json()?;
+        info.name = info.name.as_deref().and_then(server_text::account_detail);
+        info.email = info.email.as_deref().and_then(server_text::account_detail);
         // The claims as they were when asked, and as they are now: a new sign-in meanwhile
         // must not make another account's answer pass.
         let names_another =
@@ -545,8 +614,9 @@ impl Session {
     /// `DPoP` with a proof). An answer with a passing status (5xx, 429) is tried again as the
     /// [`RetryPolicy`](crate::RetryPolicy) allows, and one asking for a DPoP nonce once more;
     /// the last answer is returned, with the body of a 2xx answer still to be read.
-    async fn get_with(
+    async fn send_with(
         &self,
+        call: Call<'_>,
         url: &Url,
         tokens: Option<&TokenSet>,
         reading: Reading,
@@ -557,8 +627,8 @@ impl Session {
         let mut nonce_retry = NonceRetry::at_resource();
         loop {
             let request = match tokens {
-                Some(tokens) => self.authorized(url, tokens)?,
-                None => http.get(url),
+                Some(tokens) => self.authorized(call, url, tokens)?,
+                None => call.request(http, url),
             };
             let request = match reading {
                 Reading::Whole => request,
@@ -581,9 +651,14 @@ impl Session {
         }
     }
 
-    /// A GET of `url` with the tokens' authorization: `Bearer`, or `DPoP` with a proof.
-    fn authorized(&self, url: &Url, tokens: &TokenSet) -> Result<reqwest::RequestBuilder> {
-        let request = self.client.http().get(url);
+    /// `call` of `url` with the tokens' authorization: `Bearer`, or `DPoP` with a proof.
+    fn authorized(
+        &self,
+        call: Call<'_>,
+        url: &Url,
+        tokens: &TokenSet,
+    ) -> Result<reqwest::RequestBuilder> {
+        let request = call.request(self.client.http(), url);
         let token = &tokens.access_token;
         let Some(key) = dpop_key_in_use(tokens) else {
             return Ok(request.bearer_auth(token.secret()));
@@ -592,9 +667,11 @@ impl Session {
             .map_err(|_| Error::Internal("the access token cannot be sent in a header".into()))?;
         // Like `bearer_auth`: kept out of any `Debug` of the request.
         authorization.set_sensitive(true);
-        Ok(request
-            .header(AUTHORIZATION, authorization)
-            .header(DPOP, self.client.dpop_proof(key, "GET", url, Some(token))?))
+        Ok(request.header(AUTHORIZATION, authorization).header(
+            DPOP,
+            self.client
+                .dpop_proof(key, call.method(), url, Some(token))?,
+        ))
     }
 
     fn current(&self) -> Result<(TokenSet, Version)> {
@@ -626,9 +703,7 @@ async fn run_blocking<T: Send + 'static>(
     call: impl FnOnce(&dyn TokenStore) -> Result<T, StoreError> + Send + 'static,
 ) -> Result<T, StoreError> {
     let store = store.clone();
-    tokio::task::spawn_blocking(move || call(store.as_ref()))
-        .await
-        .unwrap_or_else(|_| Err(StoreError::new("token store call panicked")))
+    blocking(move || call(store.as_ref())).await
 }
 
 /// After a failed refresh: a still-valid access token is still good unless the token endpoint

@@ -3,6 +3,7 @@
 use std::sync::Mutex;
 
 use crate::error::StoreError;
+use crate::sync::lock;
 use crate::token::TokenSet;
 
 /// Persistent storage for one account's [`TokenSet`] (the app keeps it in the OS keyring).
@@ -39,25 +40,24 @@ impl MemoryTokenStore {
         }
     }
 
-    fn slot(&self) -> Result<std::sync::MutexGuard<'_, Option<TokenSet>>, StoreError> {
-        self.tokens
-            .lock()
-            .map_err(|_| StoreError::new("the in-memory token store is unusable"))
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<TokenSet>> {
+        // The tokens are replaced whole under the lock, so a poisoned lock holds a whole set.
+        lock(&self.tokens)
     }
 }
 
 impl TokenStore for MemoryTokenStore {
     fn load(&self) -> Result<Option<TokenSet>, StoreError> {
-        Ok(self.slot()?.clone())
+        Ok(self.slot().clone())
     }
 
     fn save(&self, tokens: &TokenSet) -> Result<(), StoreError> {
-        *self.slot()? = Some(tokens.clone());
+        *self.slot() = Some(tokens.clone());
         Ok(())
     }
 
     fn clear(&self) -> Result<(), StoreError> {
-        *self.slot()? = None;
+        *self.slot() = None;
         Ok(())
     }
 }

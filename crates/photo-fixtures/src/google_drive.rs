@@ -29,12 +29,14 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::{Credentials, ErrorBodies, SERVER_MESSAGE, Shared, target};
+use crate::{
+    Credentials, ErrorBodies, SERVER_MESSAGE, Shared, page_start, target, with_google_challenge,
+};
 
 /// The one `q` the fixture understands.
 pub const IMAGES_QUERY: &str = "mimeType contains 'image/' and trashed=false";
@@ -58,14 +60,7 @@ struct Drive;
 
 impl ErrorBodies for Drive {
     fn unauthorized(&self) -> Response {
-        let mut response = error(StatusCode::UNAUTHORIZED, "global", "authError");
-        response.headers_mut().insert(
-            header::WWW_AUTHENTICATE,
-            header::HeaderValue::from_static(
-                "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\"",
-            ),
-        );
-        response
+        with_google_challenge(error(StatusCode::UNAUTHORIZED, "global", "authError"))
     }
 
     fn throttled(&self) -> Response {
@@ -120,15 +115,8 @@ async fn list(
         Some(Ok(size)) if (1..=MAX_PAGE_SIZE).contains(&size) => size,
         Some(_) => return Drive.refused(400),
     };
-    let start = match query.get("pageToken") {
-        None => 0,
-        Some(token) => match token
-            .strip_prefix(PAGE_TOKEN_PREFIX)
-            .and_then(|offset| offset.parse::<usize>().ok())
-        {
-            Some(offset) => offset,
-            None => return Drive.refused(400),
-        },
+    let Some(start) = page_start(query.get("pageToken"), PAGE_TOKEN_PREFIX) else {
+        return Drive.refused(400);
     };
     let all_fields = query.contains_key("fields");
     let end = (start + page_size).min(state.photos);

@@ -8,7 +8,7 @@
 //! | Piece | What it is |
 //! | --- | --- |
 //! | [`Fixture`] | One running fixture: the photo API, a token endpoint, and a content server on another origin. |
-//! | [`Service`] | Which API the fixture speaks: [`microsoft_graph`] or [`google_drive`]. |
+//! | [`Service`] | Which API the fixture speaks: [`microsoft_graph`], [`google_drive`] or [`google_photos_picker`]. |
 //! | The token endpoint | `POST /token`, `grant_type=refresh_token` only (RFC 6749 §6): hands out a new access token and rotates the refresh token. |
 //! | The content server | A second listener (so a second origin) for pre-authenticated downloads and thumbnail links. It refuses any request that carries an `Authorization` header, and records it. |
 //!
@@ -23,6 +23,9 @@
 //! - [`Fixture::hold_next`]: the next API request waits, unanswered, until the test releases
 //!   it (so a test can change things while a request is in flight, without sleeping).
 //!
+//! - [`Fixture::expire_base_urls`], [`Fixture::expire_picking_sessions`]: the Picker API's base
+//!   URLs and sessions reach the end of their documented lifetimes ([`google_photos_picker`]).
+//!
 //! - [`Fixture::set_images`]: full images as large as asked, sent piece by piece, and cut off
 //!   or stalled after some of their bytes ([`originals`]).
 //! - [`Fixture::change_graph`]: photos added to or deleted from the Graph library, its delta
@@ -32,8 +35,10 @@
 //! rendition (PhotoLink passes bytes on without decoding them).
 
 pub mod google_drive;
+pub mod google_photos_picker;
 pub mod microsoft_graph;
 pub mod originals;
+mod trusted_issuer;
 
 use std::collections::VecDeque;
 use std::net::{Ipv4Addr, SocketAddr};
@@ -59,6 +64,7 @@ pub const SERVER_MESSAGE: &str = "Fixture says: the request was refused <script>
 pub enum Service {
     MicrosoftGraph,
     GoogleDrive,
+    GooglePhotosPicker,
 }
 
 /// A request a fixture received: where, and with which `Authorization` header.
@@ -82,7 +88,7 @@ pub struct Fixture {
 
 /// What the fixture's servers share.
 pub(crate) struct Shared {
-    /// How many photos the Drive fixture lists.
+    /// How many photos the Drive fixture lists (and the Picker fixture offers to pick).
     pub photos: usize,
     /// The library the Graph fixture serves, as a test changes it.
     pub graph: Mutex<microsoft_graph::Library>,
@@ -96,6 +102,13 @@ pub(crate) struct Shared {
     /// How long full images are (0: a short marker), and how they end.
     images: Mutex<(usize, originals::Ending)>,
     hold: Mutex<Option<Hold>>,
+    /// The Picker fixture's sessions.
+    picker: Mutex<google_photos_picker::Picker>,
+    /// Where base URLs and thumbnail links point: the content server, or the API itself.
+    links_base: Mutex<String>,
+    /// The userinfo endpoint of an issuer whose access tokens are accepted too
+    /// ([`Fixture::accept_tokens_of`]), with the tokens it vouched for.
+    trusted_issuer: Mutex<Option<(String, Vec<String>)>>,
 }
 
 /// The fixture's side of [`Fixture::hold_next`].
@@ -168,17 +181,27 @@ impl Fixture {
             thumbnail_bytes: AtomicUsize::new(0),
             images: Mutex::new((0, originals::Ending::Complete)),
             hold: Mutex::new(None),
+            picker: Mutex::new(google_photos_picker::Picker::default()),
+            links_base: Mutex::new(format!("http://{content}")),
+            trusted_issuer: Mutex::new(None),
         });
         let api_routes = match service {
             Service::MicrosoftGraph => microsoft_graph::api_routes(),
             Service::GoogleDrive => google_drive::api_routes(),
+            Service::GooglePhotosPicker => google_photos_picker::api_routes(),
         }
         .route("/token", post(token))
         .layer(middleware::from_fn_with_state(state.clone(), hold));
         let content_routes = match service {
             Service::MicrosoftGraph => microsoft_graph::content_routes(),
             Service::GoogleDrive => google_drive::content_routes(),
+            Service::GooglePhotosPicker => google_photos_picker::content_routes(),
         };
+        // The content routes answer on the API's origin too ([`Fixture::links_on_the_api`]).
+        let api_routes = api_routes.merge(content_routes.clone());
+        let trust = middleware::from_fn_with_state(state.clone(), trusted_issuer::vouch);
+        let (api_routes, content_routes) =
+            (api_routes.layer(trust.clone()), content_routes.layer(trust));
         let tasks = vec![
             serve(api_listener, api_routes.with_state(state.clone())),
             serve(content_listener, content_routes.with_state(state.clone())),
@@ -203,6 +226,7 @@ impl Fixture {
         match self.service {
             Service::MicrosoftGraph => format!("http://{}/v1.0", self.api),
             Service::GoogleDrive => format!("http://{}/drive/v3", self.api),
+            Service::GooglePhotosPicker => format!("http://{}/v1", self.api),
         }
     }
 
@@ -264,6 +288,20 @@ impl Fixture {
     /// marker), sent piece by piece and ending as `ending` says.
     pub fn set_images(&self, bytes: usize, ending: originals::Ending) {
         *lock(&self.state.images) = (bytes, ending);
+    }
+
+    /// The Picker's base URLs point at
+    /// the API's own origin instead of the content server's: for a client that sends the
+    /// token only to the API's origin, as the app does outside its tests.
+    pub fn links_on_the_api(&self) {
+        *lock(&self.state.links_base) = format!("http://{}", self.api);
+    }
+
+    /// Accepts the access tokens of the issuer whose userinfo endpoint is `userinfo` too, as a
+    /// resource server of that issuer would: a token the issuer's userinfo answers 200 to is
+    /// taken for the fixture's own ([`trusted_issuer`]).
+    pub fn accept_tokens_of(&self, userinfo: &str) {
+        *lock(&self.state.trusted_issuer) = Some((userinfo.to_owned(), Vec::new()));
     }
 
     /// Every request received so far, in order.
@@ -391,6 +429,27 @@ impl Shared {
         };
         ([(header::CONTENT_TYPE, "image/png")], body).into_response()
     }
+}
+
+/// Where the page a `pageToken` names starts (`0` without one), for Google's lists, whose
+/// tokens the fixtures write as the offset behind `prefix`; `None` for a token they never
+/// handed out.
+pub(crate) fn page_start(page_token: Option<&String>, prefix: &str) -> Option<usize> {
+    match page_token {
+        None => Some(0),
+        Some(token) => token.strip_prefix(prefix)?.parse().ok(),
+    }
+}
+
+/// `response` with the `WWW-Authenticate` challenge Google's APIs send with a 401.
+pub(crate) fn with_google_challenge(mut response: Response) -> Response {
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static(
+            "Bearer realm=\"https://accounts.google.com/\", error=\"invalid_token\"",
+        ),
+    );
+    response
 }
 
 /// How a service writes its errors.

@@ -1,4 +1,4 @@
-//! Writing a file so that no reader ever sees half of it: the one way PhotoLink writes its
+//! Writing a file so that no reader ever sees half of it: the one way the app writes its
 //! files beside the keyring (saved provider metadata, tombstones, ended sign-ins) and the
 //! originals a person saves.
 
@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 /// Writes `bytes` to a temporary file beside `path`, syncs it to disk, then renames it over
 /// `path` and syncs the folder, so that a reader (also after a crash or a power cut) sees the
-/// old file or the new one, never half of one. The one way PhotoLink replaces its small files.
+/// old file or the new one, never half of one. The one way the app replaces its small files.
 pub fn replace_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = path.parent().filter(|dir| !dir.as_os_str().is_empty());
     if let Some(dir) = dir {

@@ -54,7 +54,7 @@ pub fn copy_link<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
     let copied = chosen.waiting_url().and_then(|url| {
         app.clipboard()
             .write_text(url.as_str())
-            .map_err(|e| Error::Clipboard(e.to_string()))
+            .map_err(Error::Clipboard)
     });
     match copied {
         Ok(()) => {

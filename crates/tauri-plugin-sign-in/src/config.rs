@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::Duration;
 
 use photolink_oauth::{ClientSecret, IssuerTemplate};
 use serde::Deserialize;
@@ -15,12 +16,114 @@ use url::Url;
 
 use crate::presets::{self, Preset};
 
-/// Environment variable naming a provider settings file; it wins over the default location.
-pub const CONFIG_ENV: &str = "PHOTOLINK_PROVIDER_CONFIG";
 /// File name of the provider settings in the app's config directory.
 pub const CONFIG_FILE_NAME: &str = "provider.toml";
+/// The longest a sign-in waits for the browser, and how long it waits unless configured (the
+/// core's default `pending_lifetime`): the saved sign-in in the keyring is kept that long.
+pub const LONGEST_SIGN_IN_LIFETIME: Duration = Duration::from_secs(10 * 60);
 
-/// A provider PhotoLink connects to, as written in `provider.toml`. `Debug` shows no client
+/// The plugin's configuration: `plugins.sign-in` in the app's `tauri.conf.json` (camelCase
+/// keys), each value replaced by the one given to the [`Builder`](crate::Builder), if any.
+///
+/// ```json
+/// "plugins": {
+///   "sign-in": {
+///     "providerConfigEnv": "MYAPP_PROVIDER_CONFIG",
+///     "signInLifetimeSeconds": 300
+///   }
+/// }
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PluginConfig {
+    /// An environment variable that names the provider settings file; when it is set, that
+    /// file is read instead of `provider.toml` in the app's config folder (and must exist).
+    /// Without it no variable is read.
+    #[serde(default)]
+    pub provider_config_env: Option<String>,
+    /// How long a sign-in waits for the browser, in whole seconds: 1 to 600, 600 unless given.
+    #[serde(default)]
+    pub sign_in_lifetime_seconds: Option<u64>,
+    /// An environment variable that shortens the sign-in's lifetime further, in whole seconds
+    /// (tests of the expiry use it). Without it no variable is read.
+    #[serde(default)]
+    pub sign_in_lifetime_env: Option<String>,
+}
+
+/// A plugin configuration that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PluginConfigError {
+    #[error("signInLifetimeSeconds must be from 1 to {longest}, not {0}", longest = LONGEST_SIGN_IN_LIFETIME.as_secs())]
+    SignInLifetime(u64),
+    #[error("{0} must name an environment variable, not be empty")]
+    EmptyEnvName(&'static str),
+}
+
+impl PluginConfig {
+    /// `self` (from `tauri.conf.json`) with every value `builder` gives in its place, checked.
+    pub fn with(self, builder: Self) -> Result<Self, PluginConfigError> {
+        let config = Self {
+            provider_config_env: builder.provider_config_env.or(self.provider_config_env),
+            sign_in_lifetime_seconds: builder
+                .sign_in_lifetime_seconds
+                .or(self.sign_in_lifetime_seconds),
+            sign_in_lifetime_env: builder.sign_in_lifetime_env.or(self.sign_in_lifetime_env),
+        };
+        for (name, value) in [
+            ("providerConfigEnv", &config.provider_config_env),
+            ("signInLifetimeEnv", &config.sign_in_lifetime_env),
+        ] {
+            if value
+                .as_deref()
+                .is_some_and(|value| value.trim().is_empty())
+            {
+                return Err(PluginConfigError::EmptyEnvName(name));
+            }
+        }
+        if let Some(seconds) = config.sign_in_lifetime_seconds
+            && !(1..=LONGEST_SIGN_IN_LIFETIME.as_secs()).contains(&seconds)
+        {
+            return Err(PluginConfigError::SignInLifetime(seconds));
+        }
+        Ok(config)
+    }
+
+    /// Where the provider settings are: the file the configured variable names, when it is
+    /// set in `environment`, else `provider.toml` in `config_dir`.
+    pub fn config_source(
+        &self,
+        environment: impl Fn(&str) -> Option<std::ffi::OsString>,
+        config_dir: &Path,
+    ) -> ConfigSource {
+        let named = self.provider_config_env.as_deref().and_then(|env| {
+            environment(env)
+                .filter(|value| !value.is_empty())
+                .map(|value| (env.to_owned(), PathBuf::from(value)))
+        });
+        match named {
+            Some((env, path)) => ConfigSource::Env { env, path },
+            None => ConfigSource::Default(config_dir.join(CONFIG_FILE_NAME)),
+        }
+    }
+
+    /// How long a sign-in waits: the configured lifetime, shortened by the configured
+    /// variable when `environment` sets it to a whole number of seconds above zero.
+    pub fn sign_in_lifetime(&self, environment: impl Fn(&str) -> Option<String>) -> Duration {
+        let configured = self
+            .sign_in_lifetime_seconds
+            .map_or(LONGEST_SIGN_IN_LIFETIME, Duration::from_secs);
+        let asked = self
+            .sign_in_lifetime_env
+            .as_deref()
+            .and_then(environment)
+            .and_then(|value| value.trim().parse::<u64>().ok())
+            .filter(|seconds| *seconds > 0)
+            .map(Duration::from_secs);
+        asked.map_or(configured, |asked| asked.min(configured))
+    }
+}
+
+/// A provider the app connects to, as written in `provider.toml`. `Debug` shows no client
 /// secret (it is the core's [`ClientSecret`]).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -51,7 +154,7 @@ pub struct ProviderConfig {
     /// request and on every token request.
     #[serde(default)]
     pub resource: Option<String>,
-    /// How the browser hands the sign-in back: PhotoLink's scheme (the default) or a loopback
+    /// How the browser hands the sign-in back: the app's scheme (the default) or a loopback
     /// listener.
     #[serde(default)]
     pub redirect: RedirectStyle,
@@ -59,7 +162,7 @@ pub struct ProviderConfig {
     /// to be registered; without it the OS picks a free port for each sign-in.
     #[serde(default)]
     pub redirect_port: Option<u16>,
-    /// A provider whose settings PhotoLink knows (the `presets` module); the file's own fields win.
+    /// A provider whose settings the plugin knows (the `presets` module); the file's own fields win.
     #[serde(default)]
     pub preset: Option<Preset>,
     /// Which accounts a preset with tenants signs in (`common` when absent).
@@ -75,7 +178,7 @@ pub struct ProviderConfig {
     #[serde(default)]
     pub par: bool,
     /// Use DPoP-bound tokens (RFC 9449) even when the provider's metadata does not advertise
-    /// `dpop_signing_alg_values_supported`; when it does, PhotoLink uses DPoP anyway.
+    /// `dpop_signing_alg_values_supported`; when it does, the app uses DPoP anyway.
     #[serde(default)]
     pub dpop: bool,
     /// The app's own fields of the same file, as its [`AppFields::read`] made them.
@@ -83,7 +186,7 @@ pub struct ProviderConfig {
     pub app: AppSettings,
 }
 
-/// The app's own fields in `provider.toml` (PhotoLink's photo API, say): the file is one, the
+/// The app's own fields in `provider.toml` (a photo API, say): the file is one, the
 /// sign-in reads its fields and hands the app's to the app, which reads and checks them. A
 /// field that is neither the sign-in's nor the app's is refused, naming its line.
 #[derive(Clone, Copy)]
@@ -129,13 +232,13 @@ impl fmt::Debug for AppSettings {
     }
 }
 
-/// The `redirect` field: how the browser hands the sign-in back to PhotoLink.
+/// The `redirect` field: how the browser hands the sign-in back to the app.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum RedirectStyle {
-    /// `com.example.photolink:/oauth/callback`, through the OS (RFC 8252 §7.1).
+    /// The app's scheme, `{identifier}:/oauth/callback`, through the OS (RFC 8252 §7.1).
     #[default]
     Scheme,
-    /// `http://127.0.0.1:{port}/oauth/callback`, to a listener PhotoLink runs while the
+    /// `http://127.0.0.1:{port}/oauth/callback`, to a listener the app runs while the
     /// sign-in lasts (RFC 8252 §7.3).
     Loopback,
 }
@@ -155,7 +258,7 @@ impl<'de> Deserialize<'de> for RedirectStyle {
 /// Where the browser sends the sign-in back, as the connection uses it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Redirect {
-    /// PhotoLink's private-use scheme.
+    /// The app's private-use scheme.
     #[default]
     Scheme,
     /// A loopback listener on `port`, or on a free port when `None`.
@@ -214,7 +317,8 @@ impl ProviderConfig {
         ];
         for (field, value) in urls {
             if let Some(value) = value {
-                check_web_url(value).map_err(|reason| FieldError::new(field, reason))?;
+                check_web_url(value)
+                    .map_err(|reason| FieldError::new(field, reason.to_string()))?;
             }
         }
         match (&self.authorization_endpoint, &self.token_endpoint) {
@@ -309,35 +413,71 @@ impl ProviderConfig {
                     "must be an address with {tenantid} as one whole path segment",
                 )
             })?;
-            check_web_url(template).map_err(|reason| FieldError::new("issuer_template", reason))?;
+            check_web_url(template)
+                .map_err(|reason| FieldError::new("issuer_template", reason.to_string()))?;
         }
         Ok(())
     }
 }
 
-/// Why a settings file cannot be used, naming the file and, where known, the line and field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Why a settings file cannot be used: the file, and what is wrong with it. `Display` is
+/// technical; the window's sentence comes from the `messages` module.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("provider settings {}: {problem}", path.display())]
 pub struct ConfigError {
     pub path: PathBuf,
-    pub detail: String,
+    pub problem: ConfigProblem,
 }
 
-impl fmt::Display for ConfigError {
+/// What is wrong with a settings file, naming the line and field where known.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ConfigProblem {
+    /// The config folder has no settings file, and the app has no embedded provider to use
+    /// instead (the `demo-provider` feature).
+    #[error("the file does not exist, and there is no embedded provider")]
+    Absent,
+    /// The environment variable named in `env` names a file that does not exist.
+    #[error("the file does not exist (it is named by {env})")]
+    Missing { env: String },
+    #[error("the file cannot be read ({0})")]
+    Unreadable(std::io::ErrorKind),
+    /// Not TOML, or a field of the wrong type, unknown or missing: where, and what.
+    #[error("{0}")]
+    Syntax(SyntaxError),
+    /// A field's value cannot be used.
+    #[error("{0}")]
+    Field(FieldError),
+    /// The provider's server, reached with the file's settings, showed them wrong (an issuer
+    /// that is not the server's, an endpoint without https).
+    #[error("{0}")]
+    Provider(photolink_oauth::Error),
+}
+
+/// A TOML error at a line of the file, with the key written on it when that helps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub line: Option<usize>,
+    pub key: Option<String>,
+    /// toml's own description, without its final period.
+    pub message: String,
+}
+
+impl fmt::Display for SyntaxError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let detail = self.detail.trim_end_matches('.');
-        write!(
-            f,
-            "The provider settings in {} cannot be used: {detail}.",
-            self.path.display()
-        )
+        match (self.line, &self.key) {
+            (Some(line), Some(key)) => write!(f, "line {line}, `{key}`: {}", self.message),
+            (Some(line), None) => write!(f, "line {line}: {}", self.message),
+            (None, _) => f.write_str(&self.message),
+        }
     }
 }
 
-impl std::error::Error for ConfigError {}
-
-struct FieldError {
-    field: &'static str,
-    reason: String,
+/// A field whose value cannot be used, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the field `{field}` {reason}")]
+pub struct FieldError {
+    pub field: &'static str,
+    pub reason: String,
 }
 
 impl FieldError {
@@ -349,33 +489,25 @@ impl FieldError {
     }
 }
 
-/// Where the settings come from.
+/// Where the settings come from ([`PluginConfig::config_source`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ConfigSource {
-    /// `PHOTOLINK_PROVIDER_CONFIG` names this file; it must exist.
-    Env(PathBuf),
-    /// `provider.toml` in the config directory; when absent the embedded demo provider is used.
+    /// The environment variable `env` names this file; it must exist.
+    Env { env: String, path: PathBuf },
+    /// `provider.toml` in the config directory; it may be absent.
     Default(PathBuf),
 }
 
 impl ConfigSource {
-    /// The file named by the environment, else `provider.toml` in `config_dir`.
-    pub fn locate(env_value: Option<std::ffi::OsString>, config_dir: &Path) -> Self {
-        match env_value.filter(|value| !value.is_empty()) {
-            Some(value) => Self::Env(PathBuf::from(value)),
-            None => Self::Default(config_dir.join(CONFIG_FILE_NAME)),
-        }
-    }
-
     /// The settings file's path.
     pub fn path(&self) -> &Path {
         match self {
-            Self::Env(path) | Self::Default(path) => path,
+            Self::Env { path, .. } | Self::Default(path) => path,
         }
     }
 
-    /// Reads the settings, the app's `fields` with them: `Ok(None)` means "no file, use the
-    /// embedded demo provider".
+    /// Reads the settings, the app's `fields` with them: `Ok(None)` means "no file in the
+    /// config folder".
     pub fn load(&self, fields: &AppFields) -> Result<Option<ProviderConfig>, ConfigError> {
         let path = self.path();
         let text = match std::fs::read_to_string(path) {
@@ -383,36 +515,34 @@ impl ConfigSource {
             Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
                 return match self {
                     Self::Default(_) => Ok(None),
-                    Self::Env(_) => Err(ConfigError {
+                    Self::Env { env, .. } => Err(ConfigError {
                         path: path.to_owned(),
-                        detail: format!("the file does not exist (it is named by {CONFIG_ENV})"),
+                        problem: ConfigProblem::Missing { env: env.clone() },
                     }),
                 };
             }
             Err(error) => {
                 return Err(ConfigError {
                     path: path.to_owned(),
-                    detail: format!("the file cannot be read ({error})"),
+                    problem: ConfigProblem::Unreadable(error.kind()),
                 });
             }
         };
         parse(&text, fields)
             .map(Some)
-            .map_err(|detail| ConfigError {
+            .map_err(|problem| ConfigError {
                 path: path.to_owned(),
-                detail,
+                problem,
             })
     }
 }
 
 /// Parses and checks the file's text, the app's `fields` with it; the error names the line and
 /// field.
-pub fn parse(text: &str, fields: &AppFields) -> Result<ProviderConfig, String> {
+pub fn parse(text: &str, fields: &AppFields) -> Result<ProviderConfig, ConfigProblem> {
     let config = presets::read(text, |whole| read_both(whole, fields))
-        .map_err(|error| describe_toml_error(text, &error))?;
-    config
-        .validate()
-        .map_err(|e| format!("the field `{}` {}", e.field, e.reason))?;
+        .map_err(|error| ConfigProblem::Syntax(syntax_error(text, &error)))?;
+    config.validate().map_err(ConfigProblem::Field)?;
     Ok(config)
 }
 
@@ -438,38 +568,54 @@ fn read_both(
     Ok(config)
 }
 
-fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
-    let message = error.message().trim_end_matches('.');
-    match error.span() {
-        Some(span) => {
-            let before = &text[..span.start.min(text.len())];
-            let line = before.matches('\n').count() + 1;
-            // toml names the line but not the field; a value's error names the key before it.
-            let line_text = text[before.rfind('\n').map_or(0, |at| at + 1)..]
-                .lines()
-                .next()
-                .unwrap_or_default();
-            match line_text.split_once('=').map(|(key, _)| key.trim()) {
-                Some(key) if !key.is_empty() && !message.contains(key) => {
-                    format!("line {line}, `{key}`: {message}")
-                }
-                _ => format!("line {line}: {message}"),
-            }
-        }
-        None => message.to_owned(),
+fn syntax_error(text: &str, error: &toml::de::Error) -> SyntaxError {
+    let message = error.message().trim_end_matches('.').to_owned();
+    let Some(span) = error.span() else {
+        return SyntaxError {
+            line: None,
+            key: None,
+            message,
+        };
+    };
+    let before = &text[..span.start.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    // toml names the line but not the field; a value's error names the key before it.
+    let line_text = text[before.rfind('\n').map_or(0, |at| at + 1)..]
+        .lines()
+        .next()
+        .unwrap_or_default();
+    let key = line_text
+        .split_once('=')
+        .map(|(key, _)| key.trim())
+        .filter(|key| !key.is_empty() && !message.contains(key))
+        .map(str::to_owned);
+    SyntaxError {
+        line: Some(line),
+        key,
+        message,
     }
 }
 
-/// Checks that `value` is an `http` or `https` address (the app checks its own fields with it).
-pub fn check_web_url(value: &str) -> Result<(), String> {
-    let url = Url::parse(value).map_err(|e| format!("is not a valid address ({e})"))?;
+/// Why a field meant to hold a web address does not; `Display` completes "the field `x` …".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WebUrlError {
+    #[error("is not a valid address ({0})")]
+    NotAnAddress(#[from] url::ParseError),
+    /// The address's scheme, which is not `http` or `https`.
+    #[error("must be an https address, not {0}:")]
+    NotWeb(String),
+}
+
+/// `value` as an `http` or `https` address (the app checks its own fields with it).
+pub fn check_web_url(value: &str) -> Result<Url, WebUrlError> {
+    let url = Url::parse(value)?;
     if !matches!(url.scheme(), "https" | "http") {
-        return Err(format!("must be an https address, not {}:", url.scheme()));
+        return Err(WebUrlError::NotWeb(url.scheme().to_owned()));
     }
-    Ok(())
+    Ok(url)
 }
 
-/// An app with fields of its own, for the tests of reading the file: PhotoLink's photo API
+/// An app with fields of its own, for the tests of reading the file: a photo API's
 /// fields, kept as written.
 #[cfg(test)]
 pub(crate) mod an_app {
@@ -490,8 +636,9 @@ pub(crate) mod an_app {
         read: |fields| Ok(AppSettings::new(Fields::deserialize(fields)?)),
     };
 
+    /// The file's text read with these fields; the error as its technical text.
     pub fn parse(text: &str) -> Result<ProviderConfig, String> {
-        super::parse(text, &FIELDS)
+        super::parse(text, &FIELDS).map_err(|problem| problem.to_string())
     }
 
     /// The app's fields of a file that was read with them.
@@ -517,7 +664,7 @@ prompt = "consent"
 "#;
 
     #[test]
-    fn the_readme_example_parses() {
+    fn a_minimal_config_parses_with_its_extra_authorize_params_and_defaults() {
         let config = parse(EXAMPLE).unwrap();
         assert_eq!(config.name, "Demo Photos");
         assert_eq!(config.scopes, ["photos:read"]);
@@ -585,7 +732,9 @@ prompt = "consent"
         let error = parse(&EXAMPLE_TOP.replace("photos_endpoint", "photo_endpoint")).unwrap_err();
         assert!(error.starts_with("line 4:"), "{error}");
         assert!(error.contains("photo_endpoint"), "{error}");
-        let error = super::parse(EXAMPLE_TOP, &AppFields::NONE).unwrap_err();
+        let error = super::parse(EXAMPLE_TOP, &AppFields::NONE)
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("photos_endpoint"),
             "an app without fields: {error}"
@@ -665,25 +814,140 @@ prompt = "consent"
         assert!(error.starts_with("line 6, `redirect_port`:"), "{error}");
     }
 
+    /// An environment with one variable set.
+    fn environment(name: &'static str, value: &'static str) -> impl Fn(&str) -> Option<String> {
+        move |asked| (asked == name).then(|| value.to_owned())
+    }
+
+    fn os_environment(
+        name: &'static str,
+        value: &'static str,
+    ) -> impl Fn(&str) -> Option<std::ffi::OsString> {
+        move |asked| (asked == name).then(|| value.into())
+    }
+
     #[test]
-    fn the_environment_wins_and_must_name_an_existing_file() {
-        let dir = Path::new("/nonexistent-photolink-config");
+    fn the_configured_variable_wins_and_must_name_an_existing_file() {
+        let dir = Path::new("/nonexistent-app-config");
+        let default = ConfigSource::Default(dir.join("provider.toml"));
+        let config = PluginConfig {
+            provider_config_env: Some("MYAPP_PROVIDER_CONFIG".into()),
+            ..PluginConfig::default()
+        };
+        assert_eq!(config.config_source(|_| None, dir), default);
         assert_eq!(
-            ConfigSource::locate(None, dir),
-            ConfigSource::Default(dir.join("provider.toml"))
+            config.config_source(os_environment("MYAPP_PROVIDER_CONFIG", ""), dir),
+            default
+        );
+        let env = config.config_source(
+            os_environment("MYAPP_PROVIDER_CONFIG", "/nonexistent/p.toml"),
+            dir,
         );
         assert_eq!(
-            ConfigSource::locate(Some("".into()), dir),
-            ConfigSource::Default(dir.join("provider.toml"))
+            env,
+            ConfigSource::Env {
+                env: "MYAPP_PROVIDER_CONFIG".into(),
+                path: "/nonexistent/p.toml".into()
+            }
         );
-        let env = ConfigSource::locate(Some("/nonexistent/p.toml".into()), dir);
-        assert_eq!(env, ConfigSource::Env("/nonexistent/p.toml".into()));
-        assert!(matches!(
-            ConfigSource::Default(dir.join("provider.toml")).load(&AppFields::NONE),
-            Ok(None)
-        ));
+        assert!(matches!(default.load(&AppFields::NONE), Ok(None)));
         let error = env.load(&AppFields::NONE).unwrap_err();
         assert!(error.to_string().contains("/nonexistent/p.toml"), "{error}");
-        assert!(error.to_string().contains(CONFIG_ENV), "{error}");
+        assert!(
+            error.to_string().contains("MYAPP_PROVIDER_CONFIG"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn without_a_configured_variable_no_environment_is_read() {
+        let dir = Path::new("/nonexistent-app-config");
+        let source = PluginConfig::default().config_source(
+            |asked| panic!("{asked} was read without being configured"),
+            dir,
+        );
+        assert_eq!(source, ConfigSource::Default(dir.join("provider.toml")));
+        let lifetime = PluginConfig::default()
+            .sign_in_lifetime(|asked| panic!("{asked} was read without being configured"));
+        assert_eq!(lifetime, LONGEST_SIGN_IN_LIFETIME);
+    }
+
+    #[test]
+    fn the_plugin_config_is_read_from_tauri_conf_in_camel_case() {
+        let read = |json: serde_json::Value| serde_json::from_value::<Option<PluginConfig>>(json);
+        assert_eq!(read(serde_json::Value::Null).unwrap(), None, "no section");
+        let config = read(serde_json::json!({
+            "providerConfigEnv": "MYAPP_PROVIDER_CONFIG",
+            "signInLifetimeSeconds": 300,
+            "signInLifetimeEnv": "MYAPP_SIGN_IN_LIFETIME_SECONDS",
+        }))
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            config.provider_config_env.as_deref(),
+            Some("MYAPP_PROVIDER_CONFIG")
+        );
+        assert_eq!(config.sign_in_lifetime_seconds, Some(300));
+        let error = read(serde_json::json!({"provider_config_env": "X"})).unwrap_err();
+        assert!(error.to_string().contains("provider_config_env"), "{error}");
+    }
+
+    #[test]
+    fn the_builders_values_replace_the_files_and_are_checked() {
+        let file = PluginConfig {
+            provider_config_env: Some("FROM_FILE".into()),
+            sign_in_lifetime_seconds: Some(300),
+            sign_in_lifetime_env: None,
+        };
+        let builder = PluginConfig {
+            provider_config_env: Some("FROM_BUILDER".into()),
+            ..PluginConfig::default()
+        };
+        let merged = file.clone().with(builder).unwrap();
+        assert_eq!(merged.provider_config_env.as_deref(), Some("FROM_BUILDER"));
+        assert_eq!(
+            merged.sign_in_lifetime_seconds,
+            Some(300),
+            "kept from the file"
+        );
+        for seconds in [0, 601] {
+            let builder = PluginConfig {
+                sign_in_lifetime_seconds: Some(seconds),
+                ..PluginConfig::default()
+            };
+            assert_eq!(
+                file.clone().with(builder),
+                Err(PluginConfigError::SignInLifetime(seconds))
+            );
+        }
+        let empty = PluginConfig {
+            sign_in_lifetime_env: Some(" ".into()),
+            ..PluginConfig::default()
+        };
+        assert_eq!(
+            file.with(empty),
+            Err(PluginConfigError::EmptyEnvName("signInLifetimeEnv"))
+        );
+    }
+
+    #[test]
+    fn the_lifetime_is_configured_and_the_variable_only_shortens_it() {
+        let config = PluginConfig {
+            sign_in_lifetime_seconds: Some(300),
+            sign_in_lifetime_env: Some("LIFETIME".into()),
+            ..PluginConfig::default()
+        };
+        assert_eq!(config.sign_in_lifetime(|_| None), Duration::from_secs(300));
+        assert_eq!(
+            config.sign_in_lifetime(environment("LIFETIME", "4")),
+            Duration::from_secs(4)
+        );
+        for ignored in ["900", "0", "soon", ""] {
+            assert_eq!(
+                config.sign_in_lifetime(environment("LIFETIME", ignored)),
+                Duration::from_secs(300),
+                "{ignored:?}"
+            );
+        }
     }
 }

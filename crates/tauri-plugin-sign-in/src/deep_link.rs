@@ -1,6 +1,6 @@
-//! The one place where `com.example.photolink:` links enter the app, from every source: the
-//! deep-link plugin (`on_open_url`), a second PhotoLink process forwarding its arguments
-//! (single-instance), and the command line of a cold start (`get_current`).
+//! The one place where links of the app's scheme (`{identifier}:`) enter the app, from every
+//! source: the deep-link plugin (`on_open_url`), a second process of the app forwarding its
+//! arguments (single-instance), and the command line of a cold start (`get_current`).
 //!
 //! The same URL may arrive by more than one of these paths, so handling is idempotent: a URL
 //! already accepted is dropped. The connection handles links one step at a time.
@@ -65,11 +65,11 @@ pub fn set_up<R: Runtime>(app: &AppHandle<R>) {
     match app.deep_link().get_current() {
         Ok(Some(urls)) => receive(app, urls.into_iter().map(String::from)),
         Ok(None) => {}
-        Err(error) => tracing::warn!(%error, "could not read the link PhotoLink was started with"),
+        Err(error) => tracing::warn!(%error, "could not read the link the app was started with"),
     }
 }
 
-/// A second PhotoLink was started (by the OS for a link, or by the person): bring this window
+/// A second process of the app was started (by the OS for a link, or by the person): bring this window
 /// forward and handle any link among its arguments.
 pub fn from_second_instance<R: Runtime>(app: &AppHandle<R>, args: Vec<String>) {
     if let Some(window) = app.get_webview_window("main") {
@@ -121,7 +121,7 @@ fn is_callback_link(candidate: &str, redirect_uri: &str) -> bool {
 mod tests {
     use super::*;
 
-    /// PhotoLink's scheme and callback address.
+    /// The app's scheme and callback address.
     const SCHEME: &str = "com.example.photolink";
     const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
 

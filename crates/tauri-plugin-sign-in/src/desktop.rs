@@ -12,7 +12,7 @@ use tauri_plugin_opener::OpenerExt;
 use url::Url;
 
 use crate::accounts::{Accounts, Host};
-use crate::config::AppFields;
+use crate::config::{AppFields, PluginConfig};
 use crate::connection::Os;
 use crate::error::Error;
 use crate::loopback::{Deliver, LoopbackListener};
@@ -38,12 +38,14 @@ pub fn accounts<R: Runtime>(
     app: &AppHandle<R>,
     fields: AppFields,
     names: AppNames,
+    plugin: PluginConfig,
     account_changed: Option<AccountChanged<R>>,
 ) -> Arc<DesktopAccounts<R>> {
     Accounts::new(DesktopHost {
         app: app.clone(),
         fields,
         names,
+        plugin,
         account_changed,
         setting: Arc::new(tokio::sync::OnceCell::new()),
     })
@@ -61,6 +63,7 @@ pub struct DesktopHost<R: Runtime> {
     app: AppHandle<R>,
     fields: AppFields,
     names: AppNames,
+    plugin: PluginConfig,
     account_changed: Option<AccountChanged<R>>,
     /// The provider's settings, read once for every account.
     setting: Arc<tokio::sync::OnceCell<ProviderSetting>>,
@@ -83,6 +86,7 @@ impl<R: Runtime> Host for DesktopHost<R> {
             app: self.app.clone(),
             fields: self.fields,
             names: self.names.clone(),
+            plugin: self.plugin.clone(),
             setting: self.setting.clone(),
             slot,
             choose_account,
@@ -143,6 +147,7 @@ pub struct DesktopOs<R: Runtime> {
     app: AppHandle<R>,
     fields: AppFields,
     names: AppNames,
+    plugin: PluginConfig,
     setting: Arc<tokio::sync::OnceCell<ProviderSetting>>,
     slot: Slot,
     choose_account: bool,
@@ -160,7 +165,9 @@ impl<R: Runtime> Os for DesktopOs<R> {
     async fn set_up_provider(&self) -> Result<Provider, Error> {
         let setting = self
             .setting
-            .get_or_try_init(|| ProviderSetting::read(&self.app, &self.fields, &self.names))
+            .get_or_try_init(|| {
+                ProviderSetting::read(&self.app, &self.fields, &self.names, &self.plugin)
+            })
             .await?;
         Provider::open(setting, &self.names, self.slot, self.choose_account).await
     }

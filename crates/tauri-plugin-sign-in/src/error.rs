@@ -9,8 +9,9 @@ use crate::config::ConfigError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("provider settings: {0}")]
+    #[error(transparent)]
     Config(#[from] ConfigError),
+    #[cfg(feature = "demo-provider")]
     #[error("embedded demo provider: {0}")]
     DemoProvider(#[from] photolink_demo_provider::Error),
     #[error(transparent)]
@@ -22,7 +23,7 @@ pub enum Error {
     #[error("no such account")]
     NoSuchAccount,
     #[error("clipboard: {0}")]
-    Clipboard(String),
+    Clipboard(#[source] tauri_plugin_clipboard_manager::Error),
     #[error("cannot listen on 127.0.0.1 for the browser's redirect: {0}")]
     RedirectListener(std::io::Error),
 }
@@ -31,13 +32,14 @@ impl Error {
     /// Whether trying again can help without the person changing anything first.
     pub fn is_retryable(&self) -> bool {
         use photolink_oauth::Error as OAuth;
-        !matches!(
-            self,
+        match self {
             Self::Config(_)
-                | Self::DemoProvider(_)
-                | Self::MissingDirectory(_)
-                | Self::OAuth(OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. })
-        )
+            | Self::MissingDirectory(_)
+            | Self::OAuth(OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. }) => false,
+            #[cfg(feature = "demo-provider")]
+            Self::DemoProvider(_) => false,
+            _ => true,
+        }
     }
 }
 

@@ -45,8 +45,9 @@
 //!
 //! # A sign-in, step by step
 //!
-//! 1. At start the plugin reads `provider.toml` (from `PHOTOLINK_PROVIDER_CONFIG`, else the
-//!    app's config folder; without a file it starts the embedded demo provider), announces the
+//! 1. At start the plugin reads `provider.toml` (from the variable the configuration names, else
+//!    the app's config folder; without a file, and with the `demo-provider` feature, it starts
+//!    the embedded demo provider), announces the
 //!    provider to the window, discovers its endpoints (or uses those last discovered, sealed,
 //!    when it cannot be reached), and restores the saved connection and any sign-in in progress
 //!    from the keyring.
@@ -87,11 +88,12 @@
 //! | `deep_link` | The one place where links enter: the deep-link plugin, a second process, a cold start; only the exact callback address counts, once. |
 //! | `loopback` | The loopback redirect listener (RFC 8252 §7.3) and its request checks. |
 //! | `store` | The OS keyring: each account's token set and sign-in in progress over split entries named by its slot, the tombstones of entries it could not delete. |
-//! | `config`, `presets` | `provider.toml`: the sign-in's fields, the presets (`microsoft`, `google`), and the app's own fields ([`AppFields`]). |
+//! | `config`, `presets` | The plugin's configuration ([`PluginConfig`]); `provider.toml`: the sign-in's fields, the presets (`microsoft`, `google`), and the app's own fields ([`AppFields`]). |
 //! | `provider` | Setting the provider up: the settings or the embedded demo provider, discovery, the saved connection. |
+//! | `embedded` | The embedded demo provider (feature `demo-provider`). |
 //! | `saved_metadata` | The endpoints last discovered, sealed with a key in the keyring, for starts without a network. |
 //! | `status` | What the window is told ([`Status`]). |
-//! | `messages` | Every sentence of the sign-in a person reads. |
+//! | `messages` | Every sentence of the sign-in a person reads, in the window and on the loopback listener's pages. |
 //! | `error` | [`Error`] (technical `Display`) and [`CommandError`] (the sentence the window gets). |
 //!
 //! # Rules it enforces
@@ -122,10 +124,24 @@
 //! # The app's names
 //!
 //! The redirect URI is the app's identifier as a scheme, `{identifier}:/oauth/callback`
-//! (PhotoLink: `com.example.photolink:/oauth/callback`), unless [`Builder::redirect_uri`] names
-//! another; the keyring entries are kept under the identifier as the service. The settings
-//! variable ([`CONFIG_ENV`]) and the embedded demo provider are PhotoLink's, and the sentences
-//! name PhotoLink.
+//! (`com.example.notes` has `com.example.notes:/oauth/callback`), unless
+//! [`Builder::redirect_uri`] names another; the keyring entries are kept under the identifier as
+//! the service. The sentences a person reads name the app by its product name
+//! (`productName` in `tauri.conf.json`).
+//!
+//! # Configuration
+//!
+//! [`PluginConfig`], from `plugins.sign-in` in `tauri.conf.json`, each value replaceable through
+//! the [`Builder`]: the environment variable that names the settings file
+//! (`providerConfigEnv`), how long a sign-in waits (`signInLifetimeSeconds`) and a variable that
+//! shortens it (`signInLifetimeEnv`). The plugin reads no environment variable it is not given.
+//!
+//! # Cargo features
+//!
+//! `demo-provider` (off by default): without a settings file, the plugin starts a demo provider
+//! inside the app and signs in to it (`Provider::embedded`), so that the app can be tried with
+//! nothing set up. Without it the demo provider is not linked, and a missing file is an error
+//! whose sentence says where to write one.
 //!
 //! # Timing marks
 //!
@@ -143,6 +159,8 @@ mod config;
 mod connection;
 mod deep_link;
 mod desktop;
+#[cfg(feature = "demo-provider")]
+mod embedded;
 mod error;
 mod loopback;
 mod messages;
@@ -157,7 +175,11 @@ use std::sync::Arc;
 use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, Runtime};
 
-pub use config::{AppFields, AppSettings, CONFIG_ENV, ProviderConfig, check_web_url, parse};
+pub use config::{
+    AppFields, AppSettings, ConfigError, ConfigProblem, FieldError, LONGEST_SIGN_IN_LIFETIME,
+    PluginConfig, PluginConfigError, ProviderConfig, SyntaxError, WebUrlError, check_web_url,
+    parse,
+};
 pub use desktop::CONNECTION_CHANGED;
 pub use error::{CommandError, Error};
 pub use provider::Provider;
@@ -234,6 +256,8 @@ impl<R: Runtime, T: Manager<R>> SignInExt<R> for T {
 pub struct Builder<R: Runtime> {
     fields: AppFields,
     redirect_uri: Option<String>,
+    /// Replaces the values of `plugins.sign-in` in `tauri.conf.json` it gives.
+    config: PluginConfig,
     account_changed: Option<AccountChanged<R>>,
 }
 
@@ -248,8 +272,31 @@ impl<R: Runtime> Builder<R> {
         Self {
             fields: AppFields::NONE,
             redirect_uri: None,
+            config: PluginConfig::default(),
             account_changed: None,
         }
+    }
+
+    /// The environment variable that names the provider settings file, read instead of
+    /// `provider.toml` in the app's config folder when set
+    /// ([`PluginConfig::provider_config_env`]).
+    pub fn provider_config_env(mut self, name: impl Into<String>) -> Self {
+        self.config.provider_config_env = Some(name.into());
+        self
+    }
+
+    /// How long a sign-in waits for the browser, at most [`LONGEST_SIGN_IN_LIFETIME`] (whole
+    /// seconds count; [`PluginConfig::sign_in_lifetime_seconds`]).
+    pub fn sign_in_lifetime(mut self, lifetime: std::time::Duration) -> Self {
+        self.config.sign_in_lifetime_seconds = Some(lifetime.as_secs());
+        self
+    }
+
+    /// The environment variable that shortens the sign-in's lifetime, in whole seconds
+    /// ([`PluginConfig::sign_in_lifetime_env`]).
+    pub fn sign_in_lifetime_env(mut self, name: impl Into<String>) -> Self {
+        self.config.sign_in_lifetime_env = Some(name.into());
+        self
     }
 
     /// The address the provider sends the sign-in back to, when it is not the app's identifier
@@ -276,13 +323,15 @@ impl<R: Runtime> Builder<R> {
         self
     }
 
-    pub fn build(self) -> TauriPlugin<R> {
+    pub fn build(self) -> TauriPlugin<R, Option<PluginConfig>> {
         let Self {
             fields,
             redirect_uri,
+            config,
             account_changed,
         } = self;
-        tauri::plugin::Builder::new("sign-in")
+        // `None` when tauri.conf.json has no `plugins.sign-in` section.
+        tauri::plugin::Builder::<R, Option<PluginConfig>>::new("sign-in")
             .invoke_handler(tauri::generate_handler![
                 commands::status,
                 commands::connect,
@@ -294,17 +343,20 @@ impl<R: Runtime> Builder<R> {
                 commands::add_account,
                 commands::choose_account,
             ])
-            .setup(move |app, _api| {
+            .setup(move |app, api| {
+                let plugin = api.config().clone().unwrap_or_default().with(config)?;
+                messages::name_the_app(&app.package_info().name);
                 let mut names = AppNames::of(&app.config().identifier);
                 if let Some(redirect_uri) = redirect_uri {
                     names.redirect_uri = redirect_uri;
                 }
                 app.manage(deep_link::DeepLinks::new(names.redirect_uri.clone()));
-                let accounts = desktop::accounts(app, fields, names, account_changed);
+                let announced = provider::announced(app, &fields, &plugin);
+                let accounts = desktop::accounts(app, fields, names, plugin, account_changed);
                 app.manage(SignIn {
                     accounts: accounts.clone(),
                 });
-                if let Some(provider) = provider::announced(app, &fields) {
+                if let Some(provider) = announced {
                     accounts.announce(provider);
                 }
                 tauri::async_runtime::spawn(async move { accounts.start_up().await });

@@ -38,6 +38,8 @@ use tokio::sync::{Notify, Semaphore, oneshot};
 
 use photolink_oauth::sync::lock;
 
+use crate::messages::BrowserPage;
+
 /// The path of the redirect URI on the listener.
 pub const CALLBACK_PATH: &str = "/oauth/callback";
 /// The largest request head read (request line and headers).
@@ -338,7 +340,7 @@ pub enum HeadError {
     Incomplete,
     /// Longer than [`MAX_HEAD`].
     TooLarge,
-    /// Not an HTTP/1.x request head PhotoLink accepts.
+    /// Not an HTTP/1.x request head the listener accepts.
     Malformed,
     /// Not complete within the read time.
     TooSlow,
@@ -412,75 +414,42 @@ fn is_head_byte(byte: u8) -> bool {
     matches!(byte, b' '..=b'~' | b'\t' | b'\r' | b'\n')
 }
 
-/// The page the browser shows.
+/// The page the browser shows: its words from [`messages`](crate::messages), its status here.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct Page {
-    status: &'static str,
-    title: &'static str,
-    sentence: std::borrow::Cow<'static, str>,
-}
+struct Page(BrowserPage);
 
 impl Page {
-    const CONNECTED: Self = Self::fixed(
-        "200 OK",
-        "Signed in",
-        "You are signed in. You can close this tab and return to PhotoLink.",
-    );
-    const IGNORED: Self = Self::fixed(
-        "400 Bad Request",
-        "Not this sign-in",
-        "This address does not belong to the sign-in PhotoLink is waiting for, so PhotoLink ignored it. If you are signing in, return to PhotoLink and use the sign-in page it opened.",
-    );
-    const NOT_FOUND: Self = Self::fixed(
-        "404 Not Found",
-        "Not found",
-        "PhotoLink only receives sign-ins at this address. You can close this tab.",
-    );
-    const MISDIRECTED: Self = Self::fixed(
-        "421 Misdirected Request",
-        "Not accepted",
-        "PhotoLink only receives sign-ins at 127.0.0.1, from the sign-in page it opened. You can close this tab.",
-    );
-    const METHOD_NOT_ALLOWED: Self = Self::fixed(
-        "405 Method Not Allowed",
-        "Not accepted",
-        "PhotoLink only receives sign-ins opened as a link. You can close this tab.",
-    );
-
-    const fn fixed(status: &'static str, title: &'static str, sentence: &'static str) -> Self {
-        Self {
-            status,
-            title,
-            sentence: std::borrow::Cow::Borrowed(sentence),
-        }
-    }
+    const CONNECTED: Self = Self(BrowserPage::Connected);
+    const IGNORED: Self = Self(BrowserPage::Ignored);
+    const NOT_FOUND: Self = Self(BrowserPage::NotFound);
+    const MISDIRECTED: Self = Self(BrowserPage::Misdirected);
+    const METHOD_NOT_ALLOWED: Self = Self(BrowserPage::MethodNotAllowed);
 
     /// The sign-in ended without a connection; `sentence` is the one the window shows.
     fn failed(sentence: &str) -> Self {
-        Self {
-            status: "200 OK",
-            title: "Sign-in did not complete",
-            sentence: format!("{sentence} You can close this tab and return to PhotoLink.").into(),
-        }
+        Self(BrowserPage::Failed(sentence.to_owned()))
     }
 
     fn for_bad_request(error: HeadError) -> Self {
-        match error {
-            HeadError::TooLarge => Self::fixed(
-                "431 Request Header Fields Too Large",
-                "Not accepted",
-                "That request was too large for PhotoLink. You can close this tab.",
-            ),
-            HeadError::TooSlow => Self::fixed(
-                "408 Request Timeout",
-                "Not accepted",
-                "That request took too long to arrive. You can close this tab.",
-            ),
-            HeadError::Incomplete | HeadError::Malformed | HeadError::Closed => Self::fixed(
-                "400 Bad Request",
-                "Not accepted",
-                "PhotoLink could not read that request. You can close this tab.",
-            ),
+        Self(match error {
+            HeadError::TooLarge => BrowserPage::TooLarge,
+            HeadError::TooSlow => BrowserPage::TooSlow,
+            HeadError::Incomplete | HeadError::Malformed | HeadError::Closed => {
+                BrowserPage::Unreadable
+            }
+        })
+    }
+
+    /// The HTTP status line's code and reason.
+    fn status(&self) -> &'static str {
+        match self.0 {
+            BrowserPage::Connected | BrowserPage::Failed(_) => "200 OK",
+            BrowserPage::Ignored | BrowserPage::Unreadable => "400 Bad Request",
+            BrowserPage::NotFound => "404 Not Found",
+            BrowserPage::MethodNotAllowed => "405 Method Not Allowed",
+            BrowserPage::TooSlow => "408 Request Timeout",
+            BrowserPage::Misdirected => "421 Misdirected Request",
+            BrowserPage::TooLarge => "431 Request Header Fields Too Large",
         }
     }
 
@@ -489,11 +458,12 @@ impl Page {
         let body = format!(
             "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
              <meta name=\"viewport\" content=\"width=device-width\">\
-             <title>PhotoLink: {title}</title></head>\
+             <title>{tab_title}</title></head>\
              <body style=\"font-family: sans-serif; max-width: 36em; margin: 4em auto; line-height: 1.5\">\
              <h1>{title}</h1><p>{sentence}</p></body></html>\n",
-            title = escape_html(self.title),
-            sentence = escape_html(&self.sentence),
+            tab_title = escape_html(&self.0.tab_title()),
+            title = escape_html(self.0.title()),
+            sentence = escape_html(&self.0.sentence()),
         );
         // A 405 answer names the methods that are allowed (RFC 9110 §15.5.6).
         let allow = if *self == Self::METHOD_NOT_ALLOWED {
@@ -510,7 +480,7 @@ impl Page {
              Referrer-Policy: no-referrer\r\n\
              X-Content-Type-Options: nosniff\r\n\
              {allow}Connection: close\r\n\r\n{body}",
-            status = self.status,
+            status = self.status(),
             length = body.len(),
         )
         .into_bytes()

@@ -1,25 +1,49 @@
-//! Every sentence of the sign-in the window shows. The OAuth core's errors are technical
-//! (short, for logs); here each one becomes plain words for the person in front of the window,
-//! naming the provider where that helps. Nothing a server sent is quoted: server text is data,
-//! and the codes it carries are only logged.
+//! Every sentence of the sign-in a person reads: in the window, and on the pages the loopback
+//! listener answers the browser with. The OAuth core's errors are technical (short, for logs);
+//! here each one becomes plain words for the person in front of the window, naming the provider
+//! where that helps, and the app by the product name it is given at start ([`name_the_app`]).
+//! Nothing a server sent is quoted: server text is data, and the codes it carries are only
+//! logged.
+
+use std::sync::OnceLock;
 
 use photolink_oauth::{AuthorizationErrorCode, Error as OAuthError, TokenErrorCode, shown_text};
 
+use crate::config::ConfigError;
 use crate::error::Error;
+
+/// The app's name in its sentences: its product name, given once at start.
+static APP_NAME: OnceLock<String> = OnceLock::new();
+
+/// Names the app in every sentence from now on (the plugin's setup gives the product name of
+/// `tauri.conf.json`). The first name given stays.
+pub fn name_the_app(name: &str) {
+    let _ = APP_NAME.set(name.to_owned());
+}
+
+/// The app's name inside a sentence ("return to {app}"); "the app" until it is named.
+fn app() -> &'static str {
+    APP_NAME.get().map_or("the app", String::as_str)
+}
+
+/// The app's name opening a sentence; "The app" until it is named.
+fn app_opening() -> &'static str {
+    APP_NAME.get().map_or("The app", String::as_str)
+}
 
 /// A sign-in whose time ran out (in the waiting view, or when its callback came too late).
 pub const SIGN_IN_EXPIRED: &str = "That sign-in expired. Try again.";
-/// The keyring entry exists but is not something PhotoLink can use.
+/// The keyring entry exists but is not something the sign-in can use.
 pub const SAVED_CONNECTION_UNREADABLE: &str =
     "Your saved connection could not be read. Connect again.";
 /// A link that does not belong to the sign-in waiting for the browser.
-pub const LINK_IGNORED_WHILE_WAITING: &str = "PhotoLink ignored a sign-in link that does not belong to this sign-in. It is still waiting for your browser.";
+pub const LINK_IGNORED_WHILE_WAITING: &str = "A sign-in link that does not belong to this sign-in was ignored. The sign-in is still waiting for your browser.";
 /// A link that arrived while no sign-in was waiting.
 pub const LINK_IGNORED_NOT_WAITING: &str =
-    "PhotoLink ignored a sign-in link because no sign-in is in progress.";
+    "A sign-in link was ignored because no sign-in is in progress.";
 /// The browser could not be started.
 pub const BROWSER_NOT_OPENED: &str =
-    "PhotoLink could not open your browser. Use Copy link and paste the address into your browser.";
+    "Your browser could not be opened. Use Copy link and paste the address into your browser.";
 /// The account just signed in to is linked already: the new grant is given back.
 pub const ACCOUNT_ALREADY_LINKED: &str = "That account is linked already. Nothing changed. To add another, choose it at the sign-in page.";
 /// "Copy link" worked.
@@ -27,25 +51,125 @@ pub const LINK_COPIED: &str = "Link copied. Paste it into your browser's address
 
 /// The persistent warning while the connection cannot be kept in the keyring.
 pub fn memory_only(reason: &impl std::fmt::Display) -> String {
+    let (app, app_opening) = (app(), app_opening());
     format!(
-        "PhotoLink could not save your connection in the system keyring ({reason}). \
-         You are connected until PhotoLink closes; after that you will need to connect again."
+        "{app_opening} could not save your connection in the system keyring ({reason}). \
+         You are connected until {app} closes; after that you will need to connect again."
     )
 }
 
 /// The keyring could not be read at start.
 pub fn keyring_unavailable(reason: &impl std::fmt::Display) -> String {
+    let app_opening = app_opening();
     format!(
-        "PhotoLink could not read the system keyring ({reason}), so it cannot restore or keep \
+        "{app_opening} could not read the system keyring ({reason}), so it cannot restore or keep \
          your connection. You can still connect for this session."
     )
 }
 
 /// Disconnect forgot the account here, but the keyring still holds it (it will not be restored).
-pub const DISCONNECTED_KEYRING_KEPT: &str = "You are disconnected. The system keyring did not let PhotoLink delete the saved connection; PhotoLink will not use it and will delete it at its next start.";
-/// Disconnect forgot the account here, but the keyring still holds it and PhotoLink could not
+pub const DISCONNECTED_KEYRING_KEPT: &str = "You are disconnected. The system keyring did not let the saved connection be deleted; it will not be used, and it will be deleted at the next start.";
+/// Disconnect forgot the account here, but the keyring still holds it and the sign-in could not
 /// record that it must not be used: the next start may restore it.
-pub const DISCONNECTED_KEYRING_KEPT_UNRECORDED: &str = "You are disconnected until PhotoLink closes. The system keyring did not let PhotoLink delete the saved connection, and PhotoLink could not record that it must not be used, so it may be connected again at the next start. Disconnect again then, or remove PhotoLink's entry from the system keyring.";
+pub const DISCONNECTED_KEYRING_KEPT_UNRECORDED: &str = "You are disconnected for now. The system keyring did not let the saved connection be deleted, and a note not to use it could not be saved, so the next start may connect it again. Disconnect again then, or remove the saved connection from the system keyring.";
+
+/// A page the loopback listener answers the browser with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BrowserPage {
+    /// The sign-in is complete.
+    Connected,
+    /// The sign-in ended without a connection, for the reason the window shows (`sentence`).
+    Failed(String),
+    /// A callback that does not belong to the sign-in waiting.
+    Ignored,
+    /// Another path than the callback's.
+    NotFound,
+    /// A `Host` other than the listener's address.
+    Misdirected,
+    /// A method other than `GET`.
+    MethodNotAllowed,
+    /// A request head past the size limit.
+    TooLarge,
+    /// A request head that did not arrive in time.
+    TooSlow,
+    /// A request that is not HTTP/1.x as the listener reads it.
+    Unreadable,
+}
+
+impl BrowserPage {
+    /// The page's title (also in the browser's tab, after the app's name).
+    pub fn title(&self) -> &'static str {
+        match self {
+            Self::Connected => "Signed in",
+            Self::Failed(_) => "Sign-in did not complete",
+            Self::Ignored => "Not this sign-in",
+            Self::NotFound => "Not found",
+            Self::Misdirected
+            | Self::MethodNotAllowed
+            | Self::TooLarge
+            | Self::TooSlow
+            | Self::Unreadable => "Not accepted",
+        }
+    }
+
+    /// What the page says.
+    pub fn sentence(&self) -> String {
+        let (app, app_opening) = (app(), app_opening());
+        match self {
+            Self::Connected => {
+                format!("You are signed in. You can close this tab and return to {app}.")
+            }
+            Self::Failed(sentence) => {
+                format!("{sentence} You can close this tab and return to {app}.")
+            }
+            Self::Ignored => format!(
+                "This address does not belong to the sign-in {app} is waiting for, so {app} ignored it. If you are signing in, return to {app} and use the sign-in page it opened."
+            ),
+            Self::NotFound => format!(
+                "{app_opening} only receives sign-ins at this address. You can close this tab."
+            ),
+            Self::Misdirected => format!(
+                "{app_opening} only receives sign-ins at 127.0.0.1, from the sign-in page it opened. You can close this tab."
+            ),
+            Self::MethodNotAllowed => format!(
+                "{app_opening} only receives sign-ins opened as a link. You can close this tab."
+            ),
+            Self::TooLarge => {
+                format!("That request was too large for {app}. You can close this tab.")
+            }
+            Self::TooSlow => "That request took too long to arrive. You can close this tab.".into(),
+            Self::Unreadable => {
+                format!("{app_opening} could not read that request. You can close this tab.")
+            }
+        }
+    }
+
+    /// The page's `<title>`: the app's name and the page's title.
+    pub fn tab_title(&self) -> String {
+        format!("{}: {}", app_opening(), self.title())
+    }
+}
+
+/// A settings file that cannot be used: which, what is wrong, and what to do.
+pub fn settings(error: &ConfigError) -> String {
+    use crate::config::ConfigProblem as Problem;
+    let app = app();
+    let problem = match &error.problem {
+        Problem::Absent => {
+            return format!(
+                "There are no provider settings. Write them in {} and start {app} again.",
+                error.path.display()
+            );
+        }
+        Problem::Provider(error) => settings_problem(error),
+        other => other.to_string(),
+    };
+    format!(
+        "The provider settings in {} cannot be used: {}. Fix the file and start {app} again.",
+        error.path.display(),
+        problem.trim_end_matches('.')
+    )
+}
 
 /// What is wrong with `provider.toml`, when setting the provider up refused it, in words that
 /// complete "The provider settings in … cannot be used: …". An address named here is the one
@@ -66,7 +190,8 @@ pub fn settings_problem(error: &OAuthError) -> String {
                     format!("{url} uses plain http on localhost; write 127.0.0.1 instead")
                 }
                 Why::IssuerNotOnLoopback => format!(
-                    "{url} uses plain http, which PhotoLink accepts only when the issuer itself is on this computer"
+                    "{url} uses plain http, which {} accepts only when the issuer itself is on this computer",
+                    app()
                 ),
                 _ => format!("{url} must use https"),
             }
@@ -79,9 +204,10 @@ pub fn settings_problem(error: &OAuthError) -> String {
 /// The sentence for an OAuth core error; `provider` is the provider's display name.
 pub fn oauth(error: &OAuthError, provider: &str) -> String {
     use OAuthError as E;
+    let (app, app_opening) = (app(), app_opening());
     match error {
         E::InvalidConfig(_) | E::InsecureEndpoint { .. } => format!(
-            "PhotoLink's settings for {provider} cannot be used. Check the provider settings and start PhotoLink again."
+            "The settings for {provider} cannot be used. Check the provider settings and start {app} again."
         ),
         E::NoPendingAuthorization
         | E::StateMismatch
@@ -89,7 +215,7 @@ pub fn oauth(error: &OAuthError, provider: &str) -> String {
         | E::SavedSignInMismatch => "That sign-in link could not be used. Try again.".into(),
         E::AuthorizationExpired => SIGN_IN_EXPIRED.into(),
         E::IssuerMismatch { .. } => format!(
-            "The sign-in answer did not come from {provider}, so PhotoLink rejected it. Try again."
+            "The sign-in answer did not come from {provider}, so {app} rejected it. Try again."
         ),
         E::Authorization { code, .. } => authorization(code, provider),
         E::PushedAuthorization { status, .. } if *status >= 500 => {
@@ -97,7 +223,7 @@ pub fn oauth(error: &OAuthError, provider: &str) -> String {
         }
         E::PushedAuthorization { code, .. } => pushed_authorization(code, provider),
         E::IdToken(_) => format!(
-            "PhotoLink could not confirm that the sign-in came from {provider}, so it rejected it. Try again."
+            "{app_opening} could not confirm that the sign-in came from {provider}, so it rejected it. Try again."
         ),
         // A 5xx is the server failing on its side, whatever error code it sends along.
         E::Token { status, .. } | E::UnexpectedResponse { status, .. } if *status >= 500 => {
@@ -105,19 +231,21 @@ pub fn oauth(error: &OAuthError, provider: &str) -> String {
         }
         E::Token { code, .. } => token(code, provider),
         E::UnexpectedResponse { status, .. } => {
-            format!("{provider} gave an answer PhotoLink could not use (HTTP {status}).")
+            format!("{provider} gave an answer {app} could not use (HTTP {status}).")
         }
         E::DpopNotBound => format!(
-            "{provider} did not bind the sign-in to this computer's key (DPoP), which the provider settings require, so PhotoLink did not use it."
+            "{provider} did not bind the sign-in to this computer's key (DPoP), which the provider settings require, so {app} did not use it."
         ),
         E::ResponseTooLarge { .. } => {
             format!("{provider} sent an answer too large to read. Try again later.")
         }
         E::Network(_) => {
-            format!("PhotoLink could not reach {provider}. Check your connection and try again.")
+            format!(
+                "{app_opening} could not reach {provider}. Check your connection and try again."
+            )
         }
         E::Discovery(_) => {
-            format!("PhotoLink could not read {provider}'s sign-in settings. Try again later.")
+            format!("{app_opening} could not read {provider}'s sign-in settings. Try again later.")
         }
         E::NotConnected => "No account is connected.".into(),
         E::ReconnectNeeded => {
@@ -125,41 +253,43 @@ pub fn oauth(error: &OAuthError, provider: &str) -> String {
         }
         E::NoUserinfoEndpoint => format!("{provider} does not share account details."),
         E::RevocationFailed { .. } => format!(
-            "You are disconnected on this computer, but {provider} could not be asked to withdraw PhotoLink's access. You can withdraw it in your {provider} account settings."
+            "You are disconnected on this computer, but {provider} could not be asked to withdraw {app}'s access. You can withdraw it in your {provider} account settings."
         ),
-        E::Storage(_) => "PhotoLink could not use the system keyring.".into(),
-        E::Internal(_) => "Something went wrong inside PhotoLink. Try again.".into(),
+        E::Storage(_) => format!("{app_opening} could not use the system keyring."),
+        E::Internal(_) => format!("Something went wrong inside {app}. Try again."),
         _ => "Something went wrong while talking to your photo service. Try again.".into(),
     }
 }
 
 fn authorization(code: &AuthorizationErrorCode, provider: &str) -> String {
     use AuthorizationErrorCode as C;
+    let app = app();
     match code {
         C::AccessDenied => format!("You declined access at {provider}."),
         C::ServerError => format!("{provider} had a problem during sign-in. Try again."),
         C::TemporarilyUnavailable => {
             format!("{provider} is busy or down for maintenance. Try again later.")
         }
-        C::InvalidScope => format!("{provider} does not allow the access PhotoLink asks for."),
+        C::InvalidScope => format!("{provider} does not allow the access {app} asks for."),
         C::InvalidRequest | C::UnauthorizedClient | C::UnsupportedResponseType | C::Other(_) => {
             format!("{provider} refused the sign-in.")
         }
     }
 }
 
-/// The provider refused the sign-in request PhotoLink sends it before opening the browser
+/// The provider refused the sign-in request the app sends it before opening the browser
 /// (RFC 9126); the codes are authorization request codes, plus client authentication's.
 fn pushed_authorization(code: &AuthorizationErrorCode, provider: &str) -> String {
     use AuthorizationErrorCode as C;
+    let app = app();
     match code {
         C::TemporarilyUnavailable | C::ServerError => authorization(code, provider),
-        C::InvalidScope => format!("{provider} does not allow the access PhotoLink asks for."),
+        C::InvalidScope => format!("{provider} does not allow the access {app} asks for."),
         C::UnauthorizedClient => {
-            format!("{provider} does not recognise PhotoLink. Check the provider settings.")
+            format!("{provider} does not recognise {app}. Check the provider settings.")
         }
         C::Other(other) if other == "invalid_client" => {
-            format!("{provider} does not recognise PhotoLink. Check the provider settings.")
+            format!("{provider} does not recognise {app}. Check the provider settings.")
         }
         _ => format!(
             "{provider} refused to start the sign-in, so your browser was not opened. Check the provider settings and try again."
@@ -169,14 +299,15 @@ fn pushed_authorization(code: &AuthorizationErrorCode, provider: &str) -> String
 
 fn token(code: &TokenErrorCode, provider: &str) -> String {
     use TokenErrorCode as C;
+    let app = app();
     match code {
         C::InvalidGrant => format!(
             "{provider} no longer accepts that sign-in (it expired, was used or was withdrawn). Try again."
         ),
         C::InvalidClient | C::UnauthorizedClient => {
-            format!("{provider} does not recognise PhotoLink. Check the provider settings.")
+            format!("{provider} does not recognise {app}. Check the provider settings.")
         }
-        C::InvalidScope => format!("{provider} does not allow the access PhotoLink asks for."),
+        C::InvalidScope => format!("{provider} does not allow the access {app} asks for."),
         C::InvalidRequest | C::UnsupportedGrantType | C::Other(_) => {
             format!("{provider} refused to finish the sign-in. Try again.")
         }
@@ -185,19 +316,24 @@ fn token(code: &TokenErrorCode, provider: &str) -> String {
 
 /// The sentence for any error of the sign-in.
 pub fn error(error: &Error, provider: &str) -> String {
+    let app_opening = app_opening();
     match error {
         Error::OAuth(error) => oauth(error, provider),
-        Error::Config(error) => format!("{error} Fix the file and start PhotoLink again."),
-        Error::DemoProvider(_) => {
-            "The built-in Demo Photos provider could not start. Start PhotoLink again.".into()
-        }
+        Error::Config(error) => settings(error),
+        #[cfg(feature = "demo-provider")]
+        Error::DemoProvider(_) => format!(
+            "The built-in Demo Photos provider could not start. Start {} again.",
+            app()
+        ),
         Error::MissingDirectory(which) => {
-            format!("PhotoLink could not find its {which} folder.")
+            format!("{app_opening} could not find its {which} folder.")
         }
         Error::NotWaiting => "No sign-in is waiting for your browser.".into(),
         Error::NoSuchAccount => "That account is no longer linked.".into(),
         Error::Clipboard(_) => "The link could not be copied.".into(),
-        Error::RedirectListener(_) => "PhotoLink could not get ready to receive the sign-in from your browser. Another program may be using the port in the provider settings (redirect_port). Try again.".into(),
+        Error::RedirectListener(_) => format!(
+            "{app_opening} could not get ready to receive the sign-in from your browser. Another program may be using the port in the provider settings (redirect_port). Try again."
+        ),
     }
 }
 
@@ -304,6 +440,34 @@ mod tests {
     }
 
     #[test]
+    fn a_bad_settings_file_is_a_technical_error_and_a_sentence() {
+        use crate::config::{ConfigProblem, FieldError};
+        let error = ConfigError {
+            path: "/home/a/provider.toml".into(),
+            problem: ConfigProblem::Field(FieldError {
+                field: "client_id",
+                reason: "must not be empty".into(),
+            }),
+        };
+        assert_eq!(
+            error.to_string(),
+            "provider settings /home/a/provider.toml: the field `client_id` must not be empty"
+        );
+        assert_eq!(
+            settings(&error),
+            "The provider settings in /home/a/provider.toml cannot be used: the field `client_id` must not be empty. Fix the file and start the app again."
+        );
+        let absent = ConfigError {
+            path: "/home/a/provider.toml".into(),
+            problem: ConfigProblem::Absent,
+        };
+        assert_eq!(
+            settings(&absent),
+            "There are no provider settings. Write them in /home/a/provider.toml and start the app again."
+        );
+    }
+
+    #[test]
     fn settings_problems_are_explained_without_the_servers_words() {
         let mismatch = OAuthError::IssuerMismatch {
             expected: "https://photos.example.com".into(),
@@ -365,7 +529,7 @@ mod tests {
         );
         assert_eq!(
             oauth(&refused("invalid_client", 401), PROVIDER),
-            "Demo Photos does not recognise PhotoLink. Check the provider settings."
+            "Demo Photos does not recognise the app. Check the provider settings."
         );
         assert_eq!(
             oauth(&refused("server_error", 503), PROVIDER),
@@ -378,7 +542,7 @@ mod tests {
         let error = OAuthError::IdToken(photolink_oauth::IdTokenError::BadSignature);
         assert_eq!(
             oauth(&error, PROVIDER),
-            "PhotoLink could not confirm that the sign-in came from Demo Photos, so it rejected it. Try again."
+            "The app could not confirm that the sign-in came from Demo Photos, so it rejected it. Try again."
         );
     }
 
@@ -386,7 +550,7 @@ mod tests {
     fn an_unbound_token_under_required_dpop_says_what_the_settings_require() {
         assert_eq!(
             oauth(&OAuthError::DpopNotBound, PROVIDER),
-            "Demo Photos did not bind the sign-in to this computer's key (DPoP), which the provider settings require, so PhotoLink did not use it."
+            "Demo Photos did not bind the sign-in to this computer's key (DPoP), which the provider settings require, so the app did not use it."
         );
     }
 
@@ -401,7 +565,7 @@ mod tests {
                 &Error::OAuth(OAuthError::Network("refused".into())),
                 PROVIDER
             ),
-            "PhotoLink could not reach Demo Photos. Check your connection and try again."
+            "The app could not reach Demo Photos. Check your connection and try again."
         );
     }
 }

@@ -1,10 +1,10 @@
-//! Provider presets: `preset = "microsoft"` or `preset = "google"` in `provider.toml` fills in
+//! Provider presets: `preset = "microsoft"`, `"google"` or `"google-photos"` in `provider.toml` fills in
 //! what that provider needs, so that a person only gives the client id they registered (and,
 //! for Google, the client secret Google issues to desktop clients).
 //!
 //! # What each preset writes
 //!
-//! A preset is `provider.toml` text ([`MICROSOFT`], [`GOOGLE`]); `docs/providers.md` shows the
+//! A preset is `provider.toml` text ([`MICROSOFT`], [`GOOGLE`], [`GOOGLE_PHOTOS`]); `docs/providers.md` shows the
 //! same text. Nothing here reaches the OAuth core as a provider name: a preset only fills in
 //! ordinary fields, and the Microsoft preset's multi-tenant issuer reaches the core as an
 //! `issuer_template`, a rule that any provider may use.
@@ -65,13 +65,31 @@ access_type = "offline"
 prompt = "consent"
 "#;
 
-/// The `preset` field: a provider whose settings PhotoLink knows.
+/// Google, for the photos a person chooses in Google Photos through the Picker API (the only
+/// Google Photos API that reads a person's library since 2025). Signed in as [`GOOGLE`] is,
+/// with the Picker's one scope instead of Drive's.
+pub const GOOGLE_PHOTOS: &str = r#"
+name = "Google Photos"
+issuer = "https://accounts.google.com"
+redirect = "loopback"
+scopes = ["openid", "email", "profile", "https://www.googleapis.com/auth/photospicker.mediaitems.readonly"]
+photo_api = "google-photos-picker"
+photos_endpoint = "https://photospicker.googleapis.com/v1"
+
+[authorize_params]
+access_type = "offline"
+prompt = "consent"
+"#;
+
+/// The `preset` field: a provider whose settings the plugin knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Preset {
     /// [`MICROSOFT`].
     Microsoft,
     /// [`GOOGLE`].
     Google,
+    /// [`GOOGLE_PHOTOS`].
+    GooglePhotos,
 }
 
 impl Preset {
@@ -79,6 +97,7 @@ impl Preset {
         match name {
             "microsoft" => Some(Self::Microsoft),
             "google" => Some(Self::Google),
+            "google-photos" => Some(Self::GooglePhotos),
             _ => None,
         }
     }
@@ -88,6 +107,7 @@ impl Preset {
         match self {
             Self::Microsoft => "microsoft",
             Self::Google => "google",
+            Self::GooglePhotos => "google-photos",
         }
     }
 
@@ -98,7 +118,7 @@ impl Preset {
 
     /// Whether the provider needs the client secret it issued (the file must give it).
     pub fn requires_client_secret(self) -> bool {
-        matches!(self, Self::Google)
+        matches!(self, Self::Google | Self::GooglePhotos)
     }
 
     /// The preset's fields as `provider.toml` text, for `tenant`.
@@ -106,6 +126,7 @@ impl Preset {
         match self {
             Self::Microsoft => MICROSOFT.replace("{tenant}", tenant),
             Self::Google => GOOGLE.to_owned(),
+            Self::GooglePhotos => GOOGLE_PHOTOS.to_owned(),
         }
     }
 }
@@ -113,7 +134,9 @@ impl Preset {
 impl<'de> Deserialize<'de> for Preset {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         Self::from_name(&String::deserialize(deserializer)?).ok_or_else(|| {
-            serde::de::Error::custom("the field `preset` must be \"microsoft\" or \"google\"")
+            serde::de::Error::custom(
+                "the field `preset` must be \"microsoft\" or \"google\", or \"google-photos\"",
+            )
         })
     }
 }

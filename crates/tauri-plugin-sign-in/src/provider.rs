@@ -1,17 +1,20 @@
-//! Setting up the provider PhotoLink connects to: from `provider.toml`, or the embedded demo
-//! provider when no file exists.
+//! Setting up the provider the app connects to: from `provider.toml`, or, with the
+//! `demo-provider` feature, the embedded demo provider when no file exists.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
-use photolink_demo_provider::{self as demo, ProviderHandle, StateFileError};
+#[cfg(feature = "demo-provider")]
+use photolink_demo_provider::ProviderHandle;
 use photolink_oauth::{
     ClientConfig, HttpClient, OAuthClient, ServerMetadata, Session, TokenStore, discover_with,
 };
 use tauri::{AppHandle, Manager, Runtime};
 
 use crate::config::{
-    AppFields, AppSettings, CONFIG_ENV, ConfigError, ConfigSource, ProviderConfig, Redirect,
+    AppFields, AppSettings, ConfigError, ConfigProblem, ConfigSource, PluginConfig, ProviderConfig,
+    Redirect,
 };
 use crate::error::Error;
 use crate::saved_metadata::{self, SavedMetadata};
@@ -34,7 +37,7 @@ pub struct AppNames {
 }
 
 impl AppNames {
-    /// The names that follow from the app's identifier (`com.example.photolink`).
+    /// The names that follow from the app's identifier (`com.example.notes`).
     pub fn of(identifier: &str) -> Self {
         Self {
             redirect_uri: format!("{identifier}:/oauth/callback"),
@@ -42,17 +45,6 @@ impl AppNames {
         }
     }
 }
-/// Name of the embedded demo provider.
-pub const DEMO_NAME: &str = "Demo Photos";
-/// The embedded provider's preferred port: a fixed one keeps its issuer, and with it the saved
-/// connection, the same across restarts. A free port is used when it is taken.
-const DEMO_PORT: u16 = 47821;
-const DEMO_SCOPES: [&str; 2] = ["photos:read", "profile"];
-/// File in the app data directory where the embedded provider keeps its grants (hashes only).
-const DEMO_STATE_FILE: &str = "demo-provider-state.json";
-/// Shortens how long a sign-in waits for its callback (whole seconds, at most the default of
-/// 10 minutes); for tests of the expiry.
-pub const SIGN_IN_LIFETIME_ENV: &str = "PHOTOLINK_SIGN_IN_LIFETIME_SECONDS";
 
 /// The provider in use and the session with it.
 pub struct Provider {
@@ -68,7 +60,8 @@ pub struct Provider {
     /// What the app read from its own fields of the settings file (nothing for the embedded
     /// demo provider).
     pub app: AppSettings,
-    /// The embedded demo provider, running while PhotoLink runs, when no settings file exists.
+    /// The embedded demo provider, running while the app runs, when no settings file exists.
+    #[cfg(feature = "demo-provider")]
     pub embedded: Option<Arc<ProviderHandle>>,
 }
 
@@ -78,24 +71,35 @@ enum Choice {
         source: ConfigSource,
         config: Box<ProviderConfig>,
     },
+    #[cfg(feature = "demo-provider")]
     Embedded,
 }
 
 impl Choice {
-    /// Reads the settings file (if any), the app's `fields` with it.
-    fn read<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Result<Self, Error> {
+    /// Reads the settings file (if any) where `plugin` says, the app's `fields` with it.
+    fn read<R: Runtime>(
+        app: &AppHandle<R>,
+        fields: &AppFields,
+        plugin: &PluginConfig,
+    ) -> Result<Self, Error> {
         let config_dir = app
             .path()
             .app_config_dir()
             .map_err(|_| Error::MissingDirectory("settings"))?;
-        let source = ConfigSource::locate(std::env::var_os(CONFIG_ENV), &config_dir);
-        Ok(match source.load(fields)? {
-            Some(config) => Self::Configured {
+        let source = plugin.config_source(|name| std::env::var_os(name), &config_dir);
+        match source.load(fields)? {
+            Some(config) => Ok(Self::Configured {
                 source,
                 config: Box::new(config),
-            },
-            None => Self::Embedded,
-        })
+            }),
+            #[cfg(feature = "demo-provider")]
+            None => Ok(Self::Embedded),
+            #[cfg(not(feature = "demo-provider"))]
+            None => Err(Error::Config(ConfigError {
+                path: source.path().to_owned(),
+                problem: ConfigProblem::Absent,
+            })),
+        }
     }
 
     fn summary(&self) -> ProviderSummary {
@@ -105,8 +109,9 @@ impl Choice {
                 issuer: Some(config.issuer.clone()),
                 embedded: false,
             },
+            #[cfg(feature = "demo-provider")]
             Self::Embedded => ProviderSummary {
-                name: DEMO_NAME.into(),
+                name: crate::embedded::NAME.into(),
                 issuer: None,
                 embedded: true,
             },
@@ -114,10 +119,14 @@ impl Choice {
     }
 }
 
-/// Which provider PhotoLink will connect to, before setting it up (`None` when the settings
+/// Which provider the app will connect to, before setting it up (`None` when the settings
 /// cannot be read; setting up says why).
-pub fn announced<R: Runtime>(app: &AppHandle<R>, fields: &AppFields) -> Option<ProviderSummary> {
-    Choice::read(app, fields)
+pub fn announced<R: Runtime>(
+    app: &AppHandle<R>,
+    fields: &AppFields,
+    plugin: &PluginConfig,
+) -> Option<ProviderSummary> {
+    Choice::read(app, fields, plugin)
         .ok()
         .map(|choice| choice.summary())
 }
@@ -130,6 +139,7 @@ pub struct ProviderSetting {
     client: OAuthClient,
     redirect: Redirect,
     app: AppSettings,
+    #[cfg(feature = "demo-provider")]
     embedded: Option<Arc<ProviderHandle>>,
     forgotten: PathBuf,
 }
@@ -142,9 +152,15 @@ impl ProviderSetting {
         app: &AppHandle<R>,
         fields: &AppFields,
         names: &AppNames,
+        plugin: &PluginConfig,
     ) -> Result<Self, Error> {
-        let choice = Choice::read(app, fields)?;
-        let mut summary = choice.summary();
+        // The settings file is read on the blocking pool, as every file is.
+        let choice = {
+            let (app, fields, plugin) = (app.clone(), *fields, plugin.clone());
+            blocking(move || Choice::read(&app, &fields, &plugin)).await?
+        };
+        let lifetime = plugin.sign_in_lifetime(|name| std::env::var(name).ok());
+        let summary = choice.summary();
         let forgotten = data_dir(app)?.join(FORGOTTEN_FILE_NAME);
         match choice {
             Choice::Configured { source, config } => {
@@ -153,7 +169,7 @@ impl ProviderSetting {
                     data_dir(app)?.join(saved_metadata::FILE_NAME),
                     Arc::new(names.keyring.named(saved_metadata::KEY_ACCOUNT)),
                 );
-                let client = configured_client(&config, &names.redirect_uri, &saved)
+                let client = configured_client(&config, &names.redirect_uri, lifetime, &saved)
                     .await
                     .map_err(|error| settings_error(&source, error))?;
                 Ok(Self {
@@ -161,20 +177,25 @@ impl ProviderSetting {
                     client,
                     redirect: config.redirect(),
                     app: config.app,
+                    #[cfg(feature = "demo-provider")]
                     embedded: None,
                     forgotten,
                 })
             }
+            #[cfg(feature = "demo-provider")]
             Choice::Embedded => {
-                let handle = start_demo_provider(&data_dir(app)?).await?;
-                summary.issuer = Some(handle.issuer_url().to_owned());
+                let handle = crate::embedded::start(&data_dir(app)?).await?;
+                let summary = ProviderSummary {
+                    issuer: Some(handle.issuer_url().to_owned()),
+                    ..summary
+                };
                 tracing::info!(
                     issuer = handle.issuer_url(),
                     "using the embedded demo provider"
                 );
                 let config = with_sign_in_lifetime(
-                    ClientConfig::new(demo::CLIENT_ID, &names.redirect_uri)
-                        .with_scopes(DEMO_SCOPES),
+                    crate::embedded::client_config(&names.redirect_uri),
+                    lifetime,
                 );
                 let client = OAuthClient::discover(config, handle.issuer_url()).await?;
                 Ok(Self {
@@ -216,7 +237,10 @@ impl Provider {
         provider.saved_connection = Some(store);
         provider.redirect = setting.redirect;
         provider.app = setting.app.clone();
-        provider.embedded = setting.embedded.clone();
+        #[cfg(feature = "demo-provider")]
+        {
+            provider.embedded = setting.embedded.clone();
+        }
         Ok(provider)
     }
 
@@ -233,6 +257,7 @@ impl Provider {
             saved_connection: None,
             redirect: Redirect::Scheme,
             app: AppSettings::default(),
+            #[cfg(feature = "demo-provider")]
             embedded: None,
         })
     }
@@ -264,16 +289,12 @@ fn data_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, Error> {
         .map_err(|_| Error::MissingDirectory("data"))
 }
 
-/// The client settings with the sign-in lifetime [`SIGN_IN_LIFETIME_ENV`] asks for, if any.
-fn with_sign_in_lifetime(mut config: ClientConfig) -> ClientConfig {
-    let asked = std::env::var(SIGN_IN_LIFETIME_ENV)
-        .ok()
-        .and_then(|value| value.trim().parse::<u64>().ok())
-        .map(std::time::Duration::from_secs);
-    if let Some(lifetime) = asked.filter(|l| !l.is_zero() && *l < config.pending_lifetime) {
+/// The client settings with the sign-in `lifetime` the plugin's configuration gives.
+fn with_sign_in_lifetime(mut config: ClientConfig, lifetime: Duration) -> ClientConfig {
+    if lifetime != config.pending_lifetime {
         tracing::info!(
             seconds = lifetime.as_secs(),
-            "sign-ins expire early, as asked"
+            "sign-ins expire as configured"
         );
         config.pending_lifetime = lifetime;
     }
@@ -286,6 +307,7 @@ fn with_sign_in_lifetime(mut config: ClientConfig) -> ClientConfig {
 async fn configured_client(
     config: &ProviderConfig,
     redirect_uri: &str,
+    lifetime: Duration,
     saved: &SavedMetadata,
 ) -> Result<OAuthClient, photolink_oauth::Error> {
     let mut client_config = with_sign_in_lifetime(
@@ -293,6 +315,7 @@ async fn configured_client(
             .with_scopes(config.scopes.clone())
             .with_par(config.par)
             .with_dpop(config.dpop),
+        lifetime,
     );
     if let Some(secret) = &config.client_secret {
         client_config = client_config.with_client_secret(secret.clone());
@@ -357,55 +380,19 @@ fn settings_error(source: &ConfigSource, error: photolink_oauth::Error) -> Error
         OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. } | OAuth::IssuerMismatch { .. } => {
             Error::Config(ConfigError {
                 path: source.path().to_owned(),
-                detail: crate::messages::settings_problem(&error),
+                problem: ConfigProblem::Provider(error),
             })
         }
         other => Error::OAuth(other),
     }
 }
 
-/// Starts the demo provider on its preferred port (or a free one), with its grants in
-/// `data_dir`. A state file it cannot read is set aside, so the demo still starts.
-async fn start_demo_provider(data_dir: &Path) -> Result<ProviderHandle, Error> {
-    std::fs::create_dir_all(data_dir).map_err(|_| Error::MissingDirectory("data"))?;
-    let state_file = data_dir.join(DEMO_STATE_FILE);
-    let config = demo::Config {
-        port: DEMO_PORT,
-        state_file: Some(state_file.clone()),
-        // The embedded provider shows PhotoLink at its best: DPoP-bound tokens.
-        offer_dpop: true,
-        ..demo::Config::default()
-    };
-    match demo::start(config.clone()).await {
-        Ok(handle) => Ok(handle),
-        Err(demo::Error::Bind(error)) => {
-            tracing::warn!(%error, port = DEMO_PORT, "demo provider port taken; using a free port");
-            Ok(demo::start(demo::Config { port: 0, ..config }).await?)
-        }
-        Err(demo::Error::StateFile(StateFileError::Corrupt { .. })) => {
-            let aside = set_aside(&state_file);
-            tracing::warn!(file = %aside.display(), "demo provider state was unreadable; set it aside");
-            Ok(demo::start(config).await?)
-        }
-        Err(error) => Err(error.into()),
-    }
-}
-
-fn set_aside(path: &Path) -> PathBuf {
-    let mut aside = path.as_os_str().to_owned();
-    aside.push(".unreadable");
-    let aside = PathBuf::from(aside);
-    if let Err(error) = std::fs::rename(path, &aside) {
-        tracing::warn!(%error, "could not move the unreadable demo provider state");
-    }
-    aside
-}
-
 #[cfg(test)]
 mod tests {
-    use photolink_demo_provider::Config;
+    use photolink_demo_provider::{self as demo, Config, ProviderHandle};
 
     use super::*;
+    use crate::config::LONGEST_SIGN_IN_LIFETIME;
     use crate::config::an_app::parse;
 
     const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
@@ -475,9 +462,14 @@ mod tests {
             &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
         );
 
-        let client = configured_client(&config, REDIRECT_URI, &TempSaved::new().1)
-            .await
-            .unwrap();
+        let client = configured_client(
+            &config,
+            REDIRECT_URI,
+            LONGEST_SIGN_IN_LIFETIME,
+            &TempSaved::new().1,
+        )
+        .await
+        .unwrap();
 
         assert_eq!(
             client.metadata().issuer,
@@ -489,9 +481,14 @@ mod tests {
     #[tokio::test]
     async fn without_the_template_a_templated_issuer_is_refused() {
         let (_provider, port) = multi_tenant_provider().await;
-        let error = configured_client(&settings(port, ""), REDIRECT_URI, &TempSaved::new().1)
-            .await
-            .unwrap_err();
+        let error = configured_client(
+            &settings(port, ""),
+            REDIRECT_URI,
+            LONGEST_SIGN_IN_LIFETIME,
+            &TempSaved::new().1,
+        )
+        .await
+        .unwrap_err();
         assert!(
             matches!(error, photolink_oauth::Error::IssuerMismatch { .. }),
             "{error:?}"
@@ -507,19 +504,25 @@ mod tests {
         );
         let saved = TempSaved::new();
         let never_saved = TempSaved::new();
-        let discovered = configured_client(&config, REDIRECT_URI, &saved.1)
-            .await
-            .unwrap();
+        let discovered =
+            configured_client(&config, REDIRECT_URI, LONGEST_SIGN_IN_LIFETIME, &saved.1)
+                .await
+                .unwrap();
         provider.shutdown().await;
 
-        let offline = configured_client(&config, REDIRECT_URI, &saved.1)
+        let offline = configured_client(&config, REDIRECT_URI, LONGEST_SIGN_IN_LIFETIME, &saved.1)
             .await
             .unwrap();
         assert_eq!(offline.metadata(), discovered.metadata());
 
-        let error = configured_client(&config, REDIRECT_URI, &never_saved.1)
-            .await
-            .unwrap_err();
+        let error = configured_client(
+            &config,
+            REDIRECT_URI,
+            LONGEST_SIGN_IN_LIFETIME,
+            &never_saved.1,
+        )
+        .await
+        .unwrap_err();
         assert!(
             matches!(error, photolink_oauth::Error::Network(_)),
             "{error:?}"
@@ -534,7 +537,7 @@ mod tests {
             &format!("issuer_template = \"http://127.0.0.1:{port}/{{tenantid}}/v2.0\"\n"),
         );
         let saved = TempSaved::new();
-        configured_client(&config, REDIRECT_URI, &saved.1)
+        configured_client(&config, REDIRECT_URI, LONGEST_SIGN_IN_LIFETIME, &saved.1)
             .await
             .unwrap();
         provider.shutdown().await;
@@ -548,7 +551,7 @@ mod tests {
         )
         .unwrap();
 
-        let error = configured_client(&config, REDIRECT_URI, &saved.1)
+        let error = configured_client(&config, REDIRECT_URI, LONGEST_SIGN_IN_LIFETIME, &saved.1)
             .await
             .unwrap_err();
 

@@ -1,4 +1,4 @@
-//! The configured provider's endpoints as last discovered, so that PhotoLink starts, and shows
+//! The configured provider's endpoints as last discovered, so that the app starts, and shows
 //! the saved gallery, while the provider cannot be reached (a laptop offline on a train).
 //!
 //! Discovery (RFC 8414 / OpenID) needs the network. After each successful discovery the
@@ -97,7 +97,7 @@ impl SavedMetadata {
         let mac = URL_SAFE_NO_PAD.decode(&sealed.mac).ok()?;
         if hmac::verify(&key, &mac_input(&sealed.document), &mac).is_err() {
             tracing::warn!(
-                "the saved provider endpoints were changed outside PhotoLink; ignoring them"
+                "the saved provider endpoints were changed outside the app; ignoring them"
             );
             return None;
         }
@@ -223,7 +223,7 @@ mod tests {
         std::fs::write(path, text.replace(from, to)).unwrap();
     }
 
-    /// A file sealed with the right key around a document PhotoLink would never have saved.
+    /// A file sealed with the right key around a document the app would never have saved.
     fn seal(saved: &SavedMetadata, configured_issuer: &str, metadata: ServerMetadata) {
         let key = saved.key_for_saving().unwrap();
         let document = serde_json::to_string(&Saved {

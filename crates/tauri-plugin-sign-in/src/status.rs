@@ -28,13 +28,13 @@ pub enum Connection {
     },
 }
 
-/// The provider PhotoLink connects to.
+/// The provider the app connects to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProviderSummary {
     pub name: String,
     /// `None` while the embedded provider is starting.
     pub issuer: Option<String>,
-    /// True for the demo provider running inside PhotoLink.
+    /// True for the demo provider running inside the app.
     pub embedded: bool,
 }
 

@@ -1,4 +1,4 @@
-//! The OS keyring as PhotoLink's secure storage.
+//! The OS keyring as the app's secure storage.
 //!
 //! # What is kept where
 //!
@@ -21,7 +21,7 @@
 //! sealing key is one short entry.
 //!
 //! Beside them, two small files in the app data folder list **hashes** of entries that
-//! PhotoLink meant to delete but the keyring refused to: the [`ForgottenEntries`] tombstones,
+//! The app meant to delete but the keyring refused to: the [`ForgottenEntries`] tombstones,
 //! `forgotten-connections.json` for token entries and `ended-sign-ins.json` for sign-in
 //! entries. They hold no secret. Each is replaced atomically (a temporary file, synced, renamed
 //! over it), so a crash leaves the old list or the new one; a list that cannot be read (torn,
@@ -31,7 +31,7 @@
 //! # When the keyring fails
 //!
 //! Every failure is a real error for the caller ([`TokenStore::save`] and [`TokenStore::clear`]
-//! return it), and never leaves a token entry behind that PhotoLink no longer trusts:
+//! return it), and never leaves a token entry behind that the app no longer trusts:
 //!
 //! 1. A failed **write** leaves the previous (already rotated) refresh token in the keyring, so
 //!    the store deletes that entry; if the delete fails too, the entry is tombstoned.
@@ -70,7 +70,7 @@ pub const ENDED_SIGN_INS_FILE_NAME: &str = "ended-sign-ins.json";
 /// How many tombstones are kept (each stands for one entry the keyring would not delete; the
 /// newest always stands for the text the entry holds now).
 const REMEMBERED_TOMBSTONES: usize = 8;
-/// A larger tombstone file is not PhotoLink's (eight hashes take about 540 bytes).
+/// A larger tombstone file is not the app's (eight hashes take about 540 bytes).
 const MAX_TOMBSTONE_FILE_BYTES: u64 = 4096;
 
 /// Why the keyring could not be used, in words that carry no stored bytes.
@@ -80,8 +80,21 @@ pub enum KeyringError {
     Locked,
     #[error("no system keyring is available")]
     Missing,
+    /// The platform's keyring failed; its description, which never holds stored bytes.
     #[error("the system keyring refused: {0}")]
-    Refused(String),
+    Platform(String),
+    /// A value is longer than the keyring takes: which, and its limit.
+    #[error("the {what} is longer than it allows ({limit})")]
+    TooLong { what: String, limit: u32 },
+    /// The text needs more parts than an entry is split into.
+    #[error("the text is longer than the sign-in keeps in the keyring")]
+    TooManyParts,
+    /// What was to be written could not be made into text.
+    #[error("the {0} could not be prepared")]
+    Unprepared(&'static str),
+    /// The keyring crate reported an error of a kind it did not have when this was written.
+    #[error("the system keyring failed unexpectedly")]
+    Unexpected,
 }
 
 /// One keyring entry's text. The OS keyring implements it; tests use fakes that fail on demand.
@@ -146,7 +159,7 @@ impl SecretEntry for KeyringEntry {
         match self.entry()?.get_password() {
             Ok(text) => Ok(Some(text)),
             Err(keyring::Error::NoEntry) => Ok(None),
-            // Text that is not UTF-8 is as unusable as text PhotoLink cannot parse.
+            // Text that is not UTF-8 is as unusable as text the app cannot parse.
             Err(keyring::Error::BadEncoding(_)) => Ok(Some(String::new())),
             Err(error) => Err(describe(&error)),
         }
@@ -169,11 +182,12 @@ fn describe(error: &keyring::Error) -> KeyringError {
     match error {
         keyring::Error::NoStorageAccess(_) => KeyringError::Locked,
         keyring::Error::NoDefaultStore => KeyringError::Missing,
-        keyring::Error::PlatformFailure(cause) => KeyringError::Refused(cause.to_string()),
-        keyring::Error::TooLong(what, limit) => {
-            KeyringError::Refused(format!("the {what} is longer than it allows ({limit})"))
-        }
-        _ => KeyringError::Refused("an unexpected error".into()),
+        keyring::Error::PlatformFailure(cause) => KeyringError::Platform(cause.to_string()),
+        keyring::Error::TooLong(what, limit) => KeyringError::TooLong {
+            what: what.clone(),
+            limit: *limit,
+        },
+        _ => KeyringError::Unexpected,
     }
 }
 
@@ -198,13 +212,13 @@ const MAX_PARTS: usize = 64;
 /// - A **read** that finds a part missing, a part past the count, a damaged manifest or a text
 ///   whose digest differs gives text no caller can parse (empty, like an entry that is not
 ///   UTF-8), never a piece of a text.
-/// - An entry `name` that holds no manifest holds the whole text itself, as PhotoLink kept it
+/// - An entry `name` that holds no manifest holds the whole text itself, as the app kept it
 ///   before texts were split; the next write replaces it with a manifest.
 /// - A **delete** removes the manifest first: once it is gone nothing reads the parts, even one
 ///   the keyring then refuses to delete (that refusal is still an error).
 /// - The entry remembers the manifest it last read or wrote, so a write after a read (the
 ///   connection saved at sign-in, after start-up found none) asks the keyring nothing first.
-///   One PhotoLink runs at a time and it is the only writer of its entries; after a failed
+///   One process of the app runs at a time and it is the only writer of its entries; after a failed
 ///   write or delete the entry reads the keyring again.
 pub struct SplitEntry {
     entries: Arc<dyn NamedEntries>,
@@ -346,9 +360,7 @@ impl SecretEntry for SplitEntry {
     fn write(&self, text: &str) -> Result<(), KeyringError> {
         let pieces = pieces(text);
         if pieces.len() > MAX_PARTS {
-            return Err(KeyringError::Refused(
-                "the text is longer than PhotoLink keeps in the keyring".into(),
-            ));
+            return Err(KeyringError::TooManyParts);
         }
         // Unknown until this write succeeds.
         let last_seen = std::mem::replace(&mut *lock(&self.last_seen), LastSeen::Unknown);
@@ -371,8 +383,8 @@ impl SecretEntry for SplitEntry {
             parts: pieces.len(),
             sha256: entry_hash(text),
         };
-        let manifest_text = serde_json::to_string(&manifest)
-            .map_err(|_| KeyringError::Refused("the manifest could not be prepared".into()))?;
+        let manifest_text =
+            serde_json::to_string(&manifest).map_err(|_| KeyringError::Unprepared("manifest"))?;
         let written = pieces
             .iter()
             .enumerate()
@@ -536,7 +548,7 @@ struct StoredTokens {
 /// Why no saved connection could be restored at start, when there was one to restore.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum OpenProblem {
-    /// The entry is damaged (not PhotoLink's JSON, or impossible values).
+    /// The entry is damaged (not the app's JSON, or impossible values).
     Unreadable,
     /// The keyring could not be read.
     Unavailable(KeyringError),
@@ -752,7 +764,7 @@ impl Slot {
 }
 
 /// The sign-in waiting for the browser, kept in its own keyring entry while it lasts, so that a
-/// PhotoLink started later (the OS starts one for the callback) can finish it. A sign-in that
+/// a process started later (the OS starts one for the callback) can finish it. A sign-in that
 /// ended and that the keyring would not delete is tombstoned, and never loaded again (see the
 /// module docs). Blocking calls.
 pub struct SignInStore {
@@ -786,15 +798,15 @@ impl SignInStore {
             authorize_url: authorize_url.clone(),
             sign_in,
         };
-        let text = serde_json::to_string(&stored)
-            .map_err(|_| KeyringError::Refused("the sign-in could not be prepared".into()))?;
+        let text =
+            serde_json::to_string(&stored).map_err(|_| KeyringError::Unprepared("sign-in"))?;
         self.entry.write(&text)?;
         *self.lock_known() = Some(entry_hash(&text));
         self.drop_tombstones();
         Ok(())
     }
 
-    /// The kept sign-in, if there is one PhotoLink can read (a damaged one counts as none)
+    /// The kept sign-in, if there is one the app can read (a damaged one counts as none)
     /// and it did not end (a tombstoned one, or any while the tombstones cannot be read,
     /// counts as none; the delete of a tombstoned one is retried).
     pub fn load(&self) -> Result<Option<(Url, SavedSignIn)>, KeyringError> {
@@ -871,9 +883,11 @@ pub mod fakes {
     use std::sync::atomic::{AtomicBool, Ordering};
     use std::sync::{Arc, Mutex};
 
+    use photolink_oauth::sync::lock;
+
     use super::{KeyringError, NamedEntries, SecretEntry};
 
-    /// The keyring service PhotoLink's entries are kept under: its identifier.
+    /// The keyring service the app's entries are kept under: its identifier.
     pub const KEYRING_SERVICE: &str = "com.example.photolink";
 
     /// Credential Manager's limit on a credential's secret, in bytes
@@ -901,37 +915,34 @@ pub mod fakes {
     impl CredentialManagerStandIn {
         /// The names of the entries it holds, in order.
         pub fn names(&self) -> Vec<String> {
-            self.entries.lock().unwrap().keys().cloned().collect()
+            lock(&self.entries).keys().cloned().collect()
         }
 
         /// The text of the entry called `name`.
         pub fn text_of(&self, name: &str) -> Option<String> {
-            self.entries.lock().unwrap().get(name).cloned()
+            lock(&self.entries).get(name).cloned()
         }
 
         /// Sets the text of the entry called `name`, within the limits or not.
         pub fn put(&self, name: &str, text: &str) {
-            self.entries
-                .lock()
-                .unwrap()
-                .insert(name.to_owned(), text.to_owned());
+            lock(&self.entries).insert(name.to_owned(), text.to_owned());
         }
 
-        /// Removes the entry called `name`, as if something outside PhotoLink did.
+        /// Removes the entry called `name`, as if something outside the app did.
         pub fn remove(&self, name: &str) {
-            self.entries.lock().unwrap().remove(name);
+            lock(&self.entries).remove(name);
         }
 
         /// Lets `count` more writes succeed, and fails the ones after.
         pub fn fail_writes_after(&self, count: usize) {
-            *self.writes_left.lock().unwrap() = Some(count);
+            *lock(&self.writes_left) = Some(count);
         }
 
         pub fn fail_everything(&self, fail: bool) {
             for switch in [&self.fail_reads, &self.fail_writes, &self.fail_deletes] {
                 switch.store(fail, Ordering::SeqCst);
             }
-            *self.writes_left.lock().unwrap() = None;
+            *lock(&self.writes_left) = None;
         }
 
         /// Whether Credential Manager would take `text` under `name`; the refusal in its words
@@ -939,21 +950,23 @@ pub mod fakes {
         pub fn within_limits(name: &str, text: &str) -> Result<(), KeyringError> {
             let target = format!("{name}.{KEYRING_SERVICE}");
             if target.chars().count() > MAX_TARGET_NAME_CHARS {
-                return Err(KeyringError::Refused(format!(
-                    "the target is longer than it allows ({MAX_TARGET_NAME_CHARS})"
-                )));
+                return Err(KeyringError::TooLong {
+                    what: "target".into(),
+                    limit: MAX_TARGET_NAME_CHARS as u32,
+                });
             }
             if text.encode_utf16().count() * 2 > MAX_SECRET_BYTES {
-                return Err(KeyringError::Refused(format!(
-                    "the password encoded as UTF-16 is longer than it allows ({MAX_SECRET_BYTES})"
-                )));
+                return Err(KeyringError::TooLong {
+                    what: "password encoded as UTF-16".into(),
+                    limit: MAX_SECRET_BYTES as u32,
+                });
             }
             Ok(())
         }
 
         fn write(&self, name: &str, text: &str) -> Result<(), KeyringError> {
             FakeEntry::check(&self.fail_writes)?;
-            if let Some(left) = self.writes_left.lock().unwrap().as_mut() {
+            if let Some(left) = lock(&self.writes_left).as_mut() {
                 if *left == 0 {
                     return Err(KeyringError::Locked);
                 }
@@ -1009,12 +1022,12 @@ pub mod fakes {
     impl FakeEntry {
         pub fn holding(text: &str) -> Self {
             let entry = Self::default();
-            *entry.text.lock().unwrap() = Some(text.to_owned());
+            *lock(&entry.text) = Some(text.to_owned());
             entry
         }
 
         pub fn text(&self) -> Option<String> {
-            self.text.lock().unwrap().clone()
+            lock(&self.text).clone()
         }
 
         pub fn fail_everything(&self, fail: bool) {
@@ -1040,13 +1053,13 @@ pub mod fakes {
 
         fn write(&self, text: &str) -> Result<(), KeyringError> {
             Self::check(&self.fail_writes)?;
-            *self.text.lock().unwrap() = Some(text.to_owned());
+            *lock(&self.text) = Some(text.to_owned());
             Ok(())
         }
 
         fn delete(&self) -> Result<(), KeyringError> {
             Self::check(&self.fail_deletes)?;
-            *self.text.lock().unwrap() = None;
+            *lock(&self.text) = None;
             Ok(())
         }
     }
@@ -1245,7 +1258,7 @@ mod tests {
         assert_eq!(refresh_token_of(&next_start).as_deref(), Some("r3"));
     }
 
-    /// A tombstone file that is torn, edited or not PhotoLink's, and one past the size cap.
+    /// A tombstone file that is torn, edited or not the app's, and one past the size cap.
     fn damaged_tombstone_files() -> Vec<Vec<u8>> {
         let hash = entry_hash("x");
         vec![
@@ -1759,7 +1772,7 @@ mod tests {
         assert_eq!(keyring.names(), Vec::<String>::new());
     }
 
-    /// The OS keyring's entries under PhotoLink's service.
+    /// The OS keyring's entries under the app's service.
     fn os_keyring() -> OsKeyring {
         OsKeyring::new(super::fakes::KEYRING_SERVICE)
     }
@@ -1933,7 +1946,7 @@ mod tests {
                 prop_assert_eq!(tokens_for(&text[..at], ISSUER).err(), Some(OpenProblem::Unreadable));
             }
 
-            /// Any sign-in entry text: no panic; only PhotoLink's JSON is a sign-in.
+            /// Any sign-in entry text: no panic; only the app's JSON is a sign-in.
             #[test]
             fn any_sign_in_entry_is_a_sign_in_or_none(
                 bytes in proptest::collection::vec(any::<u8>(), 0..800),

@@ -53,7 +53,7 @@ mod memory;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use photolink_oauth::{Error as OAuthError, Session};
 use rand::Rng;
@@ -179,6 +179,9 @@ pub struct PhotoCache {
     generation: AtomicU64,
     /// Held while the account is being learned, so that it is asked for once.
     learning: tokio::sync::Mutex<()>,
+    /// The session of the account whose folder is open: another account's session opens its
+    /// own folder.
+    shown: Mutex<Weak<Session>>,
 }
 
 impl PhotoCache {
@@ -204,6 +207,7 @@ impl PhotoCache {
             disk: Mutex::new(None),
             generation: AtomicU64::new(0),
             learning: tokio::sync::Mutex::new(()),
+            shown: Mutex::new(Weak::new()),
         }
     }
 
@@ -218,21 +222,34 @@ impl PhotoCache {
     }
 
     /// The disk cache of the account `session` is connected to, learning the account first
-    /// when needed (once per account and process).
-    async fn disk_for(&self, session: &Session) -> Option<Arc<DiskCache>> {
-        if let Some(disk) = self.disk() {
+    /// when needed (once per account and process). The folder of another account's session
+    /// is closed first.
+    pub(super) async fn disk_for(&self, session: &Arc<Session>) -> Option<Arc<DiskCache>> {
+        if let Some(disk) = self.disk_of(session) {
             return Some(disk);
         }
         self.root.as_ref()?;
         let _learning = self.learning.lock().await;
-        if let Some(disk) = self.disk() {
+        if let Some(disk) = self.disk_of(session) {
             return Some(disk);
+        }
+        if self.disk().is_some() {
+            self.switch_account();
         }
         let generation = self.generation.load(Ordering::SeqCst);
         let connection = AccountKey::connection_of(session);
         let recorded = self.recorded_account(&connection).await;
         let account = AccountKey::of(session, recorded).await?;
-        self.open_account(account, &connection, generation).await
+        let disk = self.open_account(account, &connection, generation).await?;
+        *lock(&self.shown) = Arc::downgrade(session);
+        Some(disk)
+    }
+
+    /// The open folder, when it is `session`'s account's.
+    fn disk_of(&self, session: &Arc<Session>) -> Option<Arc<DiskCache>> {
+        let shown = lock(&self.shown).upgrade();
+        let own = shown.is_some_and(|shown| Arc::ptr_eq(&shown, session));
+        if own { self.disk() } else { None }
     }
 
     /// The account key recorded for `connection` (issuer and client), when exactly one is.
@@ -327,7 +344,7 @@ impl PhotoCache {
     pub async fn list(
         &self,
         library: &PhotoLibrary,
-        session: &Session,
+        session: &Arc<Session>,
         page_token: Option<&str>,
     ) -> Result<PhotoPage, AppError> {
         let page_token = page_token.filter(|token| !token.is_empty());

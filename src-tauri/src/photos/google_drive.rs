@@ -177,7 +177,7 @@ impl PhotoSource for GoogleDrive {
         _page_token: Option<&str>,
         answer: &ResourceResponse,
     ) -> Result<SourcePage, AppError> {
-        let list: FileList = answer.json()?;
+        let list: FileList = answer.json().map_err(AppError::UnreadableList)?;
         Ok(SourcePage {
             photos: list
                 .files
@@ -404,7 +404,7 @@ mod tests {
                 match drive.read_page(None, &answer_of(body)) {
                     Ok(page) => prop_assert!(tokens_stay_within(&page, &drive.token_origins)),
                     Err(error) => prop_assert!(
-                        matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
+                        matches!(error, AppError::UnreadableList(OAuthError::UnexpectedResponse { status: 200, .. })),
                         "{error:?}"
                     ),
                 }

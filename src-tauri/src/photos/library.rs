@@ -52,6 +52,7 @@ use url::Url;
 use super::delta::{Followed, MAX_PAGES, SavedLibrary};
 use super::details::TakenAt;
 use super::google_drive::GoogleDrive;
+use super::google_photos_picker::GooglePhotosPicker;
 use super::index::{self, Listing, PhotoIndex, Rendition, Sources};
 use super::microsoft_graph::MicrosoftGraph;
 use super::photolink::PhotoLinkList;
@@ -74,6 +75,9 @@ const EMPTY_PAGES_FOLLOWED: usize = 16;
 const SAVED_PAGE_PHOTOS: usize = 100;
 /// How the page tokens of pages cut from a [`SavedLibrary`] begin (then the offset).
 const SAVED_PAGE_TOKEN: &str = "newest-first:";
+/// The most pages of a list read whole ([`PhotoLibrary::fetch_whole`]): 100 pages of 100
+/// photos, far past what a person picks by hand (the Picker allows up to 2,000).
+const WHOLE_LIST_PAGES: usize = 100;
 
 /// The connected account's photos at one photo API.
 pub struct PhotoLibrary {
@@ -340,9 +344,43 @@ impl PhotoLibrary {
                 DeltaNext::Done(link) => return Ok(link.into()),
             }
         }
-        Err(AppError::PhotoList(
-            "the library's changes did not end within the cap on pages".into(),
+        Err(AppError::UnusableAnswer(
+            "the library's changes did not end within the cap on pages",
         ))
+    }
+
+    /// Every page of a list read whole at once, from the page the source's own token `first`
+    /// names (never one handed to the window) to the end, at most [`WHOLE_LIST_PAGES`] pages:
+    /// the photos picked in a Google Photos Picker session, which are saved, since the list
+    /// ends with the session.
+    pub async fn fetch_whole(&self, first: &str) -> Result<Vec<SourcePage>, AppError> {
+        let mut pages = vec![self.fetch_one_page(Some(first)).await?];
+        while let Some(next) = pages.last().and_then(|page| page.next_page_token.clone()) {
+            if pages.len() >= WHOLE_LIST_PAGES {
+                if let Some(page) = pages.last_mut() {
+                    page.next_page_token = None;
+                }
+                break;
+            }
+            pages.push(self.fetch_one_page(Some(&next)).await?);
+        }
+        Ok(pages)
+    }
+
+    /// A request with the Bearer token to the photo API itself, besides its list (the
+    /// Picker's sessions): refused unless `url` is on the photos endpoint's origin.
+    pub async fn call_api(
+        &self,
+        call: ApiCall<'_>,
+        url: &Url,
+    ) -> Result<ResourceResponse, AppError> {
+        self.check_token_address(url, Request::Page)?;
+        let url = url.as_str();
+        Ok(match call {
+            ApiCall::Get => self.session.authorized_get(url).await?,
+            ApiCall::PostJson(body) => self.session.authorized_post_json(url, body).await?,
+            ApiCall::Delete => self.session.authorized_delete(url).await?,
+        })
     }
 
     /// Fetches the page `page_token` names, a token the window was handed or the source's own.
@@ -577,6 +615,14 @@ impl PhotoLibrary {
     }
 }
 
+/// A request to the photo API besides a page of its list ([`PhotoLibrary::call_api`]).
+#[derive(Debug, Clone, Copy)]
+pub enum ApiCall<'a> {
+    Get,
+    PostJson(&'a serde_json::Value),
+    Delete,
+}
+
 /// What a request with the Bearer token is for.
 #[derive(Debug, Clone, Copy)]
 enum Request {
@@ -659,6 +705,7 @@ fn source_for(api: PhotoApi, endpoint: Url) -> Box<dyn PhotoSource> {
         PhotoApi::PhotoLink => Box::new(PhotoLinkList::new(endpoint)),
         PhotoApi::MicrosoftGraph => Box::new(MicrosoftGraph::new(endpoint)),
         PhotoApi::GoogleDrive => Box::new(GoogleDrive::new(endpoint)),
+        PhotoApi::GooglePhotosPicker => Box::new(GooglePhotosPicker::new(endpoint)),
     }
 }
 

@@ -198,7 +198,7 @@ impl Cursor {
         serde_json::from_str::<Self>(token)
             .ok()
             .filter(|cursor| cursor.is_within_caps(root))
-            .ok_or_else(|| AppError::PhotoList("a page token that is not a OneDrive walk".into()))
+            .ok_or(AppError::UnknownPageToken)
     }
 
     fn token(&self) -> String {
@@ -230,9 +230,7 @@ impl Cursor {
     /// The URL of the page the cursor names.
     fn page_url(&self, root: &ApiRoot) -> Result<Url, AppError> {
         if let Some(link) = &self.next {
-            return next_link(root, link).ok_or_else(|| {
-                AppError::PhotoList("a next page that is not under the Graph root".into())
-            });
+            return next_link(root, link).ok_or(AppError::AddressRefused);
         }
         let mut url = match self.path.last() {
             Some(folder) => root.url_under(&["me", "drive", "items", folder.as_str(), "children"]),
@@ -376,8 +374,8 @@ impl DeltaSource for MicrosoftGraph {
     fn read_folder(&self, answer: &ResourceResponse) -> Result<DeltaFolder, AppError> {
         let item: DriveItem = answer.json()?;
         if item.id.is_empty() || item.id.len() > MAX_ITEM_ID_BYTES {
-            return Err(AppError::PhotoList(
-                "a special folder without a usable id".into(),
+            return Err(AppError::UnusableAnswer(
+                "a special folder without a usable id",
             ));
         }
         let drive_type = item
@@ -392,7 +390,7 @@ impl DeltaSource for MicrosoftGraph {
 
     fn delta_url(&self, id: &str) -> Result<Url, AppError> {
         if id.is_empty() || id.len() > MAX_ITEM_ID_BYTES {
-            return Err(AppError::PhotoList("a folder id too long to follow".into()));
+            return Err(AppError::UnusableAnswer("a folder id too long to follow"));
         }
         let mut url = self.root.url_under(&["me", "drive", "items", id, "delta"]);
         url.query_pairs_mut()
@@ -409,11 +407,9 @@ impl DeltaSource for MicrosoftGraph {
         let page: Collection = answer.json()?;
         let link = |link: Option<String>| {
             link.and_then(|link| next_link(&self.root, &link))
-                .ok_or_else(|| {
-                    AppError::PhotoList(
-                        "a delta page without a next or delta link under the Graph root".into(),
-                    )
-                })
+                .ok_or(AppError::UnusableAnswer(
+                    "a delta page without a next or delta link under the Graph root",
+                ))
         };
         let next = match page.next_link {
             Some(next) => DeltaNext::More(link(Some(next))?),
@@ -473,7 +469,7 @@ impl DeltaSource for MicrosoftGraph {
 
     fn photo_url(&self, id: &str) -> Result<Url, AppError> {
         if id.is_empty() || id.len() > MAX_ITEM_ID_BYTES {
-            return Err(AppError::PhotoList("a photo id too long to ask for".into()));
+            return Err(AppError::UnusableAnswer("a photo id too long to ask for"));
         }
         let mut url = self.root.url_under(&["me", "drive", "items", id]);
         url.query_pairs_mut().append_pair("$expand", "thumbnails");
@@ -604,7 +600,7 @@ impl PhotoSource for MicrosoftGraph {
         answer: &ResourceResponse,
     ) -> Result<SourcePage, AppError> {
         let mut cursor = Cursor::from_token(page_token, &self.root)?;
-        let page: Collection = answer.json()?;
+        let page: Collection = answer.json().map_err(AppError::UnreadableList)?;
         if cursor.special == Special::CameraRoll && cursor.path.is_empty() {
             let named = page
                 .value
@@ -1323,7 +1319,7 @@ mod tests {
                 match graph().read_page(None, &answer_of(body)) {
                     Ok(page) => prop_assert!(tokens_stay_on(&page, &origin(API))),
                     Err(error) => prop_assert!(
-                        matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
+                        matches!(error, AppError::UnreadableList(OAuthError::UnexpectedResponse { status: 200, .. })),
                         "{error:?}"
                     ),
                 }

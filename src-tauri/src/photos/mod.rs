@@ -11,6 +11,9 @@
 //! | [`microsoft_graph`] | The `microsoft-graph` source: every photo under OneDrive's Camera Roll and Photos folders through Microsoft Graph: their `delta` on a personal OneDrive, else a folder walk with its cursor in the page token; downloads by pre-authenticated URL. |
 //! | [`google_drive`] | The `google-drive` source: the images in Google Drive through the Drive API v3. |
 //! | [`delta`] | [`SavedLibrary`](delta::SavedLibrary): for a source that says what changed (OneDrive's `delta`), the whole library's metadata newest first, kept up to date by its changes and saved in the account's cache folder. |
+//! | [`google_photos_picker`] | The `google-photos-picker` source: the photos a person chose in Google Photos, through the Picker API, listed from a picking session. |
+//! | [`picking`] | Choosing photos in Google Photos: the Picker's session, opened in the browser, polled, listed and deleted; the photos chosen, kept for the account. |
+//! | [`choosing`] | The app's side of the Picker: the gallery of the photos chosen, what the window says about them, and **Choose photos…**. |
 //! | [`details`] | What a listing says of a photo besides its renditions, read strictly: [`TakenAt`](details::TakenAt) (the date taken, as ISO 8601), pixel and byte sizes. |
 //! | [`api_root`] | [`ApiRoot`](api_root::ApiRoot): a photo API's root; the sources build their addresses under it and check the ones the service hands back. |
 //! | [`library`] | [`PhotoLibrary`]: makes every request for a source (the Bearer token only to the photos endpoint's origin) and gives the window its view of each photo. |
@@ -44,14 +47,17 @@
 
 mod api_root;
 mod cache;
+mod choosing;
 mod delta;
 mod details;
 mod google_drive;
+mod google_photos_picker;
 mod index;
 mod library;
 mod microsoft_graph;
 mod original;
 mod photolink;
+mod picking;
 mod scheme;
 pub mod settings;
 mod source;
@@ -73,6 +79,7 @@ use crate::error::{AppError, SaveError};
 use crate::sync::lock;
 
 pub use cache::PhotoCache;
+pub use choosing::{Choosing, ChoosingProgress, ChosenState, choose, state as chosen_state};
 pub use library::{PhotoLibrary, PhotoPage};
 pub use original::Progress as SaveProgress;
 pub use scheme::SCHEME;
@@ -110,15 +117,7 @@ impl Photos {
             }
             None => {}
         }
-        let settings = match (provider.app.get::<PhotoSettings>(), &provider.embedded) {
-            (Some(settings), _) => settings.clone(),
-            (None, Some(embedded)) => PhotoSettings {
-                api: PhotoApi::PhotoLink,
-                endpoint: Url::parse(&embedded.endpoints().photos)
-                    .map_err(|error| AppError::PhotoList(error.to_string()))?,
-            },
-            (None, None) => return Err(AppError::PhotoList("no photo API is set up".into())),
-        };
+        let settings = Self::settings(provider)?;
         let library = Arc::new(PhotoLibrary::for_api(
             provider.session.clone(),
             settings.api,
@@ -126,6 +125,22 @@ impl Photos {
         ));
         *current = Some((provider.session.clone(), library.clone()));
         Ok(library)
+    }
+
+    /// Where `provider`'s photos are: PhotoLink's fields of its settings file, or the embedded
+    /// demo provider's own.
+    fn settings(provider: &Provider) -> Result<PhotoSettings, AppError> {
+        Ok(
+            match (provider.app.get::<PhotoSettings>(), &provider.embedded) {
+                (Some(settings), _) => settings.clone(),
+                (None, Some(embedded)) => PhotoSettings {
+                    api: PhotoApi::PhotoLink,
+                    endpoint: Url::parse(&embedded.endpoints().photos)
+                        .map_err(|_| AppError::NoPhotoApi)?,
+                },
+                (None, None) => return Err(AppError::NoPhotoApi),
+            },
+        )
     }
 }
 
@@ -147,7 +162,12 @@ pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPa
         .provider()
         .ok_or(AppError::OAuth(OAuthError::NotConnected))?;
     let photos = app.state::<Photos>();
+    let picker = Photos::settings(&provider).is_ok_and(|s| s.api == PhotoApi::GooglePhotosPicker);
     let listed = match photos.library(&provider) {
+        // The Picker lists nothing without a session: the gallery is the photos chosen.
+        Ok(library) if picker => {
+            choosing::chosen_page(&photos.cache, &library, &provider.session).await
+        }
         Ok(library) => {
             photos
                 .cache
@@ -291,15 +311,12 @@ async fn choose_file(app: &AppHandle, file_name: &str) -> Result<Option<PathBuf>
     dialog.save_file(move |path| {
         let _ = chosen.send(path);
     });
-    let Some(path) = choice
-        .await
-        .map_err(|_| SaveError::Dialog("the dialog went away".into()))?
-    else {
+    let Some(path) = choice.await.map_err(|_| SaveError::DialogGone)? else {
         return Ok(None);
     };
     path.into_path()
         .map(Some)
-        .map_err(|error| SaveError::Dialog(error.to_string()))
+        .map_err(|_| SaveError::DialogPath)
 }
 
 /// Where the save dialog starts: the Pictures folder, else Downloads, else the home folder,

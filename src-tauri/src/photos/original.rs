@@ -18,6 +18,7 @@ use tokio::sync::watch;
 
 use super::library::PhotoLibrary;
 use crate::error::{AppError, SaveError};
+use crate::sync::blocking;
 use tauri_plugin_sign_in::atomic_file::Replacement;
 
 /// The largest original saved: 4 GiB, far above any photo, so a server that never stops
@@ -113,9 +114,8 @@ pub async fn save(
         return Err(SaveError::Cancelled);
     }
     // Syncing a large file to disk takes a while: off the async workers.
-    tokio::task::spawn_blocking(move || file.commit())
+    blocking(move || file.commit())
         .await
-        .map_err(|_| SaveError::Disk(std::io::Error::other("writing the file stopped")))?
         .map_err(SaveError::Disk)?;
     progress(Progress {
         bytes: written,

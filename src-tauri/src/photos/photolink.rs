@@ -90,7 +90,7 @@ impl PhotoSource for PhotoLinkList {
         _page_token: Option<&str>,
         answer: &ResourceResponse,
     ) -> Result<SourcePage, AppError> {
-        let answer: ListAnswer = answer.json()?;
+        let answer: ListAnswer = answer.json().map_err(AppError::UnreadableList)?;
         let photos = answer
             .photos
             .into_iter()
@@ -273,7 +273,7 @@ mod tests {
                 match list().read_page(None, &answer_of(body)) {
                     Ok(page) => prop_assert!(tokens_stay_on(&page, &origin(API))),
                     Err(error) => prop_assert!(
-                        matches!(error, AppError::OAuth(OAuthError::UnexpectedResponse { status: 200, .. })),
+                        matches!(error, AppError::UnreadableList(OAuthError::UnexpectedResponse { status: 200, .. })),
                         "{error:?}"
                     ),
                 }

@@ -34,6 +34,9 @@ pub enum PhotoApi {
     /// Google Drive API v3; `photos_endpoint` is its root
     /// (`https://www.googleapis.com/drive/v3`).
     GoogleDrive,
+    /// The photos a person chooses in Google Photos, through the Google Photos Picker API;
+    /// `photos_endpoint` is its root (`https://photospicker.googleapis.com/v1`).
+    GooglePhotosPicker,
 }
 
 impl<'de> Deserialize<'de> for PhotoApi {
@@ -42,8 +45,9 @@ impl<'de> Deserialize<'de> for PhotoApi {
             "photolink" => Ok(Self::PhotoLink),
             "microsoft-graph" => Ok(Self::MicrosoftGraph),
             "google-drive" => Ok(Self::GoogleDrive),
+            "google-photos-picker" => Ok(Self::GooglePhotosPicker),
             _ => Err(serde::de::Error::custom(
-                "the field `photo_api` must be \"photolink\", \"microsoft-graph\" or \"google-drive\"",
+                "the field `photo_api` must be \"photolink\", \"microsoft-graph\", \"google-drive\" or \"google-photos-picker\"",
             )),
         }
     }
@@ -60,11 +64,9 @@ struct Fields {
 
 fn read(fields: toml::de::Deserializer<'_>) -> Result<AppSettings, toml::de::Error> {
     let fields = Fields::deserialize(fields)?;
-    let endpoint = check_web_url(&fields.photos_endpoint)
-        .and_then(|()| Url::parse(&fields.photos_endpoint).map_err(|e| e.to_string()))
-        .map_err(|reason| {
-            serde::de::Error::custom(format!("the field `photos_endpoint` {reason}"))
-        })?;
+    let endpoint = check_web_url(&fields.photos_endpoint).map_err(|reason| {
+        serde::de::Error::custom(format!("the field `photos_endpoint` {reason}"))
+    })?;
     Ok(AppSettings::new(PhotoSettings {
         api: fields.photo_api,
         endpoint,
@@ -94,13 +96,14 @@ mod tests {
             ("photolink", PhotoApi::PhotoLink),
             ("microsoft-graph", PhotoApi::MicrosoftGraph),
             ("google-drive", PhotoApi::GoogleDrive),
+            ("google-photos-picker", PhotoApi::GooglePhotosPicker),
         ] {
             let text = format!("{EXAMPLE_TOP}photo_api = \"{written}\"\n");
             let config = parse(&text, &FIELDS).unwrap();
             assert_eq!(settings(&config).api, api, "{written}");
         }
         let text = format!("{EXAMPLE_TOP}photo_api = \"onedrive\"\n");
-        let error = parse(&text, &FIELDS).unwrap_err();
+        let error = parse(&text, &FIELDS).unwrap_err().to_string();
         assert!(error.starts_with("line 5:"), "{error}");
         assert!(error.contains("`photo_api`"), "{error}");
     }
@@ -109,14 +112,15 @@ mod tests {
     fn a_photos_endpoint_that_is_no_web_address_is_named() {
         for bad in ["not a url", "ftp://a.example/photos"] {
             let text = EXAMPLE_TOP.replace("https://a.example/photos", bad);
-            let error = parse(&text, &FIELDS).unwrap_err();
+            let error = parse(&text, &FIELDS).unwrap_err().to_string();
             assert!(error.contains("`photos_endpoint`"), "{error}");
         }
         let error = parse(
             "name = \"X\"\nissuer = \"https://a.example\"\nclient_id = \"c\"\n",
             &FIELDS,
         )
-        .unwrap_err();
+        .unwrap_err()
+        .to_string();
         assert!(error.contains("photos_endpoint"), "{error}");
     }
 
@@ -130,5 +134,11 @@ mod tests {
         )
         .unwrap();
         assert_eq!(settings(&google).api, PhotoApi::GoogleDrive);
+        let google_photos = parse(
+            "preset = \"google-photos\"\nclient_id = \"c\"\nclient_secret = \"s\"\n",
+            &FIELDS,
+        )
+        .unwrap();
+        assert_eq!(settings(&google_photos).api, PhotoApi::GooglePhotosPicker);
     }
 }

@@ -23,8 +23,10 @@ use rand::RngCore;
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use photolink_demo_provider::consent_page;
+
 use photolink_bench_oauth::{
-    Args, CLIENT_ID, Provider, REDIRECT_URI, Result, SCOPES, consent, millis_since,
+    Args, CLIENT_ID, Provider, REDIRECT_URI, Result, SCOPES, millis_since,
 };
 
 const KEYRING_SERVICE: &str = "com.example.photolink.bench";
@@ -156,7 +158,7 @@ async fn approved_code(provider: &Provider, key: Option<&DpopKey>) -> Result<(St
             .query_pairs_mut()
             .append_pair("dpop_jkt", &key.thumbprint());
     }
-    let callback = Url::parse(&consent::approve(provider, &authorize_url).await?)?;
+    let callback = Url::parse(&consent_page::approve(provider.http(), &authorize_url).await?)?;
     let param = |name: &str| {
         callback
             .query_pairs()

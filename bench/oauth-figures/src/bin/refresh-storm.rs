@@ -21,8 +21,10 @@ use std::time::{Duration, Instant};
 
 use photolink_oauth::{ClientConfig, MemoryTokenStore, OAuthClient, PendingAuthorization, Session};
 
+use photolink_demo_provider::consent_page;
+
 use photolink_bench_oauth::{
-    Args, CLIENT_ID, Provider, REDIRECT_URI, Result, SCOPES, consent, millis_since,
+    Args, CLIENT_ID, Provider, REDIRECT_URI, Result, SCOPES, millis_since,
 };
 
 #[tokio::main]
@@ -47,7 +49,7 @@ async fn run() -> Result<()> {
     let session = Arc::new(Session::open(client.clone(), Arc::new(MemoryTokenStore::new())).await?);
     let pending = PendingAuthorization::new();
     let authorize_url = pending.begin(&client)?;
-    let callback = consent::approve(&provider, &authorize_url).await?;
+    let callback = consent_page::approve(provider.http(), &authorize_url).await?;
     let response = pending
         .complete(&callback)
         .map_err(|error| format!("the callback was refused: {error:?}"))?;

@@ -551,6 +551,20 @@ async fn userinfo_is_read_with_the_token() {
 }
 
 #[tokio::test]
+async fn userinfo_names_are_cleaned_to_be_shown() {
+    let mock = Mock::start(|_| {
+        json(
+            200,
+            r#"{"sub":"u1","name":"\u202eAda\n\tLovelace","email":"\u200b"}"#,
+        )
+    })
+    .await;
+    let user = session_valid(&mock).userinfo().await.unwrap();
+    assert_eq!(user.name.as_deref(), Some("Ada Lovelace"));
+    assert_eq!(user.email, None, "nothing visible is no e-mail");
+}
+
+#[tokio::test]
 async fn disconnect_revokes_refresh_then_access_token_and_forgets_them() {
     let mock = Mock::start(|_| reply(200, "text/plain", "")).await;
     let store = valid_store();
@@ -708,4 +722,47 @@ async fn userinfo_about_another_account_than_the_verified_id_token_is_refused() 
         same_account.userinfo().await.unwrap().name.as_deref(),
         Some("Ada")
     );
+}
+
+#[tokio::test]
+async fn a_post_of_json_and_a_delete_carry_the_token_and_are_refreshed_once_when_rejected() {
+    let mock = Mock::start(|request| match (request.path.as_str(), bearer(request)) {
+        ("/token", _) => tokens("at-2", Some("rt-2"), 3600),
+        ("/sessions", Some("at-1")) => json(200, r#"{"id":"s1"}"#),
+        ("/sessions/s1", Some("at-2")) => json(200, "{}"),
+        _ => unauthorized("invalid_token"),
+    })
+    .await;
+    let session = session_valid(&mock);
+    let created = session
+        .authorized_post_json(
+            &format!("{}/sessions", mock.base),
+            &serde_json::json!({"pickingConfig": {}}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(created.json::<serde_json::Value>().unwrap()["id"], "s1");
+    let post = &mock.requests_to("/sessions")[0];
+    assert_eq!(post.method, axum::http::Method::POST);
+    assert_eq!(post.header("content-type"), Some("application/json"));
+    assert_eq!(
+        post.param(r#"{"pickingConfig":{}}"#),
+        Some(""),
+        "the JSON body as sent"
+    );
+
+    let deleted = session
+        .authorized_delete(&format!("{}/sessions/s1", mock.base))
+        .await
+        .unwrap();
+    assert_eq!(deleted.status, 200);
+    let deletes = mock.requests_to("/sessions/s1");
+    assert_eq!(deletes.len(), 2, "rejected, refreshed, retried");
+    assert!(
+        deletes
+            .iter()
+            .all(|r| r.method == axum::http::Method::DELETE)
+    );
+    assert_eq!(bearer(&deletes[1]), Some("at-2"));
+    assert_eq!(mock.requests_to("/token").len(), 1);
 }

@@ -483,7 +483,7 @@ async fn a_failed_command_is_explained_in_words_that_name_the_provider() {
 
     assert_eq!(
         sentence,
-        format!("PhotoLink could not reach {PROVIDER}. Check your connection and try again.")
+        format!("The app could not reach {PROVIDER}. Check your connection and try again.")
     );
 }
 
@@ -825,7 +825,7 @@ async fn try_again_after_a_failed_start_up_restores_the_saved_connection_without
     assert!(process.retry() == Some(Retry::StartUp));
     assert_eq!(
         process.error_message(),
-        "PhotoLink could not reach your photo service. Check your connection and try again."
+        "The app could not reach your photo service. Check your connection and try again."
     );
 
     setup
@@ -924,7 +924,7 @@ async fn a_keyring_that_refuses_writes_keeps_the_connection_for_this_run_with_a_
     setup.connect(&process).await;
 
     let warning = process.warning().expect("a visible warning");
-    assert!(warning.contains("until PhotoLink closes"), "{warning}");
+    assert!(warning.contains("until the app closes"), "{warning}");
     assert_eq!(
         setup.computer.tokens.names(),
         Vec::<String>::new(),
@@ -1233,7 +1233,7 @@ async fn a_refresh_the_keyring_cannot_save_shows_the_warning_and_a_later_save_dr
     let warning = shown
         .warning
         .expect("the window was told about the keyring");
-    assert!(warning.contains("until PhotoLink closes"), "{warning}");
+    assert!(warning.contains("until the app closes"), "{warning}");
     assert_eq!(
         setup.computer.saved_tokens(),
         None,

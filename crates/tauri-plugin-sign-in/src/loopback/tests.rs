@@ -241,7 +241,7 @@ async fn one_good_callback_completes_the_sign_in_and_the_listener_stops() {
 
     assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
     assert!(
-        answer.contains("You can close this tab and return to PhotoLink"),
+        answer.contains("You can close this tab and return to the app"),
         "{answer}"
     );
     assert!(answer.contains("Cache-Control: no-store\r\n"));

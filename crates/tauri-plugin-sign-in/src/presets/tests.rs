@@ -115,6 +115,40 @@ fn a_tenant_that_is_not_a_plain_name_is_refused_at_its_line() {
 }
 
 #[test]
+fn the_google_photos_preset_asks_for_the_pickers_scope_only_and_googles_client_secret() {
+    let config = parse(
+        "preset = \"google-photos\"\nclient_id = \"1234-abc.apps.googleusercontent.com\"\nclient_secret = \"GOCSPX-not-confidential\"\n",
+    )
+    .unwrap();
+    assert_eq!(config.preset, Some(Preset::GooglePhotos));
+    assert_eq!(config.name, "Google Photos");
+    assert_eq!(config.issuer, "https://accounts.google.com");
+    assert_eq!(config.redirect(), Redirect::Loopback { port: None });
+    assert_eq!(
+        config.scopes,
+        [
+            "openid",
+            "email",
+            "profile",
+            "https://www.googleapis.com/auth/photospicker.mediaitems.readonly"
+        ]
+    );
+    assert_eq!(
+        fields(&config).photos_endpoint,
+        "https://photospicker.googleapis.com/v1"
+    );
+    assert_eq!(
+        fields(&config).photo_api.as_deref(),
+        Some("google-photos-picker")
+    );
+    assert_eq!(config.authorize_params.len(), 2);
+    let error =
+        parse("preset = \"google-photos\"\nclient_id = \"1234-abc.apps.googleusercontent.com\"\n")
+            .unwrap_err();
+    assert!(error.contains("client_secret"), "{error}");
+}
+
+#[test]
 fn the_google_preset_needs_a_client_id_and_googles_client_secret() {
     let config = google("").unwrap();
     assert_eq!(config.preset, Some(Preset::Google));
@@ -290,7 +324,7 @@ fn the_guide_shows_each_example_file_unchanged() {
 
 #[test]
 fn the_guide_shows_each_preset_as_it_is() {
-    for preset in [MICROSOFT, GOOGLE] {
+    for preset in [MICROSOFT, GOOGLE, GOOGLE_PHOTOS] {
         let shown = format!("```toml\n{}\n```", preset.trim());
         assert!(
             GUIDE.contains(&shown),

@@ -47,6 +47,7 @@ async fn started(service: Service, ending: Ending) -> (Fixture, PhotoLibrary, St
     let api = match service {
         Service::GoogleDrive => PhotoApi::GoogleDrive,
         Service::MicrosoftGraph => PhotoApi::MicrosoftGraph,
+        Service::GooglePhotosPicker => panic!("the Picker lists nothing before a person picks"),
     };
     let (library, _) = library_and_session(&fixture, api);
     let page = library.list(None).await.unwrap();
