@@ -349,3 +349,49 @@ async fn the_account_is_keyed_on_the_verified_id_tokens_subject_whatever_userinf
     );
     assert_eq!(key, Some(verified));
 }
+
+/// A second session at `connected`'s provider, signed in as the demo account `name`.
+async fn another_account(connected: &Connected, name: &str) -> Arc<Session> {
+    let client = connected.session.client().clone();
+    let session =
+        Arc::new(Session::new(client.clone(), Arc::new(MemoryTokenStore::new())).unwrap());
+    let pending = PendingAuthorization::new();
+    let authorize_url = pending.begin(&client).unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let callback = consent_page::approve_as(&http, &authorize_url, name)
+        .await
+        .unwrap();
+    let _ = session
+        .connect(pending.complete(&callback).unwrap())
+        .await
+        .unwrap();
+    session
+}
+
+#[tokio::test]
+async fn each_linked_accounts_session_opens_its_own_folder_and_the_others_stay() {
+    let alex = connected().await;
+    let sam = another_account(&alex, "Sam Lee").await;
+    let root = cache_root("two-accounts");
+    let cache = PhotoCache::new(Some(root.clone()));
+
+    let alex_folder = cache
+        .disk_for(&alex.session)
+        .await
+        .unwrap()
+        .folder()
+        .to_owned();
+    let sam_folder = cache.disk_for(&sam).await.unwrap().folder().to_owned();
+    let alex_again = cache.disk_for(&alex.session).await.unwrap();
+
+    assert_ne!(alex_folder, sam_folder, "one folder per account");
+    assert_eq!(alex_again.folder(), alex_folder);
+    assert!(
+        sam_folder.exists(),
+        "Sam's folder is kept while Alex is shown"
+    );
+    let _ = std::fs::remove_dir_all(root.parent().unwrap());
+}
