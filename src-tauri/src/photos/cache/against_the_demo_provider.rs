@@ -38,19 +38,7 @@ async fn connected_to(config: demo::Config, scopes: &[&str]) -> Connected {
     let client = OAuthClient::discover(config, provider.issuer_url())
         .await
         .unwrap();
-    let session =
-        Arc::new(Session::new(client.clone(), Arc::new(MemoryTokenStore::new())).unwrap());
-    let pending = PendingAuthorization::new();
-    let authorize_url = pending.begin(&client).unwrap();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let callback = consent_page::approve(&http, &authorize_url)
-        .await
-        .unwrap_or_else(|error| panic!("the consent page is answered: {error}"));
-    let response = pending.complete(&callback).unwrap();
-    let _ = session.connect(response).await.unwrap();
+    let session = signed_in(&client, None).await;
     let endpoint = Url::parse(&format!("{}/photos", provider.issuer_url())).unwrap();
     let library = PhotoLibrary::new(
         session.clone(),
@@ -350,20 +338,22 @@ async fn the_account_is_keyed_on_the_verified_id_tokens_subject_whatever_userinf
     assert_eq!(key, Some(verified));
 }
 
-/// A second session at `connected`'s provider, signed in as the demo account `name`.
-async fn another_account(connected: &Connected, name: &str) -> Arc<Session> {
-    let client = connected.session.client().clone();
+/// A session of `client` signed in through the demo provider's consent page, as the demo
+/// account `name` (else the page's default).
+async fn signed_in(client: &OAuthClient, name: Option<&str>) -> Arc<Session> {
     let session =
         Arc::new(Session::new(client.clone(), Arc::new(MemoryTokenStore::new())).unwrap());
     let pending = PendingAuthorization::new();
-    let authorize_url = pending.begin(&client).unwrap();
+    let authorize_url = pending.begin(client).unwrap();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let callback = consent_page::approve_as(&http, &authorize_url, name)
-        .await
-        .unwrap();
+    let callback = match name {
+        Some(name) => consent_page::approve_as(&http, &authorize_url, name).await,
+        None => consent_page::approve(&http, &authorize_url).await,
+    }
+    .unwrap_or_else(|error| panic!("the consent page is answered: {error}"));
     let _ = session
         .connect(pending.complete(&callback).unwrap())
         .await
@@ -374,7 +364,7 @@ async fn another_account(connected: &Connected, name: &str) -> Arc<Session> {
 #[tokio::test]
 async fn each_linked_accounts_session_opens_its_own_folder_and_the_others_stay() {
     let alex = connected().await;
-    let sam = another_account(&alex, "Sam Lee").await;
+    let sam = signed_in(alex.session.client(), Some("Sam Lee")).await;
     let root = cache_root("two-accounts");
     let cache = PhotoCache::new(Some(root.clone()));
 

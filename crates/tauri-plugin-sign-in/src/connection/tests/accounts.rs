@@ -54,14 +54,19 @@ impl Desk {
         }
     }
 
-    /// A PhotoLink process, started up.
-    async fn start(&self) -> (Arc<Accounts<FakeHost>>, FakeHost) {
-        let host = FakeHost {
+    /// The window and list of a new PhotoLink process.
+    fn host(&self) -> FakeHost {
+        FakeHost {
             computer: self.setup.computer.clone(),
             shown: Arc::default(),
             forgotten: Arc::default(),
             linked: self.linked.clone(),
-        };
+        }
+    }
+
+    /// A PhotoLink process, started up.
+    async fn start(&self) -> (Arc<Accounts<FakeHost>>, FakeHost) {
+        let host = self.host();
         let accounts = Accounts::new(host.clone());
         accounts.start_up().await;
         (accounts, host)
@@ -308,13 +313,7 @@ async fn only_one_sign_in_waits_and_an_ended_ones_callback_lands_nowhere() {
 #[tokio::test]
 async fn connect_before_start_up_has_read_the_list_is_the_first_accounts() {
     let desk = Desk::new().await;
-    let host = FakeHost {
-        computer: desk.setup.computer.clone(),
-        shown: Arc::default(),
-        forgotten: Arc::default(),
-        linked: desk.linked.clone(),
-    };
-    let accounts = Accounts::new(host);
+    let accounts = Accounts::new(desk.host());
 
     accounts.connect().await;
     let callback = desk.approve_as(ALEX).await;
@@ -338,13 +337,7 @@ async fn a_callback_at_a_cold_start_finishes_the_sign_in_an_earlier_process_adde
         .unwrap();
 
     // The OS starts PhotoLink with the link: it arrives while start-up runs.
-    let host = FakeHost {
-        computer: desk.setup.computer.clone(),
-        shown: Arc::default(),
-        forgotten: Arc::default(),
-        linked: desk.linked.clone(),
-    };
-    let accounts = Accounts::new(host);
+    let accounts = Accounts::new(desk.host());
     let finishing = tokio::spawn({
         let accounts = accounts.clone();
         async move { accounts.finish(&callback).await }
