@@ -117,3 +117,11 @@ def test_choosing_an_account_shows_its_name_and_gallery(app, browser, provider):
     assert wait_until(lambda: shown_name(app) == ALEX, 15)
     assert app.state() == "connected"
     assert app.wait_for_photos() >= 1
+
+
+def test_the_embedded_demo_provider_links_several_accounts_with_nothing_configured(embedded_app, browser):
+    """The README's run command: no provider.toml, the built-in Demo Photos."""
+    link_alex_then_sam(embedded_app, browser)
+
+    assert [account["chosen"] for account in accounts(embedded_app)] == [False, True]
+    assert embedded_app.wait_for_photos() >= 1
