@@ -2,6 +2,7 @@
 // account's photos (gallery.js). The backend holds every secret; this page only sees the status,
 // photo titles and `photo:` image URLs.
 
+import { AccountChooser, accountItems, chosenId, nextIndex, showsAccountList } from "./account-list.js";
 import { bindChoosePhotos } from "./choose-photos.js";
 import { Gallery } from "./gallery.js";
 import * as signIn from "./sign-in.js";
@@ -27,6 +28,7 @@ const $ = (id) => document.getElementById(id);
 const statusElement = document.querySelector('[data-testid="connection-status"]');
 const noticeElement = document.querySelector('[data-testid="notice"]');
 const gallery = new Gallery(invoke);
+const chooser = new AccountChooser(signIn.chooseAccount, (problem) => showNotice(problem, "warning"));
 // Photos chosen in Google Photos: the gallery lists them afresh.
 const choosePhotos = bindChoosePhotos(invoke, window.__TAURI__.core.Channel, () => gallery.start());
 
@@ -38,7 +40,9 @@ let dismissedNotice = 0;
 function render(status) {
   if (current && status.revision < current.revision) return; // an older answer arriving late
   const previous = current ? current.state : null;
+  const previousAccount = current ? chosenId(current) : null;
   current = status;
+  renderAccounts(status);
 
   statusElement.dataset.state = status.state;
   $("status-text").textContent = STATUS_TEXT[status.state] ?? status.state;
@@ -56,6 +60,11 @@ function render(status) {
     if (previous !== "connected") {
       afterNextPaint(() => current.state === "connected" && gallery.start());
       choosePhotos.refresh();
+    } else if (previousAccount !== chosenId(status)) {
+      // Another account chosen: its own gallery, from its first page.
+      gallery.stop();
+      afterNextPaint(() => current.state === "connected" && gallery.start());
+      choosePhotos.refresh();
     }
   } else if (previous === "connected") {
     gallery.stop();
@@ -70,6 +79,60 @@ function render(status) {
 function afterNextPaint(task) {
   requestAnimationFrame(() => setTimeout(task, 0));
 }
+
+/** The list of linked accounts (the chosen one marked) with Add account. */
+function renderAccounts(status) {
+  const nav = $("accounts");
+  nav.hidden = !showsAccountList(status);
+  if (nav.hidden) return;
+  const list = $("account-list");
+  const focusedId = document.activeElement && document.activeElement.dataset.accountId;
+  list.replaceChildren(
+    ...accountItems(status).map((account) => {
+      const item = document.createElement("li");
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "account-chip";
+      button.dataset.testid = "account";
+      button.dataset.state = account.state;
+      button.dataset.accountId = String(account.id);
+      if (account.chosen) button.setAttribute("aria-current", "true");
+      button.tabIndex = account.chosen ? 0 : -1;
+      const avatar = document.createElement("span");
+      avatar.className = "chip-avatar";
+      avatar.setAttribute("aria-hidden", "true");
+      avatar.textContent = initial(account.name);
+      const text = document.createElement("span");
+      text.className = "chip-text";
+      const name = document.createElement("span");
+      name.className = "chip-name";
+      name.textContent = account.name;
+      const detail = document.createElement("span");
+      detail.className = "chip-detail";
+      detail.textContent = account.provider ? `${account.provider} · ${account.stateText}` : account.stateText;
+      text.append(name, detail);
+      const dot = document.createElement("span");
+      dot.className = "chip-dot";
+      dot.setAttribute("aria-hidden", "true");
+      button.append(avatar, text, dot);
+      button.addEventListener("click", () => account.chosen || chooser.pick(account.id));
+      item.append(button);
+      return item;
+    }),
+  );
+  if (focusedId !== undefined) list.querySelector(`[data-account-id="${focusedId}"]`)?.focus();
+}
+
+// Arrow keys, Home and End move between the accounts; Enter or Space chooses (as buttons do).
+$("account-list").addEventListener("keydown", (event) => {
+  const buttons = [...$("account-list").querySelectorAll("button")];
+  const index = buttons.indexOf(document.activeElement);
+  const next = nextIndex(event.key, index, buttons.length);
+  if (index < 0 || next === null) return;
+  event.preventDefault();
+  for (const [i, button] of buttons.entries()) button.tabIndex = i === next ? 0 : -1;
+  buttons[next].focus();
+});
 
 function renderProvider(provider) {
   const name = provider ? provider.name : "your photo service";
@@ -152,6 +215,7 @@ $("cancel").addEventListener("click", (event) => run(event.currentTarget, signIn
 $("open-browser-again").addEventListener("click", (event) => run(event.currentTarget, signIn.openBrowserAgain));
 $("copy-link").addEventListener("click", (event) => run(event.currentTarget, signIn.copyLink));
 $("disconnect").addEventListener("click", (event) => run(event.currentTarget, signIn.disconnect));
+$("add-account").addEventListener("click", (event) => run(event.currentTarget, signIn.addAccount));
 $("notice-dismiss").addEventListener("click", () => {
   if (current && current.notice) dismissedNotice = current.notice.id;
   noticeElement.hidden = true;

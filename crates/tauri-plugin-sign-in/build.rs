@@ -10,6 +10,8 @@ const COMMANDS: &[&str] = &[
     "open_browser_again",
     "copy_link",
     "disconnect",
+    "add_account",
+    "choose_account",
 ];
 
 fn main() {

@@ -274,12 +274,21 @@ class StandinBrowser:
         (self.state_dir / "release").unlink(missing_ok=True)
         self.configure(decision=decision, hold=hold, handoff=handoff)
 
-    def configure(self, decision: str = "approve", hold: bool = False, handoff: str = "gio") -> None:
+    def configure(
+        self,
+        decision: str = "approve",
+        hold: bool = False,
+        handoff: str = "gio",
+        account_name: str | None = None,
+    ) -> None:
+        """What the stand-in browser does next; `account_name` is typed into a consent page's
+        account name field (the demo provider's: each name is an account of its own)."""
         if decision not in ("approve", "deny"):
             raise ValueError(decision)
-        (self.state_dir / "control.json").write_text(
-            json.dumps({"decision": decision, "hold": hold, "handoff": handoff})
-        )
+        control = {"decision": decision, "hold": hold, "handoff": handoff}
+        if account_name is not None:
+            control["account_name"] = account_name
+        (self.state_dir / "control.json").write_text(json.dumps(control))
 
     def release(self) -> None:
         """Lets a holding browser press its button."""

@@ -24,8 +24,10 @@ What it should do comes from `control.json` in its state directory, written by t
      "hold": false,                    # wait for a `release` file before pressing it
      "handoff": "gio" | "xdg-open",    # how the final URL goes to the OS (default gio)
      "login": "alice", "password": "…",  # what a login form gets (defaults below)
-     "pick": ["p2", "p5"]}              # on a page of check boxes (a photo picker): tick
-                                        # those values, press Done, and record the answer
+     "pick": ["p2", "p5"],             # on a page of check boxes (a photo picker): tick
+                                       # those values, press Done, and record the answer
+     "account_name": "Sam Lee"}        # typed into a consent page's `account_name` field
+                                       # (else the page's own value is kept)
 What it did is appended, one JSON object a line, to `browser.log` in the same directory.
 Authorization codes are redacted in the log.
 
@@ -52,6 +54,7 @@ from pathlib import Path
 
 APPROVE_LABEL = re.compile(r"\b(approve|allow|authori[sz]e|accept|continue)\b", re.IGNORECASE)
 DENY_LABEL = re.compile(r"\b(deny|decline|reject|cancel)\b", re.IGNORECASE)
+ACCOUNT_NAME_FIELD = "account_name"
 LOGIN_FIELD = re.compile(r"^(login|username|user|email)$", re.IGNORECASE)
 DEFAULT_LOGIN = "alice"
 DEFAULT_PASSWORD = "correct horse battery staple"
@@ -293,7 +296,13 @@ class Browser:
             self.log("submit", decision=decision, button=link["label"], action=target, method="get")
             return self.load(urllib.request.Request(target), after_submit=True)
         form, button = chosen
-        fields = list(form.fields)
+        account_name = self.control.get("account_name")
+        fields = [
+            (name, account_name if name == ACCOUNT_NAME_FIELD and account_name else value)
+            for name, value in form.fields
+        ]
+        if account_name:
+            self.log("account-name-typed", name=account_name)
         if button["name"]:
             fields.append((button["name"], button["value"]))
         return self.submit(page_url, form, fields, event="submit", button=button["label"], decision=decision)

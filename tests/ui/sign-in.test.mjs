@@ -50,12 +50,19 @@ test("each call invokes the plugin's command of that name, with no arguments", a
     [signIn.openBrowserAgain, "open_browser_again"],
     [signIn.copyLink, "copy_link"],
     [signIn.disconnect, "disconnect"],
+    [signIn.addAccount, "add_account"],
   ];
   for (const [call] of calls) await call();
   assert.deepEqual(
     invoked,
     calls.map(([, command]) => [`plugin:sign-in|${command}`, undefined]),
   );
+});
+
+test("choosing an account names it by its id", async () => {
+  const { invoked } = standIn();
+  await signIn.chooseAccount(1);
+  assert.deepEqual(invoked, [["plugin:sign-in|choose_account", { id: 1 }]]);
 });
 
 test("the status is the backend's answer and a failure rejects with its sentence", async () => {

@@ -7,16 +7,17 @@
 /** The event that carries every new status. */
 export const CONNECTION_CHANGED = "connection-changed";
 
-const call = (command) => window.__TAURI__.core.invoke(`plugin:sign-in|${command}`);
+const call = (command, args) => window.__TAURI__.core.invoke(`plugin:sign-in|${command}`, args);
 
 /**
- * The current status: `{ revision, state, provider, notice, warning }` with `state` one of
- * `disconnected`, `waiting`, `exchanging`, `connected` (with `account`, `email`, `scopes`) and
- * `error` (with `message`, `retryable`). A status whose `revision` is lower than one already
- * shown is older than it.
+ * The current status: `{ revision, state, provider, notice, warning, accounts }` with `state`
+ * one of `disconnected`, `waiting`, `exchanging`, `connected` (with `account`, `email`,
+ * `scopes`) and `error` (with `message`, `retryable`), the chosen account's; `accounts` lists
+ * every account as `{ id, name, provider, state, chosen }`. A status whose `revision` is lower
+ * than one already shown is older than it.
  */
 export const status = () => call("status");
-/** Starts a sign-in: opens the provider's page in the system browser. */
+/** Starts a sign-in for the chosen account: opens the provider's page in the system browser. */
 export const connect = () => call("connect");
 /** "Try again" after an error: repeats the step that failed (start-up or connect). */
 export const retry = () => call("retry");
@@ -26,8 +27,12 @@ export const cancel = () => call("cancel");
 export const openBrowserAgain = () => call("open_browser_again");
 /** Copies the sign-in page's address to the clipboard. */
 export const copyLink = () => call("copy_link");
-/** Revokes the account's grant at the provider and forgets it here. */
+/** Revokes the chosen account's grant at the provider and forgets it here; the others stay. */
 export const disconnect = () => call("disconnect");
+/** Adds an account: a sign-in for another one, beside those linked (the new one is chosen). */
+export const addAccount = () => call("add_account");
+/** Chooses the account `id` of `accounts`: the status becomes its own. */
+export const chooseAccount = (id) => call("choose_account", { id });
 
 /**
  * Calls `handler` with each new status. Resolves to a function that stops listening. Listen

@@ -17,21 +17,21 @@ pub fn status<R: Runtime>(app: AppHandle<R>) -> Status {
 /// Starts connecting: opens the provider's sign-in page in the system browser.
 #[tauri::command]
 pub async fn connect<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
-    app.sign_in().connection.connect().await;
+    app.sign_in().accounts.connect().await;
     Ok(())
 }
 
 /// "Try again" in the error view: repeats the step that failed (start-up or connect).
 #[tauri::command]
 pub async fn retry<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
-    app.sign_in().connection.retry().await;
+    app.sign_in().accounts.retry().await;
     Ok(())
 }
 
 /// Gives up the sign-in that waits for the browser.
 #[tauri::command]
 pub async fn cancel<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
-    app.sign_in().connection.cancel().await;
+    app.sign_in().accounts.cancel().await;
     Ok(())
 }
 
@@ -40,7 +40,8 @@ pub async fn cancel<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
 pub fn open_browser_again<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
     let sign_in = app.sign_in();
     sign_in
-        .connection
+        .accounts
+        .chosen()
         .open_browser_again()
         .map_err(|error| sign_in.command_error(&error))
 }
@@ -49,23 +50,41 @@ pub fn open_browser_again<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandEr
 #[tauri::command]
 pub fn copy_link<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
     let sign_in = app.sign_in();
-    let copied = sign_in.connection.waiting_url().and_then(|url| {
+    let chosen = sign_in.accounts.chosen();
+    let copied = chosen.waiting_url().and_then(|url| {
         app.clipboard()
             .write_text(url.as_str())
             .map_err(Error::Clipboard)
     });
     match copied {
         Ok(()) => {
-            sign_in.connection.notify(Tone::Info, messages::LINK_COPIED);
+            chosen.notify(Tone::Info, messages::LINK_COPIED);
             Ok(())
         }
         Err(error) => Err(sign_in.command_error(&error)),
     }
 }
 
-/// Disconnects: revokes the tokens at the provider and removes them from the keyring.
+/// Disconnects the chosen account: revokes its tokens at the provider and removes them from the keyring.
 #[tauri::command]
 pub async fn disconnect<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
-    app.sign_in().connection.disconnect().await;
+    app.sign_in().accounts.disconnect().await;
     Ok(())
+}
+
+/// Adds an account: a sign-in for another one in the browser, beside those linked.
+#[tauri::command]
+pub async fn add_account<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
+    app.sign_in().accounts.add().await;
+    Ok(())
+}
+
+/// Chooses the account `id` of the list: the window shows its status and gallery.
+#[tauri::command]
+pub fn choose_account<R: Runtime>(app: AppHandle<R>, id: u32) -> Result<(), CommandError> {
+    let sign_in = app.sign_in();
+    match sign_in.accounts.choose(id) {
+        true => Ok(()),
+        false => Err(sign_in.command_error(&Error::NoSuchAccount)),
+    }
 }

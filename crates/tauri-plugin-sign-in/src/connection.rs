@@ -133,6 +133,9 @@ enum Phase<L> {
         account: String,
         email: Option<String>,
         scopes: Vec<String>,
+        /// The account's `sub` at the provider, when userinfo or the ID token gave it: the
+        /// same issuer and subject twice is the same account linked twice.
+        subject: Option<String>,
     },
     Failed {
         message: String,
@@ -212,6 +215,7 @@ impl<L> Phase<L> {
                 account,
                 email,
                 scopes,
+                subject: _,
             } => Connection::Connected {
                 account: account.clone(),
                 email: email.clone(),
@@ -280,6 +284,7 @@ impl View {
             provider: self.provider.clone(),
             notice: self.notice.clone(),
             warning,
+            accounts: Vec::new(),
         }
     }
 }
@@ -332,6 +337,37 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     /// The provider if it is set up already (never waits).
     pub fn provider(&self) -> Option<Arc<Provider>> {
         self.provider.get().cloned()
+    }
+
+    /// The issuer and subject of the connected account, when known: who this account is at
+    /// its provider. Waits for the step that runs.
+    pub async fn linked_subject(&self) -> Option<(String, String)> {
+        let account = self.step().await;
+        match (&account.phase, self.provider.get()) {
+            (
+                Phase::Connected {
+                    subject: Some(subject),
+                    ..
+                },
+                Some(provider),
+            ) => Some((
+                provider.session.client().metadata().issuer.clone(),
+                subject.clone(),
+            )),
+            _ => None,
+        }
+    }
+
+    /// Whether the keyring holds a sign-in of this account that `callback_url` is addressed to
+    /// (its `state`): the account a link belongs to when no sign-in waits here yet (a cold
+    /// start with the link).
+    pub async fn keeps_sign_in_for(&self, callback_url: &str) -> bool {
+        let sign_ins = self.os.sign_ins();
+        let callback_url = callback_url.to_owned();
+        blocking(move || {
+            matches!(sign_ins.load(), Ok(Some((_, saved))) if saved.is_addressed_by(&callback_url))
+        })
+        .await
     }
 
     /// Says which provider PhotoLink will connect to, before it is set up.
@@ -904,15 +940,18 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     async fn show_connected(&self, account: &mut Account<O::Listener>, provider: &Provider) {
         let session = &provider.session;
         let scopes = session.granted_scopes();
-        let (name, email) = match session.userinfo().await {
-            Ok(info) => match (
-                info.name.filter(|n| !n.is_empty()),
-                info.email.filter(|e| !e.is_empty()),
-            ) {
-                (Some(name), email) => (name, email),
-                (None, Some(email)) => (email, None),
-                (None, None) => (provider.summary.name.clone(), None),
-            },
+        let (name, email, subject) = match session.userinfo().await {
+            Ok(info) => {
+                let (name, email) = match (
+                    info.name.filter(|n| !n.is_empty()),
+                    info.email.filter(|e| !e.is_empty()),
+                ) {
+                    (Some(name), email) => (name, email),
+                    (None, Some(email)) => (email, None),
+                    (None, None) => (provider.summary.name.clone(), None),
+                };
+                (name, email, Some(info.sub))
+            }
             Err(OAuthError::ReconnectNeeded) => {
                 let error = Error::OAuth(OAuthError::ReconnectNeeded);
                 return self.fail(account, provider, error, Retry::Connect).await;
@@ -920,11 +959,13 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             Err(error) => match session.id_token_claims() {
                 Some(claims) => {
                     tracing::info!(%error, "no userinfo; showing the account of the ID token");
-                    account_of_id_token(claims, &provider.summary.name)
+                    let subject = Some(claims.sub.clone());
+                    let (name, email) = account_of_id_token(claims, &provider.summary.name);
+                    (name, email, subject)
                 }
                 None => {
                     tracing::info!(%error, "no account details; showing the provider's name");
-                    (provider.summary.name.clone(), None)
+                    (provider.summary.name.clone(), None, None)
                 }
             },
         };
@@ -932,6 +973,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             account: name,
             email,
             scopes,
+            subject,
         };
         self.go(account, connected).await;
     }

@@ -94,9 +94,9 @@ fn receive<R: Runtime>(app: &AppHandle<R>, candidates: impl Iterator<Item = Stri
         // The URL carries an authorization code: it is never logged.
         tracing::info!("a sign-in link arrived");
         tracing::info!(target: "photolink_bench", "link-received"); // timing mark, see lib.rs
-        let connection = sign_in.connection.clone();
+        let accounts = sign_in.accounts.clone();
         tauri::async_runtime::spawn(async move {
-            connection.finish(&url).await;
+            accounts.finish(&url).await;
         });
     }
 }

@@ -11,46 +11,44 @@ use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_opener::OpenerExt;
 use url::Url;
 
+use crate::accounts::{Accounts, Host};
 use crate::config::{AppFields, PluginConfig};
-use crate::connection::{AccountConnection, Os, Window};
+use crate::connection::Os;
 use crate::error::Error;
 use crate::loopback::{Deliver, LoopbackListener};
-use crate::provider::{AppNames, Provider};
+use crate::provider::{AppNames, Provider, ProviderSetting};
 use crate::status::Status;
-use crate::store::{ENDED_SIGN_INS_FILE_NAME, ForgottenEntries, SignInStore};
+use crate::store::{ENDED_SIGN_INS_FILE_NAME, ForgottenEntries, SignInStore, Slot};
 
 /// Event carrying the new [`Status`] whenever it changes.
 pub const CONNECTION_CHANGED: &str = "connection-changed";
 
-/// The connection of this process, over the real window and OS.
-pub type DesktopConnection<R> = AccountConnection<AppWindow<R>, DesktopOs<R>>;
+/// The file in the app data folder listing the slots of the linked accounts (no secrets).
+const LINKED_ACCOUNTS_FILE_NAME: &str = "linked-accounts.json";
+
+/// The accounts of this process, over the real window and OS.
+pub type DesktopAccounts<R> = Accounts<DesktopHost<R>>;
 
 /// What the app does when the connected account changed or went away: drop whatever of it it
 /// shows or keeps.
 pub type AccountChanged<R> = Box<dyn Fn(&AppHandle<R>) + Send + Sync>;
 
-/// The connection over the app's windows and the OS.
-pub fn connection<R: Runtime>(
+/// The accounts over the app's windows and the OS.
+pub fn accounts<R: Runtime>(
     app: &AppHandle<R>,
     fields: AppFields,
     names: AppNames,
     plugin: PluginConfig,
     account_changed: Option<AccountChanged<R>>,
-) -> Arc<DesktopConnection<R>> {
-    let sign_ins = SignInStore::keyring(names.keyring.clone(), ended_sign_ins(app));
-    AccountConnection::new(
-        AppWindow {
-            app: app.clone(),
-            account_changed,
-        },
-        DesktopOs {
-            app: app.clone(),
-            fields,
-            names,
-            plugin,
-            sign_ins: Arc::new(sign_ins),
-        },
-    )
+) -> Arc<DesktopAccounts<R>> {
+    Accounts::new(DesktopHost {
+        app: app.clone(),
+        fields,
+        names,
+        plugin,
+        account_changed,
+        setting: Arc::new(tokio::sync::OnceCell::new()),
+    })
 }
 
 /// The tombstones of ended sign-ins, in the app data folder (`None` when the platform has none).
@@ -59,13 +57,43 @@ fn ended_sign_ins<R: Runtime>(app: &AppHandle<R>) -> Option<ForgottenEntries> {
     Some(ForgottenEntries::at(folder.join(ENDED_SIGN_INS_FILE_NAME)))
 }
 
-/// The app's windows, told about every status change by the `connection-changed` event.
-pub struct AppWindow<R: Runtime> {
+/// The app's windows (told about every status change by the `connection-changed` event), the
+/// OS of each account, and the list of linked accounts in the app data folder.
+pub struct DesktopHost<R: Runtime> {
     app: AppHandle<R>,
+    fields: AppFields,
+    names: AppNames,
+    plugin: PluginConfig,
     account_changed: Option<AccountChanged<R>>,
+    /// The provider's settings, read once for every account.
+    setting: Arc<tokio::sync::OnceCell<ProviderSetting>>,
 }
 
-impl<R: Runtime> Window for AppWindow<R> {
+impl<R: Runtime> DesktopHost<R> {
+    fn linked_file(&self) -> Option<std::path::PathBuf> {
+        let folder = self.app.path().app_data_dir().ok()?;
+        Some(folder.join(LINKED_ACCOUNTS_FILE_NAME))
+    }
+}
+
+impl<R: Runtime> Host for DesktopHost<R> {
+    type Os = DesktopOs<R>;
+
+    fn os(&self, slot: Slot, choose_account: bool) -> DesktopOs<R> {
+        let sign_ins =
+            SignInStore::keyring(self.names.keyring.clone(), slot, ended_sign_ins(&self.app));
+        DesktopOs {
+            app: self.app.clone(),
+            fields: self.fields,
+            names: self.names.clone(),
+            plugin: self.plugin.clone(),
+            setting: self.setting.clone(),
+            slot,
+            choose_account,
+            sign_ins: Arc::new(sign_ins),
+        }
+    }
+
     fn show(&self, status: &Status) {
         if let Err(error) = self.app.emit(CONNECTION_CHANGED, status) {
             tracing::warn!(%error, "could not tell the window about a status change");
@@ -77,14 +105,52 @@ impl<R: Runtime> Window for AppWindow<R> {
             account_changed(&self.app);
         }
     }
+
+    fn linked(&self) -> Vec<Slot> {
+        let Some(path) = self.linked_file() else {
+            return Vec::new();
+        };
+        match std::fs::read(&path) {
+            Ok(bytes) => serde_json::from_slice(&bytes).unwrap_or_else(|error| {
+                tracing::warn!(%error, "the list of linked accounts cannot be read");
+                Vec::new()
+            }),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(error) => {
+                tracing::warn!(%error, "the list of linked accounts cannot be read");
+                Vec::new()
+            }
+        }
+    }
+
+    fn keep_linked(&self, slots: &[Slot]) {
+        let Some(path) = self.linked_file() else {
+            return;
+        };
+        let written = serde_json::to_vec(slots)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| {
+                if let Some(folder) = path.parent() {
+                    std::fs::create_dir_all(folder)?;
+                }
+                crate::atomic_file::replace_file(&path, &bytes)
+            });
+        if let Err(error) = written {
+            tracing::warn!(%error, "could not keep the list of linked accounts");
+        }
+    }
 }
 
-/// The system browser, the settings, the OS keyring, the loopback listener and the clock.
+/// The system browser, the settings, the OS keyring, the loopback listener and the clock, for
+/// the account in one slot.
 pub struct DesktopOs<R: Runtime> {
     app: AppHandle<R>,
     fields: AppFields,
     names: AppNames,
     plugin: PluginConfig,
+    setting: Arc<tokio::sync::OnceCell<ProviderSetting>>,
+    slot: Slot,
+    choose_account: bool,
     sign_ins: Arc<SignInStore>,
 }
 
@@ -97,7 +163,13 @@ impl<R: Runtime> Os for DesktopOs<R> {
     }
 
     async fn set_up_provider(&self) -> Result<Provider, Error> {
-        Provider::set_up(&self.app, &self.fields, &self.names, &self.plugin).await
+        let setting = self
+            .setting
+            .get_or_try_init(|| {
+                ProviderSetting::read(&self.app, &self.fields, &self.names, &self.plugin)
+            })
+            .await?;
+        Provider::open(setting, &self.names, self.slot, self.choose_account).await
     }
 
     fn sign_ins(&self) -> Arc<SignInStore> {

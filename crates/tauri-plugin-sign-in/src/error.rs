@@ -20,6 +20,8 @@ pub enum Error {
     MissingDirectory(&'static str),
     #[error("no sign-in is waiting")]
     NotWaiting,
+    #[error("no such account")]
+    NoSuchAccount,
     #[error("clipboard: {0}")]
     Clipboard(#[source] tauri_plugin_clipboard_manager::Error),
     #[error("cannot listen on 127.0.0.1 for the browser's redirect: {0}")]

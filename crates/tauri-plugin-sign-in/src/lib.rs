@@ -30,7 +30,7 @@
 //!             if let Some(provider) = handle.sign_in().provider() {
 //!                 match provider.session.authorized_get("https://api.example.com/me").await {
 //!                     Ok(_answer) => {}
-//!                     Err(error) => handle.sign_in().connection_failed(&error).await,
+//!                     Err(error) => handle.sign_in().connection_failed(&provider, &error).await,
 //!                 }
 //!                 handle.sign_in().connection_used();
 //!             }
@@ -70,19 +70,24 @@
 //! 6. `disconnect` revokes the grant at the provider, deletes the tokens, and calls the app's
 //!    `on_account_changed`.
 //!
-//! Every state and step is tabled in the `connection` module's documentation.
+//! Several accounts can be linked (the `accounts` module): `add_account` runs these steps for
+//! another account beside those linked, each account with its own session, keyring entries and
+//! sign-in; the status is the chosen account's (`choose_account`), with the list of every
+//! account, and [`SignIn::provider`] gives the chosen account's session. Every state and step
+//! of one account is tabled in the `connection` module's documentation.
 //!
 //! # The pieces
 //!
 //! | Module | What it is |
 //! | --- | --- |
 //! | `lib.rs` | [`Builder`], [`SignIn`] (what the app uses), [`SignInExt`], [`single_instance`]. |
-//! | `commands` | The window's commands, thin calls into [`SignIn`]: `status`, `connect`, `retry`, `cancel`, `open_browser_again`, `copy_link`, `disconnect`. |
+//! | `commands` | The window's commands, thin calls into [`SignIn`]: `status`, `connect`, `retry`, `cancel`, `open_browser_again`, `copy_link`, `disconnect`, `add_account`, `choose_account`. |
+//! | `accounts` | The linked accounts: one `connection` per account in a keyed collection, the chosen one, the list kept for the next start; one sign-in waits at a time and a link goes to it; an account linked twice is given back. Unit-tested with the `connection` fakes. |
 //! | `connection` | The state machine, without Tauri: the window, the OS and the clock behind traits, unit-tested with fakes against the demo provider; its transition table is tested row by row. |
 //! | `desktop` | Those traits over Tauri: the [`CONNECTION_CHANGED`] event, the browser, the keyring, the loopback listener, the app's hook. |
 //! | `deep_link` | The one place where links enter: the deep-link plugin, a second process, a cold start; only the exact callback address counts, once. |
 //! | `loopback` | The loopback redirect listener (RFC 8252 §7.3) and its request checks. |
-//! | `store` | The OS keyring: the token set and the sign-in in progress over split entries, the tombstones of entries it could not delete. |
+//! | `store` | The OS keyring: each account's token set and sign-in in progress over split entries named by its slot, the tombstones of entries it could not delete. |
 //! | `config`, `presets` | The plugin's configuration ([`PluginConfig`]); `provider.toml`: the sign-in's fields, the presets (`microsoft`, `google`), and the app's own fields ([`AppFields`]). |
 //! | `provider` | Setting the provider up: the settings or the embedded demo provider, discovery, the saved connection. |
 //! | `embedded` | The embedded demo provider (feature `demo-provider`). |
@@ -109,6 +114,9 @@
 //! - **Steps run one at a time**, and the window receives changes in the order they happened
 //!   (`revision` increases with each). One function, under the one lock the steps hold,
 //!   changes the connection's phase, the app's reports included.
+//! - **One sign-in waits at a time, and an account is linked once**: adding or connecting an
+//!   account ends a sign-in waiting for another; a link goes to the account whose sign-in it
+//!   finishes; an account signed in to twice (same issuer and subject) keeps its first grant.
 //! - **A sign-in's resources end with it**: a waiting sign-in owns its secrets, its loopback
 //!   listener, its expiry and its keyring entry, so leaving the waiting phase ends them all,
 //!   however it is left.
@@ -142,6 +150,7 @@
 //! `keyring-write-start`, `keyring-write-end` and `connected-sent` (the steps of finishing a
 //! sign-in). They carry nothing but their name.
 
+mod accounts;
 /// Files written whole or not at all; public because the app writes its own files (saved
 /// originals) the same one way.
 pub mod atomic_file;
@@ -174,44 +183,46 @@ pub use config::{
 pub use desktop::CONNECTION_CHANGED;
 pub use error::{CommandError, Error};
 pub use provider::Provider;
-pub use status::{Connection, Notice, ProviderSummary, Status, Tone};
+pub use status::{AccountItem, Connection, Notice, ProviderSummary, Status, Tone};
 
-use desktop::{AccountChanged, DesktopConnection};
+use desktop::{AccountChanged, DesktopAccounts};
 use provider::AppNames;
 
 /// The sign-in of this process (managed by the plugin; reach it with [`SignInExt::sign_in`]).
 pub struct SignIn<R: Runtime> {
-    connection: Arc<DesktopConnection<R>>,
+    accounts: Arc<DesktopAccounts<R>>,
 }
 
 impl<R: Runtime> SignIn<R> {
     /// Where the connection stands, as the window is shown it.
     pub fn status(&self) -> Status {
-        self.connection.status()
+        self.accounts.status()
     }
 
-    /// The provider and its session, once set up (never waits): `provider.session` makes the
-    /// app's authorized requests (DPoP, refresh and 401 handling included).
+    /// The provider and the chosen account's session, once set up (never waits):
+    /// `provider.session` makes the app's authorized requests (DPoP, refresh and 401 handling
+    /// included). Another account chosen has another session.
     pub fn provider(&self) -> Option<Arc<Provider>> {
-        self.connection.provider()
+        self.accounts.provider()
     }
 
-    /// The app's request with the session failed: a grant that died means the person has to
-    /// connect again, which the window then shows. It waits for the sign-in step that runs, if
-    /// any, and changes nothing once the person has started connecting again.
-    pub async fn connection_failed(&self, error: &photolink_oauth::Error) {
-        self.connection.connection_failed(error).await;
+    /// The app's request with `provider`'s session failed: a grant that died means the person
+    /// has to connect that account again, which the window then shows. It waits for the
+    /// sign-in step that runs, if any, and changes nothing once the person has started
+    /// connecting again, nor when the account is no longer linked.
+    pub async fn connection_failed(&self, provider: &Provider, error: &photolink_oauth::Error) {
+        self.accounts.connection_failed(provider, error).await;
     }
 
     /// The app used the session (a refresh may have saved tokens, or failed to): brings the
     /// keyring warning up to date.
     pub fn connection_used(&self) {
-        self.connection.connection_used();
+        self.accounts.chosen().connection_used();
     }
 
     /// The name of the provider in use, for the app's sentences.
     pub fn provider_name(&self) -> String {
-        self.connection.provider_name()
+        self.accounts.chosen().provider_name()
     }
 
     /// The sentence for a failed request with the session, naming the provider in use.
@@ -221,7 +232,7 @@ impl<R: Runtime> SignIn<R> {
 
     fn command_error(&self, error: &Error) -> CommandError {
         tracing::warn!(%error, "a command failed");
-        CommandError::new(self.connection.explain(error))
+        CommandError::new(self.accounts.chosen().explain(error))
     }
 }
 
@@ -329,6 +340,8 @@ impl<R: Runtime> Builder<R> {
                 commands::open_browser_again,
                 commands::copy_link,
                 commands::disconnect,
+                commands::add_account,
+                commands::choose_account,
             ])
             .setup(move |app, api| {
                 let plugin = api.config().clone().unwrap_or_default().with(config)?;
@@ -339,14 +352,14 @@ impl<R: Runtime> Builder<R> {
                 }
                 app.manage(deep_link::DeepLinks::new(names.redirect_uri.clone()));
                 let announced = provider::announced(app, &fields, &plugin);
-                let connection = desktop::connection(app, fields, names, plugin, account_changed);
+                let accounts = desktop::accounts(app, fields, names, plugin, account_changed);
                 app.manage(SignIn {
-                    connection: connection.clone(),
+                    accounts: accounts.clone(),
                 });
                 if let Some(provider) = announced {
-                    connection.announce(provider);
+                    accounts.announce(provider);
                 }
-                tauri::async_runtime::spawn(async move { connection.start_up().await });
+                tauri::async_runtime::spawn(async move { accounts.start_up().await });
                 deep_link::set_up(app);
                 Ok(())
             })

@@ -44,6 +44,8 @@ pub const LINK_IGNORED_NOT_WAITING: &str =
 /// The browser could not be started.
 pub const BROWSER_NOT_OPENED: &str =
     "Your browser could not be opened. Use Copy link and paste the address into your browser.";
+/// The account just signed in to is linked already: the new grant is given back.
+pub const ACCOUNT_ALREADY_LINKED: &str = "That account is linked already. Nothing changed. To add another, choose it at the sign-in page.";
 /// "Copy link" worked.
 pub const LINK_COPIED: &str = "Link copied. Paste it into your browser's address bar.";
 
@@ -327,6 +329,7 @@ pub fn error(error: &Error, provider: &str) -> String {
             format!("{app_opening} could not find its {which} folder.")
         }
         Error::NotWaiting => "No sign-in is waiting for your browser.".into(),
+        Error::NoSuchAccount => "That account is no longer linked.".into(),
         Error::Clipboard(_) => "The link could not be copied.".into(),
         Error::RedirectListener(_) => format!(
             "{app_opening} could not get ready to receive the sign-in from your browser. Another program may be using the port in the provider settings (redirect_port). Try again."

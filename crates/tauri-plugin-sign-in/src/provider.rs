@@ -20,7 +20,8 @@ use crate::error::Error;
 use crate::saved_metadata::{self, SavedMetadata};
 use crate::status::ProviderSummary;
 use crate::store::{
-    FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringTokenStore, OpenProblem, OsKeyring, SplitEntry,
+    FORGOTTEN_FILE_NAME, ForgottenEntries, KeyringTokenStore, OpenProblem, OsKeyring, Slot,
+    SplitEntry,
 };
 use photolink_oauth::sync::blocking;
 
@@ -61,7 +62,7 @@ pub struct Provider {
     pub app: AppSettings,
     /// The embedded demo provider, running while the app runs, when no settings file exists.
     #[cfg(feature = "demo-provider")]
-    pub embedded: Option<ProviderHandle>,
+    pub embedded: Option<Arc<ProviderHandle>>,
 }
 
 /// Which provider the settings ask for.
@@ -130,11 +131,24 @@ pub fn announced<R: Runtime>(
         .map(|choice| choice.summary())
 }
 
-impl Provider {
-    /// Reads the settings, starts the embedded provider if there are none, discovers the
-    /// server's endpoints and opens the saved connection from the keyring. The app's `fields`
-    /// of the settings file are read with the sign-in's; `names` are the app's.
-    pub async fn set_up<R: Runtime>(
+/// The provider's settings, read and set up once for every account: its summary, the client
+/// (endpoints discovered), where the browser sends the sign-in back, the app's fields and the
+/// embedded demo provider when it runs.
+pub struct ProviderSetting {
+    summary: ProviderSummary,
+    client: OAuthClient,
+    redirect: Redirect,
+    app: AppSettings,
+    #[cfg(feature = "demo-provider")]
+    embedded: Option<Arc<ProviderHandle>>,
+    forgotten: PathBuf,
+}
+
+impl ProviderSetting {
+    /// Reads the settings, starts the embedded provider if there are none and discovers the
+    /// server's endpoints. The app's `fields` of the settings file are read with the
+    /// sign-in's; `names` are the app's.
+    pub async fn read<R: Runtime>(
         app: &AppHandle<R>,
         fields: &AppFields,
         names: &AppNames,
@@ -147,7 +161,7 @@ impl Provider {
         };
         let lifetime = plugin.sign_in_lifetime(|name| std::env::var(name).ok());
         let summary = choice.summary();
-        let forgotten = ForgottenEntries::at(data_dir(app)?.join(FORGOTTEN_FILE_NAME));
+        let forgotten = data_dir(app)?.join(FORGOTTEN_FILE_NAME);
         match choice {
             Choice::Configured { source, config } => {
                 tracing::info!(issuer = %config.issuer, "using the configured provider");
@@ -158,10 +172,15 @@ impl Provider {
                 let client = configured_client(&config, &names.redirect_uri, lifetime, &saved)
                     .await
                     .map_err(|error| settings_error(&source, error))?;
-                let mut provider = Self::open(summary, client, names, forgotten).await?;
-                provider.redirect = config.redirect();
-                provider.app = config.app;
-                Ok(provider)
+                Ok(Self {
+                    summary,
+                    client,
+                    redirect: config.redirect(),
+                    app: config.app,
+                    #[cfg(feature = "demo-provider")]
+                    embedded: None,
+                    forgotten,
+                })
             }
             #[cfg(feature = "demo-provider")]
             Choice::Embedded => {
@@ -179,30 +198,49 @@ impl Provider {
                     lifetime,
                 );
                 let client = OAuthClient::discover(config, handle.issuer_url()).await?;
-                let mut provider = Self::open(summary, client, names, forgotten).await?;
-                provider.embedded = Some(handle);
-                Ok(provider)
+                Ok(Self {
+                    summary,
+                    client,
+                    redirect: Redirect::Scheme,
+                    app: AppSettings::default(),
+                    embedded: Some(Arc::new(handle)),
+                    forgotten,
+                })
             }
         }
     }
+}
 
-    /// The provider with its session over the keyring's saved connection.
-    async fn open(
-        summary: ProviderSummary,
-        client: OAuthClient,
+impl Provider {
+    /// The provider of `setting` with the session of the account in `slot`, over its saved
+    /// connection in the keyring. `choose_account` asks the provider for its account chooser
+    /// (`prompt=select_account`, OpenID Connect's), for an account added beside one linked
+    /// already, unless the settings give a `prompt` of their own.
+    pub async fn open(
+        setting: &ProviderSetting,
         names: &AppNames,
-        forgotten: ForgottenEntries,
+        slot: Slot,
+        choose_account: bool,
     ) -> Result<Self, Error> {
+        let client = asking_for_the_account_chooser(&setting.client, choose_account)?;
         let issuer = client.metadata().issuer.clone();
         let keyring = names.keyring.clone();
+        let forgotten = ForgottenEntries::at(setting.forgotten.clone());
         let (store, open_problem) = blocking(move || {
-            KeyringTokenStore::open(issuer, Box::new(SplitEntry::tokens(keyring)), forgotten)
+            let entry = SplitEntry::tokens(keyring, slot);
+            KeyringTokenStore::open(issuer, Box::new(entry), forgotten)
         })
         .await;
         let store = Arc::new(store);
-        let mut provider = Self::new(summary, client, store.clone())?;
+        let mut provider = Self::new(setting.summary.clone(), client, store.clone())?;
         provider.open_problem = open_problem;
         provider.saved_connection = Some(store);
+        provider.redirect = setting.redirect;
+        provider.app = setting.app.clone();
+        #[cfg(feature = "demo-provider")]
+        {
+            provider.embedded = setting.embedded.clone();
+        }
         Ok(provider)
     }
 
@@ -223,6 +261,26 @@ impl Provider {
             embedded: None,
         })
     }
+}
+
+/// `client`, asking the provider for its account chooser (`prompt=select_account`) when
+/// `choose_account` and the settings give no `prompt` of their own.
+pub fn asking_for_the_account_chooser(
+    client: &OAuthClient,
+    choose_account: bool,
+) -> Result<OAuthClient, photolink_oauth::Error> {
+    let config = client.config();
+    let prompt_set = config
+        .extra_authorize_params
+        .iter()
+        .any(|(n, _)| n == "prompt");
+    if !choose_account || prompt_set {
+        return Ok(client.clone());
+    }
+    let config = config
+        .clone()
+        .with_authorize_param("prompt", "select_account");
+    OAuthClient::with_http_client(config, client.metadata().clone(), client.http().clone())
 }
 
 fn data_dir<R: Runtime>(app: &AppHandle<R>) -> Result<PathBuf, Error> {

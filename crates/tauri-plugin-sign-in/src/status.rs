@@ -66,6 +66,37 @@ pub struct Status {
     pub notice: Option<Notice>,
     /// A warning that stays while its cause lasts (e.g. the keyring cannot keep the connection).
     pub warning: Option<String>,
+    /// Every account in the window's list, in the order they were added; the status above is
+    /// the chosen one's.
+    pub accounts: Vec<AccountItem>,
+}
+
+/// One account of the window's list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AccountItem {
+    /// Names the account in commands (`choose`).
+    pub id: u32,
+    /// The account's name once it has connected (kept while it needs connecting again), else
+    /// `None`.
+    pub name: Option<String>,
+    /// The provider's name.
+    pub provider: Option<String>,
+    /// The same state names as [`Connection`]'s.
+    pub state: &'static str,
+    pub chosen: bool,
+}
+
+impl Connection {
+    /// The state's name, as serialized.
+    pub fn state_name(&self) -> &'static str {
+        match self {
+            Self::Disconnected => "disconnected",
+            Self::Waiting => "waiting",
+            Self::Exchanging => "exchanging",
+            Self::Connected { .. } => "connected",
+            Self::Error { .. } => "error",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -87,6 +118,7 @@ mod tests {
             }),
             notice: None,
             warning: None,
+            accounts: Vec::new(),
         };
         let json = serde_json::to_value(&status).unwrap();
         assert_eq!(json["state"], "error");
@@ -99,5 +131,17 @@ mod tests {
         })
         .unwrap();
         assert_eq!(waiting["state"], "waiting");
+        for connection in [
+            Connection::Disconnected,
+            Connection::Exchanging,
+            Connection::Connected {
+                account: "A".into(),
+                email: None,
+                scopes: Vec::new(),
+            },
+        ] {
+            let json = serde_json::to_value(&connection).unwrap();
+            assert_eq!(json["state"], connection.state_name());
+        }
     }
 }

@@ -266,14 +266,14 @@ impl SplitEntry {
         }
     }
 
-    /// The saved connection among `entries`.
-    pub fn tokens(entries: Arc<dyn NamedEntries>) -> Self {
-        Self::new(entries, TOKENS_ACCOUNT)
+    /// The saved connection of the account in `slot` among `entries`.
+    pub fn tokens(entries: Arc<dyn NamedEntries>, slot: Slot) -> Self {
+        Self::new(entries, slot.entry_name(TOKENS_ACCOUNT))
     }
 
-    /// The sign-in waiting for the browser among `entries`.
-    pub fn sign_in(entries: Arc<dyn NamedEntries>) -> Self {
-        Self::new(entries, SIGN_IN_ACCOUNT)
+    /// The sign-in waiting for the browser for the account in `slot` among `entries`.
+    pub fn sign_in(entries: Arc<dyn NamedEntries>, slot: Slot) -> Self {
+        Self::new(entries, slot.entry_name(SIGN_IN_ACCOUNT))
     }
 
     fn manifest(&self) -> Box<dyn SecretEntry> {
@@ -745,6 +745,24 @@ struct StoredSignIn {
     sign_in: SavedSignIn,
 }
 
+/// Which of the linked accounts an entry belongs to. The first slot keeps the entry names a
+/// single account always had (`oauth-tokens`, `sign-in`), so a connection saved before several
+/// accounts existed is read as the first account; the others add `-{slot}` to the name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Slot(pub u32);
+
+impl Slot {
+    pub const FIRST: Self = Self(0);
+
+    fn entry_name(self, base: &str) -> String {
+        match self {
+            Self::FIRST => base.to_owned(),
+            Self(n) => format!("{base}-{n}"),
+        }
+    }
+}
+
 /// The sign-in waiting for the browser, kept in its own keyring entry while it lasts, so that a
 /// a process started later (the OS starts one for the callback) can finish it. A sign-in that
 /// ended and that the keyring would not delete is tombstoned, and never loaded again (see the
@@ -761,8 +779,8 @@ pub struct SignInStore {
 
 impl SignInStore {
     /// The sign-in entry of the OS `keyring`, its tombstones in the file `ended`.
-    pub fn keyring(keyring: Arc<OsKeyring>, ended: Option<ForgottenEntries>) -> Self {
-        Self::over(Box::new(SplitEntry::sign_in(keyring)), ended)
+    pub fn keyring(keyring: Arc<OsKeyring>, slot: Slot, ended: Option<ForgottenEntries>) -> Self {
+        Self::over(Box::new(SplitEntry::sign_in(keyring, slot)), ended)
     }
 
     /// A sign-in store over any entry.

@@ -19,16 +19,20 @@
 //!
 //! # Rules
 //!
-//! - **One account at a time.** The folder is named by [`AccountKey`], never by a token or an
-//!   address. Opening an account's folder removes every other folder under `photos/`, and
+//! - **One folder per linked account, one open at a time.** The folder is named by
+//!   [`AccountKey`], never by a token or an address. Showing another account
+//!   ([`PhotoCache::switch_account`]) closes the open folder and keeps it; opening an account's
+//!   folder removes every folder under `photos/` of an account not recorded (see below), and
 //!   [`PhotoCache::forget_account`] (Disconnect, a new sign-in, a dead grant) removes the whole
 //!   `photos/` folder and empties the memory cache; a download that finishes afterwards writes
 //!   nowhere.
-//! - **The account is recorded beside its folder.** `photos/account` names the open folder's
-//!   account key with a hash of the issuer and client id it was learned for (hashes only, never
-//!   a token). When the provider cannot be reached to learn the subject, the recorded key of
-//!   the same issuer and client is used, so the saved gallery of the account last connected
-//!   here can be shown; it goes with the folder whenever the account goes away.
+//! - **The accounts are recorded beside their folders.** `photos/account` names, a line each,
+//!   the account key of each folder opened with a hash of the issuer and client id it was
+//!   learned for (hashes only, never a token). When the provider cannot be reached to learn the
+//!   subject, the recorded key of the same issuer and client is used, so the saved gallery of
+//!   the account connected here can be shown, but only when one account of that issuer and
+//!   client is recorded: with two, nothing says which is which, and neither saved gallery is
+//!   shown. The record goes with the folders whenever an account goes away.
 //! - **The memory cache is keyed by `photo:` id**, which is never handed out twice in a process,
 //!   so nothing kept for one account can be served under another account's id.
 //! - **The disk cache is keyed by the provider's photo id** (hashed into a file name), which
@@ -49,7 +53,7 @@ mod memory;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use photolink_oauth::{Error as OAuthError, Session};
 use rand::Rng;
@@ -175,6 +179,9 @@ pub struct PhotoCache {
     generation: AtomicU64,
     /// Held while the account is being learned, so that it is asked for once.
     learning: tokio::sync::Mutex<()>,
+    /// The session of the account whose folder is open: another account's session opens its
+    /// own folder.
+    shown: Mutex<Weak<Session>>,
 }
 
 impl PhotoCache {
@@ -200,6 +207,7 @@ impl PhotoCache {
             disk: Mutex::new(None),
             generation: AtomicU64::new(0),
             learning: tokio::sync::Mutex::new(()),
+            shown: Mutex::new(Weak::new()),
         }
     }
 
@@ -214,36 +222,61 @@ impl PhotoCache {
     }
 
     /// The disk cache of the account `session` is connected to, learning the account first
-    /// when needed (once per account and process).
-    pub(super) async fn disk_for(&self, session: &Session) -> Option<Arc<DiskCache>> {
-        if let Some(disk) = self.disk() {
+    /// when needed (once per account and process). The folder of another account's session
+    /// is closed first.
+    pub(super) async fn disk_for(&self, session: &Arc<Session>) -> Option<Arc<DiskCache>> {
+        if let Some(disk) = self.disk_of(session) {
             return Some(disk);
         }
         self.root.as_ref()?;
         let _learning = self.learning.lock().await;
-        if let Some(disk) = self.disk() {
+        if let Some(disk) = self.disk_of(session) {
             return Some(disk);
+        }
+        if self.disk().is_some() {
+            self.switch_account();
         }
         let generation = self.generation.load(Ordering::SeqCst);
         let connection = AccountKey::connection_of(session);
         let recorded = self.recorded_account(&connection).await;
         let account = AccountKey::of(session, recorded).await?;
-        self.open_account(account, &connection, generation).await
+        let disk = self.open_account(account, &connection, generation).await?;
+        *lock(&self.shown) = Arc::downgrade(session);
+        Some(disk)
     }
 
-    /// The account key recorded for `connection` (issuer and client), if any.
+    /// The open folder, when it is `session`'s account's.
+    fn disk_of(&self, session: &Arc<Session>) -> Option<Arc<DiskCache>> {
+        let shown = lock(&self.shown).upgrade();
+        let own = shown.is_some_and(|shown| Arc::ptr_eq(&shown, session));
+        if own { self.disk() } else { None }
+    }
+
+    /// The account key recorded for `connection` (issuer and client), when exactly one is.
     async fn recorded_account(&self, connection: &AccountKey) -> Option<AccountKey> {
         let record = self.root.as_ref()?.join(ACCOUNT_RECORD);
         let text = blocking(move || std::fs::read_to_string(record))
             .await
             .ok()?;
-        let (recorded_for, account) = text.trim().split_once(' ')?;
-        let well_formed = account.len() == 32 && account.bytes().all(|b| b.is_ascii_hexdigit());
-        (recorded_for == connection.as_str() && well_formed).then(|| AccountKey(account.to_owned()))
+        let mut found =
+            recorded(&text).filter(|(recorded_for, _)| *recorded_for == connection.as_str());
+        match (found.next(), found.next()) {
+            (Some((_, account)), None) => Some(AccountKey(account.to_owned())),
+            _ => None,
+        }
     }
 
-    /// Opens the folder of `account` (learned for `connection`), removing every other
-    /// account's, and records it, unless the account went away since `generation`.
+    /// Another linked account is shown: the open folder is closed and kept, and answers for
+    /// the account shown before are dropped.
+    pub fn switch_account(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
+        if let Some((_, disk)) = self.lock_disk().take() {
+            disk.close();
+        }
+    }
+
+    /// Opens the folder of `account` (learned for `connection`), removing the folders of
+    /// accounts not recorded, and records it, unless the account went away since `generation`.
     async fn open_account(
         &self,
         account: AccountKey,
@@ -258,10 +291,18 @@ impl PhotoCache {
         let root = self.root.clone()?;
         let record_path = root.join(ACCOUNT_RECORD);
         let folder_name = account.as_str().to_owned();
-        let record = format!("{} {}\n", connection.as_str(), account.as_str());
+        let line = (connection.as_str().to_owned(), account.as_str().to_owned());
         let written = record_path.clone();
         let opened = blocking(move || {
-            let disk = open_only(&root, &folder_name, DISK_BUDGET_BYTES)?;
+            let old = std::fs::read_to_string(&written).unwrap_or_default();
+            let mut lines: Vec<(String, String)> = recorded(&old)
+                .filter(|(_, recorded)| *recorded != line.1)
+                .map(|(a, b)| (a.to_owned(), b.to_owned()))
+                .collect();
+            lines.push(line);
+            let kept: Vec<&str> = lines.iter().map(|(_, account)| account.as_str()).collect();
+            let disk = open_keeping(&root, &folder_name, &kept, DISK_BUDGET_BYTES)?;
+            let record: String = lines.iter().map(|(a, b)| format!("{a} {b}\n")).collect();
             forget_record(&written);
             disk::write_private(&written, record.as_bytes())?;
             Ok::<_, std::io::Error>(disk)
@@ -303,7 +344,7 @@ impl PhotoCache {
     pub async fn list(
         &self,
         library: &PhotoLibrary,
-        session: &Session,
+        session: &Arc<Session>,
         page_token: Option<&str>,
     ) -> Result<PhotoPage, AppError> {
         let page_token = page_token.filter(|token| !token.is_empty());
@@ -483,9 +524,23 @@ async fn saved_page(disk: Arc<DiskCache>, key: DiskKey) -> Option<SourcePage> {
     }
 }
 
-/// Opens `root/folder_name`, after removing everything else under `root` and any removed
-/// `root` still being deleted.
-fn open_only(root: &Path, folder_name: &str, budget: u64) -> std::io::Result<DiskCache> {
+/// The well-formed lines of the account record: (connection, account), both hashes.
+fn recorded(text: &str) -> impl Iterator<Item = (&str, &str)> {
+    text.lines().filter_map(|line| {
+        let (recorded_for, account) = line.trim().split_once(' ')?;
+        let well_formed = account.len() == 32 && account.bytes().all(|b| b.is_ascii_hexdigit());
+        well_formed.then_some((recorded_for, account))
+    })
+}
+
+/// Opens `root/folder_name`, after removing everything under `root` but the folders of the
+/// `kept` accounts, and any removed `root` still being deleted.
+fn open_keeping(
+    root: &Path,
+    folder_name: &str,
+    kept: &[&str],
+    budget: u64,
+) -> std::io::Result<DiskCache> {
     if let (Some(parent), Some(name)) = (root.parent(), root.file_name()) {
         let removed_prefix = format!("{}{REMOVED_SUFFIX}", name.to_string_lossy());
         if let Ok(items) = std::fs::read_dir(parent) {
@@ -503,7 +558,11 @@ fn open_only(root: &Path, folder_name: &str, budget: u64) -> std::io::Result<Dis
     disk::private_folder(root)?;
     for item in std::fs::read_dir(root)? {
         let item = item?;
-        if item.file_name() != folder_name && item.file_name() != ACCOUNT_RECORD {
+        let name = item.file_name();
+        let keep = name == folder_name
+            || name == ACCOUNT_RECORD
+            || kept.iter().any(|account| name == *account);
+        if !keep {
             disk::remove_any(&item.path());
         }
     }
@@ -673,12 +732,52 @@ mod tests {
         assert_ne!(bob.folder(), alice_folder);
         assert!(bob.get(&thumbnail("p1")).is_none());
         assert!(bob.get(&DiskKey::ListPage(None)).is_none());
-        assert!(!alice_folder.exists(), "alice's folder was left behind");
-        assert!(alice.get(&thumbnail("p1")).is_none());
+        assert!(alice.get(&thumbnail("p1")).is_none(), "alice's is closed");
         alice.put(&thumbnail("p2"), &png()).unwrap();
+
+        // Alice is still linked: her folder is kept for when she is shown again.
+        let alice = cache
+            .open_account(account("alice"), &connection(), cache.generation())
+            .await
+            .unwrap();
+        assert_eq!(alice.folder(), alice_folder);
+        assert!(alice.get(&thumbnail("p1")).is_some());
         assert!(
-            !alice_folder.exists(),
-            "alice's cache wrote after it was closed"
+            alice.get(&thumbnail("p2")).is_none(),
+            "written after it was closed"
+        );
+        assert!(alice.get(&DiskKey::ListPage(None)).is_some());
+        std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn the_folders_of_accounts_no_longer_recorded_are_removed_and_two_recorded_are_not_guessed()
+     {
+        let root = root("unrecorded");
+        let cache = PhotoCache::new(Some(root.clone()));
+        cache
+            .open_account(account("alice"), &connection(), cache.generation())
+            .await
+            .unwrap();
+        let stray = root.join(account("carol").as_str());
+        std::fs::create_dir_all(&stray).unwrap();
+        assert_eq!(
+            cache.recorded_account(&connection()).await,
+            Some(account("alice"))
+        );
+
+        cache.switch_account();
+        cache
+            .open_account(account("bob"), &connection(), cache.generation())
+            .await
+            .unwrap();
+
+        assert!(!stray.exists(), "a folder of no recorded account stays");
+        assert!(root.join(account("alice").as_str()).exists());
+        assert_eq!(
+            cache.recorded_account(&connection()).await,
+            None,
+            "two accounts of one issuer and client: which one is not known"
         );
         std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
     }

@@ -3,6 +3,7 @@
 //! with the system browser and the system clock, keeps what was chosen with its thumbnails,
 //! and tells the window how far it has come.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::SystemTime;
 
@@ -56,7 +57,7 @@ pub struct ChoosingProgress {
 pub async fn chosen_page(
     cache: &PhotoCache,
     library: &PhotoLibrary,
-    session: &Session,
+    session: &Arc<Session>,
 ) -> Result<PhotoPage, AppError> {
     let listing = library.listing();
     let selection = match cache.disk_for(session).await {
@@ -113,8 +114,8 @@ pub async fn choose(
         Err(Failure::Said(said)) => Err(said),
         Err(Failure::Error(error)) => {
             tracing::warn!(%error, "photos could not be chosen");
-            if let AppError::OAuth(failure) = &error {
-                app.sign_in().connection_failed(failure).await;
+            if let (AppError::OAuth(failure), Some(provider)) = (&error, app.sign_in().provider()) {
+                app.sign_in().connection_failed(&provider, failure).await;
             }
             Err(messages::app(&error, &app.sign_in().provider_name()))
         }
@@ -197,7 +198,7 @@ async fn choose_now(
 async fn keep_thumbnails(
     cache: &PhotoCache,
     library: &PhotoLibrary,
-    session: &Session,
+    session: &Arc<Session>,
     ids: &[String],
 ) {
     let Ok(page) = chosen_page(cache, library, session).await else {

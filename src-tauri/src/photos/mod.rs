@@ -65,9 +65,9 @@ mod source;
 mod tests;
 
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::{Arc, Mutex};
 
-use photolink_oauth::Error as OAuthError;
+use photolink_oauth::{Error as OAuthError, Session};
 use tauri::http::Request;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager, UriSchemeResponder};
@@ -90,28 +90,41 @@ use settings::{PhotoApi, PhotoSettings};
 pub struct Photos {
     /// Thumbnails and the photo list of the connected account, in memory and on disk.
     cache: PhotoCache,
-    /// The photo API of the provider, once set up (it is set up once a process).
-    library: OnceLock<Arc<PhotoLibrary>>,
+    /// The photo API with the session of the account shown, once set up: another account
+    /// shown gets a library of its own (its own ids).
+    library: Mutex<Option<(Arc<Session>, Arc<PhotoLibrary>)>>,
 }
 
 impl Photos {
     pub fn in_cache_folder(app: &AppHandle) -> Self {
         Self {
             cache: PhotoCache::in_cache_folder(app),
-            library: OnceLock::new(),
+            library: Mutex::new(None),
         }
     }
 
     /// The photo API of `provider`: from PhotoLink's fields of its settings file, or the
     /// embedded demo provider's own.
     fn library(&self, provider: &Provider) -> Result<Arc<PhotoLibrary>, AppError> {
-        if let Some(library) = self.library.get() {
-            return Ok(library.clone());
+        let mut current = lock(&self.library);
+        match &*current {
+            Some((session, library)) if Arc::ptr_eq(session, &provider.session) => {
+                return Ok(library.clone());
+            }
+            Some((_, shown_before)) => {
+                shown_before.forget();
+                self.cache.switch_account();
+            }
+            None => {}
         }
         let settings = Self::settings(provider)?;
-        let library =
-            PhotoLibrary::for_api(provider.session.clone(), settings.api, settings.endpoint);
-        Ok(self.library.get_or_init(|| Arc::new(library)).clone())
+        let library = Arc::new(PhotoLibrary::for_api(
+            provider.session.clone(),
+            settings.api,
+            settings.endpoint,
+        ));
+        *current = Some((provider.session.clone(), library.clone()));
+        Ok(library)
     }
 
     /// Where `provider`'s photos are: PhotoLink's fields of its settings file, or the embedded
@@ -136,7 +149,7 @@ pub fn forget_account(app: &AppHandle) {
     let Some(photos) = app.try_state::<Photos>() else {
         return;
     };
-    if let Some(library) = photos.library.get() {
+    if let Some((_, library)) = &*lock(&photos.library) {
         library.forget();
     }
     photos.cache.forget_account();
@@ -164,7 +177,7 @@ pub async fn list(app: &AppHandle, page_token: Option<String>) -> Result<PhotoPa
         Err(error) => Err(error),
     };
     if let Err(AppError::OAuth(error)) = &listed {
-        app.sign_in().connection_failed(error).await;
+        app.sign_in().connection_failed(&provider, error).await;
     }
     listed
 }
@@ -175,12 +188,13 @@ pub fn serve(app: &AppHandle, request: Request<Vec<u8>>, responder: UriSchemeRes
     tauri::async_runtime::spawn(async move {
         let sign_in = app.sign_in();
         let photos = app.state::<Photos>();
-        let library = sign_in
-            .provider()
-            .and_then(|provider| photos.library(&provider).ok());
+        let provider = sign_in.provider();
+        let library = provider
+            .as_ref()
+            .and_then(|provider| photos.library(provider).ok());
         let (response, failure) = scheme::answer(library.as_deref(), &photos.cache, &request).await;
-        if let Some(AppError::OAuth(error)) = failure {
-            sign_in.connection_failed(&error).await;
+        if let (Some(AppError::OAuth(error)), Some(provider)) = (failure, &provider) {
+            sign_in.connection_failed(provider, &error).await;
         }
         // A refresh made for this image may have saved tokens, or failed to.
         sign_in.connection_used();
@@ -222,12 +236,20 @@ pub async fn save_original(
         }
         *current = Some(switch);
     }
-    let saved = choose_and_save(app, &id, &title, progress, cancelled).await;
+    let provider = app.sign_in().provider();
+    let saved = match &provider {
+        Some(provider) => choose_and_save(app, provider, &id, &title, progress, cancelled).await,
+        None => Err(SaveError::Provider(AppError::OAuth(
+            OAuthError::NotConnected,
+        ))),
+    };
     *lock(&saving.current) = None;
     if let Err(error) = &saved {
         tracing::warn!(%error, "an original was not saved");
-        if let Some(AppError::OAuth(failure)) = error.connection_failure() {
-            app.sign_in().connection_failed(failure).await;
+        if let (Some(AppError::OAuth(failure)), Some(provider)) =
+            (error.connection_failure(), &provider)
+        {
+            app.sign_in().connection_failed(provider, failure).await;
         }
     }
     // A refresh made for this download may have saved tokens, or failed to.
@@ -237,19 +259,14 @@ pub async fn save_original(
 
 async fn choose_and_save(
     app: &AppHandle,
+    provider: &Provider,
     id: &str,
     title: &str,
     progress: Channel<SaveProgress>,
     cancelled: tokio::sync::watch::Receiver<bool>,
 ) -> Result<Option<String>, SaveError> {
-    let provider = app
-        .sign_in()
-        .provider()
-        .ok_or(SaveError::Provider(AppError::OAuth(
-            OAuthError::NotConnected,
-        )))?;
     let photos = app.state::<Photos>();
-    let library = photos.library(&provider).map_err(SaveError::Provider)?;
+    let library = photos.library(provider).map_err(SaveError::Provider)?;
     // The viewer has shown the full image, so its type is known from the cache (a title
     // without an extension then gets the right one).
     let shown = photos

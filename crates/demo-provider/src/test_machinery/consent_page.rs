@@ -62,6 +62,16 @@ pub async fn approve(
     decide(http, authorize_url, Decision::Approve).await
 }
 
+/// [`decide`] with [`Decision::Approve`], signing in as the demo account `account_name` (typed
+/// into the page's name field).
+pub async fn approve_as(
+    http: &reqwest::Client,
+    authorize_url: &Url,
+    account_name: &str,
+) -> Result<String, ConsentPageError> {
+    answer(http, authorize_url, Decision::Approve, Some(account_name)).await
+}
+
 /// Opens `authorize_url` with `http` (which must not follow redirects), answers the consent
 /// form with `decision`, and returns the callback URL the provider redirects to.
 ///
@@ -71,6 +81,17 @@ pub async fn decide(
     http: &reqwest::Client,
     authorize_url: &Url,
     decision: Decision,
+) -> Result<String, ConsentPageError> {
+    answer(http, authorize_url, decision, None).await
+}
+
+/// Answers the consent page with `decision`, as the demo account `account_name` when given
+/// (else the page's own default).
+async fn answer(
+    http: &reqwest::Client,
+    authorize_url: &Url,
+    decision: Decision,
+    account_name: Option<&str>,
 ) -> Result<String, ConsentPageError> {
     let page = http.get(authorize_url.clone()).send().await?;
     if page.status() != StatusCode::OK {
@@ -85,6 +106,9 @@ pub async fn decide(
         .find(|(_, value)| value == decision.value())
         .ok_or(ConsentPageError::NoButton(decision))?;
     fields.push(button);
+    if let Some(name) = account_name {
+        fields.push(("account_name".into(), name.into()));
+    }
     let origin = HeaderValue::from_str(&action.origin().ascii_serialization())
         .map_err(|_| ConsentPageError::NoForm)?;
     let answer = http

@@ -15,7 +15,7 @@ use url::Url;
 use super::*;
 use crate::config::Redirect;
 use crate::store::fakes::CredentialManagerStandIn;
-use crate::store::{ForgottenEntries, KeyringTokenStore, SecretEntry, SplitEntry};
+use crate::store::{ForgottenEntries, KeyringTokenStore, SecretEntry, Slot, SplitEntry};
 
 const PROVIDER: &str = "Test Photos";
 const REDIRECT_URI: &str = "com.example.photolink:/oauth/callback";
@@ -33,7 +33,7 @@ struct FakeWindow {
 impl Window for FakeWindow {
     fn show(&self, status: &Status) {
         self.shown.lock().unwrap().push(status.clone());
-        let kept = SplitEntry::sign_in(Arc::new(self.sign_in.clone()))
+        let kept = SplitEntry::sign_in(Arc::new(self.sign_in.clone()), Slot::FIRST)
             .read()
             .is_ok_and(|text| text.is_some());
         self.sign_in_kept_when_shown.lock().unwrap().push(kept);
@@ -117,7 +117,25 @@ impl FakeClock {
 impl FakeComputer {
     /// The saved connection, split over the keyring's entries as the app keeps it.
     fn tokens_entry(&self) -> SplitEntry {
-        SplitEntry::tokens(Arc::new(self.tokens.clone()))
+        self.tokens_entry_of(Slot::FIRST)
+    }
+
+    /// The saved connection of the account in `slot`.
+    fn tokens_entry_of(&self, slot: Slot) -> SplitEntry {
+        SplitEntry::tokens(Arc::new(self.tokens.clone()), slot)
+    }
+
+    /// The OS of the account in `slot`, in one process.
+    fn os(&self, slot: Slot, choose_account: bool) -> FakeOs {
+        FakeOs {
+            computer: self.clone(),
+            sign_ins: Arc::new(SignInStore::over(
+                Box::new(SplitEntry::sign_in(Arc::new(self.sign_in.clone()), slot)),
+                Some(ForgottenEntries::at(self.ended.clone())),
+            )),
+            slot,
+            choose_account,
+        }
     }
 
     fn saved_tokens(&self) -> Option<String> {
@@ -125,7 +143,7 @@ impl FakeComputer {
     }
 
     fn saved_sign_in(&self) -> Option<String> {
-        SplitEntry::sign_in(Arc::new(self.sign_in.clone()))
+        SplitEntry::sign_in(Arc::new(self.sign_in.clone()), Slot::FIRST)
             .read()
             .unwrap()
     }
@@ -164,6 +182,10 @@ impl Drop for FakeListener {
 struct FakeOs {
     computer: FakeComputer,
     sign_ins: Arc<SignInStore>,
+    /// The account's slot: names its entries.
+    slot: Slot,
+    /// Asks the provider for its account chooser.
+    choose_account: bool,
 }
 
 impl Os for FakeOs {
@@ -197,9 +219,10 @@ impl Os for FakeOs {
             metadata.userinfo_endpoint = None;
         }
         let client = OAuthClient::new(config, metadata)?;
+        let client = crate::provider::asking_for_the_account_chooser(&client, self.choose_account)?;
         let (store, problem) = KeyringTokenStore::open(
             computer.issuer.clone(),
-            Box::new(computer.tokens_entry()),
+            Box::new(computer.tokens_entry_of(self.slot)),
             ForgottenEntries::at(computer.forgotten.clone()),
         );
         let summary = ProviderSummary {
@@ -353,13 +376,7 @@ impl Setup {
             sign_in: self.computer.sign_in.clone(),
             ..FakeWindow::default()
         };
-        let os = FakeOs {
-            computer: self.computer.clone(),
-            sign_ins: Arc::new(SignInStore::over(
-                Box::new(SplitEntry::sign_in(Arc::new(self.computer.sign_in.clone()))),
-                Some(ForgottenEntries::at(self.computer.ended.clone())),
-            )),
-        };
+        let os = self.computer.os(Slot::FIRST, false);
         Process {
             connection: AccountConnection::new(window.clone(), os),
             window,
@@ -1950,3 +1967,5 @@ async fn every_transition_of_the_table() {
         }
     }
 }
+
+mod accounts;

@@ -38,19 +38,7 @@ async fn connected_to(config: demo::Config, scopes: &[&str]) -> Connected {
     let client = OAuthClient::discover(config, provider.issuer_url())
         .await
         .unwrap();
-    let session =
-        Arc::new(Session::new(client.clone(), Arc::new(MemoryTokenStore::new())).unwrap());
-    let pending = PendingAuthorization::new();
-    let authorize_url = pending.begin(&client).unwrap();
-    let http = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
-    let callback = consent_page::approve(&http, &authorize_url)
-        .await
-        .unwrap_or_else(|error| panic!("the consent page is answered: {error}"));
-    let response = pending.complete(&callback).unwrap();
-    let _ = session.connect(response).await.unwrap();
+    let session = signed_in(&client, None).await;
     let endpoint = Url::parse(&format!("{}/photos", provider.issuer_url())).unwrap();
     let library = PhotoLibrary::new(
         session.clone(),
@@ -348,4 +336,52 @@ async fn the_account_is_keyed_on_the_verified_id_tokens_subject_whatever_userinf
         Some("demo-user-alex"),
     );
     assert_eq!(key, Some(verified));
+}
+
+/// A session of `client` signed in through the demo provider's consent page, as the demo
+/// account `name` (else the page's default).
+async fn signed_in(client: &OAuthClient, name: Option<&str>) -> Arc<Session> {
+    let session =
+        Arc::new(Session::new(client.clone(), Arc::new(MemoryTokenStore::new())).unwrap());
+    let pending = PendingAuthorization::new();
+    let authorize_url = pending.begin(client).unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let callback = match name {
+        Some(name) => consent_page::approve_as(&http, &authorize_url, name).await,
+        None => consent_page::approve(&http, &authorize_url).await,
+    }
+    .unwrap_or_else(|error| panic!("the consent page is answered: {error}"));
+    let _ = session
+        .connect(pending.complete(&callback).unwrap())
+        .await
+        .unwrap();
+    session
+}
+
+#[tokio::test]
+async fn each_linked_accounts_session_opens_its_own_folder_and_the_others_stay() {
+    let alex = connected().await;
+    let sam = signed_in(alex.session.client(), Some("Sam Lee")).await;
+    let root = cache_root("two-accounts");
+    let cache = PhotoCache::new(Some(root.clone()));
+
+    let alex_folder = cache
+        .disk_for(&alex.session)
+        .await
+        .unwrap()
+        .folder()
+        .to_owned();
+    let sam_folder = cache.disk_for(&sam).await.unwrap().folder().to_owned();
+    let alex_again = cache.disk_for(&alex.session).await.unwrap();
+
+    assert_ne!(alex_folder, sam_folder, "one folder per account");
+    assert_eq!(alex_again.folder(), alex_folder);
+    assert!(
+        sam_folder.exists(),
+        "Sam's folder is kept while Alex is shown"
+    );
+    let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }
