@@ -5,7 +5,7 @@
 //! # Rules
 //!
 //! - **Each account is a [`Slot`]**: its keyring entries are named by it (the first slot keeps
-//!   the names of the single account PhotoLink linked before, so that account is restored as
+//!   the names of the single account linked before, so that account is restored as
 //!   the first). The slots of linked accounts are listed, without secrets, by the [`Host`], so
 //!   a restart restores every one of them without the browser.
 //! - **One sign-in waits at a time**: connecting or adding an account ends a sign-in that waits
@@ -123,7 +123,7 @@ impl<H: Host> Accounts<H> {
         lock(&self.list)
     }
 
-    /// Says which provider PhotoLink will connect to, before it is set up.
+    /// Says which provider the app will connect to, before it is set up.
     pub fn announce(&self, provider: ProviderSummary) {
         self.list().announced = Some(provider.clone());
         for connection in self.connections() {
@@ -329,7 +329,7 @@ impl<H: Host> Accounts<H> {
     }
 
     /// Keeps the slots of the open accounts for the next start: the linked ones, and one
-    /// added whose sign-in waits (so that a PhotoLink started cold with its callback finishes
+    /// added whose sign-in waits (so that the app started cold with its callback finishes
     /// it). An account that start-up finds disconnected leaves the list then.
     async fn keep_linked(&self) {
         let slots: Vec<Slot> = {

@@ -49,7 +49,7 @@
 //! called off without a call anyone must remember. Deleting the keyring entry is keyring
 //! work, which no drop may do: [`AccountConnection::go`], the one function that changes the
 //! phase, deletes it. A process that exits while a sign-in waits leaves its entry on purpose,
-//! so that a PhotoLink started cold with the callback can finish the sign-in.
+//! so that the app started cold with the callback can finish the sign-in.
 //!
 //! The account's state ([`Account`]: the phase and what outlasts a phase) sits behind one
 //! async lock. Each step holds it from start to end, so steps run one at a time (a callback
@@ -77,7 +77,7 @@ use tokio::task::AbortHandle;
 use url::Url;
 
 use crate::config::Redirect;
-use crate::error::Error;
+use crate::error::{BrowserNotOpened, Error};
 use crate::loopback::{self, CallbackOutcome, Deliver, RedirectListener};
 use crate::messages;
 use crate::provider::Provider;
@@ -96,7 +96,7 @@ pub trait Window: Send + Sync + 'static {
 /// The operating system and the outside world the connection depends on.
 pub trait Os: Send + Sync + 'static {
     /// Opens `url` in the system browser.
-    fn open_browser(&self, url: &Url) -> Result<(), String>;
+    fn open_browser(&self, url: &Url) -> Result<(), BrowserNotOpened>;
     /// Reads the settings and sets the provider up (may start the embedded one, discover the
     /// server's endpoints, read the keyring).
     fn set_up_provider(&self) -> impl Future<Output = Result<Provider, Error>> + Send;
@@ -169,7 +169,7 @@ impl<L> WaitingSignIn<L> {
     }
 }
 
-/// The keyring entry that keeps a sign-in in progress for a later process (a PhotoLink
+/// The keyring entry that keeps a sign-in in progress for a later process (the app
 /// started cold with its callback). Deleting it is keyring work, so dropping it does nothing:
 /// [`AccountConnection::go`] deletes it when its sign-in ends. A process that exits while a
 /// sign-in waits leaves it on purpose, for the next process to finish that sign-in.
@@ -289,7 +289,7 @@ impl View {
     }
 }
 
-/// The account connection of this PhotoLink process. Share it as `Arc<AccountConnection<_, _>>`.
+/// The account connection of this process. Share it as `Arc<AccountConnection<_, _>>`.
 pub struct AccountConnection<W: Window, O: Os> {
     window: W,
     os: O,
@@ -370,7 +370,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         .await
     }
 
-    /// Says which provider PhotoLink will connect to, before it is set up.
+    /// Says which provider the app will connect to, before it is set up.
     pub fn announce(&self, provider: ProviderSummary) {
         self.update(|view| view.provider = Some(provider));
     }
@@ -775,7 +775,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                     Retry::Nothing
                 };
                 let provider = self.provider_name();
-                tracing::warn!(%error, "PhotoLink could not set the provider up");
+                tracing::warn!(%error, "the provider could not be set up");
                 let failed = Phase::Failed {
                     message: messages::error(&error, &provider),
                     retry,
@@ -802,7 +802,7 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         Some(provider)
     }
 
-    /// Puts back the sign-in the keyring holds (started by an earlier PhotoLink process). One
+    /// Puts back the sign-in the keyring holds (started by an earlier process of the app). One
     /// still running is waited for again; an expired one is kept in memory only, so that its
     /// late callback says "expired".
     async fn restore_sign_in(
@@ -833,12 +833,12 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
             account.expired_sign_in = Some(secrets);
             return None;
         }
-        tracing::info!("continuing the sign-in an earlier PhotoLink started");
+        tracing::info!("continuing the sign-in an earlier process started");
         Some(self.waiting(account, secrets, authorize_url, None))
     }
 
     /// Validates a callback. When no sign-in is in progress here, the keyring may hold one that
-    /// another PhotoLink process started (it was exiting when this one started): it is put
+    /// another process of the app started (it was exiting when this one started): it is put
     /// back and the callback tried once more, unless it is one that ended here.
     async fn complete(
         self: &Arc<Self>,

@@ -14,7 +14,7 @@ use url::Url;
 use crate::accounts::{Accounts, Host};
 use crate::config::{AppFields, PluginConfig};
 use crate::connection::Os;
-use crate::error::Error;
+use crate::error::{BrowserNotOpened, Error};
 use crate::loopback::{Deliver, LoopbackListener};
 use crate::provider::{AppNames, Provider, ProviderSetting};
 use crate::status::Status;
@@ -155,11 +155,11 @@ pub struct DesktopOs<R: Runtime> {
 }
 
 impl<R: Runtime> Os for DesktopOs<R> {
-    fn open_browser(&self, url: &Url) -> Result<(), String> {
+    fn open_browser(&self, url: &Url) -> Result<(), BrowserNotOpened> {
         self.app
             .opener()
             .open_url(url.as_str(), None::<&str>)
-            .map_err(|error| error.to_string())
+            .map_err(|error| BrowserNotOpened(Box::new(error)))
     }
 
     async fn set_up_provider(&self) -> Result<Provider, Error> {

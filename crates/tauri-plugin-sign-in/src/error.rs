@@ -28,6 +28,12 @@ pub enum Error {
     RedirectListener(std::io::Error),
 }
 
+/// The system browser could not be opened: the platform's error, for the log. The window gets
+/// a notice from [`messages`](crate::messages) instead.
+#[derive(Debug, thiserror::Error)]
+#[error("the system browser could not be opened: {0}")]
+pub struct BrowserNotOpened(#[source] pub Box<dyn std::error::Error + Send + Sync>);
+
 impl Error {
     /// Whether trying again can help without the person changing anything first.
     pub fn is_retryable(&self) -> bool {

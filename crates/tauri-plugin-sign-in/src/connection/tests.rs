@@ -189,9 +189,9 @@ struct FakeOs {
 }
 
 impl Os for FakeOs {
-    fn open_browser(&self, url: &Url) -> Result<(), String> {
+    fn open_browser(&self, url: &Url) -> Result<(), BrowserNotOpened> {
         if self.computer.browser_fails.load(Ordering::SeqCst) {
-            return Err("no browser".into());
+            return Err(BrowserNotOpened("no browser".into()));
         }
         self.computer.visits.lock().unwrap().push(url.clone());
         Ok(())
