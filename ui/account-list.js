@@ -34,6 +34,13 @@ export function showsAccountList(status) {
   return accounts.length > 1 || accounts.some((account) => account.state !== "disconnected");
 }
 
+/** Whether every account of `status` is connected (and there is one): a start that restored
+ * them all. */
+export function everyAccountConnected(status) {
+  const accounts = status.accounts ?? [];
+  return accounts.length > 0 && accounts.every((account) => account.state === "connected");
+}
+
 /** The id of the chosen account, or null. */
 export function chosenId(status) {
   const chosen = (status.accounts ?? []).find((account) => account.chosen);

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import time
@@ -26,13 +27,24 @@ from desktop import (
     StandinBrowser,
     clear_keyring,
     dbus_name_has_owner,
+    keyring_items,
     pids_running,
     register_link_handler,
     wait_until,
 )
 from measure import MARKS_ENV, Samples, children_of, first, marks_in, process_started_at, window_pss_mib
 from provider import DemoProvider
-from report import SCREENS_OF_TILES, Figure, graph_figures_in, graph_library_figures, scroll_tiles_bound, storm_checks
+from report import (
+    SCREENS_OF_TILES,
+    WINDOWS_SECRET_BYTES,
+    Figure,
+    graph_figures_in,
+    graph_library_figures,
+    keyring_checks,
+    keyring_use,
+    scroll_tiles_bound,
+    storm_checks,
+)
 
 MIB = 1024 * 1024
 START_TIMEOUT_SECONDS = 60
@@ -140,6 +152,99 @@ def start_to_status(bench: Bench) -> Figure:
         "to both; release builds, Xvfb."
     )
     return figure
+
+
+# --- start with several accounts --------------------------------------------------------------
+
+# The accounts linked for the start-up figure.
+SEVERAL_ACCOUNTS = 10
+# When the frame that first painted every linked account connected started, in seconds since the
+# epoch (the page's `accounts-connected` mark), or null before it.
+ACCOUNTS_CONNECTED_AT = """
+const [mark] = performance.getEntriesByName('accounts-connected');
+return mark ? (performance.timeOrigin + mark.startTime) / 1000 : null;
+"""
+CONNECTED_ACCOUNTS = "return document.querySelectorAll('[data-testid=\"account\"][data-state=\"connected\"]').length;"
+
+
+def link_accounts(bench: Bench, count: int) -> None:
+    """Links `count` accounts of the embedded demo provider through the window (Connect, then
+    Add account with another name on the consent page each time) and closes it."""
+    bench.clean_slate()
+    browser = bench.stand_in_browser()
+    window = Window(bench, "accounts-link", env_with_marks())
+    try:
+        register_link_handler(bench.app)
+        window.connect()
+        for n in range(2, count + 1):
+            browser.configure(account_name=f"Bench Account {n}")
+            window.app.click("add-account")
+            window.app.wait_for(lambda d, n=n: d.execute_script(CONNECTED_ACCOUNTS) == n, f"{n} accounts connected", 30)
+    finally:
+        window.close()
+
+
+def time_to_accounts_connected(bench: Bench, name: str) -> float:
+    """Starts PhotoLink and returns the seconds from its process's start to the frame that
+    painted every linked account connected; the window is closed again."""
+    window = Window(bench, name, env_with_marks())
+    try:
+        painted = window.app.wait_for(lambda d: d.execute_script(ACCOUNTS_CONNECTED_AT), "every account to be painted connected", START_TIMEOUT_SECONDS)
+        return painted - process_started_at(window.pid)
+    finally:
+        window.close()
+
+
+def start_with_accounts(bench: Bench) -> tuple[Figure, Figure]:
+    """Start-up with ten linked accounts against start-up with one, alternating, and the keyring
+    entries and bytes each account takes."""
+    figure = Figure(
+        f"process start → every account painted connected, {SEVERAL_ACCOUNTS} linked accounts",
+        "s", "≤ 1.1× one account",
+    )
+    figure.baseline, figure.baseline_name = Samples(), "the same start with 1 linked account"
+    keyring = Figure("keyring per linked account (demo provider's token set)", "bytes", "report")
+    link_accounts(bench, SEVERAL_ACCOUNTS)
+    accounts, shared = keyring_use(keyring_items())
+    keyring_checks(keyring, accounts, SEVERAL_ACCOUNTS)
+    for use in accounts.values():
+        keyring.samples.add(use.bytes)
+    entries = sorted({use.entries for use in accounts.values()})
+    keyring.notes.append(
+        f"{len(accounts)} accounts; entries per account: {', '.join(map(str, entries))} (a manifest and "
+        f"its parts); largest entry as Windows stores it (UTF-16): "
+        f"{max((use.largest_utf16 for use in accounts.values()), default=0):,} of {WINDOWS_SECRET_BYTES:,} bytes; "
+        f"entries of no account: {', '.join(shared) or 'none'}. Read with `secret-tool` after linking them "
+        "through the window; bytes are the secrets' UTF-8 lengths."
+    )
+    # The same data folder listing the first account only: the one-account start reads the
+    # same keyring, the same provider state and the same first account's cache, so the two
+    # starts differ only in how many accounts they restore.
+    data = bench.home / ".local/share/com.example.photolink"
+    several, one = data.with_name("photolink-several"), data.with_name("photolink-one")
+    shutil.copytree(data, one)
+    linked = one / "linked-accounts.json"
+    linked.write_text(json.dumps(json.loads(linked.read_text())[:1]))
+    data.rename(several)
+    try:
+        for run in range(bench.runs):
+            for folder, samples, label in ((several, figure.samples, "several"), (one, figure.baseline, "one")):
+                folder.rename(data)
+                try:
+                    samples.add(time_to_accounts_connected(bench, f"accounts-start-{label}-{run}"))
+                finally:
+                    data.rename(folder)
+    finally:
+        shutil.rmtree(one, ignore_errors=True)
+        several.rename(data)
+    figure.passes = figure.samples.median <= 1.1 * figure.baseline.median
+    figure.notes.append(
+        "From the process's start (/proc, to 10 ms) to the frame that first paints every linked "
+        "account connected (the page's `accounts-connected` mark): each account's saved connection "
+        "read from the keyring, in parallel, without the browser. The baseline is the same data "
+        "folder with `linked-accounts.json` cut to the first account; their runs alternate."
+    )
+    return figure, keyring
 
 
 # --- deep link -> connected -------------------------------------------------------------------

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 
 from measure import Samples
@@ -177,6 +178,52 @@ def graph_library_figures(runs: list[dict]) -> tuple[Figure, Figure, Figure]:
 # The most photo tiles the DOM may hold at once while scrolling, in screens of tiles: the grid
 # keeps the screen in view and one above and below, and this leaves room for partial rows.
 SCREENS_OF_TILES = 4
+
+
+# Windows' Credential Manager keeps at most this many bytes of secret per entry, which the
+# keyring crate stores as UTF-16 (crates/tauri-plugin-sign-in/src/store.rs splits to fit it).
+WINDOWS_SECRET_BYTES = 2560
+# The keyring entry names of an account's token set: `oauth-tokens` (the first account) or
+# `oauth-tokens-<n>`, and its parts `<that>.<generation>.<part>`.
+TOKENS_ENTRY = re.compile(r"^oauth-tokens(?:-(\d+))?(?:\.[0-9a-f]+\.\d+)?$")
+
+
+@dataclass
+class KeyringUse:
+    """One account's keyring entries: how many, their secrets' bytes (UTF-8) and the largest
+    entry as Windows stores it (UTF-16 bytes)."""
+
+    entries: int = 0
+    bytes: int = 0
+    largest_utf16: int = 0
+
+
+def keyring_use(items: dict[str, str]) -> tuple[dict[int, KeyringUse], list[str]]:
+    """The keyring items of the app (entry name -> secret) by account (its slot number), and the
+    names of the entries that belong to no account (the provider metadata key, a waiting sign-in)."""
+    accounts: dict[int, KeyringUse] = {}
+    shared = []
+    for name, secret in sorted(items.items()):
+        matched = TOKENS_ENTRY.match(name)
+        if not matched:
+            shared.append(name)
+            continue
+        use = accounts.setdefault(int(matched.group(1) or 0), KeyringUse())
+        use.entries += 1
+        use.bytes += len(secret.encode())
+        use.largest_utf16 = max(use.largest_utf16, len(secret.encode("utf-16-le")))
+    return accounts, shared
+
+
+def keyring_checks(figure: Figure, accounts: dict[int, KeyringUse], expected: int) -> None:
+    """Every linked account has its entries, and every entry fits Windows' limit."""
+    figure.check(f"{expected} accounts in the keyring", len(accounts) == expected, f"{len(accounts)} accounts")
+    largest = max((use.largest_utf16 for use in accounts.values()), default=0)
+    figure.check(
+        f"every entry ≤ {WINDOWS_SECRET_BYTES:,} bytes as Windows stores it (UTF-16)",
+        largest <= WINDOWS_SECRET_BYTES,
+        f"largest {largest:,} bytes",
+    )
 
 
 def scroll_tiles_bound(layout: dict) -> int:

@@ -76,6 +76,7 @@ def main() -> int:
     measure("start → status", figures.start_to_status)
     measure("deep link → connected, alternated with the login floor", figures.link_to_connected)
     measure("refresh storm", figures.refresh_storm)
+    measure("start with several accounts, and their keyring entries", figures.start_with_accounts)
     measure("memory, idle", figures.memory_idle)
     measure("first screen of a large library", figures.first_screen)
     measure("thumbnails from the disk cache", figures.thumbnails_from_disk_cache)

@@ -16,12 +16,15 @@ from report import (
     GOAL_MISSED,
     MEASURED,
     SCREENS_OF_TILES,
+    WINDOWS_SECRET_BYTES,
     Figure,
     details,
     exit_status,
     graph_figures_in,
     graph_library_figures,
     header,
+    keyring_checks,
+    keyring_use,
     number,
     scroll_tiles_bound,
     storm_checks,
@@ -245,6 +248,41 @@ class Table(unittest.TestCase):
         full = header("2026-12-07 00:00 UTC", "abc1234", False, 5, 12.0, host)[0]
         self.assertIn("5 runs of each figure", full)
 
+
+
+class KeyringUsePerAccount(unittest.TestCase):
+    ITEMS = {
+        "oauth-tokens": '{"generation":"00aa","parts":2}',
+        "oauth-tokens.00aa.0": "x" * 1000,
+        "oauth-tokens.00aa.1": "é" * 10,
+        "oauth-tokens-1": '{"generation":"11bb","parts":1}',
+        "oauth-tokens-1.11bb.0": "y" * 1280,
+        "provider-metadata-key": "k",
+        "sign-in": "s",
+    }
+
+    def test_entries_are_counted_per_account_and_the_rest_named(self):
+        accounts, shared = keyring_use(self.ITEMS)
+        self.assertEqual(sorted(accounts), [0, 1])
+        self.assertEqual(accounts[0].entries, 3)
+        self.assertEqual(accounts[0].bytes, len(self.ITEMS["oauth-tokens"]) + 1000 + 20)
+        self.assertEqual(accounts[1].entries, 2)
+        self.assertEqual(accounts[1].largest_utf16, 2560)
+        self.assertEqual(shared, ["provider-metadata-key", "sign-in"])
+
+    def test_an_entry_over_windows_limit_fails_the_check(self):
+        accounts, _ = keyring_use({**self.ITEMS, "oauth-tokens-1.11bb.0": "y" * 1281})
+        figure = Figure("keyring", "bytes", "report")
+        keyring_checks(figure, accounts, 2)
+        self.assertEqual([check.held for check in figure.checks], [True, False])
+        self.assertIn(f"{WINDOWS_SECRET_BYTES:,}", figure.checks[1].goal)
+
+    def test_a_missing_account_fails_the_check(self):
+        accounts, _ = keyring_use(self.ITEMS)
+        figure = Figure("keyring", "bytes", "report")
+        keyring_checks(figure, accounts, 10)
+        self.assertFalse(figure.checks[0].held)
+        self.assertEqual(figure.checks[0].seen, "2 accounts")
 
 if __name__ == "__main__":
     unittest.main()

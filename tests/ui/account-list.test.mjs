@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { AccountChooser, accountItems, chosenId, nextIndex, showsAccountList } from "../../ui/account-list.js";
+import { AccountChooser, accountItems, chosenId, everyAccountConnected, nextIndex, showsAccountList } from "../../ui/account-list.js";
 
 const alex = { id: 0, name: "Alex Rivera", provider: "Demo Photos", state: "connected", chosen: false };
 const sam = { id: 1, name: "Sam Lee", provider: "Demo Photos", state: "connected", chosen: true };
@@ -32,6 +32,14 @@ test("a single account that never connected shows no list; one connected or seve
   assert.equal(showsAccountList({}), false, "a status without a list");
   assert.equal(showsAccountList({ accounts: [{ ...alex, chosen: true }] }), true);
   assert.equal(showsAccountList({ accounts: [lone, { ...sam, id: 1, chosen: false }] }), true);
+});
+
+test("a start has restored every account once each of them is connected", () => {
+  const waiting = { id: 2, name: null, provider: "Demo Photos", state: "waiting", chosen: false };
+  assert.equal(everyAccountConnected({ accounts: [{ ...alex, chosen: true }, { ...sam, chosen: false }] }), true);
+  assert.equal(everyAccountConnected({ accounts: [{ ...alex, chosen: true }, waiting] }), false);
+  assert.equal(everyAccountConnected({ accounts: [] }), false, "no account is not a restored one");
+  assert.equal(everyAccountConnected({}), false);
 });
 
 test("the arrow keys, Home and End move through the list and wrap", () => {
