@@ -3,8 +3,9 @@
 The dialog is a window of its own that WebDriver cannot reach: the tests find it on the virtual
 display with xdotool and answer it with the keyboard, as a person would. A file that lands in the
 Pictures folder must be byte for byte the original the provider serves; a save the provider fails
-must say so and leave nothing there. (Cancelling mid-way and a server cutting the original off
-are tested below the dialog, against loopback fixtures that can stall or cut a download:
+must say so and leave nothing there; a large save the provider stalls shows its progress and can
+be cancelled from the keyboard, leaving nothing there either. (A server cutting the original off
+is tested below the dialog, against loopback fixtures that can stall or cut a download:
 src-tauri/src/photos/original/tests.rs.)
 """
 
@@ -118,3 +119,46 @@ def test_a_save_the_provider_fails_says_so_and_leaves_no_file(app, browser, prov
     assert list(pictures.iterdir()) == [], "a partial file was left"
     assert app.state() == "connected"
     assert focused_testid(app) == "save-original", "the focus left the button"
+
+
+def progress_value(app) -> float:
+    return app.driver.execute_script('return document.querySelector(\'[data-testid="save-progress"]\').value;')
+
+
+@pytest.mark.provider_args("--test-controls")
+def test_a_large_save_shows_its_progress_and_cancelling_it_leaves_no_file(app, browser, provider, home):
+    pictures = pictures_folder(home)
+    app.launch()
+    connect(app, browser)
+    open_in_viewer(app, 0)
+    # The next photo request, the save's download: 1 MiB of 8 MiB, then nothing.
+    provider.arm_faults({"fault": "photos_stalled_download", "times": 1})
+
+    save_from_the_keyboard(app)
+    answer_the_save_dialog()
+
+    app.wait_for(lambda d: progress_value(app) > 0, "the save's progress")
+    assert app.visible("save-progress") and app.visible("save-cancel")
+    assert save_status(app) == "Saving the original… 10% of 8.4 MB"
+    hidden = [path.name for path in pictures.iterdir()]
+    assert hidden and all(name.startswith(".") for name in hidden), f"no hidden file being written: {hidden}"
+
+    # Cancel saving comes just before Save original…, which keeps the focus while it saves.
+    assert focused_testid(app) == "save-original"
+    press(app, Keys.SHIFT + Keys.TAB)
+    assert focused_testid(app) == "save-cancel"
+    press(app, Keys.ENTER)
+
+    app.wait_for(lambda d: save_status(app) == "Saving was cancelled. Nothing was saved.", "the cancelled save to be reported")
+    assert list(pictures.iterdir()) == [], "a partial file was left"
+    assert not app.visible("save-cancel") and not app.visible("save-progress")
+    assert focused_testid(app) == "save-original", "the focus was lost with the Cancel button"
+    assert app.state() == "connected"
+    assert provider.stats()["faults_served"]["photos_stalled_download"] == 1
+
+    # The next save is whole.
+    press(app, Keys.ENTER)
+    answer_the_save_dialog()
+    expected_name = f"{demo_title(0)}.png"
+    app.wait_for(lambda d: save_status(app) == f"Saved {expected_name}.", "the save after the cancelled one")
+    assert (pictures / expected_name).read_bytes() == original_from_provider(provider, 0)

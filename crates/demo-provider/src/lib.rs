@@ -227,6 +227,7 @@
 //! | `token_form_encoded` | | 200 `application/x-www-form-urlencoded` success: `access_token=…&token_type=Bearer&expires_in=3600&refresh_token=…&scope=…`. |
 //! | `photos_invalid_token` | | `GET /photos`, images and thumbnails: 401 with `WWW-Authenticate: Bearer … error="invalid_token"`. |
 //! | `photos_server_error` | `status` (500–599), `retry_after` (optional) | The photo API answers that status with a JSON error and `Retry-After` when given. |
+//! | `photos_stalled_download` | | The photo API answers 200 `image/png` announcing 8 MiB ([`STALLED_DOWNLOAD_BYTES`]), sends its first 1 MiB ([`STALLED_DOWNLOAD_SENT`]), then nothing until the faults are changed or cleared, when the connection is closed. |
 //! | `userinfo_other_subject` | | `GET /userinfo`: 200 describing another account (`sub` [`OTHER_SUBJECT`]). |
 //! | `discovery_missing` | | Both discovery documents: 404. |
 //! | `discovery_other_issuer` | `issuer` | Both documents name this issuer; everything else is unchanged. |
@@ -284,7 +285,10 @@ pub use test_machinery::consent_page;
 #[cfg(feature = "test-machinery")]
 pub use test_machinery::exchanges::MAX_EXCHANGES;
 #[cfg(feature = "test-machinery")]
-pub use test_machinery::faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
+pub use test_machinery::faults::{
+    Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT, STALLED_DOWNLOAD_BYTES,
+    STALLED_DOWNLOAD_SENT,
+};
 #[cfg(feature = "test-machinery")]
 pub use test_machinery::stats::Stats;
 

@@ -5,7 +5,9 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use photolink_demo_provider::{Config, Fault, HUGE_BODY_BYTES, ProviderHandle};
+use photolink_demo_provider::{
+    Config, Fault, HUGE_BODY_BYTES, ProviderHandle, STALLED_DOWNLOAD_BYTES, STALLED_DOWNLOAD_SENT,
+};
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -376,6 +378,53 @@ async fn the_photo_api_fails_with_5xx_and_retry_after() {
         StatusCode::OK
     );
     assert_eq!(f.served("photos_server_error"), 2);
+}
+
+#[tokio::test]
+async fn a_stalled_download_sends_its_start_then_nothing_until_cleared() {
+    let f = fixture().await;
+    let access_token = string(&f.tokens, "access_token");
+    f.arm(Fault::PhotosStalledDownload.times(1));
+    let mut response = f
+        .http
+        .get(format!("{}/p1/image", f.provider.endpoints().photos))
+        .bearer_auth(&access_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(response.headers()["content-type"], "image/png");
+    assert_eq!(response.content_length(), Some(STALLED_DOWNLOAD_BYTES));
+    let mut received = 0;
+    while received < STALLED_DOWNLOAD_SENT {
+        received += response
+            .chunk()
+            .await
+            .unwrap()
+            .expect("more of the start")
+            .len() as u64;
+    }
+    assert_eq!(received, STALLED_DOWNLOAD_SENT);
+    let rest = tokio::spawn(async move { response.chunk().await });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert!(
+        !rest.is_finished(),
+        "nothing more comes while the fault is armed"
+    );
+    f.provider.clear_faults();
+    let cut_off = tokio::time::timeout(Duration::from_secs(5), rest)
+        .await
+        .expect("released by clearing")
+        .unwrap();
+    assert!(
+        cut_off.is_err(),
+        "the download ends in an error, not a whole image"
+    );
+    assert_eq!(f.served("photos_stalled_download"), 1);
+    assert_eq!(
+        photos_status(&f.http, &f.provider, &access_token).await,
+        StatusCode::OK
+    );
 }
 
 async fn discovery(provider: &ProviderHandle, path: &str) -> (StatusCode, Option<Value>) {

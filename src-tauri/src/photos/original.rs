@@ -87,25 +87,31 @@ pub async fn save(
     let mut written = 0u64;
     progress(Progress { bytes: 0, total });
     let mut told = Instant::now();
+    let mut reported = 0u64;
     loop {
         let chunk = tokio::select! {
             biased;
             () = until_cancelled(&mut cancelled) => return Err(SaveError::Cancelled),
-            chunk = download.next_chunk() => chunk,
+            chunk = download.next_chunk() => Some(chunk),
+            // A download that pauses still shows how far it came, not the last report before.
+            () = tokio::time::sleep_until((told + PROGRESS_EVERY).into()), if written > reported => None,
         };
-        let Some(chunk) = chunk.map_err(|error| SaveError::Provider(error.into()))? else {
-            break;
-        };
-        written += chunk.len() as u64;
-        if written > ORIGINAL_MAX_BYTES {
-            return Err(SaveError::TooLarge);
+        if let Some(chunk) = chunk {
+            let Some(chunk) = chunk.map_err(|error| SaveError::Provider(error.into()))? else {
+                break;
+            };
+            written += chunk.len() as u64;
+            if written > ORIGINAL_MAX_BYTES {
+                return Err(SaveError::TooLarge);
+            }
+            file.write(&chunk).map_err(SaveError::Disk)?;
         }
-        file.write(&chunk).map_err(SaveError::Disk)?;
-        if told.elapsed() >= PROGRESS_EVERY {
+        if written > reported && told.elapsed() >= PROGRESS_EVERY {
             progress(Progress {
                 bytes: written,
                 total,
             });
+            reported = written;
             told = Instant::now();
         }
     }

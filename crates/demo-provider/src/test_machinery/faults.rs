@@ -54,6 +54,10 @@ pub(crate) const MAX_FAULTS: usize = 32;
 const FAKE_TOKENS_KEPT: usize = 64;
 /// Size of the [`Fault::TokenHugeBody`] answer: 50 MiB.
 pub const HUGE_BODY_BYTES: u64 = 50 * 1024 * 1024;
+/// The size the [`Fault::PhotosStalledDownload`] answer announces: 8 MiB.
+pub const STALLED_DOWNLOAD_BYTES: u64 = 8 * 1024 * 1024;
+/// How much of it is sent before it stalls: 1 MiB.
+pub const STALLED_DOWNLOAD_SENT: u64 = 1024 * 1024;
 /// The `sub` of the [`Fault::UserinfoOtherSubject`] answer.
 pub const OTHER_SUBJECT: &str = "demo-user-someone-else";
 
@@ -111,6 +115,11 @@ pub enum Fault {
         #[serde(default)]
         retry_after: Option<u64>,
     },
+    /// Photo API: `200` with `Content-Type: image/png` and a `Content-Length` of
+    /// [`STALLED_DOWNLOAD_BYTES`], the first [`STALLED_DOWNLOAD_SENT`] bytes of it, then nothing
+    /// until the faults are changed or cleared, when the connection is closed: a large download
+    /// that stops mid-way, for tests of its progress and of cancelling it.
+    PhotosStalledDownload,
     /// Userinfo: `200` describing another account (`sub` [`OTHER_SUBJECT`]) than the one the
     /// token was issued for, which the client must not take for the signed-in account.
     UserinfoOtherSubject,
@@ -170,6 +179,7 @@ impl Fault {
             Self::TokenFormEncoded => "token_form_encoded",
             Self::PhotosInvalidToken => "photos_invalid_token",
             Self::PhotosServerError { .. } => "photos_server_error",
+            Self::PhotosStalledDownload => "photos_stalled_download",
             Self::UserinfoOtherSubject => "userinfo_other_subject",
             Self::DiscoveryMissing => "discovery_missing",
             Self::DiscoveryOtherIssuer { .. } => "discovery_other_issuer",
@@ -192,7 +202,9 @@ impl Fault {
             | Self::TokenAnswerLost
             | Self::TokenHugeBody
             | Self::TokenFormEncoded => FaultTarget::Token,
-            Self::PhotosInvalidToken | Self::PhotosServerError { .. } => FaultTarget::Photos,
+            Self::PhotosInvalidToken
+            | Self::PhotosServerError { .. }
+            | Self::PhotosStalledDownload => FaultTarget::Photos,
             Self::UserinfoOtherSubject => FaultTarget::Userinfo,
             Self::DiscoveryMissing | Self::DiscoveryOtherIssuer { .. } => FaultTarget::Discovery,
             Self::JwksServerError { .. } => FaultTarget::Jwks,
@@ -469,6 +481,21 @@ impl ServedFault {
                     .into_response()
             }
             Fault::PhotosInvalidToken => Refusal::InvalidToken { dpop: false }.into_response(),
+            Fault::PhotosStalledDownload => (
+                StatusCode::OK,
+                [
+                    (header::CONTENT_TYPE, HeaderValue::from_static("image/png")),
+                    (header::CONTENT_LENGTH, HeaderValue::from(STALLED_DOWNLOAD_BYTES)),
+                ],
+                Body::new(StalledBody {
+                    sent: 0,
+                    cut_off: Box::pin(async move {
+                        // Err means the switch is gone with the provider: stop waiting either way.
+                        let _ = self.changes.changed().await;
+                    }),
+                }),
+            )
+                .into_response(),
             Fault::UserinfoOtherSubject => Json(json!({
                 "sub": OTHER_SUBJECT,
                 "name": "Someone Else",
@@ -540,6 +567,36 @@ impl http_body::Body for FailingBody {
 
 /// `{"access_token":"AAAA…A","token_type":"Bearer","expires_in":3600}`, [`HUGE_BODY_BYTES`]
 /// long, written in chunks of at most 64 KiB from one static buffer.
+/// The body of [`Fault::PhotosStalledDownload`]: its first bytes, then nothing until `cut_off`
+/// ends, then an error, which closes the connection.
+struct StalledBody {
+    sent: u64,
+    cut_off: Pin<Box<dyn std::future::Future<Output = ()> + Send + Sync>>,
+}
+
+impl http_body::Body for StalledBody {
+    type Data = Bytes;
+    type Error = std::io::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        context: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, std::io::Error>>> {
+        if self.sent < STALLED_DOWNLOAD_SENT {
+            let length = (STALLED_DOWNLOAD_SENT - self.sent).min(FILLER.len() as u64);
+            self.sent += length;
+            return Poll::Ready(Some(Ok(Frame::data(Bytes::from_static(
+                &FILLER[..length as usize],
+            )))));
+        }
+        self.cut_off.as_mut().poll(context).map(|()| {
+            Some(Err(std::io::Error::other(
+                "the download is cut off on purpose",
+            )))
+        })
+    }
+}
+
 struct HugeTokenBody {
     written: u64,
 }
@@ -647,6 +704,7 @@ mod tests {
             Fault::TokenHugeBody,
             Fault::TokenFormEncoded,
             Fault::PhotosInvalidToken,
+            Fault::PhotosStalledDownload,
             Fault::PhotosServerError {
                 status: 500,
                 retry_after: None,

@@ -189,6 +189,43 @@ async fn a_save_cancelled_mid_way_leaves_nothing_and_the_old_file_as_it_was() {
 }
 
 #[tokio::test]
+async fn a_download_that_pauses_shows_how_far_it_came() {
+    let sent = 1024 * 1024;
+    let (_fixture, library, id) = started(Service::GoogleDrive, Ending::StallAfter(sent)).await;
+    let folder = folder();
+    let (reports, progress) = recorder();
+    let (switch, cancelled) = cancel_switch();
+    let saving = {
+        let path = folder.join("Sea.png");
+        tokio::spawn(async move { save(&library, &id, &path, progress, cancelled).await })
+    };
+    // The whole first part arrives at once, then nothing: its report must still come.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while !reports
+        .lock()
+        .unwrap()
+        .iter()
+        .any(|step| step.bytes == sent as u64)
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the part received was never reported: {:?}",
+            reports.lock().unwrap()
+        );
+        assert!(!saving.is_finished(), "the save ended while stalled");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    switch.send_replace(true);
+    assert!(matches!(saving.await.unwrap(), Err(SaveError::Cancelled)));
+    let reports = reports.lock().unwrap();
+    assert!(
+        reports.iter().all(|step| step.total == Some(LARGE as u64)),
+        "{reports:?}"
+    );
+    std::fs::remove_dir_all(folder).unwrap();
+}
+
+#[tokio::test]
 async fn a_save_cut_off_mid_way_by_the_server_leaves_nothing() {
     let (_fixture, library, id) =
         started(Service::MicrosoftGraph, Ending::CutOffAfter(LARGE / 2)).await;
