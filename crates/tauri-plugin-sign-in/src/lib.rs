@@ -18,8 +18,8 @@
 //!     .plugin(tauri_plugin_clipboard_manager::init())
 //!     .plugin(
 //!         tauri_plugin_sign_in::Builder::new()
-//!             // Drop what the app keeps of an account when it changes or goes.
-//!             .on_account_changed(|_app| {})
+//!             // Drop what the app keeps of an account (by its id) when it changes or goes.
+//!             .on_account_changed(|_app, _account| {})
 //!             .build(),
 //!     )
 //!     .setup(|app| {
@@ -313,11 +313,12 @@ impl<R: Runtime> Builder<R> {
         self
     }
 
-    /// Called when the connected account changed or went away (a new sign-in, Disconnect, a
-    /// grant that died): the app drops whatever of the account it shows or keeps.
+    /// Called with an account's id (as in [`AccountItem::id`]) when that account changed or
+    /// went away (a new sign-in, Disconnect, a grant that died): the app drops whatever of that
+    /// account it shows or keeps, and nothing of the others.
     pub fn on_account_changed(
         mut self,
-        account_changed: impl Fn(&AppHandle<R>) + Send + Sync + 'static,
+        account_changed: impl Fn(&AppHandle<R>, u32) + Send + Sync + 'static,
     ) -> Self {
         self.account_changed = Some(Box::new(account_changed));
         self
@@ -356,9 +357,7 @@ impl<R: Runtime> Builder<R> {
                 app.manage(SignIn {
                     accounts: accounts.clone(),
                 });
-                if let Some(provider) = announced {
-                    accounts.announce(provider);
-                }
+                accounts.announce(announced);
                 tauri::async_runtime::spawn(async move { accounts.start_up().await });
                 deep_link::set_up(app);
                 Ok(())
