@@ -45,7 +45,7 @@ pub fn run() {
         .plugin(
             tauri_plugin_sign_in::Builder::new()
                 .app_fields(photos::settings::FIELDS)
-                .on_account_changed(|app, _account| photos::forget_account(app))
+                .on_account_changed(photos::forget_account)
                 .build(),
         )
         .manage(photos::Saving::default())

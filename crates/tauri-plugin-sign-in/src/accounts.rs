@@ -496,6 +496,11 @@ impl<H: Host> Accounts<H> {
         entry.connection.provider()
     }
 
+    /// The provider and session of the account `id`, once set up.
+    pub fn provider_of(&self, id: u32) -> Option<Arc<Provider>> {
+        self.connection(Slot(id))?.provider()
+    }
+
     /// The app's request with `provider`'s session failed: reported to the account of that
     /// session only (the person may have chosen another meanwhile).
     pub async fn connection_failed(&self, provider: &Provider, error: &photolink_oauth::Error) {

@@ -206,6 +206,12 @@ impl<R: Runtime> SignIn<R> {
         self.accounts.provider()
     }
 
+    /// The provider and session of the account `id` (as in [`AccountItem::id`]), once set
+    /// up: what the app tells that account's data apart by.
+    pub fn account_provider(&self, id: u32) -> Option<Arc<Provider>> {
+        self.accounts.provider_of(id)
+    }
+
     /// The app's request with `provider`'s session failed: a grant that died means the person
     /// has to connect that account again, which the window then shows. It waits for the
     /// sign-in step that runs, if any, and changes nothing once the person has started
