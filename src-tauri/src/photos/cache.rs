@@ -23,8 +23,9 @@
 //!   [`AccountKey`], never by a token or an address. Showing another account
 //!   ([`PhotoCache::switch_account`]) closes the open folder and keeps it; opening an account's
 //!   folder removes every folder under `photos/` of an account not recorded (see below), and
-//!   [`PhotoCache::forget_account`] (Disconnect, a new sign-in, a dead grant) removes the whole
-//!   `photos/` folder and empties the memory cache; a download that finishes afterwards writes
+//!   [`PhotoCache::forget_account_of`] (Disconnect, a new sign-in, a dead grant of the account
+//!   whose folder is open) removes that account's folder and record line and empties the memory
+//!   cache; the other accounts' folders stay, and a download that finishes afterwards writes
 //!   nowhere.
 //! - **The accounts are recorded beside their folders.** `photos/account` names, a line each,
 //!   the account key of each folder opened with a hash of the issuer and client id it was
@@ -32,7 +33,7 @@
 //!   subject, the recorded key of the same issuer and client is used, so the saved gallery of
 //!   the account connected here can be shown, but only when one account of that issuer and
 //!   client is recorded: with two, nothing says which is which, and neither saved gallery is
-//!   shown. The record goes with the folders whenever an account goes away.
+//!   shown. An account's line goes with its folder when the account goes away.
 //! - **The memory cache is keyed by `photo:` id**, which is never handed out twice in a process,
 //!   so nothing kept for one account can be served under another account's id.
 //! - **The disk cache is keyed by the provider's photo id** (hashed into a file name), which
