@@ -132,6 +132,17 @@ struct List<H: Host> {
 }
 
 impl<H: Host> List<H> {
+    /// The key of the provider of an account that recorded `recorded`: with one provider in
+    /// the settings, that one (so a file of one provider may rename it, as it always could);
+    /// else `recorded`, the first's when nothing is recorded.
+    fn provider_key(&self, recorded: Option<String>) -> Option<String> {
+        match self.announced.as_slice() {
+            [only] => Some(only.id.clone()),
+            [first, ..] => recorded.or_else(|| Some(first.id.clone())),
+            [] => recorded,
+        }
+    }
+
     /// The provider whose key is `key` (`None`: the first), when the settings have it.
     fn provider(&self, key: Option<&str>) -> Option<&ProviderSummary> {
         match key {
@@ -180,9 +191,9 @@ impl<H: Host> Accounts<H> {
             let mut list = self.list();
             list.announced = providers;
             let list = &mut *list;
-            for entry in &mut list.entries {
-                if entry.provider.is_none() {
-                    entry.provider = list.announced.first().map(|p| p.id.clone());
+            for at in 0..list.entries.len() {
+                if list.entries[at].provider.is_none() {
+                    list.entries[at].provider = list.provider_key(None);
                 }
             }
             list.entries
@@ -207,7 +218,7 @@ impl<H: Host> Accounts<H> {
         choose_account: bool,
         linked: bool,
     ) -> Arc<Connected<H>> {
-        let provider = provider.or_else(|| self.list().announced.first().map(|p| p.id.clone()));
+        let provider = self.list().provider_key(provider);
         let window = AccountWindow {
             slot,
             accounts: self.me.clone(),

@@ -600,7 +600,14 @@ async fn an_account_whose_provider_left_the_settings_says_so_and_can_be_disconne
     two.link_alex_at_work_and_sam(&first_run).await;
     drop(first_run);
 
-    let (accounts, _host) = two.start_with(vec![two.desk.setup.computer.clone()]).await;
+    // Work Photos went; another provider came (with one provider, every account is at it).
+    let home = FakeComputer {
+        provider_name: "Home Photos".into(),
+        ..two.desk.setup.computer.clone()
+    };
+    let (accounts, _host) = two
+        .start_with(vec![two.desk.setup.computer.clone(), home])
+        .await;
 
     let listed = listed_with_providers(&accounts);
     assert_eq!(listed[1], at(SAM, PROVIDER));
@@ -620,4 +627,21 @@ async fn an_account_whose_provider_left_the_settings_says_so_and_can_be_disconne
 
     assert_eq!(listed_with_providers(&accounts), [at(SAM, PROVIDER)]);
     assert_eq!(slots(&two.desk.linked), [Slot(1)]);
+}
+
+#[tokio::test]
+async fn with_one_provider_in_the_settings_every_account_is_at_it_whatever_it_recorded() {
+    let two = TwoProviders::new().await;
+    let only_the_first = || vec![two.desk.setup.computer.clone()];
+    let (first_run, _host) = two.start_with(only_the_first()).await;
+    first_run.connect().await;
+    first_run.finish(&two.desk.approve_as(ALEX).await).await;
+    drop(first_run);
+    for account in two.desk.linked.lock().unwrap().iter_mut() {
+        account.provider = Some("Its name before it was renamed".into());
+    }
+
+    let (accounts, _host) = two.start_with(only_the_first()).await;
+
+    assert_eq!(listed_with_providers(&accounts), [at(ALEX, PROVIDER)]);
 }
