@@ -54,7 +54,8 @@ function render(status) {
 
   statusElement.dataset.state = status.state;
   $("status-text").textContent = STATUS_TEXT[status.state] ?? status.state;
-  renderProvider(status.provider);
+  // Before connecting, with several providers, the one is chosen only once Connect asks which.
+  renderProvider(status.state === "disconnected" && asksWhichProvider(status) ? null : status.provider);
 
   for (const state of STATES) $(`view-${state}`).hidden = state !== status.state;
   if (status.state === "error") {
