@@ -201,6 +201,22 @@ mod tests {
 
     const ISSUER: &str = "https://id.example.com";
 
+    #[test]
+    fn each_provider_of_several_has_a_file_of_its_own_and_one_provider_the_usual_one() {
+        assert_eq!(file_name(None), FILE_NAME);
+        let work = file_name(Some("work"));
+        assert_eq!(work, file_name(Some("work")), "the same key, the same file");
+        assert_ne!(work, file_name(Some("Work Photos")));
+        assert_ne!(work, FILE_NAME);
+        let weird = file_name(Some("../a key/with \\ anything"));
+        assert!(
+            weird.starts_with("provider-metadata-")
+                && weird.ends_with(".json")
+                && !weird.contains(['/', '\\', ' ']),
+            "{weird}"
+        );
+    }
+
     fn folder() -> PathBuf {
         let dir = std::env::temp_dir().join(format!(
             "photolink-saved-metadata-{}-{:x}",
