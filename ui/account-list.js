@@ -5,6 +5,8 @@
 //   that is not simply disconnected. A single account that never connected looks as it always
 //   did (the Connect view alone).
 // - An account without a name yet (its sign-in is waiting) is named by its state.
+// - With several providers in the settings, Add account (and Connect) first asks which one
+//   (`providerChoices`); with one it goes straight on.
 // - Choosing is one call at a time from the window's point of view: a later choice wins, and
 //   the answer or failure of an earlier one is dropped. The status event shows the result.
 
@@ -39,6 +41,16 @@ export function showsAccountList(status) {
 export function everyAccountConnected(status) {
   const accounts = status.accounts ?? [];
   return accounts.length > 0 && accounts.every((account) => account.state === "connected");
+}
+
+/** The providers Add account offers, as `{ id, name }`, in the settings' order. */
+export function providerChoices(status) {
+  return (status.providers ?? []).map(({ id, name }) => ({ id, name }));
+}
+
+/** Whether Add account (and Connect) asks which provider first: the settings have several. */
+export function asksWhichProvider(status) {
+  return (status.providers ?? []).length > 1;
 }
 
 /** The id of the chosen account, or null. */

@@ -2,7 +2,16 @@
 // account's photos (gallery.js). The backend holds every secret; this page only sees the status,
 // photo titles and `photo:` image URLs.
 
-import { AccountChooser, accountItems, chosenId, everyAccountConnected, nextIndex, showsAccountList } from "./account-list.js";
+import {
+  AccountChooser,
+  accountItems,
+  asksWhichProvider,
+  chosenId,
+  everyAccountConnected,
+  nextIndex,
+  providerChoices,
+  showsAccountList,
+} from "./account-list.js";
 import { bindChoosePhotos } from "./choose-photos.js";
 import { Gallery } from "./gallery.js";
 import * as signIn from "./sign-in.js";
@@ -53,7 +62,8 @@ function render(status) {
 
   statusElement.dataset.state = status.state;
   $("status-text").textContent = STATUS_TEXT[status.state] ?? status.state;
-  renderProvider(status.provider);
+  // Before connecting, with several providers, the one is chosen only once Connect asks which.
+  renderProvider(status.state === "disconnected" && asksWhichProvider(status) ? null : status.provider);
 
   for (const state of STATES) $(`view-${state}`).hidden = state !== status.state;
   if (status.state === "error") {
@@ -215,14 +225,67 @@ async function run(button, call) {
   }
 }
 
-$("connect").addEventListener("click", (event) => run(event.currentTarget, signIn.connect));
+// ---- Which provider ---------------------------------------------------------------------------
+
+/** The button that opened the provider chooser: focus goes back to it. */
+let chooserOpener = null;
+
+/** Connect or Add account from `button`: `call` at once with one provider, else a sign-in at the one the person picks. */
+function atAProvider(button, call) {
+  if (!current || !asksWhichProvider(current)) return run(button, call);
+  chooserOpener = button;
+  const options = $("provider-options");
+  options.replaceChildren(
+    ...providerChoices(current).map((provider) => {
+      const item = document.createElement("li");
+      const option = document.createElement("button");
+      option.type = "button";
+      option.className = "button subtle provider-option";
+      option.dataset.testid = "provider-option";
+      option.dataset.providerId = provider.id;
+      option.textContent = provider.name;
+      option.addEventListener("click", () => {
+        closeProviderChooser();
+        run(button, () => signIn.addAccount(provider.id));
+      });
+      item.append(option);
+      return item;
+    }),
+  );
+  $("provider-chooser").hidden = false;
+  options.querySelector("button")?.focus();
+}
+
+function closeProviderChooser() {
+  $("provider-chooser").hidden = true;
+  if (chooserOpener && chooserOpener.offsetParent !== null) chooserOpener.focus();
+  chooserOpener = null;
+}
+
+// Escape closes the chooser; arrow keys, Home and End move between its providers.
+$("provider-chooser").addEventListener("keydown", (event) => {
+  if (event.key === "Escape") {
+    event.preventDefault();
+    closeProviderChooser();
+    return;
+  }
+  const options = [...$("provider-options").querySelectorAll("button")];
+  const index = options.indexOf(document.activeElement);
+  const next = nextIndex(event.key, index, options.length);
+  if (index < 0 || next === null) return;
+  event.preventDefault();
+  options[next].focus();
+});
+$("provider-chooser-cancel").addEventListener("click", closeProviderChooser);
+
+$("connect").addEventListener("click", (event) => atAProvider(event.currentTarget, signIn.connect));
 // "Try again" repeats what failed: start-up (restoring the saved connection) or connecting.
 $("retry").addEventListener("click", (event) => run(event.currentTarget, signIn.retry));
 $("cancel").addEventListener("click", (event) => run(event.currentTarget, signIn.cancel));
 $("open-browser-again").addEventListener("click", (event) => run(event.currentTarget, signIn.openBrowserAgain));
 $("copy-link").addEventListener("click", (event) => run(event.currentTarget, signIn.copyLink));
 $("disconnect").addEventListener("click", (event) => run(event.currentTarget, signIn.disconnect));
-$("add-account").addEventListener("click", (event) => run(event.currentTarget, signIn.addAccount));
+$("add-account").addEventListener("click", (event) => atAProvider(event.currentTarget, () => signIn.addAccount()));
 $("notice-dismiss").addEventListener("click", () => {
   if (current && current.notice) dismissedNotice = current.notice.id;
   noticeElement.hidden = true;

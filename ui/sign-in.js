@@ -10,11 +10,12 @@ export const CONNECTION_CHANGED = "connection-changed";
 const call = (command, args) => window.__TAURI__.core.invoke(`plugin:sign-in|${command}`, args);
 
 /**
- * The current status: `{ revision, state, provider, notice, warning, accounts }` with `state`
- * one of `disconnected`, `waiting`, `exchanging`, `connected` (with `account`, `email`,
- * `scopes`) and `error` (with `message`, `retryable`), the chosen account's; `accounts` lists
- * every account as `{ id, name, provider, state, chosen }`. A status whose `revision` is lower
- * than one already shown is older than it.
+ * The current status: `{ revision, state, provider, notice, warning, accounts, providers }`
+ * with `state` one of `disconnected`, `waiting`, `exchanging`, `connected` (with `account`,
+ * `email`, `scopes`) and `error` (with `message`, `retryable`), the chosen account's;
+ * `accounts` lists every account as `{ id, name, provider, state, chosen }`, and `providers`
+ * every provider of the settings as `{ id, name, issuer, embedded }`. A status whose
+ * `revision` is lower than one already shown is older than it.
  */
 export const status = () => call("status");
 /** Starts a sign-in for the chosen account: opens the provider's page in the system browser. */
@@ -29,8 +30,12 @@ export const openBrowserAgain = () => call("open_browser_again");
 export const copyLink = () => call("copy_link");
 /** Revokes the chosen account's grant at the provider and forgets it here; the others stay. */
 export const disconnect = () => call("disconnect");
-/** Adds an account: a sign-in for another one, beside those linked (the new one is chosen). */
-export const addAccount = () => call("add_account");
+/**
+ * Adds an account at the provider whose `id` (of the status's `providers`) is given, the
+ * settings' first when not: a sign-in for another one, beside those linked (the new one is
+ * chosen).
+ */
+export const addAccount = (provider) => call("add_account", provider === undefined ? undefined : { provider });
 /** Chooses the account `id` of `accounts`: the status becomes its own. */
 export const chooseAccount = (id) => call("choose_account", { id });
 

@@ -30,6 +30,7 @@ from provider import DemoProvider
 
 REPO = Path(__file__).resolve().parents[2]
 PROVIDER_NAME = "Test Photos"
+SECOND_PROVIDER_NAME = "Work Photos"
 
 
 def target_dir() -> Path:
@@ -228,6 +229,30 @@ def _launcher(request, app_binary, artifacts, browser, config: Path | None, sing
 def app(request, clean_slate, app_binary, artifacts, browser, provider) -> App:
     """PhotoLink pointed at the test's demo provider through PHOTOLINK_PROVIDER_CONFIG; not yet launched."""
     config = provider.write_app_config(artifacts / "provider.toml", PROVIDER_NAME)
+    yield from _launcher(request, app_binary, artifacts, browser, config)
+
+
+@pytest.fixture
+def second_provider(provider_binary, artifacts) -> DemoProvider:
+    """Another demo provider, on a port of its own, for settings that name several providers."""
+    folder = artifacts / "second-provider"
+    folder.mkdir(exist_ok=True)
+    running = DemoProvider(provider_binary, folder)
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def two_providers_app(request, clean_slate, app_binary, artifacts, browser, provider, second_provider) -> App:
+    """PhotoLink with a provider.toml of two `[[providers]]`: the test's demo provider as
+    PROVIDER_NAME and the second one as SECOND_PROVIDER_NAME; not yet launched."""
+    config = artifacts / "provider.toml"
+    config.write_text(
+        "[[providers]]\n"
+        + provider.app_config_fields(PROVIDER_NAME)
+        + "\n[[providers]]\n"
+        + second_provider.app_config_fields(SECOND_PROVIDER_NAME)
+    )
     yield from _launcher(request, app_binary, artifacts, browser, config)
 
 

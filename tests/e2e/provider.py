@@ -78,15 +78,19 @@ class DemoProvider:
 
     def write_app_config(self, path: Path, name: str) -> Path:
         """A provider.toml for the app (the format PHOTOLINK_PROVIDER_CONFIG points at)."""
+        path.write_text(self.app_config_fields(name))
+        return path
+
+    def app_config_fields(self, name: str) -> str:
+        """The fields of this provider in a provider.toml, as `name`."""
         scopes = ", ".join(json.dumps(scope) for scope in SCOPES)
-        path.write_text(
+        return (
             f"name = {json.dumps(name)}\n"
             f"issuer = {json.dumps(self.issuer)}\n"
             f"client_id = {json.dumps(CLIENT_ID)}\n"
             f"scopes = [{scopes}]\n"
             f"photos_endpoint = {json.dumps(self.photos_endpoint)}\n"
         )
-        return path
 
     def get_photos(self, access_token: str) -> HttpAnswer:
         request = urllib.request.Request(

@@ -2,7 +2,16 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { AccountChooser, accountItems, chosenId, everyAccountConnected, nextIndex, showsAccountList } from "../../ui/account-list.js";
+import {
+  AccountChooser,
+  accountItems,
+  asksWhichProvider,
+  chosenId,
+  everyAccountConnected,
+  nextIndex,
+  providerChoices,
+  showsAccountList,
+} from "../../ui/account-list.js";
 
 const alex = { id: 0, name: "Alex Rivera", provider: "Demo Photos", state: "connected", chosen: false };
 const sam = { id: 1, name: "Sam Lee", provider: "Demo Photos", state: "connected", chosen: true };
@@ -68,4 +77,16 @@ test("a choice that fails is reported, unless a later choice was made meanwhile"
   await second;
   assert.deepEqual(problems, ["That account is no longer linked."]);
   assert.deepEqual(answers.map((answer) => answer.id), [0, 1]);
+});
+
+test("with several providers Add account asks which, listing them in order; with one it does not", () => {
+  const demo = { id: "Demo Photos", name: "Demo Photos", issuer: "http://127.0.0.1:1", embedded: false };
+  const work = { id: "work", name: "Work Photos", issuer: "https://work.example", embedded: false };
+  assert.equal(asksWhichProvider({ providers: [demo, work] }), true);
+  assert.deepEqual(providerChoices({ providers: [demo, work] }), [
+    { id: "Demo Photos", name: "Demo Photos" },
+    { id: "work", name: "Work Photos" },
+  ]);
+  assert.equal(asksWhichProvider({ providers: [demo] }), false);
+  assert.equal(asksWhichProvider({}), false, "a status without providers");
 });

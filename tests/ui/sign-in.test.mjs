@@ -59,6 +59,12 @@ test("each call invokes the plugin's command of that name, with no arguments", a
   );
 });
 
+test("adding an account at a provider names the provider by its id", async () => {
+  const { invoked } = standIn();
+  await signIn.addAccount("work");
+  assert.deepEqual(invoked, [["plugin:sign-in|add_account", { provider: "work" }]]);
+});
+
 test("choosing an account names it by its id", async () => {
   const { invoked } = standIn();
   await signIn.chooseAccount(1);

@@ -14,14 +14,20 @@
 //! - **An account is linked once**: a sign-in that ends connected to the issuer and subject of
 //!   another account says so, gives its new grant back and leaves the other as it was.
 //! - **Disconnect acts on the chosen account only**: the others keep their grants.
-//! - **An account added beside a linked one asks for the provider's account chooser**
-//!   (`prompt=select_account`).
+//! - **Each account belongs to one provider** of the settings, recorded by its key in the list
+//!   of linked accounts (an account listed without one belongs to the settings' first provider,
+//!   as every account did before a settings file could name several). An account whose
+//!   provider left the settings shows why, and can still be disconnected.
+//! - **An account added beside a linked one at the same provider asks for the provider's
+//!   account chooser** (`prompt=select_account`).
 
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use photolink_oauth::sync::lock;
+use serde::{Deserialize, Serialize};
 
 use crate::connection::{AccountConnection, Os, Window};
+use crate::error::Error;
 use crate::loopback::CallbackOutcome;
 use crate::messages;
 use crate::provider::Provider;
@@ -31,17 +37,53 @@ use crate::store::Slot;
 /// What the accounts live in: the window, each account's OS, the list of linked accounts.
 pub trait Host: Send + Sync + 'static {
     type Os: Os;
-    /// The OS for the account in `slot`; `choose_account` when it is added beside a linked one.
-    fn os(&self, slot: Slot, choose_account: bool) -> Self::Os;
+    /// The OS for the account in `slot` at the provider whose key is `provider` (the settings'
+    /// first when `None`); `choose_account` when it is added beside a linked one there.
+    fn os(&self, slot: Slot, provider: Option<&str>, choose_account: bool) -> Self::Os;
     /// Shows the window's status (the chosen account's, with the list).
     fn show(&self, status: &Status);
-    /// The chosen account's data went away (Disconnect, a new sign-in, a dead grant): the app
-    /// drops what it keeps of it.
-    fn forget_account_data(&self);
-    /// The slots of the accounts linked when this process last changed them (blocking).
-    fn linked(&self) -> Vec<Slot>;
-    /// Keeps the slots of the linked accounts for the next start (blocking; no secrets).
-    fn keep_linked(&self, slots: &[Slot]);
+    /// The data of the account in `slot` went away (Disconnect, a new sign-in, a dead grant):
+    /// the app drops what it keeps of that account.
+    fn forget_account_data(&self, slot: Slot);
+    /// The accounts linked when this process last changed them (blocking).
+    fn linked(&self) -> Vec<LinkedAccount>;
+    /// Keeps the linked accounts for the next start (blocking; no secrets).
+    fn keep_linked(&self, accounts: &[LinkedAccount]);
+}
+
+/// A linked account as the list kept for the next start records it: its slot, and its
+/// provider's key. A list written before accounts named their provider holds bare slots.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "Listed")]
+pub struct LinkedAccount {
+    pub slot: Slot,
+    /// `None`: the settings' first provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub provider: Option<String>,
+}
+
+/// How a list entry may be written.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum Listed {
+    Slot(Slot),
+    Account {
+        slot: Slot,
+        #[serde(default)]
+        provider: Option<String>,
+    },
+}
+
+impl From<Listed> for LinkedAccount {
+    fn from(listed: Listed) -> Self {
+        match listed {
+            Listed::Slot(slot) => Self {
+                slot,
+                provider: None,
+            },
+            Listed::Account { slot, provider } => Self { slot, provider },
+        }
+    }
 }
 
 /// One account's connection, told apart by its slot.
@@ -61,18 +103,16 @@ impl<H: Host> Window for AccountWindow<H> {
     }
 
     fn forget_account_data(&self) {
-        let Some(accounts) = self.accounts.upgrade() else {
-            return;
-        };
-        let chosen = accounts.list().chosen == self.slot;
-        if chosen {
-            accounts.host.forget_account_data();
+        if let Some(accounts) = self.accounts.upgrade() {
+            accounts.host.forget_account_data(self.slot);
         }
     }
 }
 
 struct Entry<H: Host> {
     slot: Slot,
+    /// Its provider's key (`None`: the settings' first, while they cannot be read).
+    provider: Option<String>,
     connection: Arc<Connected<H>>,
     /// Its status as last shown.
     status: Status,
@@ -87,7 +127,29 @@ struct List<H: Host> {
     entries: Vec<Entry<H>>,
     chosen: Slot,
     revision: u64,
-    announced: Option<ProviderSummary>,
+    /// The providers of the settings, once read.
+    announced: Vec<ProviderSummary>,
+}
+
+impl<H: Host> List<H> {
+    /// The key of the provider of an account that recorded `recorded`: with one provider in
+    /// the settings, that one (so a file of one provider may rename it, as it always could);
+    /// else `recorded`, the first's when nothing is recorded.
+    fn provider_key(&self, recorded: Option<String>) -> Option<String> {
+        match self.announced.as_slice() {
+            [only] => Some(only.id.clone()),
+            [first, ..] => recorded.or_else(|| Some(first.id.clone())),
+            [] => recorded,
+        }
+    }
+
+    /// The provider whose key is `key` (`None`: the first), when the settings have it.
+    fn provider(&self, key: Option<&str>) -> Option<&ProviderSummary> {
+        match key {
+            None => self.announced.first(),
+            Some(key) => self.announced.iter().find(|provider| provider.id == key),
+        }
+    }
 }
 
 /// Every account of this process. Share it as `Arc<Accounts<_>>`.
@@ -112,7 +174,7 @@ impl<H: Host> Accounts<H> {
                 entries: Vec::new(),
                 chosen: Slot::FIRST,
                 revision: 0,
-                announced: None,
+                announced: Vec::new(),
             }),
             checks: Mutex::new(Vec::new()),
             listed: tokio::sync::watch::Sender::new(false),
@@ -123,36 +185,62 @@ impl<H: Host> Accounts<H> {
         lock(&self.list)
     }
 
-    /// Says which provider the app will connect to, before it is set up.
-    pub fn announce(&self, provider: ProviderSummary) {
-        self.list().announced = Some(provider.clone());
-        for connection in self.connections() {
-            connection.announce(provider.clone());
+    /// Says which providers the app may connect to, before any is set up.
+    pub fn announce(&self, providers: Vec<ProviderSummary>) {
+        let announced: Vec<_> = {
+            let mut list = self.list();
+            list.announced = providers;
+            let list = &mut *list;
+            for at in 0..list.entries.len() {
+                if list.entries[at].provider.is_none() {
+                    list.entries[at].provider = list.provider_key(None);
+                }
+            }
+            list.entries
+                .iter()
+                .filter_map(|entry| {
+                    let provider = list.provider(entry.provider.as_deref())?;
+                    Some((entry.connection.clone(), provider.clone()))
+                })
+                .collect()
+        };
+        for (connection, provider) in announced {
+            connection.announce(provider);
         }
     }
 
-    /// The account in `slot`, opened (not shown until it says where it stands) unless it is
-    /// open already.
-    fn open(&self, slot: Slot, choose_account: bool, linked: bool) -> Arc<Connected<H>> {
+    /// The account in `slot` at the provider whose key is `provider` (the first when `None`),
+    /// opened (not shown until it says where it stands) unless it is open already.
+    fn open(
+        &self,
+        slot: Slot,
+        provider: Option<String>,
+        choose_account: bool,
+        linked: bool,
+    ) -> Arc<Connected<H>> {
+        let provider = self.list().provider_key(provider);
         let window = AccountWindow {
             slot,
             accounts: self.me.clone(),
         };
-        let connection = AccountConnection::new(window, self.host.os(slot, choose_account));
+        let os = self.host.os(slot, provider.as_deref(), choose_account);
+        let connection = AccountConnection::new(window, os);
         let status = connection.status();
         let announced = {
             let mut list = self.list();
             if let Some(open) = list.entries.iter().find(|entry| entry.slot == slot) {
                 return open.connection.clone();
             }
+            let announced = list.provider(provider.as_deref()).cloned();
             list.entries.push(Entry {
                 slot,
+                provider,
                 connection: connection.clone(),
                 status,
                 linked,
                 name: None,
             });
-            list.announced.clone()
+            announced
         };
         if let Some(provider) = announced {
             connection.announce(provider);
@@ -163,21 +251,27 @@ impl<H: Host> Accounts<H> {
     /// At start: restores every linked account (the first slot always), each as it was, in
     /// parallel and without the browser. The first is chosen.
     pub async fn start_up(&self) {
-        let mut slots = photolink_oauth::sync::blocking({
+        let mut linked = photolink_oauth::sync::blocking({
             let me = self.me.clone();
             move || me.upgrade().map(|me| me.host.linked()).unwrap_or_default()
         })
         .await;
-        if !slots.contains(&Slot::FIRST) {
-            slots.insert(0, Slot::FIRST);
+        if !linked.iter().any(|account| account.slot == Slot::FIRST) {
+            linked.insert(
+                0,
+                LinkedAccount {
+                    slot: Slot::FIRST,
+                    provider: None,
+                },
+            );
         }
-        slots.sort();
-        slots.dedup();
-        let connections: Vec<_> = slots
+        linked.sort_by_key(|account| account.slot);
+        linked.dedup_by_key(|account| account.slot);
+        let connections: Vec<_> = linked
             .iter()
-            .map(|&slot| self.open(slot, false, true))
+            .map(|account| self.open(account.slot, account.provider.clone(), false, true))
             .collect();
-        self.list().chosen = slots[0];
+        self.list().chosen = linked[0].slot;
         self.listed.send_replace(true);
         // In parallel: each start-up reads its own keyring entries.
         let started: Vec<_> = connections
@@ -229,12 +323,14 @@ impl<H: Host> Accounts<H> {
             None => Status {
                 revision: 0,
                 connection: Connection::Disconnected,
-                provider: list.announced.clone(),
+                provider: list.announced.first().cloned(),
                 notice: None,
                 warning: None,
                 accounts: Vec::new(),
+                providers: Vec::new(),
             },
         };
+        status.providers = list.announced.clone();
         status.revision = list.revision;
         status.accounts = list
             .entries
@@ -242,7 +338,13 @@ impl<H: Host> Accounts<H> {
             .map(|entry| AccountItem {
                 id: entry.slot.0,
                 name: entry.name.clone(),
-                provider: entry.status.provider.as_ref().map(|p| p.name.clone()),
+                // An account whose provider left the settings is named by its key.
+                provider: entry
+                    .status
+                    .provider
+                    .as_ref()
+                    .map(|p| p.name.clone())
+                    .or_else(|| entry.provider.clone()),
                 state: entry.status.connection.state_name(),
                 chosen: entry.slot == list.chosen,
             })
@@ -314,7 +416,7 @@ impl<H: Host> Accounts<H> {
                     if let Some(other_slot) = other_slot {
                         self.list().chosen = other_slot;
                     }
-                    self.host.forget_account_data();
+                    self.host.forget_account_data(slot);
                     other.notify(Tone::Info, messages::ACCOUNT_ALREADY_LINKED);
                     self.emit();
                     self.keep_linked().await;
@@ -332,14 +434,20 @@ impl<H: Host> Accounts<H> {
     /// added whose sign-in waits (so that the app started cold with its callback finishes
     /// it). An account that start-up finds disconnected leaves the list then.
     async fn keep_linked(&self) {
-        let slots: Vec<Slot> = {
+        let accounts: Vec<LinkedAccount> = {
             let list = self.list();
-            list.entries.iter().map(|entry| entry.slot).collect()
+            list.entries
+                .iter()
+                .map(|entry| LinkedAccount {
+                    slot: entry.slot,
+                    provider: entry.provider.clone(),
+                })
+                .collect()
         };
         let me = self.me.clone();
         photolink_oauth::sync::blocking(move || {
             if let Some(me) = me.upgrade() {
-                me.host.keep_linked(&slots);
+                me.host.keep_linked(&accounts);
             }
         })
         .await;
@@ -386,7 +494,7 @@ impl<H: Host> Accounts<H> {
                 .or(list.entries.first())
                 .map(|entry| entry.connection.clone())
         };
-        found.unwrap_or_else(|| self.open(Slot::FIRST, false, true))
+        found.unwrap_or_else(|| self.open(Slot::FIRST, None, false, true))
     }
 
     /// The chosen account's provider and session, once set up.
@@ -397,6 +505,11 @@ impl<H: Host> Accounts<H> {
             .iter()
             .find(|entry| entry.slot == list.chosen)?;
         entry.connection.provider()
+    }
+
+    /// The provider and session of the account `id`, once set up.
+    pub fn provider_of(&self, id: u32) -> Option<Arc<Provider>> {
+        self.connection(Slot(id))?.provider()
     }
 
     /// The app's request with `provider`'s session failed: reported to the account of that
@@ -501,31 +614,74 @@ impl<H: Host> Accounts<H> {
         chosen.retry().await;
     }
 
-    /// Adds an account: a sign-in for a new slot, chosen at once. At a provider with a linked
-    /// account the provider is asked for its account chooser.
-    pub async fn add(&self) {
-        let (slot, choose_account) = {
+    /// Adds an account at the provider whose key is `provider` (the first when `None`): a
+    /// sign-in for a new slot, chosen at once. At a provider with a linked account the provider
+    /// is asked for its account chooser.
+    pub async fn add(&self, provider: Option<String>) -> Result<(), Error> {
+        let (slot, provider, choose_account) = {
             let list = self.list();
+            let provider = match (provider, list.announced.is_empty()) {
+                (Some(key), false) => Some(
+                    list.provider(Some(&key))
+                        .ok_or(Error::NoSuchProvider)?
+                        .id
+                        .clone(),
+                ),
+                (asked, _) => asked.or_else(|| list.announced.first().map(|p| p.id.clone())),
+            };
             let mut slot = Slot::FIRST;
             while list.entries.iter().any(|entry| entry.slot == slot) {
                 slot = Slot(slot.0 + 1);
             }
-            let any_connected = list
-                .entries
-                .iter()
-                .any(|entry| matches!(entry.status.connection, Connection::Connected { .. }));
-            (slot, any_connected)
+            let connected_there = list.entries.iter().any(|entry| {
+                entry.provider == provider
+                    && matches!(entry.status.connection, Connection::Connected { .. })
+            });
+            (slot, provider, connected_there)
         };
-        // A chosen account that is not connected is the one to connect: no new slot.
+        // A chosen account that is not connected is the one to connect, at its provider; one
+        // that never linked anything takes the provider asked for.
         let chosen = self.chosen();
         if !matches!(chosen.status().connection, Connection::Connected { .. }) {
-            return self.connect().await;
+            let replaced = {
+                let mut list = self.list();
+                let chosen_slot = list.chosen;
+                let entry = list.entries.iter().find(|e| e.slot == chosen_slot);
+                let other_provider = entry.is_some_and(|e| e.provider != provider);
+                let nothing_linked =
+                    entry.is_some_and(|e| e.status.connection == Connection::Disconnected);
+                match (other_provider, nothing_linked) {
+                    (false, _) => None,
+                    (true, true) => {
+                        list.entries.retain(|e| e.slot != chosen_slot);
+                        Some(Some(chosen_slot))
+                    }
+                    (true, false) => Some(None),
+                }
+            };
+            match replaced {
+                None => {
+                    self.connect().await;
+                    return Ok(());
+                }
+                Some(Some(slot)) => {
+                    self.end_other_sign_ins(slot).await;
+                    let connection = self.open(slot, provider, false, true);
+                    self.list().chosen = slot;
+                    self.emit();
+                    connection.connect().await;
+                    self.keep_linked().await;
+                    return Ok(());
+                }
+                Some(None) => {}
+            }
         }
         self.end_other_sign_ins(slot).await;
-        let connection = self.open(slot, choose_account, false);
+        let connection = self.open(slot, provider, choose_account, false);
         self.list().chosen = slot;
         connection.connect().await;
         self.keep_linked().await;
+        Ok(())
     }
 
     /// Gives up the sign-in the chosen account waits for; an account added for it goes.
@@ -552,7 +708,7 @@ impl<H: Host> Accounts<H> {
         };
         if let Some(slot) = unlinked {
             self.drop_unless_alone(slot);
-            self.host.forget_account_data();
+            self.host.forget_account_data(slot);
             self.emit();
         }
     }
@@ -567,9 +723,9 @@ impl<H: Host> Accounts<H> {
             if let Some(entry) = self.list().entries.iter_mut().find(|e| e.slot == slot) {
                 entry.linked = false;
             }
+            self.host.forget_account_data(slot);
         }
         self.keep_linked().await;
-        self.host.forget_account_data();
         self.emit();
     }
 

@@ -72,11 +72,19 @@ pub async fn disconnect<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandErro
     Ok(())
 }
 
-/// Adds an account: a sign-in for another one in the browser, beside those linked.
+/// Adds an account at the provider whose key is `provider` (the settings' first when not
+/// given): a sign-in for another one in the browser, beside those linked.
 #[tauri::command]
-pub async fn add_account<R: Runtime>(app: AppHandle<R>) -> Result<(), CommandError> {
-    app.sign_in().accounts.add().await;
-    Ok(())
+pub async fn add_account<R: Runtime>(
+    app: AppHandle<R>,
+    provider: Option<String>,
+) -> Result<(), CommandError> {
+    let sign_in = app.sign_in();
+    sign_in
+        .accounts
+        .add(provider)
+        .await
+        .map_err(|error| sign_in.command_error(&error))
 }
 
 /// Chooses the account `id` of the list: the window shows its status and gallery.

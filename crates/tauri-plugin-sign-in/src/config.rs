@@ -11,7 +11,7 @@ use std::time::Duration;
 use photolink_oauth::{ClientSecret, IssuerTemplate};
 use serde::Deserialize;
 use toml::Spanned;
-use toml::de::DeTable;
+use toml::de::{DeTable, DeValue};
 use url::Url;
 
 use crate::presets::{self, Preset};
@@ -128,6 +128,10 @@ impl PluginConfig {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderConfig {
+    /// What the list of linked accounts records of the provider an account belongs to (see
+    /// [`key`](Self::key)); only needed to rename a provider whose accounts are linked.
+    #[serde(default)]
+    pub id: Option<String>,
     /// Name shown in the window, e.g. "Demo Photos".
     pub name: String,
     /// Issuer identifier: used for discovery unless both endpoints below are given, and checked
@@ -273,6 +277,13 @@ pub struct ExplicitEndpoints {
 }
 
 impl ProviderConfig {
+    /// The provider's key: its `id`, else its `name`. The list of linked accounts records it
+    /// for each account, so it must stay the same while accounts are linked; two providers of
+    /// one file never share it.
+    pub fn key(&self) -> &str {
+        self.id.as_deref().unwrap_or(&self.name)
+    }
+
     /// Where the browser sends the sign-in back.
     pub fn redirect(&self) -> Redirect {
         match self.redirect {
@@ -301,6 +312,9 @@ impl ProviderConfig {
     fn validate(&self) -> Result<(), FieldError> {
         if self.name.trim().is_empty() {
             return Err(FieldError::new("name", "must not be empty"));
+        }
+        if self.id.as_ref().is_some_and(|id| id.trim().is_empty()) {
+            return Err(FieldError::new("id", "must not be empty"));
         }
         if self.client_id.trim().is_empty() {
             return Err(FieldError::new("client_id", "must not be empty"));
@@ -447,6 +461,26 @@ pub enum ConfigProblem {
     /// A field's value cannot be used.
     #[error("{0}")]
     Field(FieldError),
+    /// A field's value in one of several `[[providers]]` tables cannot be used; `line` is the
+    /// table's.
+    #[error("the [[providers]] table at line {line}: {error}")]
+    ProviderField { line: usize, error: FieldError },
+    /// Two providers of the file have the same key ([`ProviderConfig::key`]); `line` is the
+    /// second one's.
+    #[error(
+        "line {line}: another provider has the key \"{key}\" (its `id`, or its `name` when it has no `id`); give each provider its own `id`"
+    )]
+    DuplicateProvider { line: usize, key: String },
+    /// A field outside the `[[providers]]` tables of a file that has them.
+    #[error(
+        "line {line}: the field is outside the [[providers]] tables; in a file with [[providers]], every field belongs to one of them"
+    )]
+    OutsideProviders { line: usize },
+    /// `providers` is not a list of `[[providers]]` tables.
+    #[error(
+        "line {line}: `providers` must be [[providers]] tables, each with the fields of one provider"
+    )]
+    NotProviderTables { line: usize },
     /// The provider's server, reached with the file's settings, showed them wrong (an issuer
     /// that is not the server's, an endpoint without https).
     #[error("{0}")]
@@ -508,7 +542,7 @@ impl ConfigSource {
 
     /// Reads the settings, the app's `fields` with them: `Ok(None)` means "no file in the
     /// config folder".
-    pub fn load(&self, fields: &AppFields) -> Result<Option<ProviderConfig>, ConfigError> {
+    pub fn load(&self, fields: &AppFields) -> Result<Option<Vec<ProviderConfig>>, ConfigError> {
         let path = self.path();
         let text = match std::fs::read_to_string(path) {
             Ok(text) => text,
@@ -537,13 +571,87 @@ impl ConfigSource {
     }
 }
 
-/// Parses and checks the file's text, the app's `fields` with it; the error names the line and
-/// field.
-pub fn parse(text: &str, fields: &AppFields) -> Result<ProviderConfig, ConfigProblem> {
-    let config = presets::read(text, |whole| read_both(whole, fields))
-        .map_err(|error| ConfigProblem::Syntax(syntax_error(text, &error)))?;
-    config.validate().map_err(ConfigProblem::Field)?;
-    Ok(config)
+/// Parses and checks the file's text, the app's `fields` with it: its providers in the file's
+/// order, one for a file in the single-provider form (its fields at the top), one per
+/// `[[providers]]` table otherwise. The error names the line and field.
+pub fn parse(text: &str, fields: &AppFields) -> Result<Vec<ProviderConfig>, ConfigProblem> {
+    let syntax = |error: toml::de::Error| ConfigProblem::Syntax(syntax_error(text, &error));
+    let line = |offset: usize| line_at(text, offset);
+    let root = DeTable::parse(text).map_err(syntax)?;
+    let (tables, several) = match form(root, &line)? {
+        Form::One(table) => (vec![table], false),
+        Form::Several(tables) => (tables, true),
+    };
+    let mut providers: Vec<ProviderConfig> = Vec::with_capacity(tables.len());
+    for table in tables {
+        let table_line = line(table.span().start);
+        let key_line = ["id", "name"]
+            .iter()
+            .find_map(|field| table.get_ref().get(*field))
+            .map_or(table_line, |value| line(value.span().start));
+        let config = presets::read(table, |whole| read_both(whole, fields)).map_err(syntax)?;
+        config.validate().map_err(|error| match several {
+            true => ConfigProblem::ProviderField {
+                line: table_line,
+                error,
+            },
+            false => ConfigProblem::Field(error),
+        })?;
+        if providers.iter().any(|other| other.key() == config.key()) {
+            return Err(ConfigProblem::DuplicateProvider {
+                line: key_line,
+                key: config.key().to_owned(),
+            });
+        }
+        providers.push(config);
+    }
+    Ok(providers)
+}
+
+/// How a file is written: one provider's fields at the top, or `[[providers]]` tables.
+enum Form<'a> {
+    One(Spanned<DeTable<'a>>),
+    Several(Vec<Spanned<DeTable<'a>>>),
+}
+
+/// The file's form: its `[[providers]]` tables when it has them, else the whole file.
+fn form<'a>(
+    root: Spanned<DeTable<'a>>,
+    line: &impl Fn(usize) -> usize,
+) -> Result<Form<'a>, ConfigProblem> {
+    let span = root.span();
+    let mut root = root.into_inner();
+    let Some(listed) = root.remove("providers") else {
+        return Ok(Form::One(Spanned::new(span, root)));
+    };
+    if let Some(outside) = root.values().map(|value| value.span().start).min() {
+        return Err(ConfigProblem::OutsideProviders {
+            line: line(outside),
+        });
+    }
+    let not_tables = ConfigProblem::NotProviderTables {
+        line: line(listed.span().start),
+    };
+    let DeValue::Array(items) = listed.into_inner() else {
+        return Err(not_tables);
+    };
+    let tables = items
+        .into_iter()
+        .map(|item| {
+            let span = item.span();
+            match item.into_inner() {
+                DeValue::Table(table) => Some(Spanned::new(span, table)),
+                _ => None,
+            }
+        })
+        .collect::<Option<Vec<_>>>()
+        .filter(|tables| !tables.is_empty());
+    tables.map(Form::Several).ok_or(not_tables)
+}
+
+/// The line (from 1) of `offset` in `text`.
+fn line_at(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
 }
 
 /// Reads the whole file (preset applied): the sign-in's fields here, the app's by the app.
@@ -578,7 +686,7 @@ fn syntax_error(text: &str, error: &toml::de::Error) -> SyntaxError {
         };
     };
     let before = &text[..span.start.min(text.len())];
-    let line = before.matches('\n').count() + 1;
+    let line = line_at(text, span.start);
     // toml names the line but not the field; a value's error names the key before it.
     let line_text = text[before.rfind('\n').map_or(0, |at| at + 1)..]
         .lines()
@@ -636,8 +744,16 @@ pub(crate) mod an_app {
         read: |fields| Ok(AppSettings::new(Fields::deserialize(fields)?)),
     };
 
-    /// The file's text read with these fields; the error as its technical text.
+    /// The one provider of a file's text read with these fields; the error as its technical
+    /// text.
     pub fn parse(text: &str) -> Result<ProviderConfig, String> {
+        let mut providers = parse_all(text)?;
+        assert_eq!(providers.len(), 1, "a file of one provider");
+        Ok(providers.remove(0))
+    }
+
+    /// Every provider of a file's text read with these fields.
+    pub fn parse_all(text: &str) -> Result<Vec<ProviderConfig>, String> {
         super::parse(text, &FIELDS).map_err(|problem| problem.to_string())
     }
 
@@ -675,6 +791,111 @@ prompt = "consent"
         assert!(config.explicit_endpoints().is_none());
         assert!(config.client_secret.is_none());
         assert!(!config.dpop, "DPoP is asked for only when written");
+    }
+
+    const TWO_PROVIDERS: &str = r#"[[providers]]
+name = "Demo Photos"
+issuer = "https://photos.example.com"
+client_id = "photolink-desktop"
+photos_endpoint = "https://photos.example.com/photos"
+
+[[providers]]
+id = "work"
+name = "Work Photos"
+issuer = "https://work.example.com"
+client_id = "photolink"
+photos_endpoint = "https://work.example.com/photos"
+photo_api = "google-drive"
+
+[providers.authorize_params]
+prompt = "consent"
+"#;
+
+    #[test]
+    fn a_file_of_one_provider_is_read_as_it_always_was() {
+        let providers = an_app::parse_all(EXAMPLE).unwrap();
+        assert_eq!(providers.len(), 1);
+        assert_eq!(providers[0].name, "Demo Photos");
+        assert_eq!(providers[0].key(), "Demo Photos", "the key is the name");
+        assert_eq!(
+            an_app::fields(&providers[0]).photos_endpoint,
+            "https://photos.example.com/photos"
+        );
+    }
+
+    #[test]
+    fn several_providers_are_read_in_order_each_with_its_own_fields_and_key() {
+        let providers = an_app::parse_all(TWO_PROVIDERS).unwrap();
+        let keys: Vec<_> = providers.iter().map(ProviderConfig::key).collect();
+        assert_eq!(keys, ["Demo Photos", "work"]);
+        assert_eq!(providers[1].name, "Work Photos");
+        assert_eq!(
+            providers[1]
+                .authorize_params
+                .get("prompt")
+                .map(String::as_str),
+            Some("consent")
+        );
+        assert!(providers[0].authorize_params.is_empty());
+        assert_eq!(an_app::fields(&providers[0]).photo_api, None);
+        assert_eq!(
+            an_app::fields(&providers[1]).photo_api.as_deref(),
+            Some("google-drive")
+        );
+    }
+
+    #[test]
+    fn each_provider_takes_its_own_preset() {
+        let text = "[[providers]]\npreset = \"microsoft\"\nclient_id = \"m\"\n\n[[providers]]\npreset = \"google\"\nclient_id = \"g\"\nclient_secret = \"s\"\n";
+        let providers = an_app::parse_all(text).unwrap();
+        assert_eq!(providers[0].name, "Microsoft OneDrive");
+        assert!(providers[0].issuer_template().is_some());
+        assert_eq!(providers[1].name, "Google Drive");
+        assert_eq!(providers[1].issuer, "https://accounts.google.com");
+        let error = an_app::parse_all(&text.replace("client_secret = \"s\"\n", "")).unwrap_err();
+        assert!(error.contains("line 5"), "the second table's line: {error}");
+        assert!(error.contains("`client_secret`"), "{error}");
+    }
+
+    #[test]
+    fn two_providers_with_one_key_are_refused_naming_the_second() {
+        let same_name = TWO_PROVIDERS.replace(
+            "id = \"work\"\nname = \"Work Photos\"",
+            "name = \"Demo Photos\"",
+        );
+        let error = an_app::parse_all(&same_name).unwrap_err();
+        assert!(error.starts_with("line 8:"), "{error}");
+        assert!(error.contains("\"Demo Photos\""), "{error}");
+        assert!(error.contains("`id`"), "{error}");
+        let same_id = TWO_PROVIDERS.replace("id = \"work\"", "id = \"Demo Photos\"");
+        let error = an_app::parse_all(&same_id).unwrap_err();
+        assert!(error.starts_with("line 8:"), "the `id` line: {error}");
+        let renamed = TWO_PROVIDERS.replace("name = \"Work Photos\"", "name = \"Demo Photos\"");
+        assert!(
+            an_app::parse_all(&renamed).is_ok(),
+            "the `id` tells them apart"
+        );
+    }
+
+    #[test]
+    fn a_bad_list_of_providers_is_named_with_its_line() {
+        let outside = format!("name = \"X\"\n{TWO_PROVIDERS}");
+        let error = an_app::parse_all(&outside).unwrap_err();
+        assert!(error.starts_with("line 1:"), "{error}");
+        assert!(error.contains("[[providers]]"), "{error}");
+        for bad in ["providers = 3\n", "providers = []\n", "providers = [1]\n"] {
+            let error = an_app::parse_all(bad).unwrap_err();
+            assert!(error.starts_with("line 1:"), "{bad}: {error}");
+            assert!(error.contains("`providers`"), "{bad}: {error}");
+        }
+        let misspelled =
+            TWO_PROVIDERS.replace("client_id = \"photolink\"", "client_idd = \"photolink\"");
+        let error = an_app::parse_all(&misspelled).unwrap_err();
+        assert!(error.starts_with("line 11:"), "{error}");
+        let empty_id = TWO_PROVIDERS.replace("id = \"work\"", "id = \" \"");
+        let error = an_app::parse_all(&empty_id).unwrap_err();
+        assert!(error.contains("`id`"), "{error}");
+        assert!(error.contains("line 7"), "the table's line: {error}");
     }
 
     #[test]

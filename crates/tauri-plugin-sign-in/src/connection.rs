@@ -285,6 +285,7 @@ impl View {
             notice: self.notice.clone(),
             warning,
             accounts: Vec::new(),
+            providers: Vec::new(),
         }
     }
 }

@@ -3,15 +3,16 @@
 //! (its photos, say) is its own: the connection tells it when the account changes or goes
 //! through the hook given to [`Builder::on_account_changed`](crate::Builder::on_account_changed).
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 use tauri::{AppHandle, Emitter, Manager, Runtime};
 use tauri_plugin_opener::OpenerExt;
 use url::Url;
 
-use crate::accounts::{Accounts, Host};
+use crate::accounts::{Accounts, Host, LinkedAccount};
 use crate::config::{AppFields, PluginConfig};
 use crate::connection::Os;
 use crate::error::{BrowserNotOpened, Error};
@@ -23,15 +24,16 @@ use crate::store::{ENDED_SIGN_INS_FILE_NAME, ForgottenEntries, SignInStore, Slot
 /// Event carrying the new [`Status`] whenever it changes.
 pub const CONNECTION_CHANGED: &str = "connection-changed";
 
-/// The file in the app data folder listing the slots of the linked accounts (no secrets).
+/// The file in the app data folder listing the linked accounts, each with its slot and its
+/// provider's key (no secrets).
 const LINKED_ACCOUNTS_FILE_NAME: &str = "linked-accounts.json";
 
 /// The accounts of this process, over the real window and OS.
 pub type DesktopAccounts<R> = Accounts<DesktopHost<R>>;
 
-/// What the app does when the connected account changed or went away: drop whatever of it it
-/// shows or keeps.
-pub type AccountChanged<R> = Box<dyn Fn(&AppHandle<R>) + Send + Sync>;
+/// What the app does when an account (its id in the list) changed or went away: drop whatever
+/// of it it shows or keeps.
+pub type AccountChanged<R> = Box<dyn Fn(&AppHandle<R>, u32) + Send + Sync>;
 
 /// The accounts over the app's windows and the OS.
 pub fn accounts<R: Runtime>(
@@ -47,7 +49,7 @@ pub fn accounts<R: Runtime>(
         names,
         plugin,
         account_changed,
-        setting: Arc::new(tokio::sync::OnceCell::new()),
+        settings: Arc::default(),
     })
 }
 
@@ -65,9 +67,13 @@ pub struct DesktopHost<R: Runtime> {
     names: AppNames,
     plugin: PluginConfig,
     account_changed: Option<AccountChanged<R>>,
-    /// The provider's settings, read once for every account.
-    setting: Arc<tokio::sync::OnceCell<ProviderSetting>>,
+    /// Each provider's settings, by its key, read once for every account at it.
+    settings: ProviderSettings,
 }
+
+/// Each provider's settings by its key (`None`: the first), read once.
+type ProviderSettings =
+    Arc<Mutex<HashMap<Option<String>, Arc<tokio::sync::OnceCell<ProviderSetting>>>>>;
 
 impl<R: Runtime> DesktopHost<R> {
     fn linked_file(&self) -> Option<std::path::PathBuf> {
@@ -79,7 +85,7 @@ impl<R: Runtime> DesktopHost<R> {
 impl<R: Runtime> Host for DesktopHost<R> {
     type Os = DesktopOs<R>;
 
-    fn os(&self, slot: Slot, choose_account: bool) -> DesktopOs<R> {
+    fn os(&self, slot: Slot, provider: Option<&str>, choose_account: bool) -> DesktopOs<R> {
         let sign_ins =
             SignInStore::keyring(self.names.keyring.clone(), slot, ended_sign_ins(&self.app));
         DesktopOs {
@@ -87,7 +93,11 @@ impl<R: Runtime> Host for DesktopHost<R> {
             fields: self.fields,
             names: self.names.clone(),
             plugin: self.plugin.clone(),
-            setting: self.setting.clone(),
+            setting: photolink_oauth::sync::lock(&self.settings)
+                .entry(provider.map(str::to_owned))
+                .or_default()
+                .clone(),
+            provider: provider.map(str::to_owned),
             slot,
             choose_account,
             sign_ins: Arc::new(sign_ins),
@@ -100,13 +110,13 @@ impl<R: Runtime> Host for DesktopHost<R> {
         }
     }
 
-    fn forget_account_data(&self) {
+    fn forget_account_data(&self, slot: Slot) {
         if let Some(account_changed) = &self.account_changed {
-            account_changed(&self.app);
+            account_changed(&self.app, slot.0);
         }
     }
 
-    fn linked(&self) -> Vec<Slot> {
+    fn linked(&self) -> Vec<LinkedAccount> {
         let Some(path) = self.linked_file() else {
             return Vec::new();
         };
@@ -123,11 +133,11 @@ impl<R: Runtime> Host for DesktopHost<R> {
         }
     }
 
-    fn keep_linked(&self, slots: &[Slot]) {
+    fn keep_linked(&self, accounts: &[LinkedAccount]) {
         let Some(path) = self.linked_file() else {
             return;
         };
-        let written = serde_json::to_vec(slots)
+        let written = serde_json::to_vec(accounts)
             .map_err(std::io::Error::other)
             .and_then(|bytes| {
                 if let Some(folder) = path.parent() {
@@ -141,14 +151,16 @@ impl<R: Runtime> Host for DesktopHost<R> {
     }
 }
 
-/// The system browser, the settings, the OS keyring, the loopback listener and the clock, for
-/// the account in one slot.
+/// The system browser, its provider's settings, the OS keyring, the loopback listener and the
+/// clock, for the account in one slot.
 pub struct DesktopOs<R: Runtime> {
     app: AppHandle<R>,
     fields: AppFields,
     names: AppNames,
     plugin: PluginConfig,
     setting: Arc<tokio::sync::OnceCell<ProviderSetting>>,
+    /// The key of the account's provider (`None`: the settings' first).
+    provider: Option<String>,
     slot: Slot,
     choose_account: bool,
     sign_ins: Arc<SignInStore>,
@@ -166,7 +178,13 @@ impl<R: Runtime> Os for DesktopOs<R> {
         let setting = self
             .setting
             .get_or_try_init(|| {
-                ProviderSetting::read(&self.app, &self.fields, &self.names, &self.plugin)
+                ProviderSetting::read(
+                    &self.app,
+                    &self.fields,
+                    &self.names,
+                    &self.plugin,
+                    self.provider.as_deref(),
+                )
             })
             .await?;
         Provider::open(setting, &self.names, self.slot, self.choose_account).await

@@ -22,6 +22,12 @@ pub enum Error {
     NotWaiting,
     #[error("no such account")]
     NoSuchAccount,
+    /// The account's provider is no longer in the settings file (its key is not).
+    #[error("the account's provider is not in the settings")]
+    ProviderGone,
+    /// Add account named a provider the settings do not have.
+    #[error("no such provider")]
+    NoSuchProvider,
     #[error("clipboard: {0}")]
     Clipboard(#[source] tauri_plugin_clipboard_manager::Error),
     #[error("cannot listen on 127.0.0.1 for the browser's redirect: {0}")]
@@ -40,6 +46,7 @@ impl Error {
         use photolink_oauth::Error as OAuth;
         match self {
             Self::Config(_)
+            | Self::ProviderGone
             | Self::MissingDirectory(_)
             | Self::OAuth(OAuth::InvalidConfig(_) | OAuth::InsecureEndpoint { .. }) => false,
             #[cfg(feature = "demo-provider")]

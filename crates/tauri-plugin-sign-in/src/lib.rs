@@ -18,8 +18,8 @@
 //!     .plugin(tauri_plugin_clipboard_manager::init())
 //!     .plugin(
 //!         tauri_plugin_sign_in::Builder::new()
-//!             // Drop what the app keeps of an account when it changes or goes.
-//!             .on_account_changed(|_app| {})
+//!             // Drop what the app keeps of an account (by its id) when it changes or goes.
+//!             .on_account_changed(|_app, _account| {})
 //!             .build(),
 //!     )
 //!     .setup(|app| {
@@ -206,6 +206,12 @@ impl<R: Runtime> SignIn<R> {
         self.accounts.provider()
     }
 
+    /// The provider and session of the account `id` (as in [`AccountItem::id`]), once set
+    /// up: what the app tells that account's data apart by.
+    pub fn account_provider(&self, id: u32) -> Option<Arc<Provider>> {
+        self.accounts.provider_of(id)
+    }
+
     /// The app's request with `provider`'s session failed: a grant that died means the person
     /// has to connect that account again, which the window then shows. It waits for the
     /// sign-in step that runs, if any, and changes nothing once the person has started
@@ -313,11 +319,12 @@ impl<R: Runtime> Builder<R> {
         self
     }
 
-    /// Called when the connected account changed or went away (a new sign-in, Disconnect, a
-    /// grant that died): the app drops whatever of the account it shows or keeps.
+    /// Called with an account's id (as in [`AccountItem::id`]) when that account changed or
+    /// went away (a new sign-in, Disconnect, a grant that died): the app drops whatever of that
+    /// account it shows or keeps, and nothing of the others.
     pub fn on_account_changed(
         mut self,
-        account_changed: impl Fn(&AppHandle<R>) + Send + Sync + 'static,
+        account_changed: impl Fn(&AppHandle<R>, u32) + Send + Sync + 'static,
     ) -> Self {
         self.account_changed = Some(Box::new(account_changed));
         self
@@ -356,9 +363,7 @@ impl<R: Runtime> Builder<R> {
                 app.manage(SignIn {
                     accounts: accounts.clone(),
                 });
-                if let Some(provider) = announced {
-                    accounts.announce(provider);
-                }
+                accounts.announce(announced);
                 tauri::async_runtime::spawn(async move { accounts.start_up().await });
                 deep_link::set_up(app);
                 Ok(())

@@ -330,6 +330,11 @@ pub fn error(error: &Error, provider: &str) -> String {
         }
         Error::NotWaiting => "No sign-in is waiting for your browser.".into(),
         Error::NoSuchAccount => "That account is no longer linked.".into(),
+        Error::ProviderGone => format!(
+            "This account's provider is no longer in the provider settings. Disconnect the account, or add its provider back and start {} again.",
+            app()
+        ),
+        Error::NoSuchProvider => "That provider is not in the provider settings.".into(),
         Error::Clipboard(_) => "The link could not be copied.".into(),
         Error::RedirectListener(_) => format!(
             "{app_opening} could not get ready to receive the sign-in from your browser. Another program may be using the port in the provider settings (redirect_port). Try again."

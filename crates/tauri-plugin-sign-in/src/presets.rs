@@ -11,7 +11,8 @@
 //!
 //! # How a preset applies ([`read`])
 //!
-//! 1. The file is parsed as TOML; syntax errors keep their line.
+//! 1. The file is parsed as TOML; syntax errors keep their line. A preset applies to the
+//!    fields of one provider: the whole file, or one `[[providers]]` table.
 //! 2. When it names a known preset, `{tenant}` in the preset's text becomes the file's
 //!    `tenant` (`common` when absent). A tenant that is not a plain name leaves the preset
 //!    out, so the `tenant` line itself is reported.
@@ -165,13 +166,12 @@ fn is_plain_tenant(tenant: &str) -> bool {
         && !tenant.contains("..")
 }
 
-/// Parses `provider.toml` text, applies its preset (see the module documentation) and hands the
-/// whole to `read`.
+/// Applies the preset of one provider's fields (the whole file, or one `[[providers]]` table;
+/// see the module documentation) and hands the whole to `read`.
 pub fn read<T>(
-    text: &str,
+    root: Spanned<DeTable<'_>>,
     read: impl FnOnce(Spanned<DeTable<'_>>) -> Result<T, toml::de::Error>,
 ) -> Result<T, toml::de::Error> {
-    let root = DeTable::parse(text)?;
     let Some((preset, at)) = named_preset(root.get_ref()) else {
         return read(root);
     };

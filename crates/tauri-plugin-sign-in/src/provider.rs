@@ -65,11 +65,11 @@ pub struct Provider {
     pub embedded: Option<Arc<ProviderHandle>>,
 }
 
-/// Which provider the settings ask for.
+/// Which providers the settings ask for.
 enum Choice {
     Configured {
         source: ConfigSource,
-        config: Box<ProviderConfig>,
+        configs: Vec<ProviderConfig>,
     },
     #[cfg(feature = "demo-provider")]
     Embedded,
@@ -88,10 +88,7 @@ impl Choice {
             .map_err(|_| Error::MissingDirectory("settings"))?;
         let source = plugin.config_source(|name| std::env::var_os(name), &config_dir);
         match source.load(fields)? {
-            Some(config) => Ok(Self::Configured {
-                source,
-                config: Box::new(config),
-            }),
+            Some(configs) => Ok(Self::Configured { source, configs }),
             #[cfg(feature = "demo-provider")]
             None => Ok(Self::Embedded),
             #[cfg(not(feature = "demo-provider"))]
@@ -102,38 +99,44 @@ impl Choice {
         }
     }
 
-    fn summary(&self) -> ProviderSummary {
+    fn summaries(&self) -> Vec<ProviderSummary> {
         match self {
-            Self::Configured { config, .. } => ProviderSummary {
-                name: config.name.clone(),
-                issuer: Some(config.issuer.clone()),
-                embedded: false,
-            },
+            Self::Configured { configs, .. } => configs.iter().map(summary).collect(),
             #[cfg(feature = "demo-provider")]
-            Self::Embedded => ProviderSummary {
+            Self::Embedded => vec![ProviderSummary {
+                id: crate::embedded::NAME.into(),
                 name: crate::embedded::NAME.into(),
                 issuer: None,
                 embedded: true,
-            },
+            }],
         }
     }
 }
 
-/// Which provider the app will connect to, before setting it up (`None` when the settings
+fn summary(config: &ProviderConfig) -> ProviderSummary {
+    ProviderSummary {
+        id: config.key().to_owned(),
+        name: config.name.clone(),
+        issuer: Some(config.issuer.clone()),
+        embedded: false,
+    }
+}
+
+/// The providers the app may connect to, before setting any up (none when the settings
 /// cannot be read; setting up says why).
 pub fn announced<R: Runtime>(
     app: &AppHandle<R>,
     fields: &AppFields,
     plugin: &PluginConfig,
-) -> Option<ProviderSummary> {
+) -> Vec<ProviderSummary> {
     Choice::read(app, fields, plugin)
-        .ok()
-        .map(|choice| choice.summary())
+        .map(|choice| choice.summaries())
+        .unwrap_or_default()
 }
 
-/// The provider's settings, read and set up once for every account: its summary, the client
-/// (endpoints discovered), where the browser sends the sign-in back, the app's fields and the
-/// embedded demo provider when it runs.
+/// One provider's settings, read and set up once for every account at it: its summary, the
+/// client (endpoints discovered), where the browser sends the sign-in back, the app's fields
+/// and the embedded demo provider when it runs.
 pub struct ProviderSetting {
     summary: ProviderSummary,
     client: OAuthClient,
@@ -146,13 +149,15 @@ pub struct ProviderSetting {
 
 impl ProviderSetting {
     /// Reads the settings, starts the embedded provider if there are none and discovers the
-    /// server's endpoints. The app's `fields` of the settings file are read with the
-    /// sign-in's; `names` are the app's.
+    /// server's endpoints of the provider whose key is `key` (the file's first when `None`).
+    /// The app's `fields` of the settings file are read with the sign-in's; `names` are the
+    /// app's.
     pub async fn read<R: Runtime>(
         app: &AppHandle<R>,
         fields: &AppFields,
         names: &AppNames,
         plugin: &PluginConfig,
+        key: Option<&str>,
     ) -> Result<Self, Error> {
         // The settings file is read on the blocking pool, as every file is.
         let choice = {
@@ -160,20 +165,31 @@ impl ProviderSetting {
             blocking(move || Choice::read(&app, &fields, &plugin)).await?
         };
         let lifetime = plugin.sign_in_lifetime(|name| std::env::var(name).ok());
-        let summary = choice.summary();
         let forgotten = data_dir(app)?.join(FORGOTTEN_FILE_NAME);
         match choice {
-            Choice::Configured { source, config } => {
-                tracing::info!(issuer = %config.issuer, "using the configured provider");
+            Choice::Configured {
+                source,
+                mut configs,
+            } => {
+                let several = configs.len() > 1;
+                let at = match key {
+                    None => Some(0),
+                    Some(key) => configs.iter().position(|config| config.key() == key),
+                };
+                let Some(at) = at else {
+                    return Err(Error::ProviderGone);
+                };
+                let config = configs.swap_remove(at);
+                tracing::info!(issuer = %config.issuer, "using a configured provider");
                 let saved = SavedMetadata::at(
-                    data_dir(app)?.join(saved_metadata::FILE_NAME),
+                    data_dir(app)?.join(saved_metadata::file_name(several.then(|| config.key()))),
                     Arc::new(names.keyring.named(saved_metadata::KEY_ACCOUNT)),
                 );
                 let client = configured_client(&config, &names.redirect_uri, lifetime, &saved)
                     .await
                     .map_err(|error| settings_error(&source, error))?;
                 Ok(Self {
-                    summary,
+                    summary: summary(&config),
                     client,
                     redirect: config.redirect(),
                     app: config.app,
@@ -184,6 +200,10 @@ impl ProviderSetting {
             }
             #[cfg(feature = "demo-provider")]
             Choice::Embedded => {
+                let summary = Choice::Embedded.summaries().remove(0);
+                if key.is_some_and(|key| key != summary.id) {
+                    return Err(Error::ProviderGone);
+                }
                 let handle = crate::embedded::start(&data_dir(app)?).await?;
                 let summary = ProviderSummary {
                     issuer: Some(handle.issuer_url().to_owned()),

@@ -35,6 +35,20 @@ use crate::store::SecretEntry;
 
 /// The file in the app's data folder.
 pub const FILE_NAME: &str = "provider-metadata.json";
+/// The file of one provider: [`FILE_NAME`] for the provider of a file that has one (`None`),
+/// else a name of its own made from the provider's `key` (hashed: the key is any text).
+pub fn file_name(key: Option<&str>) -> String {
+    use sha2::{Digest, Sha256};
+    match key {
+        None => FILE_NAME.to_owned(),
+        Some(key) => {
+            let hash = Sha256::digest(key.as_bytes());
+            let short: String = hash[..8].iter().map(|b| format!("{b:02x}")).collect();
+            format!("provider-metadata-{short}.json")
+        }
+    }
+}
+
 /// Keyring user name of the key that seals the file.
 pub const KEY_ACCOUNT: &str = "provider-metadata-key";
 /// The key's length in bytes: the hash's output length, the least RFC 2104 recommends.
@@ -186,6 +200,22 @@ mod tests {
     use crate::store::fakes::{CredentialManagerStandIn, FakeEntry};
 
     const ISSUER: &str = "https://id.example.com";
+
+    #[test]
+    fn each_provider_of_several_has_a_file_of_its_own_and_one_provider_the_usual_one() {
+        assert_eq!(file_name(None), FILE_NAME);
+        let work = file_name(Some("work"));
+        assert_eq!(work, file_name(Some("work")), "the same key, the same file");
+        assert_ne!(work, file_name(Some("Work Photos")));
+        assert_ne!(work, FILE_NAME);
+        let weird = file_name(Some("../a key/with \\ anything"));
+        assert!(
+            weird.starts_with("provider-metadata-")
+                && weird.ends_with(".json")
+                && !weird.contains(['/', '\\', ' ']),
+            "{weird}"
+        );
+    }
 
     fn folder() -> PathBuf {
         let dir = std::env::temp_dir().join(format!(

@@ -31,6 +31,9 @@ pub enum Connection {
 /// The provider the app connects to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ProviderSummary {
+    /// The provider's key in the settings (its `id`, else its name): what an account records
+    /// of its provider, and what Add account names.
+    pub id: String,
     pub name: String,
     /// `None` while the embedded provider is starting.
     pub issuer: Option<String>,
@@ -69,6 +72,9 @@ pub struct Status {
     /// Every account in the window's list, in the order they were added; the status above is
     /// the chosen one's.
     pub accounts: Vec<AccountItem>,
+    /// Every provider of the settings, in their order: Add account asks which one when there
+    /// are several.
+    pub providers: Vec<ProviderSummary>,
 }
 
 /// One account of the window's list.
@@ -112,6 +118,7 @@ mod tests {
                 retryable: true,
             },
             provider: Some(ProviderSummary {
+                id: "Demo Photos".into(),
                 name: "Demo Photos".into(),
                 issuer: Some("http://127.0.0.1:1".into()),
                 embedded: true,
@@ -119,6 +126,7 @@ mod tests {
             notice: None,
             warning: None,
             accounts: Vec::new(),
+            providers: Vec::new(),
         };
         let json = serde_json::to_value(&status).unwrap();
         assert_eq!(json["state"], "error");

@@ -23,8 +23,9 @@
 //!   [`AccountKey`], never by a token or an address. Showing another account
 //!   ([`PhotoCache::switch_account`]) closes the open folder and keeps it; opening an account's
 //!   folder removes every folder under `photos/` of an account not recorded (see below), and
-//!   [`PhotoCache::forget_account`] (Disconnect, a new sign-in, a dead grant) removes the whole
-//!   `photos/` folder and empties the memory cache; a download that finishes afterwards writes
+//!   [`PhotoCache::forget_account_of`] (Disconnect, a new sign-in, a dead grant of the account
+//!   whose folder is open) removes that account's folder and record line and empties the memory
+//!   cache; the other accounts' folders stay, and a download that finishes afterwards writes
 //!   nowhere.
 //! - **The accounts are recorded beside their folders.** `photos/account` names, a line each,
 //!   the account key of each folder opened with a hash of the issuer and client id it was
@@ -32,7 +33,7 @@
 //!   subject, the recorded key of the same issuer and client is used, so the saved gallery of
 //!   the account connected here can be shown, but only when one account of that issuer and
 //!   client is recorded: with two, nothing says which is which, and neither saved gallery is
-//!   shown. The record goes with the folders whenever an account goes away.
+//!   shown. An account's line goes with its folder when the account goes away.
 //! - **The memory cache is keyed by `photo:` id**, which is never handed out twice in a process,
 //!   so nothing kept for one account can be served under another account's id.
 //! - **The disk cache is keyed by the provider's photo id** (hashed into a file name), which
@@ -402,29 +403,41 @@ impl PhotoCache {
         }
     }
 
-    /// The account went away (Disconnect, a new sign-in, a dead grant): empties the memory
-    /// cache and removes the whole disk cache. The folder is renamed at once and deleted in the
-    /// background.
-    pub fn forget_account(&self) {
+    /// The account of `session` went away (Disconnect, a new sign-in, a dead grant): when its
+    /// folder is the open one, [`forget_account`](Self::forget_account). Another account's
+    /// going leaves the open folder alone.
+    pub fn forget_account_of(&self, session: &Arc<Session>) {
+        let shown = lock(&self.shown).upgrade();
+        if shown.is_some_and(|shown| Arc::ptr_eq(&shown, session)) {
+            self.forget_account();
+        }
+    }
+
+    /// The open account went away: empties the memory cache, and removes that account's folder
+    /// and its line of the record. The folders of the other linked accounts stay. The folder is
+    /// renamed at once and deleted in the background.
+    fn forget_account(&self) {
         self.generation.fetch_add(1, Ordering::SeqCst);
         self.memory.clear();
-        if let Some((_, disk)) = self.lock_disk().take() {
-            disk.close();
-        }
+        let Some((account, disk)) = self.lock_disk().take() else {
+            return;
+        };
+        disk.close();
         let Some(root) = &self.root else {
             return;
         };
         // First, on its own: whatever becomes of the folder, its account is no longer recorded.
-        forget_record(&root.join(ACCOUNT_RECORD));
-        match detach(root) {
+        forget_recorded(&root.join(ACCOUNT_RECORD), &account);
+        let folder = disk.folder();
+        match detach(folder) {
             Ok(Some(removed)) => {
-                tracing::info!("removing the photo cache");
+                tracing::info!("removing an account's photo cache");
                 std::thread::spawn(move || disk::remove_any(&removed));
             }
             Ok(None) => {}
             Err(error) => {
-                tracing::warn!(%error, "could not move the photo cache away; removing it in place");
-                disk::remove_any(root);
+                tracing::warn!(%error, "could not move an account's photo cache away; removing it in place");
+                disk::remove_any(folder);
             }
         }
     }
@@ -575,6 +588,21 @@ fn forget_record(record: &Path) {
         Ok(()) => {}
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {}
         Err(error) => tracing::warn!(%error, "could not remove the photo cache's account record"),
+    }
+}
+
+/// Removes `account`'s line from the record at `record`; the other accounts' lines stay.
+fn forget_recorded(record: &Path, account: &AccountKey) {
+    let old = std::fs::read_to_string(record).unwrap_or_default();
+    let kept: String = recorded(&old)
+        .filter(|(_, recorded)| *recorded != account.as_str())
+        .map(|(a, b)| format!("{a} {b}\n"))
+        .collect();
+    forget_record(record);
+    if !kept.is_empty()
+        && let Err(error) = disk::write_private(record, kept.as_bytes())
+    {
+        tracing::warn!(%error, "could not keep the record of the other accounts' photo caches");
     }
 }
 
@@ -803,7 +831,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn forgetting_the_account_removes_everything_and_late_writes_go_nowhere() {
+    async fn forgetting_the_open_account_removes_its_folder_and_late_writes_go_nowhere() {
         let root = root("forget");
         let cache = PhotoCache::new(Some(root.clone()));
         let disk = cache
@@ -815,8 +843,9 @@ mod tests {
             .memory()
             .put(("id".into(), Rendition::Thumbnail), png());
 
+        let folder = disk.folder().to_owned();
         cache.forget_account();
-        assert!(!root.exists(), "the cache folder is still there");
+        assert!(!folder.exists(), "the account's folder is still there");
         assert!(cache.disk().is_none());
         assert!(
             cache
@@ -826,14 +855,48 @@ mod tests {
         );
         disk.put(&thumbnail("p2"), &png()).unwrap();
         assert!(
-            !root.exists(),
-            "a late download wrote into the removed cache"
+            !folder.exists(),
+            "a late download wrote into the removed folder"
         );
-        let base = root.parent().unwrap();
-        for item in std::fs::read_dir(base).unwrap() {
+        for item in std::fs::read_dir(&root).unwrap() {
             wait_until_gone(&item.unwrap().path());
         }
-        std::fs::remove_dir_all(base).unwrap();
+        std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
+    }
+
+    #[tokio::test]
+    async fn forgetting_one_account_keeps_the_other_accounts_folder_and_record() {
+        let root = root("forget-one");
+        let cache = PhotoCache::new(Some(root.clone()));
+        let bob = cache
+            .open_account(account("bob"), &connection(), cache.generation())
+            .await
+            .unwrap();
+        bob.put(&thumbnail("b1"), &png()).unwrap();
+        let bob_folder = bob.folder().to_owned();
+        cache.switch_account();
+        let alice = cache
+            .open_account(account("alice"), &connection(), cache.generation())
+            .await
+            .unwrap();
+        alice.put(&thumbnail("a1"), &png()).unwrap();
+        let alice_folder = alice.folder().to_owned();
+
+        cache.forget_account();
+
+        assert!(!alice_folder.exists(), "Alice's folder stays");
+        assert!(bob_folder.exists(), "Bob's folder went with Alice's");
+        assert_eq!(
+            cache.recorded_account(&connection()).await,
+            Some(account("bob")),
+            "Bob is still recorded, and only he"
+        );
+        let bob = cache
+            .open_account(account("bob"), &connection(), cache.generation())
+            .await
+            .unwrap();
+        assert!(bob.get(&thumbnail("b1")).is_some(), "Bob's thumbnails kept");
+        std::fs::remove_dir_all(root.parent().unwrap()).unwrap();
     }
 
     #[tokio::test]

@@ -144,15 +144,21 @@ impl Photos {
     }
 }
 
-/// The connected account changed or went away: drops its photos, here and on disk.
-pub fn forget_account(app: &AppHandle) {
+/// The account `account` (its id in the sign-in's list) changed or went away: drops its
+/// photos, here and on disk. The other accounts' photos stay.
+pub fn forget_account(app: &AppHandle, account: u32) {
     let Some(photos) = app.try_state::<Photos>() else {
         return;
     };
-    if let Some((_, library)) = &*lock(&photos.library) {
+    let Some(provider) = app.sign_in().account_provider(account) else {
+        return;
+    };
+    if let Some((session, library)) = &*lock(&photos.library)
+        && Arc::ptr_eq(session, &provider.session)
+    {
         library.forget();
     }
-    photos.cache.forget_account();
+    photos.cache.forget_account_of(&provider.session);
 }
 
 /// Lists one page of the connected account's photos.

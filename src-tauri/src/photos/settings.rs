@@ -80,8 +80,12 @@ mod tests {
 
     const EXAMPLE_TOP: &str = "name = \"X\"\nissuer = \"https://a.example\"\nclient_id = \"c\"\nphotos_endpoint = \"https://a.example/photos\"\n";
 
-    fn settings(config: &ProviderConfig) -> &PhotoSettings {
-        config.app.get().unwrap()
+    /// PhotoLink's settings of the file's one provider.
+    fn settings(providers: &[ProviderConfig]) -> &PhotoSettings {
+        let [provider] = providers else {
+            panic!("{} providers, not one", providers.len());
+        };
+        provider.app.get().unwrap()
     }
 
     #[test]

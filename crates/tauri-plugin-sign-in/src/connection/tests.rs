@@ -70,6 +70,10 @@ struct FakeComputer {
     /// Signs in with `openid` and ignores the provider's userinfo endpoint.
     openid_without_userinfo: bool,
     clock: FakeClock,
+    /// The provider's name and key in the settings.
+    provider_name: String,
+    /// The account's provider is no longer in the settings.
+    provider_gone: bool,
 }
 
 /// The system clock, moved on by the test instead of by waiting: the real time plus what the
@@ -199,6 +203,9 @@ impl Os for FakeOs {
 
     async fn set_up_provider(&self) -> Result<Provider, Error> {
         let computer = &self.computer;
+        if computer.provider_gone {
+            return Err(Error::ProviderGone);
+        }
         if computer.provider_unreachable.load(Ordering::SeqCst) {
             return Err(Error::OAuth(OAuthError::Network(
                 "connection refused".into(),
@@ -226,7 +233,8 @@ impl Os for FakeOs {
             ForgottenEntries::at(computer.forgotten.clone()),
         );
         let summary = ProviderSummary {
-            name: PROVIDER.into(),
+            id: computer.provider_name.clone(),
+            name: computer.provider_name.clone(),
             issuer: Some(computer.issuer.clone()),
             embedded: false,
         };
@@ -357,6 +365,8 @@ async fn set_up_with_provider(sign_in_lifetime: Duration, config: demo::Config) 
         openid: false,
         openid_without_userinfo: false,
         clock: FakeClock::default(),
+        provider_name: PROVIDER.into(),
+        provider_gone: false,
     };
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

@@ -311,6 +311,9 @@ const GUIDE: &str = include_str!("../../../../docs/providers.md");
 const DEMO_EXAMPLE: &str = include_str!("../../../../docs/examples/demo-provider.toml");
 const MICROSOFT_EXAMPLE: &str = include_str!("../../../../docs/examples/microsoft.toml");
 const GOOGLE_EXAMPLE: &str = include_str!("../../../../docs/examples/google.toml");
+/// The settings reference and its example of several providers.
+const SETTINGS: &str = include_str!("../../../../docs/settings.md");
+const SEVERAL_EXAMPLE: &str = include_str!("../../../../docs/examples/several-providers.toml");
 
 #[test]
 fn the_guide_shows_each_example_file_unchanged() {
@@ -345,6 +348,24 @@ fn the_preset_examples_parse() {
     let google = parse(GOOGLE_EXAMPLE).unwrap();
     assert_eq!(google.preset, Some(Preset::Google));
     assert!(google.client_secret.is_some());
+}
+
+#[test]
+fn the_example_of_several_providers_is_shown_as_it_is_and_parses() {
+    assert!(
+        SETTINGS.contains(&format!("```toml\n{SEVERAL_EXAMPLE}```")),
+        "docs/settings.md does not show this example as it is:\n{SEVERAL_EXAMPLE}"
+    );
+    let providers = crate::config::an_app::parse_all(SEVERAL_EXAMPLE).unwrap();
+    let keys: Vec<_> = providers.iter().map(|p| p.key()).collect();
+    assert_eq!(
+        keys,
+        ["Microsoft OneDrive", "google-drive"],
+        "as the docs say"
+    );
+    assert_eq!(providers[0].preset, Some(Preset::Microsoft));
+    assert_eq!(providers[1].name, "Google Drive");
+    assert!(providers[1].client_secret.is_some());
 }
 
 #[tokio::test]

@@ -2,40 +2,65 @@
 //! demo accounts told apart by the name typed on its consent page.
 
 use super::*;
-use crate::accounts::{Accounts, Host};
+use crate::accounts::{Accounts, Host, LinkedAccount};
 use crate::status::AccountItem;
 
 /// The window of one process, and the list of linked accounts kept on the fake computer.
 #[derive(Clone)]
 struct FakeHost {
-    computer: FakeComputer,
+    /// The computer at each provider of the settings, the first first.
+    computers: Vec<FakeComputer>,
     shown: Arc<Mutex<Vec<Status>>>,
-    forgotten: Arc<AtomicUsize>,
-    linked: Arc<Mutex<Vec<Slot>>>,
+    /// The slots whose data the app was told to forget, in order.
+    forgotten: Arc<Mutex<Vec<Slot>>>,
+    linked: Arc<Mutex<Vec<LinkedAccount>>>,
+}
+
+impl FakeHost {
+    fn forgotten(&self) -> Vec<Slot> {
+        self.forgotten.lock().unwrap().clone()
+    }
 }
 
 impl Host for FakeHost {
     type Os = FakeOs;
 
-    fn os(&self, slot: Slot, choose_account: bool) -> FakeOs {
-        self.computer.os(slot, choose_account)
+    fn os(&self, slot: Slot, provider: Option<&str>, choose_account: bool) -> FakeOs {
+        let at = match provider {
+            None => self.computers.first().cloned(),
+            Some(key) => self
+                .computers
+                .iter()
+                .find(|computer| computer.provider_name == key)
+                .cloned(),
+        };
+        let computer = at.unwrap_or_else(|| FakeComputer {
+            provider_gone: true,
+            ..self.computers[0].clone()
+        });
+        computer.os(slot, choose_account)
     }
 
     fn show(&self, status: &Status) {
         self.shown.lock().unwrap().push(status.clone());
     }
 
-    fn forget_account_data(&self) {
-        self.forgotten.fetch_add(1, Ordering::SeqCst);
+    fn forget_account_data(&self, slot: Slot) {
+        self.forgotten.lock().unwrap().push(slot);
     }
 
-    fn linked(&self) -> Vec<Slot> {
+    fn linked(&self) -> Vec<LinkedAccount> {
         self.linked.lock().unwrap().clone()
     }
 
-    fn keep_linked(&self, slots: &[Slot]) {
-        *self.linked.lock().unwrap() = slots.to_vec();
+    fn keep_linked(&self, accounts: &[LinkedAccount]) {
+        *self.linked.lock().unwrap() = accounts.to_vec();
     }
+}
+
+/// The slots of a list of linked accounts.
+fn slots(linked: &Mutex<Vec<LinkedAccount>>) -> Vec<Slot> {
+    linked.lock().unwrap().iter().map(|a| a.slot).collect()
 }
 
 const ALEX: &str = "Alex Rivera";
@@ -43,7 +68,7 @@ const SAM: &str = "Sam Lee";
 
 struct Desk {
     setup: Setup,
-    linked: Arc<Mutex<Vec<Slot>>>,
+    linked: Arc<Mutex<Vec<LinkedAccount>>>,
 }
 
 impl Desk {
@@ -57,7 +82,7 @@ impl Desk {
     /// The window and list of a new PhotoLink process.
     fn host(&self) -> FakeHost {
         FakeHost {
-            computer: self.setup.computer.clone(),
+            computers: vec![self.setup.computer.clone()],
             shown: Arc::default(),
             forgotten: Arc::default(),
             linked: self.linked.clone(),
@@ -89,7 +114,7 @@ impl Desk {
     async fn link_alex_and_sam(&self, accounts: &Arc<Accounts<FakeHost>>) {
         accounts.connect().await;
         accounts.finish(&self.approve_as(ALEX).await).await;
-        accounts.add().await;
+        accounts.add(None).await.unwrap();
         accounts.finish(&self.approve_as(SAM).await).await;
     }
 
@@ -134,7 +159,7 @@ async fn a_single_account_is_kept_under_the_names_one_account_always_had() {
         desk.setup.computer.saved_tokens().is_some(),
         "under `oauth-tokens`"
     );
-    assert_eq!(*desk.linked.lock().unwrap(), [Slot::FIRST]);
+    assert_eq!(slots(&desk.linked), [Slot::FIRST]);
     let first_visit = desk.setup.visits()[0].clone();
     assert!(!first_visit.query_pairs().any(|(name, _)| name == "prompt"));
 }
@@ -155,7 +180,7 @@ async fn two_accounts_are_linked_each_with_its_own_tokens_and_the_second_asks_fo
     let alex = desk.refresh_token_of(Slot::FIRST).expect("Alex's tokens");
     let sam = desk.refresh_token_of(Slot(1)).expect("Sam's tokens");
     assert_ne!(alex, sam);
-    assert_eq!(*desk.linked.lock().unwrap(), [Slot::FIRST, Slot(1)]);
+    assert_eq!(slots(&desk.linked), [Slot::FIRST, Slot(1)]);
     let added = desk.setup.visits().last().cloned().unwrap();
     assert!(
         added
@@ -196,7 +221,7 @@ async fn disconnect_revokes_the_chosen_account_only() {
     desk.link_alex_and_sam(&accounts).await;
     let alex = desk.refresh_token_of(Slot::FIRST).unwrap();
     let sam = desk.refresh_token_of(Slot(1)).unwrap();
-    let forgotten = host.forgotten.load(Ordering::SeqCst);
+    let forgotten = host.forgotten().len();
 
     accounts.disconnect().await;
 
@@ -210,10 +235,13 @@ async fn disconnect_revokes_the_chosen_account_only() {
         "Alex's grant kept"
     );
     assert_eq!(desk.refresh_token_of(Slot(1)), None);
-    assert_eq!(*desk.linked.lock().unwrap(), [Slot::FIRST]);
-    assert!(
-        host.forgotten.load(Ordering::SeqCst) > forgotten,
-        "the gallery changes"
+    assert_eq!(slots(&desk.linked), [Slot::FIRST]);
+    assert_eq!(
+        host.forgotten()[forgotten..]
+            .iter()
+            .collect::<std::collections::BTreeSet<_>>(),
+        [&Slot(1)].into(),
+        "Sam's data only is dropped"
     );
 }
 
@@ -222,7 +250,7 @@ async fn choosing_an_account_shows_its_status() {
     let desk = Desk::new().await;
     let (accounts, host) = desk.start().await;
     desk.link_alex_and_sam(&accounts).await;
-    let forgotten = host.forgotten.load(Ordering::SeqCst);
+    let forgotten = host.forgotten().len();
 
     assert!(accounts.choose(0));
 
@@ -234,7 +262,7 @@ async fn choosing_an_account_shows_its_status() {
         matches!(&accounts.status().connection, Connection::Connected { account, .. } if account == ALEX)
     );
     assert_eq!(
-        host.forgotten.load(Ordering::SeqCst),
+        host.forgotten().len(),
         forgotten,
         "both accounts' data is kept"
     );
@@ -249,7 +277,7 @@ async fn the_same_account_twice_says_it_is_linked_already_and_changes_nothing() 
     accounts.finish(&desk.approve_as(ALEX).await).await;
     let alex = desk.refresh_token_of(Slot::FIRST).unwrap();
 
-    accounts.add().await;
+    accounts.add(None).await.unwrap();
     accounts.finish(&desk.approve_as(ALEX).await).await;
 
     assert_eq!(listed(&accounts), [connected(ALEX, true)]);
@@ -264,7 +292,7 @@ async fn the_same_account_twice_says_it_is_linked_already_and_changes_nothing() 
         None,
         "the new grant not kept"
     );
-    assert_eq!(*desk.linked.lock().unwrap(), [Slot::FIRST]);
+    assert_eq!(slots(&desk.linked), [Slot::FIRST]);
 }
 
 #[tokio::test]
@@ -274,9 +302,9 @@ async fn only_one_sign_in_waits_and_an_ended_ones_callback_lands_nowhere() {
     accounts.connect().await;
     accounts.finish(&desk.approve_as(ALEX).await).await;
 
-    accounts.add().await;
+    accounts.add(None).await.unwrap();
     let first_page = desk.setup.visits().last().cloned().unwrap();
-    accounts.add().await;
+    accounts.add(None).await.unwrap();
     let waiting: Vec<_> = listed(&accounts)
         .into_iter()
         .filter(|(_, state, _)| *state == "waiting")
@@ -329,7 +357,7 @@ async fn a_callback_at_a_cold_start_finishes_the_sign_in_an_earlier_process_adde
     let (first, _host) = desk.start().await;
     first.connect().await;
     first.finish(&desk.approve_as(ALEX).await).await;
-    first.add().await;
+    first.add(None).await.unwrap();
     let page = desk.setup.visits().last().cloned().unwrap();
     drop(first);
     let callback = consent_page::approve_as(&desk.setup.http, &page, SAM)
@@ -349,7 +377,7 @@ async fn a_callback_at_a_cold_start_finishes_the_sign_in_an_earlier_process_adde
         listed(&accounts),
         [connected(ALEX, false), connected(SAM, true)]
     );
-    assert_eq!(*desk.linked.lock().unwrap(), [Slot::FIRST, Slot(1)]);
+    assert_eq!(slots(&desk.linked), [Slot::FIRST, Slot(1)]);
 }
 
 #[tokio::test]
@@ -376,4 +404,244 @@ async fn a_dead_grant_is_reported_to_its_own_account_whichever_is_chosen() {
             (Some(SAM.to_owned()), "connected")
         ]
     );
+}
+
+#[test]
+fn a_list_of_bare_slots_is_read_as_accounts_of_the_first_provider() {
+    let old: Vec<LinkedAccount> = serde_json::from_str("[0, 2]").unwrap();
+    let first = |slot| LinkedAccount {
+        slot: Slot(slot),
+        provider: None,
+    };
+    assert_eq!(old, [first(0), first(2)]);
+    let work = LinkedAccount {
+        slot: Slot(1),
+        provider: Some("work".into()),
+    };
+    let written = serde_json::to_string(&[first(0), work.clone()]).unwrap();
+    assert_eq!(written, r#"[{"slot":0},{"slot":1,"provider":"work"}]"#);
+    let read: Vec<LinkedAccount> = serde_json::from_str(&written).unwrap();
+    assert_eq!(read, [first(0), work]);
+}
+
+const WORK: &str = "Work Photos";
+
+/// Two providers in the settings: the desk's demo provider first, a second one named
+/// [`WORK`] (another demo provider, on the same computer and keyring).
+struct TwoProviders {
+    desk: Desk,
+    work: FakeComputer,
+    /// Runs the second provider while the test runs.
+    _work_provider: ProviderHandle,
+}
+
+impl TwoProviders {
+    async fn new() -> Self {
+        let desk = Desk::new().await;
+        let other = set_up().await;
+        let work = FakeComputer {
+            issuer: other.provider.issuer_url().to_owned(),
+            provider_name: WORK.into(),
+            ..desk.setup.computer.clone()
+        };
+        Self {
+            desk,
+            work,
+            _work_provider: other.provider,
+        }
+    }
+
+    /// A PhotoLink process whose settings have `computers`' providers, started up.
+    async fn start_with(
+        &self,
+        computers: Vec<FakeComputer>,
+    ) -> (Arc<Accounts<FakeHost>>, FakeHost) {
+        let host = FakeHost {
+            computers: computers.clone(),
+            ..self.desk.host()
+        };
+        let accounts = Accounts::new(host.clone());
+        accounts.announce(
+            computers
+                .iter()
+                .map(|computer| ProviderSummary {
+                    id: computer.provider_name.clone(),
+                    name: computer.provider_name.clone(),
+                    issuer: Some(computer.issuer.clone()),
+                    embedded: false,
+                })
+                .collect(),
+        );
+        accounts.start_up().await;
+        (accounts, host)
+    }
+
+    async fn start(&self) -> (Arc<Accounts<FakeHost>>, FakeHost) {
+        self.start_with(vec![self.desk.setup.computer.clone(), self.work.clone()])
+            .await
+    }
+
+    /// Links Alex at the work provider (the first account), then Sam at the first provider.
+    async fn link_alex_at_work_and_sam(&self, accounts: &Arc<Accounts<FakeHost>>) {
+        accounts.add(Some(WORK.into())).await.unwrap();
+        accounts.finish(&self.desk.approve_as(ALEX).await).await;
+        accounts.add(Some(PROVIDER.into())).await.unwrap();
+        accounts.finish(&self.desk.approve_as(SAM).await).await;
+    }
+}
+
+/// Each account of the list: its name, its provider's name, its state.
+fn listed_with_providers(
+    accounts: &Accounts<FakeHost>,
+) -> Vec<(Option<String>, Option<String>, &'static str)> {
+    accounts
+        .status()
+        .accounts
+        .into_iter()
+        .map(|item| (item.name, item.provider, item.state))
+        .collect()
+}
+
+fn at(name: &str, provider: &str) -> (Option<String>, Option<String>, &'static str) {
+    (Some(name.into()), Some(provider.into()), "connected")
+}
+
+#[tokio::test]
+async fn accounts_at_two_providers_are_each_linked_at_their_own() {
+    let two = TwoProviders::new().await;
+    let (accounts, _host) = two.start().await;
+    let providers: Vec<_> = accounts
+        .status()
+        .providers
+        .into_iter()
+        .map(|p| p.id)
+        .collect();
+    assert_eq!(providers, [PROVIDER, WORK], "the window can ask which");
+
+    two.link_alex_at_work_and_sam(&accounts).await;
+
+    assert_eq!(
+        listed_with_providers(&accounts),
+        [at(ALEX, WORK), at(SAM, PROVIDER)]
+    );
+    let visits = two.desk.setup.visits();
+    assert!(
+        visits[0].as_str().starts_with(&two.work.issuer),
+        "{}",
+        visits[0]
+    );
+    assert!(
+        visits[1]
+            .as_str()
+            .starts_with(&two.desk.setup.computer.issuer),
+        "{}",
+        visits[1]
+    );
+    for visit in &visits {
+        assert!(
+            !visit.query_pairs().any(|(name, _)| name == "prompt"),
+            "no chooser at a provider without a linked account: {visit}"
+        );
+    }
+    let linked = two.desk.linked.lock().unwrap().clone();
+    let keys: Vec<_> = linked
+        .iter()
+        .map(|a| (a.slot, a.provider.as_deref()))
+        .collect();
+    assert_eq!(keys, [(Slot::FIRST, Some(WORK)), (Slot(1), Some(PROVIDER))]);
+
+    accounts.add(Some(WORK.into())).await.unwrap();
+    let beside = two.desk.setup.visits().last().cloned().unwrap();
+    assert!(beside.as_str().starts_with(&two.work.issuer), "{beside}");
+    assert!(
+        beside
+            .query_pairs()
+            .any(|(name, value)| name == "prompt" && value == "select_account"),
+        "the chooser beside a linked account at the same provider: {beside}"
+    );
+    accounts.cancel().await;
+    assert!(matches!(
+        accounts.add(Some("Nowhere".into())).await,
+        Err(Error::NoSuchProvider)
+    ));
+    assert_eq!(accounts.status().accounts.len(), 2, "nothing added");
+}
+
+#[tokio::test]
+async fn a_restart_restores_both_and_disconnect_drops_one_accounts_data_only() {
+    let two = TwoProviders::new().await;
+    let (first_run, _host) = two.start().await;
+    two.link_alex_at_work_and_sam(&first_run).await;
+    drop(first_run);
+    let visits = two.desk.setup.visits().len();
+
+    let (accounts, host) = two.start().await;
+
+    assert_eq!(
+        listed_with_providers(&accounts),
+        [at(ALEX, WORK), at(SAM, PROVIDER)]
+    );
+    assert_eq!(two.desk.setup.visits().len(), visits, "no browser");
+    assert!(accounts.choose(0));
+    accounts.disconnect().await;
+    assert_eq!(listed_with_providers(&accounts), [at(SAM, PROVIDER)]);
+    assert!(
+        host.forgotten().iter().all(|slot| *slot == Slot::FIRST),
+        "only the work account's data goes: {:?}",
+        host.forgotten()
+    );
+    assert!(two.desk.refresh_token_of(Slot(1)).is_some(), "Sam's kept");
+}
+
+#[tokio::test]
+async fn an_account_whose_provider_left_the_settings_says_so_and_can_be_disconnected() {
+    let two = TwoProviders::new().await;
+    let (first_run, _host) = two.start().await;
+    two.link_alex_at_work_and_sam(&first_run).await;
+    drop(first_run);
+
+    // Work Photos went; another provider came (with one provider, every account is at it).
+    let home = FakeComputer {
+        provider_name: "Home Photos".into(),
+        ..two.desk.setup.computer.clone()
+    };
+    let (accounts, _host) = two
+        .start_with(vec![two.desk.setup.computer.clone(), home])
+        .await;
+
+    let listed = listed_with_providers(&accounts);
+    assert_eq!(listed[1], at(SAM, PROVIDER));
+    assert_eq!(listed[0].1.as_deref(), Some(WORK), "named by its key");
+    assert_eq!(listed[0].2, "error");
+    assert!(accounts.choose(0));
+    let Connection::Error { message, retryable } = accounts.status().connection else {
+        panic!("not an error: {:?}", accounts.status().connection);
+    };
+    assert!(
+        message.contains("no longer in the provider settings"),
+        "{message}"
+    );
+    assert!(!retryable);
+
+    accounts.disconnect().await;
+
+    assert_eq!(listed_with_providers(&accounts), [at(SAM, PROVIDER)]);
+    assert_eq!(slots(&two.desk.linked), [Slot(1)]);
+}
+
+#[tokio::test]
+async fn with_one_provider_in_the_settings_every_account_is_at_it_whatever_it_recorded() {
+    let two = TwoProviders::new().await;
+    let only_the_first = || vec![two.desk.setup.computer.clone()];
+    let (first_run, _host) = two.start_with(only_the_first()).await;
+    first_run.connect().await;
+    first_run.finish(&two.desk.approve_as(ALEX).await).await;
+    drop(first_run);
+    for account in two.desk.linked.lock().unwrap().iter_mut() {
+        account.provider = Some("Its name before it was renamed".into());
+    }
+
+    let (accounts, _host) = two.start_with(only_the_first()).await;
+
+    assert_eq!(listed_with_providers(&accounts), [at(ALEX, PROVIDER)]);
 }
