@@ -54,6 +54,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::pictures::{STORED, Size};
 use crate::{
     Credentials, ErrorBodies, Fixture, SERVER_MESSAGE, Shared, lock, page_start, target,
     with_google_challenge,
@@ -283,8 +284,8 @@ fn media_item(state: &Shared, generation: usize, index: usize) -> Value {
             "mimeType": "image/png",
             "filename": format!("Photo {index}.png"),
             "mediaFileMetadata": {
-                "width": 4000,
-                "height": 3000,
+                "width": STORED.0,
+                "height": STORED.1,
                 "cameraMake": "Fixture",
                 "cameraModel": "One",
                 "photoMetadata": {"focalLength": 4.2, "apertureFNumber": 1.8, "isoEquivalent": 100},
@@ -388,26 +389,27 @@ async fn base_url(
         return StatusCode::FORBIDDEN.into_response();
     }
     match size_parameters(parameters) {
-        Some(Rendition::Fitted) => state.picture(id, "thumbnail"),
-        Some(Rendition::Download) => state.picture(id, "image"),
+        Some(size) => state.picture(id, size),
         None => StatusCode::BAD_REQUEST.into_response(),
     }
 }
 
-enum Rendition {
-    Fitted,
-    Download,
-}
-
-/// The documented image parameters after a base URL's `=`: `d`, or `w{W}-h{H}` (optionally
-/// `-c`, cropped) with both sizes positive.
-fn size_parameters(parameters: &str) -> Option<Rendition> {
+/// The documented image parameters after a base URL's `=`: `d` (the image as stored), or
+/// `w{W}-h{H}` with both sizes positive (fitted within them; with `-c`, cropped to them).
+fn size_parameters(parameters: &str) -> Option<Size> {
     if parameters == "d" {
-        return Some(Rendition::Download);
+        return Some(Size::Stored);
     }
     let mut parts = parameters.split('-');
     let width = parts.next()?.strip_prefix('w')?.parse::<u32>().ok()?;
     let height = parts.next()?.strip_prefix('h')?.parse::<u32>().ok()?;
     let rest: Vec<_> = parts.collect();
-    (width > 0 && height > 0 && (rest.is_empty() || rest == ["c"])).then_some(Rendition::Fitted)
+    if width == 0 || height == 0 {
+        return None;
+    }
+    match rest[..] {
+        [] => Some(Size::Within(width, height)),
+        ["c"] => Some(Size::Exactly(width, height)),
+        _ => None,
+    }
 }

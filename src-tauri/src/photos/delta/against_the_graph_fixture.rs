@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use photolink_photo_fixtures::microsoft_graph::Library;
+use photolink_photo_fixtures::pictures::{self, Size};
 use photolink_photo_fixtures::{Fixture, Seen};
 
 use crate::photos::cache::{FOLDER, PhotoCache};
@@ -288,7 +289,11 @@ async fn links_saved_in_an_earlier_run_that_expired_are_renewed_for_the_photos_s
         .await
         .unwrap()
         .unwrap();
-    assert!(String::from_utf8_lossy(&thumbnail.body).ends_with(" medium"));
+    let listed_as = library.provider_id(&shown.id).unwrap();
+    assert_eq!(
+        thumbnail.body,
+        pictures::png(&listed_as, Size::Within(176, 176))
+    );
     let seen = fixture.seen();
     let api: Vec<_> = seen[before..]
         .iter()
