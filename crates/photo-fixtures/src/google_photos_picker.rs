@@ -68,6 +68,8 @@ const PAGE_TOKEN_PREFIX: &str = "picked~";
 /// The `pollingConfig` of a new session, unless a test set another ([`Fixture::set_polling`]).
 const POLL_INTERVAL: &str = "1s";
 const TIMEOUT_IN: &str = "1800s";
+/// The `expireTime` of sessions, unless a test set another ([`Fixture::set_expire_time`]).
+const EXPIRE_TIME: &str = "2099-01-01T00:00:00Z";
 
 /// The picking sessions of the account, and how base URLs are handed out.
 #[derive(Default)]
@@ -79,6 +81,8 @@ pub(crate) struct Picker {
     generation: usize,
     /// `pollingConfig` for new sessions: `pollInterval`, `timeoutIn`.
     polling: Option<(String, String)>,
+    /// Sessions' `expireTime`, unless [`EXPIRE_TIME`].
+    expire_time: Option<String>,
     /// How many `sessions.delete` requests deleted a session.
     deleted: usize,
 }
@@ -118,6 +122,12 @@ impl Fixture {
     /// New sessions' `pollingConfig`: `pollInterval` and `timeoutIn`, as Duration strings.
     pub fn set_polling(&self, poll_interval: &str, timeout_in: &str) {
         lock(&self.state.picker).polling = Some((poll_interval.into(), timeout_in.into()));
+    }
+
+    /// Sessions' `expireTime` from now on (RFC 3339); the sessions still work until
+    /// [`expire_picking_sessions`](Self::expire_picking_sessions).
+    pub fn set_expire_time(&self, expire_time: &str) {
+        lock(&self.state.picker).expire_time = Some(expire_time.into());
     }
 
     /// How many picking sessions exist (created, not deleted, not expired).
@@ -182,7 +192,7 @@ fn session_resource(state: &Shared, picker: &Picker, id: &str) -> Value {
         "id": id,
         "pickerUri": format!("{}/picker/{id}", state.content_base),
         "pollingConfig": {"pollInterval": interval, "timeoutIn": timeout},
-        "expireTime": "2099-01-01T00:00:00Z",
+        "expireTime": picker.expire_time.as_deref().unwrap_or(EXPIRE_TIME),
         "mediaItemsSet": set,
     })
 }

@@ -28,12 +28,12 @@ impl Size {
                 if u64::from(width) * u64::from(stored_height)
                     <= u64::from(height) * u64::from(stored_width)
                 {
-                    let fitted = u64::from(width) * u64::from(stored_height)
-                        / u64::from(stored_width);
+                    let fitted =
+                        u64::from(width) * u64::from(stored_height) / u64::from(stored_width);
                     (width, u32::try_from(fitted).unwrap_or(u32::MAX))
                 } else {
-                    let fitted = u64::from(height) * u64::from(stored_width)
-                        / u64::from(stored_height);
+                    let fitted =
+                        u64::from(height) * u64::from(stored_width) / u64::from(stored_height);
                     (u32::try_from(fitted).unwrap_or(u32::MAX), height)
                 }
             }

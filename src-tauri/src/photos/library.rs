@@ -485,7 +485,7 @@ impl PhotoLibrary {
     }
 
     /// Fetches one rendition as its [`Download`] says: with the token, or with no credentials.
-    async fn get(&self, download: &Download) -> Result<ResourceResponse, AppError> {
+    pub(super) async fn get(&self, download: &Download) -> Result<ResourceResponse, AppError> {
         match download {
             Download::WithToken(url) => self.get_with_token(url, Request::Rendition).await,
             Download::WithoutCredentials(url) => {
@@ -664,7 +664,7 @@ impl Shown {
 
 /// An answer that says "not for you" (401, 403) or "gone" (404, 410): a pre-authenticated
 /// link that expired, or one the service wants credentials for.
-fn is_refusal(error: &AppError) -> bool {
+pub(super) fn is_refusal(error: &AppError) -> bool {
     matches!(
         error,
         AppError::OAuth(photolink_oauth::Error::UnexpectedResponse {

@@ -697,7 +697,10 @@ async fn the_photo_scheme_serves_a_pre_authenticated_thumbnail_within_its_cap() 
         scheme::answer(Some(&library), &PhotoCache::new(None), &thumbnail).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(failure.is_none());
-    assert_eq!(*response.body(), pictures::png("p1", Size::Within(176, 176)));
+    assert_eq!(
+        *response.body(),
+        pictures::png("p1", Size::Within(176, 176))
+    );
 
     fixture.set_thumbnail_bytes(scheme::THUMBNAIL_MAX_BYTES + 1);
     let (response, _) = scheme::answer(Some(&library), &PhotoCache::new(None), &thumbnail).await;

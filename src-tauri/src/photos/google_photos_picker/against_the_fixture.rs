@@ -88,7 +88,10 @@ async fn the_picked_photos_are_read_whole_in_pages_of_100_in_the_order_picked() 
     assert_eq!(listed, chosen);
     let first = &pages[0].photos[0];
     assert_eq!(first.title.as_deref(), Some("Photo 459.png"));
-    assert_eq!((first.width, first.height), (Some(STORED.0), Some(STORED.1)));
+    assert_eq!(
+        (first.width, first.height),
+        (Some(STORED.0), Some(STORED.1))
+    );
     let lists: Vec<_> = fixture
         .seen()
         .into_iter()
