@@ -1,12 +1,15 @@
 """Google Photos through the Picker API: Choose photos… opens the picker page in the (stand-in)
 browser, the person picks three photos there and presses Done, and exactly those three appear
-in the gallery; after a restart they are still there.
+in the gallery, their thumbnails really shown; after a restart they are still there. When
+Google's links to them end, the saved thumbnails still show and the window says what choosing
+again does.
 
 The Picker API is `photolink-photo-fixture` (crates/photo-fixtures, a fixture of Google's
 documented API, not the service), signed in through the demo provider: the fixture accepts the
 access tokens the demo provider's userinfo endpoint vouches for, and hands out base URLs on its
 own origin (the app sends the token only there, and to Google's base URL host, which a test
-cannot stand in for).
+cannot stand in for). The test tells the fixture what happens at Google (links expiring)
+through the fixture program's stdin commands.
 """
 
 from __future__ import annotations
@@ -27,35 +30,64 @@ TITLES = sorted(f"Photo {item[1:]}.png" for item in PICKED)
 CHOOSING_SECONDS = 60
 
 
-@pytest.fixture
-def picker_api(provider, artifacts):
-    """The Picker fixture, trusting the demo provider's tokens: its API root."""
+class PhotoFixture:
+    """A running `photolink-photo-fixture`: its API root, and its stdin commands."""
+
+    def __init__(self, process: subprocess.Popen):
+        self.process = process
+        self.api_root = process.stdout.readline().strip()
+        self.content_origin = process.stdout.readline().strip()
+
+    def command(self, line: str) -> str:
+        """Runs one command (see the program's usage); its one-line answer."""
+        self.process.stdin.write(line + "\n")
+        self.process.stdin.flush()
+        return self.process.stdout.readline().strip()
+
+
+def start_photo_fixture(artifacts, name: str, *args: str):
+    """Starts `photolink-photo-fixture` with `args`, logging to `{name}.log`; yields it, then
+    stops it."""
     binary = built_binary("PHOTOLINK_FIXTURE_BINARY", "photolink-photo-fixture")
-    log = open(artifacts / "picker-fixture.log", "w", encoding="utf-8")
+    log = open(artifacts / f"{name}.log", "w", encoding="utf-8")
     process = subprocess.Popen(
-        [str(binary), "--service", "google-photos-picker", "--photos", "9",
-         "--trust-userinfo", f"{provider.issuer}/userinfo"],
-        stdin=subprocess.DEVNULL,
+        [str(binary), *args],
+        stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=log,
         text=True,
     )
-    api_root = process.stdout.readline().strip()
     try:
-        assert api_root.startswith("http://127.0.0.1:"), api_root
-        yield api_root
+        fixture = PhotoFixture(process)
+        assert fixture.api_root.startswith("http://127.0.0.1:"), fixture.api_root
+        yield fixture
     finally:
         stop_process(process)
         log.close()
 
 
 @pytest.fixture
-def picker_app(request, clean_slate, app_binary, artifacts, browser, provider, picker_api):
-    """PhotoLink signed in at the demo provider, its photos from the Picker fixture."""
+def picker_api(provider, artifacts):
+    """The Picker fixture, trusting the demo provider's tokens."""
+    yield from start_photo_fixture(
+        artifacts, "picker-fixture", "--service", "google-photos-picker", "--photos", "9",
+        "--trust-userinfo", f"{provider.issuer}/userinfo",
+    )
+
+
+def app_config_at(provider, artifacts, photos_endpoint: str, photo_api: str):
+    """The app's provider.toml: signed in at the demo provider, photos from `photos_endpoint`."""
     config = provider.write_app_config(artifacts / "provider.toml", PROVIDER_NAME)
     lines = [line for line in config.read_text().splitlines() if not line.startswith("photos_endpoint")]
-    lines += [f"photos_endpoint = {json.dumps(picker_api)}", 'photo_api = "google-photos-picker"']
+    lines += [f"photos_endpoint = {json.dumps(photos_endpoint)}", f"photo_api = {json.dumps(photo_api)}"]
     config.write_text("\n".join(lines) + "\n")
+    return config
+
+
+@pytest.fixture
+def picker_app(request, clean_slate, app_binary, artifacts, browser, provider, picker_api):
+    """PhotoLink signed in at the demo provider, its photos from the Picker fixture."""
+    config = app_config_at(provider, artifacts, picker_api.api_root, "google-photos-picker")
     yield from _launcher(request, app_binary, artifacts, browser, config)
 
 
@@ -64,6 +96,47 @@ def shown_titles(app) -> list[str]:
         app.driver.execute_script(
             "return [...document.querySelectorAll('[data-testid=\"photo\"] .tile-title')].map((t) => t.textContent);"
         )
+    )
+
+
+# Each tile by its title: "loaded" (its image decoded: naturalWidth > 0), "failed" (the
+# fallback text shows instead) or "loading".
+TILE_STATES = """
+return [...document.querySelectorAll('[data-testid="photo"]')].map((tile) => {
+  const image = tile.querySelector('img');
+  const fallback = tile.querySelector('.tile-fallback');
+  const failed = fallback && getComputedStyle(fallback).display !== 'none';
+  const loaded = image && image.complete && image.naturalWidth > 0;
+  return [tile.querySelector('.tile-title').textContent, failed ? 'failed' : loaded ? 'loaded' : 'loading'];
+});
+"""
+
+
+def tile_states(app) -> dict[str, str]:
+    return dict(app.driver.execute_script(TILE_STATES))
+
+
+def wait_for_thumbnails(app, titles: list[str]):
+    """Waits until the tiles of `titles` show their images; fails at once if one shows the
+    fallback text instead."""
+    def shown(_driver) -> bool:
+        states = tile_states(app)
+        failed = [title for title in titles if states.get(title) == "failed"]
+        assert not failed, f"these tiles show 'Could not load this photo': {failed} ({states})"
+        return all(states.get(title) == "loaded" for title in titles)
+
+    app.wait_for(shown, f"the thumbnails of {titles} shown")
+
+
+def choose(app, browser, items: list[str], said: str):
+    """Choose photos…, picking `items` in the stand-in browser, until the window says `said`."""
+    browser.reset()
+    (browser.state_dir / "control.json").write_text(json.dumps({"pick": items}))
+    app.click("choose-photos")
+    app.wait_for(
+        lambda d: said in app.find("picker-status").text,
+        f"the sentence {said!r}",
+        CHOOSING_SECONDS,
     )
 
 
@@ -76,22 +149,49 @@ def test_the_photos_chosen_in_the_picker_and_only_those_appear_and_stay_after_a_
     assert "only the photos you choose" in explanation, explanation
     assert shown_titles(app) == []
 
-    browser.reset()
-    (browser.state_dir / "control.json").write_text(json.dumps({"pick": PICKED}))
-    app.click("choose-photos")
-    app.wait_for(
-        lambda d: "Added 3 photos." in app.find("picker-status").text,
-        "the sentence saying what was added",
-        CHOOSING_SECONDS,
-    )
+    choose(app, browser, PICKED, "Added 3 photos.")
     visit = browser.visits()[-1]
     assert visit["url"].endswith("/autoclose"), visit
     picked = browser.events("picked")
     assert picked and picked[-1]["status"] == 200, browser.events()
     app.wait_for(lambda d: shown_titles(app) == TITLES, f"exactly {TITLES}")
+    wait_for_thumbnails(app, TITLES)
     assert "added to these" in app.find("picker-explanation").text
+    assert not app.visible("picker-expired")
 
     app.restart()
     app.wait_for_state("connected")
     app.wait_for(lambda d: shown_titles(app) == TITLES, f"still exactly {TITLES} after a restart")
+    wait_for_thumbnails(app, TITLES)
     assert wait_until(lambda: app.visible("picker"), 10)
+
+
+def test_when_googles_links_end_the_saved_thumbnails_still_show_and_the_window_says_what_choosing_again_does(
+    picker_app, picker_api, browser
+):
+    app = picker_app
+    app.launch()
+    connect(app, browser)
+    app.wait_for(lambda d: app.visible("picker"), "the Choose photos… panel")
+    choose(app, browser, PICKED, "Added 3 photos.")
+    app.wait_for(lambda d: shown_titles(app) == TITLES, f"exactly {TITLES}")
+    wait_for_thumbnails(app, TITLES)
+    assert not app.visible("picker-expired")
+
+    # At Google, the base URLs reach the end of their 60 minutes.
+    assert picker_api.command("expire-base-urls") == "ok"
+    app.restart()
+    app.wait_for_state("connected")
+    app.wait_for(lambda d: app.visible("picker-expired"), "the notice that the links have ended")
+    notice = app.find("picker-expired").text
+    assert "60 minutes" in notice and "choose it again" in notice, notice
+    assert "adds to these" in notice and "removes nothing" in notice, notice
+    app.wait_for(lambda d: shown_titles(app) == TITLES, f"still exactly {TITLES}")
+    wait_for_thumbnails(app, TITLES)
+
+    # Choosing again adds, with fresh links: the notice goes.
+    choose(app, browser, ["p1"], "Added 1 photo.")
+    added = sorted([*TITLES, "Photo 1.png"])
+    app.wait_for(lambda d: shown_titles(app) == added, f"exactly {added}")
+    wait_for_thumbnails(app, ["Photo 1.png"])
+    app.wait_for(lambda d: not app.visible("picker-expired"), "the notice gone")

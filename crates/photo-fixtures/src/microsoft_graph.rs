@@ -201,6 +201,11 @@ impl Library {
         self.photos
     }
 
+    /// Whether the library has a folder `id`.
+    pub fn has_folder(&self, id: &str) -> bool {
+        self.children.contains_key(id)
+    }
+
     /// Adds a new photo at the end of `folder`; its id (`p{n}`, `n` one past the highest).
     pub fn add_photo(&mut self, folder: &str) -> String {
         self.photos += 1;
