@@ -15,12 +15,12 @@ through the fixture program's stdin commands.
 from __future__ import annotations
 
 import json
-import subprocess
 
 import pytest
 
-from conftest import PROVIDER_NAME, _launcher, built_binary
-from desktop import stop_process, wait_until
+from conftest import _launcher
+from desktop import wait_until
+from photo_fixture import app_config_at, start_photo_fixture, wait_for_thumbnails
 from test_account_link import connect
 
 PICKED = ["p2", "p5", "p7"]
@@ -30,42 +30,6 @@ TITLES = sorted(f"Photo {item[1:]}.png" for item in PICKED)
 CHOOSING_SECONDS = 60
 
 
-class PhotoFixture:
-    """A running `photolink-photo-fixture`: its API root, and its stdin commands."""
-
-    def __init__(self, process: subprocess.Popen):
-        self.process = process
-        self.api_root = process.stdout.readline().strip()
-        self.content_origin = process.stdout.readline().strip()
-
-    def command(self, line: str) -> str:
-        """Runs one command (see the program's usage); its one-line answer."""
-        self.process.stdin.write(line + "\n")
-        self.process.stdin.flush()
-        return self.process.stdout.readline().strip()
-
-
-def start_photo_fixture(artifacts, name: str, *args: str):
-    """Starts `photolink-photo-fixture` with `args`, logging to `{name}.log`; yields it, then
-    stops it."""
-    binary = built_binary("PHOTOLINK_FIXTURE_BINARY", "photolink-photo-fixture")
-    log = open(artifacts / f"{name}.log", "w", encoding="utf-8")
-    process = subprocess.Popen(
-        [str(binary), *args],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=log,
-        text=True,
-    )
-    try:
-        fixture = PhotoFixture(process)
-        assert fixture.api_root.startswith("http://127.0.0.1:"), fixture.api_root
-        yield fixture
-    finally:
-        stop_process(process)
-        log.close()
-
-
 @pytest.fixture
 def picker_api(provider, artifacts):
     """The Picker fixture, trusting the demo provider's tokens."""
@@ -73,15 +37,6 @@ def picker_api(provider, artifacts):
         artifacts, "picker-fixture", "--service", "google-photos-picker", "--photos", "9",
         "--trust-userinfo", f"{provider.issuer}/userinfo",
     )
-
-
-def app_config_at(provider, artifacts, photos_endpoint: str, photo_api: str):
-    """The app's provider.toml: signed in at the demo provider, photos from `photos_endpoint`."""
-    config = provider.write_app_config(artifacts / "provider.toml", PROVIDER_NAME)
-    lines = [line for line in config.read_text().splitlines() if not line.startswith("photos_endpoint")]
-    lines += [f"photos_endpoint = {json.dumps(photos_endpoint)}", f"photo_api = {json.dumps(photo_api)}"]
-    config.write_text("\n".join(lines) + "\n")
-    return config
 
 
 @pytest.fixture
@@ -97,35 +52,6 @@ def shown_titles(app) -> list[str]:
             "return [...document.querySelectorAll('[data-testid=\"photo\"] .tile-title')].map((t) => t.textContent);"
         )
     )
-
-
-# Each tile by its title: "loaded" (its image decoded: naturalWidth > 0), "failed" (the
-# fallback text shows instead) or "loading".
-TILE_STATES = """
-return [...document.querySelectorAll('[data-testid="photo"]')].map((tile) => {
-  const image = tile.querySelector('img');
-  const fallback = tile.querySelector('.tile-fallback');
-  const failed = fallback && getComputedStyle(fallback).display !== 'none';
-  const loaded = image && image.complete && image.naturalWidth > 0;
-  return [tile.querySelector('.tile-title').textContent, failed ? 'failed' : loaded ? 'loaded' : 'loading'];
-});
-"""
-
-
-def tile_states(app) -> dict[str, str]:
-    return dict(app.driver.execute_script(TILE_STATES))
-
-
-def wait_for_thumbnails(app, titles: list[str]):
-    """Waits until the tiles of `titles` show their images; fails at once if one shows the
-    fallback text instead."""
-    def shown(_driver) -> bool:
-        states = tile_states(app)
-        failed = [title for title in titles if states.get(title) == "failed"]
-        assert not failed, f"these tiles show 'Could not load this photo': {failed} ({states})"
-        return all(states.get(title) == "loaded" for title in titles)
-
-    app.wait_for(shown, f"the thumbnails of {titles} shown")
 
 
 def choose(app, browser, items: list[str], said: str):

@@ -29,7 +29,8 @@ Commands on stdin, each answered with one line on stdout:
   expire-base-urls         google-photos-picker: every base URL handed out expires; `ok`
   expire-picking-sessions  google-photos-picker: every session ends; `ok`
   add-photo <FOLDER-ID>    microsoft-graph: a new photo in that folder; its id
-  api-requests             how many requests the API has received so far
+  api-requests             the requests the API has received so far, in order: a JSON
+                           array of their paths and queries
 Anything else answers `unknown command`.
 ";
 
@@ -114,12 +115,15 @@ fn run(fixture: &Fixture, command: &str) -> String {
                     .then(|| library.add_photo(folder))
             })
             .unwrap_or_else(|| "no such folder".into()),
-        ("api-requests", "") => fixture
-            .seen()
-            .iter()
-            .filter(|seen| !seen.content_server)
-            .count()
-            .to_string(),
+        ("api-requests", "") => {
+            let targets: Vec<String> = fixture
+                .seen()
+                .into_iter()
+                .filter(|seen| !seen.content_server)
+                .map(|seen| seen.target)
+                .collect();
+            serde_json::to_string(&targets).expect("strings serialise")
+        }
         _ => "unknown command".into(),
     }
 }
