@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 
-from conftest import PROVIDER_NAME, built_binary
+from conftest import PROVIDER_NAME, _launcher, built_binary
 from desktop import stop_process
 
 
@@ -28,13 +28,13 @@ class PhotoFixture:
         return self.process.stdout.readline().strip()
 
 
-def start_photo_fixture(artifacts, name: str, *args: str):
-    """Starts `photolink-photo-fixture` with `args`, logging to `{name}.log`; yields it, then
-    stops it."""
+def start_photo_fixture(provider, artifacts, service: str, *args: str):
+    """Starts `photolink-photo-fixture --service {service}` with `args`, trusting the demo
+    provider's tokens, logging to `{service}-fixture.log`; yields it, then stops it."""
     binary = built_binary("PHOTOLINK_FIXTURE_BINARY", "photolink-photo-fixture")
-    log = open(artifacts / f"{name}.log", "w", encoding="utf-8")
+    log = open(artifacts / f"{service}-fixture.log", "w", encoding="utf-8")
     process = subprocess.Popen(
-        [str(binary), *args],
+        [str(binary), "--service", service, *args, "--trust-userinfo", f"{provider.issuer}/userinfo"],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=log,
@@ -49,13 +49,14 @@ def start_photo_fixture(artifacts, name: str, *args: str):
         log.close()
 
 
-def app_config_at(provider, artifacts, photos_endpoint: str, photo_api: str):
-    """The app's provider.toml: signed in at the demo provider, photos from `photos_endpoint`."""
+def launch_against(request, app_binary, artifacts, browser, provider, fixture: PhotoFixture, photo_api: str):
+    """PhotoLink signed in at the demo provider, its photos from `fixture` read as `photo_api`
+    (a `provider.toml` naming them): yields what conftest's launcher yields."""
     config = provider.write_app_config(artifacts / "provider.toml", PROVIDER_NAME)
     lines = [line for line in config.read_text().splitlines() if not line.startswith("photos_endpoint")]
-    lines += [f"photos_endpoint = {json.dumps(photos_endpoint)}", f"photo_api = {json.dumps(photo_api)}"]
+    lines += [f"photos_endpoint = {json.dumps(fixture.api_root)}", f"photo_api = {json.dumps(photo_api)}"]
     config.write_text("\n".join(lines) + "\n")
-    return config
+    yield from _launcher(request, app_binary, artifacts, browser, config)
 
 
 # Each tile by its title: "loaded" (its image decoded: naturalWidth > 0), "failed" (the

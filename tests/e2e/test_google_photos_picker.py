@@ -18,9 +18,8 @@ import json
 
 import pytest
 
-from conftest import _launcher
 from desktop import wait_until
-from photo_fixture import app_config_at, start_photo_fixture, wait_for_thumbnails
+from photo_fixture import launch_against, start_photo_fixture, wait_for_thumbnails
 from test_account_link import connect
 
 PICKED = ["p2", "p5", "p7"]
@@ -33,17 +32,13 @@ CHOOSING_SECONDS = 60
 @pytest.fixture
 def picker_api(provider, artifacts):
     """The Picker fixture, trusting the demo provider's tokens."""
-    yield from start_photo_fixture(
-        artifacts, "picker-fixture", "--service", "google-photos-picker", "--photos", "9",
-        "--trust-userinfo", f"{provider.issuer}/userinfo",
-    )
+    yield from start_photo_fixture(provider, artifacts, "google-photos-picker", "--photos", "9")
 
 
 @pytest.fixture
 def picker_app(request, clean_slate, app_binary, artifacts, browser, provider, picker_api):
     """PhotoLink signed in at the demo provider, its photos from the Picker fixture."""
-    config = app_config_at(provider, artifacts, picker_api.api_root, "google-photos-picker")
-    yield from _launcher(request, app_binary, artifacts, browser, config)
+    yield from launch_against(request, app_binary, artifacts, browser, provider, picker_api, "google-photos-picker")
 
 
 def shown_titles(app) -> list[str]:

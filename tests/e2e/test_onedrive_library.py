@@ -16,8 +16,7 @@ import json
 
 import pytest
 
-from conftest import _launcher
-from photo_fixture import app_config_at, start_photo_fixture, wait_for_thumbnails
+from photo_fixture import launch_against, start_photo_fixture, wait_for_thumbnails
 from test_account_link import connect
 
 PHOTOS = 12
@@ -32,17 +31,14 @@ WITH_ADDED = ["Photo 13.jpg", *NEWEST_FIRST]
 def graph_api(provider, artifacts):
     """The Graph fixture, trusting the demo provider's tokens."""
     yield from start_photo_fixture(
-        artifacts, "graph-fixture", "--service", "microsoft-graph",
-        "--photos", str(PHOTOS), "--folders", str(FOLDERS),
-        "--trust-userinfo", f"{provider.issuer}/userinfo",
+        provider, artifacts, "microsoft-graph", "--photos", str(PHOTOS), "--folders", str(FOLDERS)
     )
 
 
 @pytest.fixture
 def onedrive_app(request, clean_slate, app_binary, artifacts, browser, provider, graph_api):
     """PhotoLink signed in at the demo provider, its photos from the Graph fixture."""
-    config = app_config_at(provider, artifacts, graph_api.api_root, "microsoft-graph")
-    yield from _launcher(request, app_binary, artifacts, browser, config)
+    yield from launch_against(request, app_binary, artifacts, browser, provider, graph_api, "microsoft-graph")
 
 
 def titles_in_order(app) -> list[str]:
