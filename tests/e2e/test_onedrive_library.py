@@ -3,8 +3,10 @@ it, the Photos folder itself) all appear, newest first by date taken, their thum
 shown; after a restart they show again and PhotoLink asks Graph only for what changed.
 
 Graph is `photolink-photo-fixture --service microsoft-graph` (crates/photo-fixtures, a fixture
-of Graph's documented API, not the service), signed in through the demo provider: the fixture
-accepts the access tokens the demo provider's userinfo endpoint vouches for. Its library is
+of Graph's documented API, not the service). PhotoLink reads it as the Microsoft preset does
+(`photo_api = "microsoft-graph"`), signed in through the demo provider (the Microsoft identity
+platform cannot be stood in for here): the fixture accepts the access tokens the demo
+provider's userinfo endpoint vouches for. Its library is
 `Library::nested`: the Camera Roll in the Photos folder, the folders `01`…`03` inside it, and
 photo `p{n}` in folder `n mod 5` (the fifth slot being the Photos folder itself), taken on
 2024-01-{n+1}, so newest first is `p12` down to `p1`.
