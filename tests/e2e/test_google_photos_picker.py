@@ -2,7 +2,8 @@
 browser, the person picks three photos there and presses Done, and exactly those three appear
 in the gallery, their thumbnails really shown; after a restart they are still there. When
 Google's links to them end, the saved thumbnails still show and the window says what choosing
-again does.
+again does. A session that ends before the person presses Done is said plainly, and choosing
+again works.
 
 The Picker API is `photolink-photo-fixture` (crates/photo-fixtures, a fixture of Google's
 documented API, not the service), signed in through the demo provider: the fixture accepts the
@@ -20,7 +21,7 @@ import pytest
 
 from desktop import wait_until
 from photo_fixture import launch_against, start_photo_fixture, wait_for_thumbnails
-from test_account_link import connect
+from test_account_link import connect, wait_for_browser_event
 
 PICKED = ["p2", "p5", "p7"]
 # The fixture's photo `p{n}` is titled "Photo {n}.png" (crates/photo-fixtures).
@@ -116,3 +117,30 @@ def test_when_googles_links_end_the_saved_thumbnails_still_show_and_the_window_s
     app.wait_for(lambda d: shown_titles(app) == added, f"exactly {added}")
     wait_for_thumbnails(app, ["Photo 1.png"])
     app.wait_for(lambda d: not app.visible("picker-expired"), "the notice gone")
+
+
+def test_a_session_that_ends_before_done_is_said_plainly_and_choosing_again_works(picker_app, picker_api, browser):
+    app = picker_app
+    app.launch()
+    connect(app, browser)
+    app.wait_for(lambda d: app.visible("picker"), "the Choose photos… panel")
+    browser.reset()
+    (browser.state_dir / "control.json").write_text(json.dumps({"pick": ["p3"], "hold": True}))
+    app.click("choose-photos")
+    wait_for_browser_event(browser, "holding")
+
+    # At Google, the session reaches its expireTime while the person is still choosing.
+    assert picker_api.command("expire-picking-sessions") == "ok"
+    app.wait_for(
+        lambda d: "ended before you pressed Done" in app.find("picker-status").text,
+        "the sentence saying choosing ended",
+        CHOOSING_SECONDS,
+    )
+    assert "Choose photos… to start again" in app.find("picker-status").text
+    browser.release()
+    wait_for_browser_event(browser, "picked")
+    assert browser.events("picked")[-1]["status"] == 404, "Done on an ended session was taken"
+    assert shown_titles(app) == []
+
+    choose(app, browser, ["p3"], "Added 1 photo.")
+    app.wait_for(lambda d: shown_titles(app) == ["Photo 3.png"], "exactly Photo 3.png")
