@@ -96,7 +96,7 @@ pub async fn state(app: &AppHandle) -> Result<ChosenState, AppError> {
         selection.links_ended();
         expires_in = 0;
         if let Some(disk) = disk {
-            // Not kept: the next look asks Google again, and hears the same.
+            // Not saved (which `save` logs): the next look asks Google again.
             let _ = selection.save(disk).await;
         }
     }

@@ -38,9 +38,10 @@
 //! The photos chosen (their ids, titles, sizes, dates and base URLs) are saved in the
 //! account's photo cache folder, as its list, and their thumbnails beside them; Disconnect
 //! removes both. A session's list ends with the session, and base URLs last 60 minutes
-//! ([`BASE_URL_LIFETIME`]; sooner if Google refuses them, see `choosing`), so after that the gallery shows the saved thumbnails and says that
-//! full images need choosing again. **Choosing again adds** the photos chosen to those kept,
-//! newest choice first; a photo chosen again moves to the front with fresh base URLs.
+//! ([`BASE_URL_LIFETIME`]; sooner when Google refuses them, which `choosing` asks), so after
+//! that the gallery shows the saved thumbnails and says that full images need choosing again.
+//! **Choosing again adds** the photos chosen to those kept, newest choice first; a photo
+//! chosen again moves to the front with fresh base URLs.
 
 use std::future::Future;
 use std::sync::Arc;
