@@ -21,7 +21,7 @@ person with a browser it:
 
 What it should do comes from `control.json` in its state directory, written by the test:
     {"decision": "approve" | "deny",   # which button to press (default approve)
-     "hold": false,                    # wait for a `release` file before pressing it
+     "hold": false,                    # wait for a `release` file before pressing it (or Done)
      "handoff": "gio" | "xdg-open",    # how the final URL goes to the OS (default gio)
      "login": "alice", "password": "…",  # what a login form gets (defaults below)
      "pick": ["p2", "p5"],             # on a page of check boxes (a photo picker): tick
@@ -248,6 +248,8 @@ class Browser:
             return 1
         if button["name"]:
             fields.append((button["name"], button["value"]))
+        if self.control.get("hold"):
+            self.wait_for_release()
         action = urllib.parse.urljoin(page_url, form.action or page_url)
         request = urllib.request.Request(
             action,

@@ -34,6 +34,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::pictures::{STORED, Size};
 use crate::{
     Credentials, ErrorBodies, SERVER_MESSAGE, Shared, page_start, target, with_google_challenge,
 };
@@ -145,8 +146,8 @@ fn file_resource(state: &Shared, index: usize, all_fields: bool) -> Value {
         file["size"] = json!((2_000_000 + index).to_string());
         file["thumbnailLink"] = json!(format!("{}/thumbnail/{id}=s220", state.content_base));
         file["imageMediaMetadata"] = json!({
-            "width": 4000,
-            "height": 3000,
+            "width": STORED.0,
+            "height": STORED.1,
             "time": format!("2024:01:{:02} 10:00:00", index % 28 + 1),
         });
     }
@@ -167,11 +168,14 @@ async fn file(
         return Drive.refused(404);
     };
     if query.get("alt").map(String::as_str) == Some("media") {
-        state.picture(&id, "image")
+        state.picture(&id, Size::Stored)
     } else {
         axum::Json(file_resource(&state, index, query.contains_key("fields"))).into_response()
     }
 }
+
+/// The thumbnail a `thumbnailLink` (`=s220`) gives: fitted within 220 pixels.
+const THUMBNAIL: Size = Size::Within(220, 220);
 
 /// `p{index}=s220`: the thumbnail of a photo, refused without credentials for the even ones
 /// (not shared publicly), served to the account's Bearer token for any.
@@ -187,7 +191,7 @@ async fn thumbnail(
         (None, _) => StatusCode::NOT_FOUND.into_response(),
         (Some(_), Credentials::Invalid) => StatusCode::UNAUTHORIZED.into_response(),
         (Some(index), Credentials::None) if index % 2 == 0 => StatusCode::FORBIDDEN.into_response(),
-        (Some(_), _) => state.picture(id, "thumbnail"),
+        (Some(_), _) => state.picture(id, THUMBNAIL),
     }
 }
 

@@ -54,6 +54,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::pictures::{STORED, Size};
 use crate::{
     Credentials, ErrorBodies, Fixture, SERVER_MESSAGE, Shared, lock, page_start, target,
     with_google_challenge,
@@ -67,6 +68,8 @@ const PAGE_TOKEN_PREFIX: &str = "picked~";
 /// The `pollingConfig` of a new session, unless a test set another ([`Fixture::set_polling`]).
 const POLL_INTERVAL: &str = "1s";
 const TIMEOUT_IN: &str = "1800s";
+/// The `expireTime` of sessions, unless a test set another ([`Fixture::set_expire_time`]).
+const EXPIRE_TIME: &str = "2099-01-01T00:00:00Z";
 
 /// The picking sessions of the account, and how base URLs are handed out.
 #[derive(Default)]
@@ -78,6 +81,8 @@ pub(crate) struct Picker {
     generation: usize,
     /// `pollingConfig` for new sessions: `pollInterval`, `timeoutIn`.
     polling: Option<(String, String)>,
+    /// Sessions' `expireTime`, unless [`EXPIRE_TIME`].
+    expire_time: Option<String>,
     /// How many `sessions.delete` requests deleted a session.
     deleted: usize,
 }
@@ -117,6 +122,12 @@ impl Fixture {
     /// New sessions' `pollingConfig`: `pollInterval` and `timeoutIn`, as Duration strings.
     pub fn set_polling(&self, poll_interval: &str, timeout_in: &str) {
         lock(&self.state.picker).polling = Some((poll_interval.into(), timeout_in.into()));
+    }
+
+    /// Sessions' `expireTime` from now on (RFC 3339); the sessions still work until
+    /// [`expire_picking_sessions`](Self::expire_picking_sessions).
+    pub fn set_expire_time(&self, expire_time: &str) {
+        lock(&self.state.picker).expire_time = Some(expire_time.into());
     }
 
     /// How many picking sessions exist (created, not deleted, not expired).
@@ -181,7 +192,7 @@ fn session_resource(state: &Shared, picker: &Picker, id: &str) -> Value {
         "id": id,
         "pickerUri": format!("{}/picker/{id}", state.content_base),
         "pollingConfig": {"pollInterval": interval, "timeoutIn": timeout},
-        "expireTime": "2099-01-01T00:00:00Z",
+        "expireTime": picker.expire_time.as_deref().unwrap_or(EXPIRE_TIME),
         "mediaItemsSet": set,
     })
 }
@@ -283,8 +294,8 @@ fn media_item(state: &Shared, generation: usize, index: usize) -> Value {
             "mimeType": "image/png",
             "filename": format!("Photo {index}.png"),
             "mediaFileMetadata": {
-                "width": 4000,
-                "height": 3000,
+                "width": STORED.0,
+                "height": STORED.1,
                 "cameraMake": "Fixture",
                 "cameraModel": "One",
                 "photoMetadata": {"focalLength": 4.2, "apertureFNumber": 1.8, "isoEquivalent": 100},
@@ -388,26 +399,27 @@ async fn base_url(
         return StatusCode::FORBIDDEN.into_response();
     }
     match size_parameters(parameters) {
-        Some(Rendition::Fitted) => state.picture(id, "thumbnail"),
-        Some(Rendition::Download) => state.picture(id, "image"),
+        Some(size) => state.picture(id, size),
         None => StatusCode::BAD_REQUEST.into_response(),
     }
 }
 
-enum Rendition {
-    Fitted,
-    Download,
-}
-
-/// The documented image parameters after a base URL's `=`: `d`, or `w{W}-h{H}` (optionally
-/// `-c`, cropped) with both sizes positive.
-fn size_parameters(parameters: &str) -> Option<Rendition> {
+/// The documented image parameters after a base URL's `=`: `d` (the image as stored), or
+/// `w{W}-h{H}` with both sizes positive (fitted within them; with `-c`, cropped to them).
+fn size_parameters(parameters: &str) -> Option<Size> {
     if parameters == "d" {
-        return Some(Rendition::Download);
+        return Some(Size::Stored);
     }
     let mut parts = parameters.split('-');
     let width = parts.next()?.strip_prefix('w')?.parse::<u32>().ok()?;
     let height = parts.next()?.strip_prefix('h')?.parse::<u32>().ok()?;
     let rest: Vec<_> = parts.collect();
-    (width > 0 && height > 0 && (rest.is_empty() || rest == ["c"])).then_some(Rendition::Fitted)
+    if width == 0 || height == 0 {
+        return None;
+    }
+    match rest[..] {
+        [] => Some(Size::Within(width, height)),
+        ["c"] => Some(Size::Exactly(width, height)),
+        _ => None,
+    }
 }

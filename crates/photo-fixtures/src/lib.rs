@@ -31,13 +31,14 @@
 //! - [`Fixture::change_graph`]: photos added to or deleted from the Graph library, its delta
 //!   links or pre-authenticated links expired ([`microsoft_graph::Library`]).
 //!
-//! Photos are `p1`, `p2`, …; their bytes are `image/png`-typed markers naming the photo and the
-//! rendition (PhotoLink passes bytes on without decoding them).
+//! Photos are `p1`, `p2`, …; their images are real PNGs, each photo its own colours, each
+//! rendition as large as its service documents it ([`pictures`]); a window shows them.
 
 pub mod google_drive;
 pub mod google_photos_picker;
 pub mod microsoft_graph;
 pub mod originals;
+pub mod pictures;
 mod trusted_issuer;
 
 use std::collections::VecDeque;
@@ -279,7 +280,7 @@ impl Fixture {
         }
     }
 
-    /// Thumbnails are `bytes` long from now on (0: a short marker).
+    /// Thumbnails are padded to `bytes` long from now on (0: as long as their PNG).
     pub fn set_thumbnail_bytes(&self, bytes: usize) {
         self.state.thumbnail_bytes.store(bytes, Ordering::SeqCst);
     }
@@ -412,21 +413,19 @@ impl Shared {
         authorization
     }
 
-    /// The bytes of a rendition of photo `id`.
-    pub(crate) fn picture(&self, id: &str, rendition: &str) -> Response {
+    /// A rendition of photo `id` at `size`: its PNG ([`pictures`]), padded to the thumbnail
+    /// length a test set; the stored image as large as a test set ([`originals`]).
+    pub(crate) fn picture(&self, id: &str, size: pictures::Size) -> Response {
         let (image_bytes, ending) = *lock(&self.images);
-        if rendition == "image" && image_bytes > 0 {
+        if size == pictures::Size::Stored && image_bytes > 0 {
             return originals::response(originals::large_image(id, image_bytes), ending);
         }
-        let marker = format!("\u{89}PNG {id} {rendition}").into_bytes();
-        let size = self.thumbnail_bytes.load(Ordering::SeqCst);
-        let body = if rendition != "image" && size > marker.len() {
-            let mut body = marker;
-            body.resize(size, 0);
-            body
-        } else {
-            marker
-        };
+        let mut body = pictures::png(id, size);
+        let padded = self.thumbnail_bytes.load(Ordering::SeqCst);
+        // Bytes after a PNG's end are ignored by decoders: the image still shows.
+        if size != pictures::Size::Stored && padded > body.len() {
+            body.resize(padded, 0);
+        }
         ([(header::CONTENT_TYPE, "image/png")], body).into_response()
     }
 }

@@ -59,6 +59,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use serde_json::{Value, json};
 
+use crate::pictures::{STORED, Size};
 use crate::{ErrorBodies, SERVER_MESSAGE, Shared, target};
 
 /// Graph's page size when `$top` is not given.
@@ -198,6 +199,11 @@ impl Library {
     /// How many photos the library held at the start, plus those added since.
     pub fn photos(&self) -> usize {
         self.photos
+    }
+
+    /// Whether the library has a folder `id`.
+    pub fn has_folder(&self, id: &str) -> bool {
+        self.children.contains_key(id)
     }
 
     /// Adds a new photo at the end of `folder`; its id (`p{n}`, `n` one past the highest).
@@ -536,7 +542,7 @@ fn item(library: &Library, state: &Shared, parent: &str, child: &Child, thumbnai
         "size": 2_000_000 + index,
         "parentReference": parent_reference,
         "file": {"mimeType": "image/jpeg"},
-        "image": {"width": 4000, "height": 3000},
+        "image": {"width": STORED.0, "height": STORED.1},
         "photo": {"takenDateTime": format!("2024-01-{:02}T10:00:00Z", index % 28 + 1)},
         "@microsoft.graph.downloadUrl": format!("{content}/download/{id}?tempauth=fixture-{links}-{index}"),
     });
@@ -777,7 +783,7 @@ async fn download(
     if !is_current_link(&state, &uri) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    state.picture(&id, "image")
+    state.picture(&id, Size::Stored)
 }
 
 async fn thumbnail(
@@ -792,5 +798,19 @@ async fn thumbnail(
     if !is_current_link(&state, &uri) {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    state.picture(&id, &size)
+    match thumbnail_size(&size) {
+        Some(size) => state.picture(&id, size),
+        None => Graph.refused(404),
+    }
+}
+
+/// The pixels of a named thumbnail, as [Graph documents them](https://learn.microsoft.com/graph/api/driveitem-list-thumbnails):
+/// `small` cropped to a square, `medium` and `large` fitted within 176 and 800 pixels.
+fn thumbnail_size(name: &str) -> Option<Size> {
+    match name {
+        "small" => Some(Size::Exactly(48, 48)),
+        "medium" => Some(Size::Within(176, 176)),
+        "large" => Some(Size::Within(800, 800)),
+        _ => None,
+    }
 }

@@ -2,6 +2,7 @@
 //! use it: a session from creation to deletion, its media items paged, base URLs with their
 //! size parameters, the token and their expiry.
 
+use photolink_photo_fixtures::pictures::{self, STORED, Size};
 use photolink_photo_fixtures::{Fixture, SERVER_MESSAGE, Service};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -162,7 +163,7 @@ async fn a_session_is_created_picked_on_its_page_listed_in_pages_and_deleted() {
     let item = &first["mediaItems"][0];
     assert_eq!(item["type"], "PHOTO");
     assert_eq!(item["mediaFile"]["mimeType"], "image/png");
-    assert_eq!(item["mediaFile"]["mediaFileMetadata"]["width"], 4000);
+    assert_eq!(item["mediaFile"]["mediaFileMetadata"]["width"], STORED.0);
 
     let (status, body) = api
         .call(reqwest::Method::DELETE, &format!("/sessions/{id}"))
@@ -208,10 +209,17 @@ async fn base_urls_take_the_token_and_size_parameters_and_expire() {
         .get_content(&format!("{base}=w512-h512"), Some(&token))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(String::from_utf8_lossy(&thumbnail).ends_with("p1 thumbnail"));
+    assert_eq!(thumbnail, pictures::png("p1", Size::Within(512, 512)));
+    assert_eq!(pixels(&thumbnail), (512, 384), "fitted within 512 × 512");
+    let (status, cropped) = api
+        .get_content(&format!("{base}=w100-h100-c"), Some(&token))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(pixels(&cropped), (100, 100));
     let (status, image) = api.get_content(&format!("{base}=d"), Some(&token)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(String::from_utf8_lossy(&image).ends_with("p1 image"));
+    assert_eq!(pixels(&image), STORED, "the image as stored");
+    assert_ne!(image, pictures::png("p2", Size::Stored), "p1's own image");
 
     for (url, token, expected) in [
         (base.clone(), Some(token.as_str()), StatusCode::BAD_REQUEST),
@@ -319,5 +327,13 @@ async fn tokens_another_issuer_vouches_for_are_accepted_and_base_urls_can_be_on_
         .get_content(&format!("{base}=w512-h512"), Some("issued-elsewhere"))
         .await;
     assert_eq!(status, StatusCode::OK);
-    assert!(String::from_utf8_lossy(&body).ends_with("p2 thumbnail"));
+    assert_eq!(body, pictures::png("p2", Size::Within(512, 512)));
+}
+
+/// The width and height of the PNG `bytes`, as a decoder reads them.
+fn pixels(bytes: &[u8]) -> (u32, u32) {
+    let decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    let info = decoder.read_info().expect("a PNG");
+    let info = info.info();
+    (info.width, info.height)
 }

@@ -16,7 +16,7 @@ use tauri_plugin_opener::OpenerExt;
 use tauri_plugin_sign_in::SignInExt;
 
 use super::cache::PhotoCache;
-use super::library::{PhotoLibrary, PhotoPage};
+use super::library::{PhotoLibrary, PhotoPage, is_refusal};
 use super::picking::{self, PickingError, Progress, Selection, SystemClock};
 use super::settings::PhotoApi;
 use super::{Photos, scheme};
@@ -83,12 +83,23 @@ pub async fn state(app: &AppHandle) -> Result<ChosenState, AppError> {
         });
     }
     let photos = app.state::<Photos>();
-    let selection = match photos.cache.disk_for(&provider.session).await {
-        Some(disk) => Selection::load(disk).await,
+    let disk = photos.cache.disk_for(&provider.session).await;
+    let mut selection = match &disk {
+        Some(disk) => Selection::load(disk.clone()).await,
         None => Selection::default(),
     };
     let chosen = selection.photos.len();
-    let expires_in = selection.expires_in(SystemTime::now());
+    let mut expires_in = selection.expires_in(SystemTime::now());
+    if chosen > 0 && expires_in > 0 && links_refused(&*photos.library(&provider)?, &selection).await
+    {
+        tracing::info!("Google Photos refused the links to the photos chosen; they have ended");
+        selection.links_ended();
+        expires_in = 0;
+        if let Some(disk) = disk {
+            // Not saved (which `save` logs): the next look asks Google again.
+            let _ = selection.save(disk).await;
+        }
+    }
     Ok(ChosenState {
         picker: true,
         chosen,
@@ -96,6 +107,16 @@ pub async fn state(app: &AppHandle) -> Result<ChosenState, AppError> {
         expired: (chosen > 0 && expires_in == 0).then(messages::picker_links_expired),
         expires_in_seconds: (chosen > 0 && expires_in > 0).then_some(expires_in),
     })
+}
+
+/// Whether Google refuses the base URL of the photo chosen last (as it does once they have
+/// expired): the links can end before their 60 minutes are up by this computer's clock (a
+/// clock that is off, access taken back). No answer at all says nothing of them.
+async fn links_refused(library: &PhotoLibrary, selection: &Selection) -> bool {
+    let Some(newest) = selection.photos.first() else {
+        return false;
+    };
+    matches!(library.get(&newest.thumbnail).await, Err(error) if is_refusal(&error))
 }
 
 /// **Choose photos…**: runs the flow, tells `progress` how far it has come, and keeps the

@@ -142,6 +142,35 @@ impl TakenAt {
     }
 }
 
+/// An RFC 3339 date-time at any date from 1970 on, as a point in time: a time something
+/// ends, which may lie ahead (the Picker's `expireTime`). `None` when out of shape.
+pub fn rfc3339_time(text: &str) -> Option<SystemTime> {
+    let read = TakenAt::parse_until(text, b'-', b"Tt", Zone::Required, (9999, 12, 31))?;
+    let field = |range: std::ops::Range<usize>| -> Option<i64> { read.0.get(range)?.parse().ok() };
+    let days = days_from_civil(field(0..4)?, field(5..7)?, field(8..10)?);
+    let mut seconds = days * 86_400 + field(11..13)? * 3_600 + field(14..16)? * 60 + field(17..19)?;
+    // `±HH:MM` after the time: the local time is that far ahead of UTC (`Z`: none).
+    if let (Some(sign @ ("+" | "-")), Some(hours), Some(minutes)) =
+        (read.0.get(19..20), field(20..22), field(23..25))
+    {
+        let offset = hours * 3_600 + minutes * 60;
+        seconds += if sign == "+" { -offset } else { offset };
+    }
+    let seconds = u64::try_from(seconds).ok()?;
+    SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(seconds))
+}
+
+/// Days from 1970-01-01 to the proleptic Gregorian date `year`-`month`-`day` (Howard
+/// Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: i64, day: i64) -> i64 {
+    let year = if month <= 2 { year - 1 } else { year };
+    let era = year.div_euclid(400);
+    let year_of_era = year - era * 400;
+    let day_of_year = (153 * ((month + 9) % 12) + 2) / 5 + day - 1;
+    let day_of_era = year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    era * 146_097 + day_of_era - 719_468
+}
+
 impl From<TakenAt> for String {
     fn from(taken: TakenAt) -> Self {
         taken.0
@@ -283,6 +312,26 @@ mod tests {
     use serde::Deserialize;
 
     use super::*;
+
+    #[test]
+    fn an_rfc3339_time_is_read_as_a_point_in_time_at_any_date_from_1970() {
+        let at = |seconds: u64| Some(SystemTime::UNIX_EPOCH + Duration::from_secs(seconds));
+        for (text, expected) in [
+            ("1970-01-01T00:00:00Z", at(0)),
+            ("1970-03-01T00:00:00Z", at(59 * 86_400)),
+            ("2026-12-07T21:00:00Z", at(1_796_677_200)),
+            ("2026-12-07T23:00:00+02:00", at(1_796_677_200)),
+            ("2026-12-07T20:30:00.5-00:30", at(1_796_677_200)),
+            ("2099-01-01T00:00:00Z", at(4_070_908_800)),
+            ("2000-02-29T12:00:00z", at(951_825_600)),
+            ("1969-12-31T23:59:59Z", None),
+            ("2026-12-07T21:00:00", None),
+            ("2026-02-30T21:00:00Z", None),
+            ("soon", None),
+        ] {
+            assert_eq!(rfc3339_time(text), expected, "{text}");
+        }
+    }
 
     const LATEST: (u16, u8, u8) = (2026, 12, 8);
 

@@ -41,7 +41,9 @@
 //! endpoint's origin, the core's retries of 429 and 5xx with `Retry-After`, one refresh on a
 //! 401), and the window's pages are cut from it, newest first, without a request. Where the
 //! service says it does not follow changes (a work or school drive; or a 400, 405 or 501 to
-//! the first request for them), the library walks the source's pages as above.
+//! the first request for them), the library walks the source's pages as above, all of them,
+//! into a [`SavedLibrary`] without links to changes ([`read_walk`](PhotoLibrary::read_walk)),
+//! so that its pages too are newest first; a later start walks it again.
 
 use std::sync::{Arc, Mutex};
 
@@ -93,11 +95,10 @@ pub struct PhotoLibrary {
 
 /// Where following a source's changes stands.
 enum Following {
-    /// Not tried yet in this listing: the library is walked until it is.
+    /// Not tried yet in this listing.
     NotYet,
-    /// The service does not follow changes here: the library is walked.
-    Refused,
-    /// Read, and the window's pages are cut from it.
+    /// Read (through the changes, or walked whole where the service does not follow them),
+    /// and the window's pages are cut from it.
     Read(SavedLibrary),
 }
 
@@ -219,15 +220,17 @@ impl PhotoLibrary {
     }
 
     /// Whether the first page should come from [`read_changes`](Self::read_changes): the
-    /// source can say what changed, and the service has not refused to.
+    /// source can say what changed (where the service does not follow them, the library is
+    /// walked whole there).
     pub fn follows_changes(&self) -> bool {
-        self.source.delta().is_some() && !matches!(*lock(&self.changes), Following::Refused)
+        self.source.delta().is_some()
     }
 
     /// Brings the library read through the source's changes up to date: from `saved` (read
     /// from what the last call returned, in an earlier run) only the changes since, else the
-    /// whole library. What to save for the next run, or `None` when the service does not
-    /// follow changes here (the library is then walked page by page).
+    /// whole library; where the service does not follow changes, the whole library walked
+    /// ([`read_walk`](Self::read_walk)). What to save for the next run; `None` for a source
+    /// that cannot say what changed.
     pub async fn read_changes(
         &self,
         saved: Option<SavedLibrary>,
@@ -236,7 +239,12 @@ impl PhotoLibrary {
             return Ok(None);
         };
         let listing = self.listing();
+        // Walked already in this run: the service was asked whether it follows changes once.
+        let walked_before = matches!(&*lock(&self.changes), Following::Read(library) if library.followed.is_empty());
         let read = match saved {
+            _ if walked_before => None,
+            // A walked library has no links to its changes: it is walked again.
+            Some(library) if library.followed.is_empty() => self.read_whole(delta).await?,
             Some(mut library) => {
                 if self.read_since(delta, &mut library).await? {
                     Some(library)
@@ -249,24 +257,49 @@ impl PhotoLibrary {
             }
             None => self.read_whole(delta).await?,
         };
+        let mut library = match read {
+            Some(library) => library,
+            None => {
+                tracing::info!("the service does not follow changes here; walking the folders");
+                self.read_walk().await?
+            }
+        };
         let mut following = lock(&self.changes);
         if self.listing() != listing {
             return Err(AppError::AccountChanged);
         }
-        Ok(match read {
-            None => {
-                tracing::info!("the service does not follow changes here; walking the folders");
-                *following = Following::Refused;
-                None
+        library.sort();
+        tracing::info!(photos = library.len(), "the library is up to date");
+        let bytes = library.to_bytes();
+        *following = Following::Read(library);
+        Ok(Some(bytes))
+    }
+
+    /// Walks every page of the source's list (its own page tokens, never the window's) into a
+    /// library without links to changes, at most [`MAX_PAGES`] pages: all of it is needed to
+    /// show it newest first.
+    async fn read_walk(&self) -> Result<SavedLibrary, AppError> {
+        let mut library = SavedLibrary::new();
+        let mut page_token = None;
+        for _ in 0..MAX_PAGES {
+            let page = self.fetch_one_page(page_token.as_deref()).await?;
+            library.apply(
+                page.photos
+                    .into_iter()
+                    .map(|photo| Change::Photo {
+                        photo: Box::new(photo),
+                        parent: None,
+                    })
+                    .collect(),
+            );
+            match page.next_page_token {
+                Some(next) => page_token = Some(next),
+                None => return Ok(library),
             }
-            Some(mut library) => {
-                library.sort();
-                tracing::info!(photos = library.len(), "the library is up to date");
-                let bytes = library.to_bytes();
-                *following = Following::Read(library);
-                Some(bytes)
-            }
-        })
+        }
+        Err(AppError::UnusableAnswer(
+            "the library's folders did not end within the cap on pages",
+        ))
     }
 
     /// Applies the changes since `library`'s links; `false` when a link is not followed any
@@ -485,7 +518,7 @@ impl PhotoLibrary {
     }
 
     /// Fetches one rendition as its [`Download`] says: with the token, or with no credentials.
-    async fn get(&self, download: &Download) -> Result<ResourceResponse, AppError> {
+    pub(super) async fn get(&self, download: &Download) -> Result<ResourceResponse, AppError> {
         match download {
             Download::WithToken(url) => self.get_with_token(url, Request::Rendition).await,
             Download::WithoutCredentials(url) => {
@@ -664,7 +697,7 @@ impl Shown {
 
 /// An answer that says "not for you" (401, 403) or "gone" (404, 410): a pre-authenticated
 /// link that expired, or one the service wants credentials for.
-fn is_refusal(error: &AppError) -> bool {
+pub(super) fn is_refusal(error: &AppError) -> bool {
     matches!(
         error,
         AppError::OAuth(photolink_oauth::Error::UnexpectedResponse {

@@ -45,14 +45,12 @@
 //! A missing Camera Roll, or a folder deleted while the walk was under way (404 or 410), is
 //! skipped ([`PhotoSource::instead_of_missing`]); a missing Photos folder is an error.
 //!
-//! Through `delta`, photos are newest first by date taken. In a walk, photos come in the order
-//! of the walk, not strictly newest first: Graph's `$orderby` applies
-//! to one folder's children, and not on every drive, so ordering a whole library by date would
-//! mean holding all of it before showing the first page. The walk comes close for a Camera
-//! Roll of year and month folders: the folders a page lists are visited greatest name first
-//! (`2025` before `2024`, `12` before `01`); within a folder, photos come in Graph's order.
-//! Photos already shown are never moved: the window's month headings follow the walk, so a
-//! month met again in another folder gets a heading again.
+//! Photos are shown newest first by date taken either way: the library holds the whole of
+//! a walk before showing its first page, as it holds what `delta` read
+//! ([`library`](super::library)), since Graph's `$orderby` applies to one folder's children,
+//! and not on every drive. The walk's own pages come in the order of the walk: the folders a
+//! page lists are visited greatest name first (`2025` before `2024`, `12` before `01`);
+//! within a folder, photos come in Graph's order.
 //!
 //! # The page token is the walk's cursor
 //!

@@ -8,8 +8,8 @@
 //! 1. [`sessions.create`](https://developers.google.com/photos/picker/reference/rest/v1/sessions/create):
 //!    `POST {root}/sessions` with `{}` answers a
 //!    [`PickingSession`](https://developers.google.com/photos/picker/reference/rest/v1/sessions#PickingSession):
-//!    `{"id", "pickerUri", "pollingConfig": {"pollInterval", "timeoutIn"}, "mediaItemsSet"}`,
-//!    the two durations written as
+//!    `{"id", "pickerUri", "pollingConfig": {"pollInterval", "timeoutIn"}, "expireTime",
+//!    "mediaItemsSet"}`, `expireTime` an RFC 3339 time, the two durations written as
 //!    [Duration](https://protobuf.dev/reference/protobuf/google.protobuf/#duration) strings
 //!    (`"5s"`, `"1.5s"`; read by [`duration`]).
 //! 2. The `pickerUri`, with `/autoclose` appended (Google's documented way to have the picker
@@ -20,8 +20,9 @@
 //! 3. [`sessions.get`](https://developers.google.com/photos/picker/reference/rest/v1/sessions/get)
 //!    every `pollInterval` (kept within [`MIN_POLL_INTERVAL`]..=[`MAX_POLL_INTERVAL`]) until
 //!    `mediaItemsSet`, or until `timeoutIn` has passed since the session was created (kept
-//!    within [`MAX_TIMEOUT`]), which the window shows and which ends the flow; so does a session
-//!    Google no longer knows (404 `NOT_FOUND`: past its `expireTime`).
+//!    within [`MAX_TIMEOUT`]) or its `expireTime` has come, whichever is first
+//!    ([`PickingSession::allowed`]): the window shows that time, and its end ends the flow; so
+//!    does a session Google no longer knows (404 `NOT_FOUND`: past its `expireTime`).
 //! 4. The picked items, every page of
 //!    [`mediaItems.list`](https://developers.google.com/photos/picker/reference/rest/v1/mediaItems/list)
 //!    ([`PhotoLibrary::fetch_whole`]), as the
@@ -37,9 +38,10 @@
 //! The photos chosen (their ids, titles, sizes, dates and base URLs) are saved in the
 //! account's photo cache folder, as its list, and their thumbnails beside them; Disconnect
 //! removes both. A session's list ends with the session, and base URLs last 60 minutes
-//! ([`BASE_URL_LIFETIME`]), so after that the gallery shows the saved thumbnails and says that
-//! full images need choosing again. **Choosing again adds** the photos chosen to those kept,
-//! newest choice first; a photo chosen again moves to the front with fresh base URLs.
+//! ([`BASE_URL_LIFETIME`]; sooner when Google refuses them, which `choosing` asks), so after
+//! that the gallery shows the saved thumbnails and says that full images need choosing again.
+//! **Choosing again adds** the photos chosen to those kept, newest choice first; a photo
+//! chosen again moves to the front with fresh base URLs.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -78,6 +80,8 @@ pub struct PickingSession {
     pub picker_uri: Url,
     pub poll_interval: Duration,
     pub timeout: Duration,
+    /// When the session ends (`expireTime`), if the answer said.
+    pub expire_time: Option<SystemTime>,
     pub media_items_set: bool,
 }
 
@@ -91,6 +95,8 @@ struct SessionResource {
     picker_uri: Option<String>,
     #[serde(default)]
     polling_config: Option<PollingConfig>,
+    #[serde(default, deserialize_with = "details::text")]
+    expire_time: Option<String>,
     #[serde(default)]
     media_items_set: Option<bool>,
 }
@@ -139,8 +145,21 @@ impl PickingSession {
             timeout: given(|config| config.timeout_in.as_ref())
                 .unwrap_or(DEFAULT_TIMEOUT)
                 .min(MAX_TIMEOUT),
+            expire_time: resource
+                .expire_time
+                .as_deref()
+                .and_then(details::rfc3339_time),
             media_items_set: resource.media_items_set.unwrap_or(false),
         })
+    }
+
+    /// How long the person has to pick, from `now`: until `timeoutIn` has passed or the session
+    /// has expired, whichever is first (zero when it has already expired).
+    pub fn allowed(&self, now: SystemTime) -> Duration {
+        let until_expiry = self
+            .expire_time
+            .map(|end| end.duration_since(now).unwrap_or(Duration::ZERO));
+        until_expiry.map_or(self.timeout, |left| left.min(self.timeout))
     }
 
     /// The address the browser opens: the `pickerUri` with `/autoclose` after its path.
@@ -216,8 +235,8 @@ pub enum Progress {
 /// How choosing ended, when no photos came of it.
 #[derive(Debug, thiserror::Error)]
 pub enum PickingError {
-    /// The person did not finish within the session's `timeoutIn`, or the session ended
-    /// before (Google answered that it is not found: past its `expireTime`).
+    /// The person did not finish within the session's `timeoutIn` or before its
+    /// `expireTime`, or the session ended before (Google answered that it is not found).
     #[error("the picking session ended before the photos were picked")]
     Ended,
     /// The browser could not be opened.
@@ -245,12 +264,13 @@ pub async fn choose(
         )
         .await?;
     let session = PickingSession::read(&created)?;
+    let allowed = session.allowed(SystemTime::now());
     let session_url = api.url_under(&["sessions", &session.id]);
     let chosen = follow(
         library,
         &session,
         &session_url,
-        created_at,
+        created_at + allowed,
         open,
         clock,
         progress,
@@ -263,25 +283,28 @@ pub async fn choose(
     chosen
 }
 
-/// Steps 2 to 4 of the flow, for `session`.
+/// Steps 2 to 4 of the flow, for `session`, which ends at `ends_at`.
 async fn follow(
     library: &PhotoLibrary,
     session: &PickingSession,
     session_url: &Url,
-    created_at: Instant,
+    ends_at: Instant,
     open: impl FnOnce(&Url) -> Result<(), String>,
     clock: &impl Clock,
     progress: impl Fn(Progress),
 ) -> Result<Vec<SourcePhoto>, PickingError> {
+    let allowed = ends_at.saturating_duration_since(clock.now());
+    // Expired already (a clock far off, or a slow answer): nothing to open.
+    if allowed.is_zero() {
+        return Err(PickingError::Ended);
+    }
     progress(Progress::Waiting {
-        timeout_seconds: session.timeout.as_secs(),
+        timeout_seconds: allowed.as_secs(),
     });
     open(&session.autoclose_uri()).map_err(PickingError::Browser)?;
     let mut current = session.clone();
     while !current.media_items_set {
-        let left = session
-            .timeout
-            .saturating_sub(clock.now().duration_since(created_at));
+        let left = ends_at.saturating_duration_since(clock.now());
         if left.is_zero() {
             return Err(PickingError::Ended);
         }
@@ -323,6 +346,11 @@ impl Selection {
         self.photos = photos;
         self.listed_at = seconds(now);
         added
+    }
+
+    /// The base URLs listed last have ended before their time (Google refused them).
+    pub fn links_ended(&mut self) {
+        self.listed_at = 0;
     }
 
     /// How many seconds after `now` the base URLs listed last expire (0: they have).

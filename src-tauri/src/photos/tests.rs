@@ -12,6 +12,7 @@ use photolink_oauth::{
     Session, TokenSet,
 };
 use photolink_photo_fixtures::microsoft_graph::Library;
+use photolink_photo_fixtures::pictures::{self, STORED, Size};
 use photolink_photo_fixtures::{Fixture, SERVER_MESSAGE, Seen, Service};
 use tauri::http::{Request, StatusCode};
 use url::Url;
@@ -91,10 +92,6 @@ fn folders_listed(seen: &[Seen]) -> Vec<&str> {
         .collect()
 }
 
-fn body_text(body: &[u8]) -> String {
-    String::from_utf8_lossy(body).into_owned()
-}
-
 /// The requests that carried a token, and those that did not, by server.
 fn tokens_sent(seen: &[Seen]) -> (Vec<&Seen>, Vec<&Seen>) {
     seen.iter().partition(|seen| !seen.content_server)
@@ -123,7 +120,7 @@ async fn graph_pages_through_the_camera_roll_then_its_folder_then_the_photos_fol
     assert_eq!(photos[249].title, "Photo 250.jpg");
     assert_eq!(
         (photos[0].width, photos[0].height),
-        (Some(4000), Some(3000))
+        (Some(STORED.0), Some(STORED.1))
     );
     assert_eq!(photos[0].taken_at.as_deref(), Some("2024-01-02T10:00:00Z"));
     assert_eq!(photos[0].bytes, Some(2_000_001));
@@ -376,14 +373,14 @@ async fn graph_downloads_and_thumbnails_are_fetched_without_the_token() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(body_text(&thumbnail.body), "\u{89}PNG p2 medium");
+    assert_eq!(thumbnail.body, pictures::png("p2", Size::Within(176, 176)));
     assert_eq!(thumbnail.content_type.as_deref(), Some("image/png"));
     let image = library
         .fetch(&photo.id, Rendition::Image)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(body_text(&image.body), "\u{89}PNG p2 image");
+    assert_eq!(image.body, pictures::png("p2", Size::Stored));
 
     let seen = fixture.seen();
     let (api, content) = tokens_sent(&seen);
@@ -541,7 +538,7 @@ async fn drive_pages_through_the_images_with_the_documented_query() {
     );
     assert_eq!(
         (photos[0].width, photos[0].height),
-        (Some(4000), Some(3000))
+        (Some(STORED.0), Some(STORED.1))
     );
     let seen = fixture.seen();
     assert!(
@@ -562,13 +559,13 @@ async fn drive_images_come_with_the_token_and_thumbnail_links_without() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(body_text(&thumbnail.body), "\u{89}PNG p1 thumbnail");
+    assert_eq!(thumbnail.body, pictures::png("p1", Size::Within(220, 220)));
     let image = library
         .fetch(&shared.id, Rendition::Image)
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(body_text(&image.body), "\u{89}PNG p1 image");
+    assert_eq!(image.body, pictures::png("p1", Size::Stored));
 
     let seen = fixture.seen();
     let (api, content) = tokens_sent(&seen);
@@ -590,7 +587,7 @@ async fn drive_a_thumbnail_link_refused_without_credentials_shows_the_image_inst
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(body_text(&thumbnail.body), "\u{89}PNG p2 image");
+    assert_eq!(thumbnail.body, pictures::png("p2", Size::Stored));
     let seen = fixture.seen();
     let refused = seen.iter().find(|seen| seen.content_server).unwrap();
     assert_eq!(
@@ -619,7 +616,7 @@ async fn drive_a_private_thumbnail_comes_from_the_thumbnail_host_with_the_token(
         .unwrap()
         .unwrap();
 
-    assert_eq!(body_text(&thumbnail.body), "\u{89}PNG p2 thumbnail");
+    assert_eq!(thumbnail.body, pictures::png("p2", Size::Within(220, 220)));
     assert_eq!(fixture.refreshes(), 1, "the thumbnail host's 401 refreshed");
     let seen = fixture.seen();
     let content: Vec<_> = seen.iter().filter(|seen| seen.content_server).collect();
@@ -700,7 +697,10 @@ async fn the_photo_scheme_serves_a_pre_authenticated_thumbnail_within_its_cap() 
         scheme::answer(Some(&library), &PhotoCache::new(None), &thumbnail).await;
     assert_eq!(response.status(), StatusCode::OK);
     assert!(failure.is_none());
-    assert_eq!(body_text(response.body()), "\u{89}PNG p1 medium");
+    assert_eq!(
+        *response.body(),
+        pictures::png("p1", Size::Within(176, 176))
+    );
 
     fixture.set_thumbnail_bytes(scheme::THUMBNAIL_MAX_BYTES + 1);
     let (response, _) = scheme::answer(Some(&library), &PhotoCache::new(None), &thumbnail).await;

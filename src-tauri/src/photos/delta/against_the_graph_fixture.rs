@@ -1,14 +1,15 @@
 //! The library read through Graph's `delta` against the fixture of its documented API
 //! (`photolink-photo-fixtures`), through the [`PhotoCache`] as the app lists it: a whole
 //! library of 10,000 photos in 500 folders newest first, a later start that fetches only the
-//! changes, deletions, the documented 410 resync, a work or school drive walked instead, and
-//! throttling waited out. None of this was run against the live service.
+//! changes, deletions, the documented 410 resync, a work or school drive walked instead (newest
+//! first too), and throttling waited out. None of this was run against the live service.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use photolink_photo_fixtures::microsoft_graph::Library;
+use photolink_photo_fixtures::pictures::{self, Size};
 use photolink_photo_fixtures::{Fixture, Seen};
 
 use crate::photos::cache::{FOLDER, PhotoCache};
@@ -210,22 +211,42 @@ async fn a_camera_roll_outside_the_photos_folder_is_followed_too() {
 }
 
 #[tokio::test]
-async fn a_work_or_school_drive_is_walked_folder_by_folder() {
+async fn a_work_or_school_drive_is_walked_folder_by_folder_and_shown_newest_first() {
     let fixture = Fixture::start_graph(Library::nested(120, 12).business()).await;
     let root = cache_root("business");
     let (_, pages) = start(&fixture, &root).await;
     assert_eq!(titles(&pages).iter().collect::<HashSet<_>>().len(), 120);
-    assert!(
-        pages.iter().all(|page| !page.newest_first),
-        "a walk claims no order"
-    );
+    assert_newest_first(&pages);
+    // The fixture's photo `n` is taken on day `n mod 28 + 1`: the newest is day 28's highest.
+    assert_eq!(titles(&pages)[0], "Photo 111.jpg");
     let seen = fixture.seen();
-    let paths = paths(&seen);
+    let first = paths(&seen);
     assert!(
-        paths.iter().all(|path| !path.ends_with("/delta")),
-        "{paths:?}"
+        first.iter().all(|path| !path.ends_with("/delta")),
+        "{first:?}"
     );
-    assert!(paths.iter().any(|path| path.ends_with("/children")));
+    let walked = first
+        .iter()
+        .filter(|path| path.ends_with("/children"))
+        .count();
+    assert!(walked >= 12, "every folder is listed: {first:?}");
+
+    // No links to its changes: a later start walks it again, and sees what was added.
+    fixture.change_graph(|library| library.add_photo("folder-5"));
+    let before = fixture.seen().len();
+    let (_, later) = start(&fixture, &root).await;
+    assert_newest_first(&later);
+    assert_eq!(titles(&later).len(), 121);
+    let seen = fixture.seen();
+    let again = paths(&seen[before..]);
+    assert_eq!(
+        again
+            .iter()
+            .filter(|path| path.ends_with("/children"))
+            .count(),
+        walked,
+        "{again:?}"
+    );
 }
 
 #[tokio::test]
@@ -234,18 +255,16 @@ async fn a_drive_that_refuses_delta_on_its_folders_is_walked_too() {
     let root = cache_root("refused");
     let (library, pages) = start(&fixture, &root).await;
     assert_eq!(titles(&pages).iter().collect::<HashSet<_>>().len(), 120);
-    assert!(
-        pages.iter().all(|page| !page.newest_first),
-        "a walk claims no order"
-    );
+    assert_newest_first(&pages);
+    // The first page is listed again (the window's refresh) in the same run.
+    assert!(library.read_changes(None).await.unwrap().is_some());
     let seen = fixture.seen();
     let paths = paths(&seen);
     assert_eq!(
         paths.iter().filter(|path| path.ends_with("/delta")).count(),
         1,
-        "delta is asked for once: {paths:?}"
+        "delta is asked for once, and not again in this run: {paths:?}"
     );
-    assert!(!library.follows_changes(), "and not again in this run");
     assert!(paths.iter().any(|path| path.ends_with("/children")));
 }
 
@@ -288,7 +307,11 @@ async fn links_saved_in_an_earlier_run_that_expired_are_renewed_for_the_photos_s
         .await
         .unwrap()
         .unwrap();
-    assert!(String::from_utf8_lossy(&thumbnail.body).ends_with(" medium"));
+    let listed_as = library.provider_id(&shown.id).unwrap();
+    assert_eq!(
+        thumbnail.body,
+        pictures::png(&listed_as, Size::Within(176, 176))
+    );
     let seen = fixture.seen();
     let api: Vec<_> = seen[before..]
         .iter()

@@ -196,6 +196,55 @@ async fn a_session_that_ends_while_the_person_picks_ends_the_flow_at_the_next_po
     assert_eq!(clock.sleeps().len(), 1);
 }
 
+#[tokio::test]
+async fn a_session_past_its_expire_time_ends_the_flow_before_the_browser_opens() {
+    let (fixture, library, root) = started(3).await;
+    fixture.set_expire_time("2020-01-01T00:00:00Z");
+    let clock = TestClock::new();
+    let opened = Mutex::new(None);
+    let steps = Mutex::new(Vec::new());
+    let error = choose(
+        &library,
+        &root,
+        browser_picking(&["p1"], &opened),
+        &clock,
+        |step| steps.lock().unwrap().push(step),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(error, PickingError::Ended), "{error:?}");
+    assert_eq!(*opened.lock().unwrap(), None, "the picker was opened");
+    assert!(clock.sleeps().is_empty());
+    assert!(steps.into_inner().unwrap().is_empty());
+    assert_eq!(fixture.picking_sessions_deleted(), 1);
+}
+
+#[test]
+fn the_time_to_pick_ends_at_the_timeout_or_the_expire_time_whichever_is_first() {
+    let answer = |json: &str| crate::photos::source::tests::answer(json);
+    let session = PickingSession::read(&answer(
+        r#"{"id":"s1","pickerUri":"https://photos.google.com/picker/abc",
+            "pollingConfig":{"timeoutIn":"1800s"},"expireTime":"2026-12-07T21:00:00Z"}"#,
+    ))
+    .unwrap();
+    let expires = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_677_200);
+    assert_eq!(session.expire_time, Some(expires));
+    let before = |seconds: u64| expires - Duration::from_secs(seconds);
+    assert_eq!(session.allowed(before(600)), Duration::from_secs(600));
+    assert_eq!(session.allowed(before(3600)), Duration::from_secs(1800));
+    assert_eq!(
+        session.allowed(expires + Duration::from_secs(1)),
+        Duration::ZERO
+    );
+    let unreadable = PickingSession::read(&answer(
+        r#"{"id":"s1","pickerUri":"https://photos.google.com/picker/abc",
+            "pollingConfig":{"timeoutIn":"1800s"},"expireTime":"tomorrow"}"#,
+    ))
+    .unwrap();
+    assert_eq!(unreadable.expire_time, None);
+    assert_eq!(unreadable.allowed(expires), Duration::from_secs(1800));
+}
+
 #[test]
 fn a_session_is_read_with_its_durations_and_needs_an_id_and_a_picker_address() {
     let answer = |json: &str| crate::photos::source::tests::answer(json);
