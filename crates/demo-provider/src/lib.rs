@@ -284,7 +284,9 @@ pub use test_machinery::consent_page;
 #[cfg(feature = "test-machinery")]
 pub use test_machinery::exchanges::MAX_EXCHANGES;
 #[cfg(feature = "test-machinery")]
-pub use test_machinery::faults::{Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT};
+pub use test_machinery::faults::{
+    Fault, FaultProblem, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT,
+};
 #[cfg(feature = "test-machinery")]
 pub use test_machinery::stats::Stats;
 
@@ -299,12 +301,28 @@ pub enum Error {
     StateFile(#[from] StateFileError),
     /// A configuration value is not usable.
     #[error("invalid configuration: {0}")]
-    InvalidConfig(String),
+    InvalidConfig(ConfigProblem),
     /// No key to sign ID tokens could be made (the OS random source failed).
     #[error("cannot generate the ID token signing key")]
     SigningKey,
     /// A fault cannot be armed (see [`ProviderHandle::set_faults`]).
     #[cfg(feature = "test-machinery")]
     #[error("invalid fault: {0}")]
-    InvalidFault(String),
+    InvalidFault(FaultProblem),
+}
+
+/// What is wrong with a [`Config`] (see [`Error::InvalidConfig`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigProblem {
+    /// A test setting (its name) was asked of a provider built without the `test-machinery`
+    /// feature.
+    #[error("{0} needs a provider built with the test-machinery feature")]
+    NotBuilt(&'static str),
+    /// `issuer_path` is neither empty nor like `/tenant`.
+    #[error("issuer_path must be empty or like \"/tenant\"")]
+    IssuerPath,
+    /// A limit (its name) is zero.
+    #[error("limits.{0} must be at least 1")]
+    ZeroLimit(&'static str),
 }

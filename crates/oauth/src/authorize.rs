@@ -11,7 +11,9 @@ use url::Url;
 
 use crate::client::OAuthClient;
 use crate::dpop::DpopKey;
-use crate::error::{AuthorizationErrorCode, CallbackError, Error, Result};
+use crate::error::{
+    AuthorizationErrorCode, CallbackError, CallbackProblem, CleanText, ConfigProblem, Error, Result,
+};
 use crate::secret::{AuthorizationCode, PkceVerifier};
 use crate::server_text;
 use crate::sync::lock;
@@ -101,14 +103,12 @@ impl SavedSignIn {
     /// The callback's parameters, if it is addressed to this sign-in.
     fn addressed_by(&self, callback: &Url) -> Result<HashMap<String, String>> {
         if !same_endpoint(callback, &self.redirect_uri) {
-            return Err(Error::InvalidCallback(
-                "not sent to the redirect URI".into(),
-            ));
+            return Err(Error::InvalidCallback(CallbackProblem::NotTheRedirectUri));
         }
         let params = single_valued_params(callback)?;
         let state = params
             .get("state")
-            .ok_or_else(|| Error::InvalidCallback("no state parameter".into()))?;
+            .ok_or(Error::InvalidCallback(CallbackProblem::NoState))?;
         if !bool::from(state.as_bytes().ct_eq(self.state.as_bytes())) {
             return Err(Error::StateMismatch);
         }
@@ -293,9 +293,8 @@ impl PendingAuthorization {
         {
             return Err(Error::SavedSignInMismatch);
         }
-        Url::parse(&saved.redirect_uri).map_err(|e| {
-            Error::InvalidConfig(format!("saved redirect URI is not a valid address ({e})"))
-        })?;
+        Url::parse(&saved.redirect_uri)
+            .map_err(|e| Error::InvalidConfig(ConfigProblem::RedirectUri(e)))?;
         saved.require_iss |= client
             .metadata()
             .authorization_response_iss_parameter_supported;
@@ -335,7 +334,7 @@ impl PendingAuthorization {
     /// Takes the sign-in in progress if the callback is for it; otherwise leaves it in place.
     fn take_matching(&self, callback_url: &str) -> Result<(SavedSignIn, HashMap<String, String>)> {
         let callback = Url::parse(callback_url)
-            .map_err(|_| Error::InvalidCallback("not a valid URL".into()))?;
+            .map_err(|_| Error::InvalidCallback(CallbackProblem::NotAUrl))?;
         let mut slot = self.lock();
         let request = slot.as_ref().ok_or(Error::NoPendingAuthorization)?;
         let params = request.addressed_by(&callback)?;
@@ -385,7 +384,7 @@ fn finish(
     let code = params
         .get("code")
         .filter(|code| !code.is_empty())
-        .ok_or_else(|| Error::InvalidCallback("no authorization code".into()))?;
+        .ok_or(Error::InvalidCallback(CallbackProblem::NoCode))?;
     Ok(AuthorizationResponse {
         code: AuthorizationCode::new(code.as_str()),
         verifier: request.verifier,
@@ -415,8 +414,9 @@ fn single_valued_params(url: &Url) -> Result<HashMap<String, String>> {
             .insert(name.to_string(), value.into_owned())
             .is_some()
         {
-            let name = server_text::code(&name);
-            return Err(Error::InvalidCallback(format!("parameter {name} repeated")));
+            return Err(Error::InvalidCallback(CallbackProblem::RepeatedParameter(
+                CleanText::code(&name),
+            )));
         }
     }
     Ok(params)

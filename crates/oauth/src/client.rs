@@ -11,7 +11,7 @@ use url::form_urlencoded::byte_serialize;
 use crate::authorize::{AuthorizationResponse, SavedSignIn};
 use crate::config::ClientConfig;
 use crate::dpop::{DPOP_ALGORITHM, DpopKey, DpopNonces, NonceRetry};
-use crate::error::{Error, Result};
+use crate::error::{ConfigProblem, Error, ResponseProblem, Result, RevocationFailure};
 use crate::http::{HttpClient, RawResponse, Transport};
 use crate::id_token::IdTokenError;
 use crate::issuer::check_id_token_issuer;
@@ -85,9 +85,7 @@ fn dpop_wanted(config: &ClientConfig, metadata: &ServerMetadata) -> Result<bool>
     }
     let supported = algorithms.iter().any(|alg| alg == DPOP_ALGORITHM);
     if config.dpop && !supported {
-        return Err(Error::InvalidConfig(
-            "DPoP is required, but the server does not accept ES256 proofs".into(),
-        ));
+        return Err(Error::InvalidConfig(ConfigProblem::NoDpopEs256));
     }
     Ok(supported)
 }
@@ -221,11 +219,7 @@ impl OAuthClient {
     /// ([`pushed_authorization_request`](Self::pushed_authorization_request)).
     pub(crate) fn authorization_request(&self, redirect_uri: &str) -> Result<(Url, SavedSignIn)> {
         if self.must_push_authorization_requests() {
-            return Err(Error::InvalidConfig(
-                "authorization requests must be pushed to this server: start the sign-in \
-                 with PendingAuthorization::start"
-                    .into(),
-            ));
+            return Err(Error::InvalidConfig(ConfigProblem::PushRequired));
         }
         let (params, pending) = self.authorization_params(redirect_uri)?;
         let mut url = self.inner.endpoints.authorization.clone();
@@ -239,9 +233,8 @@ impl OAuthClient {
         &self,
         redirect_uri: &str,
     ) -> Result<(Vec<(&str, String)>, SavedSignIn)> {
-        Url::parse(redirect_uri).map_err(|e| {
-            Error::InvalidConfig(format!("the redirect URI is not a valid address ({e})"))
-        })?;
+        Url::parse(redirect_uri)
+            .map_err(|e| Error::InvalidConfig(ConfigProblem::RedirectUri(e)))?;
         let config = &self.inner.config;
         let verifier = PkceVerifier::generate()?;
         let state = random_urlsafe()?;
@@ -292,7 +285,7 @@ impl OAuthClient {
             created_at,
             expires_at: created_at
                 .checked_add(config.pending_lifetime)
-                .ok_or_else(|| Error::InvalidConfig("sign-in lifetime too long".into()))?,
+                .ok_or(Error::InvalidConfig(ConfigProblem::LifetimeTooLong))?,
             request_uri_expires_at: None,
             dpop_key,
         };
@@ -390,14 +383,14 @@ impl OAuthClient {
         hint: TokenTypeHint,
         dpop_key: Option<&DpopKey>,
     ) -> Result<()> {
-        let endpoint =
-            self.inner
-                .endpoints
-                .revocation
-                .as_ref()
-                .ok_or_else(|| Error::RevocationFailed {
-                    reason: "no revocation endpoint".into(),
-                })?;
+        let endpoint = self
+            .inner
+            .endpoints
+            .revocation
+            .as_ref()
+            .ok_or(Error::RevocationFailed {
+                reason: RevocationFailure::NoEndpoint,
+            })?;
         let form = [("token", token), ("token_type_hint", hint.as_str())];
         let response = self.post_form(endpoint, &form, dpop_key).await?;
         if response.is_success() {
@@ -426,7 +419,7 @@ impl OAuthClient {
             .await?;
         let answer = parse_token_response(&response)?;
         if answer.token_type == "DPoP" && dpop_key.is_none() {
-            return Err(response.unusable("a DPoP-bound token, although no DPoP proof was sent"));
+            return Err(response.unusable(ResponseProblem::UnrequestedDpopBinding));
         }
         // The configuration asked for tokens a copy is useless without the key: a bearer
         // token is not used in their place.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{ConfigProblem, DiscoveryAttempt, Error, NetworkFailure, Result};
 use crate::http::{HttpClient, Transport};
 use crate::issuer::{IssuerTemplate, admits_metadata_issuer, check_configured_issuer};
 use crate::server_text;
@@ -83,9 +83,7 @@ impl ServerMetadata {
     pub(crate) fn validate(&self) -> Result<ValidatedEndpoints> {
         let (issuer, transport) = Transport::of_issuer(&self.issuer)?;
         if issuer.query().is_some() || issuer.fragment().is_some() {
-            return Err(Error::InvalidConfig(
-                "the issuer may not have a query or fragment".into(),
-            ));
+            return Err(Error::InvalidConfig(ConfigProblem::IssuerQueryOrFragment));
         }
         if !self.code_challenge_methods_supported.is_empty()
             && !self
@@ -93,16 +91,13 @@ impl ServerMetadata {
                 .iter()
                 .any(|m| m == "S256")
         {
-            return Err(Error::InvalidConfig(
-                "the server does not support PKCE with S256".into(),
-            ));
+            return Err(Error::InvalidConfig(ConfigProblem::NoPkceS256));
         }
         if self.require_pushed_authorization_requests
             && self.pushed_authorization_request_endpoint.is_none()
         {
             return Err(Error::InvalidConfig(
-                "the server requires pushed authorization requests but names no endpoint for them"
-                    .into(),
+                ConfigProblem::PushRequiredWithoutEndpoint,
             ));
         }
         let optional = |endpoint: &Option<String>| {
@@ -176,8 +171,7 @@ pub async fn discover_with(
 ) -> Result<ServerMetadata> {
     let (issuer_url, _) = Transport::of_issuer(issuer)?;
     check_configured_issuer(issuer, template)?;
-    let mut failures = Vec::new();
-    let mut unreachable = true;
+    let mut attempts = Vec::new();
     for url in well_known_urls(&issuer_url)? {
         match fetch_metadata(http, &url).await {
             Ok(metadata) => {
@@ -185,17 +179,28 @@ pub async fn discover_with(
                 return Ok(metadata);
             }
             Err(error) => {
-                unreachable &= matches!(error, Error::Network(_));
-                failures.push(format!("{url}: {error}"));
+                attempts.push(DiscoveryAttempt {
+                    url,
+                    error: Box::new(error),
+                });
             }
         }
     }
     // A server that answered nowhere is out of reach (worth trying again later); one that
     // answered without a usable document has none.
-    Err(match unreachable {
-        true => Error::Network(failures.join("; ")),
-        false => Error::Discovery(failures.join("; ")),
-    })
+    let unreachable: Option<Vec<NetworkFailure>> = attempts
+        .iter()
+        .map(|attempt| match *attempt.error {
+            Error::Network(failure) => Some(failure),
+            _ => None,
+        })
+        .collect();
+    Err(
+        match unreachable.and_then(|failures| failures.last().copied()) {
+            Some(failure) => Error::Network(failure),
+            None => Error::Discovery { attempts },
+        },
+    )
 }
 
 /// The issuer a document names is the configured one: equal, or equal but for one trailing

@@ -34,7 +34,7 @@ use url::Url;
 use crate::authorize::SavedSignIn;
 use crate::client::OAuthClient;
 use crate::config::ClientConfig;
-use crate::error::{AuthorizationErrorCode, Error, Result};
+use crate::error::{AuthorizationErrorCode, ConfigProblem, Error, ResponseProblem, Result};
 use crate::http::RawResponse;
 use crate::metadata::ValidatedEndpoints;
 use crate::server_text;
@@ -43,11 +43,7 @@ use crate::token::lifetime;
 /// Refuses `par = true` for a server that offers no pushed authorization request endpoint.
 pub(crate) fn check_config(config: &ClientConfig, endpoints: &ValidatedEndpoints) -> Result<()> {
     if config.par && endpoints.pushed_authorization.is_none() {
-        return Err(Error::InvalidConfig(
-            "pushed authorization requests are asked for, but the server names no \
-             pushed_authorization_request_endpoint"
-                .into(),
-        ));
+        return Err(Error::InvalidConfig(ConfigProblem::NoPushEndpoint));
     }
     Ok(())
 }
@@ -79,7 +75,7 @@ impl OAuthClient {
             .endpoints()
             .pushed_authorization
             .as_ref()
-            .ok_or_else(|| Error::InvalidConfig("no pushed authorization endpoint".into()))?;
+            .ok_or(Error::InvalidConfig(ConfigProblem::NoPushEndpoint))?;
         let (params, mut pending) = self.authorization_params(redirect_uri)?;
         let form = pushed_form(&params);
         let response = self.post_form(endpoint, &form, None).await?;
@@ -148,12 +144,12 @@ fn parse_response(response: &RawResponse, now: SystemTime) -> Result<PushedReque
         .get("request_uri")
         .and_then(Value::as_str)
         .filter(|uri| !uri.is_empty())
-        .ok_or_else(|| response.unusable("no request_uri in the answer"))?;
+        .ok_or_else(|| response.unusable(ResponseProblem::MissingMember("request_uri")))?;
     if request_uri.len() > MAX_REQUEST_URI_BYTES {
-        return Err(response.unusable("a request_uri too long for an address"));
+        return Err(response.unusable(ResponseProblem::RequestUriTooLong));
     }
-    let expires_in =
-        lifetime(&object).map_err(|()| response.unusable("an expires_in that is not a number"))?;
+    let expires_in = lifetime(&object)
+        .map_err(|()| response.unusable(ResponseProblem::NotANumber("expires_in")))?;
     Ok(PushedRequest {
         request_uri: request_uri.to_owned(),
         expires_at: expires_in.and_then(|lifetime| now.checked_add(lifetime)),
@@ -385,7 +381,7 @@ mod tests {
                     }
                     Err(Error::UnexpectedResponse { status: s, detail, .. }) => {
                         prop_assert_eq!(s, status);
-                        prop_assert!(!detail.chars().any(char::is_control), "{}", detail);
+                        prop_assert!(!detail.to_string().chars().any(char::is_control), "{}", detail);
                     }
                     Err(Error::PushedAuthorization { status: s, .. }) => prop_assert_eq!(s, status),
                     Err(other) => prop_assert!(false, "{:?}", other),

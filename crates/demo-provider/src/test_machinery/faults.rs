@@ -201,7 +201,7 @@ impl Fault {
         }
     }
 
-    fn check(&self) -> Result<(), String> {
+    fn check(&self) -> Result<(), FaultProblem> {
         match self {
             Self::TokenServerError { status, .. }
             | Self::PhotosServerError { status, .. }
@@ -210,14 +210,32 @@ impl Fault {
             | Self::UserinfoServerError { status, .. }
                 if !(500..=599).contains(status) =>
             {
-                Err(format!("{}: status must be 500 to 599", self.name()))
+                Err(FaultProblem::Status(self.name()))
             }
             Self::DiscoveryOtherIssuer { issuer } if issuer.is_empty() => {
-                Err(format!("{}: issuer must not be empty", self.name()))
+                Err(FaultProblem::EmptyIssuer(self.name()))
             }
             _ => Ok(()),
         }
     }
+}
+
+/// Why a fault cannot be armed (see [`Error::InvalidFault`]); each names the fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum FaultProblem {
+    /// More faults than can be armed at once.
+    #[error("at most {MAX_FAULTS} faults can be armed at once")]
+    TooMany,
+    /// A server error fault's status is not a 5xx.
+    #[error("{0}: status must be 500 to 599")]
+    Status(&'static str),
+    /// A fault's issuer is empty.
+    #[error("{0}: issuer must not be empty")]
+    EmptyIssuer(&'static str),
+    /// A fault's `times` is zero.
+    #[error("{0}: times must be at least 1")]
+    ZeroTimes(&'static str),
 }
 
 /// A fault and how many requests it answers. In JSON, the fault's object with an optional
@@ -322,16 +340,13 @@ impl FaultSwitch {
     /// Replaces the armed faults, after checking all of them.
     pub fn set(&self, faults: Vec<InjectedFault>) -> Result<(), Error> {
         if faults.len() > MAX_FAULTS {
-            return Err(Error::InvalidFault(format!(
-                "at most {MAX_FAULTS} faults can be armed at once"
-            )));
+            return Err(Error::InvalidFault(FaultProblem::TooMany));
         }
         for injected in &faults {
             injected.fault.check().map_err(Error::InvalidFault)?;
             if injected.times == Some(0) {
-                return Err(Error::InvalidFault(format!(
-                    "{}: times must be at least 1",
-                    injected.fault.name()
+                return Err(Error::InvalidFault(FaultProblem::ZeroTimes(
+                    injected.fault.name(),
                 )));
             }
         }
