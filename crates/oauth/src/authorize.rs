@@ -15,7 +15,6 @@ use crate::error::{
     AuthorizationErrorCode, CallbackError, CallbackProblem, CleanText, ConfigProblem, Error, Result,
 };
 use crate::secret::{AuthorizationCode, PkceVerifier};
-use crate::server_text;
 use crate::sync::lock;
 use crate::token::{unix_seconds, unix_seconds_option};
 
@@ -360,13 +359,13 @@ fn finish(
     match params.get("iss") {
         Some(iss) if *iss != request.issuer => {
             return Err(Error::IssuerMismatch {
-                expected: request.issuer,
-                found: Some(server_text::text(iss)),
+                expected: CleanText::configured(&request.issuer),
+                found: Some(CleanText::text(iss)),
             });
         }
         None if request.require_iss => {
             return Err(Error::IssuerMismatch {
-                expected: request.issuer,
+                expected: CleanText::configured(&request.issuer),
                 found: None,
             });
         }
@@ -377,8 +376,8 @@ fn finish(
             code: AuthorizationErrorCode::parse(code),
             description: params
                 .get("error_description")
-                .map(|text| server_text::text(text)),
-            uri: params.get("error_uri").map(|text| server_text::text(text)),
+                .map(|text| CleanText::text(text)),
+            uri: params.get("error_uri").map(|text| CleanText::text(text)),
         });
     }
     let code = params

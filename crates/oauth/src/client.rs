@@ -11,7 +11,7 @@ use url::form_urlencoded::byte_serialize;
 use crate::authorize::{AuthorizationResponse, SavedSignIn};
 use crate::config::ClientConfig;
 use crate::dpop::{DPOP_ALGORITHM, DpopKey, DpopNonces, NonceRetry};
-use crate::error::{ConfigProblem, Error, ResponseProblem, Result, RevocationFailure};
+use crate::error::{CleanText, ConfigProblem, Error, ResponseProblem, Result, RevocationFailure};
 use crate::http::{HttpClient, RawResponse, Transport};
 use crate::id_token::IdTokenError;
 use crate::issuer::check_id_token_issuer;
@@ -298,8 +298,8 @@ impl OAuthClient {
     pub async fn exchange_code(&self, response: AuthorizationResponse) -> Result<TokenSet> {
         if response.issuer != self.inner.metadata.issuer {
             return Err(Error::IssuerMismatch {
-                expected: self.inner.metadata.issuer.clone(),
-                found: Some(response.issuer),
+                expected: CleanText::configured(&self.inner.metadata.issuer),
+                found: Some(CleanText::text(&response.issuer)),
             });
         }
         // Without the nonce the sign-in sent, its ID token could be any sign-in's: refused

@@ -28,7 +28,7 @@ pub enum Error {
     #[error("insecure endpoint {url}: {reason}")]
     InsecureEndpoint {
         /// The offending endpoint (made safe to show).
-        url: String,
+        url: CleanText,
         /// Why plain `http` is not allowed.
         reason: InsecureReason,
     },
@@ -56,10 +56,10 @@ pub enum Error {
     /// The callback's `iss` (RFC 9207) or a discovery document names another issuer.
     #[error("issuer mismatch: expected {expected}, got {}", found.as_deref().unwrap_or("none"))]
     IssuerMismatch {
-        /// The issuer this client talks to.
-        expected: String,
+        /// The issuer this client talks to (made safe to show).
+        expected: CleanText,
         /// The issuer found in the response, if any (made safe to show).
-        found: Option<String>,
+        found: Option<CleanText>,
     },
 
     /// The authorization server answered the authorization request with an error.
@@ -68,9 +68,9 @@ pub enum Error {
         /// The `error` code.
         code: AuthorizationErrorCode,
         /// The server's `error_description`, if any (made safe to show).
-        description: Option<String>,
+        description: Option<CleanText>,
         /// The server's `error_uri`, if any (made safe to show).
-        uri: Option<String>,
+        uri: Option<CleanText>,
     },
 
     /// The token or revocation endpoint answered with an RFC 6749 §5.2 error.
@@ -79,9 +79,9 @@ pub enum Error {
         /// The `error` code.
         code: TokenErrorCode,
         /// The server's `error_description`, if any (made safe to show).
-        description: Option<String>,
+        description: Option<CleanText>,
         /// The server's `error_uri`, if any (made safe to show).
-        uri: Option<String>,
+        uri: Option<CleanText>,
         /// The HTTP status of the answer.
         status: u16,
         /// How long the answer's `Retry-After` asked to wait, if it had a readable one.
@@ -95,9 +95,9 @@ pub enum Error {
         /// The `error` code (authorization request codes, RFC 9126 §2.3).
         code: AuthorizationErrorCode,
         /// The server's `error_description`, if any (made safe to show).
-        description: Option<String>,
+        description: Option<CleanText>,
         /// The server's `error_uri`, if any (made safe to show).
-        uri: Option<String>,
+        uri: Option<CleanText>,
         /// The HTTP status of the answer.
         status: u16,
         /// How long the answer's `Retry-After` asked to wait, if it had a readable one.
@@ -237,26 +237,72 @@ impl fmt::Display for RetryHint {
 }
 
 /// Text made safe to show by this crate's server text cleaner: capped, without control or
-/// invisible characters, and with any word that does not look written (a token, a code)
-/// hidden. Only this crate makes one, so an error can carry an address or a name from a
-/// response or a configuration file and still be shown.
+/// invisible characters, and (for text from outside) with any word that does not look
+/// written (a token, a code) hidden. Every way of making one cleans, so an error can carry
+/// an address or a name from a response or a configuration file and still be shown.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CleanText(String);
 
 impl CleanText {
     /// Free text (an address, a name, a server's description), made safe.
-    pub(crate) fn text(raw: &str) -> Self {
+    pub fn text(raw: &str) -> Self {
         Self(server_text::text(raw))
     }
 
+    /// Text this side chose (a configured issuer, or one derived from it): invisible
+    /// characters removed and capped, no word hidden, since it holds no secret.
+    pub fn configured(raw: &str) -> Self {
+        Self(server_text::configured(raw))
+    }
+
     /// A code or a parameter name, made safe (only the characters codes are made of).
-    pub(crate) fn code(raw: &str) -> Self {
+    pub fn code(raw: &str) -> Self {
         Self(server_text::code(raw))
     }
 
     /// The cleaned text.
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// Cleans `raw` as free text ([`CleanText::text`]).
+impl From<&str> for CleanText {
+    fn from(raw: &str) -> Self {
+        Self::text(raw)
+    }
+}
+
+/// Cleans `raw` as free text ([`CleanText::text`]).
+impl From<String> for CleanText {
+    fn from(raw: String) -> Self {
+        Self::text(&raw)
+    }
+}
+
+impl std::ops::Deref for CleanText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.0
+    }
+}
+
+impl PartialEq<str> for CleanText {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<String> for CleanText {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<&str> for CleanText {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
     }
 }
 
@@ -675,7 +721,7 @@ pub enum AuthorizationErrorCode {
     /// The server is overloaded or down for maintenance.
     TemporarilyUnavailable,
     /// Any other code.
-    Other(String),
+    Other(CleanText),
 }
 
 impl AuthorizationErrorCode {
@@ -689,7 +735,7 @@ impl AuthorizationErrorCode {
             "invalid_scope" => Self::InvalidScope,
             "server_error" => Self::ServerError,
             "temporarily_unavailable" => Self::TemporarilyUnavailable,
-            other => Self::Other(server_text::code(other)),
+            other => Self::Other(CleanText::code(other)),
         }
     }
 
@@ -730,7 +776,7 @@ pub enum TokenErrorCode {
     /// A requested scope is unknown or exceeds what was granted.
     InvalidScope,
     /// Any other code.
-    Other(String),
+    Other(CleanText),
 }
 
 impl TokenErrorCode {
@@ -743,7 +789,7 @@ impl TokenErrorCode {
             "unauthorized_client" => Self::UnauthorizedClient,
             "unsupported_grant_type" => Self::UnsupportedGrantType,
             "invalid_scope" => Self::InvalidScope,
-            other => Self::Other(server_text::code(other)),
+            other => Self::Other(CleanText::code(other)),
         }
     }
 

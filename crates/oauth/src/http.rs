@@ -22,7 +22,6 @@ use crate::error::{
     ResponseProblem, Result,
 };
 use crate::retry::{RetryPolicy, parse_retry_after};
-use crate::server_text;
 
 /// The header a server hands out DPoP nonces in (RFC 9449 §8).
 const DPOP_NONCE: HeaderName = HeaderName::from_static("dpop-nonce");
@@ -515,7 +514,7 @@ impl Transport {
     fn check(self, url: &Url) -> Result<()> {
         let refuse = |reason| {
             Err(Error::InsecureEndpoint {
-                url: server_text::text(url.as_str()),
+                url: CleanText::text(url.as_str()),
                 reason,
             })
         };
@@ -851,11 +850,11 @@ mod tests {
                 after in ".{0,300}",
                 token in token(),
             ) {
-                let shown = server_text::text(&format!("{before}{token}{after}"));
+                let shown = crate::server_text::text(&format!("{before}{token}{after}"));
                 prop_assert!(!shown.contains(&token), "{}", shown);
                 prop_assert!(shown.chars().count() <= 201);
                 prop_assert!(!shown.chars().any(char::is_control));
-                let code = server_text::code(&format!("{before}{token}{after}"));
+                let code = crate::server_text::code(&format!("{before}{token}{after}"));
                 prop_assert!(!code.contains(&token), "{}", code);
                 prop_assert!(code.chars().count() <= 65);
             }

@@ -22,7 +22,6 @@ use serde_json::{Map, Value};
 
 use crate::error::{CleanText, ConfigProblem, Error, Result, TemplateProblem};
 use crate::secret::IdToken;
-use crate::server_text;
 
 /// The longest tenant id accepted.
 const MAX_TENANT_LEN: usize = 64;
@@ -118,8 +117,8 @@ impl IssuerTemplate {
     pub fn issuer_for(&self, tenant: &str) -> Result<String> {
         if !is_plain_tenant_id(tenant) {
             return Err(Error::IssuerMismatch {
-                expected: self.template.clone(),
-                found: Some(server_text::text(tenant)),
+                expected: CleanText::configured(&self.template),
+                found: Some(CleanText::text(tenant)),
             });
         }
         Ok(format!("{}{tenant}{}", self.prefix, self.suffix))
@@ -150,7 +149,7 @@ impl IssuerTemplate {
     /// Rule 3: the `iss` of an ID token from the token endpoint, against its tenant claim.
     fn check_id_token(&self, id_token: &IdToken) -> Result<()> {
         let unreadable = || Error::IssuerMismatch {
-            expected: self.template.clone(),
+            expected: CleanText::configured(&self.template),
             found: None,
         };
         let claims = claims_of(id_token).ok_or_else(unreadable)?;
@@ -160,8 +159,8 @@ impl IssuerTemplate {
         match text("iss") {
             Some(iss) if iss == expected => Ok(()),
             found => Err(Error::IssuerMismatch {
-                expected,
-                found: found.map(server_text::text),
+                expected: CleanText::configured(&expected),
+                found: found.map(CleanText::text),
             }),
         }
     }

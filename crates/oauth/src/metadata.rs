@@ -3,10 +3,9 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::error::{ConfigProblem, DiscoveryAttempt, Error, NetworkFailure, Result};
+use crate::error::{CleanText, ConfigProblem, DiscoveryAttempt, Error, NetworkFailure, Result};
 use crate::http::{HttpClient, Transport};
 use crate::issuer::{IssuerTemplate, admits_metadata_issuer, check_configured_issuer};
-use crate::server_text;
 
 const OAUTH_WELL_KNOWN: &str = "oauth-authorization-server";
 const OPENID_WELL_KNOWN: &str = "openid-configuration";
@@ -130,8 +129,8 @@ impl ServerMetadata {
             || admits_metadata_issuer(issuer, &self.issuer, template))
         {
             return Err(Error::IssuerMismatch {
-                expected: issuer.to_owned(),
-                found: Some(server_text::text(&self.issuer)),
+                expected: CleanText::configured(issuer),
+                found: Some(CleanText::text(&self.issuer)),
             });
         }
         self.validate().map(drop)

@@ -34,10 +34,11 @@ use url::Url;
 use crate::authorize::SavedSignIn;
 use crate::client::OAuthClient;
 use crate::config::ClientConfig;
-use crate::error::{AuthorizationErrorCode, ConfigProblem, Error, ResponseProblem, Result};
+use crate::error::{
+    AuthorizationErrorCode, CleanText, ConfigProblem, Error, ResponseProblem, Result,
+};
 use crate::http::RawResponse;
 use crate::metadata::ValidatedEndpoints;
-use crate::server_text;
 use crate::token::lifetime;
 
 /// Refuses `par = true` for a server that offers no pushed authorization request endpoint.
@@ -127,7 +128,7 @@ fn parse_response(response: &RawResponse, now: SystemTime) -> Result<PushedReque
             object
                 .get(name)
                 .and_then(Value::as_str)
-                .map(server_text::text)
+                .map(CleanText::text)
         };
         return Err(Error::PushedAuthorization {
             code: AuthorizationErrorCode::parse(code),

@@ -11,7 +11,6 @@ use crate::error::{CleanText, Error, ResponseProblem, Result, TokenErrorCode};
 use crate::http::RawResponse;
 use crate::id_token::IdTokenClaims;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
-use crate::server_text;
 
 /// The tokens of one connected account, as saved in a [`TokenStore`](crate::TokenStore).
 ///
@@ -174,7 +173,7 @@ pub(crate) fn oauth_error(object: &Map<String, Value>, response: &RawResponse) -
         object
             .get(name)
             .and_then(Value::as_str)
-            .map(server_text::text)
+            .map(CleanText::text)
     };
     Some(Error::Token {
         code: TokenErrorCode::parse(code),

@@ -565,7 +565,10 @@ mod tests {
             "http://localhost:8080/token uses plain http on localhost; write 127.0.0.1 instead"
         );
         let long = OAuthError::InsecureEndpoint {
-            url: format!("http://photos.example.com/{}", "a".repeat(5000)),
+            url: photolink_oauth::CleanText::configured(&format!(
+                "http://photos.example.com/{}",
+                "a".repeat(5000)
+            )),
             reason: photolink_oauth::InsecureReason::NotHttps,
         };
         let sentence = settings_problem(&long);

@@ -169,7 +169,9 @@ pub fn assert_shows_no_token(error: &Error, known: &[&str]) {
 #[should_panic(expected = "a token-shaped value is shown")]
 fn the_token_check_finds_an_unknown_token_shaped_value() {
     let error = Error::IssuerMismatch {
-        expected: "answer was access_token=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4MTIzNDU2".into(),
+        expected: photolink_oauth::CleanText::configured(
+            "answer was access_token=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4MTIzNDU2",
+        ),
         found: None,
     };
     assert_shows_no_token(&error, &[]);
@@ -179,7 +181,7 @@ fn the_token_check_finds_an_unknown_token_shaped_value() {
 #[should_panic(expected = "a known token is shown")]
 fn the_token_check_finds_a_known_token() {
     let error = Error::IssuerMismatch {
-        expected: "got at-1".into(),
+        expected: photolink_oauth::CleanText::configured("got at-1"),
         found: None,
     };
     assert_shows_no_token(&error, &["at-1"]);
