@@ -8,18 +8,20 @@ use reqwest::header::{ACCEPT, HeaderName};
 use url::Url;
 use url::form_urlencoded::byte_serialize;
 
-use crate::authorize::{AuthorizationResponse, SavedSignIn};
 use crate::config::ClientConfig;
 use crate::dpop::{DPOP_ALGORITHM, DpopKey, DpopNonces, NonceRetry};
-use crate::error::{CleanText, ConfigProblem, Error, ResponseProblem, Result, RevocationFailure};
+use crate::error::{
+    CleanText, ConfigProblem, Error, IdTokenError, ResponseProblem, Result, RevocationFailure,
+};
 use crate::http::{HttpClient, RawResponse, Transport};
-use crate::id_token::IdTokenError;
+use crate::id_token::{self, Expected, IdTokenClaims, expected_issuer, verify_with};
 use crate::issuer::check_id_token_issuer;
 use crate::jwks::KeyCache;
 use crate::metadata::{ServerMetadata, ValidatedEndpoints, discover_with};
 use crate::par;
 use crate::pkce::{CODE_CHALLENGE_METHOD, random_urlsafe};
-use crate::secret::{AccessToken, ClientSecret, PkceVerifier, RefreshToken};
+use crate::secret::{AccessToken, ClientSecret, IdToken, PkceVerifier, RefreshToken};
+use crate::sign_in::{AuthorizationResponse, SavedSignIn};
 use crate::token::{TokenResponse, TokenSet, oauth_error, parse_token_response};
 
 /// The request header a DPoP proof travels in (RFC 9449 §4.1).
@@ -480,6 +482,85 @@ impl OAuthClient {
             }
         }
         request.form(&body)
+    }
+}
+
+impl OAuthClient {
+    /// True when the client asks for `openid`: its token answers must then carry an ID token
+    /// that verifies.
+    pub(crate) fn requests_openid(&self) -> bool {
+        self.config().scopes.iter().any(|scope| scope == "openid")
+    }
+
+    /// Verifies an ID token (see the `id_token` module), fetching the server's keys as needed.
+    pub(crate) async fn verify_id_token(
+        &self,
+        token: Option<&IdToken>,
+        nonce: Option<&str>,
+        subject: Option<&str>,
+    ) -> Result<IdTokenClaims> {
+        let token = token.ok_or(IdTokenError::Missing)?;
+        let parsed = id_token::parse(token.secret())?;
+        let jwks_uri = self
+            .endpoints()
+            .jwks
+            .as_ref()
+            .ok_or(IdTokenError::NoKeySet)?;
+        let (issuer, tenant_template) = expected_issuer(self.metadata(), self.config());
+        let expected = Expected {
+            issuer,
+            tenant_template,
+            client_id: &self.config().client_id,
+            nonce,
+            subject,
+            now: SystemTime::now(),
+        };
+        let keys = self.key_cache().get(self.http(), jwks_uri, false).await?;
+        match verify_with(&parsed, &keys, &expected) {
+            Err(IdTokenError::UnknownKey) => {
+                let keys = self.key_cache().get(self.http(), jwks_uri, true).await?;
+                Ok(verify_with(&parsed, &keys, &expected)?)
+            }
+            outcome => Ok(outcome?),
+        }
+    }
+}
+
+impl OAuthClient {
+    /// True when authorization requests go to the server first (see the module docs).
+    pub(crate) fn pushes_authorization_requests(&self) -> bool {
+        self.endpoints().pushed_authorization.is_some()
+    }
+
+    /// True when the server requires pushed requests or the configuration asks for them.
+    pub(crate) fn must_push_authorization_requests(&self) -> bool {
+        self.metadata().require_pushed_authorization_requests || self.config().par
+    }
+
+    /// Pushes a new authorization request; returns the URL to open and the sign-in to keep.
+    pub(crate) async fn pushed_authorization_request(
+        &self,
+        redirect_uri: &str,
+    ) -> Result<(Url, SavedSignIn)> {
+        let endpoint = self
+            .endpoints()
+            .pushed_authorization
+            .as_ref()
+            .ok_or(Error::InvalidConfig(ConfigProblem::NoPushEndpoint))?;
+        let (params, mut pending) = self.authorization_params(redirect_uri)?;
+        let form = par::pushed_form(&params);
+        let response = self.post_form(endpoint, &form, None).await?;
+        let pushed = par::parse_response(&response, SystemTime::now())?;
+        pending.request_uri_expires_at = pushed
+            .expires_at
+            .map(|at| at.min(pending.expires_at))
+            .or(Some(pending.expires_at));
+        let url = par::authorize_url(
+            &self.endpoints().authorization,
+            &self.config().client_id,
+            &pushed.request_uri,
+        );
+        Ok((url, pending))
     }
 }
 

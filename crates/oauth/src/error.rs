@@ -6,7 +6,6 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::id_token::IdTokenError;
 use crate::retry::is_passing_status;
 use crate::server_text;
 
@@ -602,6 +601,62 @@ pub enum InternalFailure {
     /// The access token holds bytes a header cannot carry.
     #[error("the access token cannot be sent in a header")]
     AccessTokenHeader,
+}
+
+/// Why an ID token was refused (the checks and their order are in the crate docs, under
+/// "OpenID Connect", and in the `id_token` module).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum IdTokenError {
+    /// The sign-in asked for `openid`, and the token answer has no ID token.
+    #[error("no ID token in the answer")]
+    Missing,
+    /// Not a signed JWT in compact form.
+    #[error("not a signed JWT ({0})")]
+    Malformed(&'static str),
+    /// The header names an algorithm this client does not accept (`none`, HMAC, others).
+    #[error("algorithm {0} is not accepted")]
+    AlgorithmRefused(CleanText),
+    /// The server publishes no signing keys (no `jwks_uri` in its metadata).
+    #[error("the server publishes no signing keys")]
+    NoKeySet,
+    /// No key of the server's key set fits the token, even after fetching it again.
+    #[error("no signing key of the server fits the token")]
+    UnknownKey,
+    /// The signature does not verify with the server's key.
+    #[error("the signature is invalid")]
+    BadSignature,
+    /// `iss` is not the expected issuer.
+    #[error("issued by {found}, expected {expected}")]
+    WrongIssuer {
+        /// The issuer the token should come from (made safe to show).
+        expected: CleanText,
+        /// The token's `iss` (made safe to show).
+        found: CleanText,
+    },
+    /// `aud` does not contain this client.
+    #[error("not issued to this client")]
+    WrongAudience,
+    /// `azp` names another client, or is missing with several audiences.
+    #[error("authorized party is not this client")]
+    WrongAuthorizedParty,
+    /// `exp` has passed (beyond the clock skew), or is missing.
+    #[error("expired")]
+    Expired,
+    /// `iat` is in the future (beyond the clock skew), or is missing.
+    #[error("issued in the future")]
+    IssuedInFuture,
+    /// `nonce` is not the one sent with the sign-in, or is missing.
+    #[error("the nonce does not match the sign-in")]
+    NonceMismatch,
+    /// The client asks for `openid`, and the sign-in was started without a `nonce` (saved by
+    /// a version that sent none, or started before `openid` was configured): no ID token
+    /// could be tied to it, so its code is not redeemed.
+    #[error("the sign-in was started without a nonce")]
+    SignInWithoutNonce,
+    /// `sub` is missing or empty, or a refreshed token names another account.
+    #[error("the subject is missing or changed")]
+    WrongSubject,
 }
 
 /// Why an endpoint was refused as insecure (see [`Error::InsecureEndpoint`]).

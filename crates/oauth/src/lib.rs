@@ -211,21 +211,22 @@ mod retry;
 mod secret;
 mod server_text;
 mod session;
+mod sign_in;
 mod store;
 pub mod sync;
 mod token;
 
-pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};
+pub use authorize::PendingAuthorization;
 pub use client::OAuthClient;
 pub use config::ClientConfig;
 pub use dpop::DpopKey;
 pub use error::{
     AuthorizationErrorCode, CallbackError, CallbackProblem, CleanText, ConfigProblem,
-    DiscoveryAttempt, Error, InsecureReason, InternalFailure, NetworkFailure, ResponseProblem,
-    Result, RevocationFailure, StoreError, TemplateProblem, TokenErrorCode,
+    DiscoveryAttempt, Error, IdTokenError, InsecureReason, InternalFailure, NetworkFailure,
+    ResponseProblem, Result, RevocationFailure, StoreError, TemplateProblem, TokenErrorCode,
 };
 pub use http::{HttpClient, HttpOptions};
-pub use id_token::{CLOCK_SKEW as ID_TOKEN_CLOCK_SKEW, IdTokenClaims, IdTokenError};
+pub use id_token::{CLOCK_SKEW as ID_TOKEN_CLOCK_SKEW, IdTokenClaims};
 pub use issuer::IssuerTemplate;
 pub use metadata::{ServerMetadata, discover, discover_with};
 pub use pkce::CODE_CHALLENGE_METHOD;
@@ -237,5 +238,6 @@ pub use server_text::{is_invisible, shown_text};
 pub use session::{
     Persistence, ResourceDownload, ResourceResponse, Session, SessionStatus, UserInfo,
 };
+pub use sign_in::{AuthorizationResponse, SavedSignIn};
 pub use store::{MemoryTokenStore, TokenStore};
 pub use token::TokenSet;

@@ -9,7 +9,6 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::authorize::AuthorizationResponse;
 use crate::client::{DPOP, OAuthClient, TokenTypeHint};
 use crate::dpop::{DpopKey, NonceRetry};
 use crate::error::{
@@ -19,6 +18,7 @@ use crate::http::{OpenBody, RawResponse, challenge_error};
 use crate::id_token::IdTokenClaims;
 use crate::secret::AccessToken;
 use crate::server_text;
+use crate::sign_in::AuthorizationResponse;
 use crate::store::TokenStore;
 use crate::sync::{blocking, lock};
 use crate::token::TokenSet;
