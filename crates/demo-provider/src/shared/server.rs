@@ -11,9 +11,9 @@ use tokio::sync::oneshot;
 use crate::authorization::consent::PendingConsents;
 use crate::authorization::dpop::DpopVerifier;
 use crate::authorization::grants::Grants;
-use crate::authorization::id_token::{self, IdTokenSigner};
-use crate::authorization::par::{self, PushedRequests};
-use crate::authorization::{authorize, metadata, revocation, token, userinfo};
+use crate::authorization::id_token::IdTokenSigner;
+use crate::authorization::par::PushedRequests;
+use crate::authorization::{authorize, metadata, push, revocation, token, userinfo};
 use crate::photo_api::images::ImageStore;
 use crate::photo_api::library::Library;
 use crate::photo_api::photos;
@@ -110,8 +110,8 @@ fn routes(config: &Config, app: AppState) -> Router {
             get(authorize::show_consent).post(authorize::decide),
         )
         .route(&format!("{prefix}/token"), post(token::token))
-        .route(&format!("{prefix}/par"), post(par::push))
-        .route(&format!("{prefix}/jwks"), get(id_token::jwks))
+        .route(&format!("{prefix}/par"), post(push::push))
+        .route(&format!("{prefix}/jwks"), get(metadata::jwks))
         .route(&format!("{prefix}/revoke"), post(revocation::revoke))
         .route(&format!("{prefix}/userinfo"), get(userinfo::userinfo))
         .route(&format!("{prefix}/photos"), get(photos::list))
