@@ -23,7 +23,7 @@ use crate::token::{unix_seconds, unix_seconds_option};
 /// to, whether the server promised `iss` (RFC 9207), when it was started and expires, and the
 /// DPoP key when the client uses DPoP. Serialize it **only into secure storage** (the OS
 /// keyring): it carries the verifier and the private key. `Debug` shows none of them. Not `Clone`: take a fresh snapshot with
-/// [`PendingAuthorization::saved`] instead.
+/// [`PendingAuthorization::saved`](crate::PendingAuthorization::saved) instead.
 #[derive(Serialize, Deserialize)]
 pub struct SavedSignIn {
     pub(crate) client_id: String,
@@ -90,7 +90,7 @@ impl SavedSignIn {
 
     /// Whether `callback_url` is addressed to this sign-in: sent to its redirect URI, each
     /// parameter once, with its `state` (constant time). These are the checks under which
-    /// [`PendingAuthorization::complete`] ignores a callback; a saved sign-in that cannot be
+    /// [`PendingAuthorization::complete`](crate::PendingAuthorization::complete) ignores a callback; a saved sign-in that cannot be
     /// restored yet (the provider is out of reach) uses them to tell its callback from forged
     /// links.
     pub fn is_addressed_by(&self, callback_url: &str) -> bool {
@@ -162,7 +162,7 @@ mod stored_verifier {
 }
 
 /// A validated authorization response: hand it to [`Session::connect`](crate::Session::connect)
-/// or [`OAuthClient::exchange_code`]. `Debug` shows no secrets. Not `Clone`: the code is
+/// or [`OAuthClient::exchange_code`](crate::OAuthClient::exchange_code). `Debug` shows no secrets. Not `Clone`: the code is
 /// redeemed once.
 pub struct AuthorizationResponse {
     pub(crate) code: AuthorizationCode,
