@@ -522,7 +522,7 @@ pub enum ResponseProblem {
     #[error("no {0} in the answer")]
     MissingMember(&'static str),
     /// A member that must be a number is not (its name).
-    #[error("a {0} that is not a number")]
+    #[error("{0} is not a number")]
     NotANumber(&'static str),
     /// A `token_type` this crate does not use (made safe to show).
     #[error("an unsupported token type \"{0}\"")]

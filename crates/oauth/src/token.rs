@@ -323,7 +323,7 @@ mod tests {
         for bad in [r#""expires_in":"soon""#, r#""expires_in":-5"#] {
             assert_eq!(
                 refused(with(bad)),
-                "a expires_in that is not a number",
+                "expires_in is not a number",
                 "{bad}"
             );
         }

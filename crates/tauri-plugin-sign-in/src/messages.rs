@@ -210,7 +210,7 @@ fn config_problem(problem: &photolink_oauth::ConfigProblem) -> String {
     let app = app();
     match problem {
         P::EmptyClientId => "the client_id is empty".into(),
-        P::RedirectUri(_) => "the redirect address is not a valid address".into(),
+        P::RedirectUri(_) => "the redirect URI is not a valid address".into(),
         P::Scope(scope) => format!(
             "the scope \"{scope}\" in scopes is not a single word; write each scope as its own item"
         ),
@@ -610,7 +610,7 @@ mod tests {
             sentences,
             [
                 "the client_id is empty",
-                "the redirect address is not a valid address",
+                "the redirect URI is not a valid address",
                 "the scope \"a b\" in scopes is not a single word; write each scope as its own item",
                 "the authorize_params entry state would replace a parameter the app sets itself; remove it",
                 "the resource is not an absolute address (such as https://api.example.com)",
