@@ -321,11 +321,7 @@ mod tests {
         );
         assert_eq!(with(r#""x":1"#).unwrap().expires_in, None);
         for bad in [r#""expires_in":"soon""#, r#""expires_in":-5"#] {
-            assert_eq!(
-                refused(with(bad)),
-                "expires_in is not a number",
-                "{bad}"
-            );
+            assert_eq!(refused(with(bad)), "expires_in is not a number", "{bad}");
         }
     }
 
