@@ -120,7 +120,7 @@ pub fn picker_added(picked: usize, added: usize) -> String {
 
 #[cfg(test)]
 mod tests {
-    use photolink_oauth::Error as OAuthError;
+    use photolink_oauth::{Error as OAuthError, NetworkFailure, ResponseProblem};
 
     use super::*;
 
@@ -130,7 +130,7 @@ mod tests {
     fn unreadable_list() -> AppError {
         AppError::UnreadableList(OAuthError::UnexpectedResponse {
             status: 200,
-            detail: "not JSON".into(),
+            detail: ResponseProblem::MalformedJson,
             retry_after: None,
         })
     }
@@ -147,11 +147,13 @@ mod tests {
         );
         // The sign-in plugin's sentence, which names the app once the plugin has started (not
         // in these tests).
-        let network = AppError::OAuth(photolink_oauth::Error::Network("refused".into()));
+        let network = AppError::OAuth(photolink_oauth::Error::Network(
+            NetworkFailure::CouldNotConnect,
+        ));
         assert_eq!(
             app(&network, "Demo Photos"),
             tauri_plugin_sign_in::sentence(
-                &photolink_oauth::Error::Network("refused".into()),
+                &photolink_oauth::Error::Network(NetworkFailure::CouldNotConnect),
                 "Demo Photos"
             )
         );
@@ -188,7 +190,10 @@ mod tests {
             SaveError::AddressRefused(AppError::AddressRefused),
             SaveError::Provider(AppError::OAuth(OAuthError::UnexpectedResponse {
                 status: 503,
-                detail: hostile.into(),
+                detail: ResponseProblem::ProblemReport {
+                    title: None,
+                    detail: None,
+                },
                 retry_after: None,
             })),
             SaveError::TooLarge,

@@ -52,9 +52,9 @@
 //!
 //! | Folder | What it holds |
 //! |---|---|
-//! | `authorization` | The authorization server: `authorize` (the authorization request and the consent form), `consent` (requests waiting for a decision), `pages` (the consent and error pages), `client` and `client_auth` (the registered client and its authentication), `scope`, `account` (the demo accounts, one per name), `grants` (codes, grants and tokens), `token`, `par` (pushed requests), `dpop`, `id_token` (ID tokens and the JWK Set), `metadata` (the discovery documents), `revocation`, `userinfo`, `bearer` (the access token check the protected resources share) and `oauth_error`. |
+//! | `authorization` | The authorization server: `authorize` (the authorization request and the consent form), `consent` (requests waiting for a decision), `pages` (the consent and error pages), `client` and `client_auth` (the registered client and its authentication), `scope`, `account` (the demo accounts, one per name), `grants` (codes, grants and tokens), `token`, `par` (pushed requests) and `push` (`POST /par`), `dpop` (proof verification) and `proofs` (the proofs of requests, counted), `id_token` (ID tokens and their signing key), `metadata` (the discovery documents and the JWK Set), `revocation`, `userinfo`, `bearer` (the access token check the protected resources share) and `oauth_error`. |
 //! | `photo_api` | The photo API: `photos` (the listing and image endpoints), `library` (the photos' metadata), `images` (drawing, encoding and keeping the images) and `scene` (the landscapes). |
-//! | `test_machinery` | `machinery` (the hooks the endpoints call, empty without the feature), and, only with the [test machinery](#the-test-machinery), `faults`, `stats`, `test_controls` (the `/_test/…` routes), `exchanges` (the exchange log) and `consent_page` (the consent page driver the tests sign in with). |
+//! | `test_machinery` | `machinery` (the hooks the endpoints call, empty without the feature), `kinds` (what the hooks name), and, only with the [test machinery](#the-test-machinery), `faults`, `fault_answers` (the answers faults give), `stats`, `test_controls` (the `/_test/…` routes), `exchanges` (the exchange log) and `consent_page` (the consent page driver the tests sign in with). |
 //! | `shared` | What the others share: `server` ([`start`] and the routes), `provider` (the state every handler is given), `handle` ([`ProviderHandle`]), `config`, `endpoints`, `host` (the `Host` check), `params` (form parameters), `persistence` (the state file), `secrets` (random values, hashes, PKCE) and `sync` (locks). |
 //!
 //! # The binary
@@ -286,7 +286,7 @@ pub use test_machinery::consent_page;
 pub use test_machinery::exchanges::MAX_EXCHANGES;
 #[cfg(feature = "test-machinery")]
 pub use test_machinery::faults::{
-    Fault, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT, STALLED_DOWNLOAD_BYTES,
+    Fault, FaultProblem, HUGE_BODY_BYTES, InjectedFault, OTHER_SUBJECT, STALLED_DOWNLOAD_BYTES,
     STALLED_DOWNLOAD_SENT,
 };
 #[cfg(feature = "test-machinery")]
@@ -303,12 +303,28 @@ pub enum Error {
     StateFile(#[from] StateFileError),
     /// A configuration value is not usable.
     #[error("invalid configuration: {0}")]
-    InvalidConfig(String),
+    InvalidConfig(ConfigProblem),
     /// No key to sign ID tokens could be made (the OS random source failed).
     #[error("cannot generate the ID token signing key")]
     SigningKey,
     /// A fault cannot be armed (see [`ProviderHandle::set_faults`]).
     #[cfg(feature = "test-machinery")]
     #[error("invalid fault: {0}")]
-    InvalidFault(String),
+    InvalidFault(FaultProblem),
+}
+
+/// What is wrong with a [`Config`] (see [`Error::InvalidConfig`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigProblem {
+    /// A test setting (its name) was asked of a provider built without the `test-machinery`
+    /// feature.
+    #[error("{0} needs a provider built with the test-machinery feature")]
+    NotBuilt(&'static str),
+    /// `issuer_path` is neither empty nor like `/tenant`.
+    #[error("issuer_path must be empty or like \"/tenant\"")]
+    IssuerPath,
+    /// A limit (its name) is zero.
+    #[error("limits.{0} must be at least 1")]
+    ZeroLimit(&'static str),
 }

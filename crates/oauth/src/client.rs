@@ -8,18 +8,20 @@ use reqwest::header::{ACCEPT, HeaderName};
 use url::Url;
 use url::form_urlencoded::byte_serialize;
 
-use crate::authorize::{AuthorizationResponse, SavedSignIn};
 use crate::config::ClientConfig;
 use crate::dpop::{DPOP_ALGORITHM, DpopKey, DpopNonces, NonceRetry};
-use crate::error::{Error, Result};
+use crate::error::{
+    CleanText, ConfigProblem, Error, IdTokenError, ResponseProblem, Result, RevocationFailure,
+};
 use crate::http::{HttpClient, RawResponse, Transport};
-use crate::id_token::IdTokenError;
+use crate::id_token::{self, Expected, IdTokenClaims, expected_issuer, verify_with};
 use crate::issuer::check_id_token_issuer;
 use crate::jwks::KeyCache;
 use crate::metadata::{ServerMetadata, ValidatedEndpoints, discover_with};
 use crate::par;
 use crate::pkce::{CODE_CHALLENGE_METHOD, random_urlsafe};
-use crate::secret::{AccessToken, ClientSecret, PkceVerifier, RefreshToken};
+use crate::secret::{AccessToken, ClientSecret, IdToken, PkceVerifier, RefreshToken};
+use crate::sign_in::{AuthorizationResponse, SavedSignIn};
 use crate::token::{TokenResponse, TokenSet, oauth_error, parse_token_response};
 
 /// The request header a DPoP proof travels in (RFC 9449 §4.1).
@@ -85,9 +87,7 @@ fn dpop_wanted(config: &ClientConfig, metadata: &ServerMetadata) -> Result<bool>
     }
     let supported = algorithms.iter().any(|alg| alg == DPOP_ALGORITHM);
     if config.dpop && !supported {
-        return Err(Error::InvalidConfig(
-            "DPoP is required, but the server does not accept ES256 proofs".into(),
-        ));
+        return Err(Error::InvalidConfig(ConfigProblem::NoDpopEs256));
     }
     Ok(supported)
 }
@@ -221,11 +221,7 @@ impl OAuthClient {
     /// ([`pushed_authorization_request`](Self::pushed_authorization_request)).
     pub(crate) fn authorization_request(&self, redirect_uri: &str) -> Result<(Url, SavedSignIn)> {
         if self.must_push_authorization_requests() {
-            return Err(Error::InvalidConfig(
-                "authorization requests must be pushed to this server: start the sign-in \
-                 with PendingAuthorization::start"
-                    .into(),
-            ));
+            return Err(Error::InvalidConfig(ConfigProblem::PushRequired));
         }
         let (params, pending) = self.authorization_params(redirect_uri)?;
         let mut url = self.inner.endpoints.authorization.clone();
@@ -239,9 +235,8 @@ impl OAuthClient {
         &self,
         redirect_uri: &str,
     ) -> Result<(Vec<(&str, String)>, SavedSignIn)> {
-        Url::parse(redirect_uri).map_err(|e| {
-            Error::InvalidConfig(format!("the redirect URI is not a valid address ({e})"))
-        })?;
+        Url::parse(redirect_uri)
+            .map_err(|e| Error::InvalidConfig(ConfigProblem::RedirectUri(e)))?;
         let config = &self.inner.config;
         let verifier = PkceVerifier::generate()?;
         let state = random_urlsafe()?;
@@ -292,7 +287,7 @@ impl OAuthClient {
             created_at,
             expires_at: created_at
                 .checked_add(config.pending_lifetime)
-                .ok_or_else(|| Error::InvalidConfig("sign-in lifetime too long".into()))?,
+                .ok_or(Error::InvalidConfig(ConfigProblem::LifetimeTooLong))?,
             request_uri_expires_at: None,
             dpop_key,
         };
@@ -305,8 +300,8 @@ impl OAuthClient {
     pub async fn exchange_code(&self, response: AuthorizationResponse) -> Result<TokenSet> {
         if response.issuer != self.inner.metadata.issuer {
             return Err(Error::IssuerMismatch {
-                expected: self.inner.metadata.issuer.clone(),
-                found: Some(response.issuer),
+                expected: CleanText::configured(&self.inner.metadata.issuer),
+                found: Some(CleanText::text(&response.issuer)),
             });
         }
         // Without the nonce the sign-in sent, its ID token could be any sign-in's: refused
@@ -390,14 +385,14 @@ impl OAuthClient {
         hint: TokenTypeHint,
         dpop_key: Option<&DpopKey>,
     ) -> Result<()> {
-        let endpoint =
-            self.inner
-                .endpoints
-                .revocation
-                .as_ref()
-                .ok_or_else(|| Error::RevocationFailed {
-                    reason: "no revocation endpoint".into(),
-                })?;
+        let endpoint = self
+            .inner
+            .endpoints
+            .revocation
+            .as_ref()
+            .ok_or(Error::RevocationFailed {
+                reason: RevocationFailure::NoEndpoint,
+            })?;
         let form = [("token", token), ("token_type_hint", hint.as_str())];
         let response = self.post_form(endpoint, &form, dpop_key).await?;
         if response.is_success() {
@@ -426,7 +421,7 @@ impl OAuthClient {
             .await?;
         let answer = parse_token_response(&response)?;
         if answer.token_type == "DPoP" && dpop_key.is_none() {
-            return Err(response.unusable("a DPoP-bound token, although no DPoP proof was sent"));
+            return Err(response.unusable(ResponseProblem::UnrequestedDpopBinding));
         }
         // The configuration asked for tokens a copy is useless without the key: a bearer
         // token is not used in their place.
@@ -487,6 +482,85 @@ impl OAuthClient {
             }
         }
         request.form(&body)
+    }
+}
+
+impl OAuthClient {
+    /// True when the client asks for `openid`: its token answers must then carry an ID token
+    /// that verifies.
+    pub(crate) fn requests_openid(&self) -> bool {
+        self.config().scopes.iter().any(|scope| scope == "openid")
+    }
+
+    /// Verifies an ID token (see the `id_token` module), fetching the server's keys as needed.
+    pub(crate) async fn verify_id_token(
+        &self,
+        token: Option<&IdToken>,
+        nonce: Option<&str>,
+        subject: Option<&str>,
+    ) -> Result<IdTokenClaims> {
+        let token = token.ok_or(IdTokenError::Missing)?;
+        let parsed = id_token::parse(token.secret())?;
+        let jwks_uri = self
+            .endpoints()
+            .jwks
+            .as_ref()
+            .ok_or(IdTokenError::NoKeySet)?;
+        let (issuer, tenant_template) = expected_issuer(self.metadata(), self.config());
+        let expected = Expected {
+            issuer,
+            tenant_template,
+            client_id: &self.config().client_id,
+            nonce,
+            subject,
+            now: SystemTime::now(),
+        };
+        let keys = self.key_cache().get(self.http(), jwks_uri, false).await?;
+        match verify_with(&parsed, &keys, &expected) {
+            Err(IdTokenError::UnknownKey) => {
+                let keys = self.key_cache().get(self.http(), jwks_uri, true).await?;
+                Ok(verify_with(&parsed, &keys, &expected)?)
+            }
+            outcome => Ok(outcome?),
+        }
+    }
+}
+
+impl OAuthClient {
+    /// True when authorization requests go to the server first (see the module docs).
+    pub(crate) fn pushes_authorization_requests(&self) -> bool {
+        self.endpoints().pushed_authorization.is_some()
+    }
+
+    /// True when the server requires pushed requests or the configuration asks for them.
+    pub(crate) fn must_push_authorization_requests(&self) -> bool {
+        self.metadata().require_pushed_authorization_requests || self.config().par
+    }
+
+    /// Pushes a new authorization request; returns the URL to open and the sign-in to keep.
+    pub(crate) async fn pushed_authorization_request(
+        &self,
+        redirect_uri: &str,
+    ) -> Result<(Url, SavedSignIn)> {
+        let endpoint = self
+            .endpoints()
+            .pushed_authorization
+            .as_ref()
+            .ok_or(Error::InvalidConfig(ConfigProblem::NoPushEndpoint))?;
+        let (params, mut pending) = self.authorization_params(redirect_uri)?;
+        let form = par::pushed_form(&params);
+        let response = self.post_form(endpoint, &form, None).await?;
+        let pushed = par::parse_response(&response, SystemTime::now())?;
+        pending.request_uri_expires_at = pushed
+            .expires_at
+            .map(|at| at.min(pending.expires_at))
+            .or(Some(pending.expires_at));
+        let url = par::authorize_url(
+            &self.endpoints().authorization,
+            &self.config().client_id,
+            &pushed.request_uri,
+        );
+        Ok((url, pending))
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::error::{Error, Result};
+use crate::error::{CleanText, ConfigProblem, Error, Result};
 use crate::http::HttpOptions;
 use crate::issuer::IssuerTemplate;
 use crate::secret::ClientSecret;
@@ -131,23 +131,22 @@ impl ClientConfig {
 
     pub(crate) fn validate(&self) -> Result<()> {
         if self.client_id.is_empty() {
-            return Err(Error::InvalidConfig("the client id is empty".into()));
+            return Err(Error::InvalidConfig(ConfigProblem::EmptyClientId));
         }
-        url::Url::parse(&self.redirect_uri).map_err(|e| {
-            Error::InvalidConfig(format!("the redirect URI is not a valid address ({e})"))
-        })?;
+        url::Url::parse(&self.redirect_uri)
+            .map_err(|e| Error::InvalidConfig(ConfigProblem::RedirectUri(e)))?;
         if let Some(scope) = self.scopes.iter().find(|s| s.is_empty() || s.contains(' ')) {
-            return Err(Error::InvalidConfig(format!(
-                "the scope {scope:?} is not a single word"
-            )));
+            return Err(Error::InvalidConfig(ConfigProblem::Scope(CleanText::text(
+                scope,
+            ))));
         }
         if let Some((name, _)) = self
             .extra_authorize_params
             .iter()
             .find(|(name, _)| RESERVED_AUTHORIZE_PARAMS.contains(&name.as_str()))
         {
-            return Err(Error::InvalidConfig(format!(
-                "the extra parameter {name} would override one PhotoLink sets itself"
+            return Err(Error::InvalidConfig(ConfigProblem::ReservedParameter(
+                CleanText::code(name),
             )));
         }
         if let Some(resource) = &self.resource {
@@ -157,10 +156,7 @@ impl ClientConfig {
                 .iter()
                 .any(|(name, _)| name == "resource")
             {
-                return Err(Error::InvalidConfig(
-                    "the resource is given twice: as the resource setting and as an extra parameter"
-                        .into(),
-                ));
+                return Err(Error::InvalidConfig(ConfigProblem::ResourceTwice));
             }
         }
         Ok(())
@@ -169,12 +165,10 @@ impl ClientConfig {
 
 /// RFC 8707 §2: an absolute URI without a fragment.
 fn validate_resource(resource: &str) -> Result<()> {
-    let url = url::Url::parse(resource)
-        .map_err(|e| Error::InvalidConfig(format!("the resource is not an absolute URI ({e})")))?;
+    let url =
+        url::Url::parse(resource).map_err(|e| Error::InvalidConfig(ConfigProblem::Resource(e)))?;
     if url.fragment().is_some() {
-        return Err(Error::InvalidConfig(
-            "the resource may not have a fragment".into(),
-        ));
+        return Err(Error::InvalidConfig(ConfigProblem::ResourceFragment));
     }
     Ok(())
 }
@@ -202,19 +196,19 @@ mod tests {
         };
         assert_eq!(
             refused(ClientConfig::new("", "com.example.photolink:/cb")),
-            "the client id is empty"
-        );
-        assert!(
-            refused(ClientConfig::new("id", "no scheme"))
-                .starts_with("the redirect URI is not a valid address")
+            ConfigProblem::EmptyClientId
         );
         assert_eq!(
-            refused(base().with_scopes(["a b"])),
-            r#"the scope "a b" is not a single word"#
+            refused(ClientConfig::new("id", "no scheme")),
+            ConfigProblem::RedirectUri(url::ParseError::RelativeUrlWithoutBase)
         );
+        let scope = refused(base().with_scopes(["a b"]));
+        assert_eq!(scope, ConfigProblem::Scope(CleanText::text("a b")));
+        assert_eq!(scope.to_string(), r#"the scope "a b" is not a single word"#);
+        let reserved = refused(base().with_authorize_param("state", "x"));
         assert_eq!(
-            refused(base().with_authorize_param("state", "x")),
-            "the extra parameter state would override one PhotoLink sets itself"
+            reserved.to_string(),
+            "the extra parameter state would override one the sign-in sets itself"
         );
         assert!(
             base()

@@ -37,7 +37,7 @@ use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InternalFailure, Result};
 use crate::http::RawResponse;
 use crate::pkce::random_urlsafe;
 use crate::secret::AccessToken;
@@ -78,9 +78,9 @@ impl DpopKey {
     pub fn generate() -> Result<Self> {
         let random = SystemRandom::new();
         let document = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_FIXED_SIGNING, &random)
-            .map_err(|_| Error::Internal("could not generate a DPoP key".into()))?;
+            .map_err(|_| Error::Internal(InternalFailure::DpopKeyGeneration))?;
         Self::from_pkcs8(document.as_ref().to_vec())
-            .map_err(|()| Error::Internal("a generated DPoP key did not load".into()))
+            .map_err(|()| Error::Internal(InternalFailure::DpopKeyLoad))
     }
 
     /// Reads a stored key (PKCS#8 v1 or v2, P-256).
@@ -173,7 +173,7 @@ impl DpopKey {
         let signature = self
             .pair
             .sign(&SystemRandom::new(), signing_input.as_bytes())
-            .map_err(|_| Error::Internal("could not sign a DPoP proof".into()))?;
+            .map_err(|_| Error::Internal(InternalFailure::DpopSigning))?;
         Ok(format!(
             "{signing_input}.{}",
             URL_SAFE_NO_PAD.encode(signature.as_ref())

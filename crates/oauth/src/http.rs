@@ -17,9 +17,11 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{CONTENT_TYPE, HeaderName, RETRY_AFTER, WWW_AUTHENTICATE};
 use url::{Host, Url};
 
-use crate::error::{Error, InsecureReason, Result};
+use crate::error::{
+    CleanText, ConfigProblem, Error, InsecureReason, InternalFailure, NetworkFailure,
+    ResponseProblem, Result,
+};
 use crate::retry::{RetryPolicy, parse_retry_after};
-use crate::server_text;
 
 /// The header a server hands out DPoP nonces in (RFC 9449 §8).
 const DPOP_NONCE: HeaderName = HeaderName::from_static("dpop-nonce");
@@ -98,14 +100,14 @@ impl HttpClient {
         let proxied = match &options.proxy {
             Some(proxy) => Self::builder(&options).proxy(reqwest::Proxy::all(proxy).map_err(
                 // The address may carry credentials: it is not repeated.
-                |_| Error::InvalidConfig("the proxy is not a valid proxy address".into()),
+                |_| Error::InvalidConfig(ConfigProblem::Proxy),
             )?),
             None => Self::builder(&options),
         };
         let build = |builder: reqwest::ClientBuilder| {
             builder
                 .build()
-                .map_err(|e| Error::Internal(format!("could not set up HTTP: {e}")))
+                .map_err(|_| Error::Internal(InternalFailure::HttpSetup))
         };
         Ok(Self {
             direct: build(direct)?,
@@ -274,7 +276,7 @@ impl OpenBody {
         let chunk = match idle {
             Some(idle) => match tokio::time::timeout(idle, self.response.chunk()).await {
                 Ok(chunk) => chunk,
-                Err(_) => return Err(Error::Network("timed out".into())),
+                Err(_) => return Err(Error::Network(NetworkFailure::TimedOut)),
             },
             None => self.response.chunk().await,
         };
@@ -283,7 +285,7 @@ impl OpenBody {
             Err(e) if e.is_timeout() => Err(network_error(e)),
             Err(_) => Err(Error::UnexpectedResponse {
                 status: self.status,
-                detail: "a response that was cut off before it was complete".into(),
+                detail: ResponseProblem::CutOff,
                 retry_after: self.retry_after,
             }),
         }
@@ -291,15 +293,15 @@ impl OpenBody {
 }
 
 fn network_error(error: reqwest::Error) -> Error {
-    // Without the URL: a resource URL may carry anything in its query.
-    let error = error.without_url();
-    if error.is_timeout() {
-        Error::Network("timed out".into())
+    Error::Network(if error.is_timeout() {
+        NetworkFailure::TimedOut
     } else if error.is_connect() {
-        Error::Network("could not connect".into())
+        NetworkFailure::CouldNotConnect
+    } else if error.is_redirect() {
+        NetworkFailure::Redirects
     } else {
-        Error::Network(error.to_string())
-    }
+        NetworkFailure::ConnectionFailed
+    })
 }
 
 /// A response read into memory. `Debug` shows the body's length, never the body.
@@ -356,10 +358,10 @@ impl RawResponse {
 
     /// An error naming the status, the `Retry-After` hint and what was wrong (`detail`, in
     /// words, never the body's content).
-    pub fn unusable(&self, detail: impl Into<String>) -> Error {
+    pub fn unusable(&self, detail: ResponseProblem) -> Error {
         Error::UnexpectedResponse {
             status: self.status,
-            detail: detail.into(),
+            detail,
             retry_after: self.retry_after,
         }
     }
@@ -367,13 +369,13 @@ impl RawResponse {
     /// What kind of body this is, never what it says: a server may echo a request or answer
     /// in another format, with tokens in the text. Only a problem report's title and detail
     /// are shown, made safe by [`server_text`].
-    fn describe_body(&self) -> String {
+    fn describe_body(&self) -> ResponseProblem {
         if self.body.iter().all(u8::is_ascii_whitespace) {
-            return "an empty body".into();
+            return ResponseProblem::EmptyBody;
         }
         let media_type = self.media_type().unwrap_or_default();
         let Ok(text) = std::str::from_utf8(&self.body) else {
-            return "binary data".into();
+            return ResponseProblem::BinaryData;
         };
         let start = text.trim_start();
         if media_type == "application/problem+json" {
@@ -382,40 +384,30 @@ impl RawResponse {
                 problem
                     .get(name)
                     .and_then(|v| v.as_str())
-                    .map(server_text::text)
-                    .filter(|text| !text.is_empty())
+                    .map(CleanText::text)
+                    .filter(|text| !text.as_str().is_empty())
             };
-            return match (field("title"), field("detail")) {
-                (Some(title), Some(detail)) => format!("a problem report: {title} ({detail})"),
-                (Some(text), None) | (None, Some(text)) => format!("a problem report: {text}"),
-                (None, None) => "a problem report without a title".into(),
+            return ResponseProblem::ProblemReport {
+                title: field("title"),
+                detail: field("detail"),
             };
         }
         if media_type.contains("html") || start.starts_with('<') {
-            return "a web page".into();
+            return ResponseProblem::WebPage;
         }
         if media_type.contains("json") || start.starts_with(['{', '[']) {
             return match serde_json::from_slice::<serde_json::Value>(&self.body) {
-                Err(e) => describe_json_error(&e).into(),
-                Ok(_) => "JSON without the expected fields".into(),
+                Err(e) => ResponseProblem::of_json_error(&e),
+                Ok(_) => ResponseProblem::UnexpectedJson,
             };
         }
         if media_type == "application/x-www-form-urlencoded" || looks_form_encoded(start) {
-            return "a form-encoded body".into();
+            return ResponseProblem::FormEncoded;
         }
         if media_type.is_empty() || media_type.starts_with("text/") {
-            return "plain text".into();
+            return ResponseProblem::PlainText;
         }
-        "a body of another type".into()
-    }
-}
-
-/// What was wrong with a JSON body, without the parser's message (which quotes the data).
-pub(crate) fn describe_json_error(error: &serde_json::Error) -> &'static str {
-    match error.classify() {
-        serde_json::error::Category::Eof => "incomplete JSON (the body was cut off)",
-        serde_json::error::Category::Data => "JSON without the expected fields",
-        serde_json::error::Category::Syntax | serde_json::error::Category::Io => "malformed JSON",
+        ResponseProblem::OtherType
     }
 }
 
@@ -522,7 +514,7 @@ impl Transport {
     fn check(self, url: &Url) -> Result<()> {
         let refuse = |reason| {
             Err(Error::InsecureEndpoint {
-                url: server_text::text(url.as_str()),
+                url: CleanText::text(url.as_str()),
                 reason,
             })
         };
@@ -539,11 +531,11 @@ impl Transport {
 }
 
 fn parse_endpoint(text: &str) -> Result<Url> {
-    Url::parse(text).map_err(|e| {
-        Error::InvalidConfig(format!(
-            "{} is not a valid address ({e})",
-            server_text::text(text)
-        ))
+    Url::parse(text).map_err(|cause| {
+        Error::InvalidConfig(ConfigProblem::Address {
+            address: CleanText::text(text),
+            cause,
+        })
     })
 }
 
@@ -858,11 +850,11 @@ mod tests {
                 after in ".{0,300}",
                 token in token(),
             ) {
-                let shown = server_text::text(&format!("{before}{token}{after}"));
+                let shown = crate::server_text::text(&format!("{before}{token}{after}"));
                 prop_assert!(!shown.contains(&token), "{}", shown);
                 prop_assert!(shown.chars().count() <= 201);
                 prop_assert!(!shown.chars().any(char::is_control));
-                let code = server_text::code(&format!("{before}{token}{after}"));
+                let code = crate::server_text::code(&format!("{before}{token}{after}"));
                 prop_assert!(!code.contains(&token), "{}", code);
                 prop_assert!(code.chars().count() <= 65);
             }

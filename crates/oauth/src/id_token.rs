@@ -34,11 +34,11 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
 
-use crate::client::OAuthClient;
-use crate::error::Result;
+use crate::config::ClientConfig;
+use crate::error::{CleanText, IdTokenError, Result};
 use crate::issuer::IssuerTemplate;
 use crate::jwks::{Algorithm, KeySet};
-use crate::secret::IdToken;
+use crate::metadata::ServerMetadata;
 use crate::server_text;
 
 /// How far the server's clock may be from this one, for `exp` and `iat`.
@@ -62,62 +62,6 @@ pub struct IdTokenClaims {
     pub preferred_username: Option<String>,
 }
 
-/// Why an ID token was refused (the checks and their order are in the crate docs, under
-/// "OpenID Connect").
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum IdTokenError {
-    /// The sign-in asked for `openid`, and the token answer has no ID token.
-    #[error("no ID token in the answer")]
-    Missing,
-    /// Not a signed JWT in compact form.
-    #[error("not a signed JWT ({0})")]
-    Malformed(&'static str),
-    /// The header names an algorithm this client does not accept (`none`, HMAC, others).
-    #[error("algorithm {0} is not accepted")]
-    AlgorithmRefused(String),
-    /// The server publishes no signing keys (no `jwks_uri` in its metadata).
-    #[error("the server publishes no signing keys")]
-    NoKeySet,
-    /// No key of the server's key set fits the token, even after fetching it again.
-    #[error("no signing key of the server fits the token")]
-    UnknownKey,
-    /// The signature does not verify with the server's key.
-    #[error("the signature is invalid")]
-    BadSignature,
-    /// `iss` is not the expected issuer.
-    #[error("issued by {found}, expected {expected}")]
-    WrongIssuer {
-        /// The issuer the token should come from.
-        expected: String,
-        /// The token's `iss` (made safe to show).
-        found: String,
-    },
-    /// `aud` does not contain this client.
-    #[error("not issued to this client")]
-    WrongAudience,
-    /// `azp` names another client, or is missing with several audiences.
-    #[error("authorized party is not this client")]
-    WrongAuthorizedParty,
-    /// `exp` has passed (beyond the clock skew), or is missing.
-    #[error("expired")]
-    Expired,
-    /// `iat` is in the future (beyond the clock skew), or is missing.
-    #[error("issued in the future")]
-    IssuedInFuture,
-    /// `nonce` is not the one sent with the sign-in, or is missing.
-    #[error("the nonce does not match the sign-in")]
-    NonceMismatch,
-    /// The client asks for `openid`, and the sign-in was started without a `nonce` (saved by
-    /// a version that sent none, or started before `openid` was configured): no ID token
-    /// could be tied to it, so its code is not redeemed.
-    #[error("the sign-in was started without a nonce")]
-    SignInWithoutNonce,
-    /// `sub` is missing or empty, or a refreshed token names another account.
-    #[error("the subject is missing or changed")]
-    WrongSubject,
-}
-
 /// What a token must say to be accepted.
 pub(crate) struct Expected<'a> {
     pub issuer: &'a str,
@@ -135,10 +79,12 @@ pub(crate) struct Expected<'a> {
 /// The issuer an ID token must name: the one place that decides it. For a server whose
 /// metadata names the configured issuer template, the tenant's issuer is derived from each
 /// token's tenant claim ([`IssuerTemplate::issuer_for`]).
-pub(crate) fn expected_issuer(client: &OAuthClient) -> (&str, Option<&IssuerTemplate>) {
-    let issuer = client.metadata().issuer.as_str();
-    let template = client
-        .config()
+pub(crate) fn expected_issuer<'a>(
+    metadata: &'a ServerMetadata,
+    config: &'a ClientConfig,
+) -> (&'a str, Option<&'a IssuerTemplate>) {
+    let issuer = metadata.issuer.as_str();
+    let template = config
         .issuer_template
         .as_ref()
         .filter(|template| template.as_str() == issuer);
@@ -146,7 +92,7 @@ pub(crate) fn expected_issuer(client: &OAuthClient) -> (&str, Option<&IssuerTemp
 }
 
 /// A JWS split into its parts, the header read.
-struct Parsed<'a> {
+pub(crate) struct Parsed<'a> {
     algorithm: Algorithm,
     kid: Option<String>,
     signing_input: &'a str,
@@ -164,7 +110,7 @@ impl fmt::Debug for Parsed<'_> {
 }
 
 /// Steps 1 and 2: the compact form and the header's algorithm.
-fn parse(token: &str) -> Result<Parsed<'_>, IdTokenError> {
+pub(crate) fn parse(token: &str) -> Result<Parsed<'_>, IdTokenError> {
     let mut parts = token.split('.');
     let (Some(header), Some(payload), Some(signature), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
@@ -181,7 +127,7 @@ fn parse(token: &str) -> Result<Parsed<'_>, IdTokenError> {
         .and_then(Value::as_str)
         .ok_or(IdTokenError::Malformed("the header names no algorithm"))?;
     let algorithm = Algorithm::from_name(alg)
-        .ok_or_else(|| IdTokenError::AlgorithmRefused(server_text::code(alg)))?;
+        .ok_or_else(|| IdTokenError::AlgorithmRefused(CleanText::code(alg)))?;
     let payload =
         decode(payload).map_err(|_| IdTokenError::Malformed("the payload is not base64url"))?;
     let signature =
@@ -197,7 +143,7 @@ fn parse(token: &str) -> Result<Parsed<'_>, IdTokenError> {
 }
 
 /// Steps 3 to 9 with a given key set; `Err(UnknownKey)` lets the caller fetch it again.
-fn verify_with(
+pub(crate) fn verify_with(
     parsed: &Parsed<'_>,
     keys: &KeySet,
     expected: &Expected<'_>,
@@ -219,8 +165,8 @@ fn check_claims(
 ) -> Result<IdTokenClaims, IdTokenError> {
     let text = |name: &str| claims.get(name).and_then(Value::as_str);
     let wrong_issuer = || IdTokenError::WrongIssuer {
-        expected: expected.issuer.to_owned(),
-        found: server_text::text(text("iss").unwrap_or("none")),
+        expected: CleanText::configured(expected.issuer),
+        found: CleanText::text(text("iss").unwrap_or("none")),
     };
     let issuer = match expected.tenant_template {
         None => expected.issuer.to_owned(),
@@ -278,47 +224,6 @@ fn check_claims(
         email: optional("email"),
         preferred_username: optional("preferred_username"),
     })
-}
-
-impl OAuthClient {
-    /// True when the client asks for `openid`: its token answers must then carry an ID token
-    /// that verifies.
-    pub(crate) fn requests_openid(&self) -> bool {
-        self.config().scopes.iter().any(|scope| scope == "openid")
-    }
-
-    /// Verifies an ID token (see the [module docs](self)), fetching the server's keys as needed.
-    pub(crate) async fn verify_id_token(
-        &self,
-        token: Option<&IdToken>,
-        nonce: Option<&str>,
-        subject: Option<&str>,
-    ) -> Result<IdTokenClaims> {
-        let token = token.ok_or(IdTokenError::Missing)?;
-        let parsed = parse(token.secret())?;
-        let jwks_uri = self
-            .endpoints()
-            .jwks
-            .as_ref()
-            .ok_or(IdTokenError::NoKeySet)?;
-        let (issuer, tenant_template) = expected_issuer(self);
-        let expected = Expected {
-            issuer,
-            tenant_template,
-            client_id: &self.config().client_id,
-            nonce,
-            subject,
-            now: SystemTime::now(),
-        };
-        let keys = self.key_cache().get(self.http(), jwks_uri, false).await?;
-        match verify_with(&parsed, &keys, &expected) {
-            Err(IdTokenError::UnknownKey) => {
-                let keys = self.key_cache().get(self.http(), jwks_uri, true).await?;
-                Ok(verify_with(&parsed, &keys, &expected)?)
-            }
-            outcome => Ok(outcome?),
-        }
-    }
 }
 
 #[cfg(test)]

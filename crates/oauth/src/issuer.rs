@@ -20,9 +20,8 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::error::{Error, Result};
+use crate::error::{CleanText, ConfigProblem, Error, Result, TemplateProblem};
 use crate::secret::IdToken;
-use crate::server_text;
 
 /// The longest tenant id accepted.
 const MAX_TENANT_LEN: usize = 64;
@@ -67,19 +66,20 @@ impl IssuerTemplate {
         claim: impl Into<String>,
     ) -> Result<Self> {
         let template = template.into();
-        let invalid = |reason: &str| {
-            Error::InvalidConfig(format!(
-                "the issuer template {}: {reason}",
-                server_text::text(&template)
-            ))
+        let invalid = |problem: TemplateProblem| {
+            Error::InvalidConfig(ConfigProblem::IssuerTemplate {
+                template: CleanText::text(&template),
+                problem,
+            })
         };
         if placeholder.is_empty() || template.matches(placeholder).count() != 1 {
-            return Err(invalid("must hold its placeholder exactly once"));
+            return Err(invalid(TemplateProblem::PlaceholderCount));
         }
         let (prefix, suffix) = template
             .split_once(placeholder)
-            .ok_or_else(|| invalid("must hold its placeholder exactly once"))?;
-        let prefix_url = url::Url::parse(prefix).map_err(|_| invalid("is not an address"))?;
+            .ok_or_else(|| invalid(TemplateProblem::PlaceholderCount))?;
+        let prefix_url =
+            url::Url::parse(prefix).map_err(|_| invalid(TemplateProblem::NotAnAddress))?;
         let whole_segment = prefix.ends_with('/')
             && prefix_url.path().starts_with('/')
             && prefix_url.query().is_none()
@@ -87,11 +87,11 @@ impl IssuerTemplate {
             && (suffix.is_empty() || suffix.starts_with('/'))
             && !suffix.contains(['?', '#']);
         if !whole_segment {
-            return Err(invalid("must have its placeholder as a whole path segment"));
+            return Err(invalid(TemplateProblem::PlaceholderNotSegment));
         }
         let claim = claim.into();
         if claim.is_empty() {
-            return Err(invalid("names no tenant claim"));
+            return Err(invalid(TemplateProblem::NoTenantClaim));
         }
         Ok(Self {
             prefix: prefix.to_owned(),
@@ -117,8 +117,8 @@ impl IssuerTemplate {
     pub fn issuer_for(&self, tenant: &str) -> Result<String> {
         if !is_plain_tenant_id(tenant) {
             return Err(Error::IssuerMismatch {
-                expected: self.template.clone(),
-                found: Some(server_text::text(tenant)),
+                expected: CleanText::configured(&self.template),
+                found: Some(CleanText::text(tenant)),
             });
         }
         Ok(format!("{}{tenant}{}", self.prefix, self.suffix))
@@ -149,7 +149,7 @@ impl IssuerTemplate {
     /// Rule 3: the `iss` of an ID token from the token endpoint, against its tenant claim.
     fn check_id_token(&self, id_token: &IdToken) -> Result<()> {
         let unreadable = || Error::IssuerMismatch {
-            expected: self.template.clone(),
+            expected: CleanText::configured(&self.template),
             found: None,
         };
         let claims = claims_of(id_token).ok_or_else(unreadable)?;
@@ -159,8 +159,8 @@ impl IssuerTemplate {
         match text("iss") {
             Some(iss) if iss == expected => Ok(()),
             found => Err(Error::IssuerMismatch {
-                expected,
-                found: found.map(server_text::text),
+                expected: CleanText::configured(&expected),
+                found: found.map(CleanText::text),
             }),
         }
     }
@@ -172,11 +172,12 @@ pub(crate) fn check_configured_issuer(
     template: Option<&IssuerTemplate>,
 ) -> Result<()> {
     match template {
-        Some(template) if !template.covers_alias(issuer) => Err(Error::InvalidConfig(format!(
-            "the issuer {} is not covered by the issuer template {}",
-            server_text::text(issuer),
-            server_text::text(&template.template)
-        ))),
+        Some(template) if !template.covers_alias(issuer) => {
+            Err(Error::InvalidConfig(ConfigProblem::IssuerNotCovered {
+                issuer: CleanText::text(issuer),
+                template: CleanText::text(&template.template),
+            }))
+        }
         _ => Ok(()),
     }
 }

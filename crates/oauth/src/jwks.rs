@@ -14,7 +14,7 @@ use ring::signature::{self, RsaPublicKeyComponents, UnparsedPublicKey};
 use serde::Deserialize;
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ResponseProblem, Result};
 use crate::http::HttpClient;
 use crate::sync::lock;
 
@@ -233,7 +233,7 @@ async fn fetch(http: &HttpClient, jwks_uri: &Url) -> Result<KeySet> {
     let response = http.get_json_document(jwks_uri).await?;
     KeySet::parse(&response.body).ok_or_else(|| Error::UnexpectedResponse {
         status: response.status,
-        detail: "a key set that is not a JWK Set".into(),
+        detail: ResponseProblem::NotAKeySet,
         retry_after: None,
     })
 }

@@ -26,6 +26,8 @@
 //! | [`DpopKey`] | The ES256 key a connection's tokens are bound to with DPoP: made when a sign-in starts, kept in the saved sign-in and with the tokens, never `Clone` or `Serialize`, `Debug` shows its thumbprint only. |
 //! | [`AccessToken`], [`RefreshToken`], [`AuthorizationCode`], [`PkceVerifier`], [`ClientSecret`], [`IdToken`] | Secrets: `Debug` prints `[redacted]`, `.secret()` reads the value, no `==`; the single-use ones are neither `Clone` nor `Serialize`; a client secret deserializes from settings but never serializes. |
 //! | [`Error`], [`InsecureReason`], [`AuthorizationErrorCode`], [`TokenErrorCode`] | Every failure, with its data (a refused push is [`Error::PushedAuthorization`], a refused ID token [`Error::IdToken`]); `Display` is short and technical, without secrets. The app words it for people. |
+//! | [`ConfigProblem`], [`TemplateProblem`], [`CallbackProblem`], [`NetworkFailure`], [`DiscoveryAttempt`], [`ResponseProblem`], [`RevocationFailure`], [`InternalFailure`], [`StoreError`] | What went wrong, typed, inside an [`Error`]: which setting a configuration problem is about, how a request failed, what an unusable answer was (never its content), where discovery looked; a store failure keeps the store's own error. No detail is free text. |
+//! | [`CleanText`] | Text from a server or a settings file (an address, a name, a problem report's title) made safe to show by the crate's cleaner; only the crate makes one. |
 //! | [`shown_text`], [`is_invisible`] | Server text an app shows as content (a photo's title): invisible characters removed, whitespace collapsed, capped; no word hidden. |
 //! | [`sync`] | Locks that survive a panic elsewhere, and blocking work (keyring, files) kept off the async threads: one policy for the core, the sign-in plugin and the app. |
 //!
@@ -92,7 +94,8 @@
 //!   `request_uri`. Its `expires_in` bounds how long that URL works
 //!   ([`PendingAuthorization::authorize_url_expires_at`]); a new start pushes again. When the
 //!   server requires pushing or [`ClientConfig::par`] is set, [`PendingAuthorization::begin`]
-//!   is refused, and `par` without the endpoint is [`Error::InvalidConfig`]. An OAuth error
+//!   is refused ([`ConfigProblem::PushRequired`]), and `par` without the endpoint is
+//!   [`Error::InvalidConfig`] ([`ConfigProblem::NoPushEndpoint`]). An OAuth error
 //!   answer is [`Error::PushedAuthorization`]. See the `par` module.
 //! - **OpenID Connect**: with the `openid` scope, the code exchange succeeds only with an ID
 //!   token that verifies, in this order: compact JWS; `alg` ES256 or RS256 (`none` and HMAC
@@ -124,12 +127,13 @@
 //! - **Token answers**: `token_type` must be `Bearer` or, after a DPoP proof, `DPoP` (any case); lifetime from `expires_in` or
 //!   `expires` (number or numeric string); granted `scope` and `id_token` are kept. RFC 6749 §5.2
 //!   errors become [`Error::Token`]; HTML, problem+json, form-encoded, plain text, empty or
-//!   cut-off bodies become [`Error::UnexpectedResponse`] naming the HTTP status. Both keep
+//!   cut-off bodies become [`Error::UnexpectedResponse`] naming the HTTP status and what the
+//!   body was ([`ResponseProblem`]). Both keep
 //!   the answer's `Retry-After` ([`Error::retry_after`]), so the app can say when to try
 //!   again; 5xx and 429 answers are [`Error::is_transient`].
 //! - **DPoP** (RFC 9449): used when the metadata lists `ES256` in
 //!   `dpop_signing_alg_values_supported`, or when [`ClientConfig::dpop`] asks for it (asking
-//!   with a server that lists only other algorithms is [`Error::InvalidConfig`]). Each sign-in
+//!   with a server that lists only other algorithms is [`ConfigProblem::NoDpopEs256`]). Each sign-in
 //!   gets a new P-256 key; its RFC 7638 thumbprint goes out as `dpop_jkt`, binding the code to
 //!   it. The token, refresh and revocation requests carry a proof (`typ` `dpop+jwt`, `alg`
 //!   `ES256`, the public `jwk`; claims `jti` of 256 random bits, `htm`, `htu` without query
@@ -207,20 +211,22 @@ mod retry;
 mod secret;
 mod server_text;
 mod session;
+mod sign_in;
 mod store;
 pub mod sync;
 mod token;
 
-pub use authorize::{AuthorizationResponse, PendingAuthorization, SavedSignIn};
+pub use authorize::PendingAuthorization;
 pub use client::OAuthClient;
 pub use config::ClientConfig;
 pub use dpop::DpopKey;
 pub use error::{
-    AuthorizationErrorCode, CallbackError, Error, InsecureReason, Result, StoreError,
-    TokenErrorCode,
+    AuthorizationErrorCode, CallbackError, CallbackProblem, CleanText, ConfigProblem,
+    DiscoveryAttempt, Error, IdTokenError, InsecureReason, InternalFailure, NetworkFailure,
+    ResponseProblem, Result, RevocationFailure, StoreError, TemplateProblem, TokenErrorCode,
 };
 pub use http::{HttpClient, HttpOptions};
-pub use id_token::{CLOCK_SKEW as ID_TOKEN_CLOCK_SKEW, IdTokenClaims, IdTokenError};
+pub use id_token::{CLOCK_SKEW as ID_TOKEN_CLOCK_SKEW, IdTokenClaims};
 pub use issuer::IssuerTemplate;
 pub use metadata::{ServerMetadata, discover, discover_with};
 pub use pkce::CODE_CHALLENGE_METHOD;
@@ -232,5 +238,6 @@ pub use server_text::{is_invisible, shown_text};
 pub use session::{
     Persistence, ResourceDownload, ResourceResponse, Session, SessionStatus, UserInfo,
 };
+pub use sign_in::{AuthorizationResponse, SavedSignIn};
 pub use store::{MemoryTokenStore, TokenStore};
 pub use token::TokenSet;

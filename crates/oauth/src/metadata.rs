@@ -3,10 +3,9 @@
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::error::{Error, Result};
+use crate::error::{CleanText, ConfigProblem, DiscoveryAttempt, Error, NetworkFailure, Result};
 use crate::http::{HttpClient, Transport};
 use crate::issuer::{IssuerTemplate, admits_metadata_issuer, check_configured_issuer};
-use crate::server_text;
 
 const OAUTH_WELL_KNOWN: &str = "oauth-authorization-server";
 const OPENID_WELL_KNOWN: &str = "openid-configuration";
@@ -83,9 +82,7 @@ impl ServerMetadata {
     pub(crate) fn validate(&self) -> Result<ValidatedEndpoints> {
         let (issuer, transport) = Transport::of_issuer(&self.issuer)?;
         if issuer.query().is_some() || issuer.fragment().is_some() {
-            return Err(Error::InvalidConfig(
-                "the issuer may not have a query or fragment".into(),
-            ));
+            return Err(Error::InvalidConfig(ConfigProblem::IssuerQueryOrFragment));
         }
         if !self.code_challenge_methods_supported.is_empty()
             && !self
@@ -93,16 +90,13 @@ impl ServerMetadata {
                 .iter()
                 .any(|m| m == "S256")
         {
-            return Err(Error::InvalidConfig(
-                "the server does not support PKCE with S256".into(),
-            ));
+            return Err(Error::InvalidConfig(ConfigProblem::NoPkceS256));
         }
         if self.require_pushed_authorization_requests
             && self.pushed_authorization_request_endpoint.is_none()
         {
             return Err(Error::InvalidConfig(
-                "the server requires pushed authorization requests but names no endpoint for them"
-                    .into(),
+                ConfigProblem::PushRequiredWithoutEndpoint,
             ));
         }
         let optional = |endpoint: &Option<String>| {
@@ -135,8 +129,8 @@ impl ServerMetadata {
             || admits_metadata_issuer(issuer, &self.issuer, template))
         {
             return Err(Error::IssuerMismatch {
-                expected: issuer.to_owned(),
-                found: Some(server_text::text(&self.issuer)),
+                expected: CleanText::configured(issuer),
+                found: Some(CleanText::text(&self.issuer)),
             });
         }
         self.validate().map(drop)
@@ -176,8 +170,7 @@ pub async fn discover_with(
 ) -> Result<ServerMetadata> {
     let (issuer_url, _) = Transport::of_issuer(issuer)?;
     check_configured_issuer(issuer, template)?;
-    let mut failures = Vec::new();
-    let mut unreachable = true;
+    let mut attempts = Vec::new();
     for url in well_known_urls(&issuer_url)? {
         match fetch_metadata(http, &url).await {
             Ok(metadata) => {
@@ -185,17 +178,28 @@ pub async fn discover_with(
                 return Ok(metadata);
             }
             Err(error) => {
-                unreachable &= matches!(error, Error::Network(_));
-                failures.push(format!("{url}: {error}"));
+                attempts.push(DiscoveryAttempt {
+                    url,
+                    error: Box::new(error),
+                });
             }
         }
     }
     // A server that answered nowhere is out of reach (worth trying again later); one that
     // answered without a usable document has none.
-    Err(match unreachable {
-        true => Error::Network(failures.join("; ")),
-        false => Error::Discovery(failures.join("; ")),
-    })
+    let unreachable: Option<Vec<NetworkFailure>> = attempts
+        .iter()
+        .map(|attempt| match *attempt.error {
+            Error::Network(failure) => Some(failure),
+            _ => None,
+        })
+        .collect();
+    Err(
+        match unreachable.and_then(|failures| failures.last().copied()) {
+            Some(failure) => Error::Network(failure),
+            None => Error::Discovery { attempts },
+        },
+    )
 }
 
 /// The issuer a document names is the configured one: equal, or equal but for one trailing

@@ -6,7 +6,7 @@ use rand::TryRngCore;
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, InternalFailure, Result};
 use crate::secret::PkceVerifier;
 
 /// The only code challenge method this crate sends.
@@ -32,7 +32,7 @@ pub(crate) fn random_urlsafe() -> Result<String> {
     let mut bytes = [0u8; RANDOM_BYTES];
     OsRng
         .try_fill_bytes(&mut bytes)
-        .map_err(|e| Error::Internal(format!("the system random number source failed: {e}")))?;
+        .map_err(|_| Error::Internal(InternalFailure::RandomSource))?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
 }
 

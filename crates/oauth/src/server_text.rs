@@ -70,6 +70,13 @@ pub fn shown_text(raw: &str, max_chars: usize) -> String {
     cap(&words.join(" "), max_chars)
 }
 
+/// Text this side chose (a configured issuer, or one derived from it), safe to show: cleaned
+/// as [`shown_text`], at most [`MAX_TEXT_CHARS`] characters. No word is hidden: it holds no
+/// secret, and a tenant's identifier in it must stay readable.
+pub(crate) fn configured(raw: &str) -> String {
+    shown_text(raw, MAX_TEXT_CHARS)
+}
+
 /// A name or e-mail address a server gives for the account (userinfo, an ID token), which a
 /// window shows: cleaned as [`shown_text`], at most [`MAX_TEXT_CHARS`] characters; `None` when
 /// nothing visible is left.

@@ -9,14 +9,16 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-use crate::authorize::AuthorizationResponse;
 use crate::client::{DPOP, OAuthClient, TokenTypeHint};
 use crate::dpop::{DpopKey, NonceRetry};
-use crate::error::{Error, Result, StoreError};
-use crate::http::{OpenBody, RawResponse, challenge_error, describe_json_error};
+use crate::error::{
+    Error, InternalFailure, ResponseProblem, Result, RevocationFailure, StoreError,
+};
+use crate::http::{OpenBody, RawResponse, challenge_error};
 use crate::id_token::IdTokenClaims;
 use crate::secret::AccessToken;
 use crate::server_text;
+use crate::sign_in::AuthorizationResponse;
 use crate::store::TokenStore;
 use crate::sync::{blocking, lock};
 use crate::token::TokenSet;
@@ -196,7 +198,7 @@ impl ResourceResponse {
     pub fn json<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_slice(&self.body).map_err(|e| Error::UnexpectedResponse {
             status: self.status,
-            detail: describe_json_error(&e).into(),
+            detail: ResponseProblem::of_json_error(&e),
             retry_after: None,
         })
     }
@@ -340,8 +342,8 @@ impl Session {
         url: &str,
         body: &serde_json::Value,
     ) -> Result<ResourceResponse> {
-        let body = serde_json::to_vec(body)
-            .map_err(|_| Error::Internal("the request body cannot be written".into()))?;
+        let body =
+            serde_json::to_vec(body).map_err(|_| Error::Internal(InternalFailure::RequestBody))?;
         let answer = self
             .authorized_open(Call::PostJson(&body), url, Reading::Whole)
             .await?;
@@ -504,7 +506,7 @@ impl Session {
             None => Ok(()),
             Some(Error::RevocationFailed { reason }) => Err(Error::RevocationFailed { reason }),
             Some(error) => Err(Error::RevocationFailed {
-                reason: error.to_string(),
+                reason: RevocationFailure::Request(Box::new(error)),
             }),
         }
     }
@@ -664,7 +666,7 @@ impl Session {
             return Ok(request.bearer_auth(token.secret()));
         };
         let mut authorization = HeaderValue::try_from(format!("DPoP {}", token.secret()))
-            .map_err(|_| Error::Internal("the access token cannot be sent in a header".into()))?;
+            .map_err(|_| Error::Internal(InternalFailure::AccessTokenHeader))?;
         // Like `bearer_auth`: kept out of any `Debug` of the request.
         authorization.set_sensitive(true);
         Ok(request.header(AUTHORIZATION, authorization).header(
@@ -757,7 +759,7 @@ mod tests {
 
         use super::*;
 
-        /// What `describe_json_error` may say: words, never the body.
+        /// What `ResponseProblem::of_json_error` may say: words, never the body.
         const DETAILS: [&str; 3] = [
             "incomplete JSON (the body was cut off)",
             "JSON without the expected fields",
@@ -801,7 +803,7 @@ mod tests {
                     }
                     Err(Error::UnexpectedResponse { status, detail, retry_after }) => {
                         prop_assert_eq!(status, 200);
-                        prop_assert!(DETAILS.contains(&detail.as_str()), "{}", detail);
+                        prop_assert!(DETAILS.contains(&detail.to_string().as_str()), "{}", detail);
                         prop_assert_eq!(retry_after, None);
                     }
                     Err(other) => prop_assert!(false, "{:?}", other),

@@ -7,11 +7,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::dpop::DpopKey;
-use crate::error::{Error, Result, TokenErrorCode};
+use crate::error::{CleanText, Error, ResponseProblem, Result, TokenErrorCode};
 use crate::http::RawResponse;
 use crate::id_token::IdTokenClaims;
 use crate::secret::{AccessToken, IdToken, RefreshToken};
-use crate::server_text;
 
 /// The tokens of one connected account, as saved in a [`TokenStore`](crate::TokenStore).
 ///
@@ -137,25 +136,26 @@ pub(crate) fn parse_token_response(response: &RawResponse) -> Result<TokenRespon
             .and_then(Value::as_str)
             .filter(|s| !s.is_empty())
     };
-    let invalid = |detail: &str| response.unusable(detail);
+    let invalid = |detail: ResponseProblem| response.unusable(detail);
 
-    let access_token =
-        text("access_token").ok_or_else(|| invalid("no access token in the answer"))?;
+    let access_token = text("access_token")
+        .ok_or_else(|| invalid(ResponseProblem::MissingMember("access_token")))?;
     let token_type = match text("token_type") {
         Some(kind) if kind.eq_ignore_ascii_case("bearer") => "Bearer",
         Some(kind) if kind.eq_ignore_ascii_case("dpop") => "DPoP",
         Some(kind) => {
-            let kind = server_text::code(kind);
-            return Err(invalid(&format!("an unsupported token type \"{kind}\"")));
+            return Err(invalid(ResponseProblem::UnsupportedTokenType(
+                CleanText::code(kind),
+            )));
         }
-        None => return Err(invalid("no token type in the answer")),
+        None => return Err(invalid(ResponseProblem::MissingMember("token_type"))),
     };
     Ok(TokenResponse {
         access_token: AccessToken::new(access_token),
         token_type,
         refresh_token: text("refresh_token").map(RefreshToken::new),
         expires_in: lifetime(&object)
-            .map_err(|()| invalid("a token lifetime that is not a number"))?,
+            .map_err(|()| invalid(ResponseProblem::NotANumber("expires_in")))?,
         scopes: text("scope").map(|s| {
             s.split(' ')
                 .filter(|s| !s.is_empty())
@@ -173,7 +173,7 @@ pub(crate) fn oauth_error(object: &Map<String, Value>, response: &RawResponse) -
         object
             .get(name)
             .and_then(Value::as_str)
-            .map(server_text::text)
+            .map(CleanText::text)
     };
     Some(Error::Token {
         code: TokenErrorCode::parse(code),
@@ -280,7 +280,7 @@ mod tests {
                 status: 200,
                 detail,
                 retry_after: None,
-            }) => detail,
+            }) => detail.to_string(),
             Err(other) => panic!("expected an unusable answer, got {other:?}"),
             Ok(_) => panic!("expected an unusable answer, got tokens"),
         }
@@ -321,11 +321,7 @@ mod tests {
         );
         assert_eq!(with(r#""x":1"#).unwrap().expires_in, None);
         for bad in [r#""expires_in":"soon""#, r#""expires_in":-5"#] {
-            assert_eq!(
-                refused(with(bad)),
-                "a token lifetime that is not a number",
-                "{bad}"
-            );
+            assert_eq!(refused(with(bad)), "expires_in is not a number", "{bad}");
         }
     }
 
@@ -343,11 +339,11 @@ mod tests {
         );
         assert_eq!(
             refused(parse(r#"{"access_token":"a"}"#)),
-            "no token type in the answer"
+            "no token_type in the answer"
         );
         assert_eq!(
             refused(parse(r#"{"token_type":"Bearer"}"#)),
-            "no access token in the answer"
+            "no access_token in the answer"
         );
     }
 

@@ -74,6 +74,16 @@ pub trait RedirectListener: Send + 'static {
     fn port(&self) -> u16;
 }
 
+/// The end of one connection's time to send its request head: a future made when its reading
+/// starts, which completes when the time is up. The listener's own is [`READ_TIME`] on
+/// tokio's clock ([`read_time_of`]); its tests end it when they choose.
+type ReadTime = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// A read time of `limit` from when each connection's reading starts.
+fn read_time_of(limit: Duration) -> ReadTime {
+    Arc::new(move || Box::pin(tokio::time::sleep(limit)))
+}
+
 /// Hands a callback URL to the connection and answers what came of it.
 pub type Deliver =
     Arc<dyn Fn(String) -> Pin<Box<dyn Future<Output = CallbackOutcome> + Send>> + Send + Sync>;
@@ -88,13 +98,13 @@ impl LoopbackListener {
     /// Listens on `127.0.0.1:{port}` (`None`: a port the OS picks) and hands each request for
     /// [`CALLBACK_PATH`] to `deliver`.
     pub async fn start(port: Option<u16>, deliver: Deliver) -> std::io::Result<Self> {
-        Self::start_with(port, deliver, READ_TIME).await
+        Self::start_with(port, deliver, read_time_of(READ_TIME)).await
     }
 
     async fn start_with(
         port: Option<u16>,
         deliver: Deliver,
-        read_time: Duration,
+        read_time: ReadTime,
     ) -> std::io::Result<Self> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, port.unwrap_or(0))).await?;
         let port = listener.local_addr()?.port();
@@ -121,7 +131,7 @@ async fn accept(
     listener: TcpListener,
     port: u16,
     deliver: Deliver,
-    read_time: Duration,
+    read_time: ReadTime,
     mut stopped: oneshot::Receiver<()>,
 ) {
     let ended = Arc::new(Notify::new());
@@ -144,16 +154,15 @@ async fn accept(
         let answering = answering.clone();
         let deliver = deliver.clone();
         let ended = ended.clone();
+        let time_up = read_time();
         tokio::spawn(async move {
             // Until it may be answered, the connection stays among those waiting, where a
             // newcomer may close it: the answers in progress bound the rest.
             let waited = async {
-                let head = tokio::time::timeout(
-                    read_time,
-                    read_head(&mut stream, || lock(&reading).names_callback(reader)),
-                )
-                .await
-                .unwrap_or(Err(HeadError::TooSlow));
+                let head = tokio::select! {
+                    head = read_head(&mut stream, || lock(&reading).names_callback(reader)) => head,
+                    () = time_up => Err(HeadError::TooSlow),
+                };
                 (head, answering.acquire_owned().await)
             };
             let (head, answer) = tokio::select! {

@@ -150,6 +150,9 @@ impl BrowserPage {
     }
 }
 
+/// Longest address shown in a settings problem, in characters.
+const SHOWN_ADDRESS: usize = 120;
+
 /// A settings file that cannot be used: which, what is wrong, and what to do.
 pub fn settings(error: &ConfigError) -> String {
     use crate::config::ConfigProblem as Problem;
@@ -176,7 +179,6 @@ pub fn settings(error: &ConfigError) -> String {
 /// the file (or the server's configuration, for the file's issuer) gave, never other server text.
 pub fn settings_problem(error: &OAuthError) -> String {
     use photolink_oauth::InsecureReason as Why;
-    const SHOWN_ADDRESS: usize = 120;
     match error {
         OAuthError::IssuerMismatch { expected, .. } => format!(
             "the server's configuration names a different issuer than the file's issuer ({expected}); \
@@ -196,7 +198,72 @@ pub fn settings_problem(error: &OAuthError) -> String {
                 _ => format!("{url} must use https"),
             }
         }
-        OAuthError::InvalidConfig(detail) => detail.clone(),
+        OAuthError::InvalidConfig(problem) => config_problem(problem),
+        other => other.to_string(),
+    }
+}
+
+/// A provider setting the OAuth core refused, in words that complete "The provider settings
+/// in … cannot be used: …", naming the field of `provider.toml` to fix.
+fn config_problem(problem: &photolink_oauth::ConfigProblem) -> String {
+    use photolink_oauth::{ConfigProblem as P, TemplateProblem as T};
+    let app = app();
+    match problem {
+        P::EmptyClientId => "the client_id is empty".into(),
+        P::RedirectUri(_) => "the redirect URI is not a valid address".into(),
+        P::Scope(scope) => format!(
+            "the scope \"{scope}\" in scopes is not a single word; write each scope as its own item"
+        ),
+        P::ReservedParameter(name) => format!(
+            "the authorize_params entry {name} would replace a parameter {app} sets itself; remove it"
+        ),
+        P::ResourceTwice => {
+            "the resource is given twice, as resource and in authorize_params; keep one".into()
+        }
+        P::Resource(_) => {
+            "the resource is not an absolute address (such as https://api.example.com)".into()
+        }
+        P::ResourceFragment => "the resource may not have a # part".into(),
+        P::IssuerTemplate { template, problem } => match problem {
+            T::PlaceholderCount => format!(
+                "the issuer_template {template} must hold its tenant placeholder exactly once"
+            ),
+            T::NotAnAddress => format!("the issuer_template {template} is not an address"),
+            T::PlaceholderNotSegment => format!(
+                "the issuer_template {template} must have its tenant placeholder as a whole part of the path"
+            ),
+            T::NoTenantClaim => {
+                format!("the issuer_template {template} names no claim for the tenant")
+            }
+            _ => format!("the issuer_template {template} cannot be used"),
+        },
+        P::IssuerNotCovered { issuer, template } => {
+            format!("the issuer {issuer} is not one the issuer_template {template} describes")
+        }
+        P::IssuerQueryOrFragment => "the issuer may not have a ? or # part".into(),
+        P::Address { address, .. } => format!(
+            "{} is not a valid address",
+            shown_text(address.as_str(), SHOWN_ADDRESS)
+        ),
+        P::Proxy => "the proxy is not a valid proxy address".into(),
+        P::NoPkceS256 => format!(
+            "the server does not support PKCE with S256, which {app} requires for every sign-in"
+        ),
+        P::PushRequiredWithoutEndpoint => "the server's configuration requires pushed \
+             authorization requests but names no address for them"
+            .into(),
+        P::NoPushEndpoint => {
+            "par is on, but the server names no address for pushed authorization requests; \
+             turn par off"
+                .into()
+        }
+        P::PushRequired => {
+            "the server accepts only pushed authorization requests; turn par on".into()
+        }
+        P::NoDpopEs256 => format!(
+            "dpop is on, but the server does not accept the ES256 proofs {app} makes; turn dpop off"
+        ),
+        P::LifetimeTooLong => "the sign-in lifetime is too long".into(),
         other => other.to_string(),
     }
 }
@@ -244,7 +311,7 @@ pub fn oauth(error: &OAuthError, provider: &str) -> String {
                 "{app_opening} could not reach {provider}. Check your connection and try again."
             )
         }
-        E::Discovery(_) => {
+        E::Discovery { .. } => {
             format!("{app_opening} could not read {provider}'s sign-in settings. Try again later.")
         }
         E::NotConnected => "No account is connected.".into(),
@@ -345,7 +412,12 @@ pub fn error(error: &Error, provider: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use photolink_oauth::StoreError;
+    use photolink_oauth::{
+        CallbackProblem, ConfigProblem, InternalFailure, NetworkFailure, ResponseProblem,
+        RevocationFailure, StoreError,
+    };
+
+    use crate::store::KeyringError;
 
     const PROVIDER: &str = "Demo Photos";
 
@@ -386,20 +458,15 @@ mod tests {
                 status: 400,
                 retry_after: None,
             },
-            OAuthError::UnexpectedResponse {
-                status: 502,
-                detail: hostile.into(),
-                retry_after: None,
+            OAuthError::IssuerMismatch {
+                expected: hostile.into(),
+                found: Some(hostile.into()),
             },
-            OAuthError::Network(hostile.into()),
-            OAuthError::Discovery(hostile.into()),
-            OAuthError::InvalidCallback(hostile.into()),
-            OAuthError::RevocationFailed {
-                reason: hostile.into(),
+            OAuthError::InsecureEndpoint {
+                url: hostile.into(),
+                reason: photolink_oauth::InsecureReason::NotHttps,
             },
-            OAuthError::Storage(StoreError::new(hostile)),
-            OAuthError::Internal(hostile.into()),
-            OAuthError::InvalidConfig(hostile.into()),
+            OAuthError::Storage(StoreError::new(KeyringError::Platform(hostile.into()))),
         ];
         for error in &errors {
             let sentence = oauth(error, PROVIDER);
@@ -427,9 +494,19 @@ mod tests {
             },
             OAuthError::UnexpectedResponse {
                 status: 404,
-                detail: "x".into(),
+                detail: ResponseProblem::WebPage,
                 retry_after: None,
             },
+            OAuthError::Network(NetworkFailure::TimedOut),
+            OAuthError::Discovery {
+                attempts: Vec::new(),
+            },
+            OAuthError::InvalidCallback(CallbackProblem::NoState),
+            OAuthError::RevocationFailed {
+                reason: RevocationFailure::NoEndpoint,
+            },
+            OAuthError::Internal(InternalFailure::RandomSource),
+            OAuthError::InvalidConfig(ConfigProblem::EmptyClientId),
         ];
         for error in &errors {
             let sentence = oauth(error, PROVIDER);
@@ -493,13 +570,73 @@ mod tests {
             "http://localhost:8080/token uses plain http on localhost; write 127.0.0.1 instead"
         );
         let long = OAuthError::InsecureEndpoint {
-            url: format!("http://photos.example.com/{}", "a".repeat(5000)),
+            url: photolink_oauth::CleanText::configured(&format!(
+                "http://photos.example.com/{}",
+                "a".repeat(5000)
+            )),
             reason: photolink_oauth::InsecureReason::NotHttps,
         };
         let sentence = settings_problem(&long);
         assert!(
             sentence.len() < 200 && sentence.ends_with("… must use https"),
             "{sentence}"
+        );
+    }
+
+    #[test]
+    fn each_refused_setting_has_its_own_sentence_naming_the_field() {
+        let metadata = photolink_oauth::ServerMetadata::new(
+            "https://photos.example.com",
+            "https://photos.example.com/authorize",
+            "https://photos.example.com/token",
+        );
+        let refused = |config| match photolink_oauth::OAuthClient::new(config, metadata.clone()) {
+            Err(error) => settings_problem(&error),
+            Ok(_) => panic!("expected the settings to be refused"),
+        };
+        let base = || photolink_oauth::ClientConfig::new("id", "com.example.photolink:/cb");
+        let sentences = [
+            refused(photolink_oauth::ClientConfig::new(
+                "",
+                "com.example.photolink:/cb",
+            )),
+            refused(photolink_oauth::ClientConfig::new("id", "no scheme")),
+            refused(base().with_scopes(["a b"])),
+            refused(base().with_authorize_param("state", "x")),
+            refused(base().with_resource("/photos")),
+            refused(base().with_resource("https://api.example.com/#part")),
+            refused(
+                base()
+                    .with_resource("https://api.example.com")
+                    .with_authorize_param("resource", "https://api.example.com"),
+            ),
+        ];
+        assert_eq!(
+            sentences,
+            [
+                "the client_id is empty",
+                "the redirect URI is not a valid address",
+                "the scope \"a b\" in scopes is not a single word; write each scope as its own item",
+                "the authorize_params entry state would replace a parameter the app sets itself; remove it",
+                "the resource is not an absolute address (such as https://api.example.com)",
+                "the resource may not have a # part",
+                "the resource is given twice, as resource and in authorize_params; keep one",
+            ]
+        );
+        let template = photolink_oauth::IssuerTemplate::new(
+            "https://login.example.com/v2.0",
+            "{tenantid}",
+            "tid",
+        )
+        .unwrap_err();
+        assert_eq!(
+            settings_problem(&template),
+            "the issuer_template https://login.example.com/v2.0 must hold its tenant placeholder exactly once"
+        );
+        let dpop = OAuthError::InvalidConfig(ConfigProblem::NoDpopEs256);
+        assert_eq!(
+            settings_problem(&dpop),
+            "dpop is on, but the server does not accept the ES256 proofs the app makes; turn dpop off"
         );
     }
 
@@ -567,7 +704,7 @@ mod tests {
         );
         assert_eq!(
             error(
-                &Error::OAuth(OAuthError::Network("refused".into())),
+                &Error::OAuth(OAuthError::Network(NetworkFailure::CouldNotConnect)),
                 PROVIDER
             ),
             "The app could not reach Demo Photos. Check your connection and try again."

@@ -92,6 +92,10 @@ pub enum KeyringError {
     /// What was to be written could not be made into text.
     #[error("the {0} could not be prepared")]
     Unprepared(&'static str),
+    /// The keyring would not delete an entry, and it could not be recorded as forgotten
+    /// either: it would come back at the next start.
+    #[error("{0}, and the entry could not be recorded as forgotten")]
+    Unforgotten(Box<KeyringError>),
     /// The keyring crate reported an error of a kind it did not have when this was written.
     #[error("the system keyring failed unexpectedly")]
     Unexpected,
@@ -658,9 +662,7 @@ impl KeyringTokenStore {
                     Ok(()) => Err(StoreError::new(error)),
                     Err(unrecorded) => {
                         tracing::error!(%unrecorded, "could not record a connection that must not be restored");
-                        Err(StoreError::new(format!(
-                            "{error}, and the entry could not be recorded as forgotten"
-                        )))
+                        Err(StoreError::new(KeyringError::Unforgotten(Box::new(error))))
                     }
                 }
             }
@@ -691,7 +693,7 @@ impl TokenStore for KeyringTokenStore {
             tokens: tokens.clone(),
         };
         let text = serde_json::to_string(&stored)
-            .map_err(|_| StoreError::new("the tokens could not be prepared for saving"))?;
+            .map_err(|_| StoreError::new(KeyringError::Unprepared("tokens")))?;
         tracing::info!(target: "photolink_bench", "keyring-write-start"); // timing mark, see lib.rs
         let written = self.entry.write(&text);
         tracing::info!(target: "photolink_bench", "keyring-write-end"); // timing mark

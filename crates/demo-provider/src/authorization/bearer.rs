@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::authorization::dpop::{self, DPOP_NONCE, ProofRefusal, ProofTarget};
 use crate::authorization::grants::AccessGrant;
+use crate::authorization::proofs;
 use crate::authorization::scope;
 use crate::shared::provider::AppState;
 use crate::test_machinery::machinery::Count;
@@ -79,7 +80,7 @@ fn check_proof(
         url: &url,
         access_token: Some(token),
     };
-    match dpop::request_proof(app, headers, &target) {
+    match proofs::request_proof(app, headers, &target) {
         Ok(Some(jkt)) if jkt == bound => Ok(()),
         Ok(Some(_)) => {
             app.counters.bump(Count::DpopProofsRefused);

@@ -25,8 +25,7 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
-use axum::response::Response;
+use axum::http::{HeaderMap, HeaderName};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::signature::{ECDSA_P256_SHA256_FIXED, UnparsedPublicKey};
@@ -34,10 +33,8 @@ use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 use url::Url;
 
-use crate::shared::provider::Provider;
 use crate::shared::secrets::random_secret;
 use crate::shared::sync::lock;
-use crate::test_machinery::machinery::Count;
 
 /// The request header of a proof.
 pub(crate) const DPOP: HeaderName = HeaderName::from_static("dpop");
@@ -329,58 +326,6 @@ fn thumbprint(x: &str, y: &str) -> String {
     URL_SAFE_NO_PAD.encode(Sha256::digest(canonical.as_bytes()))
 }
 
-/// Verifies the request's proof, if it has one, counting the outcome: the key's thumbprint, or
-/// `None` without a proof.
-pub(crate) fn request_proof(
-    app: &Provider,
-    headers: &HeaderMap,
-    target: &ProofTarget<'_>,
-) -> Result<Option<String>, ProofRefusal> {
-    let verified = proof_header(headers).and_then(|proof| {
-        proof
-            .map(|proof| app.dpop.verify(proof, target))
-            .transpose()
-    });
-    match &verified {
-        Ok(Some(_)) => app.counters.bump(Count::DpopProofsAccepted),
-        Ok(None) => {}
-        Err(ProofRefusal::NonceNeeded) => app.counters.bump(Count::DpopNoncesDemanded),
-        Err(ProofRefusal::Invalid(_)) => app.counters.bump(Count::DpopProofsRefused),
-    }
-    verified
-}
-
-/// The proof of a token or revocation request (a `POST` to `url`): the key's thumbprint, or
-/// `None` without a proof where none is required.
-pub(crate) fn endpoint_proof(
-    app: &Provider,
-    headers: &HeaderMap,
-    url: &str,
-) -> Result<Option<String>, ProofRefusal> {
-    let target = ProofTarget {
-        method: "POST",
-        url,
-        access_token: None,
-    };
-    match request_proof(app, headers, &target)? {
-        None if app.require_dpop => {
-            app.counters.bump(Count::DpopProofsRefused);
-            Err(ProofRefusal::Invalid("a DPoP proof is required"))
-        }
-        jkt => Ok(jkt),
-    }
-}
-
-/// Adds the current nonce as `DPoP-Nonce`, when nonces are demanded (RFC 9449 §8.2 lets any
-/// answer carry one).
-pub(crate) fn add_nonce(app: &Provider, response: &mut Response) {
-    if let Some(nonce) = app.dpop.nonce()
-        && let Ok(value) = HeaderValue::from_str(&nonce)
-    {
-        response.headers_mut().insert(DPOP_NONCE, value);
-    }
-}
-
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -389,6 +334,7 @@ fn unix_now() -> u64 {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
     use ring::rand::SystemRandom;
     use ring::signature::{ECDSA_P256_SHA256_FIXED_SIGNING, EcdsaKeyPair, KeyPair};
     use serde_json::json;

@@ -16,10 +16,6 @@ use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use axum::Json;
-use axum::extract::State;
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use ring::rand::SystemRandom;
@@ -32,8 +28,6 @@ use crate::Error;
 use crate::authorization::account::Account;
 use crate::authorization::scope;
 use crate::shared::persistence::{self, StateFileError};
-use crate::shared::provider::AppState;
-use crate::test_machinery::machinery::{Count, FaultTarget};
 
 /// How long an ID token is valid.
 const ID_TOKEN_LIFETIME: Duration = Duration::from_secs(600);
@@ -133,7 +127,7 @@ impl IdTokenSigner {
     }
 
     /// The JWK Set: the current key.
-    fn jwks(&self) -> Value {
+    pub(crate) fn jwks(&self) -> Value {
         json!({ "keys": [self.read().jwk()] })
     }
 
@@ -194,20 +188,6 @@ fn generate(key_file: Option<&Path>) -> Result<SigningKey, Error> {
         )?;
     }
     Ok(key)
-}
-
-/// `GET /jwks`.
-pub(crate) async fn jwks(State(app): State<AppState>) -> Response {
-    app.counters.bump(Count::JwksRequests);
-    if let Some(fault) = app.faults.take(FaultTarget::Jwks) {
-        return fault.answer(&app).await;
-    }
-    let mut response = Json(app.id_tokens.jwks()).into_response();
-    response.headers_mut().insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("public, max-age=60"),
-    );
-    response
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::authorization::dpop;
 use crate::authorization::scope;
 use crate::shared::provider::{AppState, Provider};
-use crate::test_machinery::machinery::FaultTarget;
+use crate::test_machinery::machinery::{Count, FaultTarget};
 
 /// `GET` of either well-known path.
 pub(crate) async fn document(State(app): State<AppState>) -> Response {
@@ -62,4 +62,18 @@ fn build(app: &Provider, issuer: &str) -> Value {
         document["dpop_signing_alg_values_supported"] = json!([dpop::ALGORITHM]);
     }
     document
+}
+
+/// `GET /jwks`.
+pub(crate) async fn jwks(State(app): State<AppState>) -> Response {
+    app.counters.bump(Count::JwksRequests);
+    if let Some(fault) = app.faults.take(FaultTarget::Jwks) {
+        return fault.answer(&app).await;
+    }
+    let mut response = Json(app.id_tokens.jwks()).into_response();
+    response.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=60"),
+    );
+    response
 }

@@ -15,6 +15,8 @@ pub(crate) mod metadata;
 pub(crate) mod oauth_error;
 pub(crate) mod pages;
 pub(crate) mod par;
+pub(crate) mod proofs;
+pub(crate) mod push;
 pub(crate) mod revocation;
 pub(crate) mod scope;
 pub(crate) mod token;

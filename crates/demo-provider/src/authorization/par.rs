@@ -19,24 +19,13 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use axum::Json;
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
-use url::form_urlencoded;
 
-use crate::authorization::client;
-use crate::authorization::client_auth;
-use crate::authorization::oauth_error::OAuthError;
 use crate::authorization::pages;
-use crate::authorization::token::form_params;
 use crate::shared::params::Params;
-use crate::shared::provider::AppState;
 use crate::shared::secrets::random_secret;
 use crate::shared::sync::lock;
-use crate::test_machinery::machinery::{Count, FaultTarget};
 
 /// The prefix of every `request_uri` (RFC 9126 §2.2).
 const REQUEST_URI_PREFIX: &str = "urn:ietf:params:oauth:request_uri:";
@@ -52,7 +41,7 @@ struct Pushed {
 /// Pushed requests, by `request_uri`.
 pub(crate) struct PushedRequests {
     requests: Mutex<HashMap<String, Pushed>>,
-    lifetime: Duration,
+    pub(crate) lifetime: Duration,
     limit: usize,
     required: bool,
 }
@@ -110,7 +99,7 @@ impl PushedRequests {
     }
 
     /// Keeps a pushed request; returns its `request_uri`.
-    fn insert(&self, client_id: String, form: String) -> String {
+    pub(crate) fn insert(&self, client_id: String, form: String) -> String {
         let request_uri = format!("{REQUEST_URI_PREFIX}{}", random_secret());
         let mut requests = lock(&self.requests);
         let now = Instant::now();
@@ -161,59 +150,10 @@ impl PushedRequests {
     }
 }
 
-/// `POST /par`.
-pub(crate) async fn push(State(app): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
-    app.counters.bump(Count::PushedAuthorizationRequests);
-    if let Some(fault) = app.faults.take(FaultTarget::PushedAuthorization) {
-        return fault.answer(&app).await;
-    }
-    match accept(&app, &headers, &body) {
-        Ok(request_uri) => {
-            let mut response = (
-                StatusCode::CREATED,
-                Json(json!({
-                    "request_uri": request_uri,
-                    "expires_in": app.pushed.lifetime.as_secs(),
-                })),
-            )
-                .into_response();
-            response
-                .headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            response
-        }
-        Err(error) => error.into_response(),
-    }
-}
-
-fn accept(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<String, OAuthError> {
-    let params = form_params(headers, body)?;
-    let client_id = client_auth::authenticate(headers, &params, app.client_secret.as_deref())?;
-    if params.get("request_uri").is_some() {
-        return Err(OAuthError::invalid_request(
-            "request_uri may not be pushed (RFC 9126 §2.1)",
-        ));
-    }
-    if !params
-        .get("redirect_uri")
-        .is_some_and(client::is_registered_redirect_uri)
-    {
-        return Err(OAuthError::invalid_request(
-            "redirect_uri is missing or not registered",
-        ));
-    }
-    let mut form = form_urlencoded::Serializer::new(String::new());
-    form.append_pair("client_id", &client_id);
-    for (name, value) in params.single_valued() {
-        if !matches!(name, "client_id" | "client_secret") {
-            form.append_pair(name, value);
-        }
-    }
-    Ok(app.pushed.insert(client_id, form.finish()))
-}
-
 #[cfg(test)]
 mod tests {
+    use url::form_urlencoded;
+
     use super::*;
 
     fn requests(lifetime: Duration, required: bool) -> PushedRequests {

@@ -6,8 +6,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::authorization::client_auth;
-use crate::authorization::dpop;
 use crate::authorization::oauth_error::OAuthError;
+use crate::authorization::proofs;
 use crate::authorization::token::form_params;
 use crate::shared::provider::AppState;
 use crate::test_machinery::machinery::Count;
@@ -29,14 +29,14 @@ pub(crate) async fn revoke(
         }
         Err(error) => error.into_response(),
     };
-    dpop::add_nonce(&app, &mut response);
+    proofs::add_nonce(&app, &mut response);
     response
 }
 
 fn revoke_token(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<(), OAuthError> {
     let params = form_params(headers, body)?;
     let client_id = client_auth::authenticate(headers, &params, app.client_secret.as_deref())?;
-    dpop::endpoint_proof(app, headers, &app.endpoints.revocation)?;
+    proofs::endpoint_proof(app, headers, &app.endpoints.revocation)?;
     let token = params
         .get("token")
         .ok_or_else(|| OAuthError::invalid_request("token is required"))?;

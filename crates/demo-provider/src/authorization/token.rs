@@ -8,9 +8,9 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Map, Value};
 
 use crate::authorization::client_auth;
-use crate::authorization::dpop;
 use crate::authorization::grants::{CodeExchange, IssuedTokens};
 use crate::authorization::oauth_error::{ErrorCode, OAuthError};
+use crate::authorization::proofs;
 use crate::shared::params::Params;
 use crate::shared::provider::AppState;
 use crate::shared::secrets::is_pkce_value;
@@ -36,7 +36,7 @@ pub(crate) async fn token(
             error.into_response()
         }
     };
-    dpop::add_nonce(&app, &mut response);
+    proofs::add_nonce(&app, &mut response);
     response
 }
 
@@ -44,7 +44,7 @@ fn grant(app: &AppState, headers: &HeaderMap, body: &[u8]) -> Result<IssuedToken
     let params = form_params(headers, body)?;
     let client_id = client_auth::authenticate(headers, &params, app.client_secret.as_deref())?;
     // Before the grant is looked at: a refused proof spends no code and rotates no token.
-    let dpop_jkt = dpop::endpoint_proof(app, headers, &app.endpoints.token)?;
+    let dpop_jkt = proofs::endpoint_proof(app, headers, &app.endpoints.token)?;
     let dpop_jkt = dpop_jkt.as_deref();
     match params.get("grant_type") {
         Some("authorization_code") => {

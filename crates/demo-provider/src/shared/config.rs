@@ -151,9 +151,9 @@ impl Limits {
             ("dpop_proofs", self.dpop_proofs),
         ];
         match limits.iter().find(|(_, limit)| *limit == 0) {
-            Some((name, _)) => Err(crate::Error::InvalidConfig(format!(
-                "limits.{name} must be at least 1"
-            ))),
+            Some((name, _)) => Err(crate::Error::InvalidConfig(
+                crate::ConfigProblem::ZeroLimit(name),
+            )),
             None => Ok(()),
         }
     }

@@ -8,13 +8,12 @@ use axum::{Router, middleware};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
-use crate::Error;
 use crate::authorization::consent::PendingConsents;
 use crate::authorization::dpop::DpopVerifier;
 use crate::authorization::grants::Grants;
-use crate::authorization::id_token::{self, IdTokenSigner};
-use crate::authorization::par::{self, PushedRequests};
-use crate::authorization::{authorize, metadata, revocation, token, userinfo};
+use crate::authorization::id_token::IdTokenSigner;
+use crate::authorization::par::PushedRequests;
+use crate::authorization::{authorize, metadata, push, revocation, token, userinfo};
 use crate::photo_api::images::ImageStore;
 use crate::photo_api::library::Library;
 use crate::photo_api::photos;
@@ -24,6 +23,7 @@ use crate::shared::handle::ProviderHandle;
 use crate::shared::host::{self, OwnAuthorities};
 use crate::shared::provider::{AppState, Provider};
 use crate::test_machinery::machinery::{Counters, FaultSwitch};
+use crate::{ConfigProblem, Error};
 
 /// Binds 127.0.0.1, loads saved grants and serves until the handle is shut down or dropped.
 pub async fn start(config: Config) -> Result<ProviderHandle, Error> {
@@ -110,8 +110,8 @@ fn routes(config: &Config, app: AppState) -> Router {
             get(authorize::show_consent).post(authorize::decide),
         )
         .route(&format!("{prefix}/token"), post(token::token))
-        .route(&format!("{prefix}/par"), post(par::push))
-        .route(&format!("{prefix}/jwks"), get(id_token::jwks))
+        .route(&format!("{prefix}/par"), post(push::push))
+        .route(&format!("{prefix}/jwks"), get(metadata::jwks))
         .route(&format!("{prefix}/revoke"), post(revocation::revoke))
         .route(&format!("{prefix}/userinfo"), get(userinfo::userinfo))
         .route(&format!("{prefix}/photos"), get(photos::list))
@@ -134,9 +134,7 @@ fn refuse_unbuilt_test_machinery(config: &Config, built: bool) -> Result<(), Err
         ("record_exchanges", config.record_exchanges),
     ];
     match asked_for.iter().find(|(_, on)| *on) {
-        Some((setting, _)) if !built => Err(Error::InvalidConfig(format!(
-            "{setting} needs a provider built with the test-machinery feature"
-        ))),
+        Some((setting, _)) if !built => Err(Error::InvalidConfig(ConfigProblem::NotBuilt(setting))),
         _ => Ok(()),
     }
 }
@@ -154,9 +152,7 @@ fn validate_issuer_path(path: &str) -> Result<(), Error> {
     if valid {
         Ok(())
     } else {
-        Err(Error::InvalidConfig(format!(
-            "issuer_path {path:?} must be empty or like \"/tenant\""
-        )))
+        Err(Error::InvalidConfig(ConfigProblem::IssuerPath))
     }
 }
 
@@ -167,7 +163,7 @@ mod tests {
     #[test]
     fn a_build_without_the_test_machinery_refuses_its_settings() {
         let refusal = |config: Config| match refuse_unbuilt_test_machinery(&config, false) {
-            Err(Error::InvalidConfig(reason)) => reason,
+            Err(Error::InvalidConfig(problem)) => problem.to_string(),
             other => panic!("expected InvalidConfig, got {other:?}"),
         };
         assert_eq!(

@@ -13,49 +13,7 @@ pub(crate) use crate::test_machinery::stats::Counters;
 #[cfg(not(feature = "test-machinery"))]
 pub(crate) use without::{Counters, FaultSwitch};
 
-/// The endpoint group a fault belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FaultTarget {
-    Token,
-    Photos,
-    Discovery,
-    Jwks,
-    PushedAuthorization,
-    Userinfo,
-}
-
-/// What the provider counts; each is the [`Stats`](crate::Stats) member of the same name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Count {
-    ConsentPages,
-    Approvals,
-    Denials,
-    TokenRequests,
-    TokenErrors,
-    AuthorizationCodeGrants,
-    RefreshGrants,
-    CodeReuseDetected,
-    RefreshReuseDetected,
-    RevocationRequests,
-    GrantsRevoked,
-    UserinfoRequests,
-    PushedAuthorizationRequests,
-    JwksRequests,
-    IdTokensIssued,
-    PhotoListRequests,
-    ImageRequests,
-    ThumbnailRequests,
-    UnauthorizedRequests,
-    DpopProofsAccepted,
-    DpopProofsRefused,
-    DpopNoncesDemanded,
-}
-
-impl Count {
-    /// How many there are.
-    #[cfg(feature = "test-machinery")]
-    pub(crate) const KINDS: usize = Self::DpopNoncesDemanded as usize + 1;
-}
+pub(crate) use crate::test_machinery::kinds::{Count, FaultTarget};
 
 #[cfg(not(feature = "test-machinery"))]
 mod without {
@@ -64,7 +22,6 @@ mod without {
     use axum::response::Response;
 
     use super::{Count, FaultTarget};
-    use crate::shared::provider::Provider;
 
     /// Nothing is counted.
     pub(crate) struct Counters;
@@ -104,7 +61,7 @@ mod without {
             match *self {}
         }
 
-        pub async fn answer(self, _: &Provider) -> Response {
+        pub async fn answer<Provider>(self, _: &Provider) -> Response {
             match self {}
         }
     }

@@ -11,7 +11,7 @@ use serde::Serialize;
 
 use crate::shared::secrets::token_hash;
 use crate::shared::sync::lock;
-use crate::test_machinery::machinery::Count;
+use crate::test_machinery::kinds::Count;
 
 /// A snapshot of the provider's counters (also served as JSON, with these member names, by
 /// `GET {issuer}/_test/stats` when test controls are on).

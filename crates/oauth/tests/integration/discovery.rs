@@ -98,7 +98,7 @@ async fn discovery_reports_every_place_it_looked() {
     let http = HttpClient::new(HttpOptions::default()).unwrap();
     let missing = format!("{}/nowhere", provider.issuer_url());
     let error = discover(&http, &missing).await.unwrap_err();
-    assert!(matches!(error, Error::Discovery(_)), "{error:?}");
+    assert!(matches!(error, Error::Discovery { .. }), "{error:?}");
     let text = error.to_string();
     assert!(
         text.contains("oauth-authorization-server") && text.contains("openid-configuration"),

@@ -11,7 +11,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use photolink_demo_provider::Config;
 use photolink_oauth::{
     AccessToken, DpopKey, Error, MemoryTokenStore, PendingAuthorization, Persistence,
-    ServerMetadata, Session, TokenErrorCode, TokenSet, TokenStore,
+    ResponseProblem, ServerMetadata, Session, TokenErrorCode, TokenSet, TokenStore,
 };
 use url::Url;
 
@@ -416,7 +416,7 @@ async fn a_challenge_without_a_nonce_is_not_retried_and_a_dpop_token_needs_a_pro
         matches!(
             &error,
             Error::UnexpectedResponse { status: 200, detail, .. }
-                if detail == "a DPoP-bound token, although no DPoP proof was sent"
+                if *detail == ResponseProblem::UnrequestedDpopBinding
         ),
         "{error:?}"
     );

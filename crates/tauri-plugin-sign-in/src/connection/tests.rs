@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 
 use photolink_demo_provider::consent_page::{self, Decision};
 use photolink_demo_provider::{self as demo, ProviderHandle};
-use photolink_oauth::{ClientConfig, OAuthClient};
+use photolink_oauth::{ClientConfig, NetworkFailure, OAuthClient};
 use url::Url;
 
 use super::*;
@@ -208,7 +208,7 @@ impl Os for FakeOs {
         }
         if computer.provider_unreachable.load(Ordering::SeqCst) {
             return Err(Error::OAuth(OAuthError::Network(
-                "connection refused".into(),
+                NetworkFailure::CouldNotConnect,
             )));
         }
         let mut config = ClientConfig::new(demo::CLIENT_ID, REDIRECT_URI)
@@ -489,7 +489,9 @@ async fn a_failed_command_is_explained_in_words_that_name_the_provider() {
 
     let sentence = process
         .connection
-        .explain(&Error::OAuth(OAuthError::Network("refused".into())));
+        .explain(&Error::OAuth(OAuthError::Network(
+            NetworkFailure::CouldNotConnect,
+        )));
 
     assert_eq!(
         sentence,
@@ -1038,7 +1040,7 @@ async fn a_provider_out_of_reach_while_in_use_keeps_the_connection_and_the_saved
 
     process
         .connection
-        .connection_failed(&OAuthError::Network("could not connect".into()))
+        .connection_failed(&OAuthError::Network(NetworkFailure::CouldNotConnect))
         .await;
 
     assert!(

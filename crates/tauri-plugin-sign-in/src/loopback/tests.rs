@@ -157,12 +157,65 @@ impl Recorder {
     }
 }
 
-async fn listening(read_time: Duration) -> (LoopbackListener, Recorder) {
+async fn listening(read_time: ReadTime) -> (LoopbackListener, Recorder) {
     let recorder = Recorder::default();
     let listener = LoopbackListener::start_with(None, recorder.deliver(), read_time)
         .await
         .unwrap();
     (listener, recorder)
+}
+
+/// The listener's own read time: [`READ_TIME`], which no test waits out.
+fn ample() -> ReadTime {
+    read_time_of(READ_TIME)
+}
+
+/// [`ample`], counting the connections whose reading ended (their head read, or cut off).
+fn counting_ends(ended: Arc<tokio::sync::watch::Sender<usize>>) -> ReadTime {
+    Arc::new(move || {
+        let counted = CountedOnDrop(ended.clone());
+        let time_up = tokio::time::sleep(READ_TIME);
+        Box::pin(async move {
+            let _counted = counted;
+            time_up.await;
+        })
+    })
+}
+
+/// Counts one when dropped.
+struct CountedOnDrop(Arc<tokio::sync::watch::Sender<usize>>);
+
+impl Drop for CountedOnDrop {
+    fn drop(&mut self) {
+        self.0.send_modify(|count| *count += 1);
+    }
+}
+
+/// A read time the test ends: while it is up, every connection being read, and every one
+/// that starts, is out of time; until then, none is. No wall clock is involved.
+#[derive(Clone)]
+struct ReadTimeSwitch(Arc<tokio::sync::watch::Sender<bool>>);
+
+impl ReadTimeSwitch {
+    fn new() -> Self {
+        Self(Arc::new(tokio::sync::watch::Sender::new(false)))
+    }
+
+    fn read_time(&self) -> ReadTime {
+        let up = self.0.clone();
+        Arc::new(move || {
+            let mut up = up.subscribe();
+            Box::pin(async move {
+                // The switch outlives the listener, so the wait ends only when it is up.
+                let _ = up.wait_for(|up| *up).await;
+            })
+        })
+    }
+
+    /// The time is up (`true`) or given again to connections that start from now (`false`).
+    fn set_up(&self, up: bool) {
+        self.0.send_replace(up);
+    }
 }
 
 /// Sends `request` as is and returns the whole answer.
@@ -200,7 +253,7 @@ async fn closed(port: u16) -> bool {
 
 #[tokio::test]
 async fn it_listens_on_the_loopback_ip_literal_and_names_its_redirect_uri() {
-    let (listener, _) = listening(READ_TIME).await;
+    let (listener, _) = listening(ample()).await;
     let port = listener.port();
     assert_ne!(port, 0);
     assert_eq!(
@@ -234,7 +287,7 @@ async fn a_fixed_port_is_used_when_asked() {
 
 #[tokio::test]
 async fn one_good_callback_completes_the_sign_in_and_the_listener_stops() {
-    let (listener, recorder) = listening(READ_TIME).await;
+    let (listener, recorder) = listening(ample()).await;
     let port = listener.port();
 
     let answer = get(port, "/oauth/callback?code=a&state=good").await;
@@ -262,7 +315,7 @@ async fn one_good_callback_completes_the_sign_in_and_the_listener_stops() {
 
 #[tokio::test]
 async fn a_callback_that_fails_the_sign_in_says_why_and_the_listener_stops() {
-    let (listener, _) = listening(READ_TIME).await;
+    let (listener, _) = listening(ample()).await;
     let port = listener.port();
 
     let answer = get(port, "/oauth/callback?error=access_denied&state=deny").await;
@@ -277,7 +330,7 @@ async fn a_callback_that_fails_the_sign_in_says_why_and_the_listener_stops() {
 
 #[tokio::test]
 async fn wrong_paths_wrong_state_other_methods_and_garbage_leave_it_waiting() {
-    let (listener, recorder) = listening(READ_TIME).await;
+    let (listener, recorder) = listening(ample()).await;
     let port = listener.port();
 
     let wrong_path = get(port, "/favicon.ico?state=good").await;
@@ -335,7 +388,7 @@ async fn wrong_paths_wrong_state_other_methods_and_garbage_leave_it_waiting() {
 
 #[tokio::test]
 async fn a_request_naming_another_host_gets_an_error_page_and_leaves_the_sign_in_waiting() {
-    let (listener, recorder) = listening(READ_TIME).await;
+    let (listener, recorder) = listening(ample()).await;
     let port = listener.port();
     let other_port = port.wrapping_add(1);
     let callback = "GET /oauth/callback?code=a&state=good HTTP/1.1\r\n";
@@ -377,9 +430,34 @@ async fn a_request_naming_another_host_gets_an_error_page_and_leaves_the_sign_in
 
 #[tokio::test]
 async fn a_slow_client_is_cut_off_and_does_not_hold_up_the_callback() {
-    let (listener, _) = listening(Duration::from_millis(300)).await;
+    let time = ReadTimeSwitch::new();
+    let (listener, _) = listening(time.read_time()).await;
     let port = listener.port();
     let mut slow = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+        .await
+        .unwrap();
+    slow.write_all(b"GET /oauth/callback?state=good HTTP/1.1\r\n")
+        .await
+        .unwrap();
+
+    time.set_up(true);
+    let mut answer = Vec::new();
+    let cut_off = tokio::time::timeout(Duration::from_secs(3), slow.read_to_end(&mut answer)).await;
+    assert!(cut_off.is_ok(), "the slow client was never cut off");
+    assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408 "));
+
+    time.set_up(false);
+    let _slower = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+        .await
+        .unwrap();
+    let good = get(port, "/oauth/callback?code=a&state=good").await;
+    assert!(good.starts_with("HTTP/1.1 200 OK\r\n"), "{good}");
+}
+
+#[tokio::test]
+async fn the_listeners_own_read_time_cuts_off_a_client_that_outlasts_it() {
+    let (listener, recorder) = listening(read_time_of(Duration::ZERO)).await;
+    let mut slow = TcpStream::connect((Ipv4Addr::LOCALHOST, listener.port()))
         .await
         .unwrap();
     slow.write_all(b"GET /oauth/callback?state=good HTTP/1.1\r\n")
@@ -390,17 +468,12 @@ async fn a_slow_client_is_cut_off_and_does_not_hold_up_the_callback() {
     let cut_off = tokio::time::timeout(Duration::from_secs(3), slow.read_to_end(&mut answer)).await;
     assert!(cut_off.is_ok(), "the slow client was never cut off");
     assert!(String::from_utf8_lossy(&answer).starts_with("HTTP/1.1 408 "));
-
-    let _slower = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
-        .await
-        .unwrap();
-    let good = get(port, "/oauth/callback?code=a&state=good").await;
-    assert!(good.starts_with("HTTP/1.1 200 OK\r\n"), "{good}");
+    assert!(recorder.urls().is_empty());
 }
 
 #[tokio::test]
 async fn dropping_the_listener_closes_its_port() {
-    let (listener, recorder) = listening(READ_TIME).await;
+    let (listener, recorder) = listening(ample()).await;
     let port = listener.port();
 
     drop(listener);
@@ -411,7 +484,8 @@ async fn dropping_the_listener_closes_its_port() {
 
 #[tokio::test]
 async fn a_flood_of_idle_connections_is_cut_off_and_the_callback_then_completes() {
-    let (listener, recorder) = listening(Duration::from_millis(300)).await;
+    let time = ReadTimeSwitch::new();
+    let (listener, recorder) = listening(time.read_time()).await;
     let port = listener.port();
     let mut idle = Vec::new();
     for _ in 0..MAX_CONNECTIONS + 8 {
@@ -423,19 +497,21 @@ async fn a_flood_of_idle_connections_is_cut_off_and_the_callback_then_completes(
     }
 
     // Each one is closed by the listener when it is over the limit or its read time is over.
+    time.set_up(true);
     for mut stream in idle {
         let mut answer = Vec::new();
         let ended = tokio::time::timeout(Duration::from_secs(2), stream.read_to_end(&mut answer));
         assert!(ended.await.is_ok(), "an idle connection was left open");
     }
     assert!(recorder.urls().is_empty());
+    time.set_up(false);
     let good = get(port, "/oauth/callback?code=a&state=good").await;
     assert!(good.starts_with("HTTP/1.1 200 OK\r\n"), "{good}");
 }
 
 #[tokio::test]
 async fn idle_connections_holding_every_slot_do_not_keep_the_callback_out() {
-    let (listener, recorder) = listening(READ_TIME).await;
+    let (listener, recorder) = listening(ample()).await;
     let port = listener.port();
     let mut idle = Vec::new();
     for _ in 0..MAX_CONNECTIONS + 8 {
@@ -709,7 +785,8 @@ async fn answers_in_progress_are_bounded_and_a_further_callback_waits_its_turn()
             })
         })
     };
-    let listener = LoopbackListener::start_with(None, deliver, READ_TIME)
+    let reads_ended = Arc::new(tokio::sync::watch::Sender::new(0_usize));
+    let listener = LoopbackListener::start_with(None, deliver, counting_ends(reads_ended.clone()))
         .await
         .unwrap();
     let port = listener.port();
@@ -720,14 +797,17 @@ async fn answers_in_progress_are_bounded_and_a_further_callback_waits_its_turn()
     count.wait_for(|n| *n >= MAX_ANSWERING).await.unwrap();
 
     let good = tokio::spawn(get(port, "/oauth/callback?code=a&state=good"));
-    // Nothing tells when the listener has read the request and waits for a turn: give it
-    // 200 ms, in which no further answer may start.
-    let further = tokio::time::timeout(
-        Duration::from_millis(200),
-        count.wait_for(|n| *n > MAX_ANSWERING),
-    );
-    assert!(
-        further.await.is_err(),
+    // Once its head is read the further callback asks for a turn in the same step, on this
+    // test's one thread: by the time the test runs again it waits, or (were answers not
+    // bounded) its delivery has begun.
+    reads_ended
+        .subscribe()
+        .wait_for(|ended| *ended > MAX_ANSWERING)
+        .await
+        .unwrap();
+    assert_eq!(
+        *count.borrow(),
+        MAX_ANSWERING,
         "more answers ran at once than allowed"
     );
     gate.add_permits(1);

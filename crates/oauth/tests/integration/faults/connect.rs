@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use photolink_demo_provider::{Config, Fault};
-use photolink_oauth::{Error, Persistence, SessionStatus, TokenErrorCode};
+use photolink_oauth::{Error, NetworkFailure, Persistence, SessionStatus, TokenErrorCode};
 
 use super::{
     SignedOut, TIMEOUT, assert_connection_kept, assert_shows_no_served_token, detail_of_200,
@@ -92,7 +92,7 @@ async fn a_hanging_token_endpoint_times_out() {
     let started = Instant::now();
     let error = first_connection_with(Fault::TokenHang).await;
     assert!(
-        matches!(&error, Error::Network(reason) if reason == "timed out"),
+        matches!(&error, Error::Network(NetworkFailure::TimedOut)),
         "{error:?}"
     );
     assert!(
@@ -117,7 +117,7 @@ async fn truncated_json_is_an_unusable_answer() {
 #[tokio::test]
 async fn an_answer_without_an_access_token_is_an_unusable_answer() {
     let error = first_connection_with(Fault::TokenWithoutAccessToken).await;
-    assert_eq!(detail_of_200(&error), "no access token in the answer");
+    assert_eq!(detail_of_200(&error), "no access_token in the answer");
 }
 
 #[tokio::test]

@@ -20,7 +20,7 @@ async fn missing_discovery_documents_are_a_discovery_error_naming_every_place_lo
 
     let error = discover(&provider).await.unwrap_err();
 
-    assert!(matches!(error, Error::Discovery(_)), "{error:?}");
+    assert!(matches!(error, Error::Discovery { .. }), "{error:?}");
     let text = error.to_string();
     for place in [
         "oauth-authorization-server",

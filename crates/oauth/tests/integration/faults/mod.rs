@@ -76,13 +76,13 @@ pub fn served(provider: &ProviderHandle, fault: &str) -> u64 {
 
 /// The `detail` of an [`Error::UnexpectedResponse`] for a 200 answer.
 #[track_caller]
-pub fn detail_of_200(error: &Error) -> &str {
+pub fn detail_of_200(error: &Error) -> String {
     match error {
         Error::UnexpectedResponse {
             status: 200,
             detail,
             retry_after: None,
-        } => detail,
+        } => detail.to_string(),
         other => panic!("expected an unusable 200 answer, got {other:?}"),
     }
 }
@@ -168,14 +168,21 @@ pub fn assert_shows_no_token(error: &Error, known: &[&str]) {
 #[test]
 #[should_panic(expected = "a token-shaped value is shown")]
 fn the_token_check_finds_an_unknown_token_shaped_value() {
-    let error =
-        Error::Network("answer was access_token=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4MTIzNDU2".into());
+    let error = Error::IssuerMismatch {
+        expected: photolink_oauth::CleanText::configured(
+            "answer was access_token=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6cXV4MTIzNDU2",
+        ),
+        found: None,
+    };
     assert_shows_no_token(&error, &[]);
 }
 
 #[test]
 #[should_panic(expected = "a known token is shown")]
 fn the_token_check_finds_a_known_token() {
-    let error = Error::Network("got at-1".into());
+    let error = Error::IssuerMismatch {
+        expected: photolink_oauth::CleanText::configured("got at-1"),
+        found: None,
+    };
     assert_shows_no_token(&error, &["at-1"]);
 }

@@ -7,7 +7,7 @@
 use std::time::{Duration, Instant, SystemTime};
 
 use photolink_demo_provider::{Config, Fault};
-use photolink_oauth::{Error, Persistence, SessionStatus, TokenStore};
+use photolink_oauth::{Error, NetworkFailure, Persistence, SessionStatus, TokenStore};
 
 use super::{
     TIMEOUT, assert_connection_kept, assert_same_tokens, assert_shows_no_token, detail_of_200,
@@ -114,7 +114,7 @@ async fn a_hanging_refresh_times_out_and_keeps_the_tokens() {
     let started = Instant::now();
     let error = refresh_with(Fault::TokenHang).await;
     assert!(
-        matches!(&error, Error::Network(reason) if reason == "timed out"),
+        matches!(&error, Error::Network(NetworkFailure::TimedOut)),
         "{error:?}"
     );
     assert!(started.elapsed() >= 2 * TIMEOUT, "both phases timed out");
@@ -135,7 +135,7 @@ async fn a_refresh_answered_with_truncated_json_keeps_the_tokens() {
 #[tokio::test]
 async fn a_refresh_answered_without_an_access_token_keeps_the_tokens() {
     let error = refresh_with(Fault::TokenWithoutAccessToken).await;
-    assert_eq!(detail_of_200(&error), "no access token in the answer");
+    assert_eq!(detail_of_200(&error), "no access_token in the answer");
 }
 
 #[tokio::test]

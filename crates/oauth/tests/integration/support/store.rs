@@ -7,6 +7,15 @@ use std::thread::ThreadId;
 
 use photolink_oauth::{MemoryTokenStore, StoreError, TokenSet, TokenStore};
 
+/// What the double's keyring refused, as a refusing keyring would report it.
+#[derive(Debug, thiserror::Error)]
+pub enum RefusedKeyring {
+    #[error("keyring refused the write")]
+    Write,
+    #[error("keyring refused the delete")]
+    Delete,
+}
+
 /// A [`TokenStore`] double: a [`MemoryTokenStore`] whose `save` and `clear` fail while told to,
 /// as a locked or refusing keyring would.
 #[derive(Default)]
@@ -70,7 +79,7 @@ impl TokenStore for TokenStoreDouble {
     fn save(&self, tokens: &TokenSet) -> Result<(), StoreError> {
         self.record_call();
         if self.failing_saves.load(Ordering::SeqCst) {
-            return Err(StoreError::new("keyring refused the write"));
+            return Err(StoreError::new(RefusedKeyring::Write));
         }
         self.inner.save(tokens)
     }
@@ -78,7 +87,7 @@ impl TokenStore for TokenStoreDouble {
     fn clear(&self) -> Result<(), StoreError> {
         self.record_call();
         if self.failing_clears.load(Ordering::SeqCst) {
-            return Err(StoreError::new("keyring refused the delete"));
+            return Err(StoreError::new(RefusedKeyring::Delete));
         }
         self.inner.clear()
     }
