@@ -311,13 +311,13 @@ impl ProviderConfig {
 
     fn validate(&self) -> Result<(), FieldError> {
         if self.name.trim().is_empty() {
-            return Err(FieldError::new("name", "must not be empty"));
+            return Err(FieldError::new("name", FieldProblem::Empty));
         }
         if self.id.as_ref().is_some_and(|id| id.trim().is_empty()) {
-            return Err(FieldError::new("id", "must not be empty"));
+            return Err(FieldError::new("id", FieldProblem::Empty));
         }
         if self.client_id.trim().is_empty() {
-            return Err(FieldError::new("client_id", "must not be empty"));
+            return Err(FieldError::new("client_id", FieldProblem::Empty));
         }
         let urls = [
             ("issuer", Some(&self.issuer)),
@@ -332,50 +332,46 @@ impl ProviderConfig {
         for (field, value) in urls {
             if let Some(value) = value {
                 check_web_url(value)
-                    .map_err(|reason| FieldError::new(field, reason.to_string()))?;
+                    .map_err(|problem| FieldError::new(field, FieldProblem::WebUrl(problem)))?;
             }
         }
         match (&self.authorization_endpoint, &self.token_endpoint) {
             (Some(_), None) => {
                 return Err(FieldError::new(
                     "token_endpoint",
-                    "is missing: give both authorization_endpoint and token_endpoint, or neither to use discovery",
+                    FieldProblem::MissingBeside("authorization_endpoint"),
                 ));
             }
             (None, Some(_)) => {
                 return Err(FieldError::new(
                     "authorization_endpoint",
-                    "is missing: give both authorization_endpoint and token_endpoint, or neither to use discovery",
+                    FieldProblem::MissingBeside("token_endpoint"),
                 ));
             }
             _ => {}
         }
         match (self.redirect, self.redirect_port) {
             (_, Some(0)) => {
-                return Err(FieldError::new(
-                    "redirect_port",
-                    "must be a port number from 1 to 65535",
-                ));
+                return Err(FieldError::new("redirect_port", FieldProblem::PortZero));
             }
             (RedirectStyle::Scheme, Some(_)) => {
                 return Err(FieldError::new(
                     "redirect_port",
-                    "only applies with redirect = \"loopback\"",
+                    FieldProblem::PortWithoutLoopback,
                 ));
             }
             _ => {}
         }
         if let Some(resource) = &self.resource {
-            let url = Url::parse(resource).map_err(|e| {
-                FieldError::new("resource", format!("is not an absolute URI ({e})"))
-            })?;
+            let url = Url::parse(resource)
+                .map_err(|e| FieldError::new("resource", FieldProblem::NotAnAbsoluteUri(e)))?;
             if url.fragment().is_some() {
-                return Err(FieldError::new("resource", "may not have a fragment (#…)"));
+                return Err(FieldError::new("resource", FieldProblem::Fragment));
             }
             if self.authorize_params.contains_key("resource") {
                 return Err(FieldError::new(
                     "resource",
-                    "is also in [authorize_params]: give it once, as `resource`",
+                    FieldProblem::AlsoInAuthorizeParams,
                 ));
             }
         }
@@ -387,7 +383,7 @@ impl ProviderConfig {
         {
             return Err(FieldError::new(
                 "scopes",
-                format!("{scope:?} is not a single scope name"),
+                FieldProblem::NotOneScope(scope.clone()),
             ));
         }
         Ok(())
@@ -404,31 +400,23 @@ impl ProviderConfig {
     /// client secret a preset requires, a usable `issuer_template`.
     fn validate_preset_fields(&self) -> Result<(), FieldError> {
         if self.tenant.is_some() && !self.preset.is_some_and(Preset::has_tenants) {
-            return Err(FieldError::new(
-                "tenant",
-                "only applies with preset = \"microsoft\"",
-            ));
+            return Err(FieldError::new("tenant", FieldProblem::TenantWithoutPreset));
         }
         if let Some(preset) = self.preset.filter(|p| p.requires_client_secret())
             && self.client_secret.is_none()
         {
             return Err(FieldError::new(
                 "client_secret",
-                format!(
-                    "is missing: with preset = \"{}\" give the client secret the provider issued with the client id",
-                    preset.name()
-                ),
+                FieldProblem::SecretRequired(preset),
             ));
         }
         if let Some(template) = &self.issuer_template {
             IssuerTemplate::new(template, TENANT_PLACEHOLDER, TENANT_CLAIM).map_err(|_| {
-                FieldError::new(
-                    "issuer_template",
-                    "must be an address with {tenantid} as one whole path segment",
-                )
+                FieldError::new("issuer_template", FieldProblem::NotATenantTemplate)
             })?;
-            check_web_url(template)
-                .map_err(|reason| FieldError::new("issuer_template", reason.to_string()))?;
+            check_web_url(template).map_err(|problem| {
+                FieldError::new("issuer_template", FieldProblem::WebUrl(problem))
+            })?;
         }
         Ok(())
     }
@@ -506,21 +494,51 @@ impl fmt::Display for SyntaxError {
     }
 }
 
-/// A field whose value cannot be used, and why.
+/// A field whose value cannot be used, and why. `Display` is technical; the sentence a person
+/// reads comes from the `messages` module.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the field `{field}` {reason}")]
+#[error("the field `{field}` {problem}")]
 pub struct FieldError {
     pub field: &'static str,
-    pub reason: String,
+    pub problem: FieldProblem,
 }
 
 impl FieldError {
-    fn new(field: &'static str, reason: impl Into<String>) -> Self {
-        Self {
-            field,
-            reason: reason.into(),
-        }
+    fn new(field: &'static str, problem: FieldProblem) -> Self {
+        Self { field, problem }
     }
+}
+
+/// What is wrong with a field's value.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FieldProblem {
+    #[error("is empty")]
+    Empty,
+    #[error("is not a web address: {0}")]
+    WebUrl(WebUrlError),
+    /// One of a pair that must be given together is missing; the other one is given.
+    #[error("is missing while {0} is given")]
+    MissingBeside(&'static str),
+    #[error("is 0")]
+    PortZero,
+    #[error("is given without redirect = \"loopback\"")]
+    PortWithoutLoopback,
+    #[error("is not an absolute URI ({0})")]
+    NotAnAbsoluteUri(url::ParseError),
+    #[error("has a fragment")]
+    Fragment,
+    #[error("is given in authorize_params too")]
+    AlsoInAuthorizeParams,
+    /// The file's scope, as written, which is empty or holds whitespace.
+    #[error("holds {0:?}, not one scope name")]
+    NotOneScope(String),
+    #[error("is given without a preset that has tenants")]
+    TenantWithoutPreset,
+    /// The preset requires a client secret, and none is given.
+    #[error("is missing, and preset {} requires it", .0.name())]
+    SecretRequired(Preset),
+    #[error("is not an address with {{tenantid}} as one whole path segment")]
+    NotATenantTemplate,
 }
 
 /// Where the settings come from ([`PluginConfig::config_source`]).
@@ -704,13 +722,14 @@ fn syntax_error(text: &str, error: &toml::de::Error) -> SyntaxError {
     }
 }
 
-/// Why a field meant to hold a web address does not; `Display` completes "the field `x` …".
+/// Why a field meant to hold a web address does not. `Display` is technical; the sentence a
+/// person reads comes from the `messages` module.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebUrlError {
-    #[error("is not a valid address ({0})")]
+    #[error("not an address ({0})")]
     NotAnAddress(#[from] url::ParseError),
     /// The address's scheme, which is not `http` or `https`.
-    #[error("must be an https address, not {0}:")]
+    #[error("the scheme {0}: is not http or https")]
     NotWeb(String),
 }
 

@@ -176,12 +176,13 @@ use tauri::plugin::TauriPlugin;
 use tauri::{AppHandle, Manager, Runtime};
 
 pub use config::{
-    AppFields, AppSettings, ConfigError, ConfigProblem, FieldError, LONGEST_SIGN_IN_LIFETIME,
-    PluginConfig, PluginConfigError, ProviderConfig, SyntaxError, WebUrlError, check_web_url,
-    parse,
+    AppFields, AppSettings, ConfigError, ConfigProblem, FieldError, FieldProblem,
+    LONGEST_SIGN_IN_LIFETIME, PluginConfig, PluginConfigError, ProviderConfig, SyntaxError,
+    WebUrlError, check_web_url, parse,
 };
 pub use desktop::CONNECTION_CHANGED;
 pub use error::{CommandError, Error};
+pub use messages::web_address_problem;
 pub use provider::Provider;
 pub use status::{AccountItem, Connection, Notice, ProviderSummary, Status, Tone};
 

@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 
 use photolink_oauth::{AuthorizationErrorCode, Error as OAuthError, TokenErrorCode, shown_text};
 
-use crate::config::ConfigError;
+use crate::config::{ConfigError, FieldError, WebUrlError};
 use crate::error::Error;
 
 /// The app's name in its sentences: its product name, given once at start.
@@ -165,6 +165,13 @@ pub fn settings(error: &ConfigError) -> String {
             );
         }
         Problem::Provider(error) => settings_problem(error),
+        Problem::Field(error) => field_problem(error),
+        Problem::ProviderField { line, error } => {
+            format!(
+                "the [[providers]] table at line {line}: {}",
+                field_problem(error)
+            )
+        }
         other => other.to_string(),
     };
     format!(
@@ -172,6 +179,61 @@ pub fn settings(error: &ConfigError) -> String {
         error.path.display(),
         problem.trim_end_matches('.')
     )
+}
+
+/// A field of `provider.toml` whose value cannot be used, in words that complete "The provider
+/// settings in … cannot be used: …".
+fn field_problem(error: &FieldError) -> String {
+    use crate::config::FieldProblem as P;
+    let field = error.field;
+    match &error.problem {
+        P::Empty => format!("the field `{field}` must not be empty"),
+        P::WebUrl(problem) => web_address_problem(field, problem),
+        P::MissingBeside(_) => format!(
+            "the field `{field}` is missing: give both authorization_endpoint and token_endpoint, \
+             or neither to use discovery"
+        ),
+        P::PortZero => format!("the field `{field}` must be a port number from 1 to 65535"),
+        P::PortWithoutLoopback => {
+            format!("the field `{field}` only applies with redirect = \"loopback\"")
+        }
+        P::NotAnAbsoluteUri(problem) => {
+            format!(
+                "the field `{field}` is not a whole address such as https://api.example.com ({problem})"
+            )
+        }
+        P::Fragment => format!("the field `{field}` may not have a fragment (#…)"),
+        P::AlsoInAuthorizeParams => {
+            format!("the field `{field}` is also in [authorize_params]: give it once, as `{field}`")
+        }
+        P::NotOneScope(scope) => {
+            format!("the field `{field}` holds {scope:?}, which is not a single scope name")
+        }
+        P::TenantWithoutPreset => {
+            format!("the field `{field}` only applies with preset = \"microsoft\"")
+        }
+        P::SecretRequired(preset) => format!(
+            "the field `{field}` is missing: with preset = \"{}\" give the client secret the \
+             provider issued with the client id",
+            preset.name()
+        ),
+        P::NotATenantTemplate => format!(
+            "the field `{field}` must be an address with {{tenantid}} as one whole path segment"
+        ),
+    }
+}
+
+/// A field meant to hold a web address that does not, in words that complete "The provider
+/// settings in … cannot be used: …" (the app's own fields use it too).
+pub fn web_address_problem(field: &str, problem: &WebUrlError) -> String {
+    match problem {
+        WebUrlError::NotAnAddress(error) => {
+            format!("the field `{field}` is not a valid address ({error})")
+        }
+        WebUrlError::NotWeb(scheme) => {
+            format!("the field `{field}` must be an https address, not {scheme}:")
+        }
+    }
 }
 
 /// What is wrong with `provider.toml`, when setting the provider up refused it, in words that
@@ -522,18 +584,90 @@ mod tests {
     }
 
     #[test]
+    fn each_field_problem_has_its_own_sentence_naming_the_field() {
+        use crate::config::{ConfigProblem, FieldProblem};
+        use crate::presets::Preset;
+        let sentence = |field, problem| {
+            settings(&ConfigError {
+                path: "/p.toml".into(),
+                problem: ConfigProblem::Field(FieldError { field, problem }),
+            })
+        };
+        let problems = [
+            ("name", FieldProblem::Empty),
+            (
+                "issuer",
+                FieldProblem::WebUrl(WebUrlError::NotWeb("ftp".into())),
+            ),
+            (
+                "token_endpoint",
+                FieldProblem::MissingBeside("authorization_endpoint"),
+            ),
+            ("redirect_port", FieldProblem::PortZero),
+            ("redirect_port", FieldProblem::PortWithoutLoopback),
+            (
+                "resource",
+                FieldProblem::NotAnAbsoluteUri(url::ParseError::RelativeUrlWithoutBase),
+            ),
+            ("resource", FieldProblem::Fragment),
+            ("resource", FieldProblem::AlsoInAuthorizeParams),
+            ("scopes", FieldProblem::NotOneScope("a b".into())),
+            ("tenant", FieldProblem::TenantWithoutPreset),
+            (
+                "client_secret",
+                FieldProblem::SecretRequired(Preset::Google),
+            ),
+            ("issuer_template", FieldProblem::NotATenantTemplate),
+        ];
+        let sentences: Vec<String> = problems
+            .into_iter()
+            .map(|(field, problem)| {
+                let said = sentence(field, problem.clone());
+                assert!(said.contains(&format!("`{field}`")), "{said}");
+                assert!(
+                    !said.contains(&problem.to_string()),
+                    "the technical text is not the sentence: {said}"
+                );
+                said
+            })
+            .collect();
+        let distinct: std::collections::BTreeSet<_> = sentences.iter().collect();
+        assert_eq!(distinct.len(), sentences.len(), "{sentences:#?}");
+        assert_eq!(
+            sentences[1],
+            "The provider settings in /p.toml cannot be used: the field `issuer` must be an https \
+             address, not ftp:. Fix the file and start the app again."
+        );
+        let in_a_table = settings(&ConfigError {
+            path: "/p.toml".into(),
+            problem: ConfigProblem::ProviderField {
+                line: 7,
+                error: FieldError {
+                    field: "client_id",
+                    problem: FieldProblem::Empty,
+                },
+            },
+        });
+        assert_eq!(
+            in_a_table,
+            "The provider settings in /p.toml cannot be used: the [[providers]] table at line 7: \
+             the field `client_id` must not be empty. Fix the file and start the app again."
+        );
+    }
+
+    #[test]
     fn a_bad_settings_file_is_a_technical_error_and_a_sentence() {
-        use crate::config::{ConfigProblem, FieldError};
+        use crate::config::{ConfigProblem, FieldProblem};
         let error = ConfigError {
             path: "/home/a/provider.toml".into(),
             problem: ConfigProblem::Field(FieldError {
                 field: "client_id",
-                reason: "must not be empty".into(),
+                problem: FieldProblem::Empty,
             }),
         };
         assert_eq!(
             error.to_string(),
-            "provider settings /home/a/provider.toml: the field `client_id` must not be empty"
+            "provider settings /home/a/provider.toml: the field `client_id` is empty"
         );
         assert_eq!(
             settings(&error),

@@ -4,7 +4,7 @@
 use serde::Deserialize;
 use url::Url;
 
-use tauri_plugin_sign_in::{AppFields, AppSettings, check_web_url};
+use tauri_plugin_sign_in::{AppFields, AppSettings, check_web_url, web_address_problem};
 
 /// The photo API fields, read with the sign-in's from the same file.
 pub const FIELDS: AppFields = AppFields {
@@ -64,8 +64,8 @@ struct Fields {
 
 fn read(fields: toml::de::Deserializer<'_>) -> Result<AppSettings, toml::de::Error> {
     let fields = Fields::deserialize(fields)?;
-    let endpoint = check_web_url(&fields.photos_endpoint).map_err(|reason| {
-        serde::de::Error::custom(format!("the field `photos_endpoint` {reason}"))
+    let endpoint = check_web_url(&fields.photos_endpoint).map_err(|problem| {
+        serde::de::Error::custom(web_address_problem("photos_endpoint", &problem))
     })?;
     Ok(AppSettings::new(PhotoSettings {
         api: fields.photo_api,

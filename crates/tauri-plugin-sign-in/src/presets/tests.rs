@@ -185,7 +185,7 @@ fn the_google_preset_needs_a_client_id_and_googles_client_secret() {
     let error = parse("preset = \"google\"\nclient_id = \"1234-abc.apps.googleusercontent.com\"\n")
         .unwrap_err();
     assert!(error.contains("`client_secret` is missing"), "{error}");
-    assert!(error.contains("preset = \"google\""), "{error}");
+    assert!(error.contains("preset google requires it"), "{error}");
 }
 
 #[test]
@@ -271,9 +271,15 @@ fn a_tenant_needs_a_preset_with_tenants() {
          photos_endpoint = \"https://a.example/photos\"\ntenant = \"common\"\n",
     )
     .unwrap_err();
-    assert!(without.contains("`tenant` only applies"), "{without}");
+    assert!(
+        without.contains("`tenant` is given without a preset"),
+        "{without}"
+    );
     let google = google("tenant = \"common\"\n").unwrap_err();
-    assert!(google.contains("`tenant` only applies"), "{google}");
+    assert!(
+        google.contains("`tenant` is given without a preset"),
+        "{google}"
+    );
 }
 
 #[test]
