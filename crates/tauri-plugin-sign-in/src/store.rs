@@ -53,7 +53,7 @@ use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use photolink_oauth::{SavedSignIn, StoreError, TokenSet, TokenStore};
+use photolink_oauth::{CleanText, SavedSignIn, StoreError, TokenSet, TokenStore};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -80,12 +80,14 @@ pub enum KeyringError {
     Locked,
     #[error("no system keyring is available")]
     Missing,
-    /// The platform's keyring failed; its description, which never holds stored bytes.
+    /// The platform's keyring failed; its description (cleaned: it never holds stored bytes,
+    /// and it is the platform's text).
     #[error("the system keyring refused: {0}")]
-    Platform(String),
-    /// A value is longer than the keyring takes: which, and its limit.
+    Platform(CleanText),
+    /// A value is longer than the keyring takes: which (the keyring crate's name for it), and
+    /// its limit.
     #[error("the {what} is longer than it allows ({limit})")]
-    TooLong { what: String, limit: u32 },
+    TooLong { what: CleanText, limit: u32 },
     /// The text needs more parts than an entry is split into.
     #[error("the text is longer than the sign-in keeps in the keyring")]
     TooManyParts,
@@ -186,9 +188,11 @@ fn describe(error: &keyring::Error) -> KeyringError {
     match error {
         keyring::Error::NoStorageAccess(_) => KeyringError::Locked,
         keyring::Error::NoDefaultStore => KeyringError::Missing,
-        keyring::Error::PlatformFailure(cause) => KeyringError::Platform(cause.to_string()),
+        keyring::Error::PlatformFailure(cause) => {
+            KeyringError::Platform(CleanText::text(&cause.to_string()))
+        }
         keyring::Error::TooLong(what, limit) => KeyringError::TooLong {
-            what: what.clone(),
+            what: CleanText::configured(what),
             limit: *limit,
         },
         _ => KeyringError::Unexpected,
@@ -953,13 +957,13 @@ pub mod fakes {
             let target = format!("{name}.{KEYRING_SERVICE}");
             if target.chars().count() > MAX_TARGET_NAME_CHARS {
                 return Err(KeyringError::TooLong {
-                    what: "target".into(),
+                    what: photolink_oauth::CleanText::configured("target"),
                     limit: MAX_TARGET_NAME_CHARS as u32,
                 });
             }
             if text.encode_utf16().count() * 2 > MAX_SECRET_BYTES {
                 return Err(KeyringError::TooLong {
-                    what: "password encoded as UTF-16".into(),
+                    what: photolink_oauth::CleanText::configured("password encoded as UTF-16"),
                     limit: MAX_SECRET_BYTES as u32,
                 });
             }
