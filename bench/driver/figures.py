@@ -51,6 +51,11 @@ START_TIMEOUT_SECONDS = 60
 LARGE_LIBRARY = 10_000
 # How long the window stays idle before its memory is read.
 IDLE_SECONDS = 3
+# How long the window stays idle after scrolling the large library before its memory is read
+# again: what it held for the scroll must be given back by then (issue 19's goal).
+AFTER_SCROLL_IDLE_SECONDS = 30
+# How far memory after the scroll and that idle may stay above memory before the scroll.
+SCROLL_GROWTH_GOAL_MIB = 20
 
 
 @dataclass
@@ -667,7 +672,10 @@ def scroll_large_library(bench: Bench) -> tuple[Figure, Figure]:
         f"scrolling the {LARGE_LIBRARY:,}-photo grid end to end", "frames > 50 ms per s",
         "counted",
     )
-    memory = Figure(f"memory after scrolling {LARGE_LIBRARY:,} photos (PSS, app + WebKit)", "MiB", "≤ 150 MB, no growth after the scroll")
+    memory = Figure(
+        f"memory after scrolling {LARGE_LIBRARY:,} photos and {AFTER_SCROLL_IDLE_SECONDS} s idle (PSS, app + WebKit)", "MiB",
+        f"≤ 150 MB, ≤ {SCROLL_GROWTH_GOAL_MIB} MiB above before the scroll",
+    )
     tiles, growth, durations, frame_counts = Samples(), Samples(), Samples(), Samples()
     ends, bounded = [], []
     for run in range(bench.runs):
@@ -701,7 +709,7 @@ def scroll_large_library(bench: Bench) -> tuple[Figure, Figure]:
                 frame_counts.add(tally["frames"])
                 tiles.add(tally["tilesMax"])
                 bounded.append((tally["tilesMax"], bound))
-            time.sleep(IDLE_SECONDS)
+            time.sleep(AFTER_SCROLL_IDLE_SECONDS)
             after, _ = window_pss_mib(window.pid)
             memory.samples.add(after)
             growth.add(after - before)
@@ -723,8 +731,12 @@ def scroll_large_library(bench: Bench) -> tuple[Figure, Figure]:
         "from the page before scrolling; the grid keeps the screen in view and one above and below."
     )
     memory.split_unit = "MiB"
-    memory.split["growth during the scroll"] = growth
-    memory.passes = memory.samples.median * MIB <= 150 * 1000 * 1000 and growth.median <= 10
+    memory.split["growth: after the scroll and the idle, over before it"] = growth
+    memory.passes = memory.samples.median * MIB <= 150 * 1000 * 1000 and growth.median <= SCROLL_GROWTH_GOAL_MIB
+    memory.notes.append(
+        f"Read {IDLE_SECONDS} s after the first page loaded (before) and {AFTER_SCROLL_IDLE_SECONDS} s after "
+        "the scroll reached the end (after)."
+    )
     return scroll, memory
 
 

@@ -72,8 +72,19 @@ use crate::sync::{blocking, lock};
 
 /// How many bytes the disk cache of an account may take.
 pub const DISK_BUDGET_BYTES: u64 = 200 * 1024 * 1024;
-/// How many bytes of images the memory cache may hold.
-pub const MEMORY_BUDGET_BYTES: u64 = 64 * 1024 * 1024;
+/// Thumbnails the grid holds at most in a large window: it keeps the screen in view and one
+/// above and below (`ui/grid.js`), and a 1920×1080 screen of 220-pixel tiles is 8 columns by
+/// 6 rows.
+const GRID_TILES_KEPT: u64 = 3 * 8 * 6;
+/// A thumbnail as photo services send them: tens of kilobytes (the demo provider's are about
+/// 66 KB), so this is a generous size.
+const THUMBNAIL_BYTES: u64 = 96 * 1024;
+/// Full-size images kept for the viewer: the photo shown large and the ones next to it.
+const FULL_SIZE_BYTES: u64 = 8 * 1024 * 1024;
+/// How many bytes of images the memory cache may hold: what the grid shows and the viewer's
+/// photos, no more, so that scrolling through a large library does not leave its thumbnails
+/// in memory (the disk cache has them).
+pub const MEMORY_BUDGET_BYTES: u64 = GRID_TILES_KEPT * THUMBNAIL_BYTES + FULL_SIZE_BYTES;
 /// The cache's folder inside the app's cache folder.
 pub const FOLDER: &str = "photos";
 /// The media type of a saved page of the photo list.
