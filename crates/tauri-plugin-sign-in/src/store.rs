@@ -1698,6 +1698,14 @@ mod tests {
         assert_eq!(keyring.names(), Vec::<String>::new());
     }
 
+    /// Deletes the token entry among `keyring` as Disconnect does without a provider.
+    fn forget_unopened(keyring: &CredentialManagerStandIn, path: &std::path::Path) -> Forgotten {
+        KeyringTokenStore::forget_unopened(
+            Box::new(split_over(keyring, TOKENS_ACCOUNT)),
+            ForgottenEntries::at(path.to_owned()),
+        )
+    }
+
     #[test]
     fn a_connection_forgotten_unopened_loses_every_entry_whatever_its_issuer() {
         let keyring = CredentialManagerStandIn::default();
@@ -1706,10 +1714,7 @@ mod tests {
         store.save(&large_tokens("r1", 12)).unwrap();
         assert!(keyring.names().len() > 2);
 
-        let forgotten = KeyringTokenStore::forget_unopened(
-            Box::new(split_over(&keyring, TOKENS_ACCOUNT)),
-            ForgottenEntries::at(path.clone()),
-        );
+        let forgotten = forget_unopened(&keyring, &path);
 
         assert_eq!(forgotten, Forgotten::Deleted);
         assert_eq!(keyring.names(), Vec::<String>::new());
@@ -1724,10 +1729,7 @@ mod tests {
         store.save(&large_tokens("r1", 8)).unwrap();
         keyring.fail_deletes.store(true, Ordering::SeqCst);
 
-        let forgotten = KeyringTokenStore::forget_unopened(
-            Box::new(split_over(&keyring, TOKENS_ACCOUNT)),
-            ForgottenEntries::at(path.clone()),
-        );
+        let forgotten = forget_unopened(&keyring, &path);
 
         assert_eq!(forgotten, Forgotten::Tombstoned);
         assert_one_generation(&keyring);
@@ -1745,10 +1747,7 @@ mod tests {
         keyring.fail_reads.store(true, Ordering::SeqCst);
         keyring.fail_deletes.store(true, Ordering::SeqCst);
 
-        let forgotten = KeyringTokenStore::forget_unopened(
-            Box::new(split_over(&keyring, TOKENS_ACCOUNT)),
-            ForgottenEntries::at(path.clone()),
-        );
+        let forgotten = forget_unopened(&keyring, &path);
 
         assert_eq!(forgotten, Forgotten::ComesBack);
     }
