@@ -955,9 +955,11 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         })
         .await;
         match forgotten {
-            None | Some(Forgotten::Deleted) => {
+            None | Some(Forgotten::Nothing) => None,
+            Some(Forgotten::Deleted) => {
                 tracing::info!("account disconnected without its provider");
-                None
+                let provider = self.view().provider.as_ref().map(|p| p.name.clone());
+                Some(messages::access_not_withdrawn(provider.as_deref()))
             }
             Some(Forgotten::Tombstoned) => Some(messages::DISCONNECTED_KEYRING_KEPT.into()),
             Some(Forgotten::ComesBack) => {

@@ -558,6 +558,8 @@ pub enum OpenProblem {
 /// ([`KeyringTokenStore::forget_unopened`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Forgotten {
+    /// Nothing was saved.
+    Nothing,
     /// The keyring deleted every entry of it.
     Deleted,
     /// The keyring kept it, and its tombstone keeps a start from restoring it.
@@ -685,7 +687,7 @@ impl KeyringTokenStore {
     /// holds (blocking).
     pub fn forget_unopened(entry: Box<dyn SecretEntry>, forgotten: ForgottenEntries) -> Forgotten {
         let (entry_hash, unread) = match entry.read() {
-            Ok(None) => return Forgotten::Deleted,
+            Ok(None) => return Forgotten::Nothing,
             Ok(Some(text)) => (Some(entry_hash(&text)), false),
             Err(error) => {
                 tracing::warn!(%error, "could not read a saved connection to delete it");

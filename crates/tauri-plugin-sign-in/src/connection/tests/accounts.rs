@@ -749,7 +749,7 @@ async fn disconnecting_an_account_whose_provider_left_the_settings_deletes_every
         "Alex's data only: {:?}",
         host.forgotten()
     );
-    assert_eq!(notices(&host), Vec::<String>::new());
+    assert_eq!(notices(&host), [messages::access_not_withdrawn(None)]);
 }
 
 /// Every notice the window was shown.
