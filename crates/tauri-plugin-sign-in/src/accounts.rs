@@ -17,7 +17,8 @@
 //! - **Each account belongs to one provider** of the settings, recorded by its key in the list
 //!   of linked accounts (an account listed without one belongs to the settings' first provider,
 //!   as every account did before a settings file could name several). An account whose
-//!   provider left the settings shows why, and can still be disconnected.
+//!   provider left the settings shows why, and can still be disconnected: its keyring entries
+//!   are deleted by their names, as no provider is needed for that.
 //! - **An account added beside a linked one at the same provider asks for the provider's
 //!   account chooser** (`prompt=select_account`).
 

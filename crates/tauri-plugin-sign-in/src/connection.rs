@@ -82,7 +82,10 @@ use crate::loopback::{self, CallbackOutcome, Deliver, RedirectListener};
 use crate::messages;
 use crate::provider::Provider;
 use crate::status::{Connection, Notice, ProviderSummary, Status, Tone};
-use crate::store::{KeyringError, OpenProblem, SignInStore};
+use crate::store::{
+    Forgotten, ForgottenEntries, KeyringError, KeyringTokenStore, OpenProblem, SecretEntry,
+    SignInStore,
+};
 use photolink_oauth::sync::{blocking, lock};
 
 /// The window: where the status goes.
@@ -102,6 +105,10 @@ pub trait Os: Send + Sync + 'static {
     fn set_up_provider(&self) -> impl Future<Output = Result<Provider, Error>> + Send;
     /// Where the sign-in in progress is kept while it lasts.
     fn sign_ins(&self) -> Arc<SignInStore>;
+    /// The account's saved connection in the keyring and the tombstones that cover it, as
+    /// deleting it needs them when its provider cannot be set up (only the entries' names);
+    /// `None` when the platform has no data folder (nothing is saved then).
+    fn saved_connection(&self) -> Option<(Box<dyn SecretEntry>, ForgottenEntries)>;
     /// A running loopback listener.
     type Listener: RedirectListener;
     /// Listens on `127.0.0.1` (on `port`, or a free one) for the browser's redirect, handing
@@ -611,16 +618,14 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
     }
 
     /// Revokes the tokens at the provider and forgets them here; ends a sign-in in progress.
-    /// Ends disconnected even when revocation or the keyring fails; that is reported in plain
-    /// words.
+    /// Without a provider set up (it left the settings, or cannot be reached), the saved
+    /// connection and sign-in are deleted all the same. Ends disconnected even when revocation
+    /// or the keyring fails; that is reported in plain words.
     pub async fn disconnect(self: &Arc<Self>) {
         let mut account = self.step().await;
         let warning = match self.provider() {
             Some(provider) => self.forget_account(&provider).await,
-            None => {
-                self.window.forget_account_data();
-                None
-            }
+            None => self.forget_unopened(&mut account).await,
         };
         self.go(&mut account, Phase::Disconnected).await;
         if let Some(warning) = warning {
@@ -936,6 +941,33 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
         }
     }
 
+    /// Disconnects an account whose provider could not be set up (it left the settings, or
+    /// cannot be reached): nothing can be revoked, but its saved connection and a sign-in kept
+    /// for it are deleted by their names, or tombstoned, as [`Self::forget_account`] does.
+    /// Returns the warning to show once the new state is shown.
+    async fn forget_unopened(&self, account: &mut Account<O::Listener>) -> Option<String> {
+        self.window.forget_account_data();
+        self.delete_saved_sign_in(account, self.saved_sign_in_entry())
+            .await;
+        let saved = self.os.saved_connection();
+        let forgotten = blocking(move || {
+            saved.map(|(entry, tombstones)| KeyringTokenStore::forget_unopened(entry, tombstones))
+        })
+        .await;
+        match forgotten {
+            None | Some(Forgotten::Nothing) => None,
+            Some(Forgotten::Deleted) => {
+                tracing::info!("account disconnected without its provider");
+                let provider = self.view().provider.as_ref().map(|p| p.name.clone());
+                Some(messages::access_not_withdrawn(provider.as_deref()))
+            }
+            Some(Forgotten::Tombstoned) => Some(messages::DISCONNECTED_KEYRING_KEPT.into()),
+            Some(Forgotten::ComesBack) => {
+                Some(messages::DISCONNECTED_KEYRING_KEPT_UNRECORDED.into())
+            }
+        }
+    }
+
     /// Shows the account as connected, with its name from userinfo when the provider offers it,
     /// else from the verified ID token of an OpenID Connect sign-in.
     async fn show_connected(&self, account: &mut Account<O::Listener>, provider: &Provider) {
@@ -954,6 +986,9 @@ impl<W: Window, O: Os> AccountConnection<W, O> {
                 (name, email, Some(info.sub))
             }
             Err(OAuthError::ReconnectNeeded) => {
+                // The grant died (a refresh at start-up, say): as when the app finds it dead,
+                // the account's data goes, whether or not it is the one shown.
+                self.window.forget_account_data();
                 let error = Error::OAuth(OAuthError::ReconnectNeeded);
                 return self.fail(account, provider, error, Retry::Connect).await;
             }

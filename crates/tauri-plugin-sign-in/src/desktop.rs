@@ -19,7 +19,10 @@ use crate::error::{BrowserNotOpened, Error};
 use crate::loopback::{Deliver, LoopbackListener};
 use crate::provider::{AppNames, Provider, ProviderSetting};
 use crate::status::Status;
-use crate::store::{ENDED_SIGN_INS_FILE_NAME, ForgottenEntries, SignInStore, Slot};
+use crate::store::{
+    ENDED_SIGN_INS_FILE_NAME, FORGOTTEN_FILE_NAME, ForgottenEntries, SecretEntry, SignInStore,
+    Slot, SplitEntry,
+};
 
 /// Event carrying the new [`Status`] whenever it changes.
 pub const CONNECTION_CHANGED: &str = "connection-changed";
@@ -192,6 +195,15 @@ impl<R: Runtime> Os for DesktopOs<R> {
 
     fn sign_ins(&self) -> Arc<SignInStore> {
         self.sign_ins.clone()
+    }
+
+    fn saved_connection(&self) -> Option<(Box<dyn SecretEntry>, ForgottenEntries)> {
+        let folder = self.app.path().app_data_dir().ok()?;
+        let entry = SplitEntry::tokens(self.names.keyring.clone(), self.slot);
+        Some((
+            Box::new(entry),
+            ForgottenEntries::at(folder.join(FORGOTTEN_FILE_NAME)),
+        ))
     }
 
     type Listener = LoopbackListener;

@@ -31,6 +31,21 @@ fn app_opening() -> &'static str {
     APP_NAME.get().map_or("The app", String::as_str)
 }
 
+/// Disconnect forgot the account here, but its provider was not asked to withdraw the access
+/// (it refused, or could not be set up: it left the settings, or cannot be reached). `None`:
+/// the provider's name is not known (it left the settings).
+pub fn access_not_withdrawn(provider: Option<&str>) -> String {
+    let app = app();
+    match provider {
+        Some(provider) => format!(
+            "You are disconnected on this computer, but {provider} could not be asked to withdraw {app}'s access. You can withdraw it in your {provider} account settings."
+        ),
+        None => format!(
+            "You are disconnected on this computer, but the photo service could not be asked to withdraw {app}'s access. You can withdraw it in your account settings there."
+        ),
+    }
+}
+
 /// A sign-in whose time ran out (in the waiting view, or when its callback came too late).
 pub const SIGN_IN_EXPIRED: &str = "That sign-in expired. Try again.";
 /// The keyring entry exists but is not something the sign-in can use.
@@ -381,9 +396,7 @@ pub fn oauth(error: &OAuthError, provider: &str) -> String {
             format!("Your connection to {provider} has expired or was withdrawn. Connect again.")
         }
         E::NoUserinfoEndpoint => format!("{provider} does not share account details."),
-        E::RevocationFailed { .. } => format!(
-            "You are disconnected on this computer, but {provider} could not be asked to withdraw {app}'s access. You can withdraw it in your {provider} account settings."
-        ),
+        E::RevocationFailed { .. } => access_not_withdrawn(Some(provider)),
         E::Storage(_) => format!("{app_opening} could not use the system keyring."),
         E::Internal(_) => format!("Something went wrong inside {app}. Try again."),
         _ => "Something went wrong while talking to your photo service. Try again.".into(),

@@ -562,6 +562,20 @@ pub enum OpenProblem {
     Unavailable(KeyringError),
 }
 
+/// What became of a saved connection deleted without its provider
+/// ([`KeyringTokenStore::forget_unopened`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forgotten {
+    /// Nothing was saved.
+    Nothing,
+    /// The keyring deleted every entry of it.
+    Deleted,
+    /// The keyring kept it, and its tombstone keeps a start from restoring it.
+    Tombstoned,
+    /// The keyring kept it, and no tombstone could be written for it.
+    ComesBack,
+}
+
 /// Tokens for one issuer, kept in the OS keyring.
 pub struct KeyringTokenStore {
     issuer: String,
@@ -670,6 +684,37 @@ impl KeyringTokenStore {
                     }
                 }
             }
+        }
+    }
+
+    /// Deletes the saved connection in `entry` without restoring its tokens, for an account
+    /// whose provider cannot be set up (it left the settings): deleting an entry needs only its
+    /// name. As Disconnect does, a delete the keyring refuses tombstones the text the entry
+    /// holds (blocking).
+    pub fn forget_unopened(entry: Box<dyn SecretEntry>, forgotten: ForgottenEntries) -> Forgotten {
+        let (entry_hash, unread) = match entry.read() {
+            Ok(None) => return Forgotten::Nothing,
+            Ok(Some(text)) => (Some(entry_hash(&text)), false),
+            Err(error) => {
+                tracing::warn!(%error, "could not read a saved connection to delete it");
+                (None, true)
+            }
+        };
+        let store = Self {
+            issuer: String::new(),
+            entry,
+            forgotten,
+            held: Mutex::new(Held {
+                tokens: None,
+                entry: entry_hash,
+                comes_back: false,
+            }),
+        };
+        match store.clear() {
+            Ok(()) => Forgotten::Deleted,
+            // Without its text there is nothing to tombstone.
+            Err(_) if unread || store.forgotten_entry_comes_back() => Forgotten::ComesBack,
+            Err(_) => Forgotten::Tombstoned,
         }
     }
 
@@ -1659,6 +1704,60 @@ mod tests {
         store.clear().unwrap();
 
         assert_eq!(keyring.names(), Vec::<String>::new());
+    }
+
+    /// Deletes the token entry among `keyring` as Disconnect does without a provider.
+    fn forget_unopened(keyring: &CredentialManagerStandIn, path: &std::path::Path) -> Forgotten {
+        KeyringTokenStore::forget_unopened(
+            Box::new(split_over(keyring, TOKENS_ACCOUNT)),
+            ForgottenEntries::at(path.to_owned()),
+        )
+    }
+
+    #[test]
+    fn a_connection_forgotten_unopened_loses_every_entry_whatever_its_issuer() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("unopened");
+        let (store, _) = open_split(&keyring, &path);
+        store.save(&large_tokens("r1", 12)).unwrap();
+        assert!(keyring.names().len() > 2);
+
+        let forgotten = forget_unopened(&keyring, &path);
+
+        assert_eq!(forgotten, Forgotten::Deleted);
+        assert_eq!(keyring.names(), Vec::<String>::new());
+        assert!(!path.exists(), "no tombstone is needed");
+    }
+
+    #[test]
+    fn a_connection_forgotten_unopened_that_the_keyring_keeps_is_tombstoned() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("unopened-undeletable");
+        let (store, _) = open_split(&keyring, &path);
+        store.save(&large_tokens("r1", 8)).unwrap();
+        keyring.fail_deletes.store(true, Ordering::SeqCst);
+
+        let forgotten = forget_unopened(&keyring, &path);
+
+        assert_eq!(forgotten, Forgotten::Tombstoned);
+        assert_one_generation(&keyring);
+        let (next_start, problem) = open_split(&keyring, &path);
+        assert_eq!(problem, None, "the tombstone covers the whole set");
+        assert!(next_start.load().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_connection_forgotten_unopened_that_can_be_neither_read_nor_deleted_says_it_comes_back() {
+        let keyring = CredentialManagerStandIn::default();
+        let (_, path) = forgotten("unopened-unreadable");
+        let (store, _) = open_split(&keyring, &path);
+        store.save(&large_tokens("r1", 8)).unwrap();
+        keyring.fail_reads.store(true, Ordering::SeqCst);
+        keyring.fail_deletes.store(true, Ordering::SeqCst);
+
+        let forgotten = forget_unopened(&keyring, &path);
+
+        assert_eq!(forgotten, Forgotten::ComesBack);
     }
 
     #[test]

@@ -23,10 +23,11 @@
 //!   [`AccountKey`], never by a token or an address. Showing another account
 //!   ([`PhotoCache::switch_account`]) closes the open folder and keeps it; opening an account's
 //!   folder removes every folder under `photos/` of an account not recorded (see below), and
-//!   [`PhotoCache::forget_account_of`] (Disconnect, a new sign-in, a dead grant of the account
-//!   whose folder is open) removes that account's folder and record line and empties the memory
-//!   cache; the other accounts' folders stay, and a download that finishes afterwards writes
-//!   nowhere.
+//!   [`PhotoCache::forget_account_of`] (Disconnect, a new sign-in, a dead grant) removes that
+//!   account's folder and record line: for the account whose folder is open it also empties the
+//!   memory cache, and a download that finishes afterwards writes nowhere; an account not shown
+//!   loses its folder when it was learned in this process (its folder opened). The other
+//!   accounts' folders stay.
 //! - **The accounts are recorded beside their folders.** `photos/account` names, a line each,
 //!   the account key of each folder opened with a hash of the issuer and client id it was
 //!   learned for (hashes only, never a token). When the provider cannot be reached to learn the
@@ -194,6 +195,9 @@ pub struct PhotoCache {
     /// The session of the account whose folder is open: another account's session opens its
     /// own folder.
     shown: Mutex<Weak<Session>>,
+    /// The account each session was learned to be, in this process: an account no longer
+    /// shown can still go away (its grant found dead), and its folder with it.
+    learned: Mutex<Vec<(Weak<Session>, AccountKey)>>,
 }
 
 impl PhotoCache {
@@ -220,6 +224,7 @@ impl PhotoCache {
             generation: AtomicU64::new(0),
             learning: tokio::sync::Mutex::new(()),
             shown: Mutex::new(Weak::new()),
+            learned: Mutex::new(Vec::new()),
         }
     }
 
@@ -252,6 +257,7 @@ impl PhotoCache {
         let connection = AccountKey::connection_of(session);
         let recorded = self.recorded_account(&connection).await;
         let account = AccountKey::of(session, recorded).await?;
+        self.learned(session, &account);
         let disk = self.open_account(account, &connection, generation).await?;
         *lock(&self.shown) = Arc::downgrade(session);
         Some(disk)
@@ -415,13 +421,48 @@ impl PhotoCache {
     }
 
     /// The account of `session` went away (Disconnect, a new sign-in, a dead grant): when its
-    /// folder is the open one, [`forget_account`](Self::forget_account). Another account's
-    /// going leaves the open folder alone.
+    /// folder is the open one, [`forget_account`](Self::forget_account); else its folder goes,
+    /// when this process learned which it is. Another account's going leaves the open folder
+    /// alone.
     pub fn forget_account_of(&self, session: &Arc<Session>) {
         let shown = lock(&self.shown).upgrade();
         if shown.is_some_and(|shown| Arc::ptr_eq(&shown, session)) {
             self.forget_account();
+        } else if let Some(account) = self.account_learned_for(session) {
+            self.forget_closed_account(&account);
         }
+    }
+
+    /// Remembers that `session` is `account`'s (sessions gone since are dropped).
+    fn learned(&self, session: &Arc<Session>, account: &AccountKey) {
+        let mut learned = lock(&self.learned);
+        learned.retain(|(known, _)| {
+            known.strong_count() > 0 && !known.ptr_eq(&Arc::downgrade(session))
+        });
+        learned.push((Arc::downgrade(session), account.clone()));
+    }
+
+    /// The account `session` was learned to be in this process, if it was.
+    fn account_learned_for(&self, session: &Arc<Session>) -> Option<AccountKey> {
+        let learned = lock(&self.learned);
+        learned
+            .iter()
+            .find(|(known, _)| known.ptr_eq(&Arc::downgrade(session)))
+            .map(|(_, account)| account.clone())
+    }
+
+    /// An account whose folder is not open went away: its folder and its line of the record
+    /// go; the open folder stays.
+    fn forget_closed_account(&self, account: &AccountKey) {
+        let open = self.lock_disk().as_ref().map(|(open, _)| open.clone());
+        if open.as_ref() == Some(account) {
+            return self.forget_account();
+        }
+        let Some(root) = &self.root else {
+            return;
+        };
+        forget_recorded(&root.join(ACCOUNT_RECORD), account);
+        remove_folder(&root.join(account.as_str()));
     }
 
     /// The open account went away: empties the memory cache, and removes that account's folder
@@ -439,18 +480,7 @@ impl PhotoCache {
         };
         // First, on its own: whatever becomes of the folder, its account is no longer recorded.
         forget_recorded(&root.join(ACCOUNT_RECORD), &account);
-        let folder = disk.folder();
-        match detach(folder) {
-            Ok(Some(removed)) => {
-                tracing::info!("removing an account's photo cache");
-                std::thread::spawn(move || disk::remove_any(&removed));
-            }
-            Ok(None) => {}
-            Err(error) => {
-                tracing::warn!(%error, "could not move an account's photo cache away; removing it in place");
-                disk::remove_any(folder);
-            }
-        }
+        remove_folder(disk.folder());
     }
 
     fn lock_disk(&self) -> MutexGuard<'_, Option<(AccountKey, Arc<DiskCache>)>> {
@@ -614,6 +644,21 @@ fn forget_recorded(record: &Path, account: &AccountKey) {
         && let Err(error) = disk::write_private(record, kept.as_bytes())
     {
         tracing::warn!(%error, "could not keep the record of the other accounts' photo caches");
+    }
+}
+
+/// Removes an account's `folder`: renamed at once, deleted in the background.
+fn remove_folder(folder: &Path) {
+    match detach(folder) {
+        Ok(Some(removed)) => {
+            tracing::info!("removing an account's photo cache");
+            std::thread::spawn(move || disk::remove_any(&removed));
+        }
+        Ok(None) => {}
+        Err(error) => {
+            tracing::warn!(%error, "could not move an account's photo cache away; removing it in place");
+            disk::remove_any(folder);
+        }
     }
 }
 

@@ -250,6 +250,13 @@ impl Os for FakeOs {
         self.sign_ins.clone()
     }
 
+    fn saved_connection(&self) -> Option<(Box<dyn SecretEntry>, ForgottenEntries)> {
+        Some((
+            Box::new(self.computer.tokens_entry_of(self.slot)),
+            ForgottenEntries::at(self.computer.forgotten.clone()),
+        ))
+    }
+
     type Listener = FakeListener;
 
     async fn listen_for_redirect(

@@ -385,3 +385,31 @@ async fn each_linked_accounts_session_opens_its_own_folder_and_the_others_stay()
     );
     let _ = std::fs::remove_dir_all(root.parent().unwrap());
 }
+
+#[tokio::test]
+async fn an_account_that_goes_away_while_another_is_shown_loses_its_folder_only() {
+    let alex = connected().await;
+    let sam = signed_in(alex.session.client(), Some("Sam Lee")).await;
+    let root = cache_root("not-shown-goes");
+    let cache = PhotoCache::new(Some(root.clone()));
+    let sam_folder = cache.disk_for(&sam).await.unwrap().folder().to_owned();
+    let alex_disk = cache.disk_for(&alex.session).await.unwrap();
+
+    // Sam's grant is found dead (a request made while Sam was shown, say).
+    cache.forget_account_of(&sam);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while sam_folder.exists() && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(!sam_folder.exists(), "Sam's folder stayed");
+    assert!(alex_disk.folder().exists(), "Alex's folder went too");
+    let record = std::fs::read_to_string(root.join(ACCOUNT_RECORD)).unwrap();
+    assert_eq!(record.lines().count(), 1, "Sam's line stayed: {record}");
+    assert_eq!(
+        cache.disk_for(&alex.session).await.unwrap().folder(),
+        alex_disk.folder(),
+        "Alex's folder is still the open one"
+    );
+    let _ = std::fs::remove_dir_all(root.parent().unwrap());
+}

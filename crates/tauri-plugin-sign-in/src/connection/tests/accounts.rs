@@ -4,6 +4,7 @@
 use super::*;
 use crate::accounts::{Accounts, Host, LinkedAccount};
 use crate::status::AccountItem;
+use photolink_oauth::TokenStore;
 
 /// The window of one process, and the list of linked accounts kept on the fake computer.
 #[derive(Clone)]
@@ -383,11 +384,12 @@ async fn a_callback_at_a_cold_start_finishes_the_sign_in_an_earlier_process_adde
 #[tokio::test]
 async fn a_dead_grant_is_reported_to_its_own_account_whichever_is_chosen() {
     let desk = Desk::new().await;
-    let (accounts, _host) = desk.start().await;
+    let (accounts, host) = desk.start().await;
     desk.link_alex_and_sam(&accounts).await;
     assert!(accounts.choose(0));
     let alex = accounts.provider().expect("Alex's provider");
     assert!(accounts.choose(1), "Sam chosen while Alex's request runs");
+    let forgotten = host.forgotten().len();
 
     accounts
         .connection_failed(&alex, &OAuthError::ReconnectNeeded)
@@ -404,6 +406,38 @@ async fn a_dead_grant_is_reported_to_its_own_account_whichever_is_chosen() {
             (Some(SAM.to_owned()), "connected")
         ]
     );
+    assert_eq!(
+        host.forgotten()[forgotten..],
+        [Slot::FIRST],
+        "Alex's data only"
+    );
+}
+
+#[tokio::test]
+async fn an_account_not_shown_refreshes_when_used_and_stays_connected() {
+    let desk = Desk::new().await;
+    let (accounts, host) = desk.start().await;
+    desk.link_alex_and_sam(&accounts).await;
+    let alex_before = desk.refresh_token_of(Slot::FIRST).unwrap();
+    let forgotten = host.forgotten().len();
+    // Every access token expires while Sam is shown.
+    desk.setup.provider.expire_access_tokens().unwrap();
+
+    assert!(accounts.choose(0));
+    let alex = accounts.provider().expect("Alex's provider");
+    alex.session.userinfo().await.expect("refreshed when used");
+    accounts.chosen().connection_used();
+
+    assert_eq!(
+        listed(&accounts),
+        [connected(ALEX, true), connected(SAM, false)]
+    );
+    assert_ne!(
+        desk.refresh_token_of(Slot::FIRST).unwrap(),
+        alex_before,
+        "the rotated refresh token is kept for Alex"
+    );
+    assert_eq!(host.forgotten().len(), forgotten, "nothing forgotten");
 }
 
 #[test]
@@ -627,6 +661,137 @@ async fn an_account_whose_provider_left_the_settings_says_so_and_can_be_disconne
 
     assert_eq!(listed_with_providers(&accounts), [at(SAM, PROVIDER)]);
     assert_eq!(slots(&two.desk.linked), [Slot(1)]);
+}
+
+#[tokio::test]
+async fn a_grant_found_dead_at_start_drops_that_accounts_data_also_when_it_is_not_shown() {
+    let desk = Desk::new().await;
+    let (first_run, _host) = desk.start().await;
+    desk.link_alex_and_sam(&first_run).await;
+    drop(first_run);
+    // Sam's grant dies meanwhile: the provider knows neither of the tokens saved for it.
+    let entry = desk.setup.computer.tokens_entry_of(Slot(1));
+    let mut saved: serde_json::Value =
+        serde_json::from_str(&entry.read().unwrap().unwrap()).unwrap();
+    saved["tokens"]["access_token"] = "taken-back".into();
+    saved["tokens"]["refresh_token"] = "taken-back".into();
+    entry.write(&saved.to_string()).unwrap();
+
+    let (accounts, host) = desk.start().await;
+
+    assert_eq!(
+        listed(&accounts),
+        [connected(ALEX, true), (None, "error", false)]
+    );
+    assert_eq!(host.forgotten(), [Slot(1)], "Sam's data only");
+}
+
+/// The names of the keyring entries of the account in `slot` among `names`: its manifest and
+/// its parts.
+fn entries_of(slot: Slot, base: &str, names: Vec<String>) -> Vec<String> {
+    let name = match slot {
+        Slot::FIRST => base.to_owned(),
+        Slot(n) => format!("{base}-{n}"),
+    };
+    names
+        .into_iter()
+        .filter(|entry| *entry == name || entry.starts_with(&format!("{name}.")))
+        .collect()
+}
+
+/// Work Photos leaves the settings with Alex linked there (and a sign-in an earlier process
+/// kept for Alex's account); the next process starts with the first provider and Home Photos.
+async fn restart_without_work(
+    two: &TwoProviders,
+) -> (Arc<Accounts<FakeHost>>, FakeHost, CredentialManagerStandIn) {
+    let (first_run, _host) = two.start().await;
+    two.link_alex_at_work_and_sam(&first_run).await;
+    drop(first_run);
+    let computer = &two.desk.setup.computer;
+    SplitEntry::sign_in(Arc::new(computer.sign_in.clone()), Slot::FIRST)
+        .write("a sign-in kept by an earlier process")
+        .unwrap();
+    let home = FakeComputer {
+        provider_name: "Home Photos".into(),
+        ..computer.clone()
+    };
+    let (accounts, host) = two.start_with(vec![computer.clone(), home]).await;
+    (accounts, host, computer.tokens.clone())
+}
+
+#[tokio::test]
+async fn disconnecting_an_account_whose_provider_left_the_settings_deletes_every_entry_of_it() {
+    let two = TwoProviders::new().await;
+    let (accounts, host, keyring) = restart_without_work(&two).await;
+    let sign_ins = two.desk.setup.computer.sign_in.clone();
+    assert!(
+        entries_of(Slot::FIRST, "oauth-tokens", keyring.names()).len() > 1,
+        "Alex's connection is kept over a manifest and parts: {:?}",
+        keyring.names()
+    );
+    let sams = entries_of(Slot(1), "oauth-tokens", keyring.names());
+    assert!(!sams.is_empty());
+    assert!(accounts.choose(0));
+
+    accounts.disconnect().await;
+
+    assert_eq!(
+        entries_of(Slot::FIRST, "oauth-tokens", keyring.names()),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        entries_of(Slot::FIRST, "sign-in", sign_ins.names()),
+        Vec::<String>::new()
+    );
+    assert_eq!(entries_of(Slot(1), "oauth-tokens", keyring.names()), sams);
+    assert!(
+        !host.forgotten().is_empty() && host.forgotten().iter().all(|s| *s == Slot::FIRST),
+        "Alex's data only: {:?}",
+        host.forgotten()
+    );
+    assert_eq!(notices(&host), [messages::access_not_withdrawn(None)]);
+}
+
+/// Every notice the window was shown.
+fn notices(host: &FakeHost) -> Vec<String> {
+    let shown = host.shown.lock().unwrap();
+    let mut notices: Vec<String> = shown
+        .iter()
+        .filter_map(|status| status.notice.as_ref().map(|n| n.message.clone()))
+        .collect();
+    notices.dedup();
+    notices
+}
+
+#[tokio::test]
+async fn an_account_whose_provider_left_and_whose_entry_the_keyring_keeps_is_tombstoned() {
+    let two = TwoProviders::new().await;
+    let (accounts, host, keyring) = restart_without_work(&two).await;
+    let alexs = entries_of(Slot::FIRST, "oauth-tokens", keyring.names());
+    assert!(accounts.choose(0));
+    keyring.fail_deletes.store(true, Ordering::SeqCst);
+
+    accounts.disconnect().await;
+
+    assert_eq!(notices(&host), [messages::DISCONNECTED_KEYRING_KEPT]);
+    assert_eq!(
+        entries_of(Slot::FIRST, "oauth-tokens", keyring.names()),
+        alexs
+    );
+    // The tombstone keeps it from being restored, even for a provider at its issuer.
+    keyring.fail_deletes.store(false, Ordering::SeqCst);
+    let (store, problem) = KeyringTokenStore::open(
+        two.work.issuer.clone(),
+        Box::new(two.desk.setup.computer.tokens_entry_of(Slot::FIRST)),
+        ForgottenEntries::at(two.desk.setup.computer.forgotten.clone()),
+    );
+    assert_eq!(problem, None);
+    assert!(store.load().unwrap().is_none(), "Alex's tokens came back");
+    assert_eq!(
+        entries_of(Slot::FIRST, "oauth-tokens", keyring.names()),
+        Vec::<String>::new(),
+        "the delete is retried when the entry is opened again"
+    );
 }
 
 #[tokio::test]
