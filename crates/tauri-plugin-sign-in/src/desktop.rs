@@ -56,10 +56,15 @@ pub fn accounts<R: Runtime>(
     })
 }
 
-/// The tombstones of ended sign-ins, in the app data folder (`None` when the platform has none).
-fn ended_sign_ins<R: Runtime>(app: &AppHandle<R>) -> Option<ForgottenEntries> {
+/// The tombstones of the ended sign-ins of the account in `slot`, in the app data folder
+/// (`None` when the platform has none).
+fn ended_sign_ins<R: Runtime>(app: &AppHandle<R>, slot: Slot) -> Option<ForgottenEntries> {
     let folder = app.path().app_data_dir().ok()?;
-    Some(ForgottenEntries::at(folder.join(ENDED_SIGN_INS_FILE_NAME)))
+    Some(ForgottenEntries::of_slot(
+        &folder,
+        ENDED_SIGN_INS_FILE_NAME,
+        slot,
+    ))
 }
 
 /// The app's windows (told about every status change by the `connection-changed` event), the
@@ -89,8 +94,11 @@ impl<R: Runtime> Host for DesktopHost<R> {
     type Os = DesktopOs<R>;
 
     fn os(&self, slot: Slot, provider: Option<&str>, choose_account: bool) -> DesktopOs<R> {
-        let sign_ins =
-            SignInStore::keyring(self.names.keyring.clone(), slot, ended_sign_ins(&self.app));
+        let sign_ins = SignInStore::keyring(
+            self.names.keyring.clone(),
+            slot,
+            ended_sign_ins(&self.app, slot),
+        );
         DesktopOs {
             app: self.app.clone(),
             fields: self.fields,
@@ -202,7 +210,7 @@ impl<R: Runtime> Os for DesktopOs<R> {
         let entry = SplitEntry::tokens(self.names.keyring.clone(), self.slot);
         Some((
             Box::new(entry),
-            ForgottenEntries::at(folder.join(FORGOTTEN_FILE_NAME)),
+            ForgottenEntries::of_slot(&folder, FORGOTTEN_FILE_NAME, self.slot),
         ))
     }
 

@@ -144,7 +144,8 @@ pub struct ProviderSetting {
     app: AppSettings,
     #[cfg(feature = "demo-provider")]
     embedded: Option<Arc<ProviderHandle>>,
-    forgotten: PathBuf,
+    /// The app data folder, where each account's tombstones are kept.
+    data_dir: PathBuf,
 }
 
 impl ProviderSetting {
@@ -165,7 +166,7 @@ impl ProviderSetting {
             blocking(move || Choice::read(&app, &fields, &plugin)).await?
         };
         let lifetime = plugin.sign_in_lifetime(|name| std::env::var(name).ok());
-        let forgotten = data_dir(app)?.join(FORGOTTEN_FILE_NAME);
+        let data_dir = data_dir(app)?;
         match choice {
             Choice::Configured {
                 source,
@@ -182,7 +183,7 @@ impl ProviderSetting {
                 let config = configs.swap_remove(at);
                 tracing::info!(issuer = %config.issuer, "using a configured provider");
                 let saved = SavedMetadata::at(
-                    data_dir(app)?.join(saved_metadata::file_name(several.then(|| config.key()))),
+                    data_dir.join(saved_metadata::file_name(several.then(|| config.key()))),
                     Arc::new(names.keyring.named(saved_metadata::KEY_ACCOUNT)),
                 );
                 let client = configured_client(&config, &names.redirect_uri, lifetime, &saved)
@@ -195,7 +196,7 @@ impl ProviderSetting {
                     app: config.app,
                     #[cfg(feature = "demo-provider")]
                     embedded: None,
-                    forgotten,
+                    data_dir,
                 })
             }
             #[cfg(feature = "demo-provider")]
@@ -204,7 +205,7 @@ impl ProviderSetting {
                 if key.is_some_and(|key| key != summary.id) {
                     return Err(Error::ProviderGone);
                 }
-                let handle = crate::embedded::start(&data_dir(app)?).await?;
+                let handle = crate::embedded::start(&data_dir).await?;
                 let summary = ProviderSummary {
                     issuer: Some(handle.issuer_url().to_owned()),
                     ..summary
@@ -224,7 +225,7 @@ impl ProviderSetting {
                     redirect: Redirect::Scheme,
                     app: AppSettings::default(),
                     embedded: Some(Arc::new(handle)),
-                    forgotten,
+                    data_dir,
                 })
             }
         }
@@ -245,7 +246,7 @@ impl Provider {
         let client = asking_for_the_account_chooser(&setting.client, choose_account)?;
         let issuer = client.metadata().issuer.clone();
         let keyring = names.keyring.clone();
-        let forgotten = ForgottenEntries::at(setting.forgotten.clone());
+        let forgotten = ForgottenEntries::of_slot(&setting.data_dir, FORGOTTEN_FILE_NAME, slot);
         let (store, open_problem) = blocking(move || {
             let entry = SplitEntry::tokens(keyring, slot);
             KeyringTokenStore::open(issuer, Box::new(entry), forgotten)

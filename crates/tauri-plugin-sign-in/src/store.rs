@@ -23,7 +23,9 @@
 //! Beside them, two small files in the app data folder list **hashes** of entries that
 //! The app meant to delete but the keyring refused to: the [`ForgottenEntries`] tombstones,
 //! `forgotten-connections.json` for token entries and `ended-sign-ins.json` for sign-in
-//! entries. They hold no secret. Each is replaced atomically (a temporary file, synced, renamed
+//! entries, each account with files of its own (`forgotten-connections-<slot>.json`, … for the
+//! accounts after the first; [`ForgottenEntries::of_slot`]), since a save or delete that works
+//! drops every tombstone of its file. They hold no secret. Each is replaced atomically (a temporary file, synced, renamed
 //! over it), so a crash leaves the old list or the new one; a list that cannot be read (torn,
 //! edited, unreadable) tombstones **every** entry: nothing is restored until a new sign-in
 //! writes a new entry.
@@ -50,7 +52,7 @@
 //! blocking thread, never on an async worker or the UI thread.
 
 use std::io::Read;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use photolink_oauth::{CleanText, SavedSignIn, StoreError, TokenSet, TokenStore};
@@ -462,6 +464,14 @@ impl ForgottenEntries {
     /// Tombstones kept in the file at `path` (created when the first one is written).
     pub fn at(path: PathBuf) -> Self {
         Self { path }
+    }
+
+    /// The tombstones of the account in `slot`, in `folder`: a file of its own (`file_name`
+    /// for the first account, `<stem>-<n>.json` for the others), since a save or delete that
+    /// works drops every tombstone of its file, which must never be another account's.
+    pub fn of_slot(folder: &Path, file_name: &str, slot: Slot) -> Self {
+        let stem = file_name.strip_suffix(".json").unwrap_or(file_name);
+        Self::at(folder.join(format!("{}.json", slot.entry_name(stem))))
     }
 
     /// Whether the entry whose text hashes to `hash` must not be restored: it is tombstoned,
@@ -1290,6 +1300,37 @@ mod tests {
             next_start.load().unwrap().is_none(),
             "the next start restored the account the person disconnected"
         );
+    }
+
+    #[test]
+    fn one_accounts_successful_save_keeps_the_tombstones_of_another() {
+        let (_, path) = forgotten("two-accounts");
+        let folder = path.parent().unwrap().to_owned();
+        let first = FakeEntry::holding(&saved(ISSUER, "a1"));
+        let second = FakeEntry::holding(&saved(ISSUER, "b1"));
+        let tombstones = |slot| ForgottenEntries::of_slot(&folder, FORGOTTEN_FILE_NAME, slot);
+        let (first_store, _) =
+            KeyringTokenStore::open(ISSUER, Box::new(first.clone()), tombstones(Slot::FIRST));
+        let (second_store, _) =
+            KeyringTokenStore::open(ISSUER, Box::new(second.clone()), tombstones(Slot(1)));
+        // The second account is disconnected, but the keyring keeps its entry: tombstoned.
+        second.fail_deletes.store(true, Ordering::SeqCst);
+        assert!(second_store.clear().is_err());
+        // The first account saves its refreshed tokens.
+        first_store.save(&tokens("a2")).unwrap();
+
+        let (next_start, _) =
+            KeyringTokenStore::open(ISSUER, Box::new(second.clone()), tombstones(Slot(1)));
+        assert!(
+            next_start.load().unwrap().is_none(),
+            "another account's save let the disconnected one come back"
+        );
+        assert_eq!(
+            tombstones(Slot::FIRST).path,
+            path,
+            "the first account keeps the file name it always had"
+        );
+        assert!(folder.join("forgotten-connections-1.json").exists());
     }
 
     #[test]
