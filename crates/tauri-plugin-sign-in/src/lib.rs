@@ -181,7 +181,7 @@ pub use config::{
     WebUrlError, check_web_url, parse,
 };
 pub use desktop::CONNECTION_CHANGED;
-pub use error::{CommandError, Error};
+pub use error::{BrowserNotOpened, CommandError, Error};
 pub use messages::web_address_problem;
 pub use provider::Provider;
 pub use status::{AccountItem, Connection, Notice, ProviderSummary, Status, Tone};

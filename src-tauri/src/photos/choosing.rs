@@ -13,7 +13,7 @@ use tauri::http::Request;
 use tauri::ipc::Channel;
 use tauri::{AppHandle, Manager};
 use tauri_plugin_opener::OpenerExt;
-use tauri_plugin_sign_in::SignInExt;
+use tauri_plugin_sign_in::{BrowserNotOpened, SignInExt};
 
 use super::cache::PhotoCache;
 use super::library::{PhotoLibrary, PhotoPage, is_refusal};
@@ -178,7 +178,7 @@ async fn choose_now(
         );
         app.opener()
             .open_url(url.as_str(), None::<&str>)
-            .map_err(|error| error.to_string())
+            .map_err(|error| BrowserNotOpened(Box::new(error)))
     };
     let report = |step: Progress| {
         let message = match &step {
@@ -195,8 +195,8 @@ async fn choose_now(
         .await
         .map_err(|error| match error {
             PickingError::Ended => Failure::Said(messages::PICKER_ENDED.into()),
-            PickingError::Browser(reason) => {
-                tracing::warn!(%reason, "could not open the browser");
+            PickingError::Browser(error) => {
+                tracing::warn!(%error, "could not open the browser");
                 Failure::Said(messages::PICKER_NO_BROWSER.into())
             }
             PickingError::Failed(error) => Failure::Error(error),

@@ -49,6 +49,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use photolink_oauth::Error as OAuthError;
 use serde::{Deserialize, Serialize};
+use tauri_plugin_sign_in::BrowserNotOpened;
 use url::Url;
 
 use super::cache::{CachedBody, DiskCache, DiskKey};
@@ -240,8 +241,8 @@ pub enum PickingError {
     #[error("the picking session ended before the photos were picked")]
     Ended,
     /// The browser could not be opened.
-    #[error("the browser could not be opened: {0}")]
-    Browser(String),
+    #[error(transparent)]
+    Browser(BrowserNotOpened),
     #[error(transparent)]
     Failed(#[from] AppError),
 }
@@ -251,7 +252,7 @@ pub enum PickingError {
 pub async fn choose(
     library: &PhotoLibrary,
     root: &Url,
-    open: impl FnOnce(&Url) -> Result<(), String>,
+    open: impl FnOnce(&Url) -> Result<(), BrowserNotOpened>,
     clock: &impl Clock,
     progress: impl Fn(Progress),
 ) -> Result<Vec<SourcePhoto>, PickingError> {
@@ -289,7 +290,7 @@ async fn follow(
     session: &PickingSession,
     session_url: &Url,
     ends_at: Instant,
-    open: impl FnOnce(&Url) -> Result<(), String>,
+    open: impl FnOnce(&Url) -> Result<(), BrowserNotOpened>,
     clock: &impl Clock,
     progress: impl Fn(Progress),
 ) -> Result<Vec<SourcePhoto>, PickingError> {

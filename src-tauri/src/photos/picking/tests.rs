@@ -50,7 +50,7 @@ impl Clock for TestClock {
 fn browser_picking<'a>(
     items: &'static [&'static str],
     opened: &'a Mutex<Option<Url>>,
-) -> impl FnOnce(&Url) -> Result<(), String> + 'a {
+) -> impl FnOnce(&Url) -> Result<(), BrowserNotOpened> + 'a {
     move |url: &Url| {
         *opened.lock().unwrap() = Some(url.clone());
         let url = url.clone();
@@ -166,7 +166,7 @@ async fn a_browser_that_cannot_be_opened_ends_the_flow_and_the_session_is_delete
     let error = choose(
         &library,
         &root,
-        |_: &Url| Err("no browser".into()),
+        |_: &Url| Err(BrowserNotOpened("no browser".into())),
         &TestClock::new(),
         |_| {},
     )
