@@ -6,7 +6,8 @@
 #
 #   1. the app and its .deb, as the installers build them (`tauri build`, release profile);
 #   2. the baselines and benchmark programs in bench/ (release profile): a minimal Tauri 2
-#      window, the login floor, the refresh storm; and the demo provider;
+#      window, the login floor, the refresh storm; the demo provider and the photo API fixture
+#      program (crates/photo-fixtures);
 #   3. the app crate's test binary (release profile), whose ignored `graph_library_figures`
 #      test measures the OneDrive library against the Graph fixture;
 #   4. bench/driver/run_bench.py, which measures each figure (bench/driver/figures.py).
@@ -67,6 +68,8 @@ timed "minimal window, login floor, refresh storm" \
   --features photolink-bench-minimal-window/custom-protocol
 timed "demo provider with its test machinery" \
   cargo build --release -p photolink-demo-provider --features test-machinery
+timed "photo API fixture program" \
+  cargo build --release -p photolink-photo-fixtures --bin photolink-photo-fixture
 
 step "Building the app's photo code with its tests (release): the OneDrive library figures"
 timed "app crate test binary" cargo test --release -p photolink --lib --no-run
@@ -90,6 +93,7 @@ bash scripts/headless-session.sh tests/e2e/.venv/bin/python bench/driver/run_ben
   --app "$release/photolink" \
   --minimal-window "$release/photolink-bench-minimal-window" \
   --provider "$release/photolink-demo-provider" \
+  --photo-fixture "$release/photolink-photo-fixture" \
   --login-floor "$release/login-floor" \
   --refresh-storm "$release/refresh-storm" \
   --library-figures "$library_figures" \

@@ -65,6 +65,9 @@ class Bench:
     app: Path
     minimal_window: Path
     provider: Path
+    # `photolink-photo-fixture` (crates/photo-fixtures), the Graph fixture the window reads a
+    # OneDrive library from.
+    photo_fixture: Path
     login_floor: Path
     refresh_storm: Path
     # The app crate's test binary, built in release: its ignored `graph_library_figures` test
@@ -474,10 +477,73 @@ def graph_library(bench: Bench) -> tuple[Figure, Figure, Figure]:
     memory.notes.append(
         "Growth of the process's resident memory (VmRSS) from before the first request to after the last "
         "page, the library (saved library and id index) still held; the fixture serving it runs in the same "
-        "process, so this is an upper bound. Not the window: the fixture's tokens are not a sign-in the app "
-        "can make, so the gallery's memory is measured with the demo provider (the figures above)."
+        "process, so this is an upper bound. The window's memory with the same library is the next figure."
     )
     return listing, second, memory
+
+
+# The nested library of the window figure: as many folders as the listing figures use.
+NESTED_FOLDERS = 500
+
+
+def graph_window_memory_run(bench: Bench, name: str, folders: int | None) -> float:
+    """PSS of PhotoLink showing the Graph fixture's 10,000-photo library (in `folders` nested
+    folders, or all in the Photos folder), signed in at the demo provider whose tokens the
+    fixture trusts; read IDLE_SECONDS after the first page's photos loaded."""
+    provider = DemoProvider(bench.provider, bench.logs)
+    log = open(bench.log(f"{name}-fixture.log"), "w", encoding="utf-8")
+    fixture = subprocess.Popen(
+        [str(bench.photo_fixture), "--service", "microsoft-graph", "--photos", str(LARGE_LIBRARY),
+         *(["--folders", str(folders)] if folders else []), "--trust-userinfo", f"{provider.issuer}/userinfo"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=log, text=True,
+    )
+    try:
+        api_root = fixture.stdout.readline().strip()
+        if not api_root.startswith("http://127.0.0.1:"):
+            raise RuntimeError(f"the photo fixture did not start; see {log.name}")
+        config = provider.write_app_config(bench.logs / f"{name}-provider.toml", "Bench Photos")
+        lines = [line for line in config.read_text().splitlines() if not line.startswith("photos_endpoint")]
+        lines += [f"photos_endpoint = {json.dumps(api_root)}", 'photo_api = "microsoft-graph"']
+        config.write_text("\n".join(lines) + "\n")
+        bench.clean_slate()
+        bench.stand_in_browser()
+        os.environ["PHOTOLINK_PROVIDER_CONFIG"] = str(config)  # the OS-started second PhotoLink too
+        try:
+            window = Window(bench, name, env_with_marks(PHOTOLINK_PROVIDER_CONFIG=str(config)))
+            try:
+                register_link_handler(bench.app)
+                window.connect()
+                window.app.wait_for_photos()
+                time.sleep(IDLE_SECONDS)
+                total, _ = window_pss_mib(window.pid)
+            finally:
+                window.close()
+        finally:
+            os.environ.pop("PHOTOLINK_PROVIDER_CONFIG", None)
+        return total
+    finally:
+        fixture.kill()
+        fixture.wait()
+        log.close()
+        provider.stop()
+
+
+def graph_library_memory(bench: Bench) -> Figure:
+    figure = Figure(
+        f"memory showing a {LARGE_LIBRARY:,}-photo OneDrive library in {NESTED_FOLDERS} nested folders (PSS, app + WebKit)",
+        "MiB", "report",
+    )
+    figure.baseline, figure.baseline_name = Samples(), f"the same {LARGE_LIBRARY:,} photos in one folder"
+    for run in range(bench.runs):
+        figure.samples.add(graph_window_memory_run(bench, f"graph-nested-{run}", NESTED_FOLDERS))
+        figure.baseline.add(graph_window_memory_run(bench, f"graph-flat-{run}", None))
+    figure.notes.append(
+        "PhotoLink's window with the microsoft-graph source over the Graph fixture program "
+        "(`photolink-photo-fixture`, release; a fixture of the documented API, not Microsoft's service), "
+        "signed in at the demo provider, whose tokens the fixture accepts; read from /proc/PID/smaps_rollup "
+        f"{IDLE_SECONDS} s after the first page's photos loaded. The two libraries alternate."
+    )
+    return figure
 
 
 # --- memory -----------------------------------------------------------------------------------

@@ -36,7 +36,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="one run of each figure; timing goals reported, correctness goals enforced")
     parser.add_argument("--runs", type=int, default=5, help="runs of each figure (default 5)")
     parser.add_argument("--out", type=Path, required=True, help="folder for results.md, results.json and logs")
-    for name in ("app", "minimal-window", "provider", "login-floor", "refresh-storm", "library-figures"):
+    for name in ("app", "minimal-window", "provider", "photo-fixture", "login-floor", "refresh-storm", "library-figures"):
         parser.add_argument(f"--{name}", type=Path, required=True)
     parser.add_argument("--deb", type=Path)
     args = parser.parse_args()
@@ -46,6 +46,7 @@ def main() -> int:
         app=args.app.resolve(),
         minimal_window=args.minimal_window.resolve(),
         provider=args.provider.resolve(),
+        photo_fixture=args.photo_fixture.resolve(),
         login_floor=args.login_floor.resolve(),
         refresh_storm=args.refresh_storm.resolve(),
         library_figures=args.library_figures.resolve(),
@@ -82,6 +83,7 @@ def main() -> int:
     measure("thumbnails from the disk cache", figures.thumbnails_from_disk_cache)
     measure("scrolling a large library", figures.scroll_large_library)
     measure("the OneDrive library", figures.graph_library)
+    measure("the OneDrive library in the window", figures.graph_library_memory)
 
     when = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = header(when, commit(REPO), args.quick, bench.runs, time.monotonic() - started, machine())
