@@ -13,6 +13,7 @@ import platform
 import re
 import statistics
 import subprocess
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -86,10 +87,14 @@ def pss_kib(pid: int) -> int:
 
 def process_started_at(pid: int) -> float:
     """When a process started, in seconds since the epoch: its start time in /proc/PID/stat
-    (clock ticks since boot, so to 1/100 s on Linux) after the boot time in /proc/stat."""
+    (clock ticks since boot, so to 1/100 s on Linux) after the moment of boot. That moment is
+    the clock now less /proc/uptime (to 1/100 s), not /proc/stat's `btime`, which is cut to whole
+    seconds: it would move every start by the same unknown fraction of a second, and with it
+    every ratio of two start-up times."""
     stat = Path(f"/proc/{pid}/stat").read_text()
     ticks = int(stat[stat.rfind(")") + 2 :].split()[19])
-    boot = int(re.search(r"^btime\s+(\d+)", Path("/proc/stat").read_text(), re.MULTILINE).group(1))
+    up = float(Path("/proc/uptime").read_text().split()[0])
+    boot = time.time() - up
     return boot + ticks / os.sysconf("SC_CLK_TCK")
 
 
