@@ -316,6 +316,21 @@ pub(crate) struct RawResponse {
     pub body: Vec<u8>,
 }
 
+/// A JSON answer with nothing else, for the tests that parse answers.
+#[cfg(test)]
+impl RawResponse {
+    pub(crate) fn json(status: u16, body: &str) -> Self {
+        Self {
+            status,
+            content_type: Some("application/json".into()),
+            www_authenticate: None,
+            retry_after: None,
+            dpop_nonce: None,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+}
+
 impl fmt::Debug for RawResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("RawResponse")

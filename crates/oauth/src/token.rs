@@ -257,19 +257,8 @@ pub(crate) mod unix_seconds_option {
 mod tests {
     use super::*;
 
-    fn response(status: u16, body: &str) -> RawResponse {
-        RawResponse {
-            status,
-            content_type: Some("application/json".into()),
-            www_authenticate: None,
-            retry_after: None,
-            dpop_nonce: None,
-            body: body.as_bytes().to_vec(),
-        }
-    }
-
     fn parse(body: &str) -> Result<TokenResponse> {
-        parse_token_response(&response(200, body))
+        parse_token_response(&RawResponse::json(200, body))
     }
 
     /// Why a 200 answer could not be used.
@@ -377,7 +366,7 @@ mod tests {
 
     #[test]
     fn rfc6749_error_json_becomes_a_typed_error() {
-        let error = parse_token_response(&response(
+        let error = parse_token_response(&RawResponse::json(
             400,
             r#"{"error":"invalid_grant","error_description":"code already used","error_uri":"https://x/doc"}"#,
         ))
@@ -409,7 +398,7 @@ mod tests {
             r#"{"access_token":"#,
             r#"{"title":"x"}"#,
         ] {
-            let error = parse_token_response(&response(500, body)).unwrap_err();
+            let error = parse_token_response(&RawResponse::json(500, body)).unwrap_err();
             assert!(
                 matches!(error, Error::UnexpectedResponse { status: 500, .. }),
                 "{body:?} gave {error:?}"

@@ -19,17 +19,6 @@ fn client(par_endpoint: Option<&str>) -> OAuthClient {
     OAuthClient::new(config, metadata).unwrap()
 }
 
-fn response(status: u16, body: &str) -> RawResponse {
-    RawResponse {
-        status,
-        content_type: Some("application/json".into()),
-        www_authenticate: None,
-        retry_after: None,
-        dpop_nonce: None,
-        body: body.as_bytes().to_vec(),
-    }
-}
-
 #[test]
 fn the_pushed_form_has_every_authorization_parameter_but_the_client_id() {
     let client = client(Some("https://auth.example.com/par"));
@@ -83,7 +72,7 @@ fn the_url_to_open_carries_only_the_client_id_and_request_uri() {
 fn the_rfc_example_answer_gives_the_request_uri_and_its_expiry() {
     let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     let pushed = parse_response(
-        &response(
+        &RawResponse::json(
             201,
             r#"{"request_uri":"urn:ietf:params:oauth:request_uri:6esc_11ACC5bwc014ltc14eY22c","expires_in":60}"#,
         ),
@@ -102,7 +91,7 @@ fn the_rfc_example_answer_gives_the_request_uri_and_its_expiry() {
 #[test]
 fn an_error_answer_becomes_a_typed_error_with_safe_text() {
     let error = parse_response(
-        &response(
+        &RawResponse::json(
             400,
             r#"{"error":"invalid_request","error_description":"bad redirect_uri tGzv3JOkF0XG5Qx2TlKWIA\u001b"}"#,
         ),
@@ -138,7 +127,8 @@ fn answers_without_a_usable_request_uri_name_the_status() {
         (500, "<html>down</html>"),
         (405, ""),
     ] {
-        let error = parse_response(&response(status, body), SystemTime::now()).unwrap_err();
+        let error =
+            parse_response(&RawResponse::json(status, body), SystemTime::now()).unwrap_err();
         assert!(
             matches!(error, Error::UnexpectedResponse { status: s, .. } if s == status),
             "{body}: {error:?}"
@@ -213,7 +203,7 @@ mod properties {
             status in 0u16..1000,
             body in proptest::collection::vec(any::<u8>(), 0..600),
         ) {
-            let answer = RawResponse { body, ..response(status, "") };
+            let answer = RawResponse { body, ..RawResponse::json(status, "") };
             match parse_response(&answer, SystemTime::now()) {
                 Ok(pushed) => {
                     prop_assert!(answer.is_success());
@@ -245,7 +235,7 @@ mod properties {
         ) {
             let now = SystemTime::UNIX_EPOCH + Duration::from_secs(seconds_since_epoch);
             let object: serde_json::Map<String, Value> = fields.clone().into_iter().collect();
-            let answer = response(status, &Value::Object(object.clone()).to_string());
+            let answer = RawResponse::json(status, &Value::Object(object.clone()).to_string());
             let outcome = parse_response(&answer, now);
             let error = object.get("error").and_then(Value::as_str);
             let request_uri = object
