@@ -78,7 +78,11 @@ def test_the_photos_chosen_in_the_picker_and_only_those_appear_and_stay_after_a_
     assert picked and picked[-1]["status"] == 200, browser.events()
     app.wait_for(lambda d: shown_titles(app) == TITLES, f"exactly {TITLES}")
     wait_for_thumbnails(app, TITLES)
-    assert "added to these" in app.find("picker-explanation").text
+    # The explanation is refreshed beside the gallery, not before it: wait for it as for the tiles.
+    app.wait_for(
+        lambda d: "added to these" in app.find("picker-explanation").text,
+        "the explanation to say further photos are added to these",
+    )
     assert not app.visible("picker-expired")
 
     app.restart()
